@@ -1,0 +1,601 @@
+//! JSON conversion for generated types, without serde derive.
+//!
+//! Every generated type converts to and from [`serde_json::Value`] through two non-generic
+//! traits, [`FromJson`] and [`ToJson`]. Compared with `#[derive(Serialize, Deserialize)]` on
+//! a thousand types this gives the compiler far less to chew on, keeps properties the spec
+//! does not describe (nothing Polar sends is lost), lets unions try members on the parsed
+//! value, and names the JSON path of a bad field in every error. The path is built on the
+//! stack while decoding and rendered only when an error occurs.
+
+use super::patch::Patch;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub use serde_json::{Map, Number, Value};
+
+/// Location in a JSON document, built on the stack while decoding and rendered only on error.
+#[derive(Clone, Copy, Debug)]
+pub enum Path<'a> {
+    /// The document itself (`$`).
+    Root,
+    /// A property of an object.
+    Key(&'a Path<'a>, &'a str),
+    /// An element of an array.
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    /// The path of property `key` below this one.
+    pub fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path::Key(self, key)
+    }
+
+    /// The path of element `i` below this one.
+    pub fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Index(self, i)
+    }
+
+    /// `$`, `$.items[3].name`, `$["cf-turnstile-response"]`.
+    pub fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut cur = self;
+        loop {
+            match cur {
+                Path::Root => break,
+                Path::Key(parent, k) => {
+                    segs.push(Seg::Key(k));
+                    cur = parent;
+                }
+                Path::Index(parent, i) => {
+                    segs.push(Seg::Index(*i));
+                    cur = parent;
+                }
+            }
+        }
+        let mut out = String::from("$");
+        for seg in segs.iter().rev() {
+            match seg {
+                Seg::Key(k) if is_identifier(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Seg::Key(k) => {
+                    let _ = write!(out, "[{}]", Value::String((*k).to_owned()));
+                }
+                Seg::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+            }
+        }
+        out
+    }
+}
+
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn is_identifier(k: &str) -> bool {
+    let mut chars = k.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A JSON value did not match the type expected at `path`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSON at {path}: {message}")]
+pub struct DecodeError {
+    /// Where the bad value is, e.g. `$.items[3].created_at`.
+    pub path: String,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl DecodeError {
+    /// An error at `path`.
+    pub fn new(path: &Path<'_>, message: impl Into<String>) -> Self {
+        DecodeError {
+            path: path.render(),
+            message: message.into(),
+        }
+    }
+
+    /// The body is not JSON at all (empty, truncated, HTML): reported at `$`.
+    pub fn syntax(err: &serde_json::Error) -> Self {
+        DecodeError {
+            path: "$".into(),
+            message: format!("not valid JSON: {err}"),
+        }
+    }
+}
+
+/// The JSON kind of a value, for error messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn expected(path: &Path<'_>, what: &str, found: &Value) -> DecodeError {
+    DecodeError::new(path, format!("expected {what}, found {}", kind(found)))
+}
+
+/// Decoding from a JSON value.
+pub trait FromJson: Sized {
+    /// Decodes `value`, which sits at `path` in its document.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError>;
+}
+
+/// Encoding to a JSON value.
+pub trait ToJson {
+    /// The JSON form of `self`.
+    fn to_json(&self) -> Value;
+}
+
+/// A type usable as the key of a JSON object map.
+pub trait JsonKey: Sized + Ord {
+    /// The key from its JSON string.
+    fn from_key(key: &str) -> Self;
+    /// The JSON string of the key.
+    fn to_key(&self) -> String;
+}
+
+/// The decoder of one union member, as generated code lists them for [`best_fit`].
+pub type Decoder<T> = fn(&Value, &Path<'_>) -> Result<T, DecodeError>;
+
+impl JsonKey for String {
+    fn from_key(key: &str) -> Self {
+        key.to_owned()
+    }
+    fn to_key(&self) -> String {
+        self.clone()
+    }
+}
+
+impl FromJson for String {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        string(value, path).map(str::to_owned)
+    }
+}
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl ToJson for str {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        value
+            .as_bool()
+            .ok_or_else(|| expected(path, "a boolean", value))
+    }
+}
+impl ToJson for bool {
+    fn to_json(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Number(n) => n.as_i64().ok_or_else(|| {
+                DecodeError::new(
+                    path,
+                    format!("expected an integer that fits i64, found {n}"),
+                )
+            }),
+            other => Err(expected(path, "an integer", other)),
+        }
+    }
+}
+impl ToJson for i64 {
+    fn to_json(&self) -> Value {
+        Value::Number((*self).into())
+    }
+}
+
+impl FromJson for f64 {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| DecodeError::new(path, format!("number {n} is not representable"))),
+            other => Err(expected(path, "a number", other)),
+        }
+    }
+}
+impl ToJson for f64 {
+    fn to_json(&self) -> Value {
+        // JSON has no NaN or infinity; they go out as null rather than failing the request.
+        Number::from_f64(*self).map_or(Value::Null, Value::Number)
+    }
+}
+
+impl FromJson for Number {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Number(n) => Ok(n.clone()),
+            other => Err(expected(path, "a number", other)),
+        }
+    }
+}
+impl ToJson for Number {
+    fn to_json(&self) -> Value {
+        Value::Number(self.clone())
+    }
+}
+
+impl FromJson for Value {
+    fn from_json(value: &Value, _path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(value.clone())
+    }
+}
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl FromJson for time::OffsetDateTime {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let s = string(value, path)?;
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(
+            |e| {
+                DecodeError::new(
+                    path,
+                    format!("expected an RFC 3339 date-time, found {s:?}: {e}"),
+                )
+            },
+        )
+    }
+}
+impl ToJson for time::OffsetDateTime {
+    fn to_json(&self) -> Value {
+        // Formatting fails only for years outside 0..=9999, which RFC 3339 cannot express.
+        self.format(&time::format_description::well_known::Rfc3339)
+            .map_or(Value::Null, Value::String)
+    }
+}
+
+const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+impl FromJson for time::Date {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let s = string(value, path)?;
+        time::Date::parse(s, DATE_FORMAT).map_err(|e| {
+            DecodeError::new(
+                path,
+                format!("expected a date (YYYY-MM-DD), found {s:?}: {e}"),
+            )
+        })
+    }
+}
+impl ToJson for time::Date {
+    fn to_json(&self) -> Value {
+        self.format(DATE_FORMAT).map_or(Value::Null, Value::String)
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| T::from_json(v, &path.index(i)))
+                .collect(),
+            other => Err(expected(path, "an array", other)),
+        }
+    }
+}
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_json(v, path).map(Some),
+        }
+    }
+}
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToJson::to_json)
+    }
+}
+
+impl<T: FromJson> FromJson for Box<T> {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        T::from_json(value, path).map(Box::new)
+    }
+}
+impl<T: ToJson + ?Sized> ToJson for Box<T> {
+    fn to_json(&self) -> Value {
+        (**self).to_json()
+    }
+}
+
+impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        object(value, path)?
+            .iter()
+            .map(|(k, v)| Ok((K::from_key(k), V::from_json(v, &path.key(k))?)))
+            .collect()
+    }
+}
+impl<K: JsonKey, V: ToJson> ToJson for BTreeMap<K, V> {
+    fn to_json(&self) -> Value {
+        Value::Object(
+            self.iter()
+                .map(|(k, v)| (k.to_key(), v.to_json()))
+                .collect(),
+        )
+    }
+}
+
+fn tuple_items<'v>(
+    value: &'v Value,
+    path: &Path<'_>,
+    n: usize,
+) -> Result<&'v [Value], DecodeError> {
+    match value {
+        Value::Array(items) if items.len() == n => Ok(items),
+        Value::Array(items) => Err(DecodeError::new(
+            path,
+            format!("expected an array of {n} items, found {}", items.len()),
+        )),
+        other => Err(expected(path, "an array", other)),
+    }
+}
+
+impl<A: FromJson, B: FromJson> FromJson for (A, B) {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match tuple_items(value, path, 2)? {
+            [a, b] => Ok((
+                A::from_json(a, &path.index(0))?,
+                B::from_json(b, &path.index(1))?,
+            )),
+            _ => Err(DecodeError::new(path, "expected an array of 2 items")),
+        }
+    }
+}
+impl<A: ToJson, B: ToJson> ToJson for (A, B) {
+    fn to_json(&self) -> Value {
+        Value::Array(vec![self.0.to_json(), self.1.to_json()])
+    }
+}
+
+impl<A: FromJson, B: FromJson, C: FromJson> FromJson for (A, B, C) {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match tuple_items(value, path, 3)? {
+            [a, b, c] => Ok((
+                A::from_json(a, &path.index(0))?,
+                B::from_json(b, &path.index(1))?,
+                C::from_json(c, &path.index(2))?,
+            )),
+            _ => Err(DecodeError::new(path, "expected an array of 3 items")),
+        }
+    }
+}
+impl<A: ToJson, B: ToJson, C: ToJson> ToJson for (A, B, C) {
+    fn to_json(&self) -> Value {
+        Value::Array(vec![self.0.to_json(), self.1.to_json(), self.2.to_json()])
+    }
+}
+
+impl<T: FromJson> FromJson for Patch<T> {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Value::Null => Ok(Patch::Null),
+            v => T::from_json(v, path).map(Patch::Set),
+        }
+    }
+}
+impl<T: ToJson> ToJson for Patch<T> {
+    fn to_json(&self) -> Value {
+        match self {
+            Patch::Set(v) => v.to_json(),
+            // Only `put_patch` can leave a key out; as a value, absent reads as null.
+            Patch::Absent | Patch::Null => Value::Null,
+        }
+    }
+}
+
+/// `value` as an object.
+pub fn object<'v>(
+    value: &'v Value,
+    path: &Path<'_>,
+) -> Result<&'v Map<String, Value>, DecodeError> {
+    value
+        .as_object()
+        .ok_or_else(|| expected(path, "an object", value))
+}
+
+/// `value` as a string.
+pub fn string<'v>(value: &'v Value, path: &Path<'_>) -> Result<&'v str, DecodeError> {
+    value
+        .as_str()
+        .ok_or_else(|| expected(path, "a string", value))
+}
+
+/// A required property: absent is an error; `null` goes to `T` (so `Option<T>` accepts it).
+pub fn required<T: FromJson>(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &Path<'_>,
+) -> Result<T, DecodeError> {
+    match obj.get(key) {
+        Some(v) => T::from_json(v, &path.key(key)),
+        None => Err(DecodeError::new(path, format!("missing field `{key}`"))),
+    }
+}
+
+/// An optional property: absent or `null` is `None`.
+pub fn optional<T: FromJson>(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &Path<'_>,
+) -> Result<Option<T>, DecodeError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => T::from_json(v, &path.key(key)).map(Some),
+    }
+}
+
+/// An optional, nullable property with its three states.
+pub fn patch<T: FromJson>(
+    obj: &Map<String, Value>,
+    key: &str,
+    path: &Path<'_>,
+) -> Result<Patch<T>, DecodeError> {
+    match obj.get(key) {
+        None => Ok(Patch::Absent),
+        Some(Value::Null) => Ok(Patch::Null),
+        Some(v) => T::from_json(v, &path.key(key)).map(Patch::Set),
+    }
+}
+
+/// A property whose schema is a `const`: present, it must equal `expected`; absent, it is an
+/// error only when `required`. This is how unions decided by a constant tell members apart.
+pub fn expect_const(
+    obj: &Map<String, Value>,
+    key: &str,
+    expected: &Value,
+    required: bool,
+    path: &Path<'_>,
+) -> Result<(), DecodeError> {
+    match obj.get(key) {
+        Some(v) if v == expected => Ok(()),
+        Some(v) => Err(DecodeError::new(
+            &path.key(key),
+            format!("expected `{expected}`, found `{v}`"),
+        )),
+        None if required => Err(DecodeError::new(path, format!("missing field `{key}`"))),
+        None => Ok(()),
+    }
+}
+
+/// The entries of `obj` whose key is not in `known`: properties newer than the spec, kept so
+/// nothing is lost.
+pub fn extra(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    obj.iter()
+        .filter(|(k, _)| !known.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Writes a property.
+pub fn put<T: ToJson + ?Sized>(obj: &mut Map<String, Value>, key: &str, value: &T) {
+    obj.insert(key.to_owned(), value.to_json());
+}
+
+/// Writes an optional property; `None` leaves it out.
+pub fn put_opt<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Option<T>) {
+    if let Some(v) = value {
+        obj.insert(key.to_owned(), v.to_json());
+    }
+}
+
+/// Writes a three-state property: absent leaves it out, null writes `null`.
+pub fn put_patch<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Patch<T>) {
+    match value {
+        Patch::Absent => {}
+        Patch::Null => {
+            obj.insert(key.to_owned(), Value::Null);
+        }
+        Patch::Set(v) => {
+            obj.insert(key.to_owned(), v.to_json());
+        }
+    }
+}
+
+/// Writes back the unknown properties; a known property already written wins.
+pub fn put_extra(obj: &mut Map<String, Value>, extra: &Map<String, Value>) {
+    for (k, v) in extra {
+        if !obj.contains_key(k) {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// Chooses the union member that fits `value` best. Each candidate is the member's known
+/// top-level property names and its decoder. Every decoder is tried; among those that
+/// succeed, the one leaving the fewest of `value`'s keys unknown wins, ties going to the
+/// earliest. `None` when none succeeds: the caller keeps the value as `Unknown`.
+pub fn best_fit<T>(
+    value: &Value,
+    path: &Path<'_>,
+    candidates: &[(&[&str], Decoder<T>)],
+) -> Option<T> {
+    let mut best: Option<(usize, T)> = None;
+    for (known, decode) in candidates {
+        let unknown = value.as_object().map_or(0, |o| {
+            o.keys().filter(|k| !known.contains(&k.as_str())).count()
+        });
+        if best.as_ref().is_some_and(|(score, _)| *score <= unknown) {
+            continue;
+        }
+        if let Ok(v) = decode(value, path) {
+            if unknown == 0 {
+                return Some(v);
+            }
+            best = Some((unknown, v));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+/// The value of a string property used as a union's tag.
+pub fn tag<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value.get(key).and_then(Value::as_str)
+}
+
+/// Decodes a JSON document into `T`.
+pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::syntax(&e))?;
+    T::from_json(&value, &Path::Root)
+}
+
+/// Encodes `value` as a JSON document.
+pub fn to_vec<T: ToJson + ?Sized>(value: &T) -> Vec<u8> {
+    // Serializing a `Value` into memory cannot fail: its keys are strings.
+    serde_json::to_vec(&value.to_json()).unwrap_or_default()
+}
+
+/// Implements serde's `Serialize` and `Deserialize` for generated types through
+/// [`ToJson`]/[`FromJson`], so they embed in a user's own serde types. Generic code is
+/// instantiated only where a user calls it.
+macro_rules! serde_via_json {
+    ($($t:ty),* $(,)?) => {$(
+        impl ::serde::Serialize for $t {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                ::serde::Serialize::serialize(&crate::runtime::json::ToJson::to_json(self), serializer)
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $t {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <crate::runtime::json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                crate::runtime::json::FromJson::from_json(&value, &crate::runtime::json::Path::Root)
+                    .map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+    )*};
+}
+pub(crate) use serde_via_json;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Prints what polar-core costs the compiler: cold `cargo build -p polar-core` wall time, debug
+# and release, with every API group and the internal models enabled, first with its
+# dependencies (what a user's first build pays), then polar-core alone (dependencies already
+# built), plus the generated line count. A figure-printing script, not a test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+target="$(mktemp -d)"
+trap 'rm -rf "$target"' EXIT
+export CARGO_TARGET_DIR="$target"
+cargo fetch --quiet
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+measure() { # profile flag
+  local profile="$1" flag="$2" t0 t1 t2 t3
+  rm -rf "$target"/*
+  t0=$(now); cargo build --quiet -p polar-core --all-features $flag; t1=$(now)
+  # polar-core alone: its dependencies stay built, its own artifacts go.
+  cargo clean --quiet -p polar-core $flag
+  t2=$(now); cargo build --quiet -p polar-core --all-features $flag; t3=$(now)
+  printf '%-8s cold with dependencies: %6ss   polar-core alone: %6ss\n' \
+    "$profile" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")"
+}
+
+echo "cores: $(nproc), rustc: $(rustc --version)"
+measure debug ""
+measure release "--release"
+lines=$(cat $(find polar-core/src/generated -name '*.rs') | wc -l)
+files=$(find polar-core/src/generated -name '*.rs' | wc -l)
+echo "generated: $lines lines in $files files (polar-core/src/generated)"
+echo "budget: debug < 60 s, release < 120 s (cold, every API group)"

@@ -1,0 +1,956 @@
+//! From the spec to an intermediate model of Rust types: which schema becomes a struct,
+//! an open enum, an open union or an alias, in which API group, under which name.
+
+use crate::json::J;
+use crate::names::{dedupe, enum_variant, pascal, snake};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The Rust type a schema maps to, as it is used (a field, an element, a variant).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ty {
+    String,
+    Bool,
+    I64,
+    F64,
+    Number,
+    Value,
+    DateTime,
+    Date,
+    Vec(Box<Ty>),
+    Map(Box<Ty>, Box<Ty>),
+    Option(Box<Ty>),
+    Patch(Box<Ty>),
+    Tuple(Vec<Ty>),
+    Named(String),
+}
+
+/// How a property is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Required, not nullable: `T`.
+    Required,
+    /// Required and nullable: `Option<T>`, `None` written as `null`.
+    RequiredNullable,
+    /// Optional: `Option<T>`, `None` left out.
+    Optional,
+    /// Optional and nullable in a request body: `Patch<T>` (absent, null, value).
+    Patch,
+    /// A required `const`: not stored, checked on read, written on write.
+    ConstRequired,
+    /// An optional `const`: `Option<T>`, checked on read when present.
+    ConstOptional,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub json: String,
+    pub rust: String,
+    /// The full field type (with `Option`/`Patch` applied); unused for `ConstRequired`.
+    pub ty: Ty,
+    pub kind: FieldKind,
+    pub doc: Option<String>,
+    pub konst: Option<J>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub variant: String,
+    pub ty: Ty,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Struct {
+        fields: Vec<Field>,
+        /// Reachable from a request body or parameter: gets a constructor and `Patch` fields.
+        input: bool,
+    },
+    Enum {
+        /// (variant, wire value)
+        values: Vec<(String, String)>,
+    },
+    Union {
+        members: Vec<Member>,
+        /// (property, [(value, member index)])
+        discriminator: Option<(String, Vec<(String, usize)>)>,
+    },
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone)]
+pub struct Def {
+    pub name: String,
+    pub group: String,
+    pub doc: Option<String>,
+    /// JSON pointer of the schema in the spec.
+    pub pointer: String,
+    pub kind: Kind,
+}
+
+/// Everything the emitter needs.
+pub struct Model {
+    pub version: String,
+    pub defs: BTreeMap<String, Def>,
+    /// Pointer of every schema node that carries `examples` -> its Rust type.
+    pub example_types: BTreeMap<String, Ty>,
+    /// operationId -> type of its JSON request body.
+    pub request_bodies: BTreeMap<String, Ty>,
+}
+
+pub const COMMON: &str = "common";
+pub const INTERNAL: &str = "internal";
+pub const WEBHOOKS: &str = "webhooks";
+
+/// Names of content-named unions that read better under a name of their own.
+fn content_name_override(name: &str) -> Option<&'static str> {
+    match name {
+        "StringOrIntegerOrNumberOrBoolean" => Some("MetadataValue"),
+        _ => None,
+    }
+}
+
+pub struct Operation<'a> {
+    pub id: String,
+    pub group: String,
+    pub name: String,
+    pub node: &'a J,
+    pub pointer: String,
+}
+
+pub fn operations(spec: &J) -> Vec<Operation<'_>> {
+    let mut out = Vec::new();
+    for (path, item) in spec.get_entries("paths") {
+        for (method, op) in item.entries() {
+            if !matches!(
+                method.as_str(),
+                "get" | "post" | "put" | "patch" | "delete" | "head" | "options"
+            ) {
+                continue;
+            }
+            let id = op.get_str("operationId").unwrap_or(path).to_string();
+            let group = op
+                .get_str("x-speakeasy-group")
+                .map(module_name)
+                .or_else(|| op.get_arr("tags").first().and_then(J::str).map(module_name))
+                .unwrap_or_else(|| COMMON.to_string());
+            let name = op
+                .get_str("x-speakeasy-name-override")
+                .map(str::to_string)
+                .unwrap_or_else(|| id.rsplit(':').next().unwrap_or(&id).to_string());
+            out.push(Operation {
+                id,
+                group,
+                name,
+                node: op,
+                pointer: format!("/paths/{}/{}", escape_ptr(path), method),
+            });
+        }
+    }
+    out
+}
+
+/// `customer_portal.benefit-grants` -> `customer_portal_benefit_grants`.
+pub fn module_name(group: &str) -> String {
+    let s = snake(group);
+    s.trim_end_matches('_').to_string()
+}
+
+pub fn escape_ptr(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+fn refs_in(node: &J, out: &mut BTreeSet<String>) {
+    match node {
+        J::Obj(entries) => {
+            for (k, v) in entries {
+                if k == "$ref" {
+                    if let Some(name) = v
+                        .str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        out.insert(name.to_string());
+                    }
+                } else if k != "examples" && k != "default" && k != "const" && k != "x-codeSamples"
+                {
+                    refs_in(v, out);
+                }
+            }
+        }
+        J::Arr(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+struct Gen<'a> {
+    schemas: &'a J,
+    rust_names: BTreeMap<String, String>,
+    schema_group: BTreeMap<String, String>,
+    input: BTreeSet<String>,
+    defs: BTreeMap<String, Def>,
+    done: BTreeSet<String>,
+    example_types: BTreeMap<String, Ty>,
+}
+
+pub fn build(spec: &J) -> Result<Model, String> {
+    let version = spec
+        .get("info")
+        .and_then(|i| i.get_str("version"))
+        .ok_or("the spec has no info.version")?
+        .to_string();
+    let empty = J::Obj(Vec::new());
+    let schemas = spec
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .unwrap_or(&empty);
+    let ops = operations(spec);
+    let groups: BTreeSet<String> = ops.iter().map(|o| o.group.clone()).collect();
+
+    // Rust names of component schemas: collisions resolved in sorted order of the spec names.
+    let mut by_rust: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, _) in schemas.entries() {
+        by_rust.entry(pascal(name)).or_default().push(name.clone());
+    }
+    let mut rust_names = BTreeMap::new();
+    for (rust, mut originals) in by_rust {
+        originals.sort();
+        for (i, orig) in originals.into_iter().enumerate() {
+            let n = if i == 0 {
+                rust.clone()
+            } else {
+                format!("{rust}{}", i + 1)
+            };
+            rust_names.insert(orig, n);
+        }
+    }
+
+    // Reachability: per group, breadth-first distance; webhooks; request-side (input) set.
+    let mut dist: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut input = BTreeSet::new();
+    let closure = |start: BTreeSet<String>| -> BTreeMap<String, usize> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut frontier: Vec<String> = start.into_iter().collect();
+        let mut d = 0;
+        while !frontier.is_empty() {
+            let mut next = BTreeSet::new();
+            for n in frontier {
+                if seen.contains_key(&n) {
+                    continue;
+                }
+                seen.insert(n.clone(), d);
+                if let Some(s) = schemas.get(&n) {
+                    let mut r = BTreeSet::new();
+                    refs_in(s, &mut r);
+                    next.extend(r.into_iter().filter(|x| !seen.contains_key(x)));
+                }
+            }
+            frontier = next.into_iter().collect();
+            d += 1;
+        }
+        seen
+    };
+    for op in &ops {
+        let mut r = BTreeSet::new();
+        refs_in(op.node, &mut r);
+        for (n, d) in closure(r) {
+            let e = dist
+                .entry(n)
+                .or_default()
+                .entry(op.group.clone())
+                .or_insert(d);
+            *e = (*e).min(d);
+        }
+        let mut req = BTreeSet::new();
+        if let Some(b) = op.node.get("requestBody") {
+            refs_in(b, &mut req);
+        }
+        for p in op.node.get_arr("parameters") {
+            refs_in(p, &mut req);
+        }
+        input.extend(closure(req).into_keys());
+    }
+    let mut hooks = BTreeSet::new();
+    if let Some(w) = spec.get("webhooks") {
+        refs_in(w, &mut hooks);
+    }
+    let hook_reach = closure(hooks);
+
+    let group_words: Vec<(String, Vec<String>)> = groups
+        .iter()
+        .map(|g| {
+            let singular = g.strip_suffix('s').unwrap_or(g).to_string();
+            (g.clone(), vec![g.clone(), singular])
+        })
+        .collect();
+    let mut schema_group = BTreeMap::new();
+    for (name, _) in schemas.entries() {
+        let g = if let Some(gs) = dist.get(name) {
+            let min = gs.values().copied().min().unwrap_or(0);
+            let at_min: Vec<&String> = gs
+                .iter()
+                .filter(|(_, d)| **d == min)
+                .map(|(g, _)| g)
+                .collect();
+            if at_min.len() == 1 {
+                at_min[0].clone()
+            } else {
+                // Shared by several groups: the group its name starts with, longest first.
+                let sn = snake(name);
+                group_words
+                    .iter()
+                    .flat_map(|(g, ws)| ws.iter().map(move |w| (g, w)))
+                    .filter(|(_, w)| sn == **w || sn.starts_with(&format!("{w}_")))
+                    .max_by_key(|(_, w)| w.len())
+                    .map(|(g, _)| g.clone())
+                    .unwrap_or_else(|| COMMON.to_string())
+            }
+        } else if hook_reach.contains_key(name) {
+            WEBHOOKS.to_string()
+        } else {
+            INTERNAL.to_string()
+        };
+        schema_group.insert(name.clone(), g);
+    }
+
+    let mut gen = Gen {
+        schemas,
+        rust_names,
+        schema_group,
+        input,
+        defs: BTreeMap::new(),
+        done: BTreeSet::new(),
+        example_types: BTreeMap::new(),
+    };
+    for (name, _) in schemas.entries() {
+        gen.component(name)?;
+    }
+
+    let mut request_bodies = BTreeMap::new();
+    for op in &ops {
+        let base = format!("{}{}", pascal(&op.group), pascal(&op.name));
+        for (i, p) in op.node.get_arr("parameters").iter().enumerate() {
+            let Some(s) = p.get("schema") else { continue };
+            let pname = p.get_str("name").unwrap_or("param");
+            let ptr = format!("{}/parameters/{i}/schema", op.pointer);
+            gen.ty(
+                s,
+                &ptr,
+                &format!("{base}{}", pascal(pname)),
+                &op.group,
+                true,
+            );
+        }
+        if let Some(content) = op.node.get("requestBody").and_then(|b| b.get("content")) {
+            for (mime, media) in content.entries() {
+                let Some(s) = media.get("schema") else {
+                    continue;
+                };
+                let ptr = format!(
+                    "{}/requestBody/content/{}/schema",
+                    op.pointer,
+                    escape_ptr(mime)
+                );
+                let ty = gen.ty(s, &ptr, &format!("{base}Body"), &op.group, true);
+                if mime == "application/json" {
+                    request_bodies.insert(op.id.clone(), ty);
+                }
+            }
+        }
+        for (status, resp) in op.node.get_entries("responses") {
+            let Some(s) = resp
+                .get("content")
+                .and_then(|c| c.get("application/json"))
+                .and_then(|m| m.get("schema"))
+            else {
+                continue;
+            };
+            let ptr = format!(
+                "{}/responses/{status}/content/application~1json/schema",
+                op.pointer
+            );
+            gen.ty(
+                s,
+                &ptr,
+                &format!("{base}Response{}", pascal(status)),
+                &op.group,
+                false,
+            );
+        }
+    }
+
+    // Keep only pointers that carry examples.
+    let mut example_types = BTreeMap::new();
+    let mut missing = Vec::new();
+    let mut locs = Vec::new();
+    example_locations(spec, String::new(), &mut locs);
+    for loc in locs {
+        match gen.example_types.get(&loc) {
+            Some(t) => {
+                example_types.insert(loc, t.clone());
+            }
+            None => missing.push(loc),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "examples at schema locations the generator did not type: {missing:?}"
+        ));
+    }
+    Ok(Model {
+        version,
+        defs: gen.defs,
+        example_types,
+        request_bodies,
+    })
+}
+
+/// Pointers of the schema nodes holding an `examples` array (under components and paths).
+pub fn example_locations(node: &J, ptr: String, out: &mut Vec<String>) {
+    match node {
+        J::Obj(entries) => {
+            if let Some(J::Arr(_)) = node.get("examples") {
+                if ptr.starts_with("/components/schemas/") || ptr.starts_with("/paths/") {
+                    out.push(ptr.clone());
+                }
+            }
+            for (k, v) in entries {
+                if k == "examples" || k == "x-codeSamples" || k == "webhooks" && ptr.is_empty() {
+                    continue;
+                }
+                example_locations(v, format!("{ptr}/{}", escape_ptr(k)), out);
+            }
+        }
+        J::Arr(items) => {
+            for (i, v) in items.iter().enumerate() {
+                example_locations(v, format!("{ptr}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_null_schema(s: &J) -> bool {
+    s.get_str("type") == Some("null") && s.get("const").is_none()
+}
+
+fn union_members(s: &J) -> Option<&[J]> {
+    s.get("anyOf").or_else(|| s.get("oneOf")).map(J::arr)
+}
+
+fn description(s: &J) -> Option<String> {
+    s.get_str("description")
+        .or_else(|| s.get_str("title"))
+        .map(str::to_string)
+}
+
+impl<'a> Gen<'a> {
+    fn component(&mut self, name: &str) -> Result<(), String> {
+        if !self.done.insert(name.to_string()) {
+            return Ok(());
+        }
+        let node = self.schemas.get(name).ok_or(format!("no schema {name}"))?;
+        let rust = self.rust_names[name].clone();
+        let group = self.schema_group[name].clone();
+        let ptr = format!("/components/schemas/{}", escape_ptr(name));
+        let input = self.input.contains(name);
+        self.example_types
+            .insert(ptr.clone(), Ty::Named(rust.clone()));
+        self.define(rust, node, &ptr, &group, input);
+        Ok(())
+    }
+
+    fn named_ref(&self, r: &str) -> Ty {
+        match r
+            .strip_prefix("#/components/schemas/")
+            .and_then(|n| self.rust_names.get(n))
+        {
+            Some(n) => Ty::Named(n.clone()),
+            None => Ty::Value,
+        }
+    }
+
+    /// The type of a schema node with nullability split off: (type, nullable).
+    fn ty_split(&mut self, s: &'a J, ptr: &str, ctx: &str, group: &str, input: bool) -> (Ty, bool) {
+        if let Some(members) = union_members(s) {
+            let key = if s.get("anyOf").is_some() {
+                "anyOf"
+            } else {
+                "oneOf"
+            };
+            let non_null: Vec<(usize, &J)> = members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| !is_null_schema(m))
+                .collect();
+            let nullable = non_null.len() < members.len();
+            if non_null.is_empty() {
+                return (Ty::Value, false);
+            }
+            if non_null.len() == 1 {
+                let (i, m) = non_null[0];
+                let t = self.ty(m, &format!("{ptr}/{key}/{i}"), ctx, group, input);
+                return (t, nullable);
+            }
+            let numeric = non_null.iter().all(|(_, m)| {
+                matches!(m.get_str("type"), Some("integer" | "number"))
+                    && m.get("enum").is_none()
+                    && m.get("const").is_none()
+            });
+            if numeric {
+                for (i, _) in &non_null {
+                    self.example_types
+                        .insert(format!("{ptr}/{key}/{i}"), Ty::Number);
+                }
+                return (Ty::Number, nullable);
+            }
+            // A union of primitives is named by its content, so equal ones are one type.
+            let mut prim_names = Vec::new();
+            for (_, m) in &non_null {
+                match self.primitive_word(m) {
+                    Some(w) => prim_names.push(w),
+                    None => {
+                        prim_names.clear();
+                        break;
+                    }
+                }
+            }
+            if prim_names.is_empty() {
+                let name = self.fresh(ctx.to_string(), ptr);
+                self.define_union(name.clone(), s, ptr, group, input);
+                return (Ty::Named(name), nullable);
+            }
+            let joined = prim_names.join("Or");
+            let name = content_name_override(&joined)
+                .map(str::to_string)
+                .unwrap_or(joined);
+            if self.defs.contains_key(&name) {
+                // Defined by an equal union elsewhere; still type the members for their examples.
+                for (i, m) in &non_null {
+                    self.ty(m, &format!("{ptr}/{key}/{i}"), &name, group, input);
+                }
+            } else {
+                self.define_union(name.clone(), s, ptr, COMMON, input);
+            }
+            return (Ty::Named(name), nullable);
+        }
+        if let Some(r) = s.get_str("$ref") {
+            return (self.named_ref(r), false);
+        }
+        if let Some(c) = s.get("const") {
+            return (const_ty(c), false);
+        }
+        if let Some(values) = s.get("enum") {
+            let nullable = values.arr().contains(&J::Null);
+            if values
+                .arr()
+                .iter()
+                .all(|v| matches!(v, J::Str(_) | J::Null))
+            {
+                let name = self.fresh(ctx.to_string(), ptr);
+                self.define(name.clone(), s, ptr, group, input);
+                return (Ty::Named(name), nullable);
+            }
+            return (Ty::Value, false);
+        }
+        match s.get_str("type") {
+            Some("string") => match s.get_str("format") {
+                Some("date-time") => (Ty::DateTime, false),
+                Some("date") => (Ty::Date, false),
+                _ => (Ty::String, false),
+            },
+            Some("integer") => (Ty::I64, false),
+            Some("number") => (Ty::F64, false),
+            Some("boolean") => (Ty::Bool, false),
+            Some("null") => (Ty::Value, false),
+            Some("array") => {
+                if let Some(J::Arr(prefix)) = s.get("prefixItems") {
+                    let tys = prefix
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            self.ty(
+                                p,
+                                &format!("{ptr}/prefixItems/{i}"),
+                                &format!("{ctx}{}", i),
+                                group,
+                                input,
+                            )
+                        })
+                        .collect();
+                    return (Ty::Tuple(tys), false);
+                }
+                let item = match s.get("items") {
+                    Some(items) if items.is_obj() => self.ty(
+                        items,
+                        &format!("{ptr}/items"),
+                        &format!("{ctx}Item"),
+                        group,
+                        input,
+                    ),
+                    _ => Ty::Value,
+                };
+                (Ty::Vec(Box::new(item)), false)
+            }
+            Some("object") | None if s.get("properties").is_some() => {
+                let name = self.fresh(ctx.to_string(), ptr);
+                self.define(name.clone(), s, ptr, group, input);
+                (Ty::Named(name), false)
+            }
+            Some("object") => (self.map_ty(s, ptr, ctx, group, input), false),
+            _ => (Ty::Value, false),
+        }
+    }
+
+    fn map_ty(&mut self, s: &'a J, ptr: &str, ctx: &str, group: &str, input: bool) -> Ty {
+        let key = match s.get("propertyNames") {
+            Some(k) if k.get("$ref").is_some() || k.get("enum").is_some() => {
+                let (t, _) = self.ty_split(
+                    k,
+                    &format!("{ptr}/propertyNames"),
+                    &format!("{ctx}Key"),
+                    group,
+                    input,
+                );
+                match t {
+                    Ty::Named(_) => t,
+                    _ => Ty::String,
+                }
+            }
+            _ => Ty::String,
+        };
+        let val = match s.get("additionalProperties") {
+            Some(v) if v.is_obj() => self.ty(
+                v,
+                &format!("{ptr}/additionalProperties"),
+                &format!("{ctx}Value"),
+                group,
+                input,
+            ),
+            _ => match s.get("patternProperties").map(J::entries) {
+                Some([(pat, v)]) => self.ty(
+                    v,
+                    &format!("{ptr}/patternProperties/{}", escape_ptr(pat)),
+                    &format!("{ctx}Value"),
+                    group,
+                    input,
+                ),
+                _ => Ty::Value,
+            },
+        };
+        Ty::Map(Box::new(key), Box::new(val))
+    }
+
+    fn ty(&mut self, s: &'a J, ptr: &str, ctx: &str, group: &str, input: bool) -> Ty {
+        let (t, nullable) = self.ty_split(s, ptr, ctx, group, input);
+        let t = if nullable { Ty::Option(Box::new(t)) } else { t };
+        self.example_types.insert(ptr.to_string(), t.clone());
+        t
+    }
+
+    /// The word naming a primitive member in a content-named union, or None if not primitive.
+    fn primitive_word(&self, m: &J) -> Option<String> {
+        if m.get("enum").is_some() || m.get("const").is_some() || m.get("$ref").is_some() {
+            return None;
+        }
+        match m.get_str("type")? {
+            "string" => Some(match m.get_str("format") {
+                Some("date-time") => "DateTime".into(),
+                Some("date") => "Date".into(),
+                _ => "String".into(),
+            }),
+            "integer" => Some("Integer".into()),
+            "number" => Some("Number".into()),
+            "boolean" => Some("Boolean".into()),
+            "array" => {
+                let items = m.get("items")?;
+                Some(format!("{}List", self.primitive_word(items)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// A name for an inline type: `ctx`, or `ctx` with a number when another schema has it.
+    fn fresh(&self, base: String, ptr: &str) -> String {
+        let taken = |n: &str| {
+            self.defs.get(n).is_some_and(|d| d.pointer != ptr)
+                || self.rust_names.values().any(|v| v == n)
+        };
+        if !taken(&base) {
+            return base;
+        }
+        let mut i = 2;
+        loop {
+            let c = format!("{base}{i}");
+            if !taken(&c) {
+                return c;
+            }
+            i += 1;
+        }
+    }
+
+    fn define(&mut self, name: String, s: &'a J, ptr: &str, group: &str, input: bool) {
+        if self.defs.get(&name).is_some_and(|d| d.pointer == ptr) {
+            return;
+        }
+        let doc = description(s);
+        let kind = if s.get("properties").is_some() {
+            self.struct_kind(&name, s, ptr, group, input)
+        } else if let Some(values) = s.get("enum") {
+            let raw: Vec<String> = values
+                .arr()
+                .iter()
+                .filter_map(|v| v.str().map(str::to_string))
+                .collect();
+            let variants = dedupe(raw.iter().map(|v| enum_variant(v)).collect(), &["Unknown"]);
+            Kind::Enum {
+                values: variants.into_iter().zip(raw).collect(),
+            }
+        } else if union_members(s)
+            .is_some_and(|m| m.iter().filter(|x| !is_null_schema(x)).count() > 1)
+            && !union_members(s).is_some_and(|m| {
+                m.iter().filter(|x| !is_null_schema(x)).all(|x| {
+                    matches!(x.get_str("type"), Some("integer" | "number"))
+                        && x.get("enum").is_none()
+                        && x.get("const").is_none()
+                })
+            })
+        {
+            self.define_union(name, s, ptr, group, input);
+            return;
+        } else {
+            // Placeholder first so a recursive alias does not recurse forever.
+            self.defs.insert(
+                name.clone(),
+                Def {
+                    name: name.clone(),
+                    group: group.into(),
+                    doc: doc.clone(),
+                    pointer: ptr.into(),
+                    kind: Kind::Alias(Ty::Value),
+                },
+            );
+            let t = self.ty_alias(s, ptr, &name, group, input);
+            Kind::Alias(t)
+        };
+        self.defs.insert(
+            name.clone(),
+            Def {
+                name,
+                group: group.into(),
+                doc,
+                pointer: ptr.into(),
+                kind,
+            },
+        );
+    }
+
+    /// The aliased type of a component that is neither struct, enum nor union.
+    fn ty_alias(&mut self, s: &'a J, ptr: &str, name: &str, group: &str, input: bool) -> Ty {
+        let (t, nullable) = if union_members(s).is_some() {
+            self.ty_split(s, ptr, &format!("{name}Inner"), group, input)
+        } else if matches!(s.get_str("type"), Some("object") | None)
+            && s.get("$ref").is_none()
+            && s.get("const").is_none()
+        {
+            if s.get("additionalProperties").is_some()
+                || s.get("patternProperties").is_some()
+                || s.get_str("type").is_some()
+            {
+                (self.map_ty(s, ptr, name, group, input), false)
+            } else {
+                (Ty::Value, false)
+            }
+        } else {
+            self.ty_split(s, ptr, &format!("{name}Inner"), group, input)
+        };
+        if nullable {
+            Ty::Option(Box::new(t))
+        } else {
+            t
+        }
+    }
+
+    fn struct_kind(&mut self, name: &str, s: &'a J, ptr: &str, group: &str, input: bool) -> Kind {
+        // Insert a placeholder so recursive references see the name as taken by this pointer.
+        self.defs.insert(
+            name.to_string(),
+            Def {
+                name: name.into(),
+                group: group.into(),
+                doc: None,
+                pointer: ptr.into(),
+                kind: Kind::Alias(Ty::Value),
+            },
+        );
+        let required: BTreeSet<&str> = s.get_arr("required").iter().filter_map(J::str).collect();
+        let props = s.get_entries("properties");
+        let rust_names = dedupe(props.iter().map(|(k, _)| snake(k)).collect(), &["extra"]);
+        let mut fields = Vec::new();
+        for ((json, p), rust) in props.iter().zip(rust_names) {
+            let fptr = format!("{ptr}/properties/{}", escape_ptr(json));
+            let is_req = required.contains(json.as_str());
+            let konst = p.get("const").cloned();
+            let doc = description(p).or_else(|| {
+                union_members(p)
+                    .and_then(|m| m.iter().find(|x| !is_null_schema(x)).and_then(description))
+            });
+            if let Some(c) = konst {
+                let t = const_ty(&c);
+                self.example_types.insert(fptr.clone(), t.clone());
+                fields.push(Field {
+                    json: json.clone(),
+                    rust,
+                    ty: if is_req { t } else { Ty::Option(Box::new(t)) },
+                    kind: if is_req {
+                        FieldKind::ConstRequired
+                    } else {
+                        FieldKind::ConstOptional
+                    },
+                    doc,
+                    konst: Some(c),
+                });
+                continue;
+            }
+            let ctx = format!("{name}{}", crate::names::pascal(json));
+            let (t, nullable) = self.ty_split(p, &fptr, &ctx, group, input);
+            let (kind, ty) = match (is_req, nullable) {
+                (true, false) => (FieldKind::Required, t),
+                (true, true) => (FieldKind::RequiredNullable, Ty::Option(Box::new(t))),
+                (false, false) => (FieldKind::Optional, Ty::Option(Box::new(t))),
+                (false, true) if input => (FieldKind::Patch, Ty::Patch(Box::new(t))),
+                (false, true) => (FieldKind::Optional, Ty::Option(Box::new(t))),
+            };
+            // An example sits on the property: it is a value of the property's type.
+            let ex_ty = match &ty {
+                Ty::Option(_) | Ty::Patch(_) if nullable => ty.clone(),
+                Ty::Option(inner) => (**inner).clone(),
+                _ => ty.clone(),
+            };
+            self.example_types.insert(fptr, ex_ty);
+            fields.push(Field {
+                json: json.clone(),
+                rust,
+                ty,
+                kind,
+                doc,
+                konst: None,
+            });
+        }
+        Kind::Struct { fields, input }
+    }
+
+    fn define_union(&mut self, name: String, s: &'a J, ptr: &str, group: &str, input: bool) {
+        self.defs.insert(
+            name.clone(),
+            Def {
+                name: name.clone(),
+                group: group.into(),
+                doc: None,
+                pointer: ptr.into(),
+                kind: Kind::Alias(Ty::Value),
+            },
+        );
+        let key = if s.get("anyOf").is_some() {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
+        let members = union_members(s).unwrap_or(&[]);
+        let mut tys = Vec::new();
+        let mut titles = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            if is_null_schema(m) {
+                continue;
+            }
+            let ctx = match m.get_str("title") {
+                Some(t) if m.get("$ref").is_none() => format!("{name}{}", pascal(t)),
+                _ => format!("{name}{i}"),
+            };
+            let t = self.ty(m, &format!("{ptr}/{key}/{i}"), &ctx, group, input);
+            titles.push(m.get_str("title").map(str::to_string));
+            tys.push(t);
+        }
+        let mut discriminator = None;
+        if let Some(d) = s.get("discriminator") {
+            if let Some(prop) = d.get_str("propertyName") {
+                let mut mapping = Vec::new();
+                for (value, target) in d.get_entries("mapping") {
+                    let Some(r) = target.str() else { continue };
+                    let t = self.named_ref(r);
+                    let idx = match tys.iter().position(|x| *x == t) {
+                        Some(i) => i,
+                        None => {
+                            tys.push(t);
+                            titles.push(None);
+                            tys.len() - 1
+                        }
+                    };
+                    mapping.push((value.clone(), idx));
+                }
+                discriminator = Some((prop.to_string(), mapping));
+            }
+        }
+        let variants = dedupe(
+            tys.iter()
+                .zip(&titles)
+                .map(|(t, title)| variant_name(&name, t, title.as_deref()))
+                .collect(),
+            &["Unknown"],
+        );
+        let members = variants
+            .into_iter()
+            .zip(tys)
+            .map(|(variant, ty)| Member { variant, ty })
+            .collect();
+        self.defs.insert(
+            name.clone(),
+            Def {
+                name,
+                group: group.into(),
+                doc: description(s),
+                pointer: ptr.into(),
+                kind: Kind::Union {
+                    members,
+                    discriminator,
+                },
+            },
+        );
+    }
+}
+
+fn const_ty(c: &J) -> Ty {
+    match c {
+        J::Str(_) => Ty::String,
+        J::Bool(_) => Ty::Bool,
+        J::Num(n) if n.is_i64() || n.is_u64() => Ty::I64,
+        J::Num(_) => Ty::F64,
+        _ => Ty::Value,
+    }
+}
+
+/// `Benefit` + `BenefitCustom` -> `Custom`; primitives by kind (`String`, `IntegerList`).
+fn variant_name(union: &str, t: &Ty, title: Option<&str>) -> String {
+    match t {
+        Ty::Named(n) => match n.strip_prefix(union) {
+            Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_string(),
+            _ => n.clone(),
+        },
+        _ => title.map(pascal).unwrap_or_else(|| ty_word(t)),
+    }
+}
+
+pub fn ty_word(t: &Ty) -> String {
+    match t {
+        Ty::String => "String".into(),
+        Ty::Bool => "Boolean".into(),
+        Ty::I64 => "Integer".into(),
+        Ty::F64 | Ty::Number => "Number".into(),
+        Ty::Value => "Any".into(),
+        Ty::DateTime => "DateTime".into(),
+        Ty::Date => "Date".into(),
+        Ty::Vec(i) => format!("{}List", ty_word(i)),
+        Ty::Map(_, v) => format!("{}Map", ty_word(v)),
+        Ty::Option(i) | Ty::Patch(i) => ty_word(i),
+        Ty::Tuple(_) => "Tuple".into(),
+        Ty::Named(n) => n.clone(),
+    }
+}
