@@ -30,5 +30,7 @@ pub use http;
 mod generated;
 pub mod runtime;
 
-pub use generated::{models, SPEC_VERSION};
-pub use runtime::{json, Patch};
+pub use generated::{models, operations, SPEC_VERSION};
+pub use runtime::config::{Config, Credential, CredentialKind, Secret};
+pub use runtime::operation::{BuildError, Error, Operation, Paginated};
+pub use runtime::{config, json, operation, Patch};

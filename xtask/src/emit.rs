@@ -1,6 +1,8 @@
 //! From the model to Rust source. Output is passed through rustfmt by the caller.
 
-use crate::model::{Def, FieldKind, Kind, Model, Ty, COMMON, INTERNAL, WEBHOOKS};
+use crate::model::{
+    Def, FieldKind, Kind, Model, OpDef, ParamIn, RespKind, Ty, COMMON, INTERNAL, WEBHOOKS,
+};
 use crate::names::lit;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -69,7 +71,11 @@ fn doc(out: &mut String, text: &str) {
         if line.is_empty() {
             out.push_str("///\n");
         } else {
-            let _ = writeln!(out, "/// {line}");
+            // Four leading spaces would make an indented code block, which rustdoc compiles
+            // as a doctest: keep at most three (enough for nested lists).
+            let body = line.trim_start();
+            let indent = (line.len() - body.len()).min(3);
+            let _ = writeln!(out, "/// {}{body}", " ".repeat(indent));
         }
     }
 }
@@ -101,7 +107,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         model,
         "Generated code: models for every schema of Polar's spec.",
     );
-    m.push_str("\npub mod models;\n\n/// The version of Polar's API (the spec's `info.version`) this code was generated from;\n/// sent as the `Polar-Version` header.\npub const SPEC_VERSION: &str = ");
+    m.push_str("\npub mod models;\npub mod operations;\n\n/// The version of Polar's API (the spec's `info.version`) this code was generated from;\n/// sent as the `Polar-Version` header.\npub const SPEC_VERSION: &str = ");
     let _ = writeln!(m, "{};", lit(&model.version));
     files.insert("mod.rs".to_string(), m);
 
@@ -120,6 +126,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         }
     }
     files.insert("models/mod.rs".to_string(), mods);
+    files.extend(operation_files(model));
 
     for (g, defs) in by_group {
         let mut out = header(model, &group_doc(g));
@@ -548,4 +555,307 @@ pub fn examples_file(model: &Model) -> String {
     }
     out.push_str("];\n");
     out
+}
+
+fn method_const(m: &str) -> String {
+    match m {
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => format!("Method::{m}"),
+        other => format!("Method::from_bytes(b{}).unwrap_or(Method::GET)", lit(other)),
+    }
+}
+
+fn credential_names(kinds: &[&str]) -> String {
+    kinds
+        .iter()
+        .map(|k| match *k {
+            "OrganizationToken" => "organization access token",
+            "PersonalToken" => "personal access token",
+            "OAuth2Token" => "OAuth 2.0 access token",
+            "CustomerSession" => "customer session token",
+            "MemberSession" => "member session token",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Files under `operations/`: one module per API group, one struct per operationId.
+pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut by_group: BTreeMap<&str, Vec<&OpDef>> = BTreeMap::new();
+    for op in &model.ops {
+        by_group.entry(&op.group).or_default().push(op);
+    }
+    let mut mods = header(
+        model,
+        "Every operation of Polar's API, one module per API group, one type per operationId.",
+    );
+    mods.push_str(
+        "//!\n//! An operation is its parameters plus two pure functions (see\n//! [`crate::operation::Operation`]): `request` builds the `http::Request`, `parse` reads the\n//! `http::Response`. No I/O happens here: a transport sends the bytes.\n\n",
+    );
+    for g in by_group.keys() {
+        let _ = writeln!(mods, "pub mod {g};");
+    }
+    files.insert("operations/mod.rs".to_string(), mods);
+    for (g, ops) in by_group {
+        let mut out = header(model, &format!("Operations of the `{g}` API group."));
+        out.push_str(
+            "#![allow(unused_imports, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
+             use crate::models::*;\n\
+             use crate::runtime::config::CredentialKind;\n\
+             use crate::runtime::json::{Map, Number, ToJson, Value};\n\
+             use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
+             use crate::runtime::Patch;\n\
+             use http::{Method, Response};\n\
+             use std::collections::BTreeMap;\n\
+             use time::{Date, OffsetDateTime};\n\n",
+        );
+        let mut sorted = ops;
+        sorted.sort_by(|a, b| a.rust.cmp(&b.rust));
+        for op in sorted {
+            emit_operation(op, &mut out);
+        }
+        files.insert(format!("operations/{g}.rs"), out);
+    }
+    files
+}
+
+fn emit_operation(op: &OpDef, out: &mut String) {
+    let name = &op.rust;
+    if let Some(s) = &op.summary {
+        doc(out, s);
+        out.push_str("///\n");
+    }
+    if let Some(d) = &op.description {
+        doc(out, d);
+        out.push_str("///\n");
+    }
+    let _ = writeln!(out, "/// `{}` · `{} {}`", op.id, op.method, op.path);
+    out.push_str("///\n");
+    let mut who = if op.credentials.is_empty() {
+        "Credentials: none (public).".to_string()
+    } else {
+        format!("Credentials: {}.", credential_names(&op.credentials))
+    };
+    if op.public && !op.credentials.is_empty() {
+        who.push_str(" Also callable without a credential.");
+    }
+    if !op.scopes.is_empty() {
+        let _ = write!(
+            who,
+            " Scopes: {}.",
+            op.scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    doc(out, &who);
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    let _ = writeln!(out, "pub struct {name} {{");
+    for p in &op.params {
+        match &p.doc {
+            Some(d) => doc(out, d),
+            None => {
+                let _ = writeln!(out, "/// `{}`", p.json);
+            }
+        }
+        let where_ = match p.location {
+            ParamIn::Path => "path",
+            ParamIn::Query => "query",
+            ParamIn::QueryDeep => "query, deepObject",
+        };
+        let _ = writeln!(out, "///\n/// Parameter `{}` ({where_}).", p.json);
+        let t = render(&p.ty, Ctx::Core);
+        if p.required {
+            let _ = writeln!(out, "pub {}: {t},", p.rust);
+        } else {
+            let _ = writeln!(out, "pub {}: Option<{t}>,", p.rust);
+        }
+    }
+    if let Some(b) = &op.body {
+        let t = render(&b.ty, Ctx::Core);
+        if b.required {
+            let _ = writeln!(out, "/// The request body.\npub body: {t},");
+        } else {
+            let _ = writeln!(
+                out,
+                "/// The request body (optional).\npub body: Option<{t}>,"
+            );
+        }
+    }
+    out.push_str("}\n\n");
+
+    // Constructor: required parameters and body; optional ones start unset.
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for p in &op.params {
+        if p.required {
+            if p.ty == Ty::String {
+                args.push(format!("{}: impl Into<String>", p.rust));
+                inits.push(format!("{0}: {0}.into()", p.rust));
+            } else {
+                args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
+                inits.push(p.rust.clone());
+            }
+        } else {
+            inits.push(format!("{}: None", p.rust));
+        }
+    }
+    if let Some(b) = &op.body {
+        if b.required {
+            args.push(format!("body: impl Into<{}>", render(&b.ty, Ctx::Core)));
+            inits.push("body: body.into()".into());
+        } else {
+            inits.push("body: None".into());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "impl {name} {{\n    /// The operation with its required parameters; optional ones are unset.\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",
+        args.join(", "),
+        inits.join(", ")
+    );
+    if args.is_empty() {
+        let _ = writeln!(out, "impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n");
+    }
+
+    let output = op.output();
+    let output_s = match &output {
+        Ty::Named(n) if n == "()" => "()".to_string(),
+        t => render(t, Ctx::Core),
+    };
+    let creds = op
+        .credentials
+        .iter()
+        .map(|k| format!("CredentialKind::{k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let scopes = op
+        .scopes
+        .iter()
+        .map(|s| lit(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "impl Operation for {name} {{\n    type Output = {output_s};\n    const SPEC: OpSpec = OpSpec {{ id: {}, method: {}, path: {}, credentials: &[{creds}], public: {}, scopes: &[{scopes}] }};\n",
+        lit(&op.id),
+        method_const(&op.method),
+        lit(&op.path),
+        op.public
+    );
+    out.push_str("    fn parts(&self) -> Result<RequestParts, BuildError> {\n        let mut r = RequestParts::new();\n");
+    // The path template, literal pieces and parameters in order.
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            let _ = writeln!(out, "        r.path({});", lit(&rest[..open]));
+        }
+        let pname = &rest[open + 1..close];
+        match op
+            .params
+            .iter()
+            .find(|p| p.json == pname && p.location == ParamIn::Path)
+        {
+            Some(p) => {
+                let _ = writeln!(
+                    out,
+                    "        r.path_param({}, &self.{}.to_json())?;",
+                    lit(pname),
+                    p.rust
+                );
+            }
+            None => {
+                // A template variable without a declared parameter: keep it literally.
+                let _ = writeln!(out, "        r.path({});", lit(&rest[open..=close]));
+            }
+        }
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        let _ = writeln!(out, "        r.path({});", lit(rest));
+    }
+    for p in &op.params {
+        let f = match p.location {
+            ParamIn::Path => continue,
+            ParamIn::Query => "query",
+            ParamIn::QueryDeep => "query_deep",
+        };
+        let _ = writeln!(
+            out,
+            "        r.{f}({}, &self.{}.to_json())?;",
+            lit(&p.json),
+            p.rust
+        );
+    }
+    if let Some(b) = &op.body {
+        let call = if b.form {
+            "r.form_body(body)?;"
+        } else {
+            "r.json_body(body);"
+        };
+        if b.required {
+            let _ = writeln!(out, "        let body = &self.body;\n        {call}");
+        } else {
+            let _ = writeln!(
+                out,
+                "        if let Some(body) = &self.body {{\n            {call}\n        }}"
+            );
+        }
+    }
+    out.push_str("        Ok(r)\n    }\n\n");
+
+    out.push_str("    fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {\n        match response.status().as_u16() {\n");
+    let optional_json =
+        matches!(output, Ty::Option(_)) && op.responses.iter().any(|(_, k)| *k == RespKind::Empty);
+    let mut errors = Vec::new();
+    for (status, kind) in &op.responses {
+        let arm = match kind {
+            RespKind::Json(_) if optional_json => {
+                "operation::parse_json(response).map(Some)".to_string()
+            }
+            RespKind::Json(_) => "operation::parse_json(response)".to_string(),
+            RespKind::Empty if optional_json => "Ok(None)".to_string(),
+            RespKind::Empty => "operation::parse_empty(response)".to_string(),
+            RespKind::Csv => "operation::parse_csv(response)".to_string(),
+            RespKind::Error => {
+                errors.push(status.to_string());
+                continue;
+            }
+        };
+        if !(200..300).contains(status) {
+            errors.push(status.to_string());
+            continue;
+        }
+        let _ = writeln!(out, "            {status} => {arm},");
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "            {} => Err(operation::parse_api_error(response)),",
+            errors.join(" | ")
+        );
+    }
+    out.push_str(
+        "            _ => Err(operation::unexpected_status(response)),\n        }\n    }\n}\n\n",
+    );
+
+    if let Some(item) = &op.paginated {
+        let page = op
+            .params
+            .iter()
+            .find(|p| p.json == "page")
+            .map(|p| p.rust.clone())
+            .unwrap_or_else(|| "page".into());
+        let _ = writeln!(
+            out,
+            "impl Paginated for {name} {{\n    type Item = {item};\n    fn page(&self) -> i64 {{\n        self.{page}.unwrap_or(1)\n    }}\n    fn set_page(&mut self, page: i64) {{\n        self.{page} = Some(page);\n    }}\n    fn max_page(output: &Self::Output) -> i64 {{\n        output.pagination.max_page\n    }}\n    fn into_items(output: Self::Output) -> Vec<Self::Item> {{\n        output.items\n    }}\n}}\n",
+            item = render(item, Ctx::Core)
+        );
+    }
 }

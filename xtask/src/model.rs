@@ -90,6 +90,7 @@ pub struct Def {
 /// Everything the emitter needs.
 pub struct Model {
     pub version: String,
+    pub ops: Vec<OpDef>,
     pub defs: BTreeMap<String, Def>,
     /// Pointer of every schema node that carries `examples` -> its Rust type.
     pub example_types: BTreeMap<String, Ty>,
@@ -98,6 +99,38 @@ pub struct Model {
 }
 
 pub const COMMON: &str = "common";
+
+/// Type names taken by the runtime, std or the generated code's imports.
+const RESERVED: &[&str] = &[
+    "ErrorBody",
+    "Csv",
+    "Value",
+    "Map",
+    "Number",
+    "Path",
+    "Date",
+    "OffsetDateTime",
+    "Patch",
+    "BTreeMap",
+    "DecodeError",
+    "FromJson",
+    "ToJson",
+    "JsonKey",
+    "String",
+    "Vec",
+    "Option",
+    "Box",
+    "Result",
+    "Error",
+    "Operation",
+    "OpSpec",
+    "RequestParts",
+    "BuildError",
+    "CredentialKind",
+    "Response",
+    "Method",
+    "Paginated",
+];
 pub const INTERNAL: &str = "internal";
 pub const WEBHOOKS: &str = "webhooks";
 
@@ -208,7 +241,12 @@ pub fn build(spec: &J) -> Result<Model, String> {
     // Rust names of component schemas: collisions resolved in sorted order of the spec names.
     let mut by_rust: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, _) in schemas.entries() {
-        by_rust.entry(pascal(name)).or_default().push(name.clone());
+        let mut rust = pascal(name);
+        // Names the generated code or the runtime use for themselves.
+        if RESERVED.contains(&rust.as_str()) {
+            rust.push_str("Schema");
+        }
+        by_rust.entry(rust).or_default().push(name.clone());
     }
     let mut rust_names = BTreeMap::new();
     for (rust, mut originals) in by_rust {
@@ -325,57 +363,16 @@ pub fn build(spec: &J) -> Result<Model, String> {
     }
 
     let mut request_bodies = BTreeMap::new();
+    let mut op_defs = Vec::new();
+    let mut error_models = BTreeSet::new();
     for op in &ops {
-        let base = format!("{}{}", pascal(&op.group), pascal(&op.name));
-        for (i, p) in op.node.get_arr("parameters").iter().enumerate() {
-            let Some(s) = p.get("schema") else { continue };
-            let pname = p.get_str("name").unwrap_or("param");
-            let ptr = format!("{}/parameters/{i}/schema", op.pointer);
-            gen.ty(
-                s,
-                &ptr,
-                &format!("{base}{}", pascal(pname)),
-                &op.group,
-                true,
-            );
+        let def = gen.operation(spec, op, &mut error_models)?;
+        if let Some(b) = def.body.as_ref().filter(|b| !b.form) {
+            request_bodies.insert(op.id.clone(), b.ty.clone());
         }
-        if let Some(content) = op.node.get("requestBody").and_then(|b| b.get("content")) {
-            for (mime, media) in content.entries() {
-                let Some(s) = media.get("schema") else {
-                    continue;
-                };
-                let ptr = format!(
-                    "{}/requestBody/content/{}/schema",
-                    op.pointer,
-                    escape_ptr(mime)
-                );
-                let ty = gen.ty(s, &ptr, &format!("{base}Body"), &op.group, true);
-                if mime == "application/json" {
-                    request_bodies.insert(op.id.clone(), ty);
-                }
-            }
-        }
-        for (status, resp) in op.node.get_entries("responses") {
-            let Some(s) = resp
-                .get("content")
-                .and_then(|c| c.get("application/json"))
-                .and_then(|m| m.get("schema"))
-            else {
-                continue;
-            };
-            let ptr = format!(
-                "{}/responses/{status}/content/application~1json/schema",
-                op.pointer
-            );
-            gen.ty(
-                s,
-                &ptr,
-                &format!("{base}Response{}", pascal(status)),
-                &op.group,
-                false,
-            );
-        }
+        op_defs.push(def);
     }
+    gen.error_body(&error_models);
 
     // Keep only pointers that carry examples.
     let mut example_types = BTreeMap::new();
@@ -397,6 +394,7 @@ pub fn build(spec: &J) -> Result<Model, String> {
     }
     Ok(Model {
         version,
+        ops: op_defs,
         defs: gen.defs,
         example_types,
         request_bodies,
@@ -952,5 +950,408 @@ pub fn ty_word(t: &Ty) -> String {
         Ty::Option(i) | Ty::Patch(i) => ty_word(i),
         Ty::Tuple(_) => "Tuple".into(),
         Ty::Named(n) => n.clone(),
+    }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    Path,
+    Query,
+    /// `style: deepObject` query parameter (`name[key]=v`).
+    QueryDeep,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamDef {
+    pub json: String,
+    pub rust: String,
+    pub location: ParamIn,
+    pub required: bool,
+    /// The value type (without the `Option` of an optional parameter).
+    pub ty: Ty,
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BodyDef {
+    pub ty: Ty,
+    pub required: bool,
+    pub form: bool,
+}
+
+/// What a declared response status yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RespKind {
+    Json(Ty),
+    Empty,
+    Csv,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpDef {
+    pub id: String,
+    pub group: String,
+    pub rust: String,
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// Credential kinds accepted: `OrganizationToken`, `PersonalToken`, ...
+    pub credentials: Vec<&'static str>,
+    pub public: bool,
+    pub scopes: Vec<String>,
+    pub params: Vec<ParamDef>,
+    pub body: Option<BodyDef>,
+    pub responses: Vec<(u16, RespKind)>,
+    /// `Some(item type)` when the operation pages with `page`/`limit`.
+    pub paginated: Option<Ty>,
+}
+
+impl OpDef {
+    /// The type of a successful response.
+    pub fn output(&self) -> Ty {
+        let ok: Vec<&RespKind> = self
+            .responses
+            .iter()
+            .filter(|(s, _)| (200..300).contains(s))
+            .map(|(_, k)| k)
+            .collect();
+        let json: Vec<&Ty> = ok
+            .iter()
+            .filter_map(|k| match k {
+                RespKind::Json(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        match (json.first(), ok.iter().any(|k| **k == RespKind::Empty)) {
+            (Some(t), true) => Ty::Option(Box::new((*t).clone())),
+            (Some(t), false) if json.iter().all(|x| x == t) => (*t).clone(),
+            (Some(_), false) => Ty::Value,
+            (None, _) if ok.iter().any(|k| **k == RespKind::Csv) => Ty::Named("Csv".into()),
+            (None, _) => Ty::Named("()".into()),
+        }
+    }
+}
+
+fn scheme_kind(scheme: &str) -> Option<&'static str> {
+    match scheme {
+        "oat" => Some("OrganizationToken"),
+        "pat" => Some("PersonalToken"),
+        "oidc" => Some("OAuth2Token"),
+        "customer_session" => Some("CustomerSession"),
+        "member_session" => Some("MemberSession"),
+        _ => None,
+    }
+}
+
+/// The `X` of a `X | array<X> | null` parameter: sent once per value, so a `Vec<X>`.
+fn one_or_many(s: &J) -> Option<(usize, usize)> {
+    let members = union_members(s)?;
+    let non_null: Vec<(usize, &J)> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !is_null_schema(m))
+        .collect();
+    let [(i, one), (j, many)] = non_null.as_slice() else {
+        return None;
+    };
+    let (i, one, j, many) = if many.get_str("type") == Some("array") {
+        (*i, *one, *j, *many)
+    } else {
+        (*j, *many, *i, *one)
+    };
+    let items = many.get("items")?;
+    let same = |k: &str| one.get(k) == items.get(k);
+    (many.get_str("type") == Some("array")
+        && same("type")
+        && same("format")
+        && same("$ref")
+        && same("enum"))
+    .then_some((i, j))
+}
+
+impl<'a> Gen<'a> {
+    fn operation(
+        &mut self,
+        spec: &'a J,
+        op: &Operation<'a>,
+        error_models: &mut BTreeSet<String>,
+    ) -> Result<OpDef, String> {
+        let base = format!("{}{}", pascal(&op.group), pascal(&op.name));
+        let node = op.node;
+        let path = op
+            .pointer
+            .strip_prefix("/paths/")
+            .and_then(|p| p.rsplit_once('/'))
+            .map(|(p, _)| p.replace("~1", "/").replace("~0", "~"))
+            .unwrap_or_default();
+        let method = op
+            .pointer
+            .rsplit('/')
+            .next()
+            .unwrap_or("get")
+            .to_ascii_uppercase();
+
+        // Security: the operation's own list, else the spec's global one (older specs).
+        let security = node.get("security").or_else(|| spec.get("security"));
+        let mut credentials = Vec::new();
+        let mut scopes = Vec::new();
+        let mut public = security.is_none();
+        for req in security.map(J::arr).unwrap_or(&[]) {
+            if req.entries().is_empty() {
+                public = true;
+            }
+            for (scheme, sc) in req.entries() {
+                if let Some(k) = scheme_kind(scheme) {
+                    if !credentials.contains(&k) {
+                        credentials.push(k);
+                    }
+                }
+                for s in sc.arr().iter().filter_map(J::str) {
+                    if !scopes.iter().any(|x| x == s) {
+                        scopes.push(s.to_string());
+                    }
+                }
+            }
+        }
+        if security.is_some_and(|s| s.arr().is_empty()) {
+            public = true;
+        }
+        if node
+            .get_arr("x-polar-allowed-subjects")
+            .iter()
+            .any(|s| s.str() == Some("Anonymous"))
+        {
+            public = true;
+        }
+
+        let raw_params = node.get_arr("parameters");
+        let names = dedupe(
+            raw_params
+                .iter()
+                .map(|p| snake(p.get_str("name").unwrap_or("param")))
+                .collect(),
+            &["body"],
+        );
+        let mut params = Vec::new();
+        for (i, (p, rust)) in raw_params.iter().zip(names).enumerate() {
+            let Some(s) = p.get("schema") else { continue };
+            let json = p.get_str("name").unwrap_or("param").to_string();
+            let location = match (p.get_str("in"), p.get_str("style")) {
+                (Some("path"), _) => ParamIn::Path,
+                (Some("query"), Some("deepObject")) => ParamIn::QueryDeep,
+                (Some("query"), _) => ParamIn::Query,
+                _ => continue, // header and cookie parameters: none in Polar's spec
+            };
+            let ptr = format!("{}/parameters/{i}/schema", op.pointer);
+            let ctx = format!("{base}{}", pascal(&json));
+            let key = if s.get("anyOf").is_some() {
+                "anyOf"
+            } else {
+                "oneOf"
+            };
+            let ty = match one_or_many(s) {
+                Some((one, many)) => {
+                    let members = union_members(s).unwrap_or(&[]);
+                    let item = self.ty(
+                        &members[one],
+                        &format!("{ptr}/{key}/{one}"),
+                        &ctx,
+                        &op.group,
+                        true,
+                    );
+                    self.ty(
+                        &members[many],
+                        &format!("{ptr}/{key}/{many}"),
+                        &ctx,
+                        &op.group,
+                        true,
+                    );
+                    Ty::Vec(Box::new(item))
+                }
+                None => {
+                    let (t, _) = self.ty_split(s, &ptr, &ctx, &op.group, true);
+                    self.example_types.insert(ptr.clone(), t.clone());
+                    t
+                }
+            };
+            params.push(ParamDef {
+                json,
+                rust,
+                location,
+                required: p.get("required") == Some(&J::Bool(true)) || location == ParamIn::Path,
+                ty,
+                doc: p
+                    .get_str("description")
+                    .or_else(|| s.get_str("description"))
+                    .map(str::to_string),
+            });
+        }
+
+        let mut body = None;
+        if let Some(rb) = node.get("requestBody") {
+            let content = rb.get_entries("content");
+            let pick = content
+                .iter()
+                .find(|(m, _)| m == "application/json")
+                .or_else(|| {
+                    content
+                        .iter()
+                        .find(|(m, _)| m == "application/x-www-form-urlencoded")
+                });
+            for (mime, media) in content {
+                let Some(s) = media.get("schema") else {
+                    continue;
+                };
+                let ptr = format!(
+                    "{}/requestBody/content/{}/schema",
+                    op.pointer,
+                    escape_ptr(mime)
+                );
+                let ty = self.ty(s, &ptr, &format!("{base}Body"), &op.group, true);
+                if pick.is_some_and(|(m, _)| m == mime) {
+                    body = Some(BodyDef {
+                        ty,
+                        required: rb.get("required") == Some(&J::Bool(true)),
+                        form: mime != "application/json",
+                    });
+                }
+            }
+        }
+
+        let mut responses = Vec::new();
+        for (status, resp) in node.get_entries("responses") {
+            let Ok(code) = status.parse::<u16>() else {
+                continue;
+            };
+            let content = resp.get_entries("content");
+            let kind = if code >= 400 {
+                if let Some(s) = resp
+                    .get("content")
+                    .and_then(|c| c.get("application/json"))
+                    .and_then(|m| m.get("schema"))
+                {
+                    let ptr = format!(
+                        "{}/responses/{status}/content/application~1json/schema",
+                        op.pointer
+                    );
+                    self.ty(
+                        s,
+                        &ptr,
+                        &format!("{base}Response{}", pascal(status)),
+                        &op.group,
+                        false,
+                    );
+                    let mut refs = BTreeSet::new();
+                    refs_in(s, &mut refs);
+                    error_models.extend(
+                        refs.into_iter()
+                            .filter_map(|r| self.rust_names.get(&r).cloned()),
+                    );
+                }
+                RespKind::Error
+            } else if let Some(s) = resp
+                .get("content")
+                .and_then(|c| c.get("application/json"))
+                .and_then(|m| m.get("schema"))
+            {
+                let ptr = format!(
+                    "{}/responses/{status}/content/application~1json/schema",
+                    op.pointer
+                );
+                RespKind::Json(self.ty(
+                    s,
+                    &ptr,
+                    &format!("{base}Response{}", pascal(status)),
+                    &op.group,
+                    false,
+                ))
+            } else if content.iter().any(|(m, _)| m.starts_with("text/")) {
+                RespKind::Csv
+            } else {
+                RespKind::Empty
+            };
+            responses.push((code, kind));
+        }
+
+        let mut def = OpDef {
+            id: op.id.clone(),
+            group: op.group.clone(),
+            rust: pascal(&op.name),
+            method,
+            path,
+            summary: node.get_str("summary").map(str::to_string),
+            description: node.get_str("description").map(str::to_string),
+            credentials,
+            public,
+            scopes,
+            params,
+            body,
+            responses,
+            paginated: None,
+        };
+        let pages = node.get("x-polar-pagination").is_some()
+            || node.get("x-speakeasy-pagination").is_some();
+        if pages
+            && def
+                .params
+                .iter()
+                .any(|p| p.json == "page" && p.ty == Ty::I64)
+        {
+            if let Ty::Named(out) = def.output() {
+                if let Some(Kind::Struct { fields, .. }) = self.defs.get(&out).map(|d| &d.kind) {
+                    let items = fields
+                        .iter()
+                        .find(|f| f.json == "items" && f.kind == FieldKind::Required);
+                    let has_max = fields.iter().any(|f| {
+                        f.json == "pagination"
+                            && matches!(&f.ty, Ty::Named(p) if matches!(
+                                self.defs.get(p).map(|d| &d.kind),
+                                Some(Kind::Struct { fields, .. })
+                                    if fields.iter().any(|m| m.json == "max_page" && m.kind == FieldKind::Required && m.ty == Ty::I64)
+                            ))
+                    });
+                    if let (
+                        Some(Field {
+                            ty: Ty::Vec(item), ..
+                        }),
+                        true,
+                    ) = (items, has_max)
+                    {
+                        def.paginated = Some((**item).clone());
+                    }
+                }
+            }
+        }
+        Ok(def)
+    }
+
+    /// `ErrorBody`: every error model any operation declares, one open union.
+    fn error_body(&mut self, models: &BTreeSet<String>) {
+        let members: Vec<Member> = models
+            .iter()
+            .map(|n| Member {
+                variant: n.clone(),
+                ty: Ty::Named(n.clone()),
+            })
+            .collect();
+        self.defs.insert(
+            "ErrorBody".into(),
+            Def {
+                name: "ErrorBody".into(),
+                group: COMMON.into(),
+                doc: Some(
+                    "The body of an error response: any error model an operation of the spec declares."
+                        .into(),
+                ),
+                pointer: "/paths".into(),
+                kind: Kind::Union {
+                    members,
+                    discriminator: None,
+                },
+            },
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! Do not edit: change the generator in `xtask/` and regenerate.
 
 pub mod models;
+pub mod operations;
 
 /// The version of Polar's API (the spec's `info.version`) this code was generated from;
 /// sent as the `Polar-Version` header.

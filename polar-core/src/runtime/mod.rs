@@ -1,9 +1,12 @@
 //! The hand-written runtime the generated code plugs into.
 //!
-//! These files are self-contained (std, serde, serde_json, thiserror, time) because the
-//! generator also copies them into the standalone crates it writes for other spec files.
+//! These files are self-contained (std, http, serde, serde_json, thiserror, time and the
+//! generated `crate::generated` module) because the generator also copies them into the
+//! standalone crates it writes for other spec files.
 
+pub mod config;
 pub mod json;
+pub mod operation;
 pub mod patch;
 
 pub use patch::Patch;

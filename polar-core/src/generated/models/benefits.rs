@@ -4023,54 +4023,6 @@ impl JsonKey for BenefitVisibility {
     }
 }
 
-/// Filter by benefit type.
-///
-/// Spec: `#/paths/~1v1~1benefits~1/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum BenefitsListType {
-    /// BenefitType
-    BenefitType(BenefitType),
-    /// A value of type `Vec<BenefitType>`.
-    BenefitTypeList(Vec<BenefitType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl BenefitsListType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for BenefitsListType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::BenefitType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::BenefitTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for BenefitsListType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::BenefitType(v) => v.to_json(),
-            Self::BenefitTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<BenefitType> for BenefitsListType {
-    fn from(v: BenefitType) -> Self {
-        Self::BenefitType(v)
-    }
-}
-
 /// Benefit Update
 ///
 /// Spec: `#/paths/~1v1~1benefits~1{id}/patch/requestBody/content/application~1json/schema`
@@ -4339,7 +4291,6 @@ crate::runtime::json::serde_via_json!(
     BenefitSortProperty,
     BenefitType,
     BenefitVisibility,
-    BenefitsListType,
     BenefitsUpdateBody,
     ListResourceBenefit,
     ListResourceBenefitDownloadableFile

@@ -145,11 +145,11 @@ pub struct Checkout {
     pub payment_processor: PaymentProcessor,
     /// Status of the checkout session.
     ///
-    ///         - Open: the checkout session was opened.
-    ///         - Expired: the checkout session was expired and is no more accessible.
-    ///         - Confirmed: the user on the checkout session clicked Pay. This is not indicative of the payment's success status.
-    ///         - Failed: the checkout definitely failed for technical reasons and cannot be retried. In most cases, this state is never reached.
-    ///         - Succeeded: the payment on the checkout was performed successfully.
+    ///    - Open: the checkout session was opened.
+    ///    - Expired: the checkout session was expired and is no more accessible.
+    ///    - Confirmed: the user on the checkout session clicked Pay. This is not indicative of the payment's success status.
+    ///    - Failed: the checkout definitely failed for technical reasons and cannot be retried. In most cases, this state is never reached.
+    ///    - Succeeded: the payment on the checkout was performed successfully.
     pub status: CheckoutStatus,
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: String,
@@ -2014,11 +2014,11 @@ pub struct CheckoutPublic {
     pub payment_processor: PaymentProcessor,
     /// Status of the checkout session.
     ///
-    ///         - Open: the checkout session was opened.
-    ///         - Expired: the checkout session was expired and is no more accessible.
-    ///         - Confirmed: the user on the checkout session clicked Pay. This is not indicative of the payment's success status.
-    ///         - Failed: the checkout definitely failed for technical reasons and cannot be retried. In most cases, this state is never reached.
-    ///         - Succeeded: the payment on the checkout was performed successfully.
+    ///    - Open: the checkout session was opened.
+    ///    - Expired: the checkout session was expired and is no more accessible.
+    ///    - Confirmed: the user on the checkout session clicked Pay. This is not indicative of the payment's success status.
+    ///    - Failed: the checkout definitely failed for technical reasons and cannot be retried. In most cases, this state is never reached.
+    ///    - Succeeded: the payment on the checkout was performed successfully.
     pub status: CheckoutStatus,
     /// Client secret used to update and complete the checkout session from the client.
     pub client_secret: String,
@@ -3751,54 +3751,6 @@ impl ToJson for CheckoutUpdatePublic {
     }
 }
 
-/// Filter by checkout session status.
-///
-/// Spec: `#/paths/~1v1~1checkouts~1/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CheckoutsListStatus {
-    /// CheckoutStatus
-    CheckoutStatus(CheckoutStatus),
-    /// A value of type `Vec<CheckoutStatus>`.
-    CheckoutStatusList(Vec<CheckoutStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CheckoutsListStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for CheckoutsListStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::CheckoutStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::CheckoutStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for CheckoutsListStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::CheckoutStatus(v) => v.to_json(),
-            Self::CheckoutStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<CheckoutStatus> for CheckoutsListStatus {
-    fn from(v: CheckoutStatus) -> Self {
-        Self::CheckoutStatus(v)
-    }
-}
-
 /// DiscountRedemptionLimitReached
 ///
 /// Spec: `#/components/schemas/DiscountRedemptionLimitReached`
@@ -4173,7 +4125,6 @@ crate::runtime::json::serde_via_json!(
     CheckoutStatus,
     CheckoutUpdate,
     CheckoutUpdatePublic,
-    CheckoutsListStatus,
     DiscountRedemptionLimitReached,
     ExpiredCheckoutError,
     ListResourceCheckout,

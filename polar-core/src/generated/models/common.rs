@@ -2313,6 +2313,426 @@ impl ToJson for AttachedCustomField {
     }
 }
 
+/// The body of an error response: any error model an operation of the spec declares.
+///
+/// Spec: `#/paths`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorBody {
+    /// AlreadyCanceledSubscription
+    AlreadyCanceledSubscription(AlreadyCanceledSubscription),
+    /// AmbiguousExternalCustomerID
+    AmbiguousExternalCustomerId(AmbiguousExternalCustomerId),
+    /// CannotCreateOrganizationError
+    CannotCreateOrganizationError(CannotCreateOrganizationError),
+    /// A [`CheckoutForbiddenError`].
+    CheckoutForbiddenError(CheckoutForbiddenError),
+    /// CustomerNotReady
+    CustomerNotReady(CustomerNotReady),
+    /// DisputeAutoAcceptNotEnabled
+    DisputeAutoAcceptNotEnabled(DisputeAutoAcceptNotEnabled),
+    /// DisputeNotOpenError
+    DisputeNotOpenError(DisputeNotOpenError),
+    /// ExpiredCheckoutError
+    ExpiredCheckoutError(ExpiredCheckoutError),
+    /// HTTPValidationError
+    HttpValidationError(HttpValidationError),
+    /// InactiveSubscription
+    InactiveSubscription(InactiveSubscription),
+    /// ManualRetryLimitExceeded
+    ManualRetryLimitExceeded(ManualRetryLimitExceeded),
+    /// MissingInvoiceBillingDetails
+    MissingInvoiceBillingDetails(MissingInvoiceBillingDetails),
+    /// NotPermitted
+    NotPermitted(NotPermitted),
+    /// OffSessionChargesNotEnabled
+    OffSessionChargesNotEnabled(OffSessionChargesNotEnabled),
+    /// OrderNotDraft
+    OrderNotDraft(OrderNotDraft),
+    /// OrderNotEligibleForInvoice
+    OrderNotEligibleForInvoice(OrderNotEligibleForInvoice),
+    /// OrderNotEligibleForRetry
+    OrderNotEligibleForRetry(OrderNotEligibleForRetry),
+    /// OrganizationNotReadyForPayments
+    OrganizationNotReadyForPayments(OrganizationNotReadyForPayments),
+    /// PauseResumeNotAllowed
+    PauseResumeNotAllowed(PauseResumeNotAllowed),
+    /// PaymentActionRequired
+    PaymentActionRequired(PaymentActionRequired),
+    /// PaymentAlreadyInProgress
+    PaymentAlreadyInProgress(PaymentAlreadyInProgress),
+    /// PaymentError
+    PaymentError(PaymentError),
+    /// PaymentFailed
+    PaymentFailed(PaymentFailed),
+    /// PaymentMethodInUseByActiveSubscription
+    PaymentMethodInUseByActiveSubscription(PaymentMethodInUseByActiveSubscription),
+    /// PaymentMethodRequired
+    PaymentMethodRequired(PaymentMethodRequired),
+    /// PaymentMethodSetupFailed
+    PaymentMethodSetupFailed(PaymentMethodSetupFailed),
+    /// RefundedAlready
+    RefundedAlready(RefundedAlready),
+    /// ResourceNotFound
+    ResourceNotFound(ResourceNotFound),
+    /// SSOEnforcementRequiresConnection
+    SsoEnforcementRequiresConnection(SsoEnforcementRequiresConnection),
+    /// SubscriptionLocked
+    SubscriptionLocked(SubscriptionLocked),
+    /// Unauthorized
+    Unauthorized(Unauthorized),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl ErrorBody {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl FromJson for ErrorBody {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
+            (AlreadyCanceledSubscription::FIELDS, |v, p| {
+                Ok(Self::AlreadyCanceledSubscription(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (AmbiguousExternalCustomerId::FIELDS, |v, p| {
+                Ok(Self::AmbiguousExternalCustomerId(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (CannotCreateOrganizationError::FIELDS, |v, p| {
+                Ok(Self::CannotCreateOrganizationError(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (CustomerNotReady::FIELDS, |v, p| {
+                Ok(Self::CustomerNotReady(FromJson::from_json(v, p)?))
+            }),
+            (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
+                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (DisputeNotOpenError::FIELDS, |v, p| {
+                Ok(Self::DisputeNotOpenError(FromJson::from_json(v, p)?))
+            }),
+            (ExpiredCheckoutError::FIELDS, |v, p| {
+                Ok(Self::ExpiredCheckoutError(FromJson::from_json(v, p)?))
+            }),
+            (InactiveSubscription::FIELDS, |v, p| {
+                Ok(Self::InactiveSubscription(FromJson::from_json(v, p)?))
+            }),
+            (ManualRetryLimitExceeded::FIELDS, |v, p| {
+                Ok(Self::ManualRetryLimitExceeded(FromJson::from_json(v, p)?))
+            }),
+            (MissingInvoiceBillingDetails::FIELDS, |v, p| {
+                Ok(Self::MissingInvoiceBillingDetails(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (NotPermitted::FIELDS, |v, p| {
+                Ok(Self::NotPermitted(FromJson::from_json(v, p)?))
+            }),
+            (OffSessionChargesNotEnabled::FIELDS, |v, p| {
+                Ok(Self::OffSessionChargesNotEnabled(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (OrderNotDraft::FIELDS, |v, p| {
+                Ok(Self::OrderNotDraft(FromJson::from_json(v, p)?))
+            }),
+            (OrderNotEligibleForInvoice::FIELDS, |v, p| {
+                Ok(Self::OrderNotEligibleForInvoice(FromJson::from_json(v, p)?))
+            }),
+            (OrderNotEligibleForRetry::FIELDS, |v, p| {
+                Ok(Self::OrderNotEligibleForRetry(FromJson::from_json(v, p)?))
+            }),
+            (OrganizationNotReadyForPayments::FIELDS, |v, p| {
+                Ok(Self::OrganizationNotReadyForPayments(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (PauseResumeNotAllowed::FIELDS, |v, p| {
+                Ok(Self::PauseResumeNotAllowed(FromJson::from_json(v, p)?))
+            }),
+            (PaymentActionRequired::FIELDS, |v, p| {
+                Ok(Self::PaymentActionRequired(FromJson::from_json(v, p)?))
+            }),
+            (PaymentAlreadyInProgress::FIELDS, |v, p| {
+                Ok(Self::PaymentAlreadyInProgress(FromJson::from_json(v, p)?))
+            }),
+            (PaymentError::FIELDS, |v, p| {
+                Ok(Self::PaymentError(FromJson::from_json(v, p)?))
+            }),
+            (PaymentFailed::FIELDS, |v, p| {
+                Ok(Self::PaymentFailed(FromJson::from_json(v, p)?))
+            }),
+            (PaymentMethodInUseByActiveSubscription::FIELDS, |v, p| {
+                Ok(Self::PaymentMethodInUseByActiveSubscription(
+                    FromJson::from_json(v, p)?,
+                ))
+            }),
+            (PaymentMethodRequired::FIELDS, |v, p| {
+                Ok(Self::PaymentMethodRequired(FromJson::from_json(v, p)?))
+            }),
+            (PaymentMethodSetupFailed::FIELDS, |v, p| {
+                Ok(Self::PaymentMethodSetupFailed(FromJson::from_json(v, p)?))
+            }),
+            (RefundedAlready::FIELDS, |v, p| {
+                Ok(Self::RefundedAlready(FromJson::from_json(v, p)?))
+            }),
+            (ResourceNotFound::FIELDS, |v, p| {
+                Ok(Self::ResourceNotFound(FromJson::from_json(v, p)?))
+            }),
+            (SsoEnforcementRequiresConnection::FIELDS, |v, p| {
+                Ok(Self::SsoEnforcementRequiresConnection(FromJson::from_json(
+                    v, p,
+                )?))
+            }),
+            (SubscriptionLocked::FIELDS, |v, p| {
+                Ok(Self::SubscriptionLocked(FromJson::from_json(v, p)?))
+            }),
+            (Unauthorized::FIELDS, |v, p| {
+                Ok(Self::Unauthorized(FromJson::from_json(v, p)?))
+            }),
+            (CheckoutForbiddenError::FIELDS, |v, p| {
+                Ok(Self::CheckoutForbiddenError(FromJson::from_json(v, p)?))
+            }),
+            (HttpValidationError::FIELDS, |v, p| {
+                Ok(Self::HttpValidationError(FromJson::from_json(v, p)?))
+            }),
+        ];
+        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+    }
+}
+
+impl ToJson for ErrorBody {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::AlreadyCanceledSubscription(v) => v.to_json(),
+            Self::AmbiguousExternalCustomerId(v) => v.to_json(),
+            Self::CannotCreateOrganizationError(v) => v.to_json(),
+            Self::CheckoutForbiddenError(v) => v.to_json(),
+            Self::CustomerNotReady(v) => v.to_json(),
+            Self::DisputeAutoAcceptNotEnabled(v) => v.to_json(),
+            Self::DisputeNotOpenError(v) => v.to_json(),
+            Self::ExpiredCheckoutError(v) => v.to_json(),
+            Self::HttpValidationError(v) => v.to_json(),
+            Self::InactiveSubscription(v) => v.to_json(),
+            Self::ManualRetryLimitExceeded(v) => v.to_json(),
+            Self::MissingInvoiceBillingDetails(v) => v.to_json(),
+            Self::NotPermitted(v) => v.to_json(),
+            Self::OffSessionChargesNotEnabled(v) => v.to_json(),
+            Self::OrderNotDraft(v) => v.to_json(),
+            Self::OrderNotEligibleForInvoice(v) => v.to_json(),
+            Self::OrderNotEligibleForRetry(v) => v.to_json(),
+            Self::OrganizationNotReadyForPayments(v) => v.to_json(),
+            Self::PauseResumeNotAllowed(v) => v.to_json(),
+            Self::PaymentActionRequired(v) => v.to_json(),
+            Self::PaymentAlreadyInProgress(v) => v.to_json(),
+            Self::PaymentError(v) => v.to_json(),
+            Self::PaymentFailed(v) => v.to_json(),
+            Self::PaymentMethodInUseByActiveSubscription(v) => v.to_json(),
+            Self::PaymentMethodRequired(v) => v.to_json(),
+            Self::PaymentMethodSetupFailed(v) => v.to_json(),
+            Self::RefundedAlready(v) => v.to_json(),
+            Self::ResourceNotFound(v) => v.to_json(),
+            Self::SsoEnforcementRequiresConnection(v) => v.to_json(),
+            Self::SubscriptionLocked(v) => v.to_json(),
+            Self::Unauthorized(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
+
+impl From<AlreadyCanceledSubscription> for ErrorBody {
+    fn from(v: AlreadyCanceledSubscription) -> Self {
+        Self::AlreadyCanceledSubscription(v)
+    }
+}
+
+impl From<AmbiguousExternalCustomerId> for ErrorBody {
+    fn from(v: AmbiguousExternalCustomerId) -> Self {
+        Self::AmbiguousExternalCustomerId(v)
+    }
+}
+
+impl From<CannotCreateOrganizationError> for ErrorBody {
+    fn from(v: CannotCreateOrganizationError) -> Self {
+        Self::CannotCreateOrganizationError(v)
+    }
+}
+
+impl From<CheckoutForbiddenError> for ErrorBody {
+    fn from(v: CheckoutForbiddenError) -> Self {
+        Self::CheckoutForbiddenError(v)
+    }
+}
+
+impl From<CustomerNotReady> for ErrorBody {
+    fn from(v: CustomerNotReady) -> Self {
+        Self::CustomerNotReady(v)
+    }
+}
+
+impl From<DisputeAutoAcceptNotEnabled> for ErrorBody {
+    fn from(v: DisputeAutoAcceptNotEnabled) -> Self {
+        Self::DisputeAutoAcceptNotEnabled(v)
+    }
+}
+
+impl From<DisputeNotOpenError> for ErrorBody {
+    fn from(v: DisputeNotOpenError) -> Self {
+        Self::DisputeNotOpenError(v)
+    }
+}
+
+impl From<ExpiredCheckoutError> for ErrorBody {
+    fn from(v: ExpiredCheckoutError) -> Self {
+        Self::ExpiredCheckoutError(v)
+    }
+}
+
+impl From<HttpValidationError> for ErrorBody {
+    fn from(v: HttpValidationError) -> Self {
+        Self::HttpValidationError(v)
+    }
+}
+
+impl From<InactiveSubscription> for ErrorBody {
+    fn from(v: InactiveSubscription) -> Self {
+        Self::InactiveSubscription(v)
+    }
+}
+
+impl From<ManualRetryLimitExceeded> for ErrorBody {
+    fn from(v: ManualRetryLimitExceeded) -> Self {
+        Self::ManualRetryLimitExceeded(v)
+    }
+}
+
+impl From<MissingInvoiceBillingDetails> for ErrorBody {
+    fn from(v: MissingInvoiceBillingDetails) -> Self {
+        Self::MissingInvoiceBillingDetails(v)
+    }
+}
+
+impl From<NotPermitted> for ErrorBody {
+    fn from(v: NotPermitted) -> Self {
+        Self::NotPermitted(v)
+    }
+}
+
+impl From<OffSessionChargesNotEnabled> for ErrorBody {
+    fn from(v: OffSessionChargesNotEnabled) -> Self {
+        Self::OffSessionChargesNotEnabled(v)
+    }
+}
+
+impl From<OrderNotDraft> for ErrorBody {
+    fn from(v: OrderNotDraft) -> Self {
+        Self::OrderNotDraft(v)
+    }
+}
+
+impl From<OrderNotEligibleForInvoice> for ErrorBody {
+    fn from(v: OrderNotEligibleForInvoice) -> Self {
+        Self::OrderNotEligibleForInvoice(v)
+    }
+}
+
+impl From<OrderNotEligibleForRetry> for ErrorBody {
+    fn from(v: OrderNotEligibleForRetry) -> Self {
+        Self::OrderNotEligibleForRetry(v)
+    }
+}
+
+impl From<OrganizationNotReadyForPayments> for ErrorBody {
+    fn from(v: OrganizationNotReadyForPayments) -> Self {
+        Self::OrganizationNotReadyForPayments(v)
+    }
+}
+
+impl From<PauseResumeNotAllowed> for ErrorBody {
+    fn from(v: PauseResumeNotAllowed) -> Self {
+        Self::PauseResumeNotAllowed(v)
+    }
+}
+
+impl From<PaymentActionRequired> for ErrorBody {
+    fn from(v: PaymentActionRequired) -> Self {
+        Self::PaymentActionRequired(v)
+    }
+}
+
+impl From<PaymentAlreadyInProgress> for ErrorBody {
+    fn from(v: PaymentAlreadyInProgress) -> Self {
+        Self::PaymentAlreadyInProgress(v)
+    }
+}
+
+impl From<PaymentError> for ErrorBody {
+    fn from(v: PaymentError) -> Self {
+        Self::PaymentError(v)
+    }
+}
+
+impl From<PaymentFailed> for ErrorBody {
+    fn from(v: PaymentFailed) -> Self {
+        Self::PaymentFailed(v)
+    }
+}
+
+impl From<PaymentMethodInUseByActiveSubscription> for ErrorBody {
+    fn from(v: PaymentMethodInUseByActiveSubscription) -> Self {
+        Self::PaymentMethodInUseByActiveSubscription(v)
+    }
+}
+
+impl From<PaymentMethodRequired> for ErrorBody {
+    fn from(v: PaymentMethodRequired) -> Self {
+        Self::PaymentMethodRequired(v)
+    }
+}
+
+impl From<PaymentMethodSetupFailed> for ErrorBody {
+    fn from(v: PaymentMethodSetupFailed) -> Self {
+        Self::PaymentMethodSetupFailed(v)
+    }
+}
+
+impl From<RefundedAlready> for ErrorBody {
+    fn from(v: RefundedAlready) -> Self {
+        Self::RefundedAlready(v)
+    }
+}
+
+impl From<ResourceNotFound> for ErrorBody {
+    fn from(v: ResourceNotFound) -> Self {
+        Self::ResourceNotFound(v)
+    }
+}
+
+impl From<SsoEnforcementRequiresConnection> for ErrorBody {
+    fn from(v: SsoEnforcementRequiresConnection) -> Self {
+        Self::SsoEnforcementRequiresConnection(v)
+    }
+}
+
+impl From<SubscriptionLocked> for ErrorBody {
+    fn from(v: SubscriptionLocked) -> Self {
+        Self::SubscriptionLocked(v)
+    }
+}
+
+impl From<Unauthorized> for ErrorBody {
+    fn from(v: Unauthorized) -> Self {
+        Self::Unauthorized(v)
+    }
+}
+
 /// HTTPValidationError
 ///
 /// Spec: `#/components/schemas/HTTPValidationError`
@@ -4014,44 +4434,6 @@ impl ToJson for StringOrIntegerOrNumber {
     }
 }
 
-/// Filter by organization ID.
-///
-/// Spec: `#/paths/~1v1~1subscriptions~1/get/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum StringOrStringList {
-    /// A value of type `String`.
-    String(String),
-    /// A value of type `Vec<String>`.
-    StringList(Vec<String>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl StringOrStringList {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for StringOrStringList {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::StringList(FromJson::from_json(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for StringOrStringList {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::String(v) => v.to_json(),
-            Self::StringList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
 /// SubType
 ///
 /// Spec: `#/components/schemas/SubType`
@@ -4469,6 +4851,7 @@ crate::runtime::json::serde_via_json!(
     AddressInputCountry,
     AlreadyCanceledSubscription,
     AttachedCustomField,
+    ErrorBody,
     HttpValidationError,
     LegacyRecurringProductPrice,
     LegacyRecurringProductPriceCustom,
@@ -4492,7 +4875,6 @@ crate::runtime::json::serde_via_json!(
     StringOrIntegerOrBooleanOrDateTime,
     StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList,
     StringOrIntegerOrNumber,
-    StringOrStringList,
     SubType,
     TimeInterval,
     TrialInterval,

@@ -2026,54 +2026,6 @@ impl ToJson for CustomFieldUpdateText {
     }
 }
 
-/// Filter by custom field type.
-///
-/// Spec: `#/paths/~1v1~1custom-fields~1/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomFieldsListType {
-    /// CustomFieldType
-    CustomFieldType(CustomFieldType),
-    /// A value of type `Vec<CustomFieldType>`.
-    CustomFieldTypeList(Vec<CustomFieldType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomFieldsListType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for CustomFieldsListType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::CustomFieldType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::CustomFieldTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for CustomFieldsListType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::CustomFieldType(v) => v.to_json(),
-            Self::CustomFieldTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<CustomFieldType> for CustomFieldsListType {
-    fn from(v: CustomFieldType) -> Self {
-        Self::CustomFieldType(v)
-    }
-}
-
 /// ListResource[CustomField]
 ///
 /// Spec: `#/components/schemas/ListResource_CustomField_`
@@ -2140,6 +2092,5 @@ crate::runtime::json::serde_via_json!(
     CustomFieldUpdateNumber,
     CustomFieldUpdateSelect,
     CustomFieldUpdateText,
-    CustomFieldsListType,
     ListResourceCustomField
 );

@@ -2941,54 +2941,6 @@ impl From<CustomerBenefitGrantSlackSharedChannelUpdate> for CustomerBenefitGrant
     }
 }
 
-/// Filter by benefit type.
-///
-/// Spec: `#/paths/~1v1~1customer-portal~1benefit-grants~1/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerPortalBenefitGrantsListType {
-    /// BenefitType
-    BenefitType(BenefitType),
-    /// A value of type `Vec<BenefitType>`.
-    BenefitTypeList(Vec<BenefitType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerPortalBenefitGrantsListType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for CustomerPortalBenefitGrantsListType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::BenefitType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::BenefitTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for CustomerPortalBenefitGrantsListType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::BenefitType(v) => v.to_json(),
-            Self::BenefitTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<BenefitType> for CustomerPortalBenefitGrantsListType {
-    fn from(v: BenefitType) -> Self {
-        Self::BenefitType(v)
-    }
-}
-
 /// ListResource[CustomerBenefitGrant]
 ///
 /// Spec: `#/components/schemas/ListResource_CustomerBenefitGrant_`
@@ -3069,6 +3021,5 @@ crate::runtime::json::serde_via_json!(
     CustomerBenefitGrantSlackSharedChannelUpdate,
     CustomerBenefitGrantSortProperty,
     CustomerBenefitGrantUpdate,
-    CustomerPortalBenefitGrantsListType,
     ListResourceCustomerBenefitGrant
 );

@@ -1002,54 +1002,6 @@ impl ToJson for CustomerOrderUpdate {
     }
 }
 
-/// Filter by product billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
-///
-/// Spec: `#/paths/~1v1~1customer-portal~1orders~1/get/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerPortalOrdersListProductBillingType {
-    /// ProductBillingType
-    ProductBillingType(ProductBillingType),
-    /// A value of type `Vec<ProductBillingType>`.
-    ProductBillingTypeList(Vec<ProductBillingType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerPortalOrdersListProductBillingType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for CustomerPortalOrdersListProductBillingType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::ProductBillingType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::ProductBillingTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for CustomerPortalOrdersListProductBillingType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductBillingType(v) => v.to_json(),
-            Self::ProductBillingTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductBillingType> for CustomerPortalOrdersListProductBillingType {
-    fn from(v: ProductBillingType) -> Self {
-        Self::ProductBillingType(v)
-    }
-}
-
 /// ListResource[CustomerOrder]
 ///
 /// Spec: `#/components/schemas/ListResource_CustomerOrder_`
@@ -1230,7 +1182,6 @@ crate::runtime::json::serde_via_json!(
     CustomerOrderSortProperty,
     CustomerOrderSubscription,
     CustomerOrderUpdate,
-    CustomerPortalOrdersListProductBillingType,
     ListResourceCustomerOrder,
     ManualRetryLimitExceeded,
     OrderNotEligibleForRetry,

@@ -448,54 +448,6 @@ impl JsonKey for DisputeStatus {
     }
 }
 
-/// Filter by dispute status.
-///
-/// Spec: `#/paths/~1v1~1disputes~1/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum DisputesListStatus {
-    /// DisputeStatus
-    DisputeStatus(DisputeStatus),
-    /// A value of type `Vec<DisputeStatus>`.
-    DisputeStatusList(Vec<DisputeStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl DisputesListStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for DisputesListStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::DisputeStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::DisputeStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for DisputesListStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::DisputeStatus(v) => v.to_json(),
-            Self::DisputeStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<DisputeStatus> for DisputesListStatus {
-    fn from(v: DisputeStatus) -> Self {
-        Self::DisputeStatus(v)
-    }
-}
-
 /// ListResource[Dispute]
 ///
 /// Spec: `#/components/schemas/ListResource_Dispute_`
@@ -541,6 +493,5 @@ crate::runtime::json::serde_via_json!(
     DisputeNotOpenError,
     DisputeSortProperty,
     DisputeStatus,
-    DisputesListStatus,
     ListResourceDispute
 );

@@ -3083,54 +3083,6 @@ impl ToJson for EventsIngestResponse {
     }
 }
 
-/// Filter by event source.
-///
-/// Spec: `#/paths/~1v1~1events~1names/get/parameters/3/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventsListNamesSource {
-    /// EventSource
-    EventSource(EventSource),
-    /// A value of type `Vec<EventSource>`.
-    EventSourceList(Vec<EventSource>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl EventsListNamesSource {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for EventsListNamesSource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::EventSource(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::EventSourceList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for EventsListNamesSource {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::EventSource(v) => v.to_json(),
-            Self::EventSourceList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<EventSource> for EventsListNamesSource {
-    fn from(v: EventSource) -> Self {
-        Self::EventSource(v)
-    }
-}
-
 /// Response Events:List
 ///
 /// Spec: `#/paths/~1v1~1events~1/get/responses/200/content/application~1json/schema`
@@ -3184,54 +3136,6 @@ impl From<ListResourceEvent> for EventsListResponseV200 {
 impl From<ListResourceWithCursorPaginationEvent> for EventsListResponseV200 {
     fn from(v: ListResourceWithCursorPaginationEvent) -> Self {
         Self::ListResourceWithCursorPaginationEvent(v)
-    }
-}
-
-/// Filter by event source.
-///
-/// Spec: `#/paths/~1v1~1events~1/get/parameters/8/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventsListSource {
-    /// EventSource
-    EventSource(EventSource),
-    /// A value of type `Vec<EventSource>`.
-    EventSourceList(Vec<EventSource>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl EventsListSource {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for EventsListSource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::EventSource(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::EventSourceList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for EventsListSource {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::EventSource(v) => v.to_json(),
-            Self::EventSourceList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<EventSource> for EventsListSource {
-    fn from(v: EventSource) -> Self {
-        Self::EventSource(v)
     }
 }
 
@@ -7644,9 +7548,7 @@ crate::runtime::json::serde_via_json!(
     EventsIngest,
     EventsIngestEventsItem,
     EventsIngestResponse,
-    EventsListNamesSource,
     EventsListResponseV200,
-    EventsListSource,
     ListResourceEvent,
     ListResourceEventName,
     ListResourceWithCursorPaginationEvent,

@@ -869,54 +869,6 @@ impl ToJson for LicenseKeyWithActivations {
     }
 }
 
-/// Filter by license key status.
-///
-/// Spec: `#/paths/~1v1~1license-keys~1/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum LicenseKeysListStatus {
-    /// LicenseKeyStatus
-    LicenseKeyStatus(LicenseKeyStatus),
-    /// A value of type `Vec<LicenseKeyStatus>`.
-    LicenseKeyStatusList(Vec<LicenseKeyStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl LicenseKeysListStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for LicenseKeysListStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::LicenseKeyStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::LicenseKeyStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for LicenseKeysListStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LicenseKeyStatus(v) => v.to_json(),
-            Self::LicenseKeyStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LicenseKeyStatus> for LicenseKeysListStatus {
-    fn from(v: LicenseKeyStatus) -> Self {
-        Self::LicenseKeyStatus(v)
-    }
-}
-
 crate::runtime::json::serde_via_json!(
     LicenseKeyActivate,
     LicenseKeyActivationBase,
@@ -927,6 +879,5 @@ crate::runtime::json::serde_via_json!(
     LicenseKeyStatus,
     LicenseKeyUpdate,
     LicenseKeyValidate,
-    LicenseKeyWithActivations,
-    LicenseKeysListStatus
+    LicenseKeyWithActivations
 );

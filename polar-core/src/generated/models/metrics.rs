@@ -1287,54 +1287,6 @@ impl ToJson for Metrics {
     }
 }
 
-/// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
-///
-/// Spec: `#/paths/~1v1~1metrics~1export/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum MetricsExportBillingType {
-    /// ProductBillingType
-    ProductBillingType(ProductBillingType),
-    /// A value of type `Vec<ProductBillingType>`.
-    ProductBillingTypeList(Vec<ProductBillingType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl MetricsExportBillingType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for MetricsExportBillingType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::ProductBillingType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::ProductBillingTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for MetricsExportBillingType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductBillingType(v) => v.to_json(),
-            Self::ProductBillingTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductBillingType> for MetricsExportBillingType {
-    fn from(v: ProductBillingType) -> Self {
-        Self::ProductBillingType(v)
-    }
-}
-
 /// Timezone to use for the timestamps. Default is UTC.
 ///
 /// Spec: `#/paths/~1v1~1metrics~1export/get/parameters/2/schema`
@@ -3777,54 +3729,6 @@ impl JsonKey for MetricsExportTimezone {
     }
     fn to_key(&self) -> String {
         self.as_str().to_owned()
-    }
-}
-
-/// Filter by billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
-///
-/// Spec: `#/paths/~1v1~1metrics~1/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum MetricsGetBillingType {
-    /// ProductBillingType
-    ProductBillingType(ProductBillingType),
-    /// A value of type `Vec<ProductBillingType>`.
-    ProductBillingTypeList(Vec<ProductBillingType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl MetricsGetBillingType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for MetricsGetBillingType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::ProductBillingType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::ProductBillingTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for MetricsGetBillingType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductBillingType(v) => v.to_json(),
-            Self::ProductBillingTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductBillingType> for MetricsGetBillingType {
-    fn from(v: ProductBillingType) -> Self {
-        Self::ProductBillingType(v)
     }
 }
 
@@ -6948,9 +6852,7 @@ crate::runtime::json::serde_via_json!(
     MetricPeriod,
     MetricType,
     Metrics,
-    MetricsExportBillingType,
     MetricsExportTimezone,
-    MetricsGetBillingType,
     MetricsGetTimezone,
     MetricsIntervalLimit,
     MetricsIntervalsLimits,

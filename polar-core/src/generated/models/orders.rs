@@ -1717,102 +1717,6 @@ impl ToJson for OrderUpdate {
     }
 }
 
-/// Columns to include in the CSV, in order. Defaults to email, created_at, product, net_amount, currency, status and invoice_number.
-///
-/// Spec: `#/paths/~1v1~1orders~1export/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum OrdersExportColumns {
-    /// OrderExportColumn
-    OrderExportColumn(OrderExportColumn),
-    /// A value of type `Vec<OrderExportColumn>`.
-    OrderExportColumnList(Vec<OrderExportColumn>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl OrdersExportColumns {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for OrdersExportColumns {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::OrderExportColumn(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::OrderExportColumnList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for OrdersExportColumns {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::OrderExportColumn(v) => v.to_json(),
-            Self::OrderExportColumnList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<OrderExportColumn> for OrdersExportColumns {
-    fn from(v: OrderExportColumn) -> Self {
-        Self::OrderExportColumn(v)
-    }
-}
-
-/// Filter by order status.
-///
-/// Spec: `#/paths/~1v1~1orders~1export/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum OrdersExportStatus {
-    /// OrderStatus
-    OrderStatus(OrderStatus),
-    /// A value of type `Vec<OrderStatus>`.
-    OrderStatusList(Vec<OrderStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl OrdersExportStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for OrdersExportStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::OrderStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::OrderStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for OrdersExportStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::OrderStatus(v) => v.to_json(),
-            Self::OrderStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<OrderStatus> for OrdersExportStatus {
-    fn from(v: OrderStatus) -> Self {
-        Self::OrderStatus(v)
-    }
-}
-
 /// Response 402 Orders:Finalize
 ///
 /// Spec: `#/paths/~1v1~1orders~1{id}~1finalize/post/responses/402/content/application~1json/schema`
@@ -1925,102 +1829,6 @@ impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponseV403 {
     }
 }
 
-/// Filter by product billing type. `recurring` will filter data corresponding to subscriptions creations or renewals. `one_time` will filter data corresponding to one-time purchases.
-///
-/// Spec: `#/paths/~1v1~1orders~1/get/parameters/2/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum OrdersListProductBillingType {
-    /// ProductBillingType
-    ProductBillingType(ProductBillingType),
-    /// A value of type `Vec<ProductBillingType>`.
-    ProductBillingTypeList(Vec<ProductBillingType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl OrdersListProductBillingType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for OrdersListProductBillingType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::ProductBillingType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::ProductBillingTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for OrdersListProductBillingType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductBillingType(v) => v.to_json(),
-            Self::ProductBillingTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductBillingType> for OrdersListProductBillingType {
-    fn from(v: ProductBillingType) -> Self {
-        Self::ProductBillingType(v)
-    }
-}
-
-/// Filter by order status.
-///
-/// Spec: `#/paths/~1v1~1orders~1/get/parameters/8/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum OrdersListStatus {
-    /// OrderStatus
-    OrderStatus(OrderStatus),
-    /// A value of type `Vec<OrderStatus>`.
-    OrderStatusList(Vec<OrderStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl OrdersListStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for OrdersListStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::OrderStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::OrderStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for OrdersListStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::OrderStatus(v) => v.to_json(),
-            Self::OrderStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<OrderStatus> for OrdersListStatus {
-    fn from(v: OrderStatus) -> Self {
-        Self::OrderStatus(v)
-    }
-}
-
 /// OrganizationNotReadyForPayments
 ///
 /// Spec: `#/components/schemas/OrganizationNotReadyForPayments`
@@ -2130,12 +1938,8 @@ crate::runtime::json::serde_via_json!(
     OrderStatus,
     OrderSubscription,
     OrderUpdate,
-    OrdersExportColumns,
-    OrdersExportStatus,
     OrdersFinalizeResponseV402,
     OrdersFinalizeResponseV403,
-    OrdersListProductBillingType,
-    OrdersListStatus,
     OrganizationNotReadyForPayments,
     PaymentActionRequired
 );

@@ -756,54 +756,6 @@ impl JsonKey for PaymentTrigger {
     }
 }
 
-/// Filter by payment status.
-///
-/// Spec: `#/paths/~1v1~1payments~1/get/parameters/4/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum PaymentsListStatus {
-    /// PaymentStatus
-    PaymentStatus(PaymentStatus),
-    /// A value of type `Vec<PaymentStatus>`.
-    PaymentStatusList(Vec<PaymentStatus>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl PaymentsListStatus {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for PaymentsListStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::PaymentStatus(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::PaymentStatusList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for PaymentsListStatus {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::PaymentStatus(v) => v.to_json(),
-            Self::PaymentStatusList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<PaymentStatus> for PaymentsListStatus {
-    fn from(v: PaymentStatus) -> Self {
-        Self::PaymentStatus(v)
-    }
-}
-
 crate::runtime::json::serde_via_json!(
     CardPayment,
     CardPaymentMetadata,
@@ -815,6 +767,5 @@ crate::runtime::json::serde_via_json!(
     PaymentProcessor,
     PaymentSortProperty,
     PaymentStatus,
-    PaymentTrigger,
-    PaymentsListStatus
+    PaymentTrigger
 );

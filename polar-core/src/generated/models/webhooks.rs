@@ -3813,54 +3813,6 @@ impl ToJson for WebhookSubscriptionUpdatedPayload {
     }
 }
 
-/// Filter by webhook event type.
-///
-/// Spec: `#/paths/~1v1~1webhooks~1deliveries/get/parameters/6/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum WebhooksListWebhookDeliveriesEventType {
-    /// WebhookEventType
-    WebhookEventType(WebhookEventType),
-    /// A value of type `Vec<WebhookEventType>`.
-    WebhookEventTypeList(Vec<WebhookEventType>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl WebhooksListWebhookDeliveriesEventType {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl FromJson for WebhooksListWebhookDeliveriesEventType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| {
-                Ok(Self::WebhookEventType(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::WebhookEventTypeList(FromJson::from_json(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
-    }
-}
-
-impl ToJson for WebhooksListWebhookDeliveriesEventType {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::WebhookEventType(v) => v.to_json(),
-            Self::WebhookEventTypeList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<WebhookEventType> for WebhooksListWebhookDeliveriesEventType {
-    fn from(v: WebhookEventType) -> Self {
-        Self::WebhookEventType(v)
-    }
-}
-
 /// `WebhooksListWebhookDeliveriesHttpCodeClass`.
 ///
 /// Spec: `#/paths/~1v1~1webhooks~1deliveries/get/parameters/5/schema/anyOf/0`
@@ -3990,6 +3942,5 @@ crate::runtime::json::serde_via_json!(
     WebhookSubscriptionRevokedPayload,
     WebhookSubscriptionUncanceledPayload,
     WebhookSubscriptionUpdatedPayload,
-    WebhooksListWebhookDeliveriesEventType,
     WebhooksListWebhookDeliveriesHttpCodeClass
 );

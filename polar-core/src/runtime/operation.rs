@@ -1,0 +1,592 @@
+//! What every generated operation plugs into: the [`Operation`] trait (data plus two pure
+//! functions, build and parse), request encoding by the spec's rules, the one [`Error`]
+//! enum, and page-by-page pagination as a pure function of the last response.
+
+use super::config::{Config, Credential, CredentialKind};
+use super::json::{self, DecodeError, FromJson, Path, ToJson, Value};
+use crate::generated::models::ErrorBody;
+use http::{header, HeaderValue, Method, Request, Response};
+use std::fmt;
+
+/// How much of an unexpected response body an error keeps.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The static description of an operation, from the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpSpec {
+    /// The spec's operationId, e.g. `customer-sessions:create`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, e.g. `/v1/customers/{id}`.
+    pub path: &'static str,
+    /// The credential kinds the operation accepts (any one of them).
+    pub credentials: &'static [CredentialKind],
+    /// True when the operation may be called without any credential.
+    pub public: bool,
+    /// The OAuth 2.0 / token scopes it needs (any credential kind).
+    pub scopes: &'static [&'static str],
+}
+
+/// A generated operation: its parameters, plus how to build its request and parse its response.
+pub trait Operation {
+    /// The typed value of a successful response.
+    type Output;
+    /// What the spec says of this operation.
+    const SPEC: OpSpec;
+
+    /// Path, query and body of the request (everything but server, headers and credential).
+    fn parts(&self) -> Result<RequestParts, BuildError>;
+
+    /// Parses a response to this operation's request.
+    fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error>;
+
+    /// The complete request, ready for any transport.
+    fn request(
+        &self,
+        config: &Config,
+        credential: Option<&Credential>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        Ok(build(&Self::SPEC, self.parts()?, config, credential)?)
+    }
+}
+
+/// Why a request could not be built; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The operation needs a credential and none was given.
+    #[error("`{operation}` needs a credential: one of {accepted}")]
+    MissingCredential {
+        /// The operationId.
+        operation: &'static str,
+        /// The kinds it accepts.
+        accepted: KindList,
+    },
+    /// The credential's kind is not one the operation accepts (the server would answer 401/403).
+    #[error("`{operation}` does not accept a {given}; it accepts one of {accepted}")]
+    CredentialNotAccepted {
+        /// The operationId.
+        operation: &'static str,
+        /// The kind given.
+        given: CredentialKind,
+        /// The kinds it accepts.
+        accepted: KindList,
+    },
+    /// A parameter value cannot be encoded where the spec puts it.
+    #[error("parameter `{name}` cannot be encoded: {reason}")]
+    InvalidParameter {
+        /// The parameter's name in the spec.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// The base URL and path do not form a valid URI.
+    #[error("invalid request URI: {0}")]
+    InvalidUri(String),
+    /// A header value (credential, version, user agent) has characters HTTP forbids.
+    #[error("invalid value for header `{0}`")]
+    InvalidHeader(&'static str),
+}
+
+/// A list of credential kinds, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindList(pub &'static [CredentialKind]);
+
+impl fmt::Display for KindList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(none)");
+        }
+        for (i, k) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(k.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// Path, query and body of a request, encoded by the spec's rules as parameters are added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestParts {
+    path: String,
+    query: String,
+    body: Option<(&'static str, Vec<u8>)>,
+}
+
+fn scalar(name: &str, v: &Value) -> Result<Option<String>, BuildError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        other => Err(BuildError::InvalidParameter {
+            name: name.to_owned(),
+            reason: format!("expected a scalar, found {}", json::kind(other)),
+        }),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_into(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+impl RequestParts {
+    /// Empty parts.
+    pub fn new() -> Self {
+        RequestParts::default()
+    }
+
+    /// Appends a literal piece of the path template.
+    pub fn path(&mut self, literal: &str) {
+        self.path.push_str(literal);
+    }
+
+    /// Appends a path parameter, percent-encoded (a `/` in an id cannot change the route).
+    pub fn path_param(&mut self, name: &str, value: &Value) -> Result<(), BuildError> {
+        match scalar(name, value)? {
+            Some(s) if !s.is_empty() => {
+                encode_into(&mut self.path, &s);
+                Ok(())
+            }
+            _ => Err(BuildError::InvalidParameter {
+                name: name.to_owned(),
+                reason: "a path parameter cannot be empty or null".into(),
+            }),
+        }
+    }
+
+    fn pair(&mut self, name: &str, value: &str) {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        encode_into(&mut self.query, name);
+        self.query.push('=');
+        encode_into(&mut self.query, value);
+    }
+
+    /// A query parameter in `form` style with `explode`: `null` leaves it out, a scalar is
+    /// `name=v`, an array repeats the name for each element.
+    pub fn query(&mut self, name: &str, value: &Value) -> Result<(), BuildError> {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    if let Some(s) = scalar(name, item)? {
+                        self.pair(name, &s);
+                    }
+                }
+                Ok(())
+            }
+            v => {
+                if let Some(s) = scalar(name, v)? {
+                    self.pair(name, &s);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A query parameter in `deepObject` style: `name[key]=v`, array values repeated.
+    pub fn query_deep(&mut self, name: &str, value: &Value) -> Result<(), BuildError> {
+        match value {
+            Value::Null => Ok(()),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = format!("{name}[{k}]");
+                    self.query(&key, v)?;
+                }
+                Ok(())
+            }
+            other => Err(BuildError::InvalidParameter {
+                name: name.to_owned(),
+                reason: format!("expected an object, found {}", json::kind(other)),
+            }),
+        }
+    }
+
+    /// A JSON request body.
+    pub fn json_body<T: ToJson + ?Sized>(&mut self, body: &T) {
+        self.body = Some(("application/json", json::to_vec(body)));
+    }
+
+    /// An `application/x-www-form-urlencoded` body from an object's scalar properties.
+    pub fn form_body<T: ToJson + ?Sized>(&mut self, body: &T) -> Result<(), BuildError> {
+        let mut form = RequestParts::new();
+        match body.to_json() {
+            Value::Object(map) => {
+                for (k, v) in &map {
+                    form.query(k, v)?;
+                }
+            }
+            other => {
+                return Err(BuildError::InvalidParameter {
+                    name: "body".into(),
+                    reason: format!(
+                        "a form body must be an object, found {}",
+                        json::kind(&other)
+                    ),
+                })
+            }
+        }
+        self.body = Some(("application/x-www-form-urlencoded", form.query.into_bytes()));
+        Ok(())
+    }
+
+    /// The path so far (for tests and logs).
+    pub fn path_str(&self) -> &str {
+        &self.path
+    }
+
+    /// The query string so far, without `?`.
+    pub fn query_str(&self) -> &str {
+        &self.query
+    }
+}
+
+/// Assembles the request: URL, method, headers (`Authorization`, `Polar-Version`,
+/// `User-Agent`, `Accept`, `Content-Type`) and body. Refuses a credential the operation does
+/// not accept before anything is sent.
+pub fn build(
+    spec: &OpSpec,
+    parts: RequestParts,
+    config: &Config,
+    credential: Option<&Credential>,
+) -> Result<Request<Vec<u8>>, BuildError> {
+    let bearer = match credential {
+        Some(c) if spec.credentials.contains(&c.kind()) => Some(c),
+        // A public operation needs no credential; one it does not take is not sent.
+        Some(_) | None if spec.public => None,
+        Some(c) => {
+            return Err(BuildError::CredentialNotAccepted {
+                operation: spec.id,
+                given: c.kind(),
+                accepted: KindList(spec.credentials),
+            })
+        }
+        None => {
+            return Err(BuildError::MissingCredential {
+                operation: spec.id,
+                accepted: KindList(spec.credentials),
+            })
+        }
+    };
+    let mut uri =
+        String::with_capacity(config.base_url().len() + parts.path.len() + parts.query.len() + 1);
+    uri.push_str(config.base_url());
+    uri.push_str(&parts.path);
+    if !parts.query.is_empty() {
+        uri.push('?');
+        uri.push_str(&parts.query);
+    }
+    let mut builder = Request::builder()
+        .method(spec.method.clone())
+        .uri(uri.as_str());
+    let headers = builder
+        .headers_mut()
+        .ok_or_else(|| BuildError::InvalidUri(uri.clone()))?;
+    if let Some(c) = bearer {
+        let mut v = HeaderValue::from_str(&format!("Bearer {}", c.token().expose()))
+            .map_err(|_| BuildError::InvalidHeader("authorization"))?;
+        v.set_sensitive(true);
+        headers.insert(header::AUTHORIZATION, v);
+    }
+    headers.insert(
+        "polar-version",
+        HeaderValue::from_str(config.polar_version_header())
+            .map_err(|_| BuildError::InvalidHeader("polar-version"))?,
+    );
+    headers.insert(
+        header::USER_AGENT,
+        HeaderValue::from_str(config.user_agent_header())
+            .map_err(|_| BuildError::InvalidHeader("user-agent"))?,
+    );
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let body = match parts.body {
+        Some((content_type, bytes)) => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            bytes
+        }
+        None => Vec::new(),
+    };
+    builder.body(body).map_err(|_| BuildError::InvalidUri(uri))
+}
+
+/// An error response the spec declares for the operation: its status, the parsed error
+/// model, and the (bounded) raw body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The parsed body (`ErrorBody::Unknown` when it matches no error model of the spec).
+    pub body: ErrorBody,
+    /// The first [`MAX_ERROR_BODY`] bytes of the body as received.
+    pub raw: Vec<u8>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.body.to_json();
+        let name = v.get("error").and_then(Value::as_str);
+        match (name, v.get("detail")) {
+            (Some(n), Some(Value::String(d))) => write!(f, "{} {n}: {d}", self.status),
+            (_, Some(Value::Array(items))) => {
+                write!(f, "{} validation failed:", self.status)?;
+                for item in items.iter().take(5) {
+                    let msg = item.get("msg").and_then(Value::as_str).unwrap_or("?");
+                    let loc = item.get("loc").map(Value::to_string).unwrap_or_default();
+                    write!(f, " {loc}: {msg};")?;
+                }
+                Ok(())
+            }
+            (Some(n), _) => write!(f, "{} {n}", self.status),
+            _ => write!(f, "{} {}", self.status, snippet(&self.raw)),
+        }
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut s: String = text.chars().take(200).collect();
+    if text.chars().count() > 200 {
+        s.push('…');
+    }
+    s
+}
+
+/// Everything that can go wrong with an operation, from building its request to parsing its
+/// response. Transports add only their own I/O variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be built; nothing was sent.
+    #[error("cannot build the request: {0}")]
+    Build(#[from] BuildError),
+    /// 400, declared by the operation.
+    #[error("bad request: {0}")]
+    BadRequest(ApiError),
+    /// 401, declared by the operation.
+    #[error("unauthorized: {0}")]
+    Unauthorized(ApiError),
+    /// 402 (payment failed or needs action), declared by the operation.
+    #[error("payment required: {0}")]
+    PaymentRequired(ApiError),
+    /// 403, declared by the operation.
+    #[error("forbidden: {0}")]
+    Forbidden(ApiError),
+    /// 404, declared by the operation.
+    #[error("not found: {0}")]
+    NotFound(ApiError),
+    /// 409, declared by the operation.
+    #[error("conflict: {0}")]
+    Conflict(ApiError),
+    /// 410, declared by the operation.
+    #[error("gone: {0}")]
+    Gone(ApiError),
+    /// 412, declared by the operation.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(ApiError),
+    /// 422: the request did not validate; the body is usually `HTTPValidationError`.
+    #[error("validation error: {0}")]
+    Validation(ApiError),
+    /// 429: rate limited.
+    #[error("too many requests: {0}")]
+    TooManyRequests(ApiError),
+    /// A status the spec does not declare for this operation.
+    #[error("unexpected HTTP status {status}: {}", snippet(body))]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The first [`MAX_ERROR_BODY`] bytes of the body.
+        body: Vec<u8>,
+    },
+    /// A declared status whose body is not what the spec promises (wrong type, truncated,
+    /// HTML, wrong content type).
+    #[error("response with status {status} does not match the spec: {error}")]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// What did not match, with its JSON path.
+        error: DecodeError,
+        /// The first [`MAX_ERROR_BODY`] bytes of the body.
+        body: Vec<u8>,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Build(_) => None,
+            Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::BadRequest(e)
+            | Error::Unauthorized(e)
+            | Error::PaymentRequired(e)
+            | Error::Forbidden(e)
+            | Error::NotFound(e)
+            | Error::Conflict(e)
+            | Error::Gone(e)
+            | Error::PreconditionFailed(e)
+            | Error::Validation(e)
+            | Error::TooManyRequests(e) => Some(e.status),
+        }
+    }
+
+    /// The declared error response, if this is one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::BadRequest(e)
+            | Error::Unauthorized(e)
+            | Error::PaymentRequired(e)
+            | Error::Forbidden(e)
+            | Error::NotFound(e)
+            | Error::Conflict(e)
+            | Error::Gone(e)
+            | Error::PreconditionFailed(e)
+            | Error::Validation(e)
+            | Error::TooManyRequests(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn bounded(body: &[u8]) -> Vec<u8> {
+    body.get(..MAX_ERROR_BODY).unwrap_or(body).to_vec()
+}
+
+fn is_json(response: &Response<Vec<u8>>) -> Result<(), DecodeError> {
+    match response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str())
+    {
+        // No content type: let the JSON parser judge the bytes.
+        None => Ok(()),
+        Some(Ok(ct))
+            if ct
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json") =>
+        {
+            Ok(())
+        }
+        Some(Ok(ct)) if ct.to_ascii_lowercase().contains("+json") => Ok(()),
+        Some(ct) => Err(DecodeError::new(
+            &Path::Root,
+            format!(
+                "expected content type application/json, found {:?}",
+                ct.unwrap_or("(not text)")
+            ),
+        )),
+    }
+}
+
+/// Parses a declared JSON success response into `T`.
+pub fn parse_json<T: FromJson>(response: &Response<Vec<u8>>) -> Result<T, Error> {
+    let status = response.status().as_u16();
+    is_json(response)
+        .and_then(|()| json::from_slice(response.body()))
+        .map_err(|error| Error::Decode {
+            status,
+            error,
+            body: bounded(response.body()),
+        })
+}
+
+/// A declared success response without a body (204, 202): the body is ignored.
+pub fn parse_empty(_response: &Response<Vec<u8>>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// A CSV export (`text/csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Csv {
+    /// The CSV text as Polar sent it.
+    pub text: String,
+}
+
+/// Parses a declared `text/csv` success response.
+pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
+    let status = response.status().as_u16();
+    String::from_utf8(response.body().clone())
+        .map(|text| Csv { text })
+        .map_err(|e| Error::Decode {
+            status,
+            error: DecodeError::new(&Path::Root, format!("CSV is not UTF-8: {e}")),
+            body: bounded(response.body()),
+        })
+}
+
+/// A declared error response: the typed variant for its status, with the parsed model.
+pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
+    let status = response.status().as_u16();
+    let value: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let body = ErrorBody::from_json(&value, &Path::Root).unwrap_or(ErrorBody::Unknown(value));
+    let e = ApiError {
+        status,
+        body,
+        raw: bounded(response.body()),
+    };
+    match status {
+        400 => Error::BadRequest(e),
+        401 => Error::Unauthorized(e),
+        402 => Error::PaymentRequired(e),
+        403 => Error::Forbidden(e),
+        404 => Error::NotFound(e),
+        409 => Error::Conflict(e),
+        410 => Error::Gone(e),
+        412 => Error::PreconditionFailed(e),
+        422 => Error::Validation(e),
+        429 => Error::TooManyRequests(e),
+        _ => Error::UnexpectedStatus {
+            status,
+            body: e.raw,
+        },
+    }
+}
+
+/// A status the operation does not declare.
+pub fn unexpected_status(response: &Response<Vec<u8>>) -> Error {
+    Error::UnexpectedStatus {
+        status: response.status().as_u16(),
+        body: bounded(response.body()),
+    }
+}
+
+/// An operation that lists by `page` and `limit` (`x-polar-pagination`).
+pub trait Paginated: Operation + Clone {
+    /// The listed item.
+    type Item;
+    /// The page this operation asks for (1 when unset).
+    fn page(&self) -> i64;
+    /// Asks for another page.
+    fn set_page(&mut self, page: i64);
+    /// The last page, from a response.
+    fn max_page(output: &Self::Output) -> i64;
+    /// The items of a response.
+    fn into_items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+/// The operation fetching the page after `sent`, given its response; `None` after the last
+/// page. A pure function: transports loop on it.
+pub fn next_page<O: Paginated>(sent: &O, output: &O::Output) -> Option<O> {
+    let page = sent.page();
+    if page >= O::max_page(output) {
+        return None;
+    }
+    let mut next = sent.clone();
+    next.set_page(page + 1);
+    Some(next)
+}
