@@ -596,6 +596,38 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
     for g in by_group.keys() {
         let _ = writeln!(mods, "pub mod {g};");
     }
+    let mut all: Vec<&OpDef> = model.ops.iter().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    mods.push_str("\nuse crate::runtime::config::{Config, Credential};\nuse crate::runtime::json::{FromJson, Path, ToJson, Value};\nuse crate::runtime::operation::{Error, OpSpec, Operation};\n\n");
+    mods.push_str(
+        "/// The spec of every operation, sorted by operationId.\npub static ALL: &[OpSpec] = &[\n",
+    );
+    for op in &all {
+        let _ = writeln!(mods, "    <{}::{} as Operation>::SPEC,", op.group, op.rust);
+    }
+    mods.push_str("];\n\n");
+    mods.push_str("/// Builds the request of the operation named `id` (its operationId) from its parameters\n/// as one JSON object (`{\"<parameter>\": value, ..., \"body\": ...}`). `None` for an\n/// unknown operationId.\npub fn request_by_id(id: &str, params: &Value, config: &Config, credential: Option<&Credential>) -> Option<Result<http::Request<Vec<u8>>, Error>> {\n    fn go<O: Operation + FromJson>(params: &Value, config: &Config, credential: Option<&Credential>) -> Result<http::Request<Vec<u8>>, Error> {\n        let op = O::from_json(params, &Path::Root).map_err(|e| crate::runtime::operation::BuildError::InvalidParameter { name: e.path, reason: e.message })?;\n        op.request(config, credential)\n    }\n    Some(match id {\n");
+    for op in &all {
+        let _ = writeln!(
+            mods,
+            "        {} => go::<{}::{}>(params, config, credential),",
+            lit(&op.id),
+            op.group,
+            op.rust
+        );
+    }
+    mods.push_str("        _ => return None,\n    })\n}\n\n");
+    mods.push_str("/// Parses a response to the operation named `id`, giving its typed output re-encoded as\n/// JSON (what a host language reads). `None` for an unknown operationId.\npub fn parse_by_id(id: &str, response: &http::Response<Vec<u8>>) -> Option<Result<Value, Error>> {\n    fn go<O: Operation>(response: &http::Response<Vec<u8>>) -> Result<Value, Error> where O::Output: ToJson {\n        O::parse(response).map(|o| o.to_json())\n    }\n    Some(match id {\n");
+    for op in &all {
+        let _ = writeln!(
+            mods,
+            "        {} => go::<{}::{}>(response),",
+            lit(&op.id),
+            op.group,
+            op.rust
+        );
+    }
+    mods.push_str("        _ => return None,\n    })\n}\n");
     files.insert("operations/mod.rs".to_string(), mods);
     for (g, ops) in by_group {
         let mut out = header(model, &format!("Operations of the `{g}` API group."));
@@ -603,7 +635,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
             "#![allow(unused_imports, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use crate::models::*;\n\
              use crate::runtime::config::CredentialKind;\n\
-             use crate::runtime::json::{Map, Number, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -844,6 +876,34 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     out.push_str(
         "            _ => Err(operation::unexpected_status(response)),\n        }\n    }\n}\n\n",
     );
+
+    // Parameters as one JSON object, for hosts that drive operations by id (FFI, tests).
+    let mut fields: Vec<String> = op.params.iter().map(|p| lit(&p.json)).collect();
+    if op.body.is_some() {
+        fields.push(lit("body"));
+    }
+    let _ = writeln!(
+        out,
+        "impl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
+        fields.join(", ")
+    );
+    for p in &op.params {
+        let helper = if p.required { "required" } else { "optional" };
+        let _ = writeln!(
+            out,
+            "            {}: json::{helper}(obj, {}, path)?,",
+            p.rust,
+            lit(&p.json)
+        );
+    }
+    if let Some(b) = &op.body {
+        let helper = if b.required { "required" } else { "optional" };
+        let _ = writeln!(
+            out,
+            "            body: json::{helper}(obj, \"body\", path)?,"
+        );
+    }
+    out.push_str("        })\n    }\n}\n\n");
 
     if let Some(item) = &op.paginated {
         let page = op

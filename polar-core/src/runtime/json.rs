@@ -501,6 +501,28 @@ pub fn extra(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
+/// Fails on a key outside `known`: for inputs a caller wrote (operation parameters), where
+/// an unknown key is a typo, not a newer server.
+pub fn deny_unknown(
+    obj: &Map<String, Value>,
+    known: &[&str],
+    path: &Path<'_>,
+) -> Result<(), DecodeError> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(DecodeError::new(
+            path,
+            format!("unknown field `{k}`, expected one of {known:?}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl ToJson for () {
+    fn to_json(&self) -> Value {
+        Value::Null
+    }
+}
+
 /// Writes a property.
 pub fn put<T: ToJson + ?Sized>(obj: &mut Map<String, Value>, key: &str, value: &T) {
     obj.insert(key.to_owned(), value.to_json());

@@ -517,6 +517,12 @@ pub struct Csv {
     pub text: String,
 }
 
+impl ToJson for Csv {
+    fn to_json(&self) -> Value {
+        Value::String(self.text.clone())
+    }
+}
+
 /// Parses a declared `text/csv` success response.
 pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
     let status = response.status().as_u16();

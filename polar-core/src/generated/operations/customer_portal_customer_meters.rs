@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -70,6 +70,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -156,6 +167,25 @@ impl Operation for List {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &["meter_id", "query", "page", "limit", "sorting"],
+            path,
+        )?;
+        Ok(Self {
+            meter_id: json::optional(obj, "meter_id", path)?,
+            query: json::optional(obj, "query", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+        })
     }
 }
 

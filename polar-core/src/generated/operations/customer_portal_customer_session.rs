@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -72,6 +72,15 @@ impl Operation for GetAuthenticatedUser {
     }
 }
 
+impl FromJson for GetAuthenticatedUser {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
+    }
+}
+
 /// Introspect Customer Session
 ///
 /// Introspect the current session and return its information.
@@ -122,5 +131,14 @@ impl Operation for Introspect {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Introspect {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -70,6 +70,17 @@ impl Operation for AddPaymentMethod {
     }
 }
 
+impl FromJson for AddPaymentMethod {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Check Email Change Token
 ///
 /// Check if an email change verification token is still valid.
@@ -121,6 +132,17 @@ impl Operation for CheckEmailUpdate {
     }
 }
 
+impl FromJson for CheckEmailUpdate {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["token"], path)?;
+        Ok(Self {
+            token: json::required(obj, "token", path)?,
+        })
+    }
+}
+
 /// Confirm Customer Payment Method
 ///
 /// Confirm a payment method for the authenticated customer.
@@ -169,6 +191,17 @@ impl Operation for ConfirmPaymentMethod {
             403 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ConfirmPaymentMethod {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -224,6 +257,17 @@ impl Operation for DeletePaymentMethod {
     }
 }
 
+impl FromJson for DeletePaymentMethod {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Customer
 ///
 /// Get authenticated customer.
@@ -274,6 +318,15 @@ impl Operation for Get {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
     }
 }
 
@@ -340,6 +393,18 @@ impl Operation for ListPaymentMethods {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ListPaymentMethods {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["page", "limit"], path)?;
+        Ok(Self {
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
     }
 }
 
@@ -410,6 +475,17 @@ impl Operation for RequestEmailUpdate {
     }
 }
 
+impl FromJson for RequestEmailUpdate {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Update Customer
 ///
 /// Update authenticated customer.
@@ -461,6 +537,17 @@ impl Operation for Update {
     }
 }
 
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Verify Email Change
 ///
 /// Verify an email change using the token from the verification email.
@@ -506,5 +593,16 @@ impl Operation for VerifyEmailUpdate {
             401 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for VerifyEmailUpdate {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -79,6 +79,18 @@ impl Operation for ConfirmRetryPayment {
     }
 }
 
+impl FromJson for ConfirmRetryPayment {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Generate Order Invoice
 ///
 /// Trigger generation of an order's invoice.
@@ -132,6 +144,17 @@ impl Operation for GenerateInvoice {
     }
 }
 
+impl FromJson for GenerateInvoice {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Order
 ///
 /// Get an order by ID for the authenticated customer.
@@ -181,6 +204,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -237,6 +271,17 @@ impl Operation for GetPaymentStatus {
     }
 }
 
+impl FromJson for GetPaymentStatus {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Order Invoice
 ///
 /// Get an order's invoice data.
@@ -287,6 +332,17 @@ impl Operation for Invoice {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Invoice {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -386,6 +442,35 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "product_id",
+                "product_billing_type",
+                "subscription_id",
+                "query",
+                "page",
+                "limit",
+                "sorting",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            product_id: json::optional(obj, "product_id", path)?,
+            product_billing_type: json::optional(obj, "product_billing_type", path)?,
+            subscription_id: json::optional(obj, "subscription_id", path)?,
+            query: json::optional(obj, "query", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = CustomerOrder;
     fn page(&self) -> i64 {
@@ -456,6 +541,17 @@ impl Operation for Receipt {
     }
 }
 
+impl FromJson for Receipt {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Update Order
 ///
 /// Update an order for the authenticated customer.
@@ -512,5 +608,17 @@ impl Operation for Update {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

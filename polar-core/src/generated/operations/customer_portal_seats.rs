@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -65,6 +65,17 @@ impl Operation for AssignSeat {
             400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for AssignSeat {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -133,6 +144,18 @@ impl Operation for ListClaimedSubscriptions {
             401 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ListClaimedSubscriptions {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["page", "limit"], path)?;
+        Ok(Self {
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
     }
 }
 
@@ -218,6 +241,18 @@ impl Operation for ListSeats {
     }
 }
 
+impl FromJson for ListSeats {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["subscription_id", "order_id"], path)?;
+        Ok(Self {
+            subscription_id: json::optional(obj, "subscription_id", path)?,
+            order_id: json::optional(obj, "order_id", path)?,
+        })
+    }
+}
+
 /// Resend Invitation
 ///
 /// `customer_portal:seats:resend_invitation` · `POST /v1/customer-portal/seats/{seat_id}/resend`
@@ -271,6 +306,17 @@ impl Operation for ResendInvitation {
     }
 }
 
+impl FromJson for ResendInvitation {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["seat_id"], path)?;
+        Ok(Self {
+            seat_id: json::required(obj, "seat_id", path)?,
+        })
+    }
+}
+
 /// Revoke Seat
 ///
 /// `customer_portal:seats:revoke_seat` · `DELETE /v1/customer-portal/seats/{seat_id}`
@@ -320,5 +366,16 @@ impl Operation for RevokeSeat {
             401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for RevokeSeat {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["seat_id"], path)?;
+        Ok(Self {
+            seat_id: json::required(obj, "seat_id", path)?,
+        })
     }
 }

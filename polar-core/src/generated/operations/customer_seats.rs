@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -71,6 +71,17 @@ impl Operation for AssignSeat {
     }
 }
 
+impl FromJson for AssignSeat {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Claim Seat
 ///
 /// `customer-seats:claim_seat` · `POST /v1/customer-seats/claim`
@@ -114,6 +125,17 @@ impl Operation for ClaimSeat {
             400 | 403 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ClaimSeat {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -163,6 +185,17 @@ impl Operation for GetClaimInfo {
             400 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for GetClaimInfo {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["invitation_token"], path)?;
+        Ok(Self {
+            invitation_token: json::required(obj, "invitation_token", path)?,
+        })
     }
 }
 
@@ -233,6 +266,18 @@ impl Operation for ListSeats {
     }
 }
 
+impl FromJson for ListSeats {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["subscription_id", "order_id"], path)?;
+        Ok(Self {
+            subscription_id: json::optional(obj, "subscription_id", path)?,
+            order_id: json::optional(obj, "order_id", path)?,
+        })
+    }
+}
+
 /// Resend Invitation
 ///
 /// **Scopes**: `customer_seats:write`
@@ -289,6 +334,17 @@ impl Operation for ResendInvitation {
     }
 }
 
+impl FromJson for ResendInvitation {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["seat_id"], path)?;
+        Ok(Self {
+            seat_id: json::required(obj, "seat_id", path)?,
+        })
+    }
+}
+
 /// Revoke Seat
 ///
 /// **Scopes**: `customer_seats:write`
@@ -341,5 +397,16 @@ impl Operation for RevokeSeat {
             401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for RevokeSeat {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["seat_id"], path)?;
+        Ok(Self {
+            seat_id: json::required(obj, "seat_id", path)?,
+        })
     }
 }

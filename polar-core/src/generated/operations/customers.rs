@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -70,6 +70,17 @@ impl Operation for Create {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -150,6 +161,18 @@ impl Operation for Delete {
     }
 }
 
+impl FromJson for Delete {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "anonymize"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            anonymize: json::optional(obj, "anonymize", path)?,
+        })
+    }
+}
+
 /// Delete Customer by External ID
 ///
 /// Delete a customer by external ID.
@@ -217,6 +240,18 @@ impl Operation for DeleteExternal {
     }
 }
 
+impl FromJson for DeleteExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "anonymize"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            anonymize: json::optional(obj, "anonymize", path)?,
+        })
+    }
+}
+
 /// Export Customers
 ///
 /// Export customers as a CSV file.
@@ -280,6 +315,17 @@ impl Operation for Export {
     }
 }
 
+impl FromJson for Export {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["organization_id"], path)?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+        })
+    }
+}
+
 /// Get Customer
 ///
 /// Get a customer by ID.
@@ -332,6 +378,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -389,6 +446,17 @@ impl Operation for GetExternal {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for GetExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+        })
     }
 }
 
@@ -454,6 +522,17 @@ impl Operation for GetState {
     }
 }
 
+impl FromJson for GetState {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Customer State by External ID
 ///
 /// Get a customer state by external ID.
@@ -515,6 +594,17 @@ impl Operation for GetStateExternal {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for GetStateExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+        })
     }
 }
 
@@ -623,6 +713,37 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "email",
+                "query",
+                "active",
+                "page",
+                "limit",
+                "sorting",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            email: json::optional(obj, "email", path)?,
+            query: json::optional(obj, "query", path)?,
+            active: json::optional(obj, "active", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = Customer;
     fn page(&self) -> i64 {
@@ -706,6 +827,19 @@ impl Operation for ListPaymentMethods {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ListPaymentMethods {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "page", "limit"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
     }
 }
 
@@ -795,6 +929,19 @@ impl Operation for ListPaymentMethodsExternal {
     }
 }
 
+impl FromJson for ListPaymentMethodsExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "page", "limit"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
+    }
+}
+
 impl Paginated for ListPaymentMethodsExternal {
     type Item = PaymentMethod;
     fn page(&self) -> i64 {
@@ -873,6 +1020,18 @@ impl Operation for Update {
     }
 }
 
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Update Customer by External ID
 ///
 /// Update a customer by external ID.
@@ -932,5 +1091,17 @@ impl Operation for UpdateExternal {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for UpdateExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "body"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

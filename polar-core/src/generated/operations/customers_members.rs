@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -85,6 +85,18 @@ impl Operation for Create {
     }
 }
 
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Create Member by Customer External ID
 ///
 /// Create a new member for a customer identified by its external ID.
@@ -145,6 +157,18 @@ impl Operation for CreateExternal {
             403 | 404 | 409 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for CreateExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "body"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -212,6 +236,18 @@ impl Operation for Delete {
     }
 }
 
+impl FromJson for Delete {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "member_id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            member_id: json::required(obj, "member_id", path)?,
+        })
+    }
+}
+
 /// Delete Member by External ID
 ///
 /// Delete a member by external ID for a customer identified by its external ID.
@@ -273,6 +309,18 @@ impl Operation for DeleteExternal {
             404 | 409 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for DeleteExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "member_external_id"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            member_external_id: json::required(obj, "member_external_id", path)?,
+        })
     }
 }
 
@@ -340,6 +388,18 @@ impl Operation for Get {
     }
 }
 
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "member_id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            member_id: json::required(obj, "member_id", path)?,
+        })
+    }
+}
+
 /// Get Member by External ID
 ///
 /// Get a member by external ID for a customer identified by its external ID.
@@ -401,6 +461,18 @@ impl Operation for GetExternal {
             404 | 409 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for GetExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "member_external_id"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            member_external_id: json::required(obj, "member_external_id", path)?,
+        })
     }
 }
 
@@ -479,6 +551,19 @@ impl Operation for Update {
     }
 }
 
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "member_id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            member_id: json::required(obj, "member_id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Update Member by External ID
 ///
 /// Update a member by external ID for a customer identified by its external ID.
@@ -549,5 +634,18 @@ impl Operation for UpdateExternal {
             404 | 409 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for UpdateExternal {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["external_id", "member_external_id", "body"], path)?;
+        Ok(Self {
+            external_id: json::required(obj, "external_id", path)?,
+            member_external_id: json::required(obj, "member_external_id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -136,6 +136,41 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "customer_id",
+                "external_customer_id",
+                "query",
+                "root_events",
+                "parent_id",
+                "source",
+                "page",
+                "limit",
+                "sorting",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            query: json::optional(obj, "query", path)?,
+            root_events: json::optional(obj, "root_events", path)?,
+            parent_id: json::optional(obj, "parent_id", path)?,
+            source: json::optional(obj, "source", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = EventTypeWithStats;
     fn page(&self) -> i64 {
@@ -211,5 +246,17 @@ impl Operation for Update {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -74,6 +74,17 @@ impl Operation for Get {
     }
 }
 
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Ingest Events
 ///
 /// Ingest batch of events.
@@ -125,6 +136,17 @@ impl Operation for Ingest {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Ingest {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -281,6 +303,53 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "filter",
+                "start_timestamp",
+                "end_timestamp",
+                "organization_id",
+                "customer_id",
+                "external_customer_id",
+                "meter_id",
+                "name",
+                "source",
+                "query",
+                "parent_id",
+                "depth",
+                "page",
+                "limit",
+                "sorting",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            filter: json::optional(obj, "filter", path)?,
+            start_timestamp: json::optional(obj, "start_timestamp", path)?,
+            end_timestamp: json::optional(obj, "end_timestamp", path)?,
+            organization_id: json::optional(obj, "organization_id", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            meter_id: json::optional(obj, "meter_id", path)?,
+            name: json::optional(obj, "name", path)?,
+            source: json::optional(obj, "source", path)?,
+            query: json::optional(obj, "query", path)?,
+            parent_id: json::optional(obj, "parent_id", path)?,
+            depth: json::optional(obj, "depth", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
+    }
+}
+
 /// List Event Names
 ///
 /// List event names.
@@ -383,6 +452,37 @@ impl Operation for ListNames {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ListNames {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "customer_id",
+                "external_customer_id",
+                "source",
+                "query",
+                "page",
+                "limit",
+                "sorting",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            source: json::optional(obj, "source", path)?,
+            query: json::optional(obj, "query", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+        })
     }
 }
 

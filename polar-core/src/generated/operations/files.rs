@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,6 +73,17 @@ impl Operation for Create {
     }
 }
 
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Delete File
 ///
 /// Delete a file.
@@ -125,6 +136,17 @@ impl Operation for Delete {
             403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Delete {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -209,6 +231,20 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["organization_id", "ids", "page", "limit"], path)?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            ids: json::optional(obj, "ids", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = FileRead;
     fn page(&self) -> i64 {
@@ -287,6 +323,18 @@ impl Operation for Update {
     }
 }
 
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Complete File Upload
 ///
 /// Complete a file upload.
@@ -347,5 +395,17 @@ impl Operation for Uploaded {
             403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Uploaded {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

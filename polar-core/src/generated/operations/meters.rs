@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,6 +73,17 @@ impl Operation for Create {
     }
 }
 
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Get Meter
 ///
 /// Get a meter by ID.
@@ -125,6 +136,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -224,6 +246,35 @@ impl Operation for List {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "query",
+                "is_archived",
+                "page",
+                "limit",
+                "sorting",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            query: json::optional(obj, "query", path)?,
+            is_archived: json::optional(obj, "is_archived", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
     }
 }
 
@@ -357,6 +408,43 @@ impl Operation for Quantities {
     }
 }
 
+impl FromJson for Quantities {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "id",
+                "start_timestamp",
+                "end_timestamp",
+                "interval",
+                "timezone",
+                "customer_id",
+                "external_customer_id",
+                "customer_aggregation_function",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            start_timestamp: json::required(obj, "start_timestamp", path)?,
+            end_timestamp: json::required(obj, "end_timestamp", path)?,
+            interval: json::required(obj, "interval", path)?,
+            timezone: json::optional(obj, "timezone", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            customer_aggregation_function: json::optional(
+                obj,
+                "customer_aggregation_function",
+                path,
+            )?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
+    }
+}
+
 /// Update Meter
 ///
 /// Update a meter.
@@ -416,5 +504,17 @@ impl Operation for Update {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,6 +73,17 @@ impl Operation for CreateDashboard {
     }
 }
 
+impl FromJson for CreateDashboard {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Delete Metric Dashboard
 ///
 /// Delete a user-defined metric dashboard.
@@ -125,6 +136,17 @@ impl Operation for DeleteDashboard {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for DeleteDashboard {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -230,6 +252,39 @@ impl Operation for Export {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Export {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "start_date",
+                "end_date",
+                "timezone",
+                "interval",
+                "organization_id",
+                "product_id",
+                "billing_type",
+                "customer_id",
+                "metrics",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            start_date: json::required(obj, "start_date", path)?,
+            end_date: json::required(obj, "end_date", path)?,
+            timezone: json::optional(obj, "timezone", path)?,
+            interval: json::required(obj, "interval", path)?,
+            organization_id: json::optional(obj, "organization_id", path)?,
+            product_id: json::optional(obj, "product_id", path)?,
+            billing_type: json::optional(obj, "billing_type", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            metrics: json::optional(obj, "metrics", path)?,
+        })
     }
 }
 
@@ -340,6 +395,39 @@ impl Operation for Get {
     }
 }
 
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "start_date",
+                "end_date",
+                "timezone",
+                "interval",
+                "organization_id",
+                "product_id",
+                "billing_type",
+                "customer_id",
+                "metrics",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            start_date: json::required(obj, "start_date", path)?,
+            end_date: json::required(obj, "end_date", path)?,
+            timezone: json::optional(obj, "timezone", path)?,
+            interval: json::required(obj, "interval", path)?,
+            organization_id: json::optional(obj, "organization_id", path)?,
+            product_id: json::optional(obj, "product_id", path)?,
+            billing_type: json::optional(obj, "billing_type", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            metrics: json::optional(obj, "metrics", path)?,
+        })
+    }
+}
+
 /// Get Metric Dashboard
 ///
 /// Get a user-defined metric dashboard by ID.
@@ -395,6 +483,17 @@ impl Operation for GetDashboard {
     }
 }
 
+impl FromJson for GetDashboard {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Metrics Limits
 ///
 /// Get the interval limits for the metrics endpoint.
@@ -446,6 +545,15 @@ impl Operation for Limits {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Limits {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
     }
 }
 
@@ -512,6 +620,17 @@ impl Operation for ListDashboards {
     }
 }
 
+impl FromJson for ListDashboards {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["organization_id"], path)?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+        })
+    }
+}
+
 /// Update Metric Dashboard
 ///
 /// Update a user-defined metric dashboard.
@@ -571,5 +690,17 @@ impl Operation for UpdateDashboard {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for UpdateDashboard {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -47,3 +47,804 @@ pub mod products;
 pub mod refunds;
 pub mod subscriptions;
 pub mod webhooks;
+
+use crate::runtime::config::{Config, Credential};
+use crate::runtime::json::{FromJson, Path, ToJson, Value};
+use crate::runtime::operation::{Error, OpSpec, Operation};
+
+/// The spec of every operation, sorted by operationId.
+pub static ALL: &[OpSpec] = &[
+    <benefit_grants::List as Operation>::SPEC,
+    <benefits::Create as Operation>::SPEC,
+    <benefits::Delete as Operation>::SPEC,
+    <benefits::Files as Operation>::SPEC,
+    <benefits::Get as Operation>::SPEC,
+    <benefits::Grants as Operation>::SPEC,
+    <benefits::List as Operation>::SPEC,
+    <benefits::Update as Operation>::SPEC,
+    <checkout_links::Create as Operation>::SPEC,
+    <checkout_links::Delete as Operation>::SPEC,
+    <checkout_links::Get as Operation>::SPEC,
+    <checkout_links::List as Operation>::SPEC,
+    <checkout_links::Update as Operation>::SPEC,
+    <checkouts::ClientConfirm as Operation>::SPEC,
+    <checkouts::ClientGet as Operation>::SPEC,
+    <checkouts::ClientUpdate as Operation>::SPEC,
+    <checkouts::Create as Operation>::SPEC,
+    <checkouts::Get as Operation>::SPEC,
+    <checkouts::List as Operation>::SPEC,
+    <checkouts::Update as Operation>::SPEC,
+    <custom_fields::Create as Operation>::SPEC,
+    <custom_fields::Delete as Operation>::SPEC,
+    <custom_fields::Get as Operation>::SPEC,
+    <custom_fields::List as Operation>::SPEC,
+    <custom_fields::Update as Operation>::SPEC,
+    <customer_seats::AssignSeat as Operation>::SPEC,
+    <customer_seats::ClaimSeat as Operation>::SPEC,
+    <customer_seats::GetClaimInfo as Operation>::SPEC,
+    <customer_seats::ListSeats as Operation>::SPEC,
+    <customer_seats::ResendInvitation as Operation>::SPEC,
+    <customer_seats::RevokeSeat as Operation>::SPEC,
+    <customer_sessions::Create as Operation>::SPEC,
+    <customer_meters::Get as Operation>::SPEC,
+    <customer_meters::List as Operation>::SPEC,
+    <customer_portal_benefit_grants::Get as Operation>::SPEC,
+    <customer_portal_benefit_grants::List as Operation>::SPEC,
+    <customer_portal_benefit_grants::Update as Operation>::SPEC,
+    <customer_portal_customer_session::GetAuthenticatedUser as Operation>::SPEC,
+    <customer_portal_customer_session::Introspect as Operation>::SPEC,
+    <customer_portal_customer_meters::Get as Operation>::SPEC,
+    <customer_portal_customer_meters::List as Operation>::SPEC,
+    <customer_portal_customers::AddPaymentMethod as Operation>::SPEC,
+    <customer_portal_customers::CheckEmailUpdate as Operation>::SPEC,
+    <customer_portal_customers::ConfirmPaymentMethod as Operation>::SPEC,
+    <customer_portal_customers::DeletePaymentMethod as Operation>::SPEC,
+    <customer_portal_customers::Get as Operation>::SPEC,
+    <customer_portal_customers::ListPaymentMethods as Operation>::SPEC,
+    <customer_portal_customers::RequestEmailUpdate as Operation>::SPEC,
+    <customer_portal_customers::Update as Operation>::SPEC,
+    <customer_portal_customers::VerifyEmailUpdate as Operation>::SPEC,
+    <customer_portal_downloadables::List as Operation>::SPEC,
+    <customer_portal_license_keys::Activate as Operation>::SPEC,
+    <customer_portal_license_keys::Deactivate as Operation>::SPEC,
+    <customer_portal_license_keys::Get as Operation>::SPEC,
+    <customer_portal_license_keys::List as Operation>::SPEC,
+    <customer_portal_license_keys::Validate as Operation>::SPEC,
+    <customer_portal_members::AddMember as Operation>::SPEC,
+    <customer_portal_members::ListMembers as Operation>::SPEC,
+    <customer_portal_members::RemoveMember as Operation>::SPEC,
+    <customer_portal_members::UpdateMember as Operation>::SPEC,
+    <customer_portal_orders::ConfirmRetryPayment as Operation>::SPEC,
+    <customer_portal_orders::GenerateInvoice as Operation>::SPEC,
+    <customer_portal_orders::Get as Operation>::SPEC,
+    <customer_portal_orders::GetPaymentStatus as Operation>::SPEC,
+    <customer_portal_orders::Invoice as Operation>::SPEC,
+    <customer_portal_orders::List as Operation>::SPEC,
+    <customer_portal_orders::Receipt as Operation>::SPEC,
+    <customer_portal_orders::Update as Operation>::SPEC,
+    <customer_portal_organizations::Get as Operation>::SPEC,
+    <customer_portal_seats::AssignSeat as Operation>::SPEC,
+    <customer_portal_seats::ListClaimedSubscriptions as Operation>::SPEC,
+    <customer_portal_seats::ListSeats as Operation>::SPEC,
+    <customer_portal_seats::ResendInvitation as Operation>::SPEC,
+    <customer_portal_seats::RevokeSeat as Operation>::SPEC,
+    <customer_portal_subscriptions::Cancel as Operation>::SPEC,
+    <customer_portal_subscriptions::Get as Operation>::SPEC,
+    <customer_portal_subscriptions::List as Operation>::SPEC,
+    <customer_portal_subscriptions::Update as Operation>::SPEC,
+    <customer_portal_wallets::Get as Operation>::SPEC,
+    <customer_portal_wallets::List as Operation>::SPEC,
+    <customers::Create as Operation>::SPEC,
+    <customers::Delete as Operation>::SPEC,
+    <customers::DeleteExternal as Operation>::SPEC,
+    <customers::Export as Operation>::SPEC,
+    <customers::Get as Operation>::SPEC,
+    <customers::GetExternal as Operation>::SPEC,
+    <customers::GetState as Operation>::SPEC,
+    <customers::GetStateExternal as Operation>::SPEC,
+    <customers::List as Operation>::SPEC,
+    <customers::ListPaymentMethods as Operation>::SPEC,
+    <customers::ListPaymentMethodsExternal as Operation>::SPEC,
+    <customers_members::Create as Operation>::SPEC,
+    <customers_members::CreateExternal as Operation>::SPEC,
+    <customers_members::Delete as Operation>::SPEC,
+    <customers_members::DeleteExternal as Operation>::SPEC,
+    <customers_members::Get as Operation>::SPEC,
+    <customers_members::GetExternal as Operation>::SPEC,
+    <customers_members::Update as Operation>::SPEC,
+    <customers_members::UpdateExternal as Operation>::SPEC,
+    <customers::Update as Operation>::SPEC,
+    <customers::UpdateExternal as Operation>::SPEC,
+    <discounts::Create as Operation>::SPEC,
+    <discounts::Delete as Operation>::SPEC,
+    <discounts::Get as Operation>::SPEC,
+    <discounts::List as Operation>::SPEC,
+    <discounts::Update as Operation>::SPEC,
+    <disputes::Accept as Operation>::SPEC,
+    <disputes::Get as Operation>::SPEC,
+    <disputes::List as Operation>::SPEC,
+    <event_types::List as Operation>::SPEC,
+    <event_types::Update as Operation>::SPEC,
+    <events::Get as Operation>::SPEC,
+    <events::Ingest as Operation>::SPEC,
+    <events::List as Operation>::SPEC,
+    <events::ListNames as Operation>::SPEC,
+    <files::Create as Operation>::SPEC,
+    <files::Delete as Operation>::SPEC,
+    <files::List as Operation>::SPEC,
+    <files::Update as Operation>::SPEC,
+    <files::Uploaded as Operation>::SPEC,
+    <license_keys::Activate as Operation>::SPEC,
+    <license_keys::Deactivate as Operation>::SPEC,
+    <license_keys::Get as Operation>::SPEC,
+    <license_keys::GetActivation as Operation>::SPEC,
+    <license_keys::List as Operation>::SPEC,
+    <license_keys::Update as Operation>::SPEC,
+    <license_keys::Validate as Operation>::SPEC,
+    <members::ListMembers as Operation>::SPEC,
+    <meters::Create as Operation>::SPEC,
+    <meters::Get as Operation>::SPEC,
+    <meters::List as Operation>::SPEC,
+    <meters::Quantities as Operation>::SPEC,
+    <meters::Update as Operation>::SPEC,
+    <metrics::CreateDashboard as Operation>::SPEC,
+    <metrics::DeleteDashboard as Operation>::SPEC,
+    <metrics::Export as Operation>::SPEC,
+    <metrics::Get as Operation>::SPEC,
+    <metrics::GetDashboard as Operation>::SPEC,
+    <metrics::Limits as Operation>::SPEC,
+    <metrics::ListDashboards as Operation>::SPEC,
+    <metrics::UpdateDashboard as Operation>::SPEC,
+    <oauth2::Authorize as Operation>::SPEC,
+    <oauth2_clients::Create as Operation>::SPEC,
+    <oauth2_clients::Delete as Operation>::SPEC,
+    <oauth2_clients::Get as Operation>::SPEC,
+    <oauth2_clients::Update as Operation>::SPEC,
+    <oauth2::Introspect as Operation>::SPEC,
+    <oauth2::Token as Operation>::SPEC,
+    <oauth2::Revoke as Operation>::SPEC,
+    <oauth2::Userinfo as Operation>::SPEC,
+    <orders::Create as Operation>::SPEC,
+    <orders::Export as Operation>::SPEC,
+    <orders::Finalize as Operation>::SPEC,
+    <orders::GenerateInvoice as Operation>::SPEC,
+    <orders::Get as Operation>::SPEC,
+    <orders::Invoice as Operation>::SPEC,
+    <orders::List as Operation>::SPEC,
+    <orders::Receipt as Operation>::SPEC,
+    <orders::Update as Operation>::SPEC,
+    <organizations::Create as Operation>::SPEC,
+    <organizations::Get as Operation>::SPEC,
+    <organizations::ListOrganizations as Operation>::SPEC,
+    <organizations::Update as Operation>::SPEC,
+    <payments::Get as Operation>::SPEC,
+    <payments::List as Operation>::SPEC,
+    <products::Create as Operation>::SPEC,
+    <products::Get as Operation>::SPEC,
+    <products::List as Operation>::SPEC,
+    <products::Update as Operation>::SPEC,
+    <products::UpdateBenefits as Operation>::SPEC,
+    <refunds::Create as Operation>::SPEC,
+    <refunds::List as Operation>::SPEC,
+    <subscriptions::Create as Operation>::SPEC,
+    <subscriptions::Export as Operation>::SPEC,
+    <subscriptions::Get as Operation>::SPEC,
+    <subscriptions::List as Operation>::SPEC,
+    <subscriptions::Revoke as Operation>::SPEC,
+    <subscriptions::Update as Operation>::SPEC,
+    <webhooks::CreateWebhookEndpoint as Operation>::SPEC,
+    <webhooks::DeleteWebhookEndpoint as Operation>::SPEC,
+    <webhooks::GetWebhookEndpoint as Operation>::SPEC,
+    <webhooks::ListWebhookDeliveries as Operation>::SPEC,
+    <webhooks::ListWebhookEndpoints as Operation>::SPEC,
+    <webhooks::RedeliverWebhookEvent as Operation>::SPEC,
+    <webhooks::ResetWebhookEndpointSecret as Operation>::SPEC,
+    <webhooks::UpdateWebhookEndpoint as Operation>::SPEC,
+];
+
+/// Builds the request of the operation named `id` (its operationId) from its parameters
+/// as one JSON object (`{"<parameter>": value, ..., "body": ...}`). `None` for an
+/// unknown operationId.
+pub fn request_by_id(
+    id: &str,
+    params: &Value,
+    config: &Config,
+    credential: Option<&Credential>,
+) -> Option<Result<http::Request<Vec<u8>>, Error>> {
+    fn go<O: Operation + FromJson>(
+        params: &Value,
+        config: &Config,
+        credential: Option<&Credential>,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        let op = O::from_json(params, &Path::Root).map_err(|e| {
+            crate::runtime::operation::BuildError::InvalidParameter {
+                name: e.path,
+                reason: e.message,
+            }
+        })?;
+        op.request(config, credential)
+    }
+    Some(match id {
+        "benefit-grants:list" => go::<benefit_grants::List>(params, config, credential),
+        "benefits:create" => go::<benefits::Create>(params, config, credential),
+        "benefits:delete" => go::<benefits::Delete>(params, config, credential),
+        "benefits:files" => go::<benefits::Files>(params, config, credential),
+        "benefits:get" => go::<benefits::Get>(params, config, credential),
+        "benefits:grants" => go::<benefits::Grants>(params, config, credential),
+        "benefits:list" => go::<benefits::List>(params, config, credential),
+        "benefits:update" => go::<benefits::Update>(params, config, credential),
+        "checkout-links:create" => go::<checkout_links::Create>(params, config, credential),
+        "checkout-links:delete" => go::<checkout_links::Delete>(params, config, credential),
+        "checkout-links:get" => go::<checkout_links::Get>(params, config, credential),
+        "checkout-links:list" => go::<checkout_links::List>(params, config, credential),
+        "checkout-links:update" => go::<checkout_links::Update>(params, config, credential),
+        "checkouts:client_confirm" => go::<checkouts::ClientConfirm>(params, config, credential),
+        "checkouts:client_get" => go::<checkouts::ClientGet>(params, config, credential),
+        "checkouts:client_update" => go::<checkouts::ClientUpdate>(params, config, credential),
+        "checkouts:create" => go::<checkouts::Create>(params, config, credential),
+        "checkouts:get" => go::<checkouts::Get>(params, config, credential),
+        "checkouts:list" => go::<checkouts::List>(params, config, credential),
+        "checkouts:update" => go::<checkouts::Update>(params, config, credential),
+        "custom-fields:create" => go::<custom_fields::Create>(params, config, credential),
+        "custom-fields:delete" => go::<custom_fields::Delete>(params, config, credential),
+        "custom-fields:get" => go::<custom_fields::Get>(params, config, credential),
+        "custom-fields:list" => go::<custom_fields::List>(params, config, credential),
+        "custom-fields:update" => go::<custom_fields::Update>(params, config, credential),
+        "customer-seats:assign_seat" => {
+            go::<customer_seats::AssignSeat>(params, config, credential)
+        }
+        "customer-seats:claim_seat" => go::<customer_seats::ClaimSeat>(params, config, credential),
+        "customer-seats:get_claim_info" => {
+            go::<customer_seats::GetClaimInfo>(params, config, credential)
+        }
+        "customer-seats:list_seats" => go::<customer_seats::ListSeats>(params, config, credential),
+        "customer-seats:resend_invitation" => {
+            go::<customer_seats::ResendInvitation>(params, config, credential)
+        }
+        "customer-seats:revoke_seat" => {
+            go::<customer_seats::RevokeSeat>(params, config, credential)
+        }
+        "customer-sessions:create" => go::<customer_sessions::Create>(params, config, credential),
+        "customer_meters:get" => go::<customer_meters::Get>(params, config, credential),
+        "customer_meters:list" => go::<customer_meters::List>(params, config, credential),
+        "customer_portal:benefit-grants:get" => {
+            go::<customer_portal_benefit_grants::Get>(params, config, credential)
+        }
+        "customer_portal:benefit-grants:list" => {
+            go::<customer_portal_benefit_grants::List>(params, config, credential)
+        }
+        "customer_portal:benefit-grants:update" => {
+            go::<customer_portal_benefit_grants::Update>(params, config, credential)
+        }
+        "customer_portal:customer-session:get_authenticated_user" => {
+            go::<customer_portal_customer_session::GetAuthenticatedUser>(params, config, credential)
+        }
+        "customer_portal:customer-session:introspect" => {
+            go::<customer_portal_customer_session::Introspect>(params, config, credential)
+        }
+        "customer_portal:customer_meters:get" => {
+            go::<customer_portal_customer_meters::Get>(params, config, credential)
+        }
+        "customer_portal:customer_meters:list" => {
+            go::<customer_portal_customer_meters::List>(params, config, credential)
+        }
+        "customer_portal:customers:add_payment_method" => {
+            go::<customer_portal_customers::AddPaymentMethod>(params, config, credential)
+        }
+        "customer_portal:customers:check_email_update" => {
+            go::<customer_portal_customers::CheckEmailUpdate>(params, config, credential)
+        }
+        "customer_portal:customers:confirm_payment_method" => {
+            go::<customer_portal_customers::ConfirmPaymentMethod>(params, config, credential)
+        }
+        "customer_portal:customers:delete_payment_method" => {
+            go::<customer_portal_customers::DeletePaymentMethod>(params, config, credential)
+        }
+        "customer_portal:customers:get" => {
+            go::<customer_portal_customers::Get>(params, config, credential)
+        }
+        "customer_portal:customers:list_payment_methods" => {
+            go::<customer_portal_customers::ListPaymentMethods>(params, config, credential)
+        }
+        "customer_portal:customers:request_email_update" => {
+            go::<customer_portal_customers::RequestEmailUpdate>(params, config, credential)
+        }
+        "customer_portal:customers:update" => {
+            go::<customer_portal_customers::Update>(params, config, credential)
+        }
+        "customer_portal:customers:verify_email_update" => {
+            go::<customer_portal_customers::VerifyEmailUpdate>(params, config, credential)
+        }
+        "customer_portal:downloadables:list" => {
+            go::<customer_portal_downloadables::List>(params, config, credential)
+        }
+        "customer_portal:license_keys:activate" => {
+            go::<customer_portal_license_keys::Activate>(params, config, credential)
+        }
+        "customer_portal:license_keys:deactivate" => {
+            go::<customer_portal_license_keys::Deactivate>(params, config, credential)
+        }
+        "customer_portal:license_keys:get" => {
+            go::<customer_portal_license_keys::Get>(params, config, credential)
+        }
+        "customer_portal:license_keys:list" => {
+            go::<customer_portal_license_keys::List>(params, config, credential)
+        }
+        "customer_portal:license_keys:validate" => {
+            go::<customer_portal_license_keys::Validate>(params, config, credential)
+        }
+        "customer_portal:members:add_member" => {
+            go::<customer_portal_members::AddMember>(params, config, credential)
+        }
+        "customer_portal:members:list_members" => {
+            go::<customer_portal_members::ListMembers>(params, config, credential)
+        }
+        "customer_portal:members:remove_member" => {
+            go::<customer_portal_members::RemoveMember>(params, config, credential)
+        }
+        "customer_portal:members:update_member" => {
+            go::<customer_portal_members::UpdateMember>(params, config, credential)
+        }
+        "customer_portal:orders:confirm_retry_payment" => {
+            go::<customer_portal_orders::ConfirmRetryPayment>(params, config, credential)
+        }
+        "customer_portal:orders:generate_invoice" => {
+            go::<customer_portal_orders::GenerateInvoice>(params, config, credential)
+        }
+        "customer_portal:orders:get" => {
+            go::<customer_portal_orders::Get>(params, config, credential)
+        }
+        "customer_portal:orders:get_payment_status" => {
+            go::<customer_portal_orders::GetPaymentStatus>(params, config, credential)
+        }
+        "customer_portal:orders:invoice" => {
+            go::<customer_portal_orders::Invoice>(params, config, credential)
+        }
+        "customer_portal:orders:list" => {
+            go::<customer_portal_orders::List>(params, config, credential)
+        }
+        "customer_portal:orders:receipt" => {
+            go::<customer_portal_orders::Receipt>(params, config, credential)
+        }
+        "customer_portal:orders:update" => {
+            go::<customer_portal_orders::Update>(params, config, credential)
+        }
+        "customer_portal:organizations:get" => {
+            go::<customer_portal_organizations::Get>(params, config, credential)
+        }
+        "customer_portal:seats:assign_seat" => {
+            go::<customer_portal_seats::AssignSeat>(params, config, credential)
+        }
+        "customer_portal:seats:list_claimed_subscriptions" => {
+            go::<customer_portal_seats::ListClaimedSubscriptions>(params, config, credential)
+        }
+        "customer_portal:seats:list_seats" => {
+            go::<customer_portal_seats::ListSeats>(params, config, credential)
+        }
+        "customer_portal:seats:resend_invitation" => {
+            go::<customer_portal_seats::ResendInvitation>(params, config, credential)
+        }
+        "customer_portal:seats:revoke_seat" => {
+            go::<customer_portal_seats::RevokeSeat>(params, config, credential)
+        }
+        "customer_portal:subscriptions:cancel" => {
+            go::<customer_portal_subscriptions::Cancel>(params, config, credential)
+        }
+        "customer_portal:subscriptions:get" => {
+            go::<customer_portal_subscriptions::Get>(params, config, credential)
+        }
+        "customer_portal:subscriptions:list" => {
+            go::<customer_portal_subscriptions::List>(params, config, credential)
+        }
+        "customer_portal:subscriptions:update" => {
+            go::<customer_portal_subscriptions::Update>(params, config, credential)
+        }
+        "customer_portal:wallets:get" => {
+            go::<customer_portal_wallets::Get>(params, config, credential)
+        }
+        "customer_portal:wallets:list" => {
+            go::<customer_portal_wallets::List>(params, config, credential)
+        }
+        "customers:create" => go::<customers::Create>(params, config, credential),
+        "customers:delete" => go::<customers::Delete>(params, config, credential),
+        "customers:delete_external" => go::<customers::DeleteExternal>(params, config, credential),
+        "customers:export" => go::<customers::Export>(params, config, credential),
+        "customers:get" => go::<customers::Get>(params, config, credential),
+        "customers:get_external" => go::<customers::GetExternal>(params, config, credential),
+        "customers:get_state" => go::<customers::GetState>(params, config, credential),
+        "customers:get_state_external" => {
+            go::<customers::GetStateExternal>(params, config, credential)
+        }
+        "customers:list" => go::<customers::List>(params, config, credential),
+        "customers:list_payment_methods" => {
+            go::<customers::ListPaymentMethods>(params, config, credential)
+        }
+        "customers:list_payment_methods_external" => {
+            go::<customers::ListPaymentMethodsExternal>(params, config, credential)
+        }
+        "customers:members:create" => go::<customers_members::Create>(params, config, credential),
+        "customers:members:create_external" => {
+            go::<customers_members::CreateExternal>(params, config, credential)
+        }
+        "customers:members:delete" => go::<customers_members::Delete>(params, config, credential),
+        "customers:members:delete_external" => {
+            go::<customers_members::DeleteExternal>(params, config, credential)
+        }
+        "customers:members:get" => go::<customers_members::Get>(params, config, credential),
+        "customers:members:get_external" => {
+            go::<customers_members::GetExternal>(params, config, credential)
+        }
+        "customers:members:update" => go::<customers_members::Update>(params, config, credential),
+        "customers:members:update_external" => {
+            go::<customers_members::UpdateExternal>(params, config, credential)
+        }
+        "customers:update" => go::<customers::Update>(params, config, credential),
+        "customers:update_external" => go::<customers::UpdateExternal>(params, config, credential),
+        "discounts:create" => go::<discounts::Create>(params, config, credential),
+        "discounts:delete" => go::<discounts::Delete>(params, config, credential),
+        "discounts:get" => go::<discounts::Get>(params, config, credential),
+        "discounts:list" => go::<discounts::List>(params, config, credential),
+        "discounts:update" => go::<discounts::Update>(params, config, credential),
+        "disputes:accept" => go::<disputes::Accept>(params, config, credential),
+        "disputes:get" => go::<disputes::Get>(params, config, credential),
+        "disputes:list" => go::<disputes::List>(params, config, credential),
+        "event-types:list" => go::<event_types::List>(params, config, credential),
+        "event-types:update" => go::<event_types::Update>(params, config, credential),
+        "events:get" => go::<events::Get>(params, config, credential),
+        "events:ingest" => go::<events::Ingest>(params, config, credential),
+        "events:list" => go::<events::List>(params, config, credential),
+        "events:list_names" => go::<events::ListNames>(params, config, credential),
+        "files:create" => go::<files::Create>(params, config, credential),
+        "files:delete" => go::<files::Delete>(params, config, credential),
+        "files:list" => go::<files::List>(params, config, credential),
+        "files:update" => go::<files::Update>(params, config, credential),
+        "files:uploaded" => go::<files::Uploaded>(params, config, credential),
+        "license_keys:activate" => go::<license_keys::Activate>(params, config, credential),
+        "license_keys:deactivate" => go::<license_keys::Deactivate>(params, config, credential),
+        "license_keys:get" => go::<license_keys::Get>(params, config, credential),
+        "license_keys:get_activation" => {
+            go::<license_keys::GetActivation>(params, config, credential)
+        }
+        "license_keys:list" => go::<license_keys::List>(params, config, credential),
+        "license_keys:update" => go::<license_keys::Update>(params, config, credential),
+        "license_keys:validate" => go::<license_keys::Validate>(params, config, credential),
+        "members:list_members" => go::<members::ListMembers>(params, config, credential),
+        "meters:create" => go::<meters::Create>(params, config, credential),
+        "meters:get" => go::<meters::Get>(params, config, credential),
+        "meters:list" => go::<meters::List>(params, config, credential),
+        "meters:quantities" => go::<meters::Quantities>(params, config, credential),
+        "meters:update" => go::<meters::Update>(params, config, credential),
+        "metrics:create_dashboard" => go::<metrics::CreateDashboard>(params, config, credential),
+        "metrics:delete_dashboard" => go::<metrics::DeleteDashboard>(params, config, credential),
+        "metrics:export" => go::<metrics::Export>(params, config, credential),
+        "metrics:get" => go::<metrics::Get>(params, config, credential),
+        "metrics:get_dashboard" => go::<metrics::GetDashboard>(params, config, credential),
+        "metrics:limits" => go::<metrics::Limits>(params, config, credential),
+        "metrics:list_dashboards" => go::<metrics::ListDashboards>(params, config, credential),
+        "metrics:update_dashboard" => go::<metrics::UpdateDashboard>(params, config, credential),
+        "oauth2:authorize" => go::<oauth2::Authorize>(params, config, credential),
+        "oauth2:clients:oauth2:create_client" => {
+            go::<oauth2_clients::Create>(params, config, credential)
+        }
+        "oauth2:clients:oauth2:delete_client" => {
+            go::<oauth2_clients::Delete>(params, config, credential)
+        }
+        "oauth2:clients:oauth2:get_client" => go::<oauth2_clients::Get>(params, config, credential),
+        "oauth2:clients:oauth2:update_client" => {
+            go::<oauth2_clients::Update>(params, config, credential)
+        }
+        "oauth2:introspect_token" => go::<oauth2::Introspect>(params, config, credential),
+        "oauth2:request_token" => go::<oauth2::Token>(params, config, credential),
+        "oauth2:revoke_token" => go::<oauth2::Revoke>(params, config, credential),
+        "oauth2:userinfo" => go::<oauth2::Userinfo>(params, config, credential),
+        "orders:create" => go::<orders::Create>(params, config, credential),
+        "orders:export" => go::<orders::Export>(params, config, credential),
+        "orders:finalize" => go::<orders::Finalize>(params, config, credential),
+        "orders:generate_invoice" => go::<orders::GenerateInvoice>(params, config, credential),
+        "orders:get" => go::<orders::Get>(params, config, credential),
+        "orders:invoice" => go::<orders::Invoice>(params, config, credential),
+        "orders:list" => go::<orders::List>(params, config, credential),
+        "orders:receipt" => go::<orders::Receipt>(params, config, credential),
+        "orders:update" => go::<orders::Update>(params, config, credential),
+        "organizations:create" => go::<organizations::Create>(params, config, credential),
+        "organizations:get" => go::<organizations::Get>(params, config, credential),
+        "organizations:list" => go::<organizations::ListOrganizations>(params, config, credential),
+        "organizations:update" => go::<organizations::Update>(params, config, credential),
+        "payments:get" => go::<payments::Get>(params, config, credential),
+        "payments:list" => go::<payments::List>(params, config, credential),
+        "products:create" => go::<products::Create>(params, config, credential),
+        "products:get" => go::<products::Get>(params, config, credential),
+        "products:list" => go::<products::List>(params, config, credential),
+        "products:update" => go::<products::Update>(params, config, credential),
+        "products:update_benefits" => go::<products::UpdateBenefits>(params, config, credential),
+        "refunds:create" => go::<refunds::Create>(params, config, credential),
+        "refunds:list" => go::<refunds::List>(params, config, credential),
+        "subscriptions:create" => go::<subscriptions::Create>(params, config, credential),
+        "subscriptions:export" => go::<subscriptions::Export>(params, config, credential),
+        "subscriptions:get" => go::<subscriptions::Get>(params, config, credential),
+        "subscriptions:list" => go::<subscriptions::List>(params, config, credential),
+        "subscriptions:revoke" => go::<subscriptions::Revoke>(params, config, credential),
+        "subscriptions:update" => go::<subscriptions::Update>(params, config, credential),
+        "webhooks:create_webhook_endpoint" => {
+            go::<webhooks::CreateWebhookEndpoint>(params, config, credential)
+        }
+        "webhooks:delete_webhook_endpoint" => {
+            go::<webhooks::DeleteWebhookEndpoint>(params, config, credential)
+        }
+        "webhooks:get_webhook_endpoint" => {
+            go::<webhooks::GetWebhookEndpoint>(params, config, credential)
+        }
+        "webhooks:list_webhook_deliveries" => {
+            go::<webhooks::ListWebhookDeliveries>(params, config, credential)
+        }
+        "webhooks:list_webhook_endpoints" => {
+            go::<webhooks::ListWebhookEndpoints>(params, config, credential)
+        }
+        "webhooks:redeliver_webhook_event" => {
+            go::<webhooks::RedeliverWebhookEvent>(params, config, credential)
+        }
+        "webhooks:reset_webhook_endpoint_secret" => {
+            go::<webhooks::ResetWebhookEndpointSecret>(params, config, credential)
+        }
+        "webhooks:update_webhook_endpoint" => {
+            go::<webhooks::UpdateWebhookEndpoint>(params, config, credential)
+        }
+        _ => return None,
+    })
+}
+
+/// Parses a response to the operation named `id`, giving its typed output re-encoded as
+/// JSON (what a host language reads). `None` for an unknown operationId.
+pub fn parse_by_id(id: &str, response: &http::Response<Vec<u8>>) -> Option<Result<Value, Error>> {
+    fn go<O: Operation>(response: &http::Response<Vec<u8>>) -> Result<Value, Error>
+    where
+        O::Output: ToJson,
+    {
+        O::parse(response).map(|o| o.to_json())
+    }
+    Some(match id {
+        "benefit-grants:list" => go::<benefit_grants::List>(response),
+        "benefits:create" => go::<benefits::Create>(response),
+        "benefits:delete" => go::<benefits::Delete>(response),
+        "benefits:files" => go::<benefits::Files>(response),
+        "benefits:get" => go::<benefits::Get>(response),
+        "benefits:grants" => go::<benefits::Grants>(response),
+        "benefits:list" => go::<benefits::List>(response),
+        "benefits:update" => go::<benefits::Update>(response),
+        "checkout-links:create" => go::<checkout_links::Create>(response),
+        "checkout-links:delete" => go::<checkout_links::Delete>(response),
+        "checkout-links:get" => go::<checkout_links::Get>(response),
+        "checkout-links:list" => go::<checkout_links::List>(response),
+        "checkout-links:update" => go::<checkout_links::Update>(response),
+        "checkouts:client_confirm" => go::<checkouts::ClientConfirm>(response),
+        "checkouts:client_get" => go::<checkouts::ClientGet>(response),
+        "checkouts:client_update" => go::<checkouts::ClientUpdate>(response),
+        "checkouts:create" => go::<checkouts::Create>(response),
+        "checkouts:get" => go::<checkouts::Get>(response),
+        "checkouts:list" => go::<checkouts::List>(response),
+        "checkouts:update" => go::<checkouts::Update>(response),
+        "custom-fields:create" => go::<custom_fields::Create>(response),
+        "custom-fields:delete" => go::<custom_fields::Delete>(response),
+        "custom-fields:get" => go::<custom_fields::Get>(response),
+        "custom-fields:list" => go::<custom_fields::List>(response),
+        "custom-fields:update" => go::<custom_fields::Update>(response),
+        "customer-seats:assign_seat" => go::<customer_seats::AssignSeat>(response),
+        "customer-seats:claim_seat" => go::<customer_seats::ClaimSeat>(response),
+        "customer-seats:get_claim_info" => go::<customer_seats::GetClaimInfo>(response),
+        "customer-seats:list_seats" => go::<customer_seats::ListSeats>(response),
+        "customer-seats:resend_invitation" => go::<customer_seats::ResendInvitation>(response),
+        "customer-seats:revoke_seat" => go::<customer_seats::RevokeSeat>(response),
+        "customer-sessions:create" => go::<customer_sessions::Create>(response),
+        "customer_meters:get" => go::<customer_meters::Get>(response),
+        "customer_meters:list" => go::<customer_meters::List>(response),
+        "customer_portal:benefit-grants:get" => go::<customer_portal_benefit_grants::Get>(response),
+        "customer_portal:benefit-grants:list" => {
+            go::<customer_portal_benefit_grants::List>(response)
+        }
+        "customer_portal:benefit-grants:update" => {
+            go::<customer_portal_benefit_grants::Update>(response)
+        }
+        "customer_portal:customer-session:get_authenticated_user" => {
+            go::<customer_portal_customer_session::GetAuthenticatedUser>(response)
+        }
+        "customer_portal:customer-session:introspect" => {
+            go::<customer_portal_customer_session::Introspect>(response)
+        }
+        "customer_portal:customer_meters:get" => {
+            go::<customer_portal_customer_meters::Get>(response)
+        }
+        "customer_portal:customer_meters:list" => {
+            go::<customer_portal_customer_meters::List>(response)
+        }
+        "customer_portal:customers:add_payment_method" => {
+            go::<customer_portal_customers::AddPaymentMethod>(response)
+        }
+        "customer_portal:customers:check_email_update" => {
+            go::<customer_portal_customers::CheckEmailUpdate>(response)
+        }
+        "customer_portal:customers:confirm_payment_method" => {
+            go::<customer_portal_customers::ConfirmPaymentMethod>(response)
+        }
+        "customer_portal:customers:delete_payment_method" => {
+            go::<customer_portal_customers::DeletePaymentMethod>(response)
+        }
+        "customer_portal:customers:get" => go::<customer_portal_customers::Get>(response),
+        "customer_portal:customers:list_payment_methods" => {
+            go::<customer_portal_customers::ListPaymentMethods>(response)
+        }
+        "customer_portal:customers:request_email_update" => {
+            go::<customer_portal_customers::RequestEmailUpdate>(response)
+        }
+        "customer_portal:customers:update" => go::<customer_portal_customers::Update>(response),
+        "customer_portal:customers:verify_email_update" => {
+            go::<customer_portal_customers::VerifyEmailUpdate>(response)
+        }
+        "customer_portal:downloadables:list" => go::<customer_portal_downloadables::List>(response),
+        "customer_portal:license_keys:activate" => {
+            go::<customer_portal_license_keys::Activate>(response)
+        }
+        "customer_portal:license_keys:deactivate" => {
+            go::<customer_portal_license_keys::Deactivate>(response)
+        }
+        "customer_portal:license_keys:get" => go::<customer_portal_license_keys::Get>(response),
+        "customer_portal:license_keys:list" => go::<customer_portal_license_keys::List>(response),
+        "customer_portal:license_keys:validate" => {
+            go::<customer_portal_license_keys::Validate>(response)
+        }
+        "customer_portal:members:add_member" => go::<customer_portal_members::AddMember>(response),
+        "customer_portal:members:list_members" => {
+            go::<customer_portal_members::ListMembers>(response)
+        }
+        "customer_portal:members:remove_member" => {
+            go::<customer_portal_members::RemoveMember>(response)
+        }
+        "customer_portal:members:update_member" => {
+            go::<customer_portal_members::UpdateMember>(response)
+        }
+        "customer_portal:orders:confirm_retry_payment" => {
+            go::<customer_portal_orders::ConfirmRetryPayment>(response)
+        }
+        "customer_portal:orders:generate_invoice" => {
+            go::<customer_portal_orders::GenerateInvoice>(response)
+        }
+        "customer_portal:orders:get" => go::<customer_portal_orders::Get>(response),
+        "customer_portal:orders:get_payment_status" => {
+            go::<customer_portal_orders::GetPaymentStatus>(response)
+        }
+        "customer_portal:orders:invoice" => go::<customer_portal_orders::Invoice>(response),
+        "customer_portal:orders:list" => go::<customer_portal_orders::List>(response),
+        "customer_portal:orders:receipt" => go::<customer_portal_orders::Receipt>(response),
+        "customer_portal:orders:update" => go::<customer_portal_orders::Update>(response),
+        "customer_portal:organizations:get" => go::<customer_portal_organizations::Get>(response),
+        "customer_portal:seats:assign_seat" => go::<customer_portal_seats::AssignSeat>(response),
+        "customer_portal:seats:list_claimed_subscriptions" => {
+            go::<customer_portal_seats::ListClaimedSubscriptions>(response)
+        }
+        "customer_portal:seats:list_seats" => go::<customer_portal_seats::ListSeats>(response),
+        "customer_portal:seats:resend_invitation" => {
+            go::<customer_portal_seats::ResendInvitation>(response)
+        }
+        "customer_portal:seats:revoke_seat" => go::<customer_portal_seats::RevokeSeat>(response),
+        "customer_portal:subscriptions:cancel" => {
+            go::<customer_portal_subscriptions::Cancel>(response)
+        }
+        "customer_portal:subscriptions:get" => go::<customer_portal_subscriptions::Get>(response),
+        "customer_portal:subscriptions:list" => go::<customer_portal_subscriptions::List>(response),
+        "customer_portal:subscriptions:update" => {
+            go::<customer_portal_subscriptions::Update>(response)
+        }
+        "customer_portal:wallets:get" => go::<customer_portal_wallets::Get>(response),
+        "customer_portal:wallets:list" => go::<customer_portal_wallets::List>(response),
+        "customers:create" => go::<customers::Create>(response),
+        "customers:delete" => go::<customers::Delete>(response),
+        "customers:delete_external" => go::<customers::DeleteExternal>(response),
+        "customers:export" => go::<customers::Export>(response),
+        "customers:get" => go::<customers::Get>(response),
+        "customers:get_external" => go::<customers::GetExternal>(response),
+        "customers:get_state" => go::<customers::GetState>(response),
+        "customers:get_state_external" => go::<customers::GetStateExternal>(response),
+        "customers:list" => go::<customers::List>(response),
+        "customers:list_payment_methods" => go::<customers::ListPaymentMethods>(response),
+        "customers:list_payment_methods_external" => {
+            go::<customers::ListPaymentMethodsExternal>(response)
+        }
+        "customers:members:create" => go::<customers_members::Create>(response),
+        "customers:members:create_external" => go::<customers_members::CreateExternal>(response),
+        "customers:members:delete" => go::<customers_members::Delete>(response),
+        "customers:members:delete_external" => go::<customers_members::DeleteExternal>(response),
+        "customers:members:get" => go::<customers_members::Get>(response),
+        "customers:members:get_external" => go::<customers_members::GetExternal>(response),
+        "customers:members:update" => go::<customers_members::Update>(response),
+        "customers:members:update_external" => go::<customers_members::UpdateExternal>(response),
+        "customers:update" => go::<customers::Update>(response),
+        "customers:update_external" => go::<customers::UpdateExternal>(response),
+        "discounts:create" => go::<discounts::Create>(response),
+        "discounts:delete" => go::<discounts::Delete>(response),
+        "discounts:get" => go::<discounts::Get>(response),
+        "discounts:list" => go::<discounts::List>(response),
+        "discounts:update" => go::<discounts::Update>(response),
+        "disputes:accept" => go::<disputes::Accept>(response),
+        "disputes:get" => go::<disputes::Get>(response),
+        "disputes:list" => go::<disputes::List>(response),
+        "event-types:list" => go::<event_types::List>(response),
+        "event-types:update" => go::<event_types::Update>(response),
+        "events:get" => go::<events::Get>(response),
+        "events:ingest" => go::<events::Ingest>(response),
+        "events:list" => go::<events::List>(response),
+        "events:list_names" => go::<events::ListNames>(response),
+        "files:create" => go::<files::Create>(response),
+        "files:delete" => go::<files::Delete>(response),
+        "files:list" => go::<files::List>(response),
+        "files:update" => go::<files::Update>(response),
+        "files:uploaded" => go::<files::Uploaded>(response),
+        "license_keys:activate" => go::<license_keys::Activate>(response),
+        "license_keys:deactivate" => go::<license_keys::Deactivate>(response),
+        "license_keys:get" => go::<license_keys::Get>(response),
+        "license_keys:get_activation" => go::<license_keys::GetActivation>(response),
+        "license_keys:list" => go::<license_keys::List>(response),
+        "license_keys:update" => go::<license_keys::Update>(response),
+        "license_keys:validate" => go::<license_keys::Validate>(response),
+        "members:list_members" => go::<members::ListMembers>(response),
+        "meters:create" => go::<meters::Create>(response),
+        "meters:get" => go::<meters::Get>(response),
+        "meters:list" => go::<meters::List>(response),
+        "meters:quantities" => go::<meters::Quantities>(response),
+        "meters:update" => go::<meters::Update>(response),
+        "metrics:create_dashboard" => go::<metrics::CreateDashboard>(response),
+        "metrics:delete_dashboard" => go::<metrics::DeleteDashboard>(response),
+        "metrics:export" => go::<metrics::Export>(response),
+        "metrics:get" => go::<metrics::Get>(response),
+        "metrics:get_dashboard" => go::<metrics::GetDashboard>(response),
+        "metrics:limits" => go::<metrics::Limits>(response),
+        "metrics:list_dashboards" => go::<metrics::ListDashboards>(response),
+        "metrics:update_dashboard" => go::<metrics::UpdateDashboard>(response),
+        "oauth2:authorize" => go::<oauth2::Authorize>(response),
+        "oauth2:clients:oauth2:create_client" => go::<oauth2_clients::Create>(response),
+        "oauth2:clients:oauth2:delete_client" => go::<oauth2_clients::Delete>(response),
+        "oauth2:clients:oauth2:get_client" => go::<oauth2_clients::Get>(response),
+        "oauth2:clients:oauth2:update_client" => go::<oauth2_clients::Update>(response),
+        "oauth2:introspect_token" => go::<oauth2::Introspect>(response),
+        "oauth2:request_token" => go::<oauth2::Token>(response),
+        "oauth2:revoke_token" => go::<oauth2::Revoke>(response),
+        "oauth2:userinfo" => go::<oauth2::Userinfo>(response),
+        "orders:create" => go::<orders::Create>(response),
+        "orders:export" => go::<orders::Export>(response),
+        "orders:finalize" => go::<orders::Finalize>(response),
+        "orders:generate_invoice" => go::<orders::GenerateInvoice>(response),
+        "orders:get" => go::<orders::Get>(response),
+        "orders:invoice" => go::<orders::Invoice>(response),
+        "orders:list" => go::<orders::List>(response),
+        "orders:receipt" => go::<orders::Receipt>(response),
+        "orders:update" => go::<orders::Update>(response),
+        "organizations:create" => go::<organizations::Create>(response),
+        "organizations:get" => go::<organizations::Get>(response),
+        "organizations:list" => go::<organizations::ListOrganizations>(response),
+        "organizations:update" => go::<organizations::Update>(response),
+        "payments:get" => go::<payments::Get>(response),
+        "payments:list" => go::<payments::List>(response),
+        "products:create" => go::<products::Create>(response),
+        "products:get" => go::<products::Get>(response),
+        "products:list" => go::<products::List>(response),
+        "products:update" => go::<products::Update>(response),
+        "products:update_benefits" => go::<products::UpdateBenefits>(response),
+        "refunds:create" => go::<refunds::Create>(response),
+        "refunds:list" => go::<refunds::List>(response),
+        "subscriptions:create" => go::<subscriptions::Create>(response),
+        "subscriptions:export" => go::<subscriptions::Export>(response),
+        "subscriptions:get" => go::<subscriptions::Get>(response),
+        "subscriptions:list" => go::<subscriptions::List>(response),
+        "subscriptions:revoke" => go::<subscriptions::Revoke>(response),
+        "subscriptions:update" => go::<subscriptions::Update>(response),
+        "webhooks:create_webhook_endpoint" => go::<webhooks::CreateWebhookEndpoint>(response),
+        "webhooks:delete_webhook_endpoint" => go::<webhooks::DeleteWebhookEndpoint>(response),
+        "webhooks:get_webhook_endpoint" => go::<webhooks::GetWebhookEndpoint>(response),
+        "webhooks:list_webhook_deliveries" => go::<webhooks::ListWebhookDeliveries>(response),
+        "webhooks:list_webhook_endpoints" => go::<webhooks::ListWebhookEndpoints>(response),
+        "webhooks:redeliver_webhook_event" => go::<webhooks::RedeliverWebhookEvent>(response),
+        "webhooks:reset_webhook_endpoint_secret" => {
+            go::<webhooks::ResetWebhookEndpointSecret>(response)
+        }
+        "webhooks:update_webhook_endpoint" => go::<webhooks::UpdateWebhookEndpoint>(response),
+        _ => return None,
+    })
+}

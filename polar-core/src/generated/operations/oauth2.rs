@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -65,6 +65,15 @@ impl Operation for Authorize {
     }
 }
 
+impl FromJson for Authorize {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
+    }
+}
+
 /// Introspect Token
 ///
 /// Get information about an access token.
@@ -109,6 +118,17 @@ impl Operation for Introspect {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Introspect {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -159,6 +179,17 @@ impl Operation for Revoke {
     }
 }
 
+impl FromJson for Revoke {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Request Token
 ///
 /// Request an access token using a valid grant.
@@ -203,6 +234,17 @@ impl Operation for Token {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Token {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -251,5 +293,14 @@ impl Operation for Userinfo {
             200 => operation::parse_json(response),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Userinfo {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &[], path)?;
+        Ok(Self {})
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -67,6 +67,17 @@ impl Operation for Create {
     }
 }
 
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Delete Client
 ///
 /// Delete an OAuth2 client.
@@ -118,6 +129,17 @@ impl Operation for Delete {
     }
 }
 
+impl FromJson for Delete {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["client_id"], path)?;
+        Ok(Self {
+            client_id: json::required(obj, "client_id", path)?,
+        })
+    }
+}
+
 /// Get Client
 ///
 /// Get an OAuth2 client by Client ID.
@@ -166,6 +188,17 @@ impl Operation for Get {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["client_id"], path)?;
+        Ok(Self {
+            client_id: json::required(obj, "client_id", path)?,
+        })
     }
 }
 
@@ -225,5 +258,17 @@ impl Operation for Update {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["client_id", "body"], path)?;
+        Ok(Self {
+            client_id: json::required(obj, "client_id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,6 +73,17 @@ impl Operation for Create {
     }
 }
 
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Get Product
 ///
 /// Get a product by ID.
@@ -125,6 +136,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -251,6 +273,43 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "id",
+                "organization_id",
+                "query",
+                "is_archived",
+                "is_recurring",
+                "benefit_id",
+                "visibility",
+                "page",
+                "limit",
+                "sorting",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            id: json::optional(obj, "id", path)?,
+            organization_id: json::optional(obj, "organization_id", path)?,
+            query: json::optional(obj, "query", path)?,
+            is_archived: json::optional(obj, "is_archived", path)?,
+            is_recurring: json::optional(obj, "is_recurring", path)?,
+            benefit_id: json::optional(obj, "benefit_id", path)?,
+            visibility: json::optional(obj, "visibility", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = Product;
     fn page(&self) -> i64 {
@@ -329,6 +388,18 @@ impl Operation for Update {
     }
 }
 
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Update Product Benefits
 ///
 /// Update benefits granted by a product.
@@ -389,5 +460,17 @@ impl Operation for UpdateBenefits {
             403 | 404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for UpdateBenefits {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -70,6 +70,17 @@ impl Operation for Create {
             403 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -187,6 +198,41 @@ impl Operation for List {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "id",
+                "organization_id",
+                "order_id",
+                "subscription_id",
+                "customer_id",
+                "external_customer_id",
+                "succeeded",
+                "page",
+                "limit",
+                "sorting",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            id: json::optional(obj, "id", path)?,
+            organization_id: json::optional(obj, "organization_id", path)?,
+            order_id: json::optional(obj, "order_id", path)?,
+            subscription_id: json::optional(obj, "subscription_id", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            succeeded: json::optional(obj, "succeeded", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+        })
     }
 }
 

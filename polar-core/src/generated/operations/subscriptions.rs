@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -75,6 +75,17 @@ impl Operation for Create {
             422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Create {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
 
@@ -183,6 +194,37 @@ impl Operation for Export {
     }
 }
 
+impl FromJson for Export {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "product_id",
+                "status",
+                "cancel_at_period_end",
+                "started_after",
+                "started_before",
+                "timezone",
+                "columns",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            product_id: json::optional(obj, "product_id", path)?,
+            status: json::optional(obj, "status", path)?,
+            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
+            started_after: json::optional(obj, "started_after", path)?,
+            started_before: json::optional(obj, "started_before", path)?,
+            timezone: json::optional(obj, "timezone", path)?,
+            columns: json::optional(obj, "columns", path)?,
+        })
+    }
+}
+
 /// Get Subscription
 ///
 /// Get a subscription by ID.
@@ -235,6 +277,17 @@ impl Operation for Get {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Get {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -400,6 +453,59 @@ impl Operation for List {
     }
 }
 
+impl FromJson for List {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "organization_id",
+                "product_id",
+                "customer_id",
+                "external_customer_id",
+                "discount_id",
+                "active",
+                "status",
+                "cancel_at_period_end",
+                "customer_cancellation_reason",
+                "canceled_at_after",
+                "canceled_at_before",
+                "started_after",
+                "started_before",
+                "page",
+                "limit",
+                "sorting",
+                "metadata",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            product_id: json::optional(obj, "product_id", path)?,
+            customer_id: json::optional(obj, "customer_id", path)?,
+            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            discount_id: json::optional(obj, "discount_id", path)?,
+            active: json::optional(obj, "active", path)?,
+            status: json::optional(obj, "status", path)?,
+            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
+            customer_cancellation_reason: json::optional(
+                obj,
+                "customer_cancellation_reason",
+                path,
+            )?,
+            canceled_at_after: json::optional(obj, "canceled_at_after", path)?,
+            canceled_at_before: json::optional(obj, "canceled_at_before", path)?,
+            started_after: json::optional(obj, "started_after", path)?,
+            started_before: json::optional(obj, "started_before", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+            sorting: json::optional(obj, "sorting", path)?,
+            metadata: json::optional(obj, "metadata", path)?,
+        })
+    }
+}
+
 impl Paginated for List {
     type Item = Subscription;
     fn page(&self) -> i64 {
@@ -471,6 +577,17 @@ impl Operation for Revoke {
     }
 }
 
+impl FromJson for Revoke {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Update Subscription
 ///
 /// Update a subscription.
@@ -530,5 +647,17 @@ impl Operation for Update {
             402 | 403 | 404 | 409 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for Update {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }

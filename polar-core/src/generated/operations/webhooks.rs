@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{Map, Number, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,6 +73,17 @@ impl Operation for CreateWebhookEndpoint {
     }
 }
 
+impl FromJson for CreateWebhookEndpoint {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["body"], path)?;
+        Ok(Self {
+            body: json::required(obj, "body", path)?,
+        })
+    }
+}
+
 /// Delete Webhook Endpoint
 ///
 /// Delete a webhook endpoint.
@@ -128,6 +139,17 @@ impl Operation for DeleteWebhookEndpoint {
     }
 }
 
+impl FromJson for DeleteWebhookEndpoint {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Get Webhook Endpoint
 ///
 /// Get a webhook endpoint by ID.
@@ -180,6 +202,17 @@ impl Operation for GetWebhookEndpoint {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for GetWebhookEndpoint {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -296,6 +329,39 @@ impl Operation for ListWebhookDeliveries {
     }
 }
 
+impl FromJson for ListWebhookDeliveries {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(
+            obj,
+            &[
+                "endpoint_id",
+                "start_timestamp",
+                "end_timestamp",
+                "succeeded",
+                "query",
+                "http_code_class",
+                "event_type",
+                "page",
+                "limit",
+            ],
+            path,
+        )?;
+        Ok(Self {
+            endpoint_id: json::optional(obj, "endpoint_id", path)?,
+            start_timestamp: json::optional(obj, "start_timestamp", path)?,
+            end_timestamp: json::optional(obj, "end_timestamp", path)?,
+            succeeded: json::optional(obj, "succeeded", path)?,
+            query: json::optional(obj, "query", path)?,
+            http_code_class: json::optional(obj, "http_code_class", path)?,
+            event_type: json::optional(obj, "event_type", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
+    }
+}
+
 impl Paginated for ListWebhookDeliveries {
     type Item = WebhookDelivery;
     fn page(&self) -> i64 {
@@ -387,6 +453,19 @@ impl Operation for ListWebhookEndpoints {
     }
 }
 
+impl FromJson for ListWebhookEndpoints {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["organization_id", "page", "limit"], path)?;
+        Ok(Self {
+            organization_id: json::optional(obj, "organization_id", path)?,
+            page: json::optional(obj, "page", path)?,
+            limit: json::optional(obj, "limit", path)?,
+        })
+    }
+}
+
 impl Paginated for ListWebhookEndpoints {
     type Item = WebhookEndpoint;
     fn page(&self) -> i64 {
@@ -459,6 +538,17 @@ impl Operation for RedeliverWebhookEvent {
     }
 }
 
+impl FromJson for RedeliverWebhookEvent {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
+    }
+}
+
 /// Reset Webhook Endpoint Secret
 ///
 /// Regenerate a webhook endpoint secret.
@@ -512,6 +602,17 @@ impl Operation for ResetWebhookEndpointSecret {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for ResetWebhookEndpointSecret {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+        })
     }
 }
 
@@ -574,5 +675,17 @@ impl Operation for UpdateWebhookEndpoint {
             404 | 422 => Err(operation::parse_api_error(response)),
             _ => Err(operation::unexpected_status(response)),
         }
+    }
+}
+
+impl FromJson for UpdateWebhookEndpoint {
+    /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        json::deny_unknown(obj, &["id", "body"], path)?;
+        Ok(Self {
+            id: json::required(obj, "id", path)?,
+            body: json::required(obj, "body", path)?,
+        })
     }
 }
