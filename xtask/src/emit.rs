@@ -905,17 +905,46 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     }
     out.push_str("        })\n    }\n}\n\n");
 
-    if let Some(item) = &op.paginated {
+    if let Some(paging) = &op.paginated {
         let page = op
             .params
             .iter()
             .find(|p| p.json == "page")
             .map(|p| p.rust.clone())
             .unwrap_or_else(|| "page".into());
+        let out_name = render(&op.output(), Ctx::Core);
+        let mut has_next = String::new();
+        let mut items = String::new();
+        match paging.arms.as_slice() {
+            [(None, cursor)] => {
+                has_next = if *cursor {
+                    "output.pagination.has_next_page".into()
+                } else {
+                    "self.page() < output.pagination.max_page".into()
+                };
+                items = "output.items".into();
+            }
+            arms => {
+                has_next.push_str("match output {\n");
+                items.push_str("match output {\n");
+                for (variant, cursor) in arms {
+                    let v = variant.as_deref().unwrap_or_default();
+                    let cond = if *cursor {
+                        "o.pagination.has_next_page"
+                    } else {
+                        "self.page() < o.pagination.max_page"
+                    };
+                    let _ = writeln!(has_next, "{out_name}::{v}(o) => {cond},");
+                    let _ = writeln!(items, "{out_name}::{v}(o) => o.items,");
+                }
+                has_next.push_str("// A list shape this SDK does not know: stop rather than guess.\n_ => false,\n}");
+                items.push_str("_ => Vec::new(),\n}");
+            }
+        }
         let _ = writeln!(
             out,
-            "impl Paginated for {name} {{\n    type Item = {item};\n    fn page(&self) -> i64 {{\n        self.{page}.unwrap_or(1)\n    }}\n    fn set_page(&mut self, page: i64) {{\n        self.{page} = Some(page);\n    }}\n    fn max_page(output: &Self::Output) -> i64 {{\n        output.pagination.max_page\n    }}\n    fn into_items(output: Self::Output) -> Vec<Self::Item> {{\n        output.items\n    }}\n}}\n",
-            item = render(item, Ctx::Core)
+            "impl Paginated for {name} {{\n    type Item = {item};\n    fn page(&self) -> i64 {{\n        self.{page}.unwrap_or(1)\n    }}\n    fn set_page(&mut self, page: i64) {{\n        self.{page} = Some(page);\n    }}\n    fn has_next(&self, output: &Self::Output) -> bool {{\n        {has_next}\n    }}\n    fn into_items(output: Self::Output) -> Vec<Self::Item> {{\n        {items}\n    }}\n}}\n",
+            item = render(&paging.item, Ctx::Core)
         );
     }
 }

@@ -980,6 +980,15 @@ pub struct BodyDef {
     pub form: bool,
 }
 
+/// A paginated operation's item type and response shapes.
+#[derive(Debug, Clone)]
+pub struct Paging {
+    pub item: Ty,
+    /// (union variant of the output, or None when the output is the list itself;
+    /// true for a cursor shape `{has_next_page}`, false for `{max_page}`).
+    pub arms: Vec<(Option<String>, bool)>,
+}
+
 /// What a declared response status yields.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RespKind {
@@ -1005,8 +1014,8 @@ pub struct OpDef {
     pub params: Vec<ParamDef>,
     pub body: Option<BodyDef>,
     pub responses: Vec<(u16, RespKind)>,
-    /// `Some(item type)` when the operation pages with `page`/`limit`.
-    pub paginated: Option<Ty>,
+    /// How the operation pages with `page`/`limit`, when it does.
+    pub paginated: Option<Paging>,
 }
 
 impl OpDef {
@@ -1240,7 +1249,7 @@ impl<'a> Gen<'a> {
                     self.ty(
                         s,
                         &ptr,
-                        &format!("{base}Response{}", pascal(status)),
+                        &format!("{base}Response{status}"),
                         &op.group,
                         false,
                     );
@@ -1264,7 +1273,7 @@ impl<'a> Gen<'a> {
                 RespKind::Json(self.ty(
                     s,
                     &ptr,
-                    &format!("{base}Response{}", pascal(status)),
+                    &format!("{base}Response{status}"),
                     &op.group,
                     false,
                 ))
@@ -1293,39 +1302,75 @@ impl<'a> Gen<'a> {
             paginated: None,
         };
         let pages = node.get("x-polar-pagination").is_some()
-            || node.get("x-speakeasy-pagination").is_some();
+            || node.get("x-speakeasy-pagination").is_some()
+            || op.id == "events:list";
         if pages
             && def
                 .params
                 .iter()
                 .any(|p| p.json == "page" && p.ty == Ty::I64)
         {
-            if let Ty::Named(out) = def.output() {
-                if let Some(Kind::Struct { fields, .. }) = self.defs.get(&out).map(|d| &d.kind) {
-                    let items = fields
-                        .iter()
-                        .find(|f| f.json == "items" && f.kind == FieldKind::Required);
-                    let has_max = fields.iter().any(|f| {
-                        f.json == "pagination"
-                            && matches!(&f.ty, Ty::Named(p) if matches!(
-                                self.defs.get(p).map(|d| &d.kind),
-                                Some(Kind::Struct { fields, .. })
-                                    if fields.iter().any(|m| m.json == "max_page" && m.kind == FieldKind::Required && m.ty == Ty::I64)
-                            ))
-                    });
-                    if let (
-                        Some(Field {
-                            ty: Ty::Vec(item), ..
-                        }),
-                        true,
-                    ) = (items, has_max)
-                    {
-                        def.paginated = Some((**item).clone());
-                    }
-                }
-            }
+            def.paginated = self.paging(&def.output());
         }
         Ok(def)
+    }
+
+    /// `{items: [T], pagination: {max_page} | {has_next_page}}`: (T, is cursor).
+    fn list_shape(&self, name: &str) -> Option<(Ty, bool)> {
+        let Some(Kind::Struct { fields, .. }) = self.defs.get(name).map(|d| &d.kind) else {
+            return None;
+        };
+        let item = fields
+            .iter()
+            .find_map(|f| match (&f.json[..], f.kind, &f.ty) {
+                ("items", FieldKind::Required, Ty::Vec(t)) => Some((**t).clone()),
+                _ => None,
+            })?;
+        let pagination = fields
+            .iter()
+            .find_map(|f| match (&f.json[..], f.kind, &f.ty) {
+                ("pagination", FieldKind::Required, Ty::Named(p)) => Some(p.clone()),
+                _ => None,
+            })?;
+        let Some(Kind::Struct { fields: pf, .. }) = self.defs.get(&pagination).map(|d| &d.kind)
+        else {
+            return None;
+        };
+        let has = |name: &str, ty: Ty| {
+            pf.iter()
+                .any(|f| f.json == name && f.kind == FieldKind::Required && f.ty == ty)
+        };
+        if has("max_page", Ty::I64) {
+            Some((item, false))
+        } else if has("has_next_page", Ty::Bool) {
+            Some((item, true))
+        } else {
+            None
+        }
+    }
+
+    fn paging(&self, output: &Ty) -> Option<Paging> {
+        let Ty::Named(out) = output else { return None };
+        if let Some((item, cursor)) = self.list_shape(out) {
+            return Some(Paging {
+                item,
+                arms: vec![(None, cursor)],
+            });
+        }
+        let Some(Kind::Union { members, .. }) = self.defs.get(out).map(|d| &d.kind) else {
+            return None;
+        };
+        let mut item = None;
+        let mut arms = Vec::new();
+        for m in members {
+            let Ty::Named(n) = &m.ty else { return None };
+            let (t, cursor) = self.list_shape(n)?;
+            if item.get_or_insert_with(|| t.clone()) != &t {
+                return None;
+            }
+            arms.push((Some(m.variant.clone()), cursor));
+        }
+        Some(Paging { item: item?, arms })
     }
 
     /// `ErrorBody`: every error model any operation declares, one open union.

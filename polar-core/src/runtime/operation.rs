@@ -571,7 +571,9 @@ pub fn unexpected_status(response: &Response<Vec<u8>>) -> Error {
     }
 }
 
-/// An operation that lists by `page` and `limit` (`x-polar-pagination`).
+/// An operation that lists by `page` and `limit` (`x-polar-pagination`), with either a
+/// page count (`pagination.max_page`) or a cursor flag (`pagination.has_next_page`,
+/// `events:list`).
 pub trait Paginated: Operation + Clone {
     /// The listed item.
     type Item;
@@ -579,20 +581,21 @@ pub trait Paginated: Operation + Clone {
     fn page(&self) -> i64;
     /// Asks for another page.
     fn set_page(&mut self, page: i64);
-    /// The last page, from a response.
-    fn max_page(output: &Self::Output) -> i64;
-    /// The items of a response.
+    /// Whether a page follows the one `output` answered for `self`. A list shape the SDK
+    /// does not know answers false: better to stop than to loop.
+    fn has_next(&self, output: &Self::Output) -> bool;
+    /// The items of a response (none for a list shape the SDK does not know; the output
+    /// itself still holds what was sent).
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
 }
 
 /// The operation fetching the page after `sent`, given its response; `None` after the last
 /// page. A pure function: transports loop on it.
 pub fn next_page<O: Paginated>(sent: &O, output: &O::Output) -> Option<O> {
-    let page = sent.page();
-    if page >= O::max_page(output) {
+    if !sent.has_next(output) {
         return None;
     }
     let mut next = sent.clone();
-    next.set_page(page + 1);
+    next.set_page(sent.page().saturating_add(1));
     Some(next)
 }

@@ -21,7 +21,7 @@ use time::{Date, OffsetDateTime};
 ///
 /// Spec: `#/paths/~1v1~1customer-portal~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum CustomerPortalSubscriptionsUpdateResponseV403 {
+pub enum CustomerPortalSubscriptionsUpdateResponse403 {
     /// AlreadyCanceledSubscription
     AlreadyCanceledSubscription(AlreadyCanceledSubscription),
     /// PauseResumeNotAllowed
@@ -30,12 +30,12 @@ pub enum CustomerPortalSubscriptionsUpdateResponseV403 {
     Unknown(Value),
 }
 
-impl CustomerPortalSubscriptionsUpdateResponseV403 {
+impl CustomerPortalSubscriptionsUpdateResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
-impl FromJson for CustomerPortalSubscriptionsUpdateResponseV403 {
+impl FromJson for CustomerPortalSubscriptionsUpdateResponse403 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyCanceledSubscription::FIELDS, |v, p| {
@@ -51,7 +51,7 @@ impl FromJson for CustomerPortalSubscriptionsUpdateResponseV403 {
     }
 }
 
-impl ToJson for CustomerPortalSubscriptionsUpdateResponseV403 {
+impl ToJson for CustomerPortalSubscriptionsUpdateResponse403 {
     fn to_json(&self) -> Value {
         match self {
             Self::AlreadyCanceledSubscription(v) => v.to_json(),
@@ -61,13 +61,13 @@ impl ToJson for CustomerPortalSubscriptionsUpdateResponseV403 {
     }
 }
 
-impl From<AlreadyCanceledSubscription> for CustomerPortalSubscriptionsUpdateResponseV403 {
+impl From<AlreadyCanceledSubscription> for CustomerPortalSubscriptionsUpdateResponse403 {
     fn from(v: AlreadyCanceledSubscription) -> Self {
         Self::AlreadyCanceledSubscription(v)
     }
 }
 
-impl From<PauseResumeNotAllowed> for CustomerPortalSubscriptionsUpdateResponseV403 {
+impl From<PauseResumeNotAllowed> for CustomerPortalSubscriptionsUpdateResponse403 {
     fn from(v: PauseResumeNotAllowed) -> Self {
         Self::PauseResumeNotAllowed(v)
     }
@@ -647,7 +647,7 @@ impl ToJson for PaymentMethodRequired {
 }
 
 crate::runtime::json::serde_via_json!(
-    CustomerPortalSubscriptionsUpdateResponseV403,
+    CustomerPortalSubscriptionsUpdateResponse403,
     CustomerSubscriptionCancel,
     CustomerSubscriptionPause,
     CustomerSubscriptionResume,

@@ -3087,7 +3087,7 @@ impl ToJson for EventsIngestResponse {
 ///
 /// Spec: `#/paths/~1v1~1events~1/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventsListResponseV200 {
+pub enum EventsListResponse200 {
     /// ListResource[Event]
     ListResourceEvent(ListResourceEvent),
     /// ListResourceWithCursorPagination[Event]
@@ -3096,12 +3096,12 @@ pub enum EventsListResponseV200 {
     Unknown(Value),
 }
 
-impl EventsListResponseV200 {
+impl EventsListResponse200 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
 }
 
-impl FromJson for EventsListResponseV200 {
+impl FromJson for EventsListResponse200 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ListResourceEvent::FIELDS, |v, p| {
@@ -3117,7 +3117,7 @@ impl FromJson for EventsListResponseV200 {
     }
 }
 
-impl ToJson for EventsListResponseV200 {
+impl ToJson for EventsListResponse200 {
     fn to_json(&self) -> Value {
         match self {
             Self::ListResourceEvent(v) => v.to_json(),
@@ -3127,13 +3127,13 @@ impl ToJson for EventsListResponseV200 {
     }
 }
 
-impl From<ListResourceEvent> for EventsListResponseV200 {
+impl From<ListResourceEvent> for EventsListResponse200 {
     fn from(v: ListResourceEvent) -> Self {
         Self::ListResourceEvent(v)
     }
 }
 
-impl From<ListResourceWithCursorPaginationEvent> for EventsListResponseV200 {
+impl From<ListResourceWithCursorPaginationEvent> for EventsListResponse200 {
     fn from(v: ListResourceWithCursorPaginationEvent) -> Self {
         Self::ListResourceWithCursorPaginationEvent(v)
     }
@@ -7548,7 +7548,7 @@ crate::runtime::json::serde_via_json!(
     EventsIngest,
     EventsIngestEventsItem,
     EventsIngestResponse,
-    EventsListResponseV200,
+    EventsListResponse200,
     ListResourceEvent,
     ListResourceEventName,
     ListResourceWithCursorPaginationEvent,

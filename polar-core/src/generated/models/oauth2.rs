@@ -674,7 +674,7 @@ impl ToJson for OAuth2clientPublic {
 ///
 /// Spec: `#/paths/~1v1~1oauth2~1authorize/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum Oauth2AuthorizeResponseV200 {
+pub enum Oauth2AuthorizeResponse200 {
     /// AuthorizeResponseUser
     AuthorizeResponseUser(AuthorizeResponseUser),
     /// AuthorizeResponseOrganization
@@ -683,7 +683,7 @@ pub enum Oauth2AuthorizeResponseV200 {
     Unknown(Value),
 }
 
-impl Oauth2AuthorizeResponseV200 {
+impl Oauth2AuthorizeResponse200 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &[
         "client",
@@ -696,7 +696,7 @@ impl Oauth2AuthorizeResponseV200 {
     ];
 }
 
-impl FromJson for Oauth2AuthorizeResponseV200 {
+impl FromJson for Oauth2AuthorizeResponse200 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "sub_type") {
             Some("user") => {
@@ -726,7 +726,7 @@ impl FromJson for Oauth2AuthorizeResponseV200 {
     }
 }
 
-impl ToJson for Oauth2AuthorizeResponseV200 {
+impl ToJson for Oauth2AuthorizeResponse200 {
     fn to_json(&self) -> Value {
         match self {
             Self::AuthorizeResponseUser(v) => v.to_json(),
@@ -736,13 +736,13 @@ impl ToJson for Oauth2AuthorizeResponseV200 {
     }
 }
 
-impl From<AuthorizeResponseUser> for Oauth2AuthorizeResponseV200 {
+impl From<AuthorizeResponseUser> for Oauth2AuthorizeResponse200 {
     fn from(v: AuthorizeResponseUser) -> Self {
         Self::AuthorizeResponseUser(v)
     }
 }
 
-impl From<AuthorizeResponseOrganization> for Oauth2AuthorizeResponseV200 {
+impl From<AuthorizeResponseOrganization> for Oauth2AuthorizeResponse200 {
     fn from(v: AuthorizeResponseOrganization) -> Self {
         Self::AuthorizeResponseOrganization(v)
     }
@@ -831,7 +831,7 @@ impl From<WebTokenRequest> for Oauth2TokenBody {
 ///
 /// Spec: `#/paths/~1v1~1oauth2~1userinfo/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum Oauth2UserinfoResponseV200 {
+pub enum Oauth2UserinfoResponse200 {
     /// UserInfoUser
     UserInfoUser(UserInfoUser),
     /// UserInfoOrganization
@@ -840,12 +840,12 @@ pub enum Oauth2UserinfoResponseV200 {
     Unknown(Value),
 }
 
-impl Oauth2UserinfoResponseV200 {
+impl Oauth2UserinfoResponse200 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["sub", "name", "email", "email_verified"];
 }
 
-impl FromJson for Oauth2UserinfoResponseV200 {
+impl FromJson for Oauth2UserinfoResponse200 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (UserInfoUser::FIELDS, |v, p| {
@@ -859,7 +859,7 @@ impl FromJson for Oauth2UserinfoResponseV200 {
     }
 }
 
-impl ToJson for Oauth2UserinfoResponseV200 {
+impl ToJson for Oauth2UserinfoResponse200 {
     fn to_json(&self) -> Value {
         match self {
             Self::UserInfoUser(v) => v.to_json(),
@@ -869,13 +869,13 @@ impl ToJson for Oauth2UserinfoResponseV200 {
     }
 }
 
-impl From<UserInfoUser> for Oauth2UserinfoResponseV200 {
+impl From<UserInfoUser> for Oauth2UserinfoResponse200 {
     fn from(v: UserInfoUser) -> Self {
         Self::UserInfoUser(v)
     }
 }
 
-impl From<UserInfoOrganization> for Oauth2UserinfoResponseV200 {
+impl From<UserInfoOrganization> for Oauth2UserinfoResponse200 {
     fn from(v: UserInfoOrganization) -> Self {
         Self::UserInfoOrganization(v)
     }
@@ -1702,9 +1702,9 @@ crate::runtime::json::serde_via_json!(
     IntrospectTokenResponse,
     IntrospectTokenResponseTokenType,
     OAuth2clientPublic,
-    Oauth2AuthorizeResponseV200,
+    Oauth2AuthorizeResponse200,
     Oauth2TokenBody,
-    Oauth2UserinfoResponseV200,
+    Oauth2UserinfoResponse200,
     RefreshTokenRequest,
     RevokeTokenRequest,
     RevokeTokenRequestTokenTypeHint,

@@ -1721,7 +1721,7 @@ impl ToJson for OrderUpdate {
 ///
 /// Spec: `#/paths/~1v1~1orders~1{id}~1finalize/post/responses/402/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum OrdersFinalizeResponseV402 {
+pub enum OrdersFinalizeResponse402 {
     /// PaymentFailed
     PaymentFailed(PaymentFailed),
     /// PaymentActionRequired
@@ -1730,12 +1730,12 @@ pub enum OrdersFinalizeResponseV402 {
     Unknown(Value),
 }
 
-impl OrdersFinalizeResponseV402 {
+impl OrdersFinalizeResponse402 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
-impl FromJson for OrdersFinalizeResponseV402 {
+impl FromJson for OrdersFinalizeResponse402 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PaymentFailed::FIELDS, |v, p| {
@@ -1749,7 +1749,7 @@ impl FromJson for OrdersFinalizeResponseV402 {
     }
 }
 
-impl ToJson for OrdersFinalizeResponseV402 {
+impl ToJson for OrdersFinalizeResponse402 {
     fn to_json(&self) -> Value {
         match self {
             Self::PaymentFailed(v) => v.to_json(),
@@ -1759,13 +1759,13 @@ impl ToJson for OrdersFinalizeResponseV402 {
     }
 }
 
-impl From<PaymentFailed> for OrdersFinalizeResponseV402 {
+impl From<PaymentFailed> for OrdersFinalizeResponse402 {
     fn from(v: PaymentFailed) -> Self {
         Self::PaymentFailed(v)
     }
 }
 
-impl From<PaymentActionRequired> for OrdersFinalizeResponseV402 {
+impl From<PaymentActionRequired> for OrdersFinalizeResponse402 {
     fn from(v: PaymentActionRequired) -> Self {
         Self::PaymentActionRequired(v)
     }
@@ -1775,7 +1775,7 @@ impl From<PaymentActionRequired> for OrdersFinalizeResponseV402 {
 ///
 /// Spec: `#/paths/~1v1~1orders~1{id}~1finalize/post/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum OrdersFinalizeResponseV403 {
+pub enum OrdersFinalizeResponse403 {
     /// OffSessionChargesNotEnabled
     OffSessionChargesNotEnabled(OffSessionChargesNotEnabled),
     /// OrganizationNotReadyForPayments
@@ -1784,12 +1784,12 @@ pub enum OrdersFinalizeResponseV403 {
     Unknown(Value),
 }
 
-impl OrdersFinalizeResponseV403 {
+impl OrdersFinalizeResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
-impl FromJson for OrdersFinalizeResponseV403 {
+impl FromJson for OrdersFinalizeResponse403 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OffSessionChargesNotEnabled::FIELDS, |v, p| {
@@ -1807,7 +1807,7 @@ impl FromJson for OrdersFinalizeResponseV403 {
     }
 }
 
-impl ToJson for OrdersFinalizeResponseV403 {
+impl ToJson for OrdersFinalizeResponse403 {
     fn to_json(&self) -> Value {
         match self {
             Self::OffSessionChargesNotEnabled(v) => v.to_json(),
@@ -1817,13 +1817,13 @@ impl ToJson for OrdersFinalizeResponseV403 {
     }
 }
 
-impl From<OffSessionChargesNotEnabled> for OrdersFinalizeResponseV403 {
+impl From<OffSessionChargesNotEnabled> for OrdersFinalizeResponse403 {
     fn from(v: OffSessionChargesNotEnabled) -> Self {
         Self::OffSessionChargesNotEnabled(v)
     }
 }
 
-impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponseV403 {
+impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponse403 {
     fn from(v: OrganizationNotReadyForPayments) -> Self {
         Self::OrganizationNotReadyForPayments(v)
     }
@@ -1938,8 +1938,8 @@ crate::runtime::json::serde_via_json!(
     OrderStatus,
     OrderSubscription,
     OrderUpdate,
-    OrdersFinalizeResponseV402,
-    OrdersFinalizeResponseV403,
+    OrdersFinalizeResponse402,
+    OrdersFinalizeResponse403,
     OrganizationNotReadyForPayments,
     PaymentActionRequired
 );

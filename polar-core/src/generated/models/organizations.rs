@@ -5338,7 +5338,7 @@ impl JsonKey for OrganizationUpdateCountry {
 ///
 /// Spec: `#/paths/~1v1~1organizations~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum OrganizationsUpdateResponseV403 {
+pub enum OrganizationsUpdateResponse403 {
     /// NotPermitted
     NotPermitted(NotPermitted),
     /// DisputeAutoAcceptNotEnabled
@@ -5347,12 +5347,12 @@ pub enum OrganizationsUpdateResponseV403 {
     Unknown(Value),
 }
 
-impl OrganizationsUpdateResponseV403 {
+impl OrganizationsUpdateResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
-impl FromJson for OrganizationsUpdateResponseV403 {
+impl FromJson for OrganizationsUpdateResponse403 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (NotPermitted::FIELDS, |v, p| {
@@ -5368,7 +5368,7 @@ impl FromJson for OrganizationsUpdateResponseV403 {
     }
 }
 
-impl ToJson for OrganizationsUpdateResponseV403 {
+impl ToJson for OrganizationsUpdateResponse403 {
     fn to_json(&self) -> Value {
         match self {
             Self::NotPermitted(v) => v.to_json(),
@@ -5378,13 +5378,13 @@ impl ToJson for OrganizationsUpdateResponseV403 {
     }
 }
 
-impl From<NotPermitted> for OrganizationsUpdateResponseV403 {
+impl From<NotPermitted> for OrganizationsUpdateResponse403 {
     fn from(v: NotPermitted) -> Self {
         Self::NotPermitted(v)
     }
 }
 
-impl From<DisputeAutoAcceptNotEnabled> for OrganizationsUpdateResponseV403 {
+impl From<DisputeAutoAcceptNotEnabled> for OrganizationsUpdateResponse403 {
     fn from(v: DisputeAutoAcceptNotEnabled) -> Self {
         Self::DisputeAutoAcceptNotEnabled(v)
     }
@@ -5601,7 +5601,7 @@ crate::runtime::json::serde_via_json!(
     OrganizationSubscriptionSettingsProrationBehavior,
     OrganizationUpdate,
     OrganizationUpdateCountry,
-    OrganizationsUpdateResponseV403,
+    OrganizationsUpdateResponse403,
     SsoEnforcementRequiresConnection,
     SubscriptionProrationBehavior,
     TaxBehaviorOption

@@ -2059,7 +2059,7 @@ impl From<SubscriptionCreateExternalCustomer> for SubscriptionsCreateBody {
 ///
 /// Spec: `#/paths/~1v1~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
-pub enum SubscriptionsUpdateResponseV403 {
+pub enum SubscriptionsUpdateResponse403 {
     /// AlreadyCanceledSubscription
     AlreadyCanceledSubscription(AlreadyCanceledSubscription),
     /// InactiveSubscription
@@ -2068,12 +2068,12 @@ pub enum SubscriptionsUpdateResponseV403 {
     Unknown(Value),
 }
 
-impl SubscriptionsUpdateResponseV403 {
+impl SubscriptionsUpdateResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
-impl FromJson for SubscriptionsUpdateResponseV403 {
+impl FromJson for SubscriptionsUpdateResponse403 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyCanceledSubscription::FIELDS, |v, p| {
@@ -2089,7 +2089,7 @@ impl FromJson for SubscriptionsUpdateResponseV403 {
     }
 }
 
-impl ToJson for SubscriptionsUpdateResponseV403 {
+impl ToJson for SubscriptionsUpdateResponse403 {
     fn to_json(&self) -> Value {
         match self {
             Self::AlreadyCanceledSubscription(v) => v.to_json(),
@@ -2099,13 +2099,13 @@ impl ToJson for SubscriptionsUpdateResponseV403 {
     }
 }
 
-impl From<AlreadyCanceledSubscription> for SubscriptionsUpdateResponseV403 {
+impl From<AlreadyCanceledSubscription> for SubscriptionsUpdateResponse403 {
     fn from(v: AlreadyCanceledSubscription) -> Self {
         Self::AlreadyCanceledSubscription(v)
     }
 }
 
-impl From<InactiveSubscription> for SubscriptionsUpdateResponseV403 {
+impl From<InactiveSubscription> for SubscriptionsUpdateResponse403 {
     fn from(v: InactiveSubscription) -> Self {
         Self::InactiveSubscription(v)
     }
@@ -2137,5 +2137,5 @@ crate::runtime::json::serde_via_json!(
     SubscriptionUpdateClear,
     SubscriptionUpdateSeats,
     SubscriptionsCreateBody,
-    SubscriptionsUpdateResponseV403
+    SubscriptionsUpdateResponse403
 );

@@ -245,8 +245,8 @@ impl Paginated for Files {
     fn set_page(&mut self, page: i64) {
         self.page = Some(page);
     }
-    fn max_page(output: &Self::Output) -> i64 {
-        output.pagination.max_page
+    fn has_next(&self, output: &Self::Output) -> bool {
+        self.page() < output.pagination.max_page
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
@@ -444,8 +444,8 @@ impl Paginated for Grants {
     fn set_page(&mut self, page: i64) {
         self.page = Some(page);
     }
-    fn max_page(output: &Self::Output) -> i64 {
-        output.pagination.max_page
+    fn has_next(&self, output: &Self::Output) -> bool {
+        self.page() < output.pagination.max_page
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
@@ -604,8 +604,8 @@ impl Paginated for List {
     fn set_page(&mut self, page: i64) {
         self.page = Some(page);
     }
-    fn max_page(output: &Self::Output) -> i64 {
-        output.pagination.max_page
+    fn has_next(&self, output: &Self::Output) -> bool {
+        self.page() < output.pagination.max_page
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

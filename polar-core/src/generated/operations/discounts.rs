@@ -330,8 +330,8 @@ impl Paginated for List {
     fn set_page(&mut self, page: i64) {
         self.page = Some(page);
     }
-    fn max_page(output: &Self::Output) -> i64 {
-        output.pagination.max_page
+    fn has_next(&self, output: &Self::Output) -> bool {
+        self.page() < output.pagination.max_page
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

@@ -258,7 +258,7 @@ impl Default for List {
 }
 
 impl Operation for List {
-    type Output = EventsListResponseV200;
+    type Output = EventsListResponse200;
     const SPEC: OpSpec = OpSpec {
         id: "events:list",
         method: Method::GET,
@@ -347,6 +347,33 @@ impl FromJson for List {
             sorting: json::optional(obj, "sorting", path)?,
             metadata: json::optional(obj, "metadata", path)?,
         })
+    }
+}
+
+impl Paginated for List {
+    type Item = Event;
+    fn page(&self) -> i64 {
+        self.page.unwrap_or(1)
+    }
+    fn set_page(&mut self, page: i64) {
+        self.page = Some(page);
+    }
+    fn has_next(&self, output: &Self::Output) -> bool {
+        match output {
+            EventsListResponse200::ListResourceEvent(o) => self.page() < o.pagination.max_page,
+            EventsListResponse200::ListResourceWithCursorPaginationEvent(o) => {
+                o.pagination.has_next_page
+            }
+            // A list shape this SDK does not know: stop rather than guess.
+            _ => false,
+        }
+    }
+    fn into_items(output: Self::Output) -> Vec<Self::Item> {
+        match output {
+            EventsListResponse200::ListResourceEvent(o) => o.items,
+            EventsListResponse200::ListResourceWithCursorPaginationEvent(o) => o.items,
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -494,8 +521,8 @@ impl Paginated for ListNames {
     fn set_page(&mut self, page: i64) {
         self.page = Some(page);
     }
-    fn max_page(output: &Self::Output) -> i64 {
-        output.pagination.max_page
+    fn has_next(&self, output: &Self::Output) -> bool {
+        self.page() < output.pagination.max_page
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

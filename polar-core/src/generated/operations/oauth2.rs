@@ -41,7 +41,7 @@ impl Default for Authorize {
 }
 
 impl Operation for Authorize {
-    type Output = Oauth2AuthorizeResponseV200;
+    type Output = Oauth2AuthorizeResponse200;
     const SPEC: OpSpec = OpSpec {
         id: "oauth2:authorize",
         method: Method::GET,
@@ -272,7 +272,7 @@ impl Default for Userinfo {
 }
 
 impl Operation for Userinfo {
-    type Output = Oauth2UserinfoResponseV200;
+    type Output = Oauth2UserinfoResponse200;
     const SPEC: OpSpec = OpSpec {
         id: "oauth2:userinfo",
         method: Method::GET,
