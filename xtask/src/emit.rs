@@ -179,6 +179,7 @@ fn emit_def(model: &Model, d: &Def, out: &mut String) {
             members,
             discriminator,
         } => emit_union(model, name, members, discriminator, out),
+        Kind::Events { events } => emit_events(name, events, out),
     }
 }
 
@@ -392,7 +393,7 @@ fn known_fields(model: &Model, t: &Ty, seen: &mut BTreeSet<String>, out: &mut Ve
             }
         }
         Kind::Alias(inner) => known_fields(model, inner, seen, out),
-        Kind::Enum { .. } => {}
+        Kind::Enum { .. } | Kind::Events { .. } => {}
     }
 }
 
@@ -526,6 +527,44 @@ fn emit_union(
             );
         }
     }
+}
+
+fn emit_events(name: &str, events: &[(String, String, Ty)], out: &mut String) {
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    let _ = writeln!(out, "pub enum {name} {{");
+    for (event, variant, ty) in events {
+        let _ = writeln!(
+            out,
+            "    /// `{event}`\n    {variant}({}),",
+            render(ty, Ctx::Core)
+        );
+    }
+    out.push_str("    /// An event type this version of the SDK does not know, kept whole.\n    Unknown {\n        /// Its `type`.\n        type_: String,\n        /// The whole payload as Polar sent it.\n        raw: Value,\n    },\n}\n\n");
+    let _ = writeln!(out, "impl {name} {{\n    /// Every event type this SDK knows, as the spec's `webhooks` section lists them.\n    pub const TYPES: &'static [&'static str] = &[{}];\n", events.iter().map(|(e, _, _)| lit(e)).collect::<Vec<_>>().join(", "));
+    out.push_str("    /// The event's `type`.\n    pub fn event_type(&self) -> &str {\n        match self {\n");
+    for (event, variant, _) in events {
+        let _ = writeln!(out, "            Self::{variant}(_) => {},", lit(event));
+    }
+    out.push_str("            Self::Unknown { type_, .. } => type_,\n        }\n    }\n}\n\n");
+    let _ = writeln!(out, "impl FromJson for {name} {{\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = json::object(value, path)?;\n        let type_: String = json::required(obj, \"type\", path)?;\n        Ok(match type_.as_str() {{");
+    for (event, variant, _) in events {
+        let _ = writeln!(
+            out,
+            "            {} => Self::{variant}(FromJson::from_json(value, path)?),",
+            lit(event)
+        );
+    }
+    out.push_str(
+        "            _ => Self::Unknown { type_, raw: value.clone() },\n        })\n    }\n}\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        match self {{"
+    );
+    for (_, variant, _) in events {
+        let _ = writeln!(out, "            Self::{variant}(v) => v.to_json(),");
+    }
+    out.push_str("            Self::Unknown { raw, .. } => raw.clone(),\n        }\n    }\n}\n\n");
 }
 
 /// `tests/src/generated/examples.rs`: the Rust type of every schema location holding

@@ -75,6 +75,11 @@ pub enum Kind {
         discriminator: Option<(String, Vec<(String, usize)>)>,
     },
     Alias(Ty),
+    /// The umbrella of the spec's `webhooks`: one variant per event type, keyed on `type`.
+    Events {
+        /// (event type, variant, payload type)
+        events: Vec<(String, String, Ty)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +108,7 @@ pub const COMMON: &str = "common";
 /// Type names taken by the runtime, std or the generated code's imports.
 const RESERVED: &[&str] = &[
     "ErrorBody",
+    "WebhookPayload",
     "Csv",
     "Value",
     "Map",
@@ -373,6 +379,7 @@ pub fn build(spec: &J) -> Result<Model, String> {
         op_defs.push(def);
     }
     gen.error_body(&error_models);
+    gen.webhook_events(spec);
 
     // Keep only pointers that carry examples.
     let mut example_types = BTreeMap::new();
@@ -1371,6 +1378,43 @@ impl<'a> Gen<'a> {
             arms.push((Some(m.variant.clone()), cursor));
         }
         Some(Paging { item: item?, arms })
+    }
+
+    /// `WebhookPayload`: every event of the spec's `webhooks` section by its `type`.
+    fn webhook_events(&mut self, spec: &J) {
+        let mut events = Vec::new();
+        for (event, item) in spec.get_entries("webhooks") {
+            let schema = item
+                .entries()
+                .iter()
+                .find_map(|(_, op)| op.get("requestBody"))
+                .and_then(|b| b.get("content"))
+                .and_then(|c| c.get("application/json"))
+                .and_then(|m| m.get("schema"))
+                .and_then(|s| s.get_str("$ref"));
+            if let Some(r) = schema {
+                events.push((event.clone(), self.named_ref(r)));
+            }
+        }
+        let variants = dedupe(
+            events.iter().map(|(e, _)| enum_variant(e)).collect(),
+            &["Unknown"],
+        );
+        let events = events
+            .into_iter()
+            .zip(variants)
+            .map(|((e, t), v)| (e, v, t))
+            .collect();
+        self.defs.insert(
+            "WebhookPayload".into(),
+            Def {
+                name: "WebhookPayload".into(),
+                group: WEBHOOKS.into(),
+                doc: Some("A webhook event Polar sends, by its `type`: one variant per event of the spec's `webhooks` section.\n\nAn event type this SDK does not know yet parses to `Unknown`, keeping its type and the whole payload.".into()),
+                pointer: "/webhooks".into(),
+                kind: Kind::Events { events },
+            },
+        );
     }
 
     /// `ErrorBody`: every error model any operation declares, one open union.

@@ -3136,6 +3136,310 @@ impl ToJson for WebhookOrganizationUpdatedPayload {
     }
 }
 
+/// A webhook event Polar sends, by its `type`: one variant per event of the spec's `webhooks` section.
+///
+/// An event type this SDK does not know yet parses to `Unknown`, keeping its type and the whole payload.
+///
+/// Spec: `#/webhooks`
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookPayload {
+    /// `checkout.created`
+    CheckoutCreated(WebhookCheckoutCreatedPayload),
+    /// `checkout.updated`
+    CheckoutUpdated(WebhookCheckoutUpdatedPayload),
+    /// `checkout.expired`
+    CheckoutExpired(WebhookCheckoutExpiredPayload),
+    /// `customer.created`
+    CustomerCreated(WebhookCustomerCreatedPayload),
+    /// `customer.updated`
+    CustomerUpdated(WebhookCustomerUpdatedPayload),
+    /// `customer.deleted`
+    CustomerDeleted(WebhookCustomerDeletedPayload),
+    /// `customer.state_changed`
+    CustomerStateChanged(WebhookCustomerStateChangedPayload),
+    /// `customer_seat.assigned`
+    CustomerSeatAssigned(WebhookCustomerSeatAssignedPayload),
+    /// `customer_seat.claimed`
+    CustomerSeatClaimed(WebhookCustomerSeatClaimedPayload),
+    /// `customer_seat.revoked`
+    CustomerSeatRevoked(WebhookCustomerSeatRevokedPayload),
+    /// `member.created`
+    MemberCreated(WebhookMemberCreatedPayload),
+    /// `member.updated`
+    MemberUpdated(WebhookMemberUpdatedPayload),
+    /// `member.deleted`
+    MemberDeleted(WebhookMemberDeletedPayload),
+    /// `order.created`
+    OrderCreated(WebhookOrderCreatedPayload),
+    /// `order.updated`
+    OrderUpdated(WebhookOrderUpdatedPayload),
+    /// `order.paid`
+    OrderPaid(WebhookOrderPaidPayload),
+    /// `order.refunded`
+    OrderRefunded(WebhookOrderRefundedPayload),
+    /// `subscription.created`
+    SubscriptionCreated(WebhookSubscriptionCreatedPayload),
+    /// `subscription.updated`
+    SubscriptionUpdated(WebhookSubscriptionUpdatedPayload),
+    /// `subscription.active`
+    SubscriptionActive(WebhookSubscriptionActivePayload),
+    /// `subscription.canceled`
+    SubscriptionCanceled(WebhookSubscriptionCanceledPayload),
+    /// `subscription.uncanceled`
+    SubscriptionUncanceled(WebhookSubscriptionUncanceledPayload),
+    /// `subscription.cycled`
+    SubscriptionCycled(WebhookSubscriptionCycledPayload),
+    /// `subscription.revoked`
+    SubscriptionRevoked(WebhookSubscriptionRevokedPayload),
+    /// `subscription.past_due`
+    SubscriptionPastDue(WebhookSubscriptionPastDuePayload),
+    /// `subscription.paused`
+    SubscriptionPaused(WebhookSubscriptionPausedPayload),
+    /// `subscription.resumed`
+    SubscriptionResumed(WebhookSubscriptionResumedPayload),
+    /// `refund.created`
+    RefundCreated(WebhookRefundCreatedPayload),
+    /// `refund.updated`
+    RefundUpdated(WebhookRefundUpdatedPayload),
+    /// `product.created`
+    ProductCreated(WebhookProductCreatedPayload),
+    /// `product.updated`
+    ProductUpdated(WebhookProductUpdatedPayload),
+    /// `discount.created`
+    DiscountCreated(WebhookDiscountCreatedPayload),
+    /// `discount.updated`
+    DiscountUpdated(WebhookDiscountUpdatedPayload),
+    /// `discount.deleted`
+    DiscountDeleted(WebhookDiscountDeletedPayload),
+    /// `organization.updated`
+    OrganizationUpdated(WebhookOrganizationUpdatedPayload),
+    /// `benefit.created`
+    BenefitCreated(WebhookBenefitCreatedPayload),
+    /// `benefit.updated`
+    BenefitUpdated(WebhookBenefitUpdatedPayload),
+    /// `benefit_grant.created`
+    BenefitGrantCreated(WebhookBenefitGrantCreatedPayload),
+    /// `benefit_grant.updated`
+    BenefitGrantUpdated(WebhookBenefitGrantUpdatedPayload),
+    /// `benefit_grant.cycled`
+    BenefitGrantCycled(WebhookBenefitGrantCycledPayload),
+    /// `benefit_grant.revoked`
+    BenefitGrantRevoked(WebhookBenefitGrantRevokedPayload),
+    /// An event type this version of the SDK does not know, kept whole.
+    Unknown {
+        /// Its `type`.
+        type_: String,
+        /// The whole payload as Polar sent it.
+        raw: Value,
+    },
+}
+
+impl WebhookPayload {
+    /// Every event type this SDK knows, as the spec's `webhooks` section lists them.
+    pub const TYPES: &'static [&'static str] = &[
+        "checkout.created",
+        "checkout.updated",
+        "checkout.expired",
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+        "customer.state_changed",
+        "customer_seat.assigned",
+        "customer_seat.claimed",
+        "customer_seat.revoked",
+        "member.created",
+        "member.updated",
+        "member.deleted",
+        "order.created",
+        "order.updated",
+        "order.paid",
+        "order.refunded",
+        "subscription.created",
+        "subscription.updated",
+        "subscription.active",
+        "subscription.canceled",
+        "subscription.uncanceled",
+        "subscription.cycled",
+        "subscription.revoked",
+        "subscription.past_due",
+        "subscription.paused",
+        "subscription.resumed",
+        "refund.created",
+        "refund.updated",
+        "product.created",
+        "product.updated",
+        "discount.created",
+        "discount.updated",
+        "discount.deleted",
+        "organization.updated",
+        "benefit.created",
+        "benefit.updated",
+        "benefit_grant.created",
+        "benefit_grant.updated",
+        "benefit_grant.cycled",
+        "benefit_grant.revoked",
+    ];
+
+    /// The event's `type`.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::CheckoutCreated(_) => "checkout.created",
+            Self::CheckoutUpdated(_) => "checkout.updated",
+            Self::CheckoutExpired(_) => "checkout.expired",
+            Self::CustomerCreated(_) => "customer.created",
+            Self::CustomerUpdated(_) => "customer.updated",
+            Self::CustomerDeleted(_) => "customer.deleted",
+            Self::CustomerStateChanged(_) => "customer.state_changed",
+            Self::CustomerSeatAssigned(_) => "customer_seat.assigned",
+            Self::CustomerSeatClaimed(_) => "customer_seat.claimed",
+            Self::CustomerSeatRevoked(_) => "customer_seat.revoked",
+            Self::MemberCreated(_) => "member.created",
+            Self::MemberUpdated(_) => "member.updated",
+            Self::MemberDeleted(_) => "member.deleted",
+            Self::OrderCreated(_) => "order.created",
+            Self::OrderUpdated(_) => "order.updated",
+            Self::OrderPaid(_) => "order.paid",
+            Self::OrderRefunded(_) => "order.refunded",
+            Self::SubscriptionCreated(_) => "subscription.created",
+            Self::SubscriptionUpdated(_) => "subscription.updated",
+            Self::SubscriptionActive(_) => "subscription.active",
+            Self::SubscriptionCanceled(_) => "subscription.canceled",
+            Self::SubscriptionUncanceled(_) => "subscription.uncanceled",
+            Self::SubscriptionCycled(_) => "subscription.cycled",
+            Self::SubscriptionRevoked(_) => "subscription.revoked",
+            Self::SubscriptionPastDue(_) => "subscription.past_due",
+            Self::SubscriptionPaused(_) => "subscription.paused",
+            Self::SubscriptionResumed(_) => "subscription.resumed",
+            Self::RefundCreated(_) => "refund.created",
+            Self::RefundUpdated(_) => "refund.updated",
+            Self::ProductCreated(_) => "product.created",
+            Self::ProductUpdated(_) => "product.updated",
+            Self::DiscountCreated(_) => "discount.created",
+            Self::DiscountUpdated(_) => "discount.updated",
+            Self::DiscountDeleted(_) => "discount.deleted",
+            Self::OrganizationUpdated(_) => "organization.updated",
+            Self::BenefitCreated(_) => "benefit.created",
+            Self::BenefitUpdated(_) => "benefit.updated",
+            Self::BenefitGrantCreated(_) => "benefit_grant.created",
+            Self::BenefitGrantUpdated(_) => "benefit_grant.updated",
+            Self::BenefitGrantCycled(_) => "benefit_grant.cycled",
+            Self::BenefitGrantRevoked(_) => "benefit_grant.revoked",
+            Self::Unknown { type_, .. } => type_,
+        }
+    }
+}
+
+impl FromJson for WebhookPayload {
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = json::object(value, path)?;
+        let type_: String = json::required(obj, "type", path)?;
+        Ok(match type_.as_str() {
+            "checkout.created" => Self::CheckoutCreated(FromJson::from_json(value, path)?),
+            "checkout.updated" => Self::CheckoutUpdated(FromJson::from_json(value, path)?),
+            "checkout.expired" => Self::CheckoutExpired(FromJson::from_json(value, path)?),
+            "customer.created" => Self::CustomerCreated(FromJson::from_json(value, path)?),
+            "customer.updated" => Self::CustomerUpdated(FromJson::from_json(value, path)?),
+            "customer.deleted" => Self::CustomerDeleted(FromJson::from_json(value, path)?),
+            "customer.state_changed" => {
+                Self::CustomerStateChanged(FromJson::from_json(value, path)?)
+            }
+            "customer_seat.assigned" => {
+                Self::CustomerSeatAssigned(FromJson::from_json(value, path)?)
+            }
+            "customer_seat.claimed" => Self::CustomerSeatClaimed(FromJson::from_json(value, path)?),
+            "customer_seat.revoked" => Self::CustomerSeatRevoked(FromJson::from_json(value, path)?),
+            "member.created" => Self::MemberCreated(FromJson::from_json(value, path)?),
+            "member.updated" => Self::MemberUpdated(FromJson::from_json(value, path)?),
+            "member.deleted" => Self::MemberDeleted(FromJson::from_json(value, path)?),
+            "order.created" => Self::OrderCreated(FromJson::from_json(value, path)?),
+            "order.updated" => Self::OrderUpdated(FromJson::from_json(value, path)?),
+            "order.paid" => Self::OrderPaid(FromJson::from_json(value, path)?),
+            "order.refunded" => Self::OrderRefunded(FromJson::from_json(value, path)?),
+            "subscription.created" => Self::SubscriptionCreated(FromJson::from_json(value, path)?),
+            "subscription.updated" => Self::SubscriptionUpdated(FromJson::from_json(value, path)?),
+            "subscription.active" => Self::SubscriptionActive(FromJson::from_json(value, path)?),
+            "subscription.canceled" => {
+                Self::SubscriptionCanceled(FromJson::from_json(value, path)?)
+            }
+            "subscription.uncanceled" => {
+                Self::SubscriptionUncanceled(FromJson::from_json(value, path)?)
+            }
+            "subscription.cycled" => Self::SubscriptionCycled(FromJson::from_json(value, path)?),
+            "subscription.revoked" => Self::SubscriptionRevoked(FromJson::from_json(value, path)?),
+            "subscription.past_due" => Self::SubscriptionPastDue(FromJson::from_json(value, path)?),
+            "subscription.paused" => Self::SubscriptionPaused(FromJson::from_json(value, path)?),
+            "subscription.resumed" => Self::SubscriptionResumed(FromJson::from_json(value, path)?),
+            "refund.created" => Self::RefundCreated(FromJson::from_json(value, path)?),
+            "refund.updated" => Self::RefundUpdated(FromJson::from_json(value, path)?),
+            "product.created" => Self::ProductCreated(FromJson::from_json(value, path)?),
+            "product.updated" => Self::ProductUpdated(FromJson::from_json(value, path)?),
+            "discount.created" => Self::DiscountCreated(FromJson::from_json(value, path)?),
+            "discount.updated" => Self::DiscountUpdated(FromJson::from_json(value, path)?),
+            "discount.deleted" => Self::DiscountDeleted(FromJson::from_json(value, path)?),
+            "organization.updated" => Self::OrganizationUpdated(FromJson::from_json(value, path)?),
+            "benefit.created" => Self::BenefitCreated(FromJson::from_json(value, path)?),
+            "benefit.updated" => Self::BenefitUpdated(FromJson::from_json(value, path)?),
+            "benefit_grant.created" => Self::BenefitGrantCreated(FromJson::from_json(value, path)?),
+            "benefit_grant.updated" => Self::BenefitGrantUpdated(FromJson::from_json(value, path)?),
+            "benefit_grant.cycled" => Self::BenefitGrantCycled(FromJson::from_json(value, path)?),
+            "benefit_grant.revoked" => Self::BenefitGrantRevoked(FromJson::from_json(value, path)?),
+            _ => Self::Unknown {
+                type_,
+                raw: value.clone(),
+            },
+        })
+    }
+}
+
+impl ToJson for WebhookPayload {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::CheckoutCreated(v) => v.to_json(),
+            Self::CheckoutUpdated(v) => v.to_json(),
+            Self::CheckoutExpired(v) => v.to_json(),
+            Self::CustomerCreated(v) => v.to_json(),
+            Self::CustomerUpdated(v) => v.to_json(),
+            Self::CustomerDeleted(v) => v.to_json(),
+            Self::CustomerStateChanged(v) => v.to_json(),
+            Self::CustomerSeatAssigned(v) => v.to_json(),
+            Self::CustomerSeatClaimed(v) => v.to_json(),
+            Self::CustomerSeatRevoked(v) => v.to_json(),
+            Self::MemberCreated(v) => v.to_json(),
+            Self::MemberUpdated(v) => v.to_json(),
+            Self::MemberDeleted(v) => v.to_json(),
+            Self::OrderCreated(v) => v.to_json(),
+            Self::OrderUpdated(v) => v.to_json(),
+            Self::OrderPaid(v) => v.to_json(),
+            Self::OrderRefunded(v) => v.to_json(),
+            Self::SubscriptionCreated(v) => v.to_json(),
+            Self::SubscriptionUpdated(v) => v.to_json(),
+            Self::SubscriptionActive(v) => v.to_json(),
+            Self::SubscriptionCanceled(v) => v.to_json(),
+            Self::SubscriptionUncanceled(v) => v.to_json(),
+            Self::SubscriptionCycled(v) => v.to_json(),
+            Self::SubscriptionRevoked(v) => v.to_json(),
+            Self::SubscriptionPastDue(v) => v.to_json(),
+            Self::SubscriptionPaused(v) => v.to_json(),
+            Self::SubscriptionResumed(v) => v.to_json(),
+            Self::RefundCreated(v) => v.to_json(),
+            Self::RefundUpdated(v) => v.to_json(),
+            Self::ProductCreated(v) => v.to_json(),
+            Self::ProductUpdated(v) => v.to_json(),
+            Self::DiscountCreated(v) => v.to_json(),
+            Self::DiscountUpdated(v) => v.to_json(),
+            Self::DiscountDeleted(v) => v.to_json(),
+            Self::OrganizationUpdated(v) => v.to_json(),
+            Self::BenefitCreated(v) => v.to_json(),
+            Self::BenefitUpdated(v) => v.to_json(),
+            Self::BenefitGrantCreated(v) => v.to_json(),
+            Self::BenefitGrantUpdated(v) => v.to_json(),
+            Self::BenefitGrantCycled(v) => v.to_json(),
+            Self::BenefitGrantRevoked(v) => v.to_json(),
+            Self::Unknown { raw, .. } => raw.clone(),
+        }
+    }
+}
+
 /// Sent when a new product is created.
 ///
 /// **Discord & Slack support:** Basic
@@ -3928,6 +4232,7 @@ crate::runtime::json::serde_via_json!(
     WebhookOrderRefundedPayload,
     WebhookOrderUpdatedPayload,
     WebhookOrganizationUpdatedPayload,
+    WebhookPayload,
     WebhookProductCreatedPayload,
     WebhookProductUpdatedPayload,
     WebhookRefundCreatedPayload,
