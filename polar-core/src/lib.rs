@@ -28,9 +28,10 @@
 pub use http;
 
 mod generated;
+pub mod retry;
 pub mod runtime;
 
-pub use generated::{models, operations, SPEC_VERSION};
+pub use generated::{api, models, operations, SPEC_VERSION};
 pub use runtime::config::{Config, Credential, CredentialKind, Secret};
 pub use runtime::operation::{BuildError, Error, Operation, Paginated};
-pub use runtime::{config, json, operation, Patch};
+pub use runtime::{call, config, json, operation, Patch};

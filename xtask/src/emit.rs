@@ -107,7 +107,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         model,
         "Generated code: models for every schema of Polar's spec.",
     );
-    m.push_str("\npub mod models;\npub mod operations;\n\n/// The version of Polar's API (the spec's `info.version`) this code was generated from;\n/// sent as the `Polar-Version` header.\npub const SPEC_VERSION: &str = ");
+    m.push_str("\npub mod api;\npub mod models;\npub mod operations;\n\n/// The version of Polar's API (the spec's `info.version`) this code was generated from;\n/// sent as the `Polar-Version` header.\npub const SPEC_VERSION: &str = ");
     let _ = writeln!(m, "{};", lit(&model.version));
     files.insert("mod.rs".to_string(), m);
 
@@ -127,6 +127,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
     }
     files.insert("models/mod.rs".to_string(), mods);
     files.extend(operation_files(model));
+    files.insert("api.rs".to_string(), api_file(model));
 
     for (g, defs) in by_group {
         let mut out = header(model, &group_doc(g));
@@ -691,6 +692,119 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
     files
 }
 
+/// The constructor's (arguments, field initialisers): required parameters and body; optional
+/// ones start unset. Shared by `new` and the group accessors, which take the same arguments.
+fn ctor(op: &OpDef) -> (Vec<String>, Vec<String>) {
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for p in &op.params {
+        if p.required {
+            if p.ty == Ty::String {
+                args.push(format!("{}: impl Into<String>", p.rust));
+                inits.push(format!("{0}: {0}.into()", p.rust));
+            } else {
+                args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
+                inits.push(p.rust.clone());
+            }
+        } else {
+            inits.push(format!("{}: None", p.rust));
+        }
+    }
+    if let Some(b) = &op.body {
+        if b.required {
+            args.push(format!("body: impl Into<{}>", render(&b.ty, Ctx::Core)));
+            inits.push("body: body.into()".into());
+        } else {
+            inits.push("body: None".into());
+        }
+    }
+    (args, inits)
+}
+
+/// `api.rs`: group accessors (`client.customer_portal().customers().get()`), generic over
+/// the client so every transport shares them.
+pub fn api_file(model: &Model) -> String {
+    use crate::names::pascal;
+    let mut out = header(
+        model,
+        "Operations by API group, the way Polar's docs list them.",
+    );
+    out.push_str(
+        "//!\n//! `use polar_core::api::Api;` then `client.customer_sessions().create(body)` gives a\n//! [`Call`]; its `send` is the transport's (blocking or async).\n#![allow(unused_imports, clippy::too_many_arguments)]\n\n\
+         use crate::models::*;\nuse crate::operations;\nuse crate::runtime::call::{Call, Transport};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
+    );
+    // Nodes of the group tree: path -> (child names, operations).
+    let mut nodes: BTreeMap<Vec<String>, (BTreeSet<String>, Vec<&OpDef>)> = BTreeMap::new();
+    for op in &model.ops {
+        for depth in 1..=op.group_path.len() {
+            let path = op.group_path[..depth].to_vec();
+            if depth > 1 {
+                let parent = op.group_path[..depth - 1].to_vec();
+                nodes
+                    .entry(parent)
+                    .or_default()
+                    .0
+                    .insert(op.group_path[depth - 1].clone());
+            }
+            nodes.entry(path).or_default();
+        }
+        nodes.entry(op.group_path.clone()).or_default().1.push(op);
+    }
+    let struct_name = |path: &[String]| path.iter().map(|p| pascal(p)).collect::<String>();
+    out.push_str("/// The API groups, for any client: `client.customers().list()`.\npub trait Api: Transport + Sized {\n");
+    for path in nodes.keys().filter(|p| p.len() == 1) {
+        let n = struct_name(path);
+        let _ = writeln!(
+            out,
+            "    /// The `{g}` operations.\n    fn {g}(&self) -> {n}<'_, Self> {{\n        {n} {{ client: self }}\n    }}",
+            g = path[0]
+        );
+    }
+    out.push_str("}\n\nimpl<C: Transport> Api for C {}\n\n");
+    for (path, (children, ops)) in &nodes {
+        let n = struct_name(path);
+        let _ = writeln!(
+            out,
+            "/// The `{}` operations.\npub struct {n}<'c, C> {{\n    client: &'c C,\n}}\n\nimpl<'c, C> {n}<'c, C> {{",
+            path.join(".")
+        );
+        let mut taken = BTreeSet::new();
+        let mut sorted = ops.clone();
+        sorted.sort_by(|a, b| a.method_name.cmp(&b.method_name));
+        for op in sorted {
+            taken.insert(op.method_name.clone());
+            let (args, _) = ctor(op);
+            let names: Vec<String> = args
+                .iter()
+                .filter_map(|a| a.split(':').next().map(str::to_string))
+                .collect();
+            let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
+            let _ = writeln!(
+                out,
+                "    /// {summary} (`{}`, `{} {}`); see [`operations::{}::{}`].\n    pub fn {}(&self, {}) -> Call<'c, C, operations::{}::{}> {{\n        Call::new(self.client, operations::{}::{}::new({}))\n    }}",
+                op.id, op.method, op.path, op.group, op.rust, op.method_name, args.join(", "), op.group, op.rust, op.group, op.rust, names.join(", ")
+            );
+        }
+        for child in children {
+            let mut child_path = path.clone();
+            child_path.push(child.clone());
+            let cn = struct_name(&child_path);
+            let method = if taken.contains(child) {
+                format!("{child}_group")
+            } else {
+                child.clone()
+            };
+            let _ = writeln!(
+                out,
+                "    /// The `{}` operations.\n    pub fn {method}(&self) -> {cn}<'c, C> {{\n        {cn} {{ client: self.client }}\n    }}",
+                child_path.join(".")
+            );
+        }
+        out.push_str("}\n\n");
+    }
+    out
+}
+
 fn emit_operation(op: &OpDef, out: &mut String) {
     let name = &op.rust;
     if let Some(s) = &op.summary {
@@ -759,29 +873,7 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     out.push_str("}\n\n");
 
     // Constructor: required parameters and body; optional ones start unset.
-    let mut args = Vec::new();
-    let mut inits = Vec::new();
-    for p in &op.params {
-        if p.required {
-            if p.ty == Ty::String {
-                args.push(format!("{}: impl Into<String>", p.rust));
-                inits.push(format!("{0}: {0}.into()", p.rust));
-            } else {
-                args.push(format!("{}: {}", p.rust, render(&p.ty, Ctx::Core)));
-                inits.push(p.rust.clone());
-            }
-        } else {
-            inits.push(format!("{}: None", p.rust));
-        }
-    }
-    if let Some(b) = &op.body {
-        if b.required {
-            args.push(format!("body: impl Into<{}>", render(&b.ty, Ctx::Core)));
-            inits.push("body: body.into()".into());
-        } else {
-            inits.push("body: None".into());
-        }
-    }
+    let (args, inits) = ctor(op);
     let _ = writeln!(
         out,
         "impl {name} {{\n    /// The operation with its required parameters; optional ones are unset.\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",

@@ -229,7 +229,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
         fmt(&format!(
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
-             pub mod runtime;\nmod generated;\npub use generated::{{models, operations, SPEC_VERSION}};\npub use runtime::{{config, json, operation, Patch}};\n",
+             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, json, operation, Patch}};\n",
             v = model.version
         ))?,
     );

@@ -151,6 +151,8 @@ fn content_name_override(name: &str) -> Option<&'static str> {
 pub struct Operation<'a> {
     pub id: String,
     pub group: String,
+    /// The group as the docs nest it: `customer_portal.customers` -> [customer_portal, customers].
+    pub group_path: Vec<String>,
     pub name: String,
     pub node: &'a J,
     pub pointer: String,
@@ -167,11 +169,12 @@ pub fn operations(spec: &J) -> Vec<Operation<'_>> {
                 continue;
             }
             let id = op.get_str("operationId").unwrap_or(path).to_string();
-            let group = op
+            let raw_group = op
                 .get_str("x-speakeasy-group")
-                .map(module_name)
-                .or_else(|| op.get_arr("tags").first().and_then(J::str).map(module_name))
-                .unwrap_or_else(|| COMMON.to_string());
+                .or_else(|| op.get_arr("tags").first().and_then(J::str))
+                .unwrap_or(COMMON);
+            let group = module_name(raw_group);
+            let group_path = raw_group.split('.').map(module_name).collect();
             let name = op
                 .get_str("x-speakeasy-name-override")
                 .map(str::to_string)
@@ -179,6 +182,7 @@ pub fn operations(spec: &J) -> Vec<Operation<'_>> {
             out.push(Operation {
                 id,
                 group,
+                group_path,
                 name,
                 node: op,
                 pointer: format!("/paths/{}/{}", escape_ptr(path), method),
@@ -1009,6 +1013,9 @@ pub enum RespKind {
 pub struct OpDef {
     pub id: String,
     pub group: String,
+    pub group_path: Vec<String>,
+    /// The method name in the group accessor: `create`, `get_external`.
+    pub method_name: String,
     pub rust: String,
     pub method: String,
     pub path: String,
@@ -1295,6 +1302,8 @@ impl<'a> Gen<'a> {
         let mut def = OpDef {
             id: op.id.clone(),
             group: op.group.clone(),
+            group_path: op.group_path.clone(),
+            method_name: snake(&op.name),
             rust: pascal(&op.name),
             method,
             path,

@@ -4,6 +4,7 @@
 //! generated `crate::generated` module) because the generator also copies them into the
 //! standalone crates it writes for other spec files.
 
+pub mod call;
 pub mod config;
 pub mod json;
 pub mod operation;
