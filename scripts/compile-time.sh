@@ -15,20 +15,22 @@ cargo fetch --quiet
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-measure() { # profile flag
-  local profile="$1" flag="$2" t0 t1 t2 t3
-  rm -rf "$target"/*
-  t0=$(now); cargo build --quiet -p polar-core --all-features $flag; t1=$(now)
+measure() { # label, cargo flags...
+  local label="$1" t0 t1 t2 t3
+  shift
+  rm -rf "${target:?}"/*
+  t0=$(now); cargo build --quiet -p polar-core "$@"; t1=$(now)
   # polar-core alone: its dependencies stay built, its own artifacts go.
-  cargo clean --quiet -p polar-core $flag
-  t2=$(now); cargo build --quiet -p polar-core --all-features $flag; t3=$(now)
-  printf '%-8s cold with dependencies: %6ss   polar-core alone: %6ss\n' \
-    "$profile" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")"
+  cargo clean --quiet -p polar-core "$@"
+  t2=$(now); cargo build --quiet -p polar-core "$@"; t3=$(now)
+  printf '%-26s cold with dependencies: %6ss   polar-core alone: %6ss\n' \
+    "$label" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")"
 }
 
 echo "cores: $(nproc), rustc: $(rustc --version)"
-measure debug ""
-measure release "--release"
+measure "debug" 
+measure "release" --release
+measure "debug +internal-models" --features internal-models
 lines=$(cat $(find polar-core/src/generated -name '*.rs') | wc -l)
 files=$(find polar-core/src/generated -name '*.rs' | wc -l)
 echo "generated: $lines lines in $files files (polar-core/src/generated)"
