@@ -21,7 +21,9 @@ measure() { # label, cargo flags...
   rm -rf "${target:?}"/*
   t0=$(now); cargo build --quiet -p polar-core "$@"; t1=$(now)
   # polar-core alone: its dependencies stay built, its own artifacts go.
-  cargo clean --quiet -p polar-core "$@"
+  local clean=()
+  case " $* " in *" --release "*) clean=(--release) ;; esac
+  cargo clean --quiet -p polar-core "${clean[@]}"
   t2=$(now); cargo build --quiet -p polar-core "$@"; t3=$(now)
   printf '%-26s cold with dependencies: %6ss   polar-core alone: %6ss\n' \
     "$label" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")"
