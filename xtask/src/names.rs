@@ -13,6 +13,7 @@ pub fn words(name: &str) -> Vec<String> {
             let boundary = match prev {
                 Some(p) if c.is_ascii_uppercase() => {
                     p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
                         || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
                 }
                 _ => false,

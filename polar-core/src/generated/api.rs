@@ -1601,7 +1601,7 @@ impl<'c, C> Oauth2Clients<'c, C> {
     /// Create Client (`oauth2:clients:oauth2:create_client`, `POST /v1/oauth2/register`); see [`operations::oauth2_clients::Create`].
     pub fn create(
         &self,
-        body: impl Into<OAuth2clientConfiguration>,
+        body: impl Into<OAuth2ClientConfiguration>,
     ) -> Call<'c, C, operations::oauth2_clients::Create> {
         Call::new(self.client, operations::oauth2_clients::Create::new(body))
     }
@@ -1626,7 +1626,7 @@ impl<'c, C> Oauth2Clients<'c, C> {
     pub fn update(
         &self,
         client_id: impl Into<String>,
-        body: impl Into<OAuth2clientConfigurationUpdate>,
+        body: impl Into<OAuth2ClientConfigurationUpdate>,
     ) -> Call<'c, C, operations::oauth2_clients::Update> {
         Call::new(
             self.client,

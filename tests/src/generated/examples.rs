@@ -787,11 +787,11 @@ pub static REQUEST_BODIES: &[(&str, RoundTrip)] = &[
     ),
     (
         "oauth2:clients:oauth2:create_client",
-        round_trip::<polar_core::models::OAuth2clientConfiguration>,
+        round_trip::<polar_core::models::OAuth2ClientConfiguration>,
     ),
     (
         "oauth2:clients:oauth2:update_client",
-        round_trip::<polar_core::models::OAuth2clientConfigurationUpdate>,
+        round_trip::<polar_core::models::OAuth2ClientConfigurationUpdate>,
     ),
     (
         "orders:create",

@@ -88,7 +88,7 @@ pub struct FileDownload {
     /// Last Modified At
     pub last_modified_at: Option<OffsetDateTime>,
     /// `download`
-    pub download: S3downloadUrl,
+    pub download: S3DownloadUrl,
     /// Version
     pub version: Option<String>,
     /// Is Uploaded
@@ -219,7 +219,7 @@ impl ToJson for ListResourceDownloadableRead {
 ///
 /// Spec: `#/components/schemas/S3DownloadURL`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3downloadUrl {
+pub struct S3DownloadUrl {
     /// Url
     pub url: String,
     /// Headers
@@ -230,12 +230,12 @@ pub struct S3downloadUrl {
     pub extra: Map<String, Value>,
 }
 
-impl S3downloadUrl {
+impl S3DownloadUrl {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["url", "headers", "expires_at"];
 }
 
-impl FromJson for S3downloadUrl {
+impl FromJson for S3DownloadUrl {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -247,7 +247,7 @@ impl FromJson for S3downloadUrl {
     }
 }
 
-impl ToJson for S3downloadUrl {
+impl ToJson for S3DownloadUrl {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "url", &self.url);
@@ -262,5 +262,5 @@ crate::runtime::json::serde_via_json!(
     DownloadableRead,
     FileDownload,
     ListResourceDownloadableRead,
-    S3downloadUrl
+    S3DownloadUrl
 );

@@ -33,7 +33,7 @@ pub struct DownloadableFileCreate {
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Patch<String>,
     /// `upload`
-    pub upload: S3fileCreateMultipart,
+    pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
@@ -59,7 +59,7 @@ impl DownloadableFileCreate {
         name: impl Into<String>,
         mime_type: impl Into<String>,
         size: i64,
-        upload: S3fileCreateMultipart,
+        upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
@@ -612,7 +612,7 @@ pub struct FileUpload {
     /// Last Modified At
     pub last_modified_at: Option<OffsetDateTime>,
     /// `upload`
-    pub upload: S3fileUploadMultipart,
+    pub upload: S3FileUploadMultipart,
     /// Version
     pub version: Option<String>,
     /// Is Uploaded
@@ -710,7 +710,7 @@ pub struct FileUploadCompleted {
     /// Path
     pub path: String,
     /// Parts
-    pub parts: Vec<S3fileUploadCompletedPart>,
+    pub parts: Vec<S3FileUploadCompletedPart>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -722,7 +722,7 @@ impl FileUploadCompleted {
     pub fn new(
         id: impl Into<String>,
         path: impl Into<String>,
-        parts: Vec<S3fileUploadCompletedPart>,
+        parts: Vec<S3FileUploadCompletedPart>,
     ) -> Self {
         Self {
             id: id.into(),
@@ -811,7 +811,7 @@ pub struct OrganizationAvatarFileCreate {
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Patch<String>,
     /// `upload`
-    pub upload: S3fileCreateMultipart,
+    pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
@@ -837,7 +837,7 @@ impl OrganizationAvatarFileCreate {
         name: impl Into<String>,
         mime_type: impl Into<String>,
         size: i64,
-        upload: S3fileCreateMultipart,
+        upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
@@ -1036,7 +1036,7 @@ pub struct ProductMediaFileCreate {
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Patch<String>,
     /// `upload`
-    pub upload: S3fileCreateMultipart,
+    pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
@@ -1062,7 +1062,7 @@ impl ProductMediaFileCreate {
         name: impl Into<String>,
         mime_type: impl Into<String>,
         size: i64,
-        upload: S3fileCreateMultipart,
+        upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
@@ -1118,18 +1118,18 @@ impl ToJson for ProductMediaFileCreate {
 ///
 /// Spec: `#/components/schemas/S3FileCreateMultipart`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3fileCreateMultipart {
+pub struct S3FileCreateMultipart {
     /// Parts
-    pub parts: Vec<S3fileCreatePart>,
+    pub parts: Vec<S3FileCreatePart>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
 
-impl S3fileCreateMultipart {
+impl S3FileCreateMultipart {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["parts"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(parts: Vec<S3fileCreatePart>) -> Self {
+    pub fn new(parts: Vec<S3FileCreatePart>) -> Self {
         Self {
             parts,
             extra: Map::new(),
@@ -1137,7 +1137,7 @@ impl S3fileCreateMultipart {
     }
 }
 
-impl FromJson for S3fileCreateMultipart {
+impl FromJson for S3FileCreateMultipart {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -1147,7 +1147,7 @@ impl FromJson for S3fileCreateMultipart {
     }
 }
 
-impl ToJson for S3fileCreateMultipart {
+impl ToJson for S3FileCreateMultipart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "parts", &self.parts);
@@ -1160,7 +1160,7 @@ impl ToJson for S3fileCreateMultipart {
 ///
 /// Spec: `#/components/schemas/S3FileCreatePart`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3fileCreatePart {
+pub struct S3FileCreatePart {
     /// Number
     pub number: i64,
     /// Chunk Start
@@ -1173,7 +1173,7 @@ pub struct S3fileCreatePart {
     pub extra: Map<String, Value>,
 }
 
-impl S3fileCreatePart {
+impl S3FileCreatePart {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "number",
@@ -1193,7 +1193,7 @@ impl S3fileCreatePart {
     }
 }
 
-impl FromJson for S3fileCreatePart {
+impl FromJson for S3FileCreatePart {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -1206,7 +1206,7 @@ impl FromJson for S3fileCreatePart {
     }
 }
 
-impl ToJson for S3fileCreatePart {
+impl ToJson for S3FileCreatePart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "number", &self.number);
@@ -1226,7 +1226,7 @@ impl ToJson for S3fileCreatePart {
 ///
 /// Spec: `#/components/schemas/S3FileUploadCompletedPart`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3fileUploadCompletedPart {
+pub struct S3FileUploadCompletedPart {
     /// Number
     pub number: i64,
     /// Checksum Etag
@@ -1237,7 +1237,7 @@ pub struct S3fileUploadCompletedPart {
     pub extra: Map<String, Value>,
 }
 
-impl S3fileUploadCompletedPart {
+impl S3FileUploadCompletedPart {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] =
         &["number", "checksum_etag", "checksum_sha256_base64"];
@@ -1256,7 +1256,7 @@ impl S3fileUploadCompletedPart {
     }
 }
 
-impl FromJson for S3fileUploadCompletedPart {
+impl FromJson for S3FileUploadCompletedPart {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -1268,7 +1268,7 @@ impl FromJson for S3fileUploadCompletedPart {
     }
 }
 
-impl ToJson for S3fileUploadCompletedPart {
+impl ToJson for S3FileUploadCompletedPart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "number", &self.number);
@@ -1287,23 +1287,23 @@ impl ToJson for S3fileUploadCompletedPart {
 ///
 /// Spec: `#/components/schemas/S3FileUploadMultipart`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3fileUploadMultipart {
+pub struct S3FileUploadMultipart {
     /// Id
     pub id: String,
     /// Path
     pub path: String,
     /// Parts
-    pub parts: Vec<S3fileUploadPart>,
+    pub parts: Vec<S3FileUploadPart>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
 
-impl S3fileUploadMultipart {
+impl S3FileUploadMultipart {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["id", "path", "parts"];
 }
 
-impl FromJson for S3fileUploadMultipart {
+impl FromJson for S3FileUploadMultipart {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -1315,7 +1315,7 @@ impl FromJson for S3fileUploadMultipart {
     }
 }
 
-impl ToJson for S3fileUploadMultipart {
+impl ToJson for S3FileUploadMultipart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "id", &self.id);
@@ -1330,7 +1330,7 @@ impl ToJson for S3fileUploadMultipart {
 ///
 /// Spec: `#/components/schemas/S3FileUploadPart`
 #[derive(Debug, Clone, PartialEq)]
-pub struct S3fileUploadPart {
+pub struct S3FileUploadPart {
     /// Number
     pub number: i64,
     /// Chunk Start
@@ -1349,7 +1349,7 @@ pub struct S3fileUploadPart {
     pub extra: Map<String, Value>,
 }
 
-impl S3fileUploadPart {
+impl S3FileUploadPart {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "number",
@@ -1362,7 +1362,7 @@ impl S3fileUploadPart {
     ];
 }
 
-impl FromJson for S3fileUploadPart {
+impl FromJson for S3FileUploadPart {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -1378,7 +1378,7 @@ impl FromJson for S3fileUploadPart {
     }
 }
 
-impl ToJson for S3fileUploadPart {
+impl ToJson for S3FileUploadPart {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "number", &self.number);
@@ -1413,7 +1413,7 @@ pub struct SupportCaseAttachmentFileCreate {
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Patch<String>,
     /// `upload`
-    pub upload: S3fileCreateMultipart,
+    pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
@@ -1439,7 +1439,7 @@ impl SupportCaseAttachmentFileCreate {
         name: impl Into<String>,
         mime_type: impl Into<String>,
         size: i64,
-        upload: S3fileCreateMultipart,
+        upload: S3FileCreateMultipart,
     ) -> Self {
         Self {
             organization_id: Patch::Absent,
@@ -1630,11 +1630,11 @@ crate::runtime::json::serde_via_json!(
     OrganizationAvatarFileCreate,
     OrganizationAvatarFileRead,
     ProductMediaFileCreate,
-    S3fileCreateMultipart,
-    S3fileCreatePart,
-    S3fileUploadCompletedPart,
-    S3fileUploadMultipart,
-    S3fileUploadPart,
+    S3FileCreateMultipart,
+    S3FileCreatePart,
+    S3FileUploadCompletedPart,
+    S3FileUploadMultipart,
+    S3FileUploadPart,
     SupportCaseAttachmentFileCreate,
     SupportCaseAttachmentFileRead
 );

@@ -3728,7 +3728,7 @@ impl JsonKey for CountryAlpha2 {
 ///
 /// Spec: `#/components/schemas/CountryAlpha2Input`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CountryAlpha2input {
+pub enum CountryAlpha2Input {
     /// `AD`
     Ad,
     /// `AE`
@@ -4221,7 +4221,7 @@ pub enum CountryAlpha2input {
     Unknown(String),
 }
 
-impl CountryAlpha2input {
+impl CountryAlpha2Input {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4474,7 +4474,7 @@ impl CountryAlpha2input {
     }
 }
 
-impl From<&str> for CountryAlpha2input {
+impl From<&str> for CountryAlpha2Input {
     fn from(v: &str) -> Self {
         match v {
             "AD" => Self::Ad,
@@ -4726,25 +4726,25 @@ impl From<&str> for CountryAlpha2input {
     }
 }
 
-impl std::fmt::Display for CountryAlpha2input {
+impl std::fmt::Display for CountryAlpha2Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for CountryAlpha2input {
+impl FromJson for CountryAlpha2Input {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for CountryAlpha2input {
+impl ToJson for CountryAlpha2Input {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for CountryAlpha2input {
+impl JsonKey for CountryAlpha2Input {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -7693,21 +7693,21 @@ impl ToJson for ListResourceNotificationRecipientSchema {
 ///
 /// Spec: `#/components/schemas/ListResource_OAuth2Client_`
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListResourceOAuth2client {
+pub struct ListResourceOAuth2Client {
     /// Items
-    pub items: Vec<OAuth2client>,
+    pub items: Vec<OAuth2Client>,
     /// `pagination`
     pub pagination: Pagination,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
 
-impl ListResourceOAuth2client {
+impl ListResourceOAuth2Client {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
 }
 
-impl FromJson for ListResourceOAuth2client {
+impl FromJson for ListResourceOAuth2Client {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -7718,7 +7718,7 @@ impl FromJson for ListResourceOAuth2client {
     }
 }
 
-impl ToJson for ListResourceOAuth2client {
+impl ToJson for ListResourceOAuth2Client {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "items", &self.items);
@@ -10513,13 +10513,13 @@ impl ToJson for NotificationsMarkRead {
 ///
 /// Spec: `#/components/schemas/OAuth2Client`
 #[derive(Debug, Clone, PartialEq)]
-pub struct OAuth2client {
+pub struct OAuth2Client {
     /// Redirect Uris
     pub redirect_uris: Vec<String>,
     /// Token Endpoint Auth Method
-    pub token_endpoint_auth_method: Option<OAuth2clientTokenEndpointAuthMethod>,
+    pub token_endpoint_auth_method: Option<OAuth2ClientTokenEndpointAuthMethod>,
     /// Grant Types
-    pub grant_types: Option<Vec<OAuth2clientGrantTypesItem>>,
+    pub grant_types: Option<Vec<OAuth2ClientGrantTypesItem>>,
     /// Response Types
     pub response_types: Option<Vec<String>>,
     /// Scope
@@ -10552,7 +10552,7 @@ pub struct OAuth2client {
     pub extra: Map<String, Value>,
 }
 
-impl OAuth2client {
+impl OAuth2Client {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "redirect_uris",
@@ -10575,7 +10575,7 @@ impl OAuth2client {
     ];
 }
 
-impl FromJson for OAuth2client {
+impl FromJson for OAuth2Client {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -10601,7 +10601,7 @@ impl FromJson for OAuth2client {
     }
 }
 
-impl ToJson for OAuth2client {
+impl ToJson for OAuth2Client {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "redirect_uris", &self.redirect_uris);
@@ -10634,11 +10634,11 @@ impl ToJson for OAuth2client {
     }
 }
 
-/// `OAuth2clientGrantTypesItem`.
+/// `OAuth2ClientGrantTypesItem`.
 ///
 /// Spec: `#/components/schemas/OAuth2Client/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientGrantTypesItem {
+pub enum OAuth2ClientGrantTypesItem {
     /// `authorization_code`
     AuthorizationCode,
     /// `refresh_token`
@@ -10647,7 +10647,7 @@ pub enum OAuth2clientGrantTypesItem {
     Unknown(String),
 }
 
-impl OAuth2clientGrantTypesItem {
+impl OAuth2ClientGrantTypesItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -10658,7 +10658,7 @@ impl OAuth2clientGrantTypesItem {
     }
 }
 
-impl From<&str> for OAuth2clientGrantTypesItem {
+impl From<&str> for OAuth2ClientGrantTypesItem {
     fn from(v: &str) -> Self {
         match v {
             "authorization_code" => Self::AuthorizationCode,
@@ -10668,25 +10668,25 @@ impl From<&str> for OAuth2clientGrantTypesItem {
     }
 }
 
-impl std::fmt::Display for OAuth2clientGrantTypesItem {
+impl std::fmt::Display for OAuth2ClientGrantTypesItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientGrantTypesItem {
+impl FromJson for OAuth2ClientGrantTypesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientGrantTypesItem {
+impl ToJson for OAuth2ClientGrantTypesItem {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientGrantTypesItem {
+impl JsonKey for OAuth2ClientGrantTypesItem {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -10699,7 +10699,7 @@ impl JsonKey for OAuth2clientGrantTypesItem {
 ///
 /// Spec: `#/components/schemas/OAuth2Client/properties/token_endpoint_auth_method`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientTokenEndpointAuthMethod {
+pub enum OAuth2ClientTokenEndpointAuthMethod {
     /// `client_secret_basic`
     ClientSecretBasic,
     /// `client_secret_post`
@@ -10710,7 +10710,7 @@ pub enum OAuth2clientTokenEndpointAuthMethod {
     Unknown(String),
 }
 
-impl OAuth2clientTokenEndpointAuthMethod {
+impl OAuth2ClientTokenEndpointAuthMethod {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -10722,7 +10722,7 @@ impl OAuth2clientTokenEndpointAuthMethod {
     }
 }
 
-impl From<&str> for OAuth2clientTokenEndpointAuthMethod {
+impl From<&str> for OAuth2ClientTokenEndpointAuthMethod {
     fn from(v: &str) -> Self {
         match v {
             "client_secret_basic" => Self::ClientSecretBasic,
@@ -10733,25 +10733,25 @@ impl From<&str> for OAuth2clientTokenEndpointAuthMethod {
     }
 }
 
-impl std::fmt::Display for OAuth2clientTokenEndpointAuthMethod {
+impl std::fmt::Display for OAuth2ClientTokenEndpointAuthMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientTokenEndpointAuthMethod {
+impl FromJson for OAuth2ClientTokenEndpointAuthMethod {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientTokenEndpointAuthMethod {
+impl ToJson for OAuth2ClientTokenEndpointAuthMethod {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientTokenEndpointAuthMethod {
+impl JsonKey for OAuth2ClientTokenEndpointAuthMethod {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -26392,7 +26392,7 @@ crate::runtime::json::serde_via_json!(
     CompassThreadUpdate,
     ConfidenceLevel,
     CountryAlpha2,
-    CountryAlpha2input,
+    CountryAlpha2Input,
     CustomerCardBlock,
     CustomerGrowthPeriod,
     CustomerOAuthPlatform,
@@ -26450,7 +26450,7 @@ crate::runtime::json::serde_via_json!(
     ListResourceMerchantMigration,
     ListResourceMerchantMigrationRecordItem,
     ListResourceNotificationRecipientSchema,
-    ListResourceOAuth2client,
+    ListResourceOAuth2Client,
     ListResourceOrganizationAccessToken,
     ListResourceOrganizationBenefitGrant,
     ListResourceOrganizationMember,
@@ -26502,9 +26502,9 @@ crate::runtime::json::serde_via_json!(
     NotificationsList,
     NotificationsListNotificationsItem,
     NotificationsMarkRead,
-    OAuth2client,
-    OAuth2clientGrantTypesItem,
-    OAuth2clientTokenEndpointAuthMethod,
+    OAuth2Client,
+    OAuth2ClientGrantTypesItem,
+    OAuth2ClientTokenEndpointAuthMethod,
     OAuthAccountRead,
     OAuthPlatform,
     OidcAuthMethod,

@@ -1970,7 +1970,7 @@ pub enum MetersQuantitiesTimezone {
     /// `CET`
     Cet,
     /// `CST6CDT`
-    Cst6cdt,
+    Cst6Cdt,
     /// `Canada/Atlantic`
     CanadaAtlantic,
     /// `Canada/Central`
@@ -1998,7 +1998,7 @@ pub enum MetersQuantitiesTimezone {
     /// `EST`
     Est,
     /// `EST5EDT`
-    Est5edt,
+    Est5Edt,
     /// `Egypt`
     Egypt,
     /// `Eire`
@@ -2262,7 +2262,7 @@ pub enum MetersQuantitiesTimezone {
     /// `MST`
     Mst,
     /// `MST7MDT`
-    Mst7mdt,
+    Mst7Mdt,
     /// `Mexico/BajaNorte`
     MexicoBajaNorte,
     /// `Mexico/BajaSur`
@@ -2278,7 +2278,7 @@ pub enum MetersQuantitiesTimezone {
     /// `PRC`
     Prc,
     /// `PST8PDT`
-    Pst8pdt,
+    Pst8Pdt,
     /// `Pacific/Apia`
     PacificApia,
     /// `Pacific/Auckland`
@@ -2798,7 +2798,7 @@ impl MetersQuantitiesTimezone {
             Self::BrazilEast => "Brazil/East",
             Self::BrazilWest => "Brazil/West",
             Self::Cet => "CET",
-            Self::Cst6cdt => "CST6CDT",
+            Self::Cst6Cdt => "CST6CDT",
             Self::CanadaAtlantic => "Canada/Atlantic",
             Self::CanadaCentral => "Canada/Central",
             Self::CanadaEastern => "Canada/Eastern",
@@ -2812,7 +2812,7 @@ impl MetersQuantitiesTimezone {
             Self::Cuba => "Cuba",
             Self::Eet => "EET",
             Self::Est => "EST",
-            Self::Est5edt => "EST5EDT",
+            Self::Est5Edt => "EST5EDT",
             Self::Egypt => "Egypt",
             Self::Eire => "Eire",
             Self::EtcGmt => "Etc/GMT",
@@ -2944,7 +2944,7 @@ impl MetersQuantitiesTimezone {
             Self::Libya => "Libya",
             Self::Met => "MET",
             Self::Mst => "MST",
-            Self::Mst7mdt => "MST7MDT",
+            Self::Mst7Mdt => "MST7MDT",
             Self::MexicoBajaNorte => "Mexico/BajaNorte",
             Self::MexicoBajaSur => "Mexico/BajaSur",
             Self::MexicoGeneral => "Mexico/General",
@@ -2952,7 +2952,7 @@ impl MetersQuantitiesTimezone {
             Self::NzChat => "NZ-CHAT",
             Self::Navajo => "Navajo",
             Self::Prc => "PRC",
-            Self::Pst8pdt => "PST8PDT",
+            Self::Pst8Pdt => "PST8PDT",
             Self::PacificApia => "Pacific/Apia",
             Self::PacificAuckland => "Pacific/Auckland",
             Self::PacificBougainville => "Pacific/Bougainville",
@@ -3404,7 +3404,7 @@ impl From<&str> for MetersQuantitiesTimezone {
             "Brazil/East" => Self::BrazilEast,
             "Brazil/West" => Self::BrazilWest,
             "CET" => Self::Cet,
-            "CST6CDT" => Self::Cst6cdt,
+            "CST6CDT" => Self::Cst6Cdt,
             "Canada/Atlantic" => Self::CanadaAtlantic,
             "Canada/Central" => Self::CanadaCentral,
             "Canada/Eastern" => Self::CanadaEastern,
@@ -3418,7 +3418,7 @@ impl From<&str> for MetersQuantitiesTimezone {
             "Cuba" => Self::Cuba,
             "EET" => Self::Eet,
             "EST" => Self::Est,
-            "EST5EDT" => Self::Est5edt,
+            "EST5EDT" => Self::Est5Edt,
             "Egypt" => Self::Egypt,
             "Eire" => Self::Eire,
             "Etc/GMT" => Self::EtcGmt,
@@ -3550,7 +3550,7 @@ impl From<&str> for MetersQuantitiesTimezone {
             "Libya" => Self::Libya,
             "MET" => Self::Met,
             "MST" => Self::Mst,
-            "MST7MDT" => Self::Mst7mdt,
+            "MST7MDT" => Self::Mst7Mdt,
             "Mexico/BajaNorte" => Self::MexicoBajaNorte,
             "Mexico/BajaSur" => Self::MexicoBajaSur,
             "Mexico/General" => Self::MexicoGeneral,
@@ -3558,7 +3558,7 @@ impl From<&str> for MetersQuantitiesTimezone {
             "NZ-CHAT" => Self::NzChat,
             "Navajo" => Self::Navajo,
             "PRC" => Self::Prc,
-            "PST8PDT" => Self::Pst8pdt,
+            "PST8PDT" => Self::Pst8Pdt,
             "Pacific/Apia" => Self::PacificApia,
             "Pacific/Auckland" => Self::PacificAuckland,
             "Pacific/Bougainville" => Self::PacificBougainville,

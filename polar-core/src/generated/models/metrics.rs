@@ -2043,7 +2043,7 @@ pub enum MetricsExportTimezone {
     /// `CET`
     Cet,
     /// `CST6CDT`
-    Cst6cdt,
+    Cst6Cdt,
     /// `Canada/Atlantic`
     CanadaAtlantic,
     /// `Canada/Central`
@@ -2071,7 +2071,7 @@ pub enum MetricsExportTimezone {
     /// `EST`
     Est,
     /// `EST5EDT`
-    Est5edt,
+    Est5Edt,
     /// `Egypt`
     Egypt,
     /// `Eire`
@@ -2335,7 +2335,7 @@ pub enum MetricsExportTimezone {
     /// `MST`
     Mst,
     /// `MST7MDT`
-    Mst7mdt,
+    Mst7Mdt,
     /// `Mexico/BajaNorte`
     MexicoBajaNorte,
     /// `Mexico/BajaSur`
@@ -2351,7 +2351,7 @@ pub enum MetricsExportTimezone {
     /// `PRC`
     Prc,
     /// `PST8PDT`
-    Pst8pdt,
+    Pst8Pdt,
     /// `Pacific/Apia`
     PacificApia,
     /// `Pacific/Auckland`
@@ -2871,7 +2871,7 @@ impl MetricsExportTimezone {
             Self::BrazilEast => "Brazil/East",
             Self::BrazilWest => "Brazil/West",
             Self::Cet => "CET",
-            Self::Cst6cdt => "CST6CDT",
+            Self::Cst6Cdt => "CST6CDT",
             Self::CanadaAtlantic => "Canada/Atlantic",
             Self::CanadaCentral => "Canada/Central",
             Self::CanadaEastern => "Canada/Eastern",
@@ -2885,7 +2885,7 @@ impl MetricsExportTimezone {
             Self::Cuba => "Cuba",
             Self::Eet => "EET",
             Self::Est => "EST",
-            Self::Est5edt => "EST5EDT",
+            Self::Est5Edt => "EST5EDT",
             Self::Egypt => "Egypt",
             Self::Eire => "Eire",
             Self::EtcGmt => "Etc/GMT",
@@ -3017,7 +3017,7 @@ impl MetricsExportTimezone {
             Self::Libya => "Libya",
             Self::Met => "MET",
             Self::Mst => "MST",
-            Self::Mst7mdt => "MST7MDT",
+            Self::Mst7Mdt => "MST7MDT",
             Self::MexicoBajaNorte => "Mexico/BajaNorte",
             Self::MexicoBajaSur => "Mexico/BajaSur",
             Self::MexicoGeneral => "Mexico/General",
@@ -3025,7 +3025,7 @@ impl MetricsExportTimezone {
             Self::NzChat => "NZ-CHAT",
             Self::Navajo => "Navajo",
             Self::Prc => "PRC",
-            Self::Pst8pdt => "PST8PDT",
+            Self::Pst8Pdt => "PST8PDT",
             Self::PacificApia => "Pacific/Apia",
             Self::PacificAuckland => "Pacific/Auckland",
             Self::PacificBougainville => "Pacific/Bougainville",
@@ -3477,7 +3477,7 @@ impl From<&str> for MetricsExportTimezone {
             "Brazil/East" => Self::BrazilEast,
             "Brazil/West" => Self::BrazilWest,
             "CET" => Self::Cet,
-            "CST6CDT" => Self::Cst6cdt,
+            "CST6CDT" => Self::Cst6Cdt,
             "Canada/Atlantic" => Self::CanadaAtlantic,
             "Canada/Central" => Self::CanadaCentral,
             "Canada/Eastern" => Self::CanadaEastern,
@@ -3491,7 +3491,7 @@ impl From<&str> for MetricsExportTimezone {
             "Cuba" => Self::Cuba,
             "EET" => Self::Eet,
             "EST" => Self::Est,
-            "EST5EDT" => Self::Est5edt,
+            "EST5EDT" => Self::Est5Edt,
             "Egypt" => Self::Egypt,
             "Eire" => Self::Eire,
             "Etc/GMT" => Self::EtcGmt,
@@ -3623,7 +3623,7 @@ impl From<&str> for MetricsExportTimezone {
             "Libya" => Self::Libya,
             "MET" => Self::Met,
             "MST" => Self::Mst,
-            "MST7MDT" => Self::Mst7mdt,
+            "MST7MDT" => Self::Mst7Mdt,
             "Mexico/BajaNorte" => Self::MexicoBajaNorte,
             "Mexico/BajaSur" => Self::MexicoBajaSur,
             "Mexico/General" => Self::MexicoGeneral,
@@ -3631,7 +3631,7 @@ impl From<&str> for MetricsExportTimezone {
             "NZ-CHAT" => Self::NzChat,
             "Navajo" => Self::Navajo,
             "PRC" => Self::Prc,
-            "PST8PDT" => Self::Pst8pdt,
+            "PST8PDT" => Self::Pst8Pdt,
             "Pacific/Apia" => Self::PacificApia,
             "Pacific/Auckland" => Self::PacificAuckland,
             "Pacific/Bougainville" => Self::PacificBougainville,
@@ -4488,7 +4488,7 @@ pub enum MetricsGetTimezone {
     /// `CET`
     Cet,
     /// `CST6CDT`
-    Cst6cdt,
+    Cst6Cdt,
     /// `Canada/Atlantic`
     CanadaAtlantic,
     /// `Canada/Central`
@@ -4516,7 +4516,7 @@ pub enum MetricsGetTimezone {
     /// `EST`
     Est,
     /// `EST5EDT`
-    Est5edt,
+    Est5Edt,
     /// `Egypt`
     Egypt,
     /// `Eire`
@@ -4780,7 +4780,7 @@ pub enum MetricsGetTimezone {
     /// `MST`
     Mst,
     /// `MST7MDT`
-    Mst7mdt,
+    Mst7Mdt,
     /// `Mexico/BajaNorte`
     MexicoBajaNorte,
     /// `Mexico/BajaSur`
@@ -4796,7 +4796,7 @@ pub enum MetricsGetTimezone {
     /// `PRC`
     Prc,
     /// `PST8PDT`
-    Pst8pdt,
+    Pst8Pdt,
     /// `Pacific/Apia`
     PacificApia,
     /// `Pacific/Auckland`
@@ -5316,7 +5316,7 @@ impl MetricsGetTimezone {
             Self::BrazilEast => "Brazil/East",
             Self::BrazilWest => "Brazil/West",
             Self::Cet => "CET",
-            Self::Cst6cdt => "CST6CDT",
+            Self::Cst6Cdt => "CST6CDT",
             Self::CanadaAtlantic => "Canada/Atlantic",
             Self::CanadaCentral => "Canada/Central",
             Self::CanadaEastern => "Canada/Eastern",
@@ -5330,7 +5330,7 @@ impl MetricsGetTimezone {
             Self::Cuba => "Cuba",
             Self::Eet => "EET",
             Self::Est => "EST",
-            Self::Est5edt => "EST5EDT",
+            Self::Est5Edt => "EST5EDT",
             Self::Egypt => "Egypt",
             Self::Eire => "Eire",
             Self::EtcGmt => "Etc/GMT",
@@ -5462,7 +5462,7 @@ impl MetricsGetTimezone {
             Self::Libya => "Libya",
             Self::Met => "MET",
             Self::Mst => "MST",
-            Self::Mst7mdt => "MST7MDT",
+            Self::Mst7Mdt => "MST7MDT",
             Self::MexicoBajaNorte => "Mexico/BajaNorte",
             Self::MexicoBajaSur => "Mexico/BajaSur",
             Self::MexicoGeneral => "Mexico/General",
@@ -5470,7 +5470,7 @@ impl MetricsGetTimezone {
             Self::NzChat => "NZ-CHAT",
             Self::Navajo => "Navajo",
             Self::Prc => "PRC",
-            Self::Pst8pdt => "PST8PDT",
+            Self::Pst8Pdt => "PST8PDT",
             Self::PacificApia => "Pacific/Apia",
             Self::PacificAuckland => "Pacific/Auckland",
             Self::PacificBougainville => "Pacific/Bougainville",
@@ -5922,7 +5922,7 @@ impl From<&str> for MetricsGetTimezone {
             "Brazil/East" => Self::BrazilEast,
             "Brazil/West" => Self::BrazilWest,
             "CET" => Self::Cet,
-            "CST6CDT" => Self::Cst6cdt,
+            "CST6CDT" => Self::Cst6Cdt,
             "Canada/Atlantic" => Self::CanadaAtlantic,
             "Canada/Central" => Self::CanadaCentral,
             "Canada/Eastern" => Self::CanadaEastern,
@@ -5936,7 +5936,7 @@ impl From<&str> for MetricsGetTimezone {
             "Cuba" => Self::Cuba,
             "EET" => Self::Eet,
             "EST" => Self::Est,
-            "EST5EDT" => Self::Est5edt,
+            "EST5EDT" => Self::Est5Edt,
             "Egypt" => Self::Egypt,
             "Eire" => Self::Eire,
             "Etc/GMT" => Self::EtcGmt,
@@ -6068,7 +6068,7 @@ impl From<&str> for MetricsGetTimezone {
             "Libya" => Self::Libya,
             "MET" => Self::Met,
             "MST" => Self::Mst,
-            "MST7MDT" => Self::Mst7mdt,
+            "MST7MDT" => Self::Mst7Mdt,
             "Mexico/BajaNorte" => Self::MexicoBajaNorte,
             "Mexico/BajaSur" => Self::MexicoBajaSur,
             "Mexico/General" => Self::MexicoGeneral,
@@ -6076,7 +6076,7 @@ impl From<&str> for MetricsGetTimezone {
             "NZ-CHAT" => Self::NzChat,
             "Navajo" => Self::Navajo,
             "PRC" => Self::Prc,
-            "PST8PDT" => Self::Pst8pdt,
+            "PST8PDT" => Self::Pst8Pdt,
             "Pacific/Apia" => Self::PacificApia,
             "Pacific/Auckland" => Self::PacificAuckland,
             "Pacific/Bougainville" => Self::PacificBougainville,

@@ -144,7 +144,7 @@ impl ToJson for AuthorizeOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeResponseOrganization {
     /// `client`
-    pub client: OAuth2clientPublic,
+    pub client: OAuth2ClientPublic,
     /// `sub`
     pub sub: Option<AuthorizeOrganization>,
     /// Scopes
@@ -217,7 +217,7 @@ impl ToJson for AuthorizeResponseOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorizeResponseUser {
     /// `client`
-    pub client: OAuth2clientPublic,
+    pub client: OAuth2ClientPublic,
     /// `sub`
     pub sub: Option<AuthorizeUser>,
     /// Scopes
@@ -602,7 +602,7 @@ impl JsonKey for IntrospectTokenResponseTokenType {
 ///
 /// Spec: `#/components/schemas/OAuth2ClientPublic`
 #[derive(Debug, Clone, PartialEq)]
-pub struct OAuth2clientPublic {
+pub struct OAuth2ClientPublic {
     /// Creation timestamp of the object.
     pub created_at: OffsetDateTime,
     /// Last modification timestamp of the object.
@@ -623,7 +623,7 @@ pub struct OAuth2clientPublic {
     pub extra: Map<String, Value>,
 }
 
-impl OAuth2clientPublic {
+impl OAuth2ClientPublic {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "created_at",
@@ -637,7 +637,7 @@ impl OAuth2clientPublic {
     ];
 }
 
-impl FromJson for OAuth2clientPublic {
+impl FromJson for OAuth2ClientPublic {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -654,7 +654,7 @@ impl FromJson for OAuth2clientPublic {
     }
 }
 
-impl ToJson for OAuth2clientPublic {
+impl ToJson for OAuth2ClientPublic {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "created_at", &self.created_at);
@@ -1701,7 +1701,7 @@ crate::runtime::json::serde_via_json!(
     IntrospectTokenRequestTokenTypeHint,
     IntrospectTokenResponse,
     IntrospectTokenResponseTokenType,
-    OAuth2clientPublic,
+    OAuth2ClientPublic,
     Oauth2AuthorizeResponse200,
     Oauth2TokenBody,
     Oauth2UserinfoResponse200,

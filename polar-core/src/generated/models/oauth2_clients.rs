@@ -21,13 +21,13 @@ use time::{Date, OffsetDateTime};
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfiguration`
 #[derive(Debug, Clone, PartialEq)]
-pub struct OAuth2clientConfiguration {
+pub struct OAuth2ClientConfiguration {
     /// Redirect Uris
     pub redirect_uris: Vec<String>,
     /// Token Endpoint Auth Method
-    pub token_endpoint_auth_method: Option<OAuth2clientConfigurationTokenEndpointAuthMethod>,
+    pub token_endpoint_auth_method: Option<OAuth2ClientConfigurationTokenEndpointAuthMethod>,
     /// Grant Types
-    pub grant_types: Option<Vec<OAuth2clientConfigurationGrantTypesItem>>,
+    pub grant_types: Option<Vec<OAuth2ClientConfigurationGrantTypesItem>>,
     /// Response Types
     pub response_types: Option<Vec<String>>,
     /// Scope
@@ -48,7 +48,7 @@ pub struct OAuth2clientConfiguration {
     pub extra: Map<String, Value>,
 }
 
-impl OAuth2clientConfiguration {
+impl OAuth2ClientConfiguration {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "redirect_uris",
@@ -82,7 +82,7 @@ impl OAuth2clientConfiguration {
     }
 }
 
-impl FromJson for OAuth2clientConfiguration {
+impl FromJson for OAuth2ClientConfiguration {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -102,7 +102,7 @@ impl FromJson for OAuth2clientConfiguration {
     }
 }
 
-impl ToJson for OAuth2clientConfiguration {
+impl ToJson for OAuth2ClientConfiguration {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "redirect_uris", &self.redirect_uris);
@@ -125,11 +125,11 @@ impl ToJson for OAuth2clientConfiguration {
     }
 }
 
-/// `OAuth2clientConfigurationGrantTypesItem`.
+/// `OAuth2ClientConfigurationGrantTypesItem`.
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfiguration/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientConfigurationGrantTypesItem {
+pub enum OAuth2ClientConfigurationGrantTypesItem {
     /// `authorization_code`
     AuthorizationCode,
     /// `refresh_token`
@@ -138,7 +138,7 @@ pub enum OAuth2clientConfigurationGrantTypesItem {
     Unknown(String),
 }
 
-impl OAuth2clientConfigurationGrantTypesItem {
+impl OAuth2ClientConfigurationGrantTypesItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -149,7 +149,7 @@ impl OAuth2clientConfigurationGrantTypesItem {
     }
 }
 
-impl From<&str> for OAuth2clientConfigurationGrantTypesItem {
+impl From<&str> for OAuth2ClientConfigurationGrantTypesItem {
     fn from(v: &str) -> Self {
         match v {
             "authorization_code" => Self::AuthorizationCode,
@@ -159,25 +159,25 @@ impl From<&str> for OAuth2clientConfigurationGrantTypesItem {
     }
 }
 
-impl std::fmt::Display for OAuth2clientConfigurationGrantTypesItem {
+impl std::fmt::Display for OAuth2ClientConfigurationGrantTypesItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientConfigurationGrantTypesItem {
+impl FromJson for OAuth2ClientConfigurationGrantTypesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientConfigurationGrantTypesItem {
+impl ToJson for OAuth2ClientConfigurationGrantTypesItem {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientConfigurationGrantTypesItem {
+impl JsonKey for OAuth2ClientConfigurationGrantTypesItem {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -190,7 +190,7 @@ impl JsonKey for OAuth2clientConfigurationGrantTypesItem {
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfiguration/properties/token_endpoint_auth_method`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientConfigurationTokenEndpointAuthMethod {
+pub enum OAuth2ClientConfigurationTokenEndpointAuthMethod {
     /// `client_secret_basic`
     ClientSecretBasic,
     /// `client_secret_post`
@@ -201,7 +201,7 @@ pub enum OAuth2clientConfigurationTokenEndpointAuthMethod {
     Unknown(String),
 }
 
-impl OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl OAuth2ClientConfigurationTokenEndpointAuthMethod {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -213,7 +213,7 @@ impl OAuth2clientConfigurationTokenEndpointAuthMethod {
     }
 }
 
-impl From<&str> for OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl From<&str> for OAuth2ClientConfigurationTokenEndpointAuthMethod {
     fn from(v: &str) -> Self {
         match v {
             "client_secret_basic" => Self::ClientSecretBasic,
@@ -224,25 +224,25 @@ impl From<&str> for OAuth2clientConfigurationTokenEndpointAuthMethod {
     }
 }
 
-impl std::fmt::Display for OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl std::fmt::Display for OAuth2ClientConfigurationTokenEndpointAuthMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl FromJson for OAuth2ClientConfigurationTokenEndpointAuthMethod {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl ToJson for OAuth2ClientConfigurationTokenEndpointAuthMethod {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientConfigurationTokenEndpointAuthMethod {
+impl JsonKey for OAuth2ClientConfigurationTokenEndpointAuthMethod {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -255,13 +255,13 @@ impl JsonKey for OAuth2clientConfigurationTokenEndpointAuthMethod {
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate`
 #[derive(Debug, Clone, PartialEq)]
-pub struct OAuth2clientConfigurationUpdate {
+pub struct OAuth2ClientConfigurationUpdate {
     /// Redirect Uris
     pub redirect_uris: Vec<String>,
     /// Token Endpoint Auth Method
-    pub token_endpoint_auth_method: Option<OAuth2clientConfigurationUpdateTokenEndpointAuthMethod>,
+    pub token_endpoint_auth_method: Option<OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod>,
     /// Grant Types
-    pub grant_types: Option<Vec<OAuth2clientConfigurationUpdateGrantTypesItem>>,
+    pub grant_types: Option<Vec<OAuth2ClientConfigurationUpdateGrantTypesItem>>,
     /// Response Types
     pub response_types: Option<Vec<String>>,
     /// Scope
@@ -284,7 +284,7 @@ pub struct OAuth2clientConfigurationUpdate {
     pub extra: Map<String, Value>,
 }
 
-impl OAuth2clientConfigurationUpdate {
+impl OAuth2ClientConfigurationUpdate {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &[
         "redirect_uris",
@@ -324,7 +324,7 @@ impl OAuth2clientConfigurationUpdate {
     }
 }
 
-impl FromJson for OAuth2clientConfigurationUpdate {
+impl FromJson for OAuth2ClientConfigurationUpdate {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = json::object(value, path)?;
         Ok(Self {
@@ -345,7 +345,7 @@ impl FromJson for OAuth2clientConfigurationUpdate {
     }
 }
 
-impl ToJson for OAuth2clientConfigurationUpdate {
+impl ToJson for OAuth2ClientConfigurationUpdate {
     fn to_json(&self) -> Value {
         let mut obj = Map::new();
         json::put(&mut obj, "redirect_uris", &self.redirect_uris);
@@ -369,11 +369,11 @@ impl ToJson for OAuth2clientConfigurationUpdate {
     }
 }
 
-/// `OAuth2clientConfigurationUpdateGrantTypesItem`.
+/// `OAuth2ClientConfigurationUpdateGrantTypesItem`.
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientConfigurationUpdateGrantTypesItem {
+pub enum OAuth2ClientConfigurationUpdateGrantTypesItem {
     /// `authorization_code`
     AuthorizationCode,
     /// `refresh_token`
@@ -382,7 +382,7 @@ pub enum OAuth2clientConfigurationUpdateGrantTypesItem {
     Unknown(String),
 }
 
-impl OAuth2clientConfigurationUpdateGrantTypesItem {
+impl OAuth2ClientConfigurationUpdateGrantTypesItem {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -393,7 +393,7 @@ impl OAuth2clientConfigurationUpdateGrantTypesItem {
     }
 }
 
-impl From<&str> for OAuth2clientConfigurationUpdateGrantTypesItem {
+impl From<&str> for OAuth2ClientConfigurationUpdateGrantTypesItem {
     fn from(v: &str) -> Self {
         match v {
             "authorization_code" => Self::AuthorizationCode,
@@ -403,25 +403,25 @@ impl From<&str> for OAuth2clientConfigurationUpdateGrantTypesItem {
     }
 }
 
-impl std::fmt::Display for OAuth2clientConfigurationUpdateGrantTypesItem {
+impl std::fmt::Display for OAuth2ClientConfigurationUpdateGrantTypesItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientConfigurationUpdateGrantTypesItem {
+impl FromJson for OAuth2ClientConfigurationUpdateGrantTypesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientConfigurationUpdateGrantTypesItem {
+impl ToJson for OAuth2ClientConfigurationUpdateGrantTypesItem {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientConfigurationUpdateGrantTypesItem {
+impl JsonKey for OAuth2ClientConfigurationUpdateGrantTypesItem {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -434,7 +434,7 @@ impl JsonKey for OAuth2clientConfigurationUpdateGrantTypesItem {
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/token_endpoint_auth_method`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+pub enum OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     /// `client_secret_basic`
     ClientSecretBasic,
     /// `client_secret_post`
@@ -445,7 +445,7 @@ pub enum OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
     Unknown(String),
 }
 
-impl OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -457,7 +457,7 @@ impl OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
     }
 }
 
-impl From<&str> for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl From<&str> for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     fn from(v: &str) -> Self {
         match v {
             "client_secret_basic" => Self::ClientSecretBasic,
@@ -468,25 +468,25 @@ impl From<&str> for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
     }
 }
 
-impl std::fmt::Display for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl std::fmt::Display for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl FromJson for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl ToJson for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
+impl JsonKey for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -496,10 +496,10 @@ impl JsonKey for OAuth2clientConfigurationUpdateTokenEndpointAuthMethod {
 }
 
 crate::runtime::json::serde_via_json!(
-    OAuth2clientConfiguration,
-    OAuth2clientConfigurationGrantTypesItem,
-    OAuth2clientConfigurationTokenEndpointAuthMethod,
-    OAuth2clientConfigurationUpdate,
-    OAuth2clientConfigurationUpdateGrantTypesItem,
-    OAuth2clientConfigurationUpdateTokenEndpointAuthMethod
+    OAuth2ClientConfiguration,
+    OAuth2ClientConfigurationGrantTypesItem,
+    OAuth2ClientConfigurationTokenEndpointAuthMethod,
+    OAuth2ClientConfigurationUpdate,
+    OAuth2ClientConfigurationUpdateGrantTypesItem,
+    OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod
 );

@@ -29,12 +29,12 @@ use time::{Date, OffsetDateTime};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Create {
     /// The request body.
-    pub body: OAuth2clientConfiguration,
+    pub body: OAuth2ClientConfiguration,
 }
 
 impl Create {
     /// The operation with its required parameters; optional ones are unset.
-    pub fn new(body: impl Into<OAuth2clientConfiguration>) -> Self {
+    pub fn new(body: impl Into<OAuth2ClientConfiguration>) -> Self {
         Self { body: body.into() }
     }
 }
@@ -216,14 +216,14 @@ pub struct Update {
     /// Parameter `client_id` (path).
     pub client_id: String,
     /// The request body.
-    pub body: OAuth2clientConfigurationUpdate,
+    pub body: OAuth2ClientConfigurationUpdate,
 }
 
 impl Update {
     /// The operation with its required parameters; optional ones are unset.
     pub fn new(
         client_id: impl Into<String>,
-        body: impl Into<OAuth2clientConfigurationUpdate>,
+        body: impl Into<OAuth2ClientConfigurationUpdate>,
     ) -> Self {
         Self {
             client_id: client_id.into(),
