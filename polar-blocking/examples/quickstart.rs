@@ -9,14 +9,22 @@ use polar_blocking::models::{Customer, CustomerIndividualCreate, CustomerSession
 use polar_blocking::{Api, Client, Config, Credential};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = match (std::env::var("POLAR_BASE_URL"), std::env::var("POLAR_SERVER")) {
+    let config = match (
+        std::env::var("POLAR_BASE_URL"),
+        std::env::var("POLAR_SERVER"),
+    ) {
         (Ok(url), _) => Config::with_base_url(url),
         (_, Ok(s)) if s == "sandbox" => Config::sandbox(),
         (_, Ok(s)) if s == "production" => Config::production(),
         _ => Config::with_base_url("http://127.0.0.1:4010"),
     };
-    let token = std::env::var("POLAR_ACCESS_TOKEN").unwrap_or_else(|_| "polar_oat_local_mock".into());
-    println!("polar-rs quickstart against {} (Polar API {})", config.base_url(), polar_blocking::SPEC_VERSION);
+    let token =
+        std::env::var("POLAR_ACCESS_TOKEN").unwrap_or_else(|_| "polar_oat_local_mock".into());
+    println!(
+        "polar-rs quickstart against {} (Polar API {})",
+        config.base_url(),
+        polar_blocking::SPEC_VERSION
+    );
     let client = Client::builder()
         .config(config)
         .credential(Credential::organization_token(token))
@@ -38,7 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Customer::Unknown(raw) => {
             println!("created a kind of customer this SDK does not know: {raw}");
-            raw.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+            raw.get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
         }
     };
 
@@ -47,7 +58,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .customer_sessions()
         .create(CustomerSessionCustomerIdCreate::new(customer_id))
         .send()?;
-    println!("customer session {} expires {}", session.id, session.expires_at);
+    println!(
+        "customer session {} expires {}",
+        session.id, session.expires_at
+    );
     println!("customer portal: {}", session.customer_portal_url);
 
     // 3. Every product, page by page (pages are fetched only as the loop needs them).

@@ -46,6 +46,9 @@ pub enum Error {
     /// Polar answered (or the request could not be built): see [`polar_core::Error`].
     #[error(transparent)]
     Api(#[from] polar_core::Error),
+    /// A file upload could not go on (see [`polar_core::upload::UploadError`]).
+    #[error(transparent)]
+    Upload(#[from] polar_core::upload::UploadError),
     /// No usable response arrived.
     #[error("transport error after {attempts} attempt(s): {kind}")]
     Transport {
@@ -61,7 +64,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => e.status(),
-            Error::Transport { .. } => None,
+            Error::Upload(_) | Error::Transport { .. } => None,
         }
     }
 }
@@ -236,6 +239,21 @@ impl Client {
     /// Settings for a client.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The same client (connection pool, settings) acting with another credential: e.g. a
+    /// customer session token for the customer portal operations.
+    pub fn with_credential(&self, credential: Credential) -> Client {
+        Client {
+            agent: self.agent.clone(),
+            config: self.config.clone(),
+            credential: Some(credential),
+            retry: self.retry.clone(),
+            request_timeout: self.request_timeout,
+            overall_timeout: self.overall_timeout,
+            max_response_bytes: self.max_response_bytes,
+            jitter_state: AtomicU64::new(self.jitter_state.load(Ordering::Relaxed) ^ 0x5DEE_CE66),
+        }
     }
 
     /// Sends an operation built by hand (the group accessors of [`Api`] are the usual way).
@@ -422,5 +440,70 @@ impl<O: Paginated> Iterator for Items<'_, O> {
                 Err(e) => return Some(Err(e)),
             }
         }
+    }
+}
+
+/// How far an upload is, reported after `files:create` and after each part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes the storage host has accepted.
+    pub bytes_sent: u64,
+    /// The file size.
+    pub total_bytes: u64,
+    /// Parts accepted.
+    pub parts_sent: usize,
+    /// Parts in all.
+    pub parts: usize,
+}
+
+impl Client {
+    /// Uploads a file of any size the way Polar expects: `files:create` with per-part and
+    /// whole-file SHA-256 checksums, a `PUT` of each part to its presigned URL (a failed part
+    /// is retried on its own, as the retry policy allows, without restarting the upload),
+    /// then `files:uploaded` with the ETags. `progress` is called after each step.
+    pub fn upload_file(
+        &self,
+        file: &polar_core::upload::FileSpec,
+        data: &[u8],
+        mut progress: impl FnMut(UploadProgress),
+    ) -> Result<models::FileRead, Error> {
+        use polar_core::upload::{part_etag, part_request, sha256_base64, UploadPlan};
+
+        let plan = UploadPlan::new(data.len() as u64, file.part_size)?;
+        let slice = |start: u64, end: u64| -> &[u8] {
+            let (s, e) = (start as usize, end as usize);
+            data.get(s..e).unwrap_or_default()
+        };
+        let part_checksums: Vec<String> = plan
+            .parts()
+            .iter()
+            .map(|p| sha256_base64(slice(p.start, p.end)))
+            .collect();
+        let body = plan.file_create(file, &sha256_base64(data), &part_checksums)?;
+        let upload = self.send(&operations::files::Create::new(body))?;
+        plan.check(&upload)?;
+        let mut status = UploadProgress {
+            bytes_sent: 0,
+            total_bytes: plan.size(),
+            parts_sent: 0,
+            parts: plan.parts().len(),
+        };
+        progress(status);
+
+        let mut done = Vec::with_capacity(upload.upload.parts.len());
+        for part in &upload.upload.parts {
+            let bytes = slice(part.chunk_start as u64, part.chunk_end as u64).to_vec();
+            let request = part_request(part, bytes)?;
+            // A PUT of the same bytes is safe to repeat: the policy may retry it.
+            let response = self.execute(request, true)?;
+            done.push(part_etag(part, &response)?);
+            status.bytes_sent += (part.chunk_end - part.chunk_start) as u64;
+            status.parts_sent += 1;
+            progress(status);
+        }
+
+        let completed =
+            models::FileUploadCompleted::new(&upload.upload.id, &upload.upload.path, done);
+        self.send(&operations::files::Uploaded::new(&upload.id, completed))
     }
 }

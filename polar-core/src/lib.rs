@@ -2,10 +2,16 @@
 //!
 //! The sans-IO core of polar-rs, the Rust SDK for the [Polar](https://polar.sh) API.
 //!
-//! In scope: typed models for every schema of Polar's OpenAPI spec ([`models`]), generated
-//! from the vendored spec by `cargo xtask generate`, and the JSON runtime they plug into
-//! ([`json`], [`Patch`]). Out of scope, by design: sockets, clocks, threads, randomness and
-//! async runtimes. Transports (`polar-blocking`, `polar-wasm`, or your own) move the bytes.
+//! In scope, generated from the vendored spec by `cargo xtask generate`: typed [`models`] for
+//! every schema, every operation in [`operations`] (its parameters, a pure request builder and
+//! a pure response parser), and the group accessors of [`api`]. Hand-written: the JSON runtime
+//! ([`json`], [`Patch`]), [`config`] (server, `Polar-Version`, credentials), the [`operation`]
+//! runtime (request encoding, the one [`Error`] enum, pagination) and the [`retry`] policy.
+//!
+//! Out of scope, by design: sockets, clocks, threads, randomness and async runtimes. Whatever
+//! depends on time or chance (retry waits, jitter, `now`) is an argument. Transports
+//! (`polar-blocking`, `polar-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
+//! `http::Response<Vec<u8>>`) move the bytes.
 //!
 //! ```
 //! use polar_core::models::{CustomerSessionCustomerIdCreate, Customer};
@@ -28,8 +34,11 @@
 pub use http;
 
 mod generated;
+pub mod oauth;
 pub mod retry;
 pub mod runtime;
+pub mod upload;
+pub mod webhooks;
 
 pub use generated::{api, models, operations, SPEC_VERSION};
 pub use runtime::config::{Config, Credential, CredentialKind, Secret};

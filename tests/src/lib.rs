@@ -25,3 +25,58 @@ pub fn spec() -> Value {
     let file = format!("{path}/polar-{}.openapi.json", version.trim());
     serde_json::from_slice(&std::fs::read(&file).expect("vendored spec")).expect("spec is JSON")
 }
+
+/// Prism serving the vendored spec on a free loopback port, killed on drop. Start one per
+/// test binary (it takes about 10 s): run the cases of a binary from one `#[test]`.
+pub struct Prism {
+    child: std::process::Child,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl Prism {
+    /// Starts Prism (installed by `scripts/install-prism.sh`) and waits until it answers.
+    pub fn start() -> Prism {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let bin = format!("{root}/tests/prism/node_modules/.bin/prism");
+        assert!(
+            std::path::Path::new(&bin).exists(),
+            "Prism is not installed: run scripts/install-prism.sh"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let version =
+            std::fs::read_to_string(format!("{root}/spec/VERSION")).expect("spec/VERSION");
+        let spec = format!("{root}/spec/polar-{}.openapi.json", version.trim());
+        let child = std::process::Command::new(bin)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), &spec])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start Prism");
+        let prism = Prism { child, port };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Prism did not start within 90 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        prism
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

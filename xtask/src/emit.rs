@@ -61,6 +61,7 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
                 n.clone()
             }
         }
+        Ty::Secret => if ext { "polar_core::Secret" } else { "Secret" }.into(),
     }
 }
 
@@ -135,6 +136,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
             "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use super::*;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value};\n\
+             use crate::runtime::config::Secret;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
              use time::{Date, OffsetDateTime};\n\n",
@@ -279,8 +281,13 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         let mut inits = Vec::new();
         for f in fields {
             match f.kind {
-                FieldKind::Required if f.ty == Ty::String => {
-                    args.push(format!("{}: impl Into<String>", f.rust));
+                FieldKind::Required if f.ty == Ty::String || f.ty == Ty::Secret => {
+                    let t = if f.ty == Ty::Secret {
+                        "Secret"
+                    } else {
+                        "String"
+                    };
+                    args.push(format!("{}: impl Into<{t}>", f.rust));
                     inits.push(format!("{}: {}.into()", f.rust, f.rust));
                 }
                 FieldKind::Required | FieldKind::RequiredNullable => {
@@ -398,6 +405,20 @@ fn known_fields(model: &Model, t: &Ty, seen: &mut BTreeSet<String>, out: &mut Ve
     }
 }
 
+/// The name of the open union (or event enum) `t` is, through aliases, if it is one.
+fn open_union<'m>(model: &'m Model, t: &Ty) -> Option<&'m str> {
+    let mut t = t;
+    for _ in 0..8 {
+        let Ty::Named(n) = t else { return None };
+        match &model.defs.get(n)?.kind {
+            Kind::Union { .. } | Kind::Events { .. } => return Some(&model.defs.get(n)?.name),
+            Kind::Alias(inner) => t = inner,
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// (required consts, required fields) of a member: members that pin more are tried first.
 fn specificity(model: &Model, t: &Ty) -> (usize, usize) {
     let Ty::Named(n) = t else { return (0, 0) };
@@ -496,11 +517,24 @@ fn emit_union(
                 known.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
             ),
         };
-        let _ = writeln!(
-            out,
-            "            ({known_expr}, |v, p| Ok(Self::{}(FromJson::from_json(v, p)?))),",
-            m.variant
-        );
+        // A member that is itself an open union accepts anything as its `Unknown`: that is
+        // not a match here, or the first such member would swallow every value.
+        match open_union(model, &m.ty) {
+            Some(inner) => {
+                let _ = writeln!(
+                    out,
+                    "            ({known_expr}, |v, p| match {inner}::from_json(v, p)? {{ {inner}::Unknown {{ .. }} => Err(DecodeError::new(p, \"no variant matched\")), x => Ok(Self::{}(x)) }}),",
+                    m.variant
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "            ({known_expr}, |v, p| Ok(Self::{}(FromJson::from_json(v, p)?))),",
+                    m.variant
+                );
+            }
+        }
     }
     out.push_str("        ];\n        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))\n    }\n}\n\n");
 

@@ -24,8 +24,20 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/mod.rs"),
     ),
     (
+        "call.rs",
+        include_str!("../../polar-core/src/runtime/call.rs"),
+    ),
+    (
+        "config.rs",
+        include_str!("../../polar-core/src/runtime/config.rs"),
+    ),
+    (
         "json.rs",
         include_str!("../../polar-core/src/runtime/json.rs"),
+    ),
+    (
+        "operation.rs",
+        include_str!("../../polar-core/src/runtime/operation.rs"),
     ),
     (
         "patch.rs",

@@ -22,7 +22,26 @@ pub enum Ty {
     Patch(Box<Ty>),
     Tuple(Vec<Ty>),
     Named(String),
+    /// A string that must never show in `Debug` (tokens, client secrets).
+    Secret,
 }
+
+/// Properties holding credentials: typed as `Secret` so `Debug` never prints them.
+const SECRET_FIELDS: &[&str] = &[
+    "token",
+    "client_secret",
+    "customer_session_token",
+    "guild_token",
+    "organization_access_token",
+    "invitation_token",
+    "signing_secret",
+    "secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "session_token",
+    "expo_push_token",
+];
 
 /// How a property is carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,9 +514,17 @@ impl<'a> Gen<'a> {
                 return (Ty::Value, false);
             }
             if non_null.len() == 1 {
+                // `anyOf [X, null]`: X may itself be nullable; one Option either way.
                 let (i, m) = non_null[0];
-                let t = self.ty(m, &format!("{ptr}/{key}/{i}"), ctx, group, input);
-                return (t, nullable);
+                let mptr = format!("{ptr}/{key}/{i}");
+                let (t, inner_nullable) = self.ty_split(m, &mptr, ctx, group, input);
+                let full = if inner_nullable {
+                    Ty::Option(Box::new(t.clone()))
+                } else {
+                    t.clone()
+                };
+                self.example_types.insert(mptr, full);
+                return (t, nullable || inner_nullable);
             }
             let numeric = non_null.iter().all(|(_, m)| {
                 matches!(m.get_str("type"), Some("integer" | "number"))
@@ -821,6 +848,11 @@ impl<'a> Gen<'a> {
             }
             let ctx = format!("{name}{}", crate::names::pascal(json));
             let (t, nullable) = self.ty_split(p, &fptr, &ctx, group, input);
+            let t = if t == Ty::String && SECRET_FIELDS.contains(&json.as_str()) {
+                Ty::Secret
+            } else {
+                t
+            };
             let (kind, ty) = match (is_req, nullable) {
                 (true, false) => (FieldKind::Required, t),
                 (true, true) => (FieldKind::RequiredNullable, Ty::Option(Box::new(t))),
@@ -961,6 +993,7 @@ pub fn ty_word(t: &Ty) -> String {
         Ty::Option(i) | Ty::Patch(i) => ty_word(i),
         Ty::Tuple(_) => "Tuple".into(),
         Ty::Named(n) => n.clone(),
+        Ty::Secret => "Secret".into(),
     }
 }
 

@@ -101,6 +101,21 @@ impl fmt::Display for Secret {
     }
 }
 
+impl super::json::FromJson for Secret {
+    fn from_json(
+        value: &super::json::Value,
+        path: &super::json::Path<'_>,
+    ) -> Result<Self, super::json::DecodeError> {
+        super::json::string(value, path).map(Secret::new)
+    }
+}
+
+impl super::json::ToJson for Secret {
+    fn to_json(&self) -> super::json::Value {
+        super::json::Value::String(self.0.clone())
+    }
+}
+
 impl From<String> for Secret {
     fn from(s: String) -> Self {
         Secret(s)

@@ -504,7 +504,7 @@ pub static SCHEMA_EXAMPLES: &[(&str, RoundTrip)] = &[
     ("/components/schemas/WebhookDiscountCreatedPayload/properties/type", round_trip::<String>),
     ("/components/schemas/WebhookDiscountDeletedPayload/properties/type", round_trip::<String>),
     ("/components/schemas/WebhookDiscountUpdatedPayload/properties/type", round_trip::<String>),
-    ("/components/schemas/WebhookEndpoint/properties/secret", round_trip::<String>),
+    ("/components/schemas/WebhookEndpoint/properties/secret", round_trip::<polar_core::Secret>),
     ("/components/schemas/WebhookEndpoint/properties/url", round_trip::<String>),
     ("/components/schemas/WebhookEndpointCreate/properties/organization_id/anyOf/0", round_trip::<String>),
     ("/components/schemas/WebhookEndpointCreate/properties/url", round_trip::<String>),

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -550,7 +551,7 @@ impl ToJson for BenefitCustomCreate {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitCustomCreateProperties {
     /// Note
-    pub note: Patch<Option<String>>,
+    pub note: Patch<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -592,7 +593,7 @@ impl ToJson for BenefitCustomCreateProperties {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomProperties {
     /// Note
-    pub note: Option<Option<String>>,
+    pub note: Option<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -601,7 +602,7 @@ impl BenefitCustomProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["note"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(note: Option<Option<String>>) -> Self {
+    pub fn new(note: Option<String>) -> Self {
         Self {
             note,
             extra: Map::new(),
@@ -895,7 +896,7 @@ impl ToJson for BenefitDiscordCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitDiscordCreateProperties {
     /// Guild Token
-    pub guild_token: String,
+    pub guild_token: Secret,
     /// The ID of the Discord role to grant.
     pub role_id: String,
     /// Whether to kick the member from the Discord server on revocation.
@@ -909,7 +910,7 @@ impl BenefitDiscordCreateProperties {
     pub const FIELDS: &'static [&'static str] = &["guild_token", "role_id", "kick_member"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        guild_token: impl Into<String>,
+        guild_token: impl Into<Secret>,
         role_id: impl Into<String>,
         kick_member: bool,
     ) -> Self {
@@ -957,7 +958,7 @@ pub struct BenefitDiscordProperties {
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
     /// Guild Token
-    pub guild_token: String,
+    pub guild_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }

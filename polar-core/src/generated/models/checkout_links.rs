@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -37,7 +38,7 @@ pub struct CheckoutLink {
     /// Payment processor used.
     pub payment_processor: PaymentProcessor,
     /// Client secret used to access the checkout link.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// URL where the customer will be redirected after a successful payment.
     pub success_url: Option<String>,
     /// When set, a back button will be shown in the checkout to return to this URL.
@@ -883,13 +884,20 @@ impl FromJson for CheckoutLinkProductPricesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -152,7 +153,7 @@ pub struct Checkout {
     ///    - Succeeded: the payment on the checkout was performed successfully.
     pub status: CheckoutStatus,
     /// Client secret used to update and complete the checkout session from the client.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
     pub url: String,
     /// Expiration date and time of the checkout session.
@@ -1309,13 +1310,20 @@ impl FromJson for CheckoutPricesValueItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -1513,13 +1521,20 @@ impl FromJson for CheckoutProductPrice {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -1591,13 +1606,20 @@ impl FromJson for CheckoutProductPricesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -2021,7 +2043,7 @@ pub struct CheckoutPublic {
     ///    - Succeeded: the payment on the checkout was performed successfully.
     pub status: CheckoutStatus,
     /// Client secret used to update and complete the checkout session from the client.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
     pub url: String,
     /// Expiration date and time of the checkout session.
@@ -2382,7 +2404,7 @@ pub struct CheckoutPublicConfirmed {
     /// Payment processor used.
     pub payment_processor: PaymentProcessor,
     /// Client secret used to update and complete the checkout session from the client.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// URL where the customer can access the checkout session.
     pub url: String,
     /// Expiration date and time of the checkout session.
@@ -2482,7 +2504,7 @@ pub struct CheckoutPublicConfirmed {
     /// Attached Custom Fields
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Customer Session Token
-    pub customer_session_token: Option<String>,
+    pub customer_session_token: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -2877,13 +2899,20 @@ impl FromJson for CheckoutPublicConfirmedPricesValueItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -2955,13 +2984,20 @@ impl FromJson for CheckoutPublicConfirmedProductPrice {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -3133,13 +3169,20 @@ impl FromJson for CheckoutPublicPricesValueItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }
@@ -3211,13 +3254,20 @@ impl FromJson for CheckoutPublicProductPrice {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -2497,9 +2498,15 @@ impl FromJson for ErrorBody {
             (Unauthorized::FIELDS, |v, p| {
                 Ok(Self::Unauthorized(FromJson::from_json(v, p)?))
             }),
-            (CheckoutForbiddenError::FIELDS, |v, p| {
-                Ok(Self::CheckoutForbiddenError(FromJson::from_json(v, p)?))
-            }),
+            (
+                CheckoutForbiddenError::FIELDS,
+                |v, p| match CheckoutForbiddenError::from_json(v, p)? {
+                    CheckoutForbiddenError::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::CheckoutForbiddenError(x)),
+                },
+            ),
             (HttpValidationError::FIELDS, |v, p| {
                 Ok(Self::HttpValidationError(FromJson::from_json(v, p)?))
             }),

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -108,7 +109,7 @@ impl ToJson for BenefitCustomSubscriber {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BenefitCustomSubscriberProperties {
     /// Note
-    pub note: Option<Option<String>>,
+    pub note: Option<String>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }

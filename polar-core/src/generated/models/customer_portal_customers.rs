@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -65,7 +66,7 @@ impl ToJson for CustomerEmailUpdateRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerEmailUpdateVerifyRequest {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -74,7 +75,7 @@ impl CustomerEmailUpdateVerifyRequest {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["token"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(token: impl Into<String>) -> Self {
+    pub fn new(token: impl Into<Secret>) -> Self {
         Self {
             token: token.into(),
             extra: Map::new(),
@@ -107,7 +108,7 @@ impl ToJson for CustomerEmailUpdateVerifyRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerEmailUpdateVerifyResponse {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -349,7 +350,7 @@ impl ToJson for CustomerPaymentMethodCreate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPaymentMethodCreateRequiresActionResponse {
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }

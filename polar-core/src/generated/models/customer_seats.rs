@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -136,7 +137,7 @@ pub struct CustomerSeatClaimResponse {
     /// The claimed seat
     pub seat: CustomerSeat,
     /// Session token for immediate customer portal access
-    pub customer_session_token: String,
+    pub customer_session_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -269,7 +270,7 @@ impl ToJson for SeatAssign {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeatClaim {
     /// Invitation token to claim the seat
-    pub invitation_token: String,
+    pub invitation_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -278,7 +279,7 @@ impl SeatClaim {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["invitation_token"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(invitation_token: impl Into<String>) -> Self {
+    pub fn new(invitation_token: impl Into<Secret>) -> Self {
         Self {
             invitation_token: invitation_token.into(),
             extra: Map::new(),

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -29,7 +30,7 @@ pub struct CustomerSession {
     /// The ID of the object.
     pub id: String,
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Expires At
     pub expires_at: OffsetDateTime,
     /// Return Url

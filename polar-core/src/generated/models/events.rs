@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -2351,7 +2352,10 @@ impl FromJson for Event {
                 Ok(Self::UserEvent(FromJson::from_json(v, p)?))
             }),
             (SystemEvent::FIELDS, |v, p| {
-                Ok(Self::SystemEvent(FromJson::from_json(v, p)?))
+                match SystemEvent::from_json(v, p)? {
+                    SystemEvent::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::SystemEvent(x)),
+                }
             }),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))

@@ -11,6 +11,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -1437,7 +1438,7 @@ impl ToJson for BlockingOrganization {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BodyEmailUpdateVerifyEmailUpdate {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -5035,7 +5036,7 @@ impl ToJson for CustomerSessionCodeAuthenticateRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerSessionCodeAuthenticateResponse {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -10142,7 +10143,7 @@ pub struct NotificationRecipientCreate {
     /// Platform of the notification recipient.
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
-    pub expo_push_token: String,
+    pub expo_push_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -10250,7 +10251,7 @@ pub struct NotificationRecipientSchema {
     /// Platform of the notification recipient.
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
-    pub expo_push_token: String,
+    pub expo_push_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -10543,7 +10544,7 @@ pub struct OAuth2Client {
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Client Id Issued At
     pub client_id_issued_at: i64,
     /// Client Secret Expires At
@@ -10964,7 +10965,7 @@ pub struct OidcConfigurationClientSecret {
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
     pub authorization_parameters: Option<BTreeMap<String, String>>,
     /// Client secret used to authenticate against the identity provider.
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -11399,7 +11400,7 @@ pub struct OrganizationAccessTokenCreateResponse {
     /// `organization_access_token`
     pub organization_access_token: OrganizationAccessToken,
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -11926,7 +11927,7 @@ impl ToJson for OrganizationCheckoutResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationCustomerSession {
     /// Short-lived customer session token bound to this organization's mirrored Polar billing customer. Authenticates against `/v1/customer-portal/customers/me/*` for the duration of its TTL.
-    pub token: String,
+    pub token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -20744,9 +20745,9 @@ pub struct SlackIntegrationCredentialsUpdate {
     /// Client ID from your Slack app's Basic Information page.
     pub client_id: String,
     /// Client Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// Signing Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
-    pub signing_secret: Option<String>,
+    pub signing_secret: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -23203,7 +23204,7 @@ impl ToJson for TotpEnable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TotpEnrollment {
     /// Secret
-    pub secret: String,
+    pub secret: Secret,
     /// Algorithm
     pub algorithm: String,
     /// Digits
@@ -24510,7 +24511,7 @@ pub struct UserIdentityVerification {
     /// Id
     pub id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }

@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -25,7 +26,7 @@ pub struct AuthorizationCodeTokenRequest {
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Code
     pub code: String,
     /// Redirect Uri
@@ -48,7 +49,7 @@ impl AuthorizationCodeTokenRequest {
     /// `grant_type` is always sent as `"authorization_code"`.
     pub fn new(
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
         code: impl Into<String>,
         redirect_uri: impl Into<String>,
     ) -> Self {
@@ -333,13 +334,13 @@ impl ToJson for AuthorizeUser {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntrospectTokenRequest {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Token Type Hint
     pub token_type_hint: Patch<IntrospectTokenRequestTokenTypeHint>,
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -350,9 +351,9 @@ impl IntrospectTokenRequest {
         &["token", "token_type_hint", "client_id", "client_secret"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        token: impl Into<String>,
+        token: impl Into<Secret>,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
     ) -> Self {
         Self {
             token: token.into(),
@@ -889,9 +890,9 @@ pub struct RefreshTokenRequest {
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Refresh Token
-    pub refresh_token: String,
+    pub refresh_token: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -905,8 +906,8 @@ impl RefreshTokenRequest {
     /// `grant_type` is always sent as `"refresh_token"`.
     pub fn new(
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        refresh_token: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        refresh_token: impl Into<Secret>,
     ) -> Self {
         Self {
             client_id: client_id.into(),
@@ -948,13 +949,13 @@ impl ToJson for RefreshTokenRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RevokeTokenRequest {
     /// Token
-    pub token: String,
+    pub token: Secret,
     /// Token Type Hint
     pub token_type_hint: Patch<RevokeTokenRequestTokenTypeHint>,
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -965,9 +966,9 @@ impl RevokeTokenRequest {
         &["token", "token_type_hint", "client_id", "client_secret"];
     /// A value with the required properties set and every optional one left out.
     pub fn new(
-        token: impl Into<String>,
+        token: impl Into<Secret>,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
     ) -> Self {
         Self {
             token: token.into(),
@@ -1407,15 +1408,15 @@ impl JsonKey for Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenResponse {
     /// Access Token
-    pub access_token: String,
+    pub access_token: Secret,
     /// Expires In
     pub expires_in: i64,
     /// Refresh Token
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Scope
     pub scope: String,
     /// Id Token
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
     pub extra: Map<String, Value>,
 }
@@ -1555,9 +1556,9 @@ pub struct WebTokenRequest {
     /// Client Id
     pub client_id: String,
     /// Client Secret
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// Session Token
-    pub session_token: String,
+    pub session_token: Secret,
     /// Sub Type
     pub sub_type: Option<WebTokenRequestSubType>,
     /// Sub
@@ -1584,8 +1585,8 @@ impl WebTokenRequest {
     /// `grant_type` is always sent as `"web"`.
     pub fn new(
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        session_token: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        session_token: impl Into<Secret>,
     ) -> Self {
         Self {
             client_id: client_id.into(),

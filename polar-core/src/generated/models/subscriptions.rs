@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -1229,13 +1230,20 @@ impl FromJson for SubscriptionPricesItem {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                Ok(Self::LegacyRecurringProductPrice(FromJson::from_json(
-                    v, p,
-                )?))
+                match LegacyRecurringProductPrice::from_json(v, p)? {
+                    LegacyRecurringProductPrice::Unknown { .. } => {
+                        Err(DecodeError::new(p, "no variant matched"))
+                    }
+                    x => Ok(Self::LegacyRecurringProductPrice(x)),
+                }
             }),
-            (ProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
-            }),
+            (
+                ProductPrice::FIELDS,
+                |v, p| match ProductPrice::from_json(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                },
+            ),
         ];
         Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
     }

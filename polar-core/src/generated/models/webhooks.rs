@@ -10,6 +10,7 @@
 )]
 
 use super::*;
+use crate::runtime::config::Secret;
 use crate::runtime::json::{
     self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
 };
@@ -2198,7 +2199,7 @@ pub struct WebhookEndpoint {
     /// The format of the webhook payload.
     pub format: WebhookFormat,
     /// The secret used to sign the webhook events.
-    pub secret: String,
+    pub secret: Secret,
     /// The organization ID associated with the webhook endpoint.
     pub organization_id: String,
     /// The events that will trigger the webhook.
