@@ -1,5 +1,5 @@
 //! The quickstart: create a customer, open a customer session for it (the seed example),
-//! and list every product page by page.
+//! list every product page by page, and verify a webhook delivery.
 //!
 //! `scripts/quickstart.sh` runs it against a local mock of Polar (Prism on the vendored
 //! spec), no account needed. With `POLAR_ACCESS_TOKEN` set and `POLAR_SERVER=sandbox` it
@@ -80,5 +80,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("{count} product(s) in all");
+
+    // 4. A webhook as Polar would deliver it for that customer: signed with the endpoint's
+    //    secret (here a demo one), verified and parsed into its typed event.
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let body = serde_json::json!({
+        "type": "customer.created",
+        "timestamp": "2026-11-28T12:00:00Z",
+        "data": polar_blocking::json::ToJson::to_json(&customer),
+    })
+    .to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let signature = polar_core::webhooks::sign(secret, "msg_quickstart", now, body.as_bytes())?;
+    let headers = [
+        ("webhook-id", "msg_quickstart".to_owned()),
+        ("webhook-timestamp", now.to_string()),
+        ("webhook-signature", signature),
+    ];
+    let event =
+        polar_core::webhooks::Webhook::new(secret)?.verify_pairs(&headers, body.as_bytes(), now)?;
+    println!("verified webhook `{}`", event.event_type());
+    let mut tampered = body.into_bytes();
+    tampered.push(b' ');
+    match polar_core::webhooks::Webhook::new(secret)?.verify_pairs(&headers, &tampered, now) {
+        Err(e) => println!("a tampered delivery is refused: {e}"),
+        Ok(_) => return Err("a tampered webhook was accepted".into()),
+    }
     Ok(())
 }
