@@ -431,16 +431,7 @@ impl Error {
         match self {
             Error::Build(_) => None,
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
-            Error::BadRequest(e)
-            | Error::Unauthorized(e)
-            | Error::PaymentRequired(e)
-            | Error::Forbidden(e)
-            | Error::NotFound(e)
-            | Error::Conflict(e)
-            | Error::Gone(e)
-            | Error::PreconditionFailed(e)
-            | Error::Validation(e)
-            | Error::TooManyRequests(e) => Some(e.status),
+            declared => declared.api_error().map(|e| e.status),
         }
     }
 
