@@ -95,10 +95,13 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    fn outcome(&self) -> Outcome<'static> {
+    /// What the retry policy is told; `None` for a fault that repeating cannot cure (a
+    /// complete answer larger than the limit would come back just as large).
+    fn outcome(&self) -> Option<Outcome<'static>> {
         match self {
-            TransportError::Connect(_) => Outcome::NotSent,
-            _ => Outcome::Interrupted,
+            TransportError::Connect(_) => Some(Outcome::NotSent),
+            TransportError::BodyTooLarge { .. } => None,
+            _ => Some(Outcome::Interrupted),
         }
     }
 
@@ -299,10 +302,10 @@ impl Client {
             *req.headers_mut() = parts.headers.clone();
             let result = self.once(req, left.min(self.request_timeout));
             let outcome = match &result {
-                Ok(resp) => Outcome::Response {
+                Ok(resp) => Some(Outcome::Response {
                     status: resp.status().as_u16(),
                     headers: resp.headers(),
-                },
+                }),
                 Err(e) => e.outcome(),
             };
             let attempt = Attempt {
@@ -316,7 +319,11 @@ impl Client {
                     .unwrap_or(0),
                 jitter: self.jitter(),
             };
-            match self.retry.decide(&attempt, outcome) {
+            let decision = match outcome {
+                Some(outcome) => self.retry.decide(&attempt, outcome),
+                None => Decision::Stop,
+            };
+            match decision {
                 Decision::RetryAfter(wait)
                     if wait < self.overall_timeout.saturating_sub(start.elapsed()) =>
                 {
