@@ -26,6 +26,8 @@ pub struct OpSpec {
     pub public: bool,
     /// The OAuth 2.0 / token scopes it needs (any credential kind).
     pub scopes: &'static [&'static str],
+    /// The `Accept` header: `application/json`, or `text/csv` for exports.
+    pub accept: &'static str,
 }
 
 /// A generated operation: its parameters, plus how to build its request and parse its response.
@@ -313,7 +315,7 @@ pub fn build(
         HeaderValue::from_str(config.user_agent_header())
             .map_err(|_| BuildError::InvalidHeader("user-agent"))?,
     );
-    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert(header::ACCEPT, HeaderValue::from_static(spec.accept));
     let body = match parts.body {
         Some((content_type, bytes)) => {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -94,6 +94,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["benefits:read", "benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

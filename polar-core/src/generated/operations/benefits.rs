@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -125,6 +126,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -203,6 +205,7 @@ impl Operation for Files {
         ],
         public: false,
         scopes: &["benefits:read", "benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -290,6 +293,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["benefits:read", "benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -385,6 +389,7 @@ impl Operation for Grants {
         ],
         public: false,
         scopes: &["benefits:read", "benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -537,6 +542,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["benefits:read", "benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -654,6 +660,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["benefits:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -57,6 +57,7 @@ impl Operation for ClientConfirm {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for ClientGet {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -188,6 +190,7 @@ impl Operation for ClientUpdate {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -255,6 +258,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["checkouts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -322,6 +326,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["checkouts:read", "checkouts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -436,6 +441,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["checkouts:read", "checkouts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -553,6 +559,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["checkouts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["custom_fields:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["custom_fields:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -187,6 +189,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["custom_fields:read", "custom_fields:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -286,6 +289,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["custom_fields:read", "custom_fields:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -394,6 +398,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["custom_fields:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -56,6 +56,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["customer_meters:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -160,6 +161,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["customer_meters:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -173,6 +174,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -292,6 +294,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

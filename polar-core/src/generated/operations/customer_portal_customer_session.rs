@@ -56,6 +56,7 @@ impl Operation for GetAuthenticatedUser {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -118,6 +119,7 @@ impl Operation for Introspect {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

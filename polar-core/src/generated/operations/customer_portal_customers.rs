@@ -51,6 +51,7 @@ impl Operation for AddPaymentMethod {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -114,6 +115,7 @@ impl Operation for CheckEmailUpdate {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -175,6 +177,7 @@ impl Operation for ConfirmPaymentMethod {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -239,6 +242,7 @@ impl Operation for DeletePaymentMethod {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -305,6 +309,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -377,6 +382,7 @@ impl Operation for ListPaymentMethods {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -456,6 +462,7 @@ impl Operation for RequestEmailUpdate {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -518,6 +525,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -577,6 +585,7 @@ impl Operation for VerifyEmailUpdate {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -71,6 +71,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

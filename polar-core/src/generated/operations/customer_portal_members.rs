@@ -54,6 +54,7 @@ impl Operation for AddMember {
         credentials: &[CredentialKind::MemberSession],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -130,6 +131,7 @@ impl Operation for ListMembers {
         credentials: &[CredentialKind::MemberSession],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -214,6 +216,7 @@ impl Operation for RemoveMember {
         credentials: &[CredentialKind::MemberSession],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -285,6 +288,7 @@ impl Operation for UpdateMember {
         credentials: &[CredentialKind::MemberSession],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -50,6 +50,7 @@ impl Operation for Get {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

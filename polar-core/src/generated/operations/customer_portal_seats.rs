@@ -49,6 +49,7 @@ impl Operation for AssignSeat {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -128,6 +129,7 @@ impl Operation for ListClaimedSubscriptions {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -222,6 +224,7 @@ impl Operation for ListSeats {
         ],
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -287,6 +290,7 @@ impl Operation for ResendInvitation {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -351,6 +355,7 @@ impl Operation for RevokeSeat {
         ],
         public: false,
         scopes: &["customer_portal:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -52,6 +52,7 @@ impl Operation for AssignSeat {
         ],
         public: false,
         scopes: &["customer_seats:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -109,6 +110,7 @@ impl Operation for ClaimSeat {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -170,6 +172,7 @@ impl Operation for GetClaimInfo {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -247,6 +250,7 @@ impl Operation for ListSeats {
         ],
         public: false,
         scopes: &["customer_seats:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -315,6 +319,7 @@ impl Operation for ResendInvitation {
         ],
         public: false,
         scopes: &["customer_seats:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -382,6 +387,7 @@ impl Operation for RevokeSeat {
         ],
         public: false,
         scopes: &["customer_seats:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

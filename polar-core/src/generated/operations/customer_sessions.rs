@@ -57,6 +57,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["customer_sessions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

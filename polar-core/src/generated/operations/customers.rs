@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -142,6 +143,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -221,6 +223,7 @@ impl Operation for DeleteExternal {
         ],
         public: false,
         scopes: &["customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -297,6 +300,7 @@ impl Operation for Export {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "text/csv",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -363,6 +367,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -431,6 +436,7 @@ impl Operation for GetExternal {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -503,6 +509,7 @@ impl Operation for GetState {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -578,6 +585,7 @@ impl Operation for GetStateExternal {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -688,6 +696,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -809,6 +818,7 @@ impl Operation for ListPaymentMethods {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -908,6 +918,7 @@ impl Operation for ListPaymentMethodsExternal {
         ],
         public: false,
         scopes: &["customers:read", "customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1000,6 +1011,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1074,6 +1086,7 @@ impl Operation for UpdateExternal {
         ],
         public: false,
         scopes: &["customers:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -64,6 +64,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -139,6 +140,7 @@ impl Operation for CreateExternal {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -216,6 +218,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -292,6 +295,7 @@ impl Operation for DeleteExternal {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -368,6 +372,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["members:read", "members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -444,6 +449,7 @@ impl Operation for GetExternal {
         ],
         public: false,
         scopes: &["members:read", "members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -529,6 +535,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -615,6 +622,7 @@ impl Operation for UpdateExternal {
         ],
         public: false,
         scopes: &["members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["discounts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["discounts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -187,6 +189,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["discounts:read", "discounts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -281,6 +284,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["discounts:read", "discounts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -380,6 +384,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["discounts:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -59,6 +59,7 @@ impl Operation for Accept {
         ],
         public: false,
         scopes: &["disputes:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -126,6 +127,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["disputes:read", "disputes:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -225,6 +227,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["disputes:read", "disputes:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

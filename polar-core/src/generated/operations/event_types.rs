@@ -109,6 +109,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["events:read", "events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -229,6 +230,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

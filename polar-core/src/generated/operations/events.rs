@@ -56,6 +56,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["events:read", "events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -120,6 +121,7 @@ impl Operation for Ingest {
         ],
         public: false,
         scopes: &["events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -270,6 +272,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["events:read", "events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -457,6 +460,7 @@ impl Operation for ListNames {
         ],
         public: false,
         scopes: &["events:read", "events:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

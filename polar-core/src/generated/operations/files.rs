@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["files:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Delete {
         ],
         public: false,
         scopes: &["files:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -210,6 +212,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["files:read", "files:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -303,6 +306,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["files:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -377,6 +381,7 @@ impl Operation for Uploaded {
         ],
         public: false,
         scopes: &["files:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

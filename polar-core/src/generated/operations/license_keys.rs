@@ -54,6 +54,7 @@ impl Operation for Activate {
         ],
         public: false,
         scopes: &["license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -119,6 +120,7 @@ impl Operation for Deactivate {
         ],
         public: false,
         scopes: &["license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -186,6 +188,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -259,6 +262,7 @@ impl Operation for GetActivation {
         ],
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -356,6 +360,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -455,6 +460,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -522,6 +528,7 @@ impl Operation for Validate {
         ],
         public: false,
         scopes: &["license_keys:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

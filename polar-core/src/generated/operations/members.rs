@@ -89,6 +89,7 @@ impl Operation for ListMembers {
         ],
         public: false,
         scopes: &["members:read", "members:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

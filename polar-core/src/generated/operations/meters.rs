@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["meters:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["meters:read", "meters:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -225,6 +227,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["meters:read", "meters:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -378,6 +381,7 @@ impl Operation for Quantities {
         ],
         public: false,
         scopes: &["meters:read", "meters:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -487,6 +491,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["meters:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for CreateDashboard {
         ],
         public: false,
         scopes: &["metrics:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for DeleteDashboard {
         ],
         public: false,
         scopes: &["metrics:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -229,6 +231,7 @@ impl Operation for Export {
         ],
         public: false,
         scopes: &["metrics:read"],
+        accept: "text/csv",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -369,6 +372,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["metrics:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -465,6 +469,7 @@ impl Operation for GetDashboard {
         ],
         public: false,
         scopes: &["metrics:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -532,6 +537,7 @@ impl Operation for Limits {
         ],
         public: false,
         scopes: &["metrics:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -602,6 +608,7 @@ impl Operation for ListDashboards {
         ],
         public: false,
         scopes: &["metrics:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -673,6 +680,7 @@ impl Operation for UpdateDashboard {
         ],
         public: false,
         scopes: &["metrics:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

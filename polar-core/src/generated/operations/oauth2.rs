@@ -49,6 +49,7 @@ impl Operation for Authorize {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -103,6 +104,7 @@ impl Operation for Introspect {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -161,6 +163,7 @@ impl Operation for Revoke {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -219,6 +222,7 @@ impl Operation for Token {
         credentials: &[],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -280,6 +284,7 @@ impl Operation for Userinfo {
         credentials: &[CredentialKind::OAuth2Token],
         public: false,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -48,6 +48,7 @@ impl Operation for Create {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -111,6 +112,7 @@ impl Operation for Delete {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -173,6 +175,7 @@ impl Operation for Get {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -241,6 +244,7 @@ impl Operation for Update {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: true,
         scopes: &[],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

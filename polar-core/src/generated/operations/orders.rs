@@ -58,6 +58,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["orders:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -163,6 +164,7 @@ impl Operation for Export {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "text/csv",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -264,6 +266,7 @@ impl Operation for Finalize {
         ],
         public: false,
         scopes: &["orders:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -335,6 +338,7 @@ impl Operation for GenerateInvoice {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -402,6 +406,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -468,6 +473,7 @@ impl Operation for Invoice {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -613,6 +619,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -743,6 +750,7 @@ impl Operation for Receipt {
         ],
         public: false,
         scopes: &["orders:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -816,6 +824,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["orders:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -50,6 +50,7 @@ impl Operation for Create {
         credentials: &[CredentialKind::OAuth2Token, CredentialKind::PersonalToken],
         public: false,
         scopes: &["organizations:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -117,6 +118,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["organizations:read", "organizations:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -206,6 +208,7 @@ impl Operation for ListOrganizations {
         ],
         public: false,
         scopes: &["organizations:read", "organizations:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -299,6 +302,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["organizations:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -56,6 +56,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["payments:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -175,6 +176,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["payments:read"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

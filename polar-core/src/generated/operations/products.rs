@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["products:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["products:read", "products:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -245,6 +247,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["products:read", "products:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -368,6 +371,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["products:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -442,6 +446,7 @@ impl Operation for UpdateBenefits {
         ],
         public: false,
         scopes: &["products:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["refunds:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -174,6 +175,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["refunds:read", "refunds:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

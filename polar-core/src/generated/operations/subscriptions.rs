@@ -59,6 +59,7 @@ impl Operation for Create {
         ],
         public: false,
         scopes: &["subscriptions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -169,6 +170,7 @@ impl Operation for Export {
         ],
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
+        accept: "text/csv",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -262,6 +264,7 @@ impl Operation for Get {
         ],
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -416,6 +419,7 @@ impl Operation for List {
         ],
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -559,6 +563,7 @@ impl Operation for Revoke {
         ],
         public: false,
         scopes: &["subscriptions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -630,6 +635,7 @@ impl Operation for Update {
         ],
         public: false,
         scopes: &["subscriptions:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for CreateWebhookEndpoint {
         ],
         public: false,
         scopes: &["webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for DeleteWebhookEndpoint {
         ],
         public: false,
         scopes: &["webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -187,6 +189,7 @@ impl Operation for GetWebhookEndpoint {
         ],
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -303,6 +306,7 @@ impl Operation for ListWebhookDeliveries {
         ],
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -433,6 +437,7 @@ impl Operation for ListWebhookEndpoints {
         ],
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -519,6 +524,7 @@ impl Operation for RedeliverWebhookEvent {
         ],
         public: false,
         scopes: &["webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -586,6 +592,7 @@ impl Operation for ResetWebhookEndpointSecret {
         ],
         public: false,
         scopes: &["webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -658,6 +665,7 @@ impl Operation for UpdateWebhookEndpoint {
         ],
         public: false,
         scopes: &["webhooks:write"],
+        accept: "application/json",
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

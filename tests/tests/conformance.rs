@@ -1,0 +1,250 @@
+//! Conformance of every operation through Prism: each of the spec's operations is built by
+//! the core from a minimal valid set of parameters (the spec's examples, the TypeScript
+//! code sample's body), sent to Prism serving the vendored spec, checked for request
+//! violations (Prism's `sl-violations` header), and its response parsed into the
+//! operation's typed output.
+
+use polar_blocking::{Client, Config, Credential};
+use polar_core::operations::{parse_by_id, request_by_id, ALL};
+use polar_core::retry::RetryPolicy;
+use polar_tests::{spec, Prism};
+use serde_json::{json, Map, Value};
+
+const UUID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
+
+/// The JSON body argument of a TypeScript code sample (`polar.group.op("id", { ... })`).
+fn sample_body(source: &str) -> Option<Value> {
+    let start = source.find("await polar.")?;
+    let open = start + source[start..].find('(')?;
+    let close = open + source[open..].find("\n);")?;
+    let args = source.get(open + 1..close)?.trim().trim_end_matches(',');
+    let parsed: Value = serde_json::from_str(&format!("[{args}]")).ok()?;
+    match parsed.as_array()?.last()? {
+        obj @ Value::Object(_) => Some(obj.clone()),
+        _ => None,
+    }
+}
+
+/// A value for a parameter schema: its example, else something valid for its type.
+fn value_for(spec: &Value, schema: &Value) -> Value {
+    if let Some(ex) = schema.get("examples").and_then(|e| e.get(0)) {
+        return ex.clone();
+    }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return value_for(spec, &spec["components"]["schemas"][name]);
+    }
+    if let Some(e) = schema.get("enum").and_then(|e| e.get(0)) {
+        return e.clone();
+    }
+    if let Some(members) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+    {
+        if let Some(m) = members
+            .iter()
+            .find(|m| m.get("type") != Some(&json!("null")))
+        {
+            return value_for(spec, m);
+        }
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => json!(1),
+        Some("number") => json!(1.5),
+        Some("boolean") => json!(true),
+        Some("array") => json!([value_for(spec, &schema["items"])]),
+        _ => match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") => json!("2026-01-01T00:00:00Z"),
+            Some("date") => json!("2026-01-01"),
+            Some(f) if f.starts_with("uuid") => json!(UUID),
+            Some("uri") => json!("https://example.com/callback"),
+            Some("email") => json!("ada@example.com"),
+            _ => json!("acme"),
+        },
+    }
+}
+
+struct Case {
+    id: String,
+    params: Value,
+    success: u16,
+    is_json_body: bool,
+}
+
+fn cases(spec: &Value) -> Vec<Case> {
+    let mut out = Vec::new();
+    for (_, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (_, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut params = Map::new();
+            for p in op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let required = p.get("required") == Some(&json!(true)) || p["in"] == "path";
+                if required {
+                    let name = p["name"].as_str().unwrap_or_default().to_owned();
+                    params.insert(name, value_for(spec, &p["schema"]));
+                }
+            }
+            let content = op.pointer("/requestBody/content");
+            let is_json_body = content.and_then(|c| c.get("application/json")).is_some();
+            if is_json_body {
+                let sample = op["x-codeSamples"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|s| s["lang"] == "typescript")
+                    .and_then(|s| s["source"].as_str())
+                    .and_then(sample_body);
+                if let Some(body) = sample {
+                    params.insert("body".into(), body);
+                }
+            } else if let Some(form) =
+                content.and_then(|c| c.get("application/x-www-form-urlencoded"))
+            {
+                params.insert("body".into(), form_body(spec, &form["schema"]));
+            }
+            let success = op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(s, _)| s.parse::<u16>().ok())
+                .filter(|s| (200..300).contains(s))
+                .min()
+                .unwrap_or(200);
+            out.push(Case {
+                id: id.to_owned(),
+                params: Value::Object(params),
+                success,
+                is_json_body,
+            });
+        }
+    }
+    out
+}
+
+/// A minimal valid form body: the first member of a union, its required properties.
+fn form_body(spec: &Value, schema: &Value) -> Value {
+    let schema = match schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(|m| m.get(0))
+    {
+        Some(first) => first,
+        None => schema,
+    };
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => &spec["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    let mut body = Map::new();
+    for name in schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        let prop = &schema["properties"][name];
+        let v = prop
+            .get("const")
+            .cloned()
+            .unwrap_or_else(|| value_for(spec, prop));
+        body.insert(name.to_owned(), v);
+    }
+    Value::Object(body)
+}
+
+#[test]
+fn every_operation_through_prism() {
+    let spec = spec();
+    let prism = Prism::start();
+    let config = Config::with_base_url(prism.base_url());
+    let client = Client::builder()
+        .config(config.clone())
+        .retry(RetryPolicy::none())
+        .build();
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    let cases = cases(&spec);
+    for case in &cases {
+        let op = ALL
+            .iter()
+            .find(|o| o.id == case.id)
+            .expect("operation in ALL");
+        let credential = op
+            .credentials
+            .first()
+            .map(|k| Credential::new(*k, "polar_test_token"));
+        let request = match request_by_id(&case.id, &case.params, &config, credential.as_ref()) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                failures.push(format!("{}: build: {e}", case.id));
+                continue;
+            }
+            None => {
+                failures.push(format!("{}: unknown to request_by_id", case.id));
+                continue;
+            }
+        };
+        if case.is_json_body && !case.params.get("body").is_some_and(|b| b.is_object()) {
+            failures.push(format!("{}: no JSON body from the code sample", case.id));
+            continue;
+        }
+        let line = format!("{} {}", request.method(), request.uri());
+        let mut request = request;
+        request.headers_mut().insert(
+            "prefer",
+            http::HeaderValue::from_str(&format!("code={}", case.success)).expect("header"),
+        );
+        let response = match client.execute(request, false) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: {line}: transport: {e}", case.id));
+                continue;
+            }
+        };
+        if let Some(v) = response.headers().get("sl-violations") {
+            let violations: Value = serde_json::from_slice(v.as_bytes()).unwrap_or(Value::Null);
+            let errors: Vec<&Value> = violations
+                .as_array()
+                .into_iter()
+                .flatten()
+                // Prism also reports its own canned responses that match both branches of a
+                // oneOf (`Product.prices`): only what it says of our request counts.
+                .filter(|x| x["severity"] == "Error" && x["location"][0] == "request")
+                .collect();
+            if !errors.is_empty() {
+                failures.push(format!(
+                    "{}: {line}: Prism found request violations: {errors:?}",
+                    case.id
+                ));
+                continue;
+            }
+        }
+        match parse_by_id(&case.id, &response) {
+            Some(Ok(_)) => passed += 1,
+            Some(Err(e)) => failures.push(format!(
+                "{}: {line}: status {}: {e}",
+                case.id,
+                response.status()
+            )),
+            None => failures.push(format!("{}: unknown to parse_by_id", case.id)),
+        }
+    }
+    println!(
+        "prism: {} operations, {passed} passed, {} failed",
+        cases.len(),
+        failures.len()
+    );
+    for f in &failures {
+        println!("  FAILED {f}");
+    }
+    assert_eq!(cases.len(), ALL.len());
+    assert!(failures.is_empty(), "{} operations failed", failures.len());
+}
