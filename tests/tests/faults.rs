@@ -1,0 +1,670 @@
+//! Transport faults against a loopback server scripted byte by byte: resets, refused
+//! connections, truncated and invalid bodies, HTML error pages, retryable and non-retryable
+//! statuses, `Retry-After` in both forms, timeouts, size limits. Every case asserts the typed
+//! outcome and how many requests reached the server, and that the token never shows in an
+//! error's `Display` or `Debug`.
+
+use polar_blocking::models::{Customer, CustomerIndividualCreate};
+use polar_blocking::{Api, Client, Config, Credential, Error};
+use polar_core::retry::RetryPolicy;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const TOKEN: &str = "polar_oat_SECRET";
+const CUSTOMER_ID: &str = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";
+
+/// A valid `CustomerIndividual`, as `customers:get` answers it.
+fn customer_json() -> String {
+    format!(
+        r#"{{"id":"{CUSTOMER_ID}","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{{}},"external_id":"usr_1337","email":"customer@example.com","email_verified":true,"type":"individual","name":"John Doe","billing_name":null,"billing_address":null,"tax_id":null,"locale":null,"organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","default_payment_method_id":null,"deleted_at":null,"first_user_event_at":null,"avatar_url":null}}"#
+    )
+}
+
+/// What the server does with the next request it reads.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Write these bytes and keep the connection open for the next request.
+    Reply(Vec<u8>),
+    /// Write these bytes, then close the connection.
+    ReplyClose(Vec<u8>),
+    /// Wait, then write these bytes (keep-alive).
+    Slow(Duration, Vec<u8>),
+    /// Close without answering, leaving the request unread so the kernel sends a RST.
+    Reset,
+}
+
+/// A raw HTTP/1.1 response with a correct `Content-Length`.
+fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn json(status: &str, body: &str) -> Vec<u8> {
+    http(
+        status,
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+}
+
+fn ok_customer() -> Step {
+    Step::Reply(json("200 OK", &customer_json()))
+}
+
+fn status(status: &str, extra: &[(&str, &str)]) -> Step {
+    let mut headers = vec![("Content-Type", "application/json")];
+    headers.extend_from_slice(extra);
+    Step::Reply(http(status, &headers, br#"{"detail":"try later"}"#))
+}
+
+/// A loopback HTTP server answering requests, in the order they arrive on any connection,
+/// with a script of steps. A request past the end of the script gets a 599.
+struct Server {
+    port: u16,
+    requests: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(script: Vec<Step>) -> Server {
+        Server::on(TcpListener::bind("127.0.0.1:0").expect("bind"), script)
+    }
+
+    fn on(listener: TcpListener, script: Vec<Step>) -> Server {
+        let port = listener.local_addr().expect("addr").port();
+        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (r, c, s) = (requests.clone(), connections.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                c.fetch_add(1, Ordering::SeqCst);
+                let (script, r, s) = (script.clone(), r.clone(), s.clone());
+                std::thread::spawn(move || serve(stream, &script, &r, &s));
+            }
+        });
+        Server {
+            port,
+            requests,
+            connections,
+            seen,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    fn client(&self) -> polar_blocking::ClientBuilder {
+        client(&self.url())
+    }
+}
+
+fn client(base_url: &str) -> polar_blocking::ClientBuilder {
+    Client::builder()
+        .config(Config::with_base_url(base_url))
+        .credential(Credential::organization_token(TOKEN))
+        .retry(fast())
+}
+
+/// Retries with short waits: no test sleeps for long unless the wait is under test.
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_secs(1),
+        max_elapsed: Duration::from_secs(5),
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    script: &Mutex<VecDeque<Step>>,
+    requests: &AtomicUsize,
+    seen: &Mutex<Vec<String>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut stream = stream;
+    loop {
+        // Wait for a request without consuming it: a `Reset` must leave it unread.
+        let mut probe = [0u8; 1];
+        match stream.peek(&mut probe) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let step = script.lock().unwrap().pop_front();
+        requests.fetch_add(1, Ordering::SeqCst);
+        if let Some(Step::Reset) = step {
+            // Unread bytes in the receive buffer: closing sends RST instead of FIN.
+            drop(reader);
+            drop(stream);
+            return;
+        }
+        let Some(head) = read_request(&mut reader) else {
+            return;
+        };
+        seen.lock().unwrap().push(head);
+        let (bytes, close) = match step {
+            Some(Step::Reply(b)) => (b, false),
+            Some(Step::ReplyClose(b)) => (b, true),
+            Some(Step::Slow(d, b)) => {
+                std::thread::sleep(d);
+                (b, false)
+            }
+            Some(Step::Reset) => unreachable!(),
+            None => (json("599 Script Exhausted", "{}"), true),
+        };
+        if stream.write_all(&bytes).is_err() || close {
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// Reads one request (head and `Content-Length` body); returns the head.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let end = line == "\r\n";
+        head.push_str(&line);
+        if end {
+            break;
+        }
+    }
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some(head)
+}
+
+/// The token must not leak into any error text.
+fn no_token(e: &Error) {
+    for text in [e.to_string(), format!("{e:?}"), format!("{e:#?}")] {
+        assert!(!text.contains("SECRET"), "token in an error: {text}");
+    }
+}
+
+fn get(client: &Client) -> Result<Customer, Error> {
+    let r = client.customers().get(CUSTOMER_ID).send();
+    if let Err(e) = &r {
+        no_token(e);
+    }
+    r
+}
+
+fn create(client: &Client, repeatable: bool) -> Result<Customer, Error> {
+    let call = client
+        .customers()
+        .create(CustomerIndividualCreate::new("ada@example.com"));
+    let call = if repeatable { call.repeatable() } else { call };
+    let r = call.send();
+    if let Err(e) = &r {
+        no_token(e);
+    }
+    r
+}
+
+fn is_customer(c: Customer) {
+    match c {
+        Customer::Individual(c) => {
+            assert_eq!(c.id, CUSTOMER_ID);
+            assert_eq!(c.email, "customer@example.com");
+        }
+        other => panic!("expected an individual customer, got {other:?}"),
+    }
+}
+
+fn transport(e: Error) -> (polar_blocking::TransportError, u32) {
+    match e {
+        Error::Transport { kind, attempts } => (kind, attempts),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+}
+
+fn unexpected_status(e: Error) -> u16 {
+    match e {
+        Error::Api(polar_core::Error::UnexpectedStatus { status, .. }) => status,
+        other => panic!("expected an unexpected status, got {other:?}"),
+    }
+}
+
+fn decode(e: Error) -> (u16, String) {
+    match e {
+        Error::Api(polar_core::Error::Decode { status, error, .. }) => (status, error.to_string()),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+use polar_blocking::TransportError as T;
+
+#[test]
+fn success_sends_the_token_and_parses() {
+    let server = Server::start(vec![ok_customer()]);
+    is_customer(get(&server.client().build()).expect("customer"));
+    assert_eq!(server.requests(), 1);
+    let seen = server.seen.lock().unwrap();
+    assert!(seen[0].starts_with(&format!("GET /v1/customers/{CUSTOMER_ID} HTTP/1.1\r\n")));
+    assert!(seen[0].to_ascii_lowercase().contains(&format!(
+        "authorization: bearer {}\r\n",
+        TOKEN.to_ascii_lowercase()
+    )));
+}
+
+#[test]
+fn connection_reset_is_retried_for_get() {
+    let server = Server::start(vec![Step::Reset, ok_customer()]);
+    is_customer(get(&server.client().build()).expect("customer after a reset"));
+    assert_eq!(server.requests(), 2);
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn connection_reset_every_time_gives_interrupted() {
+    let server = Server::start(vec![Step::Reset; 4]);
+    let (kind, attempts) = transport(get(&server.client().build()).unwrap_err());
+    assert!(matches!(kind, T::Interrupted(_)), "{kind:?}");
+    assert_eq!((attempts, server.requests()), (4, 4));
+}
+
+#[test]
+fn connection_reset_on_post_is_not_retried() {
+    let server = Server::start(vec![Step::Reset, ok_customer()]);
+    let (kind, attempts) = transport(create(&server.client().build(), false).unwrap_err());
+    assert!(matches!(kind, T::Interrupted(_)), "{kind:?}");
+    assert_eq!((attempts, server.requests()), (1, 1));
+}
+
+/// A port nobody listens on.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn connection_refused_is_retried_up_to_the_limit() {
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let client = client(&url).build();
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert!(matches!(kind, T::Connect(_)), "{kind:?}");
+    assert_eq!(attempts, 4);
+    // A POST that never left is retried too.
+    let (kind, attempts) = transport(create(&client, false).unwrap_err());
+    assert!(matches!(kind, T::Connect(_)), "{kind:?}");
+    assert_eq!(attempts, 4);
+}
+
+#[test]
+fn post_refused_then_accepted_is_sent_once() {
+    let port = closed_port();
+    let url = format!("http://127.0.0.1:{port}");
+    // The first attempt is refused; the server starts listening during the backoff
+    // (300..600 ms with this base delay) and gets the second.
+    let client = client(&url)
+        .retry(RetryPolicy {
+            base_delay: Duration::from_millis(600),
+            ..fast()
+        })
+        .build();
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("rebind the port");
+        Server::on(
+            listener,
+            vec![Step::Reply(json("201 Created", &customer_json()))],
+        )
+    });
+    let result = create(&client, false);
+    let server = starter.join().unwrap();
+    is_customer(result.expect("created after a refused connection"));
+    assert_eq!(server.requests(), 1, "the POST reached the server once");
+}
+
+#[test]
+fn truncated_body_is_interrupted_and_retried() {
+    let truncated = || {
+        let mut b =
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+                .to_vec();
+        b.extend_from_slice(&customer_json().as_bytes()[..60]);
+        Step::ReplyClose(b)
+    };
+    let server = Server::start(vec![truncated(), truncated(), truncated()]);
+    let client = server
+        .client()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            ..fast()
+        })
+        .build();
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert!(matches!(kind, T::Interrupted(_)), "{kind:?}");
+    assert_eq!((attempts, server.requests()), (3, 3));
+
+    let server = Server::start(vec![truncated(), ok_customer()]);
+    is_customer(get(&server.client().build()).expect("customer after a truncated body"));
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn invalid_json_with_200_is_a_decode_error() {
+    let server = Server::start(vec![Step::Reply(json("200 OK", r#"{"id": "99"#))]);
+    let (status, _) = decode(get(&server.client().build()).unwrap_err());
+    assert_eq!((status, server.requests()), (200, 1));
+
+    // Valid JSON of the wrong shape names the bad field.
+    let server = Server::start(vec![Step::Reply(json(
+        "200 OK",
+        &customer_json().replace(r#""email_verified":true"#, r#""email_verified":"yes""#),
+    ))]);
+    let (status, error) = decode(get(&server.client().build()).unwrap_err());
+    assert_eq!((status, server.requests()), (200, 1));
+    assert!(error.contains("email_verified"), "{error}");
+}
+
+const HTML_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+#[test]
+fn html_502_then_success() {
+    let server = Server::start(vec![
+        Step::Reply(http(
+            "502 Bad Gateway",
+            &[("Content-Type", "text/html")],
+            HTML_502.as_bytes(),
+        )),
+        ok_customer(),
+    ]);
+    is_customer(get(&server.client().build()).expect("customer after a 502"));
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn html_502_every_time_keeps_the_page() {
+    let page = || {
+        Step::Reply(http(
+            "502 Bad Gateway",
+            &[("Content-Type", "text/html")],
+            HTML_502.as_bytes(),
+        ))
+    };
+    let server = Server::start(vec![page(), page()]);
+    let client = server
+        .client()
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..fast()
+        })
+        .build();
+    let err = get(&client).unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert!(err.to_string().contains("502 Bad Gateway"), "{err}");
+    assert_eq!(unexpected_status(err), 502);
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn status_500_is_not_retried() {
+    let server = Server::start(vec![
+        status("500 Internal Server Error", &[]),
+        ok_customer(),
+    ]);
+    assert_eq!(
+        unexpected_status(get(&server.client().build()).unwrap_err()),
+        500
+    );
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn declared_404_is_typed() {
+    let server = Server::start(vec![Step::Reply(json(
+        "404 Not Found",
+        r#"{"error":"ResourceNotFound","detail":"Not found"}"#,
+    ))]);
+    match get(&server.client().build()).unwrap_err() {
+        Error::Api(polar_core::Error::NotFound(e)) => assert_eq!(e.status, 404),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn status_503_then_success() {
+    let server = Server::start(vec![status("503 Service Unavailable", &[]), ok_customer()]);
+    is_customer(get(&server.client().build()).expect("customer after a 503"));
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn status_429_retry_after_seconds_is_waited() {
+    let server = Server::start(vec![
+        status("429 Too Many Requests", &[("Retry-After", "1")]),
+        ok_customer(),
+    ]);
+    let start = Instant::now();
+    is_customer(get(&server.client().build()).expect("customer after a 429"));
+    let waited = start.elapsed();
+    assert_eq!(server.requests(), 2);
+    // The backoff alone would be ~10 ms: the 1 s comes from Retry-After.
+    assert!(waited >= Duration::from_millis(950), "{waited:?}");
+    assert!(waited < Duration::from_millis(1800), "{waited:?}");
+}
+
+#[test]
+fn status_429_retry_after_http_date_is_waited() {
+    // The date is computed in whole seconds: start early in a second so that "now + 1 s"
+    // is still 1 s away when the client reads it.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    if now.subsec_millis() > 700 {
+        std::thread::sleep(Duration::from_millis(1000 - u64::from(now.subsec_millis())));
+    }
+    let at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let date = time::OffsetDateTime::from_unix_timestamp(at as i64)
+        .unwrap()
+        .format(format)
+        .unwrap();
+    let server = Server::start(vec![
+        status("429 Too Many Requests", &[("Retry-After", &date)]),
+        ok_customer(),
+    ]);
+    let start = Instant::now();
+    is_customer(get(&server.client().build()).expect("customer after a 429"));
+    let waited = start.elapsed();
+    assert_eq!(server.requests(), 2);
+    assert!(waited >= Duration::from_millis(600), "{date}: {waited:?}");
+    assert!(waited < Duration::from_millis(1800), "{date}: {waited:?}");
+}
+
+#[test]
+fn status_429_retry_after_too_long_gives_up_at_once() {
+    let server = Server::start(vec![
+        status("429 Too Many Requests", &[("Retry-After", "3600")]),
+        ok_customer(),
+    ]);
+    let start = Instant::now();
+    assert_eq!(
+        unexpected_status(get(&server.client().build()).unwrap_err()),
+        429
+    );
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn status_429_retry_after_zero_until_attempts_run_out() {
+    let server = Server::start(vec![
+        status("429 Too Many Requests", &[("Retry-After", "0")]);
+        4
+    ]);
+    assert_eq!(
+        unexpected_status(get(&server.client().build()).unwrap_err()),
+        429
+    );
+    assert_eq!(server.requests(), 4);
+}
+
+#[test]
+fn slow_server_times_out() {
+    let slow = || Step::Slow(Duration::from_millis(700), json("200 OK", &customer_json()));
+    let server = Server::start(vec![slow(), slow()]);
+    let client = server
+        .client()
+        .request_timeout(Duration::from_millis(200))
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..fast()
+        })
+        .build();
+    let start = Instant::now();
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert!(matches!(kind, T::Timeout(_)), "{kind:?}");
+    assert_eq!((attempts, server.requests()), (2, 2));
+    assert!(
+        start.elapsed() < Duration::from_millis(650),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn body_larger_than_the_limit() {
+    let mut big = customer_json();
+    big.insert_str(1, &format!(r#""padding":"{}","#, "x".repeat(2000)));
+    let server = Server::start(vec![
+        Step::Reply(json("200 OK", &big)),
+        Step::Reply(json("200 OK", &big)),
+        Step::Reply(json("200 OK", &big)),
+        Step::Reply(json("200 OK", &big)),
+    ]);
+    let client = server.client().max_response_bytes(1024).build();
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert_eq!(kind, T::BodyTooLarge { limit: 1024 });
+    // The same response would come back again: a complete answer that is too large is
+    // not a transient fault, so it is not fetched again.
+    assert_eq!((attempts, server.requests()), (1, 1));
+
+    // The limit itself is fine.
+    let server = Server::start(vec![ok_customer()]);
+    let exact = customer_json().len() as u64;
+    is_customer(
+        get(&server.client().max_response_bytes(exact).build()).expect("a body at the limit"),
+    );
+}
+
+#[test]
+fn wrong_content_type_is_a_decode_error() {
+    let server = Server::start(vec![Step::Reply(http(
+        "200 OK",
+        &[("Content-Type", "text/html; charset=utf-8")],
+        customer_json().as_bytes(),
+    ))]);
+    let (status, error) = decode(get(&server.client().build()).unwrap_err());
+    assert_eq!((status, server.requests()), (200, 1));
+    assert!(error.contains("content type"), "{error}");
+}
+
+#[test]
+fn post_503_is_not_retried_unless_repeatable() {
+    let created = || Step::Reply(json("201 Created", &customer_json()));
+    let server = Server::start(vec![status("503 Service Unavailable", &[]), created()]);
+    let client = server.client().build();
+    assert_eq!(unexpected_status(create(&client, false).unwrap_err()), 503);
+    assert_eq!(server.requests(), 1);
+
+    let server = Server::start(vec![status("503 Service Unavailable", &[]), created()]);
+    let client = server.client().build();
+    is_customer(create(&client, true).expect("a repeatable create after a 503"));
+    assert_eq!(server.requests(), 2);
+    let seen = server.seen.lock().unwrap();
+    assert!(seen.iter().all(|h| h.starts_with("POST /v1/customers/ ")));
+}
+
+#[test]
+fn retries_off() {
+    let server = Server::start(vec![status("503 Service Unavailable", &[]), ok_customer()]);
+    let client = server.client().retry(RetryPolicy::none()).build();
+    assert_eq!(unexpected_status(get(&client).unwrap_err()), 503);
+    assert_eq!(server.requests(), 1);
+
+    let server = Server::start(vec![Step::Reset, ok_customer()]);
+    let client = server.client().retry(RetryPolicy::none()).build();
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert!(matches!(kind, T::Interrupted(_)), "{kind:?}");
+    assert_eq!((attempts, server.requests()), (1, 1));
+
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let client = client_none(&url);
+    let (kind, attempts) = transport(get(&client).unwrap_err());
+    assert!(matches!(kind, T::Connect(_)), "{kind:?}");
+    assert_eq!(attempts, 1);
+}
+
+fn client_none(url: &str) -> Client {
+    client(url).retry(RetryPolicy::none()).build()
+}
+
+#[test]
+fn overall_timeout_caps_retries() {
+    let slow503 = || {
+        Step::Slow(
+            Duration::from_millis(250),
+            http(
+                "503 Service Unavailable",
+                &[("Content-Type", "application/json"), ("Retry-After", "0")],
+                b"{}",
+            ),
+        )
+    };
+    let server = Server::start((0..10).map(|_| slow503()).collect());
+    let client = server
+        .client()
+        .overall_timeout(Duration::from_millis(600))
+        .retry(RetryPolicy {
+            max_attempts: 10,
+            ..fast()
+        })
+        .build();
+    let start = Instant::now();
+    let err = get(&client).unwrap_err();
+    let elapsed = start.elapsed();
+    let (kind, attempts) = transport(err);
+    assert!(matches!(kind, T::Timeout(_)), "{kind:?}");
+    assert!(elapsed < Duration::from_millis(900), "{elapsed:?}");
+    // 250 ms per attempt in 600 ms: the third is cut short.
+    assert_eq!(attempts as usize, server.requests());
+    assert!((2..=3).contains(&attempts), "{attempts}");
+}
