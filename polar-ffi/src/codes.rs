@@ -1,0 +1,87 @@
+//! Return codes and input enums of the C API. Every function returns one of these codes.
+
+use std::ffi::c_char;
+
+/// Success.
+pub const POLAR_OK: i32 = 0;
+/// A required pointer is `NULL` (or a `NULL` data pointer came with a non-zero length).
+pub const POLAR_ERR_NULL_POINTER: i32 = -1;
+/// A text argument (operation id, JSON, secret, webhook headers) is not valid UTF-8.
+pub const POLAR_ERR_INVALID_UTF8: i32 = -2;
+/// A JSON argument does not parse, or is not the JSON type expected (an object).
+pub const POLAR_ERR_INVALID_JSON: i32 = -3;
+/// No operation has this operationId.
+pub const POLAR_ERR_UNKNOWN_OPERATION: i32 = -4;
+/// An argument is out of range: a config key, an HTTP status, a header block line, a
+/// method, an outcome kind, an attempt number.
+pub const POLAR_ERR_INVALID_ARGUMENT: i32 = -5;
+/// The request cannot be built: the parameters don't match the operation (unknown,
+/// missing or mistyped parameter or body), or the credential is missing or not accepted.
+/// Nothing was sent. `kind` says which (`invalid_parameter`, `missing_credential`, ...).
+pub const POLAR_ERR_BUILD: i32 = -6;
+/// The server answered an error status the operation declares (400, 401, 402, 403, 404,
+/// 409, 410, 412, 422, 429): `status` is set, `model` holds the parsed error model as JSON.
+pub const POLAR_ERR_API: i32 = -7;
+/// The server answered a status the operation does not declare: `status` and `body` are set.
+pub const POLAR_ERR_UNEXPECTED_STATUS: i32 = -8;
+/// A declared status whose body is not what the spec promises (for example the response of
+/// another operation): `message` names the JSON path of the first bad value.
+pub const POLAR_ERR_DECODE: i32 = -9;
+/// `polar_next_page` was given an operation that is not paginated.
+pub const POLAR_ERR_NOT_PAGINATED: i32 = -10;
+/// A webhook delivery was rejected; `kind` says why (`no_matching_signature`,
+/// `timestamp_too_old`, `missing_header`, ...). Answer the sender 400.
+pub const POLAR_ERR_WEBHOOK: i32 = -11;
+/// A free function was given a struct that names no live buffer: a stale copy of a struct
+/// already freed, or garbage. Nothing was freed; the struct was zeroed.
+pub const POLAR_ERR_INVALID_HANDLE: i32 = -12;
+/// An output struct (or `err`) still holds live buffers: free it first. Calling a function
+/// twice into the same output without freeing would otherwise leak. Nothing was done.
+pub const POLAR_ERR_OUT_NOT_EMPTY: i32 = -13;
+/// An error of the core this version of the C API has no code for.
+pub const POLAR_ERR_OTHER: i32 = -14;
+/// The library panicked (a bug): the panic was caught at the boundary, the call did nothing
+/// else. `message` holds the panic message.
+pub const POLAR_ERR_PANIC: i32 = -100;
+
+/// `polar_retry_decide` outcome: the request never reached the server (connection refused,
+/// DNS failure, connect timeout).
+pub const POLAR_OUTCOME_NOT_SENT: i32 = 0;
+/// `polar_retry_decide` outcome: the request may have reached the server but no complete
+/// response came back (reset, read timeout, truncated response).
+pub const POLAR_OUTCOME_INTERRUPTED: i32 = 1;
+/// `polar_retry_decide` outcome: a response arrived (`status` and `Retry-After` count).
+pub const POLAR_OUTCOME_RESPONSE: i32 = 2;
+
+macro_rules! names {
+    ($code:expr, $($name:ident),* $(,)?) => {
+        match $code {
+            $($name => concat!(stringify!($name), "\0"),)*
+            _ => "POLAR_ERR_UNKNOWN_CODE\0",
+        }
+    };
+}
+
+/// The name of a code (`"POLAR_ERR_DECODE"`), as a static NUL-terminated string.
+pub(crate) fn code_name(code: i32) -> *const c_char {
+    let name: &'static str = names!(
+        code,
+        POLAR_OK,
+        POLAR_ERR_NULL_POINTER,
+        POLAR_ERR_INVALID_UTF8,
+        POLAR_ERR_INVALID_JSON,
+        POLAR_ERR_UNKNOWN_OPERATION,
+        POLAR_ERR_INVALID_ARGUMENT,
+        POLAR_ERR_BUILD,
+        POLAR_ERR_API,
+        POLAR_ERR_UNEXPECTED_STATUS,
+        POLAR_ERR_DECODE,
+        POLAR_ERR_NOT_PAGINATED,
+        POLAR_ERR_WEBHOOK,
+        POLAR_ERR_INVALID_HANDLE,
+        POLAR_ERR_OUT_NOT_EMPTY,
+        POLAR_ERR_OTHER,
+        POLAR_ERR_PANIC,
+    );
+    name.as_ptr().cast()
+}

@@ -1,0 +1,236 @@
+//! Reading what the host passes: length-delimited byte buffers, UTF-8, JSON, header blocks,
+//! the config object. All the raw-pointer reads of inputs are here.
+
+use crate::codes::*;
+use crate::failure::Failure;
+use polar_core::{Config, Credential, CredentialKind};
+use serde_json::Value;
+
+/// A byte buffer the host passes: `NULL` with length 0 is the empty buffer.
+///
+/// # Safety
+///
+/// `ptr` is `NULL` or points to `len` bytes readable for the whole call.
+pub(crate) unsafe fn bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    what: &str,
+) -> Result<&'a [u8], Failure> {
+    if ptr.is_null() {
+        if len == 0 {
+            return Ok(&[]);
+        }
+        return Err(Failure::new(
+            POLAR_ERR_NULL_POINTER,
+            "null_pointer",
+            format!("`{what}` is NULL with length {len}"),
+        ));
+    }
+    if isize::try_from(len).is_err() {
+        return Err(Failure::invalid_argument(
+            "invalid_length",
+            format!("`{what}`: length {len} is larger than any buffer"),
+        ));
+    }
+    // SAFETY: `ptr` is not NULL and, by the caller's contract, points to `len` readable bytes
+    // that the host does not change during the call; `len` fits an `isize`; `u8` has no
+    // alignment requirement.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// A byte buffer that must be given (`NULL` is refused even with length 0).
+///
+/// # Safety
+///
+/// As for [`bytes`].
+pub(crate) unsafe fn required<'a>(
+    ptr: *const u8,
+    len: usize,
+    what: &str,
+) -> Result<&'a [u8], Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(what));
+    }
+    // SAFETY: forwarded contract.
+    unsafe { bytes(ptr, len, what) }
+}
+
+pub(crate) fn utf8<'a>(b: &'a [u8], what: &str) -> Result<&'a str, Failure> {
+    std::str::from_utf8(b).map_err(|e| {
+        Failure::new(
+            POLAR_ERR_INVALID_UTF8,
+            "invalid_utf8",
+            format!("`{what}` is not valid UTF-8: {e}"),
+        )
+    })
+}
+
+/// A required UTF-8 text argument.
+///
+/// # Safety
+///
+/// As for [`bytes`].
+pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str, Failure> {
+    // SAFETY: forwarded contract.
+    utf8(unsafe { required(ptr, len, what)? }, what)
+}
+
+/// A required JSON object argument.
+///
+/// # Safety
+///
+/// As for [`bytes`].
+pub(crate) unsafe fn json_object(
+    ptr: *const u8,
+    len: usize,
+    what: &str,
+) -> Result<serde_json::Map<String, Value>, Failure> {
+    // SAFETY: forwarded contract.
+    let text = unsafe { text(ptr, len, what)? };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(Failure::new(
+            POLAR_ERR_INVALID_JSON,
+            "invalid_json",
+            format!(
+                "`{what}` must be a JSON object, found {}",
+                polar_core::json::kind(&other)
+            ),
+        )),
+        Err(e) => Err(Failure::new(
+            POLAR_ERR_INVALID_JSON,
+            "invalid_json",
+            format!("`{what}` is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// An output pointer that must not be `NULL`.
+///
+/// # Safety
+///
+/// `ptr` is `NULL` or valid for reads and writes of a `T` for the whole call.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller's contract: NULL or valid and not aliased during the call.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(what))
+}
+
+/// A header block: `Name: value` lines separated by `\r\n` (or `\n`); empty lines are
+/// skipped, and so is a first line that is an HTTP status line (`HTTP/1.1 200 OK`).
+/// One header line: name and value, trimmed.
+pub(crate) type HeaderLine<'a> = (&'a [u8], &'a [u8]);
+
+pub(crate) fn header_lines(block: &[u8]) -> Result<Vec<HeaderLine<'_>>, Failure> {
+    let mut out = Vec::new();
+    for (i, line) in block.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) || (i == 0 && line.starts_with(b"HTTP/")) {
+            continue;
+        }
+        let colon = line.iter().position(|&b| b == b':').ok_or_else(|| {
+            Failure::invalid_argument(
+                "invalid_header",
+                format!(
+                    "header line {} has no `:`: {:?}",
+                    i + 1,
+                    String::from_utf8_lossy(line)
+                ),
+            )
+        })?;
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        out.push((name.trim_ascii(), value.trim_ascii()));
+    }
+    Ok(out)
+}
+
+/// A header block as an `http::HeaderMap`.
+pub(crate) fn header_map(block: &[u8]) -> Result<http::HeaderMap, Failure> {
+    let mut map = http::HeaderMap::new();
+    for (name, value) in header_lines(block)? {
+        let bad = || {
+            Failure::invalid_argument(
+                "invalid_header",
+                format!(
+                    "invalid header `{}`",
+                    String::from_utf8_lossy(name).escape_debug()
+                ),
+            )
+        };
+        let name = http::HeaderName::from_bytes(name).map_err(|_| bad())?;
+        let value = http::HeaderValue::from_bytes(value).map_err(|_| bad())?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// The config object: `{"base_url": "...", "server": "production"|"sandbox", "token": "...",
+/// "credential": "organization_token"|..., "polar_version": "...", "user_agent": "..."}`,
+/// every key optional; unknown keys refused.
+pub(crate) fn config(
+    map: &serde_json::Map<String, Value>,
+) -> Result<(Config, Option<Credential>), Failure> {
+    let bad = |m: String| Failure::invalid_argument("invalid_config", m);
+    let string = |key: &str| -> Result<Option<&str>, Failure> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(bad(format!(
+                "config `{key}` must be a string, found {}",
+                polar_core::json::kind(other)
+            ))),
+        }
+    };
+    const KEYS: [&str; 6] = [
+        "base_url",
+        "server",
+        "token",
+        "credential",
+        "polar_version",
+        "user_agent",
+    ];
+    if let Some(k) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "unknown config key `{k}`, expected one of {KEYS:?}"
+        )));
+    }
+    let mut config = match (string("base_url")?, string("server")?) {
+        (Some(_), Some(_)) => {
+            return Err(bad("config: give `base_url` or `server`, not both".into()))
+        }
+        (Some(url), None) => Config::with_base_url(url),
+        (None, None) | (None, Some("production")) => Config::production(),
+        (None, Some("sandbox")) => Config::sandbox(),
+        (None, Some(other)) => {
+            return Err(bad(format!(
+                "config `server` must be \"production\" or \"sandbox\", found {other:?}"
+            )))
+        }
+    };
+    if let Some(v) = string("polar_version")? {
+        config = config.polar_version(v);
+    }
+    if let Some(v) = string("user_agent")? {
+        config = config.user_agent(v);
+    }
+    let kind = match string("credential")? {
+        None | Some("organization_token") => CredentialKind::OrganizationToken,
+        Some("personal_token") => CredentialKind::PersonalToken,
+        Some("oauth2_token") => CredentialKind::OAuth2Token,
+        Some("customer_session") => CredentialKind::CustomerSession,
+        Some("member_session") => CredentialKind::MemberSession,
+        Some(other) => {
+            return Err(bad(format!(
+                "config `credential` must be one of organization_token, personal_token, \
+                 oauth2_token, customer_session, member_session; found {other:?}"
+            )))
+        }
+    };
+    let credential = match string("token")? {
+        Some(t) => Some(Credential::new(kind, t)),
+        None if map.contains_key("credential") => {
+            return Err(bad("config `credential` given without `token`".into()))
+        }
+        None => None,
+    };
+    Ok((config, credential))
+}
