@@ -67,6 +67,8 @@ fn value_for(spec: &Value, schema: &Value) -> Value {
 
 struct Case {
     id: String,
+    /// The JSON request body's schema, when there is one.
+    body_schema: Option<Value>,
     params: Value,
     success: u16,
     is_json_body: bool,
@@ -118,8 +120,12 @@ fn cases(spec: &Value) -> Vec<Case> {
                 .filter(|s| (200..300).contains(s))
                 .min()
                 .unwrap_or(200);
+            let body_schema = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .cloned();
             out.push(Case {
                 id: id.to_owned(),
+                body_schema,
                 params: Value::Object(params),
                 success,
                 is_json_body,
@@ -127,6 +133,105 @@ fn cases(spec: &Value) -> Vec<Case> {
         }
     }
     out
+}
+
+/// What Prism does not check in a request body: unknown properties and the non-standard
+/// `uuid4` format. A small validator for those, plus types, enums and consts, resolving
+/// `$ref` and trying each member of a union. Returns the first problem found.
+fn check_body(spec: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return check_body(spec, &spec["components"]["schemas"][name], v, at);
+    }
+    if let Some(members) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+    {
+        let mut errors = Vec::new();
+        for m in members {
+            match check_body(spec, m, v, at) {
+                Ok(()) => return Ok(()),
+                Err(e) => errors.push(e),
+            }
+        }
+        return Err(format!("{at}: matches no member of the union: {errors:?}"));
+    }
+    if let Some(c) = schema.get("const") {
+        return if c == v {
+            Ok(())
+        } else {
+            Err(format!("{at}: expected {c}, found {v}"))
+        };
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        if !values.contains(v) {
+            return Err(format!("{at}: {v} is not one of the enum's values"));
+        }
+    }
+    let ty = schema.get("type").and_then(Value::as_str);
+    let ok = match (ty, v) {
+        (None, _) => true,
+        (Some("null"), Value::Null) | (Some("boolean"), Value::Bool(_)) => true,
+        (Some("integer"), Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (Some("number"), Value::Number(_)) => true,
+        (Some("string"), Value::String(_)) | (Some("array"), Value::Array(_)) => true,
+        (Some("object"), Value::Object(_)) => true,
+        _ => false,
+    };
+    if !ok {
+        return Err(format!("{at}: expected {}, found {v}", ty.unwrap_or("?")));
+    }
+    match v {
+        Value::String(s) if schema.get("format") == Some(&json!("uuid4")) => {
+            let hex = s.chars().filter(|c| c.is_ascii_hexdigit()).count();
+            let dashes: Vec<usize> = s.match_indices('-').map(|(i, _)| i).collect();
+            if s.len() != 36 || hex != 32 || dashes != [8, 13, 18, 23] {
+                return Err(format!("{at}: {s:?} is not a UUID"));
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for (i, x) in items.iter().enumerate() {
+                    check_body(spec, item, x, &format!("{at}[{i}]"))?;
+                }
+            }
+        }
+        Value::Object(map) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties");
+            for (k, x) in map {
+                match props.and_then(|p| p.get(k)) {
+                    Some(p) => check_body(spec, p, x, &format!("{at}.{k}"))?,
+                    None => match extra {
+                        Some(Value::Object(_)) => check_body(
+                            spec,
+                            &schema["additionalProperties"],
+                            x,
+                            &format!("{at}.{k}"),
+                        )?,
+                        Some(Value::Bool(true)) => {}
+                        _ if props.is_none() => {}
+                        _ => return Err(format!("{at}: unknown property `{k}`")),
+                    },
+                }
+            }
+            for r in schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(r) = r.as_str() {
+                    if !map.contains_key(r) {
+                        return Err(format!("{at}: missing required property `{r}`"));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A minimal valid form body: the first member of a union, its required properties.
@@ -197,6 +302,16 @@ fn every_operation_through_prism() {
             continue;
         }
         let line = format!("{} {}", request.method(), request.uri());
+        if let Some(schema) = &case.body_schema {
+            let sent: Value = serde_json::from_slice(request.body()).unwrap_or(Value::Null);
+            if let Err(e) = check_body(&spec, schema, &sent, "$") {
+                failures.push(format!(
+                    "{}: {line}: the body breaks the spec: {e}",
+                    case.id
+                ));
+                continue;
+            }
+        }
         let mut request = request;
         request.headers_mut().insert(
             "prefer",
@@ -247,4 +362,17 @@ fn every_operation_through_prism() {
     }
     assert_eq!(cases.len(), ALL.len());
     assert!(failures.is_empty(), "{} operations failed", failures.len());
+}
+
+#[test]
+fn the_body_check_catches_what_prism_lets_through() {
+    let spec = spec();
+    let schema = json!({"$ref": "#/components/schemas/CustomerSessionCustomerIDCreate"});
+    let ok = json!({"customer_id": UUID});
+    assert_eq!(check_body(&spec, &schema, &ok, "$"), Ok(()));
+    let unknown = json!({"customer_id": UUID, "customer_idd": UUID});
+    assert!(check_body(&spec, &schema, &unknown, "$").is_err());
+    let not_uuid = json!({"customer_id": "not-a-uuid"});
+    assert!(check_body(&spec, &schema, &not_uuid, "$").is_err());
+    assert!(check_body(&spec, &schema, &json!({}), "$").is_err());
 }
