@@ -2,7 +2,7 @@
 # Prints requests per second through polar-blocking's `Client` (customers:get, parsed into a
 # typed Customer) against raw ureq doing the same GET, in the same run, against a local
 # keep-alive server, and their ratio (target >= 0.95x). A figure-printing script, not a test.
-# BENCH_REQUESTS (per round, default 5000) and BENCH_ROUNDS (default 9) tune it.
+# BENCH_BLOCK (requests per block, default 500) and BENCH_ROUNDS (default 41) tune it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "cores: $(nproc), rustc: $(rustc --version)"

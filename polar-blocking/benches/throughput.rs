@@ -1,10 +1,12 @@
 //! Requests per second through `Client` (`customers:get`: build, send, read, parse into a
 //! typed `Customer`) against raw `ureq` doing the same GET, in the same run, against a local
 //! keep-alive HTTP server answering a fixed valid `Customer` body. Rounds alternate between
-//! the two so that machine noise hits both alike; the medians are compared.
+//! the two so that machine noise hits both alike; the medians are compared, in requests per
+//! second and in CPU time of the client thread per request (Linux), which load elsewhere on
+//! the machine disturbs less.
 //!
 //! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
-//! Environment: `BENCH_REQUESTS` per round (default 5000), `BENCH_ROUNDS` (default 9).
+//! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41).
 
 use polar_blocking::{Api, Client, Config, Credential};
 use std::io::{BufRead, BufReader, Write};
@@ -67,17 +69,54 @@ fn env(name: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-fn rate(n: u32, f: &mut dyn FnMut()) -> f64 {
+/// CPU time of the calling thread in ns (Linux: `/proc/thread-self/schedstat`), if known.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// One block of `n` requests: (requests per second, client-thread CPU ns per request).
+fn block(n: u32, f: &mut dyn FnMut()) -> (f64, Option<f64>) {
+    let cpu = thread_cpu_ns();
     let start = Instant::now();
     for _ in 0..n {
         f();
     }
-    f64::from(n) / start.elapsed().as_secs_f64()
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu
+        .zip(thread_cpu_ns())
+        .map(|(a, b)| (b - a) as f64 / f64::from(n));
+    (f64::from(n) / wall, cpu)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+#[derive(Default)]
+struct Samples {
+    rate: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+impl Samples {
+    fn add(&mut self, (rate, cpu): (f64, Option<f64>)) {
+        self.rate.push(rate);
+        self.cpu.extend(cpu);
+    }
+
+    fn rate(&self) -> f64 {
+        median(self.rate.clone())
+    }
+
+    fn cpu_us(&self) -> f64 {
+        median(self.cpu.clone()) / 1000.0
+    }
 }
 
 fn main() {
@@ -88,7 +127,7 @@ fn main() {
     } else {
         env("BENCH_REQUESTS", 5000)
     };
-    let rounds = if quick { 1 } else { env("BENCH_ROUNDS", 9) };
+    let rounds = if quick { 1 } else { env("BENCH_ROUNDS", 41) };
     let port = serve();
     let base = format!("http://127.0.0.1:{port}");
 
@@ -134,33 +173,37 @@ fn main() {
     };
 
     // Warm up connections, caches and the CPU clock.
-    rate(n.min(2000), &mut sdk);
-    rate(n.min(2000), &mut raw);
+    block(n.min(1000), &mut sdk);
+    block(n.min(1000), &mut raw);
+    block(n.min(1000), &mut raw_value);
 
-    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    // Short blocks, alternating, so that load from elsewhere hits all sides alike.
+    let (mut a, mut b, mut c) = (Samples::default(), Samples::default(), Samples::default());
     for round in 0..rounds {
-        // Alternate the order so neither side always runs first.
         if round % 2 == 0 {
-            a.push(rate(n, &mut sdk));
-            b.push(rate(n, &mut raw));
+            a.add(block(n, &mut sdk));
+            b.add(block(n, &mut raw));
         } else {
-            b.push(rate(n, &mut raw));
-            a.push(rate(n, &mut sdk));
+            b.add(block(n, &mut raw));
+            a.add(block(n, &mut sdk));
         }
-        c.push(rate(n, &mut raw_value));
+        c.add(block(n, &mut raw_value));
     }
-    let (sdk, raw, raw_value) = (median(a), median(b), median(c));
     println!(
-        "{rounds} round(s) of {n} requests, body {} bytes, median requests/s:",
+        "{rounds} alternating blocks of {n} requests each, body {} bytes; medians:",
         body().len()
     );
-    println!("  polar-blocking Client, customers:get -> Customer: {sdk:>9.0}");
-    println!("  raw ureq GET, body read to bytes:                 {raw:>9.0}");
-    println!("  raw ureq GET + serde_json::Value:                 {raw_value:>9.0}");
+    println!("                                          requests/s   client CPU/request");
+    for (label, s) in [
+        ("polar-blocking Client (-> Customer)", &a),
+        ("raw ureq GET, body to bytes", &b),
+        ("raw ureq GET + serde_json::Value", &c),
+    ] {
+        println!("  {label:<38} {:>10.0}   {:>8.1} us", s.rate(), s.cpu_us());
+    }
     println!(
-        "  ratio Client / raw ureq: {:.3}x (target >= 0.95x); per request: {:.1} us vs {:.1} us",
-        sdk / raw,
-        1e6 / sdk,
-        1e6 / raw
+        "  ratio Client / raw ureq: {:.3}x requests/s (target >= 0.95x), {:.3}x client CPU",
+        a.rate() / b.rate(),
+        a.cpu_us() / b.cpu_us()
     );
 }
