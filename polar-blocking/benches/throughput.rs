@@ -23,6 +23,8 @@ fn body() -> String {
 }
 
 /// A keep-alive server: one thread per connection, the same response to every request.
+static CONNECTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn serve() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -34,6 +36,7 @@ fn serve() -> u16 {
     .into_bytes();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let response = response.clone();
             std::thread::spawn(move || connection(stream, &response));
         }
@@ -79,8 +82,10 @@ fn thread_cpu_ns() -> Option<u64> {
         .ok()
 }
 
-/// One block of `n` requests: (requests per second, client-thread CPU ns per request).
-fn block(n: u32, f: &mut dyn FnMut()) -> (f64, Option<f64>) {
+/// One block of `n` requests: requests per second, client-thread CPU ns per request,
+/// connections opened.
+fn block(n: u32, f: &mut dyn FnMut()) -> (f64, Option<f64>, u64) {
+    let opened = CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed);
     let cpu = thread_cpu_ns();
     let start = Instant::now();
     for _ in 0..n {
@@ -90,7 +95,8 @@ fn block(n: u32, f: &mut dyn FnMut()) -> (f64, Option<f64>) {
     let cpu = cpu
         .zip(thread_cpu_ns())
         .map(|(a, b)| (b - a) as f64 / f64::from(n));
-    (f64::from(n) / wall, cpu)
+    let opened = CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed) - opened;
+    (f64::from(n) / wall, cpu, opened)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -102,12 +108,16 @@ fn median(mut v: Vec<f64>) -> f64 {
 struct Samples {
     rate: Vec<f64>,
     cpu: Vec<f64>,
+    requests: u64,
+    connections: u64,
 }
 
 impl Samples {
-    fn add(&mut self, (rate, cpu): (f64, Option<f64>)) {
+    fn add(&mut self, n: u32, (rate, cpu, opened): (f64, Option<f64>, u64)) {
         self.rate.push(rate);
         self.cpu.extend(cpu);
+        self.requests += u64::from(n);
+        self.connections += opened;
     }
 
     fn rate(&self) -> f64 {
@@ -122,11 +132,7 @@ impl Samples {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: run once, briefly.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let n = if quick {
-        50
-    } else {
-        env("BENCH_REQUESTS", 5000)
-    };
+    let n = if quick { 50 } else { env("BENCH_BLOCK", 500) };
     let rounds = if quick { 1 } else { env("BENCH_ROUNDS", 41) };
     let port = serve();
     let base = format!("http://127.0.0.1:{port}");
@@ -172,35 +178,103 @@ fn main() {
         std::hint::black_box(v);
     };
 
+    // Raw ureq driven the way the client drives it: an `http::Request<Vec<u8>>` with the
+    // core's headers, a per-request timeout, a body limit, back into an `http::Response`.
+    let template = {
+        use polar_blocking::Operation;
+        polar_blocking::operations::customers::Get::new(ID)
+            .request(
+                &Config::with_base_url(&base),
+                Some(&Credential::organization_token(TOKEN)),
+            )
+            .expect("request")
+    };
+    let mut raw_like_client = || {
+        let mut req = http::Request::new(template.body().clone());
+        *req.method_mut() = template.method().clone();
+        *req.uri_mut() = template.uri().clone();
+        *req.headers_mut() = template.headers().clone();
+        let req = agent
+            .configure_request(req)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build();
+        let resp = agent.run(req).expect("GET");
+        let (parts, mut body) = resp.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(32 * 1024 * 1024)
+            .read_to_vec()
+            .expect("body");
+        std::hint::black_box(http::Response::from_parts(parts, bytes));
+    };
+
+    // The sans-IO share: building the request and parsing the same response, no I/O.
+    let config = Config::with_base_url(&base);
+    let credential = Credential::organization_token(TOKEN);
+    let canned = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(body().into_bytes())
+        .expect("response");
+    let mut core = || {
+        use polar_blocking::Operation;
+        let op = polar_blocking::operations::customers::Get::new(ID);
+        let request = op.request(&config, Some(&credential)).expect("request");
+        std::hint::black_box(request);
+        let customer = polar_blocking::operations::customers::Get::parse(&canned).expect("parse");
+        std::hint::black_box(customer);
+    };
+
     // Warm up connections, caches and the CPU clock.
     block(n.min(1000), &mut sdk);
     block(n.min(1000), &mut raw);
     block(n.min(1000), &mut raw_value);
 
     // Short blocks, alternating, so that load from elsewhere hits all sides alike.
-    let (mut a, mut b, mut c) = (Samples::default(), Samples::default(), Samples::default());
+    let (mut a, mut b, mut c, mut d) = (
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+    );
     for round in 0..rounds {
         if round % 2 == 0 {
-            a.add(block(n, &mut sdk));
-            b.add(block(n, &mut raw));
+            a.add(n, block(n, &mut sdk));
+            b.add(n, block(n, &mut raw));
         } else {
-            b.add(block(n, &mut raw));
-            a.add(block(n, &mut sdk));
+            b.add(n, block(n, &mut raw));
+            a.add(n, block(n, &mut sdk));
         }
-        c.add(block(n, &mut raw_value));
+        c.add(n, block(n, &mut raw_value));
+        d.add(n, block(n, &mut raw_like_client));
     }
     println!(
         "{rounds} alternating blocks of {n} requests each, body {} bytes; medians:",
         body().len()
     );
-    println!("                                          requests/s   client CPU/request");
+    println!(
+        "                                          requests/s   client CPU/request   connections"
+    );
     for (label, s) in [
         ("polar-blocking Client (-> Customer)", &a),
         ("raw ureq GET, body to bytes", &b),
         ("raw ureq GET + serde_json::Value", &c),
+        ("raw ureq via http::Request, as Client", &d),
     ] {
-        println!("  {label:<38} {:>10.0}   {:>8.1} us", s.rate(), s.cpu_us());
+        println!(
+            "  {label:<38} {:>10.0}   {:>8.1} us   {:>9} for {} requests",
+            s.rate(),
+            s.cpu_us(),
+            s.connections,
+            s.requests
+        );
     }
+    let (core_rate, core_cpu, _) = block(n * 10, &mut core);
+    println!(
+        "  {:<38} {core_rate:>10.0}   {:>8.1} us",
+        "core only: request() + parse(), no I/O",
+        core_cpu.unwrap_or(f64::NAN) / 1000.0
+    );
     println!(
         "  ratio Client / raw ureq: {:.3}x requests/s (target >= 0.95x), {:.3}x client CPU",
         a.rate() / b.rate(),
