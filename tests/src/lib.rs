@@ -18,6 +18,20 @@ pub fn round_trip<T: FromJson + ToJson>(value: &Value) -> Result<Value, DecodeEr
     T::from_json(value, &Path::Root).map(|t| t.to_json())
 }
 
+/// The JSON body argument of an operation's TypeScript code sample: the last argument of
+/// `polar.group.op("id", { ... })`, when it is a JSON object.
+pub fn sample_body(source: &str) -> Option<Value> {
+    let start = source.find("await polar.")?;
+    let open = start + source[start..].find('(')?;
+    let close = open + source[open..].find("\n);")?;
+    let args = source.get(open + 1..close)?.trim().trim_end_matches(',');
+    let parsed: Value = serde_json::from_str(&format!("[{args}]")).ok()?;
+    match parsed.as_array()?.last()? {
+        obj @ Value::Object(_) => Some(obj.clone()),
+        _ => None,
+    }
+}
+
 /// The vendored spec, parsed.
 pub fn spec() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec");

@@ -7,23 +7,10 @@
 use polar_blocking::{Client, Config, Credential};
 use polar_core::operations::{parse_by_id, request_by_id, ALL};
 use polar_core::retry::RetryPolicy;
-use polar_tests::{spec, Prism};
+use polar_tests::{sample_body, spec, Prism};
 use serde_json::{json, Map, Value};
 
 const UUID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
-
-/// The JSON body argument of a TypeScript code sample (`polar.group.op("id", { ... })`).
-fn sample_body(source: &str) -> Option<Value> {
-    let start = source.find("await polar.")?;
-    let open = start + source[start..].find('(')?;
-    let close = open + source[open..].find("\n);")?;
-    let args = source.get(open + 1..close)?.trim().trim_end_matches(',');
-    let parsed: Value = serde_json::from_str(&format!("[{args}]")).ok()?;
-    match parsed.as_array()?.last()? {
-        obj @ Value::Object(_) => Some(obj.clone()),
-        _ => None,
-    }
-}
 
 /// A value for a parameter schema: its example, else something valid for its type.
 fn value_for(spec: &Value, schema: &Value) -> Value {

@@ -3,7 +3,7 @@
 //! type and encodes back to an equal JSON value.
 
 use polar_tests::generated::examples::{REQUEST_BODIES, SCHEMA_EXAMPLES};
-use polar_tests::{spec, RoundTrip};
+use polar_tests::{sample_body, spec, RoundTrip};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -32,20 +32,6 @@ fn example_sites(v: &Value, ptr: String, out: &mut Vec<(String, Vec<Value>)>) {
             }
         }
         _ => {}
-    }
-}
-
-/// The JSON body argument of a TypeScript code sample: the call's last argument, when it is
-/// a JSON object (`polar.group.op("id", { ... })`).
-fn sample_body(source: &str) -> Option<Value> {
-    let start = source.find("await polar.")?;
-    let open = start + source[start..].find('(')?;
-    let close = open + source[open..].find("\n);")?;
-    let args = source.get(open + 1..close)?.trim().trim_end_matches(',');
-    let parsed: Value = serde_json::from_str(&format!("[{args}]")).ok()?;
-    match parsed.as_array()?.last()? {
-        obj @ Value::Object(_) => Some(obj.clone()),
-        _ => None,
     }
 }
 
