@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wasm tests of polar-rs (polar-wasm), in real JavaScript runtimes: Node, then headless
-# Chromium in a page and in a dedicated worker, against Prism (the local mock of Polar) and
-# a misbehaving server on loopback; then the Cloudflare-Worker-style example, built to wasm
+# Chromium in a page and in a dedicated worker, against Prism (the local mock of Polar), a
+# misbehaving server and an upload server (Polar's two upload calls, checked by Prism, and a
+# presigned storage host) on loopback; then the Cloudflare-Worker-style example, built to wasm
 # and run once in Node with signed webhook deliveries.
 #
 # Installs what is missing first (fresh machine): the wasm32 target, wasm-bindgen-cli at the
@@ -59,45 +60,52 @@ wait_port() { # port seconds
 }
 prism_port="$(free_port)"
 stall_port="$(free_port)"
+upload_port="$(free_port)"
 tests/prism/node_modules/.bin/prism mock -h 127.0.0.1 -p "$prism_port" spec/polar-2026-10.openapi.json \
   >"$logdir/prism.log" 2>&1 &
 pids+=($!)
 node polar-wasm/tests/stall-server.js "$stall_port" >"$logdir/stall.log" 2>&1 &
 pids+=($!)
+node polar-wasm/tests/upload-server.js "$upload_port" "http://127.0.0.1:$prism_port" >"$logdir/upload.log" 2>&1 &
+pids+=($!)
 wait_port "$prism_port" 90 || { cat "$logdir/prism.log" >&2; die "Prism did not start"; }
 wait_port "$stall_port" 20 || die "the stall server did not start"
+wait_port "$upload_port" 20 || die "the upload server did not start"
 
 export POLAR_WASM_PRISM_URL="http://127.0.0.1:$prism_port"
 export POLAR_WASM_STALL_URL="http://127.0.0.1:$stall_port"
+export POLAR_WASM_UPLOAD_URL="http://127.0.0.1:$upload_port"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=120
 
 passed=0
 failed=0
-count() { # log name: add up the last `N passed; M failed` line
-  local line
-  line="$(grep -E '^test result: .* [0-9]+ passed; [0-9]+ failed' "$1" | tail -n 1)"
-  if [ -z "$line" ]; then
-    echo "$2: no test result (see above)" >&2
+count() { # log name [binaries]: add up the `N passed; M failed` lines, one per test binary
+  local lines
+  lines="$(grep -E '^test result: .* [0-9]+ passed; [0-9]+ failed' "$1")"
+  if [ "$(grep -c . <<<"$lines")" -lt "${3:-1}" ]; then
+    echo "$2: a test binary gave no result (see above)" >&2
     failed=$((failed + 1))
-    return
   fi
+  [ -n "$lines" ] || return
   local p f
-  p="$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")"
-  f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+  p="$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$lines" | awk '{ s += $1 } END { print s + 0 }')"
+  f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$lines" | awk '{ s += $1 } END { print s + 0 }')"
   echo "$2: $p passed, $f failed" >&2
   passed=$((passed + p))
   failed=$((failed + f))
 }
 
 echo "building the wasm tests..." >&2
-cargo test -q -p polar-wasm --target "$target" --test fetch --no-run >&2 || die "the wasm tests do not build"
+cargo test -q -p polar-wasm --target "$target" --test fetch --test upload --no-run >&2 || die "the wasm tests do not build"
 
 run() { # name, env assignments...
   local name="$1"; shift
   echo "=== $name" >&2
-  env "$@" cargo test -p polar-wasm --target "$target" --test fetch 2>&1 | tee "$logdir/$name.log" >&2
-  count "$logdir/$name.log" "$name"
+  # --no-fail-fast: a failure in one binary must not hide the other's results.
+  env "$@" cargo test -p polar-wasm --target "$target" --no-fail-fast --test fetch --test upload 2>&1 \
+    | tee "$logdir/$name.log" >&2
+  count "$logdir/$name.log" "$name" 2
 }
 run node
 if [ "$browser" = 1 ]; then

@@ -52,6 +52,9 @@ use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+mod upload;
+pub use upload::UploadProgress;
+
 pub use polar_core::api::Api;
 pub use polar_core::{
     json, models, operations, Config, Credential, CredentialKind, Operation, Paginated, Patch,
@@ -65,6 +68,9 @@ pub enum Error {
     /// Polar answered (or the request could not be built): see [`polar_core::Error`].
     #[error(transparent)]
     Api(#[from] polar_core::Error),
+    /// A file upload could not go on (see [`polar_core::upload::UploadError`]).
+    #[error(transparent)]
+    Upload(#[from] polar_core::upload::UploadError),
     /// No usable response arrived.
     #[error("transport error after {attempts} attempt(s): {kind}")]
     Transport {
@@ -80,7 +86,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => e.status(),
-            Error::Transport { .. } => None,
+            Error::Upload(_) | Error::Transport { .. } => None,
         }
     }
 }
