@@ -9,7 +9,6 @@
 
 use super::patch::Patch;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 pub use serde_json::{Map, Number, Value};
 
@@ -60,10 +59,14 @@ impl<'a> Path<'a> {
                     out.push_str(k);
                 }
                 Seg::Key(k) => {
-                    let _ = write!(out, "[{}]", Value::String((*k).to_owned()));
+                    out.push('[');
+                    out.push_str(&quoted(k));
+                    out.push(']');
                 }
                 Seg::Index(i) => {
-                    let _ = write!(out, "[{i}]");
+                    out.push('[');
+                    push_decimal(&mut out, *i as u64);
+                    out.push(']');
                 }
             }
         }
@@ -123,7 +126,7 @@ pub fn kind(v: &Value) -> &'static str {
 }
 
 fn expected(path: &Path<'_>, what: &str, found: &Value) -> DecodeError {
-    DecodeError::new(path, format!("expected {what}, found {}", kind(found)))
+    DecodeError::new(path, ["expected ", what, ", found ", kind(found)].concat())
 }
 
 /// Decoding from a JSON value.
@@ -193,7 +196,7 @@ impl FromJson for i64 {
             Value::Number(n) => n.as_i64().ok_or_else(|| {
                 DecodeError::new(
                     path,
-                    format!("expected an integer that fits i64, found {n}"),
+                    ["expected an integer that fits i64, found ", &text(value)].concat(),
                 )
             }),
             other => Err(expected(path, "an integer", other)),
@@ -209,9 +212,12 @@ impl ToJson for i64 {
 impl FromJson for f64 {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Number(n) => n
-                .as_f64()
-                .ok_or_else(|| DecodeError::new(path, format!("number {n} is not representable"))),
+            Value::Number(n) => n.as_f64().ok_or_else(|| {
+                DecodeError::new(
+                    path,
+                    ["number ", &text(value), " is not representable"].concat(),
+                )
+            }),
             other => Err(expected(path, "a number", other)),
         }
     }
@@ -445,11 +451,6 @@ fn format_date_time(dt: time::OffsetDateTime) -> Option<String> {
     Some(out)
 }
 
-/// `s` as a JSON string literal, for messages.
-fn quoted(s: &str) -> String {
-    Value::String(s.to_owned()).to_string()
-}
-
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
@@ -493,21 +494,24 @@ impl<T: ToJson + ?Sized> ToJson for Box<T> {
     }
 }
 
+// Maps are filled by `insert`, not `collect`: collecting into a BTreeMap sorts first, which
+// links a stable sort per entry type for input that is already in key order.
 impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        object(value, path)?
-            .iter()
-            .map(|(k, v)| Ok((K::from_key(k), V::from_json(v, &path.key(k))?)))
-            .collect()
+        let mut out = BTreeMap::new();
+        for (k, v) in object(value, path)? {
+            out.insert(K::from_key(k), V::from_json(v, &path.key(k))?);
+        }
+        Ok(out)
     }
 }
 impl<K: JsonKey, V: ToJson> ToJson for BTreeMap<K, V> {
     fn to_json(&self) -> Value {
-        Value::Object(
-            self.iter()
-                .map(|(k, v)| (k.to_key(), v.to_json()))
-                .collect(),
-        )
+        let mut out = Map::new();
+        for (k, v) in self {
+            out.insert(k.to_key(), v.to_json());
+        }
+        Value::Object(out)
     }
 }
 
@@ -518,10 +522,13 @@ fn tuple_items<'v>(
 ) -> Result<&'v [Value], DecodeError> {
     match value {
         Value::Array(items) if items.len() == n => Ok(items),
-        Value::Array(items) => Err(DecodeError::new(
-            path,
-            format!("expected an array of {n} items, found {}", items.len()),
-        )),
+        Value::Array(items) => {
+            let mut message = String::from("expected an array of ");
+            push_decimal(&mut message, n as u64);
+            message.push_str(" items, found ");
+            push_decimal(&mut message, items.len() as u64);
+            Err(DecodeError::new(path, message))
+        }
         other => Err(expected(path, "an array", other)),
     }
 }
@@ -604,8 +611,12 @@ pub fn required<T: FromJson>(
 ) -> Result<T, DecodeError> {
     match obj.get(key) {
         Some(v) => T::from_json(v, &path.key(key)),
-        None => Err(DecodeError::new(path, format!("missing field `{key}`"))),
+        None => Err(missing(path, key)),
     }
+}
+
+fn missing(path: &Path<'_>, key: &str) -> DecodeError {
+    DecodeError::new(path, ["missing field `", key, "`"].concat())
 }
 
 /// An optional property: absent or `null` is `None`.
@@ -646,9 +657,9 @@ pub fn expect_const(
         Some(v) if v == expected => Ok(()),
         Some(v) => Err(DecodeError::new(
             &path.key(key),
-            format!("expected `{expected}`, found `{v}`"),
+            ["expected `", &text(expected), "`, found `", &text(v), "`"].concat(),
         )),
-        None if required => Err(DecodeError::new(path, format!("missing field `{key}`"))),
+        None if required => Err(missing(path, key)),
         None => Ok(()),
     }
 }
@@ -656,10 +667,13 @@ pub fn expect_const(
 /// The entries of `obj` whose key is not in `known`: properties newer than the spec, kept so
 /// nothing is lost.
 pub fn extra(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
-    obj.iter()
-        .filter(|(k, _)| !known.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    let mut out = Map::new();
+    for (k, v) in obj {
+        if !known.contains(&k.as_str()) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 /// Fails on a key outside `known`: for inputs a caller wrote (operation parameters), where
@@ -752,14 +766,330 @@ pub fn tag<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
 
 /// Decodes a JSON document into `T`.
 pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::syntax(&e))?;
-    T::from_json(&value, &Path::Root)
+    T::from_json(&parse(bytes)?, &Path::Root)
 }
 
 /// Encodes `value` as a JSON document.
 pub fn to_vec<T: ToJson + ?Sized>(value: &T) -> Vec<u8> {
-    // Serializing a `Value` into memory cannot fail: its keys are strings.
-    serde_json::to_vec(&value.to_json()).unwrap_or_default()
+    let mut out = Vec::new();
+    write(&value.to_json(), &mut out);
+    out
+}
+
+// The document reader and writer are hand-written rather than serde_json's `Deserialize` and
+// `Serialize` for `Value`: serde's visitor machinery was a large part of the wasm module. They
+// accept and produce exactly what serde_json does (numbers are still read by serde_json's
+// own `Number::from_str`, and written by serde_json, so values and float text are its).
+
+/// How deep arrays and objects may nest (serde_json's limit): deeper documents are refused
+/// rather than risking the stack.
+const MAX_DEPTH: u32 = 127;
+
+/// Parses a JSON document into a [`Value`], as `serde_json::from_slice` would: the same
+/// numbers, strings and escapes, the last of duplicate keys wins, whitespace around the value
+/// only. A syntax error is reported at `$` with its line and column.
+pub fn parse(bytes: &[u8]) -> Result<Value, DecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let value = r.value(MAX_DEPTH)?;
+    match r.skip_ws() {
+        None => Ok(value),
+        Some(_) => Err(r.fail("trailing characters")),
+    }
+}
+
+/// Writes `value` as compact JSON, byte for byte what `serde_json::to_writer` writes.
+pub fn write(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        // Writing to memory cannot fail.
+        Value::Number(n) => drop(serde_json::to_writer(&mut *out, n)),
+        Value::String(s) => write_str(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(k, out);
+                out.push(b':');
+                write(v, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string literal, escaped as serde_json escapes it.
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &b in s.as_bytes() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+                continue;
+            }
+            _ => {
+                out.push(b);
+                continue;
+            }
+        };
+        out.push(b'\\');
+        out.push(short);
+    }
+    out.push(b'"');
+}
+
+/// `value` as compact JSON text, for messages.
+fn text(value: &Value) -> String {
+    let mut out = Vec::new();
+    write(value, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `s` as a JSON string literal, for messages.
+fn quoted(s: &str) -> String {
+    let mut out = Vec::new();
+    write_str(s, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// The state of [`parse`]: the document and the position in it.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// Skips whitespace; the byte after it.
+    fn skip_ws(&mut self) -> Option<u8> {
+        while let Some(c) = self.peek() {
+            if !matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+                return Some(c);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// A syntax error at the current position: `what at line L column C`.
+    fn fail(&self, what: &str) -> DecodeError {
+        let before = self.bytes.get(..self.pos).unwrap_or(self.bytes);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let mut message = String::from("not valid JSON: ");
+        message.push_str(what);
+        message.push_str(" at line ");
+        push_decimal(
+            &mut message,
+            before.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+        );
+        message.push_str(" column ");
+        push_decimal(&mut message, (before.len() - line_start) as u64);
+        DecodeError {
+            path: "$".into(),
+            message,
+        }
+    }
+
+    /// The value starting at the next non-whitespace byte; `depth` more levels may open.
+    fn value(&mut self, depth: u32) -> Result<Value, DecodeError> {
+        let Some(c) = self.skip_ws() else {
+            return Err(self.fail("EOF while parsing a value"));
+        };
+        match c {
+            b'[' | b'{' if depth == 0 => Err(self.fail("recursion limit exceeded")),
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if self.skip_ws() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth - 1)?);
+                    match self.skip_ws() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(Value::Array(items));
+                        }
+                        _ => return Err(self.fail("expected `,` or `]`")),
+                    }
+                }
+            }
+            b'{' => {
+                self.pos += 1;
+                let mut map = Map::new();
+                if self.skip_ws() == Some(b'}') {
+                    self.pos += 1;
+                    return Ok(Value::Object(map));
+                }
+                loop {
+                    if self.skip_ws() != Some(b'"') {
+                        return Err(self.fail("key must be a string"));
+                    }
+                    let key = self.string()?;
+                    if self.skip_ws() != Some(b':') {
+                        return Err(self.fail("expected `:`"));
+                    }
+                    self.pos += 1;
+                    let value = self.value(depth - 1)?;
+                    map.insert(key, value);
+                    match self.skip_ws() {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            return Ok(Value::Object(map));
+                        }
+                        _ => return Err(self.fail("expected `,` or `}`")),
+                    }
+                }
+            }
+            b'"' => self.string().map(Value::String),
+            b't' => self.literal("true", Value::Bool(true)),
+            b'f' => self.literal("false", Value::Bool(false)),
+            b'n' => self.literal("null", Value::Null),
+            b'-' | b'0'..=b'9' => {
+                let start = self.pos;
+                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.peek() {
+                    self.pos += 1;
+                }
+                // serde_json's own number reader, so integers, floats and their rounding are
+                // exactly serde_json's.
+                let span = self.bytes.get(start..self.pos).unwrap_or_default();
+                match std::str::from_utf8(span).map(str::parse::<Number>) {
+                    Ok(Ok(n)) => Ok(Value::Number(n)),
+                    _ => {
+                        self.pos = start;
+                        Err(self.fail("invalid number"))
+                    }
+                }
+            }
+            _ => Err(self.fail("expected value")),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> Result<Value, DecodeError> {
+        match self.bytes.get(self.pos..) {
+            Some(rest) if rest.starts_with(word.as_bytes()) => {
+                self.pos += word.len();
+                Ok(value)
+            }
+            _ => Err(self.fail("expected value")),
+        }
+    }
+
+    /// The string whose opening quote is at the current position.
+    fn string(&mut self) -> Result<String, DecodeError> {
+        self.pos += 1;
+        let mut out = Vec::new();
+        loop {
+            let start = self.pos;
+            while let Some(c) = self.peek() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.extend_from_slice(self.bytes.get(start..self.pos).unwrap_or_default());
+            match self.peek() {
+                None => return Err(self.fail("EOF while parsing a string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return String::from_utf8(out)
+                        .map_err(|_| self.fail("invalid unicode code point"));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => return Err(self.fail("invalid escape")),
+                    };
+                    self.pos += 1;
+                    let mut buf = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(_) => {
+                    return Err(self
+                        .fail("control character (\\u0000-\\u001F) found while parsing a string"))
+                }
+            }
+        }
+    }
+
+    /// The 4 hex digits after the `u` at the current position, which is left on the last.
+    fn hex4(&mut self) -> Result<u32, DecodeError> {
+        let mut v = 0;
+        for _ in 0..4 {
+            self.pos += 1;
+            let digit = self.peek().and_then(|c| char::from(c).to_digit(16));
+            v = v * 16 + digit.ok_or_else(|| self.fail("invalid escape"))?;
+        }
+        Ok(v)
+    }
+
+    /// `\uXXXX`, or a surrogate pair `\uD83D\uDE00`; a lone surrogate is an error.
+    fn unicode_escape(&mut self) -> Result<char, DecodeError> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(self.pos + 1..self.pos + 3) != Some(b"\\u") {
+                    return Err(self.fail("lone leading surrogate in hex escape"));
+                }
+                self.pos += 2;
+                match self.hex4()? {
+                    low @ 0xDC00..=0xDFFF => 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00),
+                    _ => return Err(self.fail("lone leading surrogate in hex escape")),
+                }
+            }
+            code => code,
+        };
+        char::from_u32(code).ok_or_else(|| self.fail("invalid unicode code point"))
+    }
 }
 
 /// Implements serde's `Serialize` and `Deserialize` for generated types through

@@ -531,7 +531,7 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
 /// A declared error response: the typed variant for its status, with the parsed model.
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
     let status = response.status().as_u16();
-    let value: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    let value = json::parse(response.body()).unwrap_or(Value::Null);
     let body = ErrorBody::from_json(&value, &Path::Root).unwrap_or(ErrorBody::Unknown(value));
     let e = ApiError {
         status,
