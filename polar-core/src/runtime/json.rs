@@ -862,21 +862,21 @@ fn write_str(s: &str, out: &mut Vec<u8>) {
 }
 
 /// `value` as compact JSON text, for messages.
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     let mut out = Vec::new();
     write(value, &mut out);
     String::from_utf8(out).unwrap_or_default()
 }
 
 /// `s` as a JSON string literal, for messages.
-fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = Vec::new();
     write_str(s, &mut out);
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, n: u64) {
+/// Appends `n` in decimal (without `std::fmt`).
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
     if n >= 10 {
         push_decimal(out, n / 10);
     }

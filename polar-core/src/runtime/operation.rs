@@ -5,7 +5,7 @@
 use super::config::{Config, Credential, CredentialKind};
 use super::json::{self, DecodeError, FromJson, Path, ToJson, Value};
 use crate::generated::models::ErrorBody;
-use http::{header, HeaderValue, Method, Request, Response};
+use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use std::fmt;
 
 /// How much of an unexpected response body an error keeps.
@@ -258,6 +258,10 @@ impl RequestParts {
     }
 }
 
+/// `Polar-Version`, made at compile time (a name given as a string is looked up in `http`'s
+/// table of standard headers at run time).
+const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
+
 /// Assembles the request: URL, method, headers (`Authorization`, `Polar-Version`,
 /// `User-Agent`, `Accept`, `Content-Type`) and body. Refuses a credential the operation does
 /// not accept before anything is sent.
@@ -300,13 +304,13 @@ pub fn build(
         .headers_mut()
         .ok_or_else(|| BuildError::InvalidUri(uri.clone()))?;
     if let Some(c) = bearer {
-        let mut v = HeaderValue::from_str(&format!("Bearer {}", c.token().expose()))
+        let mut v = HeaderValue::from_str(&["Bearer ", c.token().expose()].concat())
             .map_err(|_| BuildError::InvalidHeader("authorization"))?;
         v.set_sensitive(true);
         headers.insert(header::AUTHORIZATION, v);
     }
     headers.insert(
-        "polar-version",
+        POLAR_VERSION,
         HeaderValue::from_str(config.polar_version_header())
             .map_err(|_| BuildError::InvalidHeader("polar-version"))?,
     );
@@ -339,23 +343,38 @@ pub struct ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// `status error: detail`, the first validation messages, or the start of the body. Read
+    /// from `raw`, what Polar sent: encoding `body` back would link the encoder of every error
+    /// model into each binary that prints an error.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.body.to_json();
+        let v = json::parse(&self.raw).unwrap_or(Value::Null);
         let name = v.get("error").and_then(Value::as_str);
+        let mut out = String::new();
+        json::push_decimal(&mut out, u64::from(self.status));
+        out.push(' ');
         match (name, v.get("detail")) {
-            (Some(n), Some(Value::String(d))) => write!(f, "{} {n}: {d}", self.status),
+            (Some(n), Some(Value::String(d))) => {
+                out.push_str(n);
+                out.push_str(": ");
+                out.push_str(d);
+            }
             (_, Some(Value::Array(items))) => {
-                write!(f, "{} validation failed:", self.status)?;
+                out.push_str("validation failed:");
                 for item in items.iter().take(5) {
                     let msg = item.get("msg").and_then(Value::as_str).unwrap_or("?");
-                    let loc = item.get("loc").map(Value::to_string).unwrap_or_default();
-                    write!(f, " {loc}: {msg};")?;
+                    out.push(' ');
+                    if let Some(loc) = item.get("loc") {
+                        out.push_str(&json::text(loc));
+                    }
+                    out.push_str(": ");
+                    out.push_str(msg);
+                    out.push(';');
                 }
-                Ok(())
             }
-            (Some(n), _) => write!(f, "{} {n}", self.status),
-            _ => write!(f, "{} {}", self.status, snippet(&self.raw)),
+            (Some(n), _) => out.push_str(n),
+            _ => out.push_str(&snippet(&self.raw)),
         }
+        f.write_str(&out)
     }
 }
 
@@ -478,10 +497,11 @@ fn is_json(response: &Response<Vec<u8>>) -> Result<(), DecodeError> {
         Some(Ok(ct)) if ct.to_ascii_lowercase().contains("+json") => Ok(()),
         Some(ct) => Err(DecodeError::new(
             &Path::Root,
-            format!(
-                "expected content type application/json, found {:?}",
-                ct.unwrap_or("(not text)")
-            ),
+            [
+                "expected content type application/json, found ",
+                &json::quoted(ct.unwrap_or("(not text)")),
+            ]
+            .concat(),
         )),
     }
 }
