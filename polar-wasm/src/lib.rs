@@ -337,7 +337,8 @@ async fn execute(
     repeatable: bool,
 ) -> Result<http::Response<Vec<u8>>, Error> {
     let start = now_ms();
-    let elapsed = || Duration::from_secs_f64(((now_ms() - start) / 1000.0).max(0.0));
+    // Whole milliseconds (all `Date.now` gives); `as` saturates, so no overflow panic path.
+    let elapsed = || Duration::from_millis((now_ms() - start).max(0.0) as u64);
     let (mut parts, body) = request.into_parts();
     for (name, value) in &inner.headers {
         parts.headers.insert(name, value.clone());
@@ -401,7 +402,7 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
 fn function(target: &JsValue, name: &str) -> Result<Function, TransportError> {
     get(target, name)
         .dyn_into::<Function>()
-        .map_err(|_| TransportError::Unsupported(format!("`{name}` is not a function here")))
+        .map_err(|_| TransportError::Unsupported(["`", name, "` is not a function here"].concat()))
 }
 
 /// A readable description of a thrown JavaScript value: `name: message (cause)`.
@@ -411,7 +412,7 @@ fn describe(e: &JsValue) -> String {
     }
     let text = |v: JsValue| v.as_string().filter(|s| !s.is_empty());
     let mut out = match (text(get(e, "name")), text(get(e, "message"))) {
-        (Some(n), Some(m)) => format!("{n}: {m}"),
+        (Some(n), Some(m)) => [n, m].join(": "),
         (Some(s), None) | (None, Some(s)) => s,
         (None, None) => "unknown JavaScript error".into(),
     };
@@ -474,6 +475,24 @@ fn byte_string(bytes: &[u8]) -> JsValue {
     JsValue::from_str(&bytes.iter().map(|&b| char::from(b)).collect::<String>())
 }
 
+/// The URI as `Uri`'s `Display` writes it, without `std::fmt`.
+fn uri_text(uri: &http::Uri) -> String {
+    let mut out = String::new();
+    if let Some(scheme) = uri.scheme_str() {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    if let Some(authority) = uri.authority() {
+        out.push_str(authority.as_str());
+    }
+    out.push_str(uri.path());
+    if let Some(query) = uri.query() {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
 /// One attempt: `fetch`, then the whole body, under one timer.
 async fn once(
     inner: &Inner,
@@ -510,7 +529,7 @@ async fn once(
     let timer = set_timeout
         .call2(&global, &on_timeout, &millis(timeout))
         .map_err(|e| TransportError::Unsupported(describe(&e)))?;
-    let url = JsValue::from_str(&parts.uri.to_string());
+    let url = JsValue::from_str(&uri_text(&parts.uri));
     let result = fetch_and_read(&fetch, &scope, &url, &init, &signal, inner).await;
     if result.is_err() {
         // Stop a download still going (body too large, bad status line).
@@ -542,8 +561,18 @@ async fn fetch_and_read(
     })?;
     let mut out = http::Response::new(Vec::new());
     *out.status_mut() = status;
-    if let Ok(Some(entries)) = js_sys::try_iter(&get(&response, "headers")) {
-        for entry in entries.flatten() {
+    // `Array.from(headers)`: one call for all `[name, value]` pairs, instead of the iterator
+    // protocol per entry. Called through `Function::call1`, so a throwing iterator is an
+    // absent header list, not an exception through Rust frames.
+    let headers = get(&response, "headers");
+    let entries = match function(&get(&js_sys::global(), "Array"), "from") {
+        Ok(from) if !headers.is_undefined() && !headers.is_null() => {
+            from.call1(&JsValue::UNDEFINED, &headers).ok()
+        }
+        _ => None,
+    };
+    if let Some(entries) = entries.and_then(|e| e.dyn_into::<Array>().ok()) {
+        for entry in entries.iter() {
             let pair = Array::from(&entry);
             let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
             else {
