@@ -13,9 +13,23 @@ pub mod generated {
 /// Decodes a JSON value into a generated type and encodes it back.
 pub type RoundTrip = fn(&Value) -> Result<Value, DecodeError>;
 
-/// The round trip through `T`: `from_json` then `to_json`.
-pub fn round_trip<T: FromJson + ToJson>(value: &Value) -> Result<Value, DecodeError> {
-    T::from_json(value, &Path::Root).map(|t| t.to_json())
+/// The round trip through `T`: decoded from the value's bytes (the path a response
+/// takes) and from the value itself, which must agree, then encoded with `to_json`.
+pub fn round_trip<T: FromJson + ToJson + PartialEq + std::fmt::Debug>(
+    value: &Value,
+) -> Result<Value, DecodeError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| DecodeError::syntax(&e))?;
+    let from_bytes: T = polar_core::json::from_slice(&bytes)?;
+    let from_value = T::from_json(value, &Path::Root)?;
+    if from_bytes != from_value {
+        return Err(DecodeError {
+            path: "$".into(),
+            message: format!(
+                "bytes and value decode differently: {from_bytes:?} vs {from_value:?}"
+            ),
+        });
+    }
+    Ok(from_bytes.to_json())
 }
 
 /// The JSON body argument of an operation's TypeScript code sample: the last argument of

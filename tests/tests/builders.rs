@@ -159,3 +159,56 @@ fn secrets_never_print() {
         .expect("request");
     assert!(!format!("{:?}", req.headers()).contains("SECRET"));
 }
+
+#[test]
+fn error_debug_shows_bodies_as_text() {
+    let html = "<html><body>502 Bad Gateway</body></html>";
+    let response = |status: u16, ct: &str| {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", ct)
+            .body(html.as_bytes().to_vec())
+            .expect("response")
+    };
+    // A declared status with a body that is not JSON, an undeclared status, a declared error.
+    let decode = customers::Get::parse(&response(200, "text/html")).expect_err("not JSON");
+    let unexpected = customers::Get::parse(&response(502, "text/html")).expect_err("502");
+    let declared = customers::Get::parse(&response(404, "text/html")).expect_err("404");
+    for (e, variant) in [
+        (decode, "Decode"),
+        (unexpected, "UnexpectedStatus"),
+        (declared, "NotFound"),
+    ] {
+        let debug = format!("{e:?}");
+        assert!(debug.starts_with(variant), "{debug}");
+        assert!(
+            debug.contains(&format!("{html:?}")),
+            "body not shown as text: {debug}"
+        );
+        assert!(!debug.contains("60, 104"), "body shown as bytes: {debug}");
+    }
+}
+
+#[test]
+fn list_parameters_by_id_take_one_value_or_several() {
+    // `organization_id` is `string | array<string> | null`: a bare string is a list of one,
+    // and both forms build the same query string.
+    let build = |params: serde_json::Value| {
+        polar_core::operations::request_by_id(
+            "customers:list",
+            &params,
+            &Config::production(),
+            Some(&org()),
+        )
+        .expect("known operation")
+        .map(|r| r.uri().to_string())
+    };
+    let id = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";
+    let one = build(serde_json::json!({ "organization_id": id })).expect("bare value");
+    let list = build(serde_json::json!({ "organization_id": [id] })).expect("list");
+    assert_eq!(one, list);
+    assert!(one.contains(&format!("organization_id={id}")), "{one}");
+    // A value of the wrong type is still refused, with the parameter's path.
+    let err = build(serde_json::json!({ "organization_id": 5 })).expect_err("a number");
+    assert!(format!("{err}").contains("organization_id"), "{err}");
+}

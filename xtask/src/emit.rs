@@ -135,7 +135,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         out.push_str(
             "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use super::*;\n\
-             use crate::runtime::json::{self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
@@ -209,7 +209,7 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
     let _ = writeln!(
         out,
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
-         impl FromJson for {name} {{\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::string(value, path).map(Self::from)\n    }}\n}}\n\n\
+         impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::string(value, path).map(Self::from)\n    }}\n}}\n\n\
          impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        Value::String(self.as_str().to_owned())\n    }}\n}}\n\n\
          impl JsonKey for {name} {{\n    fn from_key(key: &str) -> Self {{\n        Self::from(key)\n    }}\n    fn to_key(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}\n"
     );
@@ -314,7 +314,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
 
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = json::object(value, path)?;"
+        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;"
     );
     for f in fields {
         if let Some(c) = &f.konst {
@@ -477,7 +477,7 @@ fn emit_union(
 
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{"
+        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{"
     );
     if let Some((prop, mapping)) = discriminator {
         let _ = writeln!(out, "        match json::tag(value, {}) {{", lit(prop));
@@ -485,13 +485,13 @@ fn emit_union(
             if let Some(m) = members.get(*idx) {
                 let _ = writeln!(
                     out,
-                    "            Some({}) => return Ok(Self::{}(FromJson::from_json(value, path)?)),",
+                    "            Some({}) => return Ok(Self::{}(FromJson::decode(value, path)?)),",
                     lit(v),
                     m.variant
                 );
             }
         }
-        out.push_str("            Some(_) => return Ok(Self::Unknown(value.clone())),\n            None => {}\n        }\n");
+        out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
     }
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by_key(|&i| {
@@ -523,20 +523,20 @@ fn emit_union(
             Some(inner) => {
                 let _ = writeln!(
                     out,
-                    "            ({known_expr}, |v, p| match {inner}::from_json(v, p)? {{ {inner}::Unknown {{ .. }} => Err(DecodeError::new(p, \"no variant matched\")), x => Ok(Self::{}(x)) }}),",
+                    "            ({known_expr}, |v, p| match {inner}::decode(v, p)? {{ {inner}::Unknown {{ .. }} => Err(DecodeError::new(p, \"no variant matched\")), x => Ok(Self::{}(x)) }}),",
                     m.variant
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "            ({known_expr}, |v, p| Ok(Self::{}(FromJson::from_json(v, p)?))),",
+                    "            ({known_expr}, |v, p| Ok(Self::{}(FromJson::decode(v, p)?))),",
                     m.variant
                 );
             }
         }
     }
-    out.push_str("        ];\n        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))\n    }\n}\n\n");
+    out.push_str("        ];\n        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n}\n\n");
 
     let _ = writeln!(
         out,
@@ -581,16 +581,16 @@ fn emit_events(name: &str, events: &[(String, String, Ty)], out: &mut String) {
         let _ = writeln!(out, "            Self::{variant}(_) => {},", lit(event));
     }
     out.push_str("            Self::Unknown { type_, .. } => type_,\n        }\n    }\n}\n\n");
-    let _ = writeln!(out, "impl FromJson for {name} {{\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = json::object(value, path)?;\n        let type_: String = json::required(obj, \"type\", path)?;\n        Ok(match type_.as_str() {{");
+    let _ = writeln!(out, "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        let type_: String = json::required(obj, \"type\", path)?;\n        Ok(match type_.as_str() {{");
     for (event, variant, _) in events {
         let _ = writeln!(
             out,
-            "            {} => Self::{variant}(FromJson::from_json(value, path)?),",
+            "            {} => Self::{variant}(FromJson::decode(value, path)?),",
             lit(event)
         );
     }
     out.push_str(
-        "            _ => Self::Unknown { type_, raw: value.clone() },\n        })\n    }\n}\n\n",
+        "            _ => Self::Unknown { type_, raw: value.to_value() },\n        })\n    }\n}\n\n",
     );
     let _ = writeln!(
         out,
@@ -709,7 +709,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
             "#![allow(unused_imports, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use crate::models::*;\n\
              use crate::runtime::config::CredentialKind;\n\
-             use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};\n\
              use crate::runtime::operation::{self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts};\n\
              use crate::runtime::Patch;\n\
              use http::{Method, Response};\n\
@@ -1050,14 +1050,21 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
+        "impl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
         fields.join(", ")
     );
     for p in &op.params {
+        // A list parameter also takes one bare value (`X | array<X>` in the spec; the query
+        // string is the same either way).
+        let many = if matches!(p.ty, Ty::Vec(_)) {
+            "_many"
+        } else {
+            ""
+        };
         let helper = if p.required { "required" } else { "optional" };
         let _ = writeln!(
             out,
-            "            {}: json::{helper}(obj, {}, path)?,",
+            "            {}: json::{helper}{many}(obj, {}, path)?,",
             p.rust,
             lit(&p.json)
         );

@@ -32,6 +32,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/config.rs"),
     ),
     (
+        "doc.rs",
+        include_str!("../../polar-core/src/runtime/doc.rs"),
+    ),
+    (
         "json.rs",
         include_str!("../../polar-core/src/runtime/json.rs"),
     ),

@@ -102,8 +102,8 @@ impl fmt::Display for Secret {
 }
 
 impl super::json::FromJson for Secret {
-    fn from_json(
-        value: &super::json::Value,
+    fn decode(
+        value: &super::json::Json<'_>,
         path: &super::json::Path<'_>,
     ) -> Result<Self, super::json::DecodeError> {
         super::json::string(value, path).map(Secret::new)

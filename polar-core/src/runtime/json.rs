@@ -1,15 +1,18 @@
 //! JSON conversion for generated types, without serde derive.
 //!
-//! Every generated type converts to and from [`serde_json::Value`] through two non-generic
-//! traits, [`FromJson`] and [`ToJson`]. Compared with `#[derive(Serialize, Deserialize)]` on
-//! a thousand types this gives the compiler far less to chew on, keeps properties the spec
+//! Every generated type decodes from a parsed document ([`Json`], which borrows from the
+//! response bytes) and encodes to a [`serde_json::Value`] through two non-generic traits,
+//! [`FromJson`] and [`ToJson`]. Compared with `#[derive(Serialize, Deserialize)]` on a
+//! thousand types this gives the compiler far less to chew on, keeps properties the spec
 //! does not describe (nothing Polar sends is lost), lets unions try members on the parsed
-//! value, and names the JSON path of a bad field in every error. The path is built on the
-//! stack while decoding and rendered only when an error occurs.
+//! document, and names the JSON path of a bad field in every error. The path is built on
+//! the stack while decoding and rendered only when an error occurs.
 
 use super::patch::Patch;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
+pub use super::doc::{Json, Num};
 pub use serde_json::{Map, Number, Value};
 
 /// Location in a JSON document, built on the stack while decoding and rendered only on error.
@@ -105,10 +108,10 @@ impl DecodeError {
     }
 
     /// The body is not JSON at all (empty, truncated, HTML): reported at `$`.
-    pub fn syntax(err: &serde_json::Error) -> Self {
+    pub fn syntax(err: &dyn std::fmt::Display) -> Self {
         DecodeError {
             path: "$".into(),
-            message: format!("not valid JSON: {err}"),
+            message: ["not valid JSON: ", &err.to_string()].concat(),
         }
     }
 }
@@ -125,14 +128,34 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn expected(path: &Path<'_>, what: &str, found: &Value) -> DecodeError {
-    DecodeError::new(path, ["expected ", what, ", found ", kind(found)].concat())
+/// The JSON kind of a parsed value, for error messages.
+pub fn kind_of(v: &Json<'_>) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
 }
 
-/// Decoding from a JSON value.
+fn expected(path: &Path<'_>, what: &str, found: &Json<'_>) -> DecodeError {
+    DecodeError::new(
+        path,
+        ["expected ", what, ", found ", kind_of(found)].concat(),
+    )
+}
+
+/// Decoding from JSON.
 pub trait FromJson: Sized {
     /// Decodes `value`, which sits at `path` in its document.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError>;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError>;
+
+    /// Decodes a `serde_json::Value`, which sits at `path` in its document.
+    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        Self::decode(&Json::from_value(value), path)
+    }
 }
 
 /// Encoding to a JSON value.
@@ -150,7 +173,7 @@ pub trait JsonKey: Sized + Ord {
 }
 
 /// The decoder of one union member, as generated code lists them for [`best_fit`].
-pub type Decoder<T> = fn(&Value, &Path<'_>) -> Result<T, DecodeError>;
+pub type Decoder<T> = fn(&Json<'_>, &Path<'_>) -> Result<T, DecodeError>;
 
 impl JsonKey for String {
     fn from_key(key: &str) -> Self {
@@ -162,7 +185,7 @@ impl JsonKey for String {
 }
 
 impl FromJson for String {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         string(value, path).map(str::to_owned)
     }
 }
@@ -178,10 +201,11 @@ impl ToJson for str {
 }
 
 impl FromJson for bool {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        value
-            .as_bool()
-            .ok_or_else(|| expected(path, "a boolean", value))
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match value {
+            Json::Bool(b) => Ok(*b),
+            other => Err(expected(path, "a boolean", other)),
+        }
     }
 }
 impl ToJson for bool {
@@ -191,12 +215,12 @@ impl ToJson for bool {
 }
 
 impl FromJson for i64 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Number(n) => n.as_i64().ok_or_else(|| {
+            Json::Number(n) => n.as_i64().ok_or_else(|| {
                 DecodeError::new(
                     path,
-                    ["expected an integer that fits i64, found ", &text(value)].concat(),
+                    ["expected an integer that fits i64, found ", &num_text(n)].concat(),
                 )
             }),
             other => Err(expected(path, "an integer", other)),
@@ -210,12 +234,12 @@ impl ToJson for i64 {
 }
 
 impl FromJson for f64 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Number(n) => n.as_f64().ok_or_else(|| {
+            Json::Number(n) => n.as_f64().ok_or_else(|| {
                 DecodeError::new(
                     path,
-                    ["number ", &text(value), " is not representable"].concat(),
+                    ["number ", &num_text(n), " is not representable"].concat(),
                 )
             }),
             other => Err(expected(path, "a number", other)),
@@ -230,9 +254,14 @@ impl ToJson for f64 {
 }
 
 impl FromJson for Number {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Number(n) => Ok(n.clone()),
+            Json::Number(n) => n.to_number().ok_or_else(|| {
+                DecodeError::new(
+                    path,
+                    ["number ", &num_text(n), " is not representable"].concat(),
+                )
+            }),
             other => Err(expected(path, "a number", other)),
         }
     }
@@ -244,8 +273,8 @@ impl ToJson for Number {
 }
 
 impl FromJson for Value {
-    fn from_json(value: &Value, _path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(value.clone())
+    fn decode(value: &Json<'_>, _path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(value.to_value())
     }
 }
 impl ToJson for Value {
@@ -255,7 +284,7 @@ impl ToJson for Value {
 }
 
 impl FromJson for time::OffsetDateTime {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let s = string(value, path)?;
         parse_date_time(s.as_bytes()).ok_or_else(|| {
             DecodeError::new(
@@ -273,7 +302,7 @@ impl ToJson for time::OffsetDateTime {
 }
 
 impl FromJson for time::Date {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let s = string(value, path)?;
         parse_date(s.as_bytes()).ok_or_else(|| {
             DecodeError::new(
@@ -452,12 +481,12 @@ fn format_date_time(dt: time::OffsetDateTime) -> Option<String> {
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Array(items) => items
+            Json::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| T::from_json(v, &path.index(i)))
+                .map(|(i, v)| T::decode(v, &path.index(i)))
                 .collect(),
             other => Err(expected(path, "an array", other)),
         }
@@ -470,10 +499,10 @@ impl<T: ToJson> ToJson for Vec<T> {
 }
 
 impl<T: FromJson> FromJson for Option<T> {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Null => Ok(None),
-            v => T::from_json(v, path).map(Some),
+            Json::Null => Ok(None),
+            v => T::decode(v, path).map(Some),
         }
     }
 }
@@ -484,8 +513,8 @@ impl<T: ToJson> ToJson for Option<T> {
 }
 
 impl<T: FromJson> FromJson for Box<T> {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        T::from_json(value, path).map(Box::new)
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        T::decode(value, path).map(Box::new)
     }
 }
 impl<T: ToJson + ?Sized> ToJson for Box<T> {
@@ -497,10 +526,10 @@ impl<T: ToJson + ?Sized> ToJson for Box<T> {
 // Maps are filled by `insert`, not `collect`: collecting into a BTreeMap sorts first, which
 // links a stable sort per entry type for input that is already in key order.
 impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let mut out = BTreeMap::new();
-        for (k, v) in object(value, path)? {
-            out.insert(K::from_key(k), V::from_json(v, &path.key(k))?);
+        for (k, v) in object(value, path)?.entries {
+            out.insert(K::from_key(k), V::decode(v, &path.key(k))?);
         }
         Ok(out)
     }
@@ -515,14 +544,14 @@ impl<K: JsonKey, V: ToJson> ToJson for BTreeMap<K, V> {
     }
 }
 
-fn tuple_items<'v>(
-    value: &'v Value,
+fn tuple_items<'v, 'a>(
+    value: &'v Json<'a>,
     path: &Path<'_>,
     n: usize,
-) -> Result<&'v [Value], DecodeError> {
+) -> Result<&'v [Json<'a>], DecodeError> {
     match value {
-        Value::Array(items) if items.len() == n => Ok(items),
-        Value::Array(items) => {
+        Json::Array(items) if items.len() == n => Ok(items),
+        Json::Array(items) => {
             let mut message = String::from("expected an array of ");
             push_decimal(&mut message, n as u64);
             message.push_str(" items, found ");
@@ -534,12 +563,9 @@ fn tuple_items<'v>(
 }
 
 impl<A: FromJson, B: FromJson> FromJson for (A, B) {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match tuple_items(value, path, 2)? {
-            [a, b] => Ok((
-                A::from_json(a, &path.index(0))?,
-                B::from_json(b, &path.index(1))?,
-            )),
+            [a, b] => Ok((A::decode(a, &path.index(0))?, B::decode(b, &path.index(1))?)),
             _ => Err(DecodeError::new(path, "expected an array of 2 items")),
         }
     }
@@ -551,12 +577,12 @@ impl<A: ToJson, B: ToJson> ToJson for (A, B) {
 }
 
 impl<A: FromJson, B: FromJson, C: FromJson> FromJson for (A, B, C) {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match tuple_items(value, path, 3)? {
             [a, b, c] => Ok((
-                A::from_json(a, &path.index(0))?,
-                B::from_json(b, &path.index(1))?,
-                C::from_json(c, &path.index(2))?,
+                A::decode(a, &path.index(0))?,
+                B::decode(b, &path.index(1))?,
+                C::decode(c, &path.index(2))?,
             )),
             _ => Err(DecodeError::new(path, "expected an array of 3 items")),
         }
@@ -569,10 +595,10 @@ impl<A: ToJson, B: ToJson, C: ToJson> ToJson for (A, B, C) {
 }
 
 impl<T: FromJson> FromJson for Patch<T> {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Null => Ok(Patch::Null),
-            v => T::from_json(v, path).map(Patch::Set),
+            Json::Null => Ok(Patch::Null),
+            v => T::decode(v, path).map(Patch::Set),
         }
     }
 }
@@ -586,31 +612,62 @@ impl<T: ToJson> ToJson for Patch<T> {
     }
 }
 
+/// The properties of an object being decoded, with a count of those the decoder read, so
+/// that collecting the unknown ones costs nothing when there are none.
+#[derive(Debug)]
+pub struct Fields<'j, 'a> {
+    entries: &'j [(std::borrow::Cow<'a, str>, Json<'a>)],
+    read: Cell<usize>,
+}
+
+impl<'j, 'a> Fields<'j, 'a> {
+    /// The value of `key` (the last one if the key is repeated), counted as read.
+    fn get(&self, key: &str) -> Option<&'j Json<'a>> {
+        let found = self
+            .entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v);
+        if found.is_some() {
+            self.read.set(self.read.get() + 1);
+        }
+        found
+    }
+
+    /// The keys, in document order.
+    pub fn keys(&self) -> impl Iterator<Item = &'j str> {
+        self.entries.iter().map(|(k, _)| k.as_ref())
+    }
+}
+
 /// `value` as an object.
-pub fn object<'v>(
-    value: &'v Value,
-    path: &Path<'_>,
-) -> Result<&'v Map<String, Value>, DecodeError> {
-    value
-        .as_object()
-        .ok_or_else(|| expected(path, "an object", value))
+pub fn object<'j, 'a>(value: &'j Json<'a>, path: &Path<'_>) -> Result<Fields<'j, 'a>, DecodeError> {
+    match value {
+        Json::Object(entries) => Ok(Fields {
+            entries,
+            read: Cell::new(0),
+        }),
+        other => Err(expected(path, "an object", other)),
+    }
 }
 
 /// `value` as a string.
-pub fn string<'v>(value: &'v Value, path: &Path<'_>) -> Result<&'v str, DecodeError> {
-    value
-        .as_str()
-        .ok_or_else(|| expected(path, "a string", value))
+pub fn string<'v>(value: &'v Json<'_>, path: &Path<'_>) -> Result<&'v str, DecodeError> {
+    match value {
+        Json::String(s) => Ok(s),
+        other => Err(expected(path, "a string", other)),
+    }
 }
 
 /// A required property: absent is an error; `null` goes to `T` (so `Option<T>` accepts it).
 pub fn required<T: FromJson>(
-    obj: &Map<String, Value>,
+    obj: &Fields<'_, '_>,
     key: &str,
     path: &Path<'_>,
 ) -> Result<T, DecodeError> {
     match obj.get(key) {
-        Some(v) => T::from_json(v, &path.key(key)),
+        Some(v) => T::decode(v, &path.key(key)),
         None => Err(missing(path, key)),
     }
 }
@@ -621,69 +678,111 @@ fn missing(path: &Path<'_>, key: &str) -> DecodeError {
 
 /// An optional property: absent or `null` is `None`.
 pub fn optional<T: FromJson>(
-    obj: &Map<String, Value>,
+    obj: &Fields<'_, '_>,
     key: &str,
     path: &Path<'_>,
 ) -> Result<Option<T>, DecodeError> {
     match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => T::from_json(v, &path.key(key)).map(Some),
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => T::decode(v, &path.key(key)).map(Some),
     }
 }
 
 /// An optional, nullable property with its three states.
 pub fn patch<T: FromJson>(
-    obj: &Map<String, Value>,
+    obj: &Fields<'_, '_>,
     key: &str,
     path: &Path<'_>,
 ) -> Result<Patch<T>, DecodeError> {
     match obj.get(key) {
         None => Ok(Patch::Absent),
-        Some(Value::Null) => Ok(Patch::Null),
-        Some(v) => T::from_json(v, &path.key(key)).map(Patch::Set),
+        Some(Json::Null) => Ok(Patch::Null),
+        Some(v) => T::decode(v, &path.key(key)).map(Patch::Set),
     }
 }
 
 /// A property whose schema is a `const`: present, it must equal `expected`; absent, it is an
 /// error only when `required`. This is how unions decided by a constant tell members apart.
 pub fn expect_const(
-    obj: &Map<String, Value>,
+    obj: &Fields<'_, '_>,
     key: &str,
     expected: &Value,
     required: bool,
     path: &Path<'_>,
 ) -> Result<(), DecodeError> {
     match obj.get(key) {
-        Some(v) if v == expected => Ok(()),
+        Some(v) if v.eq_value(expected) => Ok(()),
         Some(v) => Err(DecodeError::new(
             &path.key(key),
-            ["expected `", &text(expected), "`, found `", &text(v), "`"].concat(),
+            [
+                "expected `",
+                &text(expected),
+                "`, found `",
+                &text(&v.to_value()),
+                "`",
+            ]
+            .concat(),
         )),
         None if required => Err(missing(path, key)),
         None => Ok(()),
     }
 }
 
+/// A required list parameter, also given as one bare value (a list of one).
+pub fn required_many<T: FromJson>(
+    obj: &Fields<'_, '_>,
+    key: &str,
+    path: &Path<'_>,
+) -> Result<Vec<T>, DecodeError> {
+    match obj.get(key) {
+        Some(v) => many(v, &path.key(key)),
+        None => Err(missing(path, key)),
+    }
+}
+
+/// An optional list parameter, also given as one bare value (a list of one).
+pub fn optional_many<T: FromJson>(
+    obj: &Fields<'_, '_>,
+    key: &str,
+    path: &Path<'_>,
+) -> Result<Option<Vec<T>>, DecodeError> {
+    match obj.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => many(v, &path.key(key)).map(Some),
+    }
+}
+
+fn many<T: FromJson>(value: &Json<'_>, path: &Path<'_>) -> Result<Vec<T>, DecodeError> {
+    match value {
+        Json::Array(_) => Vec::decode(value, path),
+        one => T::decode(one, path).map(|t| vec![t]),
+    }
+}
+
 /// The entries of `obj` whose key is not in `known`: properties newer than the spec, kept so
-/// nothing is lost.
-pub fn extra(obj: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (k, v) in obj {
-        if !known.contains(&k.as_str()) {
-            out.insert(k.clone(), v.clone());
+/// nothing is lost. Call it after the known properties were read.
+pub fn extra(obj: &Fields<'_, '_>, known: &[&str]) -> Map<String, Value> {
+    // Every entry was read as a known property: nothing to keep (the common case).
+    if obj.read.get() >= obj.entries.len() {
+        return Map::new();
+    }
+    let mut map = Map::new();
+    for (k, v) in obj.entries {
+        if !known.contains(&k.as_ref()) {
+            map.insert(k.as_ref().to_owned(), v.to_value());
         }
     }
-    out
+    map
 }
 
 /// Fails on a key outside `known`: for inputs a caller wrote (operation parameters), where
 /// an unknown key is a typo, not a newer server.
 pub fn deny_unknown(
-    obj: &Map<String, Value>,
+    obj: &Fields<'_, '_>,
     known: &[&str],
     path: &Path<'_>,
 ) -> Result<(), DecodeError> {
-    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+    match obj.keys().find(|k| !known.contains(k)) {
         Some(k) => Err(DecodeError::new(
             path,
             format!("unknown field `{k}`, expected one of {known:?}"),
@@ -737,15 +836,19 @@ pub fn put_extra(obj: &mut Map<String, Value>, extra: &Map<String, Value>) {
 /// succeed, the one leaving the fewest of `value`'s keys unknown wins, ties going to the
 /// earliest. `None` when none succeeds: the caller keeps the value as `Unknown`.
 pub fn best_fit<T>(
-    value: &Value,
+    value: &Json<'_>,
     path: &Path<'_>,
     candidates: &[(&[&str], Decoder<T>)],
 ) -> Option<T> {
     let mut best: Option<(usize, T)> = None;
     for (known, decode) in candidates {
-        let unknown = value.as_object().map_or(0, |o| {
-            o.keys().filter(|k| !known.contains(&k.as_str())).count()
-        });
+        let unknown = match value {
+            Json::Object(entries) => entries
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_ref()))
+                .count(),
+            _ => 0,
+        };
         if best.as_ref().is_some_and(|(score, _)| *score <= unknown) {
             continue;
         }
@@ -760,13 +863,14 @@ pub fn best_fit<T>(
 }
 
 /// The value of a string property used as a union's tag.
-pub fn tag<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str)
+pub fn tag<'v>(value: &'v Json<'_>, key: &str) -> Option<&'v str> {
+    value.get(key).and_then(Json::as_str)
 }
 
 /// Decodes a JSON document into `T`.
 pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
-    T::from_json(&parse(bytes)?, &Path::Root)
+    let doc = super::doc::parse(bytes).map_err(|e| DecodeError::syntax(&e))?;
+    T::decode(&doc, &Path::Root)
 }
 
 /// Encodes `value` as a JSON document.
@@ -776,25 +880,18 @@ pub fn to_vec<T: ToJson + ?Sized>(value: &T) -> Vec<u8> {
     out
 }
 
-// The document reader and writer are hand-written rather than serde_json's `Deserialize` and
-// `Serialize` for `Value`: serde's visitor machinery was a large part of the wasm module. They
-// accept and produce exactly what serde_json does (numbers are still read by serde_json's
-// own `Number::from_str`, and written by serde_json, so values and float text are its).
-
-/// How deep arrays and objects may nest (serde_json's limit): deeper documents are refused
-/// rather than risking the stack.
-const MAX_DEPTH: u32 = 127;
+// The document reader (`doc.rs`) and writer are hand-written rather than serde_json's
+// `Deserialize` and `Serialize` for `Value`: serde's visitor machinery was a large part of
+// the wasm module. They accept and produce exactly what serde_json does (numbers are still
+// read by serde_json's own `Number::from_str`, and written by serde_json).
 
 /// Parses a JSON document into a [`Value`], as `serde_json::from_slice` would: the same
 /// numbers, strings and escapes, the last of duplicate keys wins, whitespace around the value
 /// only. A syntax error is reported at `$` with its line and column.
 pub fn parse(bytes: &[u8]) -> Result<Value, DecodeError> {
-    let mut r = Reader { bytes, pos: 0 };
-    let value = r.value(MAX_DEPTH)?;
-    match r.skip_ws() {
-        None => Ok(value),
-        Some(_) => Err(r.fail("trailing characters")),
-    }
+    super::doc::parse(bytes)
+        .map(|doc| doc.to_value())
+        .map_err(|e| DecodeError::syntax(&e))
 }
 
 /// Writes `value` as compact JSON, byte for byte what `serde_json::to_writer` writes.
@@ -861,6 +958,14 @@ fn write_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// A number as written, for messages.
+fn num_text(n: &Num<'_>) -> String {
+    match n {
+        Num::Text(t) => (*t).to_owned(),
+        Num::Value(n) => text(&Value::Number((*n).clone())),
+    }
+}
+
 /// `value` as compact JSON text, for messages.
 pub(crate) fn text(value: &Value) -> String {
     let mut out = Vec::new();
@@ -881,215 +986,6 @@ pub(crate) fn push_decimal(out: &mut String, n: u64) {
         push_decimal(out, n / 10);
     }
     out.push(char::from(b'0' + (n % 10) as u8));
-}
-
-/// The state of [`parse`]: the document and the position in it.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    /// Skips whitespace; the byte after it.
-    fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(c) = self.peek() {
-            if !matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
-                return Some(c);
-            }
-            self.pos += 1;
-        }
-        None
-    }
-
-    /// A syntax error at the current position: `what at line L column C`.
-    fn fail(&self, what: &str) -> DecodeError {
-        let before = self.bytes.get(..self.pos).unwrap_or(self.bytes);
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let mut message = String::from("not valid JSON: ");
-        message.push_str(what);
-        message.push_str(" at line ");
-        push_decimal(
-            &mut message,
-            before.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
-        );
-        message.push_str(" column ");
-        push_decimal(&mut message, (before.len() - line_start) as u64);
-        DecodeError {
-            path: "$".into(),
-            message,
-        }
-    }
-
-    /// The value starting at the next non-whitespace byte; `depth` more levels may open.
-    fn value(&mut self, depth: u32) -> Result<Value, DecodeError> {
-        let Some(c) = self.skip_ws() else {
-            return Err(self.fail("EOF while parsing a value"));
-        };
-        match c {
-            b'[' | b'{' if depth == 0 => Err(self.fail("recursion limit exceeded")),
-            b'[' => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                if self.skip_ws() == Some(b']') {
-                    self.pos += 1;
-                    return Ok(Value::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth - 1)?);
-                    match self.skip_ws() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Value::Array(items));
-                        }
-                        _ => return Err(self.fail("expected `,` or `]`")),
-                    }
-                }
-            }
-            b'{' => {
-                self.pos += 1;
-                let mut map = Map::new();
-                if self.skip_ws() == Some(b'}') {
-                    self.pos += 1;
-                    return Ok(Value::Object(map));
-                }
-                loop {
-                    if self.skip_ws() != Some(b'"') {
-                        return Err(self.fail("key must be a string"));
-                    }
-                    let key = self.string()?;
-                    if self.skip_ws() != Some(b':') {
-                        return Err(self.fail("expected `:`"));
-                    }
-                    self.pos += 1;
-                    let value = self.value(depth - 1)?;
-                    map.insert(key, value);
-                    match self.skip_ws() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Value::Object(map));
-                        }
-                        _ => return Err(self.fail("expected `,` or `}`")),
-                    }
-                }
-            }
-            b'"' => self.string().map(Value::String),
-            b't' => self.literal("true", Value::Bool(true)),
-            b'f' => self.literal("false", Value::Bool(false)),
-            b'n' => self.literal("null", Value::Null),
-            b'-' | b'0'..=b'9' => {
-                let start = self.pos;
-                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.peek() {
-                    self.pos += 1;
-                }
-                // serde_json's own number reader, so integers, floats and their rounding are
-                // exactly serde_json's.
-                let span = self.bytes.get(start..self.pos).unwrap_or_default();
-                match std::str::from_utf8(span).map(str::parse::<Number>) {
-                    Ok(Ok(n)) => Ok(Value::Number(n)),
-                    _ => {
-                        self.pos = start;
-                        Err(self.fail("invalid number"))
-                    }
-                }
-            }
-            _ => Err(self.fail("expected value")),
-        }
-    }
-
-    fn literal(&mut self, word: &str, value: Value) -> Result<Value, DecodeError> {
-        match self.bytes.get(self.pos..) {
-            Some(rest) if rest.starts_with(word.as_bytes()) => {
-                self.pos += word.len();
-                Ok(value)
-            }
-            _ => Err(self.fail("expected value")),
-        }
-    }
-
-    /// The string whose opening quote is at the current position.
-    fn string(&mut self) -> Result<String, DecodeError> {
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            let start = self.pos;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.extend_from_slice(self.bytes.get(start..self.pos).unwrap_or_default());
-            match self.peek() {
-                None => return Err(self.fail("EOF while parsing a string")),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return String::from_utf8(out)
-                        .map_err(|_| self.fail("invalid unicode code point"));
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    let c = match self.peek() {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
-                        Some(b'b') => '\u{8}',
-                        Some(b'f') => '\u{c}',
-                        Some(b'n') => '\n',
-                        Some(b'r') => '\r',
-                        Some(b't') => '\t',
-                        Some(b'u') => self.unicode_escape()?,
-                        _ => return Err(self.fail("invalid escape")),
-                    };
-                    self.pos += 1;
-                    let mut buf = [0; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-                Some(_) => {
-                    return Err(self
-                        .fail("control character (\\u0000-\\u001F) found while parsing a string"))
-                }
-            }
-        }
-    }
-
-    /// The 4 hex digits after the `u` at the current position, which is left on the last.
-    fn hex4(&mut self) -> Result<u32, DecodeError> {
-        let mut v = 0;
-        for _ in 0..4 {
-            self.pos += 1;
-            let digit = self.peek().and_then(|c| char::from(c).to_digit(16));
-            v = v * 16 + digit.ok_or_else(|| self.fail("invalid escape"))?;
-        }
-        Ok(v)
-    }
-
-    /// `\uXXXX`, or a surrogate pair `\uD83D\uDE00`; a lone surrogate is an error.
-    fn unicode_escape(&mut self) -> Result<char, DecodeError> {
-        let first = self.hex4()?;
-        let code = match first {
-            0xD800..=0xDBFF => {
-                if self.bytes.get(self.pos + 1..self.pos + 3) != Some(b"\\u") {
-                    return Err(self.fail("lone leading surrogate in hex escape"));
-                }
-                self.pos += 2;
-                match self.hex4()? {
-                    low @ 0xDC00..=0xDFFF => 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00),
-                    _ => return Err(self.fail("lone leading surrogate in hex escape")),
-                }
-            }
-            code => code,
-        };
-        char::from_u32(code).ok_or_else(|| self.fail("invalid unicode code point"))
-    }
 }
 
 /// Implements serde's `Serialize` and `Deserialize` for generated types through

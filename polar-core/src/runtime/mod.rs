@@ -6,6 +6,7 @@
 
 pub mod call;
 pub mod config;
+pub mod doc;
 pub mod json;
 pub mod operation;
 pub mod patch;

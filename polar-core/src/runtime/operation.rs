@@ -332,7 +332,7 @@ pub fn build(
 
 /// An error response the spec declares for the operation: its status, the parsed error
 /// model, and the (bounded) raw body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -378,6 +378,26 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("raw", &BodyText(&self.raw))
+            .finish()
+    }
+}
+
+/// A raw body in `Debug` output: as text (lossy UTF-8), which a reader can use, rather
+/// than a list of byte values.
+struct BodyText<'a>(&'a [u8]);
+
+impl fmt::Debug for BodyText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&String::from_utf8_lossy(self.0), f)
+    }
+}
+
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut s: String = text.chars().take(200).collect();
@@ -389,7 +409,7 @@ fn snippet(body: &[u8]) -> String {
 
 /// Everything that can go wrong with an operation, from building its request to parsing its
 /// response. Transports add only their own I/O variant.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be built; nothing was sent.
@@ -446,6 +466,44 @@ pub enum Error {
     },
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, e) = match self {
+            Error::Build(e) => return f.debug_tuple("Build").field(e).finish(),
+            Error::UnexpectedStatus { status, body } => {
+                return f
+                    .debug_struct("UnexpectedStatus")
+                    .field("status", status)
+                    .field("body", &BodyText(body))
+                    .finish()
+            }
+            Error::Decode {
+                status,
+                error,
+                body,
+            } => {
+                return f
+                    .debug_struct("Decode")
+                    .field("status", status)
+                    .field("error", error)
+                    .field("body", &BodyText(body))
+                    .finish()
+            }
+            Error::BadRequest(e) => ("BadRequest", e),
+            Error::Unauthorized(e) => ("Unauthorized", e),
+            Error::PaymentRequired(e) => ("PaymentRequired", e),
+            Error::Forbidden(e) => ("Forbidden", e),
+            Error::NotFound(e) => ("NotFound", e),
+            Error::Conflict(e) => ("Conflict", e),
+            Error::Gone(e) => ("Gone", e),
+            Error::PreconditionFailed(e) => ("PreconditionFailed", e),
+            Error::Validation(e) => ("Validation", e),
+            Error::TooManyRequests(e) => ("TooManyRequests", e),
+        };
+        f.debug_tuple(name).field(e).finish()
+    }
+}
+
 impl Error {
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
@@ -489,12 +547,15 @@ fn is_json(response: &Response<Vec<u8>>) -> Result<(), DecodeError> {
         Some(Ok(ct))
             if ct
                 .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json") =>
+                .get(..16)
+                .is_some_and(|t| t.eq_ignore_ascii_case("application/json"))
+                || ct
+                    .as_bytes()
+                    .windows(5)
+                    .any(|w| w.eq_ignore_ascii_case(b"+json")) =>
         {
             Ok(())
         }
-        Some(Ok(ct)) if ct.to_ascii_lowercase().contains("+json") => Ok(()),
         Some(ct) => Err(DecodeError::new(
             &Path::Root,
             [
@@ -551,8 +612,9 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
 /// A declared error response: the typed variant for its status, with the parsed model.
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
     let status = response.status().as_u16();
-    let value = json::parse(response.body()).unwrap_or(Value::Null);
-    let body = ErrorBody::from_json(&value, &Path::Root).unwrap_or(ErrorBody::Unknown(value));
+    let doc = super::doc::parse(response.body()).unwrap_or(json::Json::Null);
+    let body =
+        ErrorBody::decode(&doc, &Path::Root).unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
     let e = ApiError {
         status,
         body,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -85,8 +85,8 @@ impl BenefitGrant {
 }
 
 impl FromJson for BenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -150,8 +150,8 @@ impl BenefitGrantCustomProperties {
 }
 
 impl FromJson for BenefitGrantCustomProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -190,8 +190,8 @@ impl BenefitGrantDiscordProperties {
 }
 
 impl FromJson for BenefitGrantDiscordProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::optional(obj, "account_id", path)?,
             guild_id: json::optional(obj, "guild_id", path)?,
@@ -231,8 +231,8 @@ impl BenefitGrantDownloadablesProperties {
 }
 
 impl FromJson for BenefitGrantDownloadablesProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             files: json::optional(obj, "files", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -272,8 +272,8 @@ impl BenefitGrantError {
 }
 
 impl FromJson for BenefitGrantError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             message: json::required(obj, "message", path)?,
             type_: json::required(obj, "type", path)?,
@@ -309,8 +309,8 @@ impl BenefitGrantFeatureFlagProperties {
 }
 
 impl FromJson for BenefitGrantFeatureFlagProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -356,8 +356,8 @@ impl BenefitGrantGitHubRepositoryProperties {
 }
 
 impl FromJson for BenefitGrantGitHubRepositoryProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::optional(obj, "account_id", path)?,
             repository_owner: json::optional(obj, "repository_owner", path)?,
@@ -435,7 +435,7 @@ impl std::fmt::Display for BenefitGrantGitHubRepositoryPropertiesPermission {
 }
 
 impl FromJson for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -477,8 +477,8 @@ impl BenefitGrantLicenseKeysProperties {
 }
 
 impl FromJson for BenefitGrantLicenseKeysProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             user_provided_key: json::optional(obj, "user_provided_key", path)?,
             license_key_id: json::optional(obj, "license_key_id", path)?,
@@ -546,45 +546,42 @@ impl BenefitGrantProperties {
 }
 
 impl FromJson for BenefitGrantProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitGrantDiscordProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDiscordProperties(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
             }),
             (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDownloadablesProperties(
-                    FromJson::from_json(v, p)?,
-                ))
-            }),
-            (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantLicenseKeysProperties(
-                    FromJson::from_json(v, p)?,
-                ))
-            }),
-            (BenefitGrantCustomProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantCustomProperties(FromJson::from_json(
+                Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
                     v, p,
                 )?))
             }),
+            (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
+                Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
+                    v, p,
+                )?))
+            }),
+            (BenefitGrantCustomProperties::FIELDS, |v, p| {
+                Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
+            }),
             (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantFeatureFlagProperties(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -679,8 +676,8 @@ impl BenefitGrantSlackSharedChannelProperties {
 }
 
 impl FromJson for BenefitGrantSlackSharedChannelProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             invited_email: json::optional(obj, "invited_email", path)?,
             channel_id: json::optional(obj, "channel_id", path)?,
@@ -764,7 +761,7 @@ impl std::fmt::Display for BenefitGrantSortProperty {
 }
 
 impl FromJson for BenefitGrantSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -63,58 +63,53 @@ impl Benefit {
 }
 
 impl FromJson for Benefit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::from_json(value, path)?)),
-            Some("discord") => return Ok(Self::Discord(FromJson::from_json(value, path)?)),
+            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
+            Some("discord") => return Ok(Self::Discord(FromJson::decode(value, path)?)),
             Some("downloadables") => {
-                return Ok(Self::Downloadables(FromJson::from_json(value, path)?))
+                return Ok(Self::Downloadables(FromJson::decode(value, path)?))
             }
-            Some("feature_flag") => {
-                return Ok(Self::FeatureFlag(FromJson::from_json(value, path)?))
-            }
+            Some("feature_flag") => return Ok(Self::FeatureFlag(FromJson::decode(value, path)?)),
             Some("github_repository") => {
-                return Ok(Self::GitHubRepository(FromJson::from_json(value, path)?))
+                return Ok(Self::GitHubRepository(FromJson::decode(value, path)?))
             }
-            Some("license_keys") => {
-                return Ok(Self::LicenseKeys(FromJson::from_json(value, path)?))
-            }
-            Some("meter_credit") => {
-                return Ok(Self::MeterCredit(FromJson::from_json(value, path)?))
-            }
+            Some("license_keys") => return Ok(Self::LicenseKeys(FromJson::decode(value, path)?)),
+            Some("meter_credit") => return Ok(Self::MeterCredit(FromJson::decode(value, path)?)),
             Some("slack_shared_channel") => {
-                return Ok(Self::SlackSharedChannel(FromJson::from_json(value, path)?))
+                return Ok(Self::SlackSharedChannel(FromJson::decode(value, path)?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::from_json(v, p)?))
+                Ok(Self::Custom(FromJson::decode(v, p)?))
             }),
             (BenefitDiscord::FIELDS, |v, p| {
-                Ok(Self::Discord(FromJson::from_json(v, p)?))
+                Ok(Self::Discord(FromJson::decode(v, p)?))
             }),
             (BenefitGitHubRepository::FIELDS, |v, p| {
-                Ok(Self::GitHubRepository(FromJson::from_json(v, p)?))
+                Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
             }),
             (BenefitDownloadables::FIELDS, |v, p| {
-                Ok(Self::Downloadables(FromJson::from_json(v, p)?))
+                Ok(Self::Downloadables(FromJson::decode(v, p)?))
             }),
             (BenefitLicenseKeys::FIELDS, |v, p| {
-                Ok(Self::LicenseKeys(FromJson::from_json(v, p)?))
+                Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
             }),
             (BenefitMeterCredit::FIELDS, |v, p| {
-                Ok(Self::MeterCredit(FromJson::from_json(v, p)?))
+                Ok(Self::MeterCredit(FromJson::decode(v, p)?))
             }),
             (BenefitFeatureFlag::FIELDS, |v, p| {
-                Ok(Self::FeatureFlag(FromJson::from_json(v, p)?))
+                Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
             }),
             (BenefitSlackSharedChannel::FIELDS, |v, p| {
-                Ok(Self::SlackSharedChannel(FromJson::from_json(v, p)?))
+                Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -220,80 +215,75 @@ impl BenefitCreate {
 }
 
 impl FromJson for BenefitCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("custom") => {
-                return Ok(Self::BenefitCustomCreate(FromJson::from_json(value, path)?))
-            }
+            Some("custom") => return Ok(Self::BenefitCustomCreate(FromJson::decode(value, path)?)),
             Some("discord") => {
-                return Ok(Self::BenefitDiscordCreate(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::BenefitDiscordCreate(FromJson::decode(value, path)?))
             }
             Some("downloadables") => {
-                return Ok(Self::BenefitDownloadablesCreate(FromJson::from_json(
+                return Ok(Self::BenefitDownloadablesCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("feature_flag") => {
-                return Ok(Self::BenefitFeatureFlagCreate(FromJson::from_json(
+                return Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("github_repository") => {
-                return Ok(Self::BenefitGitHubRepositoryCreate(FromJson::from_json(
+                return Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("license_keys") => {
-                return Ok(Self::BenefitLicenseKeysCreate(FromJson::from_json(
+                return Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("meter_credit") => {
-                return Ok(Self::BenefitMeterCreditCreate(FromJson::from_json(
+                return Ok(Self::BenefitMeterCreditCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("slack_shared_channel") => {
-                return Ok(Self::BenefitSlackSharedChannelCreate(FromJson::from_json(
+                return Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitCustomCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitCustomCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitCustomCreate(FromJson::decode(v, p)?))
             }),
             (BenefitDiscordCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitDiscordCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitDiscordCreate(FromJson::decode(v, p)?))
             }),
             (BenefitGitHubRepositoryCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitGitHubRepositoryCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(v, p)?))
             }),
             (BenefitDownloadablesCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitDownloadablesCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitDownloadablesCreate(FromJson::decode(v, p)?))
             }),
             (BenefitLicenseKeysCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitLicenseKeysCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(v, p)?))
             }),
             (BenefitMeterCreditCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitMeterCreditCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitMeterCreditCreate(FromJson::decode(v, p)?))
             }),
             (BenefitFeatureFlagCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitFeatureFlagCreate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(v, p)?))
             }),
             (BenefitSlackSharedChannelCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitSlackSharedChannelCreate(FromJson::from_json(
+                Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -416,8 +406,8 @@ impl BenefitCustom {
 }
 
 impl FromJson for BenefitCustom {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -517,8 +507,8 @@ impl BenefitCustomCreate {
 }
 
 impl FromJson for BenefitCustomCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -569,8 +559,8 @@ impl BenefitCustomCreateProperties {
 }
 
 impl FromJson for BenefitCustomCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             note: json::patch(obj, "note", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -611,8 +601,8 @@ impl BenefitCustomProperties {
 }
 
 impl FromJson for BenefitCustomProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             note: json::required(obj, "note", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -680,8 +670,8 @@ impl BenefitCustomUpdate {
 }
 
 impl FromJson for BenefitCustomUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -761,8 +751,8 @@ impl BenefitDiscord {
 }
 
 impl FromJson for BenefitDiscord {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -862,8 +852,8 @@ impl BenefitDiscordCreate {
 }
 
 impl FromJson for BenefitDiscordCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -924,8 +914,8 @@ impl BenefitDiscordCreateProperties {
 }
 
 impl FromJson for BenefitDiscordCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             guild_token: json::required(obj, "guild_token", path)?,
             role_id: json::required(obj, "role_id", path)?,
@@ -970,8 +960,8 @@ impl BenefitDiscordProperties {
 }
 
 impl FromJson for BenefitDiscordProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             guild_id: json::required(obj, "guild_id", path)?,
             role_id: json::required(obj, "role_id", path)?,
@@ -1036,8 +1026,8 @@ impl BenefitDiscordUpdate {
 }
 
 impl FromJson for BenefitDiscordUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1131,8 +1121,8 @@ impl BenefitDownloadableFile {
 }
 
 impl FromJson for BenefitDownloadableFile {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1242,8 +1232,8 @@ impl BenefitDownloadables {
 }
 
 impl FromJson for BenefitDownloadables {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1346,8 +1336,8 @@ impl BenefitDownloadablesCreate {
 }
 
 impl FromJson for BenefitDownloadablesCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1401,8 +1391,8 @@ impl BenefitDownloadablesCreateProperties {
 }
 
 impl FromJson for BenefitDownloadablesCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             archived: json::optional(obj, "archived", path)?,
             files: json::required(obj, "files", path)?,
@@ -1440,8 +1430,8 @@ impl BenefitDownloadablesProperties {
 }
 
 impl FromJson for BenefitDownloadablesProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             archived: json::required(obj, "archived", path)?,
             files: json::required(obj, "files", path)?,
@@ -1502,8 +1492,8 @@ impl BenefitDownloadablesUpdate {
 }
 
 impl FromJson for BenefitDownloadablesUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1582,8 +1572,8 @@ impl BenefitFeatureFlag {
 }
 
 impl FromJson for BenefitFeatureFlag {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1686,8 +1676,8 @@ impl BenefitFeatureFlagCreate {
 }
 
 impl FromJson for BenefitFeatureFlagCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1733,8 +1723,8 @@ impl BenefitFeatureFlagCreateProperties {
 }
 
 impl FromJson for BenefitFeatureFlagCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1768,8 +1758,8 @@ impl BenefitFeatureFlagProperties {
 }
 
 impl FromJson for BenefitFeatureFlagProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1835,8 +1825,8 @@ impl BenefitFeatureFlagUpdate {
 }
 
 impl FromJson for BenefitFeatureFlagUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1916,8 +1906,8 @@ impl BenefitGitHubRepository {
 }
 
 impl FromJson for BenefitGitHubRepository {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -2020,8 +2010,8 @@ impl BenefitGitHubRepositoryCreate {
 }
 
 impl FromJson for BenefitGitHubRepositoryCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2083,8 +2073,8 @@ impl BenefitGitHubRepositoryCreateProperties {
 }
 
 impl FromJson for BenefitGitHubRepositoryCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             repository_owner: json::required(obj, "repository_owner", path)?,
             repository_name: json::required(obj, "repository_name", path)?,
@@ -2158,7 +2148,7 @@ impl std::fmt::Display for BenefitGitHubRepositoryCreatePropertiesPermission {
 }
 
 impl FromJson for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2200,8 +2190,8 @@ impl BenefitGitHubRepositoryProperties {
 }
 
 impl FromJson for BenefitGitHubRepositoryProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             repository_owner: json::required(obj, "repository_owner", path)?,
             repository_name: json::required(obj, "repository_name", path)?,
@@ -2275,7 +2265,7 @@ impl std::fmt::Display for BenefitGitHubRepositoryPropertiesPermission {
 }
 
 impl FromJson for BenefitGitHubRepositoryPropertiesPermission {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2337,8 +2327,8 @@ impl BenefitGitHubRepositoryUpdate {
 }
 
 impl FromJson for BenefitGitHubRepositoryUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2388,8 +2378,8 @@ impl BenefitLicenseKeyActivationCreateProperties {
 }
 
 impl FromJson for BenefitLicenseKeyActivationCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             limit: json::required(obj, "limit", path)?,
             enable_customer_admin: json::required(obj, "enable_customer_admin", path)?,
@@ -2431,8 +2421,8 @@ impl BenefitLicenseKeyActivationProperties {
 }
 
 impl FromJson for BenefitLicenseKeyActivationProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             limit: json::required(obj, "limit", path)?,
             enable_customer_admin: json::required(obj, "enable_customer_admin", path)?,
@@ -2482,8 +2472,8 @@ impl BenefitLicenseKeyExpirationProperties {
 }
 
 impl FromJson for BenefitLicenseKeyExpirationProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             ttl: json::required(obj, "ttl", path)?,
             timeframe: json::required(obj, "timeframe", path)?,
@@ -2547,7 +2537,7 @@ impl std::fmt::Display for BenefitLicenseKeyExpirationPropertiesTimeframe {
 }
 
 impl FromJson for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2620,8 +2610,8 @@ impl BenefitLicenseKeys {
 }
 
 impl FromJson for BenefitLicenseKeys {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -2724,8 +2714,8 @@ impl BenefitLicenseKeysCreate {
 }
 
 impl FromJson for BenefitLicenseKeysCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2786,8 +2776,8 @@ impl BenefitLicenseKeysCreateProperties {
 }
 
 impl FromJson for BenefitLicenseKeysCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             prefix: json::patch(obj, "prefix", path)?,
             expires: json::patch(obj, "expires", path)?,
@@ -2834,8 +2824,8 @@ impl BenefitLicenseKeysProperties {
 }
 
 impl FromJson for BenefitLicenseKeysProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             prefix: json::required(obj, "prefix", path)?,
             expires: json::required(obj, "expires", path)?,
@@ -2909,8 +2899,8 @@ impl BenefitLicenseKeysUpdate {
 }
 
 impl FromJson for BenefitLicenseKeysUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2990,8 +2980,8 @@ impl BenefitMeterCredit {
 }
 
 impl FromJson for BenefitMeterCredit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -3094,8 +3084,8 @@ impl BenefitMeterCreditCreate {
 }
 
 impl FromJson for BenefitMeterCreditCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -3152,8 +3142,8 @@ impl BenefitMeterCreditCreateProperties {
 }
 
 impl FromJson for BenefitMeterCreditCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             units: json::required(obj, "units", path)?,
             rollover: json::required(obj, "rollover", path)?,
@@ -3195,8 +3185,8 @@ impl BenefitMeterCreditProperties {
 }
 
 impl FromJson for BenefitMeterCreditProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             units: json::required(obj, "units", path)?,
             rollover: json::required(obj, "rollover", path)?,
@@ -3268,8 +3258,8 @@ impl BenefitMeterCreditUpdate {
 }
 
 impl FromJson for BenefitMeterCreditUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -3339,8 +3329,8 @@ impl BenefitPublic {
 }
 
 impl FromJson for BenefitPublic {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -3426,8 +3416,8 @@ impl BenefitSlackSharedChannel {
 }
 
 impl FromJson for BenefitSlackSharedChannel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3536,8 +3526,8 @@ impl BenefitSlackSharedChannelCreate {
 }
 
 impl FromJson for BenefitSlackSharedChannelCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3619,8 +3609,8 @@ impl BenefitSlackSharedChannelCreateProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelCreateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             slack_integration_id: json::required(obj, "slack_integration_id", path)?,
             channel_name_template: json::required(obj, "channel_name_template", path)?,
@@ -3685,8 +3675,8 @@ impl BenefitSlackSharedChannelProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             slack_integration_id: json::required(obj, "slack_integration_id", path)?,
             channel_name_template: json::required(obj, "channel_name_template", path)?,
@@ -3759,8 +3749,8 @@ impl BenefitSlackSharedChannelUpdate {
 }
 
 impl FromJson for BenefitSlackSharedChannelUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3854,7 +3844,7 @@ impl std::fmt::Display for BenefitSortProperty {
 }
 
 impl FromJson for BenefitSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3939,7 +3929,7 @@ impl std::fmt::Display for BenefitType {
 }
 
 impl FromJson for BenefitType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4004,7 +3994,7 @@ impl std::fmt::Display for BenefitVisibility {
 }
 
 impl FromJson for BenefitVisibility {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4061,38 +4051,37 @@ impl BenefitsUpdateBody {
 }
 
 impl FromJson for BenefitsUpdateBody {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitCustomUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitCustomUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitCustomUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitDiscordUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitDiscordUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitDiscordUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitGitHubRepositoryUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitDownloadablesUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitDownloadablesUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitDownloadablesUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitLicenseKeysUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitLicenseKeysUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitLicenseKeysUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitMeterCreditUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitMeterCreditUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitMeterCreditUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitFeatureFlagUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitFeatureFlagUpdate(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitFeatureFlagUpdate(FromJson::decode(v, p)?))
             }),
             (BenefitSlackSharedChannelUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::from_json(
+                Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4179,8 +4168,8 @@ impl ListResourceBenefit {
 }
 
 impl FromJson for ListResourceBenefit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -4218,8 +4207,8 @@ impl ListResourceBenefitDownloadableFile {
 }
 
 impl FromJson for ListResourceBenefitDownloadableFile {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -91,8 +91,8 @@ impl CheckoutLink {
 }
 
 impl FromJson for CheckoutLink {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -185,19 +185,20 @@ impl CheckoutLinkCreate {
 }
 
 impl FromJson for CheckoutLinkCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CheckoutLinkCreateProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPrice(FromJson::decode(v, p)?))
             }),
             (CheckoutLinkCreateProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::from_json(v, p)?))
+                Ok(Self::Product(FromJson::decode(v, p)?))
             }),
             (CheckoutLinkCreateProducts::FIELDS, |v, p| {
-                Ok(Self::Products(FromJson::from_json(v, p)?))
+                Ok(Self::Products(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -311,8 +312,8 @@ impl CheckoutLinkCreateProduct {
 }
 
 impl FromJson for CheckoutLinkCreateProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -436,8 +437,8 @@ impl CheckoutLinkCreateProductPrice {
 }
 
 impl FromJson for CheckoutLinkCreateProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -559,8 +560,8 @@ impl CheckoutLinkCreateProducts {
 }
 
 impl FromJson for CheckoutLinkCreateProducts {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -646,30 +647,31 @@ impl CheckoutLinkDiscount {
 }
 
 impl FromJson for CheckoutLinkDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::from_json(
+                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
                     v, p,
                 )?))
             }),
             (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -782,8 +784,8 @@ impl CheckoutLinkProduct {
 }
 
 impl FromJson for CheckoutLinkProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::required(obj, "metadata", path)?,
             id: json::required(obj, "id", path)?,
@@ -881,25 +883,26 @@ impl CheckoutLinkProductPricesItem {
 }
 
 impl FromJson for CheckoutLinkProductPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -990,7 +993,7 @@ impl std::fmt::Display for CheckoutLinkSortProperty {
 }
 
 impl FromJson for CheckoutLinkSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1086,8 +1089,8 @@ impl CheckoutLinkUpdate {
 }
 
 impl FromJson for CheckoutLinkUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             trial_interval: json::patch(obj, "trial_interval", path)?,
             trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
@@ -1147,8 +1150,8 @@ impl ListResourceCheckoutLink {
 }
 
 impl FromJson for ListResourceCheckoutLink {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

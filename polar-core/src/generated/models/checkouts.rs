@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -35,8 +35,8 @@ impl AlreadyActiveSubscriptionError {
 }
 
 impl FromJson for AlreadyActiveSubscriptionError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -109,7 +109,7 @@ impl std::fmt::Display for BillingAddressFieldMode {
 }
 
 impl FromJson for BillingAddressFieldMode {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -334,8 +334,8 @@ impl Checkout {
 }
 
 impl FromJson for Checkout {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -548,8 +548,8 @@ impl CheckoutBillingAddressFields {
 }
 
 impl FromJson for CheckoutBillingAddressFields {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             country: json::required(obj, "country", path)?,
             state: json::required(obj, "state", path)?,
@@ -662,8 +662,8 @@ impl CheckoutConfirmStripe {
 }
 
 impl FromJson for CheckoutConfirmStripe {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_data: json::optional(obj, "custom_field_data", path)?,
             product_id: json::patch(obj, "product_id", path)?,
@@ -761,27 +761,24 @@ impl CheckoutDiscount {
 }
 
 impl FromJson for CheckoutDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::FixedRepeatDuration(FromJson::from_json(v, p)?))
+                Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
             }),
             (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::FixedOnceForeverDuration(FromJson::from_json(v, p)?))
+                Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
             }),
             (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageRepeatDuration(FromJson::from_json(v, p)?))
+                Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
             }),
             (
                 CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
-                |v, p| {
-                    Ok(Self::PercentageOnceForeverDuration(FromJson::from_json(
-                        v, p,
-                    )?))
-                },
+                |v, p| Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?)),
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -856,8 +853,8 @@ impl CheckoutDiscountFixedOnceForeverDuration {
 }
 
 impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -934,8 +931,8 @@ impl CheckoutDiscountFixedRepeatDuration {
 }
 
 impl FromJson for CheckoutDiscountFixedRepeatDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -998,8 +995,8 @@ impl CheckoutDiscountPercentageOnceForeverDuration {
 }
 
 impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -1066,8 +1063,8 @@ impl CheckoutDiscountPercentageRepeatDuration {
 }
 
 impl FromJson for CheckoutDiscountPercentageRepeatDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -1121,29 +1118,30 @@ impl CheckoutForbiddenError {
 }
 
 impl FromJson for CheckoutForbiddenError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyActiveSubscriptionError::FIELDS, |v, p| {
-                Ok(Self::AlreadyActiveSubscriptionError(FromJson::from_json(
+                Ok(Self::AlreadyActiveSubscriptionError(FromJson::decode(
                     v, p,
                 )?))
             }),
             (NotOpenCheckout::FIELDS, |v, p| {
-                Ok(Self::NotOpenCheckout(FromJson::from_json(v, p)?))
+                Ok(Self::NotOpenCheckout(FromJson::decode(v, p)?))
             }),
             (PaymentNotReady::FIELDS, |v, p| {
-                Ok(Self::PaymentNotReady(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentNotReady(FromJson::decode(v, p)?))
             }),
             (TrialAlreadyRedeemed::FIELDS, |v, p| {
-                Ok(Self::TrialAlreadyRedeemed(FromJson::from_json(v, p)?))
+                Ok(Self::TrialAlreadyRedeemed(FromJson::decode(v, p)?))
             }),
             (DiscountRedemptionLimitReached::FIELDS, |v, p| {
-                Ok(Self::DiscountRedemptionLimitReached(FromJson::from_json(
+                Ok(Self::DiscountRedemptionLimitReached(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1230,8 +1228,8 @@ impl CheckoutOrganization {
 }
 
 impl FromJson for CheckoutOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1307,25 +1305,26 @@ impl CheckoutPricesValueItem {
 }
 
 impl FromJson for CheckoutPricesValueItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1421,8 +1420,8 @@ impl CheckoutProduct {
 }
 
 impl FromJson for CheckoutProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1518,25 +1517,26 @@ impl CheckoutProductPrice {
 }
 
 impl FromJson for CheckoutProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1603,25 +1603,26 @@ impl CheckoutProductPricesItem {
 }
 
 impl FromJson for CheckoutProductPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1813,8 +1814,8 @@ impl CheckoutProductsCreate {
 }
 
 impl FromJson for CheckoutProductsCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             trial_interval: json::patch(obj, "trial_interval", path)?,
             trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
@@ -1936,50 +1937,47 @@ impl CheckoutProductsCreatePricesValueItem {
 }
 
 impl FromJson for CheckoutProductsCreatePricesValueItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
             Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2209,8 +2207,8 @@ impl CheckoutPublic {
 }
 
 impl FromJson for CheckoutPublic {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2573,8 +2571,8 @@ impl CheckoutPublicConfirmed {
 }
 
 impl FromJson for CheckoutPublicConfirmed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "status", &Value::from("confirmed"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -2789,33 +2787,34 @@ impl CheckoutPublicConfirmedDiscount {
 }
 
 impl FromJson for CheckoutPublicConfirmedDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedRepeatDuration(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
                 Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
                 Ok(Self::CheckoutDiscountPercentageRepeatDuration(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (
                 CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
                 |v, p| {
                     Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2896,25 +2895,26 @@ impl CheckoutPublicConfirmedPricesValueItem {
 }
 
 impl FromJson for CheckoutPublicConfirmedPricesValueItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2981,25 +2981,26 @@ impl CheckoutPublicConfirmedProductPrice {
 }
 
 impl FromJson for CheckoutPublicConfirmedProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3059,33 +3060,34 @@ impl CheckoutPublicDiscount {
 }
 
 impl FromJson for CheckoutPublicDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedRepeatDuration(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
                 Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
                 Ok(Self::CheckoutDiscountPercentageRepeatDuration(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (
                 CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
                 |v, p| {
                     Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3166,25 +3168,26 @@ impl CheckoutPublicPricesValueItem {
 }
 
 impl FromJson for CheckoutPublicPricesValueItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3251,25 +3254,26 @@ impl CheckoutPublicProductPrice {
 }
 
 impl FromJson for CheckoutPublicProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3352,7 +3356,7 @@ impl std::fmt::Display for CheckoutSortProperty {
 }
 
 impl FromJson for CheckoutSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3425,7 +3429,7 @@ impl std::fmt::Display for CheckoutStatus {
 }
 
 impl FromJson for CheckoutStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3587,8 +3591,8 @@ impl CheckoutUpdate {
 }
 
 impl FromJson for CheckoutUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_data: json::optional(obj, "custom_field_data", path)?,
             product_id: json::patch(obj, "product_id", path)?,
@@ -3747,8 +3751,8 @@ impl CheckoutUpdatePublic {
 }
 
 impl FromJson for CheckoutUpdatePublic {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_data: json::optional(obj, "custom_field_data", path)?,
             product_id: json::patch(obj, "product_id", path)?,
@@ -3818,8 +3822,8 @@ impl DiscountRedemptionLimitReached {
 }
 
 impl FromJson for DiscountRedemptionLimitReached {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -3864,8 +3868,8 @@ impl ExpiredCheckoutError {
 }
 
 impl FromJson for ExpiredCheckoutError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -3909,8 +3913,8 @@ impl ListResourceCheckout {
 }
 
 impl FromJson for ListResourceCheckout {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3946,8 +3950,8 @@ impl NotOpenCheckout {
 }
 
 impl FromJson for NotOpenCheckout {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("NotOpenCheckout"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -3983,8 +3987,8 @@ impl PaymentError {
 }
 
 impl FromJson for PaymentError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PaymentError"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -4020,8 +4024,8 @@ impl PaymentNotReady {
 }
 
 impl FromJson for PaymentNotReady {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PaymentNotReady"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -4081,7 +4085,7 @@ impl std::fmt::Display for TaxBehavior {
 }
 
 impl FromJson for TaxBehavior {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4118,8 +4122,8 @@ impl TrialAlreadyRedeemed {
 }
 
 impl FromJson for TrialAlreadyRedeemed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,8 +46,8 @@ impl Address {
 }
 
 impl FromJson for Address {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             line1: json::optional(obj, "line1", path)?,
             line2: json::optional(obj, "line2", path)?,
@@ -1103,7 +1103,7 @@ impl std::fmt::Display for AddressCountry {
 }
 
 impl FromJson for AddressCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1163,8 +1163,8 @@ impl AddressInput {
 }
 
 impl FromJson for AddressInput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             line1: json::patch(obj, "line1", path)?,
             line2: json::patch(obj, "line2", path)?,
@@ -2200,7 +2200,7 @@ impl std::fmt::Display for AddressInputCountry {
 }
 
 impl FromJson for AddressInputCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2237,8 +2237,8 @@ impl AlreadyCanceledSubscription {
 }
 
 impl FromJson for AlreadyCanceledSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -2290,8 +2290,8 @@ impl AttachedCustomField {
 }
 
 impl FromJson for AttachedCustomField {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_id: json::required(obj, "custom_field_id", path)?,
             custom_field: json::required(obj, "custom_field", path)?,
@@ -2391,116 +2391,104 @@ impl ErrorBody {
 }
 
 impl FromJson for ErrorBody {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
             }),
             (AmbiguousExternalCustomerId::FIELDS, |v, p| {
-                Ok(Self::AmbiguousExternalCustomerId(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AmbiguousExternalCustomerId(FromJson::decode(v, p)?))
             }),
             (CannotCreateOrganizationError::FIELDS, |v, p| {
-                Ok(Self::CannotCreateOrganizationError(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::CannotCreateOrganizationError(FromJson::decode(v, p)?))
             }),
             (CustomerNotReady::FIELDS, |v, p| {
-                Ok(Self::CustomerNotReady(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerNotReady(FromJson::decode(v, p)?))
             }),
             (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
             }),
             (DisputeNotOpenError::FIELDS, |v, p| {
-                Ok(Self::DisputeNotOpenError(FromJson::from_json(v, p)?))
+                Ok(Self::DisputeNotOpenError(FromJson::decode(v, p)?))
             }),
             (ExpiredCheckoutError::FIELDS, |v, p| {
-                Ok(Self::ExpiredCheckoutError(FromJson::from_json(v, p)?))
+                Ok(Self::ExpiredCheckoutError(FromJson::decode(v, p)?))
             }),
             (InactiveSubscription::FIELDS, |v, p| {
-                Ok(Self::InactiveSubscription(FromJson::from_json(v, p)?))
+                Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
             }),
             (ManualRetryLimitExceeded::FIELDS, |v, p| {
-                Ok(Self::ManualRetryLimitExceeded(FromJson::from_json(v, p)?))
+                Ok(Self::ManualRetryLimitExceeded(FromJson::decode(v, p)?))
             }),
             (MissingInvoiceBillingDetails::FIELDS, |v, p| {
-                Ok(Self::MissingInvoiceBillingDetails(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::MissingInvoiceBillingDetails(FromJson::decode(v, p)?))
             }),
             (NotPermitted::FIELDS, |v, p| {
-                Ok(Self::NotPermitted(FromJson::from_json(v, p)?))
+                Ok(Self::NotPermitted(FromJson::decode(v, p)?))
             }),
             (OffSessionChargesNotEnabled::FIELDS, |v, p| {
-                Ok(Self::OffSessionChargesNotEnabled(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
             }),
             (OrderNotDraft::FIELDS, |v, p| {
-                Ok(Self::OrderNotDraft(FromJson::from_json(v, p)?))
+                Ok(Self::OrderNotDraft(FromJson::decode(v, p)?))
             }),
             (OrderNotEligibleForInvoice::FIELDS, |v, p| {
-                Ok(Self::OrderNotEligibleForInvoice(FromJson::from_json(v, p)?))
+                Ok(Self::OrderNotEligibleForInvoice(FromJson::decode(v, p)?))
             }),
             (OrderNotEligibleForRetry::FIELDS, |v, p| {
-                Ok(Self::OrderNotEligibleForRetry(FromJson::from_json(v, p)?))
+                Ok(Self::OrderNotEligibleForRetry(FromJson::decode(v, p)?))
             }),
             (OrganizationNotReadyForPayments::FIELDS, |v, p| {
-                Ok(Self::OrganizationNotReadyForPayments(FromJson::from_json(
+                Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
                     v, p,
                 )?))
             }),
             (PauseResumeNotAllowed::FIELDS, |v, p| {
-                Ok(Self::PauseResumeNotAllowed(FromJson::from_json(v, p)?))
+                Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
             }),
             (PaymentActionRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentActionRequired(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
             }),
             (PaymentAlreadyInProgress::FIELDS, |v, p| {
-                Ok(Self::PaymentAlreadyInProgress(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentAlreadyInProgress(FromJson::decode(v, p)?))
             }),
             (PaymentError::FIELDS, |v, p| {
-                Ok(Self::PaymentError(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentError(FromJson::decode(v, p)?))
             }),
             (PaymentFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentFailed(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
             }),
             (PaymentMethodInUseByActiveSubscription::FIELDS, |v, p| {
                 Ok(Self::PaymentMethodInUseByActiveSubscription(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (PaymentMethodRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodRequired(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentMethodRequired(FromJson::decode(v, p)?))
             }),
             (PaymentMethodSetupFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodSetupFailed(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentMethodSetupFailed(FromJson::decode(v, p)?))
             }),
             (RefundedAlready::FIELDS, |v, p| {
-                Ok(Self::RefundedAlready(FromJson::from_json(v, p)?))
+                Ok(Self::RefundedAlready(FromJson::decode(v, p)?))
             }),
             (ResourceNotFound::FIELDS, |v, p| {
-                Ok(Self::ResourceNotFound(FromJson::from_json(v, p)?))
+                Ok(Self::ResourceNotFound(FromJson::decode(v, p)?))
             }),
             (SsoEnforcementRequiresConnection::FIELDS, |v, p| {
-                Ok(Self::SsoEnforcementRequiresConnection(FromJson::from_json(
+                Ok(Self::SsoEnforcementRequiresConnection(FromJson::decode(
                     v, p,
                 )?))
             }),
             (SubscriptionLocked::FIELDS, |v, p| {
-                Ok(Self::SubscriptionLocked(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionLocked(FromJson::decode(v, p)?))
             }),
             (Unauthorized::FIELDS, |v, p| {
-                Ok(Self::Unauthorized(FromJson::from_json(v, p)?))
+                Ok(Self::Unauthorized(FromJson::decode(v, p)?))
             }),
             (
                 CheckoutForbiddenError::FIELDS,
-                |v, p| match CheckoutForbiddenError::from_json(v, p)? {
+                |v, p| match CheckoutForbiddenError::decode(v, p)? {
                     CheckoutForbiddenError::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
@@ -2508,10 +2496,11 @@ impl FromJson for ErrorBody {
                 },
             ),
             (HttpValidationError::FIELDS, |v, p| {
-                Ok(Self::HttpValidationError(FromJson::from_json(v, p)?))
+                Ok(Self::HttpValidationError(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2757,8 +2746,8 @@ impl HttpValidationError {
 }
 
 impl FromJson for HttpValidationError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             detail: json::optional(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2811,22 +2800,23 @@ impl LegacyRecurringProductPrice {
 }
 
 impl FromJson for LegacyRecurringProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::from_json(value, path)?)),
-            Some("fixed") => return Ok(Self::Fixed(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
+            Some("fixed") => return Ok(Self::Fixed(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (LegacyRecurringProductPriceCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::from_json(v, p)?))
+                Ok(Self::Custom(FromJson::decode(v, p)?))
             }),
             (LegacyRecurringProductPriceFixed::FIELDS, |v, p| {
-                Ok(Self::Fixed(FromJson::from_json(v, p)?))
+                Ok(Self::Fixed(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2909,8 +2899,8 @@ impl LegacyRecurringProductPriceCustom {
 }
 
 impl FromJson for LegacyRecurringProductPriceCustom {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
         json::expect_const(obj, "type", &Value::from("recurring"), true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
@@ -3006,8 +2996,8 @@ impl LegacyRecurringProductPriceFixed {
 }
 
 impl FromJson for LegacyRecurringProductPriceFixed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
         json::expect_const(obj, "type", &Value::from("recurring"), true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
@@ -3067,8 +3057,8 @@ impl ListResourceBenefitGrant {
 }
 
 impl FromJson for ListResourceBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3106,8 +3096,8 @@ impl ListResourceCustomerSubscription {
 }
 
 impl FromJson for ListResourceCustomerSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3145,8 +3135,8 @@ impl ListResourceLicenseKeyRead {
 }
 
 impl FromJson for ListResourceLicenseKeyRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3199,14 +3189,15 @@ impl MetadataValue {
 }
 
 impl FromJson for MetadataValue {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Number(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3239,8 +3230,8 @@ impl MissingInvoiceBillingDetails {
 }
 
 impl FromJson for MissingInvoiceBillingDetails {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -3285,8 +3276,8 @@ impl NotPermitted {
 }
 
 impl FromJson for NotPermitted {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("NotPermitted"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -3324,12 +3315,13 @@ impl NumberOrString {
 }
 
 impl FromJson for NumberOrString {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::Number(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3362,8 +3354,8 @@ impl Pagination {
 }
 
 impl FromJson for Pagination {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             total_count: json::required(obj, "total_count", path)?,
             max_page: json::required(obj, "max_page", path)?,
@@ -3416,8 +3408,8 @@ impl PendingSubscriptionUpdate {
 }
 
 impl FromJson for PendingSubscriptionUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -3981,7 +3973,7 @@ impl std::fmt::Display for PresentmentCurrency {
 }
 
 impl FromJson for PresentmentCurrency {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4050,7 +4042,7 @@ impl std::fmt::Display for RecurringInterval {
 }
 
 impl FromJson for RecurringInterval {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4087,8 +4079,8 @@ impl ResourceNotFound {
 }
 
 impl FromJson for ResourceNotFound {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("ResourceNotFound"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -4152,7 +4144,7 @@ impl std::fmt::Display for SeatStatus {
 }
 
 impl FromJson for SeatStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4193,8 +4185,8 @@ impl SeatsList {
 }
 
 impl FromJson for SeatsList {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             available_seats: json::required(obj, "available_seats", path)?,
@@ -4234,12 +4226,13 @@ impl StringOrInteger {
 }
 
 impl FromJson for StringOrInteger {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4274,13 +4267,14 @@ impl StringOrIntegerOrBoolean {
 }
 
 impl FromJson for StringOrIntegerOrBoolean {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4318,14 +4312,15 @@ impl StringOrIntegerOrBooleanOrDateTime {
 }
 
 impl FromJson for StringOrIntegerOrBooleanOrDateTime {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::DateTime(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4368,20 +4363,17 @@ impl StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
 }
 
 impl FromJson for StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::StringList(FromJson::from_json(v, p)?))),
-            (&[], |v, p| {
-                Ok(Self::IntegerList(FromJson::from_json(v, p)?))
-            }),
-            (&[], |v, p| {
-                Ok(Self::BooleanList(FromJson::from_json(v, p)?))
-            }),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4420,13 +4412,14 @@ impl StringOrIntegerOrNumber {
 }
 
 impl FromJson for StringOrIntegerOrNumber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::Number(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -4482,7 +4475,7 @@ impl std::fmt::Display for SubType {
 }
 
 impl FromJson for SubType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4555,7 +4548,7 @@ impl std::fmt::Display for TimeInterval {
 }
 
 impl FromJson for TimeInterval {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4624,7 +4617,7 @@ impl std::fmt::Display for TrialInterval {
 }
 
 impl FromJson for TrialInterval {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4661,8 +4654,8 @@ impl Unauthorized {
 }
 
 impl FromJson for Unauthorized {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("Unauthorized"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -4748,8 +4741,8 @@ impl ValidatedLicenseKey {
 }
 
 impl FromJson for ValidatedLicenseKey {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -4825,8 +4818,8 @@ impl ValidationError {
 }
 
 impl FromJson for ValidationError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             loc: json::required(obj, "loc", path)?,
             msg: json::required(obj, "msg", path)?,

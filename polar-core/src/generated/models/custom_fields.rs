@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -53,34 +53,35 @@ impl CustomField {
 }
 
 impl FromJson for CustomField {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::from_json(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::from_json(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::from_json(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::from_json(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
+            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
+            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
+            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
+            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomFieldText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::from_json(v, p)?))
+                Ok(Self::Text(FromJson::decode(v, p)?))
             }),
             (CustomFieldNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::from_json(v, p)?))
+                Ok(Self::Number(FromJson::decode(v, p)?))
             }),
             (CustomFieldDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::from_json(v, p)?))
+                Ok(Self::Date(FromJson::decode(v, p)?))
             }),
             (CustomFieldCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::from_json(v, p)?))
+                Ok(Self::Checkbox(FromJson::decode(v, p)?))
             }),
             (CustomFieldSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::from_json(v, p)?))
+                Ok(Self::Select(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -168,8 +169,8 @@ impl CustomFieldCheckbox {
 }
 
 impl FromJson for CustomFieldCheckbox {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -233,8 +234,8 @@ impl CustomFieldCheckboxProperties {
 }
 
 impl FromJson for CustomFieldCheckboxProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             form_label: json::optional(obj, "form_label", path)?,
             form_help_text: json::optional(obj, "form_help_text", path)?,
@@ -287,34 +288,35 @@ impl CustomFieldCreate {
 }
 
 impl FromJson for CustomFieldCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::from_json(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::from_json(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::from_json(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::from_json(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
+            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
+            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
+            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
+            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomFieldCreateText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::from_json(v, p)?))
+                Ok(Self::Text(FromJson::decode(v, p)?))
             }),
             (CustomFieldCreateNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::from_json(v, p)?))
+                Ok(Self::Number(FromJson::decode(v, p)?))
             }),
             (CustomFieldCreateDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::from_json(v, p)?))
+                Ok(Self::Date(FromJson::decode(v, p)?))
             }),
             (CustomFieldCreateCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::from_json(v, p)?))
+                Ok(Self::Checkbox(FromJson::decode(v, p)?))
             }),
             (CustomFieldCreateSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::from_json(v, p)?))
+                Ok(Self::Select(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -420,8 +422,8 @@ impl CustomFieldCreateCheckbox {
 }
 
 impl FromJson for CustomFieldCreateCheckbox {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -507,8 +509,8 @@ impl CustomFieldCreateDate {
 }
 
 impl FromJson for CustomFieldCreateDate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("date"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -594,8 +596,8 @@ impl CustomFieldCreateNumber {
 }
 
 impl FromJson for CustomFieldCreateNumber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("number"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -681,8 +683,8 @@ impl CustomFieldCreateSelect {
 }
 
 impl FromJson for CustomFieldCreateSelect {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("select"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -768,8 +770,8 @@ impl CustomFieldCreateText {
 }
 
 impl FromJson for CustomFieldCreateText {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("text"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -837,8 +839,8 @@ impl CustomFieldDate {
 }
 
 impl FromJson for CustomFieldDate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("date"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -913,8 +915,8 @@ impl CustomFieldDateProperties {
 }
 
 impl FromJson for CustomFieldDateProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             form_label: json::optional(obj, "form_label", path)?,
             form_help_text: json::optional(obj, "form_help_text", path)?,
@@ -980,8 +982,8 @@ impl CustomFieldNumber {
 }
 
 impl FromJson for CustomFieldNumber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("number"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -1056,8 +1058,8 @@ impl CustomFieldNumberProperties {
 }
 
 impl FromJson for CustomFieldNumberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             form_label: json::optional(obj, "form_label", path)?,
             form_help_text: json::optional(obj, "form_help_text", path)?,
@@ -1123,8 +1125,8 @@ impl CustomFieldSelect {
 }
 
 impl FromJson for CustomFieldSelect {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("select"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -1184,8 +1186,8 @@ impl CustomFieldSelectOption {
 }
 
 impl FromJson for CustomFieldSelectOption {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             value: json::required(obj, "value", path)?,
             label: json::required(obj, "label", path)?,
@@ -1242,8 +1244,8 @@ impl CustomFieldSelectProperties {
 }
 
 impl FromJson for CustomFieldSelectProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             form_label: json::optional(obj, "form_label", path)?,
             form_help_text: json::optional(obj, "form_help_text", path)?,
@@ -1331,7 +1333,7 @@ impl std::fmt::Display for CustomFieldSortProperty {
 }
 
 impl FromJson for CustomFieldSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1392,8 +1394,8 @@ impl CustomFieldText {
 }
 
 impl FromJson for CustomFieldText {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("text"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -1472,8 +1474,8 @@ impl CustomFieldTextProperties {
 }
 
 impl FromJson for CustomFieldTextProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             form_label: json::optional(obj, "form_label", path)?,
             form_help_text: json::optional(obj, "form_help_text", path)?,
@@ -1553,7 +1555,7 @@ impl std::fmt::Display for CustomFieldType {
 }
 
 impl FromJson for CustomFieldType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1598,34 +1600,35 @@ impl CustomFieldUpdate {
 }
 
 impl FromJson for CustomFieldUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("checkbox") => return Ok(Self::Checkbox(FromJson::from_json(value, path)?)),
-            Some("date") => return Ok(Self::Date(FromJson::from_json(value, path)?)),
-            Some("number") => return Ok(Self::Number(FromJson::from_json(value, path)?)),
-            Some("select") => return Ok(Self::Select(FromJson::from_json(value, path)?)),
-            Some("text") => return Ok(Self::Text(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("checkbox") => return Ok(Self::Checkbox(FromJson::decode(value, path)?)),
+            Some("date") => return Ok(Self::Date(FromJson::decode(value, path)?)),
+            Some("number") => return Ok(Self::Number(FromJson::decode(value, path)?)),
+            Some("select") => return Ok(Self::Select(FromJson::decode(value, path)?)),
+            Some("text") => return Ok(Self::Text(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomFieldUpdateText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::from_json(v, p)?))
+                Ok(Self::Text(FromJson::decode(v, p)?))
             }),
             (CustomFieldUpdateNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::from_json(v, p)?))
+                Ok(Self::Number(FromJson::decode(v, p)?))
             }),
             (CustomFieldUpdateDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::from_json(v, p)?))
+                Ok(Self::Date(FromJson::decode(v, p)?))
             }),
             (CustomFieldUpdateCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::from_json(v, p)?))
+                Ok(Self::Checkbox(FromJson::decode(v, p)?))
             }),
             (CustomFieldUpdateSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::from_json(v, p)?))
+                Ok(Self::Select(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1717,8 +1720,8 @@ impl CustomFieldUpdateCheckbox {
 }
 
 impl FromJson for CustomFieldUpdateCheckbox {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1788,8 +1791,8 @@ impl CustomFieldUpdateDate {
 }
 
 impl FromJson for CustomFieldUpdateDate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("date"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1859,8 +1862,8 @@ impl CustomFieldUpdateNumber {
 }
 
 impl FromJson for CustomFieldUpdateNumber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("number"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1930,8 +1933,8 @@ impl CustomFieldUpdateSelect {
 }
 
 impl FromJson for CustomFieldUpdateSelect {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("select"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2001,8 +2004,8 @@ impl CustomFieldUpdateText {
 }
 
 impl FromJson for CustomFieldUpdateText {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("text"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2046,8 +2049,8 @@ impl ListResourceCustomField {
 }
 
 impl FromJson for ListResourceCustomField {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -64,8 +64,8 @@ impl CustomerMeter {
 }
 
 impl FromJson for CustomerMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -205,7 +205,7 @@ impl std::fmt::Display for CustomerMeterSortProperty {
 }
 
 impl FromJson for CustomerMeterSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -244,8 +244,8 @@ impl ListResourceCustomerMeter {
 }
 
 impl FromJson for ListResourceCustomerMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -65,8 +65,8 @@ impl BenefitCustomSubscriber {
 }
 
 impl FromJson for BenefitCustomSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -120,8 +120,8 @@ impl BenefitCustomSubscriberProperties {
 }
 
 impl FromJson for BenefitCustomSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             note: json::required(obj, "note", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -185,8 +185,8 @@ impl BenefitDiscordSubscriber {
 }
 
 impl FromJson for BenefitDiscordSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -240,8 +240,8 @@ impl BenefitDiscordSubscriberProperties {
 }
 
 impl FromJson for BenefitDiscordSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             guild_id: json::required(obj, "guild_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -305,8 +305,8 @@ impl BenefitDownloadablesSubscriber {
 }
 
 impl FromJson for BenefitDownloadablesSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -360,8 +360,8 @@ impl BenefitDownloadablesSubscriberProperties {
 }
 
 impl FromJson for BenefitDownloadablesSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             active_files: json::required(obj, "active_files", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -425,8 +425,8 @@ impl BenefitFeatureFlagSubscriber {
 }
 
 impl FromJson for BenefitFeatureFlagSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -478,8 +478,8 @@ impl BenefitFeatureFlagSubscriberProperties {
 }
 
 impl FromJson for BenefitFeatureFlagSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -541,8 +541,8 @@ impl BenefitGitHubRepositorySubscriber {
 }
 
 impl FromJson for BenefitGitHubRepositorySubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -598,8 +598,8 @@ impl BenefitGitHubRepositorySubscriberProperties {
 }
 
 impl FromJson for BenefitGitHubRepositorySubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             repository_owner: json::required(obj, "repository_owner", path)?,
             repository_name: json::required(obj, "repository_name", path)?,
@@ -643,8 +643,8 @@ impl BenefitGrantMeterCreditProperties {
 }
 
 impl FromJson for BenefitGrantMeterCreditProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             last_credited_meter_id: json::optional(obj, "last_credited_meter_id", path)?,
             last_credited_units: json::optional(obj, "last_credited_units", path)?,
@@ -716,8 +716,8 @@ impl BenefitLicenseKeysSubscriber {
 }
 
 impl FromJson for BenefitLicenseKeysSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -778,8 +778,8 @@ impl BenefitLicenseKeysSubscriberProperties {
 }
 
 impl FromJson for BenefitLicenseKeysSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             prefix: json::required(obj, "prefix", path)?,
             expires: json::required(obj, "expires", path)?,
@@ -849,8 +849,8 @@ impl BenefitMeterCreditSubscriber {
 }
 
 impl FromJson for BenefitMeterCreditSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -908,8 +908,8 @@ impl BenefitMeterCreditSubscriberProperties {
 }
 
 impl FromJson for BenefitMeterCreditSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             units: json::required(obj, "units", path)?,
             rollover: json::required(obj, "rollover", path)?,
@@ -977,8 +977,8 @@ impl BenefitSlackSharedChannelSubscriber {
 }
 
 impl FromJson for BenefitSlackSharedChannelSubscriber {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1036,8 +1036,8 @@ impl BenefitSlackSharedChannelSubscriberProperties {
 }
 
 impl FromJson for BenefitSlackSharedChannelSubscriberProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1092,8 +1092,8 @@ impl BenefitSubscriberOrganization {
 }
 
 impl FromJson for BenefitSubscriberOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1176,34 +1176,35 @@ impl CustomerBenefitGrant {
 }
 
 impl FromJson for CustomerBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerBenefitGrantDiscord::FIELDS, |v, p| {
-                Ok(Self::Discord(FromJson::from_json(v, p)?))
+                Ok(Self::Discord(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantGitHubRepository::FIELDS, |v, p| {
-                Ok(Self::GitHubRepository(FromJson::from_json(v, p)?))
+                Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantDownloadables::FIELDS, |v, p| {
-                Ok(Self::Downloadables(FromJson::from_json(v, p)?))
+                Ok(Self::Downloadables(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantLicenseKeys::FIELDS, |v, p| {
-                Ok(Self::LicenseKeys(FromJson::from_json(v, p)?))
+                Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::from_json(v, p)?))
+                Ok(Self::Custom(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantMeterCredit::FIELDS, |v, p| {
-                Ok(Self::MeterCredit(FromJson::from_json(v, p)?))
+                Ok(Self::MeterCredit(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantFeatureFlag::FIELDS, |v, p| {
-                Ok(Self::FeatureFlag(FromJson::from_json(v, p)?))
+                Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
             }),
             (CustomerBenefitGrantSlackSharedChannel::FIELDS, |v, p| {
-                Ok(Self::SlackSharedChannel(FromJson::from_json(v, p)?))
+                Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1335,8 +1336,8 @@ impl CustomerBenefitGrantCustom {
 }
 
 impl FromJson for CustomerBenefitGrantCustom {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1404,8 +1405,8 @@ impl CustomerBenefitGrantCustomUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantCustomUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "benefit_type", &Value::from("custom"), true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
@@ -1486,8 +1487,8 @@ impl CustomerBenefitGrantDiscord {
 }
 
 impl FromJson for CustomerBenefitGrantDiscord {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1558,8 +1559,8 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::required(obj, "account_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1602,8 +1603,8 @@ impl CustomerBenefitGrantDiscordUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDiscordUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "benefit_type", &Value::from("discord"), true, path)?;
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
@@ -1686,8 +1687,8 @@ impl CustomerBenefitGrantDownloadables {
 }
 
 impl FromJson for CustomerBenefitGrantDownloadables {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1755,8 +1756,8 @@ impl CustomerBenefitGrantDownloadablesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -1843,8 +1844,8 @@ impl CustomerBenefitGrantFeatureFlag {
 }
 
 impl FromJson for CustomerBenefitGrantFeatureFlag {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1912,8 +1913,8 @@ impl CustomerBenefitGrantFeatureFlagUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -2000,8 +2001,8 @@ impl CustomerBenefitGrantGitHubRepository {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepository {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2072,8 +2073,8 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::required(obj, "account_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2116,8 +2117,8 @@ impl CustomerBenefitGrantGitHubRepositoryUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -2206,8 +2207,8 @@ impl CustomerBenefitGrantLicenseKeys {
 }
 
 impl FromJson for CustomerBenefitGrantLicenseKeys {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2275,8 +2276,8 @@ impl CustomerBenefitGrantLicenseKeysUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -2363,8 +2364,8 @@ impl CustomerBenefitGrantMeterCredit {
 }
 
 impl FromJson for CustomerBenefitGrantMeterCredit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2432,8 +2433,8 @@ impl CustomerBenefitGrantMeterCreditUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -2520,8 +2521,8 @@ impl CustomerBenefitGrantSlackSharedChannel {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2592,8 +2593,8 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             invited_email: json::required(obj, "invited_email", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2636,8 +2637,8 @@ impl CustomerBenefitGrantSlackSharedChannelUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "benefit_type",
@@ -2730,7 +2731,7 @@ impl std::fmt::Display for CustomerBenefitGrantSortProperty {
 }
 
 impl FromJson for CustomerBenefitGrantSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2781,62 +2782,62 @@ impl CustomerBenefitGrantUpdate {
 }
 
 impl FromJson for CustomerBenefitGrantUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "benefit_type") {
             Some("custom") => {
-                return Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::from_json(
+                return Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("discord") => {
-                return Ok(Self::CustomerBenefitGrantDiscordUpdate(
-                    FromJson::from_json(value, path)?,
-                ))
+                return Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
+                    value, path,
+                )?))
             }
             Some("downloadables") => {
                 return Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("feature_flag") => {
                 return Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("github_repository") => {
                 return Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("license_keys") => {
                 return Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("meter_credit") => {
                 return Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("slack_shared_channel") => {
                 return Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerBenefitGrantDiscordUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantDiscordUpdate(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (
                 CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
                 |v, p| {
                     Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
@@ -2844,37 +2845,38 @@ impl FromJson for CustomerBenefitGrantUpdate {
                 CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
                 |v, p| {
                     Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
             (CustomerBenefitGrantDownloadablesUpdate::FIELDS, |v, p| {
                 Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (CustomerBenefitGrantLicenseKeysUpdate::FIELDS, |v, p| {
                 Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (CustomerBenefitGrantCustomUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::from_json(
+                Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
                     v, p,
                 )?))
             }),
             (CustomerBenefitGrantMeterCreditUpdate::FIELDS, |v, p| {
                 Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (CustomerBenefitGrantFeatureFlagUpdate::FIELDS, |v, p| {
                 Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2961,8 +2963,8 @@ impl ListResourceCustomerBenefitGrant {
 }
 
 impl FromJson for ListResourceCustomerBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

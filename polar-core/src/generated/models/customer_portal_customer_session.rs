@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -37,8 +37,8 @@ impl CustomerCustomerSession {
 }
 
 impl FromJson for CustomerCustomerSession {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             expires_at: json::required(obj, "expires_at", path)?,
             return_url: json::required(obj, "return_url", path)?,
@@ -87,8 +87,8 @@ impl PortalAuthenticatedUser {
 }
 
 impl FromJson for PortalAuthenticatedUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             type_: json::required(obj, "type", path)?,
             name: json::required(obj, "name", path)?,

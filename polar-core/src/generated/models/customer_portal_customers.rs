@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -42,8 +42,8 @@ impl CustomerEmailUpdateRequest {
 }
 
 impl FromJson for CustomerEmailUpdateRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -84,8 +84,8 @@ impl CustomerEmailUpdateVerifyRequest {
 }
 
 impl FromJson for CustomerEmailUpdateVerifyRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -119,8 +119,8 @@ impl CustomerEmailUpdateVerifyResponse {
 }
 
 impl FromJson for CustomerEmailUpdateVerifyResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -154,8 +154,8 @@ impl CustomerNotReady {
 }
 
 impl FromJson for CustomerNotReady {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("CustomerNotReady"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -201,16 +201,17 @@ impl CustomerPaymentMethod {
 }
 
 impl FromJson for CustomerPaymentMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PaymentMethodCard::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodCard(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentMethodCard(FromJson::decode(v, p)?))
             }),
             (PaymentMethodGeneric::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodGeneric(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentMethodGeneric(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -263,8 +264,8 @@ impl CustomerPaymentMethodConfirm {
 }
 
 impl FromJson for CustomerPaymentMethodConfirm {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             setup_intent_id: json::required(obj, "setup_intent_id", path)?,
             set_default: json::required(obj, "set_default", path)?,
@@ -318,8 +319,8 @@ impl CustomerPaymentMethodCreate {
 }
 
 impl FromJson for CustomerPaymentMethodCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             confirmation_token_id: json::required(obj, "confirmation_token_id", path)?,
             set_default: json::required(obj, "set_default", path)?,
@@ -361,8 +362,8 @@ impl CustomerPaymentMethodCreateRequiresActionResponse {
 }
 
 impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "status", &Value::from("requires_action"), true, path)?;
         Ok(Self {
             client_secret: json::required(obj, "client_secret", path)?,
@@ -402,19 +403,19 @@ impl CustomerPaymentMethodCreateResponse {
 }
 
 impl FromJson for CustomerPaymentMethodCreateResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "status") {
             Some("requires_action") => {
                 return Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("succeeded") => {
                 return Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
@@ -422,7 +423,7 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
                 CustomerPaymentMethodCreateSucceededResponse::FIELDS,
                 |v, p| {
                     Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
@@ -430,12 +431,13 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
                 CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
                 |v, p| {
                     Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -480,8 +482,8 @@ impl CustomerPaymentMethodCreateSucceededResponse {
 }
 
 impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "status", &Value::from("succeeded"), true, path)?;
         Ok(Self {
             payment_method: json::required(obj, "payment_method", path)?,
@@ -557,8 +559,8 @@ impl CustomerPortalCustomer {
 }
 
 impl FromJson for CustomerPortalCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -641,8 +643,8 @@ impl CustomerPortalCustomerUpdate {
 }
 
 impl FromJson for CustomerPortalCustomerUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             billing_name: json::patch(obj, "billing_name", path)?,
             billing_address: json::patch(obj, "billing_address", path)?,
@@ -688,8 +690,8 @@ impl CustomerPortalOAuthAccount {
 }
 
 impl FromJson for CustomerPortalOAuthAccount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::required(obj, "account_id", path)?,
             account_username: json::required(obj, "account_username", path)?,
@@ -727,8 +729,8 @@ impl ListResourceCustomerPaymentMethod {
 }
 
 impl FromJson for ListResourceCustomerPaymentMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -782,8 +784,8 @@ impl PaymentMethodCard {
 }
 
 impl FromJson for PaymentMethodCard {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("card"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -848,8 +850,8 @@ impl PaymentMethodGeneric {
 }
 
 impl FromJson for PaymentMethodGeneric {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -893,8 +895,8 @@ impl PaymentMethodInUseByActiveSubscription {
 }
 
 impl FromJson for PaymentMethodInUseByActiveSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -939,8 +941,8 @@ impl PaymentMethodSetupFailed {
 }
 
 impl FromJson for PaymentMethodSetupFailed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1304,7 +1306,7 @@ impl std::fmt::Display for TaxIdFormat {
 }
 
 impl FromJson for TaxIdFormat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

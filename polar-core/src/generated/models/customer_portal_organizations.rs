@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -64,8 +64,8 @@ impl CustomerOrganization {
 }
 
 impl FromJson for CustomerOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -131,8 +131,8 @@ impl CustomerOrganizationData {
 }
 
 impl FromJson for CustomerOrganizationData {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization: json::required(obj, "organization", path)?,
             products: json::required(obj, "products", path)?,
@@ -171,8 +171,8 @@ impl CustomerOrganizationFeatureSettings {
 }
 
 impl FromJson for CustomerOrganizationFeatureSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             member_model_enabled: json::optional(obj, "member_model_enabled", path)?,
             checkout_localization_enabled: json::optional(
@@ -269,8 +269,8 @@ impl CustomerProduct {
 }
 
 impl FromJson for CustomerProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -366,25 +366,26 @@ impl CustomerProductPricesItem {
 }
 
 impl FromJson for CustomerProductPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 

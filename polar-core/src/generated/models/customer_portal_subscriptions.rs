@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -37,18 +37,17 @@ impl CustomerPortalSubscriptionsUpdateResponse403 {
 }
 
 impl FromJson for CustomerPortalSubscriptionsUpdateResponse403 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
             }),
             (PauseResumeNotAllowed::FIELDS, |v, p| {
-                Ok(Self::PauseResumeNotAllowed(FromJson::from_json(v, p)?))
+                Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -119,8 +118,8 @@ impl CustomerSubscriptionCancel {
 }
 
 impl FromJson for CustomerSubscriptionCancel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             cancel_at_period_end: json::patch(obj, "cancel_at_period_end", path)?,
             cancellation_reason: json::patch(obj, "cancellation_reason", path)?,
@@ -171,8 +170,8 @@ impl CustomerSubscriptionPause {
 }
 
 impl FromJson for CustomerSubscriptionPause {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
             resumes_at: json::patch(obj, "resumes_at", path)?,
@@ -212,8 +211,8 @@ impl CustomerSubscriptionResume {
 }
 
 impl FromJson for CustomerSubscriptionResume {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "resume", &Value::Bool(true), true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
@@ -303,7 +302,7 @@ impl std::fmt::Display for CustomerSubscriptionSortProperty {
 }
 
 impl FromJson for CustomerSubscriptionSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -360,28 +359,29 @@ impl CustomerSubscriptionUpdate {
 }
 
 impl FromJson for CustomerSubscriptionUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerSubscriptionResume::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionResume(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerSubscriptionResume(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionUpdateProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::from_json(v, p)?))
+                Ok(Self::Product(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionUpdateSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::from_json(v, p)?))
+                Ok(Self::Seats(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionPause::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionPause(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerSubscriptionPause(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionUpdateClear::FIELDS, |v, p| {
-                Ok(Self::Clear(FromJson::from_json(v, p)?))
+                Ok(Self::Clear(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionCancel::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionCancel(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerSubscriptionCancel(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -459,8 +459,8 @@ impl CustomerSubscriptionUpdateClear {
 }
 
 impl FromJson for CustomerSubscriptionUpdateClear {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             pending_update: json::required(obj, "pending_update", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -501,8 +501,8 @@ impl CustomerSubscriptionUpdateProduct {
 }
 
 impl FromJson for CustomerSubscriptionUpdateProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -543,8 +543,8 @@ impl CustomerSubscriptionUpdateSeats {
 }
 
 impl FromJson for CustomerSubscriptionUpdateSeats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -578,8 +578,8 @@ impl PauseResumeNotAllowed {
 }
 
 impl FromJson for PauseResumeNotAllowed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -621,8 +621,8 @@ impl PaymentMethodRequired {
 }
 
 impl FromJson for PaymentMethodRequired {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",

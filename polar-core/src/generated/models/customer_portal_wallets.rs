@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -54,8 +54,8 @@ impl CustomerWallet {
 }
 
 impl FromJson for CustomerWallet {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -131,7 +131,7 @@ impl std::fmt::Display for CustomerWalletSortProperty {
 }
 
 impl FromJson for CustomerWalletSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -170,8 +170,8 @@ impl ListResourceCustomerWallet {
 }
 
 impl FromJson for ListResourceCustomerWallet {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -79,8 +79,8 @@ impl CustomerSeat {
 }
 
 impl FromJson for CustomerSeat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -148,8 +148,8 @@ impl CustomerSeatClaimResponse {
 }
 
 impl FromJson for CustomerSeatClaimResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seat: json::required(obj, "seat", path)?,
             customer_session_token: json::required(obj, "customer_session_token", path)?,
@@ -230,8 +230,8 @@ impl SeatAssign {
 }
 
 impl FromJson for SeatAssign {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::patch(obj, "subscription_id", path)?,
             order_id: json::patch(obj, "order_id", path)?,
@@ -288,8 +288,8 @@ impl SeatClaim {
 }
 
 impl FromJson for SeatClaim {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             invitation_token: json::required(obj, "invitation_token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -341,8 +341,8 @@ impl SeatClaimInfo {
 }
 
 impl FromJson for SeatClaimInfo {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_name: json::required(obj, "product_name", path)?,
             product_id: json::required(obj, "product_id", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -61,8 +61,8 @@ impl CustomerSession {
 }
 
 impl FromJson for CustomerSession {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -133,8 +133,8 @@ impl CustomerSessionCustomerExternalIdCreate {
 }
 
 impl FromJson for CustomerSessionCustomerExternalIdCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             member_id: json::patch(obj, "member_id", path)?,
             external_member_id: json::patch(obj, "external_member_id", path)?,
@@ -195,8 +195,8 @@ impl CustomerSessionCustomerIdCreate {
 }
 
 impl FromJson for CustomerSessionCustomerIdCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             member_id: json::patch(obj, "member_id", path)?,
             external_member_id: json::patch(obj, "external_member_id", path)?,
@@ -244,20 +244,21 @@ impl CustomerSessionsCreateBody {
 }
 
 impl FromJson for CustomerSessionsCreateBody {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerSessionCustomerIdCreate::FIELDS, |v, p| {
-                Ok(Self::CustomerSessionCustomerIdCreate(FromJson::from_json(
+                Ok(Self::CustomerSessionCustomerIdCreate(FromJson::decode(
                     v, p,
                 )?))
             }),
             (CustomerSessionCustomerExternalIdCreate::FIELDS, |v, p| {
                 Ok(Self::CustomerSessionCustomerExternalIdCreate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 

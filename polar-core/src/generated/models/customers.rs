@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -56,22 +56,23 @@ impl Customer {
 }
 
 impl FromJson for Customer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("individual") => return Ok(Self::Individual(FromJson::from_json(value, path)?)),
-            Some("team") => return Ok(Self::Team(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("individual") => return Ok(Self::Individual(FromJson::decode(value, path)?)),
+            Some("team") => return Ok(Self::Team(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerIndividual::FIELDS, |v, p| {
-                Ok(Self::Individual(FromJson::from_json(v, p)?))
+                Ok(Self::Individual(FromJson::decode(v, p)?))
             }),
             (CustomerTeam::FIELDS, |v, p| {
-                Ok(Self::Team(FromJson::from_json(v, p)?))
+                Ok(Self::Team(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -127,16 +128,17 @@ impl CustomerCreate {
 }
 
 impl FromJson for CustomerCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerTeamCreate::FIELDS, |v, p| {
-                Ok(Self::CustomerTeamCreate(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerTeamCreate(FromJson::decode(v, p)?))
             }),
             (CustomerIndividualCreate::FIELDS, |v, p| {
-                Ok(Self::CustomerIndividualCreate(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerIndividualCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -230,8 +232,8 @@ impl CustomerIndividual {
 }
 
 impl FromJson for CustomerIndividual {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -360,8 +362,8 @@ impl CustomerIndividualCreate {
 }
 
 impl FromJson for CustomerIndividualCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("individual"), false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -435,8 +437,8 @@ impl CustomerPaymentMethodCard {
 }
 
 impl FromJson for CustomerPaymentMethodCard {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("card"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -506,8 +508,8 @@ impl CustomerPaymentMethodGeneric {
 }
 
 impl FromJson for CustomerPaymentMethodGeneric {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -593,7 +595,7 @@ impl std::fmt::Display for CustomerSortProperty {
 }
 
 impl FromJson for CustomerSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -654,22 +656,23 @@ impl CustomerState {
 }
 
 impl FromJson for CustomerState {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("individual") => return Ok(Self::Individual(FromJson::from_json(value, path)?)),
-            Some("team") => return Ok(Self::Team(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("individual") => return Ok(Self::Individual(FromJson::decode(value, path)?)),
+            Some("team") => return Ok(Self::Team(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerStateIndividual::FIELDS, |v, p| {
-                Ok(Self::Individual(FromJson::from_json(v, p)?))
+                Ok(Self::Individual(FromJson::decode(v, p)?))
             }),
             (CustomerStateTeam::FIELDS, |v, p| {
-                Ok(Self::Team(FromJson::from_json(v, p)?))
+                Ok(Self::Team(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -735,8 +738,8 @@ impl CustomerStateBenefitGrant {
 }
 
 impl FromJson for CustomerStateBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -814,45 +817,42 @@ impl CustomerStateBenefitGrantProperties {
 }
 
 impl FromJson for CustomerStateBenefitGrantProperties {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitGrantDiscordProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDiscordProperties(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
             }),
             (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
                 Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDownloadablesProperties(
-                    FromJson::from_json(v, p)?,
-                ))
-            }),
-            (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantLicenseKeysProperties(
-                    FromJson::from_json(v, p)?,
-                ))
-            }),
-            (BenefitGrantCustomProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantCustomProperties(FromJson::from_json(
+                Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
                     v, p,
                 )?))
             }),
+            (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
+                Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
+                    v, p,
+                )?))
+            }),
+            (BenefitGrantCustomProperties::FIELDS, |v, p| {
+                Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
+            }),
             (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantFeatureFlagProperties(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
                 Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -994,8 +994,8 @@ impl CustomerStateIndividual {
 }
 
 impl FromJson for CustomerStateIndividual {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1093,8 +1093,8 @@ impl CustomerStateMeter {
 }
 
 impl FromJson for CustomerStateMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1199,8 +1199,8 @@ impl CustomerStateSubscription {
 }
 
 impl FromJson for CustomerStateSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1292,8 +1292,8 @@ impl CustomerStateSubscriptionMeter {
 }
 
 impl FromJson for CustomerStateSubscriptionMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1363,7 +1363,7 @@ impl std::fmt::Display for CustomerStateSubscriptionStatus {
 }
 
 impl FromJson for CustomerStateSubscriptionStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1464,8 +1464,8 @@ impl CustomerStateTeam {
 }
 
 impl FromJson for CustomerStateTeam {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("team"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1644,8 +1644,8 @@ impl CustomerSubscription {
 }
 
 impl FromJson for CustomerSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1796,8 +1796,8 @@ impl CustomerSubscriptionMeter {
 }
 
 impl FromJson for CustomerSubscriptionMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1851,8 +1851,8 @@ impl CustomerSubscriptionMeterMeter {
 }
 
 impl FromJson for CustomerSubscriptionMeterMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1916,25 +1916,26 @@ impl CustomerSubscriptionPricesItem {
 }
 
 impl FromJson for CustomerSubscriptionPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2033,8 +2034,8 @@ impl CustomerSubscriptionProduct {
 }
 
 impl FromJson for CustomerSubscriptionProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2132,25 +2133,26 @@ impl CustomerSubscriptionProductPricesItem {
 }
 
 impl FromJson for CustomerSubscriptionProductPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2244,8 +2246,8 @@ impl CustomerTeam {
 }
 
 impl FromJson for CustomerTeam {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("team"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -2371,8 +2373,8 @@ impl CustomerTeamCreate {
 }
 
 impl FromJson for CustomerTeamCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("team"), true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -2448,7 +2450,7 @@ impl std::fmt::Display for CustomerType {
 }
 
 impl FromJson for CustomerType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2534,8 +2536,8 @@ impl CustomerUpdate {
 }
 
 impl FromJson for CustomerUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             email: json::patch(obj, "email", path)?,
@@ -2622,8 +2624,8 @@ impl CustomerUpdateExternalId {
 }
 
 impl FromJson for CustomerUpdateExternalId {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             email: json::patch(obj, "email", path)?,
@@ -2669,8 +2671,8 @@ impl ListResourceCustomer {
 }
 
 impl FromJson for ListResourceCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -2708,8 +2710,8 @@ impl ListResourcePaymentMethod {
 }
 
 impl FromJson for ListResourcePaymentMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -2758,8 +2760,8 @@ impl MemberOwnerCreate {
 }
 
 impl FromJson for MemberOwnerCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             name: json::patch(obj, "name", path)?,
@@ -2808,18 +2810,17 @@ impl PaymentMethod {
 }
 
 impl FromJson for PaymentMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerPaymentMethodCard::FIELDS, |v, p| {
-                Ok(Self::CustomerPaymentMethodCard(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerPaymentMethodCard(FromJson::decode(v, p)?))
             }),
             (CustomerPaymentMethodGeneric::FIELDS, |v, p| {
-                Ok(Self::CustomerPaymentMethodGeneric(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::CustomerPaymentMethodGeneric(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 

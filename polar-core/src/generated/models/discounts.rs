@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -62,24 +62,23 @@ impl Discount {
 }
 
 impl FromJson for Discount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::FixedRepeatDuration(FromJson::from_json(v, p)?))
+                Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
             }),
             (DiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::FixedOnceForeverDuration(FromJson::from_json(v, p)?))
+                Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
             }),
             (DiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageRepeatDuration(FromJson::from_json(v, p)?))
+                Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
             }),
             (DiscountPercentageOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageOnceForeverDuration(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -155,28 +154,27 @@ impl DiscountCreate {
 }
 
 impl FromJson for DiscountCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("fixed") => {
-                return Ok(Self::DiscountFixedCreate(FromJson::from_json(value, path)?))
-            }
+            Some("fixed") => return Ok(Self::DiscountFixedCreate(FromJson::decode(value, path)?)),
             Some("percentage") => {
-                return Ok(Self::DiscountPercentageCreate(FromJson::from_json(
+                return Ok(Self::DiscountPercentageCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DiscountPercentageCreate::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageCreate(FromJson::from_json(v, p)?))
+                Ok(Self::DiscountPercentageCreate(FromJson::decode(v, p)?))
             }),
             (DiscountFixedCreate::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedCreate(FromJson::from_json(v, p)?))
+                Ok(Self::DiscountFixedCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -247,7 +245,7 @@ impl std::fmt::Display for DiscountDuration {
 }
 
 impl FromJson for DiscountDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -366,8 +364,8 @@ impl DiscountFixedCreate {
 }
 
 impl FromJson for DiscountFixedCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("fixed"), false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -489,8 +487,8 @@ impl DiscountFixedOnceForeverDuration {
 }
 
 impl FromJson for DiscountFixedOnceForeverDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -618,8 +616,8 @@ impl DiscountFixedOnceForeverDurationBase {
 }
 
 impl FromJson for DiscountFixedOnceForeverDurationBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -752,8 +750,8 @@ impl DiscountFixedRepeatDuration {
 }
 
 impl FromJson for DiscountFixedRepeatDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -886,8 +884,8 @@ impl DiscountFixedRepeatDurationBase {
 }
 
 impl FromJson for DiscountFixedRepeatDurationBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -1040,8 +1038,8 @@ impl DiscountPercentageCreate {
 }
 
 impl FromJson for DiscountPercentageCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("percentage"), false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
@@ -1153,8 +1151,8 @@ impl DiscountPercentageOnceForeverDuration {
 }
 
 impl FromJson for DiscountPercentageOnceForeverDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -1272,8 +1270,8 @@ impl DiscountPercentageOnceForeverDurationBase {
 }
 
 impl FromJson for DiscountPercentageOnceForeverDurationBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             type_: json::required(obj, "type", path)?,
@@ -1396,8 +1394,8 @@ impl DiscountPercentageRepeatDuration {
 }
 
 impl FromJson for DiscountPercentageRepeatDuration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -1520,8 +1518,8 @@ impl DiscountPercentageRepeatDurationBase {
 }
 
 impl FromJson for DiscountPercentageRepeatDurationBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             duration: json::required(obj, "duration", path)?,
             duration_in_months: json::required(obj, "duration_in_months", path)?,
@@ -1640,8 +1638,8 @@ impl DiscountProduct {
 }
 
 impl FromJson for DiscountProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::required(obj, "metadata", path)?,
             id: json::required(obj, "id", path)?,
@@ -1765,7 +1763,7 @@ impl std::fmt::Display for DiscountSortProperty {
 }
 
 impl FromJson for DiscountSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1826,7 +1824,7 @@ impl std::fmt::Display for DiscountType {
 }
 
 impl FromJson for DiscountType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1940,8 +1938,8 @@ impl DiscountUpdate {
 }
 
 impl FromJson for DiscountUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -2009,8 +2007,8 @@ impl ListResourceDiscount {
 }
 
 impl FromJson for ListResourceDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -55,8 +55,8 @@ impl EventType {
 }
 
 impl FromJson for EventType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -116,8 +116,8 @@ impl EventTypeUpdate {
 }
 
 impl FromJson for EventTypeUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             label: json::required(obj, "label", path)?,
             label_property_selector: json::patch(obj, "label_property_selector", path)?,
@@ -189,8 +189,8 @@ impl EventTypeWithStats {
 }
 
 impl FromJson for EventTypeWithStats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::optional(obj, "id", path)?,
             created_at: json::optional(obj, "created_at", path)?,
@@ -304,7 +304,7 @@ impl std::fmt::Display for EventTypesSortProperty {
 }
 
 impl FromJson for EventTypesSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -343,8 +343,8 @@ impl ListResourceEventTypeWithStats {
 }
 
 impl FromJson for ListResourceEventTypeWithStats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,8 +46,8 @@ impl AddressDict {
 }
 
 impl FromJson for AddressDict {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             line1: json::optional(obj, "line1", path)?,
             line2: json::optional(obj, "line2", path)?,
@@ -128,8 +128,8 @@ impl BalanceCreditOrderEvent {
 }
 
 impl FromJson for BalanceCreditOrderEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -224,8 +224,8 @@ impl BalanceCreditOrderMetadata {
 }
 
 impl FromJson for BalanceCreditOrderMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_id: json::required(obj, "order_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -314,8 +314,8 @@ impl BalanceDisputeEvent {
 }
 
 impl FromJson for BalanceDisputeEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("balance.dispute"), true, path)?;
         Ok(Self {
@@ -419,8 +419,8 @@ impl BalanceDisputeMetadata {
 }
 
 impl FromJson for BalanceDisputeMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             transaction_id: json::required(obj, "transaction_id", path)?,
             dispute_id: json::required(obj, "dispute_id", path)?,
@@ -519,8 +519,8 @@ impl BalanceDisputeReversalEvent {
 }
 
 impl FromJson for BalanceDisputeReversalEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -623,8 +623,8 @@ impl BalanceOrderEvent {
 }
 
 impl FromJson for BalanceOrderEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("balance.order"), true, path)?;
         Ok(Self {
@@ -725,8 +725,8 @@ impl BalanceOrderMetadata {
 }
 
 impl FromJson for BalanceOrderMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             transaction_id: json::required(obj, "transaction_id", path)?,
             order_id: json::required(obj, "order_id", path)?,
@@ -823,8 +823,8 @@ impl BalanceRefundEvent {
 }
 
 impl FromJson for BalanceRefundEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("balance.refund"), true, path)?;
         Ok(Self {
@@ -931,8 +931,8 @@ impl BalanceRefundMetadata {
 }
 
 impl FromJson for BalanceRefundMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             transaction_id: json::required(obj, "transaction_id", path)?,
             refund_id: json::required(obj, "refund_id", path)?,
@@ -1033,8 +1033,8 @@ impl BalanceRefundReversalEvent {
 }
 
 impl FromJson for BalanceRefundReversalEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -1137,8 +1137,8 @@ impl BenefitCycledEvent {
 }
 
 impl FromJson for BenefitCycledEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("benefit.cycled"), true, path)?;
         Ok(Self {
@@ -1209,8 +1209,8 @@ impl BenefitGrantMetadata {
 }
 
 impl FromJson for BenefitGrantMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             benefit_id: json::required(obj, "benefit_id", path)?,
             benefit_grant_id: json::required(obj, "benefit_grant_id", path)?,
@@ -1287,8 +1287,8 @@ impl BenefitGrantedEvent {
 }
 
 impl FromJson for BenefitGrantedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("benefit.granted"), true, path)?;
         Ok(Self {
@@ -1385,8 +1385,8 @@ impl BenefitRevokedEvent {
 }
 
 impl FromJson for BenefitRevokedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("benefit.revoked"), true, path)?;
         Ok(Self {
@@ -1483,8 +1483,8 @@ impl BenefitUpdatedEvent {
 }
 
 impl FromJson for BenefitUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("benefit.updated"), true, path)?;
         Ok(Self {
@@ -1581,8 +1581,8 @@ impl CheckoutCreatedEvent {
 }
 
 impl FromJson for CheckoutCreatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("checkout.created"), true, path)?;
         Ok(Self {
@@ -1646,8 +1646,8 @@ impl CheckoutCreatedMetadata {
 }
 
 impl FromJson for CheckoutCreatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             checkout_id: json::required(obj, "checkout_id", path)?,
             checkout_status: json::required(obj, "checkout_status", path)?,
@@ -1695,8 +1695,8 @@ impl CostMetadataInput {
 }
 
 impl FromJson for CostMetadataInput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
@@ -1734,8 +1734,8 @@ impl CostMetadataOutput {
 }
 
 impl FromJson for CostMetadataOutput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
@@ -1771,8 +1771,8 @@ impl CursorPagination {
 }
 
 impl FromJson for CursorPagination {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             has_next_page: json::required(obj, "has_next_page", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1843,8 +1843,8 @@ impl CustomerCreatedEvent {
 }
 
 impl FromJson for CustomerCreatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("customer.created"), true, path)?;
         Ok(Self {
@@ -1915,8 +1915,8 @@ impl CustomerCreatedMetadata {
 }
 
 impl FromJson for CustomerCreatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             customer_id: json::required(obj, "customer_id", path)?,
             customer_email: json::required(obj, "customer_email", path)?,
@@ -1993,8 +1993,8 @@ impl CustomerDeletedEvent {
 }
 
 impl FromJson for CustomerDeletedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("customer.deleted"), true, path)?;
         Ok(Self {
@@ -2065,8 +2065,8 @@ impl CustomerDeletedMetadata {
 }
 
 impl FromJson for CustomerDeletedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             customer_id: json::required(obj, "customer_id", path)?,
             customer_email: json::required(obj, "customer_email", path)?,
@@ -2143,8 +2143,8 @@ impl CustomerUpdatedEvent {
 }
 
 impl FromJson for CustomerUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("customer.updated"), true, path)?;
         Ok(Self {
@@ -2221,8 +2221,8 @@ impl CustomerUpdatedFields {
 }
 
 impl FromJson for CustomerUpdatedFields {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::optional(obj, "name", path)?,
             billing_name: json::optional(obj, "billing_name", path)?,
@@ -2280,8 +2280,8 @@ impl CustomerUpdatedMetadata {
 }
 
 impl FromJson for CustomerUpdatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             customer_id: json::required(obj, "customer_id", path)?,
             customer_email: json::required(obj, "customer_email", path)?,
@@ -2340,25 +2340,26 @@ impl Event {
 }
 
 impl FromJson for Event {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "source") {
-            Some("system") => return Ok(Self::SystemEvent(FromJson::from_json(value, path)?)),
-            Some("user") => return Ok(Self::UserEvent(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("system") => return Ok(Self::SystemEvent(FromJson::decode(value, path)?)),
+            Some("user") => return Ok(Self::UserEvent(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (UserEvent::FIELDS, |v, p| {
-                Ok(Self::UserEvent(FromJson::from_json(v, p)?))
+                Ok(Self::UserEvent(FromJson::decode(v, p)?))
             }),
             (SystemEvent::FIELDS, |v, p| {
-                match SystemEvent::from_json(v, p)? {
+                match SystemEvent::decode(v, p)? {
                     SystemEvent::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
                     x => Ok(Self::SystemEvent(x)),
                 }
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2448,8 +2449,8 @@ impl EventCreateCustomer {
 }
 
 impl FromJson for EventCreateCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::optional(obj, "timestamp", path)?,
             name: json::required(obj, "name", path)?,
@@ -2544,8 +2545,8 @@ impl EventCreateExternalCustomer {
 }
 
 impl FromJson for EventCreateExternalCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::optional(obj, "timestamp", path)?,
             name: json::required(obj, "name", path)?,
@@ -2607,8 +2608,8 @@ impl EventMetadataInput {
 }
 
 impl FromJson for EventMetadataInput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             cost: json::optional(obj, "_cost", path)?,
             llm: json::optional(obj, "_llm", path)?,
@@ -2650,8 +2651,8 @@ impl EventMetadataOutput {
 }
 
 impl FromJson for EventMetadataOutput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             cost: json::optional(obj, "_cost", path)?,
             llm: json::optional(obj, "_llm", path)?,
@@ -2704,8 +2705,8 @@ impl EventName {
 }
 
 impl FromJson for EventName {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             label: json::required(obj, "label", path)?,
@@ -2797,7 +2798,7 @@ impl std::fmt::Display for EventNamesSortProperty {
 }
 
 impl FromJson for EventNamesSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2858,7 +2859,7 @@ impl std::fmt::Display for EventSortProperty {
 }
 
 impl FromJson for EventSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2919,7 +2920,7 @@ impl std::fmt::Display for EventSource {
 }
 
 impl FromJson for EventSource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2963,8 +2964,8 @@ impl EventsIngest {
 }
 
 impl FromJson for EventsIngest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             events: json::required(obj, "events", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3011,18 +3012,17 @@ impl EventsIngestEventsItem {
 }
 
 impl FromJson for EventsIngestEventsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (EventCreateCustomer::FIELDS, |v, p| {
-                Ok(Self::EventCreateCustomer(FromJson::from_json(v, p)?))
+                Ok(Self::EventCreateCustomer(FromJson::decode(v, p)?))
             }),
             (EventCreateExternalCustomer::FIELDS, |v, p| {
-                Ok(Self::EventCreateExternalCustomer(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::EventCreateExternalCustomer(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3067,8 +3067,8 @@ impl EventsIngestResponse {
 }
 
 impl FromJson for EventsIngestResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             inserted: json::required(obj, "inserted", path)?,
             duplicates: json::optional(obj, "duplicates", path)?,
@@ -3106,18 +3106,19 @@ impl EventsListResponse200 {
 }
 
 impl FromJson for EventsListResponse200 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ListResourceEvent::FIELDS, |v, p| {
-                Ok(Self::ListResourceEvent(FromJson::from_json(v, p)?))
+                Ok(Self::ListResourceEvent(FromJson::decode(v, p)?))
             }),
             (ListResourceWithCursorPaginationEvent::FIELDS, |v, p| {
                 Ok(Self::ListResourceWithCursorPaginationEvent(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3162,8 +3163,8 @@ impl ListResourceEvent {
 }
 
 impl FromJson for ListResourceEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3201,8 +3202,8 @@ impl ListResourceEventName {
 }
 
 impl FromJson for ListResourceEventName {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3240,8 +3241,8 @@ impl ListResourceWithCursorPaginationEvent {
 }
 
 impl FromJson for ListResourceWithCursorPaginationEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -3320,8 +3321,8 @@ impl LlmMetadata {
 }
 
 impl FromJson for LlmMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             vendor: json::required(obj, "vendor", path)?,
             model: json::required(obj, "model", path)?,
@@ -3406,8 +3407,8 @@ impl MeterCreditEvent {
 }
 
 impl FromJson for MeterCreditEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("meter.credited"), true, path)?;
         Ok(Self {
@@ -3471,8 +3472,8 @@ impl MeterCreditedMetadata {
 }
 
 impl FromJson for MeterCreditedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             meter_id: json::required(obj, "meter_id", path)?,
             units: json::required(obj, "units", path)?,
@@ -3547,8 +3548,8 @@ impl MeterResetEvent {
 }
 
 impl FromJson for MeterResetEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("meter.reset"), true, path)?;
         Ok(Self {
@@ -3608,8 +3609,8 @@ impl MeterResetMetadata {
 }
 
 impl FromJson for MeterResetMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             meter_id: json::required(obj, "meter_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3680,8 +3681,8 @@ impl OrderPaidEvent {
 }
 
 impl FromJson for OrderPaidEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("order.paid"), true, path)?;
         Ok(Self {
@@ -3782,8 +3783,8 @@ impl OrderPaidMetadata {
 }
 
 impl FromJson for OrderPaidMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_id: json::required(obj, "order_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -3888,8 +3889,8 @@ impl OrderRefundedEvent {
 }
 
 impl FromJson for OrderRefundedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("order.refunded"), true, path)?;
         Ok(Self {
@@ -3953,8 +3954,8 @@ impl OrderRefundedMetadata {
 }
 
 impl FromJson for OrderRefundedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_id: json::required(obj, "order_id", path)?,
             refunded_amount: json::required(obj, "refunded_amount", path)?,
@@ -4029,8 +4030,8 @@ impl OrderUnvoidedEvent {
 }
 
 impl FromJson for OrderUnvoidedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("order.unvoided"), true, path)?;
         Ok(Self {
@@ -4094,8 +4095,8 @@ impl OrderUnvoidedMetadata {
 }
 
 impl FromJson for OrderUnvoidedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_id: json::required(obj, "order_id", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -4170,8 +4171,8 @@ impl OrderVoidedEvent {
 }
 
 impl FromJson for OrderVoidedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("order.voided"), true, path)?;
         Ok(Self {
@@ -4235,8 +4236,8 @@ impl OrderVoidedMetadata {
 }
 
 impl FromJson for OrderVoidedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_id: json::required(obj, "order_id", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -4311,8 +4312,8 @@ impl SubscriptionBillingPeriodUpdatedEvent {
 }
 
 impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -4386,8 +4387,8 @@ impl SubscriptionBillingPeriodUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             old_period_end: json::required(obj, "old_period_end", path)?,
@@ -4462,8 +4463,8 @@ impl SubscriptionCanceledEvent {
 }
 
 impl FromJson for SubscriptionCanceledEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -4561,8 +4562,8 @@ impl SubscriptionCanceledMetadata {
 }
 
 impl FromJson for SubscriptionCanceledMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -4673,8 +4674,8 @@ impl SubscriptionCreatedEvent {
 }
 
 impl FromJson for SubscriptionCreatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -4760,8 +4761,8 @@ impl SubscriptionCreatedMetadata {
 }
 
 impl FromJson for SubscriptionCreatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::required(obj, "product_id", path)?,
@@ -4848,8 +4849,8 @@ impl SubscriptionCycledEvent {
 }
 
 impl FromJson for SubscriptionCycledEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("subscription.cycled"), true, path)?;
         Ok(Self {
@@ -4926,8 +4927,8 @@ impl SubscriptionCycledMetadata {
 }
 
 impl FromJson for SubscriptionCycledMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -5012,8 +5013,8 @@ impl SubscriptionPastDueEvent {
 }
 
 impl FromJson for SubscriptionPastDueEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -5099,8 +5100,8 @@ impl SubscriptionPastDueMetadata {
 }
 
 impl FromJson for SubscriptionPastDueMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -5187,8 +5188,8 @@ impl SubscriptionPausedEvent {
 }
 
 impl FromJson for SubscriptionPausedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(obj, "name", &Value::from("subscription.paused"), true, path)?;
         Ok(Self {
@@ -5271,8 +5272,8 @@ impl SubscriptionPausedMetadata {
 }
 
 impl FromJson for SubscriptionPausedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -5361,8 +5362,8 @@ impl SubscriptionProductUpdatedEvent {
 }
 
 impl FromJson for SubscriptionProductUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -5436,8 +5437,8 @@ impl SubscriptionProductUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionProductUpdatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             old_product_id: json::required(obj, "old_product_id", path)?,
@@ -5512,8 +5513,8 @@ impl SubscriptionReactivatedEvent {
 }
 
 impl FromJson for SubscriptionReactivatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -5596,8 +5597,8 @@ impl SubscriptionReactivatedMetadata {
 }
 
 impl FromJson for SubscriptionReactivatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -5682,8 +5683,8 @@ impl SubscriptionReinstatedEvent {
 }
 
 impl FromJson for SubscriptionReinstatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -5766,8 +5767,8 @@ impl SubscriptionReinstatedMetadata {
 }
 
 impl FromJson for SubscriptionReinstatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -5852,8 +5853,8 @@ impl SubscriptionResumedEvent {
 }
 
 impl FromJson for SubscriptionResumedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -5936,8 +5937,8 @@ impl SubscriptionResumedMetadata {
 }
 
 impl FromJson for SubscriptionResumedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -6022,8 +6023,8 @@ impl SubscriptionRevokedEvent {
 }
 
 impl FromJson for SubscriptionRevokedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -6106,8 +6107,8 @@ impl SubscriptionRevokedMetadata {
 }
 
 impl FromJson for SubscriptionRevokedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::optional(obj, "product_id", path)?,
@@ -6192,8 +6193,8 @@ impl SubscriptionSeatsUpdatedEvent {
 }
 
 impl FromJson for SubscriptionSeatsUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -6270,8 +6271,8 @@ impl SubscriptionSeatsUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionSeatsUpdatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             old_seats: json::required(obj, "old_seats", path)?,
@@ -6348,8 +6349,8 @@ impl SubscriptionUncanceledEvent {
 }
 
 impl FromJson for SubscriptionUncanceledEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -6432,8 +6433,8 @@ impl SubscriptionUncanceledMetadata {
 }
 
 impl FromJson for SubscriptionUncanceledMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             product_id: json::required(obj, "product_id", path)?,
@@ -6518,8 +6519,8 @@ impl SubscriptionUpdateClearedEvent {
 }
 
 impl FromJson for SubscriptionUpdateClearedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -6588,8 +6589,8 @@ impl SubscriptionUpdateClearedMetadata {
 }
 
 impl FromJson for SubscriptionUpdateClearedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -6660,8 +6661,8 @@ impl SubscriptionUpdatedEvent {
 }
 
 impl FromJson for SubscriptionUpdatedEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("system"), true, path)?;
         json::expect_const(
             obj,
@@ -6747,8 +6748,8 @@ impl SubscriptionUpdatedMetadata {
 }
 
 impl FromJson for SubscriptionUpdatedMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::optional(obj, "product_id", path)?,
             proration_behavior: json::optional(obj, "proration_behavior", path)?,
@@ -6877,284 +6878,265 @@ impl SystemEvent {
 }
 
 impl FromJson for SystemEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "name") {
             Some("balance.credit_order") => {
-                return Ok(Self::BalanceCreditOrderEvent(FromJson::from_json(
+                return Ok(Self::BalanceCreditOrderEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("balance.dispute") => {
-                return Ok(Self::BalanceDisputeEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BalanceDisputeEvent(FromJson::decode(value, path)?))
             }
             Some("balance.dispute_reversal") => {
-                return Ok(Self::BalanceDisputeReversalEvent(FromJson::from_json(
+                return Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("balance.order") => {
-                return Ok(Self::BalanceOrderEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BalanceOrderEvent(FromJson::decode(value, path)?))
             }
             Some("balance.refund") => {
-                return Ok(Self::BalanceRefundEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BalanceRefundEvent(FromJson::decode(value, path)?))
             }
             Some("balance.refund_reversal") => {
-                return Ok(Self::BalanceRefundReversalEvent(FromJson::from_json(
+                return Ok(Self::BalanceRefundReversalEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("benefit.cycled") => {
-                return Ok(Self::BenefitCycledEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BenefitCycledEvent(FromJson::decode(value, path)?))
             }
             Some("benefit.granted") => {
-                return Ok(Self::BenefitGrantedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BenefitGrantedEvent(FromJson::decode(value, path)?))
             }
             Some("benefit.revoked") => {
-                return Ok(Self::BenefitRevokedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BenefitRevokedEvent(FromJson::decode(value, path)?))
             }
             Some("benefit.updated") => {
-                return Ok(Self::BenefitUpdatedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::BenefitUpdatedEvent(FromJson::decode(value, path)?))
             }
             Some("checkout.created") => {
-                return Ok(Self::CheckoutCreatedEvent(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::CheckoutCreatedEvent(FromJson::decode(value, path)?))
             }
             Some("customer.created") => {
-                return Ok(Self::CustomerCreatedEvent(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::CustomerCreatedEvent(FromJson::decode(value, path)?))
             }
             Some("customer.deleted") => {
-                return Ok(Self::CustomerDeletedEvent(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::CustomerDeletedEvent(FromJson::decode(value, path)?))
             }
             Some("customer.updated") => {
-                return Ok(Self::CustomerUpdatedEvent(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::CustomerUpdatedEvent(FromJson::decode(value, path)?))
             }
             Some("meter.credited") => {
-                return Ok(Self::MeterCreditEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::MeterCreditEvent(FromJson::decode(value, path)?))
             }
             Some("meter.reset") => {
-                return Ok(Self::MeterResetEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::MeterResetEvent(FromJson::decode(value, path)?))
             }
-            Some("order.paid") => {
-                return Ok(Self::OrderPaidEvent(FromJson::from_json(value, path)?))
-            }
+            Some("order.paid") => return Ok(Self::OrderPaidEvent(FromJson::decode(value, path)?)),
             Some("order.refunded") => {
-                return Ok(Self::OrderRefundedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::OrderRefundedEvent(FromJson::decode(value, path)?))
             }
             Some("order.unvoided") => {
-                return Ok(Self::OrderUnvoidedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::OrderUnvoidedEvent(FromJson::decode(value, path)?))
             }
             Some("order.voided") => {
-                return Ok(Self::OrderVoidedEvent(FromJson::from_json(value, path)?))
+                return Ok(Self::OrderVoidedEvent(FromJson::decode(value, path)?))
             }
             Some("subscription.billing_period_updated") => {
                 return Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("subscription.canceled") => {
-                return Ok(Self::SubscriptionCanceledEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionCanceledEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.created") => {
-                return Ok(Self::SubscriptionCreatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionCreatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.cycled") => {
-                return Ok(Self::SubscriptionCycledEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionCycledEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.past_due") => {
-                return Ok(Self::SubscriptionPastDueEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionPastDueEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.paused") => {
-                return Ok(Self::SubscriptionPausedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionPausedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.product_updated") => {
-                return Ok(Self::SubscriptionProductUpdatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.reactivated") => {
-                return Ok(Self::SubscriptionReactivatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.reinstated") => {
-                return Ok(Self::SubscriptionReinstatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.resumed") => {
-                return Ok(Self::SubscriptionResumedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionResumedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.revoked") => {
-                return Ok(Self::SubscriptionRevokedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionRevokedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.seats_updated") => {
-                return Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.uncanceled") => {
-                return Ok(Self::SubscriptionUncanceledEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.update_cleared") => {
-                return Ok(Self::SubscriptionUpdateClearedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("subscription.updated") => {
-                return Ok(Self::SubscriptionUpdatedEvent(FromJson::from_json(
+                return Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (MeterCreditEvent::FIELDS, |v, p| {
-                Ok(Self::MeterCreditEvent(FromJson::from_json(v, p)?))
+                Ok(Self::MeterCreditEvent(FromJson::decode(v, p)?))
             }),
             (MeterResetEvent::FIELDS, |v, p| {
-                Ok(Self::MeterResetEvent(FromJson::from_json(v, p)?))
+                Ok(Self::MeterResetEvent(FromJson::decode(v, p)?))
             }),
             (BenefitGrantedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitGrantedEvent(FromJson::decode(v, p)?))
             }),
             (BenefitCycledEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitCycledEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitCycledEvent(FromJson::decode(v, p)?))
             }),
             (BenefitUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitUpdatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitUpdatedEvent(FromJson::decode(v, p)?))
             }),
             (BenefitRevokedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitRevokedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitRevokedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionCreatedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUpdatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionCycledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCycledEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionCycledEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionCanceledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCanceledEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionCanceledEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionRevokedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionRevokedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionRevokedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionPastDueEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPastDueEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionPastDueEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionReactivatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionReactivatedEvent(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionReinstatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionReinstatedEvent(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionPausedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPausedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionPausedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionResumedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionResumedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionResumedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionUncanceledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUncanceledEvent(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionProductUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionProductUpdatedEvent(FromJson::from_json(
+                Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
                     v, p,
                 )?))
             }),
             (SubscriptionSeatsUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(v, p)?))
             }),
             (SubscriptionBillingPeriodUpdatedEvent::FIELDS, |v, p| {
                 Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (SubscriptionUpdateClearedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUpdateClearedEvent(FromJson::from_json(
+                Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
                     v, p,
                 )?))
             }),
             (OrderPaidEvent::FIELDS, |v, p| {
-                Ok(Self::OrderPaidEvent(FromJson::from_json(v, p)?))
+                Ok(Self::OrderPaidEvent(FromJson::decode(v, p)?))
             }),
             (OrderRefundedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderRefundedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::OrderRefundedEvent(FromJson::decode(v, p)?))
             }),
             (OrderVoidedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderVoidedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::OrderVoidedEvent(FromJson::decode(v, p)?))
             }),
             (OrderUnvoidedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderUnvoidedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::OrderUnvoidedEvent(FromJson::decode(v, p)?))
             }),
             (CheckoutCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::CheckoutCreatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::CheckoutCreatedEvent(FromJson::decode(v, p)?))
             }),
             (CustomerCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerCreatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerCreatedEvent(FromJson::decode(v, p)?))
             }),
             (CustomerUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerUpdatedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerUpdatedEvent(FromJson::decode(v, p)?))
             }),
             (CustomerDeletedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerDeletedEvent(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerDeletedEvent(FromJson::decode(v, p)?))
             }),
             (BalanceOrderEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceOrderEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BalanceOrderEvent(FromJson::decode(v, p)?))
             }),
             (BalanceCreditOrderEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceCreditOrderEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BalanceCreditOrderEvent(FromJson::decode(v, p)?))
             }),
             (BalanceRefundEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceRefundEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BalanceRefundEvent(FromJson::decode(v, p)?))
             }),
             (BalanceRefundReversalEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceRefundReversalEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BalanceRefundReversalEvent(FromJson::decode(v, p)?))
             }),
             (BalanceDisputeEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceDisputeEvent(FromJson::from_json(v, p)?))
+                Ok(Self::BalanceDisputeEvent(FromJson::decode(v, p)?))
             }),
             (BalanceDisputeReversalEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceDisputeReversalEvent(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -7467,8 +7449,8 @@ impl UserEvent {
 }
 
 impl FromJson for UserEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "source", &Value::from("user"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,

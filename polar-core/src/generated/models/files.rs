@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -76,8 +76,8 @@ impl DownloadableFileCreate {
 }
 
 impl FromJson for DownloadableFileCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
@@ -177,8 +177,8 @@ impl DownloadableFileRead {
 }
 
 impl FromJson for DownloadableFileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -263,50 +263,45 @@ impl FileCreate {
 }
 
 impl FromJson for FileCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "service") {
             Some("downloadable") => {
-                return Ok(Self::DownloadableFileCreate(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::DownloadableFileCreate(FromJson::decode(value, path)?))
             }
             Some("organization_avatar") => {
-                return Ok(Self::OrganizationAvatarFileCreate(FromJson::from_json(
+                return Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("product_media") => {
-                return Ok(Self::ProductMediaFileCreate(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::ProductMediaFileCreate(FromJson::decode(value, path)?))
             }
             Some("support_case_attachment") => {
-                return Ok(Self::SupportCaseAttachmentFileCreate(FromJson::from_json(
+                return Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DownloadableFileCreate::FIELDS, |v, p| {
-                Ok(Self::DownloadableFileCreate(FromJson::from_json(v, p)?))
+                Ok(Self::DownloadableFileCreate(FromJson::decode(v, p)?))
             }),
             (ProductMediaFileCreate::FIELDS, |v, p| {
-                Ok(Self::ProductMediaFileCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductMediaFileCreate(FromJson::decode(v, p)?))
             }),
             (OrganizationAvatarFileCreate::FIELDS, |v, p| {
-                Ok(Self::OrganizationAvatarFileCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(v, p)?))
             }),
             (SupportCaseAttachmentFileCreate::FIELDS, |v, p| {
-                Ok(Self::SupportCaseAttachmentFileCreate(FromJson::from_json(
+                Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -373,8 +368,8 @@ impl FilePatch {
 }
 
 impl FromJson for FilePatch {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::patch(obj, "name", path)?,
             version: json::patch(obj, "version", path)?,
@@ -435,48 +430,43 @@ impl FileRead {
 }
 
 impl FromJson for FileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "service") {
             Some("downloadable") => {
-                return Ok(Self::DownloadableFileRead(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::DownloadableFileRead(FromJson::decode(value, path)?))
             }
             Some("organization_avatar") => {
-                return Ok(Self::OrganizationAvatarFileRead(FromJson::from_json(
+                return Ok(Self::OrganizationAvatarFileRead(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("product_media") => {
-                return Ok(Self::ProductMediaFileRead(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::ProductMediaFileRead(FromJson::decode(value, path)?))
             }
             Some("support_case_attachment") => {
-                return Ok(Self::SupportCaseAttachmentFileRead(FromJson::from_json(
+                return Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DownloadableFileRead::FIELDS, |v, p| {
-                Ok(Self::DownloadableFileRead(FromJson::from_json(v, p)?))
+                Ok(Self::DownloadableFileRead(FromJson::decode(v, p)?))
             }),
             (ProductMediaFileRead::FIELDS, |v, p| {
-                Ok(Self::ProductMediaFileRead(FromJson::from_json(v, p)?))
+                Ok(Self::ProductMediaFileRead(FromJson::decode(v, p)?))
             }),
             (OrganizationAvatarFileRead::FIELDS, |v, p| {
-                Ok(Self::OrganizationAvatarFileRead(FromJson::from_json(v, p)?))
+                Ok(Self::OrganizationAvatarFileRead(FromJson::decode(v, p)?))
             }),
             (SupportCaseAttachmentFileRead::FIELDS, |v, p| {
-                Ok(Self::SupportCaseAttachmentFileRead(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -565,7 +555,7 @@ impl std::fmt::Display for FileServiceTypes {
 }
 
 impl FromJson for FileServiceTypes {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -649,8 +639,8 @@ impl FileUpload {
 }
 
 impl FromJson for FileUpload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -735,8 +725,8 @@ impl FileUploadCompleted {
 }
 
 impl FromJson for FileUploadCompleted {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             path: json::required(obj, "path", path)?,
@@ -776,8 +766,8 @@ impl ListResourceFileRead {
 }
 
 impl FromJson for ListResourceFileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -854,8 +844,8 @@ impl OrganizationAvatarFileCreate {
 }
 
 impl FromJson for OrganizationAvatarFileCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "service",
@@ -961,8 +951,8 @@ impl OrganizationAvatarFileRead {
 }
 
 impl FromJson for OrganizationAvatarFileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "service",
@@ -1079,8 +1069,8 @@ impl ProductMediaFileCreate {
 }
 
 impl FromJson for ProductMediaFileCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "service", &Value::from("product_media"), true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
@@ -1139,8 +1129,8 @@ impl S3FileCreateMultipart {
 }
 
 impl FromJson for S3FileCreateMultipart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             parts: json::required(obj, "parts", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1195,8 +1185,8 @@ impl S3FileCreatePart {
 }
 
 impl FromJson for S3FileCreatePart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             number: json::required(obj, "number", path)?,
             chunk_start: json::required(obj, "chunk_start", path)?,
@@ -1258,8 +1248,8 @@ impl S3FileUploadCompletedPart {
 }
 
 impl FromJson for S3FileUploadCompletedPart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             number: json::required(obj, "number", path)?,
             checksum_etag: json::required(obj, "checksum_etag", path)?,
@@ -1305,8 +1295,8 @@ impl S3FileUploadMultipart {
 }
 
 impl FromJson for S3FileUploadMultipart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             path: json::required(obj, "path", path)?,
@@ -1364,8 +1354,8 @@ impl S3FileUploadPart {
 }
 
 impl FromJson for S3FileUploadPart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             number: json::required(obj, "number", path)?,
             chunk_start: json::required(obj, "chunk_start", path)?,
@@ -1456,8 +1446,8 @@ impl SupportCaseAttachmentFileCreate {
 }
 
 impl FromJson for SupportCaseAttachmentFileCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "service",
@@ -1560,8 +1550,8 @@ impl SupportCaseAttachmentFileRead {
 }
 
 impl FromJson for SupportCaseAttachmentFileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "service",

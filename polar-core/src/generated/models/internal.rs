@@ -13,7 +13,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -68,8 +68,8 @@ impl Account {
 }
 
 impl FromJson for Account {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -151,8 +151,8 @@ impl AccountCredit {
 }
 
 impl FromJson for AccountCredit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             title: json::required(obj, "title", path)?,
@@ -209,8 +209,8 @@ impl AccountUpdate {
 }
 
 impl FromJson for AccountUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             billing_name: json::optional(obj, "billing_name", path)?,
             billing_address: json::optional(obj, "billing_address", path)?,
@@ -263,8 +263,8 @@ impl AddCurrencyAction {
 }
 
 impl FromJson for AddCurrencyAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("add_currency"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -331,8 +331,8 @@ impl AdjustPriceAction {
 }
 
 impl FromJson for AdjustPriceAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("adjust_price"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -412,7 +412,7 @@ impl std::fmt::Display for AppealDecision {
 }
 
 impl FromJson for AppealDecision {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -449,8 +449,8 @@ impl AppealNotRejectedError {
 }
 
 impl FromJson for AppealNotRejectedError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -494,8 +494,8 @@ impl AssistantBlockPart {
 }
 
 impl FromJson for AssistantBlockPart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "kind", &Value::from("block"), false, path)?;
         Ok(Self {
             kind: json::optional(obj, "kind", path)?,
@@ -559,48 +559,47 @@ impl AssistantBlockPartBlock {
 }
 
 impl FromJson for AssistantBlockPartBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("customer_card") => {
-                return Ok(Self::CustomerCardBlock(FromJson::from_json(value, path)?))
+                return Ok(Self::CustomerCardBlock(FromJson::decode(value, path)?))
             }
-            Some("data_table") => {
-                return Ok(Self::DataTableBlock(FromJson::from_json(value, path)?))
-            }
+            Some("data_table") => return Ok(Self::DataTableBlock(FromJson::decode(value, path)?)),
             Some("entity_list") => {
-                return Ok(Self::EntityListBlock(FromJson::from_json(value, path)?))
+                return Ok(Self::EntityListBlock(FromJson::decode(value, path)?))
             }
             Some("insight_cards") => {
-                return Ok(Self::InsightCardsBlock(FromJson::from_json(value, path)?))
+                return Ok(Self::InsightCardsBlock(FromJson::decode(value, path)?))
             }
             Some("metric_chart") => {
-                return Ok(Self::MetricChartBlock(FromJson::from_json(value, path)?))
+                return Ok(Self::MetricChartBlock(FromJson::decode(value, path)?))
             }
-            Some("text") => return Ok(Self::TextBlock(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("text") => return Ok(Self::TextBlock(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (EntityListBlock::FIELDS, |v, p| {
-                Ok(Self::EntityListBlock(FromJson::from_json(v, p)?))
+                Ok(Self::EntityListBlock(FromJson::decode(v, p)?))
             }),
             (DataTableBlock::FIELDS, |v, p| {
-                Ok(Self::DataTableBlock(FromJson::from_json(v, p)?))
+                Ok(Self::DataTableBlock(FromJson::decode(v, p)?))
             }),
             (MetricChartBlock::FIELDS, |v, p| {
-                Ok(Self::MetricChartBlock(FromJson::from_json(v, p)?))
+                Ok(Self::MetricChartBlock(FromJson::decode(v, p)?))
             }),
             (CustomerCardBlock::FIELDS, |v, p| {
-                Ok(Self::CustomerCardBlock(FromJson::from_json(v, p)?))
+                Ok(Self::CustomerCardBlock(FromJson::decode(v, p)?))
             }),
             (TextBlock::FIELDS, |v, p| {
-                Ok(Self::TextBlock(FromJson::from_json(v, p)?))
+                Ok(Self::TextBlock(FromJson::decode(v, p)?))
             }),
             (InsightCardsBlock::FIELDS, |v, p| {
-                Ok(Self::InsightCardsBlock(FromJson::from_json(v, p)?))
+                Ok(Self::InsightCardsBlock(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -673,8 +672,8 @@ impl AssistantTextPart {
 }
 
 impl FromJson for AssistantTextPart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "kind", &Value::from("text"), false, path)?;
         Ok(Self {
             kind: json::optional(obj, "kind", path)?,
@@ -713,8 +712,8 @@ impl AuthenticationSession {
 }
 
 impl FromJson for AuthenticationSession {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             identity_id: json::required(obj, "identity_id", path)?,
             available_factors: json::required(obj, "available_factors", path)?,
@@ -753,27 +752,28 @@ impl AuthenticationSessionAvailableFactorsItem {
 }
 
 impl FromJson for AuthenticationSessionAvailableFactorsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
-            Some("apple") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some("backup_codes") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some("email_otp") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some("github") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some("google") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some("sso") => return Ok(Self::SsoFactor(FromJson::from_json(value, path)?)),
-            Some("totp") => return Ok(Self::BaseFactor(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("apple") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some("backup_codes") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some("email_otp") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some("github") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some("google") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some("sso") => return Ok(Self::SsoFactor(FromJson::decode(value, path)?)),
+            Some("totp") => return Ok(Self::BaseFactor(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (SsoFactor::FIELDS, |v, p| {
-                Ok(Self::SsoFactor(FromJson::from_json(v, p)?))
+                Ok(Self::SsoFactor(FromJson::decode(v, p)?))
             }),
             (BaseFactor::FIELDS, |v, p| {
-                Ok(Self::BaseFactor(FromJson::from_json(v, p)?))
+                Ok(Self::BaseFactor(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -816,8 +816,8 @@ impl AuthenticationSessionStart {
 }
 
 impl FromJson for AuthenticationSessionStart {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             return_to: json::optional(obj, "return_to", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -851,8 +851,8 @@ impl AuthorizeResponse {
 }
 
 impl FromJson for AuthorizeResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1146,7 +1146,7 @@ impl std::fmt::Display for AvailableScope {
 }
 
 impl FromJson for AvailableScope {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1183,8 +1183,8 @@ impl BackupCodesEnrollment {
 }
 
 impl FromJson for BackupCodesEnrollment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             codes: json::required(obj, "codes", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1220,8 +1220,8 @@ impl BackupCodesStatus {
 }
 
 impl FromJson for BackupCodesStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             codes: json::required(obj, "codes", path)?,
             used_codes: json::required(obj, "used_codes", path)?,
@@ -1257,8 +1257,8 @@ impl BackupCodesVerify {
 }
 
 impl FromJson for BackupCodesVerify {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1294,8 +1294,8 @@ impl BaseFactor {
 }
 
 impl FromJson for BaseFactor {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             type_: json::required(obj, "type", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1369,7 +1369,7 @@ impl std::fmt::Display for BaseFactorType {
 }
 
 impl FromJson for BaseFactorType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1410,8 +1410,8 @@ impl BlockingOrganization {
 }
 
 impl FromJson for BlockingOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -1449,8 +1449,8 @@ impl BodyEmailUpdateVerifyEmailUpdate {
 }
 
 impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1484,8 +1484,8 @@ impl BodyOauth2Consent {
 }
 
 impl FromJson for BodyOauth2Consent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             action: json::required(obj, "action", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1543,7 +1543,7 @@ impl std::fmt::Display for BodyOauth2ConsentAction {
 }
 
 impl FromJson for BodyOauth2ConsentAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1580,8 +1580,8 @@ impl CaseAlreadyExistsError {
 }
 
 impl FromJson for CaseAlreadyExistsError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1623,8 +1623,8 @@ impl CaseClosedError {
 }
 
 impl FromJson for CaseClosedError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("CaseClosedError"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -1660,8 +1660,8 @@ impl CaseRepliesNotSupportedError {
 }
 
 impl FromJson for CaseRepliesNotSupportedError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1706,8 +1706,8 @@ impl CatalogImportBlocked {
 }
 
 impl FromJson for CatalogImportBlocked {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1749,8 +1749,8 @@ impl CatalogImportNotReady {
 }
 
 impl FromJson for CatalogImportNotReady {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1806,8 +1806,8 @@ impl ChannelNamePreviewRequest {
 }
 
 impl FromJson for ChannelNamePreviewRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_id: json::optional(obj, "organization_id", path)?,
             template: json::required(obj, "template", path)?,
@@ -1849,8 +1849,8 @@ impl ChannelNamePreviewResponse {
 }
 
 impl FromJson for ChannelNamePreviewResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             channel_name: json::required(obj, "channel_name", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1886,8 +1886,8 @@ impl ChannelNamePreviewValidationErrorResponse {
 }
 
 impl FromJson for ChannelNamePreviewValidationErrorResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             error: json::required(obj, "error", path)?,
             detail: json::required(obj, "detail", path)?,
@@ -2031,8 +2031,8 @@ impl CheckoutPriceCreate {
 }
 
 impl FromJson for CheckoutPriceCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             trial_interval: json::optional(obj, "trial_interval", path)?,
             trial_interval_count: json::optional(obj, "trial_interval_count", path)?,
@@ -2243,8 +2243,8 @@ impl CheckoutProductCreate {
 }
 
 impl FromJson for CheckoutProductCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             trial_interval: json::optional(obj, "trial_interval", path)?,
             trial_interval_count: json::optional(obj, "trial_interval_count", path)?,
@@ -2382,7 +2382,7 @@ impl std::fmt::Display for ColumnFormat {
 }
 
 impl FromJson for ColumnFormat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2428,8 +2428,8 @@ impl CompassThreadMessageSchema {
 }
 
 impl FromJson for CompassThreadMessageSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2473,24 +2473,23 @@ impl CompassThreadMessageSchemaPartsItem {
 }
 
 impl FromJson for CompassThreadMessageSchemaPartsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "kind") {
-            Some("block") => {
-                return Ok(Self::AssistantBlockPart(FromJson::from_json(value, path)?))
-            }
-            Some("text") => return Ok(Self::AssistantTextPart(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("block") => return Ok(Self::AssistantBlockPart(FromJson::decode(value, path)?)),
+            Some("text") => return Ok(Self::AssistantTextPart(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AssistantTextPart::FIELDS, |v, p| {
-                Ok(Self::AssistantTextPart(FromJson::from_json(v, p)?))
+                Ok(Self::AssistantTextPart(FromJson::decode(v, p)?))
             }),
             (AssistantBlockPart::FIELDS, |v, p| {
-                Ok(Self::AssistantBlockPart(FromJson::from_json(v, p)?))
+                Ok(Self::AssistantBlockPart(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2547,8 +2546,8 @@ impl CompassThreadSchema {
 }
 
 impl FromJson for CompassThreadSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2590,8 +2589,8 @@ impl CompassThreadUpdate {
 }
 
 impl FromJson for CompassThreadUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             title: json::optional(obj, "title", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2656,7 +2655,7 @@ impl std::fmt::Display for ConfidenceLevel {
 }
 
 impl FromJson for ConfidenceLevel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3705,7 +3704,7 @@ impl std::fmt::Display for CountryAlpha2 {
 }
 
 impl FromJson for CountryAlpha2 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4734,7 +4733,7 @@ impl std::fmt::Display for CountryAlpha2Input {
 }
 
 impl FromJson for CountryAlpha2Input {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4782,8 +4781,8 @@ impl CustomerCardBlock {
 }
 
 impl FromJson for CustomerCardBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("customer_card"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -4830,8 +4829,8 @@ impl CustomerGrowthPeriod {
 }
 
 impl FromJson for CustomerGrowthPeriod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             new_customers: json::required(obj, "new_customers", path)?,
@@ -4893,7 +4892,7 @@ impl std::fmt::Display for CustomerOAuthPlatform {
 }
 
 impl FromJson for CustomerOAuthPlatform {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4932,8 +4931,8 @@ impl CustomerSelectionOption {
 }
 
 impl FromJson for CustomerSelectionOption {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             name: json::required(obj, "name", path)?,
@@ -4973,8 +4972,8 @@ impl CustomerSelectionRequiredResponse {
 }
 
 impl FromJson for CustomerSelectionRequiredResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             error: json::optional(obj, "error", path)?,
             detail: json::optional(obj, "detail", path)?,
@@ -5012,8 +5011,8 @@ impl CustomerSessionCodeAuthenticateRequest {
 }
 
 impl FromJson for CustomerSessionCodeAuthenticateRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -5047,8 +5046,8 @@ impl CustomerSessionCodeAuthenticateResponse {
 }
 
 impl FromJson for CustomerSessionCodeAuthenticateResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -5082,8 +5081,8 @@ impl CustomerSessionCodeInvalidOrExpired {
 }
 
 impl FromJson for CustomerSessionCodeInvalidOrExpired {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -5132,8 +5131,8 @@ impl CustomerSessionCodeRequest {
 }
 
 impl FromJson for CustomerSessionCodeRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -5191,8 +5190,8 @@ impl CustomerStat {
 }
 
 impl FromJson for CustomerStat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             customer_id: json::required(obj, "customer_id", path)?,
             external_customer_id: json::required(obj, "external_customer_id", path)?,
@@ -5240,16 +5239,17 @@ impl CustomerSubscriptionChangePreview {
 }
 
 impl FromJson for CustomerSubscriptionChangePreview {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CustomerSubscriptionChangePreviewProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::from_json(v, p)?))
+                Ok(Self::Product(FromJson::decode(v, p)?))
             }),
             (CustomerSubscriptionChangePreviewSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::from_json(v, p)?))
+                Ok(Self::Seats(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -5292,8 +5292,8 @@ impl CustomerSubscriptionChangePreviewProduct {
 }
 
 impl FromJson for CustomerSubscriptionChangePreviewProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -5327,8 +5327,8 @@ impl CustomerSubscriptionChangePreviewSeats {
 }
 
 impl FromJson for CustomerSubscriptionChangePreviewSeats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -5364,8 +5364,8 @@ impl CustomerSubscriptionRevoke {
 }
 
 impl FromJson for CustomerSubscriptionRevoke {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             cancellation_reason: json::optional(obj, "cancellation_reason", path)?,
             cancellation_comment: json::optional(obj, "cancellation_comment", path)?,
@@ -5414,8 +5414,8 @@ impl DataTableBlock {
 }
 
 impl FromJson for DataTableBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("data_table"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -5464,8 +5464,8 @@ impl DataTableColumn {
 }
 
 impl FromJson for DataTableColumn {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             label: json::required(obj, "label", path)?,
@@ -5505,8 +5505,8 @@ impl DiscordGuild {
 }
 
 impl FromJson for DiscordGuild {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             roles: json::required(obj, "roles", path)?,
@@ -5551,8 +5551,8 @@ impl DiscordGuildRole {
 }
 
 impl FromJson for DiscordGuildRole {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             name: json::required(obj, "name", path)?,
@@ -5601,8 +5601,8 @@ impl DisputeSupportCaseListItem {
 }
 
 impl FromJson for DisputeSupportCaseListItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("dispute"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -5651,8 +5651,8 @@ impl DisputeSupportCaseMessageCreate {
 }
 
 impl FromJson for DisputeSupportCaseMessageCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("dispute"), true, path)?;
         Ok(Self {
             body: json::optional(obj, "body", path)?,
@@ -5729,7 +5729,7 @@ impl std::fmt::Display for DisputeWinReason {
 }
 
 impl FromJson for DisputeWinReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -5770,8 +5770,8 @@ impl EmailOtpRequest {
 }
 
 impl FromJson for EmailOtpRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             cf_turnstile_response: json::required(obj, "cf-turnstile-response", path)?,
@@ -5811,8 +5811,8 @@ impl EmailOtpVerify {
 }
 
 impl FromJson for EmailOtpVerify {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -5848,8 +5848,8 @@ impl EmailUpdateRequest {
 }
 
 impl FromJson for EmailUpdateRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             return_to: json::optional(obj, "return_to", path)?,
@@ -5899,8 +5899,8 @@ impl EntityListBlock {
 }
 
 impl FromJson for EntityListBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("entity_list"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -5974,8 +5974,8 @@ impl EventStatistics {
 }
 
 impl FromJson for EventStatistics {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             label: json::required(obj, "label", path)?,
@@ -6091,7 +6091,7 @@ impl std::fmt::Display for EventStatisticsSortProperty {
 }
 
 impl FromJson for EventStatisticsSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6156,8 +6156,8 @@ impl Feedback {
 }
 
 impl FromJson for Feedback {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -6216,8 +6216,8 @@ impl FeedbackCreate {
 }
 
 impl FromJson for FeedbackCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             type_: json::required(obj, "type", path)?,
             message: json::required(obj, "message", path)?,
@@ -6281,7 +6281,7 @@ impl std::fmt::Display for FeedbackStatus {
 }
 
 impl FromJson for FeedbackStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6346,7 +6346,7 @@ impl std::fmt::Display for FeedbackType {
 }
 
 impl FromJson for FeedbackType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6389,8 +6389,8 @@ impl GitHubInvitesBenefitOrganization {
 }
 
 impl FromJson for GitHubInvitesBenefitOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             is_personal: json::required(obj, "is_personal", path)?,
@@ -6432,8 +6432,8 @@ impl GitHubInvitesBenefitRepositories {
 }
 
 impl FromJson for GitHubInvitesBenefitRepositories {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             repositories: json::required(obj, "repositories", path)?,
             organizations: json::required(obj, "organizations", path)?,
@@ -6471,8 +6471,8 @@ impl GitHubInvitesBenefitRepository {
 }
 
 impl FromJson for GitHubInvitesBenefitRepository {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             repository_owner: json::required(obj, "repository_owner", path)?,
             repository_name: json::required(obj, "repository_name", path)?,
@@ -6508,8 +6508,8 @@ impl HumanReviewRequest {
 }
 
 impl FromJson for HumanReviewRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             reason: json::required(obj, "reason", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -6575,7 +6575,7 @@ impl std::fmt::Display for IdentityVerificationStatus {
 }
 
 impl FromJson for IdentityVerificationStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6647,8 +6647,8 @@ impl Insight {
 }
 
 impl FromJson for Insight {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             detector_id: json::required(obj, "detector_id", path)?,
@@ -6708,8 +6708,8 @@ impl InsightCardsBlock {
 }
 
 impl FromJson for InsightCardsBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("insight_cards"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -6786,7 +6786,7 @@ impl std::fmt::Display for InsightCategory {
 }
 
 impl FromJson for InsightCategory {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6834,8 +6834,8 @@ impl InsightDriver {
 }
 
 impl FromJson for InsightDriver {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             dimension: json::required(obj, "dimension", path)?,
             label: json::required(obj, "label", path)?,
@@ -6891,38 +6891,37 @@ impl InsightPrimaryAction {
 }
 
 impl FromJson for InsightPrimaryAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("add_currency") => {
-                return Ok(Self::AddCurrencyAction(FromJson::from_json(value, path)?))
+                return Ok(Self::AddCurrencyAction(FromJson::decode(value, path)?))
             }
             Some("adjust_price") => {
-                return Ok(Self::AdjustPriceAction(FromJson::from_json(value, path)?))
+                return Ok(Self::AdjustPriceAction(FromJson::decode(value, path)?))
             }
-            Some("view_costs") => {
-                return Ok(Self::ViewCostsAction(FromJson::from_json(value, path)?))
-            }
+            Some("view_costs") => return Ok(Self::ViewCostsAction(FromJson::decode(value, path)?)),
             Some("view_metric") => {
-                return Ok(Self::ViewMetricAction(FromJson::from_json(value, path)?))
+                return Ok(Self::ViewMetricAction(FromJson::decode(value, path)?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AdjustPriceAction::FIELDS, |v, p| {
-                Ok(Self::AdjustPriceAction(FromJson::from_json(v, p)?))
+                Ok(Self::AdjustPriceAction(FromJson::decode(v, p)?))
             }),
             (ViewMetricAction::FIELDS, |v, p| {
-                Ok(Self::ViewMetricAction(FromJson::from_json(v, p)?))
+                Ok(Self::ViewMetricAction(FromJson::decode(v, p)?))
             }),
             (ViewCostsAction::FIELDS, |v, p| {
-                Ok(Self::ViewCostsAction(FromJson::from_json(v, p)?))
+                Ok(Self::ViewCostsAction(FromJson::decode(v, p)?))
             }),
             (AddCurrencyAction::FIELDS, |v, p| {
-                Ok(Self::AddCurrencyAction(FromJson::from_json(v, p)?))
+                Ok(Self::AddCurrencyAction(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -7016,7 +7015,7 @@ impl std::fmt::Display for InsightSeverity {
 }
 
 impl FromJson for InsightSeverity {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -7053,8 +7052,8 @@ impl InsufficientBalance {
 }
 
 impl FromJson for InsufficientBalance {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -7096,8 +7095,8 @@ impl InvalidAuthenticationSession {
 }
 
 impl FromJson for InvalidAuthenticationSession {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -7142,8 +7141,8 @@ impl InvalidSourceCredentials {
 }
 
 impl FromJson for InvalidSourceCredentials {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -7185,8 +7184,8 @@ impl LastSsoConnectionRequired {
 }
 
 impl FromJson for LastSsoConnectionRequired {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -7261,7 +7260,7 @@ impl std::fmt::Display for LegacyOrganizationStatus {
 }
 
 impl FromJson for LegacyOrganizationStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -7304,8 +7303,8 @@ impl LicenseKeyUser {
 }
 
 impl FromJson for LicenseKeyUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             email: json::optional(obj, "email", path)?,
@@ -7345,8 +7344,8 @@ impl ListCustomerStats {
 }
 
 impl FromJson for ListCustomerStats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -7380,8 +7379,8 @@ impl ListPropertyGroupStats {
 }
 
 impl FromJson for ListPropertyGroupStats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -7417,8 +7416,8 @@ impl ListResource {
 }
 
 impl FromJson for ListResource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7456,8 +7455,8 @@ impl ListResourceCompassThreadMessageSchema {
 }
 
 impl FromJson for ListResourceCompassThreadMessageSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7495,8 +7494,8 @@ impl ListResourceCompassThreadSchema {
 }
 
 impl FromJson for ListResourceCompassThreadSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7534,20 +7533,19 @@ impl ListResourceItemsItem {
 }
 
 impl FromJson for ListResourceItemsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OrganizationPaymentMethodCard::FIELDS, |v, p| {
-                Ok(Self::OrganizationPaymentMethodCard(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OrganizationPaymentMethodCard(FromJson::decode(v, p)?))
             }),
             (OrganizationPaymentMethodGeneric::FIELDS, |v, p| {
-                Ok(Self::OrganizationPaymentMethodGeneric(FromJson::from_json(
+                Ok(Self::OrganizationPaymentMethodGeneric(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -7592,8 +7590,8 @@ impl ListResourceMerchantMigration {
 }
 
 impl FromJson for ListResourceMerchantMigration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7631,8 +7629,8 @@ impl ListResourceMerchantMigrationRecordItem {
 }
 
 impl FromJson for ListResourceMerchantMigrationRecordItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7670,8 +7668,8 @@ impl ListResourceNotificationRecipientSchema {
 }
 
 impl FromJson for ListResourceNotificationRecipientSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7709,8 +7707,8 @@ impl ListResourceOAuth2Client {
 }
 
 impl FromJson for ListResourceOAuth2Client {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7748,8 +7746,8 @@ impl ListResourceOrganizationAccessToken {
 }
 
 impl FromJson for ListResourceOrganizationAccessToken {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7787,8 +7785,8 @@ impl ListResourceOrganizationBenefitGrant {
 }
 
 impl FromJson for ListResourceOrganizationBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7826,8 +7824,8 @@ impl ListResourceOrganizationMember {
 }
 
 impl FromJson for ListResourceOrganizationMember {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7865,8 +7863,8 @@ impl ListResourceOrganizationOrder {
 }
 
 impl FromJson for ListResourceOrganizationOrder {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7904,8 +7902,8 @@ impl ListResourceOrganizationSsoConnection {
 }
 
 impl FromJson for ListResourceOrganizationSsoConnection {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7943,8 +7941,8 @@ impl ListResourcePayout {
 }
 
 impl FromJson for ListResourcePayout {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -7982,8 +7980,8 @@ impl ListResourcePayoutAccount {
 }
 
 impl FromJson for ListResourcePayoutAccount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8021,8 +8019,8 @@ impl ListResourcePersonalAccessToken {
 }
 
 impl FromJson for ListResourcePersonalAccessToken {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8060,8 +8058,8 @@ impl ListResourceSupportCaseListItem {
 }
 
 impl FromJson for ListResourceSupportCaseListItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8099,8 +8097,8 @@ impl ListResourceTaxJurisdiction {
 }
 
 impl FromJson for ListResourceTaxJurisdiction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8138,8 +8136,8 @@ impl ListResourceTransaction {
 }
 
 impl FromJson for ListResourceTransaction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8177,8 +8175,8 @@ impl ListResourceWallet {
 }
 
 impl FromJson for ListResourceWallet {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -8216,8 +8214,8 @@ impl ListStatisticsTimeseries {
 }
 
 impl FromJson for ListStatisticsTimeseries {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             periods: json::required(obj, "periods", path)?,
             totals: json::required(obj, "totals", path)?,
@@ -8253,8 +8251,8 @@ impl ListVarianceEvents {
 }
 
 impl FromJson for ListVarianceEvents {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -8292,8 +8290,8 @@ impl MaintainerAccountCreditsGrantedNotification {
 }
 
 impl FromJson for MaintainerAccountCreditsGrantedNotification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -8353,8 +8351,8 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
 }
 
 impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_name: json::required(obj, "organization_name", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -8398,8 +8396,8 @@ impl MaintainerFileFlaggedMaliciousNotification {
 }
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -8453,8 +8451,8 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
 }
 
 impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             file_name: json::required(obj, "file_name", path)?,
             organization_name: json::required(obj, "organization_name", path)?,
@@ -8496,8 +8494,8 @@ impl MaintainerNewPaidSubscriptionNotification {
 }
 
 impl FromJson for MaintainerNewPaidSubscriptionNotification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -8581,8 +8579,8 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
 }
 
 impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscriber_name: json::required(obj, "subscriber_name", path)?,
             subscriber_email: json::optional(obj, "subscriber_email", path)?,
@@ -8678,8 +8676,8 @@ impl MaintainerNewProductSaleNotification {
 }
 
 impl FromJson for MaintainerNewProductSaleNotification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -8781,8 +8779,8 @@ impl MaintainerNewProductSaleNotificationPayload {
 }
 
 impl FromJson for MaintainerNewProductSaleNotificationPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_name: json::required(obj, "product_name", path)?,
             product_price_amount: json::required(obj, "product_price_amount", path)?,
@@ -8874,8 +8872,8 @@ impl MaintainerSubscriptionRenewalNotification {
 }
 
 impl FromJson for MaintainerSubscriptionRenewalNotification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -8956,8 +8954,8 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
 }
 
 impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_name: json::required(obj, "product_name", path)?,
             product_price_amount: json::required(obj, "product_price_amount", path)?,
@@ -9036,8 +9034,8 @@ impl MemberCreate {
 }
 
 impl FromJson for MemberCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             name: json::optional(obj, "name", path)?,
@@ -9103,7 +9101,7 @@ impl std::fmt::Display for MemberCreateRole {
 }
 
 impl FromJson for MemberCreateRole {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -9149,8 +9147,8 @@ impl MemberOrganization {
 }
 
 impl FromJson for MemberOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -9215,8 +9213,8 @@ impl MerchantMigration {
 }
 
 impl FromJson for MerchantMigration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -9268,8 +9266,8 @@ impl MerchantMigrationCreate {
 }
 
 impl FromJson for MerchantMigrationCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
             source_platform: json::required(obj, "source_platform", path)?,
@@ -9309,8 +9307,8 @@ impl MerchantMigrationImportReport {
 }
 
 impl FromJson for MerchantMigrationImportReport {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             step: json::required(obj, "step", path)?,
             results: json::required(obj, "results", path)?,
@@ -9348,8 +9346,8 @@ impl MerchantMigrationImportRequest {
 }
 
 impl FromJson for MerchantMigrationImportRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             record_ids: json::optional(obj, "record_ids", path)?,
             exclude_record_ids: json::optional(obj, "exclude_record_ids", path)?,
@@ -9389,8 +9387,8 @@ impl MerchantMigrationImportResult {
 }
 
 impl FromJson for MerchantMigrationImportResult {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             entity: json::required(obj, "entity", path)?,
             imported: json::required(obj, "imported", path)?,
@@ -9428,8 +9426,8 @@ impl MerchantMigrationNotEnabled {
 }
 
 impl FromJson for MerchantMigrationNotEnabled {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -9474,8 +9472,8 @@ impl MerchantMigrationNotFound {
 }
 
 impl FromJson for MerchantMigrationNotFound {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -9555,8 +9553,8 @@ impl MerchantMigrationRecordItem {
 }
 
 impl FromJson for MerchantMigrationRecordItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             record_id: json::required(obj, "record_id", path)?,
             entity: json::required(obj, "entity", path)?,
@@ -9646,7 +9644,7 @@ impl std::fmt::Display for MerchantMigrationRecordStatus {
 }
 
 impl FromJson for MerchantMigrationRecordStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -9685,8 +9683,8 @@ impl MerchantMigrationRecordSummary {
 }
 
 impl FromJson for MerchantMigrationRecordSummary {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             entities: json::required(obj, "entities", path)?,
             action_required: json::required(obj, "action_required", path)?,
@@ -9739,8 +9737,8 @@ impl MerchantMigrationRecordSummaryEntity {
 }
 
 impl FromJson for MerchantMigrationRecordSummaryEntity {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             entity: json::required(obj, "entity", path)?,
             total: json::required(obj, "total", path)?,
@@ -9812,7 +9810,7 @@ impl std::fmt::Display for MerchantMigrationSourcePlatform {
 }
 
 impl FromJson for MerchantMigrationSourcePlatform {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -9893,7 +9891,7 @@ impl std::fmt::Display for MerchantMigrationStep {
 }
 
 impl FromJson for MerchantMigrationStep {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -9940,8 +9938,8 @@ impl MetricChartBlock {
 }
 
 impl FromJson for MetricChartBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("metric_chart"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -9986,8 +9984,8 @@ impl MetricChartPoint {
 }
 
 impl FromJson for MetricChartPoint {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             value: json::required(obj, "value", path)?,
@@ -10023,8 +10021,8 @@ impl MissingPaymentMethodError {
 }
 
 impl FromJson for MissingPaymentMethodError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -10066,8 +10064,8 @@ impl MissingStripeScopes {
 }
 
 impl FromJson for MissingStripeScopes {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -10109,8 +10107,8 @@ impl NotASeatBasedSubscription {
 }
 
 impl FromJson for NotASeatBasedSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -10154,8 +10152,8 @@ impl NotificationRecipientCreate {
 }
 
 impl FromJson for NotificationRecipientCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             platform: json::required(obj, "platform", path)?,
             expo_push_token: json::required(obj, "expo_push_token", path)?,
@@ -10215,7 +10213,7 @@ impl std::fmt::Display for NotificationRecipientPlatform {
 }
 
 impl FromJson for NotificationRecipientPlatform {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -10269,8 +10267,8 @@ impl NotificationRecipientSchema {
 }
 
 impl FromJson for NotificationRecipientSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -10316,8 +10314,8 @@ impl NotificationsList {
 }
 
 impl FromJson for NotificationsList {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             notifications: json::required(obj, "notifications", path)?,
             last_read_notification_id: json::required(obj, "last_read_notification_id", path)?,
@@ -10365,57 +10363,57 @@ impl NotificationsListNotificationsItem {
 }
 
 impl FromJson for NotificationsListNotificationsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("MaintainerAccountCreditsGrantedNotification") => {
                 return Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("MaintainerFileFlaggedMaliciousNotification") => {
                 return Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("MaintainerNewPaidSubscriptionNotification") => {
                 return Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("MaintainerNewProductSaleNotification") => {
                 return Ok(Self::MaintainerNewProductSaleNotification(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("MaintainerSubscriptionRenewalNotification") => {
                 return Ok(Self::MaintainerSubscriptionRenewalNotification(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (MaintainerNewPaidSubscriptionNotification::FIELDS, |v, p| {
                 Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (MaintainerNewProductSaleNotification::FIELDS, |v, p| {
                 Ok(Self::MaintainerNewProductSaleNotification(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (MaintainerSubscriptionRenewalNotification::FIELDS, |v, p| {
                 Ok(Self::MaintainerSubscriptionRenewalNotification(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (
                 MaintainerAccountCreditsGrantedNotification::FIELDS,
                 |v, p| {
                     Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
@@ -10423,12 +10421,13 @@ impl FromJson for NotificationsListNotificationsItem {
                 MaintainerFileFlaggedMaliciousNotification::FIELDS,
                 |v, p| {
                     Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                        FromJson::from_json(v, p)?,
+                        FromJson::decode(v, p)?,
                     ))
                 },
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -10492,8 +10491,8 @@ impl NotificationsMarkRead {
 }
 
 impl FromJson for NotificationsMarkRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             notification_id: json::required(obj, "notification_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -10577,8 +10576,8 @@ impl OAuth2Client {
 }
 
 impl FromJson for OAuth2Client {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             redirect_uris: json::required(obj, "redirect_uris", path)?,
             token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
@@ -10676,7 +10675,7 @@ impl std::fmt::Display for OAuth2ClientGrantTypesItem {
 }
 
 impl FromJson for OAuth2ClientGrantTypesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -10741,7 +10740,7 @@ impl std::fmt::Display for OAuth2ClientTokenEndpointAuthMethod {
 }
 
 impl FromJson for OAuth2ClientTokenEndpointAuthMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -10795,8 +10794,8 @@ impl OAuthAccountRead {
 }
 
 impl FromJson for OAuthAccountRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -10872,7 +10871,7 @@ impl std::fmt::Display for OAuthPlatform {
 }
 
 impl FromJson for OAuthPlatform {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -10933,7 +10932,7 @@ impl std::fmt::Display for OidcAuthMethod {
 }
 
 impl FromJson for OidcAuthMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -10982,8 +10981,8 @@ impl OidcConfigurationClientSecret {
 }
 
 impl FromJson for OidcConfigurationClientSecret {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "auth_method",
@@ -11044,8 +11043,8 @@ impl OidcConfigurationPrivateKeyJwt {
 }
 
 impl FromJson for OidcConfigurationPrivateKeyJwt {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "auth_method",
@@ -11106,8 +11105,8 @@ impl OidcConfigurationRead {
 }
 
 impl FromJson for OidcConfigurationRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             issuer: json::required(obj, "issuer", path)?,
             client_id: json::required(obj, "client_id", path)?,
@@ -11195,7 +11194,7 @@ impl std::fmt::Display for OrderBillingReasonInternal {
 }
 
 impl FromJson for OrderBillingReasonInternal {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -11246,8 +11245,8 @@ impl OrderUser {
 }
 
 impl FromJson for OrderUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             email: json::optional(obj, "email", path)?,
@@ -11312,8 +11311,8 @@ impl OrganizationAccessToken {
 }
 
 impl FromJson for OrganizationAccessToken {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -11368,8 +11367,8 @@ impl OrganizationAccessTokenCreate {
 }
 
 impl FromJson for OrganizationAccessTokenCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_id: json::optional(obj, "organization_id", path)?,
             comment: json::required(obj, "comment", path)?,
@@ -11411,8 +11410,8 @@ impl OrganizationAccessTokenCreateResponse {
 }
 
 impl FromJson for OrganizationAccessTokenCreateResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_access_token: json::required(obj, "organization_access_token", path)?,
             token: json::required(obj, "token", path)?,
@@ -11500,7 +11499,7 @@ impl std::fmt::Display for OrganizationAccessTokenSortProperty {
 }
 
 impl FromJson for OrganizationAccessTokenSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -11539,8 +11538,8 @@ impl OrganizationAccessTokenUpdate {
 }
 
 impl FromJson for OrganizationAccessTokenUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             comment: json::optional(obj, "comment", path)?,
             scopes: json::optional(obj, "scopes", path)?,
@@ -11576,8 +11575,8 @@ impl OrganizationAppealRequest {
 }
 
 impl FromJson for OrganizationAppealRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             reason: json::required(obj, "reason", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -11615,8 +11614,8 @@ impl OrganizationAppealResponse {
 }
 
 impl FromJson for OrganizationAppealResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             success: json::required(obj, "success", path)?,
             message: json::required(obj, "message", path)?,
@@ -11677,8 +11676,8 @@ impl OrganizationBenefitGrant {
 }
 
 impl FromJson for OrganizationBenefitGrant {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             benefit_description: json::required(obj, "benefit_description", path)?,
@@ -11726,8 +11725,8 @@ impl OrganizationBenefitGrantUpdate {
 }
 
 impl FromJson for OrganizationBenefitGrantUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             invited_email: json::required(obj, "invited_email", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -11765,8 +11764,8 @@ impl OrganizationBillingDetails {
 }
 
 impl FromJson for OrganizationBillingDetails {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             billing_name: json::optional(obj, "billing_name", path)?,
             billing_address: json::optional(obj, "billing_address", path)?,
@@ -11808,8 +11807,8 @@ impl OrganizationBillingDetailsUpdate {
 }
 
 impl FromJson for OrganizationBillingDetailsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             billing_name: json::optional(obj, "billing_name", path)?,
             billing_address: json::optional(obj, "billing_address", path)?,
@@ -11854,8 +11853,8 @@ impl OrganizationCheckoutRequest {
 }
 
 impl FromJson for OrganizationCheckoutRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             success_url: json::optional(obj, "success_url", path)?,
@@ -11899,8 +11898,8 @@ impl OrganizationCheckoutResponse {
 }
 
 impl FromJson for OrganizationCheckoutResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             checkout_id: json::required(obj, "checkout_id", path)?,
             url: json::required(obj, "url", path)?,
@@ -11938,8 +11937,8 @@ impl OrganizationCustomerSession {
 }
 
 impl FromJson for OrganizationCustomerSession {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -12001,7 +12000,7 @@ impl std::fmt::Display for OrganizationDeletionBlockedReason {
 }
 
 impl FromJson for OrganizationDeletionBlockedReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -12042,8 +12041,8 @@ impl OrganizationDeletionResponse {
 }
 
 impl FromJson for OrganizationDeletionResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             deleted: json::required(obj, "deleted", path)?,
             requires_support: json::required(obj, "requires_support", path)?,
@@ -12095,8 +12094,8 @@ impl OrganizationEmbedStatus {
 }
 
 impl FromJson for OrganizationEmbedStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             has_embedded: json::required(obj, "has_embedded", path)?,
             embed_hosts: json::required(obj, "embed_hosts", path)?,
@@ -12224,8 +12223,8 @@ impl OrganizationKyc {
 }
 
 impl FromJson for OrganizationKyc {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -13359,7 +13358,7 @@ impl std::fmt::Display for OrganizationKycCountry {
 }
 
 impl FromJson for OrganizationKycCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -13405,8 +13404,8 @@ impl OrganizationMember {
 }
 
 impl FromJson for OrganizationMember {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             user_id: json::required(obj, "user_id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -13448,8 +13447,8 @@ impl OrganizationMemberInvite {
 }
 
 impl FromJson for OrganizationMemberInvite {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             email: json::required(obj, "email", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -13483,8 +13482,8 @@ impl OrganizationMemberRoleUpdate {
 }
 
 impl FromJson for OrganizationMemberRoleUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             role: json::required(obj, "role", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -13546,7 +13545,7 @@ impl std::fmt::Display for OrganizationMemberRoleUpdateRole {
 }
 
 impl FromJson for OrganizationMemberRoleUpdateRole {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -13594,8 +13593,8 @@ impl OrganizationNotificationSettings {
 }
 
 impl FromJson for OrganizationNotificationSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             new_order: json::required(obj, "new_order", path)?,
             new_subscription: json::required(obj, "new_subscription", path)?,
@@ -13671,8 +13670,8 @@ impl OrganizationOrder {
 }
 
 impl FromJson for OrganizationOrder {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -13726,8 +13725,8 @@ impl OrganizationOrderInvoice {
 }
 
 impl FromJson for OrganizationOrderInvoice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -13769,8 +13768,8 @@ impl OrganizationPaymentMethodCard {
 }
 
 impl FromJson for OrganizationPaymentMethodCard {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("card"), false, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -13817,8 +13816,8 @@ impl OrganizationPaymentMethodCardMetadata {
 }
 
 impl FromJson for OrganizationPaymentMethodCardMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             brand: json::required(obj, "brand", path)?,
             last4: json::required(obj, "last4", path)?,
@@ -13864,8 +13863,8 @@ impl OrganizationPaymentMethodGeneric {
 }
 
 impl FromJson for OrganizationPaymentMethodGeneric {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             type_: json::required(obj, "type", path)?,
@@ -13911,8 +13910,8 @@ impl OrganizationPaymentStatus {
 }
 
 impl FromJson for OrganizationPaymentStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             payment_ready: json::required(obj, "payment_ready", path)?,
             organization_status: json::required(obj, "organization_status", path)?,
@@ -13958,8 +13957,8 @@ impl OrganizationPayoutAccountSet {
 }
 
 impl FromJson for OrganizationPayoutAccountSet {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             payout_account_id: json::required(obj, "payout_account_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -14073,7 +14072,7 @@ impl std::fmt::Display for OrganizationPermission {
 }
 
 impl FromJson for OrganizationPermission {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14136,8 +14135,8 @@ impl OrganizationPlan {
 }
 
 impl FromJson for OrganizationPlan {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::optional(obj, "product_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -14189,8 +14188,8 @@ impl OrganizationPlanFee {
 }
 
 impl FromJson for OrganizationPlanFee {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             percent: json::required(obj, "percent", path)?,
             fixed: json::required(obj, "fixed", path)?,
@@ -14228,8 +14227,8 @@ impl OrganizationPlanPrice {
 }
 
 impl FromJson for OrganizationPlanPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
@@ -14269,8 +14268,8 @@ impl OrganizationReviewAppeal {
 }
 
 impl FromJson for OrganizationReviewAppeal {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             submitted_at: json::required(obj, "submitted_at", path)?,
             reviewed_at: json::optional(obj, "reviewed_at", path)?,
@@ -14317,8 +14316,8 @@ impl OrganizationReviewCheck {
 }
 
 impl FromJson for OrganizationReviewCheck {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             status: json::required(obj, "status", path)?,
@@ -14408,7 +14407,7 @@ impl std::fmt::Display for OrganizationReviewCheckKey {
 }
 
 impl FromJson for OrganizationReviewCheckKey {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14514,7 +14513,7 @@ impl std::fmt::Display for OrganizationReviewCheckReason {
 }
 
 impl FromJson for OrganizationReviewCheckReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14583,7 +14582,7 @@ impl std::fmt::Display for OrganizationReviewCheckStatus {
 }
 
 impl FromJson for OrganizationReviewCheckStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14634,8 +14633,8 @@ impl OrganizationReviewState {
 }
 
 impl FromJson for OrganizationReviewState {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             can_submit: json::required(obj, "can_submit", path)?,
             submitted_at: json::optional(obj, "submitted_at", path)?,
@@ -14701,7 +14700,7 @@ impl std::fmt::Display for OrganizationReviewStateVerdict {
 }
 
 impl FromJson for OrganizationReviewStateVerdict {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14758,8 +14757,8 @@ impl OrganizationReviewStatus {
 }
 
 impl FromJson for OrganizationReviewStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             verdict: json::optional(obj, "verdict", path)?,
             reason: json::optional(obj, "reason", path)?,
@@ -14833,7 +14832,7 @@ impl std::fmt::Display for OrganizationReviewStatusVerdict {
 }
 
 impl FromJson for OrganizationReviewStatusVerdict {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -14881,8 +14880,8 @@ impl OrganizationReviewSubCheck {
 }
 
 impl FromJson for OrganizationReviewSubCheck {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             status: json::required(obj, "status", path)?,
@@ -14950,7 +14949,7 @@ impl std::fmt::Display for OrganizationReviewSubCheckKey {
 }
 
 impl FromJson for OrganizationReviewSubCheckKey {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -15019,7 +15018,7 @@ impl std::fmt::Display for OrganizationRole {
 }
 
 impl FromJson for OrganizationRole {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -15058,8 +15057,8 @@ impl OrganizationRoleDefinition {
 }
 
 impl FromJson for OrganizationRoleDefinition {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             permissions: json::required(obj, "permissions", path)?,
@@ -15095,8 +15094,8 @@ impl OrganizationSlugAvailability {
 }
 
 impl FromJson for OrganizationSlugAvailability {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             available: json::required(obj, "available", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -15130,8 +15129,8 @@ impl OrganizationSlugCheck {
 }
 
 impl FromJson for OrganizationSlugCheck {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             slug: json::required(obj, "slug", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -15190,8 +15189,8 @@ impl OrganizationSsoConnection {
 }
 
 impl FromJson for OrganizationSsoConnection {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -15247,8 +15246,8 @@ impl OrganizationSsoConnectionCreate {
 }
 
 impl FromJson for OrganizationSsoConnectionCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("oidc"), false, path)?;
         Ok(Self {
             name: json::optional(obj, "name", path)?,
@@ -15297,34 +15296,33 @@ impl OrganizationSsoConnectionCreateConfiguration {
 }
 
 impl FromJson for OrganizationSsoConnectionCreateConfiguration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "auth_method") {
             Some("client_secret") => {
-                return Ok(Self::OidcConfigurationClientSecret(FromJson::from_json(
+                return Ok(Self::OidcConfigurationClientSecret(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("private_key_jwt") => {
-                return Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::from_json(
+                return Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OidcConfigurationClientSecret::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationClientSecret(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
             }),
             (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::from_json(
+                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -15387,7 +15385,7 @@ impl std::fmt::Display for OrganizationSsoConnectionType {
 }
 
 impl FromJson for OrganizationSsoConnectionType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -15428,8 +15426,8 @@ impl OrganizationSsoConnectionUpdate {
 }
 
 impl FromJson for OrganizationSsoConnectionUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::optional(obj, "name", path)?,
             configuration: json::optional(obj, "configuration", path)?,
@@ -15475,34 +15473,33 @@ impl OrganizationSsoConnectionUpdateConfiguration {
 }
 
 impl FromJson for OrganizationSsoConnectionUpdateConfiguration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "auth_method") {
             Some("client_secret") => {
-                return Ok(Self::OidcConfigurationClientSecret(FromJson::from_json(
+                return Ok(Self::OidcConfigurationClientSecret(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("private_key_jwt") => {
-                return Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::from_json(
+                return Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OidcConfigurationClientSecret::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationClientSecret(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
             }),
             (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::from_json(
+                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -15553,8 +15550,8 @@ impl OrganizationStartupProgramClaimRequest {
 }
 
 impl FromJson for OrganizationStartupProgramClaimRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             success_url: json::optional(obj, "success_url", path)?,
             return_url: json::optional(obj, "return_url", path)?,
@@ -15600,8 +15597,8 @@ impl OrganizationStartupProgramClaimResponse {
 }
 
 impl FromJson for OrganizationStartupProgramClaimResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             checkout: json::optional(obj, "checkout", path)?,
             subscription: json::optional(obj, "subscription", path)?,
@@ -15690,8 +15687,8 @@ impl OrganizationSubscription {
 }
 
 impl FromJson for OrganizationSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             subscription_id: json::optional(obj, "subscription_id", path)?,
             status: json::required(obj, "status", path)?,
@@ -15800,8 +15797,8 @@ impl OrganizationSubscriptionDiscount {
 }
 
 impl FromJson for OrganizationSubscriptionDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             discount_id: json::required(obj, "discount_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -15851,8 +15848,8 @@ impl OrganizationSubscriptionPendingChange {
 }
 
 impl FromJson for OrganizationSubscriptionPendingChange {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             applies_at: json::required(obj, "applies_at", path)?,
@@ -15888,8 +15885,8 @@ impl OrganizationSubscriptionUpdate {
 }
 
 impl FromJson for OrganizationSubscriptionUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -15929,8 +15926,8 @@ impl OrganizationUncoveredHost {
 }
 
 impl FromJson for OrganizationUncoveredHost {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             host: json::required(obj, "host", path)?,
             origin: json::required(obj, "origin", path)?,
@@ -15970,8 +15967,8 @@ impl OrganizationValidateWebsiteRequest {
 }
 
 impl FromJson for OrganizationValidateWebsiteRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -16009,8 +16006,8 @@ impl OrganizationValidateWebsiteResponse {
 }
 
 impl FromJson for OrganizationValidateWebsiteResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             reachable: json::required(obj, "reachable", path)?,
             status: json::optional(obj, "status", path)?,
@@ -16138,8 +16135,8 @@ impl OrganizationWithRole {
 }
 
 impl FromJson for OrganizationWithRole {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -17275,7 +17272,7 @@ impl std::fmt::Display for OrganizationWithRoleCountry {
 }
 
 impl FromJson for OrganizationWithRoleCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17340,7 +17337,7 @@ impl std::fmt::Display for PanStepActor {
 }
 
 impl FromJson for PanStepActor {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17405,7 +17402,7 @@ impl std::fmt::Display for PanStepKind {
 }
 
 impl FromJson for PanStepKind {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17442,8 +17439,8 @@ impl PanStepNotActionable {
 }
 
 impl FromJson for PanStepNotActionable {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -17485,8 +17482,8 @@ impl PanStepNotFound {
 }
 
 impl FromJson for PanStepNotFound {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PanStepNotFound"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -17522,8 +17519,8 @@ impl PanStepNotOwned {
 }
 
 impl FromJson for PanStepNotOwned {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PanStepNotOwned"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -17595,7 +17592,7 @@ impl std::fmt::Display for PanStepOwner {
 }
 
 impl FromJson for PanStepOwner {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17664,7 +17661,7 @@ impl std::fmt::Display for PanStepStatus {
 }
 
 impl FromJson for PanStepStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17701,8 +17698,8 @@ impl PanTransferAlreadyStarted {
 }
 
 impl FromJson for PanTransferAlreadyStarted {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -17758,8 +17755,8 @@ impl PanTransferChecklist {
 }
 
 impl FromJson for PanTransferChecklist {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             method: json::required(obj, "method", path)?,
             started: json::required(obj, "started", path)?,
@@ -17829,7 +17826,7 @@ impl std::fmt::Display for PanTransferMethod {
 }
 
 impl FromJson for PanTransferMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -17866,8 +17863,8 @@ impl PanTransferNotReady {
 }
 
 impl FromJson for PanTransferNotReady {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -17909,8 +17906,8 @@ impl PanTransferNotStarted {
 }
 
 impl FromJson for PanTransferNotStarted {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -17987,8 +17984,8 @@ impl PanTransferStep {
 }
 
 impl FromJson for PanTransferStep {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             owner: json::required(obj, "owner", path)?,
@@ -18040,8 +18037,8 @@ impl PanTransferStepComplete {
 }
 
 impl FromJson for PanTransferStepComplete {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             inputs: json::optional(obj, "inputs", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18075,8 +18072,8 @@ impl PanTransferUnavailable {
 }
 
 impl FromJson for PanTransferUnavailable {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -18118,8 +18115,8 @@ impl PaymentIntentFailedError {
 }
 
 impl FromJson for PaymentIntentFailedError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -18214,8 +18211,8 @@ impl Payout {
 }
 
 impl FromJson for Payout {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -18311,8 +18308,8 @@ impl PayoutAccount {
 }
 
 impl FromJson for PayoutAccount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -18364,8 +18361,8 @@ impl PayoutAccountCreate {
 }
 
 impl FromJson for PayoutAccountCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("stripe"), true, path)?;
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
@@ -18403,8 +18400,8 @@ impl PayoutAccountLink {
 }
 
 impl FromJson for PayoutAccountLink {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18470,7 +18467,7 @@ impl std::fmt::Display for PayoutAccountStatus {
 }
 
 impl FromJson for PayoutAccountStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -18507,8 +18504,8 @@ impl PayoutAccountStripeAccountDoesNotExist {
 }
 
 impl FromJson for PayoutAccountStripeAccountDoesNotExist {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -18553,8 +18550,8 @@ impl PayoutAccountSyncFailed {
 }
 
 impl FromJson for PayoutAccountSyncFailed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -18596,8 +18593,8 @@ impl PayoutAccountSyncUnsupported {
 }
 
 impl FromJson for PayoutAccountSyncUnsupported {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -18666,7 +18663,7 @@ impl std::fmt::Display for PayoutAccountType {
 }
 
 impl FromJson for PayoutAccountType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -18735,8 +18732,8 @@ impl PayoutAttempt {
 }
 
 impl FromJson for PayoutAttempt {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -18822,7 +18819,7 @@ impl std::fmt::Display for PayoutAttemptStatus {
 }
 
 impl FromJson for PayoutAttemptStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -18859,8 +18856,8 @@ impl PayoutCreate {
 }
 
 impl FromJson for PayoutCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18908,8 +18905,8 @@ impl PayoutEstimate {
 }
 
 impl FromJson for PayoutEstimate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             account_id: json::required(obj, "account_id", path)?,
             payout_account_id: json::required(obj, "payout_account_id", path)?,
@@ -18951,8 +18948,8 @@ impl PayoutGenerateInvoice {
 }
 
 impl FromJson for PayoutGenerateInvoice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             invoice_number: json::optional(obj, "invoice_number", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18986,8 +18983,8 @@ impl PayoutInvoice {
 }
 
 impl FromJson for PayoutInvoice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -19077,7 +19074,7 @@ impl std::fmt::Display for PayoutSortProperty {
 }
 
 impl FromJson for PayoutSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19154,7 +19151,7 @@ impl std::fmt::Display for PayoutStatus {
 }
 
 impl FromJson for PayoutStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19211,8 +19208,8 @@ impl PersonalAccessToken {
 }
 
 impl FromJson for PersonalAccessToken {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -19314,7 +19311,7 @@ impl std::fmt::Display for PlatformFeeType {
 }
 
 impl FromJson for PlatformFeeType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19395,7 +19392,7 @@ impl std::fmt::Display for PledgeState {
 }
 
 impl FromJson for PledgeState {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19432,8 +19429,8 @@ impl PolarAuthError {
 }
 
 impl FromJson for PolarAuthError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PolarAuthError"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -19469,8 +19466,8 @@ impl PolarSelfPaymentMethodInUse {
 }
 
 impl FromJson for PolarSelfPaymentMethodInUse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -19547,7 +19544,7 @@ impl std::fmt::Display for PrecheckEntity {
 }
 
 impl FromJson for PrecheckEntity {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19590,8 +19587,8 @@ impl PrecheckEntitySummary {
 }
 
 impl FromJson for PrecheckEntitySummary {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             entity: json::required(obj, "entity", path)?,
             total: json::required(obj, "total", path)?,
@@ -19637,8 +19634,8 @@ impl PrecheckIssue {
 }
 
 impl FromJson for PrecheckIssue {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             level: json::required(obj, "level", path)?,
             code: json::required(obj, "code", path)?,
@@ -19702,7 +19699,7 @@ impl std::fmt::Display for PrecheckIssueLevel {
 }
 
 impl FromJson for PrecheckIssueLevel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19763,7 +19760,7 @@ impl std::fmt::Display for PrecheckReasonLevel {
 }
 
 impl FromJson for PrecheckReasonLevel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19824,7 +19821,7 @@ impl std::fmt::Display for PrecheckRecordStatus {
 }
 
 impl FromJson for PrecheckRecordStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19865,8 +19862,8 @@ impl PrecheckReport {
 }
 
 impl FromJson for PrecheckReport {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             can_start: json::required(obj, "can_start", path)?,
             issues: json::required(obj, "issues", path)?,
@@ -19928,7 +19925,7 @@ impl std::fmt::Display for Processor {
 }
 
 impl FromJson for Processor {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -19989,7 +19986,7 @@ impl std::fmt::Display for ProductPriceType {
 }
 
 impl FromJson for ProductPriceType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -20032,8 +20029,8 @@ impl PropertyGroupStat {
 }
 
 impl FromJson for PropertyGroupStat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             value: json::required(obj, "value", path)?,
             occurrences: json::required(obj, "occurrences", path)?,
@@ -20077,8 +20074,8 @@ impl ReviewAppealSupportCaseListItem {
 }
 
 impl FromJson for ReviewAppealSupportCaseListItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("review_appeal"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -20120,8 +20117,8 @@ impl ReviewAppealSupportCaseMessageCreate {
 }
 
 impl FromJson for ReviewAppealSupportCaseMessageCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("review_appeal"), true, path)?;
         Ok(Self {
             body: json::optional(obj, "body", path)?,
@@ -20159,8 +20156,8 @@ impl RevokeNotAllowed {
 }
 
 impl FromJson for RevokeNotAllowed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("RevokeNotAllowed"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -20204,8 +20201,8 @@ impl SearchResultCustomer {
 }
 
 impl FromJson for SearchResultCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("customer"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -20268,8 +20265,8 @@ impl SearchResultOrder {
 }
 
 impl FromJson for SearchResultOrder {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("order"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -20324,8 +20321,8 @@ impl SearchResultProduct {
 }
 
 impl FromJson for SearchResultProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("product"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -20391,8 +20388,8 @@ impl SearchResultSubscription {
 }
 
 impl FromJson for SearchResultSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("subscription"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -20441,8 +20438,8 @@ impl SearchResults {
 }
 
 impl FromJson for SearchResults {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             results: json::required(obj, "results", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20494,40 +20491,39 @@ impl SearchResultsResultsItem {
 }
 
 impl FromJson for SearchResultsResultsItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("customer") => {
-                return Ok(Self::SearchResultCustomer(FromJson::from_json(
-                    value, path,
-                )?))
+                return Ok(Self::SearchResultCustomer(FromJson::decode(value, path)?))
             }
-            Some("order") => return Ok(Self::SearchResultOrder(FromJson::from_json(value, path)?)),
+            Some("order") => return Ok(Self::SearchResultOrder(FromJson::decode(value, path)?)),
             Some("product") => {
-                return Ok(Self::SearchResultProduct(FromJson::from_json(value, path)?))
+                return Ok(Self::SearchResultProduct(FromJson::decode(value, path)?))
             }
             Some("subscription") => {
-                return Ok(Self::SearchResultSubscription(FromJson::from_json(
+                return Ok(Self::SearchResultSubscription(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (SearchResultSubscription::FIELDS, |v, p| {
-                Ok(Self::SearchResultSubscription(FromJson::from_json(v, p)?))
+                Ok(Self::SearchResultSubscription(FromJson::decode(v, p)?))
             }),
             (SearchResultOrder::FIELDS, |v, p| {
-                Ok(Self::SearchResultOrder(FromJson::from_json(v, p)?))
+                Ok(Self::SearchResultOrder(FromJson::decode(v, p)?))
             }),
             (SearchResultCustomer::FIELDS, |v, p| {
-                Ok(Self::SearchResultCustomer(FromJson::from_json(v, p)?))
+                Ok(Self::SearchResultCustomer(FromJson::decode(v, p)?))
             }),
             (SearchResultProduct::FIELDS, |v, p| {
-                Ok(Self::SearchResultProduct(FromJson::from_json(v, p)?))
+                Ok(Self::SearchResultProduct(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -20584,8 +20580,8 @@ impl SessionNotFreshError {
 }
 
 impl FromJson for SessionNotFreshError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -20677,8 +20673,8 @@ impl SlackIntegration {
 }
 
 impl FromJson for SlackIntegration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -20765,8 +20761,8 @@ impl SlackIntegrationCredentialsUpdate {
 }
 
 impl FromJson for SlackIntegrationCredentialsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
             display_name: json::required(obj, "display_name", path)?,
@@ -20810,8 +20806,8 @@ impl SlackIntegrationManifest {
 }
 
 impl FromJson for SlackIntegrationManifest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             manifest: json::required(obj, "manifest", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20845,8 +20841,8 @@ impl SlackIntegrationManifestRequest {
 }
 
 impl FromJson for SlackIntegrationManifestRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             display_name: json::required(obj, "display_name", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20880,8 +20876,8 @@ impl SlackIntegrationsResponse {
 }
 
 impl FromJson for SlackIntegrationsResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             integrations: json::required(obj, "integrations", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20924,8 +20920,8 @@ impl SlackWorkspaceUser {
 }
 
 impl FromJson for SlackWorkspaceUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             name: json::required(obj, "name", path)?,
@@ -20967,8 +20963,8 @@ impl SlackWorkspaceUsersResponse {
 }
 
 impl FromJson for SlackWorkspaceUsersResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             users: json::required(obj, "users", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21002,8 +20998,8 @@ impl SourceAccountNotMigratable {
 }
 
 impl FromJson for SourceAccountNotMigratable {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -21048,8 +21044,8 @@ impl SourceKeyModeMismatch {
 }
 
 impl FromJson for SourceKeyModeMismatch {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -21091,8 +21087,8 @@ impl SourceNotConnected {
 }
 
 impl FromJson for SourceNotConnected {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("SourceNotConnected"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -21128,8 +21124,8 @@ impl SourceVerificationUnavailable {
 }
 
 impl FromJson for SourceVerificationUnavailable {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -21183,8 +21179,8 @@ impl SsoFactor {
 }
 
 impl FromJson for SsoFactor {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("sso"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -21232,8 +21228,8 @@ impl StatisticsPeriod {
 }
 
 impl FromJson for StatisticsPeriod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             period_start: json::required(obj, "period_start", path)?,
@@ -21765,7 +21761,7 @@ impl std::fmt::Display for StripeAccountCountry {
 }
 
 impl FromJson for StripeAccountCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -21804,8 +21800,8 @@ impl SubscriptionCancelPreview {
 }
 
 impl FromJson for SubscriptionCancelPreview {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             stops_collection: json::required(obj, "stops_collection", path)?,
             outstanding_amount: json::required(obj, "outstanding_amount", path)?,
@@ -21843,16 +21839,17 @@ impl SubscriptionChangePreview {
 }
 
 impl FromJson for SubscriptionChangePreview {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (SubscriptionChangePreviewProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::from_json(v, p)?))
+                Ok(Self::Product(FromJson::decode(v, p)?))
             }),
             (SubscriptionChangePreviewSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::from_json(v, p)?))
+                Ok(Self::Seats(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -21897,8 +21894,8 @@ impl SubscriptionChangePreviewProduct {
 }
 
 impl FromJson for SubscriptionChangePreviewProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             proration_behavior: json::optional(obj, "proration_behavior", path)?,
@@ -21936,8 +21933,8 @@ impl SubscriptionChangePreviewSeats {
 }
 
 impl FromJson for SubscriptionChangePreviewSeats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             proration_behavior: json::optional(obj, "proration_behavior", path)?,
@@ -22005,8 +22002,8 @@ impl SubscriptionChargePreview {
 }
 
 impl FromJson for SubscriptionChargePreview {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             base_amount: json::required(obj, "base_amount", path)?,
             metered_amount: json::required(obj, "metered_amount", path)?,
@@ -22066,8 +22063,8 @@ impl SubscriptionChargePreviewProration {
 }
 
 impl FromJson for SubscriptionChargePreviewProration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             label: json::required(obj, "label", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -22117,8 +22114,8 @@ impl SubscriptionUser {
 }
 
 impl FromJson for SubscriptionUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             email: json::optional(obj, "email", path)?,
@@ -22168,8 +22165,8 @@ impl SupportCase {
 }
 
 impl FromJson for SupportCase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -22218,8 +22215,8 @@ impl SupportCaseAttachment {
 }
 
 impl FromJson for SupportCaseAttachment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -22265,8 +22262,8 @@ impl SupportCaseAttachmentFile {
 }
 
 impl FromJson for SupportCaseAttachmentFile {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             mime_type: json::required(obj, "mime_type", path)?,
@@ -22307,32 +22304,33 @@ impl SupportCaseListItem {
 }
 
 impl FromJson for SupportCaseListItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("dispute") => {
-                return Ok(Self::DisputeSupportCaseListItem(FromJson::from_json(
+                return Ok(Self::DisputeSupportCaseListItem(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("review_appeal") => {
-                return Ok(Self::ReviewAppealSupportCaseListItem(FromJson::from_json(
+                return Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DisputeSupportCaseListItem::FIELDS, |v, p| {
-                Ok(Self::DisputeSupportCaseListItem(FromJson::from_json(v, p)?))
+                Ok(Self::DisputeSupportCaseListItem(FromJson::decode(v, p)?))
             }),
             (ReviewAppealSupportCaseListItem::FIELDS, |v, p| {
-                Ok(Self::ReviewAppealSupportCaseListItem(FromJson::from_json(
+                Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -22394,8 +22392,8 @@ impl SupportCaseMessage {
 }
 
 impl FromJson for SupportCaseMessage {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -22471,7 +22469,7 @@ impl std::fmt::Display for SupportCaseMessageAuthorKind {
 }
 
 impl FromJson for SupportCaseMessageAuthorKind {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -22511,34 +22509,35 @@ impl SupportCaseMessageCreate {
 }
 
 impl FromJson for SupportCaseMessageCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("dispute") => {
-                return Ok(Self::DisputeSupportCaseMessageCreate(FromJson::from_json(
+                return Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("review_appeal") => {
                 return Ok(Self::ReviewAppealSupportCaseMessageCreate(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ReviewAppealSupportCaseMessageCreate::FIELDS, |v, p| {
                 Ok(Self::ReviewAppealSupportCaseMessageCreate(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DisputeSupportCaseMessageCreate::FIELDS, |v, p| {
-                Ok(Self::DisputeSupportCaseMessageCreate(FromJson::from_json(
+                Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -22663,7 +22662,7 @@ impl std::fmt::Display for SupportCaseMessageType {
 }
 
 impl FromJson for SupportCaseMessageType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -22724,7 +22723,7 @@ impl std::fmt::Display for SupportCaseSortProperty {
 }
 
 impl FromJson for SupportCaseSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -22767,8 +22766,8 @@ impl SupportCaseThread {
 }
 
 impl FromJson for SupportCaseThread {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             case: json::required(obj, "case", path)?,
             messages: json::required(obj, "messages", path)?,
@@ -22832,7 +22831,7 @@ impl std::fmt::Display for SupportCaseType {
 }
 
 impl FromJson for SupportCaseType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -22895,8 +22894,8 @@ impl TaxJurisdiction {
 }
 
 impl FromJson for TaxJurisdiction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             country: json::required(obj, "country", path)?,
@@ -22984,7 +22983,7 @@ impl std::fmt::Display for TaxJurisdictionSortProperty {
 }
 
 impl FromJson for TaxJurisdictionSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -23035,8 +23034,8 @@ impl TaxSummary {
 }
 
 impl FromJson for TaxSummary {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             currency: json::required(obj, "currency", path)?,
             tax_amount: json::required(obj, "tax_amount", path)?,
@@ -23080,8 +23079,8 @@ impl TextBlock {
 }
 
 impl FromJson for TextBlock {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("text"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -23135,8 +23134,8 @@ impl TopCustomer {
 }
 
 impl FromJson for TopCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             email: json::required(obj, "email", path)?,
@@ -23180,8 +23179,8 @@ impl TotpEnable {
 }
 
 impl FromJson for TotpEnable {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -23229,8 +23228,8 @@ impl TotpEnrollment {
 }
 
 impl FromJson for TotpEnrollment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             secret: json::required(obj, "secret", path)?,
             algorithm: json::required(obj, "algorithm", path)?,
@@ -23272,8 +23271,8 @@ impl TotpStatus {
 }
 
 impl FromJson for TotpStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             enabled: json::required(obj, "enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -23392,8 +23391,8 @@ impl Transaction {
 }
 
 impl FromJson for Transaction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23562,8 +23561,8 @@ impl TransactionEmbedded {
 }
 
 impl FromJson for TransactionEmbedded {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23661,8 +23660,8 @@ impl TransactionIssueReward {
 }
 
 impl FromJson for TransactionIssueReward {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23718,8 +23717,8 @@ impl TransactionOrder {
 }
 
 impl FromJson for TransactionOrder {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23778,8 +23777,8 @@ impl TransactionOrganization {
 }
 
 impl FromJson for TransactionOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23837,8 +23836,8 @@ impl TransactionPledge {
 }
 
 impl FromJson for TransactionPledge {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23900,8 +23899,8 @@ impl TransactionProduct {
 }
 
 impl FromJson for TransactionProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -23979,7 +23978,7 @@ impl std::fmt::Display for TransactionSortProperty {
 }
 
 impl FromJson for TransactionSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -24068,7 +24067,7 @@ impl std::fmt::Display for TransactionType {
 }
 
 impl FromJson for TransactionType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -24112,8 +24111,8 @@ impl TransactionsBalance {
 }
 
 impl FromJson for TransactionsBalance {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             currency: json::required(obj, "currency", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -24176,8 +24175,8 @@ impl TransactionsHeldBalance {
 }
 
 impl FromJson for TransactionsHeldBalance {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             currency: json::required(obj, "currency", path)?,
             amount: json::required(obj, "amount", path)?,
@@ -24236,8 +24235,8 @@ impl TransactionsSummary {
 }
 
 impl FromJson for TransactionsSummary {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             balance: json::required(obj, "balance", path)?,
             available_balance: json::required(obj, "available_balance", path)?,
@@ -24277,8 +24276,8 @@ impl UnsupportedMigrationSource {
 }
 
 impl FromJson for UnsupportedMigrationSource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -24323,8 +24322,8 @@ impl UpdateSubscriptionPlanNotAllowed {
 }
 
 impl FromJson for UpdateSubscriptionPlanNotAllowed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -24369,8 +24368,8 @@ impl UpdateSubscriptionSeatsNotAllowed {
 }
 
 impl FromJson for UpdateSubscriptionSeatsNotAllowed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -24435,7 +24434,7 @@ impl std::fmt::Display for UserDeletionBlockedReason {
 }
 
 impl FromJson for UserDeletionBlockedReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -24477,8 +24476,8 @@ impl UserDeletionResponse {
 }
 
 impl FromJson for UserDeletionResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             deleted: json::required(obj, "deleted", path)?,
             blocked_reasons: json::optional(obj, "blocked_reasons", path)?,
@@ -24522,8 +24521,8 @@ impl UserIdentityVerification {
 }
 
 impl FromJson for UserIdentityVerification {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             client_secret: json::required(obj, "client_secret", path)?,
@@ -24559,8 +24558,8 @@ impl UserOrganizationNotificationSettings {
 }
 
 impl FromJson for UserOrganizationNotificationSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             notification_settings: json::required(obj, "notification_settings", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -24598,8 +24597,8 @@ impl UserOrganizationNotificationSettingsUpdate {
 }
 
 impl FromJson for UserOrganizationNotificationSettingsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             notification_settings: json::required(obj, "notification_settings", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -24693,8 +24692,8 @@ impl UserRead {
 }
 
 impl FromJson for UserRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -24776,8 +24775,8 @@ impl UserScopes {
 }
 
 impl FromJson for UserScopes {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             scopes: json::required(obj, "scopes", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -24825,8 +24824,8 @@ impl UserUpdate {
 }
 
 impl FromJson for UserUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             first_name: json::optional(obj, "first_name", path)?,
             last_name: json::optional(obj, "last_name", path)?,
@@ -25864,7 +25863,7 @@ impl std::fmt::Display for UserUpdateCountry {
 }
 
 impl FromJson for UserUpdateCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -25924,8 +25923,8 @@ impl VarianceEvent {
 }
 
 impl FromJson for VarianceEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             event_id: json::required(obj, "event_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -25984,8 +25983,8 @@ impl ViewCostsAction {
 }
 
 impl FromJson for ViewCostsAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("view_costs"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -26030,8 +26029,8 @@ impl ViewMetricAction {
 }
 
 impl FromJson for ViewMetricAction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("view_metric"), false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
@@ -26098,7 +26097,7 @@ impl std::fmt::Display for Visibility {
 }
 
 impl FromJson for Visibility {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -26154,8 +26153,8 @@ impl Wallet {
 }
 
 impl FromJson for Wallet {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -26231,7 +26230,7 @@ impl std::fmt::Display for WalletSortProperty {
 }
 
 impl FromJson for WalletSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -26270,8 +26269,8 @@ impl WalletTopUpCreate {
 }
 
 impl FromJson for WalletTopUpCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
@@ -26331,7 +26330,7 @@ impl std::fmt::Display for WalletType {
 }
 
 impl FromJson for WalletType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -79,8 +79,8 @@ impl LicenseKeyActivate {
 }
 
 impl FromJson for LicenseKeyActivate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -139,8 +139,8 @@ impl LicenseKeyActivationBase {
 }
 
 impl FromJson for LicenseKeyActivationBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             license_key_id: json::required(obj, "license_key_id", path)?,
@@ -204,8 +204,8 @@ impl LicenseKeyActivationRead {
 }
 
 impl FromJson for LicenseKeyActivationRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             license_key_id: json::required(obj, "license_key_id", path)?,
@@ -306,8 +306,8 @@ impl LicenseKeyCustomer {
 }
 
 impl FromJson for LicenseKeyCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -396,8 +396,8 @@ impl LicenseKeyDeactivate {
 }
 
 impl FromJson for LicenseKeyDeactivate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -482,8 +482,8 @@ impl LicenseKeyRead {
 }
 
 impl FromJson for LicenseKeyRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -575,7 +575,7 @@ impl std::fmt::Display for LicenseKeyStatus {
 }
 
 impl FromJson for LicenseKeyStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -637,8 +637,8 @@ impl LicenseKeyUpdate {
 }
 
 impl FromJson for LicenseKeyUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             status: json::patch(obj, "status", path)?,
             usage: json::optional(obj, "usage", path)?,
@@ -723,8 +723,8 @@ impl LicenseKeyValidate {
 }
 
 impl FromJson for LicenseKeyValidate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             key: json::required(obj, "key", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -820,8 +820,8 @@ impl LicenseKeyWithActivations {
 }
 
 impl FromJson for LicenseKeyWithActivations {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ impl std::fmt::Display for AggregationFunction {
 }
 
 impl FromJson for AggregationFunction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -119,8 +119,8 @@ impl CountAggregation {
 }
 
 impl FromJson for CountAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "func", &Value::from("count"), false, path)?;
         Ok(Self {
             func: json::optional(obj, "func", path)?,
@@ -165,8 +165,8 @@ impl Filter {
 }
 
 impl FromJson for Filter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             conjunction: json::required(obj, "conjunction", path)?,
             clauses: json::required(obj, "clauses", path)?,
@@ -219,8 +219,8 @@ impl FilterClause {
 }
 
 impl FromJson for FilterClause {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             property: json::required(obj, "property", path)?,
             operator: json::required(obj, "operator", path)?,
@@ -261,16 +261,17 @@ impl FilterClausesItem {
 }
 
 impl FromJson for FilterClausesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (FilterClause::FIELDS, |v, p| {
-                Ok(Self::FilterClause(FromJson::from_json(v, p)?))
+                Ok(Self::FilterClause(FromJson::decode(v, p)?))
             }),
             (Filter::FIELDS, |v, p| {
-                Ok(Self::Filter(FromJson::from_json(v, p)?))
+                Ok(Self::Filter(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -337,7 +338,7 @@ impl std::fmt::Display for FilterConjunction {
 }
 
 impl FromJson for FilterConjunction {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -422,7 +423,7 @@ impl std::fmt::Display for FilterOperator {
 }
 
 impl FromJson for FilterOperator {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -461,8 +462,8 @@ impl ListResourceMeter {
 }
 
 impl FromJson for ListResourceMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -533,8 +534,8 @@ impl Meter {
 }
 
 impl FromJson for Meter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::required(obj, "metadata", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -594,31 +595,30 @@ impl MeterAggregation {
 }
 
 impl FromJson for MeterAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
-            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("count") => return Ok(Self::CountAggregation(FromJson::from_json(value, path)?)),
-            Some("max") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("min") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("unique") => {
-                return Ok(Self::UniqueAggregation(FromJson::from_json(value, path)?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("count") => return Ok(Self::CountAggregation(FromJson::decode(value, path)?)),
+            Some("max") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("min") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("unique") => return Ok(Self::UniqueAggregation(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
             }),
             (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
             }),
             (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -719,8 +719,8 @@ impl MeterCreate {
 }
 
 impl FromJson for MeterCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::required(obj, "name", path)?,
@@ -772,31 +772,30 @@ impl MeterCreateAggregation {
 }
 
 impl FromJson for MeterCreateAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
-            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("count") => return Ok(Self::CountAggregation(FromJson::from_json(value, path)?)),
-            Some("max") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("min") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("unique") => {
-                return Ok(Self::UniqueAggregation(FromJson::from_json(value, path)?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("count") => return Ok(Self::CountAggregation(FromJson::decode(value, path)?)),
+            Some("max") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("min") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("unique") => return Ok(Self::UniqueAggregation(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
             }),
             (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
             }),
             (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -848,8 +847,8 @@ impl MeterQuantities {
 }
 
 impl FromJson for MeterQuantities {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             quantities: json::required(obj, "quantities", path)?,
             total: json::required(obj, "total", path)?,
@@ -887,8 +886,8 @@ impl MeterQuantity {
 }
 
 impl FromJson for MeterQuantity {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             quantity: json::required(obj, "quantity", path)?,
@@ -956,7 +955,7 @@ impl std::fmt::Display for MeterSortProperty {
 }
 
 impl FromJson for MeterSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1021,7 +1020,7 @@ impl std::fmt::Display for MeterUnit {
 }
 
 impl FromJson for MeterUnit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1105,8 +1104,8 @@ impl MeterUpdate {
 }
 
 impl FromJson for MeterUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -1158,31 +1157,30 @@ impl MeterUpdateAggregation {
 }
 
 impl FromJson for MeterUpdateAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
-            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("count") => return Ok(Self::CountAggregation(FromJson::from_json(value, path)?)),
-            Some("max") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("min") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::from_json(value, path)?)),
-            Some("unique") => {
-                return Ok(Self::UniqueAggregation(FromJson::from_json(value, path)?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("avg") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("count") => return Ok(Self::CountAggregation(FromJson::decode(value, path)?)),
+            Some("max") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("min") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("sum") => return Ok(Self::PropertyAggregation(FromJson::decode(value, path)?)),
+            Some("unique") => return Ok(Self::UniqueAggregation(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
             }),
             (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
             }),
             (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::from_json(v, p)?))
+                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -3640,7 +3638,7 @@ impl std::fmt::Display for MetersQuantitiesTimezone {
 }
 
 impl FromJson for MetersQuantitiesTimezone {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3687,8 +3685,8 @@ impl PropertyAggregation {
 }
 
 impl FromJson for PropertyAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             func: json::required(obj, "func", path)?,
             property: json::required(obj, "property", path)?,
@@ -3756,7 +3754,7 @@ impl std::fmt::Display for PropertyAggregationFunc {
 }
 
 impl FromJson for PropertyAggregationFunc {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3803,8 +3801,8 @@ impl UniqueAggregation {
 }
 
 impl FromJson for UniqueAggregation {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "func", &Value::from("unique"), false, path)?;
         Ok(Self {
             func: json::optional(obj, "func", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -41,8 +41,8 @@ impl Metric {
 }
 
 impl FromJson for Metric {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             slug: json::required(obj, "slug", path)?,
             display_name: json::required(obj, "display_name", path)?,
@@ -93,8 +93,8 @@ impl MetricDashboardCreate {
 }
 
 impl FromJson for MetricDashboardCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             metrics: json::optional(obj, "metrics", path)?,
@@ -149,8 +149,8 @@ impl MetricDashboardSchema {
 }
 
 impl FromJson for MetricDashboardSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -204,8 +204,8 @@ impl MetricDashboardUpdate {
 }
 
 impl FromJson for MetricDashboardUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::patch(obj, "name", path)?,
             metrics: json::patch(obj, "metrics", path)?,
@@ -408,8 +408,8 @@ impl MetricPeriod {
 }
 
 impl FromJson for MetricPeriod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             active_subscriptions: json::optional(obj, "active_subscriptions", path)?,
@@ -773,7 +773,7 @@ impl std::fmt::Display for MetricType {
 }
 
 impl FromJson for MetricType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -974,8 +974,8 @@ impl Metrics {
 }
 
 impl FromJson for Metrics {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             active_subscriptions: json::optional(obj, "active_subscriptions", path)?,
             committed_subscriptions: json::optional(obj, "committed_subscriptions", path)?,
@@ -3713,7 +3713,7 @@ impl std::fmt::Display for MetricsExportTimezone {
 }
 
 impl FromJson for MetricsExportTimezone {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6158,7 +6158,7 @@ impl std::fmt::Display for MetricsGetTimezone {
 }
 
 impl FromJson for MetricsGetTimezone {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -6197,8 +6197,8 @@ impl MetricsIntervalLimit {
 }
 
 impl FromJson for MetricsIntervalLimit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             min_days: json::required(obj, "min_days", path)?,
             max_days: json::required(obj, "max_days", path)?,
@@ -6242,8 +6242,8 @@ impl MetricsIntervalsLimits {
 }
 
 impl FromJson for MetricsIntervalsLimits {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             hour: json::required(obj, "hour", path)?,
             day: json::required(obj, "day", path)?,
@@ -6287,8 +6287,8 @@ impl MetricsLimits {
 }
 
 impl FromJson for MetricsLimits {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             min_date: json::required(obj, "min_date", path)?,
             intervals: json::required(obj, "intervals", path)?,
@@ -6328,8 +6328,8 @@ impl MetricsResponse {
 }
 
 impl FromJson for MetricsResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             periods: json::required(obj, "periods", path)?,
             totals: json::required(obj, "totals", path)?,
@@ -6531,8 +6531,8 @@ impl MetricsTotals {
 }
 
 impl FromJson for MetricsTotals {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             active_subscriptions: json::optional(obj, "active_subscriptions", path)?,
             committed_subscriptions: json::optional(obj, "committed_subscriptions", path)?,

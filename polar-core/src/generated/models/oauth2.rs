@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -64,8 +64,8 @@ impl AuthorizationCodeTokenRequest {
 }
 
 impl FromJson for AuthorizationCodeTokenRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "grant_type",
@@ -117,8 +117,8 @@ impl AuthorizeOrganization {
 }
 
 impl FromJson for AuthorizeOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -174,8 +174,8 @@ impl AuthorizeResponseOrganization {
 }
 
 impl FromJson for AuthorizeResponseOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "sub_type", &Value::from("organization"), true, path)?;
         Ok(Self {
             client: json::required(obj, "client", path)?,
@@ -247,8 +247,8 @@ impl AuthorizeResponseUser {
 }
 
 impl FromJson for AuthorizeResponseUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "sub_type", &Value::from("user"), true, path)?;
         Ok(Self {
             client: json::required(obj, "client", path)?,
@@ -306,8 +306,8 @@ impl AuthorizeUser {
 }
 
 impl FromJson for AuthorizeUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             email: json::required(obj, "email", path)?,
@@ -366,8 +366,8 @@ impl IntrospectTokenRequest {
 }
 
 impl FromJson for IntrospectTokenRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             token_type_hint: json::patch(obj, "token_type_hint", path)?,
@@ -431,7 +431,7 @@ impl std::fmt::Display for IntrospectTokenRequestTokenTypeHint {
 }
 
 impl FromJson for IntrospectTokenRequestTokenTypeHint {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -500,8 +500,8 @@ impl IntrospectTokenResponse {
 }
 
 impl FromJson for IntrospectTokenResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             active: json::required(obj, "active", path)?,
             client_id: json::required(obj, "client_id", path)?,
@@ -579,7 +579,7 @@ impl std::fmt::Display for IntrospectTokenResponseTokenType {
 }
 
 impl FromJson for IntrospectTokenResponseTokenType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -639,8 +639,8 @@ impl OAuth2ClientPublic {
 }
 
 impl FromJson for OAuth2ClientPublic {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -698,32 +698,27 @@ impl Oauth2AuthorizeResponse200 {
 }
 
 impl FromJson for Oauth2AuthorizeResponse200 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "sub_type") {
-            Some("user") => {
-                return Ok(Self::AuthorizeResponseUser(FromJson::from_json(
-                    value, path,
-                )?))
-            }
+            Some("user") => return Ok(Self::AuthorizeResponseUser(FromJson::decode(value, path)?)),
             Some("organization") => {
-                return Ok(Self::AuthorizeResponseOrganization(FromJson::from_json(
+                return Ok(Self::AuthorizeResponseOrganization(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AuthorizeResponseUser::FIELDS, |v, p| {
-                Ok(Self::AuthorizeResponseUser(FromJson::from_json(v, p)?))
+                Ok(Self::AuthorizeResponseUser(FromJson::decode(v, p)?))
             }),
             (AuthorizeResponseOrganization::FIELDS, |v, p| {
-                Ok(Self::AuthorizeResponseOrganization(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AuthorizeResponseOrganization(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -781,21 +776,20 @@ impl Oauth2TokenBody {
 }
 
 impl FromJson for Oauth2TokenBody {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AuthorizationCodeTokenRequest::FIELDS, |v, p| {
-                Ok(Self::AuthorizationCodeTokenRequest(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AuthorizationCodeTokenRequest(FromJson::decode(v, p)?))
             }),
             (RefreshTokenRequest::FIELDS, |v, p| {
-                Ok(Self::RefreshTokenRequest(FromJson::from_json(v, p)?))
+                Ok(Self::RefreshTokenRequest(FromJson::decode(v, p)?))
             }),
             (WebTokenRequest::FIELDS, |v, p| {
-                Ok(Self::WebTokenRequest(FromJson::from_json(v, p)?))
+                Ok(Self::WebTokenRequest(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -847,16 +841,17 @@ impl Oauth2UserinfoResponse200 {
 }
 
 impl FromJson for Oauth2UserinfoResponse200 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (UserInfoUser::FIELDS, |v, p| {
-                Ok(Self::UserInfoUser(FromJson::from_json(v, p)?))
+                Ok(Self::UserInfoUser(FromJson::decode(v, p)?))
             }),
             (UserInfoOrganization::FIELDS, |v, p| {
-                Ok(Self::UserInfoOrganization(FromJson::from_json(v, p)?))
+                Ok(Self::UserInfoOrganization(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -919,8 +914,8 @@ impl RefreshTokenRequest {
 }
 
 impl FromJson for RefreshTokenRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "grant_type", &Value::from("refresh_token"), true, path)?;
         Ok(Self {
             client_id: json::required(obj, "client_id", path)?,
@@ -981,8 +976,8 @@ impl RevokeTokenRequest {
 }
 
 impl FromJson for RevokeTokenRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
             token_type_hint: json::patch(obj, "token_type_hint", path)?,
@@ -1046,7 +1041,7 @@ impl std::fmt::Display for RevokeTokenRequestTokenTypeHint {
 }
 
 impl FromJson for RevokeTokenRequestTokenTypeHint {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1081,8 +1076,8 @@ impl RevokeTokenResponse {
 }
 
 impl FromJson for RevokeTokenResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1382,7 +1377,7 @@ impl std::fmt::Display for Scope {
 }
 
 impl FromJson for Scope {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1434,8 +1429,8 @@ impl TokenResponse {
 }
 
 impl FromJson for TokenResponse {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "token_type", &Value::from("Bearer"), true, path)?;
         Ok(Self {
             access_token: json::required(obj, "access_token", path)?,
@@ -1481,8 +1476,8 @@ impl UserInfoOrganization {
 }
 
 impl FromJson for UserInfoOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             sub: json::required(obj, "sub", path)?,
             name: json::optional(obj, "name", path)?,
@@ -1524,8 +1519,8 @@ impl UserInfoUser {
 }
 
 impl FromJson for UserInfoUser {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             sub: json::required(obj, "sub", path)?,
             name: json::optional(obj, "name", path)?,
@@ -1601,8 +1596,8 @@ impl WebTokenRequest {
 }
 
 impl FromJson for WebTokenRequest {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "grant_type", &Value::from("web"), true, path)?;
         Ok(Self {
             client_id: json::required(obj, "client_id", path)?,
@@ -1672,7 +1667,7 @@ impl std::fmt::Display for WebTokenRequestSubType {
 }
 
 impl FromJson for WebTokenRequestSubType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -84,8 +84,8 @@ impl OAuth2ClientConfiguration {
 }
 
 impl FromJson for OAuth2ClientConfiguration {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             redirect_uris: json::required(obj, "redirect_uris", path)?,
             token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
@@ -167,7 +167,7 @@ impl std::fmt::Display for OAuth2ClientConfigurationGrantTypesItem {
 }
 
 impl FromJson for OAuth2ClientConfigurationGrantTypesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -232,7 +232,7 @@ impl std::fmt::Display for OAuth2ClientConfigurationTokenEndpointAuthMethod {
 }
 
 impl FromJson for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -326,8 +326,8 @@ impl OAuth2ClientConfigurationUpdate {
 }
 
 impl FromJson for OAuth2ClientConfigurationUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             redirect_uris: json::required(obj, "redirect_uris", path)?,
             token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
@@ -411,7 +411,7 @@ impl std::fmt::Display for OAuth2ClientConfigurationUpdateGrantTypesItem {
 }
 
 impl FromJson for OAuth2ClientConfigurationUpdateGrantTypesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -476,7 +476,7 @@ impl std::fmt::Display for OAuth2ClientConfigurationUpdateTokenEndpointAuthMetho
 }
 
 impl FromJson for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -37,8 +37,8 @@ impl ListResourceOrder {
 }
 
 impl FromJson for ListResourceOrder {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -74,8 +74,8 @@ impl OffSessionChargesNotEnabled {
 }
 
 impl FromJson for OffSessionChargesNotEnabled {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -239,8 +239,8 @@ impl Order {
 }
 
 impl FromJson for Order {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -404,7 +404,7 @@ impl std::fmt::Display for OrderBillingReason {
 }
 
 impl FromJson for OrderBillingReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -488,8 +488,8 @@ impl OrderCreate {
 }
 
 impl FromJson for OrderCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_data: json::optional(obj, "custom_field_data", path)?,
             metadata: json::optional(obj, "metadata", path)?,
@@ -592,8 +592,8 @@ impl OrderCustomer {
 }
 
 impl FromJson for OrderCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -691,30 +691,31 @@ impl OrderDiscount {
 }
 
 impl FromJson for OrderDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::from_json(
+                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
                     v, p,
                 )?))
             }),
             (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -851,7 +852,7 @@ impl std::fmt::Display for OrderExportColumn {
 }
 
 impl FromJson for OrderExportColumn {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -895,8 +896,8 @@ impl OrderFinalize {
 }
 
 impl FromJson for OrderFinalize {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             payment_method_id: json::patch(obj, "payment_method_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -930,8 +931,8 @@ impl OrderInvoice {
 }
 
 impl FromJson for OrderInvoice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -988,8 +989,8 @@ impl OrderItemSchema {
 }
 
 impl FromJson for OrderItemSchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1037,8 +1038,8 @@ impl OrderNotDraft {
 }
 
 impl FromJson for OrderNotDraft {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("OrderNotDraft"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -1074,8 +1075,8 @@ impl OrderNotEligibleForInvoice {
 }
 
 impl FromJson for OrderNotEligibleForInvoice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1167,8 +1168,8 @@ impl OrderProduct {
 }
 
 impl FromJson for OrderProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::required(obj, "metadata", path)?,
             id: json::required(obj, "id", path)?,
@@ -1236,8 +1237,8 @@ impl OrderReceipt {
 }
 
 impl FromJson for OrderReceipt {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1359,7 +1360,7 @@ impl std::fmt::Display for OrderSortProperty {
 }
 
 impl FromJson for OrderSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1436,7 +1437,7 @@ impl std::fmt::Display for OrderStatus {
 }
 
 impl FromJson for OrderStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1565,8 +1566,8 @@ impl OrderSubscription {
 }
 
 impl FromJson for OrderSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::required(obj, "metadata", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1698,8 +1699,8 @@ impl OrderUpdate {
 }
 
 impl FromJson for OrderUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             billing_name: json::patch(obj, "billing_name", path)?,
             billing_address: json::patch(obj, "billing_address", path)?,
@@ -1737,16 +1738,17 @@ impl OrdersFinalizeResponse402 {
 }
 
 impl FromJson for OrdersFinalizeResponse402 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (PaymentFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentFailed(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
             }),
             (PaymentActionRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentActionRequired(FromJson::from_json(v, p)?))
+                Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1791,20 +1793,19 @@ impl OrdersFinalizeResponse403 {
 }
 
 impl FromJson for OrdersFinalizeResponse403 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OffSessionChargesNotEnabled::FIELDS, |v, p| {
-                Ok(Self::OffSessionChargesNotEnabled(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
             }),
             (OrganizationNotReadyForPayments::FIELDS, |v, p| {
-                Ok(Self::OrganizationNotReadyForPayments(FromJson::from_json(
+                Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
                     v, p,
                 )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1847,8 +1848,8 @@ impl OrganizationNotReadyForPayments {
 }
 
 impl FromJson for OrganizationNotReadyForPayments {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -1893,8 +1894,8 @@ impl PaymentActionRequired {
 }
 
 impl FromJson for PaymentActionRequired {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -35,8 +35,8 @@ impl CannotCreateOrganizationError {
 }
 
 impl FromJson for CannotCreateOrganizationError {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -88,8 +88,8 @@ impl CustomerPortalCustomerSettings {
 }
 
 impl FromJson for CustomerPortalCustomerSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             allow_email_change: json::optional(obj, "allow_email_change", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -136,8 +136,8 @@ impl CustomerPortalSubscriptionSettings {
 }
 
 impl FromJson for CustomerPortalSubscriptionSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             update_seats: json::required(obj, "update_seats", path)?,
             update_plan: json::required(obj, "update_plan", path)?,
@@ -182,8 +182,8 @@ impl CustomerPortalUsageSettings {
 }
 
 impl FromJson for CustomerPortalUsageSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             show: json::required(obj, "show", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -217,8 +217,8 @@ impl DisputeAutoAcceptNotEnabled {
 }
 
 impl FromJson for DisputeAutoAcceptNotEnabled {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -265,8 +265,8 @@ impl ListResourceOrganization {
 }
 
 impl FromJson for ListResourceOrganization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -385,8 +385,8 @@ impl Organization {
 }
 
 impl FromJson for Organization {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -523,8 +523,8 @@ impl OrganizationCapabilities {
 }
 
 impl FromJson for OrganizationCapabilities {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             checkout_payments: json::required(obj, "checkout_payments", path)?,
             subscription_renewals: json::required(obj, "subscription_renewals", path)?,
@@ -581,8 +581,8 @@ impl OrganizationCompanyLegalEntitySchema {
 }
 
 impl FromJson for OrganizationCompanyLegalEntitySchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("company"), true, path)?;
         Ok(Self {
             registered_name: json::required(obj, "registered_name", path)?,
@@ -1630,7 +1630,7 @@ impl std::fmt::Display for OrganizationCountry {
 }
 
 impl FromJson for OrganizationCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1732,8 +1732,8 @@ impl OrganizationCreate {
 }
 
 impl FromJson for OrganizationCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::required(obj, "name", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -2807,7 +2807,7 @@ impl std::fmt::Display for OrganizationCreateCountry {
 }
 
 impl FromJson for OrganizationCreateCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2846,34 +2846,35 @@ impl OrganizationCreateLegalEntity {
 }
 
 impl FromJson for OrganizationCreateLegalEntity {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
             Some("company") => {
                 return Ok(Self::OrganizationCompanyLegalEntitySchema(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
             Some("individual") => {
                 return Ok(Self::OrganizationIndividualLegalEntitySchema(
-                    FromJson::from_json(value, path)?,
+                    FromJson::decode(value, path)?,
                 ))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (OrganizationCompanyLegalEntitySchema::FIELDS, |v, p| {
                 Ok(Self::OrganizationCompanyLegalEntitySchema(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (OrganizationIndividualLegalEntitySchema::FIELDS, |v, p| {
                 Ok(Self::OrganizationIndividualLegalEntitySchema(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2992,8 +2993,8 @@ impl OrganizationCustomerEmailSettings {
 }
 
 impl FromJson for OrganizationCustomerEmailSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             order_confirmation: json::required(obj, "order_confirmation", path)?,
             payment_method_expiration_reminder: json::required(
@@ -3117,8 +3118,8 @@ impl OrganizationCustomerPortalSettings {
 }
 
 impl FromJson for OrganizationCustomerPortalSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             usage: json::required(obj, "usage", path)?,
             subscription: json::required(obj, "subscription", path)?,
@@ -3201,8 +3202,8 @@ impl OrganizationDetails {
 }
 
 impl FromJson for OrganizationDetails {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             about: json::patch(obj, "about", path)?,
             product_description: json::patch(obj, "product_description", path)?,
@@ -3298,7 +3299,7 @@ impl std::fmt::Display for OrganizationDetailsSwitchingFrom {
 }
 
 impl FromJson for OrganizationDetailsSwitchingFrom {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3335,8 +3336,8 @@ impl OrganizationDisputeSettings {
 }
 
 impl FromJson for OrganizationDisputeSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             auto_accept_below_amount: json::required(obj, "auto_accept_below_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3381,8 +3382,8 @@ impl OrganizationDisputeSettingsUpdate {
 }
 
 impl FromJson for OrganizationDisputeSettingsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             auto_accept_below_amount: json::patch(obj, "auto_accept_below_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3467,8 +3468,8 @@ impl OrganizationFeatureSettings {
 }
 
 impl FromJson for OrganizationFeatureSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             issue_funding_enabled: json::optional(obj, "issue_funding_enabled", path)?,
             seat_based_pricing_enabled: json::optional(obj, "seat_based_pricing_enabled", path)?,
@@ -3604,8 +3605,8 @@ impl OrganizationFeatureSettingsUpdate {
 }
 
 impl FromJson for OrganizationFeatureSettingsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seat_based_pricing_enabled: json::optional(obj, "seat_based_pricing_enabled", path)?,
             member_model_enabled: json::optional(obj, "member_model_enabled", path)?,
@@ -3661,8 +3662,8 @@ impl OrganizationIndividualLegalEntitySchema {
 }
 
 impl FromJson for OrganizationIndividualLegalEntitySchema {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
@@ -3706,8 +3707,8 @@ impl OrganizationSocialLink {
 }
 
 impl FromJson for OrganizationSocialLink {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             platform: json::required(obj, "platform", path)?,
             url: json::required(obj, "url", path)?,
@@ -3799,7 +3800,7 @@ impl std::fmt::Display for OrganizationSocialPlatforms {
 }
 
 impl FromJson for OrganizationSocialPlatforms {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3892,7 +3893,7 @@ impl std::fmt::Display for OrganizationSortProperty {
 }
 
 impl FromJson for OrganizationSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3977,7 +3978,7 @@ impl std::fmt::Display for OrganizationStatus {
 }
 
 impl FromJson for OrganizationStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4045,8 +4046,8 @@ impl OrganizationSubscriptionSettings {
 }
 
 impl FromJson for OrganizationSubscriptionSettings {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             allow_multiple_subscriptions: json::required(
                 obj,
@@ -4136,7 +4137,7 @@ impl std::fmt::Display for OrganizationSubscriptionSettingsProrationBehavior {
 }
 
 impl FromJson for OrganizationSubscriptionSettingsProrationBehavior {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -4242,8 +4243,8 @@ impl OrganizationUpdate {
 }
 
 impl FromJson for OrganizationUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             name: json::patch(obj, "name", path)?,
             avatar_url: json::patch(obj, "avatar_url", path)?,
@@ -5315,7 +5316,7 @@ impl std::fmt::Display for OrganizationUpdateCountry {
 }
 
 impl FromJson for OrganizationUpdateCountry {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -5354,18 +5355,17 @@ impl OrganizationsUpdateResponse403 {
 }
 
 impl FromJson for OrganizationsUpdateResponse403 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (NotPermitted::FIELDS, |v, p| {
-                Ok(Self::NotPermitted(FromJson::from_json(v, p)?))
+                Ok(Self::NotPermitted(FromJson::decode(v, p)?))
             }),
             (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -5408,8 +5408,8 @@ impl SsoEnforcementRequiresConnection {
 }
 
 impl FromJson for SsoEnforcementRequiresConnection {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -5486,7 +5486,7 @@ impl std::fmt::Display for SubscriptionProrationBehavior {
 }
 
 impl FromJson for SubscriptionProrationBehavior {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -5551,7 +5551,7 @@ impl std::fmt::Display for TaxBehaviorOption {
 }
 
 impl FromJson for TaxBehaviorOption {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -80,8 +80,8 @@ impl CardPayment {
 }
 
 impl FromJson for CardPayment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "method", &Value::from("card"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -147,8 +147,8 @@ impl CardPaymentMetadata {
 }
 
 impl FromJson for CardPaymentMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             brand: json::required(obj, "brand", path)?,
             last4: json::required(obj, "last4", path)?,
@@ -228,8 +228,8 @@ impl GenericPayment {
 }
 
 impl FromJson for GenericPayment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -293,8 +293,8 @@ impl ListResourcePayment {
 }
 
 impl FromJson for ListResourcePayment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -349,16 +349,17 @@ impl Payment {
 }
 
 impl FromJson for Payment {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (CardPayment::FIELDS, |v, p| {
-                Ok(Self::CardPayment(FromJson::from_json(v, p)?))
+                Ok(Self::CardPayment(FromJson::decode(v, p)?))
             }),
             (GenericPayment::FIELDS, |v, p| {
-                Ok(Self::GenericPayment(FromJson::from_json(v, p)?))
+                Ok(Self::GenericPayment(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -401,8 +402,8 @@ impl PaymentFailed {
 }
 
 impl FromJson for PaymentFailed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("PaymentFailed"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -447,8 +448,8 @@ impl PaymentMethodCardMetadata {
 }
 
 impl FromJson for PaymentMethodCardMetadata {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             brand: json::required(obj, "brand", path)?,
             last4: json::required(obj, "last4", path)?,
@@ -510,7 +511,7 @@ impl std::fmt::Display for PaymentProcessor {
 }
 
 impl FromJson for PaymentProcessor {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -595,7 +596,7 @@ impl std::fmt::Display for PaymentSortProperty {
 }
 
 impl FromJson for PaymentSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -660,7 +661,7 @@ impl std::fmt::Display for PaymentStatus {
 }
 
 impl FromJson for PaymentStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -737,7 +738,7 @@ impl std::fmt::Display for PaymentTrigger {
 }
 
 impl FromJson for PaymentTrigger {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

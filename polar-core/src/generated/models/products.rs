@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -45,8 +45,8 @@ impl AttachedCustomFieldCreate {
 }
 
 impl FromJson for AttachedCustomFieldCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             custom_field_id: json::required(obj, "custom_field_id", path)?,
             required: json::required(obj, "required", path)?,
@@ -91,8 +91,8 @@ impl ExistingProductPrice {
 }
 
 impl FromJson for ExistingProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -128,8 +128,8 @@ impl ListResourceProduct {
 }
 
 impl FromJson for ListResourceProduct {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -224,8 +224,8 @@ impl Product {
 }
 
 impl FromJson for Product {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -312,8 +312,8 @@ impl ProductBenefitsUpdate {
 }
 
 impl FromJson for ProductBenefitsUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             benefits: json::required(obj, "benefits", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -371,7 +371,7 @@ impl std::fmt::Display for ProductBillingType {
 }
 
 impl FromJson for ProductBillingType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -425,16 +425,17 @@ impl ProductCreate {
 }
 
 impl FromJson for ProductCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductCreateRecurring::FIELDS, |v, p| {
-                Ok(Self::Recurring(FromJson::from_json(v, p)?))
+                Ok(Self::Recurring(FromJson::decode(v, p)?))
             }),
             (ProductCreateOneTime::FIELDS, |v, p| {
-                Ok(Self::OneTime(FromJson::from_json(v, p)?))
+                Ok(Self::OneTime(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -532,8 +533,8 @@ impl ProductCreateOneTime {
 }
 
 impl FromJson for ProductCreateOneTime {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::required(obj, "name", path)?,
@@ -611,50 +612,47 @@ impl ProductCreateOneTimePricesItem {
 }
 
 impl FromJson for ProductCreateOneTimePricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
             Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -786,8 +784,8 @@ impl ProductCreateRecurring {
 }
 
 impl FromJson for ProductCreateRecurring {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::required(obj, "name", path)?,
@@ -873,50 +871,47 @@ impl ProductCreateRecurringPricesItem {
 }
 
 impl FromJson for ProductCreateRecurringPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
             Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1021,8 +1016,8 @@ impl ProductMediaFileRead {
 }
 
 impl FromJson for ProductMediaFileRead {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "service", &Value::from("product_media"), true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1117,32 +1112,31 @@ impl ProductPrice {
 }
 
 impl FromJson for ProductPrice {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
-            Some("custom") => return Ok(Self::Custom(FromJson::from_json(value, path)?)),
-            Some("fixed") => return Ok(Self::Fixed(FromJson::from_json(value, path)?)),
-            Some("metered_unit") => {
-                return Ok(Self::MeteredUnit(FromJson::from_json(value, path)?))
-            }
-            Some("seat_based") => return Ok(Self::SeatBased(FromJson::from_json(value, path)?)),
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some("custom") => return Ok(Self::Custom(FromJson::decode(value, path)?)),
+            Some("fixed") => return Ok(Self::Fixed(FromJson::decode(value, path)?)),
+            Some("metered_unit") => return Ok(Self::MeteredUnit(FromJson::decode(value, path)?)),
+            Some("seat_based") => return Ok(Self::SeatBased(FromJson::decode(value, path)?)),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductPriceMeteredUnit::FIELDS, |v, p| {
-                Ok(Self::MeteredUnit(FromJson::from_json(v, p)?))
+                Ok(Self::MeteredUnit(FromJson::decode(v, p)?))
             }),
             (ProductPriceCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::from_json(v, p)?))
+                Ok(Self::Custom(FromJson::decode(v, p)?))
             }),
             (ProductPriceFixed::FIELDS, |v, p| {
-                Ok(Self::Fixed(FromJson::from_json(v, p)?))
+                Ok(Self::Fixed(FromJson::decode(v, p)?))
             }),
             (ProductPriceSeatBased::FIELDS, |v, p| {
-                Ok(Self::SeatBased(FromJson::from_json(v, p)?))
+                Ok(Self::SeatBased(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1232,8 +1226,8 @@ impl ProductPriceCustom {
 }
 
 impl FromJson for ProductPriceCustom {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -1587,8 +1581,8 @@ impl ProductPriceCustomCreate {
 }
 
 impl FromJson for ProductPriceCustomCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
@@ -1659,8 +1653,8 @@ impl ProductPriceFixed {
 }
 
 impl FromJson for ProductPriceFixed {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -1860,8 +1854,8 @@ impl ProductPriceFixedCreate {
 }
 
 impl FromJson for ProductPriceFixedCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
@@ -1910,8 +1904,8 @@ impl ProductPriceMeter {
 }
 
 impl FromJson for ProductPriceMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             name: json::required(obj, "name", path)?,
@@ -1989,8 +1983,8 @@ impl ProductPriceMeteredUnit {
 }
 
 impl FromJson for ProductPriceMeteredUnit {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("metered_unit"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -2076,8 +2070,8 @@ impl ProductPriceMeteredUnitCreate {
 }
 
 impl FromJson for ProductPriceMeteredUnitCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("metered_unit"), true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
@@ -2148,8 +2142,8 @@ impl ProductPriceSeatBased {
 }
 
 impl FromJson for ProductPriceSeatBased {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("seat_based"), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -2221,8 +2215,8 @@ impl ProductPriceSeatBasedCreate {
 }
 
 impl FromJson for ProductPriceSeatBasedCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "amount_type", &Value::from("seat_based"), true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
@@ -2275,8 +2269,8 @@ impl ProductPriceSeatTier {
 }
 
 impl FromJson for ProductPriceSeatTier {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             min_seats: json::required(obj, "min_seats", path)?,
             max_seats: json::patch(obj, "max_seats", path)?,
@@ -2328,8 +2322,8 @@ impl ProductPriceSeatTiersInput {
 }
 
 impl FromJson for ProductPriceSeatTiersInput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seat_tier_type: json::optional(obj, "seat_tier_type", path)?,
             tiers: json::required(obj, "tiers", path)?,
@@ -2376,8 +2370,8 @@ impl ProductPriceSeatTiersOutput {
 }
 
 impl FromJson for ProductPriceSeatTiersOutput {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seat_tier_type: json::optional(obj, "seat_tier_type", path)?,
             tiers: json::required(obj, "tiers", path)?,
@@ -2441,7 +2435,7 @@ impl std::fmt::Display for ProductPriceSource {
 }
 
 impl FromJson for ProductPriceSource {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2502,25 +2496,26 @@ impl ProductPricesItem {
 }
 
 impl FromJson for ProductPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2611,7 +2606,7 @@ impl std::fmt::Display for ProductSortProperty {
 }
 
 impl FromJson for ProductSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2711,8 +2706,8 @@ impl ProductUpdate {
 }
 
 impl FromJson for ProductUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             trial_interval: json::patch(obj, "trial_interval", path)?,
@@ -2791,14 +2786,14 @@ impl ProductUpdatePricesItem {
 }
 
 impl FromJson for ProductUpdatePricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ExistingProductPrice::FIELDS, |v, p| {
-                Ok(Self::ExistingProductPrice(FromJson::from_json(v, p)?))
+                Ok(Self::ExistingProductPrice(FromJson::decode(v, p)?))
             }),
             (
                 ProductUpdatePricesItem1::FIELDS,
-                |v, p| match ProductUpdatePricesItem1::from_json(v, p)? {
+                |v, p| match ProductUpdatePricesItem1::decode(v, p)? {
                     ProductUpdatePricesItem1::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
@@ -2806,7 +2801,8 @@ impl FromJson for ProductUpdatePricesItem {
                 },
             ),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2867,50 +2863,47 @@ impl ProductUpdatePricesItem1 {
 }
 
 impl FromJson for ProductUpdatePricesItem1 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
             Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
                     value, path,
                 )?))
             }
             Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
+                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
                     value, path,
                 )?))
             }
-            Some(_) => return Ok(Self::Unknown(value.clone())),
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
             }),
             (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::from_json(v, p)?))
+                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2995,7 +2988,7 @@ impl std::fmt::Display for ProductVisibility {
 }
 
 impl FromJson for ProductVisibility {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -3056,7 +3049,7 @@ impl std::fmt::Display for SeatTierType {
 }
 
 impl FromJson for SeatTierType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

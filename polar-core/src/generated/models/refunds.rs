@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -37,8 +37,8 @@ impl ListResourceRefund {
 }
 
 impl FromJson for ListResourceRefund {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -118,8 +118,8 @@ impl Refund {
 }
 
 impl FromJson for Refund {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -225,8 +225,8 @@ impl RefundCreate {
 }
 
 impl FromJson for RefundCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             order_id: json::required(obj, "order_id", path)?,
@@ -310,7 +310,7 @@ impl std::fmt::Display for RefundCreateReason {
 }
 
 impl FromJson for RefundCreateReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -389,8 +389,8 @@ impl RefundDispute {
 }
 
 impl FromJson for RefundDispute {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -494,7 +494,7 @@ impl std::fmt::Display for RefundReason {
 }
 
 impl FromJson for RefundReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -563,7 +563,7 @@ impl std::fmt::Display for RefundSortProperty {
 }
 
 impl FromJson for RefundSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -632,7 +632,7 @@ impl std::fmt::Display for RefundStatus {
 }
 
 impl FromJson for RefundStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -669,8 +669,8 @@ impl RefundedAlready {
 }
 
 impl FromJson for RefundedAlready {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("RefundedAlready"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ impl std::fmt::Display for CustomerCancellationReason {
 }
 
 impl FromJson for CustomerCancellationReason {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -120,8 +120,8 @@ impl InactiveSubscription {
 }
 
 impl FromJson for InactiveSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "error",
@@ -165,8 +165,8 @@ impl ListResourceSubscription {
 }
 
 impl FromJson for ListResourceSubscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -315,8 +315,8 @@ impl Subscription {
 }
 
 impl FromJson for Subscription {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -495,8 +495,8 @@ impl SubscriptionCancel {
 }
 
 impl FromJson for SubscriptionCancel {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             customer_cancellation_reason: json::patch(obj, "customer_cancellation_reason", path)?,
             customer_cancellation_comment: json::patch(obj, "customer_cancellation_comment", path)?,
@@ -565,8 +565,8 @@ impl SubscriptionCreateCustomer {
 }
 
 impl FromJson for SubscriptionCreateCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             product_id: json::required(obj, "product_id", path)?,
@@ -627,8 +627,8 @@ impl SubscriptionCreateExternalCustomer {
 }
 
 impl FromJson for SubscriptionCreateExternalCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             product_id: json::required(obj, "product_id", path)?,
@@ -721,8 +721,8 @@ impl SubscriptionCustomer {
 }
 
 impl FromJson for SubscriptionCustomer {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -820,30 +820,31 @@ impl SubscriptionDiscount {
 }
 
 impl FromJson for SubscriptionDiscount {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::from_json(
+                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
                     v, p,
                 )?))
             }),
             (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
             (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
                 Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1004,7 +1005,7 @@ impl std::fmt::Display for SubscriptionExportColumn {
 }
 
 impl FromJson for SubscriptionExportColumn {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1041,8 +1042,8 @@ impl SubscriptionLocked {
 }
 
 impl FromJson for SubscriptionLocked {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "error", &Value::from("SubscriptionLocked"), true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
@@ -1101,8 +1102,8 @@ impl SubscriptionMeter {
 }
 
 impl FromJson for SubscriptionMeter {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1166,8 +1167,8 @@ impl SubscriptionPause {
 }
 
 impl FromJson for SubscriptionPause {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
             resumes_at: json::patch(obj, "resumes_at", path)?,
@@ -1227,25 +1228,26 @@ impl SubscriptionPricesItem {
 }
 
 impl FromJson for SubscriptionPricesItem {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPrice::FIELDS, |v, p| {
-                match LegacyRecurringProductPrice::from_json(v, p)? {
+            (
+                LegacyRecurringProductPrice::FIELDS,
+                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
                     LegacyRecurringProductPrice::Unknown { .. } => {
                         Err(DecodeError::new(p, "no variant matched"))
                     }
                     x => Ok(Self::LegacyRecurringProductPrice(x)),
-                }
-            }),
-            (
-                ProductPrice::FIELDS,
-                |v, p| match ProductPrice::from_json(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
                 },
             ),
+            (ProductPrice::FIELDS, |v, p| {
+                match ProductPrice::decode(v, p)? {
+                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
+                    x => Ok(Self::ProductPrice(x)),
+                }
+            }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1292,8 +1294,8 @@ impl SubscriptionResume {
 }
 
 impl FromJson for SubscriptionResume {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "resume", &Value::Bool(true), true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
@@ -1367,8 +1369,8 @@ impl SubscriptionRevoke {
 }
 
 impl FromJson for SubscriptionRevoke {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "revoke", &Value::Bool(true), true, path)?;
         Ok(Self {
             customer_cancellation_reason: json::patch(obj, "customer_cancellation_reason", path)?,
@@ -1502,7 +1504,7 @@ impl std::fmt::Display for SubscriptionSortProperty {
 }
 
 impl FromJson for SubscriptionSortProperty {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1587,7 +1589,7 @@ impl std::fmt::Display for SubscriptionStatus {
 }
 
 impl FromJson for SubscriptionStatus {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -1654,34 +1656,35 @@ impl SubscriptionUpdate {
 }
 
 impl FromJson for SubscriptionUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (SubscriptionRevoke::FIELDS, |v, p| {
-                Ok(Self::SubscriptionRevoke(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionRevoke(FromJson::decode(v, p)?))
             }),
             (SubscriptionResume::FIELDS, |v, p| {
-                Ok(Self::SubscriptionResume(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionResume(FromJson::decode(v, p)?))
             }),
             (SubscriptionUpdateSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::from_json(v, p)?))
+                Ok(Self::Seats(FromJson::decode(v, p)?))
             }),
             (SubscriptionUpdateBillingPeriod::FIELDS, |v, p| {
-                Ok(Self::BillingPeriod(FromJson::from_json(v, p)?))
+                Ok(Self::BillingPeriod(FromJson::decode(v, p)?))
             }),
             (SubscriptionCancel::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCancel(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionCancel(FromJson::decode(v, p)?))
             }),
             (SubscriptionPause::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPause(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionPause(FromJson::decode(v, p)?))
             }),
             (SubscriptionUpdateClear::FIELDS, |v, p| {
-                Ok(Self::Clear(FromJson::from_json(v, p)?))
+                Ok(Self::Clear(FromJson::decode(v, p)?))
             }),
             (SubscriptionUpdateBase::FIELDS, |v, p| {
-                Ok(Self::Base(FromJson::from_json(v, p)?))
+                Ok(Self::Base(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1801,8 +1804,8 @@ impl SubscriptionUpdateBase {
 }
 
 impl FromJson for SubscriptionUpdateBase {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             product_id: json::patch(obj, "product_id", path)?,
@@ -1846,12 +1849,13 @@ impl SubscriptionUpdateBaseTrialEnd {
 }
 
 impl FromJson for SubscriptionUpdateBaseTrialEnd {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::DateTime(FromJson::from_json(v, p)?))),
-            (&[], |v, p| Ok(Self::String(FromJson::from_json(v, p)?))),
+            (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
+            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1891,8 +1895,8 @@ impl SubscriptionUpdateBillingPeriod {
 }
 
 impl FromJson for SubscriptionUpdateBillingPeriod {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             current_billing_period_end: json::required(obj, "current_billing_period_end", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1937,8 +1941,8 @@ impl SubscriptionUpdateClear {
 }
 
 impl FromJson for SubscriptionUpdateClear {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             pending_update: json::required(obj, "pending_update", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1982,8 +1986,8 @@ impl SubscriptionUpdateSeats {
 }
 
 impl FromJson for SubscriptionUpdateSeats {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             proration_behavior: json::patch(obj, "proration_behavior", path)?,
@@ -2026,18 +2030,19 @@ impl SubscriptionsCreateBody {
 }
 
 impl FromJson for SubscriptionsCreateBody {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (SubscriptionCreateCustomer::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreateCustomer(FromJson::from_json(v, p)?))
+                Ok(Self::SubscriptionCreateCustomer(FromJson::decode(v, p)?))
             }),
             (SubscriptionCreateExternalCustomer::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreateExternalCustomer(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::SubscriptionCreateExternalCustomer(FromJson::decode(
+                    v, p,
+                )?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -2082,18 +2087,17 @@ impl SubscriptionsUpdateResponse403 {
 }
 
 impl FromJson for SubscriptionsUpdateResponse403 {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::from_json(
-                    v, p,
-                )?))
+                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
             }),
             (InactiveSubscription::FIELDS, |v, p| {
-                Ok(Self::InactiveSubscription(FromJson::from_json(v, p)?))
+                Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 

@@ -12,7 +12,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -88,8 +88,8 @@ impl BenefitGrantCustomWebhook {
 }
 
 impl FromJson for BenefitGrantCustomWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -210,8 +210,8 @@ impl BenefitGrantDiscordWebhook {
 }
 
 impl FromJson for BenefitGrantDiscordWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -332,8 +332,8 @@ impl BenefitGrantDownloadablesWebhook {
 }
 
 impl FromJson for BenefitGrantDownloadablesWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -454,8 +454,8 @@ impl BenefitGrantFeatureFlagWebhook {
 }
 
 impl FromJson for BenefitGrantFeatureFlagWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -576,8 +576,8 @@ impl BenefitGrantGitHubRepositoryWebhook {
 }
 
 impl FromJson for BenefitGrantGitHubRepositoryWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -698,8 +698,8 @@ impl BenefitGrantLicenseKeysWebhook {
 }
 
 impl FromJson for BenefitGrantLicenseKeysWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -820,8 +820,8 @@ impl BenefitGrantMeterCreditWebhook {
 }
 
 impl FromJson for BenefitGrantMeterCreditWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -942,8 +942,8 @@ impl BenefitGrantSlackSharedChannelWebhook {
 }
 
 impl FromJson for BenefitGrantSlackSharedChannelWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1044,46 +1044,47 @@ impl BenefitGrantWebhook {
 }
 
 impl FromJson for BenefitGrantWebhook {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let candidates: &[(&[&str], json::Decoder<Self>)] = &[
             (BenefitGrantDiscordWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDiscordWebhook(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitGrantDiscordWebhook(FromJson::decode(v, p)?))
             }),
             (BenefitGrantCustomWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantCustomWebhook(FromJson::from_json(v, p)?))
+                Ok(Self::BenefitGrantCustomWebhook(FromJson::decode(v, p)?))
             }),
             (BenefitGrantGitHubRepositoryWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantGitHubRepositoryWebhook(
-                    FromJson::from_json(v, p)?,
-                ))
+                Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::decode(
+                    v, p,
+                )?))
             }),
             (BenefitGrantDownloadablesWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::from_json(
+                Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::decode(
                     v, p,
                 )?))
             }),
             (BenefitGrantLicenseKeysWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::from_json(
+                Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::decode(
                     v, p,
                 )?))
             }),
             (BenefitGrantMeterCreditWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::from_json(
+                Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::decode(
                     v, p,
                 )?))
             }),
             (BenefitGrantFeatureFlagWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::from_json(
+                Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::decode(
                     v, p,
                 )?))
             }),
             (BenefitGrantSlackSharedChannelWebhook::FIELDS, |v, p| {
                 Ok(Self::BenefitGrantSlackSharedChannelWebhook(
-                    FromJson::from_json(v, p)?,
+                    FromJson::decode(v, p)?,
                 ))
             }),
         ];
-        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.clone())))
+        Ok(json::best_fit(value, path, candidates)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
 
@@ -1170,8 +1171,8 @@ impl ListResourceWebhookDelivery {
 }
 
 impl FromJson for ListResourceWebhookDelivery {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -1209,8 +1210,8 @@ impl ListResourceWebhookEndpoint {
 }
 
 impl FromJson for ListResourceWebhookEndpoint {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
@@ -1250,8 +1251,8 @@ impl WebhookBenefitCreatedPayload {
 }
 
 impl FromJson for WebhookBenefitCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("benefit.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1293,8 +1294,8 @@ impl WebhookBenefitGrantCreatedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1343,8 +1344,8 @@ impl WebhookBenefitGrantCycledPayload {
 }
 
 impl FromJson for WebhookBenefitGrantCycledPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1392,8 +1393,8 @@ impl WebhookBenefitGrantRevokedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantRevokedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1441,8 +1442,8 @@ impl WebhookBenefitGrantUpdatedPayload {
 }
 
 impl FromJson for WebhookBenefitGrantUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1490,8 +1491,8 @@ impl WebhookBenefitUpdatedPayload {
 }
 
 impl FromJson for WebhookBenefitUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("benefit.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1533,8 +1534,8 @@ impl WebhookCheckoutCreatedPayload {
 }
 
 impl FromJson for WebhookCheckoutCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkout.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1579,8 +1580,8 @@ impl WebhookCheckoutExpiredPayload {
 }
 
 impl FromJson for WebhookCheckoutExpiredPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkout.expired"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1622,8 +1623,8 @@ impl WebhookCheckoutUpdatedPayload {
 }
 
 impl FromJson for WebhookCheckoutUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("checkout.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1670,8 +1671,8 @@ impl WebhookCustomerCreatedPayload {
 }
 
 impl FromJson for WebhookCustomerCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("customer.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1713,8 +1714,8 @@ impl WebhookCustomerDeletedPayload {
 }
 
 impl FromJson for WebhookCustomerDeletedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("customer.deleted"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1757,8 +1758,8 @@ impl WebhookCustomerSeatAssignedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatAssignedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1806,8 +1807,8 @@ impl WebhookCustomerSeatClaimedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatClaimedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1855,8 +1856,8 @@ impl WebhookCustomerSeatRevokedPayload {
 }
 
 impl FromJson for WebhookCustomerSeatRevokedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1910,8 +1911,8 @@ impl WebhookCustomerStateChangedPayload {
 }
 
 impl FromJson for WebhookCustomerStateChangedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -1963,8 +1964,8 @@ impl WebhookCustomerUpdatedPayload {
 }
 
 impl FromJson for WebhookCustomerUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("customer.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2022,8 +2023,8 @@ impl WebhookDelivery {
 }
 
 impl FromJson for WebhookDelivery {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2073,8 +2074,8 @@ impl WebhookDiscountCreatedPayload {
 }
 
 impl FromJson for WebhookDiscountCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discount.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2116,8 +2117,8 @@ impl WebhookDiscountDeletedPayload {
 }
 
 impl FromJson for WebhookDiscountDeletedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discount.deleted"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2159,8 +2160,8 @@ impl WebhookDiscountUpdatedPayload {
 }
 
 impl FromJson for WebhookDiscountUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("discount.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2227,8 +2228,8 @@ impl WebhookEndpoint {
 }
 
 impl FromJson for WebhookEndpoint {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2304,8 +2305,8 @@ impl WebhookEndpointCreate {
 }
 
 impl FromJson for WebhookEndpointCreate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::required(obj, "url", path)?,
             name: json::patch(obj, "name", path)?,
@@ -2366,8 +2367,8 @@ impl WebhookEndpointUpdate {
 }
 
 impl FromJson for WebhookEndpointUpdate {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             url: json::patch(obj, "url", path)?,
             name: json::patch(obj, "name", path)?,
@@ -2443,8 +2444,8 @@ impl WebhookEvent {
 }
 
 impl FromJson for WebhookEvent {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2674,7 +2675,7 @@ impl std::fmt::Display for WebhookEventType {
 }
 
 impl FromJson for WebhookEventType {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2739,7 +2740,7 @@ impl std::fmt::Display for WebhookFormat {
 }
 
 impl FromJson for WebhookFormat {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
@@ -2785,8 +2786,8 @@ impl WebhookMemberCreatedPayload {
 }
 
 impl FromJson for WebhookMemberCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("member.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2831,8 +2832,8 @@ impl WebhookMemberDeletedPayload {
 }
 
 impl FromJson for WebhookMemberDeletedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("member.deleted"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2877,8 +2878,8 @@ impl WebhookMemberUpdatedPayload {
 }
 
 impl FromJson for WebhookMemberUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("member.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2930,8 +2931,8 @@ impl WebhookOrderCreatedPayload {
 }
 
 impl FromJson for WebhookOrderCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("order.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2975,8 +2976,8 @@ impl WebhookOrderPaidPayload {
 }
 
 impl FromJson for WebhookOrderPaidPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("order.paid"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3018,8 +3019,8 @@ impl WebhookOrderRefundedPayload {
 }
 
 impl FromJson for WebhookOrderRefundedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("order.refunded"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3066,8 +3067,8 @@ impl WebhookOrderUpdatedPayload {
 }
 
 impl FromJson for WebhookOrderUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("order.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3109,8 +3110,8 @@ impl WebhookOrganizationUpdatedPayload {
 }
 
 impl FromJson for WebhookOrganizationUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3331,62 +3332,56 @@ impl WebhookPayload {
 }
 
 impl FromJson for WebhookPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         let type_: String = json::required(obj, "type", path)?;
         Ok(match type_.as_str() {
-            "checkout.created" => Self::CheckoutCreated(FromJson::from_json(value, path)?),
-            "checkout.updated" => Self::CheckoutUpdated(FromJson::from_json(value, path)?),
-            "checkout.expired" => Self::CheckoutExpired(FromJson::from_json(value, path)?),
-            "customer.created" => Self::CustomerCreated(FromJson::from_json(value, path)?),
-            "customer.updated" => Self::CustomerUpdated(FromJson::from_json(value, path)?),
-            "customer.deleted" => Self::CustomerDeleted(FromJson::from_json(value, path)?),
-            "customer.state_changed" => {
-                Self::CustomerStateChanged(FromJson::from_json(value, path)?)
-            }
-            "customer_seat.assigned" => {
-                Self::CustomerSeatAssigned(FromJson::from_json(value, path)?)
-            }
-            "customer_seat.claimed" => Self::CustomerSeatClaimed(FromJson::from_json(value, path)?),
-            "customer_seat.revoked" => Self::CustomerSeatRevoked(FromJson::from_json(value, path)?),
-            "member.created" => Self::MemberCreated(FromJson::from_json(value, path)?),
-            "member.updated" => Self::MemberUpdated(FromJson::from_json(value, path)?),
-            "member.deleted" => Self::MemberDeleted(FromJson::from_json(value, path)?),
-            "order.created" => Self::OrderCreated(FromJson::from_json(value, path)?),
-            "order.updated" => Self::OrderUpdated(FromJson::from_json(value, path)?),
-            "order.paid" => Self::OrderPaid(FromJson::from_json(value, path)?),
-            "order.refunded" => Self::OrderRefunded(FromJson::from_json(value, path)?),
-            "subscription.created" => Self::SubscriptionCreated(FromJson::from_json(value, path)?),
-            "subscription.updated" => Self::SubscriptionUpdated(FromJson::from_json(value, path)?),
-            "subscription.active" => Self::SubscriptionActive(FromJson::from_json(value, path)?),
-            "subscription.canceled" => {
-                Self::SubscriptionCanceled(FromJson::from_json(value, path)?)
-            }
+            "checkout.created" => Self::CheckoutCreated(FromJson::decode(value, path)?),
+            "checkout.updated" => Self::CheckoutUpdated(FromJson::decode(value, path)?),
+            "checkout.expired" => Self::CheckoutExpired(FromJson::decode(value, path)?),
+            "customer.created" => Self::CustomerCreated(FromJson::decode(value, path)?),
+            "customer.updated" => Self::CustomerUpdated(FromJson::decode(value, path)?),
+            "customer.deleted" => Self::CustomerDeleted(FromJson::decode(value, path)?),
+            "customer.state_changed" => Self::CustomerStateChanged(FromJson::decode(value, path)?),
+            "customer_seat.assigned" => Self::CustomerSeatAssigned(FromJson::decode(value, path)?),
+            "customer_seat.claimed" => Self::CustomerSeatClaimed(FromJson::decode(value, path)?),
+            "customer_seat.revoked" => Self::CustomerSeatRevoked(FromJson::decode(value, path)?),
+            "member.created" => Self::MemberCreated(FromJson::decode(value, path)?),
+            "member.updated" => Self::MemberUpdated(FromJson::decode(value, path)?),
+            "member.deleted" => Self::MemberDeleted(FromJson::decode(value, path)?),
+            "order.created" => Self::OrderCreated(FromJson::decode(value, path)?),
+            "order.updated" => Self::OrderUpdated(FromJson::decode(value, path)?),
+            "order.paid" => Self::OrderPaid(FromJson::decode(value, path)?),
+            "order.refunded" => Self::OrderRefunded(FromJson::decode(value, path)?),
+            "subscription.created" => Self::SubscriptionCreated(FromJson::decode(value, path)?),
+            "subscription.updated" => Self::SubscriptionUpdated(FromJson::decode(value, path)?),
+            "subscription.active" => Self::SubscriptionActive(FromJson::decode(value, path)?),
+            "subscription.canceled" => Self::SubscriptionCanceled(FromJson::decode(value, path)?),
             "subscription.uncanceled" => {
-                Self::SubscriptionUncanceled(FromJson::from_json(value, path)?)
+                Self::SubscriptionUncanceled(FromJson::decode(value, path)?)
             }
-            "subscription.cycled" => Self::SubscriptionCycled(FromJson::from_json(value, path)?),
-            "subscription.revoked" => Self::SubscriptionRevoked(FromJson::from_json(value, path)?),
-            "subscription.past_due" => Self::SubscriptionPastDue(FromJson::from_json(value, path)?),
-            "subscription.paused" => Self::SubscriptionPaused(FromJson::from_json(value, path)?),
-            "subscription.resumed" => Self::SubscriptionResumed(FromJson::from_json(value, path)?),
-            "refund.created" => Self::RefundCreated(FromJson::from_json(value, path)?),
-            "refund.updated" => Self::RefundUpdated(FromJson::from_json(value, path)?),
-            "product.created" => Self::ProductCreated(FromJson::from_json(value, path)?),
-            "product.updated" => Self::ProductUpdated(FromJson::from_json(value, path)?),
-            "discount.created" => Self::DiscountCreated(FromJson::from_json(value, path)?),
-            "discount.updated" => Self::DiscountUpdated(FromJson::from_json(value, path)?),
-            "discount.deleted" => Self::DiscountDeleted(FromJson::from_json(value, path)?),
-            "organization.updated" => Self::OrganizationUpdated(FromJson::from_json(value, path)?),
-            "benefit.created" => Self::BenefitCreated(FromJson::from_json(value, path)?),
-            "benefit.updated" => Self::BenefitUpdated(FromJson::from_json(value, path)?),
-            "benefit_grant.created" => Self::BenefitGrantCreated(FromJson::from_json(value, path)?),
-            "benefit_grant.updated" => Self::BenefitGrantUpdated(FromJson::from_json(value, path)?),
-            "benefit_grant.cycled" => Self::BenefitGrantCycled(FromJson::from_json(value, path)?),
-            "benefit_grant.revoked" => Self::BenefitGrantRevoked(FromJson::from_json(value, path)?),
+            "subscription.cycled" => Self::SubscriptionCycled(FromJson::decode(value, path)?),
+            "subscription.revoked" => Self::SubscriptionRevoked(FromJson::decode(value, path)?),
+            "subscription.past_due" => Self::SubscriptionPastDue(FromJson::decode(value, path)?),
+            "subscription.paused" => Self::SubscriptionPaused(FromJson::decode(value, path)?),
+            "subscription.resumed" => Self::SubscriptionResumed(FromJson::decode(value, path)?),
+            "refund.created" => Self::RefundCreated(FromJson::decode(value, path)?),
+            "refund.updated" => Self::RefundUpdated(FromJson::decode(value, path)?),
+            "product.created" => Self::ProductCreated(FromJson::decode(value, path)?),
+            "product.updated" => Self::ProductUpdated(FromJson::decode(value, path)?),
+            "discount.created" => Self::DiscountCreated(FromJson::decode(value, path)?),
+            "discount.updated" => Self::DiscountUpdated(FromJson::decode(value, path)?),
+            "discount.deleted" => Self::DiscountDeleted(FromJson::decode(value, path)?),
+            "organization.updated" => Self::OrganizationUpdated(FromJson::decode(value, path)?),
+            "benefit.created" => Self::BenefitCreated(FromJson::decode(value, path)?),
+            "benefit.updated" => Self::BenefitUpdated(FromJson::decode(value, path)?),
+            "benefit_grant.created" => Self::BenefitGrantCreated(FromJson::decode(value, path)?),
+            "benefit_grant.updated" => Self::BenefitGrantUpdated(FromJson::decode(value, path)?),
+            "benefit_grant.cycled" => Self::BenefitGrantCycled(FromJson::decode(value, path)?),
+            "benefit_grant.revoked" => Self::BenefitGrantRevoked(FromJson::decode(value, path)?),
             _ => Self::Unknown {
                 type_,
-                raw: value.clone(),
+                raw: value.to_value(),
             },
         })
     }
@@ -3462,8 +3457,8 @@ impl WebhookProductCreatedPayload {
 }
 
 impl FromJson for WebhookProductCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("product.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3505,8 +3500,8 @@ impl WebhookProductUpdatedPayload {
 }
 
 impl FromJson for WebhookProductUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("product.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3548,8 +3543,8 @@ impl WebhookRefundCreatedPayload {
 }
 
 impl FromJson for WebhookRefundCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("refund.created"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3591,8 +3586,8 @@ impl WebhookRefundUpdatedPayload {
 }
 
 impl FromJson for WebhookRefundUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("refund.updated"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3635,8 +3630,8 @@ impl WebhookSubscriptionActivePayload {
 }
 
 impl FromJson for WebhookSubscriptionActivePayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("subscription.active"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3679,8 +3674,8 @@ impl WebhookSubscriptionCanceledPayload {
 }
 
 impl FromJson for WebhookSubscriptionCanceledPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3730,8 +3725,8 @@ impl WebhookSubscriptionCreatedPayload {
 }
 
 impl FromJson for WebhookSubscriptionCreatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3787,8 +3782,8 @@ impl WebhookSubscriptionCycledPayload {
 }
 
 impl FromJson for WebhookSubscriptionCycledPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("subscription.cycled"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3835,8 +3830,8 @@ impl WebhookSubscriptionPastDuePayload {
 }
 
 impl FromJson for WebhookSubscriptionPastDuePayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3887,8 +3882,8 @@ impl WebhookSubscriptionPausedPayload {
 }
 
 impl FromJson for WebhookSubscriptionPausedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(obj, "type", &Value::from("subscription.paused"), true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3932,8 +3927,8 @@ impl WebhookSubscriptionResumedPayload {
 }
 
 impl FromJson for WebhookSubscriptionResumedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -3984,8 +3979,8 @@ impl WebhookSubscriptionRevokedPayload {
 }
 
 impl FromJson for WebhookSubscriptionRevokedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -4037,8 +4032,8 @@ impl WebhookSubscriptionUncanceledPayload {
 }
 
 impl FromJson for WebhookSubscriptionUncanceledPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -4090,8 +4085,8 @@ impl WebhookSubscriptionUpdatedPayload {
 }
 
 impl FromJson for WebhookSubscriptionUpdatedPayload {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::expect_const(
             obj,
             "type",
@@ -4167,7 +4162,7 @@ impl std::fmt::Display for WebhooksListWebhookDeliveriesHttpCodeClass {
 }
 
 impl FromJson for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }

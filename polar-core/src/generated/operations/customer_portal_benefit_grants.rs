@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -204,8 +204,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -224,15 +224,15 @@ impl FromJson for List {
         )?;
         Ok(Self {
             query: json::optional(obj, "query", path)?,
-            type_: json::optional(obj, "type", path)?,
-            benefit_id: json::optional(obj, "benefit_id", path)?,
-            checkout_id: json::optional(obj, "checkout_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
+            type_: json::optional_many(obj, "type", path)?,
+            benefit_id: json::optional_many(obj, "benefit_id", path)?,
+            checkout_id: json::optional_many(obj, "checkout_id", path)?,
+            order_id: json::optional_many(obj, "order_id", path)?,
+            subscription_id: json::optional_many(obj, "subscription_id", path)?,
+            member_id: json::optional_many(obj, "member_id", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional(obj, "sorting", path)?,
+            sorting: json::optional_many(obj, "sorting", path)?,
         })
     }
 }
@@ -317,8 +317,8 @@ impl Operation for Update {
 
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -73,8 +73,8 @@ impl Operation for AddPaymentMethod {
 
 impl FromJson for AddPaymentMethod {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -136,8 +136,8 @@ impl Operation for CheckEmailUpdate {
 
 impl FromJson for CheckEmailUpdate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["token"], path)?;
         Ok(Self {
             token: json::required(obj, "token", path)?,
@@ -199,8 +199,8 @@ impl Operation for ConfirmPaymentMethod {
 
 impl FromJson for ConfirmPaymentMethod {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -263,8 +263,8 @@ impl Operation for DeletePaymentMethod {
 
 impl FromJson for DeletePaymentMethod {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -328,8 +328,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &[], path)?;
         Ok(Self {})
     }
@@ -404,8 +404,8 @@ impl Operation for ListPaymentMethods {
 
 impl FromJson for ListPaymentMethods {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["page", "limit"], path)?;
         Ok(Self {
             page: json::optional(obj, "page", path)?,
@@ -484,8 +484,8 @@ impl Operation for RequestEmailUpdate {
 
 impl FromJson for RequestEmailUpdate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -547,8 +547,8 @@ impl Operation for Update {
 
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -607,8 +607,8 @@ impl Operation for VerifyEmailUpdate {
 
 impl FromJson for VerifyEmailUpdate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -75,8 +75,8 @@ impl Operation for Activate {
 
 impl FromJson for Activate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -140,8 +140,8 @@ impl Operation for Deactivate {
 
 impl FromJson for Deactivate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -206,8 +206,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -290,8 +290,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["benefit_id", "page", "limit"], path)?;
         Ok(Self {
             benefit_id: json::optional(obj, "benefit_id", path)?,
@@ -373,8 +373,8 @@ impl Operation for Validate {
 
 impl FromJson for Validate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,

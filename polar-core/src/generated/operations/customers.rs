@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for Create {
 
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -165,8 +165,8 @@ impl Operation for Delete {
 
 impl FromJson for Delete {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "anonymize"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -245,8 +245,8 @@ impl Operation for DeleteExternal {
 
 impl FromJson for DeleteExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["external_id", "anonymize"], path)?;
         Ok(Self {
             external_id: json::required(obj, "external_id", path)?,
@@ -321,11 +321,11 @@ impl Operation for Export {
 
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["organization_id"], path)?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
         })
     }
 }
@@ -388,8 +388,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -457,8 +457,8 @@ impl Operation for GetExternal {
 
 impl FromJson for GetExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["external_id"], path)?;
         Ok(Self {
             external_id: json::required(obj, "external_id", path)?,
@@ -531,8 +531,8 @@ impl Operation for GetState {
 
 impl FromJson for GetState {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -607,8 +607,8 @@ impl Operation for GetStateExternal {
 
 impl FromJson for GetStateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["external_id"], path)?;
         Ok(Self {
             external_id: json::required(obj, "external_id", path)?,
@@ -724,8 +724,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -741,13 +741,13 @@ impl FromJson for List {
             path,
         )?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
             email: json::optional(obj, "email", path)?,
             query: json::optional(obj, "query", path)?,
             active: json::optional(obj, "active", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional(obj, "sorting", path)?,
+            sorting: json::optional_many(obj, "sorting", path)?,
             metadata: json::optional(obj, "metadata", path)?,
         })
     }
@@ -842,8 +842,8 @@ impl Operation for ListPaymentMethods {
 
 impl FromJson for ListPaymentMethods {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "page", "limit"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -942,8 +942,8 @@ impl Operation for ListPaymentMethodsExternal {
 
 impl FromJson for ListPaymentMethodsExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["external_id", "page", "limit"], path)?;
         Ok(Self {
             external_id: json::required(obj, "external_id", path)?,
@@ -1034,8 +1034,8 @@ impl Operation for Update {
 
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -1109,8 +1109,8 @@ impl Operation for UpdateExternal {
 
 impl FromJson for UpdateExternal {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["external_id", "body"], path)?;
         Ok(Self {
             external_id: json::required(obj, "external_id", path)?,

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for Activate {
 
 impl FromJson for Activate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -142,8 +142,8 @@ impl Operation for Deactivate {
 
 impl FromJson for Deactivate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -209,8 +209,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -285,8 +285,8 @@ impl Operation for GetActivation {
 
 impl FromJson for GetActivation {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "activation_id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -385,17 +385,17 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &["organization_id", "benefit_id", "status", "page", "limit"],
             path,
         )?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            benefit_id: json::optional(obj, "benefit_id", path)?,
-            status: json::optional(obj, "status", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            benefit_id: json::optional_many(obj, "benefit_id", path)?,
+            status: json::optional_many(obj, "status", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
         })
@@ -483,8 +483,8 @@ impl Operation for Update {
 
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -550,8 +550,8 @@ impl Operation for Validate {
 
 impl FromJson for Validate {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,

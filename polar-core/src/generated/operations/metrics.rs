@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for CreateDashboard {
 
 impl FromJson for CreateDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -143,8 +143,8 @@ impl Operation for DeleteDashboard {
 
 impl FromJson for DeleteDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -260,8 +260,8 @@ impl Operation for Export {
 
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -282,11 +282,11 @@ impl FromJson for Export {
             end_date: json::required(obj, "end_date", path)?,
             timezone: json::optional(obj, "timezone", path)?,
             interval: json::required(obj, "interval", path)?,
-            organization_id: json::optional(obj, "organization_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            billing_type: json::optional(obj, "billing_type", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            metrics: json::optional(obj, "metrics", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            product_id: json::optional_many(obj, "product_id", path)?,
+            billing_type: json::optional_many(obj, "billing_type", path)?,
+            customer_id: json::optional_many(obj, "customer_id", path)?,
+            metrics: json::optional_many(obj, "metrics", path)?,
         })
     }
 }
@@ -401,8 +401,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -423,11 +423,11 @@ impl FromJson for Get {
             end_date: json::required(obj, "end_date", path)?,
             timezone: json::optional(obj, "timezone", path)?,
             interval: json::required(obj, "interval", path)?,
-            organization_id: json::optional(obj, "organization_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            billing_type: json::optional(obj, "billing_type", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            metrics: json::optional(obj, "metrics", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            product_id: json::optional_many(obj, "product_id", path)?,
+            billing_type: json::optional_many(obj, "billing_type", path)?,
+            customer_id: json::optional_many(obj, "customer_id", path)?,
+            metrics: json::optional_many(obj, "metrics", path)?,
         })
     }
 }
@@ -490,8 +490,8 @@ impl Operation for GetDashboard {
 
 impl FromJson for GetDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -556,8 +556,8 @@ impl Operation for Limits {
 
 impl FromJson for Limits {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &[], path)?;
         Ok(Self {})
     }
@@ -629,11 +629,11 @@ impl Operation for ListDashboards {
 
 impl FromJson for ListDashboards {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["organization_id"], path)?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
         })
     }
 }
@@ -703,8 +703,8 @@ impl Operation for UpdateDashboard {
 
 impl FromJson for UpdateDashboard {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,

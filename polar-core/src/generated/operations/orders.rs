@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -80,8 +80,8 @@ impl Operation for Create {
 
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -191,8 +191,8 @@ impl Operation for Export {
 
 impl FromJson for Export {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -207,13 +207,13 @@ impl FromJson for Export {
             path,
         )?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            status: json::optional(obj, "status", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            product_id: json::optional_many(obj, "product_id", path)?,
+            status: json::optional_many(obj, "status", path)?,
             created_after: json::optional(obj, "created_after", path)?,
             created_before: json::optional(obj, "created_before", path)?,
             timezone: json::optional(obj, "timezone", path)?,
-            columns: json::optional(obj, "columns", path)?,
+            columns: json::optional_many(obj, "columns", path)?,
         })
     }
 }
@@ -291,8 +291,8 @@ impl Operation for Finalize {
 
 impl FromJson for Finalize {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -360,8 +360,8 @@ impl Operation for GenerateInvoice {
 
 impl FromJson for GenerateInvoice {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -427,8 +427,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -495,8 +495,8 @@ impl Operation for Invoice {
 
 impl FromJson for Invoice {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -654,8 +654,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -678,20 +678,20 @@ impl FromJson for List {
             path,
         )?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            product_billing_type: json::optional(obj, "product_billing_type", path)?,
-            discount_id: json::optional(obj, "discount_id", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            external_customer_id: json::optional(obj, "external_customer_id", path)?,
-            checkout_id: json::optional(obj, "checkout_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            status: json::optional(obj, "status", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            product_id: json::optional_many(obj, "product_id", path)?,
+            product_billing_type: json::optional_many(obj, "product_billing_type", path)?,
+            discount_id: json::optional_many(obj, "discount_id", path)?,
+            customer_id: json::optional_many(obj, "customer_id", path)?,
+            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
+            checkout_id: json::optional_many(obj, "checkout_id", path)?,
+            subscription_id: json::optional_many(obj, "subscription_id", path)?,
+            status: json::optional_many(obj, "status", path)?,
             created_after: json::optional(obj, "created_after", path)?,
             created_before: json::optional(obj, "created_before", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional(obj, "sorting", path)?,
+            sorting: json::optional_many(obj, "sorting", path)?,
             metadata: json::optional(obj, "metadata", path)?,
         })
     }
@@ -773,8 +773,8 @@ impl Operation for Receipt {
 
 impl FromJson for Receipt {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -847,8 +847,8 @@ impl Operation for Update {
 
 impl FromJson for Update {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,

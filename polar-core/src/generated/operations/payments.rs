@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -77,8 +77,8 @@ impl Operation for Get {
 
 impl FromJson for Get {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -206,8 +206,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -225,16 +225,16 @@ impl FromJson for List {
             path,
         )?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            checkout_id: json::optional(obj, "checkout_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            status: json::optional(obj, "status", path)?,
-            method: json::optional(obj, "method", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            checkout_id: json::optional_many(obj, "checkout_id", path)?,
+            order_id: json::optional_many(obj, "order_id", path)?,
+            customer_id: json::optional_many(obj, "customer_id", path)?,
+            status: json::optional_many(obj, "status", path)?,
+            method: json::optional_many(obj, "method", path)?,
+            customer_email: json::optional_many(obj, "customer_email", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional(obj, "sorting", path)?,
+            sorting: json::optional_many(obj, "sorting", path)?,
         })
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for Create {
 
 impl FromJson for Create {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -205,8 +205,8 @@ impl Operation for List {
 
 impl FromJson for List {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -224,16 +224,16 @@ impl FromJson for List {
             path,
         )?;
         Ok(Self {
-            id: json::optional(obj, "id", path)?,
-            organization_id: json::optional(obj, "organization_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            external_customer_id: json::optional(obj, "external_customer_id", path)?,
+            id: json::optional_many(obj, "id", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
+            order_id: json::optional_many(obj, "order_id", path)?,
+            subscription_id: json::optional_many(obj, "subscription_id", path)?,
+            customer_id: json::optional_many(obj, "customer_id", path)?,
+            external_customer_id: json::optional_many(obj, "external_customer_id", path)?,
             succeeded: json::optional(obj, "succeeded", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
-            sorting: json::optional(obj, "sorting", path)?,
+            sorting: json::optional_many(obj, "sorting", path)?,
         })
     }
 }

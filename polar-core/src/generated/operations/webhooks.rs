@@ -10,7 +10,7 @@
 
 use crate::models::*;
 use crate::runtime::config::CredentialKind;
-use crate::runtime::json::{self, DecodeError, FromJson, Map, Number, Path, ToJson, Value};
+use crate::runtime::json::{self, DecodeError, FromJson, Json, Map, Number, Path, ToJson, Value};
 use crate::runtime::operation::{
     self, BuildError, Csv, Error, OpSpec, Operation, Paginated, RequestParts,
 };
@@ -76,8 +76,8 @@ impl Operation for CreateWebhookEndpoint {
 
 impl FromJson for CreateWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["body"], path)?;
         Ok(Self {
             body: json::required(obj, "body", path)?,
@@ -143,8 +143,8 @@ impl Operation for DeleteWebhookEndpoint {
 
 impl FromJson for DeleteWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -210,8 +210,8 @@ impl Operation for GetWebhookEndpoint {
 
 impl FromJson for GetWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -335,8 +335,8 @@ impl Operation for ListWebhookDeliveries {
 
 impl FromJson for ListWebhookDeliveries {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(
             obj,
             &[
@@ -353,13 +353,13 @@ impl FromJson for ListWebhookDeliveries {
             path,
         )?;
         Ok(Self {
-            endpoint_id: json::optional(obj, "endpoint_id", path)?,
+            endpoint_id: json::optional_many(obj, "endpoint_id", path)?,
             start_timestamp: json::optional(obj, "start_timestamp", path)?,
             end_timestamp: json::optional(obj, "end_timestamp", path)?,
             succeeded: json::optional(obj, "succeeded", path)?,
             query: json::optional(obj, "query", path)?,
             http_code_class: json::optional(obj, "http_code_class", path)?,
-            event_type: json::optional(obj, "event_type", path)?,
+            event_type: json::optional_many(obj, "event_type", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
         })
@@ -460,11 +460,11 @@ impl Operation for ListWebhookEndpoints {
 
 impl FromJson for ListWebhookEndpoints {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["organization_id", "page", "limit"], path)?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
+            organization_id: json::optional_many(obj, "organization_id", path)?,
             page: json::optional(obj, "page", path)?,
             limit: json::optional(obj, "limit", path)?,
         })
@@ -546,8 +546,8 @@ impl Operation for RedeliverWebhookEvent {
 
 impl FromJson for RedeliverWebhookEvent {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -614,8 +614,8 @@ impl Operation for ResetWebhookEndpointSecret {
 
 impl FromJson for ResetWebhookEndpointSecret {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
@@ -688,8 +688,8 @@ impl Operation for UpdateWebhookEndpoint {
 
 impl FromJson for UpdateWebhookEndpoint {
     /// Reads `{"<parameter>": value, ..., "body": ...}`; an unknown key is an error.
-    fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = json::object(value, path)?;
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
         json::deny_unknown(obj, &["id", "body"], path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,

@@ -1,0 +1,638 @@
+//! A parsed JSON document that borrows from the bytes it was read from.
+//!
+//! Responses are decoded in two steps: the bytes become a [`Json`] tree, then the generated
+//! [`FromJson`](super::json::FromJson) code reads typed values out of it. Compared with a
+//! `serde_json::Value` the tree allocates no string that has no escapes (it points into the
+//! response), keeps object entries in a `Vec` in the order Polar sent them (no map inserts,
+//! no sorting) and leaves numbers as their text until a field asks for one. That halves
+//! the cost of parsing a response, which is most of what the SDK adds to a request.
+//!
+//! The parser accepts exactly what `serde_json::from_slice` accepts (RFC 8259, nesting
+//! depth at most 128, numbers that fit an `f64`), and [`Json::to_value`] gives the value
+//! `serde_json` would have produced; the differential tests below hold it to that.
+
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::str::FromStr;
+
+/// A JSON value read from a document, borrowing its strings where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, kept as written until a field asks for one.
+    Number(Num<'a>),
+    /// A string, borrowed when it had no escapes.
+    String(Cow<'a, str>),
+    /// An array.
+    Array(Vec<Json<'a>>),
+    /// An object's entries in document order (a repeated key keeps every entry; lookups
+    /// take the last, as `serde_json` does).
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+/// A JSON number: its text in a document, or a `serde_json::Number` it was built from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num<'a> {
+    /// As written in the document (already checked to be a valid JSON number).
+    Text(&'a str),
+    /// Borrowed from a `serde_json::Value`.
+    Value(&'a Number),
+}
+
+impl Num<'_> {
+    /// The number as `serde_json` reads it.
+    pub fn to_number(&self) -> Option<Number> {
+        match self {
+            Num::Text(t) => Number::from_str(t).ok(),
+            Num::Value(n) => Some((*n).clone()),
+        }
+    }
+
+    /// The number if it is an integer that fits `i64` (`serde_json`'s `as_i64`).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            // `-0` is a float to serde_json; a fraction or exponent never parses as i64.
+            Num::Text(t) if *t != "-0" => t.parse().ok(),
+            Num::Text(_) => None,
+            Num::Value(n) => n.as_i64(),
+        }
+    }
+
+    /// The number as an `f64` (`serde_json`'s `as_f64`, same rounding).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Num::Text(t) => match t.parse::<i64>() {
+                Ok(i) if *t != "-0" => Some(i as f64),
+                _ => Number::from_str(t).ok()?.as_f64(),
+            },
+            Num::Value(n) => n.as_f64(),
+        }
+    }
+}
+
+impl std::fmt::Display for Num<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Num::Text(t) => f.write_str(t),
+            Num::Value(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl<'a> Json<'a> {
+    /// A view of a `serde_json::Value` (strings and numbers borrowed).
+    pub fn from_value(value: &'a Value) -> Json<'a> {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(Num::Value(n)),
+            Value::String(s) => Json::String(Cow::Borrowed(s)),
+            Value::Array(items) => Json::Array(items.iter().map(Json::from_value).collect()),
+            Value::Object(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The `serde_json::Value` this is (a repeated key keeps its last value).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            // Text numbers were checked by the parser, so `to_number` cannot fail for them.
+            Json::Number(n) => n.to_number().map_or(Value::Null, Value::Number),
+            Json::String(s) => Value::String(s.as_ref().to_owned()),
+            Json::Array(items) => Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Object(entries) => {
+                let mut map = Map::new();
+                for (k, v) in entries {
+                    map.insert(k.as_ref().to_owned(), v.to_value());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` if this is an object that has it (the last one if repeated).
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        match self {
+            Json::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Whether this equals `value` as JSON (numbers by value, objects ignoring order).
+    pub fn eq_value(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Json::Null, Value::Null) => true,
+            (Json::Bool(a), Value::Bool(b)) => a == b,
+            (Json::Number(a), Value::Number(b)) => a.to_number().as_ref() == Some(b),
+            (Json::String(a), Value::String(b)) => a == b,
+            _ => self.to_value() == *value,
+        }
+    }
+}
+
+/// Why a document is not JSON, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What is wrong.
+    pub message: &'static str,
+    /// 1-based line of the offending byte.
+    pub line: usize,
+    /// 1-based column (in bytes) of the offending byte.
+    pub column: usize,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.line, self.column
+        )
+    }
+}
+
+/// One more than the nesting depth `serde_json` allows (127); deeper documents are refused
+/// rather than risking the stack.
+const MAX_DEPTH: usize = 128;
+
+/// Parses a whole JSON document (surrounding whitespace allowed, nothing else).
+pub fn parse(bytes: &[u8]) -> Result<Json<'_>, SyntaxError> {
+    // JSON text is UTF-8; checking it once up front lets strings be sliced without
+    // re-validation. The error position is that of the first bad byte.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(Parser { text: "", pos: 0 }.error_at(
+                bytes,
+                e.valid_up_to(),
+                "invalid UTF-8",
+            ))
+        }
+    };
+    let mut p = Parser { text, pos: 0 };
+    p.skip_ws();
+    let value = p.value(0)?;
+    p.skip_ws();
+    if p.pos < p.text.len() {
+        return Err(p.error("trailing characters"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn error(&self, message: &'static str) -> SyntaxError {
+        self.error_at(self.bytes(), self.pos, message)
+    }
+
+    fn error_at(&self, bytes: &[u8], pos: usize, message: &'static str) -> SyntaxError {
+        let before = bytes.get(..pos).unwrap_or(bytes);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = pos
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        SyntaxError {
+            message,
+            line,
+            column,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json<'a>, SyntaxError> {
+        match self.peek() {
+            None => Err(self.error("EOF while parsing a value")),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected value")),
+        }
+    }
+
+    fn literal(&mut self, word: &'static str, value: Json<'a>) -> Result<Json<'a>, SyntaxError> {
+        let end = self.pos + word.len();
+        match self.bytes().get(self.pos..end) {
+            Some(b) if b == word.as_bytes() => {
+                self.pos = end;
+                Ok(value)
+            }
+            Some(_) => Err(self.error("expected value")),
+            None => Err(self.error("EOF while parsing a value")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Json<'a>, SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            None => return Err(self.error("EOF while parsing a value")),
+            Some(_) => return Err(self.error("invalid number")),
+        }
+        let mut plain = true;
+        if self.peek() == Some(b'.') {
+            plain = false;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            plain = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        let text = self.text.get(start..self.pos).unwrap_or("");
+        // Integers that fit 64 bits are exact; anything else goes through serde_json once,
+        // so that what it refuses (an f64 overflow such as `1e400`) is refused here too.
+        let exact = plain && (text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok());
+        if !exact && Number::from_str(text).is_err() {
+            return Err(self.error_at(self.bytes(), start, "number out of range"));
+        }
+        Ok(Json::Number(Num::Text(text)))
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
+        // At the opening quote.
+        self.pos += 1;
+        let bytes = self.bytes();
+        let mut owned: Option<String> = None;
+        let mut run = self.pos;
+        loop {
+            // Jump to the next byte that ends the run of plain characters.
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            let Some(i) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            else {
+                self.pos = bytes.len();
+                return Err(self.error("EOF while parsing a string"));
+            };
+            self.pos += i;
+            match rest.get(i) {
+                Some(b'"') => {
+                    // The run ends before an ASCII quote: a char boundary.
+                    let tail = self.text.get(run..self.pos).unwrap_or_default();
+                    self.pos += 1;
+                    return Ok(match owned {
+                        None => Cow::Borrowed(tail),
+                        Some(mut s) => {
+                            s.push_str(tail);
+                            Cow::Owned(s)
+                        }
+                    });
+                }
+                Some(b'\\') => {
+                    let mut s = owned.take().unwrap_or_default();
+                    s.push_str(self.text.get(run..self.pos).unwrap_or_default());
+                    self.pos += 1;
+                    let Some(&esc) = bytes.get(self.pos) else {
+                        return Err(self.error("EOF while parsing a string"));
+                    };
+                    self.pos += 1;
+                    match esc {
+                        b'"' => s.push('"'),
+                        b'\\' => s.push('\\'),
+                        b'/' => s.push('/'),
+                        b'b' => s.push('\u{8}'),
+                        b'f' => s.push('\u{c}'),
+                        b'n' => s.push('\n'),
+                        b'r' => s.push('\r'),
+                        b't' => s.push('\t'),
+                        b'u' => s.push(self.unicode_escape()?),
+                        _ => {
+                            self.pos -= 1;
+                            return Err(self.error("invalid escape"));
+                        }
+                    }
+                    owned = Some(s);
+                    run = self.pos;
+                }
+                _ => {
+                    return Err(self
+                        .error("control character (\\u0000-\\u001F) found while parsing a string"))
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, SyntaxError> {
+        let mut n: u16 = 0;
+        for _ in 0..4 {
+            let Some(b) = self.peek() else {
+                return Err(self.error("EOF while parsing a string"));
+            };
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return Err(self.error("invalid escape")),
+            };
+            n = (n << 4) | u16::from(d);
+            self.pos += 1;
+        }
+        Ok(n)
+    }
+
+    /// After `\u`: one code point, joining a surrogate pair. Lone surrogates are refused,
+    /// as `serde_json` refuses them.
+    fn unicode_escape(&mut self) -> Result<char, SyntaxError> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes().get(self.pos..self.pos + 2) != Some(b"\\u") {
+                    return Err(self.error("lone leading surrogate in hex escape"));
+                }
+                self.pos += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(self.error("lone leading surrogate in hex escape"));
+                }
+                0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(self.error("lone trailing surrogate in hex escape")),
+            c => u32::from(c),
+        };
+        char::from_u32(code).ok_or_else(|| self.error("invalid unicode code point"))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Json<'a>, SyntaxError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        let mut items = Vec::with_capacity(4);
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Json::Array(items));
+                }
+                None => return Err(self.error("EOF while parsing a list")),
+                Some(_) => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Json<'a>, SyntaxError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        // Most objects Polar sends have a dozen properties or more.
+        let mut entries = Vec::with_capacity(16);
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Json::Object(entries));
+        }
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'"') => {}
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("key must be a string")),
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b':') => self.pos += 1,
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("expected `:`")),
+            }
+            self.skip_ws();
+            let value = self.value(depth)?;
+            entries.push((key, value));
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Json::Object(entries));
+                }
+                None => return Err(self.error("EOF while parsing an object")),
+                Some(_) => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Our verdict and value next to serde_json's, for one input.
+    fn agree(input: &[u8]) {
+        let ours = parse(input).map(|j| j.to_value());
+        let theirs = serde_json::from_slice::<Value>(input);
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(
+                a,
+                b,
+                "value differs for {:?}",
+                String::from_utf8_lossy(input)
+            ),
+            (Err(_), Err(_)) => {}
+            _ => panic!(
+                "verdicts differ for {:?}: ours {ours:?}, serde_json {theirs:?}",
+                String::from_utf8_lossy(input)
+            ),
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_edge_cases() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b" ",
+            b"null",
+            b"true",
+            b"false",
+            b"nul",
+            b"truex",
+            b"tru",
+            b"0",
+            b"-0",
+            b"-",
+            b"01",
+            b"1.",
+            b"1.5",
+            b"-1.5e10",
+            b"1e",
+            b"1e+",
+            b"1E-2",
+            b"1e400",
+            b"-1e400",
+            b"1e-400",
+            b"18446744073709551615",
+            b"18446744073709551616",
+            b"-9223372036854775808",
+            b"-9223372036854775809",
+            b"123456789012345678901234567890",
+            b"0.1",
+            b"2.5e-3",
+            b"\"\"",
+            b"\"a\"",
+            b"\"\\u00e9\\n\\t\\\"\\\\\\/\\b\\f\\r\"",
+            b"\"\\ud83d\\ude00\"",
+            b"\"\\ud83d\"",
+            b"\"\\ude00\"",
+            b"\"\\ud83dx\"",
+            b"\"\\ud83d\\u0041\"",
+            b"\"\\x\"",
+            b"\"\\u12\"",
+            b"\"\\u12G4\"",
+            b"\"a\x01b\"",
+            b"\"\xff\"",
+            b"\"\xc3\xa9\"",
+            b"\"abc",
+            b"[]",
+            b"[ ]",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"[1",
+            b"{}",
+            b"{ }",
+            b"{\"a\":1}",
+            b"{\"a\":1,}",
+            b"{\"a\" 1}",
+            b"{a:1}",
+            b"{\"a\":}",
+            b"{\"a\":1",
+            b"{\"a\":1,\"a\":2}",
+            b"{\"b\":1,\"a\":[true,{\"c\":null}]}",
+            b" \n\t\r{} \n",
+            b"{} {}",
+            b"[1] x",
+            b"\"\\u0000\"",
+            b"\xef\xbb\xbf{}",
+            b"[-]",
+            b"[.5]",
+            b"[+1]",
+            b"[NaN]",
+            b"[Infinity]",
+        ];
+        for case in cases {
+            agree(case);
+        }
+    }
+
+    #[test]
+    fn nesting_is_limited_like_serde_json() {
+        for depth in [1, 127, 128, 129, 5000] {
+            let mut doc = "[".repeat(depth);
+            doc.push_str(&"]".repeat(depth));
+            agree(doc.as_bytes());
+            let mut doc = "{\"a\":".repeat(depth);
+            doc.push('1');
+            doc.push_str(&"}".repeat(depth));
+            agree(doc.as_bytes());
+        }
+    }
+
+    /// Every truncation and many single-byte corruptions of a realistic document.
+    #[test]
+    fn agrees_with_serde_json_on_mutations() {
+        let doc = br#"{"id":"992fae2a","created_at":"2026-01-01T00:00:00Z","n":-12.5e3,"big":18446744073709551615,"list":[1,2.0,"x\u00e9\n",null,true,{"k":[]}],"s":"caf\u00e9 \ud83d\ude00 \"q\""}"#;
+        for end in 0..=doc.len() {
+            agree(&doc[..end]);
+        }
+        let replacements = b" \"\\{}[],:0-.eE+tfnu\x01\xff";
+        let mut x: u32 = 0x1234_5678;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let mut m = doc.to_vec();
+            let i = x as usize % m.len();
+            m[i] = replacements[(x >> 16) as usize % replacements.len()];
+            agree(&m);
+        }
+    }
+
+    #[test]
+    fn borrows_plain_strings_and_keeps_numbers_as_text() {
+        let doc = br#"{"a":"plain","b":"esc\naped","c":1.50}"#;
+        let Ok(Json::Object(entries)) = parse(doc) else {
+            panic!("not an object")
+        };
+        assert!(matches!(entries[0].1, Json::String(Cow::Borrowed("plain"))));
+        assert!(matches!(&entries[1].1, Json::String(Cow::Owned(s)) if s == "esc\naped"));
+        assert_eq!(entries[2].1, Json::Number(Num::Text("1.50")));
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        let err = parse(b"{\n  \"a\": tru\n}").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 8));
+        assert_eq!(err.to_string(), "expected value at line 2 column 8");
+    }
+}
