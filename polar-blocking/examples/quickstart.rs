@@ -8,7 +8,18 @@
 use polar_blocking::models::{Customer, CustomerIndividualCreate, CustomerSessionCustomerIdCreate};
 use polar_blocking::{Api, Client, Config, Credential};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    // Errors print with `Display` (one readable line), not `main`'s `Debug`.
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = match (
         std::env::var("POLAR_BASE_URL"),
         std::env::var("POLAR_SERVER"),
