@@ -937,12 +937,13 @@ fn emit_operation(op: &OpDef, out: &mut String) {
         .join(", ");
     let _ = writeln!(
         out,
-        "impl Operation for {name} {{\n    type Output = {output_s};\n    const SPEC: OpSpec = OpSpec {{ id: {}, method: {}, path: {}, credentials: &[{creds}], public: {}, scopes: &[{scopes}], accept: {} }};\n",
+        "impl Operation for {name} {{\n    type Output = {output_s};\n    const SPEC: OpSpec = OpSpec {{ id: {}, method: {}, path: {}, credentials: &[{creds}], public: {}, scopes: &[{scopes}], accept: {}, paginated: {} }};\n",
         lit(&op.id),
         method_const(&op.method),
         lit(&op.path),
         op.public,
-        lit(if op.responses.iter().any(|(_, k)| *k == RespKind::Csv) { "text/csv" } else { "application/json" })
+        lit(if op.responses.iter().any(|(_, k)| *k == RespKind::Csv) { "text/csv" } else { "application/json" }),
+        op.paginated.is_some()
     );
     out.push_str("    fn parts(&self) -> Result<RequestParts, BuildError> {\n        let mut r = RequestParts::new();\n");
     // The path template, literal pieces and parameters in order.

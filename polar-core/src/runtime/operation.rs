@@ -28,6 +28,9 @@ pub struct OpSpec {
     pub scopes: &'static [&'static str],
     /// The `Accept` header: `application/json`, or `text/csv` for exports.
     pub accept: &'static str,
+    /// True when the operation lists by `page` (it implements [`Paginated`]), so hosts
+    /// driving operations by id can walk its pages.
+    pub paginated: bool,
 }
 
 /// A generated operation: its parameters, plus how to build its request and parse its response.

@@ -95,6 +95,7 @@ impl Operation for List {
         public: false,
         scopes: &["benefits:read", "benefits:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

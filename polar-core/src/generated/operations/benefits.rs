@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["benefits:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -127,6 +128,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["benefits:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -206,6 +208,7 @@ impl Operation for Files {
         public: false,
         scopes: &["benefits:read", "benefits:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -294,6 +297,7 @@ impl Operation for Get {
         public: false,
         scopes: &["benefits:read", "benefits:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -390,6 +394,7 @@ impl Operation for Grants {
         public: false,
         scopes: &["benefits:read", "benefits:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -543,6 +548,7 @@ impl Operation for List {
         public: false,
         scopes: &["benefits:read", "benefits:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -661,6 +667,7 @@ impl Operation for Update {
         public: false,
         scopes: &["benefits:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -58,6 +58,7 @@ impl Operation for ClientConfirm {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -125,6 +126,7 @@ impl Operation for ClientGet {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -191,6 +193,7 @@ impl Operation for ClientUpdate {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -259,6 +262,7 @@ impl Operation for Create {
         public: false,
         scopes: &["checkouts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -327,6 +331,7 @@ impl Operation for Get {
         public: false,
         scopes: &["checkouts:read", "checkouts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -442,6 +447,7 @@ impl Operation for List {
         public: false,
         scopes: &["checkouts:read", "checkouts:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -560,6 +566,7 @@ impl Operation for Update {
         public: false,
         scopes: &["checkouts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

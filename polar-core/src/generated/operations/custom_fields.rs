@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["custom_fields:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["custom_fields:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -190,6 +192,7 @@ impl Operation for Get {
         public: false,
         scopes: &["custom_fields:read", "custom_fields:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -290,6 +293,7 @@ impl Operation for List {
         public: false,
         scopes: &["custom_fields:read", "custom_fields:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -399,6 +403,7 @@ impl Operation for Update {
         public: false,
         scopes: &["custom_fields:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -57,6 +57,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customer_meters:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -162,6 +163,7 @@ impl Operation for List {
         public: false,
         scopes: &["customer_meters:read"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -56,6 +56,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -150,6 +151,7 @@ impl Operation for List {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

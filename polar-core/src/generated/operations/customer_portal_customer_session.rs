@@ -57,6 +57,7 @@ impl Operation for GetAuthenticatedUser {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -120,6 +121,7 @@ impl Operation for Introspect {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

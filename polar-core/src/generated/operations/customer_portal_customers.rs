@@ -52,6 +52,7 @@ impl Operation for AddPaymentMethod {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -116,6 +117,7 @@ impl Operation for CheckEmailUpdate {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -178,6 +180,7 @@ impl Operation for ConfirmPaymentMethod {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -243,6 +246,7 @@ impl Operation for DeletePaymentMethod {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -310,6 +314,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -383,6 +388,7 @@ impl Operation for ListPaymentMethods {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -463,6 +469,7 @@ impl Operation for RequestEmailUpdate {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -526,6 +533,7 @@ impl Operation for Update {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -586,6 +594,7 @@ impl Operation for VerifyEmailUpdate {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

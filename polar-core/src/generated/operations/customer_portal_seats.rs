@@ -50,6 +50,7 @@ impl Operation for AssignSeat {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -130,6 +131,7 @@ impl Operation for ListClaimedSubscriptions {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -225,6 +227,7 @@ impl Operation for ListSeats {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -291,6 +294,7 @@ impl Operation for ResendInvitation {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -356,6 +360,7 @@ impl Operation for RevokeSeat {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

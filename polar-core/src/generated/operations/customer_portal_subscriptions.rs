@@ -54,6 +54,7 @@ impl Operation for Cancel {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -120,6 +121,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -219,6 +221,7 @@ impl Operation for List {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -318,6 +321,7 @@ impl Operation for Update {
         public: false,
         scopes: &["customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -54,6 +54,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -136,6 +137,7 @@ impl Operation for List {
         public: false,
         scopes: &["customer_portal:read", "customer_portal:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

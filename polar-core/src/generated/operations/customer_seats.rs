@@ -53,6 +53,7 @@ impl Operation for AssignSeat {
         public: false,
         scopes: &["customer_seats:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -111,6 +112,7 @@ impl Operation for ClaimSeat {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -173,6 +175,7 @@ impl Operation for GetClaimInfo {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -251,6 +254,7 @@ impl Operation for ListSeats {
         public: false,
         scopes: &["customer_seats:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -320,6 +324,7 @@ impl Operation for ResendInvitation {
         public: false,
         scopes: &["customer_seats:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -388,6 +393,7 @@ impl Operation for RevokeSeat {
         public: false,
         scopes: &["customer_seats:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

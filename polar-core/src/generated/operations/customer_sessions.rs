@@ -58,6 +58,7 @@ impl Operation for Create {
         public: false,
         scopes: &["customer_sessions:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

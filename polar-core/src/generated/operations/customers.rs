@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -144,6 +145,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -224,6 +226,7 @@ impl Operation for DeleteExternal {
         public: false,
         scopes: &["customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -301,6 +304,7 @@ impl Operation for Export {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "text/csv",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -368,6 +372,7 @@ impl Operation for Get {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -437,6 +442,7 @@ impl Operation for GetExternal {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -510,6 +516,7 @@ impl Operation for GetState {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -586,6 +593,7 @@ impl Operation for GetStateExternal {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -697,6 +705,7 @@ impl Operation for List {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -819,6 +828,7 @@ impl Operation for ListPaymentMethods {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -919,6 +929,7 @@ impl Operation for ListPaymentMethodsExternal {
         public: false,
         scopes: &["customers:read", "customers:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1012,6 +1023,7 @@ impl Operation for Update {
         public: false,
         scopes: &["customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -1087,6 +1099,7 @@ impl Operation for UpdateExternal {
         public: false,
         scopes: &["customers:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -65,6 +65,7 @@ impl Operation for Create {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -141,6 +142,7 @@ impl Operation for CreateExternal {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -219,6 +221,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -296,6 +299,7 @@ impl Operation for DeleteExternal {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -373,6 +377,7 @@ impl Operation for Get {
         public: false,
         scopes: &["members:read", "members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -450,6 +455,7 @@ impl Operation for GetExternal {
         public: false,
         scopes: &["members:read", "members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -536,6 +542,7 @@ impl Operation for Update {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -623,6 +630,7 @@ impl Operation for UpdateExternal {
         public: false,
         scopes: &["members:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["discounts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["discounts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -190,6 +192,7 @@ impl Operation for Get {
         public: false,
         scopes: &["discounts:read", "discounts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -285,6 +288,7 @@ impl Operation for List {
         public: false,
         scopes: &["discounts:read", "discounts:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -385,6 +389,7 @@ impl Operation for Update {
         public: false,
         scopes: &["discounts:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

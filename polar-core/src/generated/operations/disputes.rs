@@ -60,6 +60,7 @@ impl Operation for Accept {
         public: false,
         scopes: &["disputes:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -128,6 +129,7 @@ impl Operation for Get {
         public: false,
         scopes: &["disputes:read", "disputes:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -228,6 +230,7 @@ impl Operation for List {
         public: false,
         scopes: &["disputes:read", "disputes:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

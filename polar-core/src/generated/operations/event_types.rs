@@ -110,6 +110,7 @@ impl Operation for List {
         public: false,
         scopes: &["events:read", "events:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -231,6 +232,7 @@ impl Operation for Update {
         public: false,
         scopes: &["events:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

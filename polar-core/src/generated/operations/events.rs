@@ -57,6 +57,7 @@ impl Operation for Get {
         public: false,
         scopes: &["events:read", "events:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -122,6 +123,7 @@ impl Operation for Ingest {
         public: false,
         scopes: &["events:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -273,6 +275,7 @@ impl Operation for List {
         public: false,
         scopes: &["events:read", "events:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -461,6 +464,7 @@ impl Operation for ListNames {
         public: false,
         scopes: &["events:read", "events:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["files:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for Delete {
         public: false,
         scopes: &["files:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -213,6 +215,7 @@ impl Operation for List {
         public: false,
         scopes: &["files:read", "files:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -307,6 +310,7 @@ impl Operation for Update {
         public: false,
         scopes: &["files:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -382,6 +386,7 @@ impl Operation for Uploaded {
         public: false,
         scopes: &["files:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for Activate {
         public: false,
         scopes: &["license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -121,6 +122,7 @@ impl Operation for Deactivate {
         public: false,
         scopes: &["license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -189,6 +191,7 @@ impl Operation for Get {
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -263,6 +266,7 @@ impl Operation for GetActivation {
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -361,6 +365,7 @@ impl Operation for List {
         public: false,
         scopes: &["license_keys:read", "license_keys:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -461,6 +466,7 @@ impl Operation for Update {
         public: false,
         scopes: &["license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -529,6 +535,7 @@ impl Operation for Validate {
         public: false,
         scopes: &["license_keys:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

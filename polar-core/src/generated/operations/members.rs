@@ -90,6 +90,7 @@ impl Operation for ListMembers {
         public: false,
         scopes: &["members:read", "members:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

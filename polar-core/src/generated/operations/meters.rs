@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["meters:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for Get {
         public: false,
         scopes: &["meters:read", "meters:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -228,6 +230,7 @@ impl Operation for List {
         public: false,
         scopes: &["meters:read", "meters:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -382,6 +385,7 @@ impl Operation for Quantities {
         public: false,
         scopes: &["meters:read", "meters:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -492,6 +496,7 @@ impl Operation for Update {
         public: false,
         scopes: &["meters:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for CreateDashboard {
         public: false,
         scopes: &["metrics:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for DeleteDashboard {
         public: false,
         scopes: &["metrics:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -232,6 +234,7 @@ impl Operation for Export {
         public: false,
         scopes: &["metrics:read"],
         accept: "text/csv",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -373,6 +376,7 @@ impl Operation for Get {
         public: false,
         scopes: &["metrics:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -470,6 +474,7 @@ impl Operation for GetDashboard {
         public: false,
         scopes: &["metrics:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -538,6 +543,7 @@ impl Operation for Limits {
         public: false,
         scopes: &["metrics:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -609,6 +615,7 @@ impl Operation for ListDashboards {
         public: false,
         scopes: &["metrics:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -681,6 +688,7 @@ impl Operation for UpdateDashboard {
         public: false,
         scopes: &["metrics:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

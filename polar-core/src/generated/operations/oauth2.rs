@@ -50,6 +50,7 @@ impl Operation for Authorize {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -105,6 +106,7 @@ impl Operation for Introspect {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -164,6 +166,7 @@ impl Operation for Revoke {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -223,6 +226,7 @@ impl Operation for Token {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -285,6 +289,7 @@ impl Operation for Userinfo {
         public: false,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -49,6 +49,7 @@ impl Operation for Create {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -113,6 +114,7 @@ impl Operation for Delete {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -176,6 +178,7 @@ impl Operation for Get {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -245,6 +248,7 @@ impl Operation for Update {
         public: true,
         scopes: &[],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

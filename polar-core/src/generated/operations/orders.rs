@@ -59,6 +59,7 @@ impl Operation for Create {
         public: false,
         scopes: &["orders:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -165,6 +166,7 @@ impl Operation for Export {
         public: false,
         scopes: &["orders:read"],
         accept: "text/csv",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -267,6 +269,7 @@ impl Operation for Finalize {
         public: false,
         scopes: &["orders:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -339,6 +342,7 @@ impl Operation for GenerateInvoice {
         public: false,
         scopes: &["orders:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -407,6 +411,7 @@ impl Operation for Get {
         public: false,
         scopes: &["orders:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -474,6 +479,7 @@ impl Operation for Invoice {
         public: false,
         scopes: &["orders:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -620,6 +626,7 @@ impl Operation for List {
         public: false,
         scopes: &["orders:read"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -751,6 +758,7 @@ impl Operation for Receipt {
         public: false,
         scopes: &["orders:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -825,6 +833,7 @@ impl Operation for Update {
         public: false,
         scopes: &["orders:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -51,6 +51,7 @@ impl Operation for Create {
         public: false,
         scopes: &["organizations:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -119,6 +120,7 @@ impl Operation for Get {
         public: false,
         scopes: &["organizations:read", "organizations:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -209,6 +211,7 @@ impl Operation for ListOrganizations {
         public: false,
         scopes: &["organizations:read", "organizations:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -303,6 +306,7 @@ impl Operation for Update {
         public: false,
         scopes: &["organizations:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -57,6 +57,7 @@ impl Operation for Get {
         public: false,
         scopes: &["payments:read"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -177,6 +178,7 @@ impl Operation for List {
         public: false,
         scopes: &["payments:read"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

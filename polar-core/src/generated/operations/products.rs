@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["products:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for Get {
         public: false,
         scopes: &["products:read", "products:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -248,6 +250,7 @@ impl Operation for List {
         public: false,
         scopes: &["products:read", "products:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -372,6 +375,7 @@ impl Operation for Update {
         public: false,
         scopes: &["products:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -447,6 +451,7 @@ impl Operation for UpdateBenefits {
         public: false,
         scopes: &["products:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

@@ -55,6 +55,7 @@ impl Operation for Create {
         public: false,
         scopes: &["refunds:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -176,6 +177,7 @@ impl Operation for List {
         public: false,
         scopes: &["refunds:read", "refunds:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

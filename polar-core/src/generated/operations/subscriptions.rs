@@ -60,6 +60,7 @@ impl Operation for Create {
         public: false,
         scopes: &["subscriptions:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -171,6 +172,7 @@ impl Operation for Export {
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
         accept: "text/csv",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -265,6 +267,7 @@ impl Operation for Get {
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -420,6 +423,7 @@ impl Operation for List {
         public: false,
         scopes: &["subscriptions:read", "subscriptions:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -564,6 +568,7 @@ impl Operation for Revoke {
         public: false,
         scopes: &["subscriptions:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -636,6 +641,7 @@ impl Operation for Update {
         public: false,
         scopes: &["subscriptions:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {

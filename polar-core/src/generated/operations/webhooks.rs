@@ -55,6 +55,7 @@ impl Operation for CreateWebhookEndpoint {
         public: false,
         scopes: &["webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -123,6 +124,7 @@ impl Operation for DeleteWebhookEndpoint {
         public: false,
         scopes: &["webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -190,6 +192,7 @@ impl Operation for GetWebhookEndpoint {
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -307,6 +310,7 @@ impl Operation for ListWebhookDeliveries {
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -438,6 +442,7 @@ impl Operation for ListWebhookEndpoints {
         public: false,
         scopes: &["webhooks:read", "webhooks:write"],
         accept: "application/json",
+        paginated: true,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -525,6 +530,7 @@ impl Operation for RedeliverWebhookEvent {
         public: false,
         scopes: &["webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -593,6 +599,7 @@ impl Operation for ResetWebhookEndpointSecret {
         public: false,
         scopes: &["webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
@@ -666,6 +673,7 @@ impl Operation for UpdateWebhookEndpoint {
         public: false,
         scopes: &["webhooks:write"],
         accept: "application/json",
+        paginated: false,
     };
 
     fn parts(&self) -> Result<RequestParts, BuildError> {
