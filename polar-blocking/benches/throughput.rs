@@ -5,6 +5,11 @@
 //! second and in CPU time of the client thread per request (Linux), which load elsewhere on
 //! the machine disturbs less.
 //!
+//! Raw ureq runs three ways: with the client's timeouts and ureq's default resolver (which
+//! starts a thread per request when a timeout is set; the client's own resolver does not),
+//! without timeouts, and with the timeouts and a thread-free resolver: the last isolates what
+//! the SDK adds on top of the same I/O.
+//!
 //! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
 //! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41).
 
@@ -62,6 +67,24 @@ fn connection(stream: TcpStream, response: &[u8]) {
         if stream.write_all(response).is_err() {
             return;
         }
+    }
+}
+
+/// Resolves every URL to the bench server on loopback, on the calling thread.
+#[derive(Debug)]
+struct Loopback(u16);
+
+impl ureq::unversioned::resolver::Resolver for Loopback {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let mut out = self.empty();
+        out.truncate(0);
+        out.push(std::net::SocketAddr::from(([127, 0, 0, 1], self.0)));
+        Ok(out)
     }
 }
 
@@ -154,6 +177,46 @@ fn main() {
         .into();
     let url = format!("{base}/v1/customers/{ID}");
     let auth = format!("Bearer {TOKEN}");
+    // Raw ureq without any timeout: ureq then resolves on the calling thread instead of
+    // starting one per request (what a timeout costs with ureq's default resolver, and what
+    // the client avoids with its own resolver).
+    let agent_no_timeout: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut raw_no_timeout = || {
+        let mut resp = agent_no_timeout
+            .get(&url)
+            .header("Authorization", &auth)
+            .header("Accept", "application/json")
+            .header("Polar-Version", polar_blocking::SPEC_VERSION)
+            .call()
+            .expect("GET");
+        let bytes = resp.body_mut().read_to_vec().expect("body");
+        std::hint::black_box(bytes);
+    };
+    // Raw ureq with the client's timeouts but a resolver that starts no thread (the bench's
+    // own, for its IP-literal URL): the like-for-like baseline of the client's I/O, without
+    // the core's request building and typed parsing.
+    let agent_resolved = ureq::Agent::with_parts(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build(),
+        ureq::unversioned::transport::DefaultConnector::new(),
+        Loopback(port),
+    );
+    let mut raw_resolved = || {
+        let mut resp = agent_resolved
+            .get(&url)
+            .header("Authorization", &auth)
+            .header("Accept", "application/json")
+            .header("Polar-Version", polar_blocking::SPEC_VERSION)
+            .call()
+            .expect("GET");
+        let bytes = resp.body_mut().read_to_vec().expect("body");
+        std::hint::black_box(bytes);
+    };
     let mut raw = || {
         let mut resp = agent
             .get(&url)
@@ -229,9 +292,13 @@ fn main() {
     block(n.min(1000), &mut sdk);
     block(n.min(1000), &mut raw);
     block(n.min(1000), &mut raw_value);
+    block(n.min(1000), &mut raw_no_timeout);
+    block(n.min(1000), &mut raw_resolved);
 
     // Short blocks, alternating, so that load from elsewhere hits all sides alike.
-    let (mut a, mut b, mut c, mut d) = (
+    let mut f = Samples::default();
+    let (mut a, mut b, mut c, mut d, mut e) = (
+        Samples::default(),
         Samples::default(),
         Samples::default(),
         Samples::default(),
@@ -247,6 +314,8 @@ fn main() {
         }
         c.add(n, block(n, &mut raw_value));
         d.add(n, block(n, &mut raw_like_client));
+        e.add(n, block(n, &mut raw_no_timeout));
+        f.add(n, block(n, &mut raw_resolved));
     }
     println!(
         "{rounds} alternating blocks of {n} requests each, body {} bytes; medians:",
@@ -260,6 +329,8 @@ fn main() {
         ("raw ureq GET, body to bytes", &b),
         ("raw ureq GET + serde_json::Value", &c),
         ("raw ureq via http::Request, as Client", &d),
+        ("raw ureq GET, no timeouts (no thread)", &e),
+        ("raw ureq GET, timeouts, no-thread resolver", &f),
     ] {
         println!(
             "  {label:<38} {:>10.0}   {:>8.1} us   {:>9} for {} requests",
@@ -279,5 +350,15 @@ fn main() {
         "  ratio Client / raw ureq: {:.3}x requests/s (target >= 0.95x), {:.3}x client CPU",
         a.rate() / b.rate(),
         a.cpu_us() / b.cpu_us()
+    );
+    println!(
+        "  ratio Client / raw ureq, same timeouts, no-thread resolver: {:.3}x requests/s, {:.3}x client CPU",
+        a.rate() / f.rate(),
+        a.cpu_us() / f.cpu_us()
+    );
+    println!(
+        "  ratio Client / raw ureq without timeouts: {:.3}x requests/s, {:.3}x client CPU",
+        a.rate() / e.rate(),
+        a.cpu_us() / e.cpu_us()
     );
 }

@@ -27,6 +27,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod resolver;
+
 use polar_core::call::Transport;
 use polar_core::operation::next_page;
 use polar_core::retry::{Attempt, Decision, Outcome, RetryPolicy};
@@ -213,14 +215,18 @@ impl ClientBuilder {
 
     /// The client.
     pub fn build(self) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             // 4xx/5xx bodies must reach the core's parser.
             .http_status_as_error(false)
             .timeout_connect(Some(self.connect_timeout))
             .max_redirects(0)
             .user_agent(self.config.user_agent_header())
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::Resolve::default(),
+        );
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
