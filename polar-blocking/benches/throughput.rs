@@ -82,10 +82,23 @@ impl ureq::unversioned::resolver::Resolver for Loopback {
         _timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
         let mut out = self.empty();
-        out.truncate(0);
         out.push(std::net::SocketAddr::from(([127, 0, 0, 1], self.0)));
         Ok(out)
     }
+}
+
+/// The raw ureq GET of the baselines: the client's headers, the body as bytes.
+fn raw_get(agent: &ureq::Agent, url: &str, auth: &str) -> Vec<u8> {
+    agent
+        .get(url)
+        .header("Authorization", auth)
+        .header("Accept", "application/json")
+        .header("Polar-Version", polar_blocking::SPEC_VERSION)
+        .call()
+        .expect("GET")
+        .body_mut()
+        .read_to_vec()
+        .expect("body")
 }
 
 fn env(name: &str, default: u32) -> u32 {
@@ -185,14 +198,7 @@ fn main() {
         .build()
         .into();
     let mut raw_no_timeout = || {
-        let mut resp = agent_no_timeout
-            .get(&url)
-            .header("Authorization", &auth)
-            .header("Accept", "application/json")
-            .header("Polar-Version", polar_blocking::SPEC_VERSION)
-            .call()
-            .expect("GET");
-        let bytes = resp.body_mut().read_to_vec().expect("body");
+        let bytes = raw_get(&agent_no_timeout, &url, &auth);
         std::hint::black_box(bytes);
     };
     // Raw ureq with the client's timeouts but a resolver that starts no thread (the bench's
@@ -207,36 +213,15 @@ fn main() {
         Loopback(port),
     );
     let mut raw_resolved = || {
-        let mut resp = agent_resolved
-            .get(&url)
-            .header("Authorization", &auth)
-            .header("Accept", "application/json")
-            .header("Polar-Version", polar_blocking::SPEC_VERSION)
-            .call()
-            .expect("GET");
-        let bytes = resp.body_mut().read_to_vec().expect("body");
+        let bytes = raw_get(&agent_resolved, &url, &auth);
         std::hint::black_box(bytes);
     };
     let mut raw = || {
-        let mut resp = agent
-            .get(&url)
-            .header("Authorization", &auth)
-            .header("Accept", "application/json")
-            .header("Polar-Version", polar_blocking::SPEC_VERSION)
-            .call()
-            .expect("GET");
-        let bytes = resp.body_mut().read_to_vec().expect("body");
+        let bytes = raw_get(&agent, &url, &auth);
         std::hint::black_box(bytes);
     };
     let mut raw_value = || {
-        let mut resp = agent
-            .get(&url)
-            .header("Authorization", &auth)
-            .header("Accept", "application/json")
-            .header("Polar-Version", polar_blocking::SPEC_VERSION)
-            .call()
-            .expect("GET");
-        let bytes = resp.body_mut().read_to_vec().expect("body");
+        let bytes = raw_get(&agent, &url, &auth);
         let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
         std::hint::black_box(v);
     };

@@ -50,7 +50,6 @@ impl Resolve {
             .unwrap_or(host);
         let ip: IpAddr = host.parse().ok()?;
         let mut out = self.inner.empty();
-        out.truncate(0);
         for addr in config
             .ip_family()
             .keep_wanted(std::iter::once(SocketAddr::new(ip, port)))

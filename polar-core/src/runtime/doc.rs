@@ -129,7 +129,7 @@ impl<'a> Json<'a> {
     /// The value of `key` if this is an object that has it (the last one if repeated).
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         match self {
-            Json::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            Json::Object(entries) => lookup(entries, key),
             _ => None,
         }
     }
@@ -144,6 +144,12 @@ impl<'a> Json<'a> {
             _ => self.to_value() == *value,
         }
     }
+}
+
+/// The value of `key` among an object's `entries`: the last one if the key is repeated, as
+/// `serde_json` keeps it.
+pub fn lookup<'j, 'a>(entries: &'j [(Cow<'a, str>, Json<'a>)], key: &str) -> Option<&'j Json<'a>> {
+    entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 /// Why a document is not JSON, and where.

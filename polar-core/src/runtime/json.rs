@@ -623,12 +623,7 @@ pub struct Fields<'j, 'a> {
 impl<'j, 'a> Fields<'j, 'a> {
     /// The value of `key` (the last one if the key is repeated), counted as read.
     fn get(&self, key: &str) -> Option<&'j Json<'a>> {
-        let found = self
-            .entries
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v);
+        let found = super::doc::lookup(self.entries, key);
         if found.is_some() {
             self.read.set(self.read.get() + 1);
         }
