@@ -20,6 +20,10 @@ pub use serde_json::{Map, Number, Value};
 pub enum Path<'a> {
     /// The document itself (`$`).
     Root,
+    /// The root of a union member that [`best_fit`] is trying: a failure below it is
+    /// discarded, so its error is neither rendered nor worded (unions of scalars fail
+    /// several members on every value).
+    Probe,
     /// A property of an object.
     Key(&'a Path<'a>, &'a str),
     /// An element of an array.
@@ -37,13 +41,25 @@ impl<'a> Path<'a> {
         Path::Index(self, i)
     }
 
+    /// Whether this is below [`Path::Probe`], where errors are thrown away.
+    pub fn is_probe(&self) -> bool {
+        let mut cur = self;
+        loop {
+            match cur {
+                Path::Root => return false,
+                Path::Probe => return true,
+                Path::Key(parent, _) | Path::Index(parent, _) => cur = parent,
+            }
+        }
+    }
+
     /// `$`, `$.items[3].name`, `$["cf-turnstile-response"]`.
     pub fn render(&self) -> String {
         let mut segs = Vec::new();
         let mut cur = self;
         loop {
             match cur {
-                Path::Root => break,
+                Path::Root | Path::Probe => break,
                 Path::Key(parent, k) => {
                     segs.push(Seg::Key(k));
                     cur = parent;
@@ -101,9 +117,21 @@ pub struct DecodeError {
 impl DecodeError {
     /// An error at `path`.
     pub fn new(path: &Path<'_>, message: impl Into<String>) -> Self {
+        Self::lazy(path, || message.into())
+    }
+
+    /// An error at `path`, worded only if it will be seen: below [`Path::Probe`] it stays
+    /// empty, since the union member being tried is simply dropped.
+    pub fn lazy(path: &Path<'_>, message: impl FnOnce() -> String) -> Self {
+        if path.is_probe() {
+            return DecodeError {
+                path: String::new(),
+                message: String::new(),
+            };
+        }
         DecodeError {
             path: path.render(),
-            message: message.into(),
+            message: message(),
         }
     }
 
@@ -141,10 +169,9 @@ pub fn kind_of(v: &Json<'_>) -> &'static str {
 }
 
 fn expected(path: &Path<'_>, what: &str, found: &Json<'_>) -> DecodeError {
-    DecodeError::new(
-        path,
-        ["expected ", what, ", found ", kind_of(found)].concat(),
-    )
+    DecodeError::lazy(path, || {
+        ["expected ", what, ", found ", kind_of(found)].concat()
+    })
 }
 
 /// Decoding from JSON.
@@ -218,10 +245,9 @@ impl FromJson for i64 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
             Json::Number(n) => n.as_i64().ok_or_else(|| {
-                DecodeError::new(
-                    path,
-                    ["expected an integer that fits i64, found ", &num_text(n)].concat(),
-                )
+                DecodeError::lazy(path, || {
+                    ["expected an integer that fits i64, found ", &num_text(n)].concat()
+                })
             }),
             other => Err(expected(path, "an integer", other)),
         }
@@ -237,10 +263,9 @@ impl FromJson for f64 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
             Json::Number(n) => n.as_f64().ok_or_else(|| {
-                DecodeError::new(
-                    path,
-                    ["number ", &num_text(n), " is not representable"].concat(),
-                )
+                DecodeError::lazy(path, || {
+                    ["number ", &num_text(n), " is not representable"].concat()
+                })
             }),
             other => Err(expected(path, "a number", other)),
         }
@@ -257,10 +282,9 @@ impl FromJson for Number {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
             Json::Number(n) => n.to_number().ok_or_else(|| {
-                DecodeError::new(
-                    path,
-                    ["number ", &num_text(n), " is not representable"].concat(),
-                )
+                DecodeError::lazy(path, || {
+                    ["number ", &num_text(n), " is not representable"].concat()
+                })
             }),
             other => Err(expected(path, "a number", other)),
         }
@@ -287,10 +311,9 @@ impl FromJson for time::OffsetDateTime {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let s = string(value, path)?;
         parse_date_time(s.as_bytes()).ok_or_else(|| {
-            DecodeError::new(
-                path,
-                ["expected an RFC 3339 date-time, found ", &quoted(s)].concat(),
-            )
+            DecodeError::lazy(path, || {
+                ["expected an RFC 3339 date-time, found ", &quoted(s)].concat()
+            })
         })
     }
 }
@@ -305,10 +328,9 @@ impl FromJson for time::Date {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let s = string(value, path)?;
         parse_date(s.as_bytes()).ok_or_else(|| {
-            DecodeError::new(
-                path,
-                ["expected a date (YYYY-MM-DD), found ", &quoted(s)].concat(),
-            )
+            DecodeError::lazy(path, || {
+                ["expected a date (YYYY-MM-DD), found ", &quoted(s)].concat()
+            })
         })
     }
 }
@@ -551,13 +573,13 @@ fn tuple_items<'v, 'a>(
 ) -> Result<&'v [Json<'a>], DecodeError> {
     match value {
         Json::Array(items) if items.len() == n => Ok(items),
-        Json::Array(items) => {
+        Json::Array(items) => Err(DecodeError::lazy(path, || {
             let mut message = String::from("expected an array of ");
             push_decimal(&mut message, n as u64);
             message.push_str(" items, found ");
             push_decimal(&mut message, items.len() as u64);
-            Err(DecodeError::new(path, message))
-        }
+            message
+        })),
         other => Err(expected(path, "an array", other)),
     }
 }
@@ -668,7 +690,7 @@ pub fn required<T: FromJson>(
 }
 
 fn missing(path: &Path<'_>, key: &str) -> DecodeError {
-    DecodeError::new(path, ["missing field `", key, "`"].concat())
+    DecodeError::lazy(path, || ["missing field `", key, "`"].concat())
 }
 
 /// An optional property: absent or `null` is `None`.
@@ -707,8 +729,7 @@ pub fn expect_const(
 ) -> Result<(), DecodeError> {
     match obj.get(key) {
         Some(v) if v.eq_value(expected) => Ok(()),
-        Some(v) => Err(DecodeError::new(
-            &path.key(key),
+        Some(v) => Err(DecodeError::lazy(&path.key(key), || {
             [
                 "expected `",
                 &text(expected),
@@ -716,8 +737,33 @@ pub fn expect_const(
                 &text(&v.to_value()),
                 "`",
             ]
-            .concat(),
-        )),
+            .concat()
+        })),
+        None if required => Err(missing(path, key)),
+        None => Ok(()),
+    }
+}
+
+/// [`expect_const`] for a string constant, such as a union's discriminator.
+pub fn expect_const_str(
+    obj: &Fields<'_, '_>,
+    key: &str,
+    expected: &str,
+    required: bool,
+    path: &Path<'_>,
+) -> Result<(), DecodeError> {
+    match obj.get(key) {
+        Some(Json::String(s)) if s == expected => Ok(()),
+        Some(v) => Err(DecodeError::lazy(&path.key(key), || {
+            [
+                "expected `",
+                &quoted(expected),
+                "`, found `",
+                &text(&v.to_value()),
+                "`",
+            ]
+            .concat()
+        })),
         None if required => Err(missing(path, key)),
         None => Ok(()),
     }
@@ -832,7 +878,7 @@ pub fn put_extra(obj: &mut Map<String, Value>, extra: &Map<String, Value>) {
 /// earliest. `None` when none succeeds: the caller keeps the value as `Unknown`.
 pub fn best_fit<T>(
     value: &Json<'_>,
-    path: &Path<'_>,
+    _path: &Path<'_>,
     candidates: &[(&[&str], Decoder<T>)],
 ) -> Option<T> {
     let mut best: Option<(usize, T)> = None;
@@ -847,7 +893,9 @@ pub fn best_fit<T>(
         if best.as_ref().is_some_and(|(score, _)| *score <= unknown) {
             continue;
         }
-        if let Ok(v) = decode(value, path) {
+        // A member that fails is dropped with its error: try it below `Probe`, where the
+        // error costs nothing to make.
+        if let Ok(v) = decode(value, &Path::Probe) {
             if unknown == 0 {
                 return Some(v);
             }
@@ -1003,3 +1051,85 @@ macro_rules! serde_via_json {
     )*};
 }
 pub(crate) use serde_via_json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_below_a_probe_are_not_worded_and_others_are() {
+        let worded = Cell::new(0);
+        let word = || {
+            worded.set(worded.get() + 1);
+            String::from("bad")
+        };
+        let probe = Path::Probe;
+        let deep = probe.key("a");
+        let deeper = deep.index(2);
+        assert!(deeper.is_probe());
+        let e = DecodeError::lazy(&deeper, word);
+        assert_eq!(
+            (e.path.as_str(), e.message.as_str(), worded.get()),
+            ("", "", 0)
+        );
+
+        let root = Path::Root;
+        let key = root.key("items");
+        let at = key.index(3);
+        assert!(!at.is_probe());
+        let e = DecodeError::lazy(&at, word);
+        assert_eq!(
+            (e.path.as_str(), e.message.as_str(), worded.get()),
+            ("$.items[3]", "bad", 1)
+        );
+    }
+
+    #[test]
+    fn best_fit_skips_failing_members_and_errors_keep_their_path() {
+        fn int(v: &Json<'_>, p: &Path<'_>) -> Result<String, DecodeError> {
+            i64::decode(v, p).map(|i| format!("int {i}"))
+        }
+        fn text(v: &Json<'_>, p: &Path<'_>) -> Result<String, DecodeError> {
+            String::decode(v, p).map(|s| format!("text {s}"))
+        }
+        let candidates: &[(&[&str], Decoder<String>)] = &[(&[], int), (&[], text)];
+        let doc = super::super::doc::parse(br#"["x", 7, true]"#).expect("JSON");
+        let Json::Array(items) = &doc else {
+            panic!("array")
+        };
+        let picked: Vec<Option<String>> = items
+            .iter()
+            .map(|v| best_fit(v, &Path::Root, candidates))
+            .collect();
+        assert_eq!(
+            picked,
+            [Some("text x".to_owned()), Some("int 7".to_owned()), None]
+        );
+
+        let e = from_slice::<Vec<i64>>(br#"[1, "two"]"#).expect_err("a string is no i64");
+        assert_eq!(
+            e.to_string(),
+            "invalid JSON at $[1]: expected an integer, found a string"
+        );
+    }
+
+    #[test]
+    fn string_constants_are_checked_as_text() {
+        let doc = super::super::doc::parse(br#"{"type":"team","n":1}"#).expect("JSON");
+        let obj = object(&doc, &Path::Root).expect("object");
+        assert!(expect_const_str(&obj, "type", "team", true, &Path::Root).is_ok());
+        let e = expect_const_str(&obj, "type", "individual", true, &Path::Root).expect_err("other");
+        assert_eq!(
+            e.to_string(),
+            r#"invalid JSON at $.type: expected `"individual"`, found `"team"`"#
+        );
+        let e = expect_const_str(&obj, "n", "1", true, &Path::Root).expect_err("a number");
+        assert_eq!(
+            e.to_string(),
+            r#"invalid JSON at $.n: expected `"1"`, found `1`"#
+        );
+        assert!(expect_const_str(&obj, "kind", "x", false, &Path::Root).is_ok());
+        let e = expect_const_str(&obj, "kind", "x", true, &Path::Root).expect_err("missing");
+        assert_eq!(e.to_string(), "invalid JSON at $: missing field `kind`");
+    }
+}

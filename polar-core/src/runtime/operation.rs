@@ -616,8 +616,8 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
     let status = response.status().as_u16();
     let doc = super::doc::parse(response.body()).unwrap_or(json::Json::Null);
-    let body =
-        ErrorBody::decode(&doc, &Path::Root).unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
+    let body = ErrorBody::decode(&doc, &Path::Probe)
+        .unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
     let e = ApiError {
         status,
         body,
