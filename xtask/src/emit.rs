@@ -318,13 +318,24 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
     );
     for f in fields {
         if let Some(c) = &f.konst {
-            let _ = writeln!(
-                out,
-                "        json::expect_const(obj, {}, &{}, {}, path)?;",
-                lit(&f.json),
-                const_expr(c),
-                f.kind == FieldKind::ConstRequired
-            );
+            // String constants (every discriminator) are compared as text, building no
+            // `Value` per decoded object.
+            let _ = match c {
+                crate::json::J::Str(s) => writeln!(
+                    out,
+                    "        json::expect_const_str(obj, {}, {}, {}, path)?;",
+                    lit(&f.json),
+                    lit(s),
+                    f.kind == FieldKind::ConstRequired
+                ),
+                _ => writeln!(
+                    out,
+                    "        json::expect_const(obj, {}, &{}, {}, path)?;",
+                    lit(&f.json),
+                    const_expr(c),
+                    f.kind == FieldKind::ConstRequired
+                ),
+            };
         }
     }
     out.push_str("        Ok(Self {\n");

@@ -408,7 +408,7 @@ impl BenefitCustom {
 impl FromJson for BenefitCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "type", "custom", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -509,7 +509,7 @@ impl BenefitCustomCreate {
 impl FromJson for BenefitCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "type", "custom", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -672,7 +672,7 @@ impl BenefitCustomUpdate {
 impl FromJson for BenefitCustomUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "type", "custom", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -753,7 +753,7 @@ impl BenefitDiscord {
 impl FromJson for BenefitDiscord {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
+        json::expect_const_str(obj, "type", "discord", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -854,7 +854,7 @@ impl BenefitDiscordCreate {
 impl FromJson for BenefitDiscordCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
+        json::expect_const_str(obj, "type", "discord", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -1028,7 +1028,7 @@ impl BenefitDiscordUpdate {
 impl FromJson for BenefitDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
+        json::expect_const_str(obj, "type", "discord", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -1123,7 +1123,7 @@ impl BenefitDownloadableFile {
 impl FromJson for BenefitDownloadableFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
+        json::expect_const_str(obj, "service", "downloadable", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -1234,7 +1234,7 @@ impl BenefitDownloadables {
 impl FromJson for BenefitDownloadables {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
+        json::expect_const_str(obj, "type", "downloadables", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1338,7 +1338,7 @@ impl BenefitDownloadablesCreate {
 impl FromJson for BenefitDownloadablesCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
+        json::expect_const_str(obj, "type", "downloadables", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -1494,7 +1494,7 @@ impl BenefitDownloadablesUpdate {
 impl FromJson for BenefitDownloadablesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
+        json::expect_const_str(obj, "type", "downloadables", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -1574,7 +1574,7 @@ impl BenefitFeatureFlag {
 impl FromJson for BenefitFeatureFlag {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
+        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1678,7 +1678,7 @@ impl BenefitFeatureFlagCreate {
 impl FromJson for BenefitFeatureFlagCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
+        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -1827,7 +1827,7 @@ impl BenefitFeatureFlagUpdate {
 impl FromJson for BenefitFeatureFlagUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
+        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -1908,7 +1908,7 @@ impl BenefitGitHubRepository {
 impl FromJson for BenefitGitHubRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
+        json::expect_const_str(obj, "type", "github_repository", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2012,7 +2012,7 @@ impl BenefitGitHubRepositoryCreate {
 impl FromJson for BenefitGitHubRepositoryCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
+        json::expect_const_str(obj, "type", "github_repository", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -2329,7 +2329,7 @@ impl BenefitGitHubRepositoryUpdate {
 impl FromJson for BenefitGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
+        json::expect_const_str(obj, "type", "github_repository", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -2612,7 +2612,7 @@ impl BenefitLicenseKeys {
 impl FromJson for BenefitLicenseKeys {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
+        json::expect_const_str(obj, "type", "license_keys", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2716,7 +2716,7 @@ impl BenefitLicenseKeysCreate {
 impl FromJson for BenefitLicenseKeysCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
+        json::expect_const_str(obj, "type", "license_keys", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -2901,7 +2901,7 @@ impl BenefitLicenseKeysUpdate {
 impl FromJson for BenefitLicenseKeysUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
+        json::expect_const_str(obj, "type", "license_keys", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -2982,7 +2982,7 @@ impl BenefitMeterCredit {
 impl FromJson for BenefitMeterCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
+        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -3086,7 +3086,7 @@ impl BenefitMeterCreditCreate {
 impl FromJson for BenefitMeterCreditCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
+        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -3260,7 +3260,7 @@ impl BenefitMeterCreditUpdate {
 impl FromJson for BenefitMeterCreditUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
+        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,
@@ -3418,13 +3418,7 @@ impl BenefitSlackSharedChannel {
 impl FromJson for BenefitSlackSharedChannel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("slack_shared_channel"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -3528,13 +3522,7 @@ impl BenefitSlackSharedChannelCreate {
 impl FromJson for BenefitSlackSharedChannelCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("slack_shared_channel"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::required(obj, "description", path)?,
@@ -3751,13 +3739,7 @@ impl BenefitSlackSharedChannelUpdate {
 impl FromJson for BenefitSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("slack_shared_channel"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             description: json::patch(obj, "description", path)?,

@@ -314,7 +314,7 @@ impl CheckoutLinkCreateProduct {
 impl FromJson for CheckoutLinkCreateProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
+        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             trial_interval: json::patch(obj, "trial_interval", path)?,
@@ -439,7 +439,7 @@ impl CheckoutLinkCreateProductPrice {
 impl FromJson for CheckoutLinkCreateProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
+        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             trial_interval: json::patch(obj, "trial_interval", path)?,
@@ -562,7 +562,7 @@ impl CheckoutLinkCreateProducts {
 impl FromJson for CheckoutLinkCreateProducts {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "payment_processor", &Value::from("stripe"), true, path)?;
+        json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             trial_interval: json::patch(obj, "trial_interval", path)?,

@@ -37,13 +37,7 @@ impl AlreadyActiveSubscriptionError {
 impl FromJson for AlreadyActiveSubscriptionError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("AlreadyActiveSubscriptionError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "AlreadyActiveSubscriptionError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2573,7 +2567,7 @@ impl CheckoutPublicConfirmed {
 impl FromJson for CheckoutPublicConfirmed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "status", &Value::from("confirmed"), true, path)?;
+        json::expect_const_str(obj, "status", "confirmed", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -3824,13 +3818,7 @@ impl DiscountRedemptionLimitReached {
 impl FromJson for DiscountRedemptionLimitReached {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("DiscountRedemptionLimitReached"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "DiscountRedemptionLimitReached", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3870,13 +3858,7 @@ impl ExpiredCheckoutError {
 impl FromJson for ExpiredCheckoutError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("ExpiredCheckoutError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "ExpiredCheckoutError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3952,7 +3934,7 @@ impl NotOpenCheckout {
 impl FromJson for NotOpenCheckout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("NotOpenCheckout"), true, path)?;
+        json::expect_const_str(obj, "error", "NotOpenCheckout", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3989,7 +3971,7 @@ impl PaymentError {
 impl FromJson for PaymentError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PaymentError"), true, path)?;
+        json::expect_const_str(obj, "error", "PaymentError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -4026,7 +4008,7 @@ impl PaymentNotReady {
 impl FromJson for PaymentNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PaymentNotReady"), true, path)?;
+        json::expect_const_str(obj, "error", "PaymentNotReady", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -4124,13 +4106,7 @@ impl TrialAlreadyRedeemed {
 impl FromJson for TrialAlreadyRedeemed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("TrialAlreadyRedeemed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "TrialAlreadyRedeemed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -2239,13 +2239,7 @@ impl AlreadyCanceledSubscription {
 impl FromJson for AlreadyCanceledSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("AlreadyCanceledSubscription"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "AlreadyCanceledSubscription", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2901,8 +2895,8 @@ impl LegacyRecurringProductPriceCustom {
 impl FromJson for LegacyRecurringProductPriceCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
-        json::expect_const(obj, "type", &Value::from("recurring"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
+        json::expect_const_str(obj, "type", "recurring", true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -2998,8 +2992,8 @@ impl LegacyRecurringProductPriceFixed {
 impl FromJson for LegacyRecurringProductPriceFixed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
-        json::expect_const(obj, "type", &Value::from("recurring"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
+        json::expect_const_str(obj, "type", "recurring", true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
@@ -3232,13 +3226,7 @@ impl MissingInvoiceBillingDetails {
 impl FromJson for MissingInvoiceBillingDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("MissingInvoiceBillingDetails"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "MissingInvoiceBillingDetails", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3278,7 +3266,7 @@ impl NotPermitted {
 impl FromJson for NotPermitted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("NotPermitted"), true, path)?;
+        json::expect_const_str(obj, "error", "NotPermitted", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -4081,7 +4069,7 @@ impl ResourceNotFound {
 impl FromJson for ResourceNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("ResourceNotFound"), true, path)?;
+        json::expect_const_str(obj, "error", "ResourceNotFound", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -4656,7 +4644,7 @@ impl Unauthorized {
 impl FromJson for Unauthorized {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("Unauthorized"), true, path)?;
+        json::expect_const_str(obj, "error", "Unauthorized", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

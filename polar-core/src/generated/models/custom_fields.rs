@@ -171,7 +171,7 @@ impl CustomFieldCheckbox {
 impl FromJson for CustomFieldCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
+        json::expect_const_str(obj, "type", "checkbox", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -424,7 +424,7 @@ impl CustomFieldCreateCheckbox {
 impl FromJson for CustomFieldCreateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
+        json::expect_const_str(obj, "type", "checkbox", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -511,7 +511,7 @@ impl CustomFieldCreateDate {
 impl FromJson for CustomFieldCreateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("date"), true, path)?;
+        json::expect_const_str(obj, "type", "date", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -598,7 +598,7 @@ impl CustomFieldCreateNumber {
 impl FromJson for CustomFieldCreateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("number"), true, path)?;
+        json::expect_const_str(obj, "type", "number", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -685,7 +685,7 @@ impl CustomFieldCreateSelect {
 impl FromJson for CustomFieldCreateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("select"), true, path)?;
+        json::expect_const_str(obj, "type", "select", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -772,7 +772,7 @@ impl CustomFieldCreateText {
 impl FromJson for CustomFieldCreateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("text"), true, path)?;
+        json::expect_const_str(obj, "type", "text", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             slug: json::required(obj, "slug", path)?,
@@ -841,7 +841,7 @@ impl CustomFieldDate {
 impl FromJson for CustomFieldDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("date"), true, path)?;
+        json::expect_const_str(obj, "type", "date", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -984,7 +984,7 @@ impl CustomFieldNumber {
 impl FromJson for CustomFieldNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("number"), true, path)?;
+        json::expect_const_str(obj, "type", "number", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1127,7 +1127,7 @@ impl CustomFieldSelect {
 impl FromJson for CustomFieldSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("select"), true, path)?;
+        json::expect_const_str(obj, "type", "select", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1396,7 +1396,7 @@ impl CustomFieldText {
 impl FromJson for CustomFieldText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("text"), true, path)?;
+        json::expect_const_str(obj, "type", "text", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1722,7 +1722,7 @@ impl CustomFieldUpdateCheckbox {
 impl FromJson for CustomFieldUpdateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkbox"), true, path)?;
+        json::expect_const_str(obj, "type", "checkbox", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -1793,7 +1793,7 @@ impl CustomFieldUpdateDate {
 impl FromJson for CustomFieldUpdateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("date"), true, path)?;
+        json::expect_const_str(obj, "type", "date", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -1864,7 +1864,7 @@ impl CustomFieldUpdateNumber {
 impl FromJson for CustomFieldUpdateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("number"), true, path)?;
+        json::expect_const_str(obj, "type", "number", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -1935,7 +1935,7 @@ impl CustomFieldUpdateSelect {
 impl FromJson for CustomFieldUpdateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("select"), true, path)?;
+        json::expect_const_str(obj, "type", "select", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,
@@ -2006,7 +2006,7 @@ impl CustomFieldUpdateText {
 impl FromJson for CustomFieldUpdateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("text"), true, path)?;
+        json::expect_const_str(obj, "type", "text", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::patch(obj, "name", path)?,

@@ -67,7 +67,7 @@ impl BenefitCustomSubscriber {
 impl FromJson for BenefitCustomSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "type", "custom", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -187,7 +187,7 @@ impl BenefitDiscordSubscriber {
 impl FromJson for BenefitDiscordSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discord"), true, path)?;
+        json::expect_const_str(obj, "type", "discord", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -307,7 +307,7 @@ impl BenefitDownloadablesSubscriber {
 impl FromJson for BenefitDownloadablesSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("downloadables"), true, path)?;
+        json::expect_const_str(obj, "type", "downloadables", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -427,7 +427,7 @@ impl BenefitFeatureFlagSubscriber {
 impl FromJson for BenefitFeatureFlagSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("feature_flag"), true, path)?;
+        json::expect_const_str(obj, "type", "feature_flag", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -543,7 +543,7 @@ impl BenefitGitHubRepositorySubscriber {
 impl FromJson for BenefitGitHubRepositorySubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("github_repository"), true, path)?;
+        json::expect_const_str(obj, "type", "github_repository", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -718,7 +718,7 @@ impl BenefitLicenseKeysSubscriber {
 impl FromJson for BenefitLicenseKeysSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("license_keys"), true, path)?;
+        json::expect_const_str(obj, "type", "license_keys", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -851,7 +851,7 @@ impl BenefitMeterCreditSubscriber {
 impl FromJson for BenefitMeterCreditSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("meter_credit"), true, path)?;
+        json::expect_const_str(obj, "type", "meter_credit", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -979,13 +979,7 @@ impl BenefitSlackSharedChannelSubscriber {
 impl FromJson for BenefitSlackSharedChannelSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("slack_shared_channel"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1407,7 +1401,7 @@ impl CustomerBenefitGrantCustomUpdate {
 impl FromJson for CustomerBenefitGrantCustomUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "benefit_type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "benefit_type", "custom", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1605,7 +1599,7 @@ impl CustomerBenefitGrantDiscordUpdate {
 impl FromJson for CustomerBenefitGrantDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "benefit_type", &Value::from("discord"), true, path)?;
+        json::expect_const_str(obj, "benefit_type", "discord", true, path)?;
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1758,13 +1752,7 @@ impl CustomerBenefitGrantDownloadablesUpdate {
 impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("downloadables"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "downloadables", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -1915,13 +1903,7 @@ impl CustomerBenefitGrantFeatureFlagUpdate {
 impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("feature_flag"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "feature_flag", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -2119,13 +2101,7 @@ impl CustomerBenefitGrantGitHubRepositoryUpdate {
 impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("github_repository"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "github_repository", true, path)?;
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -2278,13 +2254,7 @@ impl CustomerBenefitGrantLicenseKeysUpdate {
 impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("license_keys"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "license_keys", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -2435,13 +2405,7 @@ impl CustomerBenefitGrantMeterCreditUpdate {
 impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("meter_credit"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "meter_credit", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -2639,13 +2603,7 @@ impl CustomerBenefitGrantSlackSharedChannelUpdate {
 impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "benefit_type",
-            &Value::from("slack_shared_channel"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "benefit_type", "slack_shared_channel", true, path)?;
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -156,7 +156,7 @@ impl CustomerNotReady {
 impl FromJson for CustomerNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("CustomerNotReady"), true, path)?;
+        json::expect_const_str(obj, "error", "CustomerNotReady", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -364,7 +364,7 @@ impl CustomerPaymentMethodCreateRequiresActionResponse {
 impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "status", &Value::from("requires_action"), true, path)?;
+        json::expect_const_str(obj, "status", "requires_action", true, path)?;
         Ok(Self {
             client_secret: json::required(obj, "client_secret", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -484,7 +484,7 @@ impl CustomerPaymentMethodCreateSucceededResponse {
 impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "status", &Value::from("succeeded"), true, path)?;
+        json::expect_const_str(obj, "status", "succeeded", true, path)?;
         Ok(Self {
             payment_method: json::required(obj, "payment_method", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -786,7 +786,7 @@ impl PaymentMethodCard {
 impl FromJson for PaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("card"), true, path)?;
+        json::expect_const_str(obj, "type", "card", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -897,10 +897,10 @@ impl PaymentMethodInUseByActiveSubscription {
 impl FromJson for PaymentMethodInUseByActiveSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "error",
-            &Value::from("PaymentMethodInUseByActiveSubscription"),
+            "PaymentMethodInUseByActiveSubscription",
             true,
             path,
         )?;
@@ -943,13 +943,7 @@ impl PaymentMethodSetupFailed {
 impl FromJson for PaymentMethodSetupFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PaymentMethodSetupFailed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PaymentMethodSetupFailed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -1069,13 +1069,7 @@ impl ManualRetryLimitExceeded {
 impl FromJson for ManualRetryLimitExceeded {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("ManualRetryLimitExceeded"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "ManualRetryLimitExceeded", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1112,13 +1106,7 @@ impl OrderNotEligibleForRetry {
 impl FromJson for OrderNotEligibleForRetry {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("OrderNotEligibleForRetry"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "OrderNotEligibleForRetry", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1155,13 +1143,7 @@ impl PaymentAlreadyInProgress {
 impl FromJson for PaymentAlreadyInProgress {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PaymentAlreadyInProgress"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PaymentAlreadyInProgress", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -580,13 +580,7 @@ impl PauseResumeNotAllowed {
 impl FromJson for PauseResumeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PauseResumeNotAllowed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PauseResumeNotAllowed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -623,13 +617,7 @@ impl PaymentMethodRequired {
 impl FromJson for PaymentMethodRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PaymentMethodRequired"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PaymentMethodRequired", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -234,7 +234,7 @@ impl CustomerIndividual {
 impl FromJson for CustomerIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
+        json::expect_const_str(obj, "type", "individual", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -364,7 +364,7 @@ impl CustomerIndividualCreate {
 impl FromJson for CustomerIndividualCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("individual"), false, path)?;
+        json::expect_const_str(obj, "type", "individual", false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             external_id: json::patch(obj, "external_id", path)?,
@@ -439,7 +439,7 @@ impl CustomerPaymentMethodCard {
 impl FromJson for CustomerPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("card"), true, path)?;
+        json::expect_const_str(obj, "type", "card", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -996,7 +996,7 @@ impl CustomerStateIndividual {
 impl FromJson for CustomerStateIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
+        json::expect_const_str(obj, "type", "individual", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -1466,7 +1466,7 @@ impl CustomerStateTeam {
 impl FromJson for CustomerStateTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("team"), true, path)?;
+        json::expect_const_str(obj, "type", "team", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2248,7 +2248,7 @@ impl CustomerTeam {
 impl FromJson for CustomerTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("team"), true, path)?;
+        json::expect_const_str(obj, "type", "team", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             created_at: json::required(obj, "created_at", path)?,
@@ -2375,7 +2375,7 @@ impl CustomerTeamCreate {
 impl FromJson for CustomerTeamCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("team"), true, path)?;
+        json::expect_const_str(obj, "type", "team", true, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             external_id: json::patch(obj, "external_id", path)?,

@@ -37,13 +37,7 @@ impl AmbiguousExternalCustomerId {
 impl FromJson for AmbiguousExternalCustomerId {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("AmbiguousExternalCustomerID"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "AmbiguousExternalCustomerID", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -366,7 +366,7 @@ impl DiscountFixedCreate {
 impl FromJson for DiscountFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("fixed"), false, path)?;
+        json::expect_const_str(obj, "type", "fixed", false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::required(obj, "name", path)?,
@@ -1040,7 +1040,7 @@ impl DiscountPercentageCreate {
 impl FromJson for DiscountPercentageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("percentage"), false, path)?;
+        json::expect_const_str(obj, "type", "percentage", false, path)?;
         Ok(Self {
             metadata: json::optional(obj, "metadata", path)?,
             name: json::required(obj, "name", path)?,

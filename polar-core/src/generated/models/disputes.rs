@@ -279,13 +279,7 @@ impl DisputeNotOpenError {
 impl FromJson for DisputeNotOpenError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("DisputeNotOpenError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "DisputeNotOpenError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

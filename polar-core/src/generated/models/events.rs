@@ -130,14 +130,8 @@ impl BalanceCreditOrderEvent {
 impl FromJson for BalanceCreditOrderEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("balance.credit_order"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.credit_order", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -316,8 +310,8 @@ impl BalanceDisputeEvent {
 impl FromJson for BalanceDisputeEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("balance.dispute"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.dispute", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -521,14 +515,8 @@ impl BalanceDisputeReversalEvent {
 impl FromJson for BalanceDisputeReversalEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("balance.dispute_reversal"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.dispute_reversal", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -625,8 +613,8 @@ impl BalanceOrderEvent {
 impl FromJson for BalanceOrderEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("balance.order"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.order", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -825,8 +813,8 @@ impl BalanceRefundEvent {
 impl FromJson for BalanceRefundEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("balance.refund"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.refund", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1035,14 +1023,8 @@ impl BalanceRefundReversalEvent {
 impl FromJson for BalanceRefundReversalEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("balance.refund_reversal"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "balance.refund_reversal", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1139,8 +1121,8 @@ impl BenefitCycledEvent {
 impl FromJson for BenefitCycledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("benefit.cycled"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "benefit.cycled", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1289,8 +1271,8 @@ impl BenefitGrantedEvent {
 impl FromJson for BenefitGrantedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("benefit.granted"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "benefit.granted", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1387,8 +1369,8 @@ impl BenefitRevokedEvent {
 impl FromJson for BenefitRevokedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("benefit.revoked"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "benefit.revoked", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1485,8 +1467,8 @@ impl BenefitUpdatedEvent {
 impl FromJson for BenefitUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("benefit.updated"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "benefit.updated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1583,8 +1565,8 @@ impl CheckoutCreatedEvent {
 impl FromJson for CheckoutCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("checkout.created"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "checkout.created", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1845,8 +1827,8 @@ impl CustomerCreatedEvent {
 impl FromJson for CustomerCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("customer.created"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "customer.created", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -1995,8 +1977,8 @@ impl CustomerDeletedEvent {
 impl FromJson for CustomerDeletedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("customer.deleted"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "customer.deleted", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -2145,8 +2127,8 @@ impl CustomerUpdatedEvent {
 impl FromJson for CustomerUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("customer.updated"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "customer.updated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3409,8 +3391,8 @@ impl MeterCreditEvent {
 impl FromJson for MeterCreditEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("meter.credited"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "meter.credited", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3550,8 +3532,8 @@ impl MeterResetEvent {
 impl FromJson for MeterResetEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("meter.reset"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "meter.reset", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3683,8 +3665,8 @@ impl OrderPaidEvent {
 impl FromJson for OrderPaidEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("order.paid"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "order.paid", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -3891,8 +3873,8 @@ impl OrderRefundedEvent {
 impl FromJson for OrderRefundedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("order.refunded"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "order.refunded", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -4032,8 +4014,8 @@ impl OrderUnvoidedEvent {
 impl FromJson for OrderUnvoidedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("order.unvoided"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "order.unvoided", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -4173,8 +4155,8 @@ impl OrderVoidedEvent {
 impl FromJson for OrderVoidedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("order.voided"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "order.voided", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -4314,11 +4296,11 @@ impl SubscriptionBillingPeriodUpdatedEvent {
 impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(
             obj,
             "name",
-            &Value::from("subscription.billing_period_updated"),
+            "subscription.billing_period_updated",
             true,
             path,
         )?;
@@ -4465,14 +4447,8 @@ impl SubscriptionCanceledEvent {
 impl FromJson for SubscriptionCanceledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.canceled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.canceled", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -4676,14 +4652,8 @@ impl SubscriptionCreatedEvent {
 impl FromJson for SubscriptionCreatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.created"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.created", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -4851,8 +4821,8 @@ impl SubscriptionCycledEvent {
 impl FromJson for SubscriptionCycledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("subscription.cycled"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.cycled", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5015,14 +4985,8 @@ impl SubscriptionPastDueEvent {
 impl FromJson for SubscriptionPastDueEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.past_due"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.past_due", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5190,8 +5154,8 @@ impl SubscriptionPausedEvent {
 impl FromJson for SubscriptionPausedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(obj, "name", &Value::from("subscription.paused"), true, path)?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.paused", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5364,14 +5328,8 @@ impl SubscriptionProductUpdatedEvent {
 impl FromJson for SubscriptionProductUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.product_updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.product_updated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5515,14 +5473,8 @@ impl SubscriptionReactivatedEvent {
 impl FromJson for SubscriptionReactivatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.reactivated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.reactivated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5685,14 +5637,8 @@ impl SubscriptionReinstatedEvent {
 impl FromJson for SubscriptionReinstatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.reinstated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.reinstated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -5855,14 +5801,8 @@ impl SubscriptionResumedEvent {
 impl FromJson for SubscriptionResumedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.resumed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.resumed", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -6025,14 +5965,8 @@ impl SubscriptionRevokedEvent {
 impl FromJson for SubscriptionRevokedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.revoked"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.revoked", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -6195,14 +6129,8 @@ impl SubscriptionSeatsUpdatedEvent {
 impl FromJson for SubscriptionSeatsUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.seats_updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.seats_updated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -6351,14 +6279,8 @@ impl SubscriptionUncanceledEvent {
 impl FromJson for SubscriptionUncanceledEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.uncanceled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.uncanceled", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -6521,14 +6443,8 @@ impl SubscriptionUpdateClearedEvent {
 impl FromJson for SubscriptionUpdateClearedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.update_cleared"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.update_cleared", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -6663,14 +6579,8 @@ impl SubscriptionUpdatedEvent {
 impl FromJson for SubscriptionUpdatedEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("system"), true, path)?;
-        json::expect_const(
-            obj,
-            "name",
-            &Value::from("subscription.updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "source", "system", true, path)?;
+        json::expect_const_str(obj, "name", "subscription.updated", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,
@@ -7451,7 +7361,7 @@ impl UserEvent {
 impl FromJson for UserEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "source", &Value::from("user"), true, path)?;
+        json::expect_const_str(obj, "source", "user", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             timestamp: json::required(obj, "timestamp", path)?,

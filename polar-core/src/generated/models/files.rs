@@ -78,7 +78,7 @@ impl DownloadableFileCreate {
 impl FromJson for DownloadableFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
+        json::expect_const_str(obj, "service", "downloadable", true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -179,7 +179,7 @@ impl DownloadableFileRead {
 impl FromJson for DownloadableFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "service", &Value::from("downloadable"), true, path)?;
+        json::expect_const_str(obj, "service", "downloadable", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -846,13 +846,7 @@ impl OrganizationAvatarFileCreate {
 impl FromJson for OrganizationAvatarFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "service",
-            &Value::from("organization_avatar"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -953,13 +947,7 @@ impl OrganizationAvatarFileRead {
 impl FromJson for OrganizationAvatarFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "service",
-            &Value::from("organization_avatar"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -1071,7 +1059,7 @@ impl ProductMediaFileCreate {
 impl FromJson for ProductMediaFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "service", &Value::from("product_media"), true, path)?;
+        json::expect_const_str(obj, "service", "product_media", true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -1448,13 +1436,7 @@ impl SupportCaseAttachmentFileCreate {
 impl FromJson for SupportCaseAttachmentFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "service",
-            &Value::from("support_case_attachment"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
         Ok(Self {
             organization_id: json::patch(obj, "organization_id", path)?,
             name: json::required(obj, "name", path)?,
@@ -1552,13 +1534,7 @@ impl SupportCaseAttachmentFileRead {
 impl FromJson for SupportCaseAttachmentFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "service",
-            &Value::from("support_case_attachment"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,

@@ -265,7 +265,7 @@ impl AddCurrencyAction {
 impl FromJson for AddCurrencyAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("add_currency"), false, path)?;
+        json::expect_const_str(obj, "type", "add_currency", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             label: json::required(obj, "label", path)?,
@@ -333,7 +333,7 @@ impl AdjustPriceAction {
 impl FromJson for AdjustPriceAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("adjust_price"), false, path)?;
+        json::expect_const_str(obj, "type", "adjust_price", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             label: json::required(obj, "label", path)?,
@@ -451,13 +451,7 @@ impl AppealNotRejectedError {
 impl FromJson for AppealNotRejectedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("AppealNotRejectedError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "AppealNotRejectedError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -496,7 +490,7 @@ impl AssistantBlockPart {
 impl FromJson for AssistantBlockPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "kind", &Value::from("block"), false, path)?;
+        json::expect_const_str(obj, "kind", "block", false, path)?;
         Ok(Self {
             kind: json::optional(obj, "kind", path)?,
             block: json::required(obj, "block", path)?,
@@ -674,7 +668,7 @@ impl AssistantTextPart {
 impl FromJson for AssistantTextPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "kind", &Value::from("text"), false, path)?;
+        json::expect_const_str(obj, "kind", "text", false, path)?;
         Ok(Self {
             kind: json::optional(obj, "kind", path)?,
             text: json::required(obj, "text", path)?,
@@ -1582,13 +1576,7 @@ impl CaseAlreadyExistsError {
 impl FromJson for CaseAlreadyExistsError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("CaseAlreadyExistsError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "CaseAlreadyExistsError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1625,7 +1613,7 @@ impl CaseClosedError {
 impl FromJson for CaseClosedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("CaseClosedError"), true, path)?;
+        json::expect_const_str(obj, "error", "CaseClosedError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1662,13 +1650,7 @@ impl CaseRepliesNotSupportedError {
 impl FromJson for CaseRepliesNotSupportedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("CaseRepliesNotSupportedError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "CaseRepliesNotSupportedError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1708,13 +1690,7 @@ impl CatalogImportBlocked {
 impl FromJson for CatalogImportBlocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("CatalogImportBlocked"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "CatalogImportBlocked", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1751,13 +1727,7 @@ impl CatalogImportNotReady {
 impl FromJson for CatalogImportNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("CatalogImportNotReady"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "CatalogImportNotReady", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -4783,7 +4753,7 @@ impl CustomerCardBlock {
 impl FromJson for CustomerCardBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("customer_card"), false, path)?;
+        json::expect_const_str(obj, "type", "customer_card", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             email: json::required(obj, "email", path)?,
@@ -5083,10 +5053,10 @@ impl CustomerSessionCodeInvalidOrExpired {
 impl FromJson for CustomerSessionCodeInvalidOrExpired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "error",
-            &Value::from("CustomerSessionCodeInvalidOrExpired"),
+            "CustomerSessionCodeInvalidOrExpired",
             true,
             path,
         )?;
@@ -5416,7 +5386,7 @@ impl DataTableBlock {
 impl FromJson for DataTableBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("data_table"), false, path)?;
+        json::expect_const_str(obj, "type", "data_table", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             entity: json::required(obj, "entity", path)?,
@@ -5603,7 +5573,7 @@ impl DisputeSupportCaseListItem {
 impl FromJson for DisputeSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("dispute"), true, path)?;
+        json::expect_const_str(obj, "type", "dispute", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -5653,7 +5623,7 @@ impl DisputeSupportCaseMessageCreate {
 impl FromJson for DisputeSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("dispute"), true, path)?;
+        json::expect_const_str(obj, "type", "dispute", true, path)?;
         Ok(Self {
             body: json::optional(obj, "body", path)?,
             file_ids: json::optional(obj, "file_ids", path)?,
@@ -5901,7 +5871,7 @@ impl EntityListBlock {
 impl FromJson for EntityListBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("entity_list"), false, path)?;
+        json::expect_const_str(obj, "type", "entity_list", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             entity: json::required(obj, "entity", path)?,
@@ -6710,7 +6680,7 @@ impl InsightCardsBlock {
 impl FromJson for InsightCardsBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("insight_cards"), false, path)?;
+        json::expect_const_str(obj, "type", "insight_cards", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             insights: json::required(obj, "insights", path)?,
@@ -7054,13 +7024,7 @@ impl InsufficientBalance {
 impl FromJson for InsufficientBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("InsufficientBalance"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "InsufficientBalance", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -7097,13 +7061,7 @@ impl InvalidAuthenticationSession {
 impl FromJson for InvalidAuthenticationSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("InvalidAuthenticationSession"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "InvalidAuthenticationSession", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -7143,13 +7101,7 @@ impl InvalidSourceCredentials {
 impl FromJson for InvalidSourceCredentials {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("InvalidSourceCredentials"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "InvalidSourceCredentials", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -7186,13 +7138,7 @@ impl LastSsoConnectionRequired {
 impl FromJson for LastSsoConnectionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("LastSSOConnectionRequired"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "LastSSOConnectionRequired", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -8292,10 +8238,10 @@ impl MaintainerAccountCreditsGrantedNotification {
 impl FromJson for MaintainerAccountCreditsGrantedNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "type",
-            &Value::from("MaintainerAccountCreditsGrantedNotification"),
+            "MaintainerAccountCreditsGrantedNotification",
             true,
             path,
         )?;
@@ -8398,10 +8344,10 @@ impl MaintainerFileFlaggedMaliciousNotification {
 impl FromJson for MaintainerFileFlaggedMaliciousNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "type",
-            &Value::from("MaintainerFileFlaggedMaliciousNotification"),
+            "MaintainerFileFlaggedMaliciousNotification",
             true,
             path,
         )?;
@@ -8496,10 +8442,10 @@ impl MaintainerNewPaidSubscriptionNotification {
 impl FromJson for MaintainerNewPaidSubscriptionNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "type",
-            &Value::from("MaintainerNewPaidSubscriptionNotification"),
+            "MaintainerNewPaidSubscriptionNotification",
             true,
             path,
         )?;
@@ -8678,10 +8624,10 @@ impl MaintainerNewProductSaleNotification {
 impl FromJson for MaintainerNewProductSaleNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "type",
-            &Value::from("MaintainerNewProductSaleNotification"),
+            "MaintainerNewProductSaleNotification",
             true,
             path,
         )?;
@@ -8874,10 +8820,10 @@ impl MaintainerSubscriptionRenewalNotification {
 impl FromJson for MaintainerSubscriptionRenewalNotification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "type",
-            &Value::from("MaintainerSubscriptionRenewalNotification"),
+            "MaintainerSubscriptionRenewalNotification",
             true,
             path,
         )?;
@@ -9428,13 +9374,7 @@ impl MerchantMigrationNotEnabled {
 impl FromJson for MerchantMigrationNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("MerchantMigrationNotEnabled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "MerchantMigrationNotEnabled", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -9474,13 +9414,7 @@ impl MerchantMigrationNotFound {
 impl FromJson for MerchantMigrationNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("MerchantMigrationNotFound"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "MerchantMigrationNotFound", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -9940,7 +9874,7 @@ impl MetricChartBlock {
 impl FromJson for MetricChartBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("metric_chart"), false, path)?;
+        json::expect_const_str(obj, "type", "metric_chart", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             metric: json::required(obj, "metric", path)?,
@@ -10023,13 +9957,7 @@ impl MissingPaymentMethodError {
 impl FromJson for MissingPaymentMethodError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("MissingPaymentMethodError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "MissingPaymentMethodError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -10066,13 +9994,7 @@ impl MissingStripeScopes {
 impl FromJson for MissingStripeScopes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("MissingStripeScopes"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "MissingStripeScopes", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -10109,13 +10031,7 @@ impl NotASeatBasedSubscription {
 impl FromJson for NotASeatBasedSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("NotASeatBasedSubscription"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "NotASeatBasedSubscription", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -10983,13 +10899,7 @@ impl OidcConfigurationClientSecret {
 impl FromJson for OidcConfigurationClientSecret {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "auth_method",
-            &Value::from("client_secret"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "auth_method", "client_secret", true, path)?;
         Ok(Self {
             issuer: json::required(obj, "issuer", path)?,
             client_id: json::required(obj, "client_id", path)?,
@@ -11045,13 +10955,7 @@ impl OidcConfigurationPrivateKeyJwt {
 impl FromJson for OidcConfigurationPrivateKeyJwt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "auth_method",
-            &Value::from("private_key_jwt"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "auth_method", "private_key_jwt", true, path)?;
         Ok(Self {
             issuer: json::required(obj, "issuer", path)?,
             client_id: json::required(obj, "client_id", path)?,
@@ -13770,7 +13674,7 @@ impl OrganizationPaymentMethodCard {
 impl FromJson for OrganizationPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("card"), false, path)?;
+        json::expect_const_str(obj, "type", "card", false, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             type_: json::optional(obj, "type", path)?,
@@ -15248,7 +15152,7 @@ impl OrganizationSsoConnectionCreate {
 impl FromJson for OrganizationSsoConnectionCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("oidc"), false, path)?;
+        json::expect_const_str(obj, "type", "oidc", false, path)?;
         Ok(Self {
             name: json::optional(obj, "name", path)?,
             type_: json::optional(obj, "type", path)?,
@@ -17441,13 +17345,7 @@ impl PanStepNotActionable {
 impl FromJson for PanStepNotActionable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PanStepNotActionable"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PanStepNotActionable", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -17484,7 +17382,7 @@ impl PanStepNotFound {
 impl FromJson for PanStepNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PanStepNotFound"), true, path)?;
+        json::expect_const_str(obj, "error", "PanStepNotFound", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -17521,7 +17419,7 @@ impl PanStepNotOwned {
 impl FromJson for PanStepNotOwned {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PanStepNotOwned"), true, path)?;
+        json::expect_const_str(obj, "error", "PanStepNotOwned", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -17700,13 +17598,7 @@ impl PanTransferAlreadyStarted {
 impl FromJson for PanTransferAlreadyStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PanTransferAlreadyStarted"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PanTransferAlreadyStarted", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -17865,13 +17757,7 @@ impl PanTransferNotReady {
 impl FromJson for PanTransferNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PanTransferNotReady"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PanTransferNotReady", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -17908,13 +17794,7 @@ impl PanTransferNotStarted {
 impl FromJson for PanTransferNotStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PanTransferNotStarted"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PanTransferNotStarted", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18074,13 +17954,7 @@ impl PanTransferUnavailable {
 impl FromJson for PanTransferUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PanTransferUnavailable"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PanTransferUnavailable", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18117,13 +17991,7 @@ impl PaymentIntentFailedError {
 impl FromJson for PaymentIntentFailedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PaymentIntentFailedError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PaymentIntentFailedError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18363,7 +18231,7 @@ impl PayoutAccountCreate {
 impl FromJson for PayoutAccountCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("stripe"), true, path)?;
+        json::expect_const_str(obj, "type", "stripe", true, path)?;
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
             country: json::required(obj, "country", path)?,
@@ -18506,10 +18374,10 @@ impl PayoutAccountStripeAccountDoesNotExist {
 impl FromJson for PayoutAccountStripeAccountDoesNotExist {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "error",
-            &Value::from("PayoutAccountStripeAccountDoesNotExist"),
+            "PayoutAccountStripeAccountDoesNotExist",
             true,
             path,
         )?;
@@ -18552,13 +18420,7 @@ impl PayoutAccountSyncFailed {
 impl FromJson for PayoutAccountSyncFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PayoutAccountSyncFailed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PayoutAccountSyncFailed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -18595,13 +18457,7 @@ impl PayoutAccountSyncUnsupported {
 impl FromJson for PayoutAccountSyncUnsupported {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PayoutAccountSyncUnsupported"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PayoutAccountSyncUnsupported", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -19431,7 +19287,7 @@ impl PolarAuthError {
 impl FromJson for PolarAuthError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PolarAuthError"), true, path)?;
+        json::expect_const_str(obj, "error", "PolarAuthError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -19468,13 +19324,7 @@ impl PolarSelfPaymentMethodInUse {
 impl FromJson for PolarSelfPaymentMethodInUse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PolarSelfPaymentMethodInUse"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PolarSelfPaymentMethodInUse", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20076,7 +19926,7 @@ impl ReviewAppealSupportCaseListItem {
 impl FromJson for ReviewAppealSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("review_appeal"), true, path)?;
+        json::expect_const_str(obj, "type", "review_appeal", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -20119,7 +19969,7 @@ impl ReviewAppealSupportCaseMessageCreate {
 impl FromJson for ReviewAppealSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("review_appeal"), true, path)?;
+        json::expect_const_str(obj, "type", "review_appeal", true, path)?;
         Ok(Self {
             body: json::optional(obj, "body", path)?,
             file_ids: json::optional(obj, "file_ids", path)?,
@@ -20158,7 +20008,7 @@ impl RevokeNotAllowed {
 impl FromJson for RevokeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("RevokeNotAllowed"), true, path)?;
+        json::expect_const_str(obj, "error", "RevokeNotAllowed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -20203,7 +20053,7 @@ impl SearchResultCustomer {
 impl FromJson for SearchResultCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("customer"), false, path)?;
+        json::expect_const_str(obj, "type", "customer", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             id: json::required(obj, "id", path)?,
@@ -20267,7 +20117,7 @@ impl SearchResultOrder {
 impl FromJson for SearchResultOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("order"), false, path)?;
+        json::expect_const_str(obj, "type", "order", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             id: json::required(obj, "id", path)?,
@@ -20323,7 +20173,7 @@ impl SearchResultProduct {
 impl FromJson for SearchResultProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("product"), false, path)?;
+        json::expect_const_str(obj, "type", "product", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             id: json::required(obj, "id", path)?,
@@ -20390,7 +20240,7 @@ impl SearchResultSubscription {
 impl FromJson for SearchResultSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("subscription"), false, path)?;
+        json::expect_const_str(obj, "type", "subscription", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             id: json::required(obj, "id", path)?,
@@ -20582,13 +20432,7 @@ impl SessionNotFreshError {
 impl FromJson for SessionNotFreshError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("SessionNotFreshError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "SessionNotFreshError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21000,13 +20844,7 @@ impl SourceAccountNotMigratable {
 impl FromJson for SourceAccountNotMigratable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("SourceAccountNotMigratable"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "SourceAccountNotMigratable", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21046,13 +20884,7 @@ impl SourceKeyModeMismatch {
 impl FromJson for SourceKeyModeMismatch {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("SourceKeyModeMismatch"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "SourceKeyModeMismatch", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21089,7 +20921,7 @@ impl SourceNotConnected {
 impl FromJson for SourceNotConnected {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("SourceNotConnected"), true, path)?;
+        json::expect_const_str(obj, "error", "SourceNotConnected", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21126,13 +20958,7 @@ impl SourceVerificationUnavailable {
 impl FromJson for SourceVerificationUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("SourceVerificationUnavailable"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "SourceVerificationUnavailable", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -21181,7 +21007,7 @@ impl SsoFactor {
 impl FromJson for SsoFactor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("sso"), false, path)?;
+        json::expect_const_str(obj, "type", "sso", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             connection_id: json::required(obj, "connection_id", path)?,
@@ -23081,7 +22907,7 @@ impl TextBlock {
 impl FromJson for TextBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("text"), false, path)?;
+        json::expect_const_str(obj, "type", "text", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             text: json::required(obj, "text", path)?,
@@ -24278,13 +24104,7 @@ impl UnsupportedMigrationSource {
 impl FromJson for UnsupportedMigrationSource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("UnsupportedMigrationSource"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "UnsupportedMigrationSource", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -24324,13 +24144,7 @@ impl UpdateSubscriptionPlanNotAllowed {
 impl FromJson for UpdateSubscriptionPlanNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("UpdateSubscriptionPlanNotAllowed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "UpdateSubscriptionPlanNotAllowed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -24370,10 +24184,10 @@ impl UpdateSubscriptionSeatsNotAllowed {
 impl FromJson for UpdateSubscriptionSeatsNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
+        json::expect_const_str(
             obj,
             "error",
-            &Value::from("UpdateSubscriptionSeatsNotAllowed"),
+            "UpdateSubscriptionSeatsNotAllowed",
             true,
             path,
         )?;
@@ -25985,7 +25799,7 @@ impl ViewCostsAction {
 impl FromJson for ViewCostsAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("view_costs"), false, path)?;
+        json::expect_const_str(obj, "type", "view_costs", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             label: json::required(obj, "label", path)?,
@@ -26031,7 +25845,7 @@ impl ViewMetricAction {
 impl FromJson for ViewMetricAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("view_metric"), false, path)?;
+        json::expect_const_str(obj, "type", "view_metric", false, path)?;
         Ok(Self {
             type_: json::optional(obj, "type", path)?,
             label: json::required(obj, "label", path)?,

@@ -121,7 +121,7 @@ impl CountAggregation {
 impl FromJson for CountAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "func", &Value::from("count"), false, path)?;
+        json::expect_const_str(obj, "func", "count", false, path)?;
         Ok(Self {
             func: json::optional(obj, "func", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3803,7 +3803,7 @@ impl UniqueAggregation {
 impl FromJson for UniqueAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "func", &Value::from("unique"), false, path)?;
+        json::expect_const_str(obj, "func", "unique", false, path)?;
         Ok(Self {
             func: json::optional(obj, "func", path)?,
             property: json::required(obj, "property", path)?,

@@ -66,13 +66,7 @@ impl AuthorizationCodeTokenRequest {
 impl FromJson for AuthorizationCodeTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "grant_type",
-            &Value::from("authorization_code"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "grant_type", "authorization_code", true, path)?;
         Ok(Self {
             client_id: json::required(obj, "client_id", path)?,
             client_secret: json::required(obj, "client_secret", path)?,
@@ -176,7 +170,7 @@ impl AuthorizeResponseOrganization {
 impl FromJson for AuthorizeResponseOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "sub_type", &Value::from("organization"), true, path)?;
+        json::expect_const_str(obj, "sub_type", "organization", true, path)?;
         Ok(Self {
             client: json::required(obj, "client", path)?,
             sub: json::required(obj, "sub", path)?,
@@ -249,7 +243,7 @@ impl AuthorizeResponseUser {
 impl FromJson for AuthorizeResponseUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "sub_type", &Value::from("user"), true, path)?;
+        json::expect_const_str(obj, "sub_type", "user", true, path)?;
         Ok(Self {
             client: json::required(obj, "client", path)?,
             sub: json::required(obj, "sub", path)?,
@@ -916,7 +910,7 @@ impl RefreshTokenRequest {
 impl FromJson for RefreshTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "grant_type", &Value::from("refresh_token"), true, path)?;
+        json::expect_const_str(obj, "grant_type", "refresh_token", true, path)?;
         Ok(Self {
             client_id: json::required(obj, "client_id", path)?,
             client_secret: json::required(obj, "client_secret", path)?,
@@ -1431,7 +1425,7 @@ impl TokenResponse {
 impl FromJson for TokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "token_type", &Value::from("Bearer"), true, path)?;
+        json::expect_const_str(obj, "token_type", "Bearer", true, path)?;
         Ok(Self {
             access_token: json::required(obj, "access_token", path)?,
             expires_in: json::required(obj, "expires_in", path)?,
@@ -1598,7 +1592,7 @@ impl WebTokenRequest {
 impl FromJson for WebTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "grant_type", &Value::from("web"), true, path)?;
+        json::expect_const_str(obj, "grant_type", "web", true, path)?;
         Ok(Self {
             client_id: json::required(obj, "client_id", path)?,
             client_secret: json::required(obj, "client_secret", path)?,

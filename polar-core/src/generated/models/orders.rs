@@ -76,13 +76,7 @@ impl OffSessionChargesNotEnabled {
 impl FromJson for OffSessionChargesNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("OffSessionChargesNotEnabled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "OffSessionChargesNotEnabled", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1040,7 +1034,7 @@ impl OrderNotDraft {
 impl FromJson for OrderNotDraft {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("OrderNotDraft"), true, path)?;
+        json::expect_const_str(obj, "error", "OrderNotDraft", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1077,13 +1071,7 @@ impl OrderNotEligibleForInvoice {
 impl FromJson for OrderNotEligibleForInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("OrderNotEligibleForInvoice"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "OrderNotEligibleForInvoice", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1850,13 +1838,7 @@ impl OrganizationNotReadyForPayments {
 impl FromJson for OrganizationNotReadyForPayments {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("OrganizationNotReadyForPayments"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "OrganizationNotReadyForPayments", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1896,13 +1878,7 @@ impl PaymentActionRequired {
 impl FromJson for PaymentActionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("PaymentActionRequired"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "PaymentActionRequired", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

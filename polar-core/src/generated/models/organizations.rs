@@ -37,13 +37,7 @@ impl CannotCreateOrganizationError {
 impl FromJson for CannotCreateOrganizationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("CannotCreateOrganizationError"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "CannotCreateOrganizationError", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -219,13 +213,7 @@ impl DisputeAutoAcceptNotEnabled {
 impl FromJson for DisputeAutoAcceptNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("DisputeAutoAcceptNotEnabled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "DisputeAutoAcceptNotEnabled", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -583,7 +571,7 @@ impl OrganizationCompanyLegalEntitySchema {
 impl FromJson for OrganizationCompanyLegalEntitySchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("company"), true, path)?;
+        json::expect_const_str(obj, "type", "company", true, path)?;
         Ok(Self {
             registered_name: json::required(obj, "registered_name", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -3664,7 +3652,7 @@ impl OrganizationIndividualLegalEntitySchema {
 impl FromJson for OrganizationIndividualLegalEntitySchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("individual"), true, path)?;
+        json::expect_const_str(obj, "type", "individual", true, path)?;
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
@@ -5410,13 +5398,7 @@ impl SsoEnforcementRequiresConnection {
 impl FromJson for SsoEnforcementRequiresConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("SSOEnforcementRequiresConnection"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "SSOEnforcementRequiresConnection", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -82,7 +82,7 @@ impl CardPayment {
 impl FromJson for CardPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "method", &Value::from("card"), true, path)?;
+        json::expect_const_str(obj, "method", "card", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -404,7 +404,7 @@ impl PaymentFailed {
 impl FromJson for PaymentFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("PaymentFailed"), true, path)?;
+        json::expect_const_str(obj, "error", "PaymentFailed", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

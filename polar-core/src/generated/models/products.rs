@@ -1018,7 +1018,7 @@ impl ProductMediaFileRead {
 impl FromJson for ProductMediaFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "service", &Value::from("product_media"), true, path)?;
+        json::expect_const_str(obj, "service", "product_media", true, path)?;
         Ok(Self {
             id: json::required(obj, "id", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
@@ -1228,7 +1228,7 @@ impl ProductPriceCustom {
 impl FromJson for ProductPriceCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1583,7 +1583,7 @@ impl ProductPriceCustomCreate {
 impl FromJson for ProductPriceCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("custom"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "custom", true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
             tax_behavior: json::patch(obj, "tax_behavior", path)?,
@@ -1655,7 +1655,7 @@ impl ProductPriceFixed {
 impl FromJson for ProductPriceFixed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -1856,7 +1856,7 @@ impl ProductPriceFixedCreate {
 impl FromJson for ProductPriceFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("fixed"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
             tax_behavior: json::patch(obj, "tax_behavior", path)?,
@@ -1985,7 +1985,7 @@ impl ProductPriceMeteredUnit {
 impl FromJson for ProductPriceMeteredUnit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("metered_unit"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2072,7 +2072,7 @@ impl ProductPriceMeteredUnitCreate {
 impl FromJson for ProductPriceMeteredUnitCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("metered_unit"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
             tax_behavior: json::patch(obj, "tax_behavior", path)?,
@@ -2144,7 +2144,7 @@ impl ProductPriceSeatBased {
 impl FromJson for ProductPriceSeatBased {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("seat_based"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
         Ok(Self {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
@@ -2217,7 +2217,7 @@ impl ProductPriceSeatBasedCreate {
 impl FromJson for ProductPriceSeatBasedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "amount_type", &Value::from("seat_based"), true, path)?;
+        json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
         Ok(Self {
             price_currency: json::optional(obj, "price_currency", path)?,
             tax_behavior: json::patch(obj, "tax_behavior", path)?,

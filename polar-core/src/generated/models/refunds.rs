@@ -671,7 +671,7 @@ impl RefundedAlready {
 impl FromJson for RefundedAlready {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("RefundedAlready"), true, path)?;
+        json::expect_const_str(obj, "error", "RefundedAlready", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

@@ -122,13 +122,7 @@ impl InactiveSubscription {
 impl FromJson for InactiveSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "error",
-            &Value::from("InactiveSubscription"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "error", "InactiveSubscription", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
@@ -1044,7 +1038,7 @@ impl SubscriptionLocked {
 impl FromJson for SubscriptionLocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "error", &Value::from("SubscriptionLocked"), true, path)?;
+        json::expect_const_str(obj, "error", "SubscriptionLocked", true, path)?;
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),

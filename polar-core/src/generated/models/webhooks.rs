@@ -1253,7 +1253,7 @@ impl WebhookBenefitCreatedPayload {
 impl FromJson for WebhookBenefitCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("benefit.created"), true, path)?;
+        json::expect_const_str(obj, "type", "benefit.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1296,13 +1296,7 @@ impl WebhookBenefitGrantCreatedPayload {
 impl FromJson for WebhookBenefitGrantCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("benefit_grant.created"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "benefit_grant.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1346,13 +1340,7 @@ impl WebhookBenefitGrantCycledPayload {
 impl FromJson for WebhookBenefitGrantCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("benefit_grant.cycled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "benefit_grant.cycled", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1395,13 +1383,7 @@ impl WebhookBenefitGrantRevokedPayload {
 impl FromJson for WebhookBenefitGrantRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("benefit_grant.revoked"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "benefit_grant.revoked", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1444,13 +1426,7 @@ impl WebhookBenefitGrantUpdatedPayload {
 impl FromJson for WebhookBenefitGrantUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("benefit_grant.updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "benefit_grant.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1493,7 +1469,7 @@ impl WebhookBenefitUpdatedPayload {
 impl FromJson for WebhookBenefitUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("benefit.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "benefit.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1536,7 +1512,7 @@ impl WebhookCheckoutCreatedPayload {
 impl FromJson for WebhookCheckoutCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkout.created"), true, path)?;
+        json::expect_const_str(obj, "type", "checkout.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1582,7 +1558,7 @@ impl WebhookCheckoutExpiredPayload {
 impl FromJson for WebhookCheckoutExpiredPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkout.expired"), true, path)?;
+        json::expect_const_str(obj, "type", "checkout.expired", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1625,7 +1601,7 @@ impl WebhookCheckoutUpdatedPayload {
 impl FromJson for WebhookCheckoutUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("checkout.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "checkout.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1673,7 +1649,7 @@ impl WebhookCustomerCreatedPayload {
 impl FromJson for WebhookCustomerCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("customer.created"), true, path)?;
+        json::expect_const_str(obj, "type", "customer.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1716,7 +1692,7 @@ impl WebhookCustomerDeletedPayload {
 impl FromJson for WebhookCustomerDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("customer.deleted"), true, path)?;
+        json::expect_const_str(obj, "type", "customer.deleted", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1760,13 +1736,7 @@ impl WebhookCustomerSeatAssignedPayload {
 impl FromJson for WebhookCustomerSeatAssignedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("customer_seat.assigned"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "customer_seat.assigned", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1809,13 +1779,7 @@ impl WebhookCustomerSeatClaimedPayload {
 impl FromJson for WebhookCustomerSeatClaimedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("customer_seat.claimed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "customer_seat.claimed", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1858,13 +1822,7 @@ impl WebhookCustomerSeatRevokedPayload {
 impl FromJson for WebhookCustomerSeatRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("customer_seat.revoked"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "customer_seat.revoked", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1913,13 +1871,7 @@ impl WebhookCustomerStateChangedPayload {
 impl FromJson for WebhookCustomerStateChangedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("customer.state_changed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "customer.state_changed", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -1966,7 +1918,7 @@ impl WebhookCustomerUpdatedPayload {
 impl FromJson for WebhookCustomerUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("customer.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "customer.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2076,7 +2028,7 @@ impl WebhookDiscountCreatedPayload {
 impl FromJson for WebhookDiscountCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discount.created"), true, path)?;
+        json::expect_const_str(obj, "type", "discount.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2119,7 +2071,7 @@ impl WebhookDiscountDeletedPayload {
 impl FromJson for WebhookDiscountDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discount.deleted"), true, path)?;
+        json::expect_const_str(obj, "type", "discount.deleted", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2162,7 +2114,7 @@ impl WebhookDiscountUpdatedPayload {
 impl FromJson for WebhookDiscountUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("discount.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "discount.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2788,7 +2740,7 @@ impl WebhookMemberCreatedPayload {
 impl FromJson for WebhookMemberCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("member.created"), true, path)?;
+        json::expect_const_str(obj, "type", "member.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2834,7 +2786,7 @@ impl WebhookMemberDeletedPayload {
 impl FromJson for WebhookMemberDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("member.deleted"), true, path)?;
+        json::expect_const_str(obj, "type", "member.deleted", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2880,7 +2832,7 @@ impl WebhookMemberUpdatedPayload {
 impl FromJson for WebhookMemberUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("member.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "member.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2933,7 +2885,7 @@ impl WebhookOrderCreatedPayload {
 impl FromJson for WebhookOrderCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("order.created"), true, path)?;
+        json::expect_const_str(obj, "type", "order.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -2978,7 +2930,7 @@ impl WebhookOrderPaidPayload {
 impl FromJson for WebhookOrderPaidPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("order.paid"), true, path)?;
+        json::expect_const_str(obj, "type", "order.paid", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3021,7 +2973,7 @@ impl WebhookOrderRefundedPayload {
 impl FromJson for WebhookOrderRefundedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("order.refunded"), true, path)?;
+        json::expect_const_str(obj, "type", "order.refunded", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3069,7 +3021,7 @@ impl WebhookOrderUpdatedPayload {
 impl FromJson for WebhookOrderUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("order.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "order.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3112,13 +3064,7 @@ impl WebhookOrganizationUpdatedPayload {
 impl FromJson for WebhookOrganizationUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("organization.updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "organization.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3459,7 +3405,7 @@ impl WebhookProductCreatedPayload {
 impl FromJson for WebhookProductCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("product.created"), true, path)?;
+        json::expect_const_str(obj, "type", "product.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3502,7 +3448,7 @@ impl WebhookProductUpdatedPayload {
 impl FromJson for WebhookProductUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("product.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "product.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3545,7 +3491,7 @@ impl WebhookRefundCreatedPayload {
 impl FromJson for WebhookRefundCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("refund.created"), true, path)?;
+        json::expect_const_str(obj, "type", "refund.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3588,7 +3534,7 @@ impl WebhookRefundUpdatedPayload {
 impl FromJson for WebhookRefundUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("refund.updated"), true, path)?;
+        json::expect_const_str(obj, "type", "refund.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3632,7 +3578,7 @@ impl WebhookSubscriptionActivePayload {
 impl FromJson for WebhookSubscriptionActivePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("subscription.active"), true, path)?;
+        json::expect_const_str(obj, "type", "subscription.active", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3676,13 +3622,7 @@ impl WebhookSubscriptionCanceledPayload {
 impl FromJson for WebhookSubscriptionCanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.canceled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.canceled", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3727,13 +3667,7 @@ impl WebhookSubscriptionCreatedPayload {
 impl FromJson for WebhookSubscriptionCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.created"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.created", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3784,7 +3718,7 @@ impl WebhookSubscriptionCycledPayload {
 impl FromJson for WebhookSubscriptionCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("subscription.cycled"), true, path)?;
+        json::expect_const_str(obj, "type", "subscription.cycled", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3832,13 +3766,7 @@ impl WebhookSubscriptionPastDuePayload {
 impl FromJson for WebhookSubscriptionPastDuePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.past_due"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.past_due", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3884,7 +3812,7 @@ impl WebhookSubscriptionPausedPayload {
 impl FromJson for WebhookSubscriptionPausedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(obj, "type", &Value::from("subscription.paused"), true, path)?;
+        json::expect_const_str(obj, "type", "subscription.paused", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3929,13 +3857,7 @@ impl WebhookSubscriptionResumedPayload {
 impl FromJson for WebhookSubscriptionResumedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.resumed"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.resumed", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -3981,13 +3903,7 @@ impl WebhookSubscriptionRevokedPayload {
 impl FromJson for WebhookSubscriptionRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.revoked"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.revoked", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -4034,13 +3950,7 @@ impl WebhookSubscriptionUncanceledPayload {
 impl FromJson for WebhookSubscriptionUncanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.uncanceled"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.uncanceled", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
@@ -4087,13 +3997,7 @@ impl WebhookSubscriptionUpdatedPayload {
 impl FromJson for WebhookSubscriptionUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const(
-            obj,
-            "type",
-            &Value::from("subscription.updated"),
-            true,
-            path,
-        )?;
+        json::expect_const_str(obj, "type", "subscription.updated", true, path)?;
         Ok(Self {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
