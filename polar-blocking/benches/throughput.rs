@@ -11,7 +11,8 @@
 //! the SDK adds on top of the same I/O.
 //!
 //! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
-//! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41).
+//! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41);
+//! `BENCH_ONLY=client` (or `raw`) runs only that side, for a profiler.
 
 use polar_blocking::{Api, Client, Config, Credential};
 use std::io::{BufRead, BufReader, Write};
@@ -273,6 +274,18 @@ fn main() {
         std::hint::black_box(customer);
     };
 
+    // For a profiler (`perf record`): one side alone, 200k requests, no figures.
+    if let Ok(which) = std::env::var("BENCH_ONLY") {
+        let f: &mut dyn FnMut() = if which == "client" {
+            &mut sdk
+        } else {
+            &mut raw_resolved
+        };
+        for _ in 0..200_000 {
+            f();
+        }
+        return;
+    }
     // Warm up connections, caches and the CPU clock.
     block(n.min(1000), &mut sdk);
     block(n.min(1000), &mut raw);

@@ -219,6 +219,9 @@ impl ClientBuilder {
             // 4xx/5xx bodies must reach the core's parser.
             .http_status_as_error(false)
             .timeout_connect(Some(self.connect_timeout))
+            // The usual per-attempt limit, set once here: a per-request override copies the
+            // whole agent config, so `once` makes one only when the overall deadline is nearer.
+            .timeout_global(Some(self.request_timeout))
             .max_redirects(0)
             .user_agent(self.config.user_agent_header())
             .build();
@@ -302,7 +305,8 @@ impl Client {
                     attempts: number - 1,
                 });
             };
-            let mut req = http::Request::new(body.clone());
+            // The body is lent, not copied: only the head is rebuilt for each attempt.
+            let mut req = http::Request::new(body.as_slice());
             *req.method_mut() = parts.method.clone();
             *req.uri_mut() = parts.uri.clone();
             *req.headers_mut() = parts.headers.clone();
@@ -348,19 +352,34 @@ impl Client {
 
     fn once(
         &self,
-        request: http::Request<Vec<u8>>,
+        request: http::Request<&[u8]>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(Some(timeout))
-            .build();
         let limit = self.max_response_bytes;
-        let response = self
-            .agent
-            .run(request)
-            .map_err(|e| TransportError::from_ureq(e, limit))?;
+        let request = if timeout < self.request_timeout {
+            self.agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build()
+        } else {
+            request
+        };
+        // A GET (HEAD, DELETE, OPTIONS) without a body goes out without one, as every other
+        // client sends it: no `content-length: 0` on a request that has no content.
+        let bodiless = request.body().is_empty()
+            && matches!(
+                *request.method(),
+                http::Method::GET
+                    | http::Method::HEAD
+                    | http::Method::DELETE
+                    | http::Method::OPTIONS
+            );
+        let response = if bodiless {
+            self.agent.run(request.map(|_| ureq::SendBody::none()))
+        } else {
+            self.agent.run(request)
+        }
+        .map_err(|e| TransportError::from_ureq(e, limit))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
             .with_config()

@@ -279,6 +279,29 @@ fn success_sends_the_token_and_parses() {
 }
 
 #[test]
+fn a_get_has_no_body_headers_and_a_post_declares_its_body() {
+    let created = Step::Reply(json("201 Created", &customer_json()));
+    let server = Server::start(vec![ok_customer(), created]);
+    let client = server.client().build();
+    is_customer(get(&client).expect("customer"));
+    is_customer(create(&client, false).expect("created"));
+    let seen = server.seen.lock().unwrap();
+    let get_head = seen[0].to_ascii_lowercase();
+    assert!(!get_head.contains("content-length:"), "{get_head}");
+    assert!(!get_head.contains("content-type:"), "{get_head}");
+    let post_head = seen[1].to_ascii_lowercase();
+    let body = br#"{"email":"ada@example.com"}"#;
+    assert!(
+        post_head.contains(&format!("content-length: {}\r\n", body.len())),
+        "{post_head}"
+    );
+    assert!(
+        post_head.contains("content-type: application/json\r\n"),
+        "{post_head}"
+    );
+}
+
+#[test]
 fn connection_reset_is_retried_for_get() {
     let server = Server::start(vec![Step::Reset, ok_customer()]);
     is_customer(get(&server.client().build()).expect("customer after a reset"));
