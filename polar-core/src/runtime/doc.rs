@@ -183,9 +183,15 @@ pub fn parse(bytes: &[u8]) -> Result<Json<'_>, SyntaxError> {
     // re-validation. The error position is that of the first bad byte.
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => return Err(Parser::empty().error_at(bytes, e.valid_up_to(), "invalid UTF-8")),
+        Err(e) => {
+            return Err(Parser { text: "", pos: 0 }.error_at(
+                bytes,
+                e.valid_up_to(),
+                "invalid UTF-8",
+            ))
+        }
     };
-    let mut p = Parser::new(text);
+    let mut p = Parser { text, pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -198,35 +204,9 @@ pub fn parse(bytes: &[u8]) -> Result<Json<'_>, SyntaxError> {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
-    /// Entries of the objects being read, innermost last: each object moves its own into a
-    /// `Vec` of the exact size when it closes, so no object's entries are reallocated as
-    /// they grow (a `Vec` per object grew 4, 8, 16, 32, copying each time).
-    entries: Vec<(Cow<'a, str>, Json<'a>)>,
-    /// The same for array items.
-    items: Vec<Json<'a>>,
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str) -> Self {
-        Parser {
-            text,
-            pos: 0,
-            // Room for a typical response, so the stacks rarely grow while parsing it.
-            entries: Vec::with_capacity(32),
-            items: Vec::with_capacity(16),
-        }
-    }
-
-    /// A parser with no text, only for reporting an error position.
-    fn empty() -> Self {
-        Parser {
-            text: "",
-            pos: 0,
-            entries: Vec::new(),
-            items: Vec::new(),
-        }
-    }
-
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
@@ -445,22 +425,21 @@ impl<'a> Parser<'a> {
             return Err(self.error("recursion limit exceeded"));
         }
         self.pos += 1;
+        let mut items = Vec::with_capacity(4);
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Json::Array(Vec::new()));
+            return Ok(Json::Array(items));
         }
-        let start = self.items.len();
         loop {
             self.skip_ws();
-            let item = self.value(depth)?;
-            self.items.push(item);
+            items.push(self.value(depth)?);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Json::Array(self.items.drain(start..).collect()));
+                    return Ok(Json::Array(items));
                 }
                 None => return Err(self.error("EOF while parsing a list")),
                 Some(_) => return Err(self.error("expected `,` or `]`")),
@@ -473,12 +452,13 @@ impl<'a> Parser<'a> {
             return Err(self.error("recursion limit exceeded"));
         }
         self.pos += 1;
+        // Most objects Polar sends have a dozen properties or more.
+        let mut entries = Vec::with_capacity(16);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(Vec::new()));
+            return Ok(Json::Object(entries));
         }
-        let start = self.entries.len();
         loop {
             self.skip_ws();
             match self.peek() {
@@ -495,13 +475,13 @@ impl<'a> Parser<'a> {
             }
             self.skip_ws();
             let value = self.value(depth)?;
-            self.entries.push((key, value));
+            entries.push((key, value));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Json::Object(self.entries.drain(start..).collect()));
+                    return Ok(Json::Object(entries));
                 }
                 None => return Err(self.error("EOF while parsing an object")),
                 Some(_) => return Err(self.error("expected `,` or `}`")),
