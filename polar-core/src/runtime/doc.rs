@@ -202,33 +202,35 @@ pub fn parse(bytes: &[u8]) -> Result<Json<'_>, SyntaxError> {
 }
 
 /// The index of the first byte that ends a run of plain string characters: `"`, `\\` or a
-/// control character. Eight bytes at a time while none is in sight (strings are most of a
-/// response: ids, dates, URLs), then byte by byte.
+/// control character. Eight bytes at a time (strings are most of a response: ids, dates,
+/// URLs), then byte by byte for the last few.
 fn find_special(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    /// Whether some byte of `v` is zero; a false positive never, the flags of bytes after
-    /// a true one may be wrong, which the byte-wise scan below makes harmless.
-    fn has_zero(v: u64) -> bool {
-        v.wrapping_sub(ONES) & !v & HIGHS != 0
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Per byte of `v`, the high bit set where the byte is below `n` (n <= 0x80). Borrows
+    // run only towards higher bytes, so the lowest flag is exact; flags above it may not
+    // be, and are not used.
+    fn below(v: u64, n: u64) -> u64 {
+        v.wrapping_sub(ONES * n) & !v & HIGHS
     }
+    let mut chunks = bytes.chunks_exact(8);
     let mut start = 0;
-    for chunk in bytes.chunks_exact(8) {
+    for chunk in chunks.by_ref() {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_ne_bytes(word);
-        // A byte below 0x20 (as for has_zero, with 0x20 in place of 1), a `"`, a `\\`.
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
-        if control
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-        {
-            break;
+        // Little-endian: byte 0 is the lowest, so the lowest flag is the first match.
+        let w = u64::from_le_bytes(word);
+        let flags = below(w, 0x20)
+            | below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1);
+        if flags != 0 {
+            return Some(start + (flags.trailing_zeros() / 8) as usize);
         }
         start += 8;
     }
-    let rest = bytes.get(start..)?;
-    rest.iter()
+    chunks
+        .remainder()
+        .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|i| start + i)
 }
@@ -540,6 +542,15 @@ mod tests {
                             naive(&buf),
                             "{special} at {at} of {len}"
                         );
+                        // A second special byte after the first: a borrow from the first
+                        // must neither hide nor move it.
+                        for later in at + 1..len.min(at + 10) {
+                            for second in [b'"', 0x00, 0x1f] {
+                                buf[later] = second;
+                                assert_eq!(find_special(&buf), naive(&buf), "{at}, {later}");
+                                buf[later] = fill;
+                            }
+                        }
                         buf[at] = fill;
                     }
                 }
