@@ -40,7 +40,7 @@ const RESPONSE: &str = r#"{
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
-        "polar-rs quickstart (Polar API {})",
+        "polar-rs seed example, offline (Polar API {})",
         polar_core::SPEC_VERSION
     );
 
