@@ -1160,3 +1160,50 @@ fn error_body_matching_no_member_is_unknown() {
     let body: polar_core::models::ErrorBody = decode(&v);
     assert_eq!(body, polar_core::models::ErrorBody::Unknown(v.clone()));
 }
+
+#[test]
+fn error_responses_decode_with_the_model_declared_for_their_status() {
+    use polar_core::models::{ErrorBody, HttpValidationError, ResourceNotFound};
+    use polar_core::Operation;
+    type Get = polar_core::operations::customers::Get;
+    let response = |status: u16, body: &Value| {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .expect("response")
+    };
+    let api_error = |status: u16, body: &Value| match Get::parse(&response(status, body)) {
+        Err(e) => e.api_error().cloned().expect("a declared error"),
+        Ok(c) => panic!("expected an API error, got {c:?}"),
+    };
+
+    // customers:get declares 404 ResourceNotFound and 422 HTTPValidationError.
+    let not_found = json!({"error": "ResourceNotFound", "detail": "Not found"});
+    let e = api_error(404, &not_found);
+    assert_eq!(e.status, 404);
+    assert!(
+        matches!(&e.body, ErrorBody::ResourceNotFound(ResourceNotFound { detail, .. }) if detail == "Not found"),
+        "{:?}",
+        e.body
+    );
+
+    let invalid =
+        json!({"detail": [{"loc": ["path", "id"], "msg": "bad id", "type": "uuid_parsing"}]});
+    assert!(matches!(
+        api_error(422, &invalid).body,
+        ErrorBody::HttpValidationError(HttpValidationError { .. })
+    ));
+
+    // A body in the shape of another error model than the one declared for the status is
+    // kept whole as Unknown, not forced into a model the spec does not promise there.
+    let other = json!({"error": "NotPermitted", "detail": "No"});
+    assert_eq!(
+        api_error(404, &other).body,
+        ErrorBody::Unknown(other.clone())
+    );
+    assert_eq!(
+        api_error(422, &not_found).body,
+        ErrorBody::Unknown(not_found.clone())
+    );
+}

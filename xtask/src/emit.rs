@@ -1023,7 +1023,22 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     out.push_str("    fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {\n        match response.status().as_u16() {\n");
     let optional_json =
         matches!(output, Ty::Option(_)) && op.responses.iter().any(|(_, k)| *k == RespKind::Empty);
-    let mut errors = Vec::new();
+    // Error statuses by the arm that decodes them, in order of first appearance: the
+    // status's own model when the spec names one, so that a binary links only the error
+    // models of the operations it calls; otherwise every error model.
+    let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+    let mut error_arm = |status: u16, model: Option<&String>| {
+        let arm = match model {
+            Some(m) => format!(
+                "Err(operation::parse_api_error_with(response, |v, p| Ok(ErrorBody::{m}(FromJson::decode(v, p)?))))"
+            ),
+            None => "Err(operation::parse_api_error(response))".to_string(),
+        };
+        match errors.iter_mut().find(|(a, _)| *a == arm) {
+            Some((_, statuses)) => statuses.push(status.to_string()),
+            None => errors.push((arm, vec![status.to_string()])),
+        }
+    };
     for (status, kind) in &op.responses {
         let arm = match kind {
             RespKind::Json(_) if optional_json => {
@@ -1033,23 +1048,19 @@ fn emit_operation(op: &OpDef, out: &mut String) {
             RespKind::Empty if optional_json => "Ok(None)".to_string(),
             RespKind::Empty => "operation::parse_empty(response)".to_string(),
             RespKind::Csv => "operation::parse_csv(response)".to_string(),
-            RespKind::Error => {
-                errors.push(status.to_string());
+            RespKind::Error(model) => {
+                error_arm(*status, model.as_ref());
                 continue;
             }
         };
         if !(200..300).contains(status) {
-            errors.push(status.to_string());
+            error_arm(*status, None);
             continue;
         }
         let _ = writeln!(out, "            {status} => {arm},");
     }
-    if !errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "            {} => Err(operation::parse_api_error(response)),",
-            errors.join(" | ")
-        );
+    for (arm, statuses) in &errors {
+        let _ = writeln!(out, "            {} => {arm},", statuses.join(" | "));
     }
     out.push_str(
         "            _ => Err(operation::unexpected_status(response)),\n        }\n    }\n}\n\n",

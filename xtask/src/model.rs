@@ -1039,7 +1039,9 @@ pub enum RespKind {
     Json(Ty),
     Empty,
     Csv,
-    Error,
+    /// An error response; the `ErrorBody` variant of its model when the schema is one
+    /// `$ref` (otherwise every error model is tried).
+    Error(Option<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -1284,6 +1286,7 @@ impl<'a> Gen<'a> {
             };
             let content = resp.get_entries("content");
             let kind = if code >= 400 {
+                let mut model = None;
                 if let Some(s) = resp
                     .get("content")
                     .and_then(|c| c.get("application/json"))
@@ -1300,6 +1303,10 @@ impl<'a> Gen<'a> {
                         &op.group,
                         false,
                     );
+                    model = s
+                        .get_str("$ref")
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                        .and_then(|r| self.rust_names.get(r).cloned());
                     let mut refs = BTreeSet::new();
                     refs_in(s, &mut refs);
                     error_models.extend(
@@ -1307,7 +1314,7 @@ impl<'a> Gen<'a> {
                             .filter_map(|r| self.rust_names.get(&r).cloned()),
                     );
                 }
-                RespKind::Error
+                RespKind::Error(model)
             } else if let Some(s) = resp
                 .get("content")
                 .and_then(|c| c.get("application/json"))

@@ -612,12 +612,22 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
         })
 }
 
-/// A declared error response: the typed variant for its status, with the parsed model.
+/// A declared error response whose schema is not one model: every error model of the spec
+/// is tried (see [`parse_api_error_with`]).
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
+    parse_api_error_with(response, ErrorBody::decode)
+}
+
+/// A declared error response, its body decoded by `decode` (the generated code passes the
+/// model the spec declares for the status, so a program links only the error models of the
+/// operations it calls); `ErrorBody::Unknown` with the JSON when the body does not fit.
+pub fn parse_api_error_with(
+    response: &Response<Vec<u8>>,
+    decode: json::Decoder<ErrorBody>,
+) -> Error {
     let status = response.status().as_u16();
     let doc = super::doc::parse(response.body()).unwrap_or(json::Json::Null);
-    let body = ErrorBody::decode(&doc, &Path::Probe)
-        .unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
+    let body = decode(&doc, &Path::Probe).unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
     let e = ApiError {
         status,
         body,

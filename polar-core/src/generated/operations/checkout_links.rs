@@ -69,7 +69,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -137,7 +139,12 @@ impl Operation for Delete {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -205,7 +212,12 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -305,7 +317,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -404,7 +418,12 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

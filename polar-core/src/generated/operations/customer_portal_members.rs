@@ -69,7 +69,10 @@ impl Operation for AddMember {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            400 | 401 | 403 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -147,7 +150,10 @@ impl Operation for ListMembers {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 403 | 422 => Err(operation::parse_api_error(response)),
+            401 | 403 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -232,7 +238,10 @@ impl Operation for RemoveMember {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -307,7 +316,10 @@ impl Operation for UpdateMember {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

@@ -64,7 +64,10 @@ impl Operation for AssignSeat {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -145,7 +148,10 @@ impl Operation for ListClaimedSubscriptions {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 422 => Err(operation::parse_api_error(response)),
+            401 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -241,7 +247,10 @@ impl Operation for ListSeats {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -308,7 +317,10 @@ impl Operation for ResendInvitation {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -373,7 +385,10 @@ impl Operation for RevokeSeat {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

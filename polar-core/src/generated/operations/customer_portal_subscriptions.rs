@@ -67,7 +67,17 @@ impl Operation for Cancel {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            403 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::AlreadyCanceledSubscription(FromJson::decode(
+                    v, p,
+                )?))
+            })),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -134,7 +144,12 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -239,7 +254,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -336,7 +353,19 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            402 | 403 | 404 | 409 | 422 => Err(operation::parse_api_error(response)),
+            402 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::PaymentFailed(FromJson::decode(v, p)?))
+            })),
+            403 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            409 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::PaymentMethodRequired(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

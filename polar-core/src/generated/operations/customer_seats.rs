@@ -67,7 +67,10 @@ impl Operation for AssignSeat {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -126,7 +129,10 @@ impl Operation for ClaimSeat {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 403 | 422 => Err(operation::parse_api_error(response)),
+            400 | 403 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -188,7 +194,10 @@ impl Operation for GetClaimInfo {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -268,7 +277,10 @@ impl Operation for ListSeats {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -338,7 +350,10 @@ impl Operation for ResendInvitation {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            400 | 401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -406,7 +421,10 @@ impl Operation for RevokeSeat {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            401 | 403 | 404 | 422 => Err(operation::parse_api_error(response)),
+            401 | 403 | 404 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

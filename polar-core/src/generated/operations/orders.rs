@@ -73,7 +73,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -185,7 +187,9 @@ impl Operation for Export {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_csv(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -286,7 +290,16 @@ impl Operation for Finalize {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            402 | 403 | 404 | 412 | 422 => Err(operation::parse_api_error(response)),
+            402 | 403 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            412 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::OrderNotDraft(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -356,7 +369,19 @@ impl Operation for GenerateInvoice {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             202 => operation::parse_json(response),
-            404 | 409 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            409 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::OrderNotEligibleForInvoice(FromJson::decode(
+                    v, p,
+                )?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::MissingInvoiceBillingDetails(FromJson::decode(
+                    v, p,
+                )?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -424,7 +449,12 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -493,7 +523,12 @@ impl Operation for Invoice {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -653,7 +688,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -773,7 +810,12 @@ impl Operation for Receipt {
         match response.status().as_u16() {
             200 => operation::parse_json(response).map(Some),
             202 => Ok(None),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -848,7 +890,12 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

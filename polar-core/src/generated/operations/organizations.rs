@@ -65,7 +65,14 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            403 | 422 => Err(operation::parse_api_error(response)),
+            403 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::CannotCreateOrganizationError(FromJson::decode(
+                    v, p,
+                )?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -133,7 +140,12 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 | 422 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -227,7 +239,9 @@ impl Operation for ListOrganizations {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -321,7 +335,18 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            403 | 404 | 409 | 422 => Err(operation::parse_api_error(response)),
+            403 => Err(operation::parse_api_error(response)),
+            404 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
+            })),
+            409 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::SsoEnforcementRequiresConnection(
+                    FromJson::decode(v, p)?,
+                ))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }

@@ -69,7 +69,12 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            403 | 422 => Err(operation::parse_api_error(response)),
+            403 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::RefundedAlready(FromJson::decode(v, p)?))
+            })),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -199,7 +204,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error(response)),
+            422 => Err(operation::parse_api_error_with(response, |v, p| {
+                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
+            })),
             _ => Err(operation::unexpected_status(response)),
         }
     }
