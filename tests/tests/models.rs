@@ -1207,3 +1207,64 @@ fn error_responses_decode_with_the_model_declared_for_their_status() {
         ErrorBody::Unknown(not_found.clone())
     );
 }
+
+/// The values of the enum at `pointer` in the vendored spec.
+fn spec_enum(pointer: &str) -> Vec<String> {
+    let spec: Value =
+        serde_json::from_str(include_str!("../../spec/polar-2026-10.openapi.json")).expect("spec");
+    spec.pointer(pointer)
+        .and_then(|s| s.get("enum"))
+        .and_then(Value::as_array)
+        .expect("an enum")
+        .iter()
+        .map(|v| v.as_str().expect("a string value").to_owned())
+        .collect()
+}
+
+#[test]
+fn long_enums_know_every_spec_value_and_keep_others() {
+    use polar_core::models::{AddressCountry, MetersQuantitiesTimezone, Scope, TaxIdFormat};
+    fn check<E: for<'a> From<&'a str> + std::fmt::Debug>(
+        values: &[String],
+        as_str: fn(&E) -> &str,
+        is_unknown: fn(&E) -> bool,
+    ) {
+        for v in values {
+            let e = E::from(v.as_str());
+            assert!(!is_unknown(&e), "{v} is a known value");
+            assert_eq!(as_str(&e), v);
+        }
+        for v in ["", "a", "ZZZZ", "\u{7f}", "~~~"] {
+            if !values.iter().any(|k| k == v) {
+                let e = E::from(v);
+                assert!(is_unknown(&e), "{v:?} -> {e:?}");
+                assert_eq!(as_str(&e), v);
+            }
+        }
+    }
+    check::<AddressCountry>(
+        &spec_enum("/components/schemas/Address/properties/country"),
+        AddressCountry::as_str,
+        |e| matches!(e, AddressCountry::Unknown(_)),
+    );
+    check::<Scope>(
+        &spec_enum("/components/schemas/Scope"),
+        Scope::as_str,
+        |e| matches!(e, Scope::Unknown(_)),
+    );
+    check::<TaxIdFormat>(
+        &spec_enum("/components/schemas/TaxIDFormat"),
+        TaxIdFormat::as_str,
+        |e| matches!(e, TaxIdFormat::Unknown(_)),
+    );
+    check::<MetersQuantitiesTimezone>(
+        &spec_enum("/paths/~1v1~1meters~1{id}~1quantities/get/parameters/4/schema"),
+        MetersQuantitiesTimezone::as_str,
+        |e| matches!(e, MetersQuantitiesTimezone::Unknown(_)),
+    );
+    // A country also decodes from JSON through the same lookup.
+    assert_eq!(
+        from_slice::<AddressCountry>(br#""ZW""#).expect("ZW"),
+        AddressCountry::Zw
+    );
+}
