@@ -5,47 +5,17 @@
 //! cargo bench -p polar-core --bench webhooks -- --warm-up-time 1 --measurement-time 3
 //! ```
 
+mod common;
+
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use polar_core::webhooks::{Webhook, WebhookHeaders};
-use serde_json::Value;
 use sha2::Sha256;
 use std::hint::black_box;
 
-struct Delivery {
-    secret: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    now: i64,
-}
-
-fn order_paid() -> Delivery {
-    let fixture: Value =
-        serde_json::from_str(include_str!("../../tests/fixtures/webhooks/vectors.json"))
-            .expect("vectors.json");
-    let v = fixture["vectors"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["name"] == "event/order.paid"))
-        .expect("order.paid vector");
-    let s = |v: &Value| v.as_str().expect("string").to_owned();
-    Delivery {
-        secret: s(&v["secret"]),
-        headers: v["headers"]
-            .as_array()
-            .expect("headers")
-            .iter()
-            .map(|h| (s(&h[0]), s(&h[1])))
-            .collect(),
-        body: base64::engine::general_purpose::STANDARD
-            .decode(s(&v["body_base64"]))
-            .expect("base64 body"),
-        now: v["now"].as_i64().expect("now"),
-    }
-}
-
 fn bench(c: &mut Criterion) {
-    let d = order_paid();
+    let d = common::order_paid();
     let webhook = Webhook::new(&d.secret).expect("secret");
     assert!(webhook.verify_pairs(&d.headers, &d.body, d.now).is_ok());
     let key = base64::engine::general_purpose::STANDARD
