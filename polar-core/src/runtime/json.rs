@@ -727,21 +727,14 @@ pub fn expect_const(
     required: bool,
     path: &Path<'_>,
 ) -> Result<(), DecodeError> {
-    match obj.get(key) {
-        Some(v) if v.eq_value(expected) => Ok(()),
-        Some(v) => Err(DecodeError::lazy(&path.key(key), || {
-            [
-                "expected `",
-                &text(expected),
-                "`, found `",
-                &text(&v.to_value()),
-                "`",
-            ]
-            .concat()
-        })),
-        None if required => Err(missing(path, key)),
-        None => Ok(()),
-    }
+    check_const(
+        obj,
+        key,
+        |v| v.eq_value(expected),
+        || text(expected),
+        required,
+        path,
+    )
 }
 
 /// [`expect_const`] for a string constant, such as a union's discriminator.
@@ -752,12 +745,26 @@ pub fn expect_const_str(
     required: bool,
     path: &Path<'_>,
 ) -> Result<(), DecodeError> {
+    let is = |v: &Json<'_>| matches!(v, Json::String(s) if s == expected);
+    check_const(obj, key, is, || quoted(expected), required, path)
+}
+
+/// The check behind [`expect_const`] and [`expect_const_str`]: `is` tells the constant,
+/// `shown` writes it for the message.
+fn check_const(
+    obj: &Fields<'_, '_>,
+    key: &str,
+    is: impl Fn(&Json<'_>) -> bool,
+    shown: impl FnOnce() -> String,
+    required: bool,
+    path: &Path<'_>,
+) -> Result<(), DecodeError> {
     match obj.get(key) {
-        Some(Json::String(s)) if s == expected => Ok(()),
+        Some(v) if is(v) => Ok(()),
         Some(v) => Err(DecodeError::lazy(&path.key(key), || {
             [
                 "expected `",
-                &quoted(expected),
+                &shown(),
                 "`, found `",
                 &text(&v.to_value()),
                 "`",
