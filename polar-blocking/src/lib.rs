@@ -475,18 +475,7 @@ impl<O: Paginated> Iterator for Items<'_, O> {
     }
 }
 
-/// How far an upload is, reported after `files:create` and after each part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadProgress {
-    /// Bytes the storage host has accepted.
-    pub bytes_sent: u64,
-    /// The file size.
-    pub total_bytes: u64,
-    /// Parts accepted.
-    pub parts_sent: usize,
-    /// Parts in all.
-    pub parts: usize,
-}
+pub use polar_core::upload::UploadProgress;
 
 impl Client {
     /// Uploads a file of any size the way Polar expects: `files:create` with per-part and
@@ -499,38 +488,22 @@ impl Client {
         data: &[u8],
         mut progress: impl FnMut(UploadProgress),
     ) -> Result<models::FileRead, Error> {
-        use polar_core::upload::{part_etag, part_request, sha256_base64, UploadPlan};
+        use polar_core::upload::{part_data, part_etag, part_request, UploadPlan};
 
         let plan = UploadPlan::new(data.len() as u64, file.part_size)?;
-        let slice = |start: u64, end: u64| -> &[u8] {
-            let (s, e) = (start as usize, end as usize);
-            data.get(s..e).unwrap_or_default()
-        };
-        let part_checksums: Vec<String> = plan
-            .parts()
-            .iter()
-            .map(|p| sha256_base64(slice(p.start, p.end)))
-            .collect();
-        let body = plan.file_create(file, &sha256_base64(data), &part_checksums)?;
+        let body = plan.file_create_for(file, data)?;
         let upload = self.send(&operations::files::Create::new(body))?;
         plan.check(&upload)?;
-        let mut status = UploadProgress {
-            bytes_sent: 0,
-            total_bytes: plan.size(),
-            parts_sent: 0,
-            parts: plan.parts().len(),
-        };
+        let mut status = plan.progress();
         progress(status);
 
         let mut done = Vec::with_capacity(upload.upload.parts.len());
         for part in &upload.upload.parts {
-            let bytes = slice(part.chunk_start as u64, part.chunk_end as u64).to_vec();
-            let request = part_request(part, bytes)?;
+            let request = part_request(part, part_data(data, part).to_vec())?;
             // A PUT of the same bytes is safe to repeat: the policy may retry it.
             let response = self.execute(request, true)?;
             done.push(part_etag(part, &response)?);
-            status.bytes_sent += (part.chunk_end - part.chunk_start) as u64;
-            status.parts_sent += 1;
+            status.part_sent(part);
             progress(status);
         }
 

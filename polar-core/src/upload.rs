@@ -184,6 +184,32 @@ impl UploadPlan {
         S3FileCreateMultipart::new(parts)
     }
 
+    /// The `files:create` body for `file` with contents `data` (of the planned size): the
+    /// checksums of the whole file and of each part computed here.
+    pub fn file_create_for(&self, file: &FileSpec, data: &[u8]) -> Result<FileCreate, UploadError> {
+        let part_checksums: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| {
+                let range = usize::try_from(p.start)
+                    .ok()
+                    .zip(usize::try_from(p.end).ok());
+                sha256_base64(range.and_then(|(s, e)| data.get(s..e)).unwrap_or_default())
+            })
+            .collect();
+        self.file_create(file, &sha256_base64(data), &part_checksums)
+    }
+
+    /// Nothing accepted yet, out of this plan's size and parts.
+    pub fn progress(&self) -> UploadProgress {
+        UploadProgress {
+            bytes_sent: 0,
+            total_bytes: self.size,
+            parts_sent: 0,
+            parts: self.parts.len(),
+        }
+    }
+
     /// The `files:create` body for `file`, given the whole file's checksum and each part's.
     pub fn file_create(
         &self,
@@ -254,6 +280,36 @@ impl UploadPlan {
         }
         Ok(())
     }
+}
+
+/// How far an upload is, reported after `files:create` and after each part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes the storage host has accepted.
+    pub bytes_sent: u64,
+    /// The file size.
+    pub total_bytes: u64,
+    /// Parts accepted.
+    pub parts_sent: usize,
+    /// Parts in all.
+    pub parts: usize,
+}
+
+impl UploadProgress {
+    /// Counts `part` as accepted by the storage host.
+    pub fn part_sent(&mut self, part: &S3FileUploadPart) {
+        self.bytes_sent += part.chunk_end.saturating_sub(part.chunk_start).max(0) as u64;
+        self.parts_sent += 1;
+    }
+}
+
+/// The bytes of `data` that `part` covers; none when its range lies outside `data`, which
+/// [`part_request`]'s length check then refuses.
+pub fn part_data<'d>(data: &'d [u8], part: &S3FileUploadPart) -> &'d [u8] {
+    let range = usize::try_from(part.chunk_start)
+        .ok()
+        .zip(usize::try_from(part.chunk_end).ok());
+    range.and_then(|(s, e)| data.get(s..e)).unwrap_or_default()
 }
 
 /// The `PUT` of one part's bytes to its presigned URL, with the headers Polar returned.

@@ -3,21 +3,9 @@
 //! this module only sends them, in order.
 
 use crate::{models, operations, Client, Error};
-use polar_core::upload::{part_etag, part_request, sha256_base64, FileSpec, UploadPlan};
+pub use polar_core::upload::UploadProgress;
+use polar_core::upload::{part_data, part_etag, part_request, FileSpec, UploadPlan};
 use std::rc::Rc;
-
-/// How far an upload is, reported after `files:create` and after each part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadProgress {
-    /// Bytes the storage host has accepted.
-    pub bytes_sent: u64,
-    /// The file size.
-    pub total_bytes: u64,
-    /// Parts accepted.
-    pub parts_sent: usize,
-    /// Parts in all.
-    pub parts: usize,
-}
 
 impl Client {
     /// Uploads a file of any size the way Polar expects: `files:create` with per-part and
@@ -42,38 +30,20 @@ impl Client {
         mut progress: impl FnMut(UploadProgress),
     ) -> Result<models::FileRead, Error> {
         let plan = UploadPlan::new(data.len() as u64, file.part_size)?;
-        // Ranges come from the plan or from Polar's answer once `check`ed against it; an
-        // out-of-range one yields no bytes and the core's length check refuses the part.
-        let slice = |start: u64, end: u64| -> &[u8] {
-            let range = usize::try_from(start).ok().zip(usize::try_from(end).ok());
-            range.and_then(|(s, e)| data.get(s..e)).unwrap_or_default()
-        };
-        let part_checksums: Vec<String> = plan
-            .parts()
-            .iter()
-            .map(|p| sha256_base64(slice(p.start, p.end)))
-            .collect();
-        let body = plan.file_create(file, &sha256_base64(data), &part_checksums)?;
+        let body = plan.file_create_for(file, data)?;
         let upload = self.send(&operations::files::Create::new(body)).await?;
         plan.check(&upload)?;
-        let mut status = UploadProgress {
-            bytes_sent: 0,
-            total_bytes: plan.size(),
-            parts_sent: 0,
-            parts: plan.parts().len(),
-        };
+        let mut status = plan.progress();
         progress(status);
 
         let storage = self.storage();
         let mut done = Vec::with_capacity(upload.upload.parts.len());
         for part in &upload.upload.parts {
-            let (start, end) = (part.chunk_start as u64, part.chunk_end as u64);
-            let request = part_request(part, slice(start, end).to_vec())?;
+            let request = part_request(part, part_data(data, part).to_vec())?;
             // A PUT of the same bytes is safe to repeat: the policy may retry it.
             let response = crate::execute(storage.clone(), request, true).await?;
             done.push(part_etag(part, &response)?);
-            status.bytes_sent += end.saturating_sub(start);
-            status.parts_sent += 1;
+            status.part_sent(part);
             progress(status);
         }
 
