@@ -4,7 +4,10 @@
 # bound with `wasm-bindgen --target web`, then `wasm-opt -Oz`; raw, optimized and gzipped.
 # Next to it, Polar's JS SDK doing the same job bundled with `esbuild --bundle --minify`
 # (the Polar class, and its tree-shakable standalone functions). Tools come from npm,
-# pinned in polar-wasm/size/package-lock.json.
+# pinned in polar-wasm/size/package-lock.json. Then where the bytes go: the same export
+# without the SDK (`floor`), with the SDK's request and transport but no typed parse
+# (`transport`), and the whole seed; and the seed on nightly with std rebuilt and panics as
+# bare traps, when that toolchain is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_dir=polar-wasm/size
@@ -23,22 +26,42 @@ if [ ! -x "$size_dir/node_modules/.bin/wasm-opt" ] || [ ! -x "$size_dir/node_mod
 fi
 bin="$size_dir/node_modules/.bin"
 
-cargo build -q --release --target "$target" --manifest-path "$size_dir/Cargo.toml" \
-  --target-dir "$out/cargo" >&2
-wasm-bindgen --target web --out-dir "$out/pkg" --out-name polar \
-  "$out/cargo/$target/release/polar_wasm_size.wasm"
-"$bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals "$out/pkg/polar_bg.wasm" -o "$out/pkg/polar_bg.opt.wasm"
-
 bytes() { wc -c <"$1" | tr -d ' '; }
 gz() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+opt() {
+  "$bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals "$1" -o "$2"
+}
 
-wasm_raw=$(bytes "$out/pkg/polar_bg.wasm")
-wasm_opt=$(bytes "$out/pkg/polar_bg.opt.wasm")
-glue=$(bytes "$out/pkg/polar.js")
-wasm_gz=$(gz "$out/pkg/polar_bg.opt.wasm")
-glue_gz=$(gz "$out/pkg/polar.js")
+# build NAME [+TOOLCHAIN] [cargo build args...]: the size crate bound into $out/NAME/
+# (polar_bg.wasm, polar.js) and optimized (polar_bg.opt.wasm).
+build() {
+  local name="$1" toolchain=()
+  shift
+  if [[ "${1:-}" == +* ]]; then
+    toolchain=("$1")
+    shift
+  fi
+  cargo "${toolchain[@]}" build "$@" -q --release --target "$target" --manifest-path "$size_dir/Cargo.toml" \
+    --target-dir "$out/cargo-$name" >&2
+  wasm-bindgen --target web --out-dir "$out/$name" --out-name polar \
+    "$out/cargo-$name/$target/release/polar_wasm_size.wasm"
+  opt "$out/$name/polar_bg.wasm" "$out/$name/polar_bg.opt.wasm"
+}
+# total NAME: gzipped bytes of the optimized module plus its glue.
+total() { echo $(($(gz "$out/$1/polar_bg.opt.wasm") + $(gz "$out/$1/polar.js"))); }
+
+build seed
+build transport --no-default-features --features transport
+build floor --no-default-features --features floor
+pkg="$out/seed"
+
+wasm_raw=$(bytes "$pkg/polar_bg.wasm")
+wasm_opt=$(bytes "$pkg/polar_bg.opt.wasm")
+glue=$(bytes "$pkg/polar.js")
+wasm_gz=$(gz "$pkg/polar_bg.opt.wasm")
+glue_gz=$(gz "$pkg/polar.js")
 
 for entry in polar-class polar-standalone; do
   "$bin/esbuild" "$size_dir/js/$entry.mjs" --bundle --minify --format=esm --platform=browser \
@@ -46,11 +69,36 @@ for entry in polar-class polar-standalone; do
 done
 
 printf '%-44s %12s %12s\n' "seed example: create a customer session" "bytes" "gzip -9"
-printf '%-44s %12s %12s\n' "polar-wasm module (wasm-bindgen)" "$wasm_raw" "$(gz "$out/pkg/polar_bg.wasm")"
+printf '%-44s %12s %12s\n' "polar-wasm module (wasm-bindgen)" "$wasm_raw" "$(gz "$pkg/polar_bg.wasm")"
 printf '%-44s %12s %12s\n' "polar-wasm module after wasm-opt -Oz" "$wasm_opt" "$wasm_gz"
 printf '%-44s %12s %12s\n' "polar-wasm JS glue (--target web)" "$glue" "$glue_gz"
 printf '%-44s %12s %12s\n' "polar-wasm total (optimized + glue)" "$((wasm_opt + glue))" "$((wasm_gz + glue_gz))"
 for entry in polar-class polar-standalone; do
   printf '%-44s %12s %12s\n' "@polar-sh/sdk $entry (esbuild --minify)" "$(bytes "$out/$entry.js")" "$(gz "$out/$entry.js")"
 done
+
+# Where the bytes go: the same export built three ways (module after -Oz plus glue, gzipped).
+floor=$(total floor)
+transport=$(total transport)
+seed=$(total seed)
+echo "where the bytes go (optimized module + glue, gzip -9):"
+printf '  %-60s %8s\n' "no SDK: the POST by hand with the global fetch (floor)" "$(kb "$floor")"
+printf '  %-60s %8s\n' "+ core request building, polar-wasm transport (no parse)" "+$(kb $((transport - floor)))"
+printf '  %-60s %8s\n' "+ typed CustomerSession parse, typed errors and messages" "+$(kb $((seed - transport)))"
+
+# The seed again with std rebuilt and panics as a bare trap (nightly only): what a user
+# chasing the last bytes can do today. Skipped when that toolchain is not installed.
+if cargo +nightly --version >/dev/null 2>&1 \
+  && rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' \
+  && rustup target list --toolchain nightly --installed 2>/dev/null | grep -qx "$target"; then
+  if RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    build nightly +nightly -Zbuild-std=std,panic_abort; then
+    printf '  %-60s %8s\n' "the seed on nightly, -Zbuild-std, -Cpanic=immediate-abort" \
+      "$(kb "$(total nightly)")"
+  else
+    echo "  (nightly row: this nightly did not build it; see the error above)"
+  fi
+else
+  echo "  (nightly row skipped: needs \`rustup toolchain install nightly --component rust-src --target $target\`)"
+fi
 echo "polar-wasm total gzipped: $(kb $((wasm_gz + glue_gz))) (target: 21 KB)"
