@@ -294,7 +294,7 @@ fn main() {
     block(n.min(1000), &mut raw_resolved);
 
     // Short blocks, alternating, so that load from elsewhere hits all sides alike.
-    let mut f = Samples::default();
+    let (mut f, mut g) = (Samples::default(), Samples::default());
     let (mut a, mut b, mut c, mut d, mut e) = (
         Samples::default(),
         Samples::default(),
@@ -314,6 +314,7 @@ fn main() {
         d.add(n, block(n, &mut raw_like_client));
         e.add(n, block(n, &mut raw_no_timeout));
         f.add(n, block(n, &mut raw_resolved));
+        g.add(n, block(n, &mut core));
     }
     println!(
         "{rounds} alternating blocks of {n} requests each, body {} bytes; medians:",
@@ -338,21 +339,30 @@ fn main() {
             s.requests
         );
     }
-    let (core_rate, core_cpu, _) = block(n * 10, &mut core);
     println!(
-        "  {:<38} {core_rate:>10.0}   {:>8.1} us",
+        "  {:<38} {:>10.0}   {:>8.1} us",
         "core only: request() + parse(), no I/O",
-        core_cpu.unwrap_or(f64::NAN) / 1000.0
+        g.rate(),
+        g.cpu_us()
     );
+    // The like-for-like baseline (same timeouts, no thread per request) carries the target;
+    // ureq's default resolver starts a thread per request once a timeout is set, which the
+    // client avoids, so the first ratio flatters the client.
     println!(
-        "  ratio Client / raw ureq: {:.3}x requests/s (target >= 0.95x), {:.3}x client CPU",
+        "  ratio Client / raw ureq, same timeouts, default resolver: {:.3}x requests/s, {:.3}x client CPU",
         a.rate() / b.rate(),
         a.cpu_us() / b.cpu_us()
     );
     println!(
-        "  ratio Client / raw ureq, same timeouts, no-thread resolver: {:.3}x requests/s, {:.3}x client CPU",
+        "  ratio Client / raw ureq, same timeouts, no-thread resolver: {:.3}x requests/s (target >= 0.95x), {:.3}x client CPU",
         a.rate() / f.rate(),
         a.cpu_us() / f.cpu_us()
+    );
+    // What the target leaves for the SDK's own work: 5% of a like-for-like request's time.
+    let budget_us = 0.05 / f.rate() * 1e6;
+    println!(
+        "  0.95x allows {budget_us:.1} us per request on top of raw ureq; the core alone (no I/O, hot caches) takes {:.1} us",
+        g.cpu_us()
     );
     println!(
         "  ratio Client / raw ureq without timeouts: {:.3}x requests/s, {:.3}x client CPU",
