@@ -99,6 +99,22 @@ fn path_parameters_are_percent_encoded() {
         req.uri(),
         "https://api.polar.sh/v1/customers/external/a%2Fb%20c%3F"
     );
+    // Plain runs are copied whole, before, between and after escapes, over UTF-8 too.
+    for (id, encoded) in [
+        ("usr_1-A.b~", "usr_1-A.b~"),
+        ("\u{e9}t\u{e9}", "%C3%A9t%C3%A9"),
+        ("x y", "x%20y"),
+        ("%", "%25"),
+    ] {
+        let req = customers::GetExternal::new(id)
+            .request(&Config::production(), Some(&org()))
+            .expect("request");
+        assert_eq!(
+            req.uri().path(),
+            ["/v1/customers/external/", encoded].concat(),
+            "{id}"
+        );
+    }
     let empty = customers::GetExternal::new("");
     assert!(matches!(
         empty.request(&Config::production(), Some(&org())),

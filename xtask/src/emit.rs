@@ -972,6 +972,15 @@ fn emit_operation(op: &OpDef, out: &mut String) {
             .iter()
             .find(|p| p.json == pname && p.location == ParamIn::Path)
         {
+            // A string goes in as it is; other types by their JSON scalar.
+            Some(p) if matches!(p.ty, Ty::String) => {
+                let _ = writeln!(
+                    out,
+                    "        r.path_param_str({}, &self.{})?;",
+                    lit(pname),
+                    p.rust
+                );
+            }
             Some(p) => {
                 let _ = writeln!(
                     out,

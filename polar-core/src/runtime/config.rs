@@ -7,6 +7,9 @@ pub const PRODUCTION_URL: &str = "https://api.polar.sh";
 /// Polar's sandbox API (test mode, no real money).
 pub const SANDBOX_URL: &str = "https://sandbox-api.polar.sh";
 
+/// The `User-Agent` of every request unless [`Config::user_agent`] overrides it.
+pub const DEFAULT_USER_AGENT: &str = concat!("polar-rs/", env!("CARGO_PKG_VERSION"));
+
 /// What every request carries besides the operation's own data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -41,7 +44,7 @@ impl Config {
         Config {
             base_url,
             polar_version: crate::generated::SPEC_VERSION.to_owned(),
-            user_agent: concat!("polar-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
         }
     }
 

@@ -2,10 +2,11 @@
 //! functions, build and parse), request encoding by the spec's rules, the one [`Error`]
 //! enum, and page-by-page pagination as a pure function of the last response.
 
-use super::config::{Config, Credential, CredentialKind};
+use super::config::{Config, Credential, CredentialKind, DEFAULT_USER_AGENT};
 use super::json::{self, DecodeError, FromJson, Path, ToJson, Value};
 use crate::generated::models::ErrorBody;
 use http::{header, HeaderName, HeaderValue, Method, Request, Response};
+use std::borrow::Cow;
 use std::fmt;
 
 /// How much of an unexpected response body an error keeps.
@@ -121,12 +122,12 @@ pub struct RequestParts {
     body: Option<(&'static str, Vec<u8>)>,
 }
 
-fn scalar(name: &str, v: &Value) -> Result<Option<String>, BuildError> {
+fn scalar<'v>(name: &str, v: &'v Value) -> Result<Option<Cow<'v, str>>, BuildError> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::String(s) => Ok(Some(Cow::Borrowed(s))),
+        Value::Bool(b) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
+        Value::Number(n) => Ok(Some(Cow::Owned(n.to_string()))),
         other => Err(BuildError::InvalidParameter {
             name: name.to_owned(),
             reason: format!("expected a scalar, found {}", json::kind(other)),
@@ -136,7 +137,15 @@ fn scalar(name: &str, v: &Value) -> Result<Option<String>, BuildError> {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_into(out: &mut String, s: &str) {
-    for b in s.bytes() {
+    // Ids and most values need no escape: copy the plain prefix in one go.
+    let plain = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
+        .unwrap_or(s.len());
+    // `plain` follows ASCII bytes only, so it is a char boundary; the fallback encodes all.
+    let (head, tail) = s.split_at_checked(plain).unwrap_or(("", s));
+    out.push_str(head);
+    for b in tail.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
@@ -163,15 +172,21 @@ impl RequestParts {
     /// Appends a path parameter, percent-encoded (a `/` in an id cannot change the route).
     pub fn path_param(&mut self, name: &str, value: &Value) -> Result<(), BuildError> {
         match scalar(name, value)? {
-            Some(s) if !s.is_empty() => {
-                encode_into(&mut self.path, &s);
-                Ok(())
-            }
-            _ => Err(BuildError::InvalidParameter {
+            Some(s) => self.path_param_str(name, &s),
+            None => self.path_param_str(name, ""),
+        }
+    }
+
+    /// [`RequestParts::path_param`] for a string parameter: no JSON value on the way.
+    pub fn path_param_str(&mut self, name: &str, value: &str) -> Result<(), BuildError> {
+        if value.is_empty() {
+            return Err(BuildError::InvalidParameter {
                 name: name.to_owned(),
                 reason: "a path parameter cannot be empty or null".into(),
-            }),
+            });
         }
+        encode_into(&mut self.path, value);
+        Ok(())
     }
 
     fn pair(&mut self, name: &str, value: &str) {
@@ -300,37 +315,63 @@ pub fn build(
         uri.push('?');
         uri.push_str(&parts.query);
     }
-    let mut builder = Request::builder()
-        .method(spec.method.clone())
-        .uri(uri.as_str());
-    let headers = builder
-        .headers_mut()
-        .ok_or_else(|| BuildError::InvalidUri(uri.clone()))?;
+    // The strings move into the `Uri` and the header value: no copies. The URI's text is
+    // only needed again for the error message.
+    let uri = http::Uri::try_from(uri).map_err(|_| {
+        let mut text = [config.base_url(), &parts.path].concat();
+        if !parts.query.is_empty() {
+            text.push('?');
+            text.push_str(&parts.query);
+        }
+        BuildError::InvalidUri(text)
+    })?;
+    let (content_type, body) = match parts.body {
+        Some((content_type, bytes)) => (Some(content_type), bytes),
+        None => (None, Vec::new()),
+    };
+    let mut request = Request::new(body);
+    *request.method_mut() = spec.method.clone();
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
     if let Some(c) = bearer {
-        let mut v = HeaderValue::from_str(&["Bearer ", c.token().expose()].concat())
-            .map_err(|_| BuildError::InvalidHeader("authorization"))?;
+        let token = c.token().expose();
+        let mut text = String::with_capacity(7 + token.len());
+        text.push_str("Bearer ");
+        text.push_str(token);
+        let mut v =
+            HeaderValue::try_from(text).map_err(|_| BuildError::InvalidHeader("authorization"))?;
         v.set_sensitive(true);
         headers.insert(header::AUTHORIZATION, v);
     }
     headers.insert(
         POLAR_VERSION,
-        HeaderValue::from_str(config.polar_version_header())
-            .map_err(|_| BuildError::InvalidHeader("polar-version"))?,
+        header_value(config.polar_version_header(), &DEFAULT_POLAR_VERSION)
+            .ok_or(BuildError::InvalidHeader("polar-version"))?,
     );
     headers.insert(
         header::USER_AGENT,
-        HeaderValue::from_str(config.user_agent_header())
-            .map_err(|_| BuildError::InvalidHeader("user-agent"))?,
+        header_value(config.user_agent_header(), &DEFAULT_USER_AGENT_VALUE)
+            .ok_or(BuildError::InvalidHeader("user-agent"))?,
     );
     headers.insert(header::ACCEPT, HeaderValue::from_static(spec.accept));
-    let body = match parts.body {
-        Some((content_type, bytes)) => {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            bytes
-        }
-        None => Vec::new(),
-    };
-    builder.body(body).map_err(|_| BuildError::InvalidUri(uri))
+    if let Some(content_type) = content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    Ok(request)
+}
+
+// The default `Polar-Version` and `User-Agent` values, checked at compile time and shared
+// by every request (a static value is cloned without allocating).
+const DEFAULT_POLAR_VERSION: HeaderValue = HeaderValue::from_static(crate::generated::SPEC_VERSION);
+const DEFAULT_USER_AGENT_VALUE: HeaderValue = HeaderValue::from_static(DEFAULT_USER_AGENT);
+
+/// `value` as a header value; the default, as almost every request has it, without copying.
+fn header_value(value: &str, default: &HeaderValue) -> Option<HeaderValue> {
+    if value.as_bytes() == default.as_bytes() {
+        Some(default.clone())
+    } else {
+        HeaderValue::from_str(value).ok()
+    }
 }
 
 /// An error response the spec declares for the operation: its status, the parsed error

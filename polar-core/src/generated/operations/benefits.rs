@@ -136,7 +136,7 @@ impl Operation for Delete {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/benefits/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -224,7 +224,7 @@ impl Operation for Files {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/benefits/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/files");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -318,7 +318,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/benefits/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -420,7 +420,7 @@ impl Operation for Grants {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/benefits/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/grants");
         r.query("is_granted", &self.is_granted.to_json())?;
         r.query("customer_id", &self.customer_id.to_json())?;
@@ -700,7 +700,7 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/benefits/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

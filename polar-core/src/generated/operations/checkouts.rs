@@ -64,7 +64,7 @@ impl Operation for ClientConfirm {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/checkouts/client/");
-        r.path_param("client_secret", &self.client_secret.to_json())?;
+        r.path_param_str("client_secret", &self.client_secret)?;
         r.path("/confirm");
         let body = &self.body;
         r.json_body(body);
@@ -146,7 +146,7 @@ impl Operation for ClientGet {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/checkouts/client/");
-        r.path_param("client_secret", &self.client_secret.to_json())?;
+        r.path_param_str("client_secret", &self.client_secret)?;
         Ok(r)
     }
 
@@ -221,7 +221,7 @@ impl Operation for ClientUpdate {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/checkouts/client/");
-        r.path_param("client_secret", &self.client_secret.to_json())?;
+        r.path_param_str("client_secret", &self.client_secret)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)
@@ -372,7 +372,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/checkouts/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -614,7 +614,7 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/checkouts/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

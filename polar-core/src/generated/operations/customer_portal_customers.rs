@@ -265,7 +265,7 @@ impl Operation for DeletePaymentMethod {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/customers/me/payment-methods/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 

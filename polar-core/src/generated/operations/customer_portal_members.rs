@@ -231,7 +231,7 @@ impl Operation for RemoveMember {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/members/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -307,7 +307,7 @@ impl Operation for UpdateMember {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/members/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

@@ -57,7 +57,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/organizations/");
-        r.path_param("slug", &self.slug.to_json())?;
+        r.path_param_str("slug", &self.slug)?;
         Ok(r)
     }
 

@@ -309,7 +309,7 @@ impl Operation for ResendInvitation {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/seats/");
-        r.path_param("seat_id", &self.seat_id.to_json())?;
+        r.path_param_str("seat_id", &self.seat_id)?;
         r.path("/resend");
         Ok(r)
     }
@@ -378,7 +378,7 @@ impl Operation for RevokeSeat {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-portal/seats/");
-        r.path_param("seat_id", &self.seat_id.to_json())?;
+        r.path_param_str("seat_id", &self.seat_id)?;
         Ok(r)
     }
 

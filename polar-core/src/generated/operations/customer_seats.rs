@@ -187,7 +187,7 @@ impl Operation for GetClaimInfo {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-seats/claim/");
-        r.path_param("invitation_token", &self.invitation_token.to_json())?;
+        r.path_param_str("invitation_token", &self.invitation_token)?;
         Ok(r)
     }
 
@@ -342,7 +342,7 @@ impl Operation for ResendInvitation {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-seats/");
-        r.path_param("seat_id", &self.seat_id.to_json())?;
+        r.path_param_str("seat_id", &self.seat_id)?;
         r.path("/resend");
         Ok(r)
     }
@@ -414,7 +414,7 @@ impl Operation for RevokeSeat {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customer-seats/");
-        r.path_param("seat_id", &self.seat_id.to_json())?;
+        r.path_param_str("seat_id", &self.seat_id)?;
         Ok(r)
     }
 

@@ -153,7 +153,7 @@ impl Operation for Delete {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.query("anonymize", &self.anonymize.to_json())?;
         Ok(r)
     }
@@ -239,7 +239,7 @@ impl Operation for DeleteExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.query("anonymize", &self.anonymize.to_json())?;
         Ok(r)
     }
@@ -392,7 +392,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -467,7 +467,7 @@ impl Operation for GetExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         Ok(r)
     }
 
@@ -546,7 +546,7 @@ impl Operation for GetState {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/state");
         Ok(r)
     }
@@ -628,7 +628,7 @@ impl Operation for GetStateExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/state");
         Ok(r)
     }
@@ -870,7 +870,7 @@ impl Operation for ListPaymentMethods {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/payment-methods");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -976,7 +976,7 @@ impl Operation for ListPaymentMethodsExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/payment-methods");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -1075,7 +1075,7 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)
@@ -1156,7 +1156,7 @@ impl Operation for UpdateExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

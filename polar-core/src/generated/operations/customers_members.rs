@@ -71,7 +71,7 @@ impl Operation for Create {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/members");
         let body = &self.body;
         r.json_body(body);
@@ -156,7 +156,7 @@ impl Operation for CreateExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/members");
         let body = &self.body;
         r.json_body(body);
@@ -248,9 +248,9 @@ impl Operation for Delete {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/members/");
-        r.path_param("member_id", &self.member_id.to_json())?;
+        r.path_param_str("member_id", &self.member_id)?;
         Ok(r)
     }
 
@@ -331,9 +331,9 @@ impl Operation for DeleteExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");
-        r.path_param("member_external_id", &self.member_external_id.to_json())?;
+        r.path_param_str("member_external_id", &self.member_external_id)?;
         Ok(r)
     }
 
@@ -419,9 +419,9 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/members/");
-        r.path_param("member_id", &self.member_id.to_json())?;
+        r.path_param_str("member_id", &self.member_id)?;
         Ok(r)
     }
 
@@ -502,9 +502,9 @@ impl Operation for GetExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");
-        r.path_param("member_external_id", &self.member_external_id.to_json())?;
+        r.path_param_str("member_external_id", &self.member_external_id)?;
         Ok(r)
     }
 
@@ -599,9 +599,9 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/members/");
-        r.path_param("member_id", &self.member_id.to_json())?;
+        r.path_param_str("member_id", &self.member_id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)
@@ -692,9 +692,9 @@ impl Operation for UpdateExternal {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/customers/external/");
-        r.path_param("external_id", &self.external_id.to_json())?;
+        r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");
-        r.path_param("member_external_id", &self.member_external_id.to_json())?;
+        r.path_param_str("member_external_id", &self.member_external_id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

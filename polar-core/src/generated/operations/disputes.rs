@@ -66,7 +66,7 @@ impl Operation for Accept {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/disputes/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/accept");
         Ok(r)
     }
@@ -143,7 +143,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/disputes/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 

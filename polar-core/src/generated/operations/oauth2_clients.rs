@@ -122,7 +122,7 @@ impl Operation for Delete {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/oauth2/register/");
-        r.path_param("client_id", &self.client_id.to_json())?;
+        r.path_param_str("client_id", &self.client_id)?;
         Ok(r)
     }
 
@@ -188,7 +188,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/oauth2/register/");
-        r.path_param("client_id", &self.client_id.to_json())?;
+        r.path_param_str("client_id", &self.client_id)?;
         Ok(r)
     }
 
@@ -260,7 +260,7 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/oauth2/register/");
-        r.path_param("client_id", &self.client_id.to_json())?;
+        r.path_param_str("client_id", &self.client_id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)

@@ -132,7 +132,7 @@ impl Operation for Get {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/products/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         Ok(r)
     }
 
@@ -390,7 +390,7 @@ impl Operation for Update {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/products/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         let body = &self.body;
         r.json_body(body);
         Ok(r)
@@ -474,7 +474,7 @@ impl Operation for UpdateBenefits {
     fn parts(&self) -> Result<RequestParts, BuildError> {
         let mut r = RequestParts::new();
         r.path("/v1/products/");
-        r.path_param("id", &self.id.to_json())?;
+        r.path_param_str("id", &self.id)?;
         r.path("/benefits");
         let body = &self.body;
         r.json_body(body);
