@@ -483,13 +483,14 @@ impl<'a> Parser<'a> {
             return Err(self.error("recursion limit exceeded"));
         }
         self.pos += 1;
-        // Most objects Polar sends have a dozen properties or more.
-        let mut entries = Vec::with_capacity(16);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(entries));
+            return Ok(Json::Object(Vec::new()));
         }
+        // Most objects Polar sends have a dozen properties or more (an empty one, often
+        // `metadata`, allocates nothing).
+        let mut entries = Vec::with_capacity(16);
         loop {
             self.skip_ws();
             match self.peek() {
