@@ -12,7 +12,8 @@
 //!
 //! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
 //! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41);
-//! `BENCH_ONLY=client` (or `raw`) runs only that side, for a profiler.
+//! `BENCH_ONLY=client` (or `raw`) runs only that side, for a profiler: `BENCH_N` requests
+//! (default 200k).
 
 use polar_blocking::{Api, Client, Config, Credential};
 use std::io::{BufRead, BufReader, Write};
@@ -282,7 +283,7 @@ fn main() {
         } else {
             &mut raw_resolved
         };
-        for _ in 0..200_000 {
+        for _ in 0..env("BENCH_N", 200_000) {
             f();
         }
         return;
