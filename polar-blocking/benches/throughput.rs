@@ -8,7 +8,8 @@
 //! Raw ureq runs three ways: with the client's timeouts and ureq's default resolver (which
 //! starts a thread per request when a timeout is set; the client's own resolver does not),
 //! without timeouts, and with the timeouts and a thread-free resolver: the last isolates what
-//! the SDK adds on top of the same I/O.
+//! the SDK adds on top of the same I/O. That last one runs again with a `serde_json::Value`
+//! parse of the body: the same job done untyped.
 //!
 //! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
 //! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41);
