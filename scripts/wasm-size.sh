@@ -43,10 +43,12 @@ build() {
     toolchain=("$1")
     shift
   fi
+  # Explicit returns: `set -e` does not act inside a function called as an `if` condition,
+  # and a failed build must not measure a module left by an earlier one.
   cargo "${toolchain[@]}" build "$@" -q --release --target "$target" --manifest-path "$size_dir/Cargo.toml" \
-    --target-dir "$out/cargo-$name" >&2
+    --target-dir "$out/cargo-$name" >&2 || return 1
   wasm-bindgen --target web --out-dir "$out/$name" --out-name polar \
-    "$out/cargo-$name/$target/release/polar_wasm_size.wasm"
+    "$out/cargo-$name/$target/release/polar_wasm_size.wasm" || return 1
   opt "$out/$name/polar_bg.wasm" "$out/$name/polar_bg.opt.wasm"
 }
 # total NAME: gzipped bytes of the optimized module plus its glue.
