@@ -1038,9 +1038,7 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     let mut errors: Vec<(String, Vec<String>)> = Vec::new();
     let mut error_arm = |status: u16, model: Option<&String>| {
         let arm = match model {
-            Some(m) => format!(
-                "Err(operation::parse_api_error_with(response, |v, p| Ok(ErrorBody::{m}(FromJson::decode(v, p)?))))"
-            ),
+            Some(m) => format!("Err(operation::parse_api_error_as::<{m}>(response))"),
             None => "Err(operation::parse_api_error(response))".to_string(),
         };
         match errors.iter_mut().find(|(a, _)| *a == arm) {

@@ -659,6 +659,12 @@ pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
     parse_api_error_with(response, ErrorBody::decode)
 }
 
+/// A declared error response whose body the spec says is the error model `M`: one copy of
+/// the decoder per model, shared by every operation that declares it.
+pub fn parse_api_error_as<M: FromJson + Into<ErrorBody>>(response: &Response<Vec<u8>>) -> Error {
+    parse_api_error_with(response, |v, p| M::decode(v, p).map(Into::into))
+}
+
 /// A declared error response, its body decoded by `decode` (the generated code passes the
 /// model the spec declares for the status, so a program links only the error models of the
 /// operations it calls); `ErrorBody::Unknown` with the JSON when the body does not fit.

@@ -69,9 +69,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -143,15 +143,11 @@ impl Operation for Delete {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            403 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::NotPermitted(FromJson::decode(v, p)?))
-            })),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            403 => Err(operation::parse_api_error_as::<NotPermitted>(response)),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -234,12 +230,10 @@ impl Operation for Files {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -325,12 +319,10 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -433,12 +425,10 @@ impl Operation for Grants {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -594,9 +584,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -709,12 +699,10 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

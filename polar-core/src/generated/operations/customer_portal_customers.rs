@@ -66,12 +66,12 @@ impl Operation for AddPaymentMethod {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            400 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::PaymentMethodSetupFailed(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            400 => Err(operation::parse_api_error_as::<PaymentMethodSetupFailed>(
+                response,
+            )),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -136,9 +136,9 @@ impl Operation for CheckEmailUpdate {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
             401 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -202,12 +202,10 @@ impl Operation for ConfirmPaymentMethod {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            403 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::CustomerNotReady(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            403 => Err(operation::parse_api_error_as::<CustomerNotReady>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -272,17 +270,13 @@ impl Operation for DeletePaymentMethod {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            400 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::PaymentMethodInUseByActiveSubscription(
-                    FromJson::decode(v, p)?,
-                ))
-            })),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            400 => Err(operation::parse_api_error_as::<
+                PaymentMethodInUseByActiveSubscription,
+            >(response)),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -425,9 +419,9 @@ impl Operation for ListPaymentMethods {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -508,9 +502,9 @@ impl Operation for RequestEmailUpdate {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             202 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -574,9 +568,9 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

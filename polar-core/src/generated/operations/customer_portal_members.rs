@@ -70,9 +70,9 @@ impl Operation for AddMember {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
             400 | 401 | 403 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -151,9 +151,9 @@ impl Operation for ListMembers {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 | 403 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -239,9 +239,9 @@ impl Operation for RemoveMember {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -317,9 +317,9 @@ impl Operation for UpdateMember {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

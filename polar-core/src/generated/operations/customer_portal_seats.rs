@@ -65,9 +65,9 @@ impl Operation for AssignSeat {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -149,9 +149,9 @@ impl Operation for ListClaimedSubscriptions {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -248,9 +248,9 @@ impl Operation for ListSeats {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -318,9 +318,9 @@ impl Operation for ResendInvitation {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -386,9 +386,9 @@ impl Operation for RevokeSeat {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

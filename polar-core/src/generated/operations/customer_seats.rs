@@ -68,9 +68,9 @@ impl Operation for AssignSeat {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -130,9 +130,9 @@ impl Operation for ClaimSeat {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 403 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -195,9 +195,9 @@ impl Operation for GetClaimInfo {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -278,9 +278,9 @@ impl Operation for ListSeats {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -351,9 +351,9 @@ impl Operation for ResendInvitation {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             400 | 401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -422,9 +422,9 @@ impl Operation for RevokeSeat {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             401 | 403 | 404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

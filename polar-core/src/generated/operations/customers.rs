@@ -69,9 +69,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -161,12 +161,10 @@ impl Operation for Delete {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -247,12 +245,10 @@ impl Operation for DeleteExternal {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             204 => operation::parse_empty(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -329,9 +325,9 @@ impl Operation for Export {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_csv(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -399,12 +395,10 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -474,12 +468,10 @@ impl Operation for GetExternal {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -554,12 +546,10 @@ impl Operation for GetState {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -636,12 +626,10 @@ impl Operation for GetStateExternal {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -759,9 +747,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -880,12 +868,10 @@ impl Operation for ListPaymentMethods {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -986,12 +972,10 @@ impl Operation for ListPaymentMethodsExternal {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -1084,12 +1068,10 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -1165,12 +1147,10 @@ impl Operation for UpdateExternal {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

@@ -132,9 +132,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -250,9 +250,9 @@ impl Operation for Update {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             404 => Err(operation::parse_api_error(response)),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

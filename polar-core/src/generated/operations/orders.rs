@@ -73,9 +73,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -187,9 +187,9 @@ impl Operation for Export {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_csv(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -291,15 +291,11 @@ impl Operation for Finalize {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             402 | 403 => Err(operation::parse_api_error(response)),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            412 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::OrderNotDraft(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            412 => Err(operation::parse_api_error_as::<OrderNotDraft>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -369,19 +365,11 @@ impl Operation for GenerateInvoice {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             202 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            409 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::OrderNotEligibleForInvoice(FromJson::decode(
-                    v, p,
-                )?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::MissingInvoiceBillingDetails(FromJson::decode(
-                    v, p,
-                )?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            409 => Err(operation::parse_api_error_as::<OrderNotEligibleForInvoice>(
+                response,
+            )),
+            422 => Err(operation::parse_api_error_as::<MissingInvoiceBillingDetails>(response)),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -449,12 +437,10 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -523,12 +509,10 @@ impl Operation for Invoice {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -688,9 +672,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -810,12 +794,10 @@ impl Operation for Receipt {
         match response.status().as_u16() {
             200 => operation::parse_json(response).map(Some),
             202 => Ok(None),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -890,12 +872,10 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }

@@ -74,9 +74,9 @@ impl Operation for Create {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             201 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -194,9 +194,9 @@ impl Operation for Export {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_csv(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -284,12 +284,10 @@ impl Operation for Get {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -464,9 +462,9 @@ impl Operation for List {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -592,20 +590,14 @@ impl Operation for Revoke {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            403 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::AlreadyCanceledSubscription(FromJson::decode(
-                    v, p,
-                )?))
-            })),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            409 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::SubscriptionLocked(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            403 => Err(operation::parse_api_error_as::<AlreadyCanceledSubscription>(response)),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            409 => Err(operation::parse_api_error_as::<SubscriptionLocked>(
+                response,
+            )),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
@@ -680,19 +672,15 @@ impl Operation for Update {
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
-            402 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::PaymentFailed(FromJson::decode(v, p)?))
-            })),
+            402 => Err(operation::parse_api_error_as::<PaymentFailed>(response)),
             403 => Err(operation::parse_api_error(response)),
-            404 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::ResourceNotFound(FromJson::decode(v, p)?))
-            })),
-            409 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::SubscriptionLocked(FromJson::decode(v, p)?))
-            })),
-            422 => Err(operation::parse_api_error_with(response, |v, p| {
-                Ok(ErrorBody::HttpValidationError(FromJson::decode(v, p)?))
-            })),
+            404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
+            409 => Err(operation::parse_api_error_as::<SubscriptionLocked>(
+                response,
+            )),
+            422 => Err(operation::parse_api_error_as::<HttpValidationError>(
+                response,
+            )),
             _ => Err(operation::unexpected_status(response)),
         }
     }
