@@ -228,3 +228,15 @@ fn list_parameters_by_id_take_one_value_or_several() {
     let err = build(serde_json::json!({ "organization_id": 5 })).expect_err("a number");
     assert!(format!("{err}").contains("organization_id"), "{err}");
 }
+
+#[test]
+fn a_base_url_that_forms_no_uri_is_a_typed_error_naming_the_whole_url() {
+    let op = customers::List::new();
+    let config = Config::with_base_url("http://bad host");
+    match op.request(&config, Some(&org())) {
+        Err(Error::Build(BuildError::InvalidUri(url))) => {
+            assert_eq!(url, "http://bad host/v1/customers/");
+        }
+        other => panic!("expected InvalidUri, got {other:?}"),
+    }
+}

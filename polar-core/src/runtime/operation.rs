@@ -135,18 +135,20 @@ fn scalar<'v>(name: &str, v: &'v Value) -> Result<Option<Cow<'v, str>>, BuildErr
     }
 }
 
+/// An RFC 3986 unreserved character: sent as it is.
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_into(out: &mut String, s: &str) {
     // Ids and most values need no escape: copy the plain prefix in one go.
-    let plain = s
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
-        .unwrap_or(s.len());
+    let plain = s.bytes().position(|b| !unreserved(b)).unwrap_or(s.len());
     // `plain` follows ASCII bytes only, so it is a char boundary; the fallback encodes all.
     let (head, tail) = s.split_at_checked(plain).unwrap_or(("", s));
     out.push_str(head);
     for b in tail.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if unreserved(b) {
             out.push(b as char);
         } else {
             out.push('%');
@@ -270,6 +272,18 @@ impl RequestParts {
         &self.path
     }
 
+    /// The full URL below `base`: path, then `?` and the query when there is one.
+    fn url(&self, base: &str) -> String {
+        let mut url = String::with_capacity(base.len() + self.path.len() + self.query.len() + 1);
+        url.push_str(base);
+        url.push_str(&self.path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&self.query);
+        }
+        url
+    }
+
     /// The query string so far, without `?`.
     pub fn query_str(&self) -> &str {
         &self.query
@@ -307,24 +321,10 @@ pub fn build(
             })
         }
     };
-    let mut uri =
-        String::with_capacity(config.base_url().len() + parts.path.len() + parts.query.len() + 1);
-    uri.push_str(config.base_url());
-    uri.push_str(&parts.path);
-    if !parts.query.is_empty() {
-        uri.push('?');
-        uri.push_str(&parts.query);
-    }
     // The strings move into the `Uri` and the header value: no copies. The URI's text is
-    // only needed again for the error message.
-    let uri = http::Uri::try_from(uri).map_err(|_| {
-        let mut text = [config.base_url(), &parts.path].concat();
-        if !parts.query.is_empty() {
-            text.push('?');
-            text.push_str(&parts.query);
-        }
-        BuildError::InvalidUri(text)
-    })?;
+    // written again only for the error message.
+    let uri = http::Uri::try_from(parts.url(config.base_url()))
+        .map_err(|_| BuildError::InvalidUri(parts.url(config.base_url())))?;
     let (content_type, body) = match parts.body {
         Some((content_type, bytes)) => (Some(content_type), bytes),
         None => (None, Vec::new()),
