@@ -6,7 +6,10 @@
 //! every schema, every operation in [`operations`] (its parameters, a pure request builder and
 //! a pure response parser), and the group accessors of [`api`]. Hand-written: the JSON runtime
 //! ([`json`], [`Patch`]), [`config`] (server, `Polar-Version`, credentials), the [`operation`]
-//! runtime (request encoding, the one [`Error`] enum, pagination) and the [`retry`] policy.
+//! runtime (request encoding, the one [`Error`] enum), the [`retry`] policy, and the
+//! [`exchange`] state machines that own every protocol spanning several requests (a call with
+//! its retries, a walk over [`paging`], an [`upload`]). [`client`] drives them over any
+//! transport, blocking or async.
 //!
 //! Out of scope, by design: sockets, clocks, threads, randomness and async runtimes. Whatever
 //! depends on time or chance (retry waits, jitter, `now`) is an argument. Transports
@@ -33,14 +36,15 @@
 
 pub use http;
 
+pub mod client;
 mod generated;
 pub mod oauth;
-pub mod retry;
 pub mod runtime;
 pub mod upload;
 pub mod webhooks;
 
 pub use generated::{api, models, operations, SPEC_VERSION};
 pub use runtime::config::{Config, Credential, CredentialKind, Secret};
+pub use runtime::exchange::Fault;
 pub use runtime::operation::{BuildError, Error, Operation, Paginated};
-pub use runtime::{call, config, json, operation, Patch};
+pub use runtime::{call, config, exchange, json, operation, paging, retry, Patch};

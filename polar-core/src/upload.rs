@@ -8,71 +8,31 @@
 //! 3. `files:uploaded` with every part's number, ETag and checksum.
 //!
 //! This module plans the parts, computes checksums, builds every request and reads every
-//! response; a transport (e.g. `polar-blocking`'s `upload_file`) reads the file, sends, and
-//! retries a failed part without restarting the upload.
+//! response; [`UploadExchange`] runs the whole flow as a sans-IO state machine (a failed
+//! part is retried on its own, as the retry policy allows, without restarting the upload),
+//! which every client's `upload_file` drives.
 
+use crate::exchange::{CallExchange, Exchange, Fault, Options, ParseAs, RequestExchange, Step};
 use crate::models::{
-    DownloadableFileCreate, FileCreate, FileServiceTypes, FileUpload, OrganizationAvatarFileCreate,
-    ProductMediaFileCreate, S3FileCreateMultipart, S3FileCreatePart, S3FileUploadCompletedPart,
-    S3FileUploadPart, SupportCaseAttachmentFileCreate,
+    DownloadableFileCreate, FileCreate, FileRead, FileServiceTypes, FileUpload,
+    FileUploadCompleted, OrganizationAvatarFileCreate, ProductMediaFileCreate,
+    S3FileCreateMultipart, S3FileCreatePart, S3FileUploadCompletedPart, S3FileUploadPart,
+    SupportCaseAttachmentFileCreate,
 };
-use crate::Patch;
+use crate::operations::files;
+use crate::{Error, Patch};
 use base64::Engine as _;
 use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Part size Polar's own clients use (10 MB).
 pub const DEFAULT_PART_SIZE: u64 = 10_000_000;
 /// The most parts one upload may have (S3's multipart limit).
 pub const MAX_PARTS: u64 = 10_000;
 
-/// Why an upload cannot go on. Nothing is left half-done silently: the step that failed
-/// and, for a part, its number are named.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum UploadError {
-    /// Polar does not take empty files.
-    #[error("the file is empty")]
-    EmptyFile,
-    /// The part size is zero, or the file would need more than [`MAX_PARTS`] parts.
-    #[error(
-        "invalid part size {part_size} for a file of {size} bytes (at most {MAX_PARTS} parts)"
-    )]
-    InvalidPartSize {
-        /// The requested part size.
-        part_size: u64,
-        /// The file size.
-        size: u64,
-    },
-    /// The service has no file type this SDK knows how to create.
-    #[error("files cannot be created for service `{0}`")]
-    UnknownService(String),
-    /// Polar's answer to `files:create` does not match the parts that were asked for.
-    #[error("Polar's upload plan does not match the file: {0}")]
-    PlanMismatch(String),
-    /// A presigned part URL or header that cannot form a request.
-    #[error("part {number}: invalid presigned request: {reason}")]
-    InvalidPartRequest {
-        /// The part number.
-        number: i64,
-        /// Why.
-        reason: String,
-    },
-    /// The storage host refused a part (e.g. 403 for an expired URL).
-    #[error("part {number}: storage host answered {status}")]
-    PartRejected {
-        /// The part number.
-        number: i64,
-        /// The HTTP status.
-        status: u16,
-    },
-    /// The storage host accepted a part but sent no `ETag`.
-    #[error("part {number}: no ETag in the storage host's answer")]
-    MissingEtag {
-        /// The part number.
-        number: i64,
-    },
-}
+pub use crate::runtime::operation::UploadError;
 
 /// The SHA-256 of `bytes`, base64-encoded, as Polar and S3 expect it.
 pub fn sha256_base64(bytes: &[u8]) -> String {
@@ -144,7 +104,11 @@ impl UploadPlan {
             _ => 0,
         };
         if count == 0 || count > MAX_PARTS {
-            return Err(UploadError::InvalidPartSize { part_size, size });
+            return Err(UploadError::InvalidPartSize {
+                part_size,
+                size,
+                max_parts: MAX_PARTS,
+            });
         }
         let parts = (0..count)
             .map(|i| PartRange {
@@ -368,6 +332,200 @@ pub fn part_etag(
     let mut done = S3FileUploadCompletedPart::new(part.number, etag, None);
     done.checksum_sha256_base64 = part.checksum_sha256_base64.clone();
     Ok(done)
+}
+
+/// What an upload reports: how far it is after each step, then its end.
+// Moved once, straight into a match (see `Step`).
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum UploadEvent {
+    /// `files:create` was accepted, or one more part was.
+    Progress(UploadProgress),
+    /// The file as Polar records it after `files:uploaded`, or why the upload stopped.
+    Finished(Result<FileRead, Error>),
+}
+
+#[derive(Debug)]
+enum UploadState {
+    Create {
+        exchange: CallExchange<ParseAs<files::Create>>,
+        plan: UploadPlan,
+    },
+    Parts {
+        upload: Box<FileUpload>,
+        next: usize,
+        current: Option<RequestExchange>,
+        done: Vec<S3FileUploadCompletedPart>,
+        progress: UploadProgress,
+    },
+    Complete(CallExchange<ParseAs<files::Uploaded>>),
+    Failed(Error),
+    Finished,
+}
+
+/// A whole upload as a sans-IO state machine: `files:create` with the checksums, a `PUT` of
+/// each part to its presigned URL (each retried on its own as the retry policy allows: a
+/// `PUT` of the same bytes is safe to repeat), then `files:uploaded` with the ETags.
+/// [`Step::Done`] carries [`UploadEvent::Progress`] after each accepted step and
+/// [`UploadEvent::Finished`] at the end.
+///
+/// Part `PUT`s carry only the headers Polar presigned: neither the credential nor the
+/// options' extra headers go to the storage host. `files:uploaded` is sent only when every
+/// part was accepted.
+#[derive(Debug)]
+pub struct UploadExchange<'d> {
+    data: &'d [u8],
+    options: Arc<Options>,
+    state: UploadState,
+}
+
+impl<'d> UploadExchange<'d> {
+    /// The upload of `data` as `file`, with `options` (server, credential, settings).
+    /// Computes the checksums (SHA-256 of the file and of each part) here.
+    pub fn new(file: &FileSpec, data: &'d [u8], options: Arc<Options>) -> Self {
+        let start = UploadPlan::new(data.len() as u64, file.part_size)
+            .and_then(|plan| Ok((plan.file_create_for(file, data)?, plan)));
+        let state = match start {
+            Ok((body, plan)) => UploadState::Create {
+                exchange: CallExchange::new(&files::Create::new(body), &options, false),
+                plan,
+            },
+            Err(e) => UploadState::Failed(e.into()),
+        };
+        UploadExchange {
+            data,
+            options,
+            state,
+        }
+    }
+
+    fn finish(&mut self, result: Result<FileRead, Error>) -> Step<UploadEvent> {
+        self.state = UploadState::Finished;
+        Step::Done(UploadEvent::Finished(result))
+    }
+}
+
+impl Exchange for UploadExchange<'_> {
+    type Output = UploadEvent;
+
+    fn poll(&mut self, now: Duration, jitter: f64) -> Step<UploadEvent> {
+        loop {
+            match &mut self.state {
+                UploadState::Create { exchange, plan } => {
+                    let upload = match exchange.poll(now, jitter) {
+                        Step::Send(o) => return Step::Send(o),
+                        Step::Wait(d) => return Step::Wait(d),
+                        Step::Done(Err(e)) => return self.finish(Err(e)),
+                        Step::Done(Ok(upload)) => upload,
+                    };
+                    if let Err(e) = plan.check(&upload) {
+                        return self.finish(Err(e.into()));
+                    }
+                    let progress = plan.progress();
+                    let done = Vec::with_capacity(upload.upload.parts.len());
+                    self.state = UploadState::Parts {
+                        upload: Box::new(upload),
+                        next: 0,
+                        current: None,
+                        done,
+                        progress,
+                    };
+                    return Step::Done(UploadEvent::Progress(progress));
+                }
+                UploadState::Parts {
+                    upload,
+                    next,
+                    current,
+                    done,
+                    progress,
+                } => {
+                    let Some(part) = upload.upload.parts.get(*next) else {
+                        let completed = FileUploadCompleted::new(
+                            &upload.upload.id,
+                            &upload.upload.path,
+                            std::mem::take(done),
+                        );
+                        let op = files::Uploaded::new(&upload.id, completed);
+                        self.state =
+                            UploadState::Complete(CallExchange::new(&op, &self.options, false));
+                        continue;
+                    };
+                    let data = self.data;
+                    let settings = self.options.settings;
+                    let exchange = current.get_or_insert_with(|| {
+                        let request = part_request(part, part_data(data, part).to_vec());
+                        RequestExchange::new(request.map_err(Error::from), settings, true)
+                    });
+                    let response = match exchange.poll(now, jitter) {
+                        Step::Send(o) => return Step::Send(o),
+                        Step::Wait(d) => return Step::Wait(d),
+                        Step::Done(Err(e)) => return self.finish(Err(e)),
+                        Step::Done(Ok(response)) => response,
+                    };
+                    match part_etag(part, &response) {
+                        Ok(etag) => {
+                            done.push(etag);
+                            progress.part_sent(part);
+                            *next += 1;
+                            *current = None;
+                            return Step::Done(UploadEvent::Progress(*progress));
+                        }
+                        Err(e) => return self.finish(Err(e.into())),
+                    }
+                }
+                UploadState::Complete(exchange) => {
+                    return match exchange.poll(now, jitter) {
+                        Step::Send(o) => Step::Send(o),
+                        Step::Wait(d) => Step::Wait(d),
+                        Step::Done(result) => self.finish(result),
+                    }
+                }
+                UploadState::Failed(_) => {
+                    let e = match std::mem::replace(&mut self.state, UploadState::Finished) {
+                        UploadState::Failed(e) => e,
+                        _ => Error::Misuse("upload state changed underfoot"),
+                    };
+                    return self.finish(Err(e));
+                }
+                UploadState::Finished => {
+                    return Step::Done(UploadEvent::Finished(Err(Error::Misuse(
+                        "polled after it finished",
+                    ))))
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, outcome: Result<http::Response<Vec<u8>>, Fault>) {
+        match &mut self.state {
+            UploadState::Create { exchange, .. } => exchange.handle(outcome),
+            UploadState::Parts {
+                current: Some(exchange),
+                ..
+            } => exchange.handle(outcome),
+            UploadState::Complete(exchange) => exchange.handle(outcome),
+            _ => {
+                self.state = UploadState::Failed(Error::Misuse(
+                    "a response was handed back with no request in flight",
+                ))
+            }
+        }
+    }
+
+    fn fail(&mut self, fault: Fault) {
+        match &mut self.state {
+            UploadState::Create { exchange, .. } => exchange.fail(fault),
+            UploadState::Parts {
+                current: Some(exchange),
+                ..
+            } => exchange.fail(fault),
+            UploadState::Complete(exchange) => exchange.fail(fault),
+            UploadState::Finished | UploadState::Failed(_) => {}
+            UploadState::Parts { .. } => {
+                self.state = UploadState::Failed(Error::Transport { fault, attempts: 0 })
+            }
+        }
+    }
 }
 
 #[cfg(test)]

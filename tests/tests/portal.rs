@@ -10,10 +10,7 @@ use polar_tests::Prism;
 
 fn refused(err: Error, given: CredentialKind) {
     match err {
-        Error::Api(polar_core::Error::Build(BuildError::CredentialNotAccepted {
-            given: g,
-            ..
-        })) => {
+        Error::Build(BuildError::CredentialNotAccepted { given: g, .. }) => {
             assert_eq!(g, given)
         }
         other => panic!("expected the credential to be refused before sending, got {other:?}"),

@@ -776,7 +776,7 @@ pub fn api_file(model: &Model) -> String {
     );
     out.push_str(
         "//!\n//! `use polar_core::api::Api;` then `client.customer_sessions().create(body)` gives a\n//! [`Call`]; its `send` is the transport's (blocking or async).\n#![allow(unused_imports, clippy::too_many_arguments)]\n\n\
-         use crate::models::*;\nuse crate::operations;\nuse crate::runtime::call::{Call, Transport};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
+         use crate::models::*;\nuse crate::operations;\nuse crate::runtime::call::{Call, Dispatch};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
     );
     // Nodes of the group tree: path -> (child names, operations).
     let mut nodes: BTreeMap<Vec<String>, (BTreeSet<String>, Vec<&OpDef>)> = BTreeMap::new();
@@ -796,7 +796,7 @@ pub fn api_file(model: &Model) -> String {
         nodes.entry(op.group_path.clone()).or_default().1.push(op);
     }
     let struct_name = |path: &[String]| path.iter().map(|p| pascal(p)).collect::<String>();
-    out.push_str("/// The API groups, for any client: `client.customers().list()`.\npub trait Api: Transport + Sized {\n");
+    out.push_str("/// The API groups, for any client: `client.customers().list()`.\npub trait Api: Dispatch + Sized {\n");
     for path in nodes.keys().filter(|p| p.len() == 1) {
         let n = struct_name(path);
         let _ = writeln!(
@@ -805,7 +805,7 @@ pub fn api_file(model: &Model) -> String {
             g = path[0]
         );
     }
-    out.push_str("}\n\nimpl<C: Transport> Api for C {}\n\n");
+    out.push_str("}\n\nimpl<C: Dispatch> Api for C {}\n\n");
     for (path, (children, ops)) in &nodes {
         let n = struct_name(path);
         let _ = writeln!(
@@ -1118,6 +1118,7 @@ fn emit_operation(op: &OpDef, out: &mut String) {
         let out_name = render(&op.output(), Ctx::Core);
         let mut has_next = String::new();
         let mut items = String::new();
+        let mut items_ref = String::new();
         match paging.arms.as_slice() {
             [(None, cursor)] => {
                 has_next = if *cursor {
@@ -1126,10 +1127,12 @@ fn emit_operation(op: &OpDef, out: &mut String) {
                     "self.page() < output.pagination.max_page".into()
                 };
                 items = "output.items".into();
+                items_ref = "&output.items".into();
             }
             arms => {
                 has_next.push_str("match output {\n");
                 items.push_str("match output {\n");
+                items_ref.push_str("match output {\n");
                 for (variant, cursor) in arms {
                     let v = variant.as_deref().unwrap_or_default();
                     let cond = if *cursor {
@@ -1139,14 +1142,16 @@ fn emit_operation(op: &OpDef, out: &mut String) {
                     };
                     let _ = writeln!(has_next, "{out_name}::{v}(o) => {cond},");
                     let _ = writeln!(items, "{out_name}::{v}(o) => o.items,");
+                    let _ = writeln!(items_ref, "{out_name}::{v}(o) => &o.items,");
                 }
                 has_next.push_str("// A list shape this SDK does not know: stop rather than guess.\n_ => false,\n}");
                 items.push_str("_ => Vec::new(),\n}");
+                items_ref.push_str("_ => &[],\n}");
             }
         }
         let _ = writeln!(
             out,
-            "impl Paginated for {name} {{\n    type Item = {item};\n    fn page(&self) -> i64 {{\n        self.{page}.unwrap_or(1)\n    }}\n    fn set_page(&mut self, page: i64) {{\n        self.{page} = Some(page);\n    }}\n    fn has_next(&self, output: &Self::Output) -> bool {{\n        {has_next}\n    }}\n    fn into_items(output: Self::Output) -> Vec<Self::Item> {{\n        {items}\n    }}\n}}\n",
+            "impl Paginated for {name} {{\n    type Item = {item};\n    fn page(&self) -> i64 {{\n        self.{page}.unwrap_or(1)\n    }}\n    fn set_page(&mut self, page: i64) {{\n        self.{page} = Some(page);\n    }}\n    fn has_next(&self, output: &Self::Output) -> bool {{\n        {has_next}\n    }}\n    fn items(output: &Self::Output) -> &[Self::Item] {{\n        {items_ref}\n    }}\n    fn into_items(output: Self::Output) -> Vec<Self::Item> {{\n        {items}\n    }}\n}}\n",
             item = render(&paging.item, Ctx::Core)
         );
     }

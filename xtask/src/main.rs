@@ -32,6 +32,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/config.rs"),
     ),
     (
+        "exchange.rs",
+        include_str!("../../polar-core/src/runtime/exchange.rs"),
+    ),
+    (
         "doc.rs",
         include_str!("../../polar-core/src/runtime/doc.rs"),
     ),
@@ -44,8 +48,16 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/operation.rs"),
     ),
     (
+        "paging.rs",
+        include_str!("../../polar-core/src/runtime/paging.rs"),
+    ),
+    (
         "patch.rs",
         include_str!("../../polar-core/src/runtime/patch.rs"),
+    ),
+    (
+        "retry.rs",
+        include_str!("../../polar-core/src/runtime/retry.rs"),
     ),
 ];
 
@@ -245,7 +257,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
         fmt(&format!(
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
-             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, json, operation, Patch}};\n",
+             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, retry, Patch}};\n",
             v = model.version
         ))?,
     );

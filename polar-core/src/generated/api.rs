@@ -9,12 +9,12 @@
 
 use crate::models::*;
 use crate::operations;
-use crate::runtime::call::{Call, Transport};
+use crate::runtime::call::{Call, Dispatch};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
 /// The API groups, for any client: `client.customers().list()`.
-pub trait Api: Transport + Sized {
+pub trait Api: Dispatch + Sized {
     /// The `benefit_grants` operations.
     fn benefit_grants(&self) -> BenefitGrants<'_, Self> {
         BenefitGrants { client: self }
@@ -125,7 +125,7 @@ pub trait Api: Transport + Sized {
     }
 }
 
-impl<C: Transport> Api for C {}
+impl<C: Dispatch> Api for C {}
 
 /// The `benefit_grants` operations.
 pub struct BenefitGrants<'c, C> {

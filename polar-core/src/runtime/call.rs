@@ -2,15 +2,16 @@
 //! `client.customer_sessions().create(body).send()`.
 //!
 //! The group accessors are generated (see [`crate::api`]); they only build operations. A
-//! transport implements [`Transport`] to say what `send` does: the blocking client returns
-//! the result, the wasm client a future of it. Switching between them changes only the
+//! client implements [`Dispatch`] to say what `send` does: the blocking client returns the
+//! result, the async clients a future of it. Switching between them changes only the
 //! client type and an `.await`.
 
 use super::operation::{Operation, Paginated};
 use std::ops::{Deref, DerefMut};
 
-/// What a client does with an operation. Implemented by transports.
-pub trait Transport {
+/// What a client does with an operation: send it, or walk its pages. Implemented by the
+/// clients.
+pub trait Dispatch {
     /// What `send` returns: a `Result` (blocking) or a future of one (async).
     type Sent<O: Operation>;
     /// What `pages` returns: an iterator (blocking) or an async pager.
@@ -64,14 +65,14 @@ impl<'c, C, O> Call<'c, C, O> {
     }
 }
 
-impl<C: Transport, O: Operation> Call<'_, C, O> {
+impl<C: Dispatch, O: Operation> Call<'_, C, O> {
     /// Sends the operation.
     pub fn send(self) -> C::Sent<O> {
         self.client.send_operation(self.operation, self.repeatable)
     }
 }
 
-impl<'c, C: Transport, O: Paginated> Call<'c, C, O> {
+impl<'c, C: Dispatch, O: Paginated> Call<'c, C, O> {
     /// Every page, fetched one at a time when needed.
     pub fn pages(self) -> C::Pages<'c, O> {
         self.client.pages(self.operation)

@@ -7,8 +7,11 @@
 pub mod call;
 pub mod config;
 pub mod doc;
+pub mod exchange;
 pub mod json;
 pub mod operation;
+pub mod paging;
 pub mod patch;
+pub mod retry;
 
 pub use patch::Patch;

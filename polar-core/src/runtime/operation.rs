@@ -3,6 +3,7 @@
 //! enum, and page-by-page pagination as a pure function of the last response.
 
 use super::config::{Config, Credential, CredentialKind, DEFAULT_USER_AGENT};
+use super::exchange::Fault;
 use super::json::{self, DecodeError, FromJson, Path, ToJson, Value};
 use crate::generated::models::ErrorBody;
 use http::{header, HeaderName, HeaderValue, Method, Request, Response};
@@ -452,7 +453,7 @@ fn snippet(body: &[u8]) -> String {
 }
 
 /// Everything that can go wrong with an operation, from building its request to parsing its
-/// response. Transports add only their own I/O variant.
+/// response, through the transport's faults: one error for every client and runtime.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -508,12 +509,88 @@ pub enum Error {
         /// The first [`MAX_ERROR_BODY`] bytes of the body.
         body: Vec<u8>,
     },
+    /// No usable response arrived: the fault of the last attempt, after every attempt the
+    /// retry policy allowed.
+    #[error("transport error after {attempts} attempt(s): {fault}")]
+    Transport {
+        /// What went wrong on the last attempt.
+        fault: Fault,
+        /// How many attempts were sent.
+        attempts: u32,
+    },
+    /// A file upload could not go on.
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    /// The code driving an exchange broke its protocol (polled it after it finished, or
+    /// before handing back the response to its request): a bug in that loop, not a fault of
+    /// the network. Nothing more was sent.
+    #[error("exchange driven out of order: {0}")]
+    Misuse(&'static str),
+}
+
+/// Why a file upload cannot go on. Nothing is left half-done silently: the step that failed
+/// and, for a part, its number are named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// Polar does not take empty files.
+    #[error("the file is empty")]
+    EmptyFile,
+    /// The part size is zero, or the file would need more parts than allowed.
+    #[error(
+        "invalid part size {part_size} for a file of {size} bytes (at most {max_parts} parts)"
+    )]
+    InvalidPartSize {
+        /// The requested part size.
+        part_size: u64,
+        /// The file size.
+        size: u64,
+        /// The most parts one upload may have.
+        max_parts: u64,
+    },
+    /// The service has no file type this SDK knows how to create.
+    #[error("files cannot be created for service `{0}`")]
+    UnknownService(String),
+    /// Polar's answer to `files:create` does not match the parts that were asked for.
+    #[error("Polar's upload plan does not match the file: {0}")]
+    PlanMismatch(String),
+    /// A presigned part URL or header that cannot form a request.
+    #[error("part {number}: invalid presigned request: {reason}")]
+    InvalidPartRequest {
+        /// The part number.
+        number: i64,
+        /// Why.
+        reason: String,
+    },
+    /// The storage host refused a part (e.g. 403 for an expired URL).
+    #[error("part {number}: storage host answered {status}")]
+    PartRejected {
+        /// The part number.
+        number: i64,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The storage host accepted a part but sent no `ETag`.
+    #[error("part {number}: no ETag in the storage host's answer")]
+    MissingEtag {
+        /// The part number.
+        number: i64,
+    },
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (name, e) = match self {
             Error::Build(e) => return f.debug_tuple("Build").field(e).finish(),
+            Error::Transport { fault, attempts } => {
+                return f
+                    .debug_struct("Transport")
+                    .field("fault", fault)
+                    .field("attempts", attempts)
+                    .finish()
+            }
+            Error::Upload(e) => return f.debug_tuple("Upload").field(e).finish(),
+            Error::Misuse(e) => return f.debug_tuple("Misuse").field(e).finish(),
             Error::UnexpectedStatus { status, body } => {
                 return f
                     .debug_struct("UnexpectedStatus")
@@ -552,9 +629,25 @@ impl Error {
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Build(_) => None,
+            Error::Build(_) | Error::Transport { .. } | Error::Upload(_) | Error::Misuse(_) => None,
             Error::UnexpectedStatus { status, .. } | Error::Decode { status, .. } => Some(*status),
             declared => declared.api_error().map(|e| e.status),
+        }
+    }
+
+    /// The transport's fault, when no usable response arrived.
+    pub fn fault(&self) -> Option<&Fault> {
+        match self {
+            Error::Transport { fault, .. } => Some(fault),
+            _ => None,
+        }
+    }
+
+    /// How many attempts were sent, when no usable response arrived.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Transport { attempts, .. } => Some(*attempts),
+            _ => None,
         }
     }
 
@@ -708,7 +801,7 @@ pub fn unexpected_status(response: &Response<Vec<u8>>) -> Error {
 
 /// An operation that lists by `page` and `limit` (`x-polar-pagination`), with either a
 /// page count (`pagination.max_page`) or a cursor flag (`pagination.has_next_page`,
-/// `events:list`).
+/// `events:list`). [`super::paging`] walks its pages.
 pub trait Paginated: Operation + Clone {
     /// The listed item.
     type Item;
@@ -721,16 +814,7 @@ pub trait Paginated: Operation + Clone {
     fn has_next(&self, output: &Self::Output) -> bool;
     /// The items of a response (none for a list shape the SDK does not know; the output
     /// itself still holds what was sent).
+    fn items(output: &Self::Output) -> &[Self::Item];
+    /// The items of a response, moved out.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
-}
-
-/// The operation fetching the page after `sent`, given its response; `None` after the last
-/// page. A pure function: transports loop on it.
-pub fn next_page<O: Paginated>(sent: &O, output: &O::Output) -> Option<O> {
-    if !sent.has_next(output) {
-        return None;
-    }
-    let mut next = sent.clone();
-    next.set_page(sent.page().saturating_add(1));
-    Some(next)
 }

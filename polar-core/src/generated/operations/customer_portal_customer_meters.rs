@@ -209,6 +209,9 @@ impl Paginated for List {
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
     }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
+    }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
     }

@@ -797,6 +797,9 @@ impl Paginated for List {
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
     }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
+    }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
     }
@@ -901,6 +904,9 @@ impl Paginated for ListPaymentMethods {
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
     }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
+    }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
     }
@@ -1004,6 +1010,9 @@ impl Paginated for ListPaymentMethodsExternal {
     }
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
+    }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

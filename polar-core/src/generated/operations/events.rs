@@ -381,6 +381,13 @@ impl Paginated for List {
             _ => false,
         }
     }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        match output {
+            EventsListResponse200::ListResourceEvent(o) => &o.items,
+            EventsListResponse200::ListResourceWithCursorPaginationEvent(o) => &o.items,
+            _ => &[],
+        }
+    }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         match output {
             EventsListResponse200::ListResourceEvent(o) => o.items,
@@ -540,6 +547,9 @@ impl Paginated for ListNames {
     }
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
+    }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

@@ -391,6 +391,9 @@ impl Paginated for ListWebhookDeliveries {
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
     }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
+    }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items
     }
@@ -498,6 +501,9 @@ impl Paginated for ListWebhookEndpoints {
     }
     fn has_next(&self, output: &Self::Output) -> bool {
         self.page() < output.pagination.max_page
+    }
+    fn items(output: &Self::Output) -> &[Self::Item] {
+        &output.items
     }
     fn into_items(output: Self::Output) -> Vec<Self::Item> {
         output.items

@@ -5,7 +5,10 @@
 //! Polar has no idempotency keys, so a repeated create makes a duplicate. By default only
 //! requests that are safe to repeat (GET, HEAD, PUT, DELETE, OPTIONS) are retried after
 //! they reached the server; a POST or PATCH is retried only when it never left (the
-//! connection could not be made), unless the caller opts in for that call.
+//! connection could not be made) or when Polar answered 429 (the rate limiter rejects a
+//! request before anything is done with it), unless the caller opts in for that call.
+//!
+//! The policy decides one step; [`crate::exchange`] runs it over a whole call.
 
 use http::{HeaderMap, Method};
 use std::time::Duration;
@@ -55,7 +58,7 @@ pub struct Attempt<'a> {
 }
 
 /// The retry policy: how many attempts, how long to wait, how long in total.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 means no retry.
     pub max_attempts: u32,
@@ -115,7 +118,10 @@ impl RetryPolicy {
             Outcome::Interrupted if safe => self.backoff(attempt, jitter),
             Outcome::Interrupted => return Decision::Stop,
             Outcome::Response { status, headers } => {
-                if !safe || !matches!(status, 429 | 502 | 503 | 504) {
+                // A 429 is the rate limiter's answer: Polar did nothing, any method may
+                // repeat. A 502/503/504 may come after the work was done.
+                let retryable = status == 429 || (safe && matches!(status, 502..=504));
+                if !retryable {
                     return Decision::Stop;
                 }
                 match retry_after(headers, now_unix) {
@@ -288,6 +294,18 @@ mod tests {
             );
             assert_eq!(matches!(d, Decision::RetryAfter(_)), retried, "{status}");
         }
+        // A POST rate limited before anything was done is repeated.
+        assert!(matches!(
+            decide(
+                Method::POST,
+                1,
+                Outcome::Response {
+                    status: 429,
+                    headers: &h
+                }
+            ),
+            Decision::RetryAfter(_)
+        ));
         // A POST that reached the server is not repeated unless the caller says so.
         assert_eq!(
             decide(
