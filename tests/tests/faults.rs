@@ -15,14 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const TOKEN: &str = "polar_oat_SECRET";
-const CUSTOMER_ID: &str = "992fae2a-2a17-4b7a-8d9e-e287cf90131b";
-
-/// A valid `CustomerIndividual`, as `customers:get` answers it.
-fn customer_json() -> String {
-    format!(
-        r#"{{"id":"{CUSTOMER_ID}","created_at":"2026-01-01T00:00:00Z","modified_at":null,"metadata":{{}},"external_id":"usr_1337","email":"customer@example.com","email_verified":true,"type":"individual","name":"John Doe","billing_name":null,"billing_address":null,"tax_id":null,"locale":null,"organization_id":"1dbfc517-0bbf-4301-9ba8-555ca42b9737","default_payment_method_id":null,"deleted_at":null,"first_user_event_at":null,"avatar_url":null}}"#
-    )
-}
+use polar_tests::{customer_json, CUSTOMER_ID};
 
 /// What the server does with the next request it reads.
 #[derive(Debug, Clone)]
