@@ -848,3 +848,233 @@ pub fn parse_by_id(id: &str, response: &http::Response<Vec<u8>>) -> Option<Resul
         _ => return None,
     })
 }
+
+/// The pages of the paginated operation named `id` (its operationId), from its parameters
+/// as one JSON object (as [`request_by_id`] takes them): a
+/// [`PageSource`](crate::runtime::paging::PageSource) whose pages and items read as JSON, for hosts
+/// that drive operations by id. A [`PageExchange`](crate::runtime::paging::PageExchange) over it
+/// walks the pages by the typed operation's own rule. `None` for an operationId that is
+/// unknown or not paginated.
+pub fn pages_by_id(id: &str, params: &Value) -> Option<Result<PagesById, Error>> {
+    #[allow(dead_code)]
+    fn go<O: ByIdPaginated>(params: &Value) -> Result<PagesById, Error> {
+        let op = O::from_json(params, &Path::Root).map_err(|e| {
+            crate::runtime::operation::BuildError::InvalidParameter {
+                name: e.path,
+                reason: e.message,
+            }
+        })?;
+        Ok(PagesById(Box::new(op)))
+    }
+    Some(match id {
+        "benefit-grants:list" => go::<benefit_grants::List>(params),
+        "benefits:files" => go::<benefits::Files>(params),
+        "benefits:grants" => go::<benefits::Grants>(params),
+        "benefits:list" => go::<benefits::List>(params),
+        "checkout-links:list" => go::<checkout_links::List>(params),
+        "checkouts:list" => go::<checkouts::List>(params),
+        "custom-fields:list" => go::<custom_fields::List>(params),
+        "customer_meters:list" => go::<customer_meters::List>(params),
+        "customer_portal:benefit-grants:list" => go::<customer_portal_benefit_grants::List>(params),
+        "customer_portal:customer_meters:list" => {
+            go::<customer_portal_customer_meters::List>(params)
+        }
+        "customer_portal:customers:list_payment_methods" => {
+            go::<customer_portal_customers::ListPaymentMethods>(params)
+        }
+        "customer_portal:downloadables:list" => go::<customer_portal_downloadables::List>(params),
+        "customer_portal:license_keys:list" => go::<customer_portal_license_keys::List>(params),
+        "customer_portal:members:list_members" => {
+            go::<customer_portal_members::ListMembers>(params)
+        }
+        "customer_portal:orders:list" => go::<customer_portal_orders::List>(params),
+        "customer_portal:seats:list_claimed_subscriptions" => {
+            go::<customer_portal_seats::ListClaimedSubscriptions>(params)
+        }
+        "customer_portal:subscriptions:list" => go::<customer_portal_subscriptions::List>(params),
+        "customer_portal:wallets:list" => go::<customer_portal_wallets::List>(params),
+        "customers:list" => go::<customers::List>(params),
+        "customers:list_payment_methods" => go::<customers::ListPaymentMethods>(params),
+        "customers:list_payment_methods_external" => {
+            go::<customers::ListPaymentMethodsExternal>(params)
+        }
+        "discounts:list" => go::<discounts::List>(params),
+        "disputes:list" => go::<disputes::List>(params),
+        "event-types:list" => go::<event_types::List>(params),
+        "events:list" => go::<events::List>(params),
+        "events:list_names" => go::<events::ListNames>(params),
+        "files:list" => go::<files::List>(params),
+        "license_keys:list" => go::<license_keys::List>(params),
+        "members:list_members" => go::<members::ListMembers>(params),
+        "meters:list" => go::<meters::List>(params),
+        "orders:list" => go::<orders::List>(params),
+        "organizations:list" => go::<organizations::ListOrganizations>(params),
+        "payments:list" => go::<payments::List>(params),
+        "products:list" => go::<products::List>(params),
+        "refunds:list" => go::<refunds::List>(params),
+        "subscriptions:list" => go::<subscriptions::List>(params),
+        "webhooks:list_webhook_deliveries" => go::<webhooks::ListWebhookDeliveries>(params),
+        "webhooks:list_webhook_endpoints" => go::<webhooks::ListWebhookEndpoints>(params),
+        _ => return None,
+    })
+}
+
+/// A paginated operation chosen by id, at its current page (see [`pages_by_id`]).
+pub struct PagesById(Box<dyn DynPages>);
+
+/// One page of a [`PagesById`] walk: the typed page, read as JSON.
+pub struct PageById(Box<dyn DynPage>);
+
+/// What [`pages_by_id`] can walk: a paginated operation whose parameters decode from JSON
+/// and whose pages and items encode to JSON.
+trait ByIdPaginated:
+    crate::runtime::operation::Paginated<Output = Self::Page, Item = Self::Entry>
+    + FromJson
+    + Send
+    + 'static
+{
+    type Page: ToJson + Send + 'static;
+    type Entry: ToJson;
+}
+
+impl<O> ByIdPaginated for O
+where
+    O: crate::runtime::operation::Paginated + FromJson + Send + 'static,
+    O::Output: ToJson + Send + 'static,
+    O::Item: ToJson,
+{
+    type Page = O::Output;
+    type Entry = O::Item;
+}
+
+trait DynPages: Send {
+    fn id(&self) -> &'static str;
+    fn request(
+        &self,
+        options: &crate::runtime::exchange::Options,
+    ) -> Result<http::Request<Vec<u8>>, Error>;
+    fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<PageById, Error>;
+    fn advance(&mut self, page: &PageById) -> bool;
+}
+
+trait DynPage: Send {
+    fn to_json(&self) -> Value;
+    fn len(&self) -> usize;
+    fn into_items(self: Box<Self>) -> Vec<Value>;
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// A typed page of operation `O`.
+struct TypedPage<O: ByIdPaginated>(O::Page);
+
+impl<O: ByIdPaginated> DynPage for TypedPage<O> {
+    fn to_json(&self) -> Value {
+        self.0.to_json()
+    }
+    fn len(&self) -> usize {
+        <O as crate::runtime::paging::PageSource>::count(&self.0)
+    }
+    fn into_items(self: Box<Self>) -> Vec<Value> {
+        <O as crate::runtime::paging::PageSource>::into_items(self.0)
+            .iter()
+            .map(ToJson::to_json)
+            .collect()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl<O: ByIdPaginated> DynPages for O {
+    fn id(&self) -> &'static str {
+        O::SPEC.id
+    }
+    fn request(
+        &self,
+        options: &crate::runtime::exchange::Options,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        crate::runtime::paging::PageSource::request(self, options)
+    }
+    fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<PageById, Error> {
+        let page = crate::runtime::paging::PageSource::parse(self, response)?;
+        Ok(PageById(Box::new(TypedPage::<O>(page))))
+    }
+    fn advance(&mut self, page: &PageById) -> bool {
+        // A page of another operation cannot come from this walk; were it to, stop.
+        match page.0.as_any().downcast_ref::<TypedPage<O>>() {
+            Some(typed) => crate::runtime::paging::PageSource::advance(self, &typed.0),
+            None => false,
+        }
+    }
+}
+
+impl PagesById {
+    /// The operationId.
+    pub fn id(&self) -> &'static str {
+        self.0.id()
+    }
+}
+
+impl std::fmt::Debug for PagesById {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PagesById").field(&self.0.id()).finish()
+    }
+}
+
+impl PageById {
+    /// The page as JSON (what [`parse_by_id`] gives for it).
+    pub fn to_json(&self) -> Value {
+        self.0.to_json()
+    }
+
+    /// How many items it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when it holds no item (a walk ends there).
+    pub fn is_empty(&self) -> bool {
+        self.0.len() == 0
+    }
+
+    /// Its items, in order, each as JSON.
+    pub fn into_items(self) -> Vec<Value> {
+        self.0.into_items()
+    }
+}
+
+impl std::fmt::Debug for PageById {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageById")
+            .field("items", &self.0.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::runtime::paging::PageSource for PagesById {
+    type Page = PageById;
+    type Item = Value;
+
+    fn request(
+        &self,
+        options: &crate::runtime::exchange::Options,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        self.0.request(options)
+    }
+
+    fn parse(&self, response: &http::Response<Vec<u8>>) -> Result<PageById, Error> {
+        self.0.parse(response)
+    }
+
+    fn advance(&mut self, page: &PageById) -> bool {
+        self.0.advance(page)
+    }
+
+    fn count(page: &PageById) -> usize {
+        page.len()
+    }
+
+    fn into_items(page: PageById) -> Vec<Value> {
+        page.into_items()
+    }
+}
