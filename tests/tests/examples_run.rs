@@ -1,5 +1,5 @@
-//! Every example of `polar-blocking` that talks to Polar runs against Prism (a local mock
-//! serving the vendored spec): exit status 0 and the output it promises. Prism is started once
+//! Every example of `polar-blocking` runs (those that talk to Polar against Prism, a local
+//! mock serving the vendored spec): exit status 0 and the output it promises. Prism is started once
 //! for the binary while the examples build.
 
 use polar_tests::Prism;
@@ -12,6 +12,7 @@ const EXAMPLES: &[&str] = &[
     "subscriptions",
     "cancel_subscription",
     "refund",
+    "test_double",
 ];
 
 /// Builds the examples once; returns each one's executable, as cargo reports it.
@@ -154,6 +155,12 @@ fn examples_run_against_prism() {
         .says("refundable")
         .says("refund ")
         .says("status ");
+
+    // Its own fake Polar, no server: three customers over two pages, after a retried 503.
+    run("test_double", &[])
+        .ok()
+        .says("customers: ada@example.com, grace@example.com, edsger@example.com")
+        .says("requests: 3");
 
     // An error (here Prism's 422 for a malformed email) is a failure with a readable
     // message, not a panic.
