@@ -12,6 +12,8 @@ pub mod generated {
 
 pub mod upload;
 
+pub mod upload;
+
 /// Decodes a JSON value into a generated type and encodes it back.
 pub type RoundTrip = fn(&Value) -> Result<Value, DecodeError>;
 
