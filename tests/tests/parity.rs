@@ -22,7 +22,7 @@ fn pub_fns(text: &str) -> BTreeSet<String> {
             let rest = l
                 .strip_prefix("pub fn ")
                 .or_else(|| l.strip_prefix("pub async fn "))?;
-            let end = rest.find(|c: char| c == '(' || c == '<')?;
+            let end = rest.find(['(', '<'])?;
             Some(rest[..end].to_owned())
         })
         .collect()
