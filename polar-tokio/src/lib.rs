@@ -1,0 +1,371 @@
+//! # polarsh-tokio
+//!
+//! The async client of polar-rs for tokio: axum, actix-web, any tokio server or worker. A
+//! thin transport like `polar-blocking` and `polar-wasm`, with the same names: requests,
+//! parsing, retries, pagination and uploads are [`polar_core`]'s exchanges, driven by
+//! [`polar_core::client::AsyncClient`]; this crate ([`Reqwest`]) only moves bytes through
+//! [`reqwest`] (rustls), waits with `tokio::time::sleep`, reads the system clock and enforces
+//! the per-attempt timeout and the response size limit.
+//!
+//! Its futures and streams own what they need and are `Send + 'static`: spawn them, await
+//! them in axum handlers, keep one [`Client`] in your state and clone it (it shares one
+//! connection pool).
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use polarsh_tokio::models::CustomerSessionCustomerIdCreate;
+//! use polarsh_tokio::{Api, Client, Credential};
+//!
+//! # async fn run() -> Result<(), polarsh_tokio::Error> {
+//! let client = Client::builder()
+//!     .credential(Credential::organization_token("polar_oat_..."))
+//!     .build();
+//! // The seed example: a customer session for a customer id.
+//! let session = client
+//!     .customer_sessions()
+//!     .create(CustomerSessionCustomerIdCreate::new("00000000-0000-4000-8000-000000000000"))
+//!     .send()
+//!     .await?;
+//! println!("{}", session.customer_portal_url);
+//!
+//! // Every product, as a `futures::Stream` fetching pages only as it is polled.
+//! let mut products = client.products().list().pages().items();
+//! while let Some(product) = products.next().await {
+//!     println!("{}", product?.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Any other async HTTP client plugs in as one async function ([`send_with`]), and a
+//! configured `reqwest::Client` (proxy, custom roots) through [`Reqwest::with_client`].
+//!
+//! Everything runs inside a tokio runtime with timers enabled (`#[tokio::main]` has them);
+//! polled outside one, a call ends with an [`FaultKind::Unsupported`] fault instead of a panic.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use polar_core::client::Jitter;
+use polar_core::exchange::Limits;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use polar_core::api::Api;
+pub use polar_core::client::{
+    AsyncClient, AsyncItems, AsyncPages, AsyncTransport, Builder, SendFuture, UploadFuture,
+};
+pub use polar_core::exchange::{Fault, FaultKind, Options, Settings};
+pub use polar_core::retry::RetryPolicy;
+pub use polar_core::upload::{FileSpec, UploadProgress};
+pub use polar_core::{
+    json, models, operations, Config, Credential, CredentialKind, Error, Operation, Paginated,
+    Patch, Secret, SPEC_VERSION,
+};
+/// The reqwest this crate is built with, for [`Reqwest::with_client`].
+pub use reqwest;
+
+/// The async Polar client over reqwest. Cheap to clone (one connection pool); `Send + Sync`,
+/// and so are its futures and streams. Over another HTTP client:
+/// [`AsyncClient::builder_with`]`(`[`send_with`]`(..))`.
+pub type Client = AsyncClient<Reqwest>;
+
+/// Settings for a [`Client`]: `Client::builder()`.
+pub type ClientBuilder = Builder<Client>;
+
+/// The pages of a list, a `futures::Stream` fetching each page when polled.
+pub type Pages<O> = AsyncPages<Reqwest, O>;
+
+/// The items of every page of a list, a `futures::Stream`.
+pub type Items<O> = AsyncItems<Reqwest, O>;
+
+/// A boxed `Send` future, what this crate's transports return for an attempt or a wait.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The time since the Unix epoch by the system clock (zero before 1970).
+fn system_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+fn seeded_jitter() -> Jitter {
+    Jitter::new(system_now().as_nanos() as u64)
+}
+
+/// Tokio's timers and reqwest's sockets panic outside a runtime: say so as a fault instead.
+fn in_runtime() -> Result<(), Fault> {
+    tokio::runtime::Handle::try_current()
+        .map(drop)
+        .map_err(|_| {
+            Fault::new(
+                FaultKind::Unsupported,
+                "no tokio runtime: poll polarsh-tokio's futures inside one",
+            )
+        })
+}
+
+/// One attempt under the per-attempt timeout (response body included).
+async fn timed<F>(timeout: Duration, attempt: F) -> Result<http::Response<Vec<u8>>, Fault>
+where
+    F: Future<Output = Result<http::Response<Vec<u8>>, Fault>>,
+{
+    in_runtime()?;
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or_else(|_| Err(Fault::timed_out("request timeout")))
+}
+
+/// A wait on tokio's timer.
+fn sleep(wait: Duration) -> BoxFuture<Result<(), Fault>> {
+    Box::pin(async move {
+        in_runtime()?;
+        tokio::time::sleep(wait).await;
+        Ok(())
+    })
+}
+
+/// The reqwest transport: rustls, a connection pool, no redirects, the per-attempt timeout
+/// and the size limit enforced while the body streams in.
+#[derive(Debug)]
+pub struct Reqwest {
+    /// `Err`: the client could not be built (its TLS set-up failed), said at each send.
+    client: Result<reqwest::Client, String>,
+    /// What the owned client was built for (connect timeout, user agent); `None` for a
+    /// client brought by the user, which `prepare` leaves alone.
+    built_for: Option<(Duration, String)>,
+    jitter: Jitter,
+}
+
+impl Default for Reqwest {
+    fn default() -> Self {
+        let mut reqwest = Reqwest {
+            client: Err(String::new()),
+            built_for: Some((Duration::ZERO, String::new())),
+            jitter: seeded_jitter(),
+        };
+        reqwest.prepare(&Options::default());
+        reqwest
+    }
+}
+
+impl Reqwest {
+    /// A transport over your own `reqwest::Client` (a proxy, extra root certificates, a
+    /// local address), used as it is: its connect timeout, user agent, redirect policy and
+    /// pool are yours (keep redirects off: Polar's answers are final). The client still
+    /// enforces its per-attempt timeout and the response size limit around it.
+    ///
+    /// `Client::builder_with(Reqwest::with_client(my_reqwest)).credential(..).build()`
+    pub fn with_client(client: reqwest::Client) -> Self {
+        Reqwest {
+            client: Ok(client),
+            built_for: None,
+            jitter: seeded_jitter(),
+        }
+    }
+
+    /// The reqwest client requests go through.
+    pub fn client(&self) -> Option<&reqwest::Client> {
+        self.client.as_ref().ok()
+    }
+}
+
+impl AsyncTransport for Reqwest {
+    type Send = BoxFuture<Result<http::Response<Vec<u8>>, Fault>>;
+    type Sleep = BoxFuture<Result<(), Fault>>;
+
+    fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
+        let client = self.client.clone();
+        let limit = limits.max_response_bytes;
+        Box::pin(timed(limits.timeout, async move {
+            let client = client.map_err(|e| Fault::new(FaultKind::Unsupported, e))?;
+            attempt(&client, request, limit).await
+        }))
+    }
+
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        sleep(wait)
+    }
+
+    fn now(&self) -> Duration {
+        system_now()
+    }
+
+    fn jitter(&self) -> f64 {
+        self.jitter.next()
+    }
+
+    fn prepare(&mut self, options: &Options) {
+        let wanted = (
+            options.settings.connect_timeout,
+            options.config.user_agent_header().to_owned(),
+        );
+        // A user's client is kept; an owned one is rebuilt only when what it was built
+        // for changed (building one sets up TLS).
+        if self.built_for.as_ref().map_or(true, |b| *b == wanted) {
+            return;
+        }
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(wanted.0)
+                // Polar's answers are final; a redirect would carry the token elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        // The core puts its user agent on Polar's requests; this one is for storage hosts.
+        // An agent that is not a valid header value is dropped rather than failing the build.
+        self.client = builder()
+            .user_agent(wanted.1.as_str())
+            .build()
+            .or_else(|_| builder().build())
+            .map_err(|e| format!("could not set up the HTTP client: {}", chain(&e)));
+        self.built_for = Some(wanted);
+    }
+}
+
+/// One request through reqwest, the body read chunk by chunk up to `limit` bytes.
+async fn attempt(
+    client: &reqwest::Client,
+    request: http::Request<Vec<u8>>,
+    limit: u64,
+) -> Result<http::Response<Vec<u8>>, Fault> {
+    // A GET (HEAD, DELETE, OPTIONS) without a body goes out without one, as every other
+    // client sends it: no `content-length: 0` on a request that has no content.
+    let bodiless = request.body().is_empty()
+        && matches!(
+            *request.method(),
+            http::Method::GET | http::Method::HEAD | http::Method::DELETE | http::Method::OPTIONS
+        );
+    let mut request = reqwest::Request::try_from(request)
+        .map_err(|e| Fault::not_sent(format!("invalid request: {}", chain(&e))))?;
+    if bodiless {
+        *request.body_mut() = None;
+    }
+    let mut response = client
+        .execute(request)
+        .await
+        .map_err(|e| fault(&e, "sending"))?;
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return Err(Fault::body_too_large(limit));
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    // Capacity from the declared length, but never a large allocation on a server's word.
+    let capacity = declared.unwrap_or(0).min(limit).min(1 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| fault(&e, "reading the body"))?
+    {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            return Err(Fault::body_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut out = http::Response::new(body);
+    *out.status_mut() = status;
+    *out.version_mut() = version;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+/// What reqwest's error says of the request: whether it left, timed out, or broke.
+fn fault(e: &reqwest::Error, phase: &str) -> Fault {
+    let detail = [phase, ": ", &chain(e)].concat();
+    if e.is_builder() || e.is_connect() {
+        // Never left: an unusable request, or no connection (refused, DNS, TLS handshake,
+        // connect timeout: reqwest reports a connect timeout as a connect error).
+        Fault::not_sent(detail)
+    } else if e.is_timeout() {
+        // A timeout of a user's own client, after the connection was made.
+        Fault::timed_out(detail)
+    } else {
+        // Reset, closed early, truncated body, bad HTTP: the request may have arrived.
+        Fault::interrupted(detail)
+    }
+}
+
+/// An error and its sources, without the URL (a presigned storage URL holds a signature).
+fn chain(e: &reqwest::Error) -> String {
+    // reqwest's `Display` appends ` for url (...)`; its kind says enough.
+    let text = e.to_string();
+    let mut out = match text.split_once(" for url (") {
+        Some((head, _)) => head.to_owned(),
+        None => text,
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Any async HTTP client as a transport: `send` moves one request and returns the whole
+/// response (any status) or a [`Fault`] (say whether the request left: it decides retries).
+/// Sleeping is tokio's, the clock the system's; the per-attempt timeout is enforced around
+/// `send`; the core checks the response size limit and decides retries, pages and uploads.
+///
+/// ```no_run
+/// use polarsh_tokio::{send_with, Api, AsyncClient, Fault};
+///
+/// # async fn run() {
+/// let client = AsyncClient::builder_with(send_with(|request: http::Request<Vec<u8>>| async move {
+///     // ... your HTTP client sends `request` and returns the whole response ...
+///     # let _ = request;
+///     Err::<http::Response<Vec<u8>>, _>(Fault::not_sent("no network in this example"))
+/// }))
+/// .build();
+/// let products = client.products().list().send().await;
+/// # }
+/// ```
+pub fn send_with<F, Fut>(send: F) -> SendWith<F>
+where
+    F: Fn(http::Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<http::Response<Vec<u8>>, Fault>> + Send + 'static,
+{
+    SendWith {
+        send,
+        jitter: seeded_jitter(),
+    }
+}
+
+/// A transport made of one async function ([`send_with`]).
+pub struct SendWith<F> {
+    send: F,
+    jitter: Jitter,
+}
+
+impl<F> std::fmt::Debug for SendWith<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SendWith")
+    }
+}
+
+impl<F, Fut> AsyncTransport for SendWith<F>
+where
+    F: Fn(http::Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<http::Response<Vec<u8>>, Fault>> + Send + 'static,
+{
+    type Send = BoxFuture<Result<http::Response<Vec<u8>>, Fault>>;
+    type Sleep = BoxFuture<Result<(), Fault>>;
+
+    fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
+        Box::pin(timed(limits.timeout, (self.send)(request)))
+    }
+
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        sleep(wait)
+    }
+
+    fn now(&self) -> Duration {
+        system_now()
+    }
+
+    fn jitter(&self) -> f64 {
+        self.jitter.next()
+    }
+}
