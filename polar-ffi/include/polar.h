@@ -4,12 +4,30 @@
  * The library builds HTTP requests and parses HTTP responses; the host moves the bytes with
  * any HTTP client. Data-driven: name an operationId, pass its parameters as JSON.
  *
- *   polar_build_request  (op, params JSON, config JSON) -> PolarRequest (method, url, target,
- *                        headers, body)
+ *   polar_call_new / polar_pages_new / polar_items_new / polar_upload_new
+ *                        (op, params JSON, config JSON) -> an exchange handle: the core's
+ *                        state machine for a call with its retries, a page or item walk,
+ *                        an upload
+ *   polar_exchange_poll  (handle, now, jitter)          -> PolarStep: SEND this request, WAIT
+ *                        this long, DONE (result JSON or error), END of a walk
+ *   polar_exchange_response / polar_exchange_fault      <- what came back for a SEND
+ *   polar_build_request  (op, params JSON, config JSON) -> PolarRequest (one request, no retry)
  *   polar_parse_response (op, status, headers, body)    -> result JSON, or PolarError
- *   polar_next_page      (op, params JSON, result JSON) -> next params JSON, or empty at the end
- *   polar_retry_decide   (method, attempt, outcome, ...) -> retry after N ms, or stop
  *   polar_webhook_verify (headers, body, secret, now)   -> event JSON, or PolarError
+ *
+ * THE EXCHANGE LOOP (the host keeps no retry, paging or upload rule of its own)
+ *     for (;;) {
+ *         rc = polar_exchange_poll(h, now_ms(), random01(), &step, &err);
+ *         if (step.kind == POLAR_STEP_SEND)  send step.request, then
+ *                                            polar_exchange_response(h, status, ...) or
+ *                                            polar_exchange_fault(h, POLAR_FAULT_..., ...);
+ *         if (step.kind == POLAR_STEP_WAIT)  sleep step.wait_ms;
+ *         if (step.kind == POLAR_STEP_DONE)  rc == POLAR_OK ? use step.result : handle err;
+ *                                            a call stops here, a walk goes on;
+ *         if (step.kind == POLAR_STEP_END)   a walk stops here;
+ *         polar_step_free(&step);
+ *     }
+ *     polar_exchange_free(&h);
  *
  * MEMORY RULES
  *  1. Inputs are (pointer, length) byte buffers, borrowed for the call only: the library
@@ -19,12 +37,14 @@
  *  2. Every output is written into a struct the caller provides, which must be zeroed
  *     (`PolarBuffer b = {0};`) or freed before the call; one still holding live buffers is
  *     refused with POLAR_ERR_OUT_NOT_EMPTY (so calling twice cannot leak). Outputs are
- *     written only on POLAR_OK.
+ *     written only on POLAR_OK, with one exception: a poll whose result is an error sets
+ *     step.kind = POLAR_STEP_DONE (and step.attempt) beside the error code.
  *  3. Every PolarBuffer the library returns is owned by the library until the caller frees
  *     it, with exactly one function per struct type:
  *         PolarBuffer  -> polar_buffer_free(&buf)
  *         PolarRequest -> polar_request_free(&req)   (all five buffers)
  *         PolarError   -> polar_error_free(&err)     (all four buffers)
+ *         PolarStep    -> polar_step_free(&step)     (its request and result)
  *     Never free() them, never write through `data`, don't change the struct's fields.
  *     Buffers are NUL-terminated (data[len] == 0) so text ones are also C strings.
  *  4. Free functions zero the struct: freeing twice through the same struct is a no-op
@@ -36,6 +56,10 @@
  *     POLAR_ERR_PANIC. polar_live_buffers() counts the buffers not yet freed (0 at the end
  *     of a leak-free program). Every function may be called from any thread.
  *  7. polar_code_name() returns static strings: never free them.
+ *  8. Exchange handles are numbers naming the library's state machines, never pointers: a
+ *     stale or garbage handle is POLAR_ERR_INVALID_HANDLE. polar_exchange_free(&h) ends one
+ *     and zeroes h (again through h: a no-op). polar_live_exchanges() counts those not
+ *     freed yet (0 at the end of a leak-free program).
  */
 
 
@@ -74,8 +98,8 @@
 #define POLAR_ERR_UNKNOWN_OPERATION -4
 
 /**
- * An argument is out of range: a config key, an HTTP status, a header block line, a
- * method, an outcome kind, an attempt number.
+ * An argument is out of range: a config key, an HTTP status, a header block line, a fault
+ * kind, a jitter outside `[0, 1)`, a file spec.
  */
 #define POLAR_ERR_INVALID_ARGUMENT -5
 
@@ -104,7 +128,7 @@
 #define POLAR_ERR_DECODE -9
 
 /**
- * `polar_next_page` was given an operation that is not paginated.
+ * `polar_pages_new` or `polar_items_new` was given an operation that is not paginated.
  */
 #define POLAR_ERR_NOT_PAGINATED -10
 
@@ -115,8 +139,9 @@
 #define POLAR_ERR_WEBHOOK -11
 
 /**
- * A free function was given a struct that names no live buffer: a stale copy of a struct
- * already freed, or garbage. Nothing was freed; the struct was zeroed.
+ * A free function was given a struct that names no live buffer (a stale copy of a struct
+ * already freed, or garbage; nothing was freed, the struct was zeroed), or an exchange
+ * function a handle that names no live exchange (freed, or never made).
  */
 #define POLAR_ERR_INVALID_HANDLE -12
 
@@ -132,27 +157,92 @@
 #define POLAR_ERR_OTHER -14
 
 /**
+ * No usable response came back: the transport's fault (`kind`: `not_sent`,
+ * `interrupted`, `timed_out`, `body_too_large`, `aborted`), and the retry policy would not
+ * (or no longer) send the request again; `message` says after how many attempts.
+ */
+#define POLAR_ERR_TRANSPORT -15
+
+/**
+ * An exchange was driven out of order: polled again before the response to its last
+ * request was handed back, handed a response with no request out, or polled after it
+ * finished. The exchange ends with this error (so a create is never sent twice).
+ */
+#define POLAR_ERR_OUT_OF_ORDER -16
+
+/**
+ * A file upload cannot go on: an empty file, a part size that does not fit, Polar's plan
+ * not matching the file, a part the storage host refused or acknowledged without an ETag.
+ * `kind` says which.
+ */
+#define POLAR_ERR_UPLOAD -17
+
+/**
  * The library panicked (a bug): the panic was caught at the boundary, the call did nothing
  * else. `message` holds the panic message.
  */
 #define POLAR_ERR_PANIC -100
 
 /**
- * `polar_retry_decide` outcome: the request never reached the server (connection refused,
- * DNS failure, connect timeout).
+ * `PolarStep.kind`: send `request` (within `timeout_ms`, reading at most
+ * `max_response_bytes`), then hand back the response (`polar_exchange_response`) or why
+ * none came (`polar_exchange_fault`).
  */
-#define POLAR_OUTCOME_NOT_SENT 0
+#define POLAR_STEP_SEND 1
 
 /**
- * `polar_retry_decide` outcome: the request may have reached the server but no complete
- * response came back (reset, read timeout, truncated response).
+ * `PolarStep.kind`: sleep `wait_ms` milliseconds, then poll again.
  */
-#define POLAR_OUTCOME_INTERRUPTED 1
+#define POLAR_STEP_WAIT 2
 
 /**
- * `polar_retry_decide` outcome: a response arrived (`status` and `Retry-After` count).
+ * `PolarStep.kind`: a result. A call's output, a page, or an item as JSON in `result`
+ * (when the poll returned `POLAR_OK`), or the error the poll returned. A call or an upload
+ * is over; a walk goes on with the next poll.
  */
-#define POLAR_OUTCOME_RESPONSE 2
+#define POLAR_STEP_DONE 3
+
+/**
+ * `PolarStep.kind`: a page or item walk is over (after its last page, its first error, or
+ * a page with no items); every further poll says the same.
+ */
+#define POLAR_STEP_END 4
+
+/**
+ * `PolarStep.kind`: an upload went one step further (`files:create` accepted, or one more
+ * part): its progress as JSON in `result`; poll again.
+ */
+#define POLAR_STEP_PROGRESS 5
+
+/**
+ * `polar_exchange_fault`: the request never reached the server (connection refused, DNS
+ * failure, TLS handshake, connect timeout). Sending it again cannot duplicate anything.
+ */
+#define POLAR_FAULT_NOT_SENT 1
+
+/**
+ * `polar_exchange_fault`: the request may have reached the server, but no complete
+ * response came back (connection reset, truncated body).
+ */
+#define POLAR_FAULT_INTERRUPTED 2
+
+/**
+ * `polar_exchange_fault`: the attempt ran out of time (`timeout_ms`); the request may have
+ * reached the server.
+ */
+#define POLAR_FAULT_TIMED_OUT 3
+
+/**
+ * `polar_exchange_fault`: the response body is larger than `max_response_bytes`. Not
+ * retried: it would come back just as large.
+ */
+#define POLAR_FAULT_BODY_TOO_LARGE 4
+
+/**
+ * `polar_exchange_fault`: the host gave up on the exchange (a cancel, a shutdown, a wait it
+ * cannot honour). Not retried.
+ */
+#define POLAR_FAULT_ABORTED 5
 
 /**
  * A byte buffer owned by the library, lent to the host until it is freed.
@@ -181,8 +271,9 @@ typedef struct PolarBuffer {
 } PolarBuffer;
 
 /**
- * An HTTP request to send, built by `polar_build_request`. Every field is a `PolarBuffer`
- * (NUL-terminated text); free all of them at once with `polar_request_free(&req)`.
+ * An HTTP request to send, built by `polar_build_request` or given by a `POLAR_STEP_SEND`.
+ * Every field is a `PolarBuffer` (NUL-terminated text); free all of them at once with
+ * `polar_request_free(&req)` (or the step's with `polar_step_free`).
  */
 typedef struct PolarRequest {
   /**
@@ -245,18 +336,52 @@ typedef struct PolarError {
 } PolarError;
 
 /**
- * The retry policy's answer (`polar_retry_decide`). Plain values: nothing to free.
+ * What the host does next, filled by `polar_exchange_poll`. Zero it before the first poll
+ * (`PolarStep step = {0};`) and free it with `polar_step_free(&step)` after each poll that
+ * returned `POLAR_OK`.
  */
-typedef struct PolarRetryDecision {
+typedef struct PolarStep {
   /**
-   * True: send the request again after `wait_ms`. False: stop, report the last outcome.
+   * `POLAR_STEP_SEND`, `POLAR_STEP_WAIT`, `POLAR_STEP_DONE`, `POLAR_STEP_END` or
+   * `POLAR_STEP_PROGRESS`; 0 when the poll was refused (bad handle, pointer or jitter)
+   * and nothing happened.
    */
-  bool retry;
+  int32_t kind;
   /**
-   * How long to wait before the next attempt, in milliseconds (0 when `retry` is false).
+   * `SEND`: which attempt of this request it is (1 for the first). `DONE`: how many
+   * attempts the request behind the result took.
+   */
+  uint32_t attempt;
+  /**
+   * `SEND`: the request, complete (method, URL, target, headers, body).
+   */
+  struct PolarRequest request;
+  /**
+   * `SEND`: the longest the attempt may take, response body included, in milliseconds.
+   * When it runs out, hand back `POLAR_FAULT_TIMED_OUT`.
+   */
+  uint64_t timeout_ms;
+  /**
+   * `SEND`: the longest opening the connection may take, in milliseconds (a transport
+   * that cannot tell the phases apart keeps to `timeout_ms` alone).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * `SEND`: the largest response body to read. A larger one: hand back
+   * `POLAR_FAULT_BODY_TOO_LARGE`.
+   */
+  uint64_t max_response_bytes;
+  /**
+   * `WAIT`: how long to sleep before polling again, in milliseconds (rounded up).
    */
   uint64_t wait_ms;
-} PolarRetryDecision;
+  /**
+   * `DONE`: the result as JSON (a call's output, `null` for an operation without a
+   * response body; a page; an item; an uploaded file). `PROGRESS`: an upload's progress,
+   * `{"bytes_sent":..,"total_bytes":..,"parts_sent":..,"parts":..}`. Empty otherwise.
+   */
+  struct PolarBuffer result;
+} PolarStep;
 
 #ifdef __cplusplus
 extern "C" {
@@ -272,7 +397,9 @@ extern "C" {
  * - `config`/`config_len`: a JSON object, every key optional: `base_url` (or `server`:
  *   `"production"` (default) / `"sandbox"`), `token` and `credential` (its kind:
  *   `organization_token` (default), `personal_token`, `oauth2_token`, `customer_session`,
- *   `member_session`), `polar_version`, `user_agent`. `{}` is production without credential.
+ *   `member_session`), `polar_version`, `user_agent`, `headers` (an object of extra
+ *   headers). `{}` is production without credential. The settings of exchanges
+ *   (`max_attempts`, ..., see `polar_call_new`) are accepted and play no part here.
  * - `out`: a zeroed `PolarRequest`, filled on success; free it with `polar_request_free`.
  * - `err`: `NULL`, or a zeroed `PolarError`, filled on failure; free it with
  *   `polar_error_free`.
@@ -328,72 +455,6 @@ int32_t polar_parse_response(const uint8_t *op,
                              size_t body_len,
                              struct PolarBuffer *out_json,
                              struct PolarError *err);
-
-/**
- * The parameters of the page after the one just received.
- *
- * - `op`/`op_len`: a paginated operationId (one with a `page` parameter, e.g.
- *   `products:list`).
- * - `params`/`params_len`: the parameters JSON the page was requested with.
- * - `output`/`output_len`: the JSON `polar_parse_response` returned for that page.
- * - `out_next_params`: a zeroed `PolarBuffer`. On `POLAR_OK` it holds the next page's
- *   parameters JSON (the same with `page` incremented) when there is a next page, and stays
- *   empty (`len == 0`, `data == NULL`) after the last page.
- * - `err`: `NULL`, or a zeroed `PolarError`, filled on failure.
- *
- * Returns `POLAR_OK`, or `POLAR_ERR_NOT_PAGINATED`, `POLAR_ERR_UNKNOWN_OPERATION`,
- * `POLAR_ERR_BUILD` (`page` is not an integer >= 1), `POLAR_ERR_INVALID_JSON`,
- * `POLAR_ERR_INVALID_UTF8`, `POLAR_ERR_NULL_POINTER`, `POLAR_ERR_OUT_NOT_EMPTY`.
- *
- * # Safety
- *
- * As for `polar_build_request`.
- */
-int32_t polar_next_page(const uint8_t *op,
-                        size_t op_len,
-                        const uint8_t *params,
-                        size_t params_len,
-                        const uint8_t *output,
-                        size_t output_len,
-                        struct PolarBuffer *out_next_params,
-                        struct PolarError *err);
-
-/**
- * The retry policy (polar-core's default: 4 attempts, 500 ms doubling up to 10 s, 60 s in
- * all; POST/PATCH retried only when never sent unless `repeatable`): whether and when to
- * send a request again.
- *
- * - `method`/`method_len`: the request's method (`GET`, `POST`, ...).
- * - `repeatable`: the caller says this POST/PATCH is safe to repeat.
- * - `attempt`: which attempt just ended, 1 for the first.
- * - `outcome`: `POLAR_OUTCOME_NOT_SENT`, `POLAR_OUTCOME_INTERRUPTED` or
- *   `POLAR_OUTCOME_RESPONSE`; `status` counts only for the last.
- * - `retry_after`/`retry_after_len`: the response's `Retry-After` header value, `NULL`/0
- *   when absent.
- * - `elapsed_ms`: time since the first attempt began; `now_unix`: now in Unix seconds (for a
- *   `Retry-After` date); `jitter`: a random number in `[0, 1)` (0.5 when unsure).
- * - `out`: the decision (plain values, nothing to free).
- *
- * Returns `POLAR_OK`, or `POLAR_ERR_INVALID_ARGUMENT` (method, attempt 0, outcome, status,
- * header value), `POLAR_ERR_INVALID_UTF8`, `POLAR_ERR_NULL_POINTER`.
- *
- * # Safety
- *
- * As for `polar_build_request`.
- */
-int32_t polar_retry_decide(const uint8_t *method,
-                           size_t method_len,
-                           bool repeatable,
-                           uint32_t attempt,
-                           int32_t outcome,
-                           uint16_t status,
-                           const uint8_t *retry_after,
-                           size_t retry_after_len,
-                           uint64_t elapsed_ms,
-                           int64_t now_unix,
-                           double jitter,
-                           struct PolarRetryDecision *out,
-                           struct PolarError *err);
 
 /**
  * Verifies a webhook delivery (Standard Webhooks signature, 5-minute window both ways) and
@@ -487,6 +548,246 @@ size_t polar_live_buffers(void);
  * free it. Unknown codes give `"POLAR_ERR_UNKNOWN_CODE"`.
  */
 const char *polar_code_name(int32_t code);
+
+/**
+ * Starts a call: one operation, sent and retried as the retry policy allows, parsed into
+ * its result.
+ *
+ * - `op`, `params`, `config`: as for `polar_build_request`; `config` also takes the
+ *   settings of the exchange (`max_attempts`, `base_delay_ms`, `max_delay_ms`,
+ *   `max_elapsed_ms`, `request_timeout_ms`, `connect_timeout_ms`, `overall_timeout_ms`,
+ *   `max_response_bytes`) and extra `headers` (`{"X-Trace":"1"}`).
+ * - `repeatable`: a POST or PATCH that may have reached the server is sent again only when
+ *   true (the caller says sending it twice is harmless); other methods are always safe.
+ * - `out_handle`: receives the handle (a `uint64_t` that is 0 or names no live exchange);
+ *   free it with `polar_exchange_free`.
+ *
+ * Drive it with `polar_exchange_poll` until `POLAR_STEP_DONE`.
+ *
+ * Returns `POLAR_OK`, or as `polar_build_request` (the request is built here, so a bad
+ * parameter or credential is refused now), `POLAR_ERR_OUT_NOT_EMPTY` (`*out_handle` names a
+ * live exchange).
+ *
+ * # Safety
+ *
+ * Each `(pointer, length)` pair points to that many readable bytes (or is `NULL`);
+ * `out_handle` and `err` are `NULL` or point to writable values of their type.
+ */
+int32_t polar_call_new(const uint8_t *op,
+                       size_t op_len,
+                       const uint8_t *params,
+                       size_t params_len,
+                       const uint8_t *config,
+                       size_t config_len,
+                       bool repeatable,
+                       uint64_t *out_handle,
+                       struct PolarError *err);
+
+/**
+ * Starts a walk over the pages of a paginated operation (one with a `page` parameter, e.g.
+ * `products:list`; `polar_operations` marks them `"paginated":true`), from the page its
+ * `params` name (the first by default).
+ *
+ * Each `POLAR_STEP_DONE` carries one page as JSON (as `polar_parse_response` gives it), or
+ * the error that ends the walk; `POLAR_STEP_END` follows the last page. A walk ends after
+ * the last page the list announces, after an error, or after a page with no items,
+ * whatever the list says of a next one: a server announcing pages for ever cannot make it
+ * loop.
+ *
+ * Arguments and returns as `polar_call_new` (without `repeatable`: pages are GETs), plus
+ * `POLAR_ERR_NOT_PAGINATED`.
+ *
+ * # Safety
+ *
+ * As for `polar_call_new`.
+ */
+int32_t polar_pages_new(const uint8_t *op,
+                        size_t op_len,
+                        const uint8_t *params,
+                        size_t params_len,
+                        const uint8_t *config,
+                        size_t config_len,
+                        uint64_t *out_handle,
+                        struct PolarError *err);
+
+/**
+ * Starts a walk over the items of every page of a paginated operation: each
+ * `POLAR_STEP_DONE` carries one item as JSON (a product, an order, ...), pages fetched as
+ * the walk reaches them; `POLAR_STEP_END` follows the last. Same rules, arguments and
+ * returns as `polar_pages_new`.
+ *
+ * # Safety
+ *
+ * As for `polar_call_new`.
+ */
+int32_t polar_items_new(const uint8_t *op,
+                        size_t op_len,
+                        const uint8_t *params,
+                        size_t params_len,
+                        const uint8_t *config,
+                        size_t config_len,
+                        uint64_t *out_handle,
+                        struct PolarError *err);
+
+/**
+ * Starts a file upload: `files:create` with the file's and each part's SHA-256, a `PUT` of
+ * each part to the presigned URL Polar answers with (retried on its own, as the retry
+ * policy allows), then `files:uploaded` with the ETags.
+ *
+ * - `file`/`file_len`: a JSON object: `service` (`downloadable`, `product_media`,
+ *   `organization_avatar`, `support_case_attachment`), `name`, `mime_type`, and optionally
+ *   `organization_id` (with a personal token) and `part_size` (bytes per part, 10 MB by
+ *   default).
+ * - `data`/`data_len`: the file's bytes, copied here.
+ * - `config`, `out_handle`, `err`: as for `polar_call_new`.
+ *
+ * Part `PUT`s go to the storage host's URL (not the API's) with only the headers Polar
+ * presigned. Each `POLAR_STEP_PROGRESS` reports how far the upload is; `POLAR_STEP_DONE`
+ * carries the file as Polar records it, or the error that stopped the upload (an empty
+ * file or a part size that does not fit is reported there, by the first poll).
+ *
+ * Returns `POLAR_OK`, `POLAR_ERR_INVALID_ARGUMENT` (the file spec, the config),
+ * `POLAR_ERR_INVALID_JSON`, `POLAR_ERR_INVALID_UTF8`, `POLAR_ERR_NULL_POINTER`,
+ * `POLAR_ERR_OUT_NOT_EMPTY`.
+ *
+ * # Safety
+ *
+ * As for `polar_call_new`.
+ */
+int32_t polar_upload_new(const uint8_t *file,
+                         size_t file_len,
+                         const uint8_t *data,
+                         size_t data_len,
+                         const uint8_t *config,
+                         size_t config_len,
+                         uint64_t *out_handle,
+                         struct PolarError *err);
+
+/**
+ * Asks an exchange what to do next.
+ *
+ * - `handle`: from a `*_new` function.
+ * - `now_ms`: the wall clock, in milliseconds since the Unix epoch (read just before the
+ *   call; a `Retry-After` date is compared with it).
+ * - `jitter`: a random number in `[0, 1)` drawn by the host (it spreads retries; 0.5 when
+ *   unsure).
+ * - `step`: a zeroed (or freed) `PolarStep`, filled on `POLAR_OK`:
+ *   - `POLAR_STEP_SEND`: send `step.request` within `step.timeout_ms`, then call
+ *     `polar_exchange_response` or `polar_exchange_fault`, then poll again;
+ *   - `POLAR_STEP_WAIT`: sleep `step.wait_ms`, then poll again;
+ *   - `POLAR_STEP_DONE`: `step.result` holds the result as JSON; a call or an upload is
+ *     over, a walk goes on;
+ *   - `POLAR_STEP_PROGRESS`: an upload's progress in `step.result`; poll again;
+ *   - `POLAR_STEP_END`: a walk is over.
+ *
+ *   Free it with `polar_step_free` before the next poll.
+ * - `err`: `NULL`, or a zeroed `PolarError`.
+ *
+ * When the result is an error (a declared API error, an unexpected status, a transport
+ * fault the retry policy gave up on, an exchange driven out of order, ...), the poll
+ * returns its code, fills `err`, and sets `step.kind` to `POLAR_STEP_DONE` (and
+ * `step.attempt`): the call is over, a walk ends (the next poll says `POLAR_STEP_END`).
+ * Any other failing code leaves `step` untouched and the exchange as it was.
+ *
+ * Returns `POLAR_OK`, a result's error code (as `polar_parse_response`, plus
+ * `POLAR_ERR_TRANSPORT`, `POLAR_ERR_OUT_OF_ORDER`, `POLAR_ERR_UPLOAD`), or
+ * `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_INVALID_ARGUMENT` (jitter),
+ * `POLAR_ERR_NULL_POINTER`, `POLAR_ERR_OUT_NOT_EMPTY` (`step` still holds buffers).
+ *
+ * # Safety
+ *
+ * `step` and `err` are `NULL` or point to writable structs of their type.
+ */
+int32_t polar_exchange_poll(uint64_t handle,
+                            uint64_t now_ms,
+                            double jitter,
+                            struct PolarStep *step,
+                            struct PolarError *err);
+
+/**
+ * Hands back the response to the request of the last `POLAR_STEP_SEND`, any status (a
+ * 4xx or 5xx is a response too: the exchange decides what follows). Then poll again.
+ *
+ * - `status`: the HTTP status (100..=999).
+ * - `headers`/`headers_len`: the response headers as for `polar_parse_response` (a leading
+ *   status line is skipped); `NULL`/0 for none.
+ * - `body`/`body_len`: the whole body (de-chunked); `NULL`/0 for none.
+ *
+ * Returns `POLAR_OK`; `POLAR_ERR_OUT_OF_ORDER` when no request was out (the exchange then
+ * ends with that error: a response nobody asked for means the host is out of step);
+ * `POLAR_ERR_INVALID_ARGUMENT` (status, header block) or `POLAR_ERR_INVALID_HANDLE`,
+ * `POLAR_ERR_NULL_POINTER`, which leave the exchange as it was (hand back a valid response
+ * or a fault).
+ *
+ * # Safety
+ *
+ * Each `(pointer, length)` pair points to that many readable bytes (or is `NULL`); `err`
+ * is `NULL` or points to a writable `PolarError`.
+ */
+int32_t polar_exchange_response(uint64_t handle,
+                                uint16_t status,
+                                const uint8_t *headers,
+                                size_t headers_len,
+                                const uint8_t *body,
+                                size_t body_len,
+                                struct PolarError *err);
+
+/**
+ * Tells an exchange why the request of the last `POLAR_STEP_SEND` brought back no
+ * response, or that the host cannot do what the last step asked (a wait it cannot honour:
+ * the exchange then ends with the fault). Then poll again: the exchange decides whether
+ * to send again, wait, or report the fault.
+ *
+ * - `fault`: `POLAR_FAULT_NOT_SENT` (connection refused, DNS, connect timeout: never
+ *   reached the server), `POLAR_FAULT_INTERRUPTED` (reset, truncated response: may have
+ *   reached it), `POLAR_FAULT_TIMED_OUT`, `POLAR_FAULT_BODY_TOO_LARGE`,
+ *   `POLAR_FAULT_ABORTED`.
+ * - `message`/`message_len`: what the transport knows (`strerror(errno)`), UTF-8, never
+ *   a header; `NULL`/0 for none.
+ *
+ * Returns `POLAR_OK`, or `POLAR_ERR_INVALID_ARGUMENT` (fault kind),
+ * `POLAR_ERR_INVALID_UTF8`, `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_NULL_POINTER` (nothing
+ * done).
+ *
+ * # Safety
+ *
+ * As for `polar_exchange_response`.
+ */
+int32_t polar_exchange_fault(uint64_t handle,
+                             int32_t fault,
+                             const uint8_t *message,
+                             size_t message_len,
+                             struct PolarError *err);
+
+/**
+ * Ends an exchange (finished or not) and zeroes `*handle`. A request it sent may still be
+ * answered: nothing listens any more.
+ *
+ * Returns `POLAR_OK` (also for a zero handle: freeing twice through the same variable is
+ * harmless), `POLAR_ERR_INVALID_HANDLE` for a handle naming no live exchange (a stale copy,
+ * garbage; `*handle` is zeroed), `POLAR_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `handle` is `NULL` or points to a readable and writable `uint64_t`.
+ */
+int32_t polar_exchange_free(uint64_t *handle);
+
+/**
+ * Frees the buffers of a `PolarStep` (its request and result) and zeroes it. Returns as
+ * `polar_request_free`.
+ *
+ * # Safety
+ *
+ * `step` is `NULL` or points to a readable and writable `PolarStep`.
+ */
+int32_t polar_step_free(struct PolarStep *step);
+
+/**
+ * How many exchanges are alive (made and not freed yet, all threads). A host checks it is
+ * 0 at the end of a test, as `polar_live_buffers`.
+ */
+size_t polar_live_exchanges(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,8 +4,9 @@
 use crate::buffer::PolarBuffer;
 use crate::codes::*;
 use crate::PolarError;
+use polar_core::exchange::{Fault, FaultKind};
 use polar_core::json::ToJson;
-use polar_core::operation::BuildError;
+use polar_core::operation::{BuildError, UploadError};
 use polar_core::Error;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -57,6 +58,14 @@ impl Failure {
         Failure::new(POLAR_ERR_INVALID_ARGUMENT, kind, message)
     }
 
+    pub fn invalid_handle(handle: u64) -> Failure {
+        Failure::new(
+            POLAR_ERR_INVALID_HANDLE,
+            "invalid_handle",
+            format!("{handle} names no live exchange (freed, or never made)"),
+        )
+    }
+
     pub fn unknown_operation(op: &str) -> Failure {
         Failure::new(
             POLAR_ERR_UNKNOWN_OPERATION,
@@ -78,7 +87,8 @@ impl Failure {
         )
     }
 
-    /// A core error: build, declared API error, unexpected status, decode.
+    /// A core error: build, declared API error, unexpected status, decode, transport fault,
+    /// exchange driven out of order, upload.
     pub fn from_core(e: Error) -> Failure {
         let message = e.to_string();
         let status = e.status().unwrap_or(0);
@@ -91,6 +101,11 @@ impl Failure {
                 body.clone(),
             ),
             Error::Decode { body, .. } => (POLAR_ERR_DECODE, "decode", None, body.clone()),
+            Error::Transport { fault, .. } => {
+                (POLAR_ERR_TRANSPORT, fault_kind(fault), None, Vec::new())
+            }
+            Error::Misuse(_) => (POLAR_ERR_OUT_OF_ORDER, "out_of_order", None, Vec::new()),
+            Error::Upload(u) => (POLAR_ERR_UPLOAD, upload_kind(u), None, Vec::new()),
             other => match other.api_error() {
                 Some(api) => (
                     POLAR_ERR_API,
@@ -136,6 +151,31 @@ fn build_kind(e: &BuildError) -> &'static str {
         BuildError::InvalidUri(_) => "invalid_uri",
         BuildError::InvalidHeader(_) => "invalid_header",
         _ => "build",
+    }
+}
+
+fn fault_kind(fault: &Fault) -> &'static str {
+    match fault.kind() {
+        FaultKind::NotSent => "not_sent",
+        FaultKind::Interrupted => "interrupted",
+        FaultKind::TimedOut => "timed_out",
+        FaultKind::BodyTooLarge { .. } => "body_too_large",
+        FaultKind::Aborted => "aborted",
+        FaultKind::Unsupported => "unsupported",
+        _ => "transport",
+    }
+}
+
+fn upload_kind(e: &UploadError) -> &'static str {
+    match e {
+        UploadError::EmptyFile => "empty_file",
+        UploadError::InvalidPartSize { .. } => "invalid_part_size",
+        UploadError::UnknownService(_) => "unknown_service",
+        UploadError::PlanMismatch(_) => "plan_mismatch",
+        UploadError::InvalidPartRequest { .. } => "invalid_part_request",
+        UploadError::PartRejected { .. } => "part_rejected",
+        UploadError::MissingEtag { .. } => "missing_etag",
+        _ => "upload",
     }
 }
 

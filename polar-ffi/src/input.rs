@@ -3,8 +3,11 @@
 
 use crate::codes::*;
 use crate::failure::Failure;
+use http::{HeaderName, HeaderValue};
+use polar_core::exchange::Options;
 use polar_core::{Config, Credential, CredentialKind};
 use serde_json::Value;
+use std::time::Duration;
 
 /// A byte buffer the host passes: `NULL` with length 0 is the empty buffer.
 ///
@@ -163,12 +166,16 @@ pub(crate) fn header_map(block: &[u8]) -> Result<http::HeaderMap, Failure> {
     Ok(map)
 }
 
-/// The config object: `{"base_url": "...", "server": "production"|"sandbox", "token": "...",
-/// "credential": "organization_token"|..., "polar_version": "...", "user_agent": "..."}`,
-/// every key optional; unknown keys refused.
-pub(crate) fn config(
-    map: &serde_json::Map<String, Value>,
-) -> Result<(Config, Option<Credential>), Failure> {
+/// The config object: where and as whom requests go, and how exchanges behave. Every key is
+/// optional; unknown keys are refused.
+///
+/// - `base_url` or `server` (`"production"` (default) / `"sandbox"`), `token` and
+///   `credential` (its kind, default `organization_token`), `polar_version`, `user_agent`;
+/// - `headers`: an object of extra headers sent with every request to Polar;
+/// - the settings of exchanges: `max_attempts` (1 = no retry), `base_delay_ms`,
+///   `max_delay_ms`, `max_elapsed_ms` (the retry policy), `request_timeout_ms`,
+///   `connect_timeout_ms`, `overall_timeout_ms`, `max_response_bytes`.
+pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, Failure> {
     let bad = |m: String| Failure::invalid_argument("invalid_config", m);
     let string = |key: &str| -> Result<Option<&str>, Failure> {
         match map.get(key) {
@@ -180,13 +187,31 @@ pub(crate) fn config(
             ))),
         }
     };
-    const KEYS: [&str; 6] = [
+    let number = |key: &str| -> Result<Option<u64>, Failure> {
+        match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| bad(format!("config `{key}` must be an integer >= 0, found {v}"))),
+        }
+    };
+    const KEYS: [&str; 15] = [
         "base_url",
         "server",
         "token",
         "credential",
         "polar_version",
         "user_agent",
+        "headers",
+        "max_attempts",
+        "base_delay_ms",
+        "max_delay_ms",
+        "max_elapsed_ms",
+        "request_timeout_ms",
+        "connect_timeout_ms",
+        "overall_timeout_ms",
+        "max_response_bytes",
     ];
     if let Some(k) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(bad(format!(
@@ -225,12 +250,71 @@ pub(crate) fn config(
             )))
         }
     };
-    let credential = match string("token")? {
-        Some(t) => Some(Credential::new(kind, t)),
+    let mut options = Options::new(config);
+    match string("token")? {
+        Some(t) => options.credential = Some(Credential::new(kind, t)),
         None if map.contains_key("credential") => {
             return Err(bad("config `credential` given without `token`".into()))
         }
-        None => None,
-    };
-    Ok((config, credential))
+        None => {}
+    }
+    match map.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(headers)) => {
+            for (name, value) in headers {
+                let invalid = || {
+                    bad(format!(
+                        "config `headers`: invalid header `{}`",
+                        name.escape_debug()
+                    ))
+                };
+                let Value::String(value) = value else {
+                    return Err(bad(format!(
+                        "config `headers`: the value of `{}` must be a string",
+                        name.escape_debug()
+                    )));
+                };
+                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+                let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+                options.headers.insert(name, value);
+            }
+        }
+        Some(other) => {
+            return Err(bad(format!(
+                "config `headers` must be an object, found {}",
+                polar_core::json::kind(other)
+            )))
+        }
+    }
+    let ms = Duration::from_millis;
+    let s = &mut options.settings;
+    if let Some(n) = number("max_attempts")? {
+        s.retry.max_attempts = u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
+            bad(format!(
+                "config `max_attempts` must be 1 or more, found {n}"
+            ))
+        })?;
+    }
+    if let Some(n) = number("base_delay_ms")? {
+        s.retry.base_delay = ms(n);
+    }
+    if let Some(n) = number("max_delay_ms")? {
+        s.retry.max_delay = ms(n);
+    }
+    if let Some(n) = number("max_elapsed_ms")? {
+        s.retry.max_elapsed = ms(n);
+    }
+    if let Some(n) = number("request_timeout_ms")? {
+        s.request_timeout = ms(n);
+    }
+    if let Some(n) = number("connect_timeout_ms")? {
+        s.connect_timeout = ms(n);
+    }
+    if let Some(n) = number("overall_timeout_ms")? {
+        s.overall_timeout = ms(n);
+    }
+    if let Some(n) = number("max_response_bytes")? {
+        s.max_response_bytes = n;
+    }
+    Ok(options)
 }

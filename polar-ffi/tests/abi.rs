@@ -1,7 +1,9 @@
 //! The C entry points called from Rust as a host would: the happy paths without a network,
 //! and every kind of bad input (unknown operationId, parameters that don't match, the
 //! response of another operation, wrong call order, double frees, NULL pointers, invalid
-//! UTF-8 and JSON), each giving its documented code and never a crash.
+//! UTF-8 and JSON), each giving its documented code and never a crash. The exchanges (calls,
+//! page and item walks, uploads) are driven with a fake clock and hand-made responses: the
+//! retries, waits and page walks the tests see are the core's decisions.
 
 use polar_ffi::*;
 use std::ptr::{null, null_mut};
@@ -64,35 +66,6 @@ fn parse(op: &str, status: u16, headers: &str, body: &[u8]) -> Result<String, (i
     // SAFETY: a buffer the library filled.
     assert_eq!(unsafe { polar_buffer_free(&mut out) }, POLAR_OK);
     Ok(s)
-}
-
-fn next_page(op: &str, params: &str, output: &str) -> Result<Option<String>, (i32, String)> {
-    let mut out = PolarBuffer::default();
-    let mut err = PolarError::default();
-    // SAFETY: every pointer comes from a live slice or reference.
-    let rc = unsafe {
-        polar_next_page(
-            op.as_ptr(),
-            op.len(),
-            params.as_ptr(),
-            params.len(),
-            output.as_ptr(),
-            output.len(),
-            &mut out,
-            &mut err,
-        )
-    };
-    if rc != POLAR_OK {
-        let (code, kind, _) = take(&mut err);
-        return Err((code, kind));
-    }
-    if out.is_empty_handle() {
-        return Ok(None);
-    }
-    let s = text(&out);
-    // SAFETY: a buffer the library filled.
-    unsafe { polar_buffer_free(&mut out) };
-    Ok(Some(s))
 }
 
 #[test]
@@ -447,40 +420,7 @@ fn null_pointers_are_error_codes() {
         );
         take(&mut err);
         assert_eq!(
-            polar_next_page(
-                op.as_ptr(),
-                op.len(),
-                b"{}".as_ptr(),
-                2,
-                null(),
-                0,
-                &mut out,
-                &mut err
-            ),
-            POLAR_ERR_NULL_POINTER
-        );
-        take(&mut err);
-        assert_eq!(
             polar_webhook_verify(null(), 0, null(), 0, null(), 0, 0, &mut out, &mut err),
-            POLAR_ERR_NULL_POINTER
-        );
-        take(&mut err);
-        assert_eq!(
-            polar_retry_decide(
-                null(),
-                0,
-                false,
-                1,
-                POLAR_OUTCOME_NOT_SENT,
-                0,
-                null(),
-                0,
-                0,
-                0,
-                0.5,
-                null_mut(),
-                &mut err
-            ),
             POLAR_ERR_NULL_POINTER
         );
         take(&mut err);
@@ -583,67 +523,8 @@ fn wrong_order_and_double_free() {
     }
 }
 
-#[test]
-fn pagination_by_data() {
-    let three = r#"{"items":[],"pagination":{"total_count":25,"max_page":3}}"#;
-    assert_eq!(
-        next_page("products:list", r#"{"limit":10}"#, three),
-        Ok(Some(r#"{"limit":10,"page":2}"#.into()))
-    );
-    assert_eq!(
-        next_page("products:list", r#"{"page":2}"#, three),
-        Ok(Some(r#"{"page":3}"#.into()))
-    );
-    assert_eq!(next_page("products:list", r#"{"page":3}"#, three), Ok(None));
-    // Empty list: max_page 0.
-    assert_eq!(
-        next_page(
-            "products:list",
-            "{}",
-            r#"{"items":[],"pagination":{"total_count":0,"max_page":0}}"#
-        ),
-        Ok(None)
-    );
-    // Cursor style (events:list).
-    assert_eq!(
-        next_page(
-            "events:list",
-            "{}",
-            r#"{"items":[],"pagination":{"has_next_page":true}}"#
-        ),
-        Ok(Some(r#"{"page":2}"#.into()))
-    );
-    assert_eq!(
-        next_page(
-            "events:list",
-            "{}",
-            r#"{"items":[],"pagination":{"has_next_page":false}}"#
-        ),
-        Ok(None)
-    );
-    // A shape this version does not know stops rather than loops.
-    assert_eq!(next_page("products:list", "{}", "{}"), Ok(None));
-    // Errors.
-    assert_eq!(
-        next_page("customer-sessions:create", "{}", "{}"),
-        Err((POLAR_ERR_NOT_PAGINATED, "not_paginated".into()))
-    );
-    assert_eq!(
-        next_page("nope", "{}", "{}"),
-        Err((POLAR_ERR_UNKNOWN_OPERATION, "unknown_operation".into()))
-    );
-    assert_eq!(
-        next_page("products:list", r#"{"page":"2"}"#, three),
-        Err((POLAR_ERR_BUILD, "invalid_parameter".into()))
-    );
-    assert_eq!(
-        next_page("products:list", "{", three),
-        Err((POLAR_ERR_INVALID_JSON, "invalid_json".into()))
-    );
-}
-
-/// The data-driven pagination list is exactly the operations whose spec has a `page`
-/// parameter.
+/// The operations marked paginated (those `polar_pages_new` walks) are exactly the
+/// operations whose spec has a `page` parameter.
 #[test]
 fn paginated_matches_the_spec() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -685,102 +566,6 @@ fn paginated_matches_the_spec() {
     assert_eq!(
         ops.as_array().unwrap().len(),
         polar_core::operations::ALL.len()
-    );
-}
-
-fn retry(
-    method: &str,
-    attempt: u32,
-    outcome: i32,
-    status: u16,
-    retry_after: &str,
-    jitter: f64,
-) -> Result<PolarRetryDecision, i32> {
-    let mut d = PolarRetryDecision::default();
-    // SAFETY: live pointers.
-    let rc = unsafe {
-        polar_retry_decide(
-            method.as_ptr(),
-            method.len(),
-            false,
-            attempt,
-            outcome,
-            status,
-            retry_after.as_ptr(),
-            retry_after.len(),
-            0,
-            1_767_225_600,
-            jitter,
-            &mut d,
-            null_mut(),
-        )
-    };
-    if rc == POLAR_OK {
-        Ok(d)
-    } else {
-        Err(rc)
-    }
-}
-
-#[test]
-fn retry_decisions() {
-    let wait = |ms| {
-        Ok(PolarRetryDecision {
-            retry: true,
-            wait_ms: ms,
-        })
-    };
-    let stop = Ok(PolarRetryDecision::default());
-    assert_eq!(
-        retry("GET", 1, POLAR_OUTCOME_RESPONSE, 503, "2", 0.5),
-        wait(2000)
-    );
-    assert_eq!(
-        retry("get", 1, POLAR_OUTCOME_RESPONSE, 429, "", 0.0),
-        wait(250)
-    );
-    assert_eq!(retry("GET", 1, POLAR_OUTCOME_RESPONSE, 404, "", 0.5), stop);
-    assert_eq!(retry("POST", 1, POLAR_OUTCOME_RESPONSE, 503, "", 0.5), stop);
-    assert_eq!(
-        retry("POST", 1, POLAR_OUTCOME_INTERRUPTED, 0, "", 0.5),
-        stop
-    );
-    assert_eq!(
-        retry("POST", 2, POLAR_OUTCOME_NOT_SENT, 0, "", 0.0),
-        wait(500)
-    );
-    assert_eq!(retry("GET", 4, POLAR_OUTCOME_NOT_SENT, 0, "", 0.5), stop);
-    // An HTTP date one second after `now`.
-    assert_eq!(
-        retry(
-            "GET",
-            1,
-            POLAR_OUTCOME_RESPONSE,
-            503,
-            "Thu, 01 Jan 2026 00:00:01 GMT",
-            0.5
-        ),
-        wait(1000)
-    );
-    assert_eq!(
-        retry("GET", 1, 9, 0, "", 0.5),
-        Err(POLAR_ERR_INVALID_ARGUMENT)
-    );
-    assert_eq!(
-        retry("GET", 0, POLAR_OUTCOME_NOT_SENT, 0, "", 0.5),
-        Err(POLAR_ERR_INVALID_ARGUMENT)
-    );
-    assert_eq!(
-        retry("GET", 1, POLAR_OUTCOME_RESPONSE, 7, "", 0.5),
-        Err(POLAR_ERR_INVALID_ARGUMENT)
-    );
-    assert_eq!(
-        retry("G E T", 1, POLAR_OUTCOME_NOT_SENT, 0, "", 0.5),
-        Err(POLAR_ERR_INVALID_ARGUMENT)
-    );
-    assert_eq!(
-        retry("GET", 1, POLAR_OUTCOME_RESPONSE, 503, "a\nb", 0.5),
-        Err(POLAR_ERR_INVALID_ARGUMENT)
     );
 }
 
@@ -873,4 +658,875 @@ fn code_names() {
     assert_eq!(name(POLAR_ERR_DECODE), "POLAR_ERR_DECODE");
     assert_eq!(name(POLAR_ERR_PANIC), "POLAR_ERR_PANIC");
     assert_eq!(name(7), "POLAR_ERR_UNKNOWN_CODE");
+}
+
+// ---- exchanges: the core's state machines behind handles ----
+
+/// 2026-01-01T00:00:00Z, in milliseconds: the fake clock starts here.
+const T0: u64 = 1_767_225_600_000;
+
+/// What one poll gave, with the step's buffers copied out and freed.
+#[derive(Debug)]
+struct Polled {
+    rc: i32,
+    kind: i32,
+    attempt: u32,
+    /// SEND: method, URL, header lines, body.
+    request: Option<(String, String, String, Vec<u8>)>,
+    timeout_ms: u64,
+    max_response_bytes: u64,
+    wait_ms: u64,
+    /// DONE / PROGRESS with POLAR_OK: the result JSON.
+    result: Option<serde_json::Value>,
+    /// A failed DONE: the error's kind and message.
+    error: Option<(String, String)>,
+}
+
+impl Polled {
+    fn send(&self) -> &(String, String, String, Vec<u8>) {
+        assert_eq!(
+            (self.rc, self.kind),
+            (POLAR_OK, POLAR_STEP_SEND),
+            "{self:?}"
+        );
+        self.request.as_ref().unwrap()
+    }
+
+    fn wait(&self) -> u64 {
+        assert_eq!(
+            (self.rc, self.kind),
+            (POLAR_OK, POLAR_STEP_WAIT),
+            "{self:?}"
+        );
+        self.wait_ms
+    }
+
+    fn done(&self) -> &serde_json::Value {
+        assert_eq!(
+            (self.rc, self.kind),
+            (POLAR_OK, POLAR_STEP_DONE),
+            "{self:?}"
+        );
+        self.result.as_ref().unwrap()
+    }
+
+    fn failed(&self, code: i32) -> &str {
+        assert_eq!((self.rc, self.kind), (code, POLAR_STEP_DONE), "{self:?}");
+        &self.error.as_ref().unwrap().0
+    }
+
+    fn end(&self) {
+        assert_eq!((self.rc, self.kind), (POLAR_OK, POLAR_STEP_END), "{self:?}");
+    }
+}
+
+fn poll_at(handle: u64, now_ms: u64, jitter: f64) -> Polled {
+    let mut step = PolarStep::default();
+    let mut err = PolarError::default();
+    // SAFETY: live, zeroed structs.
+    let rc = unsafe { polar_exchange_poll(handle, now_ms, jitter, &mut step, &mut err) };
+    let request = (step.kind == POLAR_STEP_SEND && rc == POLAR_OK).then(|| {
+        (
+            text(&step.request.method),
+            text(&step.request.url),
+            text(&step.request.headers),
+            step.request.body.to_vec().unwrap(),
+        )
+    });
+    let result = (rc == POLAR_OK && !step.result.is_empty_handle())
+        .then(|| serde_json::from_str(&text(&step.result)).expect("result JSON"));
+    let error = (rc != POLAR_OK).then(|| {
+        let (code, kind, message) = take(&mut err);
+        assert_eq!(code, rc);
+        (kind, message)
+    });
+    if rc != POLAR_OK {
+        assert!(step.result.is_empty_handle() && step.request.url.is_empty_handle());
+    }
+    let polled = Polled {
+        rc,
+        kind: step.kind,
+        attempt: step.attempt,
+        request,
+        timeout_ms: step.timeout_ms,
+        max_response_bytes: step.max_response_bytes,
+        wait_ms: step.wait_ms,
+        result,
+        error,
+    };
+    // SAFETY: a step the library filled (or left zeroed).
+    assert_eq!(unsafe { polar_step_free(&mut step) }, POLAR_OK);
+    polled
+}
+
+fn poll(handle: u64) -> Polled {
+    poll_at(handle, T0, 0.5)
+}
+
+type New = unsafe extern "C" fn(
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *const u8,
+    usize,
+    *mut u64,
+    *mut PolarError,
+) -> i32;
+
+fn start(new: New, op: &str, params: &str, config: &str) -> Result<u64, (i32, String)> {
+    let mut handle = 0;
+    let mut err = PolarError::default();
+    // SAFETY: live pointers.
+    let rc = unsafe {
+        new(
+            op.as_ptr(),
+            op.len(),
+            params.as_ptr(),
+            params.len(),
+            config.as_ptr(),
+            config.len(),
+            &mut handle,
+            &mut err,
+        )
+    };
+    if rc != POLAR_OK {
+        assert_eq!(handle, 0);
+        let (code, kind, _) = take(&mut err);
+        return Err((code, kind));
+    }
+    assert_ne!(handle, 0);
+    Ok(handle)
+}
+
+fn call(op: &str, params: &str, config: &str, repeatable: bool) -> Result<u64, (i32, String)> {
+    let mut handle = 0;
+    let mut err = PolarError::default();
+    // SAFETY: live pointers.
+    let rc = unsafe {
+        polar_call_new(
+            op.as_ptr(),
+            op.len(),
+            params.as_ptr(),
+            params.len(),
+            config.as_ptr(),
+            config.len(),
+            repeatable,
+            &mut handle,
+            &mut err,
+        )
+    };
+    if rc != POLAR_OK {
+        let (code, kind, _) = take(&mut err);
+        return Err((code, kind));
+    }
+    Ok(handle)
+}
+
+fn respond(handle: u64, status: u16, headers: &str, body: &[u8]) -> i32 {
+    // SAFETY: live pointers; `err` may be NULL.
+    unsafe {
+        polar_exchange_response(
+            handle,
+            status,
+            headers.as_ptr(),
+            headers.len(),
+            body.as_ptr(),
+            body.len(),
+            null_mut(),
+        )
+    }
+}
+
+fn fault(handle: u64, kind: i32, message: &str) -> i32 {
+    // SAFETY: live pointers; `err` may be NULL.
+    unsafe { polar_exchange_fault(handle, kind, message.as_ptr(), message.len(), null_mut()) }
+}
+
+fn free(mut handle: u64) {
+    // SAFETY: a live variable.
+    assert_eq!(unsafe { polar_exchange_free(&mut handle) }, POLAR_OK);
+    assert_eq!(handle, 0);
+}
+
+const JSON: &str = "content-type: application/json\r\n";
+
+fn product(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "created_at": "2026-01-01T00:00:00Z", "modified_at": null,
+        "trial_interval": null, "trial_interval_count": null, "name": format!("Product {id}"),
+        "description": null, "visibility": "public", "recurring_interval": null,
+        "recurring_interval_count": null, "meter_interval": null,
+        "meter_interval_count": null, "is_recurring": false, "is_archived": false,
+        "organization_id": "o1", "metadata": {}, "prices": [], "benefits": [], "medias": [],
+        "attached_custom_fields": []
+    })
+}
+
+/// A products page: `ids` as its items, `max_page` as announced.
+fn products_page(ids: &[&str], max_page: i64) -> Vec<u8> {
+    let items: Vec<_> = ids.iter().map(|id| product(id)).collect();
+    serde_json::to_vec(&serde_json::json!({
+        "items": items,
+        "pagination": {"total_count": ids.len(), "max_page": max_page}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_call_sends_what_the_core_built_and_parses_the_answer() {
+    let config = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi",
+        "headers":{"X-Trace":"t-1"},"request_timeout_ms":5000,"max_response_bytes":4096}"#;
+    let h = call(
+        "products:list",
+        r#"{"limit":2,"is_archived":false}"#,
+        config,
+        false,
+    )
+    .unwrap();
+    let step = poll(h);
+    let (method, url, headers, body) = step.send();
+    assert_eq!(method, "GET");
+    assert!(url.starts_with("http://127.0.0.1:1/v1/products/?"), "{url}");
+    assert!(url.contains("limit=2"), "{url}");
+    assert!(headers.contains("authorization: Bearer polar_oat_abi\r\n"));
+    assert!(headers.contains("x-trace: t-1\r\n"), "{headers}");
+    assert!(body.is_empty());
+    assert_eq!(step.attempt, 1);
+    assert_eq!(step.timeout_ms, 5000);
+    assert_eq!(step.max_response_bytes, 4096);
+    assert_eq!(respond(h, 200, JSON, &products_page(&["p1"], 1)), POLAR_OK);
+    let step = poll(h);
+    let page = step.done();
+    assert_eq!(page["items"][0]["id"], "p1");
+    assert_eq!(step.attempt, 1);
+    // Polled after it finished: the core says so.
+    assert_eq!(poll(h).failed(POLAR_ERR_OUT_OF_ORDER), "out_of_order");
+    free(h);
+
+    // A declared error status ends the call with its code, status and model.
+    let h = call("products:get", r#"{"id":"p1"}"#, CONFIG, false).unwrap();
+    poll(h).send();
+    let not_found = br#"{"error":"ResourceNotFound","detail":"Not found"}"#;
+    assert_eq!(respond(h, 404, JSON, not_found), POLAR_OK);
+    assert_eq!(poll(h).failed(POLAR_ERR_API), "not_found");
+    free(h);
+
+    // An operation without a response body: `null`.
+    let h = call("benefits:delete", r#"{"id":"b1"}"#, CONFIG, false).unwrap();
+    assert_eq!(poll(h).send().0, "DELETE");
+    assert_eq!(respond(h, 204, "", b""), POLAR_OK);
+    assert_eq!(poll(h).done(), &serde_json::Value::Null);
+    free(h);
+}
+
+#[test]
+fn retries_and_waits_are_the_cores_with_a_fake_clock() {
+    let config = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi",
+        "max_attempts":3,"base_delay_ms":100,"max_delay_ms":5000}"#;
+    let h = call("products:get", r#"{"id":"p1"}"#, config, false).unwrap();
+    let mut now = T0;
+    assert_eq!(poll_at(h, now, 0.5).attempt, 1);
+    // 503 with Retry-After: 2 seconds, whatever the backoff says.
+    assert_eq!(respond(h, 503, "retry-after: 2\r\n", b"busy"), POLAR_OK);
+    assert_eq!(poll_at(h, now, 0.5).wait(), 2000);
+    // Woken early: the rest of the wait.
+    now += 1500;
+    assert_eq!(poll_at(h, now, 0.5).wait(), 500);
+    now += 500;
+    let step = poll_at(h, now, 0.5);
+    step.send();
+    assert_eq!(step.attempt, 2);
+    // Refused: backoff (100 ms doubled once for the second retry, jitter 0 takes half).
+    assert_eq!(
+        fault(h, POLAR_FAULT_NOT_SENT, "connection refused"),
+        POLAR_OK
+    );
+    let wait = poll_at(h, now, 0.0).wait();
+    assert!((1..=200).contains(&wait), "{wait}");
+    now += wait;
+    let step = poll_at(h, now, 0.5);
+    step.send();
+    assert_eq!(step.attempt, 3);
+    // The third attempt is the last: its outcome is the result.
+    assert_eq!(respond(h, 503, "", b"still busy"), POLAR_OK);
+    let step = poll_at(h, now, 0.5);
+    assert_eq!(
+        step.failed(POLAR_ERR_UNEXPECTED_STATUS),
+        "unexpected_status"
+    );
+    assert_eq!(step.attempt, 3);
+    free(h);
+
+    // A POST that may have reached the server is not sent again, unless repeatable.
+    let params = r#"{"body":{"customer_id":"00000000-0000-4000-8000-000000000000"}}"#;
+    let h = call("customer-sessions:create", params, CONFIG, false).unwrap();
+    poll(h).send();
+    assert_eq!(fault(h, POLAR_FAULT_INTERRUPTED, "reset"), POLAR_OK);
+    let step = poll(h);
+    assert_eq!(step.failed(POLAR_ERR_TRANSPORT), "interrupted");
+    assert!(step.error.as_ref().unwrap().1.contains("reset"));
+    free(h);
+    let h = call("customer-sessions:create", params, CONFIG, true).unwrap();
+    poll(h).send();
+    assert_eq!(fault(h, POLAR_FAULT_INTERRUPTED, "reset"), POLAR_OK);
+    assert!(poll(h).wait() > 0);
+    free(h);
+    // ... but a 429 is retried for every method: Polar did nothing.
+    let h = call("customer-sessions:create", params, CONFIG, false).unwrap();
+    poll(h).send();
+    assert_eq!(respond(h, 429, "retry-after: 1\r\n", b"{}"), POLAR_OK);
+    assert_eq!(poll(h).wait(), 1000);
+    free(h);
+
+    // The overall timeout: no wait outlasts it, and the call ends with a timeout.
+    let config = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi",
+        "overall_timeout_ms":1000}"#;
+    let h = call("products:get", r#"{"id":"p1"}"#, config, false).unwrap();
+    let step = poll_at(h, T0, 0.5);
+    step.send();
+    assert_eq!(
+        step.timeout_ms, 1000,
+        "an attempt has no more than the time left"
+    );
+    assert_eq!(respond(h, 503, "retry-after: 5\r\n", b""), POLAR_OK);
+    assert_eq!(
+        poll_at(h, T0 + 10, 0.5).failed(POLAR_ERR_UNEXPECTED_STATUS),
+        "unexpected_status"
+    );
+    free(h);
+
+    // A body larger than the limit: not fetched again.
+    let config = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi",
+        "max_response_bytes":10}"#;
+    let h = call("products:get", r#"{"id":"p1"}"#, config, false).unwrap();
+    poll(h).send();
+    assert_eq!(fault(h, POLAR_FAULT_BODY_TOO_LARGE, ""), POLAR_OK);
+    let step = poll(h);
+    assert_eq!(step.failed(POLAR_ERR_TRANSPORT), "body_too_large");
+    assert!(
+        step.error.as_ref().unwrap().1.contains("10 bytes"),
+        "{step:?}"
+    );
+    free(h);
+    // The same when the host hands the whole body back: the core checks the limit.
+    let h = call("products:get", r#"{"id":"p1"}"#, config, false).unwrap();
+    poll(h).send();
+    assert_eq!(
+        respond(h, 200, JSON, &serde_json::to_vec(&product("p1")).unwrap()),
+        POLAR_OK
+    );
+    assert_eq!(poll(h).failed(POLAR_ERR_TRANSPORT), "body_too_large");
+    free(h);
+
+    // A host that cannot sleep says so: the call ends with its fault.
+    let h = call("products:get", r#"{"id":"p1"}"#, CONFIG, false).unwrap();
+    poll(h).send();
+    assert_eq!(respond(h, 503, "", b""), POLAR_OK);
+    poll(h).wait();
+    assert_eq!(fault(h, POLAR_FAULT_ABORTED, "shutting down"), POLAR_OK);
+    assert_eq!(poll(h).failed(POLAR_ERR_TRANSPORT), "aborted");
+    free(h);
+}
+
+#[test]
+fn a_page_walk_follows_the_core_and_ends() {
+    let h = start(polar_pages_new, "products:list", r#"{"limit":2}"#, CONFIG).unwrap();
+    let mut urls = Vec::new();
+    let pages: [&[&str]; 3] = [&["a", "b"], &["c", "d"], &["e"]];
+    for ids in pages {
+        urls.push(poll(h).send().1.clone());
+        assert_eq!(respond(h, 200, JSON, &products_page(ids, 3)), POLAR_OK);
+        let step = poll(h);
+        assert_eq!(step.done()["items"].as_array().unwrap().len(), ids.len());
+    }
+    poll(h).end();
+    poll(h).end();
+    free(h);
+    assert!(!urls[0].contains("page="), "{}", urls[0]);
+    assert!(urls[1].contains("page=2"), "{}", urls[1]);
+    assert!(urls[2].contains("page=3"), "{}", urls[2]);
+
+    // An error ends the walk after reporting it.
+    let h = start(polar_pages_new, "products:list", "{}", CONFIG).unwrap();
+    poll(h).send();
+    let invalid = br#"{"detail":[{"loc":["query","limit"],"msg":"too big","type":"x"}]}"#;
+    assert_eq!(respond(h, 422, JSON, invalid), POLAR_OK);
+    assert_eq!(poll(h).failed(POLAR_ERR_API), "validation");
+    poll(h).end();
+    free(h);
+
+    // Items: one DONE per item, pages fetched as the walk reaches them.
+    let h = start(polar_items_new, "products:list", r#"{"page":4}"#, CONFIG).unwrap();
+    assert!(poll(h).send().1.contains("page=4"));
+    assert_eq!(
+        respond(h, 200, JSON, &products_page(&["a", "b"], 5)),
+        POLAR_OK
+    );
+    assert_eq!(poll(h).done()["id"], "a");
+    assert_eq!(poll(h).done()["id"], "b");
+    assert!(poll(h).send().1.contains("page=5"));
+    assert_eq!(respond(h, 200, JSON, &products_page(&["c"], 5)), POLAR_OK);
+    assert_eq!(poll(h).done()["id"], "c");
+    poll(h).end();
+    free(h);
+}
+
+/// A server that keeps answering empty pages while announcing more would make a walk by
+/// "has next" alone loop for ever; the core's walk ends at the first empty page.
+#[test]
+fn a_walk_never_loops_on_empty_pages_announcing_more() {
+    let forever = products_page(&[], i64::MAX);
+    let cursor_forever = br#"{"items":[],"pagination":{"has_next_page":true}}"#;
+    for (new, op, body) in [
+        (polar_pages_new as New, "products:list", forever.as_slice()),
+        (polar_items_new as New, "products:list", forever.as_slice()),
+        (
+            polar_pages_new as New,
+            "events:list",
+            cursor_forever.as_slice(),
+        ),
+        (
+            polar_items_new as New,
+            "events:list",
+            cursor_forever.as_slice(),
+        ),
+    ] {
+        let h = start(new, op, "{}", CONFIG).unwrap();
+        let mut sends = 0;
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            assert!(polls < 100, "{op}: the walk does not end");
+            let step = poll(h);
+            match step.kind {
+                POLAR_STEP_SEND => {
+                    sends += 1;
+                    assert_eq!(respond(h, 200, JSON, body), POLAR_OK);
+                }
+                POLAR_STEP_DONE => assert_eq!(step.rc, POLAR_OK),
+                POLAR_STEP_END => break,
+                other => panic!("{op}: step {other}"),
+            }
+        }
+        assert_eq!(sends, 1, "{op}: one empty page ends the walk");
+        free(h);
+    }
+    // The same server, but with items on every page, would be followed (it says there is
+    // more): the rule that stops it is the empty page, not a page cap.
+    let h = start(polar_pages_new, "products:list", "{}", CONFIG).unwrap();
+    for _ in 0..5 {
+        poll(h).send();
+        assert_eq!(
+            respond(h, 200, JSON, &products_page(&["x"], i64::MAX)),
+            POLAR_OK
+        );
+        poll(h).done();
+    }
+    free(h);
+}
+
+fn upload_new(file: &str, data: &[u8], config: &str) -> Result<u64, (i32, String)> {
+    let mut handle = 0;
+    let mut err = PolarError::default();
+    // SAFETY: live pointers.
+    let rc = unsafe {
+        polar_upload_new(
+            file.as_ptr(),
+            file.len(),
+            data.as_ptr(),
+            data.len(),
+            config.as_ptr(),
+            config.len(),
+            &mut handle,
+            &mut err,
+        )
+    };
+    if rc != POLAR_OK {
+        let (code, kind, _) = take(&mut err);
+        return Err((code, kind));
+    }
+    Ok(handle)
+}
+
+fn file_json(size: usize) -> serde_json::Value {
+    serde_json::json!({
+        "id": "f1", "organization_id": "o1", "name": "report.pdf", "path": "o1/f1",
+        "mime_type": "application/pdf", "size": size, "storage_version": null,
+        "checksum_etag": null, "checksum_sha256_base64": null, "checksum_sha256_hex": null,
+        "last_modified_at": null, "version": null, "service": "downloadable",
+        "is_uploaded": true, "created_at": "2026-11-28T12:00:00Z",
+        "flagged_malicious_at": null, "size_readable": format!("{size} B")
+    })
+}
+
+#[test]
+fn an_upload_is_driven_step_by_step() {
+    let file = r#"{"service":"downloadable","name":"report.pdf","mime_type":"application/pdf",
+        "part_size":4}"#;
+    let data = b"0123456789";
+    let h = upload_new(file, data, CONFIG).unwrap();
+    // files:create, with the checksums the core computed.
+    let step = poll(h);
+    let (method, url, _, body) = step.send();
+    assert_eq!(
+        (method.as_str(), url.as_str()),
+        ("POST", "http://127.0.0.1:1/v1/files/")
+    );
+    let create: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let parts: Vec<serde_json::Value> = create["upload"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "number": p["number"], "chunk_start": p["chunk_start"],
+                "chunk_end": p["chunk_end"],
+                "checksum_sha256_base64": p["checksum_sha256_base64"],
+                "url": format!("https://storage.example/bucket/part{}?sig=x", p["number"]),
+                "expires_at": "2026-11-28T13:00:00Z",
+                "headers": {"x-amz-checksum-sha256": p["checksum_sha256_base64"]}
+            })
+        })
+        .collect();
+    assert_eq!(parts.len(), 3);
+    let mut upload = file_json(10);
+    let obj = upload.as_object_mut().unwrap();
+    obj.remove("created_at");
+    obj.remove("flagged_malicious_at");
+    obj.insert(
+        "upload".into(),
+        serde_json::json!({"id": "u1", "path": "o1/f1", "parts": parts}),
+    );
+    assert_eq!(
+        respond(h, 201, JSON, upload.to_string().as_bytes()),
+        POLAR_OK
+    );
+    let progress = poll(h);
+    assert_eq!(progress.kind, POLAR_STEP_PROGRESS);
+    assert_eq!(progress.result.as_ref().unwrap()["parts"], 3);
+    // Each part: a PUT to its presigned URL, without the token; the second fails once and
+    // is retried on its own.
+    for (n, bytes) in [(1, &b"0123"[..]), (2, b"4567"), (3, b"89")] {
+        let step = poll(h);
+        let (method, url, headers, body) = step.send();
+        assert_eq!(method, "PUT");
+        assert!(url.starts_with(&format!("https://storage.example/bucket/part{n}")));
+        assert!(!headers.contains("authorization"), "{headers}");
+        assert!(headers.contains("x-amz-checksum-sha256"), "{headers}");
+        assert_eq!(body.as_slice(), bytes);
+        if n == 2 {
+            assert_eq!(respond(h, 503, "", b"<Error/>"), POLAR_OK);
+            let wait = poll(h).wait();
+            let step = poll_at(h, T0 + wait, 0.5);
+            step.send();
+            assert_eq!(step.attempt, 2);
+        }
+        assert_eq!(
+            respond(h, 200, &format!("etag: \"e{n}\"\r\n"), b""),
+            POLAR_OK
+        );
+        let progress = poll_at(h, T0 + 60_000, 0.5);
+        assert_eq!(progress.kind, POLAR_STEP_PROGRESS, "{progress:?}");
+        assert_eq!(progress.result.as_ref().unwrap()["parts_sent"], n);
+    }
+    // files:uploaded with the ETags, then the file.
+    let step = poll(h);
+    let (method, url, _, body) = step.send();
+    assert_eq!(
+        (method.as_str(), url.as_str()),
+        ("POST", "http://127.0.0.1:1/v1/files/f1/uploaded")
+    );
+    assert!(String::from_utf8_lossy(body).contains("\\\"e2\\\""));
+    assert_eq!(
+        respond(h, 200, JSON, file_json(10).to_string().as_bytes()),
+        POLAR_OK
+    );
+    assert_eq!(poll(h).done()["id"], "f1");
+    free(h);
+
+    // What the core refuses comes with the first poll.
+    let h = upload_new(file, b"", CONFIG).unwrap();
+    assert_eq!(poll(h).failed(POLAR_ERR_UPLOAD), "empty_file");
+    free(h);
+    let h = upload_new(
+        r#"{"service":"downloadable","name":"a","mime_type":"b","part_size":0}"#,
+        b"x",
+        CONFIG,
+    )
+    .unwrap();
+    assert_eq!(poll(h).failed(POLAR_ERR_UPLOAD), "invalid_part_size");
+    free(h);
+    // A file spec that is not one.
+    for bad in [
+        r#"{"name":"a","mime_type":"b"}"#,
+        r#"{"service":"downloadable","name":"a","mime_type":"b","size":1}"#,
+        r#"{"service":"downloadable","name":1,"mime_type":"b"}"#,
+        r#"{"service":"downloadable","name":"a","mime_type":"b","part_size":-1}"#,
+    ] {
+        assert_eq!(
+            upload_new(bad, b"x", CONFIG),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_file".into())),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        upload_new("[]", b"x", CONFIG),
+        Err((POLAR_ERR_INVALID_JSON, "invalid_json".into()))
+    );
+}
+
+#[test]
+fn exchanges_refuse_bad_input() {
+    // What cannot start: unknown operation, parameters, credential, not paginated, config.
+    assert_eq!(
+        call("nope", "{}", CONFIG, false),
+        Err((POLAR_ERR_UNKNOWN_OPERATION, "unknown_operation".into()))
+    );
+    assert_eq!(
+        call("products:get", "{}", CONFIG, false),
+        Err((POLAR_ERR_BUILD, "invalid_parameter".into()))
+    );
+    assert_eq!(
+        start(polar_pages_new, "products:list", "{}", "{}"),
+        Err((POLAR_ERR_BUILD, "missing_credential".into()))
+    );
+    assert_eq!(
+        start(polar_pages_new, "products:list", r#"{"limit":"x"}"#, CONFIG),
+        Err((POLAR_ERR_BUILD, "invalid_parameter".into()))
+    );
+    assert_eq!(
+        start(polar_items_new, "products:get", r#"{"id":"p"}"#, CONFIG),
+        Err((POLAR_ERR_NOT_PAGINATED, "not_paginated".into()))
+    );
+    assert_eq!(
+        start(polar_pages_new, "nope", "{}", CONFIG),
+        Err((POLAR_ERR_UNKNOWN_OPERATION, "unknown_operation".into()))
+    );
+    for config in [
+        r#"{"max_attempts":0}"#,
+        r#"{"max_attempts":-1}"#,
+        r#"{"base_delay_ms":"1"}"#,
+        r#"{"headers":[]}"#,
+        r#"{"headers":{"bad name":"x"}}"#,
+        r#"{"headers":{"x":"a\nb"}}"#,
+        r#"{"headers":{"x":1}}"#,
+        r#"{"max_attempt":3}"#,
+    ] {
+        assert_eq!(
+            call("products:list", "{}", config, false),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_config".into())),
+            "{config}"
+        );
+    }
+
+    // Garbage and stale handles: found nowhere. (Handles are counted from 1 and other
+    // tests run alongside, so the garbage here is out of their reach.)
+    for garbage in [0, u64::MAX, u64::MAX - 1, 1 << 63] {
+        let p = poll(garbage);
+        assert_eq!((p.rc, p.kind), (POLAR_ERR_INVALID_HANDLE, 0), "{garbage}");
+        assert_eq!(respond(garbage, 200, "", b""), POLAR_ERR_INVALID_HANDLE);
+        assert_eq!(
+            fault(garbage, POLAR_FAULT_NOT_SENT, ""),
+            POLAR_ERR_INVALID_HANDLE
+        );
+    }
+    let h = call("products:list", "{}", CONFIG, false).unwrap();
+    let mut var = h;
+    let mut copy = h;
+    // SAFETY (the frees): live variables.
+    unsafe {
+        assert_eq!(polar_exchange_free(&mut var), POLAR_OK);
+        assert_eq!(var, 0);
+        assert_eq!(
+            polar_exchange_free(&mut var),
+            POLAR_OK,
+            "again through the same variable"
+        );
+        assert_eq!(
+            polar_exchange_free(&mut copy),
+            POLAR_ERR_INVALID_HANDLE,
+            "a stale copy"
+        );
+        assert_eq!(copy, 0);
+        let mut garbage = u64::MAX;
+        assert_eq!(polar_exchange_free(&mut garbage), POLAR_ERR_INVALID_HANDLE);
+        assert_eq!(polar_exchange_free(null_mut()), POLAR_ERR_NULL_POINTER);
+        assert_eq!(polar_step_free(null_mut()), POLAR_ERR_NULL_POINTER);
+    }
+    assert_eq!(poll(h).rc, POLAR_ERR_INVALID_HANDLE, "a freed handle");
+
+    // NULL pointers.
+    let h = call("products:list", "{}", CONFIG, false).unwrap();
+    let mut err = PolarError::default();
+    // SAFETY: NULL is what is tested; other pointers are live.
+    unsafe {
+        assert_eq!(
+            polar_exchange_poll(h, T0, 0.5, null_mut(), &mut err),
+            POLAR_ERR_NULL_POINTER
+        );
+        take(&mut err);
+        let op = "products:list";
+        assert_eq!(
+            polar_call_new(
+                op.as_ptr(),
+                op.len(),
+                b"{}".as_ptr(),
+                2,
+                null(),
+                0,
+                false,
+                &mut 0,
+                null_mut()
+            ),
+            POLAR_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            polar_pages_new(
+                op.as_ptr(),
+                op.len(),
+                b"{}".as_ptr(),
+                2,
+                CONFIG.as_ptr(),
+                CONFIG.len(),
+                null_mut(),
+                null_mut()
+            ),
+            POLAR_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            polar_exchange_response(h, 200, null(), 0, null(), 3, null_mut()),
+            POLAR_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            polar_exchange_fault(h, POLAR_FAULT_NOT_SENT, null(), 1, null_mut()),
+            POLAR_ERR_NULL_POINTER
+        );
+    }
+    // An output handle that still names a live exchange: refused, the exchange kept.
+    let mut out = h;
+    let op = "products:list";
+    // SAFETY: live pointers.
+    let rc = unsafe {
+        polar_pages_new(
+            op.as_ptr(),
+            op.len(),
+            b"{}".as_ptr(),
+            2,
+            CONFIG.as_ptr(),
+            CONFIG.len(),
+            &mut out,
+            null_mut(),
+        )
+    };
+    assert_eq!(rc, POLAR_ERR_OUT_NOT_EMPTY);
+    assert_eq!(out, h);
+
+    // Jitter out of range, a step still holding buffers: refused, nothing happens.
+    for jitter in [1.0, -0.1, f64::NAN, f64::INFINITY] {
+        let p = poll_at(h, T0, jitter);
+        assert_eq!((p.rc, p.kind), (POLAR_ERR_INVALID_ARGUMENT, 0));
+    }
+    let mut step = PolarStep::default();
+    // SAFETY: live pointers.
+    unsafe {
+        assert_eq!(
+            polar_exchange_poll(h, T0, 0.5, &mut step, null_mut()),
+            POLAR_OK
+        );
+        assert_eq!(step.kind, POLAR_STEP_SEND);
+        let url = step.request.url.id;
+        assert_eq!(
+            polar_exchange_poll(h, T0, 0.5, &mut step, null_mut()),
+            POLAR_ERR_OUT_NOT_EMPTY
+        );
+        assert_eq!(
+            step.request.url.id, url,
+            "a refused poll leaves the step alone"
+        );
+        assert_eq!(polar_step_free(&mut step), POLAR_OK);
+        assert_eq!(
+            polar_step_free(&mut step),
+            POLAR_OK,
+            "twice through the same struct"
+        );
+    }
+    // The request is still out: a status that is no status, a bad header block, a fault
+    // kind that is none are refused and leave it out; then a real answer is taken.
+    assert_eq!(respond(h, 42, "", b""), POLAR_ERR_INVALID_ARGUMENT);
+    assert_eq!(respond(h, 200, "no colon", b""), POLAR_ERR_INVALID_ARGUMENT);
+    assert_eq!(fault(h, 99, "?"), POLAR_ERR_INVALID_ARGUMENT);
+    // SAFETY: live pointers.
+    let rc =
+        unsafe { polar_exchange_fault(h, POLAR_FAULT_NOT_SENT, b"\xff".as_ptr(), 1, null_mut()) };
+    assert_eq!(rc, POLAR_ERR_INVALID_UTF8);
+    assert_eq!(respond(h, 200, JSON, &products_page(&["a"], 1)), POLAR_OK);
+    assert_eq!(poll(h).done()["items"][0]["id"], "a");
+    free(h);
+
+    // Wrong order: polled twice with a request out. The answer is lost and the call ends
+    // (sending again could duplicate a create).
+    let params = r#"{"body":{"customer_id":"00000000-0000-4000-8000-000000000000"}}"#;
+    let h = call("customer-sessions:create", params, CONFIG, false).unwrap();
+    poll(h).send();
+    assert_eq!(poll(h).failed(POLAR_ERR_OUT_OF_ORDER), "out_of_order");
+    assert_eq!(respond(h, 201, JSON, b"{}"), POLAR_ERR_OUT_OF_ORDER);
+    free(h);
+    // A response for no request: refused at once, and the exchange ends with it.
+    let h = call("customer-sessions:create", params, CONFIG, false).unwrap();
+    assert_eq!(respond(h, 201, JSON, b"{}"), POLAR_ERR_OUT_OF_ORDER);
+    assert_eq!(poll(h).failed(POLAR_ERR_OUT_OF_ORDER), "out_of_order");
+    free(h);
+    // The same in a walk, answered twice: the walk reports it, then ends.
+    let h = start(polar_pages_new, "products:list", "{}", CONFIG).unwrap();
+    poll(h).send();
+    assert_eq!(respond(h, 200, JSON, &products_page(&["a"], 9)), POLAR_OK);
+    assert_eq!(
+        respond(h, 200, JSON, &products_page(&["a"], 9)),
+        POLAR_ERR_OUT_OF_ORDER
+    );
+    assert_eq!(poll(h).failed(POLAR_ERR_OUT_OF_ORDER), "out_of_order");
+    poll(h).end();
+    free(h);
+    // And between pages.
+    let h = start(polar_pages_new, "products:list", "{}", CONFIG).unwrap();
+    poll(h).send();
+    assert_eq!(respond(h, 200, JSON, &products_page(&["a"], 9)), POLAR_OK);
+    poll(h).done();
+    assert_eq!(
+        respond(h, 200, JSON, &products_page(&["a"], 9)),
+        POLAR_ERR_OUT_OF_ORDER
+    );
+    assert_eq!(poll(h).failed(POLAR_ERR_OUT_OF_ORDER), "out_of_order");
+    poll(h).end();
+    free(h);
+    // Another operation's answer: a decode error, the status kept.
+    let h = call("customer-sessions:create", params, CONFIG, false).unwrap();
+    poll(h).send();
+    assert_eq!(respond(h, 201, JSON, &products_page(&["a"], 1)), POLAR_OK);
+    assert_eq!(poll(h).failed(POLAR_ERR_DECODE), "decode");
+    free(h);
+}
+
+/// Exchanges run on any thread, in parallel, each behind its own handle.
+#[test]
+fn exchanges_on_many_threads() {
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    let h = start(polar_items_new, "products:list", "{}", CONFIG).unwrap();
+                    poll(h).send();
+                    let id = format!("t{t}");
+                    assert_eq!(respond(h, 200, JSON, &products_page(&[&id], 1)), POLAR_OK);
+                    assert_eq!(poll(h).done()["id"], id.as_str());
+                    poll(h).end();
+                    free(h);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
 }

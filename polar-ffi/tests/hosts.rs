@@ -2,9 +2,11 @@
 //! the vendored spec, started once for this binary): the C program `tests/c/polar_demo.c`
 //! (raw POSIX socket transport; compiled here with the system `cc` against the cdylib cargo
 //! built for this crate; run under valgrind when installed) and the Python script
-//! `tests/python/polar_ffi_demo.py` (ctypes + urllib). Each creates a customer session (the
-//! seed example), lists products through every page, checks the bad-input cases and ends
-//! with no library buffer alive.
+//! `tests/python/polar_ffi_demo.py` (ctypes + urllib). Both drive everything through the
+//! library's exchanges (send what a step says, sleep what it says; no retry or paging rule
+//! of their own): each creates a customer session (the seed example), walks every product
+//! page and item, has a refused connection retried as the exchange decides, checks the
+//! bad-input cases and ends with no library buffer and no exchange alive.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -143,7 +145,7 @@ fn c_host(port: u16, lib: &Path) {
     assert!(out.status.success(), "{}", show("C host", &out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("checks passed, 0 buffers alive"),
+        stdout.contains("checks passed, 0 buffers alive, 0 exchanges alive"),
         "{stdout}"
     );
     println!("{stdout}");
@@ -189,7 +191,7 @@ fn python_host(port: u16, lib: &Path) {
     assert!(out.status.success(), "{}", show("Python host", &out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("all checks passed, 0 buffers alive"),
+        stdout.contains("all checks passed, 0 buffers alive, 0 exchanges alive"),
         "{stdout}"
     );
     println!("{stdout}");

@@ -5,11 +5,15 @@ HTTP transport. Standard library only.
     python3 tests/python/polar_ffi_demo.py --lib target/debug/libpolar_ffi.so \
         --base-url http://127.0.0.1:4010 [--customer-id ID]
 
-Against a local mock of Polar (Prism): creates a customer session for a customer id (the seed
-example), lists products through every page, checks a few error paths, verifies webhook
-deliveries it signs itself (Standard Webhooks: v1,base64(HMAC-SHA256(key, "id.ts.body")))
-and one of polar-core's webhook vectors, and checks that no library buffer is left alive.
-polar-ffi/tests/hosts.rs runs it. Exits 0 when every check passed.
+Against a local mock of Polar (Prism). Every call goes through the library's exchanges: this
+script sends the request a step names (urllib), sleeps the time a step names, hands back what
+came, and keeps no retry or paging rule of its own. It creates a customer session for a
+customer id (the seed example), walks every product page and every product, gets a declared
+error, retries a refused connection as the exchange says, checks the bad-input cases (garbage
+and stale handles, double frees, exchanges driven out of order, NULL), verifies webhook
+deliveries it signs itself (Standard Webhooks: v1,base64(HMAC-SHA256(key, "id.ts.body"))) and
+one of polar-core's webhook vectors, and checks that no library buffer and no exchange is left
+alive. polar-ffi/tests/hosts.rs runs it. Exits 0 when every check passed.
 """
 
 import argparse
@@ -18,7 +22,8 @@ import ctypes
 import hashlib
 import hmac
 import json
-import os
+import random
+import socket
 import sys
 import time
 import urllib.error
@@ -32,10 +37,16 @@ POLAR_ERR_UNKNOWN_OPERATION = -4
 POLAR_ERR_BUILD = -6
 POLAR_ERR_API = -7
 POLAR_ERR_DECODE = -9
+POLAR_ERR_INVALID_ARGUMENT = -5
 POLAR_ERR_NOT_PAGINATED = -10
 POLAR_ERR_WEBHOOK = -11
 POLAR_ERR_INVALID_HANDLE = -12
-POLAR_OUTCOME_RESPONSE = 2
+POLAR_ERR_OUT_NOT_EMPTY = -13
+POLAR_ERR_TRANSPORT = -15
+POLAR_ERR_OUT_OF_ORDER = -16
+POLAR_STEP_SEND, POLAR_STEP_WAIT, POLAR_STEP_DONE, POLAR_STEP_END, POLAR_STEP_PROGRESS = 1, 2, 3, 4, 5
+POLAR_FAULT_NOT_SENT, POLAR_FAULT_INTERRUPTED, POLAR_FAULT_TIMED_OUT = 1, 2, 3
+POLAR_FAULT_BODY_TOO_LARGE, POLAR_FAULT_ABORTED = 4, 5
 
 
 class PolarBuffer(ctypes.Structure):
@@ -64,8 +75,17 @@ class PolarError(ctypes.Structure):
     ]
 
 
-class PolarRetryDecision(ctypes.Structure):
-    _fields_ = [("retry", ctypes.c_bool), ("wait_ms", ctypes.c_uint64)]
+class PolarStep(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int32),
+        ("attempt", ctypes.c_uint32),
+        ("request", PolarRequest),
+        ("timeout_ms", ctypes.c_uint64),
+        ("connect_timeout_ms", ctypes.c_uint64),
+        ("max_response_bytes", ctypes.c_uint64),
+        ("wait_ms", ctypes.c_uint64),
+        ("result", PolarBuffer),
+    ]
 
 
 class PolarFailure(Exception):
@@ -86,11 +106,19 @@ def load(path):
                                 ctypes.POINTER(PolarRequest), ctypes.POINTER(PolarError)],
         "polar_parse_response": [u8p, size, ctypes.c_uint16, u8p, size, u8p, size,
                                  ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
-        "polar_next_page": [u8p, size, u8p, size, u8p, size,
-                            ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
-        "polar_retry_decide": [u8p, size, ctypes.c_bool, ctypes.c_uint32, i32, ctypes.c_uint16,
-                               u8p, size, ctypes.c_uint64, ctypes.c_int64, ctypes.c_double,
-                               ctypes.POINTER(PolarRetryDecision), ctypes.POINTER(PolarError)],
+        "polar_call_new": [u8p, size, u8p, size, u8p, size, ctypes.c_bool,
+                           ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(PolarError)],
+        "polar_pages_new": [u8p, size, u8p, size, u8p, size,
+                            ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(PolarError)],
+        "polar_items_new": [u8p, size, u8p, size, u8p, size,
+                            ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(PolarError)],
+        "polar_exchange_poll": [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double,
+                                ctypes.POINTER(PolarStep), ctypes.POINTER(PolarError)],
+        "polar_exchange_response": [ctypes.c_uint64, ctypes.c_uint16, u8p, size, u8p, size,
+                                    ctypes.POINTER(PolarError)],
+        "polar_exchange_fault": [ctypes.c_uint64, i32, u8p, size, ctypes.POINTER(PolarError)],
+        "polar_exchange_free": [ctypes.POINTER(ctypes.c_uint64)],
+        "polar_step_free": [ctypes.POINTER(PolarStep)],
         "polar_webhook_verify": [u8p, size, u8p, size, u8p, size, ctypes.c_int64,
                                  ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
         "polar_operations": [ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
@@ -102,6 +130,7 @@ def load(path):
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = args, i32
     lib.polar_live_buffers.argtypes, lib.polar_live_buffers.restype = [], size
+    lib.polar_live_exchanges.argtypes, lib.polar_live_exchanges.restype = [], size
     lib.polar_code_name.argtypes, lib.polar_code_name.restype = [i32], ctypes.c_char_p
     return lib
 
@@ -112,6 +141,7 @@ class Polar:
     def __init__(self, lib, config):
         self.lib = lib
         self.config = json.dumps(config).encode()
+        self.sends = self.sleeps = 0  # what the exchange loop did
 
     @staticmethod
     def _arg(b):
@@ -148,28 +178,6 @@ class Polar:
         assert self.lib.polar_buffer_free(ctypes.byref(out)) == POLAR_OK
         return value
 
-    def next_page(self, op, params, output):
-        out, err = PolarBuffer(), PolarError()
-        code = self.lib.polar_next_page(*self._arg(op.encode()),
-                                        *self._arg(json.dumps(params).encode()),
-                                        *self._arg(json.dumps(output).encode()),
-                                        ctypes.byref(out), ctypes.byref(err))
-        self._check(code, err)
-        if out.len == 0:
-            return None
-        value = json.loads(out.bytes())
-        assert self.lib.polar_buffer_free(ctypes.byref(out)) == POLAR_OK
-        return value
-
-    def retry(self, method, attempt, status, retry_after=None):
-        d, err = PolarRetryDecision(), PolarError()
-        code = self.lib.polar_retry_decide(*self._arg(method.encode()), False, attempt,
-                                           POLAR_OUTCOME_RESPONSE, status,
-                                           *self._arg(retry_after), 0, int(time.time()), 0.5,
-                                           ctypes.byref(d), ctypes.byref(err))
-        self._check(code, err)
-        return d.wait_ms if d.retry else None
-
     def verify_webhook(self, headers, body, secret, now):
         block = "".join(f"{k}: {v}\r\n" for k, v in headers).encode()
         out, err = PolarBuffer(), PolarError()
@@ -181,21 +189,111 @@ class Polar:
         assert self.lib.polar_buffer_free(ctypes.byref(out)) == POLAR_OK
         return value
 
-    def send(self, op, params, extra_headers=None):
-        """build -> urllib -> parse."""
-        req = self.build(op, params)
+    # ---- exchanges: the library decides, this class sends and sleeps ----
+
+    def _start(self, fn, op, params, *extra, config=None):
+        handle, err = ctypes.c_uint64(0), PolarError()
+        p = json.dumps(params).encode() if not isinstance(params, bytes) else params
+        c = json.dumps(config).encode() if config is not None else self.config
+        code = fn(*self._arg(op.encode()), *self._arg(p), *self._arg(c), *extra,
+                  ctypes.byref(handle), ctypes.byref(err))
+        self._check(code, err)
+        return handle
+
+    def call_exchange(self, op, params, repeatable=False, config=None):
+        return self._start(self.lib.polar_call_new, op, params, repeatable, config=config)
+
+    def drive(self, handle, call):
+        """Polls `handle`, sending and sleeping as it says, and yields each result: a
+        (kind, JSON) pair for DONE / PROGRESS, until END (a walk) or after the DONE of a
+        `call`. A failed result raises PolarFailure."""
+        while True:
+            step, err = PolarStep(), PolarError()
+            code = self.lib.polar_exchange_poll(handle.value, int(time.time() * 1000),
+                                                random.random(), ctypes.byref(step),
+                                                ctypes.byref(err))
+            try:
+                self._check(code, err)
+                kind = step.kind
+                if kind == POLAR_STEP_SEND:
+                    self.sends += 1
+                    self._send(handle, step)
+                    continue
+                if kind == POLAR_STEP_WAIT:
+                    self.sleeps += 1
+                    time.sleep(step.wait_ms / 1000)
+                    continue
+                if kind == POLAR_STEP_END:
+                    return
+                result = json.loads(step.result.bytes())
+            finally:
+                assert self.lib.polar_step_free(ctypes.byref(step)) == POLAR_OK
+            yield kind, result
+            if kind == POLAR_STEP_DONE and call:
+                return
+
+    def _send(self, handle, step):
+        """The transport: urllib, within the step's time limit; a response of any status,
+        or the fault that kept it from coming."""
+        req = step.request
         headers = dict(line.split(": ", 1)
-                       for line in req["headers"].decode().split("\r\n") if line)
-        headers.update(extra_headers or {})
-        http_req = urllib.request.Request(req["url"].decode(), data=req["body"] or None,
-                                          headers=headers, method=req["method"].decode())
+                       for line in req.headers.bytes().decode().split("\r\n") if line)
+        http_req = urllib.request.Request(req.url.bytes().decode(),
+                                          data=req.body.bytes() or None, headers=headers,
+                                          method=req.method.bytes().decode())
+        limit = step.max_response_bytes
         try:
-            with urllib.request.urlopen(http_req, timeout=30) as resp:
-                status, resp_headers, body = resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as e:  # 4xx/5xx: still a response to parse
-            status, resp_headers, body = e.code, e.headers, e.read()
+            try:
+                with urllib.request.urlopen(http_req, timeout=step.timeout_ms / 1000) as resp:
+                    status, resp_headers, body = resp.status, resp.headers, resp.read(limit + 1)
+            except urllib.error.HTTPError as e:  # 4xx/5xx: still a response
+                status, resp_headers, body = e.code, e.headers, e.read(limit + 1)
+        except urllib.error.URLError as e:
+            fault = POLAR_FAULT_NOT_SENT if isinstance(e.reason, ConnectionRefusedError) \
+                else POLAR_FAULT_TIMED_OUT if isinstance(e.reason, socket.timeout) \
+                else POLAR_FAULT_INTERRUPTED
+            return self._fault(handle, fault, str(e.reason))
+        except (socket.timeout, TimeoutError) as e:
+            return self._fault(handle, POLAR_FAULT_TIMED_OUT, str(e))
+        except (ConnectionError, OSError) as e:
+            return self._fault(handle, POLAR_FAULT_INTERRUPTED, str(e))
+        if len(body) > limit:
+            return self._fault(handle, POLAR_FAULT_BODY_TOO_LARGE, "")
         block = "".join(f"{k}: {v}\r\n" for k, v in resp_headers.items()).encode()
-        return self.parse(op, status, block, body)
+        err = PolarError()
+        self._check(self.lib.polar_exchange_response(handle.value, status, *self._arg(block),
+                                                     *self._arg(body), ctypes.byref(err)), err)
+
+    def _fault(self, handle, kind, message):
+        err = PolarError()
+        self._check(self.lib.polar_exchange_fault(handle.value, kind,
+                                                  *self._arg(message.encode()),
+                                                  ctypes.byref(err)), err)
+
+    def free(self, handle):
+        assert self.lib.polar_exchange_free(ctypes.byref(handle)) == POLAR_OK
+        assert handle.value == 0
+
+    def send(self, op, params, repeatable=False, config=None):
+        """One call, to its result (or PolarFailure)."""
+        handle = self.call_exchange(op, params, repeatable, config)
+        try:
+            ((kind, result),) = list(self.drive(handle, call=True))
+            assert kind == POLAR_STEP_DONE
+            return result
+        finally:
+            self.free(handle)
+
+    def walk(self, op, params, items=False):
+        """Every page (or item) of a paginated operation, as the library walks them."""
+        fn = self.lib.polar_items_new if items else self.lib.polar_pages_new
+        handle = self._start(fn, op, params)
+        try:
+            for kind, result in self.drive(handle, call=False):
+                assert kind == POLAR_STEP_DONE
+                yield result
+        finally:
+            self.free(handle)
 
 
 def expect_failure(code, fn, *args, kind=None):
@@ -230,28 +328,40 @@ def main():
     assert "customer_portal_url" in session, session
     print("customer session, portal URL:", session["customer_portal_url"])
 
-    # Every product, page by page.
-    params, pages, products = {"limit": 10}, 0, 0
-    first_page = None
-    while params is not None:
-        pages += 1
-        assert pages <= 100, "pagination does not stop"
-        page = polar.send("products:list", params)
-        first_page = first_page or page
-        products += len(page["items"])
-        print(f"products page {pages} ({json.dumps(params)}): {len(page['items'])} item(s)")
-        params = polar.next_page("products:list", params, page)
-    print(f"listed {products} product(s) through {pages} page(s)")
-    assert polar.next_page("products:list", {"limit": 10},
-                           {"items": [], "pagination": {"total_count": 25, "max_page": 3}}) \
-        == {"limit": 10, "page": 2}
+    # Every product, page by page, then item by item: the library walks, this script sends.
+    pages = list(polar.walk("products:list", {"limit": 10}))
+    assert 1 <= len(pages) <= 100, len(pages)
+    first_page = pages[0]
+    products = list(polar.walk("products:list", {"limit": 10}, items=True))
+    assert len(products) == sum(len(p["items"]) for p in pages)
+    assert all("name" in p for p in products)
+    print(f"walked {len(products)} product(s) through {len(pages)} page(s)")
 
-    # A declared error: Prism answers 404 when asked to.
+    # A declared error: Prism answers 404 when asked to (an extra header on every request).
+    config404 = {"base_url": args.base_url, "token": "polar_oat_python_demo",
+                 "headers": {"Prefer": "code=404"}}
+    sends = polar.sends
     f = expect_failure(POLAR_ERR_API, polar.send, "products:get",
-                       {"id": "00000000-0000-4000-8000-000000000000"}, {"Prefer": "code=404"},
+                       {"id": "00000000-0000-4000-8000-000000000000"}, False, config404,
                        kind="not_found")
     assert f.status == 404 and f.model and "error" in f.model, f.model
+    assert polar.sends == sends + 1, "a 404 is not retried"
     print("declared error:", f)
+
+    # Retries, as the exchange decides them: a port nobody listens on refuses every
+    # connection; the request is sent again after the waits the exchange names (slept here).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    refused = {"base_url": f"http://127.0.0.1:{closed}", "token": "polar_oat_python_demo",
+               "max_attempts": 3, "base_delay_ms": 20, "max_delay_ms": 100}
+    sends, sleeps = polar.sends, polar.sleeps
+    f = expect_failure(POLAR_ERR_TRANSPORT, polar.send, "customer-sessions:create",
+                       {"body": {"customer_id": args.customer_id}}, False, refused,
+                       kind="not_sent")
+    assert (polar.sends - sends, polar.sleeps - sleeps) == (3, 2), (polar.sends, polar.sleeps)
+    assert "3 attempt" in f.message, f.message
+    print("refused connection:", f)
 
     # Bad input.
     expect_failure(POLAR_ERR_UNKNOWN_OPERATION, polar.build, "products:frobnicate", {})
@@ -261,7 +371,11 @@ def main():
     expect_failure(POLAR_ERR_INVALID_UTF8, polar.build, "products:list", b'{"query":"\xff"}')
     expect_failure(POLAR_ERR_DECODE, polar.parse, "customer-sessions:create", 201, b"",
                    json.dumps(first_page).encode())
-    expect_failure(POLAR_ERR_NOT_PAGINATED, polar.next_page, "customer-sessions:create", {}, {})
+    expect_failure(POLAR_ERR_NOT_PAGINATED, lambda: list(polar.walk("customer-sessions:create",
+                                                                    {})))
+    expect_failure(POLAR_ERR_UNKNOWN_OPERATION, polar.call_exchange, "nope", {})
+    expect_failure(POLAR_ERR_INVALID_ARGUMENT, polar.call_exchange, "products:list", {}, False,
+                   {"max_attempts": 0}, kind="invalid_config")
     assert lib.polar_buffer_free(None) == POLAR_ERR_NULL_POINTER
     assert lib.polar_build_request(None, 0, b"{}", 2, b"{}", 2, None, None) \
         == POLAR_ERR_NULL_POINTER
@@ -274,9 +388,53 @@ def main():
     assert lib.polar_buffer_free(ctypes.byref(ops)) == POLAR_OK
     assert lib.polar_buffer_free(ctypes.byref(stale)) == POLAR_ERR_INVALID_HANDLE
 
-    # Retries.
-    assert polar.retry("GET", 1, 503, b"2") == 2000
-    assert polar.retry("POST", 1, 503) is None
+    # Exchanges driven wrong.
+    def poll(handle, jitter=0.5):
+        step, err = PolarStep(), PolarError()
+        code = lib.polar_exchange_poll(handle, int(time.time() * 1000), jitter,
+                                       ctypes.byref(step), ctypes.byref(err))
+        kind = step.kind
+        error = err.kind.bytes().decode()
+        assert lib.polar_error_free(ctypes.byref(err)) == POLAR_OK
+        assert lib.polar_step_free(ctypes.byref(step)) == POLAR_OK
+        return code, kind, error
+
+    for garbage in (0, 2**64 - 1, 0xDEADBEEF_DEADBEEF):
+        assert poll(garbage) == (POLAR_ERR_INVALID_HANDLE, 0, "invalid_handle"), garbage
+        assert lib.polar_exchange_response(garbage, 200, None, 0, None, 0, None) \
+            == POLAR_ERR_INVALID_HANDLE
+        assert lib.polar_exchange_fault(garbage, POLAR_FAULT_NOT_SENT, None, 0, None) \
+            == POLAR_ERR_INVALID_HANDLE
+    h = polar.call_exchange("products:list", {})
+    copy = ctypes.c_uint64(h.value)
+    polar.free(h)
+    assert lib.polar_exchange_free(ctypes.byref(h)) == POLAR_OK, "again through the same variable"
+    assert lib.polar_exchange_free(ctypes.byref(copy)) == POLAR_ERR_INVALID_HANDLE, "stale copy"
+    assert lib.polar_exchange_free(None) == POLAR_ERR_NULL_POINTER
+    assert lib.polar_exchange_poll(copy, 0, 0.5, None, None) == POLAR_ERR_NULL_POINTER
+    # Polled twice with a request out: the call ends out of order (never sent twice).
+    h = polar.call_exchange("customer-sessions:create",
+                            {"body": {"customer_id": args.customer_id}})
+    assert poll(h.value)[:2] == (POLAR_OK, POLAR_STEP_SEND)
+    assert poll(h.value) == (POLAR_ERR_OUT_OF_ORDER, POLAR_STEP_DONE, "out_of_order")
+    polar.free(h)
+    # A response for no request: refused at once; the call then ends with it.
+    h = polar.call_exchange("products:list", {})
+    assert lib.polar_exchange_response(h.value, 200, None, 0, b"{}", 2, None) \
+        == POLAR_ERR_OUT_OF_ORDER
+    assert poll(h.value) == (POLAR_ERR_OUT_OF_ORDER, POLAR_STEP_DONE, "out_of_order")
+    # A jitter out of range: refused, nothing happens.
+    assert poll(h.value, jitter=1.5) == (POLAR_ERR_INVALID_ARGUMENT, 0, "invalid_jitter")
+    polar.free(h)
+    # A step not freed is refused.
+    h = polar.call_exchange("products:list", {})
+    step = PolarStep()
+    assert lib.polar_exchange_poll(h, 0, 0.5, ctypes.byref(step), None) == POLAR_OK
+    assert lib.polar_exchange_poll(h, 0, 0.5, ctypes.byref(step), None) \
+        == POLAR_ERR_OUT_NOT_EMPTY
+    assert lib.polar_step_free(ctypes.byref(step)) == POLAR_OK
+    polar.free(h)
+    print("exchanges driven wrong: every case refused with its code")
 
     # Webhooks: a delivery signed here, with the real body of an event.
     secret = "whsec_" + base64.b64encode(b"polar-ffi-python-demo-key-0123456").decode()
@@ -311,7 +469,10 @@ def main():
 
     live = lib.polar_live_buffers()
     assert live == 0, f"{live} buffer(s) never freed"
-    print("polar_ffi_demo.py: all checks passed, 0 buffers alive")
+    exchanges = lib.polar_live_exchanges()
+    assert exchanges == 0, f"{exchanges} exchange(s) never freed"
+    print(f"polar_ffi_demo.py: all checks passed, 0 buffers alive, 0 exchanges alive "
+          f"({polar.sends} requests sent, {polar.sleeps} waits slept)")
     return 0
 
 
