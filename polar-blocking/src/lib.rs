@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ingest;
 mod resolver;
 
 use polar_core::client::Jitter;
@@ -71,7 +72,9 @@ pub type Pages<'c, O> = BlockingPages<'c, Ureq, O>;
 /// The items of every page of a list.
 pub type Items<'c, O> = BlockingItems<'c, Ureq, O>;
 
+pub use ingest::{BatchReport, Ingester, RejectedEvent, Undelivered};
 pub use polar_core::client::Transport;
+pub use polar_core::ingest::{IngestConfig, IngestStats, PushError};
 
 /// The time since the Unix epoch by the system clock (zero before 1970).
 fn system_now() -> Duration {

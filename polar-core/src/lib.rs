@@ -38,6 +38,7 @@ pub use http;
 
 pub mod client;
 mod generated;
+pub mod ingest;
 pub mod oauth;
 pub mod runtime;
 pub mod upload;
