@@ -13,6 +13,7 @@ const EXAMPLES: &[&str] = &[
     "cancel_subscription",
     "refund",
     "test_double",
+    "metering",
 ];
 
 /// Builds the examples once; returns each one's executable, as cargo reports it.
@@ -161,6 +162,22 @@ fn examples_run_against_prism() {
         .ok()
         .says("customers: ada@example.com, grace@example.com, edsger@example.com")
         .says("requests: 3");
+
+    // Usage metering from a web handler, with its shutdown path: 12 requests, all events
+    // delivered by `close`.
+    let metering = Command::new(exe("metering"))
+        .env("POLAR_BASE_URL", prism.base_url())
+        .env("POLAR_ACCESS_TOKEN", "polar_oat_example_test")
+        .env("METERING_PORT", "0")
+        .env("METERING_SELF_TEST", "12")
+        .output()
+        .expect("run the example");
+    Run {
+        name: "metering".into(),
+        output: metering,
+    }
+    .ok()
+    .says("shutdown: 12 event(s) metered, 12 delivered");
 
     // An error (here Prism's 422 for a malformed email) is a failure with a readable
     // message, not a panic.
