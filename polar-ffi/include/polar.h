@@ -11,6 +11,9 @@
  *   polar_exchange_poll  (handle, now, jitter)          -> PolarStep: SEND this request, WAIT
  *                        this long, DONE (result JSON or error), END of a walk
  *   polar_exchange_response / polar_exchange_fault      <- what came back for a SEND
+ *   polar_ingest_new     (config JSON, ingest JSON, seed) -> a usage-event queue handle:
+ *                        polar_ingest_push (event JSON) from any thread, polar_ingest_poll
+ *                        on one: SEND a batch, WAIT, REPORT (JSON), IDLE
  *   polar_build_request  (op, params JSON, config JSON) -> PolarRequest (one request, no retry)
  *   polar_parse_response (op, status, headers, body)    -> result JSON, or PolarError
  *   polar_webhook_verify (headers, body, secret, now)   -> event JSON, or PolarError
@@ -59,7 +62,9 @@
  *  8. Exchange handles are numbers naming the library's state machines, never pointers: a
  *     stale or garbage handle is POLAR_ERR_INVALID_HANDLE. polar_exchange_free(&h) ends one
  *     and zeroes h (again through h: a no-op). polar_live_exchanges() counts those not
- *     freed yet (0 at the end of a leak-free program).
+ *     freed yet (0 at the end of a leak-free program). Ingest queues are handles of the
+ *     same registry (freed with polar_ingest_free, counted by polar_live_exchanges); a
+ *     handle of one kind given to a function of the other is POLAR_ERR_INVALID_HANDLE.
  */
 
 
@@ -141,7 +146,9 @@
 /**
  * A free function was given a struct that names no live buffer (a stale copy of a struct
  * already freed, or garbage; nothing was freed, the struct was zeroed), or an exchange
- * function a handle that names no live exchange (freed, or never made).
+ * function a handle that names no live exchange (freed, or never made), or a handle of the
+ * other kind (an ingest queue's handle to `polar_exchange_poll`, a call's handle to a
+ * `polar_ingest_*` function).
  */
 #define POLAR_ERR_INVALID_HANDLE -12
 
@@ -176,6 +183,18 @@
  * `kind` says which.
  */
 #define POLAR_ERR_UPLOAD -17
+
+/**
+ * `polar_ingest_push`: the queue holds its `capacity` of events already (queued and in
+ * flight). The event was not queued: it is still the host's, to keep or push again later.
+ */
+#define POLAR_ERR_QUEUE_FULL -18
+
+/**
+ * `polar_ingest_push`: the queue was closed (`polar_ingest_close`). The event was not
+ * queued: it is still the host's.
+ */
+#define POLAR_ERR_QUEUE_CLOSED -19
 
 /**
  * The library panicked (a bug): the panic was caught at the boundary, the call did nothing
@@ -213,6 +232,18 @@
  * part): its progress as JSON in `result`; poll again.
  */
 #define POLAR_STEP_PROGRESS 5
+
+/**
+ * `PolarStep.kind` (ingest queues): a batch was dealt with; its report as JSON in `result`
+ * (`events`, `inserted`, `duplicates`, `rejected`, `mismatches`, `failed`); poll again.
+ */
+#define POLAR_STEP_REPORT 6
+
+/**
+ * `PolarStep.kind` (ingest queues): nothing is queued; poll again after the next push (or
+ * flush, or close). After `polar_ingest_close`: everything was dealt with.
+ */
+#define POLAR_STEP_IDLE 7
 
 /**
  * `polar_exchange_fault`: the request never reached the server (connection refused, DNS
@@ -336,20 +367,23 @@ typedef struct PolarError {
 } PolarError;
 
 /**
- * What the host does next, filled by `polar_exchange_poll`. Zero it before the first poll
- * (`PolarStep step = {0};`) and free it with `polar_step_free(&step)` after each poll that
- * returned `POLAR_OK`.
+ * What the host does next, filled by `polar_exchange_poll` (and `polar_ingest_poll`). Zero
+ * it before the first poll (`PolarStep step = {0};`) and free it with
+ * `polar_step_free(&step)` after each poll that returned `POLAR_OK`.
  */
 typedef struct PolarStep {
   /**
    * `POLAR_STEP_SEND`, `POLAR_STEP_WAIT`, `POLAR_STEP_DONE`, `POLAR_STEP_END` or
-   * `POLAR_STEP_PROGRESS`; 0 when the poll was refused (bad handle, pointer or jitter)
-   * and nothing happened.
+   * `POLAR_STEP_PROGRESS` (exchanges); `POLAR_STEP_SEND`, `POLAR_STEP_WAIT`,
+   * `POLAR_STEP_REPORT` or `POLAR_STEP_IDLE` (ingest queues); 0 when the poll was refused
+   * (bad handle, pointer or jitter) and nothing happened.
    */
   int32_t kind;
   /**
    * `SEND`: which attempt of this request it is (1 for the first). `DONE`: how many
-   * attempts the request behind the result took.
+   * attempts the request behind the result took. Ingest queues: the requests sent for
+   * the current batch so far, its halves after a 422 split included (`SEND`), and in
+   * all (`REPORT`).
    */
   uint32_t attempt;
   /**
@@ -378,7 +412,8 @@ typedef struct PolarStep {
   /**
    * `DONE`: the result as JSON (a call's output, `null` for an operation without a
    * response body; a page; an item; an uploaded file). `PROGRESS`: an upload's progress,
-   * `{"bytes_sent":..,"total_bytes":..,"parts_sent":..,"parts":..}`. Empty otherwise.
+   * `{"bytes_sent":..,"total_bytes":..,"parts_sent":..,"parts":..}`. `REPORT`: what
+   * happened to a batch of usage events (see `polar_ingest_poll`). Empty otherwise.
    */
   struct PolarBuffer result;
 } PolarStep;
@@ -708,6 +743,8 @@ int32_t polar_exchange_poll(uint64_t handle,
  * Hands back the response to the request of the last `POLAR_STEP_SEND`, any status (a
  * 4xx or 5xx is a response too: the exchange decides what follows). Then poll again.
  *
+ * - `handle`: an exchange's, or an ingest queue's (its `SEND` steps are answered the same
+ *   way).
  * - `status`: the HTTP status (100..=999).
  * - `headers`/`headers_len`: the response headers as for `polar_parse_response` (a leading
  *   status line is skipped); `NULL`/0 for none.
@@ -738,6 +775,9 @@ int32_t polar_exchange_response(uint64_t handle,
  * the exchange then ends with the fault). Then poll again: the exchange decides whether
  * to send again, wait, or report the fault.
  *
+ * - `handle`: an exchange's, or an ingest queue's (there, a fault with no request out
+ *   ends the retries of the batch under way, whose events go back to the queue; with no
+ *   batch under way it does nothing).
  * - `fault`: `POLAR_FAULT_NOT_SENT` (connection refused, DNS, connect timeout: never
  *   reached the server), `POLAR_FAULT_INTERRUPTED` (reset, truncated response: may have
  *   reached it), `POLAR_FAULT_TIMED_OUT`, `POLAR_FAULT_BODY_TOO_LARGE`,
@@ -765,7 +805,8 @@ int32_t polar_exchange_fault(uint64_t handle,
  *
  * Returns `POLAR_OK` (also for a zero handle: freeing twice through the same variable is
  * harmless), `POLAR_ERR_INVALID_HANDLE` for a handle naming no live exchange (a stale copy,
- * garbage; `*handle` is zeroed), `POLAR_ERR_NULL_POINTER`.
+ * garbage; `*handle` is zeroed; an ingest queue's handle is left alone: free it with
+ * `polar_ingest_free`), `POLAR_ERR_NULL_POINTER`.
  *
  * # Safety
  *
@@ -784,10 +825,191 @@ int32_t polar_exchange_free(uint64_t *handle);
 int32_t polar_step_free(struct PolarStep *step);
 
 /**
- * How many exchanges are alive (made and not freed yet, all threads). A host checks it is
- * 0 at the end of a test, as `polar_live_buffers`.
+ * How many exchanges are alive (made and not freed yet, all threads), ingest queues
+ * included. A host checks it is 0 at the end of a test, as `polar_live_buffers`.
  */
 size_t polar_live_exchanges(void);
+
+/**
+ * Starts a queue of usage events for `events:ingest`.
+ *
+ * - `config`/`config_len`: as for `polar_call_new` (`base_url` or `server`, `token` with the
+ *   `events:write` scope, `credential`, `headers`, and the settings of exchanges: the
+ *   retry policy and timeouts of each batch's request).
+ * - `ingest`/`ingest_len`: a JSON object, every key optional (`NULL`/0 for all defaults):
+ *   `max_batch_events` (a batch is sent once this many events wait, and holds at most
+ *   this many; default 100), `max_batch_bytes` (once its body would reach this size;
+ *   512 KiB), `max_age_ms` (once its oldest event waited this long; 5000), `capacity`
+ *   (the most events queued and in flight; a push beyond it is refused; 100000).
+ * - `seed`/`seed_len`: 32 random bytes from the OS (`getrandom`, `/dev/urandom`,
+ *   `BCryptGenRandom`): the `external_id`s of events pushed without one derive from it, so
+ *   it must differ between processes.
+ * - `out_handle`: receives the handle (a `uint64_t` that is 0 or names nothing live);
+ *   free it with `polar_ingest_free`.
+ *
+ * Returns `POLAR_OK`, `POLAR_ERR_INVALID_ARGUMENT` (config: `invalid_config`; ingest JSON:
+ * `invalid_ingest`; seed: `invalid_seed`), `POLAR_ERR_BUILD` (credential missing or not
+ * accepted by `events:ingest`), `POLAR_ERR_INVALID_JSON`, `POLAR_ERR_INVALID_UTF8`,
+ * `POLAR_ERR_NULL_POINTER`, `POLAR_ERR_OUT_NOT_EMPTY`.
+ *
+ * # Safety
+ *
+ * Each `(pointer, length)` pair points to that many readable bytes (or is `NULL`);
+ * `out_handle` and `err` are `NULL` or point to writable values of their type.
+ */
+int32_t polar_ingest_new(const uint8_t *config,
+                         size_t config_len,
+                         const uint8_t *ingest,
+                         size_t ingest_len,
+                         const uint8_t *seed,
+                         size_t seed_len,
+                         uint64_t *out_handle,
+                         struct PolarError *err);
+
+/**
+ * Queues a usage event. Any thread, at any rate: the queue's lock is held for the push
+ * only (never while a batch is sent).
+ *
+ * - `event`/`event_len`: the event as a JSON object, an `EventCreateCustomer`
+ *   (`{"name":"llm.tokens","customer_id":"...","metadata":{"tokens":512}}`) or an
+ *   `EventCreateExternalCustomer` (`"external_customer_id"` instead of `"customer_id"`).
+ *   It gets an `external_id` (a UUID from the seed) unless it has one, and `now_ms` as
+ *   its `timestamp` unless it has one.
+ * - `now_ms`: the wall clock, in milliseconds since the Unix epoch.
+ *
+ * Then wake the thread that polls the queue: the push may make a batch due.
+ *
+ * Returns `POLAR_OK`, `POLAR_ERR_QUEUE_FULL` (the queue holds `capacity` events),
+ * `POLAR_ERR_QUEUE_CLOSED` (after `polar_ingest_close`): either way the event was not
+ * queued and is still the host's; `POLAR_ERR_INVALID_ARGUMENT` (`invalid_event`: neither
+ * kind of event, an unknown or mistyped field), `POLAR_ERR_INVALID_JSON`,
+ * `POLAR_ERR_INVALID_UTF8`, `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * The pair points to that many readable bytes (or is `NULL`); `err` is `NULL` or points to
+ * a writable `PolarError`.
+ */
+int32_t polar_ingest_push(uint64_t handle,
+                          const uint8_t *event,
+                          size_t event_len,
+                          uint64_t now_ms,
+                          struct PolarError *err);
+
+/**
+ * Makes what is queued due now, without waiting for a count, a size or an age; wake the
+ * polling thread after it. Returns `POLAR_OK`, `POLAR_ERR_INVALID_HANDLE`.
+ *
+ * # Safety
+ *
+ * `err` is `NULL` or points to a writable `PolarError`.
+ */
+int32_t polar_ingest_flush(uint64_t handle, struct PolarError *err);
+
+/**
+ * Closes the queue: further pushes are refused (`POLAR_ERR_QUEUE_CLOSED`), everything
+ * queued is due at once, batch after batch; `polar_ingest_poll` says `POLAR_STEP_IDLE`
+ * once all of it was dealt with. On shutdown: close, wake the polling thread, wait for
+ * `IDLE` or a deadline, then `polar_ingest_take_undelivered`. Returns `POLAR_OK`,
+ * `POLAR_ERR_INVALID_HANDLE`.
+ *
+ * # Safety
+ *
+ * `err` is `NULL` or points to a writable `PolarError`.
+ */
+int32_t polar_ingest_close(uint64_t handle, struct PolarError *err);
+
+/**
+ * Asks a queue what to do next.
+ *
+ * - `now_ms`, `jitter`: as for `polar_exchange_poll`.
+ * - `step`: a zeroed (or freed) `PolarStep`, filled on `POLAR_OK`:
+ *   - `POLAR_STEP_SEND`: send `step.request` (an `events:ingest` batch) within its limits,
+ *     then `polar_exchange_response` or `polar_exchange_fault` with this handle;
+ *   - `POLAR_STEP_WAIT`: nothing is due for `step.wait_ms` (a batch's age, a backoff);
+ *     sleep that long, or until a push, flush or close wakes you, then poll again;
+ *   - `POLAR_STEP_REPORT`: a batch was dealt with; `step.result` holds its report:
+ *     `{"events":n,"inserted":n,"duplicates":n,"rejected":[{"external_id":"...",
+ *     "event":{...},"error":{...}}],"mismatches":[{"sent":n,"counted":n}],
+ *     "failed":null}`. `rejected`: events Polar refused as invalid (422), each found by
+ *     splitting the batch, not retried. `mismatches`: sub-batches whose
+ *     `inserted + duplicates` did not add up to what was sent. `failed`: when the batch
+ *     could not be delivered after the retries, `{"error":{"code":..,"name":..,"kind":..,
+ *     "message":..,"status":..,"model":..},"requeued":n}`: its events went back to the
+ *     front of the queue and are sent again after a backoff. Poll again;
+ *   - `POLAR_STEP_IDLE`: nothing is queued; sleep until a push (after
+ *     `polar_ingest_close`: everything was dealt with, the loop may end).
+ *
+ *   Free it with `polar_step_free` before the next poll.
+ *
+ * A batch's failure is in its report: the poll itself returns `POLAR_OK`. Polled again
+ * with a request out, the batch ends as failed (`out_of_order`) and its events are
+ * queued again: sent again later, billed once (their `external_id`s).
+ *
+ * Returns `POLAR_OK`, `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_INVALID_ARGUMENT` (jitter),
+ * `POLAR_ERR_NULL_POINTER`, `POLAR_ERR_OUT_NOT_EMPTY` (`step` still holds buffers); each
+ * failure leaves `step` and the queue as they were.
+ *
+ * # Safety
+ *
+ * `step` and `err` are `NULL` or point to writable structs of their type.
+ */
+int32_t polar_ingest_poll(uint64_t handle,
+                          uint64_t now_ms,
+                          double jitter,
+                          struct PolarStep *step,
+                          struct PolarError *err);
+
+/**
+ * The queue's counts as JSON: `{"pushed":n,"settled":n,"inserted":n,"duplicates":n,
+ * "rejected":n,"failed_batches":n,"mismatches":n,"queued":n,"pending":n,"closed":false}`.
+ * `settled`: events dealt with for good (delivered or rejected); `queued`: waiting, not
+ * counting a batch in flight; `pending`: waiting or in flight (not delivered yet). A
+ * host's flush waits for `settled` to reach the `pushed` it saw; its close for `pending`
+ * to reach 0 (or `IDLE`).
+ *
+ * `out` must be a zeroed `PolarBuffer`; free it with `polar_buffer_free`. Returns
+ * `POLAR_OK`, `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_NULL_POINTER`,
+ * `POLAR_ERR_OUT_NOT_EMPTY`.
+ *
+ * # Safety
+ *
+ * `out` and `err` are `NULL` or point to writable structs of their type.
+ */
+int32_t polar_ingest_stats(uint64_t handle, struct PolarBuffer *out, struct PolarError *err);
+
+/**
+ * Takes every event not delivered yet (queued, and a batch in flight, whose answer is then
+ * ignored) as a JSON array, in queue order, each with its `external_id`: store them and
+ * push them again later (to this queue or another), Polar bills each once. What a host
+ * does when its shutdown deadline passed.
+ *
+ * `out` must be a zeroed `PolarBuffer`; free it with `polar_buffer_free`. Returns
+ * `POLAR_OK`, `POLAR_ERR_INVALID_HANDLE`, `POLAR_ERR_NULL_POINTER`,
+ * `POLAR_ERR_OUT_NOT_EMPTY` (nothing taken).
+ *
+ * # Safety
+ *
+ * `out` and `err` are `NULL` or point to writable structs of their type.
+ */
+int32_t polar_ingest_take_undelivered(uint64_t handle,
+                                      struct PolarBuffer *out,
+                                      struct PolarError *err);
+
+/**
+ * Ends a queue and zeroes `*handle`. What it still held is dropped: take it first with
+ * `polar_ingest_take_undelivered`. A request it sent may still be answered: nothing
+ * listens any more.
+ *
+ * Returns `POLAR_OK` (also for a zero handle), `POLAR_ERR_INVALID_HANDLE` for a handle
+ * naming no live queue (a stale copy, garbage: `*handle` is zeroed; an exchange's handle
+ * is left alone, free it with `polar_exchange_free`), `POLAR_ERR_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `handle` is `NULL` or points to a readable and writable `uint64_t`.
+ */
+int32_t polar_ingest_free(uint64_t *handle);
 
 #ifdef __cplusplus
 }  // extern "C"

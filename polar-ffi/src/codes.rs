@@ -34,7 +34,9 @@ pub const POLAR_ERR_NOT_PAGINATED: i32 = -10;
 pub const POLAR_ERR_WEBHOOK: i32 = -11;
 /// A free function was given a struct that names no live buffer (a stale copy of a struct
 /// already freed, or garbage; nothing was freed, the struct was zeroed), or an exchange
-/// function a handle that names no live exchange (freed, or never made).
+/// function a handle that names no live exchange (freed, or never made), or a handle of the
+/// other kind (an ingest queue's handle to `polar_exchange_poll`, a call's handle to a
+/// `polar_ingest_*` function).
 pub const POLAR_ERR_INVALID_HANDLE: i32 = -12;
 /// An output struct (or `err`) still holds live buffers: free it first. Calling a function
 /// twice into the same output without freeing would otherwise leak. Nothing was done.
@@ -54,6 +56,12 @@ pub const POLAR_ERR_OUT_OF_ORDER: i32 = -16;
 /// not matching the file, a part the storage host refused or acknowledged without an ETag.
 /// `kind` says which.
 pub const POLAR_ERR_UPLOAD: i32 = -17;
+/// `polar_ingest_push`: the queue holds its `capacity` of events already (queued and in
+/// flight). The event was not queued: it is still the host's, to keep or push again later.
+pub const POLAR_ERR_QUEUE_FULL: i32 = -18;
+/// `polar_ingest_push`: the queue was closed (`polar_ingest_close`). The event was not
+/// queued: it is still the host's.
+pub const POLAR_ERR_QUEUE_CLOSED: i32 = -19;
 
 /// The library panicked (a bug): the panic was caught at the boundary, the call did nothing
 /// else. `message` holds the panic message.
@@ -75,6 +83,12 @@ pub const POLAR_STEP_END: i32 = 4;
 /// `PolarStep.kind`: an upload went one step further (`files:create` accepted, or one more
 /// part): its progress as JSON in `result`; poll again.
 pub const POLAR_STEP_PROGRESS: i32 = 5;
+/// `PolarStep.kind` (ingest queues): a batch was dealt with; its report as JSON in `result`
+/// (`events`, `inserted`, `duplicates`, `rejected`, `mismatches`, `failed`); poll again.
+pub const POLAR_STEP_REPORT: i32 = 6;
+/// `PolarStep.kind` (ingest queues): nothing is queued; poll again after the next push (or
+/// flush, or close). After `polar_ingest_close`: everything was dealt with.
+pub const POLAR_STEP_IDLE: i32 = 7;
 
 /// `polar_exchange_fault`: the request never reached the server (connection refused, DNS
 /// failure, TLS handshake, connect timeout). Sending it again cannot duplicate anything.
@@ -103,7 +117,17 @@ macro_rules! names {
 
 /// The name of a code (`"POLAR_ERR_DECODE"`), as a static NUL-terminated string.
 pub(crate) fn code_name(code: i32) -> *const c_char {
-    let name: &'static str = names!(
+    name_nul(code).as_ptr().cast()
+}
+
+/// The name of a code without its NUL, for JSON reports.
+pub(crate) fn code_str(code: i32) -> &'static str {
+    let name = name_nul(code);
+    name.strip_suffix('\0').unwrap_or(name)
+}
+
+fn name_nul(code: i32) -> &'static str {
+    names!(
         code,
         POLAR_OK,
         POLAR_ERR_NULL_POINTER,
@@ -123,7 +147,8 @@ pub(crate) fn code_name(code: i32) -> *const c_char {
         POLAR_ERR_TRANSPORT,
         POLAR_ERR_OUT_OF_ORDER,
         POLAR_ERR_UPLOAD,
+        POLAR_ERR_QUEUE_FULL,
+        POLAR_ERR_QUEUE_CLOSED,
         POLAR_ERR_PANIC,
-    );
-    name.as_ptr().cast()
+    )
 }

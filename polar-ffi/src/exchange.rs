@@ -11,14 +11,20 @@
 //! garbage handle finds nothing and is reported as `POLAR_ERR_INVALID_HANDLE`. Ids are never
 //! reused. Each entry has its own lock, so exchanges run on any thread, in parallel, and
 //! one exchange polled from two threads at once is serialized.
+//!
+//! The usage-event queues of [`crate::ingest`] live in the same registry (one space of
+//! handles: a handle of one kind given to a function of the other is refused, never taken
+//! for another object): they answer `SEND` steps too, so `polar_exchange_response` and
+//! `polar_exchange_fault` take their handles as well.
 
 use crate::buffer::PolarBuffer;
 use crate::codes::*;
 use crate::failure::{self, Failure};
 use crate::{input, json_buffer, request_out, PolarError, PolarRequest};
 use polar_core::exchange::{
-    CallExchange, Exchange, Fault, FaultKind, Options, Parse, RequestExchange, Step,
+    CallExchange, Exchange, Fault, FaultKind, Options, Outgoing, Parse, RequestExchange, Step,
 };
+use polar_core::ingest::Ingest;
 use polar_core::json::ToJson;
 use polar_core::operations::{self, PagesById};
 use polar_core::paging::{ItemExchange, PageExchange};
@@ -32,18 +38,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// What the host does next, filled by `polar_exchange_poll`. Zero it before the first poll
-/// (`PolarStep step = {0};`) and free it with `polar_step_free(&step)` after each poll that
-/// returned `POLAR_OK`.
+/// What the host does next, filled by `polar_exchange_poll` (and `polar_ingest_poll`). Zero
+/// it before the first poll (`PolarStep step = {0};`) and free it with
+/// `polar_step_free(&step)` after each poll that returned `POLAR_OK`.
 #[repr(C)]
 #[derive(Debug, Default)]
 pub struct PolarStep {
     /// `POLAR_STEP_SEND`, `POLAR_STEP_WAIT`, `POLAR_STEP_DONE`, `POLAR_STEP_END` or
-    /// `POLAR_STEP_PROGRESS`; 0 when the poll was refused (bad handle, pointer or jitter)
-    /// and nothing happened.
+    /// `POLAR_STEP_PROGRESS` (exchanges); `POLAR_STEP_SEND`, `POLAR_STEP_WAIT`,
+    /// `POLAR_STEP_REPORT` or `POLAR_STEP_IDLE` (ingest queues); 0 when the poll was refused
+    /// (bad handle, pointer or jitter) and nothing happened.
     pub kind: i32,
     /// `SEND`: which attempt of this request it is (1 for the first). `DONE`: how many
-    /// attempts the request behind the result took.
+    /// attempts the request behind the result took. Ingest queues: the requests sent for
+    /// the current batch so far, its halves after a 422 split included (`SEND`), and in
+    /// all (`REPORT`).
     pub attempt: u32,
     /// `SEND`: the request, complete (method, URL, target, headers, body).
     pub request: PolarRequest,
@@ -60,7 +69,8 @@ pub struct PolarStep {
     pub wait_ms: u64,
     /// `DONE`: the result as JSON (a call's output, `null` for an operation without a
     /// response body; a page; an item; an uploaded file). `PROGRESS`: an upload's progress,
-    /// `{"bytes_sent":..,"total_bytes":..,"parts_sent":..,"parts":..}`. Empty otherwise.
+    /// `{"bytes_sent":..,"total_bytes":..,"parts_sent":..,"parts":..}`. `REPORT`: what
+    /// happened to a batch of usage events (see `polar_ingest_poll`). Empty otherwise.
     pub result: PolarBuffer,
 }
 
@@ -71,7 +81,7 @@ impl PolarStep {
 }
 
 /// Parses a call's response with the operation named by id.
-struct ByIdParse(&'static str);
+pub(crate) struct ByIdParse(&'static str);
 
 impl Parse for ByIdParse {
     type Output = Value;
@@ -82,7 +92,7 @@ impl Parse for ByIdParse {
 }
 
 /// The bytes of an upload, owned by the exchange that borrows them.
-struct Upload {
+pub(crate) struct Upload {
     /// Borrows `*data`; dropped before it (see `Drop`).
     exchange: ManuallyDrop<UploadExchange<'static>>,
     /// From `Box::into_raw`; freed in `Drop`, never written.
@@ -119,11 +129,13 @@ impl Drop for Upload {
 unsafe impl Send for Upload {}
 
 /// One of the core's state machines.
-enum Machine {
+pub(crate) enum Machine {
     Call(CallExchange<ByIdParse>),
     Pages(PageExchange<PagesById>),
     Items(ItemExchange<PagesById>),
     Upload(Upload),
+    /// A usage-event queue: polled with `polar_ingest_poll`, never `polar_exchange_poll`.
+    Ingest(Box<Ingest>),
 }
 
 /// What a poll produced, whatever the machine.
@@ -163,6 +175,10 @@ impl Machine {
                 })),
                 UploadEvent::Finished(file) => Polled::Done(file.map(|f| f.to_json())),
             }),
+            // `polar_exchange_poll` refuses ingest handles before polling; never reached.
+            Machine::Ingest(_) => Polled::Done(Err(Error::Misuse(
+                "an ingest queue is polled with polar_ingest_poll",
+            ))),
         }
     }
 
@@ -172,6 +188,7 @@ impl Machine {
             Machine::Pages(m) => m.handle(outcome),
             Machine::Items(m) => m.handle(outcome),
             Machine::Upload(u) => u.exchange.handle(outcome),
+            Machine::Ingest(q) => q.handle(outcome),
         }
     }
 
@@ -181,22 +198,29 @@ impl Machine {
             Machine::Pages(m) => m.fail(fault),
             Machine::Items(m) => m.fail(fault),
             Machine::Upload(u) => u.exchange.fail(fault),
+            Machine::Ingest(q) => q.fail_step(fault),
         }
     }
 }
 
 /// A machine and what the C side needs to know of its last step.
-struct Entry {
-    machine: Machine,
+pub(crate) struct Entry {
+    pub(crate) machine: Machine,
     /// The last step was `SEND` and nothing has been handed back for it yet.
-    in_flight: bool,
+    pub(crate) in_flight: bool,
     /// `SEND` steps since the last result.
-    sends: u32,
+    pub(crate) sends: u32,
     /// The response size limit of the last `SEND` (for `POLAR_FAULT_BODY_TOO_LARGE`).
-    max_response_bytes: u64,
+    pub(crate) max_response_bytes: u64,
 }
 
-type Shared = Arc<Mutex<Entry>>;
+impl Entry {
+    fn is_ingest(&self) -> bool {
+        matches!(self.machine, Machine::Ingest(_))
+    }
+}
+
+pub(crate) type Shared = Arc<Mutex<Entry>>;
 
 /// The live exchanges by handle. A `BTreeMap` because its `new` is `const`.
 static LIVE: Mutex<BTreeMap<u64, Shared>> = Mutex::new(BTreeMap::new());
@@ -209,13 +233,13 @@ fn live() -> MutexGuard<'static, BTreeMap<u64, Shared>> {
     LIVE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn lock(entry: &Shared) -> MutexGuard<'_, Entry> {
+pub(crate) fn lock(entry: &Shared) -> MutexGuard<'_, Entry> {
     // A panic while polling leaves a machine in some state of its own (at worst finished,
     // answering "out of order"): still memory-safe to use.
     entry.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn lookup(handle: u64) -> Result<Shared, Failure> {
+pub(crate) fn lookup(handle: u64) -> Result<Shared, Failure> {
     live()
         .get(&handle)
         .cloned()
@@ -223,7 +247,7 @@ fn lookup(handle: u64) -> Result<Shared, Failure> {
 }
 
 /// Registers `machine` and writes its handle to `out`.
-fn register(machine: Machine, out: &mut u64) {
+pub(crate) fn register(machine: Machine, out: &mut u64) {
     let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
     let entry = Entry {
         machine,
@@ -241,7 +265,7 @@ fn register(machine: Machine, out: &mut u64) {
 /// # Safety
 ///
 /// `ptr` is `NULL` or valid for reads and writes of a `u64`.
-unsafe fn out_handle<'a>(ptr: *mut u64, what: &str) -> Result<&'a mut u64, Failure> {
+pub(crate) unsafe fn out_handle<'a>(ptr: *mut u64, what: &str) -> Result<&'a mut u64, Failure> {
     // SAFETY: forwarded contract.
     let out = unsafe { input::out(ptr, what)? };
     if *out != 0 && live().contains_key(out) {
@@ -536,13 +560,53 @@ pub unsafe extern "C" fn polar_upload_new(
 }
 
 /// Milliseconds, rounded up (a host that sleeps them wakes after the time, not before).
-fn millis_up(d: Duration) -> u64 {
+pub(crate) fn millis_up(d: Duration) -> u64 {
     let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
     u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The step output of a poll, checked: not `NULL`, holding no live buffers; and the jitter
+/// in `[0, 1)`.
+///
+/// # Safety
+///
+/// `step` is `NULL` or valid for reads and writes of a `PolarStep` for the whole call.
+pub(crate) unsafe fn poll_output<'a>(
+    step: *mut PolarStep,
+    jitter: f64,
+) -> Result<&'a mut PolarStep, Failure> {
+    // SAFETY: forwarded contract.
+    let out = unsafe { input::out(step, "step")? };
+    if out.holds_live() {
+        return Err(Failure::out_not_empty("step"));
+    }
+    if !(0.0..1.0).contains(&jitter) {
+        return Err(Failure::invalid_argument(
+            "invalid_jitter",
+            format!("jitter must be in [0, 1), found {jitter}"),
+        ));
+    }
+    Ok(out)
+}
+
+/// A `SEND` step for `outgoing`; notes in `entry` that a request is out, and its limit.
+pub(crate) fn send_step(entry: &mut Entry, outgoing: Outgoing) -> PolarStep {
+    entry.in_flight = true;
+    entry.sends = entry.sends.saturating_add(1);
+    entry.max_response_bytes = outgoing.limits.max_response_bytes;
+    PolarStep {
+        kind: POLAR_STEP_SEND,
+        attempt: entry.sends,
+        timeout_ms: millis(outgoing.limits.timeout),
+        connect_timeout_ms: millis(outgoing.limits.connect_timeout),
+        max_response_bytes: outgoing.limits.max_response_bytes,
+        request: request_out(outgoing.request),
+        ..PolarStep::default()
+    }
 }
 
 /// Asks an exchange what to do next.
@@ -588,36 +652,20 @@ pub unsafe extern "C" fn polar_exchange_poll(
 ) -> i32 {
     let call = || {
         // SAFETY: `step` is NULL or valid (this function's contract).
-        let out = unsafe { input::out(step, "step")? };
-        if out.holds_live() {
-            return Err(Failure::out_not_empty("step"));
-        }
-        if !(0.0..1.0).contains(&jitter) {
-            return Err(Failure::invalid_argument(
-                "invalid_jitter",
-                format!("jitter must be in [0, 1), found {jitter}"),
-            ));
-        }
+        let out = unsafe { poll_output(step, jitter)? };
         let shared = lookup(handle)?;
         let mut entry = lock(&shared);
+        if entry.is_ingest() {
+            return Err(Failure::wrong_kind(
+                handle,
+                "an ingest queue: poll it with polar_ingest_poll",
+            ));
+        }
         let polled = entry.machine.poll(Duration::from_millis(now_ms), jitter);
         entry.in_flight = false;
         *out = PolarStep::default();
         match polled {
-            Polled::Send(outgoing) => {
-                entry.in_flight = true;
-                entry.sends = entry.sends.saturating_add(1);
-                entry.max_response_bytes = outgoing.limits.max_response_bytes;
-                *out = PolarStep {
-                    kind: POLAR_STEP_SEND,
-                    attempt: entry.sends,
-                    timeout_ms: millis(outgoing.limits.timeout),
-                    connect_timeout_ms: millis(outgoing.limits.connect_timeout),
-                    max_response_bytes: outgoing.limits.max_response_bytes,
-                    request: request_out(outgoing.request),
-                    ..PolarStep::default()
-                };
-            }
+            Polled::Send(outgoing) => *out = send_step(&mut entry, outgoing),
             Polled::Wait(wait) => {
                 out.kind = POLAR_STEP_WAIT;
                 out.wait_ms = millis_up(wait);
@@ -646,6 +694,8 @@ pub unsafe extern "C" fn polar_exchange_poll(
 /// Hands back the response to the request of the last `POLAR_STEP_SEND`, any status (a
 /// 4xx or 5xx is a response too: the exchange decides what follows). Then poll again.
 ///
+/// - `handle`: an exchange's, or an ingest queue's (its `SEND` steps are answered the same
+///   way).
 /// - `status`: the HTTP status (100..=999).
 /// - `headers`/`headers_len`: the response headers as for `polar_parse_response` (a leading
 ///   status line is skipped); `NULL`/0 for none.
@@ -711,6 +761,9 @@ fn out_of_order(what: &str) -> Failure {
 /// the exchange then ends with the fault). Then poll again: the exchange decides whether
 /// to send again, wait, or report the fault.
 ///
+/// - `handle`: an exchange's, or an ingest queue's (there, a fault with no request out
+///   ends the retries of the batch under way, whose events go back to the queue; with no
+///   batch under way it does nothing).
 /// - `fault`: `POLAR_FAULT_NOT_SENT` (connection refused, DNS, connect timeout: never
 ///   reached the server), `POLAR_FAULT_INTERRUPTED` (reset, truncated response: may have
 ///   reached it), `POLAR_FAULT_TIMED_OUT`, `POLAR_FAULT_BODY_TOO_LARGE`,
@@ -770,7 +823,8 @@ pub unsafe extern "C" fn polar_exchange_fault(
 ///
 /// Returns `POLAR_OK` (also for a zero handle: freeing twice through the same variable is
 /// harmless), `POLAR_ERR_INVALID_HANDLE` for a handle naming no live exchange (a stale copy,
-/// garbage; `*handle` is zeroed), `POLAR_ERR_NULL_POINTER`.
+/// garbage; `*handle` is zeroed; an ingest queue's handle is left alone: free it with
+/// `polar_ingest_free`), `POLAR_ERR_NULL_POINTER`.
 ///
 /// # Safety
 ///
@@ -782,17 +836,29 @@ pub unsafe extern "C" fn polar_exchange_free(handle: *mut u64) -> i32 {
         let Some(h) = (unsafe { handle.as_mut() }) else {
             return POLAR_ERR_NULL_POINTER;
         };
-        let id = std::mem::take(h);
-        if id == 0 {
-            return POLAR_OK;
-        }
-        // Dropped outside the registry's lock (a machine's drop frees its buffers).
-        let removed = live().remove(&id);
-        match removed {
-            Some(_) => POLAR_OK,
-            None => POLAR_ERR_INVALID_HANDLE,
-        }
+        free_handle(h, false)
     })
+}
+
+/// Frees the entry `*h` names when it is of the kind asked (an ingest queue or not), and
+/// zeroes `*h`. A live entry of the other kind is left alone, `*h` too (zeroing it would
+/// lose it).
+pub(crate) fn free_handle(h: &mut u64, ingest: bool) -> i32 {
+    if *h == 0 {
+        return POLAR_OK;
+    }
+    // The kind of an entry never changes: checked without holding the registry's lock
+    // while waiting for the entry's (a poll may hold it).
+    let found = live().get(h).cloned();
+    if found.is_some_and(|entry| lock(&entry).is_ingest() != ingest) {
+        return POLAR_ERR_INVALID_HANDLE;
+    }
+    let removed = live().remove(&std::mem::take(h));
+    // Dropped outside the registry's lock (a machine's drop frees its buffers).
+    match removed {
+        Some(_) => POLAR_OK,
+        None => POLAR_ERR_INVALID_HANDLE,
+    }
 }
 
 /// Frees the buffers of a `PolarStep` (its request and result) and zeroes it. Returns as
@@ -819,8 +885,8 @@ pub unsafe extern "C" fn polar_step_free(step: *mut PolarStep) -> i32 {
     })
 }
 
-/// How many exchanges are alive (made and not freed yet, all threads). A host checks it is
-/// 0 at the end of a test, as `polar_live_buffers`.
+/// How many exchanges are alive (made and not freed yet, all threads), ingest queues
+/// included. A host checks it is 0 at the end of a test, as `polar_live_buffers`.
 #[no_mangle]
 pub extern "C" fn polar_live_exchanges() -> usize {
     std::panic::catch_unwind(|| live().len()).unwrap_or(0)

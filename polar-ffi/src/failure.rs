@@ -62,7 +62,17 @@ impl Failure {
         Failure::new(
             POLAR_ERR_INVALID_HANDLE,
             "invalid_handle",
-            format!("{handle} names no live exchange (freed, or never made)"),
+            format!("{handle} names no live exchange or ingest queue (freed, or never made)"),
+        )
+    }
+
+    /// A live handle of the other kind (an ingest queue's where an exchange's is expected,
+    /// or the reverse): it names no object this function can use.
+    pub fn wrong_kind(handle: u64, what: &str) -> Failure {
+        Failure::new(
+            POLAR_ERR_INVALID_HANDLE,
+            "invalid_handle",
+            format!("{handle} names {what}"),
         )
     }
 

@@ -90,6 +90,14 @@ pub(crate) unsafe fn json_object(
 ) -> Result<serde_json::Map<String, Value>, Failure> {
     // SAFETY: forwarded contract.
     let text = unsafe { text(ptr, len, what)? };
+    parse_object(text, what)
+}
+
+/// `text` as a JSON object.
+pub(crate) fn parse_object(
+    text: &str,
+    what: &str,
+) -> Result<serde_json::Map<String, Value>, Failure> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(Failure::new(

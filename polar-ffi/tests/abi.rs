@@ -1530,3 +1530,855 @@ fn exchanges_on_many_threads() {
         t.join().unwrap();
     }
 }
+
+// ---- ingest queues: polar_core::ingest behind handles, on a fake clock ----
+
+/// 32 bytes that are not all alike.
+const SEED: [u8; 32] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+    27, 28, 29, 30, 31, 32,
+];
+
+fn ingest_new_with(config: &str, ingest: Option<&str>, seed: &[u8]) -> Result<u64, (i32, String)> {
+    let mut handle = 0;
+    let mut err = PolarError::default();
+    let (ingest_ptr, ingest_len) = ingest.map_or((null(), 0), |s| (s.as_ptr(), s.len()));
+    // SAFETY: live pointers (or NULL with length 0).
+    let rc = unsafe {
+        polar_ingest_new(
+            config.as_ptr(),
+            config.len(),
+            ingest_ptr,
+            ingest_len,
+            seed.as_ptr(),
+            seed.len(),
+            &mut handle,
+            &mut err,
+        )
+    };
+    if rc != POLAR_OK {
+        assert_eq!(handle, 0);
+        let (code, kind, _) = take(&mut err);
+        assert_eq!(code, rc);
+        return Err((code, kind));
+    }
+    assert_ne!(handle, 0);
+    Ok(handle)
+}
+
+fn ingest_new(ingest: &str) -> u64 {
+    ingest_new_with(CONFIG, Some(ingest), &SEED).unwrap()
+}
+
+/// Pushes `event` at `now_ms`: Ok, or the code and kind.
+fn push_at(handle: u64, event: &str, now_ms: u64) -> Result<(), (i32, String)> {
+    let mut err = PolarError::default();
+    // SAFETY: live pointers.
+    let rc = unsafe { polar_ingest_push(handle, event.as_ptr(), event.len(), now_ms, &mut err) };
+    if rc == POLAR_OK {
+        return Ok(());
+    }
+    let (code, kind, _) = take(&mut err);
+    assert_eq!(code, rc);
+    Err((code, kind))
+}
+
+fn push(handle: u64, event: &str) -> Result<(), (i32, String)> {
+    push_at(handle, event, T0)
+}
+
+/// An `EventCreateExternalCustomer` with this `external_id`.
+fn event(external_id: &str) -> String {
+    serde_json::json!({
+        "name": "llm.tokens", "external_customer_id": "user_42",
+        "external_id": external_id, "metadata": {"tokens": 512}
+    })
+    .to_string()
+}
+
+fn ipoll_at(handle: u64, now_ms: u64, jitter: f64) -> Polled {
+    let mut step = PolarStep::default();
+    let mut err = PolarError::default();
+    // SAFETY: live, zeroed structs.
+    let rc = unsafe { polar_ingest_poll(handle, now_ms, jitter, &mut step, &mut err) };
+    let request = (step.kind == POLAR_STEP_SEND && rc == POLAR_OK).then(|| {
+        (
+            text(&step.request.method),
+            text(&step.request.url),
+            text(&step.request.headers),
+            step.request.body.to_vec().unwrap(),
+        )
+    });
+    let result = (rc == POLAR_OK && !step.result.is_empty_handle())
+        .then(|| serde_json::from_str(&text(&step.result)).expect("result JSON"));
+    let error = (rc != POLAR_OK).then(|| {
+        let (code, kind, message) = take(&mut err);
+        assert_eq!(code, rc);
+        assert_eq!(step.kind, 0, "a refused poll writes no step");
+        (kind, message)
+    });
+    let polled = Polled {
+        rc,
+        kind: step.kind,
+        attempt: step.attempt,
+        request,
+        timeout_ms: step.timeout_ms,
+        max_response_bytes: step.max_response_bytes,
+        wait_ms: step.wait_ms,
+        result,
+        error,
+    };
+    // SAFETY: a step the library filled (or left zeroed).
+    assert_eq!(unsafe { polar_step_free(&mut step) }, POLAR_OK);
+    polled
+}
+
+fn ipoll(handle: u64) -> Polled {
+    ipoll_at(handle, T0, 0.5)
+}
+
+impl Polled {
+    /// A SEND of `events:ingest`: the events of its body.
+    fn batch(&self) -> Vec<serde_json::Value> {
+        let (method, url, headers, body) = self.send();
+        assert_eq!(method, "POST");
+        assert_eq!(url, "http://127.0.0.1:1/v1/events/ingest");
+        assert!(headers.contains("authorization: Bearer polar_oat_abi\r\n"));
+        let body: serde_json::Value = serde_json::from_slice(body).expect("a JSON body");
+        body["events"].as_array().expect("events").clone()
+    }
+
+    fn report(&self) -> &serde_json::Value {
+        assert_eq!(
+            (self.rc, self.kind),
+            (POLAR_OK, POLAR_STEP_REPORT),
+            "{self:?}"
+        );
+        self.result.as_ref().unwrap()
+    }
+
+    fn idle(&self) {
+        assert_eq!(
+            (self.rc, self.kind),
+            (POLAR_OK, POLAR_STEP_IDLE),
+            "{self:?}"
+        );
+    }
+}
+
+fn ids(events: &[serde_json::Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            e["external_id"]
+                .as_str()
+                .expect("an external_id")
+                .to_owned()
+        })
+        .collect()
+}
+
+fn counts(inserted: usize, duplicates: usize) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({"inserted": inserted, "duplicates": duplicates}))
+        .unwrap()
+}
+
+fn json_out(
+    f: unsafe extern "C" fn(u64, *mut PolarBuffer, *mut PolarError) -> i32,
+    handle: u64,
+) -> Result<serde_json::Value, i32> {
+    let mut out = PolarBuffer::default();
+    // SAFETY: a live, zeroed buffer; `err` may be NULL.
+    let rc = unsafe { f(handle, &mut out, null_mut()) };
+    if rc != POLAR_OK {
+        assert!(out.is_empty_handle());
+        return Err(rc);
+    }
+    let value = serde_json::from_str(&text(&out)).unwrap();
+    // SAFETY: a buffer the library filled.
+    assert_eq!(unsafe { polar_buffer_free(&mut out) }, POLAR_OK);
+    Ok(value)
+}
+
+fn stats(handle: u64) -> serde_json::Value {
+    json_out(polar_ingest_stats, handle).unwrap()
+}
+
+fn undelivered(handle: u64) -> Vec<serde_json::Value> {
+    let v = json_out(polar_ingest_take_undelivered, handle).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+fn flush(handle: u64) {
+    // SAFETY: `err` may be NULL.
+    assert_eq!(unsafe { polar_ingest_flush(handle, null_mut()) }, POLAR_OK);
+}
+
+fn close(handle: u64) {
+    // SAFETY: `err` may be NULL.
+    assert_eq!(unsafe { polar_ingest_close(handle, null_mut()) }, POLAR_OK);
+}
+
+fn free_queue(mut handle: u64) {
+    // SAFETY: a live variable.
+    assert_eq!(unsafe { polar_ingest_free(&mut handle) }, POLAR_OK);
+    assert_eq!(handle, 0);
+}
+
+#[test]
+fn ingest_batches_by_count_and_by_age() {
+    let h = ingest_new(r#"{"max_batch_events":3,"max_age_ms":5000}"#);
+    // One event: not due until it is 5 s old.
+    push_at(h, &event("given-1"), T0).unwrap();
+    assert_eq!(ipoll_at(h, T0, 0.5).wait(), 5000);
+    // One more a second later: the oldest sets the wait.
+    let second = r#"{"name":"api.request","customer_id":"00000000-0000-4000-8000-000000000001"}"#;
+    push_at(h, second, T0 + 1000).unwrap();
+    assert_eq!(ipoll_at(h, T0 + 1000, 0.5).wait(), 4000);
+    // The third makes the count: sent at once.
+    push_at(h, &event(""), T0 + 2000).unwrap();
+    let step = ipoll_at(h, T0 + 2000, 0.5);
+    assert_eq!(step.attempt, 1);
+    let batch = step.batch();
+    assert_eq!(batch.len(), 3);
+    let ids = ids(&batch);
+    // A given external_id is kept; the others get a UUID from the seed.
+    assert_eq!(ids[0], "given-1");
+    for id in &ids[1..] {
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(&id[14..15], "4", "a version 4 layout: {id}");
+    }
+    assert_ne!(ids[1], ids[2]);
+    // Stamped at push, not at send.
+    assert_eq!(batch[1]["timestamp"], "2026-01-01T00:00:01Z");
+    assert_eq!(
+        batch[1]["customer_id"],
+        "00000000-0000-4000-8000-000000000001"
+    );
+    assert_eq!(batch[0]["metadata"]["tokens"], 512);
+    assert_eq!(respond(h, 200, JSON, &counts(3, 0)), POLAR_OK);
+    let step = ipoll_at(h, T0 + 2000, 0.5);
+    assert_eq!(
+        step.report(),
+        &serde_json::json!({"events": 3, "inserted": 3, "duplicates": 0, "rejected": [],
+            "mismatches": [], "failed": null})
+    );
+    assert_eq!(step.attempt, 1);
+    ipoll_at(h, T0 + 2000, 0.5).idle();
+
+    // By age alone.
+    push_at(h, &event(""), T0 + 10_000).unwrap();
+    assert_eq!(ipoll_at(h, T0 + 14_999, 0.5).wait(), 1);
+    assert_eq!(ipoll_at(h, T0 + 15_000, 0.5).batch().len(), 1);
+    assert_eq!(respond(h, 200, JSON, &counts(0, 1)), POLAR_OK);
+    let report = ipoll_at(h, T0 + 15_000, 0.5).report().clone();
+    assert_eq!(
+        (report["inserted"].as_u64(), report["duplicates"].as_u64()),
+        (Some(0), Some(1))
+    );
+    ipoll_at(h, T0 + 15_000, 0.5).idle();
+
+    // By flush.
+    push(h, &event("")).unwrap();
+    ipoll(h).wait();
+    flush(h);
+    assert_eq!(ipoll(h).batch().len(), 1);
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    ipoll(h).report();
+
+    let s = stats(h);
+    assert_eq!(
+        s,
+        serde_json::json!({"pushed": 5, "settled": 5, "inserted": 4, "duplicates": 1,
+            "rejected": 0, "failed_batches": 0, "mismatches": 0, "queued": 0, "pending": 0,
+            "closed": false})
+    );
+    free_queue(h);
+}
+
+#[test]
+fn ingest_retries_with_the_same_ids_then_gives_up_and_hands_back() {
+    let config = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi",
+        "max_attempts":2,"base_delay_ms":100,"max_delay_ms":1000}"#;
+    let h = ingest_new_with(config, None, &SEED).unwrap();
+    push(h, &event("")).unwrap();
+    push(h, &event("")).unwrap();
+    flush(h);
+    let first = ids(&ipoll(h).batch());
+    // 503 with Retry-After: the core's wait, then the same batch (the same ids: a repeat
+    // is billed once).
+    assert_eq!(respond(h, 503, "retry-after: 1\r\n", b""), POLAR_OK);
+    assert_eq!(ipoll_at(h, T0, 0.5).wait(), 1000);
+    let step = ipoll_at(h, T0 + 1000, 0.5);
+    assert_eq!(step.attempt, 2);
+    assert_eq!(ids(&step.batch()), first);
+    // The first attempt had reached Polar after all: counted as a duplicate.
+    assert_eq!(respond(h, 200, JSON, &counts(1, 1)), POLAR_OK);
+    let step = ipoll_at(h, T0 + 1000, 0.5);
+    let report = step.report();
+    assert_eq!(
+        (report["inserted"].as_u64(), report["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(report["failed"].is_null() && report["mismatches"] == serde_json::json!([]));
+    assert_eq!(step.attempt, 2);
+
+    // Polar down: every attempt refused, the retry policy gives up, the batch goes back.
+    push(h, &event("")).unwrap();
+    push(h, &event("")).unwrap();
+    flush(h);
+    let mut now = T0 + 2000;
+    let sent = ids(&ipoll_at(h, now, 0.5).batch());
+    assert_eq!(
+        fault(h, POLAR_FAULT_NOT_SENT, "connection refused"),
+        POLAR_OK
+    );
+    now += ipoll_at(h, now, 0.5).wait();
+    assert_eq!(ids(&ipoll_at(h, now, 0.5).batch()), sent);
+    assert_eq!(
+        fault(h, POLAR_FAULT_NOT_SENT, "connection refused"),
+        POLAR_OK
+    );
+    let report = ipoll_at(h, now, 0.5).report().clone();
+    assert_eq!(report["events"], 2);
+    let failed = &report["failed"];
+    assert_eq!(failed["requeued"], 2, "{report}");
+    assert_eq!(failed["error"]["name"], "POLAR_ERR_TRANSPORT");
+    assert_eq!(failed["error"]["code"], POLAR_ERR_TRANSPORT);
+    assert_eq!(failed["error"]["kind"], "not_sent");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{failed}"
+    );
+    // The next try waits a backoff.
+    assert!(ipoll_at(h, now, 0.5).wait() > 0);
+    let s = stats(h);
+    assert_eq!(
+        (s["failed_batches"].as_u64(), s["pending"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(s["settled"], 2);
+    // The host's deadline passed: what was not delivered comes back, ids and all.
+    let left = undelivered(h);
+    assert_eq!(ids(&left), sent);
+    assert_eq!(left[0]["name"], "llm.tokens");
+    assert_eq!(stats(h)["pending"], 0);
+    ipoll_at(h, now, 0.5).idle();
+    assert_eq!(undelivered(h), Vec::<serde_json::Value>::new());
+
+    // Taken back with a request out (once the backoff is over): its answer is ignored.
+    let later = now + 60_000;
+    push_at(h, &event("out"), later).unwrap();
+    flush(h);
+    ipoll_at(h, later, 0.5).batch();
+    assert_eq!(ids(&undelivered(h)), ["out"]);
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    ipoll_at(h, later, 0.5).idle();
+    assert_eq!(stats(h)["settled"], 2);
+    free_queue(h);
+}
+
+#[test]
+fn ingest_splits_a_422_down_to_the_bad_event() {
+    let h = ingest_new("{}");
+    for i in 0..4 {
+        push(h, &event(&format!("e{i}"))).unwrap();
+    }
+    flush(h);
+    // Polar refuses any batch holding e2; the others are counted.
+    let invalid =
+        br#"{"detail":[{"loc":["body","events",0,"metadata"],"msg":"bad","type":"value_error"}]}"#;
+    let mut sent = Vec::new();
+    let report = loop {
+        let step = ipoll(h);
+        if step.kind == POLAR_STEP_REPORT {
+            assert_eq!(step.attempt, 5);
+            break step.report().clone();
+        }
+        let batch = ids(&step.batch());
+        let rc = if batch.iter().any(|id| id == "e2") {
+            respond(h, 422, JSON, invalid)
+        } else {
+            respond(h, 200, JSON, &counts(batch.len(), 0))
+        };
+        assert_eq!(rc, POLAR_OK);
+        sent.push(batch);
+    };
+    assert_eq!(
+        sent,
+        [
+            vec!["e0", "e1", "e2", "e3"],
+            vec!["e0", "e1"],
+            vec!["e2", "e3"],
+            vec!["e2"],
+            vec!["e3"]
+        ]
+    );
+    assert_eq!(
+        (report["events"].as_u64(), report["inserted"].as_u64()),
+        (Some(4), Some(3))
+    );
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert_eq!(rejected[0]["external_id"], "e2");
+    assert_eq!(rejected[0]["event"]["name"], "llm.tokens");
+    assert_eq!(rejected[0]["error"]["detail"][0]["msg"], "bad");
+    assert!(report["failed"].is_null());
+    let s = stats(h);
+    assert_eq!(
+        (s["rejected"].as_u64(), s["settled"].as_u64()),
+        (Some(1), Some(4))
+    );
+
+    // Counts that do not add up are reported, not retried.
+    push(h, &event("")).unwrap();
+    push(h, &event("")).unwrap();
+    flush(h);
+    ipoll(h).batch();
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    let report = ipoll(h).report().clone();
+    assert_eq!(
+        report["mismatches"],
+        serde_json::json!([{"sent": 2, "counted": 1}])
+    );
+    ipoll(h).idle();
+    free_queue(h);
+}
+
+#[test]
+fn ingest_full_and_closed_queues_and_close_delivers_the_tail() {
+    let h = ingest_new(r#"{"capacity":2,"max_batch_events":100}"#);
+    push(h, &event("a")).unwrap();
+    push(h, &event("b")).unwrap();
+    assert_eq!(
+        push(h, &event("c")),
+        Err((POLAR_ERR_QUEUE_FULL, "queue_full".into()))
+    );
+    // In flight still counts: not delivered yet.
+    flush(h);
+    assert_eq!(ids(&ipoll(h).batch()), ["a", "b"]);
+    assert_eq!(
+        push(h, &event("c")),
+        Err((POLAR_ERR_QUEUE_FULL, "queue_full".into()))
+    );
+    assert_eq!(respond(h, 200, JSON, &counts(2, 0)), POLAR_OK);
+    ipoll(h).report();
+    push(h, &event("c")).unwrap();
+    // Closed: pushes refused, the rest sent at once (no age to wait for).
+    close(h);
+    assert_eq!(
+        push(h, &event("d")),
+        Err((POLAR_ERR_QUEUE_CLOSED, "queue_closed".into()))
+    );
+    assert_eq!(ids(&ipoll(h).batch()), ["c"]);
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    ipoll(h).report();
+    ipoll(h).idle();
+    assert_eq!(stats(h)["closed"], true);
+    free_queue(h);
+
+    // The tail, batch after batch.
+    let h = ingest_new(r#"{"max_batch_events":2,"max_age_ms":60000}"#);
+    for i in 0..5 {
+        push(h, &event(&format!("t{i}"))).unwrap();
+    }
+    close(h);
+    let mut batches = Vec::new();
+    loop {
+        let step = ipoll(h);
+        match step.kind {
+            POLAR_STEP_SEND => {
+                let batch = ids(&step.batch());
+                assert_eq!(respond(h, 200, JSON, &counts(batch.len(), 0)), POLAR_OK);
+                batches.push(batch);
+            }
+            POLAR_STEP_REPORT => assert!(step.report()["failed"].is_null()),
+            _ => break step.idle(),
+        }
+    }
+    assert_eq!(batches, [vec!["t0", "t1"], vec!["t2", "t3"], vec!["t4"]]);
+    assert_eq!(stats(h)["settled"], 5);
+    free_queue(h);
+
+    // By size: a batch stays below max_batch_bytes (one event alone may be larger).
+    let h = ingest_new(r#"{"max_batch_bytes":250,"max_age_ms":60000}"#);
+    for i in 0..3 {
+        push(h, &event(&format!("s{i}"))).unwrap();
+    }
+    let batch = ipoll(h).batch();
+    assert!(!batch.is_empty() && batch.len() < 3, "{batch:?}");
+    free_queue(h);
+}
+
+#[test]
+fn ingest_refuses_bad_input() {
+    // The seed: 32 bytes, not all alike.
+    for bad in [
+        &SEED[..31],
+        &[SEED.as_slice(), &[0]].concat(),
+        &[0; 32],
+        &[7; 32],
+        &[],
+    ] {
+        assert_eq!(
+            ingest_new_with(CONFIG, None, bad),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_seed".into())),
+            "{bad:?}"
+        );
+    }
+    let mut h = 0;
+    // SAFETY: NULL is what is tested; other pointers are live.
+    unsafe {
+        let rc = polar_ingest_new(
+            CONFIG.as_ptr(),
+            CONFIG.len(),
+            null(),
+            0,
+            null(),
+            0,
+            &mut h,
+            null_mut(),
+        );
+        assert_eq!(rc, POLAR_ERR_NULL_POINTER, "the seed is required");
+        let rc = polar_ingest_new(
+            CONFIG.as_ptr(),
+            CONFIG.len(),
+            null(),
+            0,
+            SEED.as_ptr(),
+            32,
+            null_mut(),
+            null_mut(),
+        );
+        assert_eq!(rc, POLAR_ERR_NULL_POINTER, "out_handle");
+    }
+    // The config and the credential: refused now, not at the first batch.
+    assert_eq!(
+        ingest_new_with("{}", None, &SEED),
+        Err((POLAR_ERR_BUILD, "missing_credential".into()))
+    );
+    assert_eq!(
+        ingest_new_with(
+            r#"{"token":"polar_cst_x","credential":"customer_session"}"#,
+            None,
+            &SEED
+        ),
+        Err((POLAR_ERR_BUILD, "credential_not_accepted".into()))
+    );
+    assert_eq!(
+        ingest_new_with(r#"{"token":"x","max_attempt":3}"#, None, &SEED),
+        Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_config".into()))
+    );
+    for ingest in [
+        r#"{"max_batch_events":0}"#,
+        r#"{"capacity":-1}"#,
+        r#"{"max_age_ms":"5"}"#,
+        r#"{"max_batch_bytes":0}"#,
+        r#"{"max_batch":10}"#,
+    ] {
+        assert_eq!(
+            ingest_new_with(CONFIG, Some(ingest), &SEED),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_ingest".into())),
+            "{ingest}"
+        );
+    }
+    for ingest in ["[1]", "{", "null"] {
+        assert_eq!(
+            ingest_new_with(CONFIG, Some(ingest), &SEED),
+            Err((POLAR_ERR_INVALID_JSON, "invalid_json".into())),
+            "{ingest}"
+        );
+    }
+    free_queue(ingest_new_with(CONFIG, Some(""), &SEED).unwrap());
+
+    // Events that are no event: nothing queued.
+    let h = ingest_new("{}");
+    for (bad, code, kind) in [
+        ("{", POLAR_ERR_INVALID_JSON, "invalid_json"),
+        ("[]", POLAR_ERR_INVALID_JSON, "invalid_json"),
+        (r#""llm.tokens""#, POLAR_ERR_INVALID_JSON, "invalid_json"),
+        (
+            r#"{"name":"x"}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+        (
+            r#"{"name":"x","customer_id":"c","external_customer_id":"u"}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+        (
+            r#"{"name":1,"customer_id":"c"}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+        (
+            r#"{"customer_id":"c"}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+        (
+            r#"{"name":"x","external_customer_id":"u","metdata":{}}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+        (
+            r#"{"name":"x","external_customer_id":"u","timestamp":"yesterday"}"#,
+            POLAR_ERR_INVALID_ARGUMENT,
+            "invalid_event",
+        ),
+    ] {
+        assert_eq!(push(h, bad), Err((code, kind.into())), "{bad}");
+    }
+    let mut err = PolarError::default();
+    let bad = b"{\"name\":\xff}";
+    // SAFETY: live pointers (and NULL, tested).
+    unsafe {
+        assert_eq!(
+            polar_ingest_push(h, bad.as_ptr(), bad.len(), T0, null_mut()),
+            POLAR_ERR_INVALID_UTF8
+        );
+        assert_eq!(
+            polar_ingest_push(h, null(), 0, T0, null_mut()),
+            POLAR_ERR_NULL_POINTER
+        );
+        let e = r#"{"name":1,"customer_id":"c"}"#;
+        assert_eq!(
+            polar_ingest_push(h, e.as_ptr(), e.len(), T0, &mut err),
+            POLAR_ERR_INVALID_ARGUMENT
+        );
+    }
+    let (_, _, message) = take(&mut err);
+    assert!(message.contains("$.name"), "names the bad field: {message}");
+    assert_eq!(stats(h)["pushed"], 0);
+
+    // Garbage handles: found nowhere.
+    for garbage in [0, u64::MAX, u64::MAX - 1, 1 << 63] {
+        assert_eq!(
+            push(garbage, &event("")),
+            Err((POLAR_ERR_INVALID_HANDLE, "invalid_handle".into()))
+        );
+        let p = ipoll(garbage);
+        assert_eq!((p.rc, p.kind), (POLAR_ERR_INVALID_HANDLE, 0));
+        // SAFETY: `err` may be NULL.
+        unsafe {
+            assert_eq!(
+                polar_ingest_flush(garbage, null_mut()),
+                POLAR_ERR_INVALID_HANDLE
+            );
+            assert_eq!(
+                polar_ingest_close(garbage, null_mut()),
+                POLAR_ERR_INVALID_HANDLE
+            );
+        }
+        assert_eq!(
+            json_out(polar_ingest_stats, garbage),
+            Err(POLAR_ERR_INVALID_HANDLE)
+        );
+        assert_eq!(
+            json_out(polar_ingest_take_undelivered, garbage),
+            Err(POLAR_ERR_INVALID_HANDLE)
+        );
+        let mut g = garbage;
+        // SAFETY: a live variable.
+        let rc = unsafe { polar_ingest_free(&mut g) };
+        assert_eq!(
+            (rc, g),
+            (
+                if garbage == 0 {
+                    POLAR_OK
+                } else {
+                    POLAR_ERR_INVALID_HANDLE
+                },
+                0
+            )
+        );
+    }
+    // A handle of the other kind: refused, and left alive.
+    let call_h = call("products:list", "{}", CONFIG, false).unwrap();
+    assert_eq!(
+        push(call_h, &event("")),
+        Err((POLAR_ERR_INVALID_HANDLE, "invalid_handle".into()))
+    );
+    assert_eq!(ipoll(call_h).rc, POLAR_ERR_INVALID_HANDLE);
+    assert_eq!(
+        json_out(polar_ingest_stats, call_h),
+        Err(POLAR_ERR_INVALID_HANDLE)
+    );
+    let p = poll(h);
+    assert_eq!(
+        (p.rc, p.kind),
+        (POLAR_ERR_INVALID_HANDLE, 0),
+        "an ingest queue's handle"
+    );
+    assert!(
+        p.error.as_ref().unwrap().1.contains("polar_ingest_poll"),
+        "{p:?}"
+    );
+    let (mut a, mut b) = (call_h, h);
+    // SAFETY: live variables.
+    unsafe {
+        assert_eq!(polar_ingest_free(&mut a), POLAR_ERR_INVALID_HANDLE);
+        assert_eq!(polar_exchange_free(&mut b), POLAR_ERR_INVALID_HANDLE);
+    }
+    assert_eq!(
+        (a, b),
+        (call_h, h),
+        "a live handle of the other kind is left alone"
+    );
+    poll(call_h).send();
+    free(call_h);
+    // An output handle naming a live queue: refused, the queue kept.
+    let mut out = h;
+    // SAFETY: live pointers.
+    let rc = unsafe {
+        polar_ingest_new(
+            CONFIG.as_ptr(),
+            CONFIG.len(),
+            null(),
+            0,
+            SEED.as_ptr(),
+            32,
+            &mut out,
+            null_mut(),
+        )
+    };
+    assert_eq!((rc, out), (POLAR_ERR_OUT_NOT_EMPTY, h));
+
+    // Polls refused: NULL step, jitter out of range, a step still holding buffers.
+    for jitter in [1.0, -0.1, f64::NAN] {
+        let p = ipoll_at(h, T0, jitter);
+        assert_eq!((p.rc, p.kind), (POLAR_ERR_INVALID_ARGUMENT, 0));
+    }
+    push(h, &event("w")).unwrap();
+    flush(h);
+    let mut step = PolarStep::default();
+    let mut buf = PolarBuffer::default();
+    // SAFETY: live pointers (and NULL, tested).
+    unsafe {
+        assert_eq!(
+            polar_ingest_poll(h, T0, 0.5, null_mut(), null_mut()),
+            POLAR_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            polar_ingest_poll(h, T0, 0.5, &mut step, null_mut()),
+            POLAR_OK
+        );
+        assert_eq!(step.kind, POLAR_STEP_SEND);
+        assert_eq!(
+            polar_ingest_poll(h, T0, 0.5, &mut step, null_mut()),
+            POLAR_ERR_OUT_NOT_EMPTY,
+            "refused before anything happens: the request is still out"
+        );
+        assert_eq!(polar_step_free(&mut step), POLAR_OK);
+        assert_eq!(
+            polar_ingest_stats(h, null_mut(), null_mut()),
+            POLAR_ERR_NULL_POINTER
+        );
+        assert_eq!(polar_ingest_stats(h, &mut buf, null_mut()), POLAR_OK);
+        assert_eq!(
+            polar_ingest_take_undelivered(h, &mut buf, null_mut()),
+            POLAR_ERR_OUT_NOT_EMPTY,
+            "nothing taken"
+        );
+        assert_eq!(polar_buffer_free(&mut buf), POLAR_OK);
+    }
+    // Answers refused before they reach the queue: the request is still out.
+    assert_eq!(respond(h, 42, "", b""), POLAR_ERR_INVALID_ARGUMENT);
+    assert_eq!(fault(h, 99, ""), POLAR_ERR_INVALID_ARGUMENT);
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    ipoll(h).report();
+    assert_eq!(stats(h)["settled"], 1);
+
+    // Wrong order. A response with no request out: refused.
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_ERR_OUT_OF_ORDER);
+    // A fault with no request out: nothing to fail.
+    assert_eq!(fault(h, POLAR_FAULT_ABORTED, "no sleep"), POLAR_OK);
+    ipoll(h).idle();
+    // Polled again with a request out: the batch fails (its answer would be lost) and
+    // goes back to the queue; sent again later with the same ids (billed once).
+    push(h, &event("x1")).unwrap();
+    flush(h);
+    ipoll(h).batch();
+    let report = ipoll(h).report().clone();
+    assert_eq!(
+        report["failed"]["error"]["kind"], "out_of_order",
+        "{report}"
+    );
+    assert_eq!(report["failed"]["requeued"], 1);
+    assert!(ipoll(h).wait() > 0, "a backoff");
+    flush(h);
+    let later = T0 + 60_000;
+    assert_eq!(ids(&ipoll_at(h, later, 0.5).batch()), ["x1"]);
+    assert_eq!(respond(h, 200, JSON, &counts(1, 0)), POLAR_OK);
+    ipoll_at(h, later, 0.5).report();
+
+    // Freed: through the same variable a no-op, a stale copy detected.
+    let mut var = h;
+    let mut copy = h;
+    // SAFETY: live variables.
+    unsafe {
+        assert_eq!(polar_ingest_free(&mut var), POLAR_OK);
+        assert_eq!(polar_ingest_free(&mut var), POLAR_OK);
+        assert_eq!(polar_ingest_free(&mut copy), POLAR_ERR_INVALID_HANDLE);
+        assert_eq!(copy, 0);
+        assert_eq!(polar_ingest_free(null_mut()), POLAR_ERR_NULL_POINTER);
+    }
+    assert_eq!(
+        push(h, &event("")),
+        Err((POLAR_ERR_INVALID_HANDLE, "invalid_handle".into()))
+    );
+}
+
+/// Pushes from many threads while one thread sends: every event delivered once.
+#[test]
+fn ingest_pushes_from_many_threads() {
+    let h = ingest_new(r#"{"max_batch_events":16}"#);
+    let pushers: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    push(h, &event("")).unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut closed = false;
+    loop {
+        let step = ipoll(h);
+        match step.kind {
+            POLAR_STEP_SEND => {
+                let batch = ids(&step.batch());
+                assert!(batch.len() <= 16);
+                for id in &batch {
+                    assert!(seen.insert(id.clone()), "sent twice: {id}");
+                }
+                assert_eq!(respond(h, 200, JSON, &counts(batch.len(), 0)), POLAR_OK);
+            }
+            POLAR_STEP_REPORT => {}
+            POLAR_STEP_WAIT | POLAR_STEP_IDLE if !closed => {
+                if pushers.iter().all(|t| t.is_finished()) {
+                    close(h);
+                    closed = true;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+            _ => break step.idle(),
+        }
+    }
+    for t in pushers {
+        t.join().unwrap();
+    }
+    assert_eq!(seen.len(), 200);
+    let s = stats(h);
+    assert_eq!(
+        (s["pushed"].as_u64(), s["settled"].as_u64()),
+        (Some(200), Some(200))
+    );
+    free_queue(h);
+}
