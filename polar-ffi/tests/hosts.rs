@@ -5,8 +5,10 @@
 //! `tests/python/polar_ffi_demo.py` (ctypes + urllib). Both drive everything through the
 //! library's exchanges (send what a step says, sleep what it says; no retry or paging rule
 //! of their own): each creates a customer session (the seed example), walks every product
-//! page and item, has a refused connection retried as the exchange decides, checks the
-//! bad-input cases and ends with no library buffer and no exchange alive.
+//! page and item, has a refused connection retried as the exchange decides, ingests a few
+//! usage events through a queue (two batches, the second sent by close; Prism must find
+//! each request valid), checks the bad-input cases and ends with no library buffer and no
+//! exchange alive.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -12,7 +12,8 @@
  * says (with real sleeps), then feeds the library bad input (unknown operation, mismatched
  * parameters, the response of another operation, exchanges driven out of order, garbage
  * and stale handles, double frees, NULL pointers, invalid UTF-8 and JSON) and checks each
- * gives its documented code. Ends by checking no buffer and no exchange is left alive.
+ * gives its documented code. Ingests a few usage events through a queue, driven as a
+ * host's background thread would (Prism must find each batch request valid). Ends by checking no buffer and no exchange is left alive.
  * Exits 0 when every check passed. polar-ffi/tests/hosts.rs builds and runs it (under
  * valgrind when installed).
  */
@@ -105,14 +106,18 @@ static int write_all(int fd, const void *data, size_t len) {
     return 0;
 }
 
-static int contains_ci(const char *hay, size_t len, const char *needle) {
+static const char *find_ci(const char *hay, size_t len, const char *needle) {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= len; i++) {
         size_t j = 0;
         while (j < n && tolower((unsigned char)hay[i + j]) == tolower((unsigned char)needle[j])) j++;
-        if (j == n) return 1;
+        if (j == n) return hay + i;
     }
-    return 0;
+    return NULL;
+}
+
+static int contains_ci(const char *hay, size_t len, const char *needle) {
+    return find_ci(hay, len, needle) != NULL;
 }
 
 /* Decodes a chunked body into a new buffer; 0, or -1 when it is truncated or malformed. */
@@ -267,6 +272,45 @@ static int http_send(const PolarStep *step, HttpResponse *resp, const char **why
 
 static int sends = 0, sleeps = 0; /* what the loop did, for the checks */
 
+/* Prism names what it finds wrong with a request in an `sl-violations` header (a JSON
+ * array of {"location":[...],"severity":...}): none may be an error in the request. */
+static void check_no_request_violation(const HttpResponse *resp) {
+    const char *v = find_ci(resp->head, resp->head_len, "\r\nsl-violations:");
+    if (v == NULL) return;
+    const char *end = strstr(v + 2, "\r\n");
+    if (end == NULL) end = v + strlen(v);
+    for (const char *p = v; (p = strstr(p, "\"location\":[\"request\"")) != NULL && p < end;
+         p++) {
+        const char *open = p, *close = strchr(p, '}');
+        while (open > v && *open != '{') open--;
+        int error = 0;
+        for (const char *q = open; close != NULL && q + 18 <= close; q++)
+            if (strncmp(q, "\"severity\":\"Error\"", 18) == 0) error = 1;
+        CHECK(!error, "Prism found the request invalid: %.*s", (int)(end - v), v);
+    }
+}
+
+/* Sends the request of a SEND step and hands back what came, or the fault that kept it
+ * from coming, to `h` (an exchange or an ingest queue: the same calls). With `strict`,
+ * checks Prism found nothing wrong with the request. */
+static void answer(uint64_t h, const PolarStep *step, int strict) {
+    HttpResponse resp;
+    const char *why = "";
+    sends++;
+    int fault = http_send(step, &resp, &why);
+    if (fault != 0) {
+        CHECK(polar_exchange_fault(h, fault, S(why), NULL) == POLAR_OK, "fault");
+        return;
+    }
+    if (strict) check_no_request_violation(&resp);
+    /* The whole header section, status line included: the library skips it. */
+    CHECK(polar_exchange_response(h, (uint16_t)resp.status, (const uint8_t *)resp.head,
+                                  resp.head_len, (const uint8_t *)resp.body, resp.body_len,
+                                  NULL) == POLAR_OK,
+          "response");
+    http_response_free(&resp);
+}
+
 /* Drives exchange `h` to its next result. Returns the poll's code: POLAR_OK with *step a
  * DONE (result in step->result), END or PROGRESS; or an error code with `err` filled
  * (step->kind == POLAR_STEP_DONE when the result itself is that error). The caller frees
@@ -276,21 +320,7 @@ static int32_t drive(uint64_t h, PolarStep *step, PolarError *err) {
         int32_t rc = polar_exchange_poll(h, now_ms(), jitter(), step, err);
         if (rc != POLAR_OK) return rc;
         if (step->kind == POLAR_STEP_SEND) {
-            HttpResponse resp;
-            const char *why = "";
-            sends++;
-            int fault = http_send(step, &resp, &why);
-            if (fault != 0) {
-                CHECK(polar_exchange_fault(h, fault, S(why), NULL) == POLAR_OK, "fault");
-            } else {
-                /* The whole header section, status line included: the library skips it. */
-                CHECK(polar_exchange_response(h, (uint16_t)resp.status,
-                                              (const uint8_t *)resp.head, resp.head_len,
-                                              (const uint8_t *)resp.body, resp.body_len,
-                                              NULL) == POLAR_OK,
-                      "response");
-                http_response_free(&resp);
-            }
+            answer(h, step, 0);
         } else if (step->kind == POLAR_STEP_WAIT) {
             sleeps++;
             sleep_ms(step->wait_ms);
@@ -741,6 +771,106 @@ static void exchange_bad_input(void) {
     printf("exchanges driven wrong: every case refused with its code\n");
 }
 
+/* ---- usage events: a queue, driven as a host's background thread drives it ---- */
+
+static void ingest_events(void) {
+    PolarError err = {0};
+    PolarStep step = {0};
+    PolarBuffer out = {0};
+    uint64_t q = 0;
+    uint8_t seed[32]; /* 32 bytes from the OS: the events' external_ids derive from them */
+    FILE *urandom = fopen("/dev/urandom", "rb");
+    CHECK(urandom != NULL && fread(seed, 1, sizeof seed, urandom) == sizeof seed, "urandom");
+    fclose(urandom);
+    EXPECT(polar_ingest_new(S(config), S("{\"max_batch_events\":2,\"max_age_ms\":60000}"), seed,
+                            sizeof seed, &q, &err),
+           POLAR_OK, &err);
+    /* What request handlers push: any thread, never waiting for the network. */
+    const char *events[] = {
+        "{\"name\":\"llm.tokens\",\"external_customer_id\":\"user_42\","
+        "\"metadata\":{\"tokens\":512,\"model\":\"small\"}}",
+        "{\"name\":\"api.request\",\"customer_id\":\"00000000-0000-4000-8000-000000000000\"}",
+        "{\"name\":\"llm.tokens\",\"external_customer_id\":\"user_42\","
+        "\"external_id\":\"c-demo-3\",\"metadata\":{\"tokens\":64}}",
+    };
+    for (size_t i = 0; i < 3; i++)
+        EXPECT(polar_ingest_push(q, S(events[i]), now_ms(), &err), POLAR_OK, &err);
+
+    /* The background thread's loop. Two events make a batch: sent at once; the third waits
+     * for its age (a minute), so the demo shuts down: close sends the tail, then IDLE. */
+    int batches = 0, reports = 0, closed = 0;
+    for (;;) {
+        EXPECT(polar_ingest_poll(q, now_ms(), jitter(), &step, &err), POLAR_OK, &err);
+        if (step.kind == POLAR_STEP_SEND) {
+            CHECK(strcmp((const char *)step.request.target.data, "/v1/events/ingest") == 0,
+                  "%s", step.request.target.data);
+            batches++;
+            answer(q, &step, 1);
+        } else if (step.kind == POLAR_STEP_WAIT) {
+            /* A real thread sleeps step.wait_ms or until a push, flush or close wakes it. */
+            CHECK(!closed && step.wait_ms > 50000, "wait %llu", (unsigned long long)step.wait_ms);
+            EXPECT(polar_ingest_close(q, &err), POLAR_OK, &err);
+            closed = 1;
+        } else if (step.kind == POLAR_STEP_REPORT) {
+            const char *report = (const char *)step.result.data;
+            reports++;
+            CHECK(strstr(report, "\"failed\":null") && strstr(report, "\"rejected\":[]"), "%s",
+                  report);
+            printf("ingest report %d: %s\n", reports, report);
+        } else {
+            CHECK(step.kind == POLAR_STEP_IDLE && closed, "kind %d", step.kind);
+            break;
+        }
+        polar_step_free(&step);
+    }
+    CHECK(batches == 2 && reports == 2, "batches %d reports %d", batches, reports);
+    EXPECT(polar_ingest_stats(q, &out, &err), POLAR_OK, &err);
+    CHECK(strstr((const char *)out.data, "\"pushed\":3") &&
+              strstr((const char *)out.data, "\"settled\":3") &&
+              strstr((const char *)out.data, "\"pending\":0"),
+          "%s", out.data);
+    printf("ingest stats: %s\n", out.data);
+    polar_buffer_free(&out);
+    EXPECT(polar_ingest_take_undelivered(q, &out, &err), POLAR_OK, &err);
+    CHECK(strcmp((const char *)out.data, "[]") == 0, "%s", out.data);
+    polar_buffer_free(&out);
+    /* Closed: a push is refused, the event still the host's. */
+    EXPECT(polar_ingest_push(q, S(events[0]), now_ms(), &err), POLAR_ERR_QUEUE_CLOSED, &err);
+    polar_error_free(&err);
+    CHECK(polar_ingest_free(&q) == POLAR_OK && q == 0, "ingest_free");
+
+    /* Refused: a seed that is no seed, an event that is no event, a full queue, a handle of
+     * the other kind, garbage. */
+    EXPECT(polar_ingest_new(S(config), NULL, 0, seed, 16, &q, &err), POLAR_ERR_INVALID_ARGUMENT,
+           &err);
+    CHECK(strcmp((const char *)err.kind.data, "invalid_seed") == 0, "%s", err.kind.data);
+    polar_error_free(&err);
+    EXPECT(polar_ingest_new(S(config), S("{\"capacity\":1}"), seed, sizeof seed, &q, &err),
+           POLAR_OK, &err);
+    EXPECT(polar_ingest_push(q, S("{\"name\":\"x\"}"), now_ms(), &err), POLAR_ERR_INVALID_ARGUMENT,
+           &err);
+    CHECK(strcmp((const char *)err.kind.data, "invalid_event") == 0, "%s", err.kind.data);
+    polar_error_free(&err);
+    EXPECT(polar_ingest_push(q, S("{\"name\":"), now_ms(), &err), POLAR_ERR_INVALID_JSON, &err);
+    polar_error_free(&err);
+    EXPECT(polar_ingest_push(q, S(events[1]), now_ms(), &err), POLAR_OK, &err);
+    EXPECT(polar_ingest_push(q, S(events[1]), now_ms(), &err), POLAR_ERR_QUEUE_FULL, &err);
+    polar_error_free(&err);
+    EXPECT(polar_exchange_poll(q, now_ms(), 0.5, &step, &err), POLAR_ERR_INVALID_HANDLE, &err);
+    polar_error_free(&err);
+    uint64_t garbage = 0xdeadbeefdeadbeefULL;
+    EXPECT(polar_ingest_poll(garbage, now_ms(), 0.5, &step, &err), POLAR_ERR_INVALID_HANDLE,
+           &err);
+    polar_error_free(&err);
+    CHECK(polar_ingest_free(&garbage) == POLAR_ERR_INVALID_HANDLE, "free garbage");
+    /* Freed with an event still queued: taken first, as a host's shutdown would. */
+    EXPECT(polar_ingest_take_undelivered(q, &out, &err), POLAR_OK, &err);
+    CHECK(strstr((const char *)out.data, "\"external_id\":\"") != NULL, "%s", out.data);
+    polar_buffer_free(&out);
+    CHECK(polar_ingest_free(&q) == POLAR_OK, "ingest_free");
+    printf("usage events: %d batches sent, every report clean, bad input refused\n", batches);
+}
+
 /* ---- webhooks: a delivery signed with Standard Webhooks (HMAC-SHA256) ---- */
 
 static void webhooks(void) {
@@ -797,6 +927,7 @@ int main(int argc, char **argv) {
     bad_input(first_page);
     free(first_page);
     exchange_bad_input();
+    ingest_events();
     webhooks();
 
     size_t live = polar_live_buffers();

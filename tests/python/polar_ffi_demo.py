@@ -22,6 +22,7 @@ import ctypes
 import hashlib
 import hmac
 import json
+import os
 import random
 import socket
 import sys
@@ -44,7 +45,9 @@ POLAR_ERR_INVALID_HANDLE = -12
 POLAR_ERR_OUT_NOT_EMPTY = -13
 POLAR_ERR_TRANSPORT = -15
 POLAR_ERR_OUT_OF_ORDER = -16
+POLAR_ERR_QUEUE_FULL, POLAR_ERR_QUEUE_CLOSED = -18, -19
 POLAR_STEP_SEND, POLAR_STEP_WAIT, POLAR_STEP_DONE, POLAR_STEP_END, POLAR_STEP_PROGRESS = 1, 2, 3, 4, 5
+POLAR_STEP_REPORT, POLAR_STEP_IDLE = 6, 7
 POLAR_FAULT_NOT_SENT, POLAR_FAULT_INTERRUPTED, POLAR_FAULT_TIMED_OUT = 1, 2, 3
 POLAR_FAULT_BODY_TOO_LARGE, POLAR_FAULT_ABORTED = 4, 5
 
@@ -122,6 +125,19 @@ def load(path):
         "polar_webhook_verify": [u8p, size, u8p, size, u8p, size, ctypes.c_int64,
                                  ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
         "polar_operations": [ctypes.POINTER(PolarBuffer), ctypes.POINTER(PolarError)],
+        "polar_ingest_new": [u8p, size, u8p, size, u8p, size,
+                             ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(PolarError)],
+        "polar_ingest_push": [ctypes.c_uint64, u8p, size, ctypes.c_uint64,
+                              ctypes.POINTER(PolarError)],
+        "polar_ingest_flush": [ctypes.c_uint64, ctypes.POINTER(PolarError)],
+        "polar_ingest_close": [ctypes.c_uint64, ctypes.POINTER(PolarError)],
+        "polar_ingest_poll": [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double,
+                              ctypes.POINTER(PolarStep), ctypes.POINTER(PolarError)],
+        "polar_ingest_stats": [ctypes.c_uint64, ctypes.POINTER(PolarBuffer),
+                               ctypes.POINTER(PolarError)],
+        "polar_ingest_take_undelivered": [ctypes.c_uint64, ctypes.POINTER(PolarBuffer),
+                                          ctypes.POINTER(PolarError)],
+        "polar_ingest_free": [ctypes.POINTER(ctypes.c_uint64)],
         "polar_buffer_free": [ctypes.POINTER(PolarBuffer)],
         "polar_request_free": [ctypes.POINTER(PolarRequest)],
         "polar_error_free": [ctypes.POINTER(PolarError)],
@@ -232,9 +248,10 @@ class Polar:
             if kind == POLAR_STEP_DONE and call:
                 return
 
-    def _send(self, handle, step):
+    def _send(self, handle, step, strict=False):
         """The transport: urllib, within the step's time limit; a response of any status,
-        or the fault that kept it from coming."""
+        or the fault that kept it from coming. With `strict`, Prism must have found nothing
+        wrong with the request (its `sl-violations` header)."""
         req = step.request
         headers = dict(line.split(": ", 1)
                        for line in req.headers.bytes().decode().split("\r\n") if line)
@@ -259,6 +276,11 @@ class Polar:
             return self._fault(handle, POLAR_FAULT_INTERRUPTED, str(e))
         if len(body) > limit:
             return self._fault(handle, POLAR_FAULT_BODY_TOO_LARGE, "")
+        if strict:
+            violations = json.loads(resp_headers.get("sl-violations") or "[]")
+            bad = [v for v in violations
+                   if v.get("severity") == "Error" and v.get("location", [None])[0] == "request"]
+            assert not bad, f"Prism found the request invalid: {bad}"
         block = "".join(f"{k}: {v}\r\n" for k, v in resp_headers.items()).encode()
         err = PolarError()
         self._check(self.lib.polar_exchange_response(handle.value, status, *self._arg(block),
@@ -269,6 +291,61 @@ class Polar:
         self._check(self.lib.polar_exchange_fault(handle.value, kind,
                                                   *self._arg(message.encode()),
                                                   ctypes.byref(err)), err)
+
+    # ---- usage events: a queue the host's background thread drives ----
+
+    def ingest_events(self, events, ingest):
+        """Pushes `events` into a new queue, then runs the loop a background thread runs:
+        sends each batch, closes the queue when it would wait (the demo's shutdown), until
+        IDLE. Returns the reports and the stats."""
+        lib, handle, err = self.lib, ctypes.c_uint64(0), PolarError()
+        seed = os.urandom(32)  # from the OS
+        i = json.dumps(ingest).encode()
+        self._check(lib.polar_ingest_new(*self._arg(self.config), *self._arg(i),
+                                         *self._arg(seed), ctypes.byref(handle),
+                                         ctypes.byref(err)), err)
+        try:
+            for event in events:
+                e = json.dumps(event).encode()
+                self._check(lib.polar_ingest_push(handle, *self._arg(e),
+                                                  int(time.time() * 1000), ctypes.byref(err)),
+                            err)
+            reports, closed = [], False
+            while True:
+                step = PolarStep()
+                self._check(lib.polar_ingest_poll(handle, int(time.time() * 1000),
+                                                  random.random(), ctypes.byref(step),
+                                                  ctypes.byref(err)), err)
+                try:
+                    if step.kind == POLAR_STEP_SEND:
+                        assert step.request.target.bytes() == b"/v1/events/ingest"
+                        self.sends += 1
+                        self._send(handle, step, strict=True)
+                    elif step.kind == POLAR_STEP_WAIT:
+                        # A real thread sleeps step.wait_ms, or until a push wakes it.
+                        assert not closed, step.wait_ms
+                        self._check(lib.polar_ingest_close(handle, ctypes.byref(err)), err)
+                        closed = True
+                    elif step.kind == POLAR_STEP_REPORT:
+                        reports.append(json.loads(step.result.bytes()))
+                    else:
+                        assert step.kind == POLAR_STEP_IDLE and closed, step.kind
+                        break
+                finally:
+                    assert lib.polar_step_free(ctypes.byref(step)) == POLAR_OK
+            out = PolarBuffer()
+            self._check(lib.polar_ingest_stats(handle, ctypes.byref(out), ctypes.byref(err)),
+                        err)
+            stats = json.loads(out.bytes())
+            assert lib.polar_buffer_free(ctypes.byref(out)) == POLAR_OK
+            code = lib.polar_ingest_push(handle, b"{}", 2, 0, None)
+            assert code == POLAR_ERR_INVALID_ARGUMENT, code  # refused before the queue
+            e = json.dumps(events[0]).encode()
+            code = lib.polar_ingest_push(handle, *self._arg(e), 0, None)
+            assert code == POLAR_ERR_QUEUE_CLOSED, code
+            return reports, stats
+        finally:
+            assert lib.polar_ingest_free(ctypes.byref(handle)) == POLAR_OK
 
     def free(self, handle):
         assert self.lib.polar_exchange_free(ctypes.byref(handle)) == POLAR_OK
@@ -362,6 +439,19 @@ def main():
     assert (polar.sends - sends, polar.sleeps - sleeps) == (3, 2), (polar.sends, polar.sleeps)
     assert "3 attempt" in f.message, f.message
     print("refused connection:", f)
+
+    # Usage events: three pushed, two batches (a count of two; close sends the tail).
+    events = [{"name": "llm.tokens", "external_customer_id": "user_42",
+               "metadata": {"tokens": 512}},
+              {"name": "api.request", "customer_id": args.customer_id},
+              {"name": "llm.tokens", "external_customer_id": "user_42",
+               "external_id": "python-demo-3"}]
+    sends = polar.sends
+    reports, stats = polar.ingest_events(events, {"max_batch_events": 2, "max_age_ms": 60000})
+    assert polar.sends - sends == 2 and [r["events"] for r in reports] == [2, 1], reports
+    assert all(r["failed"] is None and r["rejected"] == [] for r in reports), reports
+    assert (stats["pushed"], stats["settled"], stats["pending"]) == (3, 3, 0), stats
+    print("usage events:", reports, stats)
 
     # Bad input.
     expect_failure(POLAR_ERR_UNKNOWN_OPERATION, polar.build, "products:frobnicate", {})
