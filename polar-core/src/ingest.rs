@@ -202,6 +202,9 @@ struct InFlight {
     pending: Vec<(usize, usize)>,
     current: Option<((usize, usize), RequestExchange)>,
     report: BatchReport,
+    /// Taken by a flush (or close): if it fails, its events go out again right after the
+    /// backoff rather than waiting for their age.
+    flushed: bool,
 }
 
 /// The batching queue and state machine of usage events (see the module docs).
@@ -276,6 +279,15 @@ impl Ingest {
     /// Events waiting or in flight: what is not delivered yet.
     pub fn pending(&self) -> usize {
         self.queue.len() + self.in_flight.as_ref().map_or(0, |b| b.events.len())
+    }
+
+    /// Attempts sent so far for the request in flight (a batch, or one of its halves after
+    /// a 422); 0 when none is out.
+    pub fn attempts(&self) -> u32 {
+        self.in_flight
+            .as_ref()
+            .and_then(|b| b.current.as_ref())
+            .map_or(0, |(_, exchange)| exchange.attempts())
     }
 
     /// Whether [`Ingest::close`] was called.
@@ -392,6 +404,10 @@ impl Ingest {
     /// then ignored), as JSON in queue order: what a driver reports when its deadline passed.
     pub fn take_undelivered(&mut self) -> Vec<Value> {
         let mut out = Vec::new();
+        // Nothing is left to back off from.
+        self.failures = 0;
+        self.not_before = Duration::ZERO;
+        self.flush_requested = false;
         if let Some(b) = self.in_flight.take() {
             // Only the sub-batches not yet delivered.
             let mut ranges: Vec<(usize, usize)> = b.pending.clone();
@@ -449,6 +465,7 @@ impl Ingest {
     }
 
     fn take_batch(&mut self) {
+        let flushed = self.flush_requested || self.closed;
         let mut events = Vec::new();
         let mut bytes = ENVELOPE;
         while let Some(q) = self.queue.front() {
@@ -472,6 +489,7 @@ impl Ingest {
             pending: vec![(0, n)],
             current: None,
             report: BatchReport::new(n),
+            flushed,
         });
     }
 }
@@ -573,6 +591,9 @@ impl Ingest {
         for q in back.into_iter().rev() {
             self.queued_bytes += q.json.len() + 1;
             self.queue.push_front(q);
+        }
+        if batch.flushed {
+            self.flush_requested = true;
         }
         self.failures = self.failures.saturating_add(1);
         self.stats.failed_batches += 1;

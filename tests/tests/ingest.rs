@@ -383,3 +383,44 @@ fn the_request_matches_the_spec() {
         other => panic!("expected the batch's report, got {other:?}"),
     }
 }
+
+#[test]
+fn a_flushed_batch_that_failed_goes_out_again_after_the_backoff_not_its_age() {
+    use polar_core::exchange::Fault as F;
+    use polar_core::ingest::{Ingest, IngestStep};
+    let client = client("http://polar.test");
+    let mut ingest = Ingest::new(
+        IngestConfig {
+            max_age: Duration::from_secs(3600),
+            ..small_batches()
+        },
+        std::sync::Arc::new(client.options().clone()),
+        [2; 32],
+    );
+    let t0 = Duration::from_secs(1_800_000_000);
+    ingest.push(event(1), t0).expect("queued");
+    ingest.flush();
+    // Every attempt refused: the batch fails and comes back.
+    let mut now = t0;
+    let report = loop {
+        match ingest.poll(now, 0.0) {
+            IngestStep::Send(_) => {
+                assert!(ingest.attempts() >= 1);
+                ingest.handle(Err(F::not_sent("refused")))
+            }
+            IngestStep::Wait(d) => now += d,
+            IngestStep::Report(r) => break r,
+            IngestStep::Idle => panic!("the batch vanished"),
+        }
+    };
+    assert_eq!(report.failed.as_ref().map(|(_, n)| *n), Some(1));
+    // The wait is the backoff (20 ms base, jitter 0: 10 ms), not the hour of `max_age`.
+    match ingest.poll(now, 0.0) {
+        IngestStep::Wait(d) => assert!(d <= Duration::from_millis(20), "{d:?}"),
+        other => panic!("expected the backoff, got {other:?}"),
+    }
+    assert!(matches!(
+        ingest.poll(now + Duration::from_millis(20), 0.0),
+        IngestStep::Send(_)
+    ));
+}
