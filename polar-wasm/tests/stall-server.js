@@ -2,6 +2,7 @@
 //   /stall/...  CORS-enabled 200 whose body never ends (timeouts via AbortController)
 //   /nocors/... 418 without any CORS header (a browser refuses it; Node does not care)
 //   /drop/...   closes the connection without answering (a network error)
+//   /big/...    CORS-enabled 200 of 64 KiB, chunked: no Content-Length to refuse it early
 // Usage: node stall-server.js PORT
 'use strict';
 const http = require('http');
@@ -25,6 +26,12 @@ http
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors(req));
       res.end();
+      return;
+    }
+    if (req.url.startsWith('/big')) {
+      res.writeHead(200, { ...cors(req), 'content-type': 'application/json' });
+      for (let i = 0; i < 64; i++) res.write(' '.repeat(1024));
+      res.end('{}');
       return;
     }
     res.writeHead(200, { ...cors(req), 'content-type': 'application/json' });
