@@ -85,7 +85,7 @@ transport=$(total transport)
 seed=$(total seed)
 echo "where the bytes go (optimized module + glue, gzip -9):"
 printf '  %-60s %8s\n' "no SDK: the POST by hand with the global fetch (floor)" "$(kb "$floor")"
-printf '  %-60s %8s\n' "+ core request building, polar-wasm transport (no parse)" "+$(kb $((transport - floor)))"
+printf '  %-60s %8s\n' "+ core request building and exchange, Fetch (no parse)" "+$(kb $((transport - floor)))"
 printf '  %-60s %8s\n' "+ typed CustomerSession parse, typed errors and messages" "+$(kb $((seed - transport)))"
 
 # The seed again with std rebuilt and panics as a bare trap (nightly only): what a user

@@ -1,6 +1,6 @@
 //! The seed example as a JavaScript-callable wasm function: what `scripts/wasm-size.sh`
 //! measures. Two more builds of the same export show where the bytes go: `transport` (the
-//! SDK's request and I/O without the typed parse) and `floor` (no SDK at all).
+//! SDK's request, exchange and I/O without the typed parse) and `floor` (no SDK at all).
 #[cfg(not(any(feature = "seed", feature = "transport", feature = "floor")))]
 compile_error!("pick one job: `seed`, `transport` or `floor`");
 
@@ -31,8 +31,9 @@ pub async fn create_customer_session(
 }
 
 #[cfg(all(feature = "transport", not(feature = "seed")))]
-/// The seed's request built by the core and sent by polar-wasm (retries, timeouts, limits),
-/// its body returned as text: everything but the typed parse.
+/// The seed's request built by the core and sent through its exchange over polar-wasm's
+/// `Fetch` (retries, timeouts, limits), its body returned as text: everything but the typed
+/// parse.
 #[wasm_bindgen]
 pub async fn create_customer_session(
     base_url: String,
