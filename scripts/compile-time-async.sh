@@ -4,7 +4,8 @@
 # dependencies (a user's first build) and then polarsh-tokio alone; and a small axum user
 # crate (outside the workspace, the workspace's lock file, axum's default features) whose
 # handler calls three operations: customers:create, checkouts:create and subscriptions:list
-# as a stream of items. Debug and release. A figure-printing script, not a test.
+# as a stream of items. Debug and release (PROFILES="debug" for one). A figure-printing
+# script, not a test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -84,7 +85,7 @@ echo "cores: $(nproc), rustc: $(rustc --version)"
 cargo fetch --quiet
 (cd "$crate" && cargo fetch --quiet)
 
-for profile in debug release; do
+for profile in ${PROFILES:-debug release}; do
   flags=()
   [ "$profile" = release ] && flags=(--release)
   rm -rf "${target:?}"

@@ -12,7 +12,6 @@
 //! connection pool).
 //!
 //! ```no_run
-//! use futures_util::StreamExt;
 //! use polarsh_tokio::models::CustomerSessionCustomerIdCreate;
 //! use polarsh_tokio::{Api, Client, Credential};
 //!
@@ -28,7 +27,8 @@
 //!     .await?;
 //! println!("{}", session.customer_portal_url);
 //!
-//! // Every product, as a `futures::Stream` fetching pages only as it is polled.
+//! // Every product, fetching pages only as the loop needs them (`items()` is also a
+//! // `futures::Stream`, for `StreamExt`'s combinators).
 //! let mut products = client.products().list().pages().items();
 //! while let Some(product) = products.next().await {
 //!     println!("{}", product?.name);
