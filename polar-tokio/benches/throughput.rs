@@ -4,8 +4,9 @@
 //! reqwest reading the body to bytes, and raw reqwest plus a serde-derive struct parse of
 //! that body (what a user without the SDK writes). The structure is polar-blocking's
 //! `benches/throughput.rs`: rounds alternate between the sides so that machine noise hits
-//! them alike, and medians are compared, in requests per second and in CPU time of the
-//! runtime's thread per request (Linux).
+//! them alike, and medians of requests per second are compared. No CPU-time column: the one
+//! thread is busy throughout (its server answers at once), so the kernel's per-thread CPU
+//! clock, updated at scheduler ticks, would only repeat the wall time in coarse steps.
 //!
 //! One request at a time on a current-thread runtime, then 8 in flight on the same runtime,
 //! as a server's handlers would have them. The server runs on that thread too (see
@@ -125,16 +126,6 @@ fn env(name: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// CPU time of the calling thread in ns (Linux: `/proc/thread-self/schedstat`), if known.
-fn thread_cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -143,7 +134,6 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[derive(Default)]
 struct Samples {
     rate: Vec<f64>,
-    cpu: Vec<f64>,
     requests: u64,
     connections: u64,
 }
@@ -151,10 +141,6 @@ struct Samples {
 impl Samples {
     fn rate(&self) -> f64 {
         median(self.rate.clone())
-    }
-
-    fn cpu_us(&self) -> f64 {
-        median(self.cpu.clone()) / 1000.0
     }
 }
 
@@ -210,13 +196,12 @@ impl Bench {
         }
     }
 
-    /// `n` requests, `in_flight` at a time: requests per second, CPU ns per request of the
-    /// runtime's thread, requests sent, connections opened.
-    async fn block(&self, side: Side, n: u32, in_flight: u32) -> (f64, Option<f64>, u64, u64) {
+    /// `n` requests, `in_flight` at a time: requests per second, requests sent, connections
+    /// opened.
+    async fn block(&self, side: Side, n: u32, in_flight: u32) -> (f64, u64, u64) {
         let in_flight = in_flight.clamp(1, n.max(1));
         let n = n / in_flight * in_flight;
         let opened = CONNECTIONS.load(Ordering::Relaxed);
-        let cpu = thread_cpu_ns();
         let start = Instant::now();
         if in_flight == 1 {
             for _ in 0..n {
@@ -235,11 +220,8 @@ impl Bench {
             while tasks.join_next().await.is_some() {}
         }
         let wall = start.elapsed().as_secs_f64();
-        let cpu = cpu
-            .zip(thread_cpu_ns())
-            .map(|(a, b)| (b - a) as f64 / f64::from(n));
         let opened = CONNECTIONS.load(Ordering::Relaxed) - opened;
-        (f64::from(n) / wall, cpu, u64::from(n), opened)
+        (f64::from(n) / wall, u64::from(n), opened)
     }
 }
 
@@ -303,7 +285,7 @@ fn main() {
     let mut samples: Vec<Samples> = sides.iter().map(|_| Samples::default()).collect();
     let mut core_rate = Vec::new();
     runtime.block_on(async {
-        // Warm up connections, caches and the CPU clock.
+        // Warm up connections and caches.
         for &(side, in_flight, _) in &sides {
             bench.block(side, n.min(500), in_flight).await;
         }
@@ -317,9 +299,8 @@ fn main() {
                     sides.len() - 1 - k
                 };
                 let (side, in_flight, _) = sides[i];
-                let (rate, cpu, sent, opened) = bench.block(side, n, in_flight).await;
+                let (rate, sent, opened) = bench.block(side, n, in_flight).await;
                 samples[i].rate.push(rate);
-                samples[i].cpu.extend(cpu);
                 samples[i].requests += sent;
                 samples[i].connections += opened;
             }
@@ -335,34 +316,36 @@ fn main() {
         "{rounds} alternating blocks of {n} requests each, body {} bytes, one current-thread tokio runtime (client and server); medians:",
         body().len()
     );
-    println!(
-        "                                          requests/s   thread CPU/request   connections"
-    );
+    println!("                                          requests/s   us/request   connections");
     for (i, (_, _, label)) in sides.iter().enumerate() {
         let s = &samples[i];
         println!(
-            "  {label:<38} {:>10.0}   {:>8.1} us   {:>9} for {} requests",
+            "  {label:<38} {:>10.0}   {:>10.1}   {:>9} for {} requests",
             s.rate(),
-            s.cpu_us(),
+            1e6 / s.rate(),
             s.connections,
             s.requests
         );
     }
     let core_rate = median(core_rate);
     println!(
-        "  {:<38} {:>10.0}   {:>8.1} us (wall)",
+        "  {:<38} {:>10.0}   {:>10.1}",
         "core only: request() + parse(), no I/O",
         core_rate,
         1e6 / core_rate
     );
     let (client, bytes, derive, value) = (&samples[0], &samples[1], &samples[2], &samples[3]);
-    let ratio = |a: &Samples, b: &Samples| (a.rate() / b.rate(), a.cpu_us() / b.cpu_us());
-    for (label, (rate, cpu)) in [
-        ("raw reqwest + serde-derive struct", ratio(client, derive)),
-        ("raw reqwest, body to bytes", ratio(client, bytes)),
-        ("raw reqwest + serde_json::Value", ratio(client, value)),
-        ("8 in flight, raw + derive", ratio(&samples[4], &samples[5])),
+    // The ratio, and what the client adds per request (the server's share is the same).
+    let compare = |a: &Samples, b: &Samples| (a.rate() / b.rate(), 1e6 / a.rate() - 1e6 / b.rate());
+    for (label, (ratio, extra)) in [
+        ("raw reqwest + serde-derive struct", compare(client, derive)),
+        ("raw reqwest, body to bytes", compare(client, bytes)),
+        ("raw reqwest + serde_json::Value", compare(client, value)),
+        (
+            "8 in flight, raw + derive",
+            compare(&samples[4], &samples[5]),
+        ),
     ] {
-        println!("  ratio Client / {label}: {rate:.3}x requests/s, {cpu:.3}x thread CPU");
+        println!("  Client / {label}: {ratio:.3}x requests/s, {extra:+.1} us per request");
     }
 }
