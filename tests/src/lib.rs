@@ -12,8 +12,6 @@ pub mod generated {
 
 pub mod upload;
 
-pub mod upload;
-
 /// Decodes a JSON value into a generated type and encodes it back.
 pub type RoundTrip = fn(&Value) -> Result<Value, DecodeError>;
 
