@@ -2,15 +2,13 @@
 //! The batching, retries and splitting are `polar_core::ingest`'s; this module only runs
 //! its loop on a thread and wakes it.
 
-use polar_core::client::{BlockingClient, Transport};
-use polar_core::ingest::{Ingest, IngestConfig, IngestStats, IngestStep, PushError};
+use polar_core::client::{BlockingClient, Runtime, Transport};
+use polar_core::ingest::{Ingest, IngestConfig, IngestStats, IngestStep, PushError, RejectedEvent};
 use polar_core::json::Value;
 use polar_core::models::EventsIngestEventsItem;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-pub use polar_core::ingest::{BatchReport, RejectedEvent};
 
 struct Shared {
     state: Mutex<State>,
@@ -165,12 +163,13 @@ impl Drop for Ingester {
 
 /// The thread: poll the core, do what it says, without holding the lock while sending.
 fn run<T: Transport>(shared: &Shared, transport: &T) {
+    let runtime = transport.runtime();
     let mut state = shared.lock();
     loop {
         if state.stop {
             return;
         }
-        match state.ingest.poll(transport.now(), transport.jitter()) {
+        match state.ingest.poll(runtime.now(), runtime.jitter()) {
             IngestStep::Send(out) => {
                 drop(state);
                 let outcome = transport.send(out.request, &out.limits);

@@ -46,18 +46,15 @@ mod ingest;
 mod resolver;
 
 use polar_core::client::Jitter;
-use polar_core::exchange::{Limits, Options};
+use polar_core::exchange::Limits;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use polar_core::api::Api;
-pub use polar_core::client::{BlockingClient, BlockingItems, BlockingPages, Builder};
-pub use polar_core::exchange::{Fault, FaultKind, Settings};
-pub use polar_core::retry::RetryPolicy;
-pub use polar_core::upload::{FileSpec, UploadProgress};
-pub use polar_core::{
-    json, models, operations, Config, Credential, CredentialKind, Error, Operation, Paginated,
-    Patch, Secret, SPEC_VERSION,
-};
+#[doc(inline)]
+pub use polar_core::client::prelude::*;
+pub use polar_core::client::{BlockingItems, BlockingPages, Runtime, Transport};
+
+pub use ingest::{Ingester, Undelivered};
 
 /// The synchronous Polar client over ureq. `Sync`: share one by reference across threads.
 /// Over another HTTP client: [`BlockingClient::builder_with`]`(`[`send_with`]`(..))`.
@@ -72,10 +69,6 @@ pub type Pages<'c, O> = BlockingPages<'c, Ureq, O>;
 /// The items of every page of a list.
 pub type Items<'c, O> = BlockingItems<'c, Ureq, O>;
 
-pub use ingest::{BatchReport, Ingester, RejectedEvent, Undelivered};
-pub use polar_core::client::Transport;
-pub use polar_core::ingest::{IngestConfig, IngestStats, PushError};
-
 /// The time since the Unix epoch by the system clock (zero before 1970).
 fn system_now() -> Duration {
     SystemTime::now()
@@ -83,8 +76,29 @@ fn system_now() -> Duration {
         .unwrap_or_default()
 }
 
-fn seeded_jitter() -> Jitter {
-    Jitter::new(system_now().as_nanos() as u64)
+/// The standard library's runtime: `thread::sleep`, the system clock, xorshift jitter seeded
+/// from the clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdRuntime;
+
+/// The process's jitter source, seeded from the clock on first use.
+fn jitter() -> &'static Jitter {
+    static JITTER: OnceLock<Jitter> = OnceLock::new();
+    JITTER.get_or_init(|| Jitter::new(system_now().as_nanos() as u64))
+}
+
+impl Runtime for StdRuntime {
+    fn sleep(&self, wait: Duration) {
+        std::thread::sleep(wait);
+    }
+
+    fn now(&self) -> Duration {
+        system_now()
+    }
+
+    fn jitter(&self) -> f64 {
+        jitter().next()
+    }
 }
 
 /// The ureq transport: rustls, a connection pool, no redirects, timeouts per attempt.
@@ -92,7 +106,7 @@ fn seeded_jitter() -> Jitter {
 pub struct Ureq {
     agent: ureq::Agent,
     request_timeout: Duration,
-    jitter: Jitter,
+    runtime: StdRuntime,
 }
 
 impl Default for Ureq {
@@ -100,7 +114,7 @@ impl Default for Ureq {
         let mut ureq = Ureq {
             agent: ureq::Agent::new_with_defaults(),
             request_timeout: Duration::ZERO,
-            jitter: seeded_jitter(),
+            runtime: StdRuntime,
         };
         ureq.prepare(&Options::default());
         ureq
@@ -108,6 +122,12 @@ impl Default for Ureq {
 }
 
 impl Transport for Ureq {
+    type Runtime = StdRuntime;
+
+    fn runtime(&self) -> &StdRuntime {
+        &self.runtime
+    }
+
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
@@ -147,18 +167,6 @@ impl Transport for Ureq {
             .read_to_vec()
             .map_err(|e| fault(e, limit))?;
         Ok(http::Response::from_parts(parts, bytes))
-    }
-
-    fn sleep(&self, wait: Duration) {
-        std::thread::sleep(wait);
-    }
-
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn jitter(&self) -> f64 {
-        self.jitter.next()
     }
 
     fn prepare(&mut self, options: &Options) {
@@ -206,49 +214,9 @@ fn fault(e: ureq::Error, limit: u64) -> Fault {
 /// response (any status) or a [`Fault`]; sleeping, the clock and jitter are std's. The
 /// function enforces its own timeouts; the core checks the response size limit and decides
 /// retries, pages and uploads.
-pub fn send_with<F>(send: F) -> SendWith<F>
+pub fn send_with<F>(send: F) -> SendWith<F, StdRuntime>
 where
     F: Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Fault>,
 {
-    SendWith {
-        send,
-        jitter: seeded_jitter(),
-    }
-}
-
-/// A transport made of one function ([`send_with`]).
-pub struct SendWith<F> {
-    send: F,
-    jitter: Jitter,
-}
-
-impl<F> std::fmt::Debug for SendWith<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SendWith")
-    }
-}
-
-impl<F> Transport for SendWith<F>
-where
-    F: Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, Fault>,
-{
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-        _limits: &Limits,
-    ) -> Result<http::Response<Vec<u8>>, Fault> {
-        (self.send)(request)
-    }
-
-    fn sleep(&self, wait: Duration) {
-        std::thread::sleep(wait);
-    }
-
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn jitter(&self) -> f64 {
-        self.jitter.next()
-    }
+    SendWith::new(send, StdRuntime)
 }

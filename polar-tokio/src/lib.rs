@@ -49,18 +49,13 @@ use polar_core::client::Jitter;
 use polar_core::exchange::Limits;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use polar_core::api::Api;
+#[doc(inline)]
+pub use polar_core::client::prelude::*;
 pub use polar_core::client::{
-    AsyncClient, AsyncItems, AsyncPages, AsyncTransport, Builder, SendFuture, UploadFuture,
-};
-pub use polar_core::exchange::{Fault, FaultKind, Options, Settings};
-pub use polar_core::retry::RetryPolicy;
-pub use polar_core::upload::{FileSpec, UploadProgress};
-pub use polar_core::{
-    json, models, operations, Config, Credential, CredentialKind, Error, Operation, Paginated,
-    Patch, Secret, SPEC_VERSION,
+    AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture, UploadFuture,
 };
 /// The reqwest this crate is built with, for [`Reqwest::with_client`].
 pub use reqwest;
@@ -89,10 +84,6 @@ fn system_now() -> Duration {
         .unwrap_or_default()
 }
 
-fn seeded_jitter() -> Jitter {
-    Jitter::new(system_now().as_nanos() as u64)
-}
-
 /// Tokio's timers and reqwest's sockets panic outside a runtime: say so as a fault instead.
 fn in_runtime() -> Result<(), Fault> {
     tokio::runtime::Handle::try_current()
@@ -116,13 +107,35 @@ where
         .unwrap_or_else(|_| Err(Fault::timed_out("request timeout")))
 }
 
-/// A wait on tokio's timer.
-fn sleep(wait: Duration) -> BoxFuture<Result<(), Fault>> {
-    Box::pin(async move {
-        in_runtime()?;
-        tokio::time::sleep(wait).await;
-        Ok(())
-    })
+/// Tokio's runtime: `tokio::time::sleep` (a fault outside a runtime, not a panic), the
+/// system clock, xorshift jitter seeded from the clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioRuntime;
+
+/// The process's jitter source, seeded from the clock on first use.
+fn jitter() -> &'static Jitter {
+    static JITTER: OnceLock<Jitter> = OnceLock::new();
+    JITTER.get_or_init(|| Jitter::new(system_now().as_nanos() as u64))
+}
+
+impl AsyncRuntime for TokioRuntime {
+    type Sleep = BoxFuture<Result<(), Fault>>;
+
+    fn sleep(&self, wait: Duration) -> Self::Sleep {
+        Box::pin(async move {
+            in_runtime()?;
+            tokio::time::sleep(wait).await;
+            Ok(())
+        })
+    }
+
+    fn now(&self) -> Duration {
+        system_now()
+    }
+
+    fn jitter(&self) -> f64 {
+        jitter().next()
+    }
 }
 
 /// The reqwest transport: rustls, a connection pool, no redirects, the per-attempt timeout
@@ -134,7 +147,7 @@ pub struct Reqwest {
     /// What the owned client was built for (connect timeout, user agent); `None` for a
     /// client brought by the user, which `prepare` leaves alone.
     built_for: Option<(Duration, String)>,
-    jitter: Jitter,
+    runtime: TokioRuntime,
 }
 
 impl Default for Reqwest {
@@ -142,7 +155,7 @@ impl Default for Reqwest {
         let mut reqwest = Reqwest {
             client: Err(String::new()),
             built_for: Some((Duration::ZERO, String::new())),
-            jitter: seeded_jitter(),
+            runtime: TokioRuntime,
         };
         reqwest.prepare(&Options::default());
         reqwest
@@ -160,7 +173,7 @@ impl Reqwest {
         Reqwest {
             client: Ok(client),
             built_for: None,
-            jitter: seeded_jitter(),
+            runtime: TokioRuntime,
         }
     }
 
@@ -171,8 +184,12 @@ impl Reqwest {
 }
 
 impl AsyncTransport for Reqwest {
+    type Runtime = TokioRuntime;
     type Send = BoxFuture<Result<http::Response<Vec<u8>>, Fault>>;
-    type Sleep = BoxFuture<Result<(), Fault>>;
+
+    fn runtime(&self) -> &TokioRuntime {
+        &self.runtime
+    }
 
     fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
         let client = self.client.clone();
@@ -181,18 +198,6 @@ impl AsyncTransport for Reqwest {
             let client = client.map_err(|e| Fault::new(FaultKind::Unsupported, e))?;
             attempt(&client, request, limit).await
         }))
-    }
-
-    fn sleep(&self, wait: Duration) -> Self::Sleep {
-        sleep(wait)
-    }
-
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn jitter(&self) -> f64 {
-        self.jitter.next()
     }
 
     fn prepare(&mut self, options: &Options) {
@@ -322,50 +327,10 @@ fn chain(e: &reqwest::Error) -> String {
 /// let products = client.products().list().send().await;
 /// # }
 /// ```
-pub fn send_with<F, Fut>(send: F) -> SendWith<F>
+pub fn send_with<F, Fut>(send: F) -> SendWith<F, TokioRuntime>
 where
     F: Fn(http::Request<Vec<u8>>) -> Fut,
-    Fut: Future<Output = Result<http::Response<Vec<u8>>, Fault>> + Send + 'static,
+    Fut: Future<Output = Result<http::Response<Vec<u8>>, Fault>>,
 {
-    SendWith {
-        send,
-        jitter: seeded_jitter(),
-    }
-}
-
-/// A transport made of one async function ([`send_with`]).
-pub struct SendWith<F> {
-    send: F,
-    jitter: Jitter,
-}
-
-impl<F> std::fmt::Debug for SendWith<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SendWith")
-    }
-}
-
-impl<F, Fut> AsyncTransport for SendWith<F>
-where
-    F: Fn(http::Request<Vec<u8>>) -> Fut,
-    Fut: Future<Output = Result<http::Response<Vec<u8>>, Fault>> + Send + 'static,
-{
-    type Send = BoxFuture<Result<http::Response<Vec<u8>>, Fault>>;
-    type Sleep = BoxFuture<Result<(), Fault>>;
-
-    fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
-        Box::pin(timed(limits.timeout, (self.send)(request)))
-    }
-
-    fn sleep(&self, wait: Duration) -> Self::Sleep {
-        sleep(wait)
-    }
-
-    fn now(&self) -> Duration {
-        system_now()
-    }
-
-    fn jitter(&self) -> f64 {
-        self.jitter.next()
-    }
+    SendWith::new(send, TokioRuntime)
 }

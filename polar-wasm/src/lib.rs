@@ -48,17 +48,9 @@ use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-pub use polar_core::api::Api;
-pub use polar_core::client::{
-    AsyncClient, AsyncItems, AsyncPages, AsyncTransport, Builder, SendFuture,
-};
-pub use polar_core::exchange::{Fault, FaultKind, Options, Settings};
-pub use polar_core::retry::RetryPolicy;
-pub use polar_core::upload::{FileSpec, UploadProgress};
-pub use polar_core::{
-    json, models, operations, Config, Credential, CredentialKind, Error, Operation, Paginated,
-    Patch, Secret, SPEC_VERSION,
-};
+#[doc(inline)]
+pub use polar_core::client::prelude::*;
+pub use polar_core::client::{AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture};
 
 /// The async Polar client over the global `fetch` (or, through
 /// `Client::builder().transport(`[`Fetch::from_scope`]`(..))`, a scope's). Cheap to clone;
@@ -77,33 +69,16 @@ pub type Items<O> = AsyncItems<Fetch, O>;
 /// The abort reason of this client's own timer, to tell its timeouts from other aborts.
 const TIMEOUT_REASON: &str = "polar-wasm: request timeout";
 
-/// The `fetch` transport: requests through `fetch` (the global one, or a scope's), waits
-/// through `setTimeout`, timeouts through `AbortController`, all looked up on `globalThis`.
-#[derive(Debug, Clone, Default)]
-pub struct Fetch {
-    scope: Option<JsValue>,
-}
+/// JavaScript's runtime, looked up on `globalThis`: `setTimeout` waits, `Date.now` reads the
+/// clock, `Math.random` draws jitter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsRuntime;
 
-impl Fetch {
-    /// Calls `scope.fetch(...)` instead of the global `fetch`: a Cloudflare service binding,
-    /// a wrapped or mocked fetch. Timers and `AbortController` still come from `globalThis`.
-    pub fn from_scope(scope: JsValue) -> Self {
-        Fetch { scope: Some(scope) }
-    }
-}
-
-/// A future of this transport (JavaScript values are not `Send`).
+/// A future of this crate (JavaScript values are not `Send`).
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-impl AsyncTransport for Fetch {
-    type Send = LocalFuture<Result<http::Response<Vec<u8>>, Fault>>;
+impl AsyncRuntime for JsRuntime {
     type Sleep = LocalFuture<Result<(), Fault>>;
-
-    fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
-        let scope = self.scope.clone();
-        let limits = *limits;
-        Box::pin(async move { once(scope, request, limits).await })
-    }
 
     fn sleep(&self, wait: Duration) -> Self::Sleep {
         Box::pin(sleep(wait))
@@ -116,6 +91,40 @@ impl AsyncTransport for Fetch {
 
     fn jitter(&self) -> f64 {
         js_sys::Math::random()
+    }
+}
+
+/// The `fetch` transport: requests through `fetch` (the global one, or a scope's), timeouts
+/// through `AbortController`, over [`JsRuntime`].
+#[derive(Debug, Clone, Default)]
+pub struct Fetch {
+    scope: Option<JsValue>,
+    runtime: JsRuntime,
+}
+
+impl Fetch {
+    /// Calls `scope.fetch(...)` instead of the global `fetch`: a Cloudflare service binding,
+    /// a wrapped or mocked fetch. Timers and `AbortController` still come from `globalThis`.
+    pub fn from_scope(scope: JsValue) -> Self {
+        Fetch {
+            scope: Some(scope),
+            runtime: JsRuntime,
+        }
+    }
+}
+
+impl AsyncTransport for Fetch {
+    type Runtime = JsRuntime;
+    type Send = LocalFuture<Result<http::Response<Vec<u8>>, Fault>>;
+
+    fn runtime(&self) -> &JsRuntime {
+        &self.runtime
+    }
+
+    fn send(&self, request: http::Request<Vec<u8>>, limits: &Limits) -> Self::Send {
+        let scope = self.scope.clone();
+        let limits = *limits;
+        Box::pin(async move { once(scope, request, limits).await })
     }
 }
 

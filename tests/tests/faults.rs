@@ -106,9 +106,45 @@ impl Subject for UserSupplied {
     }
 }
 
+/// polarsh-tokio's client (reqwest), each call on its own current-thread runtime.
+struct Tokio;
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
+
+impl Subject for Tokio {
+    fn name(&self) -> &'static str {
+        "polarsh-tokio"
+    }
+    fn get(&self, options: &Options) -> Result<Customer, Error> {
+        let client = polarsh_tokio::Client::builder()
+            .options(options.clone())
+            .build();
+        block_on(client.customers().get(CUSTOMER_ID).send())
+    }
+    fn create(&self, options: &Options, repeatable: bool) -> Result<Customer, Error> {
+        let client = polarsh_tokio::Client::builder()
+            .options(options.clone())
+            .build();
+        let call = client
+            .customers()
+            .create(CustomerIndividualCreate::new("ada@example.com"));
+        block_on(if repeatable {
+            call.repeatable().send()
+        } else {
+            call.send()
+        })
+    }
+}
+
 /// Every client the matrix runs against.
 fn subjects() -> Vec<Box<dyn Subject>> {
-    vec![Box::new(Blocking), Box::new(UserSupplied)]
+    vec![Box::new(Blocking), Box::new(UserSupplied), Box::new(Tokio)]
 }
 
 /// Runs `case` against every client; a failure names the client.

@@ -115,5 +115,8 @@ fn the_clients_are_the_cores_with_a_transport() {
     ) -> polar_core::client::Builder<polar_core::client::BlockingClient<polar_blocking::Ureq>> {
         b
     }
-    let _ = (blocking, builder);
+    fn tokio(c: polarsh_tokio::Client) -> polar_core::client::AsyncClient<polarsh_tokio::Reqwest> {
+        c
+    }
+    let _ = (blocking, builder, tokio);
 }

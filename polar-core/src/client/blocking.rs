@@ -12,19 +12,27 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a blocking runtime supplies: one attempt's bytes, a sleep, the clock, jitter.
-/// Nothing here decides: the exchange says what to send and how long to wait.
-pub trait Transport {
-    /// Sends `request` and reads the whole response, within `limits` as far as the runtime
-    /// can enforce them. Any status is a response; only a missing or broken response is a
-    /// [`Fault`] (say as precisely as you can whether the request left: it decides retries).
-    fn send(&self, request: Request<Vec<u8>>, limits: &Limits) -> Result<Response<Vec<u8>>, Fault>;
+/// What a blocking runtime supplies besides moving bytes: sleeping, the clock, jitter.
+pub trait Runtime {
     /// Blocks for `wait`.
     fn sleep(&self, wait: Duration);
     /// The time since the Unix epoch.
     fn now(&self) -> Duration;
     /// A random number in `[0, 1)` (see [`super::Jitter`]).
     fn jitter(&self) -> f64;
+}
+
+/// A blocking transport: one attempt's bytes, over its runtime. Nothing here decides: the
+/// exchange says what to send and how long to wait.
+pub trait Transport {
+    /// Its sleep, clock and jitter.
+    type Runtime: Runtime;
+    /// The runtime.
+    fn runtime(&self) -> &Self::Runtime;
+    /// Sends `request` and reads the whole response, within `limits` as far as the runtime
+    /// can enforce them. Any status is a response; only a missing or broken response is a
+    /// [`Fault`] (say as precisely as you can whether the request left: it decides retries).
+    fn send(&self, request: Request<Vec<u8>>, limits: &Limits) -> Result<Response<Vec<u8>>, Fault>;
     /// Called once when a client is built with `options` (an agent's user agent, timeouts).
     fn prepare(&mut self, options: &Options) {
         let _ = options;
@@ -34,10 +42,11 @@ pub trait Transport {
 /// Runs `exchange` over `transport` to its next output: sends what it says, sleeps what it
 /// says. The one loop of every blocking client.
 pub fn run<E: Exchange, T: Transport + ?Sized>(transport: &T, mut exchange: E) -> E::Output {
+    let runtime = transport.runtime();
     loop {
-        match exchange.poll(transport.now(), transport.jitter()) {
+        match exchange.poll(runtime.now(), runtime.jitter()) {
             Step::Send(out) => exchange.handle(transport.send(out.request, &out.limits)),
-            Step::Wait(wait) => transport.sleep(wait),
+            Step::Wait(wait) => runtime.sleep(wait),
             Step::Done(output) => return output,
         }
     }

@@ -1,8 +1,8 @@
 //! Clients over any transport: every operation, with retries, pages and uploads, for
 //! whatever moves the bytes.
 //!
-//! A transport is four small functions: send one request within [`Limits`], sleep, read the
-//! clock, draw a jitter value. Everything else (which request, whether to retry, how long to
+//! A transport is one function, send one request within its limits, over a runtime that
+//! sleeps, reads the clock and draws jitter values. Everything else (which request, whether to retry, how long to
 //! wait, which page is next, what an upload sends) is decided by the [`exchange`] state
 //! machines, driven here by one loop for blocking transports ([`BlockingClient`]) and one for
 //! async ones ([`AsyncClient`]). `polar-blocking` (ureq), `polar-wasm` (fetch) and the tokio
@@ -16,18 +16,37 @@
 mod blocking;
 mod nonblocking;
 
-pub use blocking::{run, BlockingClient, BlockingItems, BlockingPages, Transport};
+pub use blocking::{run, BlockingClient, BlockingItems, BlockingPages, Runtime, Transport};
 pub use nonblocking::{
-    AsyncClient, AsyncItems, AsyncPages, AsyncTransport, Driver, Raw, SendFuture, UploadFuture,
+    AsyncClient, AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, Driver, Raw, SendFuture,
+    UploadFuture,
 };
 
-use crate::exchange::{Options, Settings};
+use crate::exchange::{Fault, Limits, Options, Settings};
 use crate::retry::RetryPolicy;
 use crate::{Config, Credential};
-use http::{HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue, Request, Response};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+/// What every client crate re-exports, so a program reads the same whatever its runtime:
+/// `use polar_blocking::*` and `use polarsh_tokio::*` name the same things.
+pub mod prelude {
+    pub use super::{AsyncClient, BlockingClient, Builder, SendWith};
+    pub use crate::api::Api;
+    pub use crate::exchange::{Fault, FaultKind, Options, Settings};
+    pub use crate::ingest::{BatchReport, IngestConfig, IngestStats, PushError, RejectedEvent};
+    pub use crate::retry::RetryPolicy;
+    pub use crate::upload::{FileSpec, UploadProgress};
+    pub use crate::{
+        json, models, operations, webhooks, Config, Credential, CredentialKind, Error, Operation,
+        Paginated, Patch, Secret, SPEC_VERSION,
+    };
+}
 
 /// A client assembled from options and a transport; what [`Builder::build`] makes.
 pub trait FromParts: Sized {
@@ -165,3 +184,104 @@ impl Jitter {
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// Any HTTP client as a transport: one function that sends a request and returns the whole
+/// response (any status) or a [`Fault`], over a runtime (sleep, clock, jitter). Blocking when
+/// the function returns a `Result` and the runtime is a [`Runtime`]; async when it returns a
+/// future and the runtime is an [`AsyncRuntime`] (the attempt's timeout is then enforced
+/// around the future with the runtime's sleep). Each client crate has a `send_with(f)` that
+/// supplies its runtime.
+pub struct SendWith<F, R> {
+    send: F,
+    runtime: R,
+}
+
+impl<F, R> SendWith<F, R> {
+    /// `send` over `runtime`.
+    pub fn new(send: F, runtime: R) -> Self {
+        SendWith { send, runtime }
+    }
+}
+
+impl<F, R> fmt::Debug for SendWith<F, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendWith")
+    }
+}
+
+impl<F, R> Transport for SendWith<F, R>
+where
+    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Fault>,
+    R: Runtime,
+{
+    type Runtime = R;
+
+    fn runtime(&self) -> &R {
+        &self.runtime
+    }
+
+    /// A blocking function keeps to its own timeouts; the core checks the size limit.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+        _limits: &Limits,
+    ) -> Result<Response<Vec<u8>>, Fault> {
+        (self.send)(request)
+    }
+}
+
+impl<F, Fut, R> AsyncTransport for SendWith<F, R>
+where
+    F: Fn(Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<Response<Vec<u8>>, Fault>>,
+    R: AsyncRuntime,
+{
+    type Runtime = R;
+    type Send = Timed<Fut, R::Sleep>;
+
+    fn runtime(&self) -> &R {
+        &self.runtime
+    }
+
+    fn send(&self, request: Request<Vec<u8>>, limits: &Limits) -> Self::Send {
+        Timed {
+            attempt: Box::pin((self.send)(request)),
+            timer: self.runtime.sleep(limits.timeout),
+        }
+    }
+}
+
+/// An attempt under a timer: its answer, or a timeout fault when the timer fires first.
+pub struct Timed<F, S> {
+    attempt: Pin<Box<F>>,
+    timer: S,
+}
+
+impl<F, S> fmt::Debug for Timed<F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Timed")
+    }
+}
+
+impl<F, S> Future for Timed<F, S>
+where
+    F: Future<Output = Result<Response<Vec<u8>>, Fault>>,
+    S: Future<Output = Result<(), Fault>> + Unpin,
+{
+    type Output = Result<Response<Vec<u8>>, Fault>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(r) = self.attempt.as_mut().poll(cx) {
+            return Poll::Ready(r);
+        }
+        match Pin::new(&mut self.timer).poll(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Err(Fault::timed_out("request timeout"))),
+            // A runtime that cannot time the attempt cannot run it either.
+            Poll::Ready(Err(fault)) => Poll::Ready(Err(fault)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+// `attempt` is boxed and `timer` is `Unpin`: nothing is pinned in place.
+impl<F, S: Unpin> Unpin for Timed<F, S> {}

@@ -16,24 +16,32 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// What an async runtime supplies: one attempt's bytes, a sleep, the clock, jitter. The
-/// futures own what they need (`'static`), so a client's futures can be spawned; they are
-/// `Send` when the transport's are.
-pub trait AsyncTransport {
-    /// The future of one attempt.
-    type Send: Future<Output = Result<Response<Vec<u8>>, Fault>>;
-    /// The future of a wait; a runtime that cannot wait says why.
-    type Sleep: Future<Output = Result<(), Fault>>;
-    /// Sends `request` and reads the whole response, within `limits` as far as the runtime
-    /// can enforce them. Any status is a response; only a missing or broken response is a
-    /// [`Fault`].
-    fn send(&self, request: Request<Vec<u8>>, limits: &Limits) -> Self::Send;
+/// What an async runtime supplies besides moving bytes: waiting, the clock, jitter.
+pub trait AsyncRuntime {
+    /// The future of a wait; a runtime that cannot wait says why. `Unpin`: box it if need be.
+    type Sleep: Future<Output = Result<(), Fault>> + Unpin;
     /// Waits for `wait`.
     fn sleep(&self, wait: Duration) -> Self::Sleep;
     /// The time since the Unix epoch.
     fn now(&self) -> Duration;
     /// A random number in `[0, 1)` (see [`super::Jitter`]).
     fn jitter(&self) -> f64;
+}
+
+/// An async transport: one attempt's bytes, over its runtime. Its futures own what they
+/// need, so a client's futures can be spawned; they are `Send` when the transport's are.
+pub trait AsyncTransport {
+    /// Its waits, clock and jitter.
+    type Runtime: AsyncRuntime;
+    /// The future of one attempt. `Unpin`: box it if need be (the client does not box it
+    /// again).
+    type Send: Future<Output = Result<Response<Vec<u8>>, Fault>> + Unpin;
+    /// The runtime.
+    fn runtime(&self) -> &Self::Runtime;
+    /// Sends `request` and reads the whole response, within `limits` as far as the runtime
+    /// can enforce them. Any status is a response; only a missing or broken response is a
+    /// [`Fault`].
+    fn send(&self, request: Request<Vec<u8>>, limits: &Limits) -> Self::Send;
     /// Called once when a client is built with `options`.
     fn prepare(&mut self, options: &Options) {
         let _ = options;
@@ -42,8 +50,8 @@ pub trait AsyncTransport {
 
 enum Pending<T: AsyncTransport> {
     Idle,
-    Sending(Pin<Box<T::Send>>),
-    Sleeping(Pin<Box<T::Sleep>>),
+    Sending(T::Send),
+    Sleeping(<T::Runtime as AsyncRuntime>::Sleep),
 }
 
 /// Drives an exchange over an async transport: polls what is in flight (a request or a
@@ -81,7 +89,7 @@ impl<T: AsyncTransport> Driver<T> {
         loop {
             match &mut self.pending {
                 Pending::Sending(send) => {
-                    let outcome = match send.as_mut().poll(cx) {
+                    let outcome = match Pin::new(send).poll(cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(outcome) => outcome,
                     };
@@ -89,7 +97,7 @@ impl<T: AsyncTransport> Driver<T> {
                     exchange.handle(outcome);
                 }
                 Pending::Sleeping(sleep) => {
-                    let slept = match sleep.as_mut().poll(cx) {
+                    let slept = match Pin::new(sleep).poll(cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(slept) => slept,
                     };
@@ -98,16 +106,17 @@ impl<T: AsyncTransport> Driver<T> {
                         exchange.fail(fault);
                     }
                 }
-                Pending::Idle => match exchange.poll(transport.now(), transport.jitter()) {
-                    Step::Send(out) => {
-                        self.pending =
-                            Pending::Sending(Box::pin(transport.send(out.request, &out.limits)))
+                Pending::Idle => {
+                    let runtime = transport.runtime();
+                    match exchange.poll(runtime.now(), runtime.jitter()) {
+                        Step::Send(out) => {
+                            self.pending =
+                                Pending::Sending(transport.send(out.request, &out.limits))
+                        }
+                        Step::Wait(wait) => self.pending = Pending::Sleeping(runtime.sleep(wait)),
+                        Step::Done(output) => return Poll::Ready(output),
                     }
-                    Step::Wait(wait) => {
-                        self.pending = Pending::Sleeping(Box::pin(transport.sleep(wait)))
-                    }
-                    Step::Done(output) => return Poll::Ready(output),
-                },
+                }
             }
         }
     }
@@ -430,8 +439,8 @@ impl<T: AsyncTransport, S: PageSource> futures_core::Stream for AsyncItems<T, S>
     }
 }
 
-// The futures and streams never pin their fields (in-flight futures are boxed), so they are
-// `Unpin` whatever the operation, parser or callback: polling takes `&mut self`.
+// The futures and streams never pin their fields (in-flight futures are `Unpin`), so they
+// are `Unpin` whatever the operation, parser or callback: polling takes `&mut self`.
 impl<T: AsyncTransport, P> Unpin for SendFuture<T, P> {}
 impl<T: AsyncTransport, F> Unpin for UploadFuture<'_, T, F> {}
 impl<T: AsyncTransport, S> Unpin for AsyncPages<T, S> {}
