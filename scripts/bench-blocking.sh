@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints requests per second through polar-blocking's `Client` (customers:get, parsed into a
+# Prints requests per second through polarsh-blocking's `Client` (customers:get, parsed into a
 # typed Customer) against raw ureq doing the same GET, in the same run, against a local
 # keep-alive server, and their ratio (target >= 0.95x against the like-for-like baseline),
 # with the time that target leaves for the SDK next to what the core alone takes. A
@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "cores: $(nproc), rustc: $(rustc --version)"
-cargo bench --quiet -p polar-blocking --bench throughput
+cargo bench --quiet -p polarsh-blocking --bench throughput

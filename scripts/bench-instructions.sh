@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
 n=${N:-2000}
-bin=$(cargo bench -q -p polar-core --bench decode_ops --no-run --message-format=json 2>/dev/null \
+bin=$(cargo bench -q -p polarsh-core --bench decode_ops --no-run --message-format=json 2>/dev/null \
   | sed -n 's/.*"executable":"\([^"]*decode_ops[^"]*\)".*/\1/p' | tail -1)
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \

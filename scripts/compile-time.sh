@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Prints what polar-core costs the compiler: cold `cargo build -p polar-core` wall time, debug
+# Prints what polarsh-core costs the compiler: cold `cargo build -p polarsh-core` wall time, debug
 # and release, with every API group and the internal models enabled, first with its
-# dependencies (what a user's first build pays), then polar-core alone (dependencies already
+# dependencies (what a user's first build pays), then polarsh-core alone (dependencies already
 # built), plus the generated line count. A figure-printing script, not a test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,13 +19,13 @@ measure() { # label, cargo flags...
   local label="$1" t0 t1 t2 t3
   shift
   rm -rf "${target:?}"/*
-  t0=$(now); cargo build --quiet -p polar-core "$@"; t1=$(now)
-  # polar-core alone: its dependencies stay built, its own artifacts go.
+  t0=$(now); cargo build --quiet -p polarsh-core "$@"; t1=$(now)
+  # polarsh-core alone: its dependencies stay built, its own artifacts go.
   local clean=()
   case " $* " in *" --release "*) clean=(--release) ;; esac
-  cargo clean --quiet -p polar-core "${clean[@]}"
-  t2=$(now); cargo build --quiet -p polar-core "$@"; t3=$(now)
-  printf '%-26s cold with dependencies: %6ss   polar-core alone: %6ss\n' \
+  cargo clean --quiet -p polarsh-core "${clean[@]}"
+  t2=$(now); cargo build --quiet -p polarsh-core "$@"; t3=$(now)
+  printf '%-26s cold with dependencies: %6ss   polarsh-core alone: %6ss\n' \
     "$label" "$(secs "$t0" "$t1")" "$(secs "$t2" "$t3")"
 }
 

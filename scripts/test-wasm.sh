@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The wasm tests of polar-rs (polar-wasm), in real JavaScript runtimes: Node, then headless
+# The wasm tests of polar-rs (polarsh-wasm), in real JavaScript runtimes: Node, then headless
 # Chromium in a page and in a dedicated worker, against Prism (the local mock of Polar), a
 # misbehaving server and an upload server (Polar's two upload calls, checked by Prism, and a
 # presigned storage host) on loopback; then the Cloudflare-Worker-style example, built to wasm
@@ -97,13 +97,13 @@ count() { # log name [binaries]: add up the `N passed; M failed` lines, one per 
 }
 
 echo "building the wasm tests..." >&2
-cargo test -q -p polar-wasm --target "$target" --test fetch --test upload --no-run >&2 || die "the wasm tests do not build"
+cargo test -q -p polarsh-wasm --target "$target" --test fetch --test upload --no-run >&2 || die "the wasm tests do not build"
 
 run() { # name, env assignments...
   local name="$1"; shift
   echo "=== $name" >&2
   # --no-fail-fast: a failure in one binary must not hide the other's results.
-  env "$@" cargo test -p polar-wasm --target "$target" --no-fail-fast --test fetch --test upload 2>&1 \
+  env "$@" cargo test -p polarsh-wasm --target "$target" --no-fail-fast --test fetch --test upload 2>&1 \
     | tee "$logdir/$name.log" >&2
   count "$logdir/$name.log" "$name" 2
 }
@@ -115,7 +115,7 @@ if [ "$browser" = 1 ]; then
 fi
 
 echo "=== worker example" >&2
-if cargo build -q -p polar-wasm --example worker --target "$target" >&2 \
+if cargo build -q -p polarsh-wasm --example worker --target "$target" >&2 \
   && wasm-bindgen --target nodejs --out-dir "$logdir/worker" \
     "$target_dir/$target/debug/examples/worker.wasm" >&2; then
   node polar-wasm/tests/worker-example.js "$logdir/worker" 2>&1 | tee "$logdir/worker.log" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a user's edit-compile loop costs: a temporary crate outside the workspace (path
-# dependency on polar-blocking, a main.rs calling three operations) is built in release once;
+# dependency on polarsh-blocking, a main.rs calling three operations) is built in release once;
 # then main.rs is touched and the release rebuild is timed (target < 5 s), and the size of a
 # stripped copy of the binary is printed (target < 4 MB). A figure-printing script, not a test.
 set -euo pipefail
@@ -20,7 +20,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
-polar-blocking = { path = "$root/polar-blocking" }
+polarsh-blocking = { path = "$root/polar-blocking" }
 
 [workspace]
 TOML
@@ -28,8 +28,8 @@ TOML
 cp "$root/Cargo.lock" "$crate/Cargo.lock"
 
 cat >"$crate/src/main.rs" <<'RS'
-use polar_blocking::models::{CheckoutProductsCreate, CustomerIndividualCreate};
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::models::{CheckoutProductsCreate, CustomerIndividualCreate};
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var("POLAR_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:4010".into());

@@ -71,10 +71,10 @@ for entry in polar-class polar-standalone; do
 done
 
 printf '%-44s %12s %12s\n' "seed example: create a customer session" "bytes" "gzip -9"
-printf '%-44s %12s %12s\n' "polar-wasm module (wasm-bindgen)" "$wasm_raw" "$(gz "$pkg/polar_bg.wasm")"
-printf '%-44s %12s %12s\n' "polar-wasm module after wasm-opt -Oz" "$wasm_opt" "$wasm_gz"
-printf '%-44s %12s %12s\n' "polar-wasm JS glue (--target web)" "$glue" "$glue_gz"
-printf '%-44s %12s %12s\n' "polar-wasm total (optimized + glue)" "$((wasm_opt + glue))" "$((wasm_gz + glue_gz))"
+printf '%-44s %12s %12s\n' "polarsh-wasm module (wasm-bindgen)" "$wasm_raw" "$(gz "$pkg/polar_bg.wasm")"
+printf '%-44s %12s %12s\n' "polarsh-wasm module after wasm-opt -Oz" "$wasm_opt" "$wasm_gz"
+printf '%-44s %12s %12s\n' "polarsh-wasm JS glue (--target web)" "$glue" "$glue_gz"
+printf '%-44s %12s %12s\n' "polarsh-wasm total (optimized + glue)" "$((wasm_opt + glue))" "$((wasm_gz + glue_gz))"
 for entry in polar-class polar-standalone; do
   printf '%-44s %12s %12s\n' "@polar-sh/sdk $entry (esbuild --minify)" "$(bytes "$out/$entry.js")" "$(gz "$out/$entry.js")"
 done
@@ -103,4 +103,4 @@ if cargo +nightly --version >/dev/null 2>&1 \
 else
   echo "  (nightly row skipped: needs \`rustup toolchain install nightly --component rust-src --target $target\`)"
 fi
-echo "polar-wasm total gzipped: $(kb $((wasm_gz + glue_gz))) (target: 21 KB)"
+echo "polarsh-wasm total gzipped: $(kb $((wasm_gz + glue_gz))) (target: 21 KB)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/webhooks/vectors.json: webhook test vectors signed by the Standard
-Webhooks reference library, verified by polar-core in tests/tests/webhooks.rs.
+Webhooks reference library, verified by polarsh-core in tests/tests/webhooks.rs.
 
 Run by hand, not in CI (CI uses the committed fixture):
 
@@ -337,7 +337,7 @@ def main():
            note="api_version lands in the payload's extra, data.loyalty_tier in Order's extra")
 
     out = {
-        "description": "Webhook vectors for polar-core, written by scripts/webhook-vectors.py; do not edit by hand.",
+        "description": "Webhook vectors for polarsh-core, written by scripts/webhook-vectors.py; do not edit by hand.",
         "reference": REFERENCE,
         "spec_version": version,
         "vectors": VECTORS,

@@ -11,12 +11,12 @@
 //! the SDK adds on top of the same I/O. That last one runs again with a `serde_json::Value`
 //! parse of the body: the same job done untyped.
 //!
-//! `scripts/bench-blocking.sh` runs it (`cargo bench -p polar-blocking --bench throughput`).
+//! `scripts/bench-blocking.sh` runs it (`cargo bench -p polarsh-blocking --bench throughput`).
 //! Environment: `BENCH_BLOCK` requests per block (default 500), `BENCH_ROUNDS` (default 41);
 //! `BENCH_ONLY=client` (or `raw`) runs only that side, for a profiler: `BENCH_N` requests
 //! (default 200k).
 
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::{Api, Client, Config, Credential};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -96,7 +96,7 @@ fn raw_get(agent: &ureq::Agent, url: &str, auth: &str) -> Vec<u8> {
         .get(url)
         .header("Authorization", auth)
         .header("Accept", "application/json")
-        .header("Polar-Version", polar_blocking::SPEC_VERSION)
+        .header("Polar-Version", polarsh_blocking::SPEC_VERSION)
         .call()
         .expect("GET")
         .body_mut()
@@ -233,8 +233,8 @@ fn main() {
     // Raw ureq driven the way the client drives it: an `http::Request<Vec<u8>>` with the
     // core's headers, a per-request timeout, a body limit, back into an `http::Response`.
     let template = {
-        use polar_blocking::Operation;
-        polar_blocking::operations::customers::Get::new(ID)
+        use polarsh_blocking::Operation;
+        polarsh_blocking::operations::customers::Get::new(ID)
             .request(
                 &Config::with_base_url(&base),
                 Some(&Credential::organization_token(TOKEN)),
@@ -269,11 +269,11 @@ fn main() {
         .body(body().into_bytes())
         .expect("response");
     let mut core = || {
-        use polar_blocking::Operation;
-        let op = polar_blocking::operations::customers::Get::new(ID);
+        use polarsh_blocking::Operation;
+        let op = polarsh_blocking::operations::customers::Get::new(ID);
         let request = op.request(&config, Some(&credential)).expect("request");
         std::hint::black_box(request);
-        let customer = polar_blocking::operations::customers::Get::parse(&canned).expect("parse");
+        let customer = polarsh_blocking::operations::customers::Get::parse(&canned).expect("parse");
         std::hint::black_box(customer);
     };
 
@@ -327,7 +327,7 @@ fn main() {
         "                                          requests/s   client CPU/request   connections"
     );
     for (label, s) in [
-        ("polar-blocking Client (-> Customer)", &a),
+        ("polarsh-blocking Client (-> Customer)", &a),
         ("raw ureq GET, body to bytes", &b),
         ("raw ureq via http::Request, as Client", &d),
         ("raw ureq GET, no timeouts (no thread)", &e),

@@ -2,14 +2,14 @@
 //! paid for), or right away with `--now` (revoked immediately).
 //!
 //! ```sh
-//! cargo run -p polar-blocking --example cancel_subscription -- [SUBSCRIPTION_ID] [--now]
+//! cargo run -p polarsh-blocking --example cancel_subscription -- [SUBSCRIPTION_ID] [--now]
 //! ```
 //!
 //! Talks to `POLAR_BASE_URL` (default: a local mock of Polar on http://127.0.0.1:4010, see
 //! `scripts/quickstart.sh`) with the organization access token in `POLAR_ACCESS_TOKEN`.
 
-use polar_blocking::models::{CustomerCancellationReason, SubscriptionCancel};
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::models::{CustomerCancellationReason, SubscriptionCancel};
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> std::process::ExitCode {
     match run() {

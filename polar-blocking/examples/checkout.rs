@@ -1,14 +1,14 @@
 //! Create a checkout session for a product and print the URL to send the customer to.
 //!
 //! ```sh
-//! cargo run -p polar-blocking --example checkout -- [PRODUCT_ID] [CUSTOMER_EMAIL]
+//! cargo run -p polarsh-blocking --example checkout -- [PRODUCT_ID] [CUSTOMER_EMAIL]
 //! ```
 //!
 //! Talks to `POLAR_BASE_URL` (default: a local mock of Polar on http://127.0.0.1:4010, see
 //! `scripts/quickstart.sh`) with the organization access token in `POLAR_ACCESS_TOKEN`.
 
-use polar_blocking::models::CheckoutProductsCreate;
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::models::CheckoutProductsCreate;
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> std::process::ExitCode {
     match run() {

@@ -6,7 +6,7 @@
 //! could not deliver.
 //!
 //! ```sh
-//! POLAR_BASE_URL=http://127.0.0.1:4010 cargo run -p polar-blocking --example metering
+//! POLAR_BASE_URL=http://127.0.0.1:4010 cargo run -p polarsh-blocking --example metering
 //! curl -X POST 'http://127.0.0.1:8788/complete?customer=user_42&tokens=1234'
 //! curl -X POST http://127.0.0.1:8788/shutdown
 //! ```
@@ -15,8 +15,8 @@
 //! organization token with `events:write`), `METERING_PORT` (8788; 0 for any free port),
 //! `METERING_SELF_TEST=N` (send N requests to itself, then shut down: what the tests run).
 
-use polar_blocking::models::{EventCreateExternalCustomer, EventMetadataInput, LlmMetadata};
-use polar_blocking::{Client, Config, Credential, IngestConfig, Ingester};
+use polarsh_blocking::models::{EventCreateExternalCustomer, EventMetadataInput, LlmMetadata};
+use polarsh_blocking::{Client, Config, Credential, IngestConfig, Ingester};
 use std::time::Duration;
 
 fn main() -> std::process::ExitCode {

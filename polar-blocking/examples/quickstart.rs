@@ -5,8 +5,10 @@
 //! spec), no account needed. With `POLAR_ACCESS_TOKEN` set and `POLAR_SERVER=sandbox` it
 //! runs against Polar's sandbox; `POLAR_BASE_URL` points it anywhere else.
 
-use polar_blocking::models::{Customer, CustomerIndividualCreate, CustomerSessionCustomerIdCreate};
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::models::{
+    Customer, CustomerIndividualCreate, CustomerSessionCustomerIdCreate,
+};
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> std::process::ExitCode {
     // Errors print with `Display` (one readable line), not `main`'s `Debug`.
@@ -34,7 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "polar-rs quickstart against {} (Polar API {})",
         config.base_url(),
-        polar_blocking::SPEC_VERSION
+        polarsh_blocking::SPEC_VERSION
     );
     let client = Client::builder()
         .config(config)
@@ -98,24 +100,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let body = serde_json::json!({
         "type": "customer.created",
         "timestamp": "2026-11-28T12:00:00Z",
-        "data": polar_blocking::json::ToJson::to_json(&customer),
+        "data": polarsh_blocking::json::ToJson::to_json(&customer),
     })
     .to_string();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;
-    let signature = polar_core::webhooks::sign(secret, "msg_quickstart", now, body.as_bytes())?;
+    let signature = polarsh_core::webhooks::sign(secret, "msg_quickstart", now, body.as_bytes())?;
     let headers = [
         ("webhook-id", "msg_quickstart".to_owned()),
         ("webhook-timestamp", now.to_string()),
         ("webhook-signature", signature),
     ];
-    let event =
-        polar_core::webhooks::Webhook::new(secret)?.verify_pairs(&headers, body.as_bytes(), now)?;
+    let event = polarsh_core::webhooks::Webhook::new(secret)?.verify_pairs(
+        &headers,
+        body.as_bytes(),
+        now,
+    )?;
     println!("verified webhook `{}`", event.event_type());
     let mut tampered = body.into_bytes();
     tampered.push(b' ');
-    match polar_core::webhooks::Webhook::new(secret)?.verify_pairs(&headers, &tampered, now) {
+    match polarsh_core::webhooks::Webhook::new(secret)?.verify_pairs(&headers, &tampered, now) {
         Err(e) => println!("a tampered delivery is refused: {e}"),
         Ok(_) => return Err("a tampered webhook was accepted".into()),
     }

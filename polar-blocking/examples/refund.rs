@@ -1,14 +1,14 @@
 //! Refund an order: what is left to refund on it, or a given amount (in cents).
 //!
 //! ```sh
-//! cargo run -p polar-blocking --example refund -- [ORDER_ID] [AMOUNT]
+//! cargo run -p polarsh-blocking --example refund -- [ORDER_ID] [AMOUNT]
 //! ```
 //!
 //! Talks to `POLAR_BASE_URL` (default: a local mock of Polar on http://127.0.0.1:4010, see
 //! `scripts/quickstart.sh`) with the organization access token in `POLAR_ACCESS_TOKEN`.
 
-use polar_blocking::models::{RefundCreate, RefundCreateReason};
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::models::{RefundCreate, RefundCreateReason};
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> std::process::ExitCode {
     match run() {

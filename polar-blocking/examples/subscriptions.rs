@@ -1,13 +1,13 @@
 //! List every subscription of a customer, page by page.
 //!
 //! ```sh
-//! cargo run -p polar-blocking --example subscriptions -- [CUSTOMER_ID]
+//! cargo run -p polarsh-blocking --example subscriptions -- [CUSTOMER_ID]
 //! ```
 //!
 //! Talks to `POLAR_BASE_URL` (default: a local mock of Polar on http://127.0.0.1:4010, see
 //! `scripts/quickstart.sh`) with the organization access token in `POLAR_ACCESS_TOKEN`.
 
-use polar_blocking::{Api, Client, Config, Credential};
+use polarsh_blocking::{Api, Client, Config, Credential};
 
 fn main() -> std::process::ExitCode {
     match run() {

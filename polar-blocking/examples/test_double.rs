@@ -3,11 +3,11 @@
 //! way a unit test of your own billing code would use one: no network, no mock server.
 //!
 //! ```sh
-//! cargo run -p polar-blocking --example test_double
+//! cargo run -p polarsh-blocking --example test_double
 //! ```
 
-use polar_blocking::models::Customer;
-use polar_blocking::{send_with, Api, BlockingClient, Config, Credential, Fault};
+use polarsh_blocking::models::Customer;
+use polarsh_blocking::{send_with, Api, BlockingClient, Config, Credential, Fault};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn customer(id: &str, email: &str) -> String {

@@ -1,9 +1,9 @@
-//! A tiny webhook endpoint: verifies each delivery with `polar_core::webhooks`, prints one
+//! A tiny webhook endpoint: verifies each delivery with `polarsh_core::webhooks`, prints one
 //! readable line per event, answers `202 Accepted` to genuine deliveries and `400 Bad Request`
 //! to anything else (bad or missing signature, stale timestamp, a body that is not an event).
 //!
 //! ```sh
-//! POLAR_WEBHOOK_SECRET=whsec_... cargo run -p polar-blocking --example webhook_receiver
+//! POLAR_WEBHOOK_SECRET=whsec_... cargo run -p polarsh-blocking --example webhook_receiver
 //! ```
 //!
 //! Environment:
@@ -17,8 +17,8 @@
 //! endpoint at `/`. The HTTP server (`tiny_http`) only moves bytes; the decision is
 //! [`handle`], a plain function of (method, headers, body, now).
 
-use polar_core::models::{Customer, WebhookPayload};
-use polar_core::webhooks::{Webhook, WebhookError};
+use polarsh_core::models::{Customer, WebhookPayload};
+use polarsh_core::webhooks::{Webhook, WebhookError};
 use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 

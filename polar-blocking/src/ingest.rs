@@ -1,11 +1,13 @@
 //! Usage events on a background thread: push from anywhere, batches go out on their own.
-//! The batching, retries and splitting are `polar_core::ingest`'s; this module only runs
+//! The batching, retries and splitting are `polarsh_core::ingest`'s; this module only runs
 //! its loop on a thread and wakes it.
 
-use polar_core::client::{BlockingClient, Runtime, Transport};
-use polar_core::ingest::{Ingest, IngestConfig, IngestStats, IngestStep, PushError, RejectedEvent};
-use polar_core::json::Value;
-use polar_core::models::EventsIngestEventsItem;
+use polarsh_core::client::{BlockingClient, Runtime, Transport};
+use polarsh_core::ingest::{
+    Ingest, IngestConfig, IngestStats, IngestStep, PushError, RejectedEvent,
+};
+use polarsh_core::json::Value;
+use polarsh_core::models::EventsIngestEventsItem;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -38,7 +40,7 @@ pub struct Undelivered {
     pub stats: IngestStats,
 }
 
-/// A usage-event pipeline on a background thread (see `polar_core::ingest`): `push` queues,
+/// A usage-event pipeline on a background thread (see `polarsh_core::ingest`): `push` queues,
 /// the thread sends batches when due, retrying and splitting as the core decides.
 pub struct Ingester {
     shared: Arc<Shared>,

@@ -1,13 +1,13 @@
-//! # polar-blocking
+//! # polarsh-blocking
 //!
 //! The synchronous client of polar-rs over [`ureq`]. A thin transport: requests, parsing,
-//! retries, pagination and uploads are [`polar_core`]'s exchanges, driven by
-//! [`polar_core::client::BlockingClient`]; this crate only moves bytes, sleeps, reads the
+//! retries, pagination and uploads are [`polarsh_core`]'s exchanges, driven by
+//! [`polarsh_core::client::BlockingClient`]; this crate only moves bytes, sleeps, reads the
 //! clock and enforces timeouts and the response size limit.
 //!
 //! ```no_run
-//! use polar_blocking::{Api, Client, Credential};
-//! use polar_blocking::models::CustomerSessionCustomerIdCreate;
+//! use polarsh_blocking::{Api, Client, Credential};
+//! use polarsh_blocking::models::CustomerSessionCustomerIdCreate;
 //!
 //! let client = Client::builder()
 //!     .credential(Credential::organization_token("polar_oat_..."))
@@ -23,13 +23,13 @@
 //! for product in client.products().list().pages().items() {
 //!     println!("{}", product?.name);
 //! }
-//! # Ok::<(), polar_blocking::Error>(())
+//! # Ok::<(), polarsh_blocking::Error>(())
 //! ```
 //!
 //! Any other blocking HTTP client plugs in as one function ([`send_with`]):
 //!
 //! ```no_run
-//! use polar_blocking::{send_with, Api, BlockingClient, Fault};
+//! use polarsh_blocking::{send_with, Api, BlockingClient, Fault};
 //!
 //! let client = BlockingClient::builder_with(send_with(|request: http::Request<Vec<u8>>| {
 //!     // ... your HTTP client sends `request` and returns the whole response ...
@@ -41,18 +41,20 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod ingest;
 mod resolver;
 
-use polar_core::client::Jitter;
-use polar_core::exchange::Limits;
+use polarsh_core::client::Jitter;
+use polarsh_core::exchange::Limits;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[doc(inline)]
-pub use polar_core::client::prelude::*;
-pub use polar_core::client::{BlockingItems, BlockingPages, Runtime, Transport};
+pub use polarsh_core::client::prelude::*;
+pub use polarsh_core::client::{BlockingItems, BlockingPages, Runtime, Transport};
 
 pub use ingest::{Ingester, Undelivered};
 

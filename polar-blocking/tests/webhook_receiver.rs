@@ -7,8 +7,8 @@
 mod receiver;
 
 use base64::Engine as _;
-use polar_core::json::Value;
-use polar_core::webhooks::Webhook;
+use polarsh_core::json::Value;
+use polarsh_core::webhooks::Webhook;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -3,13 +3,13 @@
 //! `serde_json::from_slice::<Value>` of the same bytes as the baseline in the same run.
 //!
 //! ```sh
-//! cargo bench -p polar-core --bench decode -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p polarsh-core --bench decode -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use polar_core::{operations, Operation};
+use polarsh_core::{operations, Operation};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(body))))
     });
     g.bench_function("document", |b| {
-        b.iter(|| black_box(polar_core::runtime::doc::parse(black_box(body)).is_ok()))
+        b.iter(|| black_box(polarsh_core::runtime::doc::parse(black_box(body)).is_ok()))
     });
     g.bench_function("parse (document + typed)", |b| {
         b.iter(|| black_box(operations::customers::Get::parse(black_box(&response))))

@@ -7,7 +7,7 @@
 
 mod common;
 
-use polar_core::{operations, Operation};
+use polarsh_core::{operations, Operation};
 use std::hint::black_box;
 
 fn main() {
@@ -29,16 +29,16 @@ fn main() {
                 black_box(serde_json::from_slice::<serde_json::Value>(black_box(bytes)).is_ok());
             }
             "document" => {
-                black_box(polar_core::runtime::doc::parse(black_box(bytes)).is_ok());
+                black_box(polarsh_core::runtime::doc::parse(black_box(bytes)).is_ok());
             }
             "parse" => {
                 black_box(operations::customers::Get::parse(black_box(&response)).is_ok());
             }
             "webhook_parse" => {
                 black_box(
-                    polar_core::json::from_slice::<polar_core::models::WebhookPayload>(black_box(
-                        &order_paid,
-                    ))
+                    polarsh_core::json::from_slice::<polarsh_core::models::WebhookPayload>(
+                        black_box(&order_paid),
+                    )
                     .is_ok(),
                 );
             }

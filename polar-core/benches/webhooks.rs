@@ -2,7 +2,7 @@
 //! about 4 KB), against a bare HMAC-SHA256 of the same body in the same run.
 //!
 //! ```sh
-//! cargo bench -p polar-core --bench webhooks -- --warm-up-time 1 --measurement-time 3
+//! cargo bench -p polarsh-core --bench webhooks -- --warm-up-time 1 --measurement-time 3
 //! ```
 
 mod common;
@@ -10,7 +10,7 @@ mod common;
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hmac::{Hmac, Mac};
-use polar_core::webhooks::{Webhook, WebhookHeaders};
+use polarsh_core::webhooks::{Webhook, WebhookHeaders};
 use sha2::Sha256;
 use std::hint::black_box;
 

@@ -2,9 +2,9 @@
 //! id, then read the customer session Polar answers with (a canned response here; the
 //! transports send the request for real).
 
-use polar_core::json::{from_slice, to_vec};
-use polar_core::models::{Customer, CustomerSession, CustomerSessionCustomerIdCreate};
-use polar_core::Patch;
+use polarsh_core::json::{from_slice, to_vec};
+use polarsh_core::models::{Customer, CustomerSession, CustomerSessionCustomerIdCreate};
+use polarsh_core::Patch;
 
 const RESPONSE: &str = r#"{
   "created_at": "2026-11-28T12:00:00Z",
@@ -41,7 +41,7 @@ const RESPONSE: &str = r#"{
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "polar-rs seed example, offline (Polar API {})",
-        polar_core::SPEC_VERSION
+        polarsh_core::SPEC_VERSION
     );
 
     let mut body = CustomerSessionCustomerIdCreate::new("00000000-0000-4000-8000-000000000000");

@@ -19,10 +19,10 @@
 //! [`Ingest::QUEUED_OVERHEAD`] bytes on top of the JSON.
 //!
 //! ```
-//! use polar_core::exchange::{Exchange, Options, Step};
-//! use polar_core::ingest::{Ingest, IngestConfig, IngestStep};
-//! use polar_core::models::EventCreateExternalCustomer;
-//! use polar_core::{Config, Credential};
+//! use polarsh_core::exchange::{Exchange, Options, Step};
+//! use polarsh_core::ingest::{Ingest, IngestConfig, IngestStep};
+//! use polarsh_core::models::EventCreateExternalCustomer;
+//! use polarsh_core::{Config, Credential};
 //! use std::time::Duration;
 //!
 //! let options = Options::new(Config::sandbox())

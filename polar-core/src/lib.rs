@@ -1,4 +1,4 @@
-//! # polar-core
+//! # polarsh-core
 //!
 //! The sans-IO core of polar-rs, the Rust SDK for the [Polar](https://polar.sh) API.
 //!
@@ -13,12 +13,12 @@
 //!
 //! Out of scope, by design: sockets, clocks, threads, randomness and async runtimes. Whatever
 //! depends on time or chance (retry waits, jitter, `now`) is an argument. Transports
-//! (`polar-blocking`, `polar-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
+//! (`polarsh-blocking`, `polarsh-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
 //! `http::Response<Vec<u8>>`) move the bytes.
 //!
 //! ```
-//! use polar_core::models::{CustomerSessionCustomerIdCreate, Customer};
-//! use polar_core::json::{from_slice, to_vec};
+//! use polarsh_core::models::{CustomerSessionCustomerIdCreate, Customer};
+//! use polarsh_core::json::{from_slice, to_vec};
 //!
 //! // A request body: required fields in `new`, optional ones left out unless set.
 //! let body = CustomerSessionCustomerIdCreate::new("00000000-0000-4000-8000-000000000000");
@@ -33,6 +33,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use http;
 

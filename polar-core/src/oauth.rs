@@ -4,8 +4,8 @@
 //! bytes the caller supplies.
 //!
 //! ```
-//! use polar_core::oauth::{AuthorizeUrl, Pkce, AUTHORIZE_URL_SANDBOX};
-//! use polar_core::models::Scope;
+//! use polarsh_core::oauth::{AuthorizeUrl, Pkce, AUTHORIZE_URL_SANDBOX};
+//! use polarsh_core::models::Scope;
 //!
 //! let pkce = Pkce::from_random_bytes(&[7; 32]); // use real random bytes
 //! let url = AuthorizeUrl::new("polar_ci_123", "https://example.com/callback", "xyz")
@@ -15,8 +15,8 @@
 //! assert!(url.starts_with("https://sandbox.polar.sh/oauth2/authorize?response_type=code&client_id=polar_ci_123"));
 //! assert!(url.contains("&code_challenge_method=S256"));
 //! // Later, with the `code` from the redirect:
-//! let exchange = polar_core::oauth::exchange_code("polar_ci_123", "polar_cs_...", "the-code", "https://example.com/callback", Some(&pkce));
-//! # Ok::<(), polar_core::oauth::OAuthError>(())
+//! let exchange = polarsh_core::oauth::exchange_code("polar_ci_123", "polar_cs_...", "the-code", "https://example.com/callback", Some(&pkce));
+//! # Ok::<(), polarsh_core::oauth::OAuthError>(())
 //! ```
 
 use crate::models::{

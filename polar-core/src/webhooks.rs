@@ -41,8 +41,8 @@
 //! `SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64`.
 //!
 //! ```
-//! use polar_core::models::WebhookPayload;
-//! use polar_core::webhooks::{Webhook, WebhookError};
+//! use polarsh_core::models::WebhookPayload;
+//! use polarsh_core::webhooks::{Webhook, WebhookError};
 //!
 //! let webhook = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
 //! let body = br#"{"type":"invoice.drafted","timestamp":"2026-01-01T00:00:00Z","data":{}}"#;
@@ -73,7 +73,7 @@
 //! ```
 //! # #[cfg(feature = "webhook-signing")]
 //! # {
-//! use polar_core::webhooks::Webhook;
+//! use polarsh_core::webhooks::Webhook;
 //!
 //! let webhook = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
 //! let body = br#"{"test": 2432232314}"#;
@@ -82,12 +82,12 @@
 //!
 //! let headers = webhook.signed_headers("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body)?;
 //! webhook.verify_signature(
-//!     polar_core::webhooks::WebhookHeaders::from_header_map(&headers)?,
+//!     polarsh_core::webhooks::WebhookHeaders::from_header_map(&headers)?,
 //!     body,
 //!     1614265330,
 //! )?;
 //! # }
-//! # Ok::<(), polar_core::webhooks::WebhookError>(())
+//! # Ok::<(), polarsh_core::webhooks::WebhookError>(())
 //! ```
 
 use crate::json::{from_slice, DecodeError};

@@ -1,7 +1,7 @@
 //! The hand-written RFC 3339 and `YYYY-MM-DD` code of `json` agrees with `time`'s own
 //! parsers and formatters, on seeds and on many mutations of them.
 
-use polar_core::json::{FromJson, Path, ToJson, Value};
+use polarsh_core::json::{FromJson, Path, ToJson, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
@@ -186,7 +186,7 @@ fn retry_after_dates_agree_with_time() {
                 })
         };
         assert_eq!(
-            polar_core::retry::retry_after(&headers, now),
+            polarsh_core::retry::retry_after(&headers, now),
             theirs,
             "{s:?}"
         );

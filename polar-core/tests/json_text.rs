@@ -1,7 +1,7 @@
 //! The hand-written JSON reader and writer of `json` agree with serde_json: same values,
 //! same accepted documents, byte-identical output.
 
-use polar_core::json::{parse, write, Value};
+use polarsh_core::json::{parse, write, Value};
 
 fn ours_text(v: &Value) -> String {
     let mut out = Vec::new();

@@ -4,7 +4,7 @@
 //! The host asks `polar_exchange_poll` what to do, does it (send a request, sleep) and hands
 //! back what happened (`polar_exchange_response`, `polar_exchange_fault`). Every decision
 //! (whether and when to retry, which page is next, when a walk ends, what an upload sends)
-//! is polar-core's: this module only moves values between the C structs and the core's
+//! is polarsh-core's: this module only moves values between the C structs and the core's
 //! `Exchange` trait, and keeps the machines behind handles.
 //!
 //! A handle is a number naming an entry in a registry, never a pointer: a stale, forged or
@@ -21,15 +21,15 @@ use crate::buffer::PolarBuffer;
 use crate::codes::*;
 use crate::failure::{self, Failure};
 use crate::{input, json_buffer, request_out, PolarError, PolarRequest};
-use polar_core::exchange::{
+use polarsh_core::exchange::{
     CallExchange, Exchange, Fault, FaultKind, Options, Outgoing, Parse, RequestExchange, Step,
 };
-use polar_core::ingest::Ingest;
-use polar_core::json::ToJson;
-use polar_core::operations::{self, PagesById};
-use polar_core::paging::{ItemExchange, PageExchange};
-use polar_core::upload::{FileSpec, UploadEvent, UploadExchange, DEFAULT_PART_SIZE};
-use polar_core::Error;
+use polarsh_core::ingest::Ingest;
+use polarsh_core::json::ToJson;
+use polarsh_core::operations::{self, PagesById};
+use polarsh_core::paging::{ItemExchange, PageExchange};
+use polarsh_core::upload::{FileSpec, UploadEvent, UploadExchange, DEFAULT_PART_SIZE};
+use polarsh_core::Error;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::mem::ManuallyDrop;
@@ -140,7 +140,7 @@ pub(crate) enum Machine {
 
 /// What a poll produced, whatever the machine.
 enum Polled {
-    Send(polar_core::exchange::Outgoing),
+    Send(polarsh_core::exchange::Outgoing),
     Wait(Duration),
     Done(Result<Value, Error>),
     Progress(Value),
@@ -301,7 +301,7 @@ fn page_source(
         .map_err(Failure::from_core)?;
     // Refuse now what every page would refuse (a missing credential, a bad parameter),
     // rather than on the first poll.
-    polar_core::paging::PageSource::request(&source, options).map_err(Failure::from_core)?;
+    polarsh_core::paging::PageSource::request(&source, options).map_err(Failure::from_core)?;
     Ok(source)
 }
 
@@ -488,7 +488,7 @@ fn file_spec(map: &serde_json::Map<String, Value>) -> Result<FileSpec, Failure> 
         Some(_) => Err(bad(format!("file `{key}` must be a string"))),
     };
     let required = |key: &str| string(key)?.ok_or_else(|| bad(format!("file `{key}` is required")));
-    let service = polar_core::models::FileServiceTypes::from(required("service")?);
+    let service = polarsh_core::models::FileServiceTypes::from(required("service")?);
     let mut spec = FileSpec::new(service, required("name")?, required("mime_type")?);
     spec.organization_id = string("organization_id")?.map(str::to_owned);
     spec.part_size = match map.get("part_size") {

@@ -4,10 +4,10 @@
 use crate::buffer::PolarBuffer;
 use crate::codes::*;
 use crate::PolarError;
-use polar_core::exchange::{Fault, FaultKind};
-use polar_core::json::ToJson;
-use polar_core::operation::{BuildError, UploadError};
-use polar_core::Error;
+use polarsh_core::exchange::{Fault, FaultKind};
+use polarsh_core::json::ToJson;
+use polarsh_core::operation::{BuildError, UploadError};
+use polarsh_core::Error;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -93,7 +93,7 @@ impl Failure {
         Failure::new(
             POLAR_ERR_PANIC,
             "panic",
-            format!("polar-ffi panicked (a bug, please report it): {what}"),
+            format!("polarsh-ffi panicked (a bug, please report it): {what}"),
         )
     }
 

@@ -1,4 +1,4 @@
-//! Usage-event queues: `polar_core::ingest::Ingest` driven from C.
+//! Usage-event queues: `polarsh_core::ingest::Ingest` driven from C.
 //!
 //! The host pushes events from anywhere (`polar_ingest_push`, any thread) and runs one loop,
 //! usually on a background thread: `polar_ingest_poll` says *send this batch*, *wait this
@@ -6,7 +6,7 @@
 //! body size, an age), the `external_id` every event gets (so a batch may be sent again
 //! after any fault and Polar bills it once), retries and backoff, the split of a batch
 //! Polar rejects with 422 down to the offending events, the bounded queue: all of it is
-//! polar-core's. This module only moves values between C and the core.
+//! polarsh-core's. This module only moves values between C and the core.
 //!
 //! Queues live in the exchanges' registry ([`crate::exchange`]): a handle is a number, a
 //! stale, forged or garbage one finds nothing (`POLAR_ERR_INVALID_HANDLE`), and so does an
@@ -19,9 +19,9 @@ use crate::codes::*;
 use crate::exchange::{self, Entry, Machine, PolarStep};
 use crate::failure::{self, Failure};
 use crate::{check_empty_buffer, input, json_buffer, PolarError};
-use polar_core::ingest::{BatchReport, Ingest, IngestConfig, IngestStep, PushError};
-use polar_core::json::{FromJson, Path};
-use polar_core::models::{
+use polarsh_core::ingest::{BatchReport, Ingest, IngestConfig, IngestStep, PushError};
+use polarsh_core::json::{FromJson, Path};
+use polarsh_core::models::{
     EventCreateCustomer, EventCreateExternalCustomer, EventsIngest, EventsIngestEventsItem,
 };
 use serde_json::{json, Map, Value};
@@ -258,7 +258,7 @@ pub unsafe extern "C" fn polar_ingest_new(
         };
         let seed = self::seed(seed_bytes)?;
         // Refuse now what every batch would refuse: a missing or unaccepted credential.
-        let probe = polar_core::operations::events::Ingest::new(EventsIngest::new(Vec::new()));
+        let probe = polarsh_core::operations::events::Ingest::new(EventsIngest::new(Vec::new()));
         options.request(&probe).map_err(Failure::from_core)?;
         let queue = Ingest::new(settings, Arc::new(options), seed);
         exchange::register(Machine::Ingest(Box::new(queue)), out);

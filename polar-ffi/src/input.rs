@@ -4,8 +4,8 @@
 use crate::codes::*;
 use crate::failure::Failure;
 use http::{HeaderName, HeaderValue};
-use polar_core::exchange::Options;
-use polar_core::{Config, Credential, CredentialKind};
+use polarsh_core::exchange::Options;
+use polarsh_core::{Config, Credential, CredentialKind};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -105,7 +105,7 @@ pub(crate) fn parse_object(
             "invalid_json",
             format!(
                 "`{what}` must be a JSON object, found {}",
-                polar_core::json::kind(&other)
+                polarsh_core::json::kind(&other)
             ),
         )),
         Err(e) => Err(Failure::new(
@@ -191,7 +191,7 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
             Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(bad(format!(
                 "config `{key}` must be a string, found {}",
-                polar_core::json::kind(other)
+                polarsh_core::json::kind(other)
             ))),
         }
     };
@@ -290,7 +290,7 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
         Some(other) => {
             return Err(bad(format!(
                 "config `headers` must be an object, found {}",
-                polar_core::json::kind(other)
+                polarsh_core::json::kind(other)
             )))
         }
     }

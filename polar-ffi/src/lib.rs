@@ -1,6 +1,6 @@
-//! # polar-ffi
+//! # polarsh-ffi
 //!
-//! A C ABI over [`polar_core`], operation-generic and data-driven: the host names an
+//! A C ABI over [`polarsh_core`], operation-generic and data-driven: the host names an
 //! operationId and passes its parameters as JSON; it gets back the request to send (method,
 //! URL, headers, body); it hands back the status, headers and body it received and gets the
 //! typed result re-serialized as JSON, or a structured error. Webhook verification is
@@ -23,6 +23,8 @@
 //! comment.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod buffer;
@@ -38,7 +40,7 @@ pub use exchange::*;
 pub use ingest::*;
 
 use failure::Failure;
-use polar_core::json::ToJson;
+use polarsh_core::json::ToJson;
 use serde_json::Value;
 use std::ffi::c_char;
 
@@ -204,7 +206,7 @@ pub unsafe extern "C" fn polar_build_request(
             )
         };
         let options = input::options(&config)?;
-        let mut request = polar_core::operations::request_by_id(
+        let mut request = polarsh_core::operations::request_by_id(
             op,
             &Value::Object(params),
             &options.config,
@@ -271,7 +273,7 @@ pub unsafe extern "C" fn polar_parse_response(
         let mut response = http::Response::new(body.to_vec());
         *response.status_mut() = status;
         *response.headers_mut() = input::header_map(headers)?;
-        let value = polar_core::operations::parse_by_id(op, &response)
+        let value = polarsh_core::operations::parse_by_id(op, &response)
             .ok_or_else(|| Failure::unknown_operation(op))?
             .map_err(Failure::from_core)?;
         *out = json_buffer(&value);
@@ -337,10 +339,10 @@ pub unsafe extern "C" fn polar_webhook_verify(
                 )
             })
             .collect();
-        let webhook_error = |e: polar_core::webhooks::WebhookError| {
+        let webhook_error = |e: polarsh_core::webhooks::WebhookError| {
             Failure::new(POLAR_ERR_WEBHOOK, e.kind(), e.to_string())
         };
-        let event = polar_core::webhooks::Webhook::new(secret)
+        let event = polarsh_core::webhooks::Webhook::new(secret)
             .map_err(webhook_error)?
             .verify_pairs(&pairs, body, now_unix)
             .map_err(webhook_error)?;
@@ -366,7 +368,7 @@ pub unsafe extern "C" fn polar_operations(out: *mut PolarBuffer, err: *mut Polar
         // SAFETY: `out` is NULL or valid (this function's contract).
         let out = unsafe { input::out(out, "out")? };
         check_empty_buffer(out, "out")?;
-        let list: Vec<Value> = polar_core::operations::ALL
+        let list: Vec<Value> = polarsh_core::operations::ALL
             .iter()
             .map(|s| {
                 serde_json::json!({

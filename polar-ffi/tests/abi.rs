@@ -5,7 +5,7 @@
 //! page and item walks, uploads) are driven with a fake clock and hand-made responses: the
 //! retries, waits and page walks the tests see are the core's decisions.
 
-use polar_ffi::*;
+use polarsh_ffi::*;
 use std::ptr::{null, null_mut};
 
 const CONFIG: &str = r#"{"base_url":"http://127.0.0.1:1","token":"polar_oat_abi"}"#;
@@ -565,7 +565,7 @@ fn paginated_matches_the_spec() {
     assert_eq!(got, want);
     assert_eq!(
         ops.as_array().unwrap().len(),
-        polar_core::operations::ALL.len()
+        polarsh_core::operations::ALL.len()
     );
 }
 
@@ -599,13 +599,13 @@ fn verify(headers: &str, body: &[u8], secret: &[u8], now: i64) -> Result<String,
 #[test]
 fn webhook_verification() {
     let secret = "whsec_cG9sYXItZmZpLWFiaS10ZXN0LWtleS0wMTIzNDU2Nzg5";
-    let body = br#"{"type":"polar_ffi.test","timestamp":"2026-01-01T00:00:00Z","data":{}}"#;
+    let body = br#"{"type":"polarsh_ffi.test","timestamp":"2026-01-01T00:00:00Z","data":{}}"#;
     let ts = 1_767_225_600;
-    let sig = polar_core::webhooks::sign(secret, "msg_1", ts, body).unwrap();
+    let sig = polarsh_core::webhooks::sign(secret, "msg_1", ts, body).unwrap();
     let headers =
         format!("Webhook-Id: msg_1\r\nwebhook-timestamp: {ts}\r\nwebhook-signature: {sig}\r\n");
     let event = verify(&headers, body, secret.as_bytes(), ts + 10).expect("a genuine delivery");
-    assert!(event.contains("polar_ffi.test"), "{event}");
+    assert!(event.contains("polarsh_ffi.test"), "{event}");
     let err = |kind: &str| Err((POLAR_ERR_WEBHOOK, kind.to_owned()));
     assert_eq!(
         verify(&headers, b"{}", secret.as_bytes(), ts),
@@ -637,7 +637,7 @@ fn webhook_verification() {
         Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_header".into()))
     );
     // Genuine, but not a webhook payload.
-    let sig = polar_core::webhooks::sign(secret, "msg_2", ts, b"[1]").unwrap();
+    let sig = polarsh_core::webhooks::sign(secret, "msg_2", ts, b"[1]").unwrap();
     let headers = format!("webhook-id: msg_2\nwebhook-timestamp: {ts}\nwebhook-signature: {sig}\n");
     assert_eq!(
         verify(&headers, b"[1]", secret.as_bytes(), ts),
@@ -1531,7 +1531,7 @@ fn exchanges_on_many_threads() {
     }
 }
 
-// ---- ingest queues: polar_core::ingest behind handles, on a fake clock ----
+// ---- ingest queues: polarsh_core::ingest behind handles, on a fake clock ----
 
 /// 32 bytes that are not all alike.
 const SEED: [u8; 32] = [

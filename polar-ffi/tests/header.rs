@@ -6,7 +6,7 @@
 //! 2. When cbindgen is installed (`cargo install cbindgen --version 0.29.2 --locked`): the
 //!    header is byte-for-byte what cbindgen writes from `cbindgen.toml`. Skipped with a
 //!    message otherwise. To regenerate, from the workspace root:
-//!    `cbindgen --config polar-ffi/cbindgen.toml --crate polar-ffi --output polar-ffi/include/polar.h`
+//!    `cbindgen --config polar-ffi/cbindgen.toml --crate polarsh-ffi --output polar-ffi/include/polar.h`
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -139,7 +139,7 @@ fn header_is_what_cbindgen_writes() {
             "--config",
             "polar-ffi/cbindgen.toml",
             "--crate",
-            "polar-ffi",
+            "polarsh-ffi",
             "--quiet",
             "--output",
         ])
@@ -162,7 +162,7 @@ fn header_is_what_cbindgen_writes() {
             .map_or_else(|| "at the end".to_owned(), |i| format!("at line {}", i + 1));
         panic!(
             "include/polar.h is stale (differs {first}): regenerate it with\n  \
-             cbindgen --config polar-ffi/cbindgen.toml --crate polar-ffi --output polar-ffi/include/polar.h"
+             cbindgen --config polar-ffi/cbindgen.toml --crate polarsh-ffi --output polar-ffi/include/polar.h"
         );
     }
 }

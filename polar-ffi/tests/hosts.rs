@@ -66,7 +66,7 @@ fn cdylib() -> PathBuf {
     let deps = exe.parent().expect("deps dir");
     let profile = deps.parent().expect("profile dir");
     let name = format!(
-        "{}polar_ffi{}",
+        "{}polarsh_ffi{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     );
@@ -120,7 +120,7 @@ fn c_host(port: u16, lib: &Path) {
         .arg(format!("-I{ROOT}/polar-ffi/include"))
         .arg(format!("{ROOT}/tests/c/polar_demo.c"))
         .arg(format!("-L{}", lib_dir.display()))
-        .arg("-lpolar_ffi")
+        .arg("-lpolarsh_ffi")
         .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
         .arg("-o")
         .arg(&exe)

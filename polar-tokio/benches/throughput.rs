@@ -2,7 +2,7 @@
 //! parse into a typed `Customer`) next to raw reqwest doing the same GET, in the same run,
 //! against a local keep-alive HTTP server answering a fixed valid `Customer` body: raw
 //! reqwest reading the body to bytes, and raw reqwest plus a serde-derive struct parse of
-//! that body (what a user without the SDK writes). The structure is polar-blocking's
+//! that body (what a user without the SDK writes). The structure is polarsh-blocking's
 //! `benches/throughput.rs`: rounds alternate between the sides so that machine noise hits
 //! them alike, and medians of requests per second are compared. No CPU-time column: the one
 //! thread is busy throughout (its server answers at once), so the kernel's per-thread CPU

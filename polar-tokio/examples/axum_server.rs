@@ -10,7 +10,7 @@
 //! - `GET /checkout/{product_id}`: creates a checkout for the product (`checkouts:create`) and
 //!   redirects the browser (`303 See Other`) to Polar's checkout page;
 //! - `POST /webhooks/polar`: verifies the delivery's signature over the raw body bytes
-//!   (`polar_core::webhooks`), then answers per typed event: `202 Accepted` once handled,
+//!   (`polarsh_core::webhooks`), then answers per typed event: `202 Accepted` once handled,
 //!   `400 Bad Request` to anything that is not a genuine, current delivery.
 //!
 //! Environment: `POLAR_BASE_URL` (default: a local mock of Polar on http://127.0.0.1:4010,
@@ -26,8 +26,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use polar_core::models::{CheckoutProductsCreate, WebhookPayload};
-use polar_core::webhooks::{Webhook, WebhookError};
+use polarsh_core::models::{CheckoutProductsCreate, WebhookPayload};
+use polarsh_core::webhooks::{Webhook, WebhookError};
 use polarsh_tokio::{Api, Client, Config, Credential, Error};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,9 +1,9 @@
 //! # polarsh-tokio
 //!
 //! The async client of polar-rs for tokio: axum, actix-web, any tokio server or worker. A
-//! thin transport like `polar-blocking` and `polar-wasm`, with the same names: requests,
-//! parsing, retries, pagination and uploads are [`polar_core`]'s exchanges, driven by
-//! [`polar_core::client::AsyncClient`]; this crate ([`Reqwest`]) only moves bytes through
+//! thin transport like `polarsh-blocking` and `polarsh-wasm`, with the same names: requests,
+//! parsing, retries, pagination and uploads are [`polarsh_core`]'s exchanges, driven by
+//! [`polarsh_core::client::AsyncClient`]; this crate ([`Reqwest`]) only moves bytes through
 //! [`reqwest`] (rustls), waits with `tokio::time::sleep`, reads the system clock and enforces
 //! the per-attempt timeout and the response size limit.
 //!
@@ -44,17 +44,19 @@
 //! polled outside one, a call ends with an [`FaultKind::Unsupported`] fault instead of a panic.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-use polar_core::client::Jitter;
-use polar_core::exchange::Limits;
+use polarsh_core::client::Jitter;
+use polarsh_core::exchange::Limits;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[doc(inline)]
-pub use polar_core::client::prelude::*;
-pub use polar_core::client::{
+pub use polarsh_core::client::prelude::*;
+pub use polarsh_core::client::{
     AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture, UploadFuture,
 };
 /// The reqwest this crate is built with, for [`Reqwest::with_client`].
@@ -207,7 +209,7 @@ impl AsyncTransport for Reqwest {
         );
         // A user's client is kept; an owned one is rebuilt only when what it was built
         // for changed (building one sets up TLS).
-        if self.built_for.as_ref().map_or(true, |b| *b == wanted) {
+        if self.built_for.as_ref().is_none_or(|b| *b == wanted) {
             return;
         }
         let builder = || {

@@ -8,8 +8,8 @@
 mod server;
 
 use base64::Engine as _;
-use polar_core::webhooks::Webhook;
 use polar_tests::Prism;
+use polarsh_core::webhooks::Webhook;
 use polarsh_tokio::models::CheckoutProductsCreate;
 use polarsh_tokio::{Api, Client, Config, Credential};
 use serde_json::Value;

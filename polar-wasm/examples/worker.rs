@@ -1,16 +1,16 @@
 //! A Cloudflare-Worker-style `fetch` handler that receives Polar webhooks: it verifies the
-//! Standard Webhooks signature with `polar_core::webhooks` (the secret in the environment's
+//! Standard Webhooks signature with `polarsh_core::webhooks` (the secret in the environment's
 //! `POLAR_WEBHOOK_SECRET`) and answers 202 for a good delivery, 400 for a bad one.
 //!
 //! ```sh
-//! cargo build -p polar-wasm --example worker --target wasm32-unknown-unknown --release
+//! cargo build -p polarsh-wasm --example worker --target wasm32-unknown-unknown --release
 //! wasm-bindgen --target web target/wasm32-unknown-unknown/release/examples/worker.wasm --out-dir pkg
 //! ```
 //! then `export default { fetch }` from the generated `pkg/worker.js` (a Worker's entry
 //! module). `scripts/test-wasm.sh` runs it once in Node with a signed request.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use polar_core::webhooks::Webhook;
+use polarsh_core::webhooks::Webhook;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 

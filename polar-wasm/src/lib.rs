@@ -1,18 +1,18 @@
-//! # polar-wasm
+//! # polarsh-wasm
 //!
 //! The async client of polar-rs for `wasm32-unknown-unknown`, over the **global** `fetch`:
 //! browser pages, dedicated/shared/service workers, edge runtimes (Cloudflare Workers, Deno,
-//! Bun) and Node 18+. A thin transport like `polar-blocking`, with the same names: requests,
-//! parsing, retries, pagination and uploads are [`polar_core`]'s exchanges, driven by
-//! [`polar_core::client::AsyncClient`]; this crate ([`Fetch`]) moves bytes through `fetch`,
+//! Bun) and Node 18+. A thin transport like `polarsh-blocking`, with the same names: requests,
+//! parsing, retries, pagination and uploads are [`polarsh_core`]'s exchanges, driven by
+//! [`polarsh_core::client::AsyncClient`]; this crate ([`Fetch`]) moves bytes through `fetch`,
 //! waits with `setTimeout` and enforces timeouts with `AbortController`, all looked up on
 //! `globalThis` (never `window`, which workers lack).
 //!
 //! ```no_run
-//! use polar_wasm::{Api, Client, Credential};
-//! use polar_wasm::models::CustomerSessionCustomerIdCreate;
+//! use polarsh_wasm::{Api, Client, Credential};
+//! use polarsh_wasm::models::CustomerSessionCustomerIdCreate;
 //!
-//! # async fn run() -> Result<(), polar_wasm::Error> {
+//! # async fn run() -> Result<(), polarsh_wasm::Error> {
 //! let client = Client::builder()
 //!     .credential(Credential::organization_token("polar_oat_..."))
 //!     .build();
@@ -39,9 +39,11 @@
 //! but its calls only work on `wasm32`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs marks each item with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use polar_core::exchange::Limits;
+use polarsh_core::exchange::Limits;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -49,8 +51,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 #[doc(inline)]
-pub use polar_core::client::prelude::*;
-pub use polar_core::client::{AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture};
+pub use polarsh_core::client::prelude::*;
+pub use polarsh_core::client::{AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture};
 
 /// The async Polar client over the global `fetch` (or, through
 /// `Client::builder().transport(`[`Fetch::from_scope`]`(..))`, a scope's). Cheap to clone;
@@ -67,7 +69,7 @@ pub type Pages<O> = AsyncPages<Fetch, O>;
 pub type Items<O> = AsyncItems<Fetch, O>;
 
 /// The abort reason of this client's own timer, to tell its timeouts from other aborts.
-const TIMEOUT_REASON: &str = "polar-wasm: request timeout";
+const TIMEOUT_REASON: &str = "polarsh-wasm: request timeout";
 
 /// JavaScript's runtime, looked up on `globalThis`: `setTimeout` waits, `Date.now` reads the
 /// clock, `Math.random` draws jitter.

@@ -8,9 +8,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Function, Object, Reflect};
-use polar_wasm::models::CustomerSessionCustomerIdCreate;
-use polar_wasm::operations::customers;
-use polar_wasm::{Api, Client, Config, Credential, Error, FaultKind, Fetch, RetryPolicy};
+use polarsh_wasm::models::CustomerSessionCustomerIdCreate;
+use polarsh_wasm::operations::customers;
+use polarsh_wasm::{Api, Client, Config, Credential, Error, FaultKind, Fetch, RetryPolicy};
 use std::time::Duration;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -27,7 +27,7 @@ fn stall_url() -> &'static str {
     STALL.expect("build with POLAR_WASM_STALL_URL (scripts/test-wasm.sh does)")
 }
 
-fn builder(base: &str) -> polar_wasm::ClientBuilder {
+fn builder(base: &str) -> polarsh_wasm::ClientBuilder {
     Client::builder()
         .config(Config::with_base_url(base))
         .credential(Credential::organization_token("polar_oat_SECRET"))

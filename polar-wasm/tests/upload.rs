@@ -6,10 +6,10 @@
 //! the ETags sent to `files:uploaded`, and Prism's verdicts.
 #![cfg(target_arch = "wasm32")]
 
-use polar_core::upload::{sha256_base64, UploadError};
-use polar_wasm::json::Value;
-use polar_wasm::models::{FileRead, FileServiceTypes};
-use polar_wasm::{
+use polarsh_core::upload::{sha256_base64, UploadError};
+use polarsh_wasm::json::Value;
+use polarsh_wasm::models::{FileRead, FileServiceTypes};
+use polarsh_wasm::{
     Client, Config, Credential, Error, FaultKind, FileSpec, RetryPolicy, UploadProgress,
 };
 use std::cell::Cell;
@@ -86,7 +86,7 @@ impl Session {
             .execute(request, false)
             .await
             .expect("the upload server answers /seen");
-        polar_wasm::json::from_slice(response.body()).expect("JSON from /seen")
+        polarsh_wasm::json::from_slice(response.body()).expect("JSON from /seen")
     }
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Drives polar-rs's core from Python through polar-ffi's C ABI (ctypes), with urllib as the
+"""Drives polar-rs's core from Python through polarsh-ffi's C ABI (ctypes), with urllib as the
 HTTP transport. Standard library only.
 
-    python3 tests/python/polar_ffi_demo.py --lib target/debug/libpolar_ffi.so \
+    python3 tests/python/polar_ffi_demo.py --lib target/debug/libpolarsh_ffi.so \
         --base-url http://127.0.0.1:4010 [--customer-id ID]
 
 Against a local mock of Polar (Prism). Every call goes through the library's exchanges: this
@@ -12,7 +12,7 @@ customer id (the seed example), walks every product page and every product, gets
 error, retries a refused connection as the exchange says, checks the bad-input cases (garbage
 and stale handles, double frees, exchanges driven out of order, NULL), verifies webhook
 deliveries it signs itself (Standard Webhooks: v1,base64(HMAC-SHA256(key, "id.ts.body"))) and
-one of polar-core's webhook vectors, and checks that no library buffer and no exchange is left
+one of polarsh-core's webhook vectors, and checks that no library buffer and no exchange is left
 alive. polar-ffi/tests/hosts.rs runs it. Exits 0 when every check passed.
 """
 
@@ -392,10 +392,10 @@ def sign(secret, msg_id, ts, body):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lib", required=True, help="path to libpolar_ffi.so/.dylib/.dll")
+    ap.add_argument("--lib", required=True, help="path to libpolarsh_ffi.so/.dylib/.dll")
     ap.add_argument("--base-url", required=True)
     ap.add_argument("--customer-id", default="00000000-0000-4000-8000-000000000000")
-    ap.add_argument("--vectors", help="polar-core's webhook vectors (tests/fixtures/webhooks)")
+    ap.add_argument("--vectors", help="polarsh-core's webhook vectors (tests/fixtures/webhooks)")
     args = ap.parse_args()
     lib = load(args.lib)
     polar = Polar(lib, {"base_url": args.base_url, "token": "polar_oat_python_demo"})
@@ -549,13 +549,13 @@ def main():
     expect_failure(POLAR_ERR_WEBHOOK, polar.verify_webhook, headers, body, secret, now + 301,
                    kind="timestamp_too_old")
     if args.vectors:
-        # One of polar-core's own vectors, at its own timestamp.
+        # One of polarsh-core's own vectors, at its own timestamp.
         v = next(v for v in vectors if v["name"] == "event/checkout.created")
         ts = int(dict(v["headers"])["webhook-timestamp"])
         event = polar.verify_webhook(v["headers"], base64.b64decode(v["body_base64"]),
                                      v["secret"], ts)
         assert event["type"] == "checkout.created"
-        print("verified polar-core vector:", v["name"])
+        print("verified polarsh-core vector:", v["name"])
 
     live = lib.polar_live_buffers()
     assert live == 0, f"{live} buffer(s) never freed"

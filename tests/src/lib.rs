@@ -1,6 +1,6 @@
 //! Shared helpers of polar-rs's cross-crate test suite (the tests are in `tests/tests/`).
 
-use polar_core::json::{DecodeError, FromJson, Path, ToJson};
+use polarsh_core::json::{DecodeError, FromJson, Path, ToJson};
 use serde_json::Value;
 
 #[rustfmt::skip]
@@ -21,7 +21,7 @@ pub fn round_trip<T: FromJson + ToJson + PartialEq + std::fmt::Debug>(
     value: &Value,
 ) -> Result<Value, DecodeError> {
     let bytes = serde_json::to_vec(value).map_err(|e| DecodeError::syntax(&e))?;
-    let from_bytes: T = polar_core::json::from_slice(&bytes)?;
+    let from_bytes: T = polarsh_core::json::from_slice(&bytes)?;
     let from_value = T::from_json(value, &Path::Root)?;
     if from_bytes != from_value {
         return Err(DecodeError {

@@ -2,8 +2,8 @@
 //! storage host (part `PUT`s) for the upload tests of every client, and the checks of what
 //! it received.
 
-use polar_core::models::FileServiceTypes;
-use polar_core::upload::{sha256_base64, FileSpec, UploadProgress};
+use polarsh_core::models::FileServiceTypes;
+use polarsh_core::upload::{sha256_base64, FileSpec, UploadProgress};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,12 +1,14 @@
 //! Golden tests of request builders on their own: the exact method, URL, headers and body
 //! the core produces for the operations with tricky encodings. No network.
 
-use polar_core::models::{
+use polarsh_core::models::{
     CustomerSessionCustomerIdCreate, CustomerSortProperty, OrderFinalize,
     StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList as MetaQuery,
 };
-use polar_core::operations::{customer_portal_license_keys, customer_sessions, customers, orders};
-use polar_core::{BuildError, Config, Credential, CredentialKind, Error, Operation, Secret};
+use polarsh_core::operations::{
+    customer_portal_license_keys, customer_sessions, customers, orders,
+};
+use polarsh_core::{BuildError, Config, Credential, CredentialKind, Error, Operation, Secret};
 use std::collections::BTreeMap;
 
 fn org() -> Credential {
@@ -59,7 +61,7 @@ fn trailing_slash_path_json_body_and_headers() {
     assert_eq!(h["content-type"], "application/json");
     assert_eq!(h["accept"], "application/json");
     assert_eq!(h["authorization"], "Bearer polar_oat_SECRET");
-    assert_eq!(h["polar-version"], polar_core::SPEC_VERSION);
+    assert_eq!(h["polar-version"], polarsh_core::SPEC_VERSION);
     assert_eq!(
         h["user-agent"],
         concat!("polar-rs/", env!("CARGO_PKG_VERSION"))
@@ -149,7 +151,7 @@ fn credentials_are_checked_before_sending() {
 
     // Public: builds without a credential and sends none.
     let validate = customer_portal_license_keys::Validate::new(
-        polar_core::models::LicenseKeyValidate::new("KEY", "o1"),
+        polarsh_core::models::LicenseKeyValidate::new("KEY", "o1"),
     );
     let req = validate
         .request(&Config::production(), None)
@@ -210,7 +212,7 @@ fn list_parameters_by_id_take_one_value_or_several() {
     // `organization_id` is `string | array<string> | null`: a bare string is a list of one,
     // and both forms build the same query string.
     let build = |params: serde_json::Value| {
-        polar_core::operations::request_by_id(
+        polarsh_core::operations::request_by_id(
             "customers:list",
             &params,
             &Config::production(),

@@ -4,10 +4,10 @@
 //! violations (Prism's `sl-violations` header), and its response parsed into the
 //! operation's typed output.
 
-use polar_blocking::{Client, Config, Credential};
-use polar_core::operations::{parse_by_id, request_by_id, ALL};
-use polar_core::retry::RetryPolicy;
 use polar_tests::{sample_body, spec, Prism};
+use polarsh_blocking::{Client, Config, Credential};
+use polarsh_core::operations::{parse_by_id, request_by_id, ALL};
+use polarsh_core::retry::RetryPolicy;
 use serde_json::{json, Map, Value};
 
 const UUID: &str = "1dbfc517-0bbf-4301-9ba8-555ca42b9737";

@@ -1,4 +1,4 @@
-//! Every example of `polar-blocking` runs (those that talk to Polar against Prism, a local
+//! Every example of `polarsh-blocking` runs (those that talk to Polar against Prism, a local
 //! mock serving the vendored spec): exit status 0 and the output it promises. Prism is started once
 //! for the binary while the examples build.
 
@@ -25,7 +25,7 @@ fn build_examples() -> Vec<(String, PathBuf)> {
             "build",
             "--quiet",
             "-p",
-            "polar-blocking",
+            "polarsh-blocking",
             "--message-format=json-render-diagnostics",
         ])
         .stderr(Stdio::inherit());

@@ -3,16 +3,16 @@
 //! No sockets, no sleeps: every case runs in microseconds and is exactly repeatable.
 
 use http::{Method, Request, Response, StatusCode};
-use polar_core::exchange::{
+use polar_tests::{customer_json, CUSTOMER_ID};
+use polarsh_core::exchange::{
     CallExchange, Exchange, Fault, FaultKind, Options, RequestExchange, Settings, Step,
 };
-use polar_core::models::{Customer, CustomerIndividualCreate, FileServiceTypes};
-use polar_core::operations::{customers, events};
-use polar_core::paging::{ItemExchange, PageExchange};
-use polar_core::retry::RetryPolicy;
-use polar_core::upload::{FileSpec, UploadEvent, UploadExchange};
-use polar_core::{Config, Credential, Error};
-use polar_tests::{customer_json, CUSTOMER_ID};
+use polarsh_core::models::{Customer, CustomerIndividualCreate, FileServiceTypes};
+use polarsh_core::operations::{customers, events};
+use polarsh_core::paging::{ItemExchange, PageExchange};
+use polarsh_core::retry::RetryPolicy;
+use polarsh_core::upload::{FileSpec, UploadEvent, UploadExchange};
+use polarsh_core::{Config, Credential, Error};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl Sim {
     }
 }
 
-fn get_customer() -> CallExchange<polar_core::exchange::ParseAs<customers::Get>> {
+fn get_customer() -> CallExchange<polarsh_core::exchange::ParseAs<customers::Get>> {
     CallExchange::new(&customers::Get::new(CUSTOMER_ID), &options(), false)
 }
 
@@ -253,7 +253,7 @@ fn garbage_and_other_requests_answers_are_typed_errors() {
     // The answer to another request (a customer for a product).
     let mut sim = Sim::new(vec![ok_customer()]);
     let mut call = CallExchange::new(
-        &polar_core::operations::products::Get::new("p1"),
+        &polarsh_core::operations::products::Get::new("p1"),
         &options(),
         false,
     );
@@ -526,7 +526,7 @@ fn an_upload_sends_create_each_part_retried_alone_then_uploaded() {
         }
     };
     match result.expect("uploaded") {
-        polar_core::models::FileRead::DownloadableFileRead(f) => assert_eq!(f.id, "f1"),
+        polarsh_core::models::FileRead::DownloadableFileRead(f) => assert_eq!(f.id, "f1"),
         other => panic!("{other:?}"),
     }
     assert_eq!(progress, vec![(0, 0), (1, 10), (2, 20), (3, 25)]);

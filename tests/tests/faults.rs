@@ -1,18 +1,18 @@
 //! One fault matrix for every transport: loopback servers scripted byte by byte (resets,
 //! refused connections, truncated and invalid bodies, HTML error pages, retryable and
 //! non-retryable statuses, `Retry-After` in both forms, slow servers, size limits, wrong
-//! content types), each case written once and run against every client: polar-blocking
+//! content types), each case written once and run against every client: polarsh-blocking
 //! (ureq), a user-supplied blocking HTTP client plugged in with `send_with`, and the async
 //! tokio client. Every case asserts the typed outcome and how many requests reached the
 //! server, and that the token never shows in an error's `Display` or `Debug`.
 
-use polar_blocking::models::{Customer, CustomerIndividualCreate};
-use polar_blocking::{
+use polar_tests::{customer_json, CUSTOMER_ID};
+use polarsh_blocking::models::{Customer, CustomerIndividualCreate};
+use polarsh_blocking::{
     send_with, Api, BlockingClient, Client, Config, Credential, Error, FaultKind,
 };
-use polar_core::exchange::{Fault, Options};
-use polar_core::retry::RetryPolicy;
-use polar_tests::{customer_json, CUSTOMER_ID};
+use polarsh_core::exchange::{Fault, Options};
+use polarsh_core::retry::RetryPolicy;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
@@ -43,12 +43,12 @@ trait Subject {
     fn create(&self, options: &Options, repeatable: bool) -> Result<Customer, Error>;
 }
 
-/// polar-blocking's own client (ureq).
+/// polarsh-blocking's own client (ureq).
 struct Blocking;
 
 impl Subject for Blocking {
     fn name(&self) -> &'static str {
-        "polar-blocking"
+        "polarsh-blocking"
     }
     fn get(&self, options: &Options) -> Result<Customer, Error> {
         let client = Client::builder().options(options.clone()).build();
@@ -71,7 +71,7 @@ impl Subject for Blocking {
 struct UserSupplied;
 
 impl UserSupplied {
-    fn client(options: &Options) -> BlockingClient<impl polar_blocking::Transport> {
+    fn client(options: &Options) -> BlockingClient<impl polarsh_blocking::Transport> {
         // The user's client has its own timeout; they set it to what they gave the SDK.
         let timeout = options.settings.request_timeout;
         BlockingClient::builder_with(send_with(move |request| raw_send(request, timeout)))

@@ -4,10 +4,10 @@
 //! events). Every pushed event must arrive, and the server must count each `external_id`
 //! once. Also: the request matches the spec (Prism), and `close` delivers the tail.
 
-use polar_blocking::models::{EventCreateExternalCustomer, EventsIngestEventsItem};
-use polar_blocking::{Client, Config, Credential, IngestConfig, Ingester, PushError};
-use polar_core::retry::RetryPolicy;
 use polar_tests::Prism;
+use polarsh_blocking::models::{EventCreateExternalCustomer, EventsIngestEventsItem};
+use polarsh_blocking::{Client, Config, Credential, IngestConfig, Ingester, PushError};
+use polarsh_core::retry::RetryPolicy;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -242,7 +242,7 @@ fn an_invalid_event_is_found_and_reported_the_rest_delivered() {
         let mut e = event(i);
         if i == 11 {
             e.name = "invalid".into();
-            e.external_id = polar_blocking::Patch::Set("evt_invalid".into());
+            e.external_id = polarsh_blocking::Patch::Set("evt_invalid".into());
         }
         ingester.push(e).expect("queued");
     }
@@ -331,7 +331,7 @@ fn a_full_queue_hands_the_event_back() {
 
 #[test]
 fn the_request_matches_the_spec() {
-    use polar_core::ingest::{Ingest, IngestStep};
+    use polarsh_core::ingest::{Ingest, IngestStep};
     let prism = Prism::start();
     let client = Client::builder()
         .config(Config::with_base_url(prism.base_url()))
@@ -386,8 +386,8 @@ fn the_request_matches_the_spec() {
 
 #[test]
 fn a_flushed_batch_that_failed_goes_out_again_after_the_backoff_not_its_age() {
-    use polar_core::exchange::Fault as F;
-    use polar_core::ingest::{Ingest, IngestStep};
+    use polarsh_core::exchange::Fault as F;
+    use polarsh_core::ingest::{Ingest, IngestStep};
     let client = client("http://polar.test");
     let mut ingest = Ingest::new(
         IngestConfig {

@@ -3,8 +3,8 @@
 //! unions, the three states of request fields, maps and tuples, dates, unknown properties,
 //! errors that name the JSON path, and the serde integration.
 
-use polar_core::json::{from_slice, to_vec, DecodeError, FromJson, Path, ToJson};
-use polar_core::models::{
+use polarsh_core::json::{from_slice, to_vec, DecodeError, FromJson, Path, ToJson};
+use polarsh_core::models::{
     Benefit, BenefitGrantWebhook, BenefitVisibility, Customer, CustomerCreate,
     CustomerSortProperty, CustomerUpdate, Discount, DiscountDuration, DiscountType, DiscountUpdate,
     Event, Filter, FilterClausesItem, FilterConjunction, FilterOperator,
@@ -13,7 +13,7 @@ use polar_core::models::{
     StringOrIntegerOrBoolean, SubscriptionUpdate, SystemEvent, TaxIdFormat, WebhookEventType,
     WebhookPayload,
 };
-use polar_core::Patch;
+use polarsh_core::Patch;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -1157,15 +1157,15 @@ fn serde_goes_through_the_same_code() {
 #[test]
 fn error_body_matching_no_member_is_unknown() {
     let v = json!({"error": "BrandNewError", "detail": "Something new went wrong."});
-    let body: polar_core::models::ErrorBody = decode(&v);
-    assert_eq!(body, polar_core::models::ErrorBody::Unknown(v.clone()));
+    let body: polarsh_core::models::ErrorBody = decode(&v);
+    assert_eq!(body, polarsh_core::models::ErrorBody::Unknown(v.clone()));
 }
 
 #[test]
 fn error_responses_decode_with_the_model_declared_for_their_status() {
-    use polar_core::models::{ErrorBody, HttpValidationError, ResourceNotFound};
-    use polar_core::Operation;
-    type Get = polar_core::operations::customers::Get;
+    use polarsh_core::models::{ErrorBody, HttpValidationError, ResourceNotFound};
+    use polarsh_core::Operation;
+    type Get = polarsh_core::operations::customers::Get;
     let response = |status: u16, body: &Value| {
         http::Response::builder()
             .status(status)
@@ -1223,7 +1223,7 @@ fn spec_enum(pointer: &str) -> Vec<String> {
 
 #[test]
 fn long_enums_know_every_spec_value_and_keep_others() {
-    use polar_core::models::{AddressCountry, MetersQuantitiesTimezone, Scope, TaxIdFormat};
+    use polarsh_core::models::{AddressCountry, MetersQuantitiesTimezone, Scope, TaxIdFormat};
     fn check<E: for<'a> From<&'a str> + std::fmt::Debug>(
         values: &[String],
         as_str: fn(&E) -> &str,

@@ -3,9 +3,9 @@
 //! userinfo with the OAuth token, refresh, introspect, revoke. (The form-encoded calls are
 //! also checked against the spec by the Prism conformance test.)
 
-use polar_blocking::models::{Oauth2UserinfoResponse200, Scope};
-use polar_blocking::{Api, Client, Config, Credential};
-use polar_core::oauth::{self, AuthorizeUrl, Pkce};
+use polarsh_blocking::models::{Oauth2UserinfoResponse200, Scope};
+use polarsh_blocking::{Api, Client, Config, Credential};
+use polarsh_core::oauth::{self, AuthorizeUrl, Pkce};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

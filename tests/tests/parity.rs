@@ -1,7 +1,7 @@
 //! Every runtime offers the same options under the same names, so a user switching runtime
 //! changes the client type and an `.await`, nothing else.
 //!
-//! The options live in one place, `polar_core::client::Builder`, shared by the blocking and
+//! The options live in one place, `polarsh_core::client::Builder`, shared by the blocking and
 //! the async client; the transport crates only supply a transport. These checks fail when a
 //! transport crate grows an option of its own, or when one client gains a method the other
 //! lacks.
@@ -73,7 +73,7 @@ fn transport_crates_define_no_options_of_their_own() {
         let extra: Vec<_> = found.difference(&allowed).collect();
         assert!(
             extra.is_empty(),
-            "{path} defines {extra:?}: an option belongs on polar_core::client::Builder, \
+            "{path} defines {extra:?}: an option belongs on polarsh_core::client::Builder, \
              where every runtime gets it"
         );
         assert!(
@@ -106,16 +106,19 @@ fn the_blocking_and_the_async_client_have_the_same_methods() {
 fn the_clients_are_the_cores_with_a_transport() {
     // Compile-time: the public client types are the core's generic clients.
     fn blocking(
-        c: polar_blocking::Client,
-    ) -> polar_core::client::BlockingClient<polar_blocking::Ureq> {
+        c: polarsh_blocking::Client,
+    ) -> polarsh_core::client::BlockingClient<polarsh_blocking::Ureq> {
         c
     }
     fn builder(
-        b: polar_blocking::ClientBuilder,
-    ) -> polar_core::client::Builder<polar_core::client::BlockingClient<polar_blocking::Ureq>> {
+        b: polarsh_blocking::ClientBuilder,
+    ) -> polarsh_core::client::Builder<polarsh_core::client::BlockingClient<polarsh_blocking::Ureq>>
+    {
         b
     }
-    fn tokio(c: polarsh_tokio::Client) -> polar_core::client::AsyncClient<polarsh_tokio::Reqwest> {
+    fn tokio(
+        c: polarsh_tokio::Client,
+    ) -> polarsh_core::client::AsyncClient<polarsh_tokio::Reqwest> {
         c
     }
     let _ = (blocking, builder, tokio);

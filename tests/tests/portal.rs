@@ -3,10 +3,10 @@
 //! the wrong kind is refused before anything is sent; public license-key operations work
 //! without a token.
 
-use polar_blocking::models::{CustomerSessionCustomerIdCreate, LicenseKeyValidate};
-use polar_blocking::{Api, Client, Config, Credential, CredentialKind, Error};
-use polar_core::BuildError;
 use polar_tests::Prism;
+use polarsh_blocking::models::{CustomerSessionCustomerIdCreate, LicenseKeyValidate};
+use polarsh_blocking::{Api, Client, Config, Credential, CredentialKind, Error};
+use polarsh_core::BuildError;
 
 fn refused(err: Error, given: CredentialKind) {
     match err {

@@ -4,11 +4,11 @@
 //! async client's test). The `files:create` and `files:uploaded` bodies are also checked
 //! against the spec by the Prism conformance test.
 
-use polar_blocking::models::FileRead;
-use polar_blocking::{Client, Config, Credential, Error};
-use polar_core::retry::RetryPolicy;
-use polar_core::upload::UploadError;
 use polar_tests::upload::{check_upload, data, spec, Fake, PartFault};
+use polarsh_blocking::models::FileRead;
+use polarsh_blocking::{Client, Config, Credential, Error};
+use polarsh_core::retry::RetryPolicy;
+use polarsh_core::upload::UploadError;
 use std::time::Duration;
 
 /// A blocking client for the fake.

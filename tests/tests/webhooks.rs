@@ -5,9 +5,9 @@
 //! panics; the secret is in no error.
 
 use base64::Engine as _;
-use polar_core::json::{to_vec, ToJson};
-use polar_core::models::WebhookPayload;
-use polar_core::webhooks::{Webhook, WebhookError, WebhookHeaders};
+use polarsh_core::json::{to_vec, ToJson};
+use polarsh_core::models::WebhookPayload;
+use polarsh_core::webhooks::{Webhook, WebhookError, WebhookHeaders};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -217,7 +217,7 @@ fn signing_reproduces_the_reference() {
     // The older raw secret signs with its bytes, as the reference did with them.
     let v = find("secret/raw-polar_whs");
     let h = WebhookHeaders::from_pairs(&v.headers).unwrap();
-    let sig = polar_core::webhooks::sign(&v.secret, h.id, h.timestamp.parse().unwrap(), &v.body);
+    let sig = polarsh_core::webhooks::sign(&v.secret, h.id, h.timestamp.parse().unwrap(), &v.body);
     assert_eq!(sig.as_deref(), Ok(h.signature));
 }
 

@@ -7,7 +7,7 @@ use crate::names::lit;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// How a type is spelled: inside polar-core (short names, imported) or from another crate.
+/// How a type is spelled: inside polarsh-core (short names, imported) or from another crate.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Ctx {
     Core,
@@ -44,7 +44,7 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
         Ty::Option(i) => format!("Option<{}>", render(i, cx)),
         Ty::Patch(i) => format!(
             "{}<{}>",
-            if ext { "polar_core::Patch" } else { "Patch" },
+            if ext { "polarsh_core::Patch" } else { "Patch" },
             render(i, cx)
         ),
         Ty::Tuple(ts) => format!(
@@ -56,12 +56,17 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
         ),
         Ty::Named(n) => {
             if ext {
-                format!("polar_core::models::{n}")
+                format!("polarsh_core::models::{n}")
             } else {
                 n.clone()
             }
         }
-        Ty::Secret => if ext { "polar_core::Secret" } else { "Secret" }.into(),
+        Ty::Secret => if ext {
+            "polarsh_core::Secret"
+        } else {
+            "Secret"
+        }
+        .into(),
     }
 }
 
@@ -977,7 +982,7 @@ pub fn api_file(model: &Model) -> String {
         "Operations by API group, the way Polar's docs list them.",
     );
     out.push_str(
-        "//!\n//! `use polar_core::api::Api;` then `client.customer_sessions().create(body)` gives a\n//! [`Call`]; its `send` is the transport's (blocking or async).\n#![allow(unused_imports, clippy::too_many_arguments)]\n\n\
+        "//!\n//! `use polarsh_core::api::Api;` then `client.customer_sessions().create(body)` gives a\n//! [`Call`]; its `send` is the transport's (blocking or async).\n#![allow(unused_imports, clippy::too_many_arguments)]\n\n\
          use crate::models::*;\nuse crate::operations;\nuse crate::runtime::call::{Call, Dispatch};\nuse time::{Date, OffsetDateTime};\nuse std::collections::BTreeMap;\n\n",
     );
     // Nodes of the group tree: path -> (child names, operations).

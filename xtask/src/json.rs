@@ -1,5 +1,5 @@
 //! An order-preserving JSON tree. The generator emits fields in the spec's order, and
-//! enabling serde_json's `preserve_order` here would leak into polar-core through
+//! enabling serde_json's `preserve_order` here would leak into polarsh-core through
 //! workspace feature unification, so the generator reads the spec into its own type.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};

@@ -1,7 +1,7 @@
 //! The polar-rs code generator.
 //!
 //! ```text
-//! cargo xtask generate                       regenerate polar-core from spec/
+//! cargo xtask generate                       regenerate polarsh-core from spec/
 //! cargo xtask generate --check               exit 1, naming stale files, if output would change
 //! cargo xtask generate --spec F --out DIR    write a standalone crate for another spec file
 //! ```

@@ -1,10 +1,10 @@
 //! Inputs shared by the core's benches: the 658 B `Customer` of `customers:get` (also the
-//! body of polar-blocking's throughput bench) and the `order.paid` webhook delivery of the
+//! body of polarsh-blocking's throughput bench) and the `order.paid` webhook delivery of the
 //! test vectors. Each bench uses a part of them.
 #![allow(dead_code)]
 
 use base64::Engine as _;
-use polar_core::{Config, Credential};
+use polarsh_core::{Config, Credential};
 use serde_json::Value;
 
 /// The id `customers:get` is built for.

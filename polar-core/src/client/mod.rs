@@ -5,7 +5,7 @@
 //! sleeps, reads the clock and draws jitter values. Everything else (which request, whether to retry, how long to
 //! wait, which page is next, what an upload sends) is decided by the [`exchange`] state
 //! machines, driven here by one loop for blocking transports ([`BlockingClient`]) and one for
-//! async ones ([`AsyncClient`]). `polar-blocking` (ureq), `polar-wasm` (fetch) and the tokio
+//! async ones ([`AsyncClient`]). `polarsh-blocking` (ureq), `polarsh-wasm` (fetch) and the tokio
 //! client are such transports; so is any HTTP client you already have.
 //!
 //! Both clients are configured by the same [`Builder`], so every runtime takes the same
@@ -34,7 +34,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// What every client crate re-exports, so a program reads the same whatever its runtime:
-/// `use polar_blocking::*` and `use polarsh_tokio::*` name the same things.
+/// `use polarsh_blocking::*` and `use polarsh_tokio::*` name the same things.
 pub mod prelude {
     pub use super::{AsyncClient, BlockingClient, Builder, SendWith};
     pub use crate::api::Api;

@@ -6,9 +6,9 @@
 //! and hands back what happened.
 //!
 //! ```
-//! use polar_core::exchange::{CallExchange, Exchange, Fault, Options, Step};
-//! use polar_core::operations::customers::Get;
-//! use polar_core::{Config, Credential};
+//! use polarsh_core::exchange::{CallExchange, Exchange, Fault, Options, Step};
+//! use polarsh_core::operations::customers::Get;
+//! use polarsh_core::{Config, Credential};
 //! use std::time::Duration;
 //!
 //! let options = Options::new(Config::sandbox())
@@ -33,7 +33,7 @@
 //! The machines: [`RequestExchange`] (one request, retried as the [`RetryPolicy`] allows),
 //! [`CallExchange`] (the same, parsed into an operation's typed output), [`PageExchange`]
 //! and [`ItemExchange`] (every page, or every item, of a paginated operation). File uploads
-//! are in `polar_core::upload`. All of them implement [`Exchange`].
+//! are in `polarsh_core::upload`. All of them implement [`Exchange`].
 
 use super::config::{Config, Credential};
 use super::operation::{Error, Operation};

@@ -14,8 +14,8 @@ pub async fn create_customer_session(
     token: String,
     customer_id: String,
 ) -> Result<String, JsValue> {
-    use polar_wasm::models::CustomerSessionCustomerIdCreate;
-    use polar_wasm::{Api, Client, Config, Credential};
+    use polarsh_wasm::models::CustomerSessionCustomerIdCreate;
+    use polarsh_wasm::{Api, Client, Config, Credential};
 
     let client = Client::builder()
         .config(Config::with_base_url(base_url))
@@ -31,7 +31,7 @@ pub async fn create_customer_session(
 }
 
 #[cfg(all(feature = "transport", not(feature = "seed")))]
-/// The seed's request built by the core and sent through its exchange over polar-wasm's
+/// The seed's request built by the core and sent through its exchange over polarsh-wasm's
 /// `Fetch` (retries, timeouts, limits), its body returned as text: everything but the typed
 /// parse.
 #[wasm_bindgen]
@@ -40,9 +40,9 @@ pub async fn create_customer_session(
     token: String,
     customer_id: String,
 ) -> Result<String, JsValue> {
-    use polar_wasm::models::CustomerSessionCustomerIdCreate;
-    use polar_wasm::operations::customer_sessions::Create;
-    use polar_wasm::{Client, Config, Credential, Operation};
+    use polarsh_wasm::models::CustomerSessionCustomerIdCreate;
+    use polarsh_wasm::operations::customer_sessions::Create;
+    use polarsh_wasm::{Client, Config, Credential, Operation};
 
     let config = Config::with_base_url(base_url);
     let credential = Credential::organization_token(token);
