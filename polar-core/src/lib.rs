@@ -50,4 +50,4 @@ pub use generated::{api, models, operations, SPEC_VERSION};
 pub use runtime::config::{Config, Credential, CredentialKind, Secret};
 pub use runtime::exchange::Fault;
 pub use runtime::operation::{BuildError, Error, Operation, Paginated};
-pub use runtime::{call, config, exchange, json, operation, paging, retry, Patch};
+pub use runtime::{call, config, exchange, json, operation, paging, redact, retry, Patch};

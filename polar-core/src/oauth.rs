@@ -220,11 +220,9 @@ pub fn exchange_code(
     pkce: Option<&Pkce>,
 ) -> Token {
     let mut body = AuthorizationCodeTokenRequest::new(client_id, client_secret, code, redirect_uri);
-    if let Some(p) = pkce {
-        // Not in the spec's schema, but part of OAuth 2.0 (RFC 7636): sent as an extra field.
-        body.extra
-            .insert("code_verifier".into(), p.verifier.expose().into());
-    }
+    // Not in Polar's schema but part of OAuth 2.0 (RFC 7636): the generator adds the field,
+    // typed `Secret`, so that the verifier never shows in `Debug`.
+    body.code_verifier = pkce.map(|p| p.verifier.clone());
     Token::new(body)
 }
 
@@ -341,5 +339,6 @@ mod tests {
             ]
         );
         assert!(!format!("{op:?}").contains("cs_SECRET"));
+        assert!(!format!("{op:?}").contains("dBjftJeZ"));
     }
 }

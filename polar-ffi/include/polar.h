@@ -53,6 +53,8 @@
  *  4. Free functions zero the struct: freeing twice through the same struct is a no-op
  *     returning POLAR_OK. Freeing a stale copy of a freed struct is detected (each buffer
  *     has a never-reused id) and returns POLAR_ERR_INVALID_HANDLE; nothing is freed twice.
+ *     A struct whose id names a live buffer but whose data or len is not that buffer's
+ *     (forged, corrupted) is refused the same way and frees nothing.
  *  5. `err` may be NULL (the return code alone tells what happened). When not NULL it must
  *     be zeroed; it is filled only on failure and must then be freed with polar_error_free.
  *  6. No call panics or aborts across the boundary: a bug is caught and reported as

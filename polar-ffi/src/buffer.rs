@@ -2,9 +2,11 @@
 //!
 //! Every buffer the library returns is registered under a fresh 64-bit id (never reused).
 //! The registry owns the bytes; the host sees a pointer into them. Freeing looks the id up:
-//! a buffer freed twice through the same struct is a no-op (the first free zeroed it), and a
+//! a buffer freed twice through the same struct is a no-op (the first free zeroed it), a
 //! stale copy of an already freed struct is detected (its id is gone) instead of freeing
-//! memory twice. Freeing never dereferences the host's pointer.
+//! memory twice, and a struct whose id names a live buffer but whose pointer or length is
+//! not that buffer's (forged, corrupted) is refused without freeing anything. Freeing never
+//! dereferences the host's pointer.
 
 use crate::codes::{POLAR_ERR_INVALID_HANDLE, POLAR_OK};
 use std::collections::BTreeMap;
@@ -74,9 +76,13 @@ impl PolarBuffer {
         self.id == 0 && self.data.is_null() && self.len == 0
     }
 
-    /// True when the struct names a buffer not yet freed.
+    /// True when the struct names a buffer not yet freed: its id, pointer and length are
+    /// those of a buffer the library handed out.
     pub fn is_live(&self) -> bool {
-        self.id != 0 && live().contains_key(&self.id)
+        self.id != 0
+            && live().get(&self.id).is_some_and(|stored| {
+                stored.as_ptr() == self.data && stored.len() == self.len.wrapping_add(1)
+            })
     }
 
     /// The bytes, when live (for the library's own tests).
@@ -89,13 +95,22 @@ impl PolarBuffer {
     }
 
     /// Frees the buffer and zeroes the struct. An empty struct is a no-op (`POLAR_OK`); a
-    /// struct naming no live buffer (a stale copy, garbage) is zeroed and reported as
-    /// `POLAR_ERR_INVALID_HANDLE`, nothing freed.
+    /// struct naming no live buffer by id, pointer and length (a stale copy, garbage, a
+    /// forgery) is zeroed and reported as `POLAR_ERR_INVALID_HANDLE`, nothing freed.
     pub(crate) fn release(&mut self) -> i32 {
         if self.is_empty_handle() {
             return POLAR_OK;
         }
-        let freed = self.id != 0 && live().remove(&self.id).is_some();
+        let freed = self.id != 0 && {
+            let mut map = live();
+            // The id alone is a small sequential number a forged or corrupted struct can
+            // hit: free only when the pointer and length are also the ones handed out
+            // (compared, never dereferenced).
+            let handed_out = map.get(&self.id).is_some_and(|stored| {
+                stored.as_ptr() == self.data && stored.len() == self.len.wrapping_add(1)
+            });
+            handed_out && map.remove(&self.id).is_some()
+        };
         *self = PolarBuffer::EMPTY;
         if freed {
             POLAR_OK

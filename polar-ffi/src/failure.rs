@@ -158,6 +158,7 @@ fn build_kind(e: &BuildError) -> &'static str {
         BuildError::MissingCredential { .. } => "missing_credential",
         BuildError::CredentialNotAccepted { .. } => "credential_not_accepted",
         BuildError::InvalidParameter { .. } => "invalid_parameter",
+        BuildError::DotSegment { .. } => "dot_segment",
         BuildError::InvalidUri(_) => "invalid_uri",
         BuildError::InvalidHeader(_) => "invalid_header",
         _ => "build",

@@ -495,6 +495,43 @@ fn wrong_order_and_double_free() {
         assert_eq!(polar_error_free(&mut empty_err), POLAR_OK);
     }
 
+    // A forged struct naming another live buffer by its (small, sequential) id, but not by
+    // its pointer and length: refused, and the real buffer stays live for its owner.
+    let mut victim = PolarRequest::default();
+    let (rc, _) = build(b"products:list", b"{}", CONFIG.as_bytes(), &mut victim);
+    assert_eq!(rc, POLAR_OK);
+    let forgeries = [
+        PolarBuffer {
+            data: b"x".as_ptr(),
+            len: victim.url.len,
+            id: victim.url.id,
+        },
+        PolarBuffer {
+            data: victim.url.data,
+            len: victim.url.len + 1,
+            id: victim.url.id,
+        },
+        PolarBuffer {
+            data: victim.url.data,
+            len: victim.url.len,
+            id: victim.method.id,
+        },
+    ];
+    // SAFETY (the frees): structs never dereferenced by the library.
+    unsafe {
+        for mut forged in forgeries {
+            assert_eq!(polar_buffer_free(&mut forged), POLAR_ERR_INVALID_HANDLE);
+            assert!(victim.url.is_live() && victim.method.is_live());
+        }
+        assert_eq!(victim.url.to_vec().map(|v| v.len()), Some(victim.url.len));
+        assert_eq!(polar_request_free(&mut victim), POLAR_OK);
+    }
+    // SAFETY: as above.
+    unsafe {
+        let mut empty_err = PolarError::default();
+        assert_eq!(polar_error_free(&mut empty_err), POLAR_OK);
+    }
+
     // Outputs that still hold buffers are refused by every producing function.
     let mut ops = PolarBuffer::default();
     // SAFETY: live pointers.

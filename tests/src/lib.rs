@@ -8,7 +8,10 @@ use serde_json::Value;
 pub mod generated {
     //! Tables written by `cargo xtask generate`.
     pub mod examples;
+    pub mod types;
 }
+
+pub mod instances;
 
 pub mod upload;
 
@@ -32,6 +35,15 @@ pub fn round_trip<T: FromJson + ToJson + PartialEq + std::fmt::Debug>(
         });
     }
     Ok(from_bytes.to_json())
+}
+
+/// The `Debug` text of a JSON value decoded into a generated type.
+pub type DebugOf = fn(&Value) -> Result<String, DecodeError>;
+
+/// The `Debug` text of `value` decoded into `T` (as a response is, from its bytes).
+pub fn debug_of<T: FromJson + std::fmt::Debug>(value: &Value) -> Result<String, DecodeError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| DecodeError::syntax(&e))?;
+    polarsh_core::json::from_slice::<T>(&bytes).map(|v| format!("{v:?}"))
 }
 
 /// The JSON body argument of an operation's TypeScript code sample: the last argument of

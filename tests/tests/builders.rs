@@ -122,6 +122,22 @@ fn path_parameters_are_percent_encoded() {
         empty.request(&Config::production(), Some(&org())),
         Err(Error::Build(BuildError::InvalidParameter { .. }))
     ));
+    // `.` and `..` would be path steps once a proxy normalises the path (`%2E` too): refused
+    // before anything is sent. Dots inside an id are fine.
+    for dots in [".", ".."] {
+        match customers::Get::new(dots).request(&Config::production(), Some(&org())) {
+            Err(Error::Build(BuildError::DotSegment { name, value })) => {
+                assert_eq!((name.as_str(), value), ("id", dots));
+            }
+            other => panic!("{dots:?}: expected DotSegment, got {other:?}"),
+        }
+    }
+    for fine in ["...", ".x", "a..b", "%2E"] {
+        let req = customers::GetExternal::new(fine)
+            .request(&Config::production(), Some(&org()))
+            .expect("request");
+        assert!(!req.uri().path().ends_with("/.."), "{fine}");
+    }
 }
 
 #[test]

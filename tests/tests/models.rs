@@ -5,7 +5,7 @@
 
 use polarsh_core::json::{from_slice, to_vec, DecodeError, FromJson, Path, ToJson};
 use polarsh_core::models::{
-    Benefit, BenefitGrantWebhook, BenefitVisibility, Customer, CustomerCreate,
+    Benefit, BenefitGrantWebhook, BenefitVisibility, CountAggregation, Customer, CustomerCreate,
     CustomerSortProperty, CustomerUpdate, Discount, DiscountDuration, DiscountType, DiscountUpdate,
     Event, Filter, FilterClausesItem, FilterConjunction, FilterOperator,
     LegacyRecurringProductPrice, ListResourceCustomer, MetadataValue, MetricPeriod, MetricsLimits,
@@ -586,6 +586,45 @@ fn product_price_matching_no_member_is_unknown() {
 }
 
 #[test]
+fn a_union_that_falls_back_to_unknown_says_which_member_came_closest_and_why() {
+    // A fixed discount with a bad date: no member of the undiscriminated union fits, the
+    // value is kept whole, and the error of the member that came closest is reachable (the
+    // date, not the percentage members' missing `basis_points`).
+    let fixed = json!({"amount": 1000, "currency": "usd", "amounts": {"usd": 1000}});
+    let v = with(
+        with(discount_base("fixed", "once"), fixed),
+        json!({"created_at": "yesterday"}),
+    );
+    let d: Discount = decode(&v);
+    assert_eq!(d, Discount::Unknown(v.clone()));
+    let why = d.unknown_reason().expect("a reason");
+    assert_eq!(
+        why.to_string(),
+        r#"invalid JSON at $.created_at: expected an RFC 3339 date-time, found "yesterday""#
+    );
+
+    // A known member has no reason; nor has a discriminated union's unknown tag, a newer
+    // variant rather than a mismatch.
+    assert_eq!(
+        decode::<Customer>(&individual_json()).unknown_reason(),
+        None
+    );
+    let v = with(
+        discount_base("percentage", "once"),
+        json!({"basis_points": 1}),
+    );
+    assert_eq!(decode::<Discount>(&v).unknown_reason(), None);
+    let benefit: Benefit = decode(&json!({"type": "telepathy", "id": "x"}));
+    assert!(matches!(benefit, Benefit::Unknown(_)));
+    assert_eq!(benefit.unknown_reason(), None);
+    // A value of another kind: every member fails at the root; one of them is reported.
+    let why = ProductPricesItem::Unknown(json!("free"))
+        .unknown_reason()
+        .expect("a reason");
+    assert_eq!(why.path, "$");
+}
+
+#[test]
 fn union_decided_by_shape() {
     let v = json!({"product_id": "d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23"});
     let u: SubscriptionUpdate = round_trip(&v);
@@ -978,6 +1017,45 @@ fn unknown_fields_are_kept_and_written_back() {
     };
     let address = c.billing_address.expect("billing address");
     assert_eq!(address.extra.get("district"), Some(&json!("11e")));
+}
+
+#[test]
+fn a_struct_with_an_optional_constant_keeps_unknown_fields() {
+    // `func` is read twice (checked against its constant, then stored): the new property
+    // must still reach `extra`.
+    let v = json!({"func": "count", "new_property": 1});
+    let c: CountAggregation = round_trip(&v);
+    assert_eq!(c.func.as_deref(), Some("count"));
+    assert_eq!(c.extra.get("new_property"), Some(&json!(1)));
+}
+
+#[test]
+fn explicit_nulls_in_responses_are_written_back_and_a_value_set_later_wins() {
+    // `locale` and `external_id` are optional and nullable; Polar sends them as `null`.
+    let v = with(
+        individual_json(),
+        json!({"locale": null, "external_id": null}),
+    );
+    let Customer::Individual(mut c) = round_trip::<Customer>(&v) else {
+        panic!("expected an individual customer")
+    };
+    // One `Option` to read, as for an absent property.
+    assert_eq!(c.locale, None);
+    assert_eq!(c.external_id, None);
+    c.locale = Some("de".into());
+    let back = c.to_json();
+    assert_eq!(back["locale"], json!("de"));
+    assert_eq!(back["external_id"], Value::Null);
+    assert_eq!(
+        to_vec(&c).windows(8).filter(|w| w == b"\"locale\"").count(),
+        1
+    );
+    // Absent stays absent.
+    let v = without(individual_json(), "locale");
+    let Customer::Individual(c) = round_trip::<Customer>(&v) else {
+        panic!("expected an individual customer")
+    };
+    assert!(c.to_json().get("locale").is_none());
 }
 
 // ---------------------------------------------------------------------------------------------

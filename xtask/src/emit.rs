@@ -115,6 +115,11 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
     );
     m.push_str("\npub mod api;\npub mod models;\npub mod operations;\n\n/// The version of Polar's API (the spec's `info.version`) this code was generated from;\n/// sent as the `Polar-Version` header.\npub const SPEC_VERSION: &str = ");
     let _ = writeln!(m, "{};", lit(&model.version));
+    let _ = writeln!(
+        m,
+        "\n/// The property names whose values are secrets (typed `Secret`, never printed): in a\n/// response body an error keeps, their values are replaced by `***`.\npub const SECRET_KEYS: &[&str] = &[{}];",
+        model.secret_keys.iter().map(|k| lit(k)).collect::<Vec<_>>().join(", ")
+    );
     files.insert("mod.rs".to_string(), m);
 
     let mut mods = header(
@@ -122,7 +127,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         "Typed models of every schema in Polar's spec, one module per API group, all re-exported here.",
     );
     mods.push_str(
-        "//!\n//! Every schema that an operation or a webhook references is here. The spec's other\n//! schemas (Polar's internal models) are in `internal`, behind the `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::FromJson`] / [`crate::json::ToJson`] and\n//! implement serde's `Serialize`/`Deserialize` through them. Open by construction: enums\n//! and unions have an `Unknown` variant that keeps what Polar sent, and structs keep\n//! properties the spec does not describe in `extra`.\n\n",
+        "//!\n//! Every schema that an operation or a webhook references is here. The spec's other\n//! schemas (Polar's internal models) are in `internal`, behind the `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::FromJson`] / [`crate::json::ToJson`] and\n//! implement serde's `Serialize`/`Deserialize` through them. Open by construction: enums\n//! and unions have an `Unknown` variant that keeps what Polar sent, and structs keep\n//! properties the spec does not describe, and explicit `null`s, in `extra`.\n\n",
     );
     for g in by_group.keys() {
         if *g == INTERNAL {
@@ -258,7 +263,7 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         let _ = writeln!(out, "pub {}: {},", f.rust, render(&f.ty, Ctx::Core));
     }
     out.push_str(
-        "/// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.\npub extra: Map<String, Value>,\n}\n\n",
+        "/// Properties the spec does not describe (newer than this SDK), and optional properties\n/// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back\n/// after the declared fields (a field set to a value wins over a `null` kept here).\npub extra: Map<String, Value>,\n}\n\n",
     );
 
     let names: Vec<String> = fields.iter().map(|f| lit(&f.json)).collect();
@@ -328,7 +333,8 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             let _ = match c {
                 crate::json::J::Str(s) => writeln!(
                     out,
-                    "        json::expect_const_str(obj, {}, {}, {}, path)?;",
+                    "        json::expect_const_str{}(obj, {}, {}, {}, path)?;",
+                    if f.ignore_case { "_ignore_case" } else { "" },
                     lit(&f.json),
                     lit(s),
                     f.kind == FieldKind::ConstRequired
@@ -491,30 +497,17 @@ fn emit_union(
         all.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
     );
 
-    let _ = writeln!(
-        out,
-        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{"
-    );
-    if let Some((prop, mapping)) = discriminator {
-        let _ = writeln!(out, "        match json::tag(value, {}) {{", lit(prop));
-        for (v, idx) in mapping {
-            if let Some(m) = members.get(*idx) {
-                let _ = writeln!(
-                    out,
-                    "            Some({}) => return Ok(Self::{}(FromJson::decode(value, path)?)),",
-                    lit(v),
-                    m.variant
-                );
-            }
-        }
-        out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
-    }
+    // The members in the order `best_fit` tries them: an associated constant, shared by
+    // `decode` and `closest_error`.
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by_key(|&i| {
         let (c, r) = specificity(model, &members[i].ty);
         (std::cmp::Reverse(c), std::cmp::Reverse(r), i)
     });
-    out.push_str("        let candidates: &[(&[&str], json::Decoder<Self>)] = &[\n");
+    let _ = writeln!(
+        out,
+        "impl {name} {{\n    /// The members `best_fit` tries, most specific first: their property names and decoders.\n    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &["
+    );
     for i in order {
         let m = &members[i];
         let mut known = Vec::new();
@@ -534,12 +527,19 @@ fn emit_union(
             ),
         };
         // A member that is itself an open union accepts anything as its `Unknown`: that is
-        // not a match here, or the first such member would swallow every value.
+        // not a match here, or the first such member would swallow every value. Its own
+        // closest error says why, when it is a union of members.
         match open_union(model, &m.ty) {
             Some(inner) => {
+                let why = match model.defs.get(inner).map(|d| &d.kind) {
+                    Some(Kind::Union { .. }) => format!(
+                        "{inner}::closest_error(v, p).unwrap_or_else(|| DecodeError::new(p, \"no variant matched\"))"
+                    ),
+                    _ => "DecodeError::new(p, \"no variant matched\")".to_string(),
+                };
                 let _ = writeln!(
                     out,
-                    "            ({known_expr}, |v, p| match {inner}::decode(v, p)? {{ {inner}::Unknown {{ .. }} => Err(DecodeError::new(p, \"no variant matched\")), x => Ok(Self::{}(x)) }}),",
+                    "            ({known_expr}, |v, p| match {inner}::decode(v, p)? {{ {inner}::Unknown {{ .. }} => Err({why}), x => Ok(Self::{}(x)) }}),",
                     m.variant
                 );
             }
@@ -552,7 +552,38 @@ fn emit_union(
             }
         }
     }
-    out.push_str("        ];\n        Ok(json::best_fit(value, path, candidates).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n}\n\n");
+    out.push_str("    ];\n\n");
+    let tagged = match discriminator {
+        Some((prop, _)) => format!(
+            "        // A tag this SDK does not know is a newer variant, not a mismatch.\n        if json::tag(value, {}).is_some() {{\n            return None;\n        }}\n",
+            lit(prop)
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK\n    /// does not know): the decode error of the variant that came closest, its path relative\n    /// to this value. `None` for a known variant.\n    pub fn unknown_reason(&self) -> Option<DecodeError> {{\n        match self {{\n            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),\n            _ => None,\n        }}\n    }}\n\n    /// The decode error of the variant closest to `value` at `path`, when none fits (see\n    /// [`json::closest_error`]).\n    #[doc(hidden)]\n    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {{\n{tagged}        json::closest_error(value, path, Self::CANDIDATES)\n    }}\n}}\n"
+    );
+
+    let _ = writeln!(
+        out,
+        "impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{"
+    );
+    if let Some((prop, mapping)) = discriminator {
+        let _ = writeln!(out, "        match json::tag(value, {}) {{", lit(prop));
+        for (v, idx) in mapping {
+            if let Some(m) = members.get(*idx) {
+                let _ = writeln!(
+                    out,
+                    "            Some({}) => return Ok(Self::{}(FromJson::decode(value, path)?)),",
+                    lit(v),
+                    m.variant
+                );
+            }
+        }
+        out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
+    }
+    out.push_str("        Ok(json::best_fit(value, path, Self::CANDIDATES).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n}\n\n");
 
     let _ = writeln!(
         out,
@@ -642,6 +673,55 @@ pub fn examples_file(model: &Model) -> String {
             lit(op),
             render(t, Ctx::External)
         );
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// `tests/src/generated/types.rs`: every generated model with the spec schemas its values
+/// come from, for the round-trip test that mutates instances of each.
+pub fn types_file(model: &Model) -> String {
+    let mut out = header(
+        model,
+        "Every generated model, the spec schema(s) its values are instances of, and its round trip.",
+    );
+    out.push_str("\nuse crate::{debug_of, round_trip, DebugOf, RoundTrip};\n\n/// (Rust type name, JSON pointers of the schemas whose instances it holds, its round trip,\n/// the `Debug` text of a decoded value).\n///\n/// One pointer for most types; the members' schemas for the two umbrellas the spec does not\n/// have (`ErrorBody`, `WebhookPayload`).\npub static MODELS: &[(&str, &[&str], RoundTrip, DebugOf)] = &[\n");
+    let pointer_of = |t: &Ty| match t {
+        Ty::Named(n) => model.defs.get(n).map(|d| d.pointer.clone()),
+        _ => None,
+    };
+    for d in model.defs.values() {
+        let pointers: Vec<String> = match &d.kind {
+            Kind::Events { events } => events
+                .iter()
+                .filter_map(|(_, _, t)| pointer_of(t))
+                .collect(),
+            Kind::Union { members, .. } if d.name == "ErrorBody" => {
+                members.iter().filter_map(|m| pointer_of(&m.ty)).collect()
+            }
+            _ => vec![d.pointer.clone()],
+        };
+        let t = render(&Ty::Named(d.name.clone()), Ctx::External);
+        let _ = writeln!(
+            out,
+            "    ({}, &[{}], round_trip::<{t}>, debug_of::<{t}>),",
+            lit(&d.name),
+            pointers
+                .iter()
+                .map(|p| lit(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    out.push_str("];\n\n/// (event type, JSON pointer of its payload schema) for every event of the spec's `webhooks`.\npub static WEBHOOK_EVENTS: &[(&str, &str)] = &[\n");
+    for d in model.defs.values() {
+        if let Kind::Events { events } = &d.kind {
+            for (event, _, t) in events {
+                if let Some(p) = pointer_of(t) {
+                    let _ = writeln!(out, "    ({}, {}),", lit(event), lit(&p));
+                }
+            }
+        }
     }
     out.push_str("];\n");
     out

@@ -23,6 +23,12 @@ impl J {
             _ => None,
         }
     }
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut J> {
+        match self {
+            J::Obj(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
     pub fn str(&self) -> Option<&str> {
         match self {
             J::Str(s) => Some(s),

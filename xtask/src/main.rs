@@ -56,6 +56,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/patch.rs"),
     ),
     (
+        "redact.rs",
+        include_str!("../../polar-core/src/runtime/redact.rs"),
+    ),
+    (
         "retry.rs",
         include_str!("../../polar-core/src/runtime/retry.rs"),
     ),
@@ -112,6 +116,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             files.insert(
                 "tests/src/generated/examples.rs".into(),
                 fmt(&emit::examples_file(&model))?,
+            );
+            files.insert(
+                "tests/src/generated/types.rs".into(),
+                fmt(&emit::types_file(&model))?,
             );
             let managed = ["polar-core/src/generated", "tests/src/generated"];
             if check {
@@ -257,7 +265,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
         fmt(&format!(
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
-             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, retry, Patch}};\n",
+             pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\n",
             v = model.version
         ))?,
     );

@@ -41,7 +41,58 @@ const SECRET_FIELDS: &[&str] = &[
     "id_token",
     "session_token",
     "expo_push_token",
+    "api_key",
+    "code_verifier",
 ];
+
+/// A property whose schema the spec marks as secret (`writeOnly`, `format: password`),
+/// directly or in a nullable `anyOf`.
+fn marked_secret(p: &J) -> bool {
+    let marked = |s: &J| {
+        s.get("writeOnly") == Some(&J::Bool(true)) || s.get_str("format") == Some("password")
+    };
+    marked(p) || union_members(p).is_some_and(|m| m.iter().any(marked))
+}
+
+/// String constants compared without regard to case: OAuth 2.0's `token_type` (RFC 6749
+/// section 5.1: "The value is case insensitive"), which servers send as `bearer` too.
+const CASE_INSENSITIVE_CONSTS: &[&str] = &["token_type"];
+
+/// Properties OAuth 2.0 defines that Polar's spec leaves out of a schema, added so that they
+/// are typed fields (a secret typed `Secret`, never printed) rather than `extra` entries:
+/// (schema, property, description). Skipped where the schema is missing or has the property.
+const ADDITIONS: &[(&str, &str, &str)] = &[(
+    "AuthorizationCodeTokenRequest",
+    "code_verifier",
+    "The PKCE code verifier (RFC 7636), when the authorization request sent a code challenge.",
+)];
+
+/// The spec with [`ADDITIONS`] applied (to schemas that exist and lack the property).
+fn with_additions(spec: &J) -> J {
+    let mut spec = spec.clone();
+    for (schema, prop, doc) in ADDITIONS {
+        let Some(props) = spec
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+            .and_then(|s| s.get_mut(schema))
+            .and_then(|s| s.get_mut("properties"))
+        else {
+            continue;
+        };
+        if props.get(prop).is_none() {
+            if let J::Obj(entries) = props {
+                entries.push((
+                    (*prop).to_string(),
+                    J::Obj(vec![
+                        ("type".into(), J::Str("string".into())),
+                        ("description".into(), J::Str((*doc).to_string())),
+                    ]),
+                ));
+            }
+        }
+    }
+    spec
+}
 
 /// How a property is carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +120,8 @@ pub struct Field {
     pub kind: FieldKind,
     pub doc: Option<String>,
     pub konst: Option<J>,
+    /// A string constant compared without regard to case.
+    pub ignore_case: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +173,9 @@ pub struct Model {
     pub example_types: BTreeMap<String, Ty>,
     /// operationId -> type of its JSON request body.
     pub request_bodies: BTreeMap<String, Ty>,
+    /// Names of the properties typed `Secret`, sorted: their values are redacted from
+    /// bodies kept in errors.
+    pub secret_keys: Vec<String>,
 }
 
 pub const COMMON: &str = "common";
@@ -251,9 +307,12 @@ struct Gen<'a> {
     defs: BTreeMap<String, Def>,
     done: BTreeSet<String>,
     example_types: BTreeMap<String, Ty>,
+    /// Names of the properties typed `Secret`.
+    secret_keys: BTreeSet<String>,
 }
 
 pub fn build(spec: &J) -> Result<Model, String> {
+    let spec = &with_additions(spec);
     let version = spec
         .get("info")
         .and_then(|i| i.get_str("version"))
@@ -386,6 +445,7 @@ pub fn build(spec: &J) -> Result<Model, String> {
         defs: BTreeMap::new(),
         done: BTreeSet::new(),
         example_types: BTreeMap::new(),
+        secret_keys: BTreeSet::new(),
     };
     for (name, _) in schemas.entries() {
         gen.component(name)?;
@@ -428,6 +488,7 @@ pub fn build(spec: &J) -> Result<Model, String> {
         defs: gen.defs,
         example_types,
         request_bodies,
+        secret_keys: gen.secret_keys.into_iter().collect(),
     })
 }
 
@@ -843,12 +904,16 @@ impl<'a> Gen<'a> {
                     },
                     doc,
                     konst: Some(c),
+                    ignore_case: CASE_INSENSITIVE_CONSTS.contains(&json.as_str()),
                 });
                 continue;
             }
             let ctx = format!("{name}{}", crate::names::pascal(json));
             let (t, nullable) = self.ty_split(p, &fptr, &ctx, group, input);
-            let t = if t == Ty::String && SECRET_FIELDS.contains(&json.as_str()) {
+            let t = if t == Ty::String
+                && (SECRET_FIELDS.contains(&json.as_str()) || marked_secret(p))
+            {
+                self.secret_keys.insert(json.clone());
                 Ty::Secret
             } else {
                 t
@@ -874,6 +939,7 @@ impl<'a> Gen<'a> {
                 kind,
                 doc,
                 konst: None,
+                ignore_case: false,
             });
         }
         Kind::Struct { fields, input }

@@ -10,3 +10,22 @@ pub mod operations;
 /// The version of Polar's API (the spec's `info.version`) this code was generated from;
 /// sent as the `Polar-Version` header.
 pub const SPEC_VERSION: &str = "2026-10";
+
+/// The property names whose values are secrets (typed `Secret`, never printed): in a
+/// response body an error keeps, their values are replaced by `***`.
+pub const SECRET_KEYS: &[&str] = &[
+    "access_token",
+    "api_key",
+    "client_secret",
+    "code_verifier",
+    "customer_session_token",
+    "expo_push_token",
+    "guild_token",
+    "id_token",
+    "invitation_token",
+    "refresh_token",
+    "secret",
+    "session_token",
+    "signing_secret",
+    "token",
+];

@@ -634,22 +634,68 @@ impl<T: ToJson> ToJson for Patch<T> {
     }
 }
 
-/// The properties of an object being decoded, with a count of those the decoder read, so
-/// that collecting the unknown ones costs nothing when there are none.
+/// The properties of an object being decoded, with a record of which entries the decoder
+/// read, so that collecting the unknown ones costs nothing when there are none.
+///
+/// The record is a set of entry indexes, not a count of lookups: a key read twice (a
+/// constant checked, then stored) is one entry, so it cannot make unread entries look read.
 #[derive(Debug)]
 pub struct Fields<'j, 'a> {
     entries: &'j [(std::borrow::Cow<'a, str>, Json<'a>)],
-    read: Cell<usize>,
+    /// Bit `i`: entry `i` was read. Entries past [`MARKED`] are never marked, which sends
+    /// [`extra`] down its slow and exact path.
+    read: Cell<u128>,
+    /// Bit `i`: entry `i` is an optional property sent as an explicit `null`.
+    nulls: Cell<u128>,
+    /// An optional property past entry [`MARKED`] was sent as an explicit `null`.
+    nulls_past: Cell<bool>,
 }
 
+/// How many entries of an object [`Fields`] records by index (Polar's largest schema has 61
+/// properties).
+const MARKED: usize = 128;
+
 impl<'j, 'a> Fields<'j, 'a> {
-    /// The value of `key` (the last one if the key is repeated), counted as read.
-    fn get(&self, key: &str) -> Option<&'j Json<'a>> {
-        let found = super::doc::lookup(self.entries, key);
-        if found.is_some() {
-            self.read.set(self.read.get() + 1);
+    /// The value of `key` (the last one if the key is repeated) and its index, marked read.
+    fn get_at(&self, key: &str) -> Option<(usize, &'j Json<'a>)> {
+        let i = self.entries.iter().rposition(|(k, _)| k == key)?;
+        if i < MARKED {
+            self.read.set(self.read.get() | 1 << i);
         }
-        found
+        self.entries.get(i).map(|(_, v)| (i, v))
+    }
+
+    /// The value of `key` (the last one if the key is repeated), marked read.
+    fn get(&self, key: &str) -> Option<&'j Json<'a>> {
+        self.get_at(key).map(|(_, v)| v)
+    }
+
+    /// Remembers that entry `i`, an optional property, was sent as `null`.
+    fn mark_null(&self, i: usize) {
+        if i < MARKED {
+            self.nulls.set(self.nulls.get() | 1 << i);
+        } else {
+            self.nulls_past.set(true);
+        }
+    }
+
+    /// Whether every entry was read and none is an optional `null`: nothing for `extra`.
+    fn all_read(&self) -> bool {
+        let every = match self.entries.len() {
+            n if n < MARKED => (1u128 << n) - 1,
+            MARKED => u128::MAX,
+            _ => return false,
+        };
+        self.read.get() == every && self.nulls.get() == 0
+    }
+
+    /// Whether entry `i` is an optional property sent as `null`.
+    fn is_optional_null(&self, i: usize) -> bool {
+        if i < MARKED {
+            self.nulls.get() & 1 << i != 0
+        } else {
+            self.nulls_past.get()
+        }
     }
 
     /// The keys, in document order.
@@ -664,6 +710,8 @@ pub fn object<'j, 'a>(value: &'j Json<'a>, path: &Path<'_>) -> Result<Fields<'j,
         Json::Object(entries) => Ok(Fields {
             entries,
             read: Cell::new(0),
+            nulls: Cell::new(0),
+            nulls_past: Cell::new(false),
         }),
         other => Err(expected(path, "an object", other)),
     }
@@ -693,15 +741,21 @@ fn missing(path: &Path<'_>, key: &str) -> DecodeError {
     DecodeError::lazy(path, || ["missing field `", key, "`"].concat())
 }
 
-/// An optional property: absent or `null` is `None`.
+/// An optional property: absent or `null` is `None`. An explicit `null` is remembered, and
+/// [`extra`] keeps it, so that the value is written back as it came: users read one
+/// `Option`, and a `Some` they set later still wins (see [`put_extra`]).
 pub fn optional<T: FromJson>(
     obj: &Fields<'_, '_>,
     key: &str,
     path: &Path<'_>,
 ) -> Result<Option<T>, DecodeError> {
-    match obj.get(key) {
-        None | Some(Json::Null) => Ok(None),
-        Some(v) => T::decode(v, &path.key(key)).map(Some),
+    match obj.get_at(key) {
+        None => Ok(None),
+        Some((i, Json::Null)) => {
+            obj.mark_null(i);
+            Ok(None)
+        }
+        Some((_, v)) => T::decode(v, &path.key(key)).map(Some),
     }
 }
 
@@ -749,6 +803,19 @@ pub fn expect_const_str(
     check_const(obj, key, is, || quoted(expected), required, path)
 }
 
+/// [`expect_const_str`] compared without regard to ASCII case, for the constants a standard
+/// says are case-insensitive (OAuth 2.0's `token_type`: `Bearer` and `bearer` are one).
+pub fn expect_const_str_ignore_case(
+    obj: &Fields<'_, '_>,
+    key: &str,
+    expected: &str,
+    required: bool,
+    path: &Path<'_>,
+) -> Result<(), DecodeError> {
+    let is = |v: &Json<'_>| matches!(v, Json::String(s) if s.eq_ignore_ascii_case(expected));
+    check_const(obj, key, is, || quoted(expected), required, path)
+}
+
 /// The check behind [`expect_const`] and [`expect_const_str`]: `is` tells the constant,
 /// `shown` writes it for the message.
 fn check_const(
@@ -763,7 +830,7 @@ fn check_const(
         Some(v) if is(v) => Ok(()),
         Some(v) => Err(DecodeError::lazy(&path.key(key), || {
             [
-                "expected `",
+                CONST_MISMATCH,
                 &shown(),
                 "`, found `",
                 &text(&v.to_value()),
@@ -807,16 +874,18 @@ fn many<T: FromJson>(value: &Json<'_>, path: &Path<'_>) -> Result<Vec<T>, Decode
     }
 }
 
-/// The entries of `obj` whose key is not in `known`: properties newer than the spec, kept so
-/// nothing is lost. Call it after the known properties were read.
+/// The entries of `obj` whose key is not in `known` (properties newer than the spec), and
+/// the optional properties sent as an explicit `null` (which `Option` cannot tell from
+/// absent): kept so that nothing is lost. Call it after the known properties were read.
 pub fn extra(obj: &Fields<'_, '_>, known: &[&str]) -> Map<String, Value> {
-    // Every entry was read as a known property: nothing to keep (the common case).
-    if obj.read.get() >= obj.entries.len() {
+    // Every entry was read as a known property, none was a null: nothing to keep (the
+    // common case).
+    if obj.all_read() {
         return Map::new();
     }
     let mut map = Map::new();
-    for (k, v) in obj.entries {
-        if !known.contains(&k.as_ref()) {
+    for (i, (k, v)) in obj.entries.iter().enumerate() {
+        if !known.contains(&k.as_ref()) || matches!(v, Json::Null) && obj.is_optional_null(i) {
             map.insert(k.as_ref().to_owned(), v.to_value());
         }
     }
@@ -870,7 +939,9 @@ pub fn put_patch<T: ToJson>(obj: &mut Map<String, Value>, key: &str, value: &Pat
     }
 }
 
-/// Writes back the unknown properties; a known property already written wins.
+/// Writes back the unknown properties and the remembered `null`s; a known property already
+/// written wins (a value set after decoding replaces the `null` that came, and no key is
+/// written twice).
 pub fn put_extra(obj: &mut Map<String, Value>, extra: &Map<String, Value>) {
     for (k, v) in extra {
         if !obj.contains_key(k) {
@@ -911,6 +982,56 @@ pub fn best_fit<T>(
     }
     best.map(|(_, v)| v)
 }
+
+/// Why `value` fits no member of a union: the decode error of the member that came closest,
+/// worded, at its path below `path`. `None` when a member fits, and below [`Path::Probe`]
+/// (where nobody reads it).
+///
+/// Closest is the member whose decoding got furthest: a mismatched constant (the member's
+/// tag) counts as not started, otherwise the deeper the failing path the further it got;
+/// then the member leaving the fewest keys unknown; then the most specific (first).
+pub fn closest_error<T>(
+    value: &Json<'_>,
+    path: &Path<'_>,
+    candidates: &[(&[&str], Decoder<T>)],
+) -> Option<DecodeError> {
+    if path.is_probe() {
+        return None;
+    }
+    let mut best: Option<((usize, std::cmp::Reverse<usize>), DecodeError)> = None;
+    for (known, decode) in candidates {
+        let error = match decode(value, path) {
+            Ok(_) => return None,
+            Err(e) => e,
+        };
+        let unknown = match value {
+            Json::Object(entries) => entries
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_ref()))
+                .count(),
+            _ => 0,
+        };
+        let progress = if error.message.starts_with(CONST_MISMATCH) {
+            0
+        } else {
+            // Segments of the rendered path: a key or an index each.
+            1 + error
+                .path
+                .bytes()
+                .filter(|b| matches!(b, b'.' | b'['))
+                .count()
+        };
+        let score = (progress, std::cmp::Reverse(unknown));
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, error));
+        }
+    }
+    best.map(|(_, e)| e)
+}
+
+/// How the message of a mismatched constant starts (see [`check_const`]), so that
+/// [`closest_error`] can tell "not this member" from "this member, with a bad field".
+const CONST_MISMATCH: &str = "expected `";
 
 /// The value of a string property used as a union's tag.
 pub fn tag<'v>(value: &'v Json<'_>, key: &str) -> Option<&'v str> {
@@ -1117,6 +1238,76 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid JSON at $[1]: expected an integer, found a string"
+        );
+    }
+
+    #[test]
+    fn a_key_read_twice_does_not_hide_unknown_ones() {
+        // A struct with an optional string constant checks the key, then stores it: two
+        // reads of one entry must not count as two entries read.
+        let doc = super::super::doc::parse(br#"{"func":"count","new_property":1}"#).expect("JSON");
+        let obj = object(&doc, &Path::Root).expect("object");
+        assert!(expect_const_str(&obj, "func", "count", false, &Path::Root).is_ok());
+        let func: Option<String> = optional(&obj, "func", &Path::Root).expect("string");
+        assert_eq!(func.as_deref(), Some("count"));
+        let extra = extra(&obj, &["func"]);
+        assert_eq!(extra.get("new_property"), Some(&Value::from(1)));
+        assert_eq!(extra.len(), 1);
+    }
+
+    #[test]
+    fn explicit_nulls_of_optional_properties_are_kept_and_a_later_value_wins() {
+        let doc = super::super::doc::parse(br#"{"a":null,"b":null,"c":1}"#).expect("JSON");
+        let obj = object(&doc, &Path::Root).expect("object");
+        let a: Option<i64> = optional(&obj, "a", &Path::Root).expect("null");
+        // `b` is required and nullable: its `None` is written as `null` by `put` already.
+        let b: Option<i64> = required(&obj, "b", &Path::Root).expect("null");
+        let c: Option<i64> = optional(&obj, "c", &Path::Root).expect("int");
+        assert_eq!((a, b, c), (None, None, Some(1)));
+        let kept = extra(&obj, &["a", "b", "c"]);
+        assert_eq!(Value::Object(kept.clone()), serde_json::json!({"a": null}));
+
+        let encode = |a: Option<i64>| {
+            let mut out = Map::new();
+            put_opt(&mut out, "a", &a);
+            put(&mut out, "b", &b);
+            put_opt(&mut out, "c", &c);
+            put_extra(&mut out, &kept);
+            text(&Value::Object(out))
+        };
+        assert_eq!(encode(None), r#"{"a":null,"b":null,"c":1}"#);
+        assert_eq!(encode(Some(5)), r#"{"a":5,"b":null,"c":1}"#);
+
+        // Nothing unknown, no optional null: nothing kept, nothing allocated.
+        let doc = super::super::doc::parse(br#"{"a":1,"b":null}"#).expect("JSON");
+        let obj = object(&doc, &Path::Root).expect("object");
+        let _: Option<i64> = optional(&obj, "a", &Path::Root).expect("int");
+        let _: Option<i64> = required(&obj, "b", &Path::Root).expect("null");
+        assert!(obj.all_read());
+        assert!(extra(&obj, &["a", "b"]).is_empty());
+    }
+
+    #[test]
+    fn objects_wider_than_the_record_are_still_exact() {
+        let mut text = String::from("{");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "\"k{i}\":{},",
+                if i == 150 { "null" } else { "1" }
+            ));
+        }
+        text.push_str("\"new\":true}");
+        let doc = super::super::doc::parse(text.as_bytes()).expect("JSON");
+        let obj = object(&doc, &Path::Root).expect("object");
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        for k in &keys {
+            let _: Option<i64> = optional(&obj, k, &Path::Root).expect("int or null");
+        }
+        let known: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let kept = extra(&obj, &known);
+        assert_eq!(
+            Value::Object(kept),
+            serde_json::json!({"k150": null, "new": true})
         );
     }
 

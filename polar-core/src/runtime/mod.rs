@@ -12,6 +12,7 @@ pub mod json;
 pub mod operation;
 pub mod paging;
 pub mod patch;
+pub mod redact;
 pub mod retry;
 
 pub use patch::Patch;

@@ -10,7 +10,8 @@ use http::{header, HeaderName, HeaderValue, Method, Request, Response};
 use std::borrow::Cow;
 use std::fmt;
 
-/// How much of an unexpected response body an error keeps.
+/// How much of an unexpected response body an error keeps (with secret values replaced by
+/// `***`: see [`super::redact`]).
 pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The static description of an operation, from the spec.
@@ -87,6 +88,16 @@ pub enum BuildError {
         name: String,
         /// Why.
         reason: String,
+    },
+    /// A path parameter is `.` or `..`: sent as is, `/v1/customers/..` names another
+    /// resource once a proxy or server normalises the path, and percent-encoding does not
+    /// help (`%2E` is decoded back to a dot first).
+    #[error("path parameter `{name}` cannot be `{value}`: it would be read as a path step")]
+    DotSegment {
+        /// The parameter's name in the spec.
+        name: String,
+        /// `.` or `..`.
+        value: &'static str,
     },
     /// The base URL and path do not form a valid URI.
     #[error("invalid request URI: {0}")]
@@ -180,12 +191,19 @@ impl RequestParts {
         }
     }
 
-    /// [`RequestParts::path_param`] for a string parameter: no JSON value on the way.
+    /// [`RequestParts::path_param`] for a string parameter: no JSON value on the way. `.` and
+    /// `..` are refused ([`BuildError::DotSegment`]): they would change the route.
     pub fn path_param_str(&mut self, name: &str, value: &str) -> Result<(), BuildError> {
         if value.is_empty() {
             return Err(BuildError::InvalidParameter {
                 name: name.to_owned(),
                 reason: "a path parameter cannot be empty or null".into(),
+            });
+        }
+        if let dots @ ("." | "..") = value {
+            return Err(BuildError::DotSegment {
+                name: name.to_owned(),
+                value: if dots == "." { "." } else { ".." },
             });
         }
         encode_into(&mut self.path, value);
@@ -383,7 +401,8 @@ pub struct ApiError {
     pub status: u16,
     /// The parsed body (`ErrorBody::Unknown` when it matches no error model of the spec).
     pub body: ErrorBody,
-    /// The first [`MAX_ERROR_BODY`] bytes of the body as received.
+    /// The first [`MAX_ERROR_BODY`] bytes of the body as received, secret values replaced
+    /// by `***` (see [`super::redact`]).
     pub raw: Vec<u8>,
 }
 
@@ -669,8 +688,10 @@ impl Error {
     }
 }
 
+/// The body an error keeps: its first [`MAX_ERROR_BODY`] bytes, secrets replaced by `***`
+/// (see [`super::redact`]), so that no `Debug` or `Display` of an error shows a token.
 fn bounded(body: &[u8]) -> Vec<u8> {
-    body.get(..MAX_ERROR_BODY).unwrap_or(body).to_vec()
+    super::redact::redact(body.get(..MAX_ERROR_BODY).unwrap_or(body)).into_owned()
 }
 
 fn is_json(response: &Response<Vec<u8>>) -> Result<(), DecodeError> {
@@ -766,12 +787,15 @@ pub fn parse_api_error_with(
     decode: json::Decoder<ErrorBody>,
 ) -> Error {
     let status = response.status().as_u16();
-    let doc = super::doc::parse(response.body()).unwrap_or(json::Json::Null);
+    // The model is read from the redacted body too: an `Unknown` body or a validation
+    // error's `input` would otherwise show a secret the request or response carried.
+    let redacted = super::redact::redact(response.body());
+    let doc = super::doc::parse(&redacted).unwrap_or(json::Json::Null);
     let body = decode(&doc, &Path::Probe).unwrap_or_else(|_| ErrorBody::Unknown(doc.to_value()));
     let e = ApiError {
         status,
         body,
-        raw: bounded(response.body()),
+        raw: redacted.get(..MAX_ERROR_BODY).unwrap_or(&redacted).to_vec(),
     };
     match status {
         400 => Error::BadRequest(e),

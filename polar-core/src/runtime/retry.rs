@@ -151,7 +151,10 @@ impl RetryPolicy {
         } else {
             0.5
         };
-        full.mul_f64(0.5 + jitter / 2.0)
+        // Saturating: `mul_f64` panics when the product rounds past `Duration::MAX`, which
+        // a user's `Duration::MAX` delays and a jitter near 1 reach. Never above `full`.
+        Duration::try_from_secs_f64(full.as_secs_f64() * (0.5 + jitter / 2.0))
+            .map_or(full, |d| d.min(full))
     }
 }
 
@@ -378,6 +381,47 @@ mod tests {
         assert!(p.backoff(3, 0.999) < Duration::from_secs(2));
         assert_eq!(p.backoff(40, 0.0), Duration::from_secs(5));
         assert_eq!(p.backoff(2, f64::NAN), Duration::from_millis(750));
+    }
+
+    #[test]
+    fn backoff_saturates_with_the_longest_delays() {
+        let p = RetryPolicy {
+            max_attempts: u32::MAX,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            max_elapsed: Duration::MAX,
+        };
+        for jitter in [
+            0.0,
+            0.5,
+            0.999_999_999_999,
+            1.0 - f64::EPSILON,
+            1.0,
+            7.0,
+            f64::INFINITY,
+        ] {
+            for attempt in [0, 1, 2, 31, 64, u32::MAX] {
+                assert!(p.backoff(attempt, jitter) <= Duration::MAX);
+            }
+        }
+        assert_eq!(p.backoff(1, 1.0), Duration::MAX);
+        let headers = HeaderMap::new();
+        let d = p.decide(
+            &Attempt {
+                jitter: 0.999_999_999_999,
+                elapsed: Duration::MAX,
+                ..at(&Method::GET, 1)
+            },
+            Outcome::Response {
+                status: 503,
+                headers: &headers,
+            },
+        );
+        assert_eq!(
+            d,
+            Decision::Stop,
+            "no wait fits after Duration::MAX elapsed"
+        );
     }
 
     #[test]

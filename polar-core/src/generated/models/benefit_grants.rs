@@ -57,7 +57,9 @@ pub struct BenefitGrant {
     pub benefit: Benefit,
     /// Properties
     pub properties: BenefitGrantProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -140,7 +142,9 @@ impl ToJson for BenefitGrant {
 /// Spec: `#/components/schemas/BenefitGrantCustomProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantCustomProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -179,7 +183,9 @@ pub struct BenefitGrantDiscordProperties {
     pub role_id: Option<String>,
     /// Granted Account Id
     pub granted_account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -221,7 +227,9 @@ impl ToJson for BenefitGrantDiscordProperties {
 pub struct BenefitGrantDownloadablesProperties {
     /// Files
     pub files: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -262,7 +270,9 @@ pub struct BenefitGrantError {
     pub type_: String,
     /// Timestamp
     pub timestamp: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -299,7 +309,9 @@ impl ToJson for BenefitGrantError {
 /// Spec: `#/components/schemas/BenefitGrantFeatureFlagProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitGrantFeatureFlagProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -340,7 +352,9 @@ pub struct BenefitGrantGitHubRepositoryProperties {
     pub permission: Option<BenefitGrantGitHubRepositoryPropertiesPermission>,
     /// Granted Account Id
     pub granted_account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -466,7 +480,9 @@ pub struct BenefitGrantLicenseKeysProperties {
     pub license_key_id: Option<String>,
     /// Display Key
     pub display_key: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -545,42 +561,63 @@ impl BenefitGrantProperties {
     ];
 }
 
+impl BenefitGrantProperties {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (BenefitGrantDiscordProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
+        }),
+        (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantGitHubRepositoryProperties(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantCustomProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
+        }),
+        (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantSlackSharedChannelProperties(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for BenefitGrantProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (BenefitGrantDiscordProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDiscordProperties(FromJson::decode(v, p)?))
-            }),
-            (BenefitGrantGitHubRepositoryProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantGitHubRepositoryProperties(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (BenefitGrantDownloadablesProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDownloadablesProperties(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantLicenseKeysProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantCustomProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantCustomProperties(FromJson::decode(v, p)?))
-            }),
-            (BenefitGrantFeatureFlagProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantSlackSharedChannelProperties::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantSlackSharedChannelProperties(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -659,7 +696,9 @@ pub struct BenefitGrantSlackSharedChannelProperties {
     pub invite_url: Option<String>,
     /// Connected Team Id
     pub connected_team_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -62,6 +62,57 @@ impl Benefit {
     ];
 }
 
+impl Benefit {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (BenefitCustom::FIELDS, |v, p| {
+            Ok(Self::Custom(FromJson::decode(v, p)?))
+        }),
+        (BenefitDiscord::FIELDS, |v, p| {
+            Ok(Self::Discord(FromJson::decode(v, p)?))
+        }),
+        (BenefitGitHubRepository::FIELDS, |v, p| {
+            Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
+        }),
+        (BenefitDownloadables::FIELDS, |v, p| {
+            Ok(Self::Downloadables(FromJson::decode(v, p)?))
+        }),
+        (BenefitLicenseKeys::FIELDS, |v, p| {
+            Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
+        }),
+        (BenefitMeterCredit::FIELDS, |v, p| {
+            Ok(Self::MeterCredit(FromJson::decode(v, p)?))
+        }),
+        (BenefitFeatureFlag::FIELDS, |v, p| {
+            Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
+        }),
+        (BenefitSlackSharedChannel::FIELDS, |v, p| {
+            Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Benefit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -82,33 +133,7 @@ impl FromJson for Benefit {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (BenefitCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::decode(v, p)?))
-            }),
-            (BenefitDiscord::FIELDS, |v, p| {
-                Ok(Self::Discord(FromJson::decode(v, p)?))
-            }),
-            (BenefitGitHubRepository::FIELDS, |v, p| {
-                Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
-            }),
-            (BenefitDownloadables::FIELDS, |v, p| {
-                Ok(Self::Downloadables(FromJson::decode(v, p)?))
-            }),
-            (BenefitLicenseKeys::FIELDS, |v, p| {
-                Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
-            }),
-            (BenefitMeterCredit::FIELDS, |v, p| {
-                Ok(Self::MeterCredit(FromJson::decode(v, p)?))
-            }),
-            (BenefitFeatureFlag::FIELDS, |v, p| {
-                Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
-            }),
-            (BenefitSlackSharedChannel::FIELDS, |v, p| {
-                Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -214,6 +239,59 @@ impl BenefitCreate {
     ];
 }
 
+impl BenefitCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (BenefitCustomCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitCustomCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitDiscordCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitDiscordCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitGitHubRepositoryCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitDownloadablesCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitDownloadablesCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitLicenseKeysCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitMeterCreditCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitMeterCreditCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitFeatureFlagCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(v, p)?))
+        }),
+        (BenefitSlackSharedChannelCreate::FIELDS, |v, p| {
+            Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for BenefitCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -254,35 +332,7 @@ impl FromJson for BenefitCreate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (BenefitCustomCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitCustomCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitDiscordCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitDiscordCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitGitHubRepositoryCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitGitHubRepositoryCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitDownloadablesCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitDownloadablesCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitLicenseKeysCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitLicenseKeysCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitMeterCreditCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitMeterCreditCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitFeatureFlagCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitFeatureFlagCreate(FromJson::decode(v, p)?))
-            }),
-            (BenefitSlackSharedChannelCreate::FIELDS, |v, p| {
-                Ok(Self::BenefitSlackSharedChannelCreate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -382,7 +432,9 @@ pub struct BenefitCustom {
     pub properties: BenefitCustomProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -477,7 +529,9 @@ pub struct BenefitCustomCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitCustomCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -542,7 +596,9 @@ impl ToJson for BenefitCustomCreate {
 pub struct BenefitCustomCreateProperties {
     /// Note
     pub note: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -584,7 +640,9 @@ impl ToJson for BenefitCustomCreateProperties {
 pub struct BenefitCustomProperties {
     /// Note
     pub note: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -642,7 +700,9 @@ pub struct BenefitCustomUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: Patch<BenefitCustomProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -727,7 +787,9 @@ pub struct BenefitDiscord {
     pub properties: BenefitDiscordProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -822,7 +884,9 @@ pub struct BenefitDiscordCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitDiscordCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -891,7 +955,9 @@ pub struct BenefitDiscordCreateProperties {
     pub role_id: String,
     /// Whether to kick the member from the Discord server on revocation.
     pub kick_member: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -949,7 +1015,9 @@ pub struct BenefitDiscordProperties {
     pub kick_member: bool,
     /// Guild Token
     pub guild_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1005,7 +1073,9 @@ pub struct BenefitDiscordUpdate {
     pub description: Patch<String>,
     /// `properties`
     pub properties: Patch<BenefitDiscordCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1091,7 +1161,9 @@ pub struct BenefitDownloadableFile {
     pub downloads: i64,
     /// Size Readable
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1208,7 +1280,9 @@ pub struct BenefitDownloadables {
     pub properties: BenefitDownloadablesProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1303,7 +1377,9 @@ pub struct BenefitDownloadablesCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitDownloadablesCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1373,7 +1449,9 @@ pub struct BenefitDownloadablesCreateProperties {
     pub archived: Option<BTreeMap<String, bool>>,
     /// Files
     pub files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1420,7 +1498,9 @@ pub struct BenefitDownloadablesProperties {
     pub archived: BTreeMap<String, bool>,
     /// Files
     pub files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1471,7 +1551,9 @@ pub struct BenefitDownloadablesUpdate {
     pub description: Patch<String>,
     /// `properties`
     pub properties: Patch<BenefitDownloadablesCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1548,7 +1630,9 @@ pub struct BenefitFeatureFlag {
     pub properties: BenefitFeatureFlagProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1643,7 +1727,9 @@ pub struct BenefitFeatureFlagCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitFeatureFlagCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1709,7 +1795,9 @@ impl ToJson for BenefitFeatureFlagCreate {
 /// Spec: `#/components/schemas/BenefitFeatureFlagCreateProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagCreateProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1744,7 +1832,9 @@ impl ToJson for BenefitFeatureFlagCreateProperties {
 /// Spec: `#/components/schemas/BenefitFeatureFlagProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1797,7 +1887,9 @@ pub struct BenefitFeatureFlagUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: Patch<BenefitFeatureFlagProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1882,7 +1974,9 @@ pub struct BenefitGitHubRepository {
     pub properties: BenefitGitHubRepositoryProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1977,7 +2071,9 @@ pub struct BenefitGitHubRepositoryCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitGitHubRepositoryCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2049,7 +2145,9 @@ pub struct BenefitGitHubRepositoryCreateProperties {
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: BenefitGitHubRepositoryCreatePropertiesPermission,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2179,7 +2277,9 @@ pub struct BenefitGitHubRepositoryProperties {
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
     pub permission: BenefitGitHubRepositoryPropertiesPermission,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2306,7 +2406,9 @@ pub struct BenefitGitHubRepositoryUpdate {
     pub description: Patch<String>,
     /// `properties`
     pub properties: Patch<BenefitGitHubRepositoryCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2360,7 +2462,9 @@ pub struct BenefitLicenseKeyActivationCreateProperties {
     pub limit: i64,
     /// Enable Customer Admin
     pub enable_customer_admin: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2411,7 +2515,9 @@ pub struct BenefitLicenseKeyActivationProperties {
     pub limit: i64,
     /// Enable Customer Admin
     pub enable_customer_admin: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2454,7 +2560,9 @@ pub struct BenefitLicenseKeyExpirationProperties {
     pub ttl: i64,
     /// Timeframe
     pub timeframe: BenefitLicenseKeyExpirationPropertiesTimeframe,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2586,7 +2694,9 @@ pub struct BenefitLicenseKeys {
     pub properties: BenefitLicenseKeysProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2681,7 +2791,9 @@ pub struct BenefitLicenseKeysCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitLicenseKeysCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2755,7 +2867,9 @@ pub struct BenefitLicenseKeysCreateProperties {
     pub activations: Patch<BenefitLicenseKeyActivationCreateProperties>,
     /// Limit Usage
     pub limit_usage: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2813,7 +2927,9 @@ pub struct BenefitLicenseKeysProperties {
     pub activations: Option<BenefitLicenseKeyActivationProperties>,
     /// Limit Usage
     pub limit_usage: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2871,7 +2987,9 @@ pub struct BenefitLicenseKeysUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: Patch<BenefitLicenseKeysCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2956,7 +3074,9 @@ pub struct BenefitMeterCredit {
     pub properties: BenefitMeterCreditProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3051,7 +3171,9 @@ pub struct BenefitMeterCreditCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitMeterCreditCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3123,7 +3245,9 @@ pub struct BenefitMeterCreditCreateProperties {
     pub rollover: bool,
     /// Meter Id
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3175,7 +3299,9 @@ pub struct BenefitMeterCreditProperties {
     pub rollover: bool,
     /// Meter Id
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3230,7 +3356,9 @@ pub struct BenefitMeterCreditUpdate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: Patch<BenefitMeterCreditCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3309,7 +3437,9 @@ pub struct BenefitPublic {
     pub is_deleted: bool,
     /// The ID of the organization owning the benefit.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3392,7 +3522,9 @@ pub struct BenefitSlackSharedChannel {
     pub properties: BenefitSlackSharedChannelProperties,
     /// Visibility Configurable
     pub visibility_configurable: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3487,7 +3619,9 @@ pub struct BenefitSlackSharedChannelCreate {
     pub visibility: Patch<BenefitVisibility>,
     /// `properties`
     pub properties: BenefitSlackSharedChannelCreateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3565,7 +3699,9 @@ pub struct BenefitSlackSharedChannelCreateProperties {
     pub archive_on_revoke: Option<bool>,
     /// Team Invitees
     pub team_invitees: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3646,7 +3782,9 @@ pub struct BenefitSlackSharedChannelProperties {
     pub archive_on_revoke: Option<bool>,
     /// Slack user IDs from the merchant workspace to invite to every channel created for this benefit.
     pub team_invitees: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3716,7 +3854,9 @@ pub struct BenefitSlackSharedChannelUpdate {
     pub description: Patch<String>,
     /// `properties`
     pub properties: Patch<BenefitSlackSharedChannelCreateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4032,37 +4172,58 @@ impl BenefitsUpdateBody {
     ];
 }
 
+impl BenefitsUpdateBody {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (BenefitCustomUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitCustomUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitDiscordUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitDiscordUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitGitHubRepositoryUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitDownloadablesUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitDownloadablesUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitLicenseKeysUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitLicenseKeysUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitMeterCreditUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitMeterCreditUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitFeatureFlagUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitFeatureFlagUpdate(FromJson::decode(v, p)?))
+        }),
+        (BenefitSlackSharedChannelUpdate::FIELDS, |v, p| {
+            Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for BenefitsUpdateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (BenefitCustomUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitCustomUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitDiscordUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitDiscordUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitGitHubRepositoryUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitDownloadablesUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitDownloadablesUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitLicenseKeysUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitLicenseKeysUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitMeterCreditUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitMeterCreditUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitFeatureFlagUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitFeatureFlagUpdate(FromJson::decode(v, p)?))
-            }),
-            (BenefitSlackSharedChannelUpdate::FIELDS, |v, p| {
-                Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4140,7 +4301,9 @@ pub struct ListResourceBenefit {
     pub items: Vec<Benefit>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4179,7 +4342,9 @@ pub struct ListResourceBenefitDownloadableFile {
     pub items: Vec<BenefitDownloadableFile>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

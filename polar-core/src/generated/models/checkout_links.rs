@@ -61,7 +61,9 @@ pub struct CheckoutLink {
     pub discount: Option<CheckoutLinkDiscount>,
     /// Url
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -184,20 +186,41 @@ impl CheckoutLinkCreate {
     ];
 }
 
+impl CheckoutLinkCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CheckoutLinkCreateProductPrice::FIELDS, |v, p| {
+            Ok(Self::ProductPrice(FromJson::decode(v, p)?))
+        }),
+        (CheckoutLinkCreateProduct::FIELDS, |v, p| {
+            Ok(Self::Product(FromJson::decode(v, p)?))
+        }),
+        (CheckoutLinkCreateProducts::FIELDS, |v, p| {
+            Ok(Self::Products(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutLinkCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CheckoutLinkCreateProductPrice::FIELDS, |v, p| {
-                Ok(Self::ProductPrice(FromJson::decode(v, p)?))
-            }),
-            (CheckoutLinkCreateProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::decode(v, p)?))
-            }),
-            (CheckoutLinkCreateProducts::FIELDS, |v, p| {
-                Ok(Self::Products(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -270,7 +293,9 @@ pub struct CheckoutLinkCreateProduct {
     pub return_url: Patch<String>,
     /// Product Id
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -395,7 +420,9 @@ pub struct CheckoutLinkCreateProductPrice {
     pub return_url: Patch<String>,
     /// Product Price Id
     pub product_price_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -518,7 +545,9 @@ pub struct CheckoutLinkCreateProducts {
     pub return_url: Patch<String>,
     /// List of products that will be available to select at checkout.
     pub products: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -646,31 +675,52 @@ impl CheckoutLinkDiscount {
     ];
 }
 
+impl CheckoutLinkDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageRepeatDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutLinkDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -754,7 +804,9 @@ pub struct CheckoutLinkProduct {
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -882,26 +934,49 @@ impl CheckoutLinkProductPricesItem {
     ];
 }
 
+impl CheckoutLinkProductPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutLinkProductPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1050,7 +1125,9 @@ pub struct CheckoutLinkUpdate {
     pub success_url: Patch<String>,
     /// When set, a back button will be shown in the checkout to return to this URL.
     pub return_url: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1140,7 +1217,9 @@ pub struct ListResourceCheckoutLink {
     pub items: Vec<CheckoutLink>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

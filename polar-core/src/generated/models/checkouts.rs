@@ -25,7 +25,9 @@ use time::{Date, OffsetDateTime};
 pub struct AlreadyActiveSubscriptionError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -256,7 +258,9 @@ pub struct Checkout {
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Customer Metadata
     pub customer_metadata: BTreeMap<String, StringOrIntegerOrBoolean>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -531,7 +535,9 @@ pub struct CheckoutBillingAddressFields {
     pub line1: BillingAddressFieldMode,
     /// `line2`
     pub line2: BillingAddressFieldMode,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -607,7 +613,9 @@ pub struct CheckoutConfirmStripe {
     pub allow_trial: Patch<bool>,
     /// ID of the Stripe confirmation token. Required for fixed prices and custom prices.
     pub confirmation_token_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -754,24 +762,45 @@ impl CheckoutDiscount {
     ];
 }
 
+impl CheckoutDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
+        }),
+        (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
+            Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
+        }),
+        (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
+        }),
+        (
+            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
+            |v, p| Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?)),
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
-            }),
-            (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
-            }),
-            (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
-            }),
-            (
-                CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
-                |v, p| Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?)),
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -835,7 +864,9 @@ pub struct CheckoutDiscountFixedOnceForeverDuration {
     pub name: String,
     /// Code
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -905,7 +936,9 @@ pub struct CheckoutDiscountFixedRepeatDuration {
     pub name: String,
     /// Code
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -978,7 +1011,9 @@ pub struct CheckoutDiscountPercentageOnceForeverDuration {
     pub name: String,
     /// Code
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1039,7 +1074,9 @@ pub struct CheckoutDiscountPercentageRepeatDuration {
     pub name: String,
     /// Code
     pub code: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1111,30 +1148,51 @@ impl CheckoutForbiddenError {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl CheckoutForbiddenError {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AlreadyActiveSubscriptionError::FIELDS, |v, p| {
+            Ok(Self::AlreadyActiveSubscriptionError(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (NotOpenCheckout::FIELDS, |v, p| {
+            Ok(Self::NotOpenCheckout(FromJson::decode(v, p)?))
+        }),
+        (PaymentNotReady::FIELDS, |v, p| {
+            Ok(Self::PaymentNotReady(FromJson::decode(v, p)?))
+        }),
+        (TrialAlreadyRedeemed::FIELDS, |v, p| {
+            Ok(Self::TrialAlreadyRedeemed(FromJson::decode(v, p)?))
+        }),
+        (DiscountRedemptionLimitReached::FIELDS, |v, p| {
+            Ok(Self::DiscountRedemptionLimitReached(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutForbiddenError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AlreadyActiveSubscriptionError::FIELDS, |v, p| {
-                Ok(Self::AlreadyActiveSubscriptionError(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (NotOpenCheckout::FIELDS, |v, p| {
-                Ok(Self::NotOpenCheckout(FromJson::decode(v, p)?))
-            }),
-            (PaymentNotReady::FIELDS, |v, p| {
-                Ok(Self::PaymentNotReady(FromJson::decode(v, p)?))
-            }),
-            (TrialAlreadyRedeemed::FIELDS, |v, p| {
-                Ok(Self::TrialAlreadyRedeemed(FromJson::decode(v, p)?))
-            }),
-            (DiscountRedemptionLimitReached::FIELDS, |v, p| {
-                Ok(Self::DiscountRedemptionLimitReached(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1203,7 +1261,9 @@ pub struct CheckoutOrganization {
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1298,26 +1358,49 @@ impl CheckoutPricesValueItem {
     ];
 }
 
+impl CheckoutPricesValueItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPricesValueItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1385,7 +1468,9 @@ pub struct CheckoutProduct {
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1510,26 +1595,49 @@ impl CheckoutProductPrice {
     ];
 }
 
+impl CheckoutProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1596,26 +1704,49 @@ impl CheckoutProductPricesItem {
     ];
 }
 
+impl CheckoutProductPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutProductPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1731,7 +1862,9 @@ pub struct CheckoutProductsCreate {
     pub products: Vec<String>,
     /// Optional mapping of product IDs to a list of ad-hoc prices to create for that product. If not set, catalog prices of the product will be used.
     pub prices: Patch<BTreeMap<String, Vec<CheckoutProductsCreatePricesValueItem>>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1930,6 +2063,45 @@ impl CheckoutProductsCreatePricesValueItem {
     ];
 }
 
+impl CheckoutProductsCreatePricesValueItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustomCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutProductsCreatePricesValueItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -1956,21 +2128,7 @@ impl FromJson for CheckoutProductsCreatePricesValueItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2134,7 +2292,9 @@ pub struct CheckoutPublic {
     pub organization: CheckoutOrganization,
     /// Attached Custom Fields
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2497,7 +2657,9 @@ pub struct CheckoutPublicConfirmed {
     pub attached_custom_fields: Option<Vec<AttachedCustomField>>,
     /// Customer Session Token
     pub customer_session_token: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2780,34 +2942,55 @@ impl CheckoutPublicConfirmedDiscount {
     ];
 }
 
+impl CheckoutPublicConfirmedDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountPercentageRepeatDuration(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (
+            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
+            |v, p| {
+                Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicConfirmedDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountPercentageRepeatDuration(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (
-                CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
-                |v, p| {
-                    Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2888,26 +3071,49 @@ impl CheckoutPublicConfirmedPricesValueItem {
     ];
 }
 
+impl CheckoutPublicConfirmedPricesValueItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicConfirmedPricesValueItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2974,26 +3180,49 @@ impl CheckoutPublicConfirmedProductPrice {
     ];
 }
 
+impl CheckoutPublicConfirmedProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicConfirmedProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3053,34 +3282,55 @@ impl CheckoutPublicDiscount {
     ];
 }
 
+impl CheckoutPublicDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::CheckoutDiscountPercentageRepeatDuration(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (
+            CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
+            |v, p| {
+                Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CheckoutDiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedRepeatDuration(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (CheckoutDiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountFixedOnceForeverDuration(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (CheckoutDiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::CheckoutDiscountPercentageRepeatDuration(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (
-                CheckoutDiscountPercentageOnceForeverDuration::FIELDS,
-                |v, p| {
-                    Ok(Self::CheckoutDiscountPercentageOnceForeverDuration(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3161,26 +3411,49 @@ impl CheckoutPublicPricesValueItem {
     ];
 }
 
+impl CheckoutPublicPricesValueItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicPricesValueItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3247,26 +3520,49 @@ impl CheckoutPublicProductPrice {
     ];
 }
 
+impl CheckoutPublicProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CheckoutPublicProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3518,7 +3814,9 @@ pub struct CheckoutUpdate {
     pub return_url: Patch<String>,
     /// If you plan to embed the checkout session, set this to the Origin of the embedding page. It'll allow the Polar iframe to communicate with the parent page.
     pub embed_origin: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3698,7 +3996,9 @@ pub struct CheckoutUpdatePublic {
     pub discount_code: Patch<String>,
     /// Disable the trial period for the checkout session. It's mainly useful when the trial is blocked because the customer already redeemed one.
     pub allow_trial: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3806,7 +4106,9 @@ impl ToJson for CheckoutUpdatePublic {
 pub struct DiscountRedemptionLimitReached {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3846,7 +4148,9 @@ impl ToJson for DiscountRedemptionLimitReached {
 pub struct ExpiredCheckoutError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3885,7 +4189,9 @@ pub struct ListResourceCheckout {
     pub items: Vec<Checkout>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3922,7 +4228,9 @@ impl ToJson for ListResourceCheckout {
 pub struct NotOpenCheckout {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3959,7 +4267,9 @@ impl ToJson for NotOpenCheckout {
 pub struct PaymentError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3996,7 +4306,9 @@ impl ToJson for PaymentError {
 pub struct PaymentNotReady {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4094,7 +4406,9 @@ impl JsonKey for TaxBehavior {
 pub struct TrialAlreadyRedeemed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

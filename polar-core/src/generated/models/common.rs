@@ -35,7 +35,9 @@ pub struct Address {
     pub state: Option<String>,
     /// CountryAlpha2
     pub country: AddressCountry,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1140,7 +1142,9 @@ pub struct AddressInput {
     pub state: Patch<String>,
     /// CountryAlpha2Input
     pub country: AddressInputCountry,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2227,7 +2231,9 @@ impl JsonKey for AddressInputCountry {
 pub struct AlreadyCanceledSubscription {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2273,7 +2279,9 @@ pub struct AttachedCustomField {
     pub order: i64,
     /// Whether the value is required for this custom field.
     pub required: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2384,116 +2392,138 @@ impl ErrorBody {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl ErrorBody {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AlreadyCanceledSubscription::FIELDS, |v, p| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
+        }),
+        (AmbiguousExternalCustomerId::FIELDS, |v, p| {
+            Ok(Self::AmbiguousExternalCustomerId(FromJson::decode(v, p)?))
+        }),
+        (CannotCreateOrganizationError::FIELDS, |v, p| {
+            Ok(Self::CannotCreateOrganizationError(FromJson::decode(v, p)?))
+        }),
+        (CustomerNotReady::FIELDS, |v, p| {
+            Ok(Self::CustomerNotReady(FromJson::decode(v, p)?))
+        }),
+        (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
+            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
+        }),
+        (DisputeNotOpenError::FIELDS, |v, p| {
+            Ok(Self::DisputeNotOpenError(FromJson::decode(v, p)?))
+        }),
+        (ExpiredCheckoutError::FIELDS, |v, p| {
+            Ok(Self::ExpiredCheckoutError(FromJson::decode(v, p)?))
+        }),
+        (InactiveSubscription::FIELDS, |v, p| {
+            Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
+        }),
+        (ManualRetryLimitExceeded::FIELDS, |v, p| {
+            Ok(Self::ManualRetryLimitExceeded(FromJson::decode(v, p)?))
+        }),
+        (MissingInvoiceBillingDetails::FIELDS, |v, p| {
+            Ok(Self::MissingInvoiceBillingDetails(FromJson::decode(v, p)?))
+        }),
+        (NotPermitted::FIELDS, |v, p| {
+            Ok(Self::NotPermitted(FromJson::decode(v, p)?))
+        }),
+        (OffSessionChargesNotEnabled::FIELDS, |v, p| {
+            Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
+        }),
+        (OrderNotDraft::FIELDS, |v, p| {
+            Ok(Self::OrderNotDraft(FromJson::decode(v, p)?))
+        }),
+        (OrderNotEligibleForInvoice::FIELDS, |v, p| {
+            Ok(Self::OrderNotEligibleForInvoice(FromJson::decode(v, p)?))
+        }),
+        (OrderNotEligibleForRetry::FIELDS, |v, p| {
+            Ok(Self::OrderNotEligibleForRetry(FromJson::decode(v, p)?))
+        }),
+        (OrganizationNotReadyForPayments::FIELDS, |v, p| {
+            Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (PauseResumeNotAllowed::FIELDS, |v, p| {
+            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
+        }),
+        (PaymentActionRequired::FIELDS, |v, p| {
+            Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
+        }),
+        (PaymentAlreadyInProgress::FIELDS, |v, p| {
+            Ok(Self::PaymentAlreadyInProgress(FromJson::decode(v, p)?))
+        }),
+        (PaymentError::FIELDS, |v, p| {
+            Ok(Self::PaymentError(FromJson::decode(v, p)?))
+        }),
+        (PaymentFailed::FIELDS, |v, p| {
+            Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
+        }),
+        (PaymentMethodInUseByActiveSubscription::FIELDS, |v, p| {
+            Ok(Self::PaymentMethodInUseByActiveSubscription(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (PaymentMethodRequired::FIELDS, |v, p| {
+            Ok(Self::PaymentMethodRequired(FromJson::decode(v, p)?))
+        }),
+        (PaymentMethodSetupFailed::FIELDS, |v, p| {
+            Ok(Self::PaymentMethodSetupFailed(FromJson::decode(v, p)?))
+        }),
+        (RefundedAlready::FIELDS, |v, p| {
+            Ok(Self::RefundedAlready(FromJson::decode(v, p)?))
+        }),
+        (ResourceNotFound::FIELDS, |v, p| {
+            Ok(Self::ResourceNotFound(FromJson::decode(v, p)?))
+        }),
+        (SsoEnforcementRequiresConnection::FIELDS, |v, p| {
+            Ok(Self::SsoEnforcementRequiresConnection(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (SubscriptionLocked::FIELDS, |v, p| {
+            Ok(Self::SubscriptionLocked(FromJson::decode(v, p)?))
+        }),
+        (Unauthorized::FIELDS, |v, p| {
+            Ok(Self::Unauthorized(FromJson::decode(v, p)?))
+        }),
+        (
+            CheckoutForbiddenError::FIELDS,
+            |v, p| match CheckoutForbiddenError::decode(v, p)? {
+                CheckoutForbiddenError::Unknown { .. } => {
+                    Err(CheckoutForbiddenError::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::CheckoutForbiddenError(x)),
+            },
+        ),
+        (HttpValidationError::FIELDS, |v, p| {
+            Ok(Self::HttpValidationError(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ErrorBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-            }),
-            (AmbiguousExternalCustomerId::FIELDS, |v, p| {
-                Ok(Self::AmbiguousExternalCustomerId(FromJson::decode(v, p)?))
-            }),
-            (CannotCreateOrganizationError::FIELDS, |v, p| {
-                Ok(Self::CannotCreateOrganizationError(FromJson::decode(v, p)?))
-            }),
-            (CustomerNotReady::FIELDS, |v, p| {
-                Ok(Self::CustomerNotReady(FromJson::decode(v, p)?))
-            }),
-            (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
-            }),
-            (DisputeNotOpenError::FIELDS, |v, p| {
-                Ok(Self::DisputeNotOpenError(FromJson::decode(v, p)?))
-            }),
-            (ExpiredCheckoutError::FIELDS, |v, p| {
-                Ok(Self::ExpiredCheckoutError(FromJson::decode(v, p)?))
-            }),
-            (InactiveSubscription::FIELDS, |v, p| {
-                Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
-            }),
-            (ManualRetryLimitExceeded::FIELDS, |v, p| {
-                Ok(Self::ManualRetryLimitExceeded(FromJson::decode(v, p)?))
-            }),
-            (MissingInvoiceBillingDetails::FIELDS, |v, p| {
-                Ok(Self::MissingInvoiceBillingDetails(FromJson::decode(v, p)?))
-            }),
-            (NotPermitted::FIELDS, |v, p| {
-                Ok(Self::NotPermitted(FromJson::decode(v, p)?))
-            }),
-            (OffSessionChargesNotEnabled::FIELDS, |v, p| {
-                Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
-            }),
-            (OrderNotDraft::FIELDS, |v, p| {
-                Ok(Self::OrderNotDraft(FromJson::decode(v, p)?))
-            }),
-            (OrderNotEligibleForInvoice::FIELDS, |v, p| {
-                Ok(Self::OrderNotEligibleForInvoice(FromJson::decode(v, p)?))
-            }),
-            (OrderNotEligibleForRetry::FIELDS, |v, p| {
-                Ok(Self::OrderNotEligibleForRetry(FromJson::decode(v, p)?))
-            }),
-            (OrganizationNotReadyForPayments::FIELDS, |v, p| {
-                Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (PauseResumeNotAllowed::FIELDS, |v, p| {
-                Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
-            }),
-            (PaymentActionRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
-            }),
-            (PaymentAlreadyInProgress::FIELDS, |v, p| {
-                Ok(Self::PaymentAlreadyInProgress(FromJson::decode(v, p)?))
-            }),
-            (PaymentError::FIELDS, |v, p| {
-                Ok(Self::PaymentError(FromJson::decode(v, p)?))
-            }),
-            (PaymentFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
-            }),
-            (PaymentMethodInUseByActiveSubscription::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodInUseByActiveSubscription(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (PaymentMethodRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodRequired(FromJson::decode(v, p)?))
-            }),
-            (PaymentMethodSetupFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodSetupFailed(FromJson::decode(v, p)?))
-            }),
-            (RefundedAlready::FIELDS, |v, p| {
-                Ok(Self::RefundedAlready(FromJson::decode(v, p)?))
-            }),
-            (ResourceNotFound::FIELDS, |v, p| {
-                Ok(Self::ResourceNotFound(FromJson::decode(v, p)?))
-            }),
-            (SsoEnforcementRequiresConnection::FIELDS, |v, p| {
-                Ok(Self::SsoEnforcementRequiresConnection(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (SubscriptionLocked::FIELDS, |v, p| {
-                Ok(Self::SubscriptionLocked(FromJson::decode(v, p)?))
-            }),
-            (Unauthorized::FIELDS, |v, p| {
-                Ok(Self::Unauthorized(FromJson::decode(v, p)?))
-            }),
-            (
-                CheckoutForbiddenError::FIELDS,
-                |v, p| match CheckoutForbiddenError::decode(v, p)? {
-                    CheckoutForbiddenError::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::CheckoutForbiddenError(x)),
-                },
-            ),
-            (HttpValidationError::FIELDS, |v, p| {
-                Ok(Self::HttpValidationError(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2730,7 +2760,9 @@ impl From<Unauthorized> for ErrorBody {
 pub struct HttpValidationError {
     /// Detail
     pub detail: Option<Vec<ValidationError>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2793,6 +2825,39 @@ impl LegacyRecurringProductPrice {
     ];
 }
 
+impl LegacyRecurringProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (LegacyRecurringProductPriceCustom::FIELDS, |v, p| {
+            Ok(Self::Custom(FromJson::decode(v, p)?))
+        }),
+        (LegacyRecurringProductPriceFixed::FIELDS, |v, p| {
+            Ok(Self::Fixed(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for LegacyRecurringProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -2801,15 +2866,7 @@ impl FromJson for LegacyRecurringProductPrice {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (LegacyRecurringProductPriceCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::decode(v, p)?))
-            }),
-            (LegacyRecurringProductPriceFixed::FIELDS, |v, p| {
-                Ok(Self::Fixed(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2867,7 +2924,9 @@ pub struct LegacyRecurringProductPriceCustom {
     pub maximum_amount: Option<i64>,
     /// The initial amount shown to the customer.
     pub preset_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2966,7 +3025,9 @@ pub struct LegacyRecurringProductPriceFixed {
     pub recurring_interval: RecurringInterval,
     /// The price in cents.
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3041,7 +3102,9 @@ pub struct ListResourceBenefitGrant {
     pub items: Vec<BenefitGrant>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3080,7 +3143,9 @@ pub struct ListResourceCustomerSubscription {
     pub items: Vec<CustomerSubscription>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3119,7 +3184,9 @@ pub struct ListResourceLicenseKeyRead {
     pub items: Vec<LicenseKeyRead>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3182,15 +3249,36 @@ impl MetadataValue {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl MetadataValue {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for MetadataValue {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3214,7 +3302,9 @@ impl ToJson for MetadataValue {
 pub struct MissingInvoiceBillingDetails {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3254,7 +3344,9 @@ impl ToJson for MissingInvoiceBillingDetails {
 pub struct NotPermitted {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3302,13 +3394,34 @@ impl NumberOrString {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl NumberOrString {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for NumberOrString {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3332,7 +3445,9 @@ pub struct Pagination {
     pub total_count: i64,
     /// Max Page
     pub max_page: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3379,7 +3494,9 @@ pub struct PendingSubscriptionUpdate {
     pub product_id: Option<String>,
     /// Number of seats to apply to the subscription. If `null`, the number of seats won't be changed.
     pub seats: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4057,7 +4174,9 @@ impl JsonKey for RecurringInterval {
 pub struct ResourceNotFound {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4163,7 +4282,9 @@ pub struct SeatsList {
     pub available_seats: i64,
     /// Total number of seats for the subscription
     pub total_seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4213,13 +4334,34 @@ impl StringOrInteger {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl StringOrInteger {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for StringOrInteger {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4254,14 +4396,35 @@ impl StringOrIntegerOrBoolean {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl StringOrIntegerOrBoolean {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for StringOrIntegerOrBoolean {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4299,15 +4462,36 @@ impl StringOrIntegerOrBooleanOrDateTime {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl StringOrIntegerOrBooleanOrDateTime {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for StringOrIntegerOrBooleanOrDateTime {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4350,17 +4534,38 @@ impl StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4399,14 +4604,35 @@ impl StringOrIntegerOrNumber {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl StringOrIntegerOrNumber {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for StringOrIntegerOrNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -4632,7 +4858,9 @@ impl JsonKey for TrialInterval {
 pub struct Unauthorized {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4701,7 +4929,9 @@ pub struct ValidatedLicenseKey {
     pub expires_at: Option<OffsetDateTime>,
     /// `activation`
     pub activation: Option<LicenseKeyActivationBase>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4796,7 +5026,9 @@ pub struct ValidationError {
     pub input: Option<Value>,
     /// Context
     pub ctx: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -52,6 +52,48 @@ impl CustomField {
     ];
 }
 
+impl CustomField {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomFieldText::FIELDS, |v, p| {
+            Ok(Self::Text(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldNumber::FIELDS, |v, p| {
+            Ok(Self::Number(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldDate::FIELDS, |v, p| {
+            Ok(Self::Date(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldCheckbox::FIELDS, |v, p| {
+            Ok(Self::Checkbox(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldSelect::FIELDS, |v, p| {
+            Ok(Self::Select(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomField {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -63,24 +105,7 @@ impl FromJson for CustomField {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomFieldText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -149,7 +174,9 @@ pub struct CustomFieldCheckbox {
     pub organization_id: String,
     /// `properties`
     pub properties: CustomFieldCheckboxProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -214,7 +241,9 @@ pub struct CustomFieldCheckboxProperties {
     pub form_help_text: Option<String>,
     /// Form Placeholder
     pub form_placeholder: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -287,6 +316,48 @@ impl CustomFieldCreate {
     ];
 }
 
+impl CustomFieldCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomFieldCreateText::FIELDS, |v, p| {
+            Ok(Self::Text(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldCreateNumber::FIELDS, |v, p| {
+            Ok(Self::Number(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldCreateDate::FIELDS, |v, p| {
+            Ok(Self::Date(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldCreateCheckbox::FIELDS, |v, p| {
+            Ok(Self::Checkbox(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldCreateSelect::FIELDS, |v, p| {
+            Ok(Self::Select(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomFieldCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -298,24 +369,7 @@ impl FromJson for CustomFieldCreate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomFieldCreateText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldCreateNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldCreateDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldCreateCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldCreateSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -388,7 +442,9 @@ pub struct CustomFieldCreateCheckbox {
     pub organization_id: Patch<String>,
     /// `properties`
     pub properties: CustomFieldCheckboxProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -475,7 +531,9 @@ pub struct CustomFieldCreateDate {
     pub organization_id: Patch<String>,
     /// `properties`
     pub properties: CustomFieldDateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -562,7 +620,9 @@ pub struct CustomFieldCreateNumber {
     pub organization_id: Patch<String>,
     /// `properties`
     pub properties: CustomFieldNumberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -649,7 +709,9 @@ pub struct CustomFieldCreateSelect {
     pub organization_id: Patch<String>,
     /// `properties`
     pub properties: CustomFieldSelectProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -736,7 +798,9 @@ pub struct CustomFieldCreateText {
     pub organization_id: Patch<String>,
     /// `properties`
     pub properties: CustomFieldTextProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -819,7 +883,9 @@ pub struct CustomFieldDate {
     pub organization_id: String,
     /// `properties`
     pub properties: CustomFieldDateProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -888,7 +954,9 @@ pub struct CustomFieldDateProperties {
     pub ge: Option<i64>,
     /// Le
     pub le: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -962,7 +1030,9 @@ pub struct CustomFieldNumber {
     pub organization_id: String,
     /// `properties`
     pub properties: CustomFieldNumberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1031,7 +1101,9 @@ pub struct CustomFieldNumberProperties {
     pub ge: Option<i64>,
     /// Le
     pub le: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1105,7 +1177,9 @@ pub struct CustomFieldSelect {
     pub organization_id: String,
     /// `properties`
     pub properties: CustomFieldSelectProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1168,7 +1242,9 @@ pub struct CustomFieldSelectOption {
     pub value: String,
     /// Label
     pub label: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1219,7 +1295,9 @@ pub struct CustomFieldSelectProperties {
     pub form_placeholder: Option<String>,
     /// Options
     pub options: Vec<CustomFieldSelectOption>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1374,7 +1452,9 @@ pub struct CustomFieldText {
     pub organization_id: String,
     /// `properties`
     pub properties: CustomFieldTextProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1445,7 +1525,9 @@ pub struct CustomFieldTextProperties {
     pub min_length: Option<i64>,
     /// Max Length
     pub max_length: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1599,6 +1681,48 @@ impl CustomFieldUpdate {
     pub const FIELDS: &'static [&'static str] = &["metadata", "name", "slug", "type", "properties"];
 }
 
+impl CustomFieldUpdate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomFieldUpdateText::FIELDS, |v, p| {
+            Ok(Self::Text(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldUpdateNumber::FIELDS, |v, p| {
+            Ok(Self::Number(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldUpdateDate::FIELDS, |v, p| {
+            Ok(Self::Date(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldUpdateCheckbox::FIELDS, |v, p| {
+            Ok(Self::Checkbox(FromJson::decode(v, p)?))
+        }),
+        (CustomFieldUpdateSelect::FIELDS, |v, p| {
+            Ok(Self::Select(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomFieldUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -1610,24 +1734,7 @@ impl FromJson for CustomFieldUpdate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomFieldUpdateText::FIELDS, |v, p| {
-                Ok(Self::Text(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldUpdateNumber::FIELDS, |v, p| {
-                Ok(Self::Number(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldUpdateDate::FIELDS, |v, p| {
-                Ok(Self::Date(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldUpdateCheckbox::FIELDS, |v, p| {
-                Ok(Self::Checkbox(FromJson::decode(v, p)?))
-            }),
-            (CustomFieldUpdateSelect::FIELDS, |v, p| {
-                Ok(Self::Select(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1698,7 +1805,9 @@ pub struct CustomFieldUpdateCheckbox {
     pub slug: Patch<String>,
     /// `properties`
     pub properties: Patch<CustomFieldCheckboxProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1769,7 +1878,9 @@ pub struct CustomFieldUpdateDate {
     pub slug: Patch<String>,
     /// `properties`
     pub properties: Patch<CustomFieldDateProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1840,7 +1951,9 @@ pub struct CustomFieldUpdateNumber {
     pub slug: Patch<String>,
     /// `properties`
     pub properties: Patch<CustomFieldNumberProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1911,7 +2024,9 @@ pub struct CustomFieldUpdateSelect {
     pub slug: Patch<String>,
     /// `properties`
     pub properties: Patch<CustomFieldSelectProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1982,7 +2097,9 @@ pub struct CustomFieldUpdateText {
     pub slug: Patch<String>,
     /// `properties`
     pub properties: Patch<CustomFieldTextProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2039,7 +2156,9 @@ pub struct ListResourceCustomField {
     pub items: Vec<CustomField>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

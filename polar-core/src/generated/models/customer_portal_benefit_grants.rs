@@ -43,7 +43,9 @@ pub struct BenefitCustomSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitCustomSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -110,7 +112,9 @@ impl ToJson for BenefitCustomSubscriber {
 pub struct BenefitCustomSubscriberProperties {
     /// Note
     pub note: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -163,7 +167,9 @@ pub struct BenefitDiscordSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitDiscordSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -230,7 +236,9 @@ impl ToJson for BenefitDiscordSubscriber {
 pub struct BenefitDiscordSubscriberProperties {
     /// The ID of the Discord server.
     pub guild_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -283,7 +291,9 @@ pub struct BenefitDownloadablesSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitDownloadablesSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -350,7 +360,9 @@ impl ToJson for BenefitDownloadablesSubscriber {
 pub struct BenefitDownloadablesSubscriberProperties {
     /// Active Files
     pub active_files: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -403,7 +415,9 @@ pub struct BenefitFeatureFlagSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitFeatureFlagSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -468,7 +482,9 @@ impl ToJson for BenefitFeatureFlagSubscriber {
 /// Spec: `#/components/schemas/BenefitFeatureFlagSubscriberProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitFeatureFlagSubscriberProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -519,7 +535,9 @@ pub struct BenefitGitHubRepositorySubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitGitHubRepositorySubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -588,7 +606,9 @@ pub struct BenefitGitHubRepositorySubscriberProperties {
     pub repository_owner: String,
     /// The name of the repository.
     pub repository_name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -629,7 +649,9 @@ pub struct BenefitGrantMeterCreditProperties {
     pub last_credited_units: Option<i64>,
     /// Last Credited At
     pub last_credited_at: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -694,7 +716,9 @@ pub struct BenefitLicenseKeysSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitLicenseKeysSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -767,7 +791,9 @@ pub struct BenefitLicenseKeysSubscriberProperties {
     pub activations: Option<BenefitLicenseKeyActivationProperties>,
     /// Limit Usage
     pub limit_usage: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -827,7 +853,9 @@ pub struct BenefitMeterCreditSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitMeterCreditSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -898,7 +926,9 @@ pub struct BenefitMeterCreditSubscriberProperties {
     pub rollover: bool,
     /// Meter Id
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -955,7 +985,9 @@ pub struct BenefitSlackSharedChannelSubscriber {
     pub organization: BenefitSubscriberOrganization,
     /// `properties`
     pub properties: BenefitSlackSharedChannelSubscriberProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1020,7 +1052,9 @@ impl ToJson for BenefitSlackSharedChannelSubscriber {
 /// Spec: `#/components/schemas/BenefitSlackSharedChannelSubscriberProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BenefitSlackSharedChannelSubscriberProperties {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1067,7 +1101,9 @@ pub struct BenefitSubscriberOrganization {
     pub proration_behavior: SubscriptionProrationBehavior,
     /// Whether customers can update their subscriptions from the customer portal.
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1169,35 +1205,56 @@ impl CustomerBenefitGrant {
     ];
 }
 
+impl CustomerBenefitGrant {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomerBenefitGrantDiscord::FIELDS, |v, p| {
+            Ok(Self::Discord(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantGitHubRepository::FIELDS, |v, p| {
+            Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantDownloadables::FIELDS, |v, p| {
+            Ok(Self::Downloadables(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantLicenseKeys::FIELDS, |v, p| {
+            Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantCustom::FIELDS, |v, p| {
+            Ok(Self::Custom(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantMeterCredit::FIELDS, |v, p| {
+            Ok(Self::MeterCredit(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantFeatureFlag::FIELDS, |v, p| {
+            Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
+        }),
+        (CustomerBenefitGrantSlackSharedChannel::FIELDS, |v, p| {
+            Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomerBenefitGrantDiscord::FIELDS, |v, p| {
-                Ok(Self::Discord(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantGitHubRepository::FIELDS, |v, p| {
-                Ok(Self::GitHubRepository(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantDownloadables::FIELDS, |v, p| {
-                Ok(Self::Downloadables(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantLicenseKeys::FIELDS, |v, p| {
-                Ok(Self::LicenseKeys(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantMeterCredit::FIELDS, |v, p| {
-                Ok(Self::MeterCredit(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantFeatureFlag::FIELDS, |v, p| {
-                Ok(Self::FeatureFlag(FromJson::decode(v, p)?))
-            }),
-            (CustomerBenefitGrantSlackSharedChannel::FIELDS, |v, p| {
-                Ok(Self::SlackSharedChannel(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1303,7 +1360,9 @@ pub struct CustomerBenefitGrantCustom {
     pub benefit: BenefitCustomSubscriber,
     /// `properties`
     pub properties: BenefitGrantCustomProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1383,7 +1442,9 @@ impl ToJson for CustomerBenefitGrantCustom {
 /// Spec: `#/components/schemas/CustomerBenefitGrantCustomUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantCustomUpdate {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1454,7 +1515,9 @@ pub struct CustomerBenefitGrantDiscord {
     pub benefit: BenefitDiscordSubscriber,
     /// `properties`
     pub properties: BenefitGrantDiscordProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1536,7 +1599,9 @@ impl ToJson for CustomerBenefitGrantDiscord {
 pub struct CustomerBenefitGrantDiscordPropertiesUpdate {
     /// Account Id
     pub account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1578,7 +1643,9 @@ impl ToJson for CustomerBenefitGrantDiscordPropertiesUpdate {
 pub struct CustomerBenefitGrantDiscordUpdate {
     /// `properties`
     pub properties: CustomerBenefitGrantDiscordPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1654,7 +1721,9 @@ pub struct CustomerBenefitGrantDownloadables {
     pub benefit: BenefitDownloadablesSubscriber,
     /// `properties`
     pub properties: BenefitGrantDownloadablesProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1734,7 +1803,9 @@ impl ToJson for CustomerBenefitGrantDownloadables {
 /// Spec: `#/components/schemas/CustomerBenefitGrantDownloadablesUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantDownloadablesUpdate {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1805,7 +1876,9 @@ pub struct CustomerBenefitGrantFeatureFlag {
     pub benefit: BenefitFeatureFlagSubscriber,
     /// `properties`
     pub properties: BenefitGrantFeatureFlagProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1885,7 +1958,9 @@ impl ToJson for CustomerBenefitGrantFeatureFlag {
 /// Spec: `#/components/schemas/CustomerBenefitGrantFeatureFlagUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantFeatureFlagUpdate {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1956,7 +2031,9 @@ pub struct CustomerBenefitGrantGitHubRepository {
     pub benefit: BenefitGitHubRepositorySubscriber,
     /// `properties`
     pub properties: BenefitGrantGitHubRepositoryProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2038,7 +2115,9 @@ impl ToJson for CustomerBenefitGrantGitHubRepository {
 pub struct CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     /// Account Id
     pub account_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2080,7 +2159,9 @@ impl ToJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 pub struct CustomerBenefitGrantGitHubRepositoryUpdate {
     /// `properties`
     pub properties: CustomerBenefitGrantGitHubRepositoryPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2156,7 +2237,9 @@ pub struct CustomerBenefitGrantLicenseKeys {
     pub benefit: BenefitLicenseKeysSubscriber,
     /// `properties`
     pub properties: BenefitGrantLicenseKeysProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2236,7 +2319,9 @@ impl ToJson for CustomerBenefitGrantLicenseKeys {
 /// Spec: `#/components/schemas/CustomerBenefitGrantLicenseKeysUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantLicenseKeysUpdate {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2307,7 +2392,9 @@ pub struct CustomerBenefitGrantMeterCredit {
     pub benefit: BenefitMeterCreditSubscriber,
     /// `properties`
     pub properties: BenefitGrantMeterCreditProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2387,7 +2474,9 @@ impl ToJson for CustomerBenefitGrantMeterCredit {
 /// Spec: `#/components/schemas/CustomerBenefitGrantMeterCreditUpdate`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerBenefitGrantMeterCreditUpdate {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2458,7 +2547,9 @@ pub struct CustomerBenefitGrantSlackSharedChannel {
     pub benefit: BenefitSlackSharedChannelSubscriber,
     /// `properties`
     pub properties: BenefitGrantSlackSharedChannelProperties,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2540,7 +2631,9 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannel {
 pub struct CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     /// Invited Email
     pub invited_email: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2582,7 +2675,9 @@ impl ToJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 pub struct CustomerBenefitGrantSlackSharedChannelUpdate {
     /// `properties`
     pub properties: CustomerBenefitGrantSlackSharedChannelPropertiesUpdate,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2739,6 +2834,79 @@ impl CustomerBenefitGrantUpdate {
     pub const FIELDS: &'static [&'static str] = &["benefit_type", "properties"];
 }
 
+impl CustomerBenefitGrantUpdate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomerBenefitGrantDiscordUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (
+            CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
+            |v, p| {
+                Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+        (
+            CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
+            |v, p| {
+                Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+        (CustomerBenefitGrantDownloadablesUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (CustomerBenefitGrantLicenseKeysUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (CustomerBenefitGrantCustomUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (CustomerBenefitGrantMeterCreditUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (CustomerBenefitGrantFeatureFlagUpdate::FIELDS, |v, p| {
+            Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "benefit_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerBenefitGrantUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "benefit_type") {
@@ -2785,55 +2953,7 @@ impl FromJson for CustomerBenefitGrantUpdate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomerBenefitGrantDiscordUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (
-                CustomerBenefitGrantGitHubRepositoryUpdate::FIELDS,
-                |v, p| {
-                    Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-            (
-                CustomerBenefitGrantSlackSharedChannelUpdate::FIELDS,
-                |v, p| {
-                    Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-            (CustomerBenefitGrantDownloadablesUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (CustomerBenefitGrantLicenseKeysUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (CustomerBenefitGrantCustomUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (CustomerBenefitGrantMeterCreditUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantMeterCreditUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (CustomerBenefitGrantFeatureFlagUpdate::FIELDS, |v, p| {
-                Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2911,7 +3031,9 @@ pub struct ListResourceCustomerBenefitGrant {
     pub items: Vec<CustomerBenefitGrant>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

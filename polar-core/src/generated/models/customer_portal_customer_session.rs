@@ -27,7 +27,9 @@ pub struct CustomerCustomerSession {
     pub expires_at: OffsetDateTime,
     /// Return Url
     pub return_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -76,7 +78,9 @@ pub struct PortalAuthenticatedUser {
     pub member_id: Option<String>,
     /// Member role (owner, billing_manager, member). Only set for members.
     pub role: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -25,7 +25,9 @@ use time::{Date, OffsetDateTime};
 pub struct CustomerEmailUpdateRequest {
     /// Email
     pub email: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -67,7 +69,9 @@ impl ToJson for CustomerEmailUpdateRequest {
 pub struct CustomerEmailUpdateVerifyRequest {
     /// Token
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -109,7 +113,9 @@ impl ToJson for CustomerEmailUpdateVerifyRequest {
 pub struct CustomerEmailUpdateVerifyResponse {
     /// Token
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -144,7 +150,9 @@ impl ToJson for CustomerEmailUpdateVerifyResponse {
 pub struct CustomerNotReady {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -200,17 +208,38 @@ impl CustomerPaymentMethod {
     ];
 }
 
+impl CustomerPaymentMethod {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (PaymentMethodCard::FIELDS, |v, p| {
+            Ok(Self::PaymentMethodCard(FromJson::decode(v, p)?))
+        }),
+        (PaymentMethodGeneric::FIELDS, |v, p| {
+            Ok(Self::PaymentMethodGeneric(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerPaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (PaymentMethodCard::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodCard(FromJson::decode(v, p)?))
-            }),
-            (PaymentMethodGeneric::FIELDS, |v, p| {
-                Ok(Self::PaymentMethodGeneric(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -246,7 +275,9 @@ pub struct CustomerPaymentMethodConfirm {
     pub setup_intent_id: String,
     /// Set Default
     pub set_default: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -295,7 +326,9 @@ pub struct CustomerPaymentMethodCreate {
     pub set_default: bool,
     /// Return Url
     pub return_url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -352,7 +385,9 @@ impl ToJson for CustomerPaymentMethodCreate {
 pub struct CustomerPaymentMethodCreateRequiresActionResponse {
     /// Client Secret
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -402,6 +437,49 @@ impl CustomerPaymentMethodCreateResponse {
     pub const FIELDS: &'static [&'static str] = &["status", "payment_method", "client_secret"];
 }
 
+impl CustomerPaymentMethodCreateResponse {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            CustomerPaymentMethodCreateSucceededResponse::FIELDS,
+            |v, p| {
+                Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+        (
+            CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
+            |v, p| {
+                Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "status").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerPaymentMethodCreateResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "status") {
@@ -418,25 +496,7 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                CustomerPaymentMethodCreateSucceededResponse::FIELDS,
-                |v, p| {
-                    Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-            (
-                CustomerPaymentMethodCreateRequiresActionResponse::FIELDS,
-                |v, p| {
-                    Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -472,7 +532,9 @@ impl From<CustomerPaymentMethodCreateRequiresActionResponse>
 pub struct CustomerPaymentMethodCreateSucceededResponse {
     /// CustomerPaymentMethod
     pub payment_method: CustomerPaymentMethod,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -535,7 +597,9 @@ pub struct CustomerPortalCustomer {
     pub type_: Option<CustomerType>,
     /// Locale
     pub locale: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -618,7 +682,9 @@ pub struct CustomerPortalCustomerUpdate {
     pub tax_id: Patch<String>,
     /// Default Payment Method Id
     pub default_payment_method_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -680,7 +746,9 @@ pub struct CustomerPortalOAuthAccount {
     pub account_id: String,
     /// Account Username
     pub account_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -719,7 +787,9 @@ pub struct ListResourceCustomerPaymentMethod {
     pub items: Vec<CustomerPaymentMethod>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -766,7 +836,9 @@ pub struct PaymentMethodCard {
     pub customer_id: String,
     /// `method_metadata`
     pub method_metadata: PaymentMethodCardMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -833,7 +905,9 @@ pub struct PaymentMethodGeneric {
     ///
     /// JSON: `type`
     pub type_: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -885,7 +959,9 @@ impl ToJson for PaymentMethodGeneric {
 pub struct PaymentMethodInUseByActiveSubscription {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -931,7 +1007,9 @@ impl ToJson for PaymentMethodInUseByActiveSubscription {
 pub struct PaymentMethodSetupFailed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

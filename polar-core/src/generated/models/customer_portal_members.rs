@@ -35,7 +35,9 @@ pub struct CustomerPortalMember {
     pub name: Option<String>,
     /// The role of the member within the team.
     pub role: MemberRole,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -85,7 +87,9 @@ pub struct CustomerPortalMemberCreate {
     pub name: Patch<String>,
     /// The role for the new member. Defaults to 'member'.
     pub role: Option<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -135,7 +139,9 @@ pub struct CustomerPortalMemberUpdate {
     pub name: Patch<String>,
     /// The new role for the member.
     pub role: Patch<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -182,7 +188,9 @@ pub struct ListResourceCustomerPortalMember {
     pub items: Vec<CustomerPortalMember>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

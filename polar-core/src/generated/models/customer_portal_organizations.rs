@@ -43,7 +43,9 @@ pub struct CustomerOrganization {
     pub customer_portal_settings: OrganizationCustomerPortalSettings,
     /// Feature flags for the customer portal.
     pub organization_features: Option<CustomerOrganizationFeatureSettings>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -121,7 +123,9 @@ pub struct CustomerOrganizationData {
     pub organization: CustomerOrganization,
     /// Products
     pub products: Vec<CustomerProduct>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -160,7 +164,9 @@ pub struct CustomerOrganizationFeatureSettings {
     pub member_model_enabled: Option<bool>,
     /// Whether localization is enabled for this organization.
     pub checkout_localization_enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -240,7 +246,9 @@ pub struct CustomerProduct {
     pub benefits: Vec<BenefitPublic>,
     /// The medias associated to the product.
     pub medias: Vec<ProductMediaFileRead>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -365,26 +373,49 @@ impl CustomerProductPricesItem {
     ];
 }
 
+impl CustomerProductPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerProductPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }

@@ -43,7 +43,9 @@ pub struct CustomerSeatAssign {
     pub immediate_claim: Option<bool>,
     /// Checkout ID. Resolves to the subscription or order produced by the checkout.
     pub checkout_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -36,17 +36,38 @@ impl CustomerPortalSubscriptionsUpdateResponse403 {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl CustomerPortalSubscriptionsUpdateResponse403 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AlreadyCanceledSubscription::FIELDS, |v, p| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
+        }),
+        (PauseResumeNotAllowed::FIELDS, |v, p| {
+            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerPortalSubscriptionsUpdateResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-            }),
-            (PauseResumeNotAllowed::FIELDS, |v, p| {
-                Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -95,7 +116,9 @@ pub struct CustomerSubscriptionCancel {
     pub cancellation_reason: Patch<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
     pub cancellation_comment: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -152,7 +175,9 @@ pub struct CustomerSubscriptionPause {
     pub pause_at_period_end: bool,
     /// Date at which the paused subscription should automatically resume. If not set, it stays paused until resumed. Must be after the current period end.
     pub resumes_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -195,7 +220,9 @@ impl ToJson for CustomerSubscriptionPause {
 /// Spec: `#/components/schemas/CustomerSubscriptionResume`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerSubscriptionResume {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -358,29 +385,50 @@ impl CustomerSubscriptionUpdate {
     ];
 }
 
+impl CustomerSubscriptionUpdate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomerSubscriptionResume::FIELDS, |v, p| {
+            Ok(Self::CustomerSubscriptionResume(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionUpdateProduct::FIELDS, |v, p| {
+            Ok(Self::Product(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionUpdateSeats::FIELDS, |v, p| {
+            Ok(Self::Seats(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionPause::FIELDS, |v, p| {
+            Ok(Self::CustomerSubscriptionPause(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionUpdateClear::FIELDS, |v, p| {
+            Ok(Self::Clear(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionCancel::FIELDS, |v, p| {
+            Ok(Self::CustomerSubscriptionCancel(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomerSubscriptionResume::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionResume(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionUpdateProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionUpdateSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionPause::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionPause(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionUpdateClear::FIELDS, |v, p| {
-                Ok(Self::Clear(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionCancel::FIELDS, |v, p| {
-                Ok(Self::CustomerSubscriptionCancel(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -442,7 +490,9 @@ impl From<CustomerSubscriptionUpdateClear> for CustomerSubscriptionUpdate {
 pub struct CustomerSubscriptionUpdateClear {
     /// Clear the pending subscription update.
     pub pending_update: Value,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -484,7 +534,9 @@ impl ToJson for CustomerSubscriptionUpdateClear {
 pub struct CustomerSubscriptionUpdateProduct {
     /// Update subscription to another product.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -526,7 +578,9 @@ impl ToJson for CustomerSubscriptionUpdateProduct {
 pub struct CustomerSubscriptionUpdateSeats {
     /// Update the number of seats for this subscription.
     pub seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -568,7 +622,9 @@ impl ToJson for CustomerSubscriptionUpdateSeats {
 pub struct PauseResumeNotAllowed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -605,7 +661,9 @@ impl ToJson for PauseResumeNotAllowed {
 pub struct PaymentMethodRequired {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -53,7 +53,9 @@ pub struct CustomerSeat {
     pub revoked_at: Option<OffsetDateTime>,
     /// Additional metadata for the seat
     pub seat_metadata: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -138,7 +140,9 @@ pub struct CustomerSeatClaimResponse {
     pub seat: CustomerSeat,
     /// Session token for immediate customer portal access
     pub customer_session_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -195,7 +199,9 @@ pub struct SeatAssign {
     pub metadata: Patch<BTreeMap<String, Value>>,
     /// If true, the seat will be immediately claimed without sending an invitation email. API-only feature.
     pub immediate_claim: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -271,7 +277,9 @@ impl ToJson for SeatAssign {
 pub struct SeatClaim {
     /// Invitation token to claim the seat
     pub invitation_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -324,7 +332,9 @@ pub struct SeatClaimInfo {
     pub customer_email: String,
     /// Whether the seat can be claimed
     pub can_claim: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -41,7 +41,9 @@ pub struct CustomerSession {
     pub customer_id: String,
     /// `customer`
     pub customer: Customer,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -108,7 +110,9 @@ pub struct CustomerSessionCustomerExternalIdCreate {
     pub return_url: Patch<String>,
     /// External ID of the customer to create a session for.
     pub external_customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -170,7 +174,9 @@ pub struct CustomerSessionCustomerIdCreate {
     pub return_url: Patch<String>,
     /// ID of the customer to create a session for.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -243,21 +249,42 @@ impl CustomerSessionsCreateBody {
     ];
 }
 
+impl CustomerSessionsCreateBody {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomerSessionCustomerIdCreate::FIELDS, |v, p| {
+            Ok(Self::CustomerSessionCustomerIdCreate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (CustomerSessionCustomerExternalIdCreate::FIELDS, |v, p| {
+            Ok(Self::CustomerSessionCustomerExternalIdCreate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerSessionsCreateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomerSessionCustomerIdCreate::FIELDS, |v, p| {
-                Ok(Self::CustomerSessionCustomerIdCreate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (CustomerSessionCustomerExternalIdCreate::FIELDS, |v, p| {
-                Ok(Self::CustomerSessionCustomerExternalIdCreate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }

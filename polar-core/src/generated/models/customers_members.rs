@@ -25,7 +25,9 @@ use time::{Date, OffsetDateTime};
 pub struct AmbiguousExternalCustomerId {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -73,7 +75,9 @@ pub struct MemberCreateFromCustomer {
     pub external_id: Patch<String>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
     pub role: Option<MemberCreateFromCustomerRole>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -189,7 +193,9 @@ pub struct MemberUpdate {
     pub email: Patch<String>,
     /// The role of the member within the customer.
     pub role: Patch<MemberRole>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -61,23 +61,44 @@ impl Discount {
     ];
 }
 
+impl Discount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountFixedRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
+        }),
+        (DiscountFixedOnceForeverDuration::FIELDS, |v, p| {
+            Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
+        }),
+        (DiscountPercentageRepeatDuration::FIELDS, |v, p| {
+            Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
+        }),
+        (DiscountPercentageOnceForeverDuration::FIELDS, |v, p| {
+            Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Discount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DiscountFixedRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::FixedRepeatDuration(FromJson::decode(v, p)?))
-            }),
-            (DiscountFixedOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::FixedOnceForeverDuration(FromJson::decode(v, p)?))
-            }),
-            (DiscountPercentageRepeatDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageRepeatDuration(FromJson::decode(v, p)?))
-            }),
-            (DiscountPercentageOnceForeverDuration::FIELDS, |v, p| {
-                Ok(Self::PercentageOnceForeverDuration(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -153,6 +174,39 @@ impl DiscountCreate {
     ];
 }
 
+impl DiscountCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountPercentageCreate::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageCreate(FromJson::decode(v, p)?))
+        }),
+        (DiscountFixedCreate::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for DiscountCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -165,15 +219,7 @@ impl FromJson for DiscountCreate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DiscountPercentageCreate::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageCreate(FromJson::decode(v, p)?))
-            }),
-            (DiscountFixedCreate::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedCreate(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -317,7 +363,9 @@ pub struct DiscountFixedCreate {
     pub currency: Patch<PresentmentCurrency>,
     /// Amounts
     pub amounts: Patch<BTreeMap<PresentmentCurrency, i64>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -458,7 +506,9 @@ pub struct DiscountFixedOnceForeverDuration {
     pub organization_id: String,
     /// Products
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -588,7 +638,9 @@ pub struct DiscountFixedOnceForeverDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -720,7 +772,9 @@ pub struct DiscountFixedRepeatDuration {
     pub organization_id: String,
     /// Products
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -855,7 +909,9 @@ pub struct DiscountFixedRepeatDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -995,7 +1051,9 @@ pub struct DiscountPercentageCreate {
     /// A basis point is 1/100th of a percent.
     /// For example, to create a 25.5% discount, set this to 2550.
     pub basis_points: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1124,7 +1182,9 @@ pub struct DiscountPercentageOnceForeverDuration {
     pub organization_id: String,
     /// Products
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1244,7 +1304,9 @@ pub struct DiscountPercentageOnceForeverDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1366,7 +1428,9 @@ pub struct DiscountPercentageRepeatDuration {
     pub organization_id: String,
     /// Products
     pub products: Vec<DiscountProduct>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1491,7 +1555,9 @@ pub struct DiscountPercentageRepeatDurationBase {
     pub redemptions_count: i64,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1611,7 +1677,9 @@ pub struct DiscountProduct {
     pub is_archived: bool,
     /// The ID of the organization owning the product.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1891,7 +1959,9 @@ pub struct DiscountUpdate {
     pub basis_points: Patch<i64>,
     /// Products
     pub products: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1997,7 +2067,9 @@ pub struct ListResourceDiscount {
     pub items: Vec<Discount>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

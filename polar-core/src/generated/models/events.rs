@@ -35,7 +35,9 @@ pub struct AddressDict {
     pub state: Option<String>,
     /// Country
     pub country: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -103,7 +105,9 @@ pub struct BalanceCreditOrderEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceCreditOrderMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -197,7 +201,9 @@ pub struct BalanceCreditOrderMetadata {
     pub fee: i64,
     /// Exchange Rate
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -283,7 +289,9 @@ pub struct BalanceDisputeEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceDisputeMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -387,7 +395,9 @@ pub struct BalanceDisputeMetadata {
     pub fee: i64,
     /// Exchange Rate
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -488,7 +498,9 @@ pub struct BalanceDisputeReversalEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceDisputeMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -586,7 +598,9 @@ pub struct BalanceOrderEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceOrderMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -688,7 +702,9 @@ pub struct BalanceOrderMetadata {
     pub fee: i64,
     /// Exchange Rate
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -786,7 +802,9 @@ pub struct BalanceRefundEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceRefundMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -892,7 +910,9 @@ pub struct BalanceRefundMetadata {
     pub fee: i64,
     /// Exchange Rate
     pub exchange_rate: Option<f64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -996,7 +1016,9 @@ pub struct BalanceRefundReversalEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BalanceRefundMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1094,7 +1116,9 @@ pub struct BenefitCycledEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1176,7 +1200,9 @@ pub struct BenefitGrantMetadata {
     pub benefit_type: BenefitType,
     /// Member Id
     pub member_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1244,7 +1270,9 @@ pub struct BenefitGrantedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1342,7 +1370,9 @@ pub struct BenefitRevokedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1440,7 +1470,9 @@ pub struct BenefitUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: BenefitGrantMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1538,7 +1570,9 @@ pub struct CheckoutCreatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: CheckoutCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1618,7 +1652,9 @@ pub struct CheckoutCreatedMetadata {
     pub checkout_status: String,
     /// Product Id
     pub product_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1659,7 +1695,9 @@ pub struct CostMetadataInput {
     pub amount: NumberOrString,
     /// The currency. Currently, only `usd` is supported.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1706,7 +1744,9 @@ pub struct CostMetadataOutput {
     pub amount: String,
     /// The currency. Currently, only `usd` is supported.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1743,7 +1783,9 @@ impl ToJson for CostMetadataOutput {
 pub struct CursorPagination {
     /// Has Next Page
     pub has_next_page: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1800,7 +1842,9 @@ pub struct CustomerCreatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: CustomerCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1882,7 +1926,9 @@ pub struct CustomerCreatedMetadata {
     pub customer_name: Option<String>,
     /// Customer External Id
     pub customer_external_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1950,7 +1996,9 @@ pub struct CustomerDeletedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: CustomerDeletedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2032,7 +2080,9 @@ pub struct CustomerDeletedMetadata {
     pub customer_name: Option<String>,
     /// Customer External Id
     pub customer_external_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2100,7 +2150,9 @@ pub struct CustomerUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: CustomerUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2186,7 +2238,9 @@ pub struct CustomerUpdatedFields {
     pub tax_id: Option<String>,
     /// Metadata
     pub metadata: Option<BTreeMap<String, StringOrIntegerOrBoolean>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2246,7 +2300,9 @@ pub struct CustomerUpdatedMetadata {
     pub customer_external_id: Option<String>,
     /// `updated_fields`
     pub updated_fields: CustomerUpdatedFields,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2321,6 +2377,43 @@ impl Event {
     ];
 }
 
+impl Event {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (UserEvent::FIELDS, |v, p| {
+            Ok(Self::UserEvent(FromJson::decode(v, p)?))
+        }),
+        (SystemEvent::FIELDS, |v, p| {
+            match SystemEvent::decode(v, p)? {
+                SystemEvent::Unknown { .. } => Err(SystemEvent::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::SystemEvent(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "source").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Event {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "source") {
@@ -2329,18 +2422,7 @@ impl FromJson for Event {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (UserEvent::FIELDS, |v, p| {
-                Ok(Self::UserEvent(FromJson::decode(v, p)?))
-            }),
-            (SystemEvent::FIELDS, |v, p| {
-                match SystemEvent::decode(v, p)? {
-                    SystemEvent::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::SystemEvent(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2398,7 +2480,9 @@ pub struct EventCreateCustomer {
     pub customer_id: String,
     /// ID of the member within the customer's organization who performed the action. Used for member-level attribution in B2B.
     pub member_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2494,7 +2578,9 @@ pub struct EventCreateExternalCustomer {
     pub external_customer_id: String,
     /// ID of the member in your system within the customer's organization who performed the action. Used for member-level attribution in B2B.
     pub external_member_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2572,7 +2658,9 @@ pub struct EventMetadataInput {
     ///
     /// JSON: `_llm`
     pub llm: Option<LlmMetadata>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2623,7 +2711,9 @@ pub struct EventMetadataOutput {
     ///
     /// JSON: `_llm`
     pub llm: Option<LlmMetadata>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2670,7 +2760,9 @@ pub struct EventName {
     pub first_seen: OffsetDateTime,
     /// The last time the event occurred.
     pub last_seen: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2929,7 +3021,9 @@ impl JsonKey for EventSource {
 pub struct EventsIngest {
     /// List of events to ingest.
     pub events: Vec<EventsIngestEventsItem>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2993,17 +3087,38 @@ impl EventsIngestEventsItem {
     ];
 }
 
+impl EventsIngestEventsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (EventCreateCustomer::FIELDS, |v, p| {
+            Ok(Self::EventCreateCustomer(FromJson::decode(v, p)?))
+        }),
+        (EventCreateExternalCustomer::FIELDS, |v, p| {
+            Ok(Self::EventCreateExternalCustomer(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for EventsIngestEventsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (EventCreateCustomer::FIELDS, |v, p| {
-                Ok(Self::EventCreateCustomer(FromJson::decode(v, p)?))
-            }),
-            (EventCreateExternalCustomer::FIELDS, |v, p| {
-                Ok(Self::EventCreateExternalCustomer(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3039,7 +3154,9 @@ pub struct EventsIngestResponse {
     pub inserted: i64,
     /// Number of duplicate events skipped.
     pub duplicates: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3087,19 +3204,40 @@ impl EventsListResponse200 {
     pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
 }
 
+impl EventsListResponse200 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ListResourceEvent::FIELDS, |v, p| {
+            Ok(Self::ListResourceEvent(FromJson::decode(v, p)?))
+        }),
+        (ListResourceWithCursorPaginationEvent::FIELDS, |v, p| {
+            Ok(Self::ListResourceWithCursorPaginationEvent(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for EventsListResponse200 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ListResourceEvent::FIELDS, |v, p| {
-                Ok(Self::ListResourceEvent(FromJson::decode(v, p)?))
-            }),
-            (ListResourceWithCursorPaginationEvent::FIELDS, |v, p| {
-                Ok(Self::ListResourceWithCursorPaginationEvent(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3135,7 +3273,9 @@ pub struct ListResourceEvent {
     pub items: Vec<Event>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3174,7 +3314,9 @@ pub struct ListResourceEventName {
     pub items: Vec<EventName>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3213,7 +3355,9 @@ pub struct ListResourceWithCursorPaginationEvent {
     pub items: Vec<Event>,
     /// `pagination`
     pub pagination: CursorPagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3264,7 +3408,9 @@ pub struct LlmMetadata {
     pub output_tokens: i64,
     /// The total number of LLM tokens used for the event.
     pub total_tokens: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3364,7 +3510,9 @@ pub struct MeterCreditEvent {
     pub label: String,
     /// `metadata`
     pub metadata: MeterCreditedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3444,7 +3592,9 @@ pub struct MeterCreditedMetadata {
     pub units: i64,
     /// Rollover
     pub rollover: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3505,7 +3655,9 @@ pub struct MeterResetEvent {
     pub label: String,
     /// `metadata`
     pub metadata: MeterResetMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3581,7 +3733,9 @@ impl ToJson for MeterResetEvent {
 pub struct MeterResetMetadata {
     /// Meter Id
     pub meter_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3638,7 +3792,9 @@ pub struct OrderPaidEvent {
     pub label: String,
     /// `metadata`
     pub metadata: OrderPaidMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3740,7 +3896,9 @@ pub struct OrderPaidMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3846,7 +4004,9 @@ pub struct OrderRefundedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: OrderRefundedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3926,7 +4086,9 @@ pub struct OrderRefundedMetadata {
     pub refunded_amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3987,7 +4149,9 @@ pub struct OrderUnvoidedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: OrderUnvoidedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4067,7 +4231,9 @@ pub struct OrderUnvoidedMetadata {
     pub amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4128,7 +4294,9 @@ pub struct OrderVoidedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: OrderVoidedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4208,7 +4376,9 @@ pub struct OrderVoidedMetadata {
     pub amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4269,7 +4439,9 @@ pub struct SubscriptionBillingPeriodUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionBillingPeriodUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4358,7 +4530,9 @@ pub struct SubscriptionBillingPeriodUpdatedMetadata {
     pub old_period_end: String,
     /// New Period End
     pub new_period_end: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4420,7 +4594,9 @@ pub struct SubscriptionCanceledEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionCanceledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4516,7 +4692,9 @@ pub struct SubscriptionCanceledMetadata {
     pub ends_at: Option<String>,
     /// Cancel At Period End
     pub cancel_at_period_end: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4625,7 +4803,9 @@ pub struct SubscriptionCreatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionCreatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4713,7 +4893,9 @@ pub struct SubscriptionCreatedMetadata {
     pub recurring_interval_count: i64,
     /// Started At
     pub started_at: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4794,7 +4976,9 @@ pub struct SubscriptionCycledEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionCycledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4880,7 +5064,9 @@ pub struct SubscriptionCycledMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4958,7 +5144,9 @@ pub struct SubscriptionPastDueEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionPastDueMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5046,7 +5234,9 @@ pub struct SubscriptionPastDueMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5127,7 +5317,9 @@ pub struct SubscriptionPausedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionPausedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5217,7 +5409,9 @@ pub struct SubscriptionPausedMetadata {
     pub paused_at: String,
     /// Resumes At
     pub resumes_at: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5301,7 +5495,9 @@ pub struct SubscriptionProductUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionProductUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5384,7 +5580,9 @@ pub struct SubscriptionProductUpdatedMetadata {
     pub old_product_id: String,
     /// New Product Id
     pub new_product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5446,7 +5644,9 @@ pub struct SubscriptionReactivatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionReactivatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5532,7 +5732,9 @@ pub struct SubscriptionReactivatedMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5610,7 +5812,9 @@ pub struct SubscriptionReinstatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionReinstatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5696,7 +5900,9 @@ pub struct SubscriptionReinstatedMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5774,7 +5980,9 @@ pub struct SubscriptionResumedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionResumedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5860,7 +6068,9 @@ pub struct SubscriptionResumedMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5938,7 +6148,9 @@ pub struct SubscriptionRevokedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionRevokedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6024,7 +6236,9 @@ pub struct SubscriptionRevokedMetadata {
     pub recurring_interval: Option<String>,
     /// Recurring Interval Count
     pub recurring_interval_count: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6102,7 +6316,9 @@ pub struct SubscriptionSeatsUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionSeatsUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6184,7 +6400,9 @@ pub struct SubscriptionSeatsUpdatedMetadata {
     pub new_seats: i64,
     /// Proration Behavior
     pub proration_behavior: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6252,7 +6470,9 @@ pub struct SubscriptionUncanceledEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionUncanceledMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6338,7 +6558,9 @@ pub struct SubscriptionUncanceledMetadata {
     pub recurring_interval: String,
     /// Recurring Interval Count
     pub recurring_interval_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6416,7 +6638,9 @@ pub struct SubscriptionUpdateClearedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionUpdateClearedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6495,7 +6719,9 @@ impl ToJson for SubscriptionUpdateClearedEvent {
 pub struct SubscriptionUpdateClearedMetadata {
     /// Subscription Id
     pub subscription_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6552,7 +6778,9 @@ pub struct SubscriptionUpdatedEvent {
     pub label: String,
     /// `metadata`
     pub metadata: SubscriptionUpdatedMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6640,7 +6868,9 @@ pub struct SubscriptionUpdatedMetadata {
     pub billing_period_end: Option<String>,
     /// Subscription Id
     pub subscription_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6785,6 +7015,144 @@ impl SystemEvent {
         "name",
         "metadata",
     ];
+}
+
+impl SystemEvent {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (MeterCreditEvent::FIELDS, |v, p| {
+            Ok(Self::MeterCreditEvent(FromJson::decode(v, p)?))
+        }),
+        (MeterResetEvent::FIELDS, |v, p| {
+            Ok(Self::MeterResetEvent(FromJson::decode(v, p)?))
+        }),
+        (BenefitGrantedEvent::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantedEvent(FromJson::decode(v, p)?))
+        }),
+        (BenefitCycledEvent::FIELDS, |v, p| {
+            Ok(Self::BenefitCycledEvent(FromJson::decode(v, p)?))
+        }),
+        (BenefitUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::BenefitUpdatedEvent(FromJson::decode(v, p)?))
+        }),
+        (BenefitRevokedEvent::FIELDS, |v, p| {
+            Ok(Self::BenefitRevokedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionCreatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCreatedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionCycledEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCycledEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionCanceledEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCanceledEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionRevokedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionRevokedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionPastDueEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionPastDueEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionReactivatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionReinstatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionPausedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionPausedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionResumedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionResumedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUncanceledEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionProductUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (SubscriptionSeatsUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionBillingPeriodUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (SubscriptionUpdateClearedEvent::FIELDS, |v, p| {
+            Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (OrderPaidEvent::FIELDS, |v, p| {
+            Ok(Self::OrderPaidEvent(FromJson::decode(v, p)?))
+        }),
+        (OrderRefundedEvent::FIELDS, |v, p| {
+            Ok(Self::OrderRefundedEvent(FromJson::decode(v, p)?))
+        }),
+        (OrderVoidedEvent::FIELDS, |v, p| {
+            Ok(Self::OrderVoidedEvent(FromJson::decode(v, p)?))
+        }),
+        (OrderUnvoidedEvent::FIELDS, |v, p| {
+            Ok(Self::OrderUnvoidedEvent(FromJson::decode(v, p)?))
+        }),
+        (CheckoutCreatedEvent::FIELDS, |v, p| {
+            Ok(Self::CheckoutCreatedEvent(FromJson::decode(v, p)?))
+        }),
+        (CustomerCreatedEvent::FIELDS, |v, p| {
+            Ok(Self::CustomerCreatedEvent(FromJson::decode(v, p)?))
+        }),
+        (CustomerUpdatedEvent::FIELDS, |v, p| {
+            Ok(Self::CustomerUpdatedEvent(FromJson::decode(v, p)?))
+        }),
+        (CustomerDeletedEvent::FIELDS, |v, p| {
+            Ok(Self::CustomerDeletedEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceOrderEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceOrderEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceCreditOrderEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceCreditOrderEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceRefundEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceRefundEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceRefundReversalEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceRefundReversalEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceDisputeEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceDisputeEvent(FromJson::decode(v, p)?))
+        }),
+        (BalanceDisputeReversalEvent::FIELDS, |v, p| {
+            Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "name").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
 }
 
 impl FromJson for SystemEvent {
@@ -6932,120 +7300,7 @@ impl FromJson for SystemEvent {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (MeterCreditEvent::FIELDS, |v, p| {
-                Ok(Self::MeterCreditEvent(FromJson::decode(v, p)?))
-            }),
-            (MeterResetEvent::FIELDS, |v, p| {
-                Ok(Self::MeterResetEvent(FromJson::decode(v, p)?))
-            }),
-            (BenefitGrantedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantedEvent(FromJson::decode(v, p)?))
-            }),
-            (BenefitCycledEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitCycledEvent(FromJson::decode(v, p)?))
-            }),
-            (BenefitUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitUpdatedEvent(FromJson::decode(v, p)?))
-            }),
-            (BenefitRevokedEvent::FIELDS, |v, p| {
-                Ok(Self::BenefitRevokedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreatedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUpdatedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionCycledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCycledEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionCanceledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCanceledEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionRevokedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionRevokedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionPastDueEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPastDueEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionReactivatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionReactivatedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionReinstatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionReinstatedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionPausedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPausedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionResumedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionResumedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUncanceledEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUncanceledEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionProductUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionProductUpdatedEvent(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (SubscriptionSeatsUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionBillingPeriodUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionBillingPeriodUpdatedEvent(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (SubscriptionUpdateClearedEvent::FIELDS, |v, p| {
-                Ok(Self::SubscriptionUpdateClearedEvent(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (OrderPaidEvent::FIELDS, |v, p| {
-                Ok(Self::OrderPaidEvent(FromJson::decode(v, p)?))
-            }),
-            (OrderRefundedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderRefundedEvent(FromJson::decode(v, p)?))
-            }),
-            (OrderVoidedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderVoidedEvent(FromJson::decode(v, p)?))
-            }),
-            (OrderUnvoidedEvent::FIELDS, |v, p| {
-                Ok(Self::OrderUnvoidedEvent(FromJson::decode(v, p)?))
-            }),
-            (CheckoutCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::CheckoutCreatedEvent(FromJson::decode(v, p)?))
-            }),
-            (CustomerCreatedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerCreatedEvent(FromJson::decode(v, p)?))
-            }),
-            (CustomerUpdatedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerUpdatedEvent(FromJson::decode(v, p)?))
-            }),
-            (CustomerDeletedEvent::FIELDS, |v, p| {
-                Ok(Self::CustomerDeletedEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceOrderEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceOrderEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceCreditOrderEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceCreditOrderEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceRefundEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceRefundEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceRefundReversalEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceRefundReversalEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceDisputeEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceDisputeEvent(FromJson::decode(v, p)?))
-            }),
-            (BalanceDisputeReversalEvent::FIELDS, |v, p| {
-                Ok(Self::BalanceDisputeReversalEvent(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -7334,7 +7589,9 @@ pub struct UserEvent {
     pub name: String,
     /// `metadata`
     pub metadata: EventMetadataOutput,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

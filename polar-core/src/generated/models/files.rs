@@ -37,7 +37,9 @@ pub struct DownloadableFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -149,7 +151,9 @@ pub struct DownloadableFileRead {
     pub flagged_malicious_at: Option<OffsetDateTime>,
     /// Size Readable
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -262,6 +266,47 @@ impl FileCreate {
     ];
 }
 
+impl FileCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DownloadableFileCreate::FIELDS, |v, p| {
+            Ok(Self::DownloadableFileCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductMediaFileCreate::FIELDS, |v, p| {
+            Ok(Self::ProductMediaFileCreate(FromJson::decode(v, p)?))
+        }),
+        (OrganizationAvatarFileCreate::FIELDS, |v, p| {
+            Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(v, p)?))
+        }),
+        (SupportCaseAttachmentFileCreate::FIELDS, |v, p| {
+            Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "service").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for FileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "service") {
@@ -284,23 +329,7 @@ impl FromJson for FileCreate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DownloadableFileCreate::FIELDS, |v, p| {
-                Ok(Self::DownloadableFileCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductMediaFileCreate::FIELDS, |v, p| {
-                Ok(Self::ProductMediaFileCreate(FromJson::decode(v, p)?))
-            }),
-            (OrganizationAvatarFileCreate::FIELDS, |v, p| {
-                Ok(Self::OrganizationAvatarFileCreate(FromJson::decode(v, p)?))
-            }),
-            (SupportCaseAttachmentFileCreate::FIELDS, |v, p| {
-                Ok(Self::SupportCaseAttachmentFileCreate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -350,7 +379,9 @@ pub struct FilePatch {
     pub name: Patch<String>,
     /// Version
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -429,6 +460,45 @@ impl FileRead {
     ];
 }
 
+impl FileRead {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DownloadableFileRead::FIELDS, |v, p| {
+            Ok(Self::DownloadableFileRead(FromJson::decode(v, p)?))
+        }),
+        (ProductMediaFileRead::FIELDS, |v, p| {
+            Ok(Self::ProductMediaFileRead(FromJson::decode(v, p)?))
+        }),
+        (OrganizationAvatarFileRead::FIELDS, |v, p| {
+            Ok(Self::OrganizationAvatarFileRead(FromJson::decode(v, p)?))
+        }),
+        (SupportCaseAttachmentFileRead::FIELDS, |v, p| {
+            Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "service").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for FileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "service") {
@@ -451,21 +521,7 @@ impl FromJson for FileRead {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DownloadableFileRead::FIELDS, |v, p| {
-                Ok(Self::DownloadableFileRead(FromJson::decode(v, p)?))
-            }),
-            (ProductMediaFileRead::FIELDS, |v, p| {
-                Ok(Self::ProductMediaFileRead(FromJson::decode(v, p)?))
-            }),
-            (OrganizationAvatarFileRead::FIELDS, |v, p| {
-                Ok(Self::OrganizationAvatarFileRead(FromJson::decode(v, p)?))
-            }),
-            (SupportCaseAttachmentFileRead::FIELDS, |v, p| {
-                Ok(Self::SupportCaseAttachmentFileRead(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -612,7 +668,9 @@ pub struct FileUpload {
     pub service: FileServiceTypes,
     /// Size Readable
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -702,7 +760,9 @@ pub struct FileUploadCompleted {
     pub path: String,
     /// Parts
     pub parts: Vec<S3FileUploadCompletedPart>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -756,7 +816,9 @@ pub struct ListResourceFileRead {
     pub items: Vec<FileRead>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -805,7 +867,9 @@ pub struct OrganizationAvatarFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -917,7 +981,9 @@ pub struct OrganizationAvatarFileRead {
     pub size_readable: String,
     /// Public Url
     pub public_url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1018,7 +1084,9 @@ pub struct ProductMediaFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1100,7 +1168,9 @@ impl ToJson for ProductMediaFileCreate {
 pub struct S3FileCreateMultipart {
     /// Parts
     pub parts: Vec<S3FileCreatePart>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1148,7 +1218,9 @@ pub struct S3FileCreatePart {
     pub chunk_end: i64,
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1212,7 +1284,9 @@ pub struct S3FileUploadCompletedPart {
     pub checksum_etag: String,
     /// Checksum Sha256 Base64
     pub checksum_sha256_base64: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1273,7 +1347,9 @@ pub struct S3FileUploadMultipart {
     pub path: String,
     /// Parts
     pub parts: Vec<S3FileUploadPart>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1324,7 +1400,9 @@ pub struct S3FileUploadPart {
     pub expires_at: OffsetDateTime,
     /// Headers
     pub headers: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1395,7 +1473,9 @@ pub struct SupportCaseAttachmentFileCreate {
     pub upload: S3FileCreateMultipart,
     /// Version
     pub version: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1505,7 +1585,9 @@ pub struct SupportCaseAttachmentFileRead {
     pub created_at: OffsetDateTime,
     /// Size Readable
     pub size_readable: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

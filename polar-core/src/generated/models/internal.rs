@@ -46,7 +46,9 @@ pub struct Account {
     pub payout_interval: i64,
     /// Delay after which a transaction becomes available for payout.
     pub payout_transaction_delay: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -133,7 +135,9 @@ pub struct AccountCredit {
     pub expires_at: Option<OffsetDateTime>,
     /// Revoked At
     pub revoked_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -194,7 +198,9 @@ pub struct AccountUpdate {
     pub billing_additional_info: Option<String>,
     /// Notes that should appear on the reverse invoice.
     pub billing_notes: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -253,7 +259,9 @@ pub struct AddCurrencyAction {
     pub label: String,
     /// Lowercase ISO code of the suggested currency, e.g. `eur`.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -313,7 +321,9 @@ pub struct AdjustPriceAction {
     pub suggested_price_amount: Option<i64>,
     /// ISO currency code of the amounts.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -439,7 +449,9 @@ impl JsonKey for AppealDecision {
 pub struct AppealNotRejectedError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -478,7 +490,9 @@ pub struct AssistantBlockPart {
     pub kind: Option<String>,
     /// Block
     pub block: AssistantBlockPartBlock,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -552,6 +566,51 @@ impl AssistantBlockPartBlock {
     ];
 }
 
+impl AssistantBlockPartBlock {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (EntityListBlock::FIELDS, |v, p| {
+            Ok(Self::EntityListBlock(FromJson::decode(v, p)?))
+        }),
+        (DataTableBlock::FIELDS, |v, p| {
+            Ok(Self::DataTableBlock(FromJson::decode(v, p)?))
+        }),
+        (MetricChartBlock::FIELDS, |v, p| {
+            Ok(Self::MetricChartBlock(FromJson::decode(v, p)?))
+        }),
+        (CustomerCardBlock::FIELDS, |v, p| {
+            Ok(Self::CustomerCardBlock(FromJson::decode(v, p)?))
+        }),
+        (TextBlock::FIELDS, |v, p| {
+            Ok(Self::TextBlock(FromJson::decode(v, p)?))
+        }),
+        (InsightCardsBlock::FIELDS, |v, p| {
+            Ok(Self::InsightCardsBlock(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for AssistantBlockPartBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -572,27 +631,7 @@ impl FromJson for AssistantBlockPartBlock {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (EntityListBlock::FIELDS, |v, p| {
-                Ok(Self::EntityListBlock(FromJson::decode(v, p)?))
-            }),
-            (DataTableBlock::FIELDS, |v, p| {
-                Ok(Self::DataTableBlock(FromJson::decode(v, p)?))
-            }),
-            (MetricChartBlock::FIELDS, |v, p| {
-                Ok(Self::MetricChartBlock(FromJson::decode(v, p)?))
-            }),
-            (CustomerCardBlock::FIELDS, |v, p| {
-                Ok(Self::CustomerCardBlock(FromJson::decode(v, p)?))
-            }),
-            (TextBlock::FIELDS, |v, p| {
-                Ok(Self::TextBlock(FromJson::decode(v, p)?))
-            }),
-            (InsightCardsBlock::FIELDS, |v, p| {
-                Ok(Self::InsightCardsBlock(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -656,7 +695,9 @@ pub struct AssistantTextPart {
     pub kind: Option<String>,
     /// Text
     pub text: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -696,7 +737,9 @@ pub struct AuthenticationSession {
     pub identity_id: Option<String>,
     /// Available Factors
     pub available_factors: Vec<AuthenticationSessionAvailableFactorsItem>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -745,6 +788,39 @@ impl AuthenticationSessionAvailableFactorsItem {
         &["type", "connection_id", "organization_slug", "name"];
 }
 
+impl AuthenticationSessionAvailableFactorsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (SsoFactor::FIELDS, |v, p| {
+            Ok(Self::SsoFactor(FromJson::decode(v, p)?))
+        }),
+        (BaseFactor::FIELDS, |v, p| {
+            Ok(Self::BaseFactor(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for AuthenticationSessionAvailableFactorsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -758,15 +834,7 @@ impl FromJson for AuthenticationSessionAvailableFactorsItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (SsoFactor::FIELDS, |v, p| {
-                Ok(Self::SsoFactor(FromJson::decode(v, p)?))
-            }),
-            (BaseFactor::FIELDS, |v, p| {
-                Ok(Self::BaseFactor(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -800,7 +868,9 @@ impl From<SsoFactor> for AuthenticationSessionAvailableFactorsItem {
 pub struct AuthenticationSessionStart {
     /// Return To
     pub return_to: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -835,7 +905,9 @@ impl ToJson for AuthenticationSessionStart {
 pub struct AuthorizeResponse {
     /// Url
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1167,7 +1239,9 @@ impl JsonKey for AvailableScope {
 pub struct BackupCodesEnrollment {
     /// Codes
     pub codes: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1204,7 +1278,9 @@ pub struct BackupCodesStatus {
     pub codes: i64,
     /// Used Codes
     pub used_codes: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1241,7 +1317,9 @@ impl ToJson for BackupCodesStatus {
 pub struct BackupCodesVerify {
     /// Code
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1278,7 +1356,9 @@ pub struct BaseFactor {
     ///
     /// JSON: `type`
     pub type_: BaseFactorType,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1394,7 +1474,9 @@ pub struct BlockingOrganization {
     pub slug: String,
     /// Name
     pub name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1433,7 +1515,9 @@ impl ToJson for BlockingOrganization {
 pub struct BodyEmailUpdateVerifyEmailUpdate {
     /// Token
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1468,7 +1552,9 @@ impl ToJson for BodyEmailUpdateVerifyEmailUpdate {
 pub struct BodyOauth2Consent {
     /// Action
     pub action: BodyOauth2ConsentAction,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1564,7 +1650,9 @@ impl JsonKey for BodyOauth2ConsentAction {
 pub struct CaseAlreadyExistsError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1601,7 +1689,9 @@ impl ToJson for CaseAlreadyExistsError {
 pub struct CaseClosedError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1638,7 +1728,9 @@ impl ToJson for CaseClosedError {
 pub struct CaseRepliesNotSupportedError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1678,7 +1770,9 @@ impl ToJson for CaseRepliesNotSupportedError {
 pub struct CatalogImportBlocked {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1715,7 +1809,9 @@ impl ToJson for CatalogImportBlocked {
 pub struct CatalogImportNotReady {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1760,7 +1856,9 @@ pub struct ChannelNamePreviewRequest {
     pub customer_email: Option<String>,
     /// Customer Metadata
     pub customer_metadata: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1809,7 +1907,9 @@ impl ToJson for ChannelNamePreviewRequest {
 pub struct ChannelNamePreviewResponse {
     /// Channel Name
     pub channel_name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1846,7 +1946,9 @@ pub struct ChannelNamePreviewValidationErrorResponse {
     pub error: String,
     /// Detail
     pub detail: Vec<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1962,7 +2064,9 @@ pub struct CheckoutPriceCreate {
     pub locale: Option<String>,
     /// ID of the product price to checkout.
     pub product_price_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2173,7 +2277,9 @@ pub struct CheckoutProductCreate {
     pub currency: Option<PresentmentCurrency>,
     /// ID of the product to checkout. First available price will be selected.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2387,7 +2493,9 @@ pub struct CompassThreadMessageSchema {
     pub prompt: String,
     /// Parts
     pub parts: Vec<CompassThreadMessageSchemaPartsItem>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2442,6 +2550,39 @@ impl CompassThreadMessageSchemaPartsItem {
     pub const FIELDS: &'static [&'static str] = &["kind", "text", "block"];
 }
 
+impl CompassThreadMessageSchemaPartsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AssistantTextPart::FIELDS, |v, p| {
+            Ok(Self::AssistantTextPart(FromJson::decode(v, p)?))
+        }),
+        (AssistantBlockPart::FIELDS, |v, p| {
+            Ok(Self::AssistantBlockPart(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "kind").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CompassThreadMessageSchemaPartsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "kind") {
@@ -2450,15 +2591,7 @@ impl FromJson for CompassThreadMessageSchemaPartsItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AssistantTextPart::FIELDS, |v, p| {
-                Ok(Self::AssistantTextPart(FromJson::decode(v, p)?))
-            }),
-            (AssistantBlockPart::FIELDS, |v, p| {
-                Ok(Self::AssistantBlockPart(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2500,7 +2633,9 @@ pub struct CompassThreadSchema {
     pub organization_id: String,
     /// Title
     pub title: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2549,7 +2684,9 @@ impl ToJson for CompassThreadSchema {
 pub struct CompassThreadUpdate {
     /// Title
     pub title: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4740,7 +4877,9 @@ pub struct CustomerCardBlock {
     pub avatar_url: Option<String>,
     /// Created At
     pub created_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4789,7 +4928,9 @@ pub struct CustomerGrowthPeriod {
     pub new_customers: i64,
     /// The cumulative number of customers at the end of the period.
     pub total_customers: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4891,7 +5032,9 @@ pub struct CustomerSelectionOption {
     pub id: String,
     /// The customer's name, if available.
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4932,7 +5075,9 @@ pub struct CustomerSelectionRequiredResponse {
     pub detail: Option<String>,
     /// List of customers to choose from.
     pub customers: Vec<CustomerSelectionOption>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4971,7 +5116,9 @@ impl ToJson for CustomerSelectionRequiredResponse {
 pub struct CustomerSessionCodeAuthenticateRequest {
     /// Code
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5006,7 +5153,9 @@ impl ToJson for CustomerSessionCodeAuthenticateRequest {
 pub struct CustomerSessionCodeAuthenticateResponse {
     /// Token
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5041,7 +5190,9 @@ impl ToJson for CustomerSessionCodeAuthenticateResponse {
 pub struct CustomerSessionCodeInvalidOrExpired {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5091,7 +5242,9 @@ pub struct CustomerSessionCodeRequest {
     pub organization_id: String,
     /// Optional customer ID for disambiguation when multiple customers share the same email.
     pub customer_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5142,7 +5295,9 @@ pub struct CustomerStat {
     pub totals: Option<BTreeMap<String, String>>,
     /// This customer's share of the total cost across all customers (0–1).
     pub share: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5208,17 +5363,38 @@ impl CustomerSubscriptionChangePreview {
     pub const FIELDS: &'static [&'static str] = &["product_id", "seats"];
 }
 
+impl CustomerSubscriptionChangePreview {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (CustomerSubscriptionChangePreviewProduct::FIELDS, |v, p| {
+            Ok(Self::Product(FromJson::decode(v, p)?))
+        }),
+        (CustomerSubscriptionChangePreviewSeats::FIELDS, |v, p| {
+            Ok(Self::Seats(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for CustomerSubscriptionChangePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (CustomerSubscriptionChangePreviewProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::decode(v, p)?))
-            }),
-            (CustomerSubscriptionChangePreviewSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -5252,7 +5428,9 @@ impl From<CustomerSubscriptionChangePreviewSeats> for CustomerSubscriptionChange
 pub struct CustomerSubscriptionChangePreviewProduct {
     /// Preview a change of the subscription to this product.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5287,7 +5465,9 @@ impl ToJson for CustomerSubscriptionChangePreviewProduct {
 pub struct CustomerSubscriptionChangePreviewSeats {
     /// Preview a change of the subscription to this number of seats.
     pub seats: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5324,7 +5504,9 @@ pub struct CustomerSubscriptionRevoke {
     pub cancellation_reason: Option<CustomerCancellationReason>,
     /// Customer feedback and why they decided to cancel.
     pub cancellation_comment: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5373,7 +5555,9 @@ pub struct DataTableBlock {
     pub rows: Vec<BTreeMap<String, Option<StringOrIntegerOrNumber>>>,
     /// Total Count
     pub total_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5424,7 +5608,9 @@ pub struct DataTableColumn {
     pub label: String,
     /// `format`
     pub format: Option<ColumnFormat>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5465,7 +5651,9 @@ pub struct DiscordGuild {
     pub name: String,
     /// Roles
     pub roles: Vec<DiscordGuildRole>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5510,7 +5698,9 @@ pub struct DiscordGuildRole {
     pub is_polar_bot: bool,
     /// Color
     pub color: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5560,7 +5750,9 @@ pub struct DisputeSupportCaseListItem {
     pub id: String,
     /// The dispute this case handles.
     pub dispute: Dispute,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5610,7 +5802,9 @@ pub struct DisputeSupportCaseMessageCreate {
     pub win_reason: Option<DisputeWinReason>,
     /// Free-text detail when `win_reason` is `other`.
     pub win_reason_other: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5730,7 +5924,9 @@ pub struct EmailOtpRequest {
     ///
     /// JSON: `cf-turnstile-response`
     pub cf_turnstile_response: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5771,7 +5967,9 @@ impl ToJson for EmailOtpRequest {
 pub struct EmailOtpVerify {
     /// Code
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5808,7 +6006,9 @@ pub struct EmailUpdateRequest {
     pub email: String,
     /// Return To
     pub return_to: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5858,7 +6058,9 @@ pub struct EntityListBlock {
     pub rows: Vec<BTreeMap<String, Option<StringOrIntegerOrNumber>>>,
     /// Total Count
     pub total_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5923,7 +6125,9 @@ pub struct EventStatistics {
     pub p90: Option<BTreeMap<String, String>>,
     /// 99th percentile of per-hierarchy totals.
     pub p99: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6106,7 +6310,9 @@ pub struct Feedback {
     pub user_id: String,
     /// Organization Id
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6175,7 +6381,9 @@ pub struct FeedbackCreate {
     pub organization_id: String,
     /// Client Context
     pub client_context: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6349,7 +6557,9 @@ pub struct GitHubInvitesBenefitOrganization {
     pub plan_name: String,
     /// Is Free
     pub is_free: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6392,7 +6602,9 @@ pub struct GitHubInvitesBenefitRepositories {
     pub repositories: Vec<GitHubInvitesBenefitRepository>,
     /// Organizations
     pub organizations: Vec<GitHubInvitesBenefitOrganization>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6431,7 +6643,9 @@ pub struct GitHubInvitesBenefitRepository {
     pub repository_owner: String,
     /// Repository Name
     pub repository_name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6468,7 +6682,9 @@ impl ToJson for GitHubInvitesBenefitRepository {
 pub struct HumanReviewRequest {
     /// Reason
     pub reason: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6594,7 +6810,9 @@ pub struct Insight {
     pub suggested_prompt: Option<String>,
     /// Top contributors to the headline change.
     pub drivers: Option<Vec<InsightDriver>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6668,7 +6886,9 @@ pub struct InsightCardsBlock {
     pub type_: Option<String>,
     /// Insights
     pub insights: Vec<Insight>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6793,7 +7013,9 @@ pub struct InsightDriver {
     pub contribution_pct: f64,
     /// This driver's contribution in the metric's unit.
     pub value: f64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6860,6 +7082,45 @@ impl InsightPrimaryAction {
     ];
 }
 
+impl InsightPrimaryAction {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AdjustPriceAction::FIELDS, |v, p| {
+            Ok(Self::AdjustPriceAction(FromJson::decode(v, p)?))
+        }),
+        (ViewMetricAction::FIELDS, |v, p| {
+            Ok(Self::ViewMetricAction(FromJson::decode(v, p)?))
+        }),
+        (ViewCostsAction::FIELDS, |v, p| {
+            Ok(Self::ViewCostsAction(FromJson::decode(v, p)?))
+        }),
+        (AddCurrencyAction::FIELDS, |v, p| {
+            Ok(Self::AddCurrencyAction(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for InsightPrimaryAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -6876,21 +7137,7 @@ impl FromJson for InsightPrimaryAction {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AdjustPriceAction::FIELDS, |v, p| {
-                Ok(Self::AdjustPriceAction(FromJson::decode(v, p)?))
-            }),
-            (ViewMetricAction::FIELDS, |v, p| {
-                Ok(Self::ViewMetricAction(FromJson::decode(v, p)?))
-            }),
-            (ViewCostsAction::FIELDS, |v, p| {
-                Ok(Self::ViewCostsAction(FromJson::decode(v, p)?))
-            }),
-            (AddCurrencyAction::FIELDS, |v, p| {
-                Ok(Self::AddCurrencyAction(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -7012,7 +7259,9 @@ impl JsonKey for InsightSeverity {
 pub struct InsufficientBalance {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7049,7 +7298,9 @@ impl ToJson for InsufficientBalance {
 pub struct InvalidAuthenticationSession {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7089,7 +7340,9 @@ impl ToJson for InvalidAuthenticationSession {
 pub struct InvalidSourceCredentials {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7126,7 +7379,9 @@ impl ToJson for InvalidSourceCredentials {
 pub struct LastSsoConnectionRequired {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7239,7 +7494,9 @@ pub struct LicenseKeyUser {
     pub public_name: String,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7280,7 +7537,9 @@ impl ToJson for LicenseKeyUser {
 pub struct ListCustomerStats {
     /// Customers ordered by the primary aggregate field descending.
     pub items: Vec<CustomerStat>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7315,7 +7574,9 @@ impl ToJson for ListCustomerStats {
 pub struct ListPropertyGroupStats {
     /// Stats grouped by property value, ordered by first aggregate field descending.
     pub items: Vec<PropertyGroupStat>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7352,7 +7613,9 @@ pub struct ListResource {
     pub items: Vec<ListResourceItemsItem>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7391,7 +7654,9 @@ pub struct ListResourceCompassThreadMessageSchema {
     pub items: Vec<CompassThreadMessageSchema>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7430,7 +7695,9 @@ pub struct ListResourceCompassThreadSchema {
     pub items: Vec<CompassThreadSchema>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7478,19 +7745,40 @@ impl ListResourceItemsItem {
     pub const FIELDS: &'static [&'static str] = &["id", "type", "default", "method_metadata"];
 }
 
+impl ListResourceItemsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (OrganizationPaymentMethodCard::FIELDS, |v, p| {
+            Ok(Self::OrganizationPaymentMethodCard(FromJson::decode(v, p)?))
+        }),
+        (OrganizationPaymentMethodGeneric::FIELDS, |v, p| {
+            Ok(Self::OrganizationPaymentMethodGeneric(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ListResourceItemsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (OrganizationPaymentMethodCard::FIELDS, |v, p| {
-                Ok(Self::OrganizationPaymentMethodCard(FromJson::decode(v, p)?))
-            }),
-            (OrganizationPaymentMethodGeneric::FIELDS, |v, p| {
-                Ok(Self::OrganizationPaymentMethodGeneric(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -7526,7 +7814,9 @@ pub struct ListResourceMerchantMigration {
     pub items: Vec<MerchantMigration>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7565,7 +7855,9 @@ pub struct ListResourceMerchantMigrationRecordItem {
     pub items: Vec<MerchantMigrationRecordItem>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7604,7 +7896,9 @@ pub struct ListResourceNotificationRecipientSchema {
     pub items: Vec<NotificationRecipientSchema>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7643,7 +7937,9 @@ pub struct ListResourceOAuth2Client {
     pub items: Vec<OAuth2Client>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7682,7 +7978,9 @@ pub struct ListResourceOrganizationAccessToken {
     pub items: Vec<OrganizationAccessToken>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7721,7 +8019,9 @@ pub struct ListResourceOrganizationBenefitGrant {
     pub items: Vec<OrganizationBenefitGrant>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7760,7 +8060,9 @@ pub struct ListResourceOrganizationMember {
     pub items: Vec<OrganizationMember>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7799,7 +8101,9 @@ pub struct ListResourceOrganizationOrder {
     pub items: Vec<OrganizationOrder>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7838,7 +8142,9 @@ pub struct ListResourceOrganizationSsoConnection {
     pub items: Vec<OrganizationSsoConnection>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7877,7 +8183,9 @@ pub struct ListResourcePayout {
     pub items: Vec<Payout>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7916,7 +8224,9 @@ pub struct ListResourcePayoutAccount {
     pub items: Vec<PayoutAccount>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7955,7 +8265,9 @@ pub struct ListResourcePersonalAccessToken {
     pub items: Vec<PersonalAccessToken>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -7994,7 +8306,9 @@ pub struct ListResourceSupportCaseListItem {
     pub items: Vec<SupportCaseListItem>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8033,7 +8347,9 @@ pub struct ListResourceTaxJurisdiction {
     pub items: Vec<TaxJurisdiction>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8072,7 +8388,9 @@ pub struct ListResourceTransaction {
     pub items: Vec<Transaction>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8111,7 +8429,9 @@ pub struct ListResourceWallet {
     pub items: Vec<Wallet>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8150,7 +8470,9 @@ pub struct ListStatisticsTimeseries {
     pub periods: Vec<StatisticsPeriod>,
     /// Overall stats across all periods.
     pub totals: Vec<EventStatistics>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8187,7 +8509,9 @@ impl ToJson for ListStatisticsTimeseries {
 pub struct ListVarianceEvents {
     /// Outlier events ordered by value descending.
     pub items: Vec<VarianceEvent>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8226,7 +8550,9 @@ pub struct MaintainerAccountCreditsGrantedNotification {
     pub created_at: OffsetDateTime,
     /// `payload`
     pub payload: MaintainerAccountCreditsGrantedNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8282,7 +8608,9 @@ pub struct MaintainerAccountCreditsGrantedNotificationPayload {
     pub currency: Option<String>,
     /// Formatted Amount
     pub formatted_amount: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8332,7 +8660,9 @@ pub struct MaintainerFileFlaggedMaliciousNotification {
     pub created_at: OffsetDateTime,
     /// `payload`
     pub payload: MaintainerFileFlaggedMaliciousNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8386,7 +8716,9 @@ pub struct MaintainerFileFlaggedMaliciousNotificationPayload {
     pub organization_name: String,
     /// Organization Slug
     pub organization_slug: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8430,7 +8762,9 @@ pub struct MaintainerNewPaidSubscriptionNotification {
     pub created_at: OffsetDateTime,
     /// `payload`
     pub payload: MaintainerNewPaidSubscriptionNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8502,7 +8836,9 @@ pub struct MaintainerNewPaidSubscriptionNotificationPayload {
     pub formatted_price_amount: String,
     /// Formatted Price With Interval
     pub formatted_price_with_interval: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8612,7 +8948,9 @@ pub struct MaintainerNewProductSaleNotification {
     pub created_at: OffsetDateTime,
     /// `payload`
     pub payload: MaintainerNewProductSaleNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8696,7 +9034,9 @@ pub struct MaintainerNewProductSaleNotificationPayload {
     pub formatted_address_country: Option<String>,
     /// Order Url
     pub order_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8808,7 +9148,9 @@ pub struct MaintainerSubscriptionRenewalNotification {
     pub created_at: OffsetDateTime,
     /// `payload`
     pub payload: MaintainerSubscriptionRenewalNotificationPayload,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8878,7 +9220,9 @@ pub struct MaintainerSubscriptionRenewalNotificationPayload {
     pub formatted_price_amount: String,
     /// Formatted Recurring Interval
     pub formatted_recurring_interval: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -8969,7 +9313,9 @@ pub struct MemberCreate {
     pub role: Option<MemberCreateRole>,
     /// The ID of the customer this member belongs to.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9082,7 +9428,9 @@ pub struct MemberOrganization {
     pub avatar_url: Option<String>,
     /// Whether this organization enforces SSO.
     pub requires_sso: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9140,7 +9488,9 @@ pub struct MerchantMigration {
     pub source_connected: bool,
     /// Non-secret metadata about the connected source. The shape varies by provider (e.g. Stripe exposes `stripe_user_id`, `livemode`).
     pub source: Option<BTreeMap<String, Value>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9201,8 +9551,10 @@ pub struct MerchantMigrationCreate {
     /// The provider to migrate the billing from.
     pub source_platform: MerchantMigrationSourcePlatform,
     /// A Stripe API key for the source account (a restricted `rk_...` key is recommended). It is validated for all required permissions before the migration is saved.
-    pub api_key: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    pub api_key: Secret,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9243,7 +9595,9 @@ pub struct MerchantMigrationImportReport {
     pub step: MerchantMigrationStep,
     /// Per-entity counts of what was imported vs skipped.
     pub results: Vec<MerchantMigrationImportResult>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9282,7 +9636,9 @@ pub struct MerchantMigrationImportRequest {
     pub record_ids: Option<Vec<String>>,
     /// Import every importable record except these — the opt-out selection for large catalogs. Ignored when `record_ids` is set.
     pub exclude_record_ids: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9323,7 +9679,9 @@ pub struct MerchantMigrationImportResult {
     pub imported: i64,
     /// How many were left on the source (not importable).
     pub skipped: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9362,7 +9720,9 @@ impl ToJson for MerchantMigrationImportResult {
 pub struct MerchantMigrationNotEnabled {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9402,7 +9762,9 @@ impl ToJson for MerchantMigrationNotEnabled {
 pub struct MerchantMigrationNotFound {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9463,7 +9825,9 @@ pub struct MerchantMigrationRecordItem {
     pub reason_code: Option<String>,
     /// How urgent `reason` is: `action_required` when the merchant has to fix something, `info` when there is nothing to fix. Null without a reason.
     pub reason_level: Option<PrecheckReasonLevel>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9607,7 +9971,9 @@ pub struct MerchantMigrationRecordSummary {
     pub entities: Vec<MerchantMigrationRecordSummaryEntity>,
     /// How many records the pre-check flagged for the merchant to fix, across entities. Classification only, so a flagged record that has since been imported still counts.
     pub action_required: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9654,7 +10020,9 @@ pub struct MerchantMigrationRecordSummaryEntity {
     pub imported: i64,
     /// How many an import would actually move: importable by the pre-check and still pending in the ledger.
     pub selectable: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9862,7 +10230,9 @@ pub struct MetricChartBlock {
     pub unit: String,
     /// Points
     pub points: Vec<MetricChartPoint>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9908,7 +10278,9 @@ pub struct MetricChartPoint {
     pub timestamp: OffsetDateTime,
     /// Value
     pub value: f64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9945,7 +10317,9 @@ impl ToJson for MetricChartPoint {
 pub struct MissingPaymentMethodError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -9982,7 +10356,9 @@ impl ToJson for MissingPaymentMethodError {
 pub struct MissingStripeScopes {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10019,7 +10395,9 @@ impl ToJson for MissingStripeScopes {
 pub struct NotASeatBasedSubscription {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10058,7 +10436,9 @@ pub struct NotificationRecipientCreate {
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
     pub expo_push_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10166,7 +10546,9 @@ pub struct NotificationRecipientSchema {
     pub platform: NotificationRecipientPlatform,
     /// Expo push token for the notification recipient.
     pub expo_push_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10220,7 +10602,9 @@ pub struct NotificationsList {
     pub notifications: Vec<NotificationsListNotificationsItem>,
     /// Last Read Notification Id
     pub last_read_notification_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10278,6 +10662,64 @@ impl NotificationsListNotificationsItem {
     pub const FIELDS: &'static [&'static str] = &["id", "created_at", "type", "payload"];
 }
 
+impl NotificationsListNotificationsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (MaintainerNewPaidSubscriptionNotification::FIELDS, |v, p| {
+            Ok(Self::MaintainerNewPaidSubscriptionNotification(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (MaintainerNewProductSaleNotification::FIELDS, |v, p| {
+            Ok(Self::MaintainerNewProductSaleNotification(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (MaintainerSubscriptionRenewalNotification::FIELDS, |v, p| {
+            Ok(Self::MaintainerSubscriptionRenewalNotification(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (
+            MaintainerAccountCreditsGrantedNotification::FIELDS,
+            |v, p| {
+                Ok(Self::MaintainerAccountCreditsGrantedNotification(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+        (
+            MaintainerFileFlaggedMaliciousNotification::FIELDS,
+            |v, p| {
+                Ok(Self::MaintainerFileFlaggedMaliciousNotification(
+                    FromJson::decode(v, p)?,
+                ))
+            },
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for NotificationsListNotificationsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -10309,40 +10751,7 @@ impl FromJson for NotificationsListNotificationsItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (MaintainerNewPaidSubscriptionNotification::FIELDS, |v, p| {
-                Ok(Self::MaintainerNewPaidSubscriptionNotification(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (MaintainerNewProductSaleNotification::FIELDS, |v, p| {
-                Ok(Self::MaintainerNewProductSaleNotification(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (MaintainerSubscriptionRenewalNotification::FIELDS, |v, p| {
-                Ok(Self::MaintainerSubscriptionRenewalNotification(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (
-                MaintainerAccountCreditsGrantedNotification::FIELDS,
-                |v, p| {
-                    Ok(Self::MaintainerAccountCreditsGrantedNotification(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-            (
-                MaintainerFileFlaggedMaliciousNotification::FIELDS,
-                |v, p| {
-                    Ok(Self::MaintainerFileFlaggedMaliciousNotification(
-                        FromJson::decode(v, p)?,
-                    ))
-                },
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -10397,7 +10806,9 @@ impl From<MaintainerFileFlaggedMaliciousNotification> for NotificationsListNotif
 pub struct NotificationsMarkRead {
     /// Notification Id
     pub notification_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10464,7 +10875,9 @@ pub struct OAuth2Client {
     pub client_id_issued_at: i64,
     /// Client Secret Expires At
     pub client_secret_expires_at: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10693,7 +11106,9 @@ pub struct OAuthAccountRead {
     pub account_email: String,
     /// Account Username
     pub account_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10881,7 +11296,9 @@ pub struct OidcConfigurationClientSecret {
     pub authorization_parameters: Option<BTreeMap<String, String>>,
     /// Client secret used to authenticate against the identity provider.
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10938,7 +11355,9 @@ pub struct OidcConfigurationPrivateKeyJwt {
     pub client_id: String,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
     pub authorization_parameters: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -10994,7 +11413,9 @@ pub struct OidcConfigurationRead {
     pub auth_method: OidcAuthMethod,
     /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
     pub authorization_parameters: BTreeMap<String, String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11133,7 +11554,9 @@ pub struct OrderUser {
     pub avatar_url: Option<String>,
     /// Github Username
     pub github_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11196,7 +11619,9 @@ pub struct OrganizationAccessToken {
     pub last_used_at: Option<OffsetDateTime>,
     /// The organization ID.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11260,7 +11685,9 @@ pub struct OrganizationAccessTokenCreate {
     pub expires_in: Option<String>,
     /// Scopes
     pub scopes: Vec<AvailableScope>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11304,7 +11731,9 @@ pub struct OrganizationAccessTokenCreateResponse {
     pub organization_access_token: OrganizationAccessToken,
     /// Token
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11432,7 +11861,9 @@ pub struct OrganizationAccessTokenUpdate {
     pub comment: Option<String>,
     /// Scopes
     pub scopes: Option<Vec<AvailableScope>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11469,7 +11900,9 @@ impl ToJson for OrganizationAccessTokenUpdate {
 pub struct OrganizationAppealRequest {
     /// Detailed explanation of why this organization should be approved. Minimum 50 characters.
     pub reason: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11508,7 +11941,9 @@ pub struct OrganizationAppealResponse {
     pub message: String,
     /// When the appeal was submitted
     pub appeal_submitted_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11561,7 +11996,9 @@ pub struct OrganizationBenefitGrant {
     pub channel_name: Option<String>,
     /// Message of the last provisioning error, if any.
     pub error_message: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11619,7 +12056,9 @@ impl ToJson for OrganizationBenefitGrant {
 pub struct OrganizationBenefitGrantUpdate {
     /// Email of an admin in the customer's Slack workspace who should receive the Slack Connect invite.
     pub invited_email: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11658,7 +12097,9 @@ pub struct OrganizationBillingDetails {
     pub billing_address: Option<AddressInput>,
     /// Tax identifier value (without the format suffix).
     pub tax_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11701,7 +12142,9 @@ pub struct OrganizationBillingDetailsUpdate {
     pub billing_address: Option<AddressInput>,
     /// Tax Id
     pub tax_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11746,7 +12189,9 @@ pub struct OrganizationCheckoutRequest {
     pub return_url: Option<String>,
     /// Embed Origin
     pub embed_origin: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11792,7 +12237,9 @@ pub struct OrganizationCheckoutResponse {
     pub url: String,
     /// Expires At
     pub expires_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11831,7 +12278,9 @@ impl ToJson for OrganizationCheckoutResponse {
 pub struct OrganizationCustomerSession {
     /// Short-lived customer session token bound to this organization's mirrored Polar billing customer. Authenticates against `/v1/customer-portal/customers/me/*` for the duration of its TTL.
     pub token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11935,7 +12384,9 @@ pub struct OrganizationDeletionResponse {
     pub requires_support: bool,
     /// Reasons why immediate deletion is blocked
     pub blocked_reasons: Option<Vec<OrganizationDeletionBlockedReason>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -11982,7 +12433,9 @@ pub struct OrganizationEmbedStatus {
     pub shared_hosts: Vec<String>,
     /// Hosts seen embedding this organization's checkout that `embed_hosts` would refuse. Anyone can name an origin when they create a checkout, so these are observations, not hosts we vouch for.
     pub uncovered_hosts: Vec<OrganizationUncoveredHost>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -12087,7 +12540,9 @@ pub struct OrganizationKyc {
     pub capabilities: OrganizationCapabilities,
     /// Organization compliance details. Only visible to organization members.
     pub details: Option<OrganizationDetails>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13297,7 +13752,9 @@ pub struct OrganizationMember {
     pub avatar_url: Option<String>,
     /// The user's role on the organization.
     pub role: OrganizationRole,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13341,7 +13798,9 @@ impl ToJson for OrganizationMember {
 pub struct OrganizationMemberInvite {
     /// Email address of the user to invite
     pub email: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13376,7 +13835,9 @@ impl ToJson for OrganizationMemberInvite {
 pub struct OrganizationMemberRoleUpdate {
     /// The role to assign. `owner` is rejected — ownership transfers go through a separate flow.
     pub role: OrganizationMemberRoleUpdateRole,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13482,7 +13943,9 @@ pub struct OrganizationNotificationSettings {
     pub chargeback_prevention: bool,
     /// Subscription Renewal
     pub subscription_renewal: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13552,7 +14015,9 @@ pub struct OrganizationOrder {
     pub product_name: String,
     /// Is Invoice Generated
     pub is_invoice_generated: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13619,7 +14084,9 @@ impl ToJson for OrganizationOrder {
 pub struct OrganizationOrderInvoice {
     /// Url
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13662,7 +14129,9 @@ pub struct OrganizationPaymentMethodCard {
     pub default: bool,
     /// `method_metadata`
     pub method_metadata: OrganizationPaymentMethodCardMetadata,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13710,7 +14179,9 @@ pub struct OrganizationPaymentMethodCardMetadata {
     pub exp_month: i64,
     /// Exp Year
     pub exp_year: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13757,7 +14228,9 @@ pub struct OrganizationPaymentMethodGeneric {
     pub type_: String,
     /// Default
     pub default: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13800,7 +14273,9 @@ pub struct OrganizationPaymentStatus {
     pub organization_status: OrganizationStatus,
     /// When Polar requested that the organization review and resubmit its onboarding information, if applicable. Null for organizations that have never been reset for review.
     pub onboarding_resubmission_requested_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -13851,7 +14326,9 @@ impl ToJson for OrganizationPaymentStatus {
 pub struct OrganizationPayoutAccountSet {
     /// ID of the payout account to set on the organization.
     pub payout_account_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14019,7 +14496,9 @@ pub struct OrganizationPlan {
     pub custom: Option<bool>,
     /// Features
     pub features: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14082,7 +14561,9 @@ pub struct OrganizationPlanFee {
     pub percent: i64,
     /// Fixed fee in cents.
     pub fixed: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14121,7 +14602,9 @@ pub struct OrganizationPlanPrice {
     pub amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14162,7 +14645,9 @@ pub struct OrganizationReviewAppeal {
     pub reviewed_at: Option<OffsetDateTime>,
     /// `decision`
     pub decision: Option<AppealDecision>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14209,7 +14694,9 @@ pub struct OrganizationReviewCheck {
     pub value: Option<String>,
     /// Per-component breakdown, populated only for aggregate checks (currently `setup_readiness`). The parent `status` is the source of truth for gating.
     pub sub_checks: Option<Vec<OrganizationReviewSubCheck>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14521,7 +15008,9 @@ pub struct OrganizationReviewState {
     pub appeal: Option<OrganizationReviewAppeal>,
     /// Preliminary Steps
     pub preliminary_steps: Option<Vec<OrganizationReviewCheck>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14643,7 +15132,9 @@ pub struct OrganizationReviewStatus {
     pub appeal_reviewed_at: Option<OffsetDateTime>,
     /// ID of the human-review support case, if one was opened
     pub appeal_case_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14774,7 +15265,9 @@ pub struct OrganizationReviewSubCheck {
     pub reasons: Option<Vec<OrganizationReviewCheckReason>>,
     /// Optional contextual value associated with the sub-check.
     pub value: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14951,7 +15444,9 @@ pub struct OrganizationRoleDefinition {
     pub id: OrganizationRole,
     /// The permissions this role grants in the organization.
     pub permissions: Vec<OrganizationPermission>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -14988,7 +15483,9 @@ impl ToJson for OrganizationRoleDefinition {
 pub struct OrganizationSlugAvailability {
     /// Whether the slug is available for a new organization.
     pub available: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15023,7 +15520,9 @@ impl ToJson for OrganizationSlugAvailability {
 pub struct OrganizationSlugCheck {
     /// The slug to check availability for.
     pub slug: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15074,7 +15573,9 @@ pub struct OrganizationSsoConnection {
     pub configuration: OidcConfigurationRead,
     /// Whether the connection can be used to sign in.
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15140,7 +15641,9 @@ pub struct OrganizationSsoConnectionCreate {
     pub configuration: OrganizationSsoConnectionCreateConfiguration,
     /// Whether the connection can be used to sign in.
     pub enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15199,6 +15702,41 @@ impl OrganizationSsoConnectionCreateConfiguration {
     ];
 }
 
+impl OrganizationSsoConnectionCreateConfiguration {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (OidcConfigurationClientSecret::FIELDS, |v, p| {
+            Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
+        }),
+        (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
+            Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "auth_method").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrganizationSsoConnectionCreateConfiguration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "auth_method") {
@@ -15215,17 +15753,7 @@ impl FromJson for OrganizationSsoConnectionCreateConfiguration {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (OidcConfigurationClientSecret::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
-            }),
-            (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -15320,7 +15848,9 @@ pub struct OrganizationSsoConnectionUpdate {
     pub configuration: Option<OrganizationSsoConnectionUpdateConfiguration>,
     /// Whether the connection can be used to sign in.
     pub enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15376,6 +15906,41 @@ impl OrganizationSsoConnectionUpdateConfiguration {
     ];
 }
 
+impl OrganizationSsoConnectionUpdateConfiguration {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (OidcConfigurationClientSecret::FIELDS, |v, p| {
+            Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
+        }),
+        (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
+            Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "auth_method").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrganizationSsoConnectionUpdateConfiguration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "auth_method") {
@@ -15392,17 +15957,7 @@ impl FromJson for OrganizationSsoConnectionUpdateConfiguration {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (OidcConfigurationClientSecret::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationClientSecret(FromJson::decode(v, p)?))
-            }),
-            (OidcConfigurationPrivateKeyJwt::FIELDS, |v, p| {
-                Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -15444,7 +15999,9 @@ pub struct OrganizationStartupProgramClaimRequest {
     pub return_url: Option<String>,
     /// Embed Origin
     pub embed_origin: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15491,7 +16048,9 @@ pub struct OrganizationStartupProgramClaimResponse {
     pub checkout: Option<OrganizationCheckoutResponse>,
     /// `subscription`
     pub subscription: Option<OrganizationSubscription>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15562,7 +16121,9 @@ pub struct OrganizationSubscription {
     pub startup_program_status: Option<String>,
     /// Polar product id of the Scale plan, against which the Startup Program discount applies. Null when the feature is disabled.
     pub startup_program_scale_product_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15682,7 +16243,9 @@ pub struct OrganizationSubscriptionDiscount {
     pub amounts: Option<BTreeMap<String, i64>>,
     /// Estimated date the discount stops applying. Computed for 'repeating' discounts from the subscription's started_at + duration_in_months; null for 'once' and 'forever' durations.
     pub ends_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15742,7 +16305,9 @@ pub struct OrganizationSubscriptionPendingChange {
     pub product_id: String,
     /// Applies At
     pub applies_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15779,7 +16344,9 @@ impl ToJson for OrganizationSubscriptionPendingChange {
 pub struct OrganizationSubscriptionUpdate {
     /// Polar product ID to switch the plan to.
     pub product_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15820,7 +16387,9 @@ pub struct OrganizationUncoveredHost {
     pub checkouts: i64,
     /// When it last opened one.
     pub last_seen_at: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15861,7 +16430,9 @@ impl ToJson for OrganizationUncoveredHost {
 pub struct OrganizationValidateWebsiteRequest {
     /// The URL to validate.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15900,7 +16471,9 @@ pub struct OrganizationValidateWebsiteResponse {
     pub status: Option<i64>,
     /// Error message if the URL is not reachable.
     pub error: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -15998,7 +16571,9 @@ pub struct OrganizationWithRole {
     pub role: OrganizationRole,
     /// The permissions the user's role grants on this organization.
     pub permissions: Vec<OrganizationPermission>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17333,7 +17908,9 @@ impl JsonKey for PanStepKind {
 pub struct PanStepNotActionable {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17370,7 +17947,9 @@ impl ToJson for PanStepNotActionable {
 pub struct PanStepNotFound {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17407,7 +17986,9 @@ impl ToJson for PanStepNotFound {
 pub struct PanStepNotOwned {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17586,7 +18167,9 @@ impl JsonKey for PanStepStatus {
 pub struct PanTransferAlreadyStarted {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17631,7 +18214,9 @@ pub struct PanTransferChecklist {
     pub destination_account_id: Option<String>,
     /// The ordered checklist. Titles and guidance live in the client, keyed by `key`.
     pub steps: Vec<PanTransferStep>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17745,7 +18330,9 @@ impl JsonKey for PanTransferMethod {
 pub struct PanTransferNotReady {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17782,7 +18369,9 @@ impl ToJson for PanTransferNotReady {
 pub struct PanTransferNotStarted {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17843,7 +18432,9 @@ pub struct PanTransferStep {
     pub completed_at: Option<OffsetDateTime>,
     /// Who completed the step.
     pub completed_by: Option<PanStepActor>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17907,7 +18498,9 @@ impl ToJson for PanTransferStep {
 pub struct PanTransferStepComplete {
     /// Values the step collects. Which keys it accepts depends on the step; unknown keys are rejected.
     pub inputs: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17942,7 +18535,9 @@ impl ToJson for PanTransferStepComplete {
 pub struct PanTransferUnavailable {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -17979,7 +18574,9 @@ impl ToJson for PanTransferUnavailable {
 pub struct PaymentIntentFailedError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18050,7 +18647,9 @@ pub struct Payout {
     pub fees_transactions: Vec<TransactionEmbedded>,
     /// Attempts
     pub attempts: Vec<PayoutAttempt>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18156,7 +18755,9 @@ pub struct PayoutAccount {
     pub is_payout_ready: bool,
     /// `status`
     pub status: PayoutAccountStatus,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18219,7 +18820,9 @@ pub struct PayoutAccountCreate {
     pub organization_id: String,
     /// `country`
     pub country: StripeAccountCountry,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18258,7 +18861,9 @@ impl ToJson for PayoutAccountCreate {
 pub struct PayoutAccountLink {
     /// Url
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18362,7 +18967,9 @@ impl JsonKey for PayoutAccountStatus {
 pub struct PayoutAccountStripeAccountDoesNotExist {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18408,7 +19015,9 @@ impl ToJson for PayoutAccountStripeAccountDoesNotExist {
 pub struct PayoutAccountSyncFailed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18445,7 +19054,9 @@ impl ToJson for PayoutAccountSyncFailed {
 pub struct PayoutAccountSyncUnsupported {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18566,7 +19177,9 @@ pub struct PayoutAttempt {
     pub failed_reason: Option<String>,
     /// Paid At
     pub paid_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18702,7 +19315,9 @@ impl JsonKey for PayoutAttemptStatus {
 pub struct PayoutCreate {
     /// Organization Id
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18745,7 +19360,9 @@ pub struct PayoutEstimate {
     pub fees_amount: i64,
     /// Net Amount
     pub net_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18794,7 +19411,9 @@ impl ToJson for PayoutEstimate {
 pub struct PayoutGenerateInvoice {
     /// Invoice Number
     pub invoice_number: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -18829,7 +19448,9 @@ impl ToJson for PayoutGenerateInvoice {
 pub struct PayoutInvoice {
     /// Url
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19046,7 +19667,9 @@ pub struct PersonalAccessToken {
     pub comment: String,
     /// Last Used At
     pub last_used_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19275,7 +19898,9 @@ impl JsonKey for PledgeState {
 pub struct PolarAuthError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19312,7 +19937,9 @@ impl ToJson for PolarAuthError {
 pub struct PolarSelfPaymentMethodInUse {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19427,7 +20054,9 @@ pub struct PrecheckEntitySummary {
     pub importable: i64,
     /// How many won't be imported and stay on the source.
     pub skipped: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19474,7 +20103,9 @@ pub struct PrecheckIssue {
     pub message: String,
     /// Source Id
     pub source_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19702,7 +20333,9 @@ pub struct PrecheckReport {
     pub issues: Vec<PrecheckIssue>,
     /// Per-entity counts of what will be imported vs stay on the source.
     pub entities: Vec<PrecheckEntitySummary>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19869,7 +20502,9 @@ pub struct PropertyGroupStat {
     pub customers: i64,
     /// Sum of each aggregate field across all matching events.
     pub totals: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19914,7 +20549,9 @@ pub struct ReviewAppealSupportCaseListItem {
     pub modified_at: Option<OffsetDateTime>,
     /// The ID of the object.
     pub id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19957,7 +20594,9 @@ pub struct ReviewAppealSupportCaseMessageCreate {
     pub body: Option<String>,
     /// File Ids
     pub file_ids: Option<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -19996,7 +20635,9 @@ impl ToJson for ReviewAppealSupportCaseMessageCreate {
 pub struct RevokeNotAllowed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20041,7 +20682,9 @@ pub struct SearchResultCustomer {
     pub name: Option<String>,
     /// Email
     pub email: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20097,7 +20740,9 @@ pub struct SearchResultOrder {
     pub amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20161,7 +20806,9 @@ pub struct SearchResultProduct {
     pub name: String,
     /// Description
     pub description: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20219,7 +20866,9 @@ pub struct SearchResultSubscription {
     pub amount: i64,
     /// Currency
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20278,7 +20927,9 @@ impl ToJson for SearchResultSubscription {
 pub struct SearchResults {
     /// Results
     pub results: Vec<SearchResultsResultsItem>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20340,6 +20991,45 @@ impl SearchResultsResultsItem {
     ];
 }
 
+impl SearchResultsResultsItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (SearchResultSubscription::FIELDS, |v, p| {
+            Ok(Self::SearchResultSubscription(FromJson::decode(v, p)?))
+        }),
+        (SearchResultOrder::FIELDS, |v, p| {
+            Ok(Self::SearchResultOrder(FromJson::decode(v, p)?))
+        }),
+        (SearchResultCustomer::FIELDS, |v, p| {
+            Ok(Self::SearchResultCustomer(FromJson::decode(v, p)?))
+        }),
+        (SearchResultProduct::FIELDS, |v, p| {
+            Ok(Self::SearchResultProduct(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SearchResultsResultsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -20358,21 +21048,7 @@ impl FromJson for SearchResultsResultsItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (SearchResultSubscription::FIELDS, |v, p| {
-                Ok(Self::SearchResultSubscription(FromJson::decode(v, p)?))
-            }),
-            (SearchResultOrder::FIELDS, |v, p| {
-                Ok(Self::SearchResultOrder(FromJson::decode(v, p)?))
-            }),
-            (SearchResultCustomer::FIELDS, |v, p| {
-                Ok(Self::SearchResultCustomer(FromJson::decode(v, p)?))
-            }),
-            (SearchResultProduct::FIELDS, |v, p| {
-                Ok(Self::SearchResultProduct(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -20420,7 +21096,9 @@ impl From<SearchResultSubscription> for SearchResultsResultsItem {
 pub struct SessionNotFreshError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20489,7 +21167,9 @@ pub struct SlackIntegration {
     pub installed_at: Option<OffsetDateTime>,
     /// Timestamp when the Slack app was revoked or uninstalled.
     pub revoked_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20588,7 +21268,9 @@ pub struct SlackIntegrationCredentialsUpdate {
     pub client_secret: Option<Secret>,
     /// Signing Secret from your Slack app's Basic Information page. Omit to keep the existing value when updating other fields.
     pub signing_secret: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20640,7 +21322,9 @@ impl ToJson for SlackIntegrationCredentialsUpdate {
 pub struct SlackIntegrationManifest {
     /// YAML manifest to paste into Slack.
     pub manifest: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20675,7 +21359,9 @@ impl ToJson for SlackIntegrationManifest {
 pub struct SlackIntegrationManifestRequest {
     /// Name shown in your Slack workspace for the app and bot user. Defaults to your organization name; customize before pasting into Slack.
     pub display_name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20710,7 +21396,9 @@ impl ToJson for SlackIntegrationManifestRequest {
 pub struct SlackIntegrationsResponse {
     /// Slack apps configured for the organization.
     pub integrations: Vec<SlackIntegration>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20753,7 +21441,9 @@ pub struct SlackWorkspaceUser {
     pub image_url: Option<String>,
     /// Whether the user is a workspace admin.
     pub is_admin: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20797,7 +21487,9 @@ impl ToJson for SlackWorkspaceUser {
 pub struct SlackWorkspaceUsersResponse {
     /// Active, non-bot users in the connected Slack workspace.
     pub users: Vec<SlackWorkspaceUser>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20832,7 +21524,9 @@ impl ToJson for SlackWorkspaceUsersResponse {
 pub struct SourceAccountNotMigratable {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20872,7 +21566,9 @@ impl ToJson for SourceAccountNotMigratable {
 pub struct SourceKeyModeMismatch {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20909,7 +21605,9 @@ impl ToJson for SourceKeyModeMismatch {
 pub struct SourceNotConnected {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20946,7 +21644,9 @@ impl ToJson for SourceNotConnected {
 pub struct SourceVerificationUnavailable {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -20994,7 +21694,9 @@ pub struct SsoFactor {
     pub organization_slug: String,
     /// Human-friendly label for the connection, shown on the login page.
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21043,7 +21745,9 @@ pub struct StatisticsPeriod {
     pub period_end: OffsetDateTime,
     /// Stats grouped by event name for this period
     pub stats: Vec<EventStatistics>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21616,7 +22320,9 @@ pub struct SubscriptionCancelPreview {
     pub stops_collection: bool,
     /// Amount in cents still due on the pending order that would be voided, or null when nothing would be dropped.
     pub outstanding_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21664,17 +22370,38 @@ impl SubscriptionChangePreview {
     pub const FIELDS: &'static [&'static str] = &["product_id", "proration_behavior", "seats"];
 }
 
+impl SubscriptionChangePreview {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (SubscriptionChangePreviewProduct::FIELDS, |v, p| {
+            Ok(Self::Product(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionChangePreviewSeats::FIELDS, |v, p| {
+            Ok(Self::Seats(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionChangePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (SubscriptionChangePreviewProduct::FIELDS, |v, p| {
-                Ok(Self::Product(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionChangePreviewSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -21710,7 +22437,9 @@ pub struct SubscriptionChangePreviewProduct {
     pub product_id: String,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21749,7 +22478,9 @@ pub struct SubscriptionChangePreviewSeats {
     pub seats: i64,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Option<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21806,7 +22537,9 @@ pub struct SubscriptionChargePreview {
     pub applied_balance_amount: i64,
     /// Amount actually due in cents: total_amount plus the applied wallet balance, floored at zero. This is the figure charged today.
     pub due_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21879,7 +22612,9 @@ pub struct SubscriptionChargePreviewProration {
     pub label: String,
     /// Signed amount in cents: positive to charge, negative to credit.
     pub amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21924,7 +22659,9 @@ pub struct SubscriptionUser {
     pub avatar_url: Option<String>,
     /// Github Username
     pub github_username: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -21981,7 +22718,9 @@ pub struct SupportCase {
     ///
     /// JSON: `type`
     pub type_: SupportCaseType,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22030,7 +22769,9 @@ pub struct SupportCaseAttachment {
     pub message_id: Option<String>,
     /// `file`
     pub file: SupportCaseAttachmentFile,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22078,7 +22819,9 @@ pub struct SupportCaseAttachmentFile {
     pub mime_type: String,
     /// Size
     pub size: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22129,6 +22872,41 @@ impl SupportCaseListItem {
         &["created_at", "modified_at", "id", "type", "dispute"];
 }
 
+impl SupportCaseListItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DisputeSupportCaseListItem::FIELDS, |v, p| {
+            Ok(Self::DisputeSupportCaseListItem(FromJson::decode(v, p)?))
+        }),
+        (ReviewAppealSupportCaseListItem::FIELDS, |v, p| {
+            Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -22145,17 +22923,7 @@ impl FromJson for SupportCaseListItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DisputeSupportCaseListItem::FIELDS, |v, p| {
-                Ok(Self::DisputeSupportCaseListItem(FromJson::decode(v, p)?))
-            }),
-            (ReviewAppealSupportCaseListItem::FIELDS, |v, p| {
-                Ok(Self::ReviewAppealSupportCaseListItem(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -22201,7 +22969,9 @@ pub struct SupportCaseMessage {
     pub author_kind: SupportCaseMessageAuthorKind,
     /// Body
     pub body: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22334,6 +23104,43 @@ impl SupportCaseMessageCreate {
         &["body", "file_ids", "type", "win_reason", "win_reason_other"];
 }
 
+impl SupportCaseMessageCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ReviewAppealSupportCaseMessageCreate::FIELDS, |v, p| {
+            Ok(Self::ReviewAppealSupportCaseMessageCreate(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DisputeSupportCaseMessageCreate::FIELDS, |v, p| {
+            Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -22350,19 +23157,7 @@ impl FromJson for SupportCaseMessageCreate {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ReviewAppealSupportCaseMessageCreate::FIELDS, |v, p| {
-                Ok(Self::ReviewAppealSupportCaseMessageCreate(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DisputeSupportCaseMessageCreate::FIELDS, |v, p| {
-                Ok(Self::DisputeSupportCaseMessageCreate(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -22582,7 +23377,9 @@ pub struct SupportCaseThread {
     pub attachments: Vec<SupportCaseAttachment>,
     /// Is Open
     pub is_open: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22701,7 +23498,9 @@ pub struct TaxJurisdiction {
     pub country_name: String,
     /// Human-readable state/province name. Only set for US and Canadian jurisdictions.
     pub state_name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22845,7 +23644,9 @@ pub struct TaxSummary {
     pub order_count: i64,
     /// Number of distinct jurisdictions tax was remitted in.
     pub jurisdiction_count: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22895,7 +23696,9 @@ pub struct TextBlock {
     pub type_: Option<String>,
     /// Text
     pub text: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22943,7 +23746,9 @@ pub struct TopCustomer {
     pub order_count: i64,
     /// The net revenue from this customer in the period, in cents, with refunded amounts subtracted.
     pub net_revenue: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -22995,7 +23800,9 @@ impl ToJson for TopCustomer {
 pub struct TotpEnable {
     /// Code
     pub code: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23038,7 +23845,9 @@ pub struct TotpEnrollment {
     pub period: i64,
     /// Provisioning Uri
     pub provisioning_uri: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23087,7 +23896,9 @@ impl ToJson for TotpEnrollment {
 pub struct TotpStatus {
     /// Enabled
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23178,7 +23989,9 @@ pub struct Transaction {
     pub gross_amount: i64,
     /// Net Amount
     pub net_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23356,7 +24169,9 @@ pub struct TransactionEmbedded {
     pub payout_transaction_id: Option<String>,
     /// Incurred By Transaction Id
     pub incurred_by_transaction_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23470,7 +24285,9 @@ pub struct TransactionIssueReward {
     pub issue_reference: String,
     /// Share Thousands
     pub share_thousands: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23527,7 +24344,9 @@ pub struct TransactionOrder {
     pub product: Option<TransactionProduct>,
     /// Subscription Id
     pub subscription_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23586,7 +24405,9 @@ pub struct TransactionOrganization {
     pub slug: String,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23646,7 +24467,9 @@ pub struct TransactionPledge {
     pub state: PledgeState,
     /// Issue Reference
     pub issue_reference: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23707,7 +24530,9 @@ pub struct TransactionProduct {
     pub organization_id: Option<String>,
     /// `organization`
     pub organization: Option<TransactionOrganization>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23926,7 +24751,9 @@ pub struct TransactionsBalance {
     pub account_currency: String,
     /// Account Amount
     pub account_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -23982,7 +24809,9 @@ pub struct TransactionsHeldBalance {
     pub next_release_account_amount: i64,
     /// When the whole held balance has become available for payout.
     pub fully_available_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24050,7 +24879,9 @@ pub struct TransactionsSummary {
     pub held_balance: TransactionsHeldBalance,
     /// `payout`
     pub payout: TransactionsBalance,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24092,7 +24923,9 @@ impl ToJson for TransactionsSummary {
 pub struct UnsupportedMigrationSource {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24132,7 +24965,9 @@ impl ToJson for UnsupportedMigrationSource {
 pub struct UpdateSubscriptionPlanNotAllowed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24172,7 +25007,9 @@ impl ToJson for UpdateSubscriptionPlanNotAllowed {
 pub struct UpdateSubscriptionSeatsNotAllowed {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24279,7 +25116,9 @@ pub struct UserDeletionResponse {
     pub blocked_reasons: Option<Vec<UserDeletionBlockedReason>>,
     /// Organizations that must be deleted first
     pub blocking_organizations: Option<Vec<BlockingOrganization>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24325,7 +25164,9 @@ pub struct UserIdentityVerification {
     pub id: String,
     /// Client Secret
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24362,7 +25203,9 @@ impl ToJson for UserIdentityVerification {
 pub struct UserOrganizationNotificationSettings {
     /// The authenticated user's notification preferences for this organization.
     pub notification_settings: OrganizationNotificationSettings,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24401,7 +25244,9 @@ impl ToJson for UserOrganizationNotificationSettings {
 pub struct UserOrganizationNotificationSettingsUpdate {
     /// The notification settings to store for the current user on this organization.
     pub notification_settings: OrganizationNotificationSettings,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24476,7 +25321,9 @@ pub struct UserRead {
     pub organization_scoped: Option<bool>,
     /// Email Hash
     pub email_hash: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24579,7 +25426,9 @@ impl ToJson for UserRead {
 pub struct UserScopes {
     /// Scopes
     pub scopes: Vec<Scope>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -24622,7 +25471,9 @@ pub struct UserUpdate {
     pub date_of_birth: Option<Date>,
     /// Accepted Terms Of Service
     pub accepted_terms_of_service: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -25718,7 +26569,9 @@ pub struct VarianceEvent {
     pub averages: Option<BTreeMap<String, String>>,
     /// p99 per-trace value for this event name.
     pub p99: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -25787,7 +26640,9 @@ pub struct ViewCostsAction {
     pub label: String,
     /// Root event id of the single largest outlier trace, deep-linked to its span. Null routes to the costs overview instead.
     pub event_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -25833,7 +26688,9 @@ pub struct ViewMetricAction {
     pub label: String,
     /// Slug of the metric this insight is about (e.g. `monthly_recurring_revenue`). The client owns the routing and resolves it to the matching analytics page.
     pub metric: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -25950,7 +26807,9 @@ pub struct Wallet {
     pub balance: i64,
     /// The currency of the wallet.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -26073,7 +26932,9 @@ pub struct WalletTopUpCreate {
     pub amount: i64,
     /// The currency. Currently, only `usd` is supported. It should match the wallet's currency.
     pub currency: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

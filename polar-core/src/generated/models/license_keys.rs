@@ -53,7 +53,9 @@ pub struct LicenseKeyActivate {
     ///
     /// You can store up to **50 key-value pairs**.
     pub meta: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -122,7 +124,9 @@ pub struct LicenseKeyActivationBase {
     pub created_at: OffsetDateTime,
     /// Modified At
     pub modified_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -186,7 +190,9 @@ pub struct LicenseKeyActivationRead {
     pub modified_at: Option<OffsetDateTime>,
     /// `license_key`
     pub license_key: LicenseKeyRead,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -277,7 +283,9 @@ pub struct LicenseKeyCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -373,7 +381,9 @@ pub struct LicenseKeyDeactivate {
     pub organization_id: String,
     /// Activation Id
     pub activation_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -455,7 +465,9 @@ pub struct LicenseKeyRead {
     pub last_validated_at: Option<OffsetDateTime>,
     /// Expires At
     pub expires_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -610,7 +622,9 @@ pub struct LicenseKeyUpdate {
     pub limit_usage: Patch<i64>,
     /// Expires At
     pub expires_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -692,7 +706,9 @@ pub struct LicenseKeyValidate {
     ///
     /// You can store up to **50 key-value pairs**.
     pub conditions: Option<BTreeMap<String, MetadataValue>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -792,7 +808,9 @@ pub struct LicenseKeyWithActivations {
     pub expires_at: Option<OffsetDateTime>,
     /// Activations
     pub activations: Vec<LicenseKeyActivationBase>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -102,7 +102,9 @@ impl JsonKey for AggregationFunction {
 pub struct CountAggregation {
     /// Func
     pub func: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -147,7 +149,9 @@ pub struct Filter {
     pub conjunction: FilterConjunction,
     /// Clauses
     pub clauses: Vec<FilterClausesItem>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -196,7 +200,9 @@ pub struct FilterClause {
     pub operator: FilterOperator,
     /// Value
     pub value: StringOrIntegerOrBoolean,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -260,17 +266,38 @@ impl FilterClausesItem {
         &["property", "operator", "value", "conjunction", "clauses"];
 }
 
+impl FilterClausesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (FilterClause::FIELDS, |v, p| {
+            Ok(Self::FilterClause(FromJson::decode(v, p)?))
+        }),
+        (Filter::FIELDS, |v, p| {
+            Ok(Self::Filter(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for FilterClausesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (FilterClause::FIELDS, |v, p| {
-                Ok(Self::FilterClause(FromJson::decode(v, p)?))
-            }),
-            (Filter::FIELDS, |v, p| {
-                Ok(Self::Filter(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -452,7 +479,9 @@ pub struct ListResourceMeter {
     pub items: Vec<Meter>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -511,7 +540,9 @@ pub struct Meter {
     pub organization_id: String,
     /// Whether the meter is archived and the time it was archived.
     pub archived_at: Option<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -594,6 +625,42 @@ impl MeterAggregation {
     pub const FIELDS: &'static [&'static str] = &["func", "property"];
 }
 
+impl MeterAggregation {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (PropertyAggregation::FIELDS, |v, p| {
+            Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
+        }),
+        (UniqueAggregation::FIELDS, |v, p| {
+            Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
+        }),
+        (CountAggregation::FIELDS, |v, p| {
+            Ok(Self::CountAggregation(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "func").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for MeterAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
@@ -606,18 +673,7 @@ impl FromJson for MeterAggregation {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
-            }),
-            (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
-            }),
-            (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -682,7 +738,9 @@ pub struct MeterCreate {
     pub aggregation: MeterCreateAggregation,
     /// The ID of the organization owning the meter. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -771,6 +829,42 @@ impl MeterCreateAggregation {
     pub const FIELDS: &'static [&'static str] = &["func", "property"];
 }
 
+impl MeterCreateAggregation {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (PropertyAggregation::FIELDS, |v, p| {
+            Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
+        }),
+        (UniqueAggregation::FIELDS, |v, p| {
+            Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
+        }),
+        (CountAggregation::FIELDS, |v, p| {
+            Ok(Self::CountAggregation(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "func").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for MeterCreateAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
@@ -783,18 +877,7 @@ impl FromJson for MeterCreateAggregation {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
-            }),
-            (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
-            }),
-            (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -837,7 +920,9 @@ pub struct MeterQuantities {
     pub quantities: Vec<MeterQuantity>,
     /// The total quantity for the period.
     pub total: f64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -876,7 +961,9 @@ pub struct MeterQuantity {
     pub timestamp: OffsetDateTime,
     /// The quantity for the current period.
     pub quantity: f64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1071,7 +1158,9 @@ pub struct MeterUpdate {
     pub aggregation: Patch<MeterUpdateAggregation>,
     /// Whether the meter is archived. Archived meters are no longer used for billing.
     pub is_archived: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1156,6 +1245,42 @@ impl MeterUpdateAggregation {
     pub const FIELDS: &'static [&'static str] = &["func", "property"];
 }
 
+impl MeterUpdateAggregation {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (PropertyAggregation::FIELDS, |v, p| {
+            Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
+        }),
+        (UniqueAggregation::FIELDS, |v, p| {
+            Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
+        }),
+        (CountAggregation::FIELDS, |v, p| {
+            Ok(Self::CountAggregation(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "func").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for MeterUpdateAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "func") {
@@ -1168,18 +1293,7 @@ impl FromJson for MeterUpdateAggregation {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (PropertyAggregation::FIELDS, |v, p| {
-                Ok(Self::PropertyAggregation(FromJson::decode(v, p)?))
-            }),
-            (UniqueAggregation::FIELDS, |v, p| {
-                Ok(Self::UniqueAggregation(FromJson::decode(v, p)?))
-            }),
-            (CountAggregation::FIELDS, |v, p| {
-                Ok(Self::CountAggregation(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -3667,7 +3781,9 @@ pub struct PropertyAggregation {
     pub func: PropertyAggregationFunc,
     /// Property
     pub property: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3783,7 +3899,9 @@ pub struct UniqueAggregation {
     pub func: Option<String>,
     /// Property
     pub property: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -31,7 +31,9 @@ pub struct Metric {
     ///
     /// JSON: `type`
     pub type_: MetricType,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -74,7 +76,9 @@ pub struct MetricDashboardCreate {
     pub metrics: Option<Vec<String>>,
     /// The ID of the organization owning this dashboard. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -132,7 +136,9 @@ pub struct MetricDashboardSchema {
     pub metrics: Vec<String>,
     /// The ID of the organization owning this dashboard.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -186,7 +192,9 @@ pub struct MetricDashboardUpdate {
     pub name: Patch<String>,
     /// List of metric slugs to display in this dashboard.
     pub metrics: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -341,7 +349,9 @@ pub struct MetricPeriod {
     pub average_seats_per_customer: Option<Number>,
     /// Seat Utilization Rate
     pub seat_utilization_rate: Option<Number>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -908,7 +918,9 @@ pub struct Metrics {
     pub average_seats_per_customer: Option<Metric>,
     /// `seat_utilization_rate`
     pub seat_utilization_rate: Option<Metric>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6187,7 +6199,9 @@ pub struct MetricsIntervalLimit {
     pub min_days: i64,
     /// Maximum number of days for this interval.
     pub max_days: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6232,7 +6246,9 @@ pub struct MetricsIntervalsLimits {
     pub month: MetricsIntervalLimit,
     /// Limits for the year interval.
     pub year: MetricsIntervalLimit,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6277,7 +6293,9 @@ pub struct MetricsLimits {
     pub min_date: Date,
     /// Limits for each interval.
     pub intervals: MetricsIntervalsLimits,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6318,7 +6336,9 @@ pub struct MetricsResponse {
     pub totals: MetricsTotals,
     /// Information about the returned metrics.
     pub metrics: Metrics,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -6465,7 +6485,9 @@ pub struct MetricsTotals {
     pub average_seats_per_customer: Option<Number>,
     /// Seat Utilization Rate
     pub seat_utilization_rate: Option<Number>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

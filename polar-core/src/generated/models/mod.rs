@@ -9,7 +9,7 @@
 //! Types convert to and from JSON with [`crate::json::FromJson`] / [`crate::json::ToJson`] and
 //! implement serde's `Serialize`/`Deserialize` through them. Open by construction: enums
 //! and unions have an `Unknown` variant that keeps what Polar sent, and structs keep
-//! properties the spec does not describe in `extra`.
+//! properties the spec does not describe, and explicit `null`s, in `extra`.
 
 mod benefit_grants;
 pub use benefit_grants::*;

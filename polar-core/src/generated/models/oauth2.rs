@@ -31,7 +31,11 @@ pub struct AuthorizationCodeTokenRequest {
     pub code: String,
     /// Redirect Uri
     pub redirect_uri: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// The PKCE code verifier (RFC 7636), when the authorization request sent a code challenge.
+    pub code_verifier: Option<Secret>,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -43,6 +47,7 @@ impl AuthorizationCodeTokenRequest {
         "client_secret",
         "code",
         "redirect_uri",
+        "code_verifier",
     ];
     /// A value with the required properties set and every optional one left out.
     ///
@@ -58,6 +63,7 @@ impl AuthorizationCodeTokenRequest {
             client_secret: client_secret.into(),
             code: code.into(),
             redirect_uri: redirect_uri.into(),
+            code_verifier: None,
             extra: Map::new(),
         }
     }
@@ -72,6 +78,7 @@ impl FromJson for AuthorizationCodeTokenRequest {
             client_secret: json::required(obj, "client_secret", path)?,
             code: json::required(obj, "code", path)?,
             redirect_uri: json::required(obj, "redirect_uri", path)?,
+            code_verifier: json::optional(obj, "code_verifier", path)?,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
@@ -85,6 +92,7 @@ impl ToJson for AuthorizationCodeTokenRequest {
         json::put(&mut obj, "client_secret", &self.client_secret);
         json::put(&mut obj, "code", &self.code);
         json::put(&mut obj, "redirect_uri", &self.redirect_uri);
+        json::put_opt(&mut obj, "code_verifier", &self.code_verifier);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
     }
@@ -101,7 +109,9 @@ pub struct AuthorizeOrganization {
     pub slug: String,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -150,7 +160,9 @@ pub struct AuthorizeResponseOrganization {
     pub requires_single_organization: Option<bool>,
     /// Scope Display Names
     pub scope_display_names: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -223,7 +235,9 @@ pub struct AuthorizeResponseUser {
     pub requires_single_organization: Option<bool>,
     /// Scope Display Names
     pub scope_display_names: Option<BTreeMap<String, String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -290,7 +304,9 @@ pub struct AuthorizeUser {
     pub email: String,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -335,7 +351,9 @@ pub struct IntrospectTokenRequest {
     pub client_id: String,
     /// Client Secret
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -472,7 +490,9 @@ pub struct IntrospectTokenResponse {
     pub exp: i64,
     /// Iat
     pub iat: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -614,7 +634,9 @@ pub struct OAuth2ClientPublic {
     pub tos_uri: Option<String>,
     /// Policy Uri
     pub policy_uri: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -691,6 +713,39 @@ impl Oauth2AuthorizeResponse200 {
     ];
 }
 
+impl Oauth2AuthorizeResponse200 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AuthorizeResponseUser::FIELDS, |v, p| {
+            Ok(Self::AuthorizeResponseUser(FromJson::decode(v, p)?))
+        }),
+        (AuthorizeResponseOrganization::FIELDS, |v, p| {
+            Ok(Self::AuthorizeResponseOrganization(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "sub_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Oauth2AuthorizeResponse200 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "sub_type") {
@@ -703,15 +758,7 @@ impl FromJson for Oauth2AuthorizeResponse200 {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AuthorizeResponseUser::FIELDS, |v, p| {
-                Ok(Self::AuthorizeResponseUser(FromJson::decode(v, p)?))
-            }),
-            (AuthorizeResponseOrganization::FIELDS, |v, p| {
-                Ok(Self::AuthorizeResponseOrganization(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -761,6 +808,7 @@ impl Oauth2TokenBody {
         "client_secret",
         "code",
         "redirect_uri",
+        "code_verifier",
         "refresh_token",
         "session_token",
         "sub_type",
@@ -769,20 +817,41 @@ impl Oauth2TokenBody {
     ];
 }
 
+impl Oauth2TokenBody {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AuthorizationCodeTokenRequest::FIELDS, |v, p| {
+            Ok(Self::AuthorizationCodeTokenRequest(FromJson::decode(v, p)?))
+        }),
+        (RefreshTokenRequest::FIELDS, |v, p| {
+            Ok(Self::RefreshTokenRequest(FromJson::decode(v, p)?))
+        }),
+        (WebTokenRequest::FIELDS, |v, p| {
+            Ok(Self::WebTokenRequest(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Oauth2TokenBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AuthorizationCodeTokenRequest::FIELDS, |v, p| {
-                Ok(Self::AuthorizationCodeTokenRequest(FromJson::decode(v, p)?))
-            }),
-            (RefreshTokenRequest::FIELDS, |v, p| {
-                Ok(Self::RefreshTokenRequest(FromJson::decode(v, p)?))
-            }),
-            (WebTokenRequest::FIELDS, |v, p| {
-                Ok(Self::WebTokenRequest(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -834,17 +903,38 @@ impl Oauth2UserinfoResponse200 {
     pub const FIELDS: &'static [&'static str] = &["sub", "name", "email", "email_verified"];
 }
 
+impl Oauth2UserinfoResponse200 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (UserInfoUser::FIELDS, |v, p| {
+            Ok(Self::UserInfoUser(FromJson::decode(v, p)?))
+        }),
+        (UserInfoOrganization::FIELDS, |v, p| {
+            Ok(Self::UserInfoOrganization(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for Oauth2UserinfoResponse200 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (UserInfoUser::FIELDS, |v, p| {
-                Ok(Self::UserInfoUser(FromJson::decode(v, p)?))
-            }),
-            (UserInfoOrganization::FIELDS, |v, p| {
-                Ok(Self::UserInfoOrganization(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -882,7 +972,9 @@ pub struct RefreshTokenRequest {
     pub client_secret: Secret,
     /// Refresh Token
     pub refresh_token: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -945,7 +1037,9 @@ pub struct RevokeTokenRequest {
     pub client_id: String,
     /// Client Secret
     pub client_secret: Secret,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1060,7 +1154,9 @@ impl JsonKey for RevokeTokenRequestTokenTypeHint {
 /// Spec: `#/components/schemas/RevokeTokenResponse`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeTokenResponse {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1406,7 +1502,9 @@ pub struct TokenResponse {
     pub scope: String,
     /// Id Token
     pub id_token: Option<Secret>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1425,7 +1523,7 @@ impl TokenResponse {
 impl FromJson for TokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "token_type", "Bearer", true, path)?;
+        json::expect_const_str_ignore_case(obj, "token_type", "Bearer", true, path)?;
         Ok(Self {
             access_token: json::required(obj, "access_token", path)?,
             expires_in: json::required(obj, "expires_in", path)?,
@@ -1460,7 +1558,9 @@ pub struct UserInfoOrganization {
     pub sub: String,
     /// Name
     pub name: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1503,7 +1603,9 @@ pub struct UserInfoUser {
     pub email: Option<String>,
     /// Email Verified
     pub email_verified: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1554,7 +1656,9 @@ pub struct WebTokenRequest {
     pub sub: Patch<String>,
     /// Scope
     pub scope: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

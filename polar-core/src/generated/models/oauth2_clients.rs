@@ -45,7 +45,9 @@ pub struct OAuth2ClientConfiguration {
     pub policy_uri: Patch<String>,
     /// `default_sub_type`
     pub default_sub_type: Option<SubType>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -281,7 +283,9 @@ pub struct OAuth2ClientConfigurationUpdate {
     pub default_sub_type: Option<SubType>,
     /// Client Id
     pub client_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

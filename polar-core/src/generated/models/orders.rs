@@ -27,7 +27,9 @@ pub struct ListResourceOrder {
     pub items: Vec<Order>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -64,7 +66,9 @@ impl ToJson for ListResourceOrder {
 pub struct OffSessionChargesNotEnabled {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -182,7 +186,9 @@ pub struct Order {
     pub refundable_amount: i64,
     /// Sales tax in cents that would be refunded if the full refundable amount is refunded.
     pub refundable_tax_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -449,7 +455,9 @@ pub struct OrderCreate {
     pub amount: Patch<i64>,
     /// A custom description for the order's line item, shown on the invoice and receipt (e.g. `5,000 tokens`). Defaults to the product name.
     pub description: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -557,7 +565,9 @@ pub struct OrderCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -684,31 +694,52 @@ impl OrderDiscount {
     ];
 }
 
+impl OrderDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageRepeatDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrderDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -873,7 +904,9 @@ impl JsonKey for OrderExportColumn {
 pub struct OrderFinalize {
     /// ID of the payment method to charge. Must belong to the order's customer. Falls back to the customer's default payment method when unset.
     pub payment_method_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -915,7 +948,9 @@ impl ToJson for OrderFinalize {
 pub struct OrderInvoice {
     /// The URL to the invoice.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -964,7 +999,9 @@ pub struct OrderItemSchema {
     pub proration: bool,
     /// Associated price ID, if any.
     pub product_price_id: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1022,7 +1059,9 @@ impl ToJson for OrderItemSchema {
 pub struct OrderNotDraft {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1059,7 +1098,9 @@ impl ToJson for OrderNotDraft {
 pub struct OrderNotEligibleForInvoice {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1129,7 +1170,9 @@ pub struct OrderProduct {
     pub is_archived: bool,
     /// The ID of the organization owning the product.
     pub organization_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1215,7 +1258,9 @@ impl ToJson for OrderProduct {
 pub struct OrderReceipt {
     /// The URL to the receipt PDF.
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1512,7 +1557,9 @@ pub struct OrderSubscription {
     pub customer_cancellation_reason: Option<CustomerCancellationReason>,
     /// Customer Cancellation Comment
     pub customer_cancellation_comment: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1669,7 +1716,9 @@ pub struct OrderUpdate {
     pub billing_name: Patch<String>,
     /// The address of the customer that should appear on the invoice. Country and state fields cannot be updated.
     pub billing_address: Patch<AddressInput>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1725,17 +1774,38 @@ impl OrdersFinalizeResponse402 {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl OrdersFinalizeResponse402 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (PaymentFailed::FIELDS, |v, p| {
+            Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
+        }),
+        (PaymentActionRequired::FIELDS, |v, p| {
+            Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrdersFinalizeResponse402 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (PaymentFailed::FIELDS, |v, p| {
-                Ok(Self::PaymentFailed(FromJson::decode(v, p)?))
-            }),
-            (PaymentActionRequired::FIELDS, |v, p| {
-                Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1780,19 +1850,40 @@ impl OrdersFinalizeResponse403 {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl OrdersFinalizeResponse403 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (OffSessionChargesNotEnabled::FIELDS, |v, p| {
+            Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
+        }),
+        (OrganizationNotReadyForPayments::FIELDS, |v, p| {
+            Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrdersFinalizeResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (OffSessionChargesNotEnabled::FIELDS, |v, p| {
-                Ok(Self::OffSessionChargesNotEnabled(FromJson::decode(v, p)?))
-            }),
-            (OrganizationNotReadyForPayments::FIELDS, |v, p| {
-                Ok(Self::OrganizationNotReadyForPayments(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1826,7 +1917,9 @@ impl From<OrganizationNotReadyForPayments> for OrdersFinalizeResponse403 {
 pub struct OrganizationNotReadyForPayments {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1866,7 +1959,9 @@ impl ToJson for OrganizationNotReadyForPayments {
 pub struct PaymentActionRequired {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -25,7 +25,9 @@ use time::{Date, OffsetDateTime};
 pub struct CannotCreateOrganizationError {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -65,7 +67,9 @@ impl ToJson for CannotCreateOrganizationError {
 pub struct CustomerPortalCustomerSettings {
     /// Allow Email Change
     pub allow_email_change: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -111,7 +115,9 @@ pub struct CustomerPortalSubscriptionSettings {
     pub update_plan: bool,
     /// Pause
     pub pause: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -159,7 +165,9 @@ impl ToJson for CustomerPortalSubscriptionSettings {
 pub struct CustomerPortalUsageSettings {
     /// Show
     pub show: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -201,7 +209,9 @@ impl ToJson for CustomerPortalUsageSettings {
 pub struct DisputeAutoAcceptNotEnabled {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -243,7 +253,9 @@ pub struct ListResourceOrganization {
     pub items: Vec<Organization>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -334,7 +346,9 @@ pub struct Organization {
     pub payout_account_id: Option<String>,
     /// Capabilities currently granted to the organization.
     pub capabilities: OrganizationCapabilities,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -494,7 +508,9 @@ pub struct OrganizationCapabilities {
     pub api_access: bool,
     /// Whether the organization can access the dashboard.
     pub dashboard_access: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -550,7 +566,9 @@ impl ToJson for OrganizationCapabilities {
 pub struct OrganizationCompanyLegalEntitySchema {
     /// Registered Name
     pub registered_name: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1673,7 +1691,9 @@ pub struct OrganizationCreate {
     pub default_presentment_currency: Option<PresentmentCurrency>,
     /// Default tax behavior applied on products.
     pub default_tax_behavior: Option<TaxBehaviorOption>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2833,6 +2853,43 @@ impl OrganizationCreateLegalEntity {
     pub const FIELDS: &'static [&'static str] = &["type", "registered_name"];
 }
 
+impl OrganizationCreateLegalEntity {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (OrganizationCompanyLegalEntitySchema::FIELDS, |v, p| {
+            Ok(Self::OrganizationCompanyLegalEntitySchema(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (OrganizationIndividualLegalEntitySchema::FIELDS, |v, p| {
+            Ok(Self::OrganizationIndividualLegalEntitySchema(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrganizationCreateLegalEntity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "type") {
@@ -2849,19 +2906,7 @@ impl FromJson for OrganizationCreateLegalEntity {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (OrganizationCompanyLegalEntitySchema::FIELDS, |v, p| {
-                Ok(Self::OrganizationCompanyLegalEntitySchema(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (OrganizationIndividualLegalEntitySchema::FIELDS, |v, p| {
-                Ok(Self::OrganizationIndividualLegalEntitySchema(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2921,7 +2966,9 @@ pub struct OrganizationCustomerEmailSettings {
     pub subscription_uncanceled: bool,
     /// Subscription Updated
     pub subscription_updated: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3084,7 +3131,9 @@ pub struct OrganizationCustomerPortalSettings {
     pub subscription: CustomerPortalSubscriptionSettings,
     /// `customer`
     pub customer: Option<CustomerPortalCustomerSettings>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3153,7 +3202,9 @@ pub struct OrganizationDetails {
     pub switching_from: Patch<OrganizationDetailsSwitchingFrom>,
     /// Revenue from last year if applicable.
     pub previous_annual_revenue: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3314,7 +3365,9 @@ impl JsonKey for OrganizationDetailsSwitchingFrom {
 pub struct OrganizationDisputeSettings {
     /// Auto Accept Below Amount
     pub auto_accept_below_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3353,7 +3406,9 @@ impl ToJson for OrganizationDisputeSettings {
 pub struct OrganizationDisputeSettingsUpdate {
     /// Concede disputes below this amount, in USD cents, without asking the organization. A dispute charged in another currency converts at the rate its payment settled at. `null` turns it off. The disputed amount and the processor's dispute fee are still deducted.
     pub auto_accept_below_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3429,7 +3484,9 @@ pub struct OrganizationFeatureSettings {
     pub compass_enabled: Option<bool>,
     /// If this organization can migrate its billing from another provider (e.g. Stripe) to Polar.
     pub merchant_migration_enabled: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3568,7 +3625,9 @@ pub struct OrganizationFeatureSettingsUpdate {
     pub checkout_localization_enabled: Option<bool>,
     /// Ordered list of metric slugs shown on the dashboard overview.
     pub overview_metrics: Patch<Vec<String>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3634,7 +3693,9 @@ impl ToJson for OrganizationFeatureSettingsUpdate {
 /// Spec: `#/components/schemas/OrganizationIndividualLegalEntitySchema`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationIndividualLegalEntitySchema {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3677,7 +3738,9 @@ pub struct OrganizationSocialLink {
     pub platform: OrganizationSocialPlatforms,
     /// The URL to the organization profile
     pub url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4001,7 +4064,9 @@ pub struct OrganizationSubscriptionSettings {
     pub prevent_trial_abuse: bool,
     /// Allow Customer Updates
     pub allow_customer_updates: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -4182,7 +4247,9 @@ pub struct OrganizationUpdate {
     pub default_tax_behavior: Patch<TaxBehaviorOption>,
     /// Whether members must access this organization through its SSO connection. Turning this on requires an active SSO session for this organization and at least one enabled SSO connection.
     pub sso_enforced: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -5342,17 +5409,38 @@ impl OrganizationsUpdateResponse403 {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl OrganizationsUpdateResponse403 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (NotPermitted::FIELDS, |v, p| {
+            Ok(Self::NotPermitted(FromJson::decode(v, p)?))
+        }),
+        (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
+            Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for OrganizationsUpdateResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (NotPermitted::FIELDS, |v, p| {
-                Ok(Self::NotPermitted(FromJson::decode(v, p)?))
-            }),
-            (DisputeAutoAcceptNotEnabled::FIELDS, |v, p| {
-                Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -5386,7 +5474,9 @@ impl From<DisputeAutoAcceptNotEnabled> for OrganizationsUpdateResponse403 {
 pub struct SsoEnforcementRequiresConnection {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 

@@ -27,7 +27,9 @@ pub struct AttachedCustomFieldCreate {
     pub custom_field_id: String,
     /// Whether the value is required for this custom field.
     pub required: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -74,7 +76,9 @@ impl ToJson for AttachedCustomFieldCreate {
 pub struct ExistingProductPrice {
     /// Id
     pub id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -118,7 +122,9 @@ pub struct ListResourceProduct {
     pub items: Vec<Product>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -193,7 +199,9 @@ pub struct Product {
     pub medias: Vec<ProductMediaFileRead>,
     /// List of custom fields attached to the product.
     pub attached_custom_fields: Vec<AttachedCustomField>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -295,7 +303,9 @@ impl ToJson for Product {
 pub struct ProductBenefitsUpdate {
     /// List of benefit IDs. Each one must be on the same organization as the product.
     pub benefits: Vec<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -424,17 +434,38 @@ impl ProductCreate {
     ];
 }
 
+impl ProductCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductCreateRecurring::FIELDS, |v, p| {
+            Ok(Self::Recurring(FromJson::decode(v, p)?))
+        }),
+        (ProductCreateOneTime::FIELDS, |v, p| {
+            Ok(Self::OneTime(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductCreateRecurring::FIELDS, |v, p| {
-                Ok(Self::Recurring(FromJson::decode(v, p)?))
-            }),
-            (ProductCreateOneTime::FIELDS, |v, p| {
-                Ok(Self::OneTime(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -496,7 +527,9 @@ pub struct ProductCreateOneTime {
     pub recurring_interval: Option<Value>,
     /// One-time products don't have a recurring interval count.
     pub recurring_interval_count: Option<Value>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -611,6 +644,45 @@ impl ProductCreateOneTimePricesItem {
     ];
 }
 
+impl ProductCreateOneTimePricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustomCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductCreateOneTimePricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -637,21 +709,7 @@ impl FromJson for ProductCreateOneTimePricesItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -735,7 +793,9 @@ pub struct ProductCreateRecurring {
     pub meter_interval: Patch<RecurringInterval>,
     /// Number of meter interval units. Defaults to 1 when `meter_interval` is set. Ignored when `meter_interval` is `None`.
     pub meter_interval_count: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -870,6 +930,45 @@ impl ProductCreateRecurringPricesItem {
     ];
 }
 
+impl ProductCreateRecurringPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustomCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductCreateRecurringPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -896,21 +995,7 @@ impl FromJson for ProductCreateRecurringPricesItem {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -988,7 +1073,9 @@ pub struct ProductMediaFileRead {
     pub size_readable: String,
     /// Public Url
     pub public_url: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1111,6 +1198,45 @@ impl ProductPrice {
     ];
 }
 
+impl ProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnit::FIELDS, |v, p| {
+            Ok(Self::MeteredUnit(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustom::FIELDS, |v, p| {
+            Ok(Self::Custom(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixed::FIELDS, |v, p| {
+            Ok(Self::Fixed(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBased::FIELDS, |v, p| {
+            Ok(Self::SeatBased(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -1121,21 +1247,7 @@ impl FromJson for ProductPrice {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductPriceMeteredUnit::FIELDS, |v, p| {
-                Ok(Self::MeteredUnit(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceCustom::FIELDS, |v, p| {
-                Ok(Self::Custom(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceFixed::FIELDS, |v, p| {
-                Ok(Self::Fixed(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceSeatBased::FIELDS, |v, p| {
-                Ok(Self::SeatBased(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1203,7 +1315,9 @@ pub struct ProductPriceCustom {
     pub maximum_amount: Option<i64>,
     /// The initial amount shown to the customer.
     pub preset_amount: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1551,7 +1665,9 @@ pub struct ProductPriceCustomCreate {
     /// - ZMW: 10
     /// - Other currencies: 50 minor units
     pub preset_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1632,7 +1748,9 @@ pub struct ProductPriceFixed {
     pub product_id: String,
     /// The price in cents.
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1828,7 +1946,9 @@ pub struct ProductPriceFixedCreate {
     /// - ZMW: 10
     /// - Other currencies: 50 minor units
     pub price_amount: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1893,7 +2013,9 @@ pub struct ProductPriceMeter {
     pub custom_label: Option<String>,
     /// The multiplier to convert from base unit to display scale.
     pub custom_multiplier: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1959,7 +2081,9 @@ pub struct ProductPriceMeteredUnit {
     pub meter_id: String,
     /// The meter associated to the price.
     pub meter: ProductPriceMeter,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2040,7 +2164,9 @@ pub struct ProductPriceMeteredUnitCreate {
     pub unit_amount: NumberOrString,
     /// Optional maximum amount in cents that can be charged, regardless of the number of units consumed.
     pub cap_amount: Patch<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2121,7 +2247,9 @@ pub struct ProductPriceSeatBased {
     pub product_id: String,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersOutput,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2189,7 +2317,9 @@ pub struct ProductPriceSeatBasedCreate {
     pub tax_behavior: Patch<TaxBehaviorOption>,
     /// Tiered pricing based on seat quantity
     pub seat_tiers: ProductPriceSeatTiersInput,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2250,7 +2380,9 @@ pub struct ProductPriceSeatTier {
     pub max_seats: Patch<i64>,
     /// Price per seat in cents for this tier
     pub price_per_seat: i64,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2304,7 +2436,9 @@ pub struct ProductPriceSeatTiersInput {
     pub seat_tier_type: Option<SeatTierType>,
     /// List of pricing tiers
     pub tiers: Vec<ProductPriceSeatTier>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2359,7 +2493,9 @@ pub struct ProductPriceSeatTiersOutput {
     pub minimum_seats: i64,
     /// Maximum number of seats allowed for purchase, derived from last tier. None for unlimited.
     pub maximum_seats: Option<i64>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2495,26 +2631,49 @@ impl ProductPricesItem {
     ];
 }
 
+impl ProductPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2665,7 +2824,9 @@ pub struct ProductUpdate {
     pub medias: Patch<Vec<String>>,
     /// Attached Custom Fields
     pub attached_custom_fields: Patch<Vec<AttachedCustomFieldCreate>>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2785,23 +2946,45 @@ impl ProductUpdatePricesItem {
     ];
 }
 
+impl ProductUpdatePricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ExistingProductPrice::FIELDS, |v, p| {
+            Ok(Self::ExistingProductPrice(FromJson::decode(v, p)?))
+        }),
+        (
+            ProductUpdatePricesItem1::FIELDS,
+            |v, p| match ProductUpdatePricesItem1::decode(v, p)? {
+                ProductUpdatePricesItem1::Unknown { .. } => {
+                    Err(ProductUpdatePricesItem1::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::ProductUpdatePricesItem1(x)),
+            },
+        ),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductUpdatePricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ExistingProductPrice::FIELDS, |v, p| {
-                Ok(Self::ExistingProductPrice(FromJson::decode(v, p)?))
-            }),
-            (
-                ProductUpdatePricesItem1::FIELDS,
-                |v, p| match ProductUpdatePricesItem1::decode(v, p)? {
-                    ProductUpdatePricesItem1::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::ProductUpdatePricesItem1(x)),
-                },
-            ),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2862,6 +3045,45 @@ impl ProductUpdatePricesItem1 {
     ];
 }
 
+impl ProductUpdatePricesItem1 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustomCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for ProductUpdatePricesItem1 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         match json::tag(value, "amount_type") {
@@ -2888,21 +3110,7 @@ impl FromJson for ProductUpdatePricesItem1 {
             Some(_) => return Ok(Self::Unknown(value.to_value())),
             None => {}
         }
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceFixedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-            }),
-            (ProductPriceCustomCreate::FIELDS, |v, p| {
-                Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }

@@ -110,7 +110,9 @@ impl JsonKey for CustomerCancellationReason {
 pub struct InactiveSubscription {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -149,7 +151,9 @@ pub struct ListResourceSubscription {
     pub items: Vec<Subscription>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -260,7 +264,9 @@ pub struct Subscription {
     pub meters: Vec<SubscriptionMeter>,
     /// Pending subscription update that will be applied at the beginning of the next period. If `null`, there is no pending update.
     pub pending_update: Option<PendingSubscriptionUpdate>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -466,7 +472,9 @@ pub struct SubscriptionCancel {
     ///
     /// Or uncancel a subscription currently set to be revoked at period end.
     pub cancel_at_period_end: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -540,7 +548,9 @@ pub struct SubscriptionCreateCustomer {
     pub product_id: String,
     /// The ID of the customer to create the subscription for.
     pub customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -602,7 +612,9 @@ pub struct SubscriptionCreateExternalCustomer {
     pub product_id: String,
     /// The ID of the customer in your system to create the subscription for. It must already exist in Polar.
     pub external_customer_id: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -686,7 +698,9 @@ pub struct SubscriptionCustomer {
     pub first_user_event_at: Option<OffsetDateTime>,
     /// Avatar Url
     pub avatar_url: Option<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -813,31 +827,52 @@ impl SubscriptionDiscount {
     ];
 }
 
+impl SubscriptionDiscount {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageRepeatDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountFixedOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageRepeatDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-            (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-                Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1026,7 +1061,9 @@ impl JsonKey for SubscriptionExportColumn {
 pub struct SubscriptionLocked {
     /// Detail
     pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1077,7 +1114,9 @@ pub struct SubscriptionMeter {
     pub meter_id: String,
     /// The meter associated with this subscription.
     pub meter: Meter,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1143,7 +1182,9 @@ pub struct SubscriptionPause {
     /// If not set, the subscription stays paused until it is resumed manually.
     /// Must be after the current period end.
     pub resumes_at: Patch<OffsetDateTime>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1221,26 +1262,49 @@ impl SubscriptionPricesItem {
     ];
 }
 
+impl SubscriptionPricesItem {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionPricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (
-                LegacyRecurringProductPrice::FIELDS,
-                |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                    LegacyRecurringProductPrice::Unknown { .. } => {
-                        Err(DecodeError::new(p, "no variant matched"))
-                    }
-                    x => Ok(Self::LegacyRecurringProductPrice(x)),
-                },
-            ),
-            (ProductPrice::FIELDS, |v, p| {
-                match ProductPrice::decode(v, p)? {
-                    ProductPrice::Unknown { .. } => Err(DecodeError::new(p, "no variant matched")),
-                    x => Ok(Self::ProductPrice(x)),
-                }
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1272,7 +1336,9 @@ impl From<ProductPrice> for SubscriptionPricesItem {
 /// Spec: `#/components/schemas/SubscriptionResume`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionResume {
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1339,7 +1405,9 @@ pub struct SubscriptionRevoke {
     /// customer. Or you copy a message directly from a customer
     /// conversation, i.e support.
     pub customer_cancellation_comment: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1649,35 +1717,56 @@ impl SubscriptionUpdate {
     ];
 }
 
+impl SubscriptionUpdate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (SubscriptionRevoke::FIELDS, |v, p| {
+            Ok(Self::SubscriptionRevoke(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionResume::FIELDS, |v, p| {
+            Ok(Self::SubscriptionResume(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUpdateSeats::FIELDS, |v, p| {
+            Ok(Self::Seats(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUpdateBillingPeriod::FIELDS, |v, p| {
+            Ok(Self::BillingPeriod(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionCancel::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCancel(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionPause::FIELDS, |v, p| {
+            Ok(Self::SubscriptionPause(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUpdateClear::FIELDS, |v, p| {
+            Ok(Self::Clear(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionUpdateBase::FIELDS, |v, p| {
+            Ok(Self::Base(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (SubscriptionRevoke::FIELDS, |v, p| {
-                Ok(Self::SubscriptionRevoke(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionResume::FIELDS, |v, p| {
-                Ok(Self::SubscriptionResume(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUpdateSeats::FIELDS, |v, p| {
-                Ok(Self::Seats(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUpdateBillingPeriod::FIELDS, |v, p| {
-                Ok(Self::BillingPeriod(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionCancel::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCancel(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionPause::FIELDS, |v, p| {
-                Ok(Self::SubscriptionPause(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUpdateClear::FIELDS, |v, p| {
-                Ok(Self::Clear(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionUpdateBase::FIELDS, |v, p| {
-                Ok(Self::Base(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1771,7 +1860,9 @@ pub struct SubscriptionUpdateBase {
     pub discount_id: Patch<String>,
     /// Set or extend the trial period of the subscription. If set to `now`, the trial will end immediately.
     pub trial_end: Patch<SubscriptionUpdateBaseTrialEnd>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1842,13 +1933,34 @@ impl SubscriptionUpdateBaseTrialEnd {
     pub const FIELDS: &'static [&'static str] = &[];
 }
 
+impl SubscriptionUpdateBaseTrialEnd {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionUpdateBaseTrialEnd {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
-            (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1872,7 +1984,9 @@ pub struct SubscriptionUpdateBillingPeriod {
     ///
     /// It is not possible to update the current billing period on a canceled subscription.
     pub current_billing_period_end: OffsetDateTime,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1918,7 +2032,9 @@ impl ToJson for SubscriptionUpdateBillingPeriod {
 pub struct SubscriptionUpdateClear {
     /// Clear the pending subscription update. Set to null to remove scheduled changes.
     pub pending_update: Value,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1962,7 +2078,9 @@ pub struct SubscriptionUpdateSeats {
     pub seats: i64,
     /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
     pub proration_behavior: Patch<SubscriptionProrationBehavior>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2023,19 +2141,40 @@ impl SubscriptionsCreateBody {
     ];
 }
 
+impl SubscriptionsCreateBody {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (SubscriptionCreateCustomer::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCreateCustomer(FromJson::decode(v, p)?))
+        }),
+        (SubscriptionCreateExternalCustomer::FIELDS, |v, p| {
+            Ok(Self::SubscriptionCreateExternalCustomer(FromJson::decode(
+                v, p,
+            )?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionsCreateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (SubscriptionCreateCustomer::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreateCustomer(FromJson::decode(v, p)?))
-            }),
-            (SubscriptionCreateExternalCustomer::FIELDS, |v, p| {
-                Ok(Self::SubscriptionCreateExternalCustomer(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -2080,17 +2219,38 @@ impl SubscriptionsUpdateResponse403 {
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
 }
 
+impl SubscriptionsUpdateResponse403 {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AlreadyCanceledSubscription::FIELDS, |v, p| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
+        }),
+        (InactiveSubscription::FIELDS, |v, p| {
+            Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for SubscriptionsUpdateResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (AlreadyCanceledSubscription::FIELDS, |v, p| {
-                Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-            }),
-            (InactiveSubscription::FIELDS, |v, p| {
-                Ok(Self::InactiveSubscription(FromJson::decode(v, p)?))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }

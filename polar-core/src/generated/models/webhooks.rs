@@ -59,7 +59,9 @@ pub struct BenefitGrantCustomWebhook {
     pub properties: BenefitGrantCustomProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantCustomProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -181,7 +183,9 @@ pub struct BenefitGrantDiscordWebhook {
     pub properties: BenefitGrantDiscordProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantDiscordProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -303,7 +307,9 @@ pub struct BenefitGrantDownloadablesWebhook {
     pub properties: BenefitGrantDownloadablesProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantDownloadablesProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -425,7 +431,9 @@ pub struct BenefitGrantFeatureFlagWebhook {
     pub properties: BenefitGrantFeatureFlagProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantFeatureFlagProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -547,7 +555,9 @@ pub struct BenefitGrantGitHubRepositoryWebhook {
     pub properties: BenefitGrantGitHubRepositoryProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantGitHubRepositoryProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -669,7 +679,9 @@ pub struct BenefitGrantLicenseKeysWebhook {
     pub properties: BenefitGrantLicenseKeysProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantLicenseKeysProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -791,7 +803,9 @@ pub struct BenefitGrantMeterCreditWebhook {
     pub properties: BenefitGrantMeterCreditProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantMeterCreditProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -913,7 +927,9 @@ pub struct BenefitGrantSlackSharedChannelWebhook {
     pub properties: BenefitGrantSlackSharedChannelProperties,
     /// `previous_properties`
     pub previous_properties: Option<BenefitGrantSlackSharedChannelProperties>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1043,47 +1059,68 @@ impl BenefitGrantWebhook {
     ];
 }
 
+impl BenefitGrantWebhook {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (BenefitGrantDiscordWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantDiscordWebhook(FromJson::decode(v, p)?))
+        }),
+        (BenefitGrantCustomWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantCustomWebhook(FromJson::decode(v, p)?))
+        }),
+        (BenefitGrantGitHubRepositoryWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantDownloadablesWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantLicenseKeysWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantMeterCreditWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantFeatureFlagWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (BenefitGrantSlackSharedChannelWebhook::FIELDS, |v, p| {
+            Ok(Self::BenefitGrantSlackSharedChannelWebhook(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
 impl FromJson for BenefitGrantWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let candidates: &[(&[&str], json::Decoder<Self>)] = &[
-            (BenefitGrantDiscordWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDiscordWebhook(FromJson::decode(v, p)?))
-            }),
-            (BenefitGrantCustomWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantCustomWebhook(FromJson::decode(v, p)?))
-            }),
-            (BenefitGrantGitHubRepositoryWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantDownloadablesWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantLicenseKeysWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantMeterCreditWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantFeatureFlagWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::decode(
-                    v, p,
-                )?))
-            }),
-            (BenefitGrantSlackSharedChannelWebhook::FIELDS, |v, p| {
-                Ok(Self::BenefitGrantSlackSharedChannelWebhook(
-                    FromJson::decode(v, p)?,
-                ))
-            }),
-        ];
-        Ok(json::best_fit(value, path, candidates)
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
     }
 }
@@ -1161,7 +1198,9 @@ pub struct ListResourceWebhookDelivery {
     pub items: Vec<WebhookDelivery>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1200,7 +1239,9 @@ pub struct ListResourceWebhookEndpoint {
     pub items: Vec<WebhookEndpoint>,
     /// `pagination`
     pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1241,7 +1282,9 @@ pub struct WebhookBenefitCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Benefit
     pub data: Benefit,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1284,7 +1327,9 @@ pub struct WebhookBenefitGrantCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1328,7 +1373,9 @@ pub struct WebhookBenefitGrantCycledPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1371,7 +1418,9 @@ pub struct WebhookBenefitGrantRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1414,7 +1463,9 @@ pub struct WebhookBenefitGrantUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// BenefitGrantWebhook
     pub data: BenefitGrantWebhook,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1457,7 +1508,9 @@ pub struct WebhookBenefitUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Benefit
     pub data: Benefit,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1500,7 +1553,9 @@ pub struct WebhookCheckoutCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1546,7 +1601,9 @@ pub struct WebhookCheckoutExpiredPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1589,7 +1646,9 @@ pub struct WebhookCheckoutUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Checkout,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1637,7 +1696,9 @@ pub struct WebhookCustomerCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1680,7 +1741,9 @@ pub struct WebhookCustomerDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1724,7 +1787,9 @@ pub struct WebhookCustomerSeatAssignedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1767,7 +1832,9 @@ pub struct WebhookCustomerSeatClaimedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1810,7 +1877,9 @@ pub struct WebhookCustomerSeatRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: CustomerSeat,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1859,7 +1928,9 @@ pub struct WebhookCustomerStateChangedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: CustomerState,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1906,7 +1977,9 @@ pub struct WebhookCustomerUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Customer,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -1957,7 +2030,9 @@ pub struct WebhookDelivery {
     pub response: Option<String>,
     /// The webhook event sent by this delivery.
     pub webhook_event: WebhookEvent,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2016,7 +2091,9 @@ pub struct WebhookDiscountCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2059,7 +2136,9 @@ pub struct WebhookDiscountDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2102,7 +2181,9 @@ pub struct WebhookDiscountUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// Discount
     pub data: Discount,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2159,7 +2240,9 @@ pub struct WebhookEndpoint {
     pub events: Vec<WebhookEventType>,
     /// Whether the webhook endpoint is enabled and will receive events.
     pub enabled: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2231,7 +2314,9 @@ pub struct WebhookEndpointCreate {
     pub events: Vec<WebhookEventType>,
     /// The organization ID associated with the webhook endpoint. **Required unless you use an organization token.**
     pub organization_id: Patch<String>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2298,7 +2383,9 @@ pub struct WebhookEndpointUpdate {
     pub events: Patch<Vec<WebhookEventType>>,
     /// Whether the webhook endpoint is enabled.
     pub enabled: Patch<bool>,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2376,7 +2463,9 @@ pub struct WebhookEvent {
     pub type_: WebhookEventType,
     /// Whether this event is archived. Archived events can't be redelivered, and the payload is not accessible anymore.
     pub is_archived: bool,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2728,7 +2817,9 @@ pub struct WebhookMemberCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2774,7 +2865,9 @@ pub struct WebhookMemberDeletedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2820,7 +2913,9 @@ pub struct WebhookMemberUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Member,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2873,7 +2968,9 @@ pub struct WebhookOrderCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2918,7 +3015,9 @@ pub struct WebhookOrderPaidPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -2961,7 +3060,9 @@ pub struct WebhookOrderRefundedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3009,7 +3110,9 @@ pub struct WebhookOrderUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Order,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3052,7 +3155,9 @@ pub struct WebhookOrganizationUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Organization,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3393,7 +3498,9 @@ pub struct WebhookProductCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Product,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3436,7 +3543,9 @@ pub struct WebhookProductUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Product,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3479,7 +3588,9 @@ pub struct WebhookRefundCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Refund,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3522,7 +3633,9 @@ pub struct WebhookRefundUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Refund,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3566,7 +3679,9 @@ pub struct WebhookSubscriptionActivePayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3610,7 +3725,9 @@ pub struct WebhookSubscriptionCanceledPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3655,7 +3772,9 @@ pub struct WebhookSubscriptionCreatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3706,7 +3825,9 @@ pub struct WebhookSubscriptionCycledPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3754,7 +3875,9 @@ pub struct WebhookSubscriptionPastDuePayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3800,7 +3923,9 @@ pub struct WebhookSubscriptionPausedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3845,7 +3970,9 @@ pub struct WebhookSubscriptionResumedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3891,7 +4018,9 @@ pub struct WebhookSubscriptionRevokedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3938,7 +4067,9 @@ pub struct WebhookSubscriptionUncanceledPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
@@ -3985,7 +4116,9 @@ pub struct WebhookSubscriptionUpdatedPayload {
     pub timestamp: OffsetDateTime,
     /// `data`
     pub data: Subscription,
-    /// Properties the spec does not describe (newer than this SDK), kept so nothing Polar sends is lost.
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
     pub extra: Map<String, Value>,
 }
 
