@@ -876,7 +876,7 @@ static void ingest_events(void) {
 static void webhooks(void) {
     const char *secret = "whsec_cG9sYXItZmZpLWMtZGVtby1rZXktMDEyMzQ1Njc4OSEh";
     const char *body =
-        "{\"type\":\"polarsh_ffi.test\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"ok\":true}}";
+        "{\"type\":\"polar_ffi.test\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"ok\":true}}";
     const char *headers = "webhook-id: msg_c_demo_1\r\n"
                           "webhook-timestamp: 1767225600\r\n"
                           "webhook-signature: v1,m6VvxigV+kx1Gl0Ojl6nMGevunol8IydfQpme6eCwyo=\r\n";
@@ -884,7 +884,7 @@ static void webhooks(void) {
     PolarError err = {0};
     EXPECT(polar_webhook_verify(S(headers), S(body), S(secret), 1767225600 + 60, &event, &err),
            POLAR_OK, &err);
-    CHECK(strstr((const char *)event.data, "polarsh_ffi.test") != NULL, "%s", event.data);
+    CHECK(strstr((const char *)event.data, "polar_ffi.test") != NULL, "%s", event.data);
     polar_buffer_free(&event);
     /* Too late, another body, missing headers. */
     EXPECT(polar_webhook_verify(S(headers), S(body), S(secret), 1767225600 + 301, &event, &err),
