@@ -1,49 +1,70 @@
 //! Usage events on a background thread: push from anywhere, batches go out on their own.
-//! The batching, retries and splitting are `polarsh_core::ingest`'s; this module only runs
-//! its loop on a thread and wakes it.
+//! The batching, retries and splitting are `polarsh_core::ingest`'s, and so is the state the
+//! callers share with the thread ([`Shared`]); this module only runs the loop on a thread
+//! and wakes it with a condition variable.
 
 use polarsh_core::client::{BlockingClient, Runtime, Transport};
 use polarsh_core::ingest::{
-    Ingest, IngestConfig, IngestStats, IngestStep, PushError, RejectedEvent,
+    fallback_seed, Ingest, IngestConfig, IngestStats, PushError, RejectedEvent, Shared,
+    SharedState, Turn, Undelivered,
 };
-use polarsh_core::json::Value;
 use polarsh_core::models::EventsIngestEventsItem;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-struct Shared {
-    state: Mutex<State>,
+/// The core's shared state and the one condition variable that wakes both sides: the thread
+/// (a push, a flush, a close) and the callers waiting in `flush` and `close` (a batch dealt
+/// with).
+struct Inner {
+    shared: Shared,
     wake: Condvar,
 }
 
-struct State {
-    ingest: Ingest,
-    rejected: Vec<RejectedEvent>,
-    stop: bool,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere must not lose the queue: take the state as it is.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+impl Inner {
+    /// Waits on `state` until `done` holds or `timeout` passed; returns the state and
+    /// whether `done` held.
+    fn wait_until<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, SharedState>,
+        timeout: Duration,
+        done: impl Fn(&SharedState) -> bool,
+    ) -> (MutexGuard<'a, SharedState>, bool) {
+        // No deadline when it is past the clock's range (`Duration::MAX`).
+        let deadline = Instant::now().checked_add(timeout);
+        while !done(&state) {
+            let left = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) => Some(left),
+                    None => return (state, false),
+                },
+                None => None,
+            };
+            state = self.wait(state, left);
+        }
+        (state, true)
     }
-}
 
-/// What [`Ingester::close`] could not deliver before its deadline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Undelivered {
-    /// The events, as JSON in queue order (each with its `external_id`: sending them again
-    /// later cannot bill twice).
-    pub events: Vec<Value>,
-    /// The counts at the end.
-    pub stats: IngestStats,
+    /// One wait on the condition variable (a spurious wake-up is a wake-up).
+    fn wait<'a>(
+        &'a self,
+        state: MutexGuard<'a, SharedState>,
+        timeout: Option<Duration>,
+    ) -> MutexGuard<'a, SharedState> {
+        match timeout {
+            Some(t) => match self.wake.wait_timeout(state, t) {
+                Ok((s, _)) => s,
+                Err(e) => e.into_inner().0,
+            },
+            None => self.wake.wait(state).unwrap_or_else(|e| e.into_inner()),
+        }
+    }
 }
 
 /// A usage-event pipeline on a background thread (see `polarsh_core::ingest`): `push` queues,
 /// the thread sends batches when due, retrying and splitting as the core decides.
 pub struct Ingester {
-    shared: Arc<Shared>,
+    inner: Arc<Inner>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -62,95 +83,64 @@ impl Ingester {
         T: Transport + Send + Sync + 'static,
     {
         let ingest = Ingest::new(config, Arc::new(client.options().clone()), seed());
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                ingest,
-                rejected: Vec::new(),
-                stop: false,
-            }),
+        let inner = Arc::new(Inner {
+            shared: Shared::new(ingest),
             wake: Condvar::new(),
         });
         let client = client.clone();
-        let worker = shared.clone();
+        let worker = inner.clone();
         let thread = std::thread::Builder::new()
             .name("polar-ingest".into())
             .spawn(move || run(&worker, client.transport()))
             .ok();
-        Ingester { shared, thread }
+        Ingester { inner, thread }
     }
 
     /// Queues an event; refused with the event handed back when the queue is full or closed.
     pub fn push(&self, event: impl Into<EventsIngestEventsItem>) -> Result<(), PushError> {
-        let mut state = self.shared.lock();
-        let now = crate::system_now();
-        state.ingest.push(event, now)?;
-        drop(state);
-        self.shared.wake.notify_all();
+        self.inner.shared.lock().push(event, crate::system_now())?;
+        self.inner.wake.notify_all();
         Ok(())
     }
 
     /// Sends everything queued now and waits until it was dealt with (delivered or rejected)
     /// or `timeout` passed; false on timeout (the events stay queued).
     pub fn flush(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.shared.lock();
-        let target = state.ingest.stats().pushed;
-        state.ingest.flush();
-        self.shared.wake.notify_all();
-        while state.ingest.stats().settled < target {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return false;
-            };
-            state = match self.shared.wake.wait_timeout(state, left) {
-                Ok((s, _)) => s,
-                Err(e) => e.into_inner().0,
-            };
-        }
-        true
+        let mut state = self.inner.shared.lock();
+        let target = state.flush();
+        self.inner.wake.notify_all();
+        self.inner
+            .wait_until(state, timeout, |s| s.settled(target))
+            .1
     }
 
     /// The counts so far.
     pub fn stats(&self) -> IngestStats {
-        self.shared.lock().ingest.stats()
+        self.inner.shared.lock().stats()
     }
 
     /// Takes the events Polar refused as invalid so far (each found by splitting its batch).
     pub fn take_rejected(&self) -> Vec<RejectedEvent> {
-        std::mem::take(&mut self.shared.lock().rejected)
+        self.inner.shared.lock().take_rejected()
     }
 
     /// Stops taking events, delivers what is queued, and stops the thread: everything was
     /// dealt with (`Ok`), or the deadline passed and the events not delivered are handed
     /// back (`Err`), to be stored and sent later.
     pub fn close(mut self, timeout: Duration) -> Result<IngestStats, Undelivered> {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.shared.lock();
-        state.ingest.close();
-        self.shared.wake.notify_all();
-        while state.ingest.pending() > 0 {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            state = match self.shared.wake.wait_timeout(state, left) {
-                Ok((s, _)) => s,
-                Err(e) => e.into_inner().0,
-            };
-        }
-        let events = state.ingest.take_undelivered();
-        state.stop = true;
-        let stats = state.ingest.stats();
+        let mut state = self.inner.shared.lock();
+        state.close();
+        self.inner.wake.notify_all();
+        let (mut state, _) = self.inner.wait_until(state, timeout, SharedState::drained);
+        let result = state.finish();
         drop(state);
-        self.shared.wake.notify_all();
-        if events.is_empty() {
-            // Nothing left: the thread is idle or about to be; wait for it.
-            if let Some(t) = self.thread.take() {
-                let _ = t.join();
-            }
-            Ok(stats)
-        } else {
-            // The thread may be inside an attempt; it ends after it, unjoined.
-            Err(Undelivered { events, stats })
+        self.inner.wake.notify_all();
+        // Nothing left: the thread is idle or about to stop; wait for it. Otherwise it may
+        // be inside an attempt, and ends after it, unjoined.
+        if let (Ok(_), Some(t)) = (&result, self.thread.take()) {
+            let _ = t.join();
         }
+        result
     }
 }
 
@@ -158,45 +148,32 @@ impl Drop for Ingester {
     /// Without `close`, the thread stops after its current attempt; what is queued is lost
     /// with the process, so call `close` on shutdown.
     fn drop(&mut self) {
-        self.shared.lock().stop = true;
-        self.shared.wake.notify_all();
+        self.inner.shared.lock().stop();
+        self.inner.wake.notify_all();
     }
 }
 
-/// The thread: poll the core, do what it says, without holding the lock while sending.
-fn run<T: Transport>(shared: &Shared, transport: &T) {
+/// The thread: the core's turns, without holding the lock while sending.
+fn run<T: Transport>(inner: &Inner, transport: &T) {
     let runtime = transport.runtime();
-    let mut state = shared.lock();
+    let mut state = inner.shared.lock();
     loop {
-        if state.stop {
-            return;
-        }
-        match state.ingest.poll(runtime.now(), runtime.jitter()) {
-            IngestStep::Send(out) => {
+        match state.poll(runtime.now(), runtime.jitter()) {
+            Turn::Send(out) => {
                 drop(state);
                 let outcome = transport.send(out.request, &out.limits);
-                state = shared.lock();
-                state.ingest.handle(outcome);
+                state = inner.shared.lock();
+                state.handle(outcome);
             }
-            IngestStep::Wait(wait) => {
-                state = match shared.wake.wait_timeout(state, wait) {
-                    Ok((s, _)) => s,
-                    Err(e) => e.into_inner().0,
-                };
+            Turn::Wait(wait) => state = inner.wait(state, Some(wait)),
+            Turn::Reported { .. } => inner.wake.notify_all(),
+            Turn::Idle => {
+                inner.wake.notify_all();
+                state = inner.wait(state, None);
             }
-            IngestStep::Report(report) => {
-                state.rejected.extend(report.rejected);
-                shared.wake.notify_all();
-            }
-            IngestStep::Idle => {
-                shared.wake.notify_all();
-                if state.ingest.is_closed() {
-                    return;
-                }
-                state = match shared.wake.wait(state) {
-                    Ok(s) => s,
-                    Err(e) => e.into_inner(),
-                };
+            Turn::Stop => {
+                inner.wake.notify_all();
+                return;
             }
         }
     }
@@ -206,12 +183,8 @@ fn run<T: Transport>(shared: &Shared, transport: &T) {
 fn seed() -> [u8; 32] {
     let mut seed = [0u8; 32];
     if getrandom::fill(&mut seed).is_err() {
-        // No OS randomness (very rare): the clock and the address of a stack value still
-        // make ids distinct from those of other processes in practice.
-        let t = crate::system_now().as_nanos().to_le_bytes();
-        seed[..16].copy_from_slice(&t);
-        let a = (&seed as *const [u8; 32] as usize).to_le_bytes();
-        seed[16..16 + a.len()].copy_from_slice(&a);
+        // The address of a stack value differs between processes (ASLR).
+        seed = fallback_seed(crate::system_now(), &seed as *const _ as usize as u64);
     }
     seed
 }

@@ -56,7 +56,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use polarsh_core::client::prelude::*;
 pub use polarsh_core::client::{BlockingItems, BlockingPages, Runtime, Transport};
 
-pub use ingest::{Ingester, Undelivered};
+pub use ingest::Ingester;
+pub use polarsh_core::ingest::Undelivered;
 
 /// The synchronous Polar client over ureq. `Sync`: share one by reference across threads.
 /// Over another HTTP client: [`BlockingClient::builder_with`]`(`[`send_with`]`(..))`.

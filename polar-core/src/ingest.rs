@@ -18,6 +18,11 @@
 //! Memory: a queued event is kept as its encoded JSON plus its `external_id`, about
 //! [`Ingest::QUEUED_OVERHEAD`] bytes on top of the JSON.
 //!
+//! Drivers (`polarsh_blocking::Ingester` on a thread, `polarsh_tokio::Ingester` as a task,
+//! `polarsh_wasm::Ingester` on `flush().await`) share one runtime-free piece, [`Shared`]: the
+//! queue, the rejected events, the stop flag and the conditions a flush or a close waits
+//! for. They add only how to send, sleep and wake.
+//!
 //! ```
 //! use polarsh_core::exchange::{Exchange, Options, Step};
 //! use polarsh_core::ingest::{Ingest, IngestConfig, IngestStep};
@@ -643,4 +648,189 @@ fn record(
             .mismatches
             .push((sent, inserted.saturating_add(duplicates)));
     }
+}
+
+/// What a usage-event driver shares between the callers that push, flush and close and the
+/// loop that sends: the [`Ingest`], the events Polar refused, and a stop flag,
+/// behind a `std` mutex. Runtime-free (no thread, timer or clock of its own): each driver
+/// (a thread, a tokio task, a `flush().await` in a worker) adds only its way of waking and
+/// waiting, and asks this state the same questions.
+///
+/// Never hold the lock across a send or a sleep (a condition variable's wait releases it):
+/// lock, ask, unlock.
+#[derive(Debug)]
+pub struct Shared {
+    state: std::sync::Mutex<SharedState>,
+}
+
+/// The state behind [`Shared::lock`].
+#[derive(Debug)]
+pub struct SharedState {
+    ingest: Ingest,
+    rejected: Vec<RejectedEvent>,
+    stop: bool,
+}
+
+/// What [`SharedState::poll`] asks of the sending loop.
+// Moved once, straight into a match (see `Step`).
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Turn {
+    /// Send this request (without holding the lock), then hand back what came with
+    /// [`SharedState::handle`].
+    Send(Outgoing),
+    /// Nothing is due for this long; a push, flush or close may make something due sooner.
+    Wait(Duration),
+    /// A batch was dealt with (its rejected events kept for [`SharedState::take_rejected`]):
+    /// wake whoever waits. `failed`: it could not be delivered and went back to the queue.
+    Reported {
+        /// The batch failed after every retry; its events wait for the next attempt.
+        failed: bool,
+    },
+    /// Nothing queued: wait for a push.
+    Idle,
+    /// Stop sending: closed with everything dealt with, or stopped.
+    Stop,
+}
+
+/// What a driver's `close` could not deliver before its deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undelivered {
+    /// The events, as JSON in queue order (each with its `external_id`: sending them again
+    /// later cannot bill twice).
+    pub events: Vec<Value>,
+    /// The counts at the end.
+    pub stats: IngestStats,
+}
+
+impl fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} usage events were not delivered", self.events.len())
+    }
+}
+
+impl std::error::Error for Undelivered {}
+
+impl Shared {
+    /// The shared state of `ingest`.
+    pub fn new(ingest: Ingest) -> Self {
+        Shared {
+            state: std::sync::Mutex::new(SharedState {
+                ingest,
+                rejected: Vec::new(),
+                stop: false,
+            }),
+        }
+    }
+
+    /// The state, locked. A panic elsewhere while it was held does not lose the queue: the
+    /// state is taken as it is.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl SharedState {
+    /// Queues `event` at `now` ([`Ingest::push`]); wake the sender after.
+    pub fn push(
+        &mut self,
+        event: impl Into<EventsIngestEventsItem>,
+        now: Duration,
+    ) -> Result<(), PushError> {
+        self.ingest.push(event, now)
+    }
+
+    /// Asks for everything queued to go now; returns the target a flush waits for with
+    /// [`SharedState::settled`] (the events pushed so far).
+    pub fn flush(&mut self) -> u64 {
+        self.ingest.flush();
+        self.ingest.stats().pushed
+    }
+
+    /// Whether every event up to `target` (from [`SharedState::flush`]) was dealt with:
+    /// delivered or rejected.
+    pub fn settled(&self, target: u64) -> bool {
+        self.ingest.stats().settled >= target
+    }
+
+    /// Refuses further pushes; the sender delivers what is queued, then stops.
+    pub fn close(&mut self) {
+        self.ingest.close();
+    }
+
+    /// Whether nothing waits or is in flight: what a `close` waits for.
+    pub fn drained(&self) -> bool {
+        self.ingest.pending() == 0
+    }
+
+    /// The end of a driver's `close`: stops the sender and takes what was not delivered.
+    /// `Ok` with the counts when everything was, else the events handed back.
+    pub fn finish(&mut self) -> Result<IngestStats, Undelivered> {
+        self.ingest.close();
+        let events = self.ingest.take_undelivered();
+        self.stop = true;
+        let stats = self.ingest.stats();
+        if events.is_empty() {
+            Ok(stats)
+        } else {
+            Err(Undelivered { events, stats })
+        }
+    }
+
+    /// Stops the sender at its next turn (a driver dropped without `close`).
+    pub fn stop(&mut self) {
+        self.stop = true;
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> IngestStats {
+        self.ingest.stats()
+    }
+
+    /// Takes the events Polar refused as invalid so far.
+    pub fn take_rejected(&mut self) -> Vec<RejectedEvent> {
+        std::mem::take(&mut self.rejected)
+    }
+
+    /// The sender's next turn ([`Ingest::poll`], with reports kept and the stop flag read).
+    pub fn poll(&mut self, now: Duration, jitter: f64) -> Turn {
+        if self.stop {
+            return Turn::Stop;
+        }
+        match self.ingest.poll(now, jitter) {
+            IngestStep::Send(out) => Turn::Send(out),
+            IngestStep::Wait(wait) => Turn::Wait(wait),
+            IngestStep::Report(report) => {
+                self.rejected.extend(report.rejected);
+                Turn::Reported {
+                    failed: report.failed.is_some(),
+                }
+            }
+            IngestStep::Idle if self.ingest.is_closed() => Turn::Stop,
+            IngestStep::Idle => Turn::Idle,
+        }
+    }
+
+    /// What came back for the request of the last [`Turn::Send`] ([`Ingest::handle`]).
+    pub fn handle(&mut self, outcome: Result<Response<Vec<u8>>, Fault>) {
+        self.ingest.handle(outcome);
+    }
+
+    /// The sender could not wait as [`Turn::Wait`] asked ([`Ingest::fail_step`]). False
+    /// when no request was out to fail, so waiting again would not help.
+    pub fn fail_step(&mut self, fault: Fault) -> bool {
+        let out = self.ingest.attempts() > 0;
+        self.ingest.fail_step(fault);
+        out
+    }
+}
+
+/// A seed for [`Ingest::new`] when the platform's random source failed (very rare): the
+/// time and a value unlikely to repeat across processes (an address, a pid, a
+/// `Math.random`), hashed. Distinct in practice; not secret.
+pub fn fallback_seed(now: Duration, salt: u64) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(now.as_nanos().to_le_bytes());
+    h.update(salt.to_le_bytes());
+    h.finalize().into()
 }
