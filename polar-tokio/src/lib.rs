@@ -47,6 +47,8 @@
 // docs.rs marks each item with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod ingest;
+
 use polarsh_core::client::Jitter;
 use polarsh_core::exchange::Limits;
 use std::future::Future;
@@ -54,11 +56,13 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub use ingest::Ingester;
 #[doc(inline)]
 pub use polarsh_core::client::prelude::*;
 pub use polarsh_core::client::{
     AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture, UploadFuture,
 };
+pub use polarsh_core::ingest::Undelivered;
 /// The reqwest this crate is built with, for [`Reqwest::with_client`].
 pub use reqwest;
 
