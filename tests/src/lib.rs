@@ -11,6 +11,8 @@ pub mod generated {
     pub mod types;
 }
 
+pub mod ingest;
+
 pub mod instances;
 
 pub mod upload;

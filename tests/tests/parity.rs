@@ -28,14 +28,18 @@ fn pub_fns(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The `pub fn`s of the inherent `impl` blocks of `ty<T>`.
+/// The `pub fn`s of the inherent `impl` blocks of `ty<T>` (or of `ty`, not generic).
 fn methods_of(text: &str, ty: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut depth = 0i32;
     let mut inside = false;
-    let header_end = format!(" {ty}<T> {{");
+    let generic = format!(" {ty}<T> {{");
+    let plain = format!(" {ty} {{");
     for line in text.lines() {
-        if depth == 0 && line.starts_with("impl<") && line.ends_with(&header_end) {
+        if depth == 0
+            && line.starts_with("impl")
+            && (line.ends_with(&generic) || line.ends_with(&plain))
+        {
             inside = !line.contains(" for ");
         }
         if inside && depth == 1 {
@@ -100,6 +104,27 @@ fn the_blocking_and_the_async_client_have_the_same_methods() {
         .collect();
     assert!(blocking.len() >= 8, "{blocking:?}");
     assert_eq!(blocking, asynchronous);
+}
+
+#[test]
+fn every_usage_event_driver_has_the_same_calls() {
+    // The thread, the tokio task and the wasm flush-on-demand: one set of names, so moving
+    // a metering handler between runtimes changes the type and an `.await`.
+    let blocking = methods_of(&source("polar-blocking/src/ingest.rs"), "Ingester");
+    let tokio = methods_of(&source("polar-tokio/src/ingest.rs"), "Ingester");
+    let wasm = methods_of(&source("polar-wasm/src/ingest.rs"), "Ingester");
+    let expected: BTreeSet<String> = ["start", "push", "flush", "stats", "take_rejected", "close"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(blocking, expected);
+    assert_eq!(tokio, blocking);
+    assert_eq!(wasm, blocking);
+    // The drivers' shared types are the core's.
+    fn undelivered(u: polarsh_blocking::Undelivered) -> polarsh_tokio::Undelivered {
+        u
+    }
+    let _ = undelivered;
 }
 
 #[test]
