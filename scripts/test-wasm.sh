@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wasm tests of polar-rs (polarsh-wasm), in real JavaScript runtimes: Node, then headless
 # Chromium in a page and in a dedicated worker, against Prism (the local mock of Polar), a
-# misbehaving server and an upload server (Polar's two upload calls, checked by Prism, and a
+# misbehaving server (which also plays a deduplicating events:ingest for the Ingester's
+# tests) and an upload server (Polar's two upload calls, checked by Prism, and a
 # presigned storage host) on loopback; then the Cloudflare-Worker-style example, built to wasm
 # and run once in Node with signed webhook deliveries.
 #
@@ -97,15 +98,15 @@ count() { # log name [binaries]: add up the `N passed; M failed` lines, one per 
 }
 
 echo "building the wasm tests..." >&2
-cargo test -q -p polarsh-wasm --target "$target" --test fetch --test upload --no-run >&2 || die "the wasm tests do not build"
+cargo test -q -p polarsh-wasm --target "$target" --test fetch --test upload --test ingest --no-run >&2 || die "the wasm tests do not build"
 
 run() { # name, env assignments...
   local name="$1"; shift
   echo "=== $name" >&2
   # --no-fail-fast: a failure in one binary must not hide the other's results.
-  env "$@" cargo test -p polarsh-wasm --target "$target" --no-fail-fast --test fetch --test upload 2>&1 \
+  env "$@" cargo test -p polarsh-wasm --target "$target" --no-fail-fast --test fetch --test upload --test ingest 2>&1 \
     | tee "$logdir/$name.log" >&2
-  count "$logdir/$name.log" "$name" 2
+  count "$logdir/$name.log" "$name" 3
 }
 run node
 if [ "$browser" = 1 ]; then

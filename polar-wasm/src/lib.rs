@@ -42,6 +42,8 @@
 // docs.rs marks each item with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod ingest;
+
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use polarsh_core::exchange::Limits;
 use std::future::Future;
@@ -53,6 +55,9 @@ use wasm_bindgen_futures::JsFuture;
 #[doc(inline)]
 pub use polarsh_core::client::prelude::*;
 pub use polarsh_core::client::{AsyncItems, AsyncPages, AsyncRuntime, AsyncTransport, SendFuture};
+pub use polarsh_core::ingest::Undelivered;
+
+pub use ingest::Ingester;
 
 /// The async Polar client over the global `fetch` (or, through
 /// `Client::builder().transport(`[`Fetch::from_scope`]`(..))`, a scope's). Cheap to clone;
