@@ -731,13 +731,20 @@ impl Shared {
 }
 
 impl SharedState {
-    /// Queues `event` at `now` ([`Ingest::push`]); wake the sender after.
+    /// Queues `event` at `now` ([`Ingest::push`]). `Ok(true)`: wake the sender, whose last
+    /// turn this push changed (it was idle, or a batch became due now); `Ok(false)`: its
+    /// turn stands (it is sending, backing off, or waiting for an age this push did not
+    /// change), so a push does not cost a wake-up.
     pub fn push(
         &mut self,
         event: impl Into<EventsIngestEventsItem>,
         now: Duration,
-    ) -> Result<(), PushError> {
-        self.ingest.push(event, now)
+    ) -> Result<bool, PushError> {
+        self.ingest.push(event, now)?;
+        let ingest = &self.ingest;
+        Ok(ingest.in_flight.is_none()
+            && (ingest.queue.len() == 1
+                || (now >= ingest.not_before && ingest.due(now) == Some(Duration::ZERO))))
     }
 
     /// Asks for everything queued to go now; returns the target a flush waits for with

@@ -102,7 +102,8 @@ impl<T: AsyncTransport> Ingester<T> {
     /// when the queue is full or closed.
     pub fn push(&self, event: impl Into<EventsIngestEventsItem>) -> Result<(), PushError> {
         let now = self.client.transport().runtime().now();
-        self.shared.lock().push(event, now)
+        // Nothing to wake: the next flush sends it.
+        self.shared.lock().push(event, now).map(drop)
     }
 
     /// Sends everything queued now and returns once it was dealt with (delivered or
