@@ -6,7 +6,7 @@
 use polarsh_core::client::{BlockingClient, Runtime, Transport};
 use polarsh_core::ingest::{
     fallback_seed, Ingest, IngestConfig, IngestStats, PushError, RejectedEvent, Shared,
-    SharedState, Turn, Undelivered,
+    SharedState, Turn, Undelivered, Wake,
 };
 use polarsh_core::models::EventsIngestEventsItem;
 use std::sync::{Arc, Condvar, MutexGuard};
@@ -98,8 +98,10 @@ impl Ingester {
 
     /// Queues an event; refused with the event handed back when the queue is full or closed.
     pub fn push(&self, event: impl Into<EventsIngestEventsItem>) -> Result<(), PushError> {
-        self.inner.shared.lock().push(event, crate::system_now())?;
-        self.inner.wake.notify_all();
+        let wake = self.inner.shared.lock().push(event, crate::system_now())?;
+        if wake == Wake::Sender {
+            self.inner.wake.notify_all();
+        }
         Ok(())
     }
 

@@ -693,6 +693,18 @@ pub enum Turn {
     Stop,
 }
 
+/// What a push asks of the driver ([`SharedState::push`]).
+#[must_use = "a sender not woken may sleep through a batch that became due"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Wake the sender: the push changed its last turn (it was idle, or a batch became due
+    /// now).
+    Sender,
+    /// Its turn stands (it is sending, backing off, or waiting for an age this push did not
+    /// change): no wake-up needed.
+    Nobody,
+}
+
 /// What a driver's `close` could not deliver before its deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undelivered {
@@ -731,20 +743,19 @@ impl Shared {
 }
 
 impl SharedState {
-    /// Queues `event` at `now` ([`Ingest::push`]). `Ok(true)`: wake the sender, whose last
-    /// turn this push changed (it was idle, or a batch became due now); `Ok(false)`: its
-    /// turn stands (it is sending, backing off, or waiting for an age this push did not
-    /// change), so a push does not cost a wake-up.
+    /// Queues `event` at `now` ([`Ingest::push`]); says whether the sender must be woken
+    /// (see [`Wake`]), so that a push costs a wake-up only when it changes the sender's turn.
     pub fn push(
         &mut self,
         event: impl Into<EventsIngestEventsItem>,
         now: Duration,
-    ) -> Result<bool, PushError> {
+    ) -> Result<Wake, PushError> {
         self.ingest.push(event, now)?;
         let ingest = &self.ingest;
-        Ok(ingest.in_flight.is_none()
+        let changed = ingest.in_flight.is_none()
             && (ingest.queue.len() == 1
-                || (now >= ingest.not_before && ingest.due(now) == Some(Duration::ZERO))))
+                || (now >= ingest.not_before && ingest.due(now) == Some(Duration::ZERO)));
+        Ok(if changed { Wake::Sender } else { Wake::Nobody })
     }
 
     /// Asks for everything queued to go now; returns the target a flush waits for with

@@ -6,7 +6,7 @@
 use polarsh_core::client::{AsyncClient, AsyncRuntime, AsyncTransport};
 use polarsh_core::ingest::{
     fallback_seed, Ingest, IngestConfig, IngestStats, PushError, RejectedEvent, Shared,
-    SharedState, Turn, Undelivered,
+    SharedState, Turn, Undelivered, Wake,
 };
 use polarsh_core::models::EventsIngestEventsItem;
 use std::sync::Arc;
@@ -92,8 +92,9 @@ impl Ingester {
     /// handed back when the queue is full or closed.
     pub fn push(&self, event: impl Into<EventsIngestEventsItem>) -> Result<(), PushError> {
         let now = crate::system_now();
-        self.inner.shared.lock().push(event, now)?;
-        self.inner.work.notify_one();
+        if self.inner.shared.lock().push(event, now)? == Wake::Sender {
+            self.inner.work.notify_one();
+        }
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use polarsh_core::client::{AsyncClient, AsyncRuntime, AsyncTransport};
 use polarsh_core::exchange::Fault;
 use polarsh_core::ingest::{
     fallback_seed, Ingest, IngestConfig, IngestStats, PushError, RejectedEvent, Shared,
-    SharedState, Turn, Undelivered,
+    SharedState, Turn, Undelivered, Wake,
 };
 use polarsh_core::models::EventsIngestEventsItem;
 use std::cell::{Cell, RefCell};
@@ -102,8 +102,8 @@ impl<T: AsyncTransport> Ingester<T> {
     /// when the queue is full or closed.
     pub fn push(&self, event: impl Into<EventsIngestEventsItem>) -> Result<(), PushError> {
         let now = self.client.transport().runtime().now();
-        // Nothing to wake: the next flush sends it.
-        self.shared.lock().push(event, now).map(drop)
+        // Nobody to wake: the next flush sends it.
+        self.shared.lock().push(event, now).map(|_: Wake| ())
     }
 
     /// Sends everything queued now and returns once it was dealt with (delivered or
