@@ -174,6 +174,25 @@ pub(crate) fn header_map(block: &[u8]) -> Result<http::HeaderMap, Failure> {
     Ok(map)
 }
 
+/// A `base_url` the operations' paths can be appended to: an absolute `http`/`https` URL
+/// with a host, and no query or fragment (`http://h?x` would move every path into the query,
+/// `http://h#x` drop it: the request would go to `/`), so that every request's `url` is
+/// absolute and its `target` a path.
+fn base_url(url: &str) -> Result<&str, String> {
+    let uri = http::Uri::try_from(url).ok();
+    let absolute = uri.as_ref().is_some_and(|u| {
+        matches!(u.scheme_str(), Some("http" | "https"))
+            && u.authority().is_some_and(|a| !a.host().is_empty())
+    });
+    if !absolute || url.contains(['?', '#']) {
+        return Err(format!(
+            "config `base_url` must be an http(s) URL with a host and no query or fragment, \
+             found {url:?}"
+        ));
+    }
+    Ok(url)
+}
+
 /// The config object: where and as whom requests go, and how exchanges behave. Every key is
 /// optional; unknown keys are refused.
 ///
@@ -230,7 +249,7 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
         (Some(_), Some(_)) => {
             return Err(bad("config: give `base_url` or `server`, not both".into()))
         }
-        (Some(url), None) => Config::with_base_url(url),
+        (Some(url), None) => Config::with_base_url(base_url(url).map_err(bad)?),
         (None, None) | (None, Some("production")) => Config::production(),
         (None, Some("sandbox")) => Config::sandbox(),
         (None, Some(other)) => {

@@ -332,6 +332,72 @@ fn unknown_operations_and_mismatched_parameters() {
     take(&mut err);
 }
 
+/// Found by fuzzing (fuzz/regressions/ffi/): a `base_url` with a `?` moved every path into
+/// the query (`http://127.0?0.1:1` sent `GET ?0.1:1/v1/products/`, a `target` that is no
+/// request target), one with a `#` dropped every path (all requests went to `/`), and one
+/// with no scheme or host gave URLs a host cannot send to. Refused as the config they are.
+#[test]
+fn a_base_url_must_be_an_absolute_http_url_without_query_or_fragment() {
+    for base in [
+        "http://127.0?0.1:1",
+        "http://127.0.0.1:1/?x=1",
+        "http://127.0.0.1:1#frag",
+        "",
+        "/v1",
+        "127.0.0.1:1",
+        "ftp://127.0.0.1:1",
+        "http://",
+        "http:127.0.0.1",
+    ] {
+        let config = serde_json::json!({"base_url": base, "token": "polar_oat_abi"}).to_string();
+        let mut req = PolarRequest::default();
+        let (rc, mut err) = build(b"products:list", b"{}", config.as_bytes(), &mut req);
+        let (_, kind, message) = take(&mut err);
+        assert_eq!(
+            (rc, kind.as_str()),
+            (POLAR_ERR_INVALID_ARGUMENT, "invalid_config"),
+            "{base:?}: {message}"
+        );
+        assert!(req.method.is_empty_handle());
+        for new in [polar_pages_new as New, polar_items_new as New] {
+            assert_eq!(
+                start(new, "products:list", "{}", &config),
+                Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_config".into())),
+                "{base:?}"
+            );
+        }
+        assert_eq!(
+            call("products:list", "{}", &config, false),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_config".into())),
+            "{base:?}"
+        );
+        assert_eq!(
+            ingest_new_with(&config, None, &SEED),
+            Err((POLAR_ERR_INVALID_ARGUMENT, "invalid_config".into())),
+            "{base:?}"
+        );
+    }
+    // A path (a proxy's prefix), https, a port, a trailing slash: every target a path.
+    for (base, url) in [
+        ("http://127.0.0.1:1", "http://127.0.0.1:1/v1/products/"),
+        ("http://127.0.0.1:1/", "http://127.0.0.1:1/v1/products/"),
+        (
+            "https://proxy.example/polar",
+            "https://proxy.example/polar/v1/products/",
+        ),
+        ("HTTPS://api.polar.sh", "https://api.polar.sh/v1/products/"),
+    ] {
+        let config = serde_json::json!({"base_url": base, "token": "polar_oat_abi"}).to_string();
+        let mut req = PolarRequest::default();
+        let (rc, mut err) = build(b"products:list", b"{}", config.as_bytes(), &mut req);
+        assert_eq!(rc, POLAR_OK, "{base:?}: {:?}", take(&mut err));
+        assert_eq!(text(&req.url), url);
+        assert!(text(&req.target).starts_with('/'));
+        // SAFETY: a request the library filled.
+        assert_eq!(unsafe { polar_request_free(&mut req) }, POLAR_OK);
+    }
+}
+
 #[test]
 fn null_pointers_are_error_codes() {
     let mut req = PolarRequest::default();
