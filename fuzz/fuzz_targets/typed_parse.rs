@@ -131,7 +131,9 @@ fuzz_target!(|data: &[u8]| {
     let status = STATUSES[usize::from(selector / 12) % STATUSES.len()];
     match selector / 96 {
         0 => no_secret_in_error::<polarsh_core::operations::oauth2::Token>(status, body),
-        1 => no_secret_in_error::<polarsh_core::operations::customer_sessions::Create>(status, body),
+        1 => {
+            no_secret_in_error::<polarsh_core::operations::customer_sessions::Create>(status, body)
+        }
         _ => no_secret_in_error::<polarsh_core::operations::checkouts::Get>(status, body),
     }
 });
