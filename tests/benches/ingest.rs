@@ -89,6 +89,13 @@ fn never_due() -> IngestConfig {
     }
 }
 
+/// The system clock, since the Unix epoch.
+fn system_now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
 fn now() -> Duration {
     Duration::from_secs(1_800_000_000)
 }
@@ -96,16 +103,6 @@ fn now() -> Duration {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-/// Events per second of `run` (which pushes `n` events and returns how long pushing took,
-/// set-up and tear-down left out), the median of `rounds`.
-fn rate(rounds: usize, n: usize, mut run: impl FnMut() -> Duration) -> f64 {
-    median(
-        (0..rounds)
-            .map(|_| n as f64 / run().as_secs_f64())
-            .collect(),
-    )
 }
 
 /// How long `f` took.
@@ -158,6 +155,9 @@ fn main() {
     );
     println!();
 
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        return profile(&only, n, rounds, &blocking_client, &tokio_client, &runtime);
+    }
     // (c) memory per queued event, first: the resident set has not grown and shrunk yet.
     println!("(c) memory per queued event (Ingest, typical event above)");
     let json = {
@@ -208,61 +208,73 @@ fn main() {
     }
     println!();
 
-    // (a) push, no network.
-    println!("(a) push, no network: events per second (median of {rounds} rounds of {n})");
-    let core = rate(rounds, n, || {
-        let mut ingest = Ingest::new(
-            never_due(),
-            Arc::new(blocking_client.options().clone()),
-            seed,
-        );
-        timed(|| {
-            for i in 0..n {
-                let _ = ingest.push(event(i), now());
-            }
-        })
-    });
-    let build = rate(rounds, n, || {
-        timed(|| {
-            for i in 0..n {
+    // (a) push, no network. Each round runs every case once, in turn, so that noise from
+    // elsewhere on the machine hits them alike; each case pushes from fresh threads (the
+    // core's `Ingest` from one, without a lock), and the medians are compared.
+    println!("(a) push, no network: events per second (median of {rounds} rounds of {n}, cases interleaved)");
+    let shared_options = Arc::new(blocking_client.options().clone());
+    let threads = [1, 2, 4];
+    let mut build = Vec::new();
+    let mut core = Vec::new();
+    let mut blocking = vec![Vec::new(); threads.len()];
+    let mut tokio = vec![Vec::new(); threads.len()];
+    let per_second = |d: Duration| n as f64 / d.as_secs_f64();
+    for _ in 0..rounds {
+        build.push(per_second(timed(|| {
+            from_threads(1, n, &|i| {
                 std::hint::black_box(event(i));
-            }
-        })
-    });
-    println!("  building the event alone            {:>12.0}", build);
-    println!("  core Ingest::push (event built too) {:>12.0}", core);
-    let mut threaded = Vec::new();
-    for threads in [1, 2, 4] {
-        let blocking = rate(rounds, n, || {
+            })
+        })));
+        let ingest = std::sync::Mutex::new(Ingest::new(never_due(), shared_options.clone(), seed));
+        core.push(per_second(timed(|| {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let mut ingest = ingest.lock().expect("not poisoned");
+                    for i in 0..n {
+                        // The clock as a driver reads it: a timestamp with nanoseconds.
+                        let _ = ingest.push(event(i), system_now());
+                    }
+                });
+            })
+        })));
+        drop(ingest);
+        for (k, &t) in threads.iter().enumerate() {
             let ingester = polarsh_blocking::Ingester::start(&blocking_client, never_due());
-            timed(|| {
-                from_threads(threads, n, &|i| {
+            blocking[k].push(per_second(timed(|| {
+                from_threads(t, n, &|i| {
                     let _ = ingester.push(event(i));
                 })
-            })
-        });
-        let tokio = rate(rounds, n, || {
+            })));
+            // Emptied here (the events handed back), not freed by its thread during the
+            // next case.
+            drop(ingester.close(Duration::ZERO));
             let _guard = runtime.enter();
             let ingester = polarsh_tokio::Ingester::start(&tokio_client, never_due());
-            timed(|| {
-                from_threads(threads, n, &|i| {
+            tokio[k].push(per_second(timed(|| {
+                from_threads(t, n, &|i| {
                     let _ = ingester.push(event(i));
                 })
-            })
-        });
-        println!(
-            "  Ingester::push from {threads} thread(s)      blocking {:>12.0}   tokio {:>12.0}",
-            blocking, tokio
-        );
-        threaded.push((threads, blocking, tokio));
+            })));
+            drop(runtime.block_on(ingester.close(Duration::ZERO)));
+        }
     }
-    let (_, b1, t1) = threaded[0];
+    let (build, core) = (median(build), median(core));
+    let blocking: Vec<f64> = blocking.into_iter().map(median).collect();
+    let tokio: Vec<f64> = tokio.into_iter().map(median).collect();
+    println!("  building the event alone               {build:>10.0}");
+    println!("  core Ingest::push (event built too)    {core:>10.0}");
+    for (k, t) in threads.iter().enumerate() {
+        println!(
+            "  Ingester::push from {t} thread(s)   blocking {:>10.0}   tokio {:>10.0}",
+            blocking[k], tokio[k]
+        );
+    }
     println!(
-        "  ratios: blocking 1 thread / core {:.2}, tokio 1 thread / core {:.2}, blocking 4 / 1 thread {:.2}, tokio 4 / 1 thread {:.2}",
-        b1 / core,
-        t1 / core,
-        threaded[2].1 / b1,
-        threaded[2].2 / t1
+        "  ratios: 1 thread / core: blocking {:.2}, tokio {:.2}; 4 threads / 1 thread: blocking {:.2}, tokio {:.2}",
+        blocking[0] / core,
+        tokio[0] / core,
+        blocking[2] / blocking[0],
+        tokio[2] / tokio[0]
     );
     println!();
 
@@ -313,4 +325,47 @@ fn main() {
     );
     println!("  ratio tokio / blocking {:.2}", tokio / blocking);
     println!();
+}
+
+/// `BENCH_ONLY=core` (or `blocking`, `tokio`): that case of (a) alone, pushing from the main
+/// thread, `BENCH_ROUNDS` times: for a profiler.
+fn profile(
+    only: &str,
+    n: usize,
+    rounds: usize,
+    blocking_client: &polarsh_blocking::Client,
+    tokio_client: &polarsh_tokio::Client,
+    runtime: &tokio::runtime::Runtime,
+) {
+    let _guard = runtime.enter();
+    let options = Arc::new(blocking_client.options().clone());
+    for _ in 0..rounds {
+        let took = match only {
+            "core" => {
+                let mut ingest = Ingest::new(never_due(), options.clone(), [7; 32]);
+                timed(|| {
+                    for i in 0..n {
+                        let _ = ingest.push(event(i), system_now());
+                    }
+                })
+            }
+            "blocking" => {
+                let ingester = polarsh_blocking::Ingester::start(blocking_client, never_due());
+                timed(|| {
+                    for i in 0..n {
+                        let _ = ingester.push(event(i));
+                    }
+                })
+            }
+            _ => {
+                let ingester = polarsh_tokio::Ingester::start(tokio_client, never_due());
+                timed(|| {
+                    for i in 0..n {
+                        let _ = ingester.push(event(i));
+                    }
+                })
+            }
+        };
+        println!("{only}: {:.0} events/s", n as f64 / took.as_secs_f64());
+    }
 }
