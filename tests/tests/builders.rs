@@ -2,8 +2,8 @@
 //! the core produces for the operations with tricky encodings. No network.
 
 use polarsh_core::models::{
-    CustomerSessionCustomerIdCreate, CustomerSortProperty, OrderFinalize,
-    StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList as MetaQuery,
+    CustomerSessionCustomerIdCreate, CustomerSortProperty, MetadataQueryValue as MetaQuery,
+    OrderFinalize,
 };
 use polarsh_core::operations::{
     customer_portal_license_keys, customer_sessions, customers, orders,
@@ -30,7 +30,7 @@ fn metadata_deep_object_nullable_arrays_and_sorting() {
     let mut meta = BTreeMap::new();
     meta.insert("plan".to_owned(), MetaQuery::String("pro".into()));
     meta.insert("seats".to_owned(), MetaQuery::IntegerList(vec![1, 2]));
-    op.metadata = Some(Some(meta));
+    op.metadata = Some(meta);
     op.active = Some(true);
     let req = op
         .request(&Config::production(), Some(&org()))

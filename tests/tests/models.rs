@@ -5,13 +5,12 @@
 
 use polarsh_core::json::{from_slice, to_vec, DecodeError, FromJson, Path, ToJson};
 use polarsh_core::models::{
-    Benefit, BenefitGrantWebhook, BenefitVisibility, CountAggregation, Customer, CustomerCreate,
-    CustomerSortProperty, CustomerUpdate, Discount, DiscountDuration, DiscountType, DiscountUpdate,
-    Event, Filter, FilterClausesItem, FilterConjunction, FilterOperator,
+    AnyProductPrice, Benefit, BenefitGrantWebhook, BenefitVisibility, CountAggregation, Customer,
+    CustomerCreate, CustomerSortProperty, CustomerUpdate, Discount, DiscountDuration, DiscountType,
+    DiscountUpdate, Event, Filter, FilterClausesItem, FilterConjunction, FilterOperator,
     LegacyRecurringProductPrice, ListResourceCustomer, MetadataValue, MetricPeriod, MetricsLimits,
-    Pagination, PresentmentCurrency, Product, ProductPrice, ProductPricesItem, Scope,
-    StringOrIntegerOrBoolean, SubscriptionUpdate, SystemEvent, TaxIdFormat, WebhookEventType,
-    WebhookPayload,
+    Pagination, PresentmentCurrency, Product, ProductPrice, Scope, StringOrIntegerOrBoolean,
+    SubscriptionUpdate, SystemEvent, TaxIdFormat, WebhookEventType, WebhookPayload,
 };
 use polarsh_core::Patch;
 use serde_json::{json, Value};
@@ -548,17 +547,17 @@ fn union_with_overlapping_tags_in_product_prices() {
     });
     let p: Product = round_trip(&product);
     assert_eq!(p.prices.len(), 3);
-    let ProductPricesItem::LegacyRecurringProductPrice(LegacyRecurringProductPrice::Fixed(l)) =
+    let AnyProductPrice::LegacyRecurringProductPrice(LegacyRecurringProductPrice::Fixed(l)) =
         &p.prices[0]
     else {
         panic!("expected a legacy fixed price, got {:?}", p.prices[0])
     };
     assert_eq!(l.price_amount, 900);
-    let ProductPricesItem::ProductPrice(ProductPrice::Fixed(f)) = &p.prices[1] else {
+    let AnyProductPrice::ProductPrice(ProductPrice::Fixed(f)) = &p.prices[1] else {
         panic!("expected a current fixed price, got {:?}", p.prices[1])
     };
     assert_eq!(f.price_amount, 1500);
-    let ProductPricesItem::ProductPrice(ProductPrice::Custom(c)) = &p.prices[2] else {
+    let AnyProductPrice::ProductPrice(ProductPrice::Custom(c)) = &p.prices[2] else {
         panic!("expected a current custom price, got {:?}", p.prices[2])
     };
     assert_eq!(c.minimum_amount, 500);
@@ -570,9 +569,9 @@ fn product_price_matching_no_member_is_unknown() {
     // Only `legacy: true` tells a legacy price from a current one. A price with a new
     // `amount_type` and no `legacy` flag must not be filed as a legacy price.
     let v = with(price_common("tiered"), json!({"price_amount": 100}));
-    let item: ProductPricesItem = decode(&v);
+    let item: AnyProductPrice = decode(&v);
     assert!(
-        !matches!(item, ProductPricesItem::LegacyRecurringProductPrice(_)),
+        !matches!(item, AnyProductPrice::LegacyRecurringProductPrice(_)),
         "a price without `legacy: true` decoded as legacy: {item:?}"
     );
     assert_eq!(item.to_json(), v);
@@ -580,8 +579,8 @@ fn product_price_matching_no_member_is_unknown() {
     // Not an object at all: matches no member.
     let v = json!("free");
     assert_eq!(
-        decode::<ProductPricesItem>(&v),
-        ProductPricesItem::Unknown(v.clone())
+        decode::<AnyProductPrice>(&v),
+        AnyProductPrice::Unknown(v.clone())
     );
 }
 
@@ -618,7 +617,7 @@ fn a_union_that_falls_back_to_unknown_says_which_member_came_closest_and_why() {
     assert!(matches!(benefit, Benefit::Unknown(_)));
     assert_eq!(benefit.unknown_reason(), None);
     // A value of another kind: every member fails at the root; one of them is reported.
-    let why = ProductPricesItem::Unknown(json!("free"))
+    let why = AnyProductPrice::Unknown(json!("free"))
         .unknown_reason()
         .expect("a reason");
     assert_eq!(why.path, "$");
@@ -1301,7 +1300,7 @@ fn spec_enum(pointer: &str) -> Vec<String> {
 
 #[test]
 fn long_enums_know_every_spec_value_and_keep_others() {
-    use polarsh_core::models::{AddressCountry, MetersQuantitiesTimezone, Scope, TaxIdFormat};
+    use polarsh_core::models::{CountryAlpha2, Scope, TaxIdFormat, Timezone};
     fn check<E: for<'a> From<&'a str> + std::fmt::Debug>(
         values: &[String],
         as_str: fn(&E) -> &str,
@@ -1320,10 +1319,10 @@ fn long_enums_know_every_spec_value_and_keep_others() {
             }
         }
     }
-    check::<AddressCountry>(
+    check::<CountryAlpha2>(
         &spec_enum("/components/schemas/Address/properties/country"),
-        AddressCountry::as_str,
-        |e| matches!(e, AddressCountry::Unknown(_)),
+        CountryAlpha2::as_str,
+        |e| matches!(e, CountryAlpha2::Unknown(_)),
     );
     check::<Scope>(
         &spec_enum("/components/schemas/Scope"),
@@ -1335,14 +1334,14 @@ fn long_enums_know_every_spec_value_and_keep_others() {
         TaxIdFormat::as_str,
         |e| matches!(e, TaxIdFormat::Unknown(_)),
     );
-    check::<MetersQuantitiesTimezone>(
+    check::<Timezone>(
         &spec_enum("/paths/~1v1~1meters~1{id}~1quantities/get/parameters/4/schema"),
-        MetersQuantitiesTimezone::as_str,
-        |e| matches!(e, MetersQuantitiesTimezone::Unknown(_)),
+        Timezone::as_str,
+        |e| matches!(e, Timezone::Unknown(_)),
     );
     // A country also decodes from JSON through the same lookup.
     assert_eq!(
-        from_slice::<AddressCountry>(br#""ZW""#).expect("ZW"),
-        AddressCountry::Zw
+        from_slice::<CountryAlpha2>(br#""ZW""#).expect("ZW"),
+        CountryAlpha2::Zw
     );
 }

@@ -10,6 +10,7 @@ mod emit;
 mod json;
 mod model;
 mod names;
+mod shapes;
 
 use json::J;
 use std::collections::BTreeMap;

@@ -309,10 +309,18 @@ struct Gen<'a> {
     example_types: BTreeMap<String, Ty>,
     /// Names of the properties typed `Secret`.
     secret_keys: BTreeSet<String>,
+    /// Components [`crate::shapes`] made of repeated inline shapes -> where the first sits.
+    origins: BTreeMap<String, String>,
+    /// Content names too long to use -> the name their union got instead.
+    content_names: BTreeMap<String, String>,
 }
 
+/// The longest content name (`StringOrIntegerOrBoolean`) a union of primitives keeps.
+const MAX_CONTENT_NAME: usize = 40;
+
 pub fn build(spec: &J) -> Result<Model, String> {
-    let spec = &with_additions(spec);
+    let normalized = crate::shapes::normalize(&with_additions(spec));
+    let spec = &normalized.spec;
     let version = spec
         .get("info")
         .and_then(|i| i.get_str("version"))
@@ -446,6 +454,8 @@ pub fn build(spec: &J) -> Result<Model, String> {
         done: BTreeSet::new(),
         example_types: BTreeMap::new(),
         secret_keys: BTreeSet::new(),
+        origins: normalized.origins.clone(),
+        content_names: BTreeMap::new(),
     };
     for (name, _) in schemas.entries() {
         gen.component(name)?;
@@ -482,6 +492,12 @@ pub fn build(spec: &J) -> Result<Model, String> {
             "examples at schema locations the generator did not type: {missing:?}"
         ));
     }
+    let doubled = double_options(&gen.defs, &op_defs);
+    if !doubled.is_empty() {
+        return Err(format!(
+            "an `Option` of an `Option` would reach the public API (a generator bug): {doubled:?}"
+        ));
+    }
     Ok(Model {
         version,
         ops: op_defs,
@@ -490,6 +506,49 @@ pub fn build(spec: &J) -> Result<Model, String> {
         request_bodies,
         secret_keys: gen.secret_keys.into_iter().collect(),
     })
+}
+
+/// The fields and parameters whose type is an `Option` (or `Patch`) of one, through aliases:
+/// `Some(None)` and `None` would mean the same, and users would write `Some(Some(x))`.
+fn double_options(defs: &BTreeMap<String, Def>, ops: &[OpDef]) -> Vec<String> {
+    // The type behind aliases, at most a few levels deep (aliases do not nest further).
+    let resolve = |t: &Ty| -> Ty {
+        let mut t = t.clone();
+        for _ in 0..8 {
+            match &t {
+                Ty::Named(n) => match defs.get(n).map(|d| &d.kind) {
+                    Some(Kind::Alias(inner)) => t = inner.clone(),
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        t
+    };
+    let optional = |t: &Ty| matches!(resolve(t), Ty::Option(_) | Ty::Patch(_));
+    let doubled = |t: &Ty| match t {
+        Ty::Option(inner) | Ty::Patch(inner) => optional(inner),
+        _ => false,
+    };
+    let mut out = Vec::new();
+    for d in defs.values() {
+        if let Kind::Struct { fields, .. } = &d.kind {
+            for f in fields.iter().filter(|f| doubled(&f.ty)) {
+                out.push(format!("{}.{}", d.name, f.rust));
+            }
+        }
+    }
+    for op in ops {
+        for p in &op.params {
+            if (!p.required && optional(&p.ty)) || doubled(&p.ty) {
+                out.push(format!("{}.{}", op.id, p.rust));
+            }
+        }
+        if let Some(b) = op.body.as_ref().filter(|b| !b.required && optional(&b.ty)) {
+            out.push(format!("{} body {:?}", op.id, b.ty));
+        }
+    }
+    out
 }
 
 /// Pointers of the schema nodes holding an `examples` array (under components and paths).
@@ -517,6 +576,13 @@ pub fn example_locations(node: &J, ptr: String, out: &mut Vec<String>) {
     }
 }
 
+/// Whether a component's values include `null` (a nullable `anyOf`, or `null` among its enum
+/// values): references to it are then nullable.
+fn admits_null(s: &J) -> bool {
+    union_members(s).is_some_and(|m| m.iter().any(is_null_schema))
+        || s.get_arr("enum").contains(&J::Null)
+}
+
 fn is_null_schema(s: &J) -> bool {
     s.get_str("type") == Some("null") && s.get("const").is_none()
 }
@@ -539,10 +605,20 @@ impl<'a> Gen<'a> {
         let node = self.schemas.get(name).ok_or(format!("no schema {name}"))?;
         let rust = self.rust_names[name].clone();
         let group = self.schema_group[name].clone();
-        let ptr = format!("/components/schemas/{}", escape_ptr(name));
+        // A shape made a component points to where it sits in the spec Polar publishes.
+        let ptr = self
+            .origins
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| format!("/components/schemas/{}", escape_ptr(name)));
         let input = self.input.contains(name);
-        self.example_types
-            .insert(ptr.clone(), Ty::Named(rust.clone()));
+        let t = Ty::Named(rust.clone());
+        let t = if admits_null(node) {
+            Ty::Option(Box::new(t))
+        } else {
+            t
+        };
+        self.example_types.insert(ptr.clone(), t);
         self.define(rust, node, &ptr, &group, input);
         Ok(())
     }
@@ -616,9 +692,20 @@ impl<'a> Gen<'a> {
                 return (Ty::Named(name), nullable);
             }
             let joined = prim_names.join("Or");
-            let name = content_name_override(&joined)
-                .map(str::to_string)
-                .unwrap_or(joined);
+            let name = match content_name_override(&joined) {
+                Some(n) => n.to_string(),
+                None if joined.len() <= MAX_CONTENT_NAME => joined,
+                // Too long to read (`StringOrIntegerOrBooleanOrStringListOr...`): named where
+                // it is first used, and that name kept for every equal union.
+                None => match self.content_names.get(&joined) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = self.fresh(ctx.to_string(), ptr);
+                        self.content_names.insert(joined, n.clone());
+                        n
+                    }
+                },
+            };
             if self.defs.contains_key(&name) {
                 // Defined by an equal union elsewhere; still type the members for their examples.
                 for (i, m) in &non_null {
@@ -630,7 +717,13 @@ impl<'a> Gen<'a> {
             return (Ty::Named(name), nullable);
         }
         if let Some(r) = s.get_str("$ref") {
-            return (self.named_ref(r), false);
+            // A component that admits `null` is a non-null type, nullable where it is used:
+            // `Option<MetadataQuery>`, never an `Option` of an alias to an `Option`.
+            let nullable = r
+                .strip_prefix("#/components/schemas/")
+                .and_then(|n| self.schemas.get(n))
+                .is_some_and(admits_null);
+            return (self.named_ref(r), nullable);
         }
         if let Some(c) = s.get("const") {
             return (const_ty(c), false);
@@ -840,9 +933,28 @@ impl<'a> Gen<'a> {
         );
     }
 
-    /// The aliased type of a component that is neither struct, enum nor union.
+    /// The aliased type of a component that is neither struct, enum nor union, without the
+    /// `null` it may admit: references to it carry that (see [`admits_null`]).
     fn ty_alias(&mut self, s: &'a J, ptr: &str, name: &str, group: &str, input: bool) -> Ty {
-        let (t, nullable) = if union_members(s).is_some() {
+        let non_null: Vec<(usize, &'a J)> = union_members(s)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !is_null_schema(m))
+            .collect();
+        let (t, _) = if let [(i, m)] = non_null.as_slice() {
+            // `anyOf [X, null]`: the alias is X, named in its own context (`MetadataQuery`'s
+            // values are `MetadataQueryValue`).
+            let key = if s.get("anyOf").is_some() {
+                "anyOf"
+            } else {
+                "oneOf"
+            };
+            let mptr = format!("{ptr}/{key}/{i}");
+            let t = self.ty_alias(m, &mptr, name, group, input);
+            self.example_types.insert(mptr, t.clone());
+            (t, false)
+        } else if union_members(s).is_some() {
             self.ty_split(s, ptr, &format!("{name}Inner"), group, input)
         } else if matches!(s.get_str("type"), Some("object") | None)
             && s.get("$ref").is_none()
@@ -859,11 +971,7 @@ impl<'a> Gen<'a> {
         } else {
             self.ty_split(s, ptr, &format!("{name}Inner"), group, input)
         };
-        if nullable {
-            Ty::Option(Box::new(t))
-        } else {
-            t
-        }
+        t
     }
 
     fn struct_kind(&mut self, name: &str, s: &'a J, ptr: &str, group: &str, input: bool) -> Kind {

@@ -7,8 +7,8 @@ use crate::{round_trip, RoundTrip};
 
 /// (JSON pointer of a schema holding `examples`, its round trip).
 pub static SCHEMA_EXAMPLES: &[(&str, RoundTrip)] = &[
-    ("/components/schemas/Address/properties/country", round_trip::<polarsh_core::models::AddressCountry>),
-    ("/components/schemas/AddressInput/properties/country", round_trip::<polarsh_core::models::AddressInputCountry>),
+    ("/components/schemas/Address/properties/country", round_trip::<polarsh_core::models::CountryAlpha2>),
+    ("/components/schemas/AddressInput/properties/country", round_trip::<polarsh_core::models::CountryAlpha2Input>),
     ("/components/schemas/AlreadyActiveSubscriptionError/properties/error", round_trip::<String>),
     ("/components/schemas/AlreadyCanceledSubscription/properties/error", round_trip::<String>),
     ("/components/schemas/AmbiguousExternalCustomerID/properties/error", round_trip::<String>),
@@ -318,7 +318,7 @@ pub static SCHEMA_EXAMPLES: &[(&str, RoundTrip)] = &[
     ("/components/schemas/MemberCreateFromCustomer/properties/email", round_trip::<String>),
     ("/components/schemas/MemberCreateFromCustomer/properties/external_id", round_trip::<polarsh_core::Patch<String>>),
     ("/components/schemas/MemberCreateFromCustomer/properties/name/anyOf/0", round_trip::<String>),
-    ("/components/schemas/MemberCreateFromCustomer/properties/role", round_trip::<polarsh_core::models::MemberCreateFromCustomerRole>),
+    ("/components/schemas/MemberCreateFromCustomer/properties/role", round_trip::<polarsh_core::models::MemberCreateRole>),
     ("/components/schemas/MemberOwnerCreate/properties/email", round_trip::<String>),
     ("/components/schemas/MemberOwnerCreate/properties/external_id", round_trip::<polarsh_core::Patch<String>>),
     ("/components/schemas/MemberOwnerCreate/properties/name/anyOf/0", round_trip::<String>),

@@ -349,7 +349,7 @@ pub struct BenefitGrantGitHubRepositoryProperties {
     /// Repository Name
     pub repository_name: Option<String>,
     /// Permission
-    pub permission: Option<BenefitGrantGitHubRepositoryPropertiesPermission>,
+    pub permission: Option<GitHubRepositoryPermission>,
     /// Granted Account Id
     pub granted_account_id: Option<String>,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
@@ -393,79 +393,6 @@ impl ToJson for BenefitGrantGitHubRepositoryProperties {
         json::put_opt(&mut obj, "granted_account_id", &self.granted_account_id);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// Permission
-///
-/// Spec: `#/components/schemas/BenefitGrantGitHubRepositoryProperties/properties/permission`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BenefitGrantGitHubRepositoryPropertiesPermission {
-    /// `pull`
-    Pull,
-    /// `triage`
-    Triage,
-    /// `push`
-    Push,
-    /// `maintain`
-    Maintain,
-    /// `admin`
-    Admin,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl BenefitGrantGitHubRepositoryPropertiesPermission {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pull => "pull",
-            Self::Triage => "triage",
-            Self::Push => "push",
-            Self::Maintain => "maintain",
-            Self::Admin => "admin",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn from(v: &str) -> Self {
-        match v {
-            "pull" => Self::Pull,
-            "triage" => Self::Triage,
-            "push" => Self::Push,
-            "maintain" => Self::Maintain,
-            "admin" => Self::Admin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for BenefitGrantGitHubRepositoryPropertiesPermission {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
     }
 }
 
@@ -828,7 +755,6 @@ crate::runtime::json::serde_via_json!(
     BenefitGrantError,
     BenefitGrantFeatureFlagProperties,
     BenefitGrantGitHubRepositoryProperties,
-    BenefitGrantGitHubRepositoryPropertiesPermission,
     BenefitGrantLicenseKeysProperties,
     BenefitGrantProperties,
     BenefitGrantSlackSharedChannelProperties,

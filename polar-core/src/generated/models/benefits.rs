@@ -2144,7 +2144,7 @@ pub struct BenefitGitHubRepositoryCreateProperties {
     /// The name of the repository.
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
-    pub permission: BenefitGitHubRepositoryCreatePropertiesPermission,
+    pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -2159,7 +2159,7 @@ impl BenefitGitHubRepositoryCreateProperties {
     pub fn new(
         repository_owner: impl Into<String>,
         repository_name: impl Into<String>,
-        permission: BenefitGitHubRepositoryCreatePropertiesPermission,
+        permission: GitHubRepositoryPermission,
     ) -> Self {
         Self {
             repository_owner: repository_owner.into(),
@@ -2193,79 +2193,6 @@ impl ToJson for BenefitGitHubRepositoryCreateProperties {
     }
 }
 
-/// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
-///
-/// Spec: `#/components/schemas/BenefitGitHubRepositoryCreateProperties/properties/permission`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BenefitGitHubRepositoryCreatePropertiesPermission {
-    /// `pull`
-    Pull,
-    /// `triage`
-    Triage,
-    /// `push`
-    Push,
-    /// `maintain`
-    Maintain,
-    /// `admin`
-    Admin,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl BenefitGitHubRepositoryCreatePropertiesPermission {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pull => "pull",
-            Self::Triage => "triage",
-            Self::Push => "push",
-            Self::Maintain => "maintain",
-            Self::Admin => "admin",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn from(v: &str) -> Self {
-        match v {
-            "pull" => Self::Pull,
-            "triage" => Self::Triage,
-            "push" => Self::Push,
-            "maintain" => Self::Maintain,
-            "admin" => Self::Admin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for BenefitGitHubRepositoryCreatePropertiesPermission {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// Properties for a benefit of type `github_repository`.
 ///
 /// Spec: `#/components/schemas/BenefitGitHubRepositoryProperties`
@@ -2276,7 +2203,7 @@ pub struct BenefitGitHubRepositoryProperties {
     /// The name of the repository.
     pub repository_name: String,
     /// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
-    pub permission: BenefitGitHubRepositoryPropertiesPermission,
+    pub permission: GitHubRepositoryPermission,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -2309,79 +2236,6 @@ impl ToJson for BenefitGitHubRepositoryProperties {
         json::put(&mut obj, "permission", &self.permission);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// The permission level to grant. Read more about roles and their permissions on [GitHub documentation](https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role).
-///
-/// Spec: `#/components/schemas/BenefitGitHubRepositoryProperties/properties/permission`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BenefitGitHubRepositoryPropertiesPermission {
-    /// `pull`
-    Pull,
-    /// `triage`
-    Triage,
-    /// `push`
-    Push,
-    /// `maintain`
-    Maintain,
-    /// `admin`
-    Admin,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl BenefitGitHubRepositoryPropertiesPermission {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pull => "pull",
-            Self::Triage => "triage",
-            Self::Push => "push",
-            Self::Maintain => "maintain",
-            Self::Admin => "admin",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for BenefitGitHubRepositoryPropertiesPermission {
-    fn from(v: &str) -> Self {
-        match v {
-            "pull" => Self::Pull,
-            "triage" => Self::Triage,
-            "push" => Self::Push,
-            "maintain" => Self::Maintain,
-            "admin" => Self::Admin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for BenefitGitHubRepositoryPropertiesPermission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for BenefitGitHubRepositoryPropertiesPermission {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for BenefitGitHubRepositoryPropertiesPermission {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for BenefitGitHubRepositoryPropertiesPermission {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
     }
 }
 
@@ -2559,7 +2413,7 @@ pub struct BenefitLicenseKeyExpirationProperties {
     /// Ttl
     pub ttl: i64,
     /// Timeframe
-    pub timeframe: BenefitLicenseKeyExpirationPropertiesTimeframe,
+    pub timeframe: LicenseKeyExpirationTimeframe,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -2570,7 +2424,7 @@ impl BenefitLicenseKeyExpirationProperties {
     /// The property names the spec declares.
     pub const FIELDS: &'static [&'static str] = &["ttl", "timeframe"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(ttl: i64, timeframe: BenefitLicenseKeyExpirationPropertiesTimeframe) -> Self {
+    pub fn new(ttl: i64, timeframe: LicenseKeyExpirationTimeframe) -> Self {
         Self {
             ttl,
             timeframe,
@@ -2597,71 +2451,6 @@ impl ToJson for BenefitLicenseKeyExpirationProperties {
         json::put(&mut obj, "timeframe", &self.timeframe);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// Timeframe
-///
-/// Spec: `#/components/schemas/BenefitLicenseKeyExpirationProperties/properties/timeframe`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BenefitLicenseKeyExpirationPropertiesTimeframe {
-    /// `year`
-    Year,
-    /// `month`
-    Month,
-    /// `day`
-    Day,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl BenefitLicenseKeyExpirationPropertiesTimeframe {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Year => "year",
-            Self::Month => "month",
-            Self::Day => "day",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn from(v: &str) -> Self {
-        match v {
-            "year" => Self::Year,
-            "month" => Self::Month,
-            "day" => Self::Day,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for BenefitLicenseKeyExpirationPropertiesTimeframe {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
     }
 }
 
@@ -4292,6 +4081,71 @@ impl From<BenefitSlackSharedChannelUpdate> for BenefitsUpdateBody {
     }
 }
 
+/// `LicenseKeyExpirationTimeframe`.
+///
+/// Spec: `#/components/schemas/BenefitLicenseKeyExpirationProperties/properties/timeframe`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LicenseKeyExpirationTimeframe {
+    /// `year`
+    Year,
+    /// `month`
+    Month,
+    /// `day`
+    Day,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl LicenseKeyExpirationTimeframe {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Year => "year",
+            Self::Month => "month",
+            Self::Day => "day",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for LicenseKeyExpirationTimeframe {
+    fn from(v: &str) -> Self {
+        match v {
+            "year" => Self::Year,
+            "month" => Self::Month,
+            "day" => Self::Day,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for LicenseKeyExpirationTimeframe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for LicenseKeyExpirationTimeframe {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for LicenseKeyExpirationTimeframe {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for LicenseKeyExpirationTimeframe {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 /// ListResource[Benefit]
 ///
 /// Spec: `#/components/schemas/ListResource_Benefit_`
@@ -4401,14 +4255,11 @@ crate::runtime::json::serde_via_json!(
     BenefitGitHubRepository,
     BenefitGitHubRepositoryCreate,
     BenefitGitHubRepositoryCreateProperties,
-    BenefitGitHubRepositoryCreatePropertiesPermission,
     BenefitGitHubRepositoryProperties,
-    BenefitGitHubRepositoryPropertiesPermission,
     BenefitGitHubRepositoryUpdate,
     BenefitLicenseKeyActivationCreateProperties,
     BenefitLicenseKeyActivationProperties,
     BenefitLicenseKeyExpirationProperties,
-    BenefitLicenseKeyExpirationPropertiesTimeframe,
     BenefitLicenseKeys,
     BenefitLicenseKeysCreate,
     BenefitLicenseKeysCreateProperties,
@@ -4429,6 +4280,7 @@ crate::runtime::json::serde_via_json!(
     BenefitType,
     BenefitVisibility,
     BenefitsUpdateBody,
+    LicenseKeyExpirationTimeframe,
     ListResourceBenefit,
     ListResourceBenefitDownloadableFile
 );

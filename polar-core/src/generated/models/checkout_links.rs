@@ -58,7 +58,7 @@ pub struct CheckoutLink {
     /// Products
     pub products: Vec<CheckoutLinkProduct>,
     /// Discount
-    pub discount: Option<CheckoutLinkDiscount>,
+    pub discount: Option<DiscountBase>,
     /// Url
     pub url: String,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
@@ -633,134 +633,6 @@ impl ToJson for CheckoutLinkCreateProducts {
     }
 }
 
-/// CheckoutLinkDiscount
-///
-/// Spec: `#/components/schemas/CheckoutLink/properties/discount/anyOf/0`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CheckoutLinkDiscount {
-    /// DiscountFixedOnceForeverDurationBase
-    DiscountFixedOnceForeverDurationBase(DiscountFixedOnceForeverDurationBase),
-    /// DiscountFixedRepeatDurationBase
-    DiscountFixedRepeatDurationBase(DiscountFixedRepeatDurationBase),
-    /// DiscountPercentageOnceForeverDurationBase
-    DiscountPercentageOnceForeverDurationBase(DiscountPercentageOnceForeverDurationBase),
-    /// DiscountPercentageRepeatDurationBase
-    DiscountPercentageRepeatDurationBase(DiscountPercentageRepeatDurationBase),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CheckoutLinkDiscount {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "duration",
-        "type",
-        "amount",
-        "currency",
-        "amounts",
-        "created_at",
-        "modified_at",
-        "id",
-        "metadata",
-        "name",
-        "code",
-        "starts_at",
-        "ends_at",
-        "max_redemptions",
-        "max_redemptions_per_customer",
-        "redemptions_count",
-        "organization_id",
-        "duration_in_months",
-        "basis_points",
-    ];
-}
-
-impl CheckoutLinkDiscount {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageRepeatDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CheckoutLinkDiscount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CheckoutLinkDiscount {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::DiscountFixedOnceForeverDurationBase(v) => v.to_json(),
-            Self::DiscountFixedRepeatDurationBase(v) => v.to_json(),
-            Self::DiscountPercentageOnceForeverDurationBase(v) => v.to_json(),
-            Self::DiscountPercentageRepeatDurationBase(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<DiscountFixedOnceForeverDurationBase> for CheckoutLinkDiscount {
-    fn from(v: DiscountFixedOnceForeverDurationBase) -> Self {
-        Self::DiscountFixedOnceForeverDurationBase(v)
-    }
-}
-
-impl From<DiscountFixedRepeatDurationBase> for CheckoutLinkDiscount {
-    fn from(v: DiscountFixedRepeatDurationBase) -> Self {
-        Self::DiscountFixedRepeatDurationBase(v)
-    }
-}
-
-impl From<DiscountPercentageOnceForeverDurationBase> for CheckoutLinkDiscount {
-    fn from(v: DiscountPercentageOnceForeverDurationBase) -> Self {
-        Self::DiscountPercentageOnceForeverDurationBase(v)
-    }
-}
-
-impl From<DiscountPercentageRepeatDurationBase> for CheckoutLinkDiscount {
-    fn from(v: DiscountPercentageRepeatDurationBase) -> Self {
-        Self::DiscountPercentageRepeatDurationBase(v)
-    }
-}
-
 /// Product data for a checkout link.
 ///
 /// Spec: `#/components/schemas/CheckoutLinkProduct`
@@ -799,7 +671,7 @@ pub struct CheckoutLinkProduct {
     /// The ID of the organization owning the product.
     pub organization_id: String,
     /// List of prices for this product.
-    pub prices: Vec<CheckoutLinkProductPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
@@ -891,115 +763,6 @@ impl ToJson for CheckoutLinkProduct {
         json::put(&mut obj, "medias", &self.medias);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// `CheckoutLinkProductPricesItem`.
-///
-/// Spec: `#/components/schemas/CheckoutLinkProduct/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CheckoutLinkProductPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CheckoutLinkProductPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl CheckoutLinkProductPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CheckoutLinkProductPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CheckoutLinkProductPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for CheckoutLinkProductPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for CheckoutLinkProductPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
     }
 }
 
@@ -1255,9 +1018,7 @@ crate::runtime::json::serde_via_json!(
     CheckoutLinkCreateProduct,
     CheckoutLinkCreateProductPrice,
     CheckoutLinkCreateProducts,
-    CheckoutLinkDiscount,
     CheckoutLinkProduct,
-    CheckoutLinkProductPricesItem,
     CheckoutLinkSortProperty,
     CheckoutLinkUpdate,
     ListResourceCheckoutLink

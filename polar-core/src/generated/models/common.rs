@@ -34,7 +34,7 @@ pub struct Address {
     /// State
     pub state: Option<String>,
     /// CountryAlpha2
-    pub country: AddressCountry,
+    pub country: CountryAlpha2,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -76,1055 +76,6 @@ impl ToJson for Address {
     }
 }
 
-/// CountryAlpha2
-///
-/// Spec: `#/components/schemas/Address/properties/country`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AddressCountry {
-    /// `AD`
-    Ad,
-    /// `AE`
-    Ae,
-    /// `AF`
-    Af,
-    /// `AG`
-    Ag,
-    /// `AI`
-    Ai,
-    /// `AL`
-    Al,
-    /// `AM`
-    Am,
-    /// `AO`
-    Ao,
-    /// `AQ`
-    Aq,
-    /// `AR`
-    Ar,
-    /// `AS`
-    As,
-    /// `AT`
-    At,
-    /// `AU`
-    Au,
-    /// `AW`
-    Aw,
-    /// `AX`
-    Ax,
-    /// `AZ`
-    Az,
-    /// `BA`
-    Ba,
-    /// `BB`
-    Bb,
-    /// `BD`
-    Bd,
-    /// `BE`
-    Be,
-    /// `BF`
-    Bf,
-    /// `BG`
-    Bg,
-    /// `BH`
-    Bh,
-    /// `BI`
-    Bi,
-    /// `BJ`
-    Bj,
-    /// `BL`
-    Bl,
-    /// `BM`
-    Bm,
-    /// `BN`
-    Bn,
-    /// `BO`
-    Bo,
-    /// `BQ`
-    Bq,
-    /// `BR`
-    Br,
-    /// `BS`
-    Bs,
-    /// `BT`
-    Bt,
-    /// `BV`
-    Bv,
-    /// `BW`
-    Bw,
-    /// `BY`
-    By,
-    /// `BZ`
-    Bz,
-    /// `CA`
-    Ca,
-    /// `CC`
-    Cc,
-    /// `CD`
-    Cd,
-    /// `CF`
-    Cf,
-    /// `CG`
-    Cg,
-    /// `CH`
-    Ch,
-    /// `CI`
-    Ci,
-    /// `CK`
-    Ck,
-    /// `CL`
-    Cl,
-    /// `CM`
-    Cm,
-    /// `CN`
-    Cn,
-    /// `CO`
-    Co,
-    /// `CR`
-    Cr,
-    /// `CU`
-    Cu,
-    /// `CV`
-    Cv,
-    /// `CW`
-    Cw,
-    /// `CX`
-    Cx,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DE`
-    De,
-    /// `DJ`
-    Dj,
-    /// `DK`
-    Dk,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `DZ`
-    Dz,
-    /// `EC`
-    Ec,
-    /// `EE`
-    Ee,
-    /// `EG`
-    Eg,
-    /// `EH`
-    Eh,
-    /// `ER`
-    Er,
-    /// `ES`
-    Es,
-    /// `ET`
-    Et,
-    /// `FI`
-    Fi,
-    /// `FJ`
-    Fj,
-    /// `FK`
-    Fk,
-    /// `FM`
-    Fm,
-    /// `FO`
-    Fo,
-    /// `FR`
-    Fr,
-    /// `GA`
-    Ga,
-    /// `GB`
-    Gb,
-    /// `GD`
-    Gd,
-    /// `GE`
-    Ge,
-    /// `GF`
-    Gf,
-    /// `GG`
-    Gg,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GL`
-    Gl,
-    /// `GM`
-    Gm,
-    /// `GN`
-    Gn,
-    /// `GP`
-    Gp,
-    /// `GQ`
-    Gq,
-    /// `GR`
-    Gr,
-    /// `GS`
-    Gs,
-    /// `GT`
-    Gt,
-    /// `GU`
-    Gu,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HK`
-    Hk,
-    /// `HM`
-    Hm,
-    /// `HN`
-    Hn,
-    /// `HR`
-    Hr,
-    /// `HT`
-    Ht,
-    /// `HU`
-    Hu,
-    /// `ID`
-    Id,
-    /// `IE`
-    Ie,
-    /// `IL`
-    Il,
-    /// `IM`
-    Im,
-    /// `IN`
-    In,
-    /// `IO`
-    Io,
-    /// `IQ`
-    Iq,
-    /// `IR`
-    Ir,
-    /// `IS`
-    Is,
-    /// `IT`
-    It,
-    /// `JE`
-    Je,
-    /// `JM`
-    Jm,
-    /// `JO`
-    Jo,
-    /// `JP`
-    Jp,
-    /// `KE`
-    Ke,
-    /// `KG`
-    Kg,
-    /// `KH`
-    Kh,
-    /// `KI`
-    Ki,
-    /// `KM`
-    Km,
-    /// `KN`
-    Kn,
-    /// `KP`
-    Kp,
-    /// `KR`
-    Kr,
-    /// `KW`
-    Kw,
-    /// `KY`
-    Ky,
-    /// `KZ`
-    Kz,
-    /// `LA`
-    La,
-    /// `LB`
-    Lb,
-    /// `LC`
-    Lc,
-    /// `LI`
-    Li,
-    /// `LK`
-    Lk,
-    /// `LR`
-    Lr,
-    /// `LS`
-    Ls,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `LV`
-    Lv,
-    /// `LY`
-    Ly,
-    /// `MA`
-    Ma,
-    /// `MC`
-    Mc,
-    /// `MD`
-    Md,
-    /// `ME`
-    Me,
-    /// `MF`
-    Mf,
-    /// `MG`
-    Mg,
-    /// `MH`
-    Mh,
-    /// `MK`
-    Mk,
-    /// `ML`
-    Ml,
-    /// `MM`
-    Mm,
-    /// `MN`
-    Mn,
-    /// `MO`
-    Mo,
-    /// `MP`
-    Mp,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MS`
-    Ms,
-    /// `MT`
-    Mt,
-    /// `MU`
-    Mu,
-    /// `MV`
-    Mv,
-    /// `MW`
-    Mw,
-    /// `MX`
-    Mx,
-    /// `MY`
-    My,
-    /// `MZ`
-    Mz,
-    /// `NA`
-    Na,
-    /// `NC`
-    Nc,
-    /// `NE`
-    Ne,
-    /// `NF`
-    Nf,
-    /// `NG`
-    Ng,
-    /// `NI`
-    Ni,
-    /// `NL`
-    Nl,
-    /// `NO`
-    No,
-    /// `NP`
-    Np,
-    /// `NR`
-    Nr,
-    /// `NU`
-    Nu,
-    /// `NZ`
-    Nz,
-    /// `OM`
-    Om,
-    /// `PA`
-    Pa,
-    /// `PE`
-    Pe,
-    /// `PF`
-    Pf,
-    /// `PG`
-    Pg,
-    /// `PH`
-    Ph,
-    /// `PK`
-    Pk,
-    /// `PL`
-    Pl,
-    /// `PM`
-    Pm,
-    /// `PN`
-    Pn,
-    /// `PR`
-    Pr,
-    /// `PS`
-    Ps,
-    /// `PT`
-    Pt,
-    /// `PW`
-    Pw,
-    /// `PY`
-    Py,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RS`
-    Rs,
-    /// `RU`
-    Ru,
-    /// `RW`
-    Rw,
-    /// `SA`
-    Sa,
-    /// `SB`
-    Sb,
-    /// `SC`
-    Sc,
-    /// `SD`
-    Sd,
-    /// `SE`
-    Se,
-    /// `SG`
-    Sg,
-    /// `SH`
-    Sh,
-    /// `SI`
-    Si,
-    /// `SJ`
-    Sj,
-    /// `SK`
-    Sk,
-    /// `SL`
-    Sl,
-    /// `SM`
-    Sm,
-    /// `SN`
-    Sn,
-    /// `SO`
-    So,
-    /// `SR`
-    Sr,
-    /// `SS`
-    Ss,
-    /// `ST`
-    St,
-    /// `SV`
-    Sv,
-    /// `SX`
-    Sx,
-    /// `SY`
-    Sy,
-    /// `SZ`
-    Sz,
-    /// `TC`
-    Tc,
-    /// `TD`
-    Td,
-    /// `TF`
-    Tf,
-    /// `TG`
-    Tg,
-    /// `TH`
-    Th,
-    /// `TJ`
-    Tj,
-    /// `TK`
-    Tk,
-    /// `TL`
-    Tl,
-    /// `TM`
-    Tm,
-    /// `TN`
-    Tn,
-    /// `TO`
-    To,
-    /// `TR`
-    Tr,
-    /// `TT`
-    Tt,
-    /// `TV`
-    Tv,
-    /// `TW`
-    Tw,
-    /// `TZ`
-    Tz,
-    /// `UA`
-    Ua,
-    /// `UG`
-    Ug,
-    /// `UM`
-    Um,
-    /// `US`
-    Us,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VA`
-    Va,
-    /// `VC`
-    Vc,
-    /// `VE`
-    Ve,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `VN`
-    Vn,
-    /// `VU`
-    Vu,
-    /// `WF`
-    Wf,
-    /// `WS`
-    Ws,
-    /// `YE`
-    Ye,
-    /// `YT`
-    Yt,
-    /// `ZA`
-    Za,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl AddressCountry {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ad => "AD",
-            Self::Ae => "AE",
-            Self::Af => "AF",
-            Self::Ag => "AG",
-            Self::Ai => "AI",
-            Self::Al => "AL",
-            Self::Am => "AM",
-            Self::Ao => "AO",
-            Self::Aq => "AQ",
-            Self::Ar => "AR",
-            Self::As => "AS",
-            Self::At => "AT",
-            Self::Au => "AU",
-            Self::Aw => "AW",
-            Self::Ax => "AX",
-            Self::Az => "AZ",
-            Self::Ba => "BA",
-            Self::Bb => "BB",
-            Self::Bd => "BD",
-            Self::Be => "BE",
-            Self::Bf => "BF",
-            Self::Bg => "BG",
-            Self::Bh => "BH",
-            Self::Bi => "BI",
-            Self::Bj => "BJ",
-            Self::Bl => "BL",
-            Self::Bm => "BM",
-            Self::Bn => "BN",
-            Self::Bo => "BO",
-            Self::Bq => "BQ",
-            Self::Br => "BR",
-            Self::Bs => "BS",
-            Self::Bt => "BT",
-            Self::Bv => "BV",
-            Self::Bw => "BW",
-            Self::By => "BY",
-            Self::Bz => "BZ",
-            Self::Ca => "CA",
-            Self::Cc => "CC",
-            Self::Cd => "CD",
-            Self::Cf => "CF",
-            Self::Cg => "CG",
-            Self::Ch => "CH",
-            Self::Ci => "CI",
-            Self::Ck => "CK",
-            Self::Cl => "CL",
-            Self::Cm => "CM",
-            Self::Cn => "CN",
-            Self::Co => "CO",
-            Self::Cr => "CR",
-            Self::Cu => "CU",
-            Self::Cv => "CV",
-            Self::Cw => "CW",
-            Self::Cx => "CX",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::De => "DE",
-            Self::Dj => "DJ",
-            Self::Dk => "DK",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Dz => "DZ",
-            Self::Ec => "EC",
-            Self::Ee => "EE",
-            Self::Eg => "EG",
-            Self::Eh => "EH",
-            Self::Er => "ER",
-            Self::Es => "ES",
-            Self::Et => "ET",
-            Self::Fi => "FI",
-            Self::Fj => "FJ",
-            Self::Fk => "FK",
-            Self::Fm => "FM",
-            Self::Fo => "FO",
-            Self::Fr => "FR",
-            Self::Ga => "GA",
-            Self::Gb => "GB",
-            Self::Gd => "GD",
-            Self::Ge => "GE",
-            Self::Gf => "GF",
-            Self::Gg => "GG",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gl => "GL",
-            Self::Gm => "GM",
-            Self::Gn => "GN",
-            Self::Gp => "GP",
-            Self::Gq => "GQ",
-            Self::Gr => "GR",
-            Self::Gs => "GS",
-            Self::Gt => "GT",
-            Self::Gu => "GU",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Hk => "HK",
-            Self::Hm => "HM",
-            Self::Hn => "HN",
-            Self::Hr => "HR",
-            Self::Ht => "HT",
-            Self::Hu => "HU",
-            Self::Id => "ID",
-            Self::Ie => "IE",
-            Self::Il => "IL",
-            Self::Im => "IM",
-            Self::In => "IN",
-            Self::Io => "IO",
-            Self::Iq => "IQ",
-            Self::Ir => "IR",
-            Self::Is => "IS",
-            Self::It => "IT",
-            Self::Je => "JE",
-            Self::Jm => "JM",
-            Self::Jo => "JO",
-            Self::Jp => "JP",
-            Self::Ke => "KE",
-            Self::Kg => "KG",
-            Self::Kh => "KH",
-            Self::Ki => "KI",
-            Self::Km => "KM",
-            Self::Kn => "KN",
-            Self::Kp => "KP",
-            Self::Kr => "KR",
-            Self::Kw => "KW",
-            Self::Ky => "KY",
-            Self::Kz => "KZ",
-            Self::La => "LA",
-            Self::Lb => "LB",
-            Self::Lc => "LC",
-            Self::Li => "LI",
-            Self::Lk => "LK",
-            Self::Lr => "LR",
-            Self::Ls => "LS",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Lv => "LV",
-            Self::Ly => "LY",
-            Self::Ma => "MA",
-            Self::Mc => "MC",
-            Self::Md => "MD",
-            Self::Me => "ME",
-            Self::Mf => "MF",
-            Self::Mg => "MG",
-            Self::Mh => "MH",
-            Self::Mk => "MK",
-            Self::Ml => "ML",
-            Self::Mm => "MM",
-            Self::Mn => "MN",
-            Self::Mo => "MO",
-            Self::Mp => "MP",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Ms => "MS",
-            Self::Mt => "MT",
-            Self::Mu => "MU",
-            Self::Mv => "MV",
-            Self::Mw => "MW",
-            Self::Mx => "MX",
-            Self::My => "MY",
-            Self::Mz => "MZ",
-            Self::Na => "NA",
-            Self::Nc => "NC",
-            Self::Ne => "NE",
-            Self::Nf => "NF",
-            Self::Ng => "NG",
-            Self::Ni => "NI",
-            Self::Nl => "NL",
-            Self::No => "NO",
-            Self::Np => "NP",
-            Self::Nr => "NR",
-            Self::Nu => "NU",
-            Self::Nz => "NZ",
-            Self::Om => "OM",
-            Self::Pa => "PA",
-            Self::Pe => "PE",
-            Self::Pf => "PF",
-            Self::Pg => "PG",
-            Self::Ph => "PH",
-            Self::Pk => "PK",
-            Self::Pl => "PL",
-            Self::Pm => "PM",
-            Self::Pn => "PN",
-            Self::Pr => "PR",
-            Self::Ps => "PS",
-            Self::Pt => "PT",
-            Self::Pw => "PW",
-            Self::Py => "PY",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Rs => "RS",
-            Self::Ru => "RU",
-            Self::Rw => "RW",
-            Self::Sa => "SA",
-            Self::Sb => "SB",
-            Self::Sc => "SC",
-            Self::Sd => "SD",
-            Self::Se => "SE",
-            Self::Sg => "SG",
-            Self::Sh => "SH",
-            Self::Si => "SI",
-            Self::Sj => "SJ",
-            Self::Sk => "SK",
-            Self::Sl => "SL",
-            Self::Sm => "SM",
-            Self::Sn => "SN",
-            Self::So => "SO",
-            Self::Sr => "SR",
-            Self::Ss => "SS",
-            Self::St => "ST",
-            Self::Sv => "SV",
-            Self::Sx => "SX",
-            Self::Sy => "SY",
-            Self::Sz => "SZ",
-            Self::Tc => "TC",
-            Self::Td => "TD",
-            Self::Tf => "TF",
-            Self::Tg => "TG",
-            Self::Th => "TH",
-            Self::Tj => "TJ",
-            Self::Tk => "TK",
-            Self::Tl => "TL",
-            Self::Tm => "TM",
-            Self::Tn => "TN",
-            Self::To => "TO",
-            Self::Tr => "TR",
-            Self::Tt => "TT",
-            Self::Tv => "TV",
-            Self::Tw => "TW",
-            Self::Tz => "TZ",
-            Self::Ua => "UA",
-            Self::Ug => "UG",
-            Self::Um => "UM",
-            Self::Us => "US",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Va => "VA",
-            Self::Vc => "VC",
-            Self::Ve => "VE",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Vn => "VN",
-            Self::Vu => "VU",
-            Self::Wf => "WF",
-            Self::Ws => "WS",
-            Self::Ye => "YE",
-            Self::Yt => "YT",
-            Self::Za => "ZA",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for AddressCountry {
-    fn from(v: &str) -> Self {
-        match v {
-            "AD" => Self::Ad,
-            "AE" => Self::Ae,
-            "AF" => Self::Af,
-            "AG" => Self::Ag,
-            "AI" => Self::Ai,
-            "AL" => Self::Al,
-            "AM" => Self::Am,
-            "AO" => Self::Ao,
-            "AQ" => Self::Aq,
-            "AR" => Self::Ar,
-            "AS" => Self::As,
-            "AT" => Self::At,
-            "AU" => Self::Au,
-            "AW" => Self::Aw,
-            "AX" => Self::Ax,
-            "AZ" => Self::Az,
-            "BA" => Self::Ba,
-            "BB" => Self::Bb,
-            "BD" => Self::Bd,
-            "BE" => Self::Be,
-            "BF" => Self::Bf,
-            "BG" => Self::Bg,
-            "BH" => Self::Bh,
-            "BI" => Self::Bi,
-            "BJ" => Self::Bj,
-            "BL" => Self::Bl,
-            "BM" => Self::Bm,
-            "BN" => Self::Bn,
-            "BO" => Self::Bo,
-            "BQ" => Self::Bq,
-            "BR" => Self::Br,
-            "BS" => Self::Bs,
-            "BT" => Self::Bt,
-            "BV" => Self::Bv,
-            "BW" => Self::Bw,
-            "BY" => Self::By,
-            "BZ" => Self::Bz,
-            "CA" => Self::Ca,
-            "CC" => Self::Cc,
-            "CD" => Self::Cd,
-            "CF" => Self::Cf,
-            "CG" => Self::Cg,
-            "CH" => Self::Ch,
-            "CI" => Self::Ci,
-            "CK" => Self::Ck,
-            "CL" => Self::Cl,
-            "CM" => Self::Cm,
-            "CN" => Self::Cn,
-            "CO" => Self::Co,
-            "CR" => Self::Cr,
-            "CU" => Self::Cu,
-            "CV" => Self::Cv,
-            "CW" => Self::Cw,
-            "CX" => Self::Cx,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DE" => Self::De,
-            "DJ" => Self::Dj,
-            "DK" => Self::Dk,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "DZ" => Self::Dz,
-            "EC" => Self::Ec,
-            "EE" => Self::Ee,
-            "EG" => Self::Eg,
-            "EH" => Self::Eh,
-            "ER" => Self::Er,
-            "ES" => Self::Es,
-            "ET" => Self::Et,
-            "FI" => Self::Fi,
-            "FJ" => Self::Fj,
-            "FK" => Self::Fk,
-            "FM" => Self::Fm,
-            "FO" => Self::Fo,
-            "FR" => Self::Fr,
-            "GA" => Self::Ga,
-            "GB" => Self::Gb,
-            "GD" => Self::Gd,
-            "GE" => Self::Ge,
-            "GF" => Self::Gf,
-            "GG" => Self::Gg,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GL" => Self::Gl,
-            "GM" => Self::Gm,
-            "GN" => Self::Gn,
-            "GP" => Self::Gp,
-            "GQ" => Self::Gq,
-            "GR" => Self::Gr,
-            "GS" => Self::Gs,
-            "GT" => Self::Gt,
-            "GU" => Self::Gu,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HK" => Self::Hk,
-            "HM" => Self::Hm,
-            "HN" => Self::Hn,
-            "HR" => Self::Hr,
-            "HT" => Self::Ht,
-            "HU" => Self::Hu,
-            "ID" => Self::Id,
-            "IE" => Self::Ie,
-            "IL" => Self::Il,
-            "IM" => Self::Im,
-            "IN" => Self::In,
-            "IO" => Self::Io,
-            "IQ" => Self::Iq,
-            "IR" => Self::Ir,
-            "IS" => Self::Is,
-            "IT" => Self::It,
-            "JE" => Self::Je,
-            "JM" => Self::Jm,
-            "JO" => Self::Jo,
-            "JP" => Self::Jp,
-            "KE" => Self::Ke,
-            "KG" => Self::Kg,
-            "KH" => Self::Kh,
-            "KI" => Self::Ki,
-            "KM" => Self::Km,
-            "KN" => Self::Kn,
-            "KP" => Self::Kp,
-            "KR" => Self::Kr,
-            "KW" => Self::Kw,
-            "KY" => Self::Ky,
-            "KZ" => Self::Kz,
-            "LA" => Self::La,
-            "LB" => Self::Lb,
-            "LC" => Self::Lc,
-            "LI" => Self::Li,
-            "LK" => Self::Lk,
-            "LR" => Self::Lr,
-            "LS" => Self::Ls,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "LV" => Self::Lv,
-            "LY" => Self::Ly,
-            "MA" => Self::Ma,
-            "MC" => Self::Mc,
-            "MD" => Self::Md,
-            "ME" => Self::Me,
-            "MF" => Self::Mf,
-            "MG" => Self::Mg,
-            "MH" => Self::Mh,
-            "MK" => Self::Mk,
-            "ML" => Self::Ml,
-            "MM" => Self::Mm,
-            "MN" => Self::Mn,
-            "MO" => Self::Mo,
-            "MP" => Self::Mp,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MS" => Self::Ms,
-            "MT" => Self::Mt,
-            "MU" => Self::Mu,
-            "MV" => Self::Mv,
-            "MW" => Self::Mw,
-            "MX" => Self::Mx,
-            "MY" => Self::My,
-            "MZ" => Self::Mz,
-            "NA" => Self::Na,
-            "NC" => Self::Nc,
-            "NE" => Self::Ne,
-            "NF" => Self::Nf,
-            "NG" => Self::Ng,
-            "NI" => Self::Ni,
-            "NL" => Self::Nl,
-            "NO" => Self::No,
-            "NP" => Self::Np,
-            "NR" => Self::Nr,
-            "NU" => Self::Nu,
-            "NZ" => Self::Nz,
-            "OM" => Self::Om,
-            "PA" => Self::Pa,
-            "PE" => Self::Pe,
-            "PF" => Self::Pf,
-            "PG" => Self::Pg,
-            "PH" => Self::Ph,
-            "PK" => Self::Pk,
-            "PL" => Self::Pl,
-            "PM" => Self::Pm,
-            "PN" => Self::Pn,
-            "PR" => Self::Pr,
-            "PS" => Self::Ps,
-            "PT" => Self::Pt,
-            "PW" => Self::Pw,
-            "PY" => Self::Py,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RS" => Self::Rs,
-            "RU" => Self::Ru,
-            "RW" => Self::Rw,
-            "SA" => Self::Sa,
-            "SB" => Self::Sb,
-            "SC" => Self::Sc,
-            "SD" => Self::Sd,
-            "SE" => Self::Se,
-            "SG" => Self::Sg,
-            "SH" => Self::Sh,
-            "SI" => Self::Si,
-            "SJ" => Self::Sj,
-            "SK" => Self::Sk,
-            "SL" => Self::Sl,
-            "SM" => Self::Sm,
-            "SN" => Self::Sn,
-            "SO" => Self::So,
-            "SR" => Self::Sr,
-            "SS" => Self::Ss,
-            "ST" => Self::St,
-            "SV" => Self::Sv,
-            "SX" => Self::Sx,
-            "SY" => Self::Sy,
-            "SZ" => Self::Sz,
-            "TC" => Self::Tc,
-            "TD" => Self::Td,
-            "TF" => Self::Tf,
-            "TG" => Self::Tg,
-            "TH" => Self::Th,
-            "TJ" => Self::Tj,
-            "TK" => Self::Tk,
-            "TL" => Self::Tl,
-            "TM" => Self::Tm,
-            "TN" => Self::Tn,
-            "TO" => Self::To,
-            "TR" => Self::Tr,
-            "TT" => Self::Tt,
-            "TV" => Self::Tv,
-            "TW" => Self::Tw,
-            "TZ" => Self::Tz,
-            "UA" => Self::Ua,
-            "UG" => Self::Ug,
-            "UM" => Self::Um,
-            "US" => Self::Us,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VA" => Self::Va,
-            "VC" => Self::Vc,
-            "VE" => Self::Ve,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "VN" => Self::Vn,
-            "VU" => Self::Vu,
-            "WF" => Self::Wf,
-            "WS" => Self::Ws,
-            "YE" => Self::Ye,
-            "YT" => Self::Yt,
-            "ZA" => Self::Za,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for AddressCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for AddressCountry {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for AddressCountry {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for AddressCountry {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// AddressInput
 ///
 /// Spec: `#/components/schemas/AddressInput`
@@ -1141,7 +92,7 @@ pub struct AddressInput {
     /// State
     pub state: Patch<String>,
     /// CountryAlpha2Input
-    pub country: AddressInputCountry,
+    pub country: CountryAlpha2Input,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -1153,7 +104,7 @@ impl AddressInput {
     pub const FIELDS: &'static [&'static str] =
         &["line1", "line2", "postal_code", "city", "state", "country"];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(country: AddressInputCountry) -> Self {
+    pub fn new(country: CountryAlpha2Input) -> Self {
         Self {
             line1: Patch::Absent,
             line2: Patch::Absent,
@@ -1192,1035 +143,6 @@ impl ToJson for AddressInput {
         json::put(&mut obj, "country", &self.country);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// CountryAlpha2Input
-///
-/// Spec: `#/components/schemas/AddressInput/properties/country`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AddressInputCountry {
-    /// `AD`
-    Ad,
-    /// `AE`
-    Ae,
-    /// `AF`
-    Af,
-    /// `AG`
-    Ag,
-    /// `AI`
-    Ai,
-    /// `AL`
-    Al,
-    /// `AM`
-    Am,
-    /// `AO`
-    Ao,
-    /// `AQ`
-    Aq,
-    /// `AR`
-    Ar,
-    /// `AS`
-    As,
-    /// `AT`
-    At,
-    /// `AU`
-    Au,
-    /// `AW`
-    Aw,
-    /// `AX`
-    Ax,
-    /// `AZ`
-    Az,
-    /// `BA`
-    Ba,
-    /// `BB`
-    Bb,
-    /// `BD`
-    Bd,
-    /// `BE`
-    Be,
-    /// `BF`
-    Bf,
-    /// `BG`
-    Bg,
-    /// `BH`
-    Bh,
-    /// `BI`
-    Bi,
-    /// `BJ`
-    Bj,
-    /// `BL`
-    Bl,
-    /// `BM`
-    Bm,
-    /// `BN`
-    Bn,
-    /// `BO`
-    Bo,
-    /// `BQ`
-    Bq,
-    /// `BR`
-    Br,
-    /// `BS`
-    Bs,
-    /// `BT`
-    Bt,
-    /// `BV`
-    Bv,
-    /// `BW`
-    Bw,
-    /// `BY`
-    By,
-    /// `BZ`
-    Bz,
-    /// `CA`
-    Ca,
-    /// `CC`
-    Cc,
-    /// `CD`
-    Cd,
-    /// `CF`
-    Cf,
-    /// `CG`
-    Cg,
-    /// `CH`
-    Ch,
-    /// `CI`
-    Ci,
-    /// `CK`
-    Ck,
-    /// `CL`
-    Cl,
-    /// `CM`
-    Cm,
-    /// `CN`
-    Cn,
-    /// `CO`
-    Co,
-    /// `CR`
-    Cr,
-    /// `CV`
-    Cv,
-    /// `CW`
-    Cw,
-    /// `CX`
-    Cx,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DE`
-    De,
-    /// `DJ`
-    Dj,
-    /// `DK`
-    Dk,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `DZ`
-    Dz,
-    /// `EC`
-    Ec,
-    /// `EE`
-    Ee,
-    /// `EG`
-    Eg,
-    /// `EH`
-    Eh,
-    /// `ER`
-    Er,
-    /// `ES`
-    Es,
-    /// `ET`
-    Et,
-    /// `FI`
-    Fi,
-    /// `FJ`
-    Fj,
-    /// `FK`
-    Fk,
-    /// `FM`
-    Fm,
-    /// `FO`
-    Fo,
-    /// `FR`
-    Fr,
-    /// `GA`
-    Ga,
-    /// `GB`
-    Gb,
-    /// `GD`
-    Gd,
-    /// `GE`
-    Ge,
-    /// `GF`
-    Gf,
-    /// `GG`
-    Gg,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GL`
-    Gl,
-    /// `GM`
-    Gm,
-    /// `GN`
-    Gn,
-    /// `GP`
-    Gp,
-    /// `GQ`
-    Gq,
-    /// `GR`
-    Gr,
-    /// `GS`
-    Gs,
-    /// `GT`
-    Gt,
-    /// `GU`
-    Gu,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HK`
-    Hk,
-    /// `HM`
-    Hm,
-    /// `HN`
-    Hn,
-    /// `HR`
-    Hr,
-    /// `HT`
-    Ht,
-    /// `HU`
-    Hu,
-    /// `ID`
-    Id,
-    /// `IE`
-    Ie,
-    /// `IL`
-    Il,
-    /// `IM`
-    Im,
-    /// `IN`
-    In,
-    /// `IO`
-    Io,
-    /// `IQ`
-    Iq,
-    /// `IS`
-    Is,
-    /// `IT`
-    It,
-    /// `JE`
-    Je,
-    /// `JM`
-    Jm,
-    /// `JO`
-    Jo,
-    /// `JP`
-    Jp,
-    /// `KE`
-    Ke,
-    /// `KG`
-    Kg,
-    /// `KH`
-    Kh,
-    /// `KI`
-    Ki,
-    /// `KM`
-    Km,
-    /// `KN`
-    Kn,
-    /// `KR`
-    Kr,
-    /// `KW`
-    Kw,
-    /// `KY`
-    Ky,
-    /// `KZ`
-    Kz,
-    /// `LA`
-    La,
-    /// `LB`
-    Lb,
-    /// `LC`
-    Lc,
-    /// `LI`
-    Li,
-    /// `LK`
-    Lk,
-    /// `LR`
-    Lr,
-    /// `LS`
-    Ls,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `LV`
-    Lv,
-    /// `LY`
-    Ly,
-    /// `MA`
-    Ma,
-    /// `MC`
-    Mc,
-    /// `MD`
-    Md,
-    /// `ME`
-    Me,
-    /// `MF`
-    Mf,
-    /// `MG`
-    Mg,
-    /// `MH`
-    Mh,
-    /// `MK`
-    Mk,
-    /// `ML`
-    Ml,
-    /// `MM`
-    Mm,
-    /// `MN`
-    Mn,
-    /// `MO`
-    Mo,
-    /// `MP`
-    Mp,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MS`
-    Ms,
-    /// `MT`
-    Mt,
-    /// `MU`
-    Mu,
-    /// `MV`
-    Mv,
-    /// `MW`
-    Mw,
-    /// `MX`
-    Mx,
-    /// `MY`
-    My,
-    /// `MZ`
-    Mz,
-    /// `NA`
-    Na,
-    /// `NC`
-    Nc,
-    /// `NE`
-    Ne,
-    /// `NF`
-    Nf,
-    /// `NG`
-    Ng,
-    /// `NI`
-    Ni,
-    /// `NL`
-    Nl,
-    /// `NO`
-    No,
-    /// `NP`
-    Np,
-    /// `NR`
-    Nr,
-    /// `NU`
-    Nu,
-    /// `NZ`
-    Nz,
-    /// `OM`
-    Om,
-    /// `PA`
-    Pa,
-    /// `PE`
-    Pe,
-    /// `PF`
-    Pf,
-    /// `PG`
-    Pg,
-    /// `PH`
-    Ph,
-    /// `PK`
-    Pk,
-    /// `PL`
-    Pl,
-    /// `PM`
-    Pm,
-    /// `PN`
-    Pn,
-    /// `PR`
-    Pr,
-    /// `PS`
-    Ps,
-    /// `PT`
-    Pt,
-    /// `PW`
-    Pw,
-    /// `PY`
-    Py,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RS`
-    Rs,
-    /// `RW`
-    Rw,
-    /// `SA`
-    Sa,
-    /// `SB`
-    Sb,
-    /// `SC`
-    Sc,
-    /// `SD`
-    Sd,
-    /// `SE`
-    Se,
-    /// `SG`
-    Sg,
-    /// `SH`
-    Sh,
-    /// `SI`
-    Si,
-    /// `SJ`
-    Sj,
-    /// `SK`
-    Sk,
-    /// `SL`
-    Sl,
-    /// `SM`
-    Sm,
-    /// `SN`
-    Sn,
-    /// `SO`
-    So,
-    /// `SR`
-    Sr,
-    /// `SS`
-    Ss,
-    /// `ST`
-    St,
-    /// `SV`
-    Sv,
-    /// `SX`
-    Sx,
-    /// `SZ`
-    Sz,
-    /// `TC`
-    Tc,
-    /// `TD`
-    Td,
-    /// `TF`
-    Tf,
-    /// `TG`
-    Tg,
-    /// `TH`
-    Th,
-    /// `TJ`
-    Tj,
-    /// `TK`
-    Tk,
-    /// `TL`
-    Tl,
-    /// `TM`
-    Tm,
-    /// `TN`
-    Tn,
-    /// `TO`
-    To,
-    /// `TR`
-    Tr,
-    /// `TT`
-    Tt,
-    /// `TV`
-    Tv,
-    /// `TW`
-    Tw,
-    /// `TZ`
-    Tz,
-    /// `UA`
-    Ua,
-    /// `UG`
-    Ug,
-    /// `UM`
-    Um,
-    /// `US`
-    Us,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VA`
-    Va,
-    /// `VC`
-    Vc,
-    /// `VE`
-    Ve,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `VN`
-    Vn,
-    /// `VU`
-    Vu,
-    /// `WF`
-    Wf,
-    /// `WS`
-    Ws,
-    /// `YE`
-    Ye,
-    /// `YT`
-    Yt,
-    /// `ZA`
-    Za,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl AddressInputCountry {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ad => "AD",
-            Self::Ae => "AE",
-            Self::Af => "AF",
-            Self::Ag => "AG",
-            Self::Ai => "AI",
-            Self::Al => "AL",
-            Self::Am => "AM",
-            Self::Ao => "AO",
-            Self::Aq => "AQ",
-            Self::Ar => "AR",
-            Self::As => "AS",
-            Self::At => "AT",
-            Self::Au => "AU",
-            Self::Aw => "AW",
-            Self::Ax => "AX",
-            Self::Az => "AZ",
-            Self::Ba => "BA",
-            Self::Bb => "BB",
-            Self::Bd => "BD",
-            Self::Be => "BE",
-            Self::Bf => "BF",
-            Self::Bg => "BG",
-            Self::Bh => "BH",
-            Self::Bi => "BI",
-            Self::Bj => "BJ",
-            Self::Bl => "BL",
-            Self::Bm => "BM",
-            Self::Bn => "BN",
-            Self::Bo => "BO",
-            Self::Bq => "BQ",
-            Self::Br => "BR",
-            Self::Bs => "BS",
-            Self::Bt => "BT",
-            Self::Bv => "BV",
-            Self::Bw => "BW",
-            Self::By => "BY",
-            Self::Bz => "BZ",
-            Self::Ca => "CA",
-            Self::Cc => "CC",
-            Self::Cd => "CD",
-            Self::Cf => "CF",
-            Self::Cg => "CG",
-            Self::Ch => "CH",
-            Self::Ci => "CI",
-            Self::Ck => "CK",
-            Self::Cl => "CL",
-            Self::Cm => "CM",
-            Self::Cn => "CN",
-            Self::Co => "CO",
-            Self::Cr => "CR",
-            Self::Cv => "CV",
-            Self::Cw => "CW",
-            Self::Cx => "CX",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::De => "DE",
-            Self::Dj => "DJ",
-            Self::Dk => "DK",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Dz => "DZ",
-            Self::Ec => "EC",
-            Self::Ee => "EE",
-            Self::Eg => "EG",
-            Self::Eh => "EH",
-            Self::Er => "ER",
-            Self::Es => "ES",
-            Self::Et => "ET",
-            Self::Fi => "FI",
-            Self::Fj => "FJ",
-            Self::Fk => "FK",
-            Self::Fm => "FM",
-            Self::Fo => "FO",
-            Self::Fr => "FR",
-            Self::Ga => "GA",
-            Self::Gb => "GB",
-            Self::Gd => "GD",
-            Self::Ge => "GE",
-            Self::Gf => "GF",
-            Self::Gg => "GG",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gl => "GL",
-            Self::Gm => "GM",
-            Self::Gn => "GN",
-            Self::Gp => "GP",
-            Self::Gq => "GQ",
-            Self::Gr => "GR",
-            Self::Gs => "GS",
-            Self::Gt => "GT",
-            Self::Gu => "GU",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Hk => "HK",
-            Self::Hm => "HM",
-            Self::Hn => "HN",
-            Self::Hr => "HR",
-            Self::Ht => "HT",
-            Self::Hu => "HU",
-            Self::Id => "ID",
-            Self::Ie => "IE",
-            Self::Il => "IL",
-            Self::Im => "IM",
-            Self::In => "IN",
-            Self::Io => "IO",
-            Self::Iq => "IQ",
-            Self::Is => "IS",
-            Self::It => "IT",
-            Self::Je => "JE",
-            Self::Jm => "JM",
-            Self::Jo => "JO",
-            Self::Jp => "JP",
-            Self::Ke => "KE",
-            Self::Kg => "KG",
-            Self::Kh => "KH",
-            Self::Ki => "KI",
-            Self::Km => "KM",
-            Self::Kn => "KN",
-            Self::Kr => "KR",
-            Self::Kw => "KW",
-            Self::Ky => "KY",
-            Self::Kz => "KZ",
-            Self::La => "LA",
-            Self::Lb => "LB",
-            Self::Lc => "LC",
-            Self::Li => "LI",
-            Self::Lk => "LK",
-            Self::Lr => "LR",
-            Self::Ls => "LS",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Lv => "LV",
-            Self::Ly => "LY",
-            Self::Ma => "MA",
-            Self::Mc => "MC",
-            Self::Md => "MD",
-            Self::Me => "ME",
-            Self::Mf => "MF",
-            Self::Mg => "MG",
-            Self::Mh => "MH",
-            Self::Mk => "MK",
-            Self::Ml => "ML",
-            Self::Mm => "MM",
-            Self::Mn => "MN",
-            Self::Mo => "MO",
-            Self::Mp => "MP",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Ms => "MS",
-            Self::Mt => "MT",
-            Self::Mu => "MU",
-            Self::Mv => "MV",
-            Self::Mw => "MW",
-            Self::Mx => "MX",
-            Self::My => "MY",
-            Self::Mz => "MZ",
-            Self::Na => "NA",
-            Self::Nc => "NC",
-            Self::Ne => "NE",
-            Self::Nf => "NF",
-            Self::Ng => "NG",
-            Self::Ni => "NI",
-            Self::Nl => "NL",
-            Self::No => "NO",
-            Self::Np => "NP",
-            Self::Nr => "NR",
-            Self::Nu => "NU",
-            Self::Nz => "NZ",
-            Self::Om => "OM",
-            Self::Pa => "PA",
-            Self::Pe => "PE",
-            Self::Pf => "PF",
-            Self::Pg => "PG",
-            Self::Ph => "PH",
-            Self::Pk => "PK",
-            Self::Pl => "PL",
-            Self::Pm => "PM",
-            Self::Pn => "PN",
-            Self::Pr => "PR",
-            Self::Ps => "PS",
-            Self::Pt => "PT",
-            Self::Pw => "PW",
-            Self::Py => "PY",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Rs => "RS",
-            Self::Rw => "RW",
-            Self::Sa => "SA",
-            Self::Sb => "SB",
-            Self::Sc => "SC",
-            Self::Sd => "SD",
-            Self::Se => "SE",
-            Self::Sg => "SG",
-            Self::Sh => "SH",
-            Self::Si => "SI",
-            Self::Sj => "SJ",
-            Self::Sk => "SK",
-            Self::Sl => "SL",
-            Self::Sm => "SM",
-            Self::Sn => "SN",
-            Self::So => "SO",
-            Self::Sr => "SR",
-            Self::Ss => "SS",
-            Self::St => "ST",
-            Self::Sv => "SV",
-            Self::Sx => "SX",
-            Self::Sz => "SZ",
-            Self::Tc => "TC",
-            Self::Td => "TD",
-            Self::Tf => "TF",
-            Self::Tg => "TG",
-            Self::Th => "TH",
-            Self::Tj => "TJ",
-            Self::Tk => "TK",
-            Self::Tl => "TL",
-            Self::Tm => "TM",
-            Self::Tn => "TN",
-            Self::To => "TO",
-            Self::Tr => "TR",
-            Self::Tt => "TT",
-            Self::Tv => "TV",
-            Self::Tw => "TW",
-            Self::Tz => "TZ",
-            Self::Ua => "UA",
-            Self::Ug => "UG",
-            Self::Um => "UM",
-            Self::Us => "US",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Va => "VA",
-            Self::Vc => "VC",
-            Self::Ve => "VE",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Vn => "VN",
-            Self::Vu => "VU",
-            Self::Wf => "WF",
-            Self::Ws => "WS",
-            Self::Ye => "YE",
-            Self::Yt => "YT",
-            Self::Za => "ZA",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for AddressInputCountry {
-    fn from(v: &str) -> Self {
-        match v {
-            "AD" => Self::Ad,
-            "AE" => Self::Ae,
-            "AF" => Self::Af,
-            "AG" => Self::Ag,
-            "AI" => Self::Ai,
-            "AL" => Self::Al,
-            "AM" => Self::Am,
-            "AO" => Self::Ao,
-            "AQ" => Self::Aq,
-            "AR" => Self::Ar,
-            "AS" => Self::As,
-            "AT" => Self::At,
-            "AU" => Self::Au,
-            "AW" => Self::Aw,
-            "AX" => Self::Ax,
-            "AZ" => Self::Az,
-            "BA" => Self::Ba,
-            "BB" => Self::Bb,
-            "BD" => Self::Bd,
-            "BE" => Self::Be,
-            "BF" => Self::Bf,
-            "BG" => Self::Bg,
-            "BH" => Self::Bh,
-            "BI" => Self::Bi,
-            "BJ" => Self::Bj,
-            "BL" => Self::Bl,
-            "BM" => Self::Bm,
-            "BN" => Self::Bn,
-            "BO" => Self::Bo,
-            "BQ" => Self::Bq,
-            "BR" => Self::Br,
-            "BS" => Self::Bs,
-            "BT" => Self::Bt,
-            "BV" => Self::Bv,
-            "BW" => Self::Bw,
-            "BY" => Self::By,
-            "BZ" => Self::Bz,
-            "CA" => Self::Ca,
-            "CC" => Self::Cc,
-            "CD" => Self::Cd,
-            "CF" => Self::Cf,
-            "CG" => Self::Cg,
-            "CH" => Self::Ch,
-            "CI" => Self::Ci,
-            "CK" => Self::Ck,
-            "CL" => Self::Cl,
-            "CM" => Self::Cm,
-            "CN" => Self::Cn,
-            "CO" => Self::Co,
-            "CR" => Self::Cr,
-            "CV" => Self::Cv,
-            "CW" => Self::Cw,
-            "CX" => Self::Cx,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DE" => Self::De,
-            "DJ" => Self::Dj,
-            "DK" => Self::Dk,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "DZ" => Self::Dz,
-            "EC" => Self::Ec,
-            "EE" => Self::Ee,
-            "EG" => Self::Eg,
-            "EH" => Self::Eh,
-            "ER" => Self::Er,
-            "ES" => Self::Es,
-            "ET" => Self::Et,
-            "FI" => Self::Fi,
-            "FJ" => Self::Fj,
-            "FK" => Self::Fk,
-            "FM" => Self::Fm,
-            "FO" => Self::Fo,
-            "FR" => Self::Fr,
-            "GA" => Self::Ga,
-            "GB" => Self::Gb,
-            "GD" => Self::Gd,
-            "GE" => Self::Ge,
-            "GF" => Self::Gf,
-            "GG" => Self::Gg,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GL" => Self::Gl,
-            "GM" => Self::Gm,
-            "GN" => Self::Gn,
-            "GP" => Self::Gp,
-            "GQ" => Self::Gq,
-            "GR" => Self::Gr,
-            "GS" => Self::Gs,
-            "GT" => Self::Gt,
-            "GU" => Self::Gu,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HK" => Self::Hk,
-            "HM" => Self::Hm,
-            "HN" => Self::Hn,
-            "HR" => Self::Hr,
-            "HT" => Self::Ht,
-            "HU" => Self::Hu,
-            "ID" => Self::Id,
-            "IE" => Self::Ie,
-            "IL" => Self::Il,
-            "IM" => Self::Im,
-            "IN" => Self::In,
-            "IO" => Self::Io,
-            "IQ" => Self::Iq,
-            "IS" => Self::Is,
-            "IT" => Self::It,
-            "JE" => Self::Je,
-            "JM" => Self::Jm,
-            "JO" => Self::Jo,
-            "JP" => Self::Jp,
-            "KE" => Self::Ke,
-            "KG" => Self::Kg,
-            "KH" => Self::Kh,
-            "KI" => Self::Ki,
-            "KM" => Self::Km,
-            "KN" => Self::Kn,
-            "KR" => Self::Kr,
-            "KW" => Self::Kw,
-            "KY" => Self::Ky,
-            "KZ" => Self::Kz,
-            "LA" => Self::La,
-            "LB" => Self::Lb,
-            "LC" => Self::Lc,
-            "LI" => Self::Li,
-            "LK" => Self::Lk,
-            "LR" => Self::Lr,
-            "LS" => Self::Ls,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "LV" => Self::Lv,
-            "LY" => Self::Ly,
-            "MA" => Self::Ma,
-            "MC" => Self::Mc,
-            "MD" => Self::Md,
-            "ME" => Self::Me,
-            "MF" => Self::Mf,
-            "MG" => Self::Mg,
-            "MH" => Self::Mh,
-            "MK" => Self::Mk,
-            "ML" => Self::Ml,
-            "MM" => Self::Mm,
-            "MN" => Self::Mn,
-            "MO" => Self::Mo,
-            "MP" => Self::Mp,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MS" => Self::Ms,
-            "MT" => Self::Mt,
-            "MU" => Self::Mu,
-            "MV" => Self::Mv,
-            "MW" => Self::Mw,
-            "MX" => Self::Mx,
-            "MY" => Self::My,
-            "MZ" => Self::Mz,
-            "NA" => Self::Na,
-            "NC" => Self::Nc,
-            "NE" => Self::Ne,
-            "NF" => Self::Nf,
-            "NG" => Self::Ng,
-            "NI" => Self::Ni,
-            "NL" => Self::Nl,
-            "NO" => Self::No,
-            "NP" => Self::Np,
-            "NR" => Self::Nr,
-            "NU" => Self::Nu,
-            "NZ" => Self::Nz,
-            "OM" => Self::Om,
-            "PA" => Self::Pa,
-            "PE" => Self::Pe,
-            "PF" => Self::Pf,
-            "PG" => Self::Pg,
-            "PH" => Self::Ph,
-            "PK" => Self::Pk,
-            "PL" => Self::Pl,
-            "PM" => Self::Pm,
-            "PN" => Self::Pn,
-            "PR" => Self::Pr,
-            "PS" => Self::Ps,
-            "PT" => Self::Pt,
-            "PW" => Self::Pw,
-            "PY" => Self::Py,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RS" => Self::Rs,
-            "RW" => Self::Rw,
-            "SA" => Self::Sa,
-            "SB" => Self::Sb,
-            "SC" => Self::Sc,
-            "SD" => Self::Sd,
-            "SE" => Self::Se,
-            "SG" => Self::Sg,
-            "SH" => Self::Sh,
-            "SI" => Self::Si,
-            "SJ" => Self::Sj,
-            "SK" => Self::Sk,
-            "SL" => Self::Sl,
-            "SM" => Self::Sm,
-            "SN" => Self::Sn,
-            "SO" => Self::So,
-            "SR" => Self::Sr,
-            "SS" => Self::Ss,
-            "ST" => Self::St,
-            "SV" => Self::Sv,
-            "SX" => Self::Sx,
-            "SZ" => Self::Sz,
-            "TC" => Self::Tc,
-            "TD" => Self::Td,
-            "TF" => Self::Tf,
-            "TG" => Self::Tg,
-            "TH" => Self::Th,
-            "TJ" => Self::Tj,
-            "TK" => Self::Tk,
-            "TL" => Self::Tl,
-            "TM" => Self::Tm,
-            "TN" => Self::Tn,
-            "TO" => Self::To,
-            "TR" => Self::Tr,
-            "TT" => Self::Tt,
-            "TV" => Self::Tv,
-            "TW" => Self::Tw,
-            "TZ" => Self::Tz,
-            "UA" => Self::Ua,
-            "UG" => Self::Ug,
-            "UM" => Self::Um,
-            "US" => Self::Us,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VA" => Self::Va,
-            "VC" => Self::Vc,
-            "VE" => Self::Ve,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "VN" => Self::Vn,
-            "VU" => Self::Vu,
-            "WF" => Self::Wf,
-            "WS" => Self::Ws,
-            "YE" => Self::Ye,
-            "YT" => Self::Yt,
-            "ZA" => Self::Za,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for AddressInputCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for AddressInputCountry {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for AddressInputCountry {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for AddressInputCountry {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
     }
 }
 
@@ -2263,6 +185,115 @@ impl ToJson for AlreadyCanceledSubscription {
         json::put(&mut obj, "detail", &self.detail);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
+    }
+}
+
+/// `AnyProductPrice`.
+///
+/// Spec: `#/components/schemas/Subscription/properties/prices/items`
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyProductPrice {
+    /// A [`LegacyRecurringProductPrice`].
+    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
+    /// A [`ProductPrice`].
+    ProductPrice(ProductPrice),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl AnyProductPrice {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "created_at",
+        "modified_at",
+        "id",
+        "source",
+        "amount_type",
+        "price_currency",
+        "tax_behavior",
+        "is_archived",
+        "product_id",
+        "type",
+        "recurring_interval",
+        "price_amount",
+        "legacy",
+        "minimum_amount",
+        "maximum_amount",
+        "preset_amount",
+        "seat_tiers",
+        "unit_amount",
+        "cap_amount",
+        "meter_id",
+        "meter",
+    ];
+}
+
+impl AnyProductPrice {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (
+            LegacyRecurringProductPrice::FIELDS,
+            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
+                LegacyRecurringProductPrice::Unknown { .. } => {
+                    Err(LegacyRecurringProductPrice::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::LegacyRecurringProductPrice(x)),
+            },
+        ),
+        (ProductPrice::FIELDS, |v, p| {
+            match ProductPrice::decode(v, p)? {
+                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPrice(x)),
+            }
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
+impl FromJson for AnyProductPrice {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+}
+
+impl ToJson for AnyProductPrice {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.to_json(),
+            Self::ProductPrice(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
+
+impl From<LegacyRecurringProductPrice> for AnyProductPrice {
+    fn from(v: LegacyRecurringProductPrice) -> Self {
+        Self::LegacyRecurringProductPrice(v)
+    }
+}
+
+impl From<ProductPrice> for AnyProductPrice {
+    fn from(v: ProductPrice) -> Self {
+        Self::ProductPrice(v)
     }
 }
 
@@ -2357,8 +388,6 @@ pub enum ErrorBody {
     OrderNotEligibleForRetry(OrderNotEligibleForRetry),
     /// OrganizationNotReadyForPayments
     OrganizationNotReadyForPayments(OrganizationNotReadyForPayments),
-    /// PauseResumeNotAllowed
-    PauseResumeNotAllowed(PauseResumeNotAllowed),
     /// PaymentActionRequired
     PaymentActionRequired(PaymentActionRequired),
     /// PaymentAlreadyInProgress
@@ -2373,6 +402,8 @@ pub enum ErrorBody {
     PaymentMethodRequired(PaymentMethodRequired),
     /// PaymentMethodSetupFailed
     PaymentMethodSetupFailed(PaymentMethodSetupFailed),
+    /// A [`PortalSubscriptionUpdateError`].
+    PortalSubscriptionUpdateError(PortalSubscriptionUpdateError),
     /// RefundedAlready
     RefundedAlready(RefundedAlready),
     /// ResourceNotFound
@@ -2445,9 +476,6 @@ impl ErrorBody {
                 v, p,
             )?))
         }),
-        (PauseResumeNotAllowed::FIELDS, |v, p| {
-            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
-        }),
         (PaymentActionRequired::FIELDS, |v, p| {
             Ok(Self::PaymentActionRequired(FromJson::decode(v, p)?))
         }),
@@ -2501,6 +529,16 @@ impl ErrorBody {
         (HttpValidationError::FIELDS, |v, p| {
             Ok(Self::HttpValidationError(FromJson::decode(v, p)?))
         }),
+        (
+            PortalSubscriptionUpdateError::FIELDS,
+            |v, p| match PortalSubscriptionUpdateError::decode(v, p)? {
+                PortalSubscriptionUpdateError::Unknown { .. } => {
+                    Err(PortalSubscriptionUpdateError::closest_error(v, p)
+                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
+                }
+                x => Ok(Self::PortalSubscriptionUpdateError(x)),
+            },
+        ),
     ];
 
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
@@ -2549,7 +587,6 @@ impl ToJson for ErrorBody {
             Self::OrderNotEligibleForInvoice(v) => v.to_json(),
             Self::OrderNotEligibleForRetry(v) => v.to_json(),
             Self::OrganizationNotReadyForPayments(v) => v.to_json(),
-            Self::PauseResumeNotAllowed(v) => v.to_json(),
             Self::PaymentActionRequired(v) => v.to_json(),
             Self::PaymentAlreadyInProgress(v) => v.to_json(),
             Self::PaymentError(v) => v.to_json(),
@@ -2557,6 +594,7 @@ impl ToJson for ErrorBody {
             Self::PaymentMethodInUseByActiveSubscription(v) => v.to_json(),
             Self::PaymentMethodRequired(v) => v.to_json(),
             Self::PaymentMethodSetupFailed(v) => v.to_json(),
+            Self::PortalSubscriptionUpdateError(v) => v.to_json(),
             Self::RefundedAlready(v) => v.to_json(),
             Self::ResourceNotFound(v) => v.to_json(),
             Self::SsoEnforcementRequiresConnection(v) => v.to_json(),
@@ -2675,12 +713,6 @@ impl From<OrganizationNotReadyForPayments> for ErrorBody {
     }
 }
 
-impl From<PauseResumeNotAllowed> for ErrorBody {
-    fn from(v: PauseResumeNotAllowed) -> Self {
-        Self::PauseResumeNotAllowed(v)
-    }
-}
-
 impl From<PaymentActionRequired> for ErrorBody {
     fn from(v: PaymentActionRequired) -> Self {
         Self::PaymentActionRequired(v)
@@ -2723,6 +755,12 @@ impl From<PaymentMethodSetupFailed> for ErrorBody {
     }
 }
 
+impl From<PortalSubscriptionUpdateError> for ErrorBody {
+    fn from(v: PortalSubscriptionUpdateError) -> Self {
+        Self::PortalSubscriptionUpdateError(v)
+    }
+}
+
 impl From<RefundedAlready> for ErrorBody {
     fn from(v: RefundedAlready) -> Self {
         Self::RefundedAlready(v)
@@ -2750,6 +788,79 @@ impl From<SubscriptionLocked> for ErrorBody {
 impl From<Unauthorized> for ErrorBody {
     fn from(v: Unauthorized) -> Self {
         Self::Unauthorized(v)
+    }
+}
+
+/// `GitHubRepositoryPermission`.
+///
+/// Spec: `#/components/schemas/BenefitGrantGitHubRepositoryProperties/properties/permission`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GitHubRepositoryPermission {
+    /// `pull`
+    Pull,
+    /// `triage`
+    Triage,
+    /// `push`
+    Push,
+    /// `maintain`
+    Maintain,
+    /// `admin`
+    Admin,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl GitHubRepositoryPermission {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pull => "pull",
+            Self::Triage => "triage",
+            Self::Push => "push",
+            Self::Maintain => "maintain",
+            Self::Admin => "admin",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for GitHubRepositoryPermission {
+    fn from(v: &str) -> Self {
+        match v {
+            "pull" => Self::Pull,
+            "triage" => Self::Triage,
+            "push" => Self::Push,
+            "maintain" => Self::Maintain,
+            "admin" => Self::Admin,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for GitHubRepositoryPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for GitHubRepositoryPermission {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for GitHubRepositoryPermission {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for GitHubRepositoryPermission {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
     }
 }
 
@@ -3224,8 +1335,83 @@ pub type MetadataOutputType = BTreeMap<String, MetadataValue>;
 /// MetadataQuery
 ///
 /// Spec: `#/components/schemas/MetadataQuery`
-pub type MetadataQuery =
-    Option<BTreeMap<String, StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList>>;
+pub type MetadataQuery = BTreeMap<String, MetadataQueryValue>;
+
+/// `MetadataQueryValue`.
+///
+/// Spec: `#/components/schemas/MetadataQuery/anyOf/0/additionalProperties`
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetadataQueryValue {
+    /// A value of type `String`.
+    String(String),
+    /// A value of type `i64`.
+    Integer(i64),
+    /// A value of type `bool`.
+    Boolean(bool),
+    /// A value of type `Vec<String>`.
+    StringList(Vec<String>),
+    /// A value of type `Vec<i64>`.
+    IntegerList(Vec<i64>),
+    /// A value of type `Vec<bool>`.
+    BooleanList(Vec<bool>),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl MetadataQueryValue {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &[];
+}
+
+impl MetadataQueryValue {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
+        (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
+impl FromJson for MetadataQueryValue {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+}
+
+impl ToJson for MetadataQueryValue {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::String(v) => v.to_json(),
+            Self::Integer(v) => v.to_json(),
+            Self::Boolean(v) => v.to_json(),
+            Self::StringList(v) => v.to_json(),
+            Self::IntegerList(v) => v.to_json(),
+            Self::BooleanList(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
 
 /// `MetadataValue`.
 ///
@@ -4508,82 +2694,6 @@ impl ToJson for StringOrIntegerOrBooleanOrDateTime {
     }
 }
 
-/// `StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList`.
-///
-/// Spec: `#/components/schemas/MetadataQuery/anyOf/0/additionalProperties`
-#[derive(Debug, Clone, PartialEq)]
-pub enum StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    /// A value of type `String`.
-    String(String),
-    /// A value of type `i64`.
-    Integer(i64),
-    /// A value of type `bool`.
-    Boolean(bool),
-    /// A value of type `Vec<String>`.
-    StringList(Vec<String>),
-    /// A value of type `Vec<i64>`.
-    IntegerList(Vec<i64>),
-    /// A value of type `Vec<bool>`.
-    BooleanList(Vec<bool>),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[];
-}
-
-impl StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::StringList(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::IntegerList(FromJson::decode(v, p)?))),
-        (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::String(v) => v.to_json(),
-            Self::Integer(v) => v.to_json(),
-            Self::Boolean(v) => v.to_json(),
-            Self::StringList(v) => v.to_json(),
-            Self::IntegerList(v) => v.to_json(),
-            Self::BooleanList(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
 /// `StringOrIntegerOrNumber`.
 ///
 /// Spec: `#/components/schemas/DataTableBlock/properties/rows/items/additionalProperties`
@@ -4774,6 +2884,2451 @@ impl ToJson for TimeInterval {
 }
 
 impl JsonKey for TimeInterval {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+/// Timezone to use for the timestamps. Default is UTC.
+///
+/// Spec: `#/paths/~1v1~1meters~1{id}~1quantities/get/parameters/4/schema`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Timezone {
+    /// `Africa/Abidjan`
+    AfricaAbidjan,
+    /// `Africa/Accra`
+    AfricaAccra,
+    /// `Africa/Addis_Ababa`
+    AfricaAddisAbaba,
+    /// `Africa/Algiers`
+    AfricaAlgiers,
+    /// `Africa/Asmara`
+    AfricaAsmara,
+    /// `Africa/Asmera`
+    AfricaAsmera,
+    /// `Africa/Bamako`
+    AfricaBamako,
+    /// `Africa/Bangui`
+    AfricaBangui,
+    /// `Africa/Banjul`
+    AfricaBanjul,
+    /// `Africa/Bissau`
+    AfricaBissau,
+    /// `Africa/Blantyre`
+    AfricaBlantyre,
+    /// `Africa/Brazzaville`
+    AfricaBrazzaville,
+    /// `Africa/Bujumbura`
+    AfricaBujumbura,
+    /// `Africa/Cairo`
+    AfricaCairo,
+    /// `Africa/Casablanca`
+    AfricaCasablanca,
+    /// `Africa/Ceuta`
+    AfricaCeuta,
+    /// `Africa/Conakry`
+    AfricaConakry,
+    /// `Africa/Dakar`
+    AfricaDakar,
+    /// `Africa/Dar_es_Salaam`
+    AfricaDarEsSalaam,
+    /// `Africa/Djibouti`
+    AfricaDjibouti,
+    /// `Africa/Douala`
+    AfricaDouala,
+    /// `Africa/El_Aaiun`
+    AfricaElAaiun,
+    /// `Africa/Freetown`
+    AfricaFreetown,
+    /// `Africa/Gaborone`
+    AfricaGaborone,
+    /// `Africa/Harare`
+    AfricaHarare,
+    /// `Africa/Johannesburg`
+    AfricaJohannesburg,
+    /// `Africa/Juba`
+    AfricaJuba,
+    /// `Africa/Kampala`
+    AfricaKampala,
+    /// `Africa/Khartoum`
+    AfricaKhartoum,
+    /// `Africa/Kigali`
+    AfricaKigali,
+    /// `Africa/Kinshasa`
+    AfricaKinshasa,
+    /// `Africa/Lagos`
+    AfricaLagos,
+    /// `Africa/Libreville`
+    AfricaLibreville,
+    /// `Africa/Lome`
+    AfricaLome,
+    /// `Africa/Luanda`
+    AfricaLuanda,
+    /// `Africa/Lubumbashi`
+    AfricaLubumbashi,
+    /// `Africa/Lusaka`
+    AfricaLusaka,
+    /// `Africa/Malabo`
+    AfricaMalabo,
+    /// `Africa/Maputo`
+    AfricaMaputo,
+    /// `Africa/Maseru`
+    AfricaMaseru,
+    /// `Africa/Mbabane`
+    AfricaMbabane,
+    /// `Africa/Mogadishu`
+    AfricaMogadishu,
+    /// `Africa/Monrovia`
+    AfricaMonrovia,
+    /// `Africa/Nairobi`
+    AfricaNairobi,
+    /// `Africa/Ndjamena`
+    AfricaNdjamena,
+    /// `Africa/Niamey`
+    AfricaNiamey,
+    /// `Africa/Nouakchott`
+    AfricaNouakchott,
+    /// `Africa/Ouagadougou`
+    AfricaOuagadougou,
+    /// `Africa/Porto-Novo`
+    AfricaPortoNovo,
+    /// `Africa/Sao_Tome`
+    AfricaSaoTome,
+    /// `Africa/Timbuktu`
+    AfricaTimbuktu,
+    /// `Africa/Tripoli`
+    AfricaTripoli,
+    /// `Africa/Tunis`
+    AfricaTunis,
+    /// `Africa/Windhoek`
+    AfricaWindhoek,
+    /// `America/Adak`
+    AmericaAdak,
+    /// `America/Anchorage`
+    AmericaAnchorage,
+    /// `America/Anguilla`
+    AmericaAnguilla,
+    /// `America/Antigua`
+    AmericaAntigua,
+    /// `America/Araguaina`
+    AmericaAraguaina,
+    /// `America/Argentina/Buenos_Aires`
+    AmericaArgentinaBuenosAires,
+    /// `America/Argentina/Catamarca`
+    AmericaArgentinaCatamarca,
+    /// `America/Argentina/ComodRivadavia`
+    AmericaArgentinaComodRivadavia,
+    /// `America/Argentina/Cordoba`
+    AmericaArgentinaCordoba,
+    /// `America/Argentina/Jujuy`
+    AmericaArgentinaJujuy,
+    /// `America/Argentina/La_Rioja`
+    AmericaArgentinaLaRioja,
+    /// `America/Argentina/Mendoza`
+    AmericaArgentinaMendoza,
+    /// `America/Argentina/Rio_Gallegos`
+    AmericaArgentinaRioGallegos,
+    /// `America/Argentina/Salta`
+    AmericaArgentinaSalta,
+    /// `America/Argentina/San_Juan`
+    AmericaArgentinaSanJuan,
+    /// `America/Argentina/San_Luis`
+    AmericaArgentinaSanLuis,
+    /// `America/Argentina/Tucuman`
+    AmericaArgentinaTucuman,
+    /// `America/Argentina/Ushuaia`
+    AmericaArgentinaUshuaia,
+    /// `America/Aruba`
+    AmericaAruba,
+    /// `America/Asuncion`
+    AmericaAsuncion,
+    /// `America/Atikokan`
+    AmericaAtikokan,
+    /// `America/Atka`
+    AmericaAtka,
+    /// `America/Bahia`
+    AmericaBahia,
+    /// `America/Bahia_Banderas`
+    AmericaBahiaBanderas,
+    /// `America/Barbados`
+    AmericaBarbados,
+    /// `America/Belem`
+    AmericaBelem,
+    /// `America/Belize`
+    AmericaBelize,
+    /// `America/Blanc-Sablon`
+    AmericaBlancSablon,
+    /// `America/Boa_Vista`
+    AmericaBoaVista,
+    /// `America/Bogota`
+    AmericaBogota,
+    /// `America/Boise`
+    AmericaBoise,
+    /// `America/Buenos_Aires`
+    AmericaBuenosAires,
+    /// `America/Cambridge_Bay`
+    AmericaCambridgeBay,
+    /// `America/Campo_Grande`
+    AmericaCampoGrande,
+    /// `America/Cancun`
+    AmericaCancun,
+    /// `America/Caracas`
+    AmericaCaracas,
+    /// `America/Catamarca`
+    AmericaCatamarca,
+    /// `America/Cayenne`
+    AmericaCayenne,
+    /// `America/Cayman`
+    AmericaCayman,
+    /// `America/Chicago`
+    AmericaChicago,
+    /// `America/Chihuahua`
+    AmericaChihuahua,
+    /// `America/Ciudad_Juarez`
+    AmericaCiudadJuarez,
+    /// `America/Coral_Harbour`
+    AmericaCoralHarbour,
+    /// `America/Cordoba`
+    AmericaCordoba,
+    /// `America/Costa_Rica`
+    AmericaCostaRica,
+    /// `America/Coyhaique`
+    AmericaCoyhaique,
+    /// `America/Creston`
+    AmericaCreston,
+    /// `America/Cuiaba`
+    AmericaCuiaba,
+    /// `America/Curacao`
+    AmericaCuracao,
+    /// `America/Danmarkshavn`
+    AmericaDanmarkshavn,
+    /// `America/Dawson`
+    AmericaDawson,
+    /// `America/Dawson_Creek`
+    AmericaDawsonCreek,
+    /// `America/Denver`
+    AmericaDenver,
+    /// `America/Detroit`
+    AmericaDetroit,
+    /// `America/Dominica`
+    AmericaDominica,
+    /// `America/Edmonton`
+    AmericaEdmonton,
+    /// `America/Eirunepe`
+    AmericaEirunepe,
+    /// `America/El_Salvador`
+    AmericaElSalvador,
+    /// `America/Ensenada`
+    AmericaEnsenada,
+    /// `America/Fort_Nelson`
+    AmericaFortNelson,
+    /// `America/Fort_Wayne`
+    AmericaFortWayne,
+    /// `America/Fortaleza`
+    AmericaFortaleza,
+    /// `America/Glace_Bay`
+    AmericaGlaceBay,
+    /// `America/Godthab`
+    AmericaGodthab,
+    /// `America/Goose_Bay`
+    AmericaGooseBay,
+    /// `America/Grand_Turk`
+    AmericaGrandTurk,
+    /// `America/Grenada`
+    AmericaGrenada,
+    /// `America/Guadeloupe`
+    AmericaGuadeloupe,
+    /// `America/Guatemala`
+    AmericaGuatemala,
+    /// `America/Guayaquil`
+    AmericaGuayaquil,
+    /// `America/Guyana`
+    AmericaGuyana,
+    /// `America/Halifax`
+    AmericaHalifax,
+    /// `America/Havana`
+    AmericaHavana,
+    /// `America/Hermosillo`
+    AmericaHermosillo,
+    /// `America/Indiana/Indianapolis`
+    AmericaIndianaIndianapolis,
+    /// `America/Indiana/Knox`
+    AmericaIndianaKnox,
+    /// `America/Indiana/Marengo`
+    AmericaIndianaMarengo,
+    /// `America/Indiana/Petersburg`
+    AmericaIndianaPetersburg,
+    /// `America/Indiana/Tell_City`
+    AmericaIndianaTellCity,
+    /// `America/Indiana/Vevay`
+    AmericaIndianaVevay,
+    /// `America/Indiana/Vincennes`
+    AmericaIndianaVincennes,
+    /// `America/Indiana/Winamac`
+    AmericaIndianaWinamac,
+    /// `America/Indianapolis`
+    AmericaIndianapolis,
+    /// `America/Inuvik`
+    AmericaInuvik,
+    /// `America/Iqaluit`
+    AmericaIqaluit,
+    /// `America/Jamaica`
+    AmericaJamaica,
+    /// `America/Jujuy`
+    AmericaJujuy,
+    /// `America/Juneau`
+    AmericaJuneau,
+    /// `America/Kentucky/Louisville`
+    AmericaKentuckyLouisville,
+    /// `America/Kentucky/Monticello`
+    AmericaKentuckyMonticello,
+    /// `America/Knox_IN`
+    AmericaKnoxIn,
+    /// `America/Kralendijk`
+    AmericaKralendijk,
+    /// `America/La_Paz`
+    AmericaLaPaz,
+    /// `America/Lima`
+    AmericaLima,
+    /// `America/Los_Angeles`
+    AmericaLosAngeles,
+    /// `America/Louisville`
+    AmericaLouisville,
+    /// `America/Lower_Princes`
+    AmericaLowerPrinces,
+    /// `America/Maceio`
+    AmericaMaceio,
+    /// `America/Managua`
+    AmericaManagua,
+    /// `America/Manaus`
+    AmericaManaus,
+    /// `America/Marigot`
+    AmericaMarigot,
+    /// `America/Martinique`
+    AmericaMartinique,
+    /// `America/Matamoros`
+    AmericaMatamoros,
+    /// `America/Mazatlan`
+    AmericaMazatlan,
+    /// `America/Mendoza`
+    AmericaMendoza,
+    /// `America/Menominee`
+    AmericaMenominee,
+    /// `America/Merida`
+    AmericaMerida,
+    /// `America/Metlakatla`
+    AmericaMetlakatla,
+    /// `America/Mexico_City`
+    AmericaMexicoCity,
+    /// `America/Miquelon`
+    AmericaMiquelon,
+    /// `America/Moncton`
+    AmericaMoncton,
+    /// `America/Monterrey`
+    AmericaMonterrey,
+    /// `America/Montevideo`
+    AmericaMontevideo,
+    /// `America/Montreal`
+    AmericaMontreal,
+    /// `America/Montserrat`
+    AmericaMontserrat,
+    /// `America/Nassau`
+    AmericaNassau,
+    /// `America/New_York`
+    AmericaNewYork,
+    /// `America/Nipigon`
+    AmericaNipigon,
+    /// `America/Nome`
+    AmericaNome,
+    /// `America/Noronha`
+    AmericaNoronha,
+    /// `America/North_Dakota/Beulah`
+    AmericaNorthDakotaBeulah,
+    /// `America/North_Dakota/Center`
+    AmericaNorthDakotaCenter,
+    /// `America/North_Dakota/New_Salem`
+    AmericaNorthDakotaNewSalem,
+    /// `America/Nuuk`
+    AmericaNuuk,
+    /// `America/Ojinaga`
+    AmericaOjinaga,
+    /// `America/Panama`
+    AmericaPanama,
+    /// `America/Pangnirtung`
+    AmericaPangnirtung,
+    /// `America/Paramaribo`
+    AmericaParamaribo,
+    /// `America/Phoenix`
+    AmericaPhoenix,
+    /// `America/Port-au-Prince`
+    AmericaPortAuPrince,
+    /// `America/Port_of_Spain`
+    AmericaPortOfSpain,
+    /// `America/Porto_Acre`
+    AmericaPortoAcre,
+    /// `America/Porto_Velho`
+    AmericaPortoVelho,
+    /// `America/Puerto_Rico`
+    AmericaPuertoRico,
+    /// `America/Punta_Arenas`
+    AmericaPuntaArenas,
+    /// `America/Rainy_River`
+    AmericaRainyRiver,
+    /// `America/Rankin_Inlet`
+    AmericaRankinInlet,
+    /// `America/Recife`
+    AmericaRecife,
+    /// `America/Regina`
+    AmericaRegina,
+    /// `America/Resolute`
+    AmericaResolute,
+    /// `America/Rio_Branco`
+    AmericaRioBranco,
+    /// `America/Rosario`
+    AmericaRosario,
+    /// `America/Santa_Isabel`
+    AmericaSantaIsabel,
+    /// `America/Santarem`
+    AmericaSantarem,
+    /// `America/Santiago`
+    AmericaSantiago,
+    /// `America/Santo_Domingo`
+    AmericaSantoDomingo,
+    /// `America/Sao_Paulo`
+    AmericaSaoPaulo,
+    /// `America/Scoresbysund`
+    AmericaScoresbysund,
+    /// `America/Shiprock`
+    AmericaShiprock,
+    /// `America/Sitka`
+    AmericaSitka,
+    /// `America/St_Barthelemy`
+    AmericaStBarthelemy,
+    /// `America/St_Johns`
+    AmericaStJohns,
+    /// `America/St_Kitts`
+    AmericaStKitts,
+    /// `America/St_Lucia`
+    AmericaStLucia,
+    /// `America/St_Thomas`
+    AmericaStThomas,
+    /// `America/St_Vincent`
+    AmericaStVincent,
+    /// `America/Swift_Current`
+    AmericaSwiftCurrent,
+    /// `America/Tegucigalpa`
+    AmericaTegucigalpa,
+    /// `America/Thule`
+    AmericaThule,
+    /// `America/Thunder_Bay`
+    AmericaThunderBay,
+    /// `America/Tijuana`
+    AmericaTijuana,
+    /// `America/Toronto`
+    AmericaToronto,
+    /// `America/Tortola`
+    AmericaTortola,
+    /// `America/Vancouver`
+    AmericaVancouver,
+    /// `America/Virgin`
+    AmericaVirgin,
+    /// `America/Whitehorse`
+    AmericaWhitehorse,
+    /// `America/Winnipeg`
+    AmericaWinnipeg,
+    /// `America/Yakutat`
+    AmericaYakutat,
+    /// `America/Yellowknife`
+    AmericaYellowknife,
+    /// `Antarctica/Casey`
+    AntarcticaCasey,
+    /// `Antarctica/Davis`
+    AntarcticaDavis,
+    /// `Antarctica/DumontDUrville`
+    AntarcticaDumontDUrville,
+    /// `Antarctica/Macquarie`
+    AntarcticaMacquarie,
+    /// `Antarctica/Mawson`
+    AntarcticaMawson,
+    /// `Antarctica/McMurdo`
+    AntarcticaMcMurdo,
+    /// `Antarctica/Palmer`
+    AntarcticaPalmer,
+    /// `Antarctica/Rothera`
+    AntarcticaRothera,
+    /// `Antarctica/South_Pole`
+    AntarcticaSouthPole,
+    /// `Antarctica/Syowa`
+    AntarcticaSyowa,
+    /// `Antarctica/Troll`
+    AntarcticaTroll,
+    /// `Antarctica/Vostok`
+    AntarcticaVostok,
+    /// `Arctic/Longyearbyen`
+    ArcticLongyearbyen,
+    /// `Asia/Aden`
+    AsiaAden,
+    /// `Asia/Almaty`
+    AsiaAlmaty,
+    /// `Asia/Amman`
+    AsiaAmman,
+    /// `Asia/Anadyr`
+    AsiaAnadyr,
+    /// `Asia/Aqtau`
+    AsiaAqtau,
+    /// `Asia/Aqtobe`
+    AsiaAqtobe,
+    /// `Asia/Ashgabat`
+    AsiaAshgabat,
+    /// `Asia/Ashkhabad`
+    AsiaAshkhabad,
+    /// `Asia/Atyrau`
+    AsiaAtyrau,
+    /// `Asia/Baghdad`
+    AsiaBaghdad,
+    /// `Asia/Bahrain`
+    AsiaBahrain,
+    /// `Asia/Baku`
+    AsiaBaku,
+    /// `Asia/Bangkok`
+    AsiaBangkok,
+    /// `Asia/Barnaul`
+    AsiaBarnaul,
+    /// `Asia/Beirut`
+    AsiaBeirut,
+    /// `Asia/Bishkek`
+    AsiaBishkek,
+    /// `Asia/Brunei`
+    AsiaBrunei,
+    /// `Asia/Calcutta`
+    AsiaCalcutta,
+    /// `Asia/Chita`
+    AsiaChita,
+    /// `Asia/Choibalsan`
+    AsiaChoibalsan,
+    /// `Asia/Chongqing`
+    AsiaChongqing,
+    /// `Asia/Chungking`
+    AsiaChungking,
+    /// `Asia/Colombo`
+    AsiaColombo,
+    /// `Asia/Dacca`
+    AsiaDacca,
+    /// `Asia/Damascus`
+    AsiaDamascus,
+    /// `Asia/Dhaka`
+    AsiaDhaka,
+    /// `Asia/Dili`
+    AsiaDili,
+    /// `Asia/Dubai`
+    AsiaDubai,
+    /// `Asia/Dushanbe`
+    AsiaDushanbe,
+    /// `Asia/Famagusta`
+    AsiaFamagusta,
+    /// `Asia/Gaza`
+    AsiaGaza,
+    /// `Asia/Harbin`
+    AsiaHarbin,
+    /// `Asia/Hebron`
+    AsiaHebron,
+    /// `Asia/Ho_Chi_Minh`
+    AsiaHoChiMinh,
+    /// `Asia/Hong_Kong`
+    AsiaHongKong,
+    /// `Asia/Hovd`
+    AsiaHovd,
+    /// `Asia/Irkutsk`
+    AsiaIrkutsk,
+    /// `Asia/Istanbul`
+    AsiaIstanbul,
+    /// `Asia/Jakarta`
+    AsiaJakarta,
+    /// `Asia/Jayapura`
+    AsiaJayapura,
+    /// `Asia/Jerusalem`
+    AsiaJerusalem,
+    /// `Asia/Kabul`
+    AsiaKabul,
+    /// `Asia/Kamchatka`
+    AsiaKamchatka,
+    /// `Asia/Karachi`
+    AsiaKarachi,
+    /// `Asia/Kashgar`
+    AsiaKashgar,
+    /// `Asia/Kathmandu`
+    AsiaKathmandu,
+    /// `Asia/Katmandu`
+    AsiaKatmandu,
+    /// `Asia/Khandyga`
+    AsiaKhandyga,
+    /// `Asia/Kolkata`
+    AsiaKolkata,
+    /// `Asia/Krasnoyarsk`
+    AsiaKrasnoyarsk,
+    /// `Asia/Kuala_Lumpur`
+    AsiaKualaLumpur,
+    /// `Asia/Kuching`
+    AsiaKuching,
+    /// `Asia/Kuwait`
+    AsiaKuwait,
+    /// `Asia/Macao`
+    AsiaMacao,
+    /// `Asia/Macau`
+    AsiaMacau,
+    /// `Asia/Magadan`
+    AsiaMagadan,
+    /// `Asia/Makassar`
+    AsiaMakassar,
+    /// `Asia/Manila`
+    AsiaManila,
+    /// `Asia/Muscat`
+    AsiaMuscat,
+    /// `Asia/Nicosia`
+    AsiaNicosia,
+    /// `Asia/Novokuznetsk`
+    AsiaNovokuznetsk,
+    /// `Asia/Novosibirsk`
+    AsiaNovosibirsk,
+    /// `Asia/Omsk`
+    AsiaOmsk,
+    /// `Asia/Oral`
+    AsiaOral,
+    /// `Asia/Phnom_Penh`
+    AsiaPhnomPenh,
+    /// `Asia/Pontianak`
+    AsiaPontianak,
+    /// `Asia/Pyongyang`
+    AsiaPyongyang,
+    /// `Asia/Qatar`
+    AsiaQatar,
+    /// `Asia/Qostanay`
+    AsiaQostanay,
+    /// `Asia/Qyzylorda`
+    AsiaQyzylorda,
+    /// `Asia/Rangoon`
+    AsiaRangoon,
+    /// `Asia/Riyadh`
+    AsiaRiyadh,
+    /// `Asia/Saigon`
+    AsiaSaigon,
+    /// `Asia/Sakhalin`
+    AsiaSakhalin,
+    /// `Asia/Samarkand`
+    AsiaSamarkand,
+    /// `Asia/Seoul`
+    AsiaSeoul,
+    /// `Asia/Shanghai`
+    AsiaShanghai,
+    /// `Asia/Singapore`
+    AsiaSingapore,
+    /// `Asia/Srednekolymsk`
+    AsiaSrednekolymsk,
+    /// `Asia/Taipei`
+    AsiaTaipei,
+    /// `Asia/Tashkent`
+    AsiaTashkent,
+    /// `Asia/Tbilisi`
+    AsiaTbilisi,
+    /// `Asia/Tehran`
+    AsiaTehran,
+    /// `Asia/Tel_Aviv`
+    AsiaTelAviv,
+    /// `Asia/Thimbu`
+    AsiaThimbu,
+    /// `Asia/Thimphu`
+    AsiaThimphu,
+    /// `Asia/Tokyo`
+    AsiaTokyo,
+    /// `Asia/Tomsk`
+    AsiaTomsk,
+    /// `Asia/Ujung_Pandang`
+    AsiaUjungPandang,
+    /// `Asia/Ulaanbaatar`
+    AsiaUlaanbaatar,
+    /// `Asia/Ulan_Bator`
+    AsiaUlanBator,
+    /// `Asia/Urumqi`
+    AsiaUrumqi,
+    /// `Asia/Ust-Nera`
+    AsiaUstNera,
+    /// `Asia/Vientiane`
+    AsiaVientiane,
+    /// `Asia/Vladivostok`
+    AsiaVladivostok,
+    /// `Asia/Yakutsk`
+    AsiaYakutsk,
+    /// `Asia/Yangon`
+    AsiaYangon,
+    /// `Asia/Yekaterinburg`
+    AsiaYekaterinburg,
+    /// `Asia/Yerevan`
+    AsiaYerevan,
+    /// `Atlantic/Azores`
+    AtlanticAzores,
+    /// `Atlantic/Bermuda`
+    AtlanticBermuda,
+    /// `Atlantic/Canary`
+    AtlanticCanary,
+    /// `Atlantic/Cape_Verde`
+    AtlanticCapeVerde,
+    /// `Atlantic/Faeroe`
+    AtlanticFaeroe,
+    /// `Atlantic/Faroe`
+    AtlanticFaroe,
+    /// `Atlantic/Jan_Mayen`
+    AtlanticJanMayen,
+    /// `Atlantic/Madeira`
+    AtlanticMadeira,
+    /// `Atlantic/Reykjavik`
+    AtlanticReykjavik,
+    /// `Atlantic/South_Georgia`
+    AtlanticSouthGeorgia,
+    /// `Atlantic/St_Helena`
+    AtlanticStHelena,
+    /// `Atlantic/Stanley`
+    AtlanticStanley,
+    /// `Australia/ACT`
+    AustraliaAct,
+    /// `Australia/Adelaide`
+    AustraliaAdelaide,
+    /// `Australia/Brisbane`
+    AustraliaBrisbane,
+    /// `Australia/Broken_Hill`
+    AustraliaBrokenHill,
+    /// `Australia/Canberra`
+    AustraliaCanberra,
+    /// `Australia/Currie`
+    AustraliaCurrie,
+    /// `Australia/Darwin`
+    AustraliaDarwin,
+    /// `Australia/Eucla`
+    AustraliaEucla,
+    /// `Australia/Hobart`
+    AustraliaHobart,
+    /// `Australia/LHI`
+    AustraliaLhi,
+    /// `Australia/Lindeman`
+    AustraliaLindeman,
+    /// `Australia/Lord_Howe`
+    AustraliaLordHowe,
+    /// `Australia/Melbourne`
+    AustraliaMelbourne,
+    /// `Australia/NSW`
+    AustraliaNsw,
+    /// `Australia/North`
+    AustraliaNorth,
+    /// `Australia/Perth`
+    AustraliaPerth,
+    /// `Australia/Queensland`
+    AustraliaQueensland,
+    /// `Australia/South`
+    AustraliaSouth,
+    /// `Australia/Sydney`
+    AustraliaSydney,
+    /// `Australia/Tasmania`
+    AustraliaTasmania,
+    /// `Australia/Victoria`
+    AustraliaVictoria,
+    /// `Australia/West`
+    AustraliaWest,
+    /// `Australia/Yancowinna`
+    AustraliaYancowinna,
+    /// `Brazil/Acre`
+    BrazilAcre,
+    /// `Brazil/DeNoronha`
+    BrazilDeNoronha,
+    /// `Brazil/East`
+    BrazilEast,
+    /// `Brazil/West`
+    BrazilWest,
+    /// `CET`
+    Cet,
+    /// `CST6CDT`
+    Cst6Cdt,
+    /// `Canada/Atlantic`
+    CanadaAtlantic,
+    /// `Canada/Central`
+    CanadaCentral,
+    /// `Canada/Eastern`
+    CanadaEastern,
+    /// `Canada/Mountain`
+    CanadaMountain,
+    /// `Canada/Newfoundland`
+    CanadaNewfoundland,
+    /// `Canada/Pacific`
+    CanadaPacific,
+    /// `Canada/Saskatchewan`
+    CanadaSaskatchewan,
+    /// `Canada/Yukon`
+    CanadaYukon,
+    /// `Chile/Continental`
+    ChileContinental,
+    /// `Chile/EasterIsland`
+    ChileEasterIsland,
+    /// `Cuba`
+    Cuba,
+    /// `EET`
+    Eet,
+    /// `EST`
+    Est,
+    /// `EST5EDT`
+    Est5Edt,
+    /// `Egypt`
+    Egypt,
+    /// `Eire`
+    Eire,
+    /// `Etc/GMT`
+    EtcGmt,
+    /// `Etc/GMT+0`
+    EtcGmt0,
+    /// `Etc/GMT+1`
+    EtcGmt1,
+    /// `Etc/GMT+10`
+    EtcGmt10,
+    /// `Etc/GMT+11`
+    EtcGmt11,
+    /// `Etc/GMT+12`
+    EtcGmt12,
+    /// `Etc/GMT+2`
+    EtcGmt2,
+    /// `Etc/GMT+3`
+    EtcGmt3,
+    /// `Etc/GMT+4`
+    EtcGmt4,
+    /// `Etc/GMT+5`
+    EtcGmt5,
+    /// `Etc/GMT+6`
+    EtcGmt6,
+    /// `Etc/GMT+7`
+    EtcGmt7,
+    /// `Etc/GMT+8`
+    EtcGmt8,
+    /// `Etc/GMT+9`
+    EtcGmt9,
+    /// `Etc/GMT-0`
+    EtcGmt02,
+    /// `Etc/GMT-1`
+    EtcGmt13,
+    /// `Etc/GMT-10`
+    EtcGmt102,
+    /// `Etc/GMT-11`
+    EtcGmt112,
+    /// `Etc/GMT-12`
+    EtcGmt122,
+    /// `Etc/GMT-13`
+    EtcGmt132,
+    /// `Etc/GMT-14`
+    EtcGmt14,
+    /// `Etc/GMT-2`
+    EtcGmt22,
+    /// `Etc/GMT-3`
+    EtcGmt32,
+    /// `Etc/GMT-4`
+    EtcGmt42,
+    /// `Etc/GMT-5`
+    EtcGmt52,
+    /// `Etc/GMT-6`
+    EtcGmt62,
+    /// `Etc/GMT-7`
+    EtcGmt72,
+    /// `Etc/GMT-8`
+    EtcGmt82,
+    /// `Etc/GMT-9`
+    EtcGmt92,
+    /// `Etc/GMT0`
+    EtcGmt03,
+    /// `Etc/Greenwich`
+    EtcGreenwich,
+    /// `Etc/UCT`
+    EtcUct,
+    /// `Etc/UTC`
+    EtcUtc,
+    /// `Etc/Universal`
+    EtcUniversal,
+    /// `Etc/Zulu`
+    EtcZulu,
+    /// `Europe/Amsterdam`
+    EuropeAmsterdam,
+    /// `Europe/Andorra`
+    EuropeAndorra,
+    /// `Europe/Astrakhan`
+    EuropeAstrakhan,
+    /// `Europe/Athens`
+    EuropeAthens,
+    /// `Europe/Belfast`
+    EuropeBelfast,
+    /// `Europe/Belgrade`
+    EuropeBelgrade,
+    /// `Europe/Berlin`
+    EuropeBerlin,
+    /// `Europe/Bratislava`
+    EuropeBratislava,
+    /// `Europe/Brussels`
+    EuropeBrussels,
+    /// `Europe/Bucharest`
+    EuropeBucharest,
+    /// `Europe/Budapest`
+    EuropeBudapest,
+    /// `Europe/Busingen`
+    EuropeBusingen,
+    /// `Europe/Chisinau`
+    EuropeChisinau,
+    /// `Europe/Copenhagen`
+    EuropeCopenhagen,
+    /// `Europe/Dublin`
+    EuropeDublin,
+    /// `Europe/Gibraltar`
+    EuropeGibraltar,
+    /// `Europe/Guernsey`
+    EuropeGuernsey,
+    /// `Europe/Helsinki`
+    EuropeHelsinki,
+    /// `Europe/Isle_of_Man`
+    EuropeIsleOfMan,
+    /// `Europe/Istanbul`
+    EuropeIstanbul,
+    /// `Europe/Jersey`
+    EuropeJersey,
+    /// `Europe/Kaliningrad`
+    EuropeKaliningrad,
+    /// `Europe/Kiev`
+    EuropeKiev,
+    /// `Europe/Kirov`
+    EuropeKirov,
+    /// `Europe/Kyiv`
+    EuropeKyiv,
+    /// `Europe/Lisbon`
+    EuropeLisbon,
+    /// `Europe/Ljubljana`
+    EuropeLjubljana,
+    /// `Europe/London`
+    EuropeLondon,
+    /// `Europe/Luxembourg`
+    EuropeLuxembourg,
+    /// `Europe/Madrid`
+    EuropeMadrid,
+    /// `Europe/Malta`
+    EuropeMalta,
+    /// `Europe/Mariehamn`
+    EuropeMariehamn,
+    /// `Europe/Minsk`
+    EuropeMinsk,
+    /// `Europe/Monaco`
+    EuropeMonaco,
+    /// `Europe/Moscow`
+    EuropeMoscow,
+    /// `Europe/Nicosia`
+    EuropeNicosia,
+    /// `Europe/Oslo`
+    EuropeOslo,
+    /// `Europe/Paris`
+    EuropeParis,
+    /// `Europe/Podgorica`
+    EuropePodgorica,
+    /// `Europe/Prague`
+    EuropePrague,
+    /// `Europe/Riga`
+    EuropeRiga,
+    /// `Europe/Rome`
+    EuropeRome,
+    /// `Europe/Samara`
+    EuropeSamara,
+    /// `Europe/San_Marino`
+    EuropeSanMarino,
+    /// `Europe/Sarajevo`
+    EuropeSarajevo,
+    /// `Europe/Saratov`
+    EuropeSaratov,
+    /// `Europe/Simferopol`
+    EuropeSimferopol,
+    /// `Europe/Skopje`
+    EuropeSkopje,
+    /// `Europe/Sofia`
+    EuropeSofia,
+    /// `Europe/Stockholm`
+    EuropeStockholm,
+    /// `Europe/Tallinn`
+    EuropeTallinn,
+    /// `Europe/Tirane`
+    EuropeTirane,
+    /// `Europe/Tiraspol`
+    EuropeTiraspol,
+    /// `Europe/Ulyanovsk`
+    EuropeUlyanovsk,
+    /// `Europe/Uzhgorod`
+    EuropeUzhgorod,
+    /// `Europe/Vaduz`
+    EuropeVaduz,
+    /// `Europe/Vatican`
+    EuropeVatican,
+    /// `Europe/Vienna`
+    EuropeVienna,
+    /// `Europe/Vilnius`
+    EuropeVilnius,
+    /// `Europe/Volgograd`
+    EuropeVolgograd,
+    /// `Europe/Warsaw`
+    EuropeWarsaw,
+    /// `Europe/Zagreb`
+    EuropeZagreb,
+    /// `Europe/Zaporozhye`
+    EuropeZaporozhye,
+    /// `Europe/Zurich`
+    EuropeZurich,
+    /// `Factory`
+    Factory,
+    /// `GB`
+    Gb,
+    /// `GB-Eire`
+    GbEire,
+    /// `GMT`
+    Gmt,
+    /// `GMT+0`
+    Gmt0,
+    /// `GMT-0`
+    Gmt02,
+    /// `GMT0`
+    Gmt03,
+    /// `Greenwich`
+    Greenwich,
+    /// `HST`
+    Hst,
+    /// `Hongkong`
+    Hongkong,
+    /// `Iceland`
+    Iceland,
+    /// `Indian/Antananarivo`
+    IndianAntananarivo,
+    /// `Indian/Chagos`
+    IndianChagos,
+    /// `Indian/Christmas`
+    IndianChristmas,
+    /// `Indian/Cocos`
+    IndianCocos,
+    /// `Indian/Comoro`
+    IndianComoro,
+    /// `Indian/Kerguelen`
+    IndianKerguelen,
+    /// `Indian/Mahe`
+    IndianMahe,
+    /// `Indian/Maldives`
+    IndianMaldives,
+    /// `Indian/Mauritius`
+    IndianMauritius,
+    /// `Indian/Mayotte`
+    IndianMayotte,
+    /// `Indian/Reunion`
+    IndianReunion,
+    /// `Iran`
+    Iran,
+    /// `Israel`
+    Israel,
+    /// `Jamaica`
+    Jamaica,
+    /// `Japan`
+    Japan,
+    /// `Kwajalein`
+    Kwajalein,
+    /// `Libya`
+    Libya,
+    /// `MET`
+    Met,
+    /// `MST`
+    Mst,
+    /// `MST7MDT`
+    Mst7Mdt,
+    /// `Mexico/BajaNorte`
+    MexicoBajaNorte,
+    /// `Mexico/BajaSur`
+    MexicoBajaSur,
+    /// `Mexico/General`
+    MexicoGeneral,
+    /// `NZ`
+    Nz,
+    /// `NZ-CHAT`
+    NzChat,
+    /// `Navajo`
+    Navajo,
+    /// `PRC`
+    Prc,
+    /// `PST8PDT`
+    Pst8Pdt,
+    /// `Pacific/Apia`
+    PacificApia,
+    /// `Pacific/Auckland`
+    PacificAuckland,
+    /// `Pacific/Bougainville`
+    PacificBougainville,
+    /// `Pacific/Chatham`
+    PacificChatham,
+    /// `Pacific/Chuuk`
+    PacificChuuk,
+    /// `Pacific/Easter`
+    PacificEaster,
+    /// `Pacific/Efate`
+    PacificEfate,
+    /// `Pacific/Enderbury`
+    PacificEnderbury,
+    /// `Pacific/Fakaofo`
+    PacificFakaofo,
+    /// `Pacific/Fiji`
+    PacificFiji,
+    /// `Pacific/Funafuti`
+    PacificFunafuti,
+    /// `Pacific/Galapagos`
+    PacificGalapagos,
+    /// `Pacific/Gambier`
+    PacificGambier,
+    /// `Pacific/Guadalcanal`
+    PacificGuadalcanal,
+    /// `Pacific/Guam`
+    PacificGuam,
+    /// `Pacific/Honolulu`
+    PacificHonolulu,
+    /// `Pacific/Johnston`
+    PacificJohnston,
+    /// `Pacific/Kanton`
+    PacificKanton,
+    /// `Pacific/Kiritimati`
+    PacificKiritimati,
+    /// `Pacific/Kosrae`
+    PacificKosrae,
+    /// `Pacific/Kwajalein`
+    PacificKwajalein,
+    /// `Pacific/Majuro`
+    PacificMajuro,
+    /// `Pacific/Marquesas`
+    PacificMarquesas,
+    /// `Pacific/Midway`
+    PacificMidway,
+    /// `Pacific/Nauru`
+    PacificNauru,
+    /// `Pacific/Niue`
+    PacificNiue,
+    /// `Pacific/Norfolk`
+    PacificNorfolk,
+    /// `Pacific/Noumea`
+    PacificNoumea,
+    /// `Pacific/Pago_Pago`
+    PacificPagoPago,
+    /// `Pacific/Palau`
+    PacificPalau,
+    /// `Pacific/Pitcairn`
+    PacificPitcairn,
+    /// `Pacific/Pohnpei`
+    PacificPohnpei,
+    /// `Pacific/Ponape`
+    PacificPonape,
+    /// `Pacific/Port_Moresby`
+    PacificPortMoresby,
+    /// `Pacific/Rarotonga`
+    PacificRarotonga,
+    /// `Pacific/Saipan`
+    PacificSaipan,
+    /// `Pacific/Samoa`
+    PacificSamoa,
+    /// `Pacific/Tahiti`
+    PacificTahiti,
+    /// `Pacific/Tarawa`
+    PacificTarawa,
+    /// `Pacific/Tongatapu`
+    PacificTongatapu,
+    /// `Pacific/Truk`
+    PacificTruk,
+    /// `Pacific/Wake`
+    PacificWake,
+    /// `Pacific/Wallis`
+    PacificWallis,
+    /// `Pacific/Yap`
+    PacificYap,
+    /// `Poland`
+    Poland,
+    /// `Portugal`
+    Portugal,
+    /// `ROC`
+    Roc,
+    /// `ROK`
+    Rok,
+    /// `Singapore`
+    Singapore,
+    /// `Turkey`
+    Turkey,
+    /// `UCT`
+    Uct,
+    /// `US/Alaska`
+    UsAlaska,
+    /// `US/Aleutian`
+    UsAleutian,
+    /// `US/Arizona`
+    UsArizona,
+    /// `US/Central`
+    UsCentral,
+    /// `US/East-Indiana`
+    UsEastIndiana,
+    /// `US/Eastern`
+    UsEastern,
+    /// `US/Hawaii`
+    UsHawaii,
+    /// `US/Indiana-Starke`
+    UsIndianaStarke,
+    /// `US/Michigan`
+    UsMichigan,
+    /// `US/Mountain`
+    UsMountain,
+    /// `US/Pacific`
+    UsPacific,
+    /// `US/Samoa`
+    UsSamoa,
+    /// `UTC`
+    Utc,
+    /// `Universal`
+    Universal,
+    /// `W-SU`
+    WSu,
+    /// `WET`
+    Wet,
+    /// `Zulu`
+    Zulu,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl Timezone {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AfricaAbidjan => "Africa/Abidjan",
+            Self::AfricaAccra => "Africa/Accra",
+            Self::AfricaAddisAbaba => "Africa/Addis_Ababa",
+            Self::AfricaAlgiers => "Africa/Algiers",
+            Self::AfricaAsmara => "Africa/Asmara",
+            Self::AfricaAsmera => "Africa/Asmera",
+            Self::AfricaBamako => "Africa/Bamako",
+            Self::AfricaBangui => "Africa/Bangui",
+            Self::AfricaBanjul => "Africa/Banjul",
+            Self::AfricaBissau => "Africa/Bissau",
+            Self::AfricaBlantyre => "Africa/Blantyre",
+            Self::AfricaBrazzaville => "Africa/Brazzaville",
+            Self::AfricaBujumbura => "Africa/Bujumbura",
+            Self::AfricaCairo => "Africa/Cairo",
+            Self::AfricaCasablanca => "Africa/Casablanca",
+            Self::AfricaCeuta => "Africa/Ceuta",
+            Self::AfricaConakry => "Africa/Conakry",
+            Self::AfricaDakar => "Africa/Dakar",
+            Self::AfricaDarEsSalaam => "Africa/Dar_es_Salaam",
+            Self::AfricaDjibouti => "Africa/Djibouti",
+            Self::AfricaDouala => "Africa/Douala",
+            Self::AfricaElAaiun => "Africa/El_Aaiun",
+            Self::AfricaFreetown => "Africa/Freetown",
+            Self::AfricaGaborone => "Africa/Gaborone",
+            Self::AfricaHarare => "Africa/Harare",
+            Self::AfricaJohannesburg => "Africa/Johannesburg",
+            Self::AfricaJuba => "Africa/Juba",
+            Self::AfricaKampala => "Africa/Kampala",
+            Self::AfricaKhartoum => "Africa/Khartoum",
+            Self::AfricaKigali => "Africa/Kigali",
+            Self::AfricaKinshasa => "Africa/Kinshasa",
+            Self::AfricaLagos => "Africa/Lagos",
+            Self::AfricaLibreville => "Africa/Libreville",
+            Self::AfricaLome => "Africa/Lome",
+            Self::AfricaLuanda => "Africa/Luanda",
+            Self::AfricaLubumbashi => "Africa/Lubumbashi",
+            Self::AfricaLusaka => "Africa/Lusaka",
+            Self::AfricaMalabo => "Africa/Malabo",
+            Self::AfricaMaputo => "Africa/Maputo",
+            Self::AfricaMaseru => "Africa/Maseru",
+            Self::AfricaMbabane => "Africa/Mbabane",
+            Self::AfricaMogadishu => "Africa/Mogadishu",
+            Self::AfricaMonrovia => "Africa/Monrovia",
+            Self::AfricaNairobi => "Africa/Nairobi",
+            Self::AfricaNdjamena => "Africa/Ndjamena",
+            Self::AfricaNiamey => "Africa/Niamey",
+            Self::AfricaNouakchott => "Africa/Nouakchott",
+            Self::AfricaOuagadougou => "Africa/Ouagadougou",
+            Self::AfricaPortoNovo => "Africa/Porto-Novo",
+            Self::AfricaSaoTome => "Africa/Sao_Tome",
+            Self::AfricaTimbuktu => "Africa/Timbuktu",
+            Self::AfricaTripoli => "Africa/Tripoli",
+            Self::AfricaTunis => "Africa/Tunis",
+            Self::AfricaWindhoek => "Africa/Windhoek",
+            Self::AmericaAdak => "America/Adak",
+            Self::AmericaAnchorage => "America/Anchorage",
+            Self::AmericaAnguilla => "America/Anguilla",
+            Self::AmericaAntigua => "America/Antigua",
+            Self::AmericaAraguaina => "America/Araguaina",
+            Self::AmericaArgentinaBuenosAires => "America/Argentina/Buenos_Aires",
+            Self::AmericaArgentinaCatamarca => "America/Argentina/Catamarca",
+            Self::AmericaArgentinaComodRivadavia => "America/Argentina/ComodRivadavia",
+            Self::AmericaArgentinaCordoba => "America/Argentina/Cordoba",
+            Self::AmericaArgentinaJujuy => "America/Argentina/Jujuy",
+            Self::AmericaArgentinaLaRioja => "America/Argentina/La_Rioja",
+            Self::AmericaArgentinaMendoza => "America/Argentina/Mendoza",
+            Self::AmericaArgentinaRioGallegos => "America/Argentina/Rio_Gallegos",
+            Self::AmericaArgentinaSalta => "America/Argentina/Salta",
+            Self::AmericaArgentinaSanJuan => "America/Argentina/San_Juan",
+            Self::AmericaArgentinaSanLuis => "America/Argentina/San_Luis",
+            Self::AmericaArgentinaTucuman => "America/Argentina/Tucuman",
+            Self::AmericaArgentinaUshuaia => "America/Argentina/Ushuaia",
+            Self::AmericaAruba => "America/Aruba",
+            Self::AmericaAsuncion => "America/Asuncion",
+            Self::AmericaAtikokan => "America/Atikokan",
+            Self::AmericaAtka => "America/Atka",
+            Self::AmericaBahia => "America/Bahia",
+            Self::AmericaBahiaBanderas => "America/Bahia_Banderas",
+            Self::AmericaBarbados => "America/Barbados",
+            Self::AmericaBelem => "America/Belem",
+            Self::AmericaBelize => "America/Belize",
+            Self::AmericaBlancSablon => "America/Blanc-Sablon",
+            Self::AmericaBoaVista => "America/Boa_Vista",
+            Self::AmericaBogota => "America/Bogota",
+            Self::AmericaBoise => "America/Boise",
+            Self::AmericaBuenosAires => "America/Buenos_Aires",
+            Self::AmericaCambridgeBay => "America/Cambridge_Bay",
+            Self::AmericaCampoGrande => "America/Campo_Grande",
+            Self::AmericaCancun => "America/Cancun",
+            Self::AmericaCaracas => "America/Caracas",
+            Self::AmericaCatamarca => "America/Catamarca",
+            Self::AmericaCayenne => "America/Cayenne",
+            Self::AmericaCayman => "America/Cayman",
+            Self::AmericaChicago => "America/Chicago",
+            Self::AmericaChihuahua => "America/Chihuahua",
+            Self::AmericaCiudadJuarez => "America/Ciudad_Juarez",
+            Self::AmericaCoralHarbour => "America/Coral_Harbour",
+            Self::AmericaCordoba => "America/Cordoba",
+            Self::AmericaCostaRica => "America/Costa_Rica",
+            Self::AmericaCoyhaique => "America/Coyhaique",
+            Self::AmericaCreston => "America/Creston",
+            Self::AmericaCuiaba => "America/Cuiaba",
+            Self::AmericaCuracao => "America/Curacao",
+            Self::AmericaDanmarkshavn => "America/Danmarkshavn",
+            Self::AmericaDawson => "America/Dawson",
+            Self::AmericaDawsonCreek => "America/Dawson_Creek",
+            Self::AmericaDenver => "America/Denver",
+            Self::AmericaDetroit => "America/Detroit",
+            Self::AmericaDominica => "America/Dominica",
+            Self::AmericaEdmonton => "America/Edmonton",
+            Self::AmericaEirunepe => "America/Eirunepe",
+            Self::AmericaElSalvador => "America/El_Salvador",
+            Self::AmericaEnsenada => "America/Ensenada",
+            Self::AmericaFortNelson => "America/Fort_Nelson",
+            Self::AmericaFortWayne => "America/Fort_Wayne",
+            Self::AmericaFortaleza => "America/Fortaleza",
+            Self::AmericaGlaceBay => "America/Glace_Bay",
+            Self::AmericaGodthab => "America/Godthab",
+            Self::AmericaGooseBay => "America/Goose_Bay",
+            Self::AmericaGrandTurk => "America/Grand_Turk",
+            Self::AmericaGrenada => "America/Grenada",
+            Self::AmericaGuadeloupe => "America/Guadeloupe",
+            Self::AmericaGuatemala => "America/Guatemala",
+            Self::AmericaGuayaquil => "America/Guayaquil",
+            Self::AmericaGuyana => "America/Guyana",
+            Self::AmericaHalifax => "America/Halifax",
+            Self::AmericaHavana => "America/Havana",
+            Self::AmericaHermosillo => "America/Hermosillo",
+            Self::AmericaIndianaIndianapolis => "America/Indiana/Indianapolis",
+            Self::AmericaIndianaKnox => "America/Indiana/Knox",
+            Self::AmericaIndianaMarengo => "America/Indiana/Marengo",
+            Self::AmericaIndianaPetersburg => "America/Indiana/Petersburg",
+            Self::AmericaIndianaTellCity => "America/Indiana/Tell_City",
+            Self::AmericaIndianaVevay => "America/Indiana/Vevay",
+            Self::AmericaIndianaVincennes => "America/Indiana/Vincennes",
+            Self::AmericaIndianaWinamac => "America/Indiana/Winamac",
+            Self::AmericaIndianapolis => "America/Indianapolis",
+            Self::AmericaInuvik => "America/Inuvik",
+            Self::AmericaIqaluit => "America/Iqaluit",
+            Self::AmericaJamaica => "America/Jamaica",
+            Self::AmericaJujuy => "America/Jujuy",
+            Self::AmericaJuneau => "America/Juneau",
+            Self::AmericaKentuckyLouisville => "America/Kentucky/Louisville",
+            Self::AmericaKentuckyMonticello => "America/Kentucky/Monticello",
+            Self::AmericaKnoxIn => "America/Knox_IN",
+            Self::AmericaKralendijk => "America/Kralendijk",
+            Self::AmericaLaPaz => "America/La_Paz",
+            Self::AmericaLima => "America/Lima",
+            Self::AmericaLosAngeles => "America/Los_Angeles",
+            Self::AmericaLouisville => "America/Louisville",
+            Self::AmericaLowerPrinces => "America/Lower_Princes",
+            Self::AmericaMaceio => "America/Maceio",
+            Self::AmericaManagua => "America/Managua",
+            Self::AmericaManaus => "America/Manaus",
+            Self::AmericaMarigot => "America/Marigot",
+            Self::AmericaMartinique => "America/Martinique",
+            Self::AmericaMatamoros => "America/Matamoros",
+            Self::AmericaMazatlan => "America/Mazatlan",
+            Self::AmericaMendoza => "America/Mendoza",
+            Self::AmericaMenominee => "America/Menominee",
+            Self::AmericaMerida => "America/Merida",
+            Self::AmericaMetlakatla => "America/Metlakatla",
+            Self::AmericaMexicoCity => "America/Mexico_City",
+            Self::AmericaMiquelon => "America/Miquelon",
+            Self::AmericaMoncton => "America/Moncton",
+            Self::AmericaMonterrey => "America/Monterrey",
+            Self::AmericaMontevideo => "America/Montevideo",
+            Self::AmericaMontreal => "America/Montreal",
+            Self::AmericaMontserrat => "America/Montserrat",
+            Self::AmericaNassau => "America/Nassau",
+            Self::AmericaNewYork => "America/New_York",
+            Self::AmericaNipigon => "America/Nipigon",
+            Self::AmericaNome => "America/Nome",
+            Self::AmericaNoronha => "America/Noronha",
+            Self::AmericaNorthDakotaBeulah => "America/North_Dakota/Beulah",
+            Self::AmericaNorthDakotaCenter => "America/North_Dakota/Center",
+            Self::AmericaNorthDakotaNewSalem => "America/North_Dakota/New_Salem",
+            Self::AmericaNuuk => "America/Nuuk",
+            Self::AmericaOjinaga => "America/Ojinaga",
+            Self::AmericaPanama => "America/Panama",
+            Self::AmericaPangnirtung => "America/Pangnirtung",
+            Self::AmericaParamaribo => "America/Paramaribo",
+            Self::AmericaPhoenix => "America/Phoenix",
+            Self::AmericaPortAuPrince => "America/Port-au-Prince",
+            Self::AmericaPortOfSpain => "America/Port_of_Spain",
+            Self::AmericaPortoAcre => "America/Porto_Acre",
+            Self::AmericaPortoVelho => "America/Porto_Velho",
+            Self::AmericaPuertoRico => "America/Puerto_Rico",
+            Self::AmericaPuntaArenas => "America/Punta_Arenas",
+            Self::AmericaRainyRiver => "America/Rainy_River",
+            Self::AmericaRankinInlet => "America/Rankin_Inlet",
+            Self::AmericaRecife => "America/Recife",
+            Self::AmericaRegina => "America/Regina",
+            Self::AmericaResolute => "America/Resolute",
+            Self::AmericaRioBranco => "America/Rio_Branco",
+            Self::AmericaRosario => "America/Rosario",
+            Self::AmericaSantaIsabel => "America/Santa_Isabel",
+            Self::AmericaSantarem => "America/Santarem",
+            Self::AmericaSantiago => "America/Santiago",
+            Self::AmericaSantoDomingo => "America/Santo_Domingo",
+            Self::AmericaSaoPaulo => "America/Sao_Paulo",
+            Self::AmericaScoresbysund => "America/Scoresbysund",
+            Self::AmericaShiprock => "America/Shiprock",
+            Self::AmericaSitka => "America/Sitka",
+            Self::AmericaStBarthelemy => "America/St_Barthelemy",
+            Self::AmericaStJohns => "America/St_Johns",
+            Self::AmericaStKitts => "America/St_Kitts",
+            Self::AmericaStLucia => "America/St_Lucia",
+            Self::AmericaStThomas => "America/St_Thomas",
+            Self::AmericaStVincent => "America/St_Vincent",
+            Self::AmericaSwiftCurrent => "America/Swift_Current",
+            Self::AmericaTegucigalpa => "America/Tegucigalpa",
+            Self::AmericaThule => "America/Thule",
+            Self::AmericaThunderBay => "America/Thunder_Bay",
+            Self::AmericaTijuana => "America/Tijuana",
+            Self::AmericaToronto => "America/Toronto",
+            Self::AmericaTortola => "America/Tortola",
+            Self::AmericaVancouver => "America/Vancouver",
+            Self::AmericaVirgin => "America/Virgin",
+            Self::AmericaWhitehorse => "America/Whitehorse",
+            Self::AmericaWinnipeg => "America/Winnipeg",
+            Self::AmericaYakutat => "America/Yakutat",
+            Self::AmericaYellowknife => "America/Yellowknife",
+            Self::AntarcticaCasey => "Antarctica/Casey",
+            Self::AntarcticaDavis => "Antarctica/Davis",
+            Self::AntarcticaDumontDUrville => "Antarctica/DumontDUrville",
+            Self::AntarcticaMacquarie => "Antarctica/Macquarie",
+            Self::AntarcticaMawson => "Antarctica/Mawson",
+            Self::AntarcticaMcMurdo => "Antarctica/McMurdo",
+            Self::AntarcticaPalmer => "Antarctica/Palmer",
+            Self::AntarcticaRothera => "Antarctica/Rothera",
+            Self::AntarcticaSouthPole => "Antarctica/South_Pole",
+            Self::AntarcticaSyowa => "Antarctica/Syowa",
+            Self::AntarcticaTroll => "Antarctica/Troll",
+            Self::AntarcticaVostok => "Antarctica/Vostok",
+            Self::ArcticLongyearbyen => "Arctic/Longyearbyen",
+            Self::AsiaAden => "Asia/Aden",
+            Self::AsiaAlmaty => "Asia/Almaty",
+            Self::AsiaAmman => "Asia/Amman",
+            Self::AsiaAnadyr => "Asia/Anadyr",
+            Self::AsiaAqtau => "Asia/Aqtau",
+            Self::AsiaAqtobe => "Asia/Aqtobe",
+            Self::AsiaAshgabat => "Asia/Ashgabat",
+            Self::AsiaAshkhabad => "Asia/Ashkhabad",
+            Self::AsiaAtyrau => "Asia/Atyrau",
+            Self::AsiaBaghdad => "Asia/Baghdad",
+            Self::AsiaBahrain => "Asia/Bahrain",
+            Self::AsiaBaku => "Asia/Baku",
+            Self::AsiaBangkok => "Asia/Bangkok",
+            Self::AsiaBarnaul => "Asia/Barnaul",
+            Self::AsiaBeirut => "Asia/Beirut",
+            Self::AsiaBishkek => "Asia/Bishkek",
+            Self::AsiaBrunei => "Asia/Brunei",
+            Self::AsiaCalcutta => "Asia/Calcutta",
+            Self::AsiaChita => "Asia/Chita",
+            Self::AsiaChoibalsan => "Asia/Choibalsan",
+            Self::AsiaChongqing => "Asia/Chongqing",
+            Self::AsiaChungking => "Asia/Chungking",
+            Self::AsiaColombo => "Asia/Colombo",
+            Self::AsiaDacca => "Asia/Dacca",
+            Self::AsiaDamascus => "Asia/Damascus",
+            Self::AsiaDhaka => "Asia/Dhaka",
+            Self::AsiaDili => "Asia/Dili",
+            Self::AsiaDubai => "Asia/Dubai",
+            Self::AsiaDushanbe => "Asia/Dushanbe",
+            Self::AsiaFamagusta => "Asia/Famagusta",
+            Self::AsiaGaza => "Asia/Gaza",
+            Self::AsiaHarbin => "Asia/Harbin",
+            Self::AsiaHebron => "Asia/Hebron",
+            Self::AsiaHoChiMinh => "Asia/Ho_Chi_Minh",
+            Self::AsiaHongKong => "Asia/Hong_Kong",
+            Self::AsiaHovd => "Asia/Hovd",
+            Self::AsiaIrkutsk => "Asia/Irkutsk",
+            Self::AsiaIstanbul => "Asia/Istanbul",
+            Self::AsiaJakarta => "Asia/Jakarta",
+            Self::AsiaJayapura => "Asia/Jayapura",
+            Self::AsiaJerusalem => "Asia/Jerusalem",
+            Self::AsiaKabul => "Asia/Kabul",
+            Self::AsiaKamchatka => "Asia/Kamchatka",
+            Self::AsiaKarachi => "Asia/Karachi",
+            Self::AsiaKashgar => "Asia/Kashgar",
+            Self::AsiaKathmandu => "Asia/Kathmandu",
+            Self::AsiaKatmandu => "Asia/Katmandu",
+            Self::AsiaKhandyga => "Asia/Khandyga",
+            Self::AsiaKolkata => "Asia/Kolkata",
+            Self::AsiaKrasnoyarsk => "Asia/Krasnoyarsk",
+            Self::AsiaKualaLumpur => "Asia/Kuala_Lumpur",
+            Self::AsiaKuching => "Asia/Kuching",
+            Self::AsiaKuwait => "Asia/Kuwait",
+            Self::AsiaMacao => "Asia/Macao",
+            Self::AsiaMacau => "Asia/Macau",
+            Self::AsiaMagadan => "Asia/Magadan",
+            Self::AsiaMakassar => "Asia/Makassar",
+            Self::AsiaManila => "Asia/Manila",
+            Self::AsiaMuscat => "Asia/Muscat",
+            Self::AsiaNicosia => "Asia/Nicosia",
+            Self::AsiaNovokuznetsk => "Asia/Novokuznetsk",
+            Self::AsiaNovosibirsk => "Asia/Novosibirsk",
+            Self::AsiaOmsk => "Asia/Omsk",
+            Self::AsiaOral => "Asia/Oral",
+            Self::AsiaPhnomPenh => "Asia/Phnom_Penh",
+            Self::AsiaPontianak => "Asia/Pontianak",
+            Self::AsiaPyongyang => "Asia/Pyongyang",
+            Self::AsiaQatar => "Asia/Qatar",
+            Self::AsiaQostanay => "Asia/Qostanay",
+            Self::AsiaQyzylorda => "Asia/Qyzylorda",
+            Self::AsiaRangoon => "Asia/Rangoon",
+            Self::AsiaRiyadh => "Asia/Riyadh",
+            Self::AsiaSaigon => "Asia/Saigon",
+            Self::AsiaSakhalin => "Asia/Sakhalin",
+            Self::AsiaSamarkand => "Asia/Samarkand",
+            Self::AsiaSeoul => "Asia/Seoul",
+            Self::AsiaShanghai => "Asia/Shanghai",
+            Self::AsiaSingapore => "Asia/Singapore",
+            Self::AsiaSrednekolymsk => "Asia/Srednekolymsk",
+            Self::AsiaTaipei => "Asia/Taipei",
+            Self::AsiaTashkent => "Asia/Tashkent",
+            Self::AsiaTbilisi => "Asia/Tbilisi",
+            Self::AsiaTehran => "Asia/Tehran",
+            Self::AsiaTelAviv => "Asia/Tel_Aviv",
+            Self::AsiaThimbu => "Asia/Thimbu",
+            Self::AsiaThimphu => "Asia/Thimphu",
+            Self::AsiaTokyo => "Asia/Tokyo",
+            Self::AsiaTomsk => "Asia/Tomsk",
+            Self::AsiaUjungPandang => "Asia/Ujung_Pandang",
+            Self::AsiaUlaanbaatar => "Asia/Ulaanbaatar",
+            Self::AsiaUlanBator => "Asia/Ulan_Bator",
+            Self::AsiaUrumqi => "Asia/Urumqi",
+            Self::AsiaUstNera => "Asia/Ust-Nera",
+            Self::AsiaVientiane => "Asia/Vientiane",
+            Self::AsiaVladivostok => "Asia/Vladivostok",
+            Self::AsiaYakutsk => "Asia/Yakutsk",
+            Self::AsiaYangon => "Asia/Yangon",
+            Self::AsiaYekaterinburg => "Asia/Yekaterinburg",
+            Self::AsiaYerevan => "Asia/Yerevan",
+            Self::AtlanticAzores => "Atlantic/Azores",
+            Self::AtlanticBermuda => "Atlantic/Bermuda",
+            Self::AtlanticCanary => "Atlantic/Canary",
+            Self::AtlanticCapeVerde => "Atlantic/Cape_Verde",
+            Self::AtlanticFaeroe => "Atlantic/Faeroe",
+            Self::AtlanticFaroe => "Atlantic/Faroe",
+            Self::AtlanticJanMayen => "Atlantic/Jan_Mayen",
+            Self::AtlanticMadeira => "Atlantic/Madeira",
+            Self::AtlanticReykjavik => "Atlantic/Reykjavik",
+            Self::AtlanticSouthGeorgia => "Atlantic/South_Georgia",
+            Self::AtlanticStHelena => "Atlantic/St_Helena",
+            Self::AtlanticStanley => "Atlantic/Stanley",
+            Self::AustraliaAct => "Australia/ACT",
+            Self::AustraliaAdelaide => "Australia/Adelaide",
+            Self::AustraliaBrisbane => "Australia/Brisbane",
+            Self::AustraliaBrokenHill => "Australia/Broken_Hill",
+            Self::AustraliaCanberra => "Australia/Canberra",
+            Self::AustraliaCurrie => "Australia/Currie",
+            Self::AustraliaDarwin => "Australia/Darwin",
+            Self::AustraliaEucla => "Australia/Eucla",
+            Self::AustraliaHobart => "Australia/Hobart",
+            Self::AustraliaLhi => "Australia/LHI",
+            Self::AustraliaLindeman => "Australia/Lindeman",
+            Self::AustraliaLordHowe => "Australia/Lord_Howe",
+            Self::AustraliaMelbourne => "Australia/Melbourne",
+            Self::AustraliaNsw => "Australia/NSW",
+            Self::AustraliaNorth => "Australia/North",
+            Self::AustraliaPerth => "Australia/Perth",
+            Self::AustraliaQueensland => "Australia/Queensland",
+            Self::AustraliaSouth => "Australia/South",
+            Self::AustraliaSydney => "Australia/Sydney",
+            Self::AustraliaTasmania => "Australia/Tasmania",
+            Self::AustraliaVictoria => "Australia/Victoria",
+            Self::AustraliaWest => "Australia/West",
+            Self::AustraliaYancowinna => "Australia/Yancowinna",
+            Self::BrazilAcre => "Brazil/Acre",
+            Self::BrazilDeNoronha => "Brazil/DeNoronha",
+            Self::BrazilEast => "Brazil/East",
+            Self::BrazilWest => "Brazil/West",
+            Self::Cet => "CET",
+            Self::Cst6Cdt => "CST6CDT",
+            Self::CanadaAtlantic => "Canada/Atlantic",
+            Self::CanadaCentral => "Canada/Central",
+            Self::CanadaEastern => "Canada/Eastern",
+            Self::CanadaMountain => "Canada/Mountain",
+            Self::CanadaNewfoundland => "Canada/Newfoundland",
+            Self::CanadaPacific => "Canada/Pacific",
+            Self::CanadaSaskatchewan => "Canada/Saskatchewan",
+            Self::CanadaYukon => "Canada/Yukon",
+            Self::ChileContinental => "Chile/Continental",
+            Self::ChileEasterIsland => "Chile/EasterIsland",
+            Self::Cuba => "Cuba",
+            Self::Eet => "EET",
+            Self::Est => "EST",
+            Self::Est5Edt => "EST5EDT",
+            Self::Egypt => "Egypt",
+            Self::Eire => "Eire",
+            Self::EtcGmt => "Etc/GMT",
+            Self::EtcGmt0 => "Etc/GMT+0",
+            Self::EtcGmt1 => "Etc/GMT+1",
+            Self::EtcGmt10 => "Etc/GMT+10",
+            Self::EtcGmt11 => "Etc/GMT+11",
+            Self::EtcGmt12 => "Etc/GMT+12",
+            Self::EtcGmt2 => "Etc/GMT+2",
+            Self::EtcGmt3 => "Etc/GMT+3",
+            Self::EtcGmt4 => "Etc/GMT+4",
+            Self::EtcGmt5 => "Etc/GMT+5",
+            Self::EtcGmt6 => "Etc/GMT+6",
+            Self::EtcGmt7 => "Etc/GMT+7",
+            Self::EtcGmt8 => "Etc/GMT+8",
+            Self::EtcGmt9 => "Etc/GMT+9",
+            Self::EtcGmt02 => "Etc/GMT-0",
+            Self::EtcGmt13 => "Etc/GMT-1",
+            Self::EtcGmt102 => "Etc/GMT-10",
+            Self::EtcGmt112 => "Etc/GMT-11",
+            Self::EtcGmt122 => "Etc/GMT-12",
+            Self::EtcGmt132 => "Etc/GMT-13",
+            Self::EtcGmt14 => "Etc/GMT-14",
+            Self::EtcGmt22 => "Etc/GMT-2",
+            Self::EtcGmt32 => "Etc/GMT-3",
+            Self::EtcGmt42 => "Etc/GMT-4",
+            Self::EtcGmt52 => "Etc/GMT-5",
+            Self::EtcGmt62 => "Etc/GMT-6",
+            Self::EtcGmt72 => "Etc/GMT-7",
+            Self::EtcGmt82 => "Etc/GMT-8",
+            Self::EtcGmt92 => "Etc/GMT-9",
+            Self::EtcGmt03 => "Etc/GMT0",
+            Self::EtcGreenwich => "Etc/Greenwich",
+            Self::EtcUct => "Etc/UCT",
+            Self::EtcUtc => "Etc/UTC",
+            Self::EtcUniversal => "Etc/Universal",
+            Self::EtcZulu => "Etc/Zulu",
+            Self::EuropeAmsterdam => "Europe/Amsterdam",
+            Self::EuropeAndorra => "Europe/Andorra",
+            Self::EuropeAstrakhan => "Europe/Astrakhan",
+            Self::EuropeAthens => "Europe/Athens",
+            Self::EuropeBelfast => "Europe/Belfast",
+            Self::EuropeBelgrade => "Europe/Belgrade",
+            Self::EuropeBerlin => "Europe/Berlin",
+            Self::EuropeBratislava => "Europe/Bratislava",
+            Self::EuropeBrussels => "Europe/Brussels",
+            Self::EuropeBucharest => "Europe/Bucharest",
+            Self::EuropeBudapest => "Europe/Budapest",
+            Self::EuropeBusingen => "Europe/Busingen",
+            Self::EuropeChisinau => "Europe/Chisinau",
+            Self::EuropeCopenhagen => "Europe/Copenhagen",
+            Self::EuropeDublin => "Europe/Dublin",
+            Self::EuropeGibraltar => "Europe/Gibraltar",
+            Self::EuropeGuernsey => "Europe/Guernsey",
+            Self::EuropeHelsinki => "Europe/Helsinki",
+            Self::EuropeIsleOfMan => "Europe/Isle_of_Man",
+            Self::EuropeIstanbul => "Europe/Istanbul",
+            Self::EuropeJersey => "Europe/Jersey",
+            Self::EuropeKaliningrad => "Europe/Kaliningrad",
+            Self::EuropeKiev => "Europe/Kiev",
+            Self::EuropeKirov => "Europe/Kirov",
+            Self::EuropeKyiv => "Europe/Kyiv",
+            Self::EuropeLisbon => "Europe/Lisbon",
+            Self::EuropeLjubljana => "Europe/Ljubljana",
+            Self::EuropeLondon => "Europe/London",
+            Self::EuropeLuxembourg => "Europe/Luxembourg",
+            Self::EuropeMadrid => "Europe/Madrid",
+            Self::EuropeMalta => "Europe/Malta",
+            Self::EuropeMariehamn => "Europe/Mariehamn",
+            Self::EuropeMinsk => "Europe/Minsk",
+            Self::EuropeMonaco => "Europe/Monaco",
+            Self::EuropeMoscow => "Europe/Moscow",
+            Self::EuropeNicosia => "Europe/Nicosia",
+            Self::EuropeOslo => "Europe/Oslo",
+            Self::EuropeParis => "Europe/Paris",
+            Self::EuropePodgorica => "Europe/Podgorica",
+            Self::EuropePrague => "Europe/Prague",
+            Self::EuropeRiga => "Europe/Riga",
+            Self::EuropeRome => "Europe/Rome",
+            Self::EuropeSamara => "Europe/Samara",
+            Self::EuropeSanMarino => "Europe/San_Marino",
+            Self::EuropeSarajevo => "Europe/Sarajevo",
+            Self::EuropeSaratov => "Europe/Saratov",
+            Self::EuropeSimferopol => "Europe/Simferopol",
+            Self::EuropeSkopje => "Europe/Skopje",
+            Self::EuropeSofia => "Europe/Sofia",
+            Self::EuropeStockholm => "Europe/Stockholm",
+            Self::EuropeTallinn => "Europe/Tallinn",
+            Self::EuropeTirane => "Europe/Tirane",
+            Self::EuropeTiraspol => "Europe/Tiraspol",
+            Self::EuropeUlyanovsk => "Europe/Ulyanovsk",
+            Self::EuropeUzhgorod => "Europe/Uzhgorod",
+            Self::EuropeVaduz => "Europe/Vaduz",
+            Self::EuropeVatican => "Europe/Vatican",
+            Self::EuropeVienna => "Europe/Vienna",
+            Self::EuropeVilnius => "Europe/Vilnius",
+            Self::EuropeVolgograd => "Europe/Volgograd",
+            Self::EuropeWarsaw => "Europe/Warsaw",
+            Self::EuropeZagreb => "Europe/Zagreb",
+            Self::EuropeZaporozhye => "Europe/Zaporozhye",
+            Self::EuropeZurich => "Europe/Zurich",
+            Self::Factory => "Factory",
+            Self::Gb => "GB",
+            Self::GbEire => "GB-Eire",
+            Self::Gmt => "GMT",
+            Self::Gmt0 => "GMT+0",
+            Self::Gmt02 => "GMT-0",
+            Self::Gmt03 => "GMT0",
+            Self::Greenwich => "Greenwich",
+            Self::Hst => "HST",
+            Self::Hongkong => "Hongkong",
+            Self::Iceland => "Iceland",
+            Self::IndianAntananarivo => "Indian/Antananarivo",
+            Self::IndianChagos => "Indian/Chagos",
+            Self::IndianChristmas => "Indian/Christmas",
+            Self::IndianCocos => "Indian/Cocos",
+            Self::IndianComoro => "Indian/Comoro",
+            Self::IndianKerguelen => "Indian/Kerguelen",
+            Self::IndianMahe => "Indian/Mahe",
+            Self::IndianMaldives => "Indian/Maldives",
+            Self::IndianMauritius => "Indian/Mauritius",
+            Self::IndianMayotte => "Indian/Mayotte",
+            Self::IndianReunion => "Indian/Reunion",
+            Self::Iran => "Iran",
+            Self::Israel => "Israel",
+            Self::Jamaica => "Jamaica",
+            Self::Japan => "Japan",
+            Self::Kwajalein => "Kwajalein",
+            Self::Libya => "Libya",
+            Self::Met => "MET",
+            Self::Mst => "MST",
+            Self::Mst7Mdt => "MST7MDT",
+            Self::MexicoBajaNorte => "Mexico/BajaNorte",
+            Self::MexicoBajaSur => "Mexico/BajaSur",
+            Self::MexicoGeneral => "Mexico/General",
+            Self::Nz => "NZ",
+            Self::NzChat => "NZ-CHAT",
+            Self::Navajo => "Navajo",
+            Self::Prc => "PRC",
+            Self::Pst8Pdt => "PST8PDT",
+            Self::PacificApia => "Pacific/Apia",
+            Self::PacificAuckland => "Pacific/Auckland",
+            Self::PacificBougainville => "Pacific/Bougainville",
+            Self::PacificChatham => "Pacific/Chatham",
+            Self::PacificChuuk => "Pacific/Chuuk",
+            Self::PacificEaster => "Pacific/Easter",
+            Self::PacificEfate => "Pacific/Efate",
+            Self::PacificEnderbury => "Pacific/Enderbury",
+            Self::PacificFakaofo => "Pacific/Fakaofo",
+            Self::PacificFiji => "Pacific/Fiji",
+            Self::PacificFunafuti => "Pacific/Funafuti",
+            Self::PacificGalapagos => "Pacific/Galapagos",
+            Self::PacificGambier => "Pacific/Gambier",
+            Self::PacificGuadalcanal => "Pacific/Guadalcanal",
+            Self::PacificGuam => "Pacific/Guam",
+            Self::PacificHonolulu => "Pacific/Honolulu",
+            Self::PacificJohnston => "Pacific/Johnston",
+            Self::PacificKanton => "Pacific/Kanton",
+            Self::PacificKiritimati => "Pacific/Kiritimati",
+            Self::PacificKosrae => "Pacific/Kosrae",
+            Self::PacificKwajalein => "Pacific/Kwajalein",
+            Self::PacificMajuro => "Pacific/Majuro",
+            Self::PacificMarquesas => "Pacific/Marquesas",
+            Self::PacificMidway => "Pacific/Midway",
+            Self::PacificNauru => "Pacific/Nauru",
+            Self::PacificNiue => "Pacific/Niue",
+            Self::PacificNorfolk => "Pacific/Norfolk",
+            Self::PacificNoumea => "Pacific/Noumea",
+            Self::PacificPagoPago => "Pacific/Pago_Pago",
+            Self::PacificPalau => "Pacific/Palau",
+            Self::PacificPitcairn => "Pacific/Pitcairn",
+            Self::PacificPohnpei => "Pacific/Pohnpei",
+            Self::PacificPonape => "Pacific/Ponape",
+            Self::PacificPortMoresby => "Pacific/Port_Moresby",
+            Self::PacificRarotonga => "Pacific/Rarotonga",
+            Self::PacificSaipan => "Pacific/Saipan",
+            Self::PacificSamoa => "Pacific/Samoa",
+            Self::PacificTahiti => "Pacific/Tahiti",
+            Self::PacificTarawa => "Pacific/Tarawa",
+            Self::PacificTongatapu => "Pacific/Tongatapu",
+            Self::PacificTruk => "Pacific/Truk",
+            Self::PacificWake => "Pacific/Wake",
+            Self::PacificWallis => "Pacific/Wallis",
+            Self::PacificYap => "Pacific/Yap",
+            Self::Poland => "Poland",
+            Self::Portugal => "Portugal",
+            Self::Roc => "ROC",
+            Self::Rok => "ROK",
+            Self::Singapore => "Singapore",
+            Self::Turkey => "Turkey",
+            Self::Uct => "UCT",
+            Self::UsAlaska => "US/Alaska",
+            Self::UsAleutian => "US/Aleutian",
+            Self::UsArizona => "US/Arizona",
+            Self::UsCentral => "US/Central",
+            Self::UsEastIndiana => "US/East-Indiana",
+            Self::UsEastern => "US/Eastern",
+            Self::UsHawaii => "US/Hawaii",
+            Self::UsIndianaStarke => "US/Indiana-Starke",
+            Self::UsMichigan => "US/Michigan",
+            Self::UsMountain => "US/Mountain",
+            Self::UsPacific => "US/Pacific",
+            Self::UsSamoa => "US/Samoa",
+            Self::Utc => "UTC",
+            Self::Universal => "Universal",
+            Self::WSu => "W-SU",
+            Self::Wet => "WET",
+            Self::Zulu => "Zulu",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for Timezone {
+    fn from(v: &str) -> Self {
+        match v {
+            "Africa/Abidjan" => Self::AfricaAbidjan,
+            "Africa/Accra" => Self::AfricaAccra,
+            "Africa/Addis_Ababa" => Self::AfricaAddisAbaba,
+            "Africa/Algiers" => Self::AfricaAlgiers,
+            "Africa/Asmara" => Self::AfricaAsmara,
+            "Africa/Asmera" => Self::AfricaAsmera,
+            "Africa/Bamako" => Self::AfricaBamako,
+            "Africa/Bangui" => Self::AfricaBangui,
+            "Africa/Banjul" => Self::AfricaBanjul,
+            "Africa/Bissau" => Self::AfricaBissau,
+            "Africa/Blantyre" => Self::AfricaBlantyre,
+            "Africa/Brazzaville" => Self::AfricaBrazzaville,
+            "Africa/Bujumbura" => Self::AfricaBujumbura,
+            "Africa/Cairo" => Self::AfricaCairo,
+            "Africa/Casablanca" => Self::AfricaCasablanca,
+            "Africa/Ceuta" => Self::AfricaCeuta,
+            "Africa/Conakry" => Self::AfricaConakry,
+            "Africa/Dakar" => Self::AfricaDakar,
+            "Africa/Dar_es_Salaam" => Self::AfricaDarEsSalaam,
+            "Africa/Djibouti" => Self::AfricaDjibouti,
+            "Africa/Douala" => Self::AfricaDouala,
+            "Africa/El_Aaiun" => Self::AfricaElAaiun,
+            "Africa/Freetown" => Self::AfricaFreetown,
+            "Africa/Gaborone" => Self::AfricaGaborone,
+            "Africa/Harare" => Self::AfricaHarare,
+            "Africa/Johannesburg" => Self::AfricaJohannesburg,
+            "Africa/Juba" => Self::AfricaJuba,
+            "Africa/Kampala" => Self::AfricaKampala,
+            "Africa/Khartoum" => Self::AfricaKhartoum,
+            "Africa/Kigali" => Self::AfricaKigali,
+            "Africa/Kinshasa" => Self::AfricaKinshasa,
+            "Africa/Lagos" => Self::AfricaLagos,
+            "Africa/Libreville" => Self::AfricaLibreville,
+            "Africa/Lome" => Self::AfricaLome,
+            "Africa/Luanda" => Self::AfricaLuanda,
+            "Africa/Lubumbashi" => Self::AfricaLubumbashi,
+            "Africa/Lusaka" => Self::AfricaLusaka,
+            "Africa/Malabo" => Self::AfricaMalabo,
+            "Africa/Maputo" => Self::AfricaMaputo,
+            "Africa/Maseru" => Self::AfricaMaseru,
+            "Africa/Mbabane" => Self::AfricaMbabane,
+            "Africa/Mogadishu" => Self::AfricaMogadishu,
+            "Africa/Monrovia" => Self::AfricaMonrovia,
+            "Africa/Nairobi" => Self::AfricaNairobi,
+            "Africa/Ndjamena" => Self::AfricaNdjamena,
+            "Africa/Niamey" => Self::AfricaNiamey,
+            "Africa/Nouakchott" => Self::AfricaNouakchott,
+            "Africa/Ouagadougou" => Self::AfricaOuagadougou,
+            "Africa/Porto-Novo" => Self::AfricaPortoNovo,
+            "Africa/Sao_Tome" => Self::AfricaSaoTome,
+            "Africa/Timbuktu" => Self::AfricaTimbuktu,
+            "Africa/Tripoli" => Self::AfricaTripoli,
+            "Africa/Tunis" => Self::AfricaTunis,
+            "Africa/Windhoek" => Self::AfricaWindhoek,
+            "America/Adak" => Self::AmericaAdak,
+            "America/Anchorage" => Self::AmericaAnchorage,
+            "America/Anguilla" => Self::AmericaAnguilla,
+            "America/Antigua" => Self::AmericaAntigua,
+            "America/Araguaina" => Self::AmericaAraguaina,
+            "America/Argentina/Buenos_Aires" => Self::AmericaArgentinaBuenosAires,
+            "America/Argentina/Catamarca" => Self::AmericaArgentinaCatamarca,
+            "America/Argentina/ComodRivadavia" => Self::AmericaArgentinaComodRivadavia,
+            "America/Argentina/Cordoba" => Self::AmericaArgentinaCordoba,
+            "America/Argentina/Jujuy" => Self::AmericaArgentinaJujuy,
+            "America/Argentina/La_Rioja" => Self::AmericaArgentinaLaRioja,
+            "America/Argentina/Mendoza" => Self::AmericaArgentinaMendoza,
+            "America/Argentina/Rio_Gallegos" => Self::AmericaArgentinaRioGallegos,
+            "America/Argentina/Salta" => Self::AmericaArgentinaSalta,
+            "America/Argentina/San_Juan" => Self::AmericaArgentinaSanJuan,
+            "America/Argentina/San_Luis" => Self::AmericaArgentinaSanLuis,
+            "America/Argentina/Tucuman" => Self::AmericaArgentinaTucuman,
+            "America/Argentina/Ushuaia" => Self::AmericaArgentinaUshuaia,
+            "America/Aruba" => Self::AmericaAruba,
+            "America/Asuncion" => Self::AmericaAsuncion,
+            "America/Atikokan" => Self::AmericaAtikokan,
+            "America/Atka" => Self::AmericaAtka,
+            "America/Bahia" => Self::AmericaBahia,
+            "America/Bahia_Banderas" => Self::AmericaBahiaBanderas,
+            "America/Barbados" => Self::AmericaBarbados,
+            "America/Belem" => Self::AmericaBelem,
+            "America/Belize" => Self::AmericaBelize,
+            "America/Blanc-Sablon" => Self::AmericaBlancSablon,
+            "America/Boa_Vista" => Self::AmericaBoaVista,
+            "America/Bogota" => Self::AmericaBogota,
+            "America/Boise" => Self::AmericaBoise,
+            "America/Buenos_Aires" => Self::AmericaBuenosAires,
+            "America/Cambridge_Bay" => Self::AmericaCambridgeBay,
+            "America/Campo_Grande" => Self::AmericaCampoGrande,
+            "America/Cancun" => Self::AmericaCancun,
+            "America/Caracas" => Self::AmericaCaracas,
+            "America/Catamarca" => Self::AmericaCatamarca,
+            "America/Cayenne" => Self::AmericaCayenne,
+            "America/Cayman" => Self::AmericaCayman,
+            "America/Chicago" => Self::AmericaChicago,
+            "America/Chihuahua" => Self::AmericaChihuahua,
+            "America/Ciudad_Juarez" => Self::AmericaCiudadJuarez,
+            "America/Coral_Harbour" => Self::AmericaCoralHarbour,
+            "America/Cordoba" => Self::AmericaCordoba,
+            "America/Costa_Rica" => Self::AmericaCostaRica,
+            "America/Coyhaique" => Self::AmericaCoyhaique,
+            "America/Creston" => Self::AmericaCreston,
+            "America/Cuiaba" => Self::AmericaCuiaba,
+            "America/Curacao" => Self::AmericaCuracao,
+            "America/Danmarkshavn" => Self::AmericaDanmarkshavn,
+            "America/Dawson" => Self::AmericaDawson,
+            "America/Dawson_Creek" => Self::AmericaDawsonCreek,
+            "America/Denver" => Self::AmericaDenver,
+            "America/Detroit" => Self::AmericaDetroit,
+            "America/Dominica" => Self::AmericaDominica,
+            "America/Edmonton" => Self::AmericaEdmonton,
+            "America/Eirunepe" => Self::AmericaEirunepe,
+            "America/El_Salvador" => Self::AmericaElSalvador,
+            "America/Ensenada" => Self::AmericaEnsenada,
+            "America/Fort_Nelson" => Self::AmericaFortNelson,
+            "America/Fort_Wayne" => Self::AmericaFortWayne,
+            "America/Fortaleza" => Self::AmericaFortaleza,
+            "America/Glace_Bay" => Self::AmericaGlaceBay,
+            "America/Godthab" => Self::AmericaGodthab,
+            "America/Goose_Bay" => Self::AmericaGooseBay,
+            "America/Grand_Turk" => Self::AmericaGrandTurk,
+            "America/Grenada" => Self::AmericaGrenada,
+            "America/Guadeloupe" => Self::AmericaGuadeloupe,
+            "America/Guatemala" => Self::AmericaGuatemala,
+            "America/Guayaquil" => Self::AmericaGuayaquil,
+            "America/Guyana" => Self::AmericaGuyana,
+            "America/Halifax" => Self::AmericaHalifax,
+            "America/Havana" => Self::AmericaHavana,
+            "America/Hermosillo" => Self::AmericaHermosillo,
+            "America/Indiana/Indianapolis" => Self::AmericaIndianaIndianapolis,
+            "America/Indiana/Knox" => Self::AmericaIndianaKnox,
+            "America/Indiana/Marengo" => Self::AmericaIndianaMarengo,
+            "America/Indiana/Petersburg" => Self::AmericaIndianaPetersburg,
+            "America/Indiana/Tell_City" => Self::AmericaIndianaTellCity,
+            "America/Indiana/Vevay" => Self::AmericaIndianaVevay,
+            "America/Indiana/Vincennes" => Self::AmericaIndianaVincennes,
+            "America/Indiana/Winamac" => Self::AmericaIndianaWinamac,
+            "America/Indianapolis" => Self::AmericaIndianapolis,
+            "America/Inuvik" => Self::AmericaInuvik,
+            "America/Iqaluit" => Self::AmericaIqaluit,
+            "America/Jamaica" => Self::AmericaJamaica,
+            "America/Jujuy" => Self::AmericaJujuy,
+            "America/Juneau" => Self::AmericaJuneau,
+            "America/Kentucky/Louisville" => Self::AmericaKentuckyLouisville,
+            "America/Kentucky/Monticello" => Self::AmericaKentuckyMonticello,
+            "America/Knox_IN" => Self::AmericaKnoxIn,
+            "America/Kralendijk" => Self::AmericaKralendijk,
+            "America/La_Paz" => Self::AmericaLaPaz,
+            "America/Lima" => Self::AmericaLima,
+            "America/Los_Angeles" => Self::AmericaLosAngeles,
+            "America/Louisville" => Self::AmericaLouisville,
+            "America/Lower_Princes" => Self::AmericaLowerPrinces,
+            "America/Maceio" => Self::AmericaMaceio,
+            "America/Managua" => Self::AmericaManagua,
+            "America/Manaus" => Self::AmericaManaus,
+            "America/Marigot" => Self::AmericaMarigot,
+            "America/Martinique" => Self::AmericaMartinique,
+            "America/Matamoros" => Self::AmericaMatamoros,
+            "America/Mazatlan" => Self::AmericaMazatlan,
+            "America/Mendoza" => Self::AmericaMendoza,
+            "America/Menominee" => Self::AmericaMenominee,
+            "America/Merida" => Self::AmericaMerida,
+            "America/Metlakatla" => Self::AmericaMetlakatla,
+            "America/Mexico_City" => Self::AmericaMexicoCity,
+            "America/Miquelon" => Self::AmericaMiquelon,
+            "America/Moncton" => Self::AmericaMoncton,
+            "America/Monterrey" => Self::AmericaMonterrey,
+            "America/Montevideo" => Self::AmericaMontevideo,
+            "America/Montreal" => Self::AmericaMontreal,
+            "America/Montserrat" => Self::AmericaMontserrat,
+            "America/Nassau" => Self::AmericaNassau,
+            "America/New_York" => Self::AmericaNewYork,
+            "America/Nipigon" => Self::AmericaNipigon,
+            "America/Nome" => Self::AmericaNome,
+            "America/Noronha" => Self::AmericaNoronha,
+            "America/North_Dakota/Beulah" => Self::AmericaNorthDakotaBeulah,
+            "America/North_Dakota/Center" => Self::AmericaNorthDakotaCenter,
+            "America/North_Dakota/New_Salem" => Self::AmericaNorthDakotaNewSalem,
+            "America/Nuuk" => Self::AmericaNuuk,
+            "America/Ojinaga" => Self::AmericaOjinaga,
+            "America/Panama" => Self::AmericaPanama,
+            "America/Pangnirtung" => Self::AmericaPangnirtung,
+            "America/Paramaribo" => Self::AmericaParamaribo,
+            "America/Phoenix" => Self::AmericaPhoenix,
+            "America/Port-au-Prince" => Self::AmericaPortAuPrince,
+            "America/Port_of_Spain" => Self::AmericaPortOfSpain,
+            "America/Porto_Acre" => Self::AmericaPortoAcre,
+            "America/Porto_Velho" => Self::AmericaPortoVelho,
+            "America/Puerto_Rico" => Self::AmericaPuertoRico,
+            "America/Punta_Arenas" => Self::AmericaPuntaArenas,
+            "America/Rainy_River" => Self::AmericaRainyRiver,
+            "America/Rankin_Inlet" => Self::AmericaRankinInlet,
+            "America/Recife" => Self::AmericaRecife,
+            "America/Regina" => Self::AmericaRegina,
+            "America/Resolute" => Self::AmericaResolute,
+            "America/Rio_Branco" => Self::AmericaRioBranco,
+            "America/Rosario" => Self::AmericaRosario,
+            "America/Santa_Isabel" => Self::AmericaSantaIsabel,
+            "America/Santarem" => Self::AmericaSantarem,
+            "America/Santiago" => Self::AmericaSantiago,
+            "America/Santo_Domingo" => Self::AmericaSantoDomingo,
+            "America/Sao_Paulo" => Self::AmericaSaoPaulo,
+            "America/Scoresbysund" => Self::AmericaScoresbysund,
+            "America/Shiprock" => Self::AmericaShiprock,
+            "America/Sitka" => Self::AmericaSitka,
+            "America/St_Barthelemy" => Self::AmericaStBarthelemy,
+            "America/St_Johns" => Self::AmericaStJohns,
+            "America/St_Kitts" => Self::AmericaStKitts,
+            "America/St_Lucia" => Self::AmericaStLucia,
+            "America/St_Thomas" => Self::AmericaStThomas,
+            "America/St_Vincent" => Self::AmericaStVincent,
+            "America/Swift_Current" => Self::AmericaSwiftCurrent,
+            "America/Tegucigalpa" => Self::AmericaTegucigalpa,
+            "America/Thule" => Self::AmericaThule,
+            "America/Thunder_Bay" => Self::AmericaThunderBay,
+            "America/Tijuana" => Self::AmericaTijuana,
+            "America/Toronto" => Self::AmericaToronto,
+            "America/Tortola" => Self::AmericaTortola,
+            "America/Vancouver" => Self::AmericaVancouver,
+            "America/Virgin" => Self::AmericaVirgin,
+            "America/Whitehorse" => Self::AmericaWhitehorse,
+            "America/Winnipeg" => Self::AmericaWinnipeg,
+            "America/Yakutat" => Self::AmericaYakutat,
+            "America/Yellowknife" => Self::AmericaYellowknife,
+            "Antarctica/Casey" => Self::AntarcticaCasey,
+            "Antarctica/Davis" => Self::AntarcticaDavis,
+            "Antarctica/DumontDUrville" => Self::AntarcticaDumontDUrville,
+            "Antarctica/Macquarie" => Self::AntarcticaMacquarie,
+            "Antarctica/Mawson" => Self::AntarcticaMawson,
+            "Antarctica/McMurdo" => Self::AntarcticaMcMurdo,
+            "Antarctica/Palmer" => Self::AntarcticaPalmer,
+            "Antarctica/Rothera" => Self::AntarcticaRothera,
+            "Antarctica/South_Pole" => Self::AntarcticaSouthPole,
+            "Antarctica/Syowa" => Self::AntarcticaSyowa,
+            "Antarctica/Troll" => Self::AntarcticaTroll,
+            "Antarctica/Vostok" => Self::AntarcticaVostok,
+            "Arctic/Longyearbyen" => Self::ArcticLongyearbyen,
+            "Asia/Aden" => Self::AsiaAden,
+            "Asia/Almaty" => Self::AsiaAlmaty,
+            "Asia/Amman" => Self::AsiaAmman,
+            "Asia/Anadyr" => Self::AsiaAnadyr,
+            "Asia/Aqtau" => Self::AsiaAqtau,
+            "Asia/Aqtobe" => Self::AsiaAqtobe,
+            "Asia/Ashgabat" => Self::AsiaAshgabat,
+            "Asia/Ashkhabad" => Self::AsiaAshkhabad,
+            "Asia/Atyrau" => Self::AsiaAtyrau,
+            "Asia/Baghdad" => Self::AsiaBaghdad,
+            "Asia/Bahrain" => Self::AsiaBahrain,
+            "Asia/Baku" => Self::AsiaBaku,
+            "Asia/Bangkok" => Self::AsiaBangkok,
+            "Asia/Barnaul" => Self::AsiaBarnaul,
+            "Asia/Beirut" => Self::AsiaBeirut,
+            "Asia/Bishkek" => Self::AsiaBishkek,
+            "Asia/Brunei" => Self::AsiaBrunei,
+            "Asia/Calcutta" => Self::AsiaCalcutta,
+            "Asia/Chita" => Self::AsiaChita,
+            "Asia/Choibalsan" => Self::AsiaChoibalsan,
+            "Asia/Chongqing" => Self::AsiaChongqing,
+            "Asia/Chungking" => Self::AsiaChungking,
+            "Asia/Colombo" => Self::AsiaColombo,
+            "Asia/Dacca" => Self::AsiaDacca,
+            "Asia/Damascus" => Self::AsiaDamascus,
+            "Asia/Dhaka" => Self::AsiaDhaka,
+            "Asia/Dili" => Self::AsiaDili,
+            "Asia/Dubai" => Self::AsiaDubai,
+            "Asia/Dushanbe" => Self::AsiaDushanbe,
+            "Asia/Famagusta" => Self::AsiaFamagusta,
+            "Asia/Gaza" => Self::AsiaGaza,
+            "Asia/Harbin" => Self::AsiaHarbin,
+            "Asia/Hebron" => Self::AsiaHebron,
+            "Asia/Ho_Chi_Minh" => Self::AsiaHoChiMinh,
+            "Asia/Hong_Kong" => Self::AsiaHongKong,
+            "Asia/Hovd" => Self::AsiaHovd,
+            "Asia/Irkutsk" => Self::AsiaIrkutsk,
+            "Asia/Istanbul" => Self::AsiaIstanbul,
+            "Asia/Jakarta" => Self::AsiaJakarta,
+            "Asia/Jayapura" => Self::AsiaJayapura,
+            "Asia/Jerusalem" => Self::AsiaJerusalem,
+            "Asia/Kabul" => Self::AsiaKabul,
+            "Asia/Kamchatka" => Self::AsiaKamchatka,
+            "Asia/Karachi" => Self::AsiaKarachi,
+            "Asia/Kashgar" => Self::AsiaKashgar,
+            "Asia/Kathmandu" => Self::AsiaKathmandu,
+            "Asia/Katmandu" => Self::AsiaKatmandu,
+            "Asia/Khandyga" => Self::AsiaKhandyga,
+            "Asia/Kolkata" => Self::AsiaKolkata,
+            "Asia/Krasnoyarsk" => Self::AsiaKrasnoyarsk,
+            "Asia/Kuala_Lumpur" => Self::AsiaKualaLumpur,
+            "Asia/Kuching" => Self::AsiaKuching,
+            "Asia/Kuwait" => Self::AsiaKuwait,
+            "Asia/Macao" => Self::AsiaMacao,
+            "Asia/Macau" => Self::AsiaMacau,
+            "Asia/Magadan" => Self::AsiaMagadan,
+            "Asia/Makassar" => Self::AsiaMakassar,
+            "Asia/Manila" => Self::AsiaManila,
+            "Asia/Muscat" => Self::AsiaMuscat,
+            "Asia/Nicosia" => Self::AsiaNicosia,
+            "Asia/Novokuznetsk" => Self::AsiaNovokuznetsk,
+            "Asia/Novosibirsk" => Self::AsiaNovosibirsk,
+            "Asia/Omsk" => Self::AsiaOmsk,
+            "Asia/Oral" => Self::AsiaOral,
+            "Asia/Phnom_Penh" => Self::AsiaPhnomPenh,
+            "Asia/Pontianak" => Self::AsiaPontianak,
+            "Asia/Pyongyang" => Self::AsiaPyongyang,
+            "Asia/Qatar" => Self::AsiaQatar,
+            "Asia/Qostanay" => Self::AsiaQostanay,
+            "Asia/Qyzylorda" => Self::AsiaQyzylorda,
+            "Asia/Rangoon" => Self::AsiaRangoon,
+            "Asia/Riyadh" => Self::AsiaRiyadh,
+            "Asia/Saigon" => Self::AsiaSaigon,
+            "Asia/Sakhalin" => Self::AsiaSakhalin,
+            "Asia/Samarkand" => Self::AsiaSamarkand,
+            "Asia/Seoul" => Self::AsiaSeoul,
+            "Asia/Shanghai" => Self::AsiaShanghai,
+            "Asia/Singapore" => Self::AsiaSingapore,
+            "Asia/Srednekolymsk" => Self::AsiaSrednekolymsk,
+            "Asia/Taipei" => Self::AsiaTaipei,
+            "Asia/Tashkent" => Self::AsiaTashkent,
+            "Asia/Tbilisi" => Self::AsiaTbilisi,
+            "Asia/Tehran" => Self::AsiaTehran,
+            "Asia/Tel_Aviv" => Self::AsiaTelAviv,
+            "Asia/Thimbu" => Self::AsiaThimbu,
+            "Asia/Thimphu" => Self::AsiaThimphu,
+            "Asia/Tokyo" => Self::AsiaTokyo,
+            "Asia/Tomsk" => Self::AsiaTomsk,
+            "Asia/Ujung_Pandang" => Self::AsiaUjungPandang,
+            "Asia/Ulaanbaatar" => Self::AsiaUlaanbaatar,
+            "Asia/Ulan_Bator" => Self::AsiaUlanBator,
+            "Asia/Urumqi" => Self::AsiaUrumqi,
+            "Asia/Ust-Nera" => Self::AsiaUstNera,
+            "Asia/Vientiane" => Self::AsiaVientiane,
+            "Asia/Vladivostok" => Self::AsiaVladivostok,
+            "Asia/Yakutsk" => Self::AsiaYakutsk,
+            "Asia/Yangon" => Self::AsiaYangon,
+            "Asia/Yekaterinburg" => Self::AsiaYekaterinburg,
+            "Asia/Yerevan" => Self::AsiaYerevan,
+            "Atlantic/Azores" => Self::AtlanticAzores,
+            "Atlantic/Bermuda" => Self::AtlanticBermuda,
+            "Atlantic/Canary" => Self::AtlanticCanary,
+            "Atlantic/Cape_Verde" => Self::AtlanticCapeVerde,
+            "Atlantic/Faeroe" => Self::AtlanticFaeroe,
+            "Atlantic/Faroe" => Self::AtlanticFaroe,
+            "Atlantic/Jan_Mayen" => Self::AtlanticJanMayen,
+            "Atlantic/Madeira" => Self::AtlanticMadeira,
+            "Atlantic/Reykjavik" => Self::AtlanticReykjavik,
+            "Atlantic/South_Georgia" => Self::AtlanticSouthGeorgia,
+            "Atlantic/St_Helena" => Self::AtlanticStHelena,
+            "Atlantic/Stanley" => Self::AtlanticStanley,
+            "Australia/ACT" => Self::AustraliaAct,
+            "Australia/Adelaide" => Self::AustraliaAdelaide,
+            "Australia/Brisbane" => Self::AustraliaBrisbane,
+            "Australia/Broken_Hill" => Self::AustraliaBrokenHill,
+            "Australia/Canberra" => Self::AustraliaCanberra,
+            "Australia/Currie" => Self::AustraliaCurrie,
+            "Australia/Darwin" => Self::AustraliaDarwin,
+            "Australia/Eucla" => Self::AustraliaEucla,
+            "Australia/Hobart" => Self::AustraliaHobart,
+            "Australia/LHI" => Self::AustraliaLhi,
+            "Australia/Lindeman" => Self::AustraliaLindeman,
+            "Australia/Lord_Howe" => Self::AustraliaLordHowe,
+            "Australia/Melbourne" => Self::AustraliaMelbourne,
+            "Australia/NSW" => Self::AustraliaNsw,
+            "Australia/North" => Self::AustraliaNorth,
+            "Australia/Perth" => Self::AustraliaPerth,
+            "Australia/Queensland" => Self::AustraliaQueensland,
+            "Australia/South" => Self::AustraliaSouth,
+            "Australia/Sydney" => Self::AustraliaSydney,
+            "Australia/Tasmania" => Self::AustraliaTasmania,
+            "Australia/Victoria" => Self::AustraliaVictoria,
+            "Australia/West" => Self::AustraliaWest,
+            "Australia/Yancowinna" => Self::AustraliaYancowinna,
+            "Brazil/Acre" => Self::BrazilAcre,
+            "Brazil/DeNoronha" => Self::BrazilDeNoronha,
+            "Brazil/East" => Self::BrazilEast,
+            "Brazil/West" => Self::BrazilWest,
+            "CET" => Self::Cet,
+            "CST6CDT" => Self::Cst6Cdt,
+            "Canada/Atlantic" => Self::CanadaAtlantic,
+            "Canada/Central" => Self::CanadaCentral,
+            "Canada/Eastern" => Self::CanadaEastern,
+            "Canada/Mountain" => Self::CanadaMountain,
+            "Canada/Newfoundland" => Self::CanadaNewfoundland,
+            "Canada/Pacific" => Self::CanadaPacific,
+            "Canada/Saskatchewan" => Self::CanadaSaskatchewan,
+            "Canada/Yukon" => Self::CanadaYukon,
+            "Chile/Continental" => Self::ChileContinental,
+            "Chile/EasterIsland" => Self::ChileEasterIsland,
+            "Cuba" => Self::Cuba,
+            "EET" => Self::Eet,
+            "EST" => Self::Est,
+            "EST5EDT" => Self::Est5Edt,
+            "Egypt" => Self::Egypt,
+            "Eire" => Self::Eire,
+            "Etc/GMT" => Self::EtcGmt,
+            "Etc/GMT+0" => Self::EtcGmt0,
+            "Etc/GMT+1" => Self::EtcGmt1,
+            "Etc/GMT+10" => Self::EtcGmt10,
+            "Etc/GMT+11" => Self::EtcGmt11,
+            "Etc/GMT+12" => Self::EtcGmt12,
+            "Etc/GMT+2" => Self::EtcGmt2,
+            "Etc/GMT+3" => Self::EtcGmt3,
+            "Etc/GMT+4" => Self::EtcGmt4,
+            "Etc/GMT+5" => Self::EtcGmt5,
+            "Etc/GMT+6" => Self::EtcGmt6,
+            "Etc/GMT+7" => Self::EtcGmt7,
+            "Etc/GMT+8" => Self::EtcGmt8,
+            "Etc/GMT+9" => Self::EtcGmt9,
+            "Etc/GMT-0" => Self::EtcGmt02,
+            "Etc/GMT-1" => Self::EtcGmt13,
+            "Etc/GMT-10" => Self::EtcGmt102,
+            "Etc/GMT-11" => Self::EtcGmt112,
+            "Etc/GMT-12" => Self::EtcGmt122,
+            "Etc/GMT-13" => Self::EtcGmt132,
+            "Etc/GMT-14" => Self::EtcGmt14,
+            "Etc/GMT-2" => Self::EtcGmt22,
+            "Etc/GMT-3" => Self::EtcGmt32,
+            "Etc/GMT-4" => Self::EtcGmt42,
+            "Etc/GMT-5" => Self::EtcGmt52,
+            "Etc/GMT-6" => Self::EtcGmt62,
+            "Etc/GMT-7" => Self::EtcGmt72,
+            "Etc/GMT-8" => Self::EtcGmt82,
+            "Etc/GMT-9" => Self::EtcGmt92,
+            "Etc/GMT0" => Self::EtcGmt03,
+            "Etc/Greenwich" => Self::EtcGreenwich,
+            "Etc/UCT" => Self::EtcUct,
+            "Etc/UTC" => Self::EtcUtc,
+            "Etc/Universal" => Self::EtcUniversal,
+            "Etc/Zulu" => Self::EtcZulu,
+            "Europe/Amsterdam" => Self::EuropeAmsterdam,
+            "Europe/Andorra" => Self::EuropeAndorra,
+            "Europe/Astrakhan" => Self::EuropeAstrakhan,
+            "Europe/Athens" => Self::EuropeAthens,
+            "Europe/Belfast" => Self::EuropeBelfast,
+            "Europe/Belgrade" => Self::EuropeBelgrade,
+            "Europe/Berlin" => Self::EuropeBerlin,
+            "Europe/Bratislava" => Self::EuropeBratislava,
+            "Europe/Brussels" => Self::EuropeBrussels,
+            "Europe/Bucharest" => Self::EuropeBucharest,
+            "Europe/Budapest" => Self::EuropeBudapest,
+            "Europe/Busingen" => Self::EuropeBusingen,
+            "Europe/Chisinau" => Self::EuropeChisinau,
+            "Europe/Copenhagen" => Self::EuropeCopenhagen,
+            "Europe/Dublin" => Self::EuropeDublin,
+            "Europe/Gibraltar" => Self::EuropeGibraltar,
+            "Europe/Guernsey" => Self::EuropeGuernsey,
+            "Europe/Helsinki" => Self::EuropeHelsinki,
+            "Europe/Isle_of_Man" => Self::EuropeIsleOfMan,
+            "Europe/Istanbul" => Self::EuropeIstanbul,
+            "Europe/Jersey" => Self::EuropeJersey,
+            "Europe/Kaliningrad" => Self::EuropeKaliningrad,
+            "Europe/Kiev" => Self::EuropeKiev,
+            "Europe/Kirov" => Self::EuropeKirov,
+            "Europe/Kyiv" => Self::EuropeKyiv,
+            "Europe/Lisbon" => Self::EuropeLisbon,
+            "Europe/Ljubljana" => Self::EuropeLjubljana,
+            "Europe/London" => Self::EuropeLondon,
+            "Europe/Luxembourg" => Self::EuropeLuxembourg,
+            "Europe/Madrid" => Self::EuropeMadrid,
+            "Europe/Malta" => Self::EuropeMalta,
+            "Europe/Mariehamn" => Self::EuropeMariehamn,
+            "Europe/Minsk" => Self::EuropeMinsk,
+            "Europe/Monaco" => Self::EuropeMonaco,
+            "Europe/Moscow" => Self::EuropeMoscow,
+            "Europe/Nicosia" => Self::EuropeNicosia,
+            "Europe/Oslo" => Self::EuropeOslo,
+            "Europe/Paris" => Self::EuropeParis,
+            "Europe/Podgorica" => Self::EuropePodgorica,
+            "Europe/Prague" => Self::EuropePrague,
+            "Europe/Riga" => Self::EuropeRiga,
+            "Europe/Rome" => Self::EuropeRome,
+            "Europe/Samara" => Self::EuropeSamara,
+            "Europe/San_Marino" => Self::EuropeSanMarino,
+            "Europe/Sarajevo" => Self::EuropeSarajevo,
+            "Europe/Saratov" => Self::EuropeSaratov,
+            "Europe/Simferopol" => Self::EuropeSimferopol,
+            "Europe/Skopje" => Self::EuropeSkopje,
+            "Europe/Sofia" => Self::EuropeSofia,
+            "Europe/Stockholm" => Self::EuropeStockholm,
+            "Europe/Tallinn" => Self::EuropeTallinn,
+            "Europe/Tirane" => Self::EuropeTirane,
+            "Europe/Tiraspol" => Self::EuropeTiraspol,
+            "Europe/Ulyanovsk" => Self::EuropeUlyanovsk,
+            "Europe/Uzhgorod" => Self::EuropeUzhgorod,
+            "Europe/Vaduz" => Self::EuropeVaduz,
+            "Europe/Vatican" => Self::EuropeVatican,
+            "Europe/Vienna" => Self::EuropeVienna,
+            "Europe/Vilnius" => Self::EuropeVilnius,
+            "Europe/Volgograd" => Self::EuropeVolgograd,
+            "Europe/Warsaw" => Self::EuropeWarsaw,
+            "Europe/Zagreb" => Self::EuropeZagreb,
+            "Europe/Zaporozhye" => Self::EuropeZaporozhye,
+            "Europe/Zurich" => Self::EuropeZurich,
+            "Factory" => Self::Factory,
+            "GB" => Self::Gb,
+            "GB-Eire" => Self::GbEire,
+            "GMT" => Self::Gmt,
+            "GMT+0" => Self::Gmt0,
+            "GMT-0" => Self::Gmt02,
+            "GMT0" => Self::Gmt03,
+            "Greenwich" => Self::Greenwich,
+            "HST" => Self::Hst,
+            "Hongkong" => Self::Hongkong,
+            "Iceland" => Self::Iceland,
+            "Indian/Antananarivo" => Self::IndianAntananarivo,
+            "Indian/Chagos" => Self::IndianChagos,
+            "Indian/Christmas" => Self::IndianChristmas,
+            "Indian/Cocos" => Self::IndianCocos,
+            "Indian/Comoro" => Self::IndianComoro,
+            "Indian/Kerguelen" => Self::IndianKerguelen,
+            "Indian/Mahe" => Self::IndianMahe,
+            "Indian/Maldives" => Self::IndianMaldives,
+            "Indian/Mauritius" => Self::IndianMauritius,
+            "Indian/Mayotte" => Self::IndianMayotte,
+            "Indian/Reunion" => Self::IndianReunion,
+            "Iran" => Self::Iran,
+            "Israel" => Self::Israel,
+            "Jamaica" => Self::Jamaica,
+            "Japan" => Self::Japan,
+            "Kwajalein" => Self::Kwajalein,
+            "Libya" => Self::Libya,
+            "MET" => Self::Met,
+            "MST" => Self::Mst,
+            "MST7MDT" => Self::Mst7Mdt,
+            "Mexico/BajaNorte" => Self::MexicoBajaNorte,
+            "Mexico/BajaSur" => Self::MexicoBajaSur,
+            "Mexico/General" => Self::MexicoGeneral,
+            "NZ" => Self::Nz,
+            "NZ-CHAT" => Self::NzChat,
+            "Navajo" => Self::Navajo,
+            "PRC" => Self::Prc,
+            "PST8PDT" => Self::Pst8Pdt,
+            "Pacific/Apia" => Self::PacificApia,
+            "Pacific/Auckland" => Self::PacificAuckland,
+            "Pacific/Bougainville" => Self::PacificBougainville,
+            "Pacific/Chatham" => Self::PacificChatham,
+            "Pacific/Chuuk" => Self::PacificChuuk,
+            "Pacific/Easter" => Self::PacificEaster,
+            "Pacific/Efate" => Self::PacificEfate,
+            "Pacific/Enderbury" => Self::PacificEnderbury,
+            "Pacific/Fakaofo" => Self::PacificFakaofo,
+            "Pacific/Fiji" => Self::PacificFiji,
+            "Pacific/Funafuti" => Self::PacificFunafuti,
+            "Pacific/Galapagos" => Self::PacificGalapagos,
+            "Pacific/Gambier" => Self::PacificGambier,
+            "Pacific/Guadalcanal" => Self::PacificGuadalcanal,
+            "Pacific/Guam" => Self::PacificGuam,
+            "Pacific/Honolulu" => Self::PacificHonolulu,
+            "Pacific/Johnston" => Self::PacificJohnston,
+            "Pacific/Kanton" => Self::PacificKanton,
+            "Pacific/Kiritimati" => Self::PacificKiritimati,
+            "Pacific/Kosrae" => Self::PacificKosrae,
+            "Pacific/Kwajalein" => Self::PacificKwajalein,
+            "Pacific/Majuro" => Self::PacificMajuro,
+            "Pacific/Marquesas" => Self::PacificMarquesas,
+            "Pacific/Midway" => Self::PacificMidway,
+            "Pacific/Nauru" => Self::PacificNauru,
+            "Pacific/Niue" => Self::PacificNiue,
+            "Pacific/Norfolk" => Self::PacificNorfolk,
+            "Pacific/Noumea" => Self::PacificNoumea,
+            "Pacific/Pago_Pago" => Self::PacificPagoPago,
+            "Pacific/Palau" => Self::PacificPalau,
+            "Pacific/Pitcairn" => Self::PacificPitcairn,
+            "Pacific/Pohnpei" => Self::PacificPohnpei,
+            "Pacific/Ponape" => Self::PacificPonape,
+            "Pacific/Port_Moresby" => Self::PacificPortMoresby,
+            "Pacific/Rarotonga" => Self::PacificRarotonga,
+            "Pacific/Saipan" => Self::PacificSaipan,
+            "Pacific/Samoa" => Self::PacificSamoa,
+            "Pacific/Tahiti" => Self::PacificTahiti,
+            "Pacific/Tarawa" => Self::PacificTarawa,
+            "Pacific/Tongatapu" => Self::PacificTongatapu,
+            "Pacific/Truk" => Self::PacificTruk,
+            "Pacific/Wake" => Self::PacificWake,
+            "Pacific/Wallis" => Self::PacificWallis,
+            "Pacific/Yap" => Self::PacificYap,
+            "Poland" => Self::Poland,
+            "Portugal" => Self::Portugal,
+            "ROC" => Self::Roc,
+            "ROK" => Self::Rok,
+            "Singapore" => Self::Singapore,
+            "Turkey" => Self::Turkey,
+            "UCT" => Self::Uct,
+            "US/Alaska" => Self::UsAlaska,
+            "US/Aleutian" => Self::UsAleutian,
+            "US/Arizona" => Self::UsArizona,
+            "US/Central" => Self::UsCentral,
+            "US/East-Indiana" => Self::UsEastIndiana,
+            "US/Eastern" => Self::UsEastern,
+            "US/Hawaii" => Self::UsHawaii,
+            "US/Indiana-Starke" => Self::UsIndianaStarke,
+            "US/Michigan" => Self::UsMichigan,
+            "US/Mountain" => Self::UsMountain,
+            "US/Pacific" => Self::UsPacific,
+            "US/Samoa" => Self::UsSamoa,
+            "UTC" => Self::Utc,
+            "Universal" => Self::Universal,
+            "W-SU" => Self::WSu,
+            "WET" => Self::Wet,
+            "Zulu" => Self::Zulu,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for Timezone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for Timezone {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for Timezone {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for Timezone {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -5066,12 +5621,12 @@ impl ToJson for ValidationError {
 
 crate::runtime::json::serde_via_json!(
     Address,
-    AddressCountry,
     AddressInput,
-    AddressInputCountry,
     AlreadyCanceledSubscription,
+    AnyProductPrice,
     AttachedCustomField,
     ErrorBody,
+    GitHubRepositoryPermission,
     HttpValidationError,
     LegacyRecurringProductPrice,
     LegacyRecurringProductPriceCustom,
@@ -5079,6 +5634,7 @@ crate::runtime::json::serde_via_json!(
     ListResourceBenefitGrant,
     ListResourceCustomerSubscription,
     ListResourceLicenseKeyRead,
+    MetadataQueryValue,
     MetadataValue,
     MissingInvoiceBillingDetails,
     NotPermitted,
@@ -5093,10 +5649,10 @@ crate::runtime::json::serde_via_json!(
     StringOrInteger,
     StringOrIntegerOrBoolean,
     StringOrIntegerOrBooleanOrDateTime,
-    StringOrIntegerOrBooleanOrStringListOrIntegerListOrBooleanList,
     StringOrIntegerOrNumber,
     SubType,
     TimeInterval,
+    Timezone,
     TrialInterval,
     Unauthorized,
     ValidatedLicenseKey,

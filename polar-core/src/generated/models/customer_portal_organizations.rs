@@ -241,7 +241,7 @@ pub struct CustomerProduct {
     /// The ID of the organization owning the product.
     pub organization_id: String,
     /// List of available prices for this product.
-    pub prices: Vec<CustomerProductPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
     pub benefits: Vec<BenefitPublic>,
     /// The medias associated to the product.
@@ -333,119 +333,9 @@ impl ToJson for CustomerProduct {
     }
 }
 
-/// `CustomerProductPricesItem`.
-///
-/// Spec: `#/components/schemas/CustomerProduct/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerProductPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerProductPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl CustomerProductPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CustomerProductPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CustomerProductPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for CustomerProductPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for CustomerProductPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
-    }
-}
-
 crate::runtime::json::serde_via_json!(
     CustomerOrganization,
     CustomerOrganizationData,
     CustomerOrganizationFeatureSettings,
-    CustomerProduct,
-    CustomerProductPricesItem
+    CustomerProduct
 );

@@ -18,82 +18,6 @@ use crate::runtime::Patch;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
-/// Response 403 Customer Portal:Subscriptions:Update
-///
-/// Spec: `#/paths/~1v1~1customer-portal~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerPortalSubscriptionsUpdateResponse403 {
-    /// AlreadyCanceledSubscription
-    AlreadyCanceledSubscription(AlreadyCanceledSubscription),
-    /// PauseResumeNotAllowed
-    PauseResumeNotAllowed(PauseResumeNotAllowed),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerPortalSubscriptionsUpdateResponse403 {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &["error", "detail"];
-}
-
-impl CustomerPortalSubscriptionsUpdateResponse403 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (AlreadyCanceledSubscription::FIELDS, |v, p| {
-            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
-        }),
-        (PauseResumeNotAllowed::FIELDS, |v, p| {
-            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CustomerPortalSubscriptionsUpdateResponse403 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CustomerPortalSubscriptionsUpdateResponse403 {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::AlreadyCanceledSubscription(v) => v.to_json(),
-            Self::PauseResumeNotAllowed(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<AlreadyCanceledSubscription> for CustomerPortalSubscriptionsUpdateResponse403 {
-    fn from(v: AlreadyCanceledSubscription) -> Self {
-        Self::AlreadyCanceledSubscription(v)
-    }
-}
-
-impl From<PauseResumeNotAllowed> for CustomerPortalSubscriptionsUpdateResponse403 {
-    fn from(v: PauseResumeNotAllowed) -> Self {
-        Self::PauseResumeNotAllowed(v)
-    }
-}
-
 /// CustomerSubscriptionCancel
 ///
 /// Spec: `#/components/schemas/CustomerSubscriptionCancel`
@@ -693,8 +617,83 @@ impl ToJson for PaymentMethodRequired {
     }
 }
 
+/// `PortalSubscriptionUpdateError`.
+///
+/// Spec: `#/paths/~1v1~1customer-portal~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq)]
+pub enum PortalSubscriptionUpdateError {
+    /// AlreadyCanceledSubscription
+    AlreadyCanceledSubscription(AlreadyCanceledSubscription),
+    /// PauseResumeNotAllowed
+    PauseResumeNotAllowed(PauseResumeNotAllowed),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl PortalSubscriptionUpdateError {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl PortalSubscriptionUpdateError {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (AlreadyCanceledSubscription::FIELDS, |v, p| {
+            Ok(Self::AlreadyCanceledSubscription(FromJson::decode(v, p)?))
+        }),
+        (PauseResumeNotAllowed::FIELDS, |v, p| {
+            Ok(Self::PauseResumeNotAllowed(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
+impl FromJson for PortalSubscriptionUpdateError {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+}
+
+impl ToJson for PortalSubscriptionUpdateError {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::AlreadyCanceledSubscription(v) => v.to_json(),
+            Self::PauseResumeNotAllowed(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
+
+impl From<AlreadyCanceledSubscription> for PortalSubscriptionUpdateError {
+    fn from(v: AlreadyCanceledSubscription) -> Self {
+        Self::AlreadyCanceledSubscription(v)
+    }
+}
+
+impl From<PauseResumeNotAllowed> for PortalSubscriptionUpdateError {
+    fn from(v: PauseResumeNotAllowed) -> Self {
+        Self::PauseResumeNotAllowed(v)
+    }
+}
+
 crate::runtime::json::serde_via_json!(
-    CustomerPortalSubscriptionsUpdateResponse403,
     CustomerSubscriptionCancel,
     CustomerSubscriptionPause,
     CustomerSubscriptionResume,
@@ -704,5 +703,6 @@ crate::runtime::json::serde_via_json!(
     CustomerSubscriptionUpdateProduct,
     CustomerSubscriptionUpdateSeats,
     PauseResumeNotAllowed,
-    PaymentMethodRequired
+    PaymentMethodRequired,
+    PortalSubscriptionUpdateError
 );

@@ -1706,7 +1706,7 @@ pub struct CustomerSubscription {
     /// `product`
     pub product: CustomerSubscriptionProduct,
     /// List of enabled prices for the subscription.
-    pub prices: Vec<CustomerSubscriptionPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of meters associated with the subscription.
     pub meters: Vec<CustomerSubscriptionMeter>,
     /// Pending subscription update that will be applied at the beginning of the next period. If `null`, there is no pending update.
@@ -1993,115 +1993,6 @@ impl ToJson for CustomerSubscriptionMeterMeter {
     }
 }
 
-/// `CustomerSubscriptionPricesItem`.
-///
-/// Spec: `#/components/schemas/CustomerSubscription/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerSubscriptionPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerSubscriptionPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl CustomerSubscriptionPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CustomerSubscriptionPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CustomerSubscriptionPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for CustomerSubscriptionPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for CustomerSubscriptionPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
-    }
-}
-
 /// CustomerSubscriptionProduct
 ///
 /// Spec: `#/components/schemas/CustomerSubscriptionProduct`
@@ -2138,7 +2029,7 @@ pub struct CustomerSubscriptionProduct {
     /// The ID of the organization owning the product.
     pub organization_id: String,
     /// List of prices for this product.
-    pub prices: Vec<CustomerSubscriptionProductPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
     pub benefits: Vec<BenefitPublic>,
     /// List of medias associated to the product.
@@ -2232,115 +2123,6 @@ impl ToJson for CustomerSubscriptionProduct {
         json::put(&mut obj, "organization", &self.organization);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// `CustomerSubscriptionProductPricesItem`.
-///
-/// Spec: `#/components/schemas/CustomerSubscriptionProduct/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum CustomerSubscriptionProductPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl CustomerSubscriptionProductPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl CustomerSubscriptionProductPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for CustomerSubscriptionProductPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for CustomerSubscriptionProductPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for CustomerSubscriptionProductPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for CustomerSubscriptionProductPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
     }
 }
 
@@ -3067,9 +2849,7 @@ crate::runtime::json::serde_via_json!(
     CustomerSubscription,
     CustomerSubscriptionMeter,
     CustomerSubscriptionMeterMeter,
-    CustomerSubscriptionPricesItem,
     CustomerSubscriptionProduct,
-    CustomerSubscriptionProductPricesItem,
     CustomerTeam,
     CustomerTeamCreate,
     CustomerType,

@@ -74,7 +74,7 @@ pub struct MemberCreateFromCustomer {
     /// The ID of the member in your system. This must be unique within the customer.
     pub external_id: Patch<String>,
     /// The role of the member within the customer. To assign or transfer ownership, use the member update endpoint.
-    pub role: Option<MemberCreateFromCustomerRole>,
+    pub role: Option<MemberCreateRole>,
     /// Properties the spec does not describe (newer than this SDK), and optional properties
     /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
     /// after the declared fields (a field set to a value wins over a `null` kept here).
@@ -125,7 +125,7 @@ impl ToJson for MemberCreateFromCustomer {
 ///
 /// Spec: `#/components/schemas/MemberCreateFromCustomer/properties/role`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MemberCreateFromCustomerRole {
+pub enum MemberCreateRole {
     /// `member`
     Member,
     /// `billing_manager`
@@ -134,7 +134,7 @@ pub enum MemberCreateFromCustomerRole {
     Unknown(String),
 }
 
-impl MemberCreateFromCustomerRole {
+impl MemberCreateRole {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -145,7 +145,7 @@ impl MemberCreateFromCustomerRole {
     }
 }
 
-impl From<&str> for MemberCreateFromCustomerRole {
+impl From<&str> for MemberCreateRole {
     fn from(v: &str) -> Self {
         match v {
             "member" => Self::Member,
@@ -155,25 +155,25 @@ impl From<&str> for MemberCreateFromCustomerRole {
     }
 }
 
-impl std::fmt::Display for MemberCreateFromCustomerRole {
+impl std::fmt::Display for MemberCreateRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for MemberCreateFromCustomerRole {
+impl FromJson for MemberCreateRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for MemberCreateFromCustomerRole {
+impl ToJson for MemberCreateRole {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for MemberCreateFromCustomerRole {
+impl JsonKey for MemberCreateRole {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -239,6 +239,6 @@ impl ToJson for MemberUpdate {
 crate::runtime::json::serde_via_json!(
     AmbiguousExternalCustomerId,
     MemberCreateFromCustomer,
-    MemberCreateFromCustomerRole,
+    MemberCreateRole,
     MemberUpdate
 );

@@ -139,6 +139,134 @@ impl From<DiscountPercentageRepeatDuration> for Discount {
     }
 }
 
+/// `DiscountBase`.
+///
+/// Spec: `#/components/schemas/Subscription/properties/discount/anyOf/0`
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiscountBase {
+    /// DiscountFixedOnceForeverDurationBase
+    DiscountFixedOnceForeverDurationBase(DiscountFixedOnceForeverDurationBase),
+    /// DiscountFixedRepeatDurationBase
+    DiscountFixedRepeatDurationBase(DiscountFixedRepeatDurationBase),
+    /// DiscountPercentageOnceForeverDurationBase
+    DiscountPercentageOnceForeverDurationBase(DiscountPercentageOnceForeverDurationBase),
+    /// DiscountPercentageRepeatDurationBase
+    DiscountPercentageRepeatDurationBase(DiscountPercentageRepeatDurationBase),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl DiscountBase {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "duration",
+        "type",
+        "amount",
+        "currency",
+        "amounts",
+        "created_at",
+        "modified_at",
+        "id",
+        "metadata",
+        "name",
+        "code",
+        "starts_at",
+        "ends_at",
+        "max_redemptions",
+        "max_redemptions_per_customer",
+        "redemptions_count",
+        "organization_id",
+        "duration_in_months",
+        "basis_points",
+    ];
+}
+
+impl DiscountBase {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
+                v, p,
+            )?))
+        }),
+        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountFixedOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageRepeatDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
+            Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                FromJson::decode(v, p)?,
+            ))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
+impl FromJson for DiscountBase {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+}
+
+impl ToJson for DiscountBase {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.to_json(),
+            Self::DiscountFixedRepeatDurationBase(v) => v.to_json(),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.to_json(),
+            Self::DiscountPercentageRepeatDurationBase(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
+
+impl From<DiscountFixedOnceForeverDurationBase> for DiscountBase {
+    fn from(v: DiscountFixedOnceForeverDurationBase) -> Self {
+        Self::DiscountFixedOnceForeverDurationBase(v)
+    }
+}
+
+impl From<DiscountFixedRepeatDurationBase> for DiscountBase {
+    fn from(v: DiscountFixedRepeatDurationBase) -> Self {
+        Self::DiscountFixedRepeatDurationBase(v)
+    }
+}
+
+impl From<DiscountPercentageOnceForeverDurationBase> for DiscountBase {
+    fn from(v: DiscountPercentageOnceForeverDurationBase) -> Self {
+        Self::DiscountPercentageOnceForeverDurationBase(v)
+    }
+}
+
+impl From<DiscountPercentageRepeatDurationBase> for DiscountBase {
+    fn from(v: DiscountPercentageRepeatDurationBase) -> Self {
+        Self::DiscountPercentageRepeatDurationBase(v)
+    }
+}
+
 /// `DiscountCreate`.
 ///
 /// Spec: `#/components/schemas/DiscountCreate`
@@ -2101,6 +2229,7 @@ impl ToJson for ListResourceDiscount {
 
 crate::runtime::json::serde_via_json!(
     Discount,
+    DiscountBase,
     DiscountCreate,
     DiscountDuration,
     DiscountFixedCreate,

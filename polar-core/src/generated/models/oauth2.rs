@@ -346,7 +346,7 @@ pub struct IntrospectTokenRequest {
     /// Token
     pub token: Secret,
     /// Token Type Hint
-    pub token_type_hint: Patch<IntrospectTokenRequestTokenTypeHint>,
+    pub token_type_hint: Patch<OAuth2TokenType>,
     /// Client Id
     pub client_id: String,
     /// Client Secret
@@ -402,67 +402,6 @@ impl ToJson for IntrospectTokenRequest {
     }
 }
 
-/// `IntrospectTokenRequestTokenTypeHint`.
-///
-/// Spec: `#/components/schemas/IntrospectTokenRequest/properties/token_type_hint/anyOf/0`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum IntrospectTokenRequestTokenTypeHint {
-    /// `access_token`
-    AccessToken,
-    /// `refresh_token`
-    RefreshToken,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl IntrospectTokenRequestTokenTypeHint {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessToken => "access_token",
-            Self::RefreshToken => "refresh_token",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for IntrospectTokenRequestTokenTypeHint {
-    fn from(v: &str) -> Self {
-        match v {
-            "access_token" => Self::AccessToken,
-            "refresh_token" => Self::RefreshToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for IntrospectTokenRequestTokenTypeHint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for IntrospectTokenRequestTokenTypeHint {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for IntrospectTokenRequestTokenTypeHint {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for IntrospectTokenRequestTokenTypeHint {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// IntrospectTokenResponse
 ///
 /// Spec: `#/components/schemas/IntrospectTokenResponse`
@@ -473,7 +412,7 @@ pub struct IntrospectTokenResponse {
     /// Client Id
     pub client_id: String,
     /// Token Type
-    pub token_type: IntrospectTokenResponseTokenType,
+    pub token_type: OAuth2TokenType,
     /// Scope
     pub scope: String,
     /// `sub_type`
@@ -552,67 +491,6 @@ impl ToJson for IntrospectTokenResponse {
     }
 }
 
-/// Token Type
-///
-/// Spec: `#/components/schemas/IntrospectTokenResponse/properties/token_type`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum IntrospectTokenResponseTokenType {
-    /// `access_token`
-    AccessToken,
-    /// `refresh_token`
-    RefreshToken,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl IntrospectTokenResponseTokenType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessToken => "access_token",
-            Self::RefreshToken => "refresh_token",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for IntrospectTokenResponseTokenType {
-    fn from(v: &str) -> Self {
-        match v {
-            "access_token" => Self::AccessToken,
-            "refresh_token" => Self::RefreshToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for IntrospectTokenResponseTokenType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for IntrospectTokenResponseTokenType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for IntrospectTokenResponseTokenType {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for IntrospectTokenResponseTokenType {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// OAuth2ClientPublic
 ///
 /// Spec: `#/components/schemas/OAuth2ClientPublic`
@@ -684,6 +562,67 @@ impl ToJson for OAuth2ClientPublic {
         json::put(&mut obj, "policy_uri", &self.policy_uri);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
+    }
+}
+
+/// `OAuth2TokenType`.
+///
+/// Spec: `#/components/schemas/IntrospectTokenRequest/properties/token_type_hint/anyOf/0`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OAuth2TokenType {
+    /// `access_token`
+    AccessToken,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl OAuth2TokenType {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for OAuth2TokenType {
+    fn from(v: &str) -> Self {
+        match v {
+            "access_token" => Self::AccessToken,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for OAuth2TokenType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for OAuth2TokenType {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for OAuth2TokenType {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for OAuth2TokenType {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
     }
 }
 
@@ -1032,7 +971,7 @@ pub struct RevokeTokenRequest {
     /// Token
     pub token: Secret,
     /// Token Type Hint
-    pub token_type_hint: Patch<RevokeTokenRequestTokenTypeHint>,
+    pub token_type_hint: Patch<OAuth2TokenType>,
     /// Client Id
     pub client_id: String,
     /// Client Secret
@@ -1085,67 +1024,6 @@ impl ToJson for RevokeTokenRequest {
         json::put(&mut obj, "client_secret", &self.client_secret);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// `RevokeTokenRequestTokenTypeHint`.
-///
-/// Spec: `#/components/schemas/RevokeTokenRequest/properties/token_type_hint/anyOf/0`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RevokeTokenRequestTokenTypeHint {
-    /// `access_token`
-    AccessToken,
-    /// `refresh_token`
-    RefreshToken,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl RevokeTokenRequestTokenTypeHint {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessToken => "access_token",
-            Self::RefreshToken => "refresh_token",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for RevokeTokenRequestTokenTypeHint {
-    fn from(v: &str) -> Self {
-        match v {
-            "access_token" => Self::AccessToken,
-            "refresh_token" => Self::RefreshToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for RevokeTokenRequestTokenTypeHint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for RevokeTokenRequestTokenTypeHint {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for RevokeTokenRequestTokenTypeHint {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for RevokeTokenRequestTokenTypeHint {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
     }
 }
 
@@ -1651,7 +1529,7 @@ pub struct WebTokenRequest {
     /// Session Token
     pub session_token: Secret,
     /// Sub Type
-    pub sub_type: Option<WebTokenRequestSubType>,
+    pub sub_type: Option<SubType>,
     /// Sub
     pub sub: Patch<String>,
     /// Scope
@@ -1724,67 +1602,6 @@ impl ToJson for WebTokenRequest {
     }
 }
 
-/// Sub Type
-///
-/// Spec: `#/components/schemas/WebTokenRequest/properties/sub_type`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum WebTokenRequestSubType {
-    /// `user`
-    User,
-    /// `organization`
-    Organization,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl WebTokenRequestSubType {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Organization => "organization",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for WebTokenRequestSubType {
-    fn from(v: &str) -> Self {
-        match v {
-            "user" => Self::User,
-            "organization" => Self::Organization,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for WebTokenRequestSubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for WebTokenRequestSubType {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for WebTokenRequestSubType {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for WebTokenRequestSubType {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 crate::runtime::json::serde_via_json!(
     AuthorizationCodeTokenRequest,
     AuthorizeOrganization,
@@ -1792,21 +1609,18 @@ crate::runtime::json::serde_via_json!(
     AuthorizeResponseUser,
     AuthorizeUser,
     IntrospectTokenRequest,
-    IntrospectTokenRequestTokenTypeHint,
     IntrospectTokenResponse,
-    IntrospectTokenResponseTokenType,
     OAuth2ClientPublic,
+    OAuth2TokenType,
     Oauth2AuthorizeResponse200,
     Oauth2TokenBody,
     Oauth2UserinfoResponse200,
     RefreshTokenRequest,
     RevokeTokenRequest,
-    RevokeTokenRequestTokenTypeHint,
     RevokeTokenResponse,
     Scope,
     TokenResponse,
     UserInfoOrganization,
     UserInfoUser,
-    WebTokenRequest,
-    WebTokenRequestSubType
+    WebTokenRequest
 );

@@ -26,9 +26,9 @@ pub struct OAuth2ClientConfiguration {
     /// Redirect Uris
     pub redirect_uris: Vec<String>,
     /// Token Endpoint Auth Method
-    pub token_endpoint_auth_method: Option<OAuth2ClientConfigurationTokenEndpointAuthMethod>,
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Grant Types
-    pub grant_types: Option<Vec<OAuth2ClientConfigurationGrantTypesItem>>,
+    pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Response Types
     pub response_types: Option<Vec<String>>,
     /// Scope
@@ -128,132 +128,6 @@ impl ToJson for OAuth2ClientConfiguration {
     }
 }
 
-/// `OAuth2ClientConfigurationGrantTypesItem`.
-///
-/// Spec: `#/components/schemas/OAuth2ClientConfiguration/properties/grant_types/items`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2ClientConfigurationGrantTypesItem {
-    /// `authorization_code`
-    AuthorizationCode,
-    /// `refresh_token`
-    RefreshToken,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl OAuth2ClientConfigurationGrantTypesItem {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AuthorizationCode => "authorization_code",
-            Self::RefreshToken => "refresh_token",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for OAuth2ClientConfigurationGrantTypesItem {
-    fn from(v: &str) -> Self {
-        match v {
-            "authorization_code" => Self::AuthorizationCode,
-            "refresh_token" => Self::RefreshToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for OAuth2ClientConfigurationGrantTypesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for OAuth2ClientConfigurationGrantTypesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for OAuth2ClientConfigurationGrantTypesItem {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for OAuth2ClientConfigurationGrantTypesItem {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
-/// Token Endpoint Auth Method
-///
-/// Spec: `#/components/schemas/OAuth2ClientConfiguration/properties/token_endpoint_auth_method`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    /// `client_secret_basic`
-    ClientSecretBasic,
-    /// `client_secret_post`
-    ClientSecretPost,
-    /// `none`
-    None,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ClientSecretBasic => "client_secret_basic",
-            Self::ClientSecretPost => "client_secret_post",
-            Self::None => "none",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn from(v: &str) -> Self {
-        match v {
-            "client_secret_basic" => Self::ClientSecretBasic,
-            "client_secret_post" => Self::ClientSecretPost,
-            "none" => Self::None,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for OAuth2ClientConfigurationTokenEndpointAuthMethod {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// OAuth2ClientConfigurationUpdate
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate`
@@ -262,9 +136,9 @@ pub struct OAuth2ClientConfigurationUpdate {
     /// Redirect Uris
     pub redirect_uris: Vec<String>,
     /// Token Endpoint Auth Method
-    pub token_endpoint_auth_method: Option<OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod>,
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
     /// Grant Types
-    pub grant_types: Option<Vec<OAuth2ClientConfigurationUpdateGrantTypesItem>>,
+    pub grant_types: Option<Vec<OAuth2GrantType>>,
     /// Response Types
     pub response_types: Option<Vec<String>>,
     /// Scope
@@ -374,11 +248,11 @@ impl ToJson for OAuth2ClientConfigurationUpdate {
     }
 }
 
-/// `OAuth2ClientConfigurationUpdateGrantTypesItem`.
+/// `OAuth2GrantType`.
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/grant_types/items`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2ClientConfigurationUpdateGrantTypesItem {
+pub enum OAuth2GrantType {
     /// `authorization_code`
     AuthorizationCode,
     /// `refresh_token`
@@ -387,7 +261,7 @@ pub enum OAuth2ClientConfigurationUpdateGrantTypesItem {
     Unknown(String),
 }
 
-impl OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl OAuth2GrantType {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -398,7 +272,7 @@ impl OAuth2ClientConfigurationUpdateGrantTypesItem {
     }
 }
 
-impl From<&str> for OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl From<&str> for OAuth2GrantType {
     fn from(v: &str) -> Self {
         match v {
             "authorization_code" => Self::AuthorizationCode,
@@ -408,25 +282,25 @@ impl From<&str> for OAuth2ClientConfigurationUpdateGrantTypesItem {
     }
 }
 
-impl std::fmt::Display for OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl std::fmt::Display for OAuth2GrantType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl FromJson for OAuth2GrantType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl ToJson for OAuth2GrantType {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2ClientConfigurationUpdateGrantTypesItem {
+impl JsonKey for OAuth2GrantType {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -435,11 +309,11 @@ impl JsonKey for OAuth2ClientConfigurationUpdateGrantTypesItem {
     }
 }
 
-/// Token Endpoint Auth Method
+/// `TokenEndpointAuthMethod`.
 ///
 /// Spec: `#/components/schemas/OAuth2ClientConfigurationUpdate/properties/token_endpoint_auth_method`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+pub enum TokenEndpointAuthMethod {
     /// `client_secret_basic`
     ClientSecretBasic,
     /// `client_secret_post`
@@ -450,7 +324,7 @@ pub enum OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     Unknown(String),
 }
 
-impl OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl TokenEndpointAuthMethod {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -462,7 +336,7 @@ impl OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     }
 }
 
-impl From<&str> for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl From<&str> for TokenEndpointAuthMethod {
     fn from(v: &str) -> Self {
         match v {
             "client_secret_basic" => Self::ClientSecretBasic,
@@ -473,25 +347,25 @@ impl From<&str> for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
     }
 }
 
-impl std::fmt::Display for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl std::fmt::Display for TokenEndpointAuthMethod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl FromJson for TokenEndpointAuthMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl ToJson for TokenEndpointAuthMethod {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
+impl JsonKey for TokenEndpointAuthMethod {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -502,9 +376,7 @@ impl JsonKey for OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod {
 
 crate::runtime::json::serde_via_json!(
     OAuth2ClientConfiguration,
-    OAuth2ClientConfigurationGrantTypesItem,
-    OAuth2ClientConfigurationTokenEndpointAuthMethod,
     OAuth2ClientConfigurationUpdate,
-    OAuth2ClientConfigurationUpdateGrantTypesItem,
-    OAuth2ClientConfigurationUpdateTokenEndpointAuthMethod
+    OAuth2GrantType,
+    TokenEndpointAuthMethod
 );

@@ -60,558 +60,11 @@ impl ToJson for CannotCreateOrganizationError {
     }
 }
 
-/// CustomerPortalCustomerSettings
-///
-/// Spec: `#/components/schemas/CustomerPortalCustomerSettings`
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerPortalCustomerSettings {
-    /// Allow Email Change
-    pub allow_email_change: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl CustomerPortalCustomerSettings {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["allow_email_change"];
-    /// A value with the required properties set and every optional one left out.
-    pub fn new() -> Self {
-        Self {
-            allow_email_change: None,
-            extra: Map::new(),
-        }
-    }
-}
-
-impl FromJson for CustomerPortalCustomerSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            allow_email_change: json::optional(obj, "allow_email_change", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for CustomerPortalCustomerSettings {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put_opt(&mut obj, "allow_email_change", &self.allow_email_change);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// CustomerPortalSubscriptionSettings
-///
-/// Spec: `#/components/schemas/CustomerPortalSubscriptionSettings`
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerPortalSubscriptionSettings {
-    /// Update Seats
-    pub update_seats: bool,
-    /// Update Plan
-    pub update_plan: bool,
-    /// Pause
-    pub pause: Option<bool>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl CustomerPortalSubscriptionSettings {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["update_seats", "update_plan", "pause"];
-    /// A value with the required properties set and every optional one left out.
-    pub fn new(update_seats: bool, update_plan: bool) -> Self {
-        Self {
-            update_seats,
-            update_plan,
-            pause: None,
-            extra: Map::new(),
-        }
-    }
-}
-
-impl FromJson for CustomerPortalSubscriptionSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            update_seats: json::required(obj, "update_seats", path)?,
-            update_plan: json::required(obj, "update_plan", path)?,
-            pause: json::optional(obj, "pause", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for CustomerPortalSubscriptionSettings {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "update_seats", &self.update_seats);
-        json::put(&mut obj, "update_plan", &self.update_plan);
-        json::put_opt(&mut obj, "pause", &self.pause);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// CustomerPortalUsageSettings
-///
-/// Spec: `#/components/schemas/CustomerPortalUsageSettings`
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerPortalUsageSettings {
-    /// Show
-    pub show: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl CustomerPortalUsageSettings {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["show"];
-    /// A value with the required properties set and every optional one left out.
-    pub fn new(show: bool) -> Self {
-        Self {
-            show,
-            extra: Map::new(),
-        }
-    }
-}
-
-impl FromJson for CustomerPortalUsageSettings {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            show: json::required(obj, "show", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for CustomerPortalUsageSettings {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "show", &self.show);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// DisputeAutoAcceptNotEnabled
-///
-/// Spec: `#/components/schemas/DisputeAutoAcceptNotEnabled`
-#[derive(Debug, Clone, PartialEq)]
-pub struct DisputeAutoAcceptNotEnabled {
-    /// Detail
-    pub detail: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl DisputeAutoAcceptNotEnabled {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["error", "detail"];
-}
-
-impl FromJson for DisputeAutoAcceptNotEnabled {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "error", "DisputeAutoAcceptNotEnabled", true, path)?;
-        Ok(Self {
-            detail: json::required(obj, "detail", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for DisputeAutoAcceptNotEnabled {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert(
-            "error".to_owned(),
-            Value::from("DisputeAutoAcceptNotEnabled"),
-        );
-        json::put(&mut obj, "detail", &self.detail);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// ListResource[Organization]
-///
-/// Spec: `#/components/schemas/ListResource_Organization_`
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListResourceOrganization {
-    /// Items
-    pub items: Vec<Organization>,
-    /// `pagination`
-    pub pagination: Pagination,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl ListResourceOrganization {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
-}
-
-impl FromJson for ListResourceOrganization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for ListResourceOrganization {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "items", &self.items);
-        json::put(&mut obj, "pagination", &self.pagination);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// Organization
-///
-/// Spec: `#/components/schemas/Organization`
-#[derive(Debug, Clone, PartialEq)]
-pub struct Organization {
-    /// Creation timestamp of the object.
-    pub created_at: OffsetDateTime,
-    /// Last modification timestamp of the object.
-    pub modified_at: Option<OffsetDateTime>,
-    /// The ID of the object.
-    pub id: String,
-    /// Organization name shown in checkout, customer portal, emails etc.
-    pub name: String,
-    /// Unique organization slug in checkout, customer portal and credit card statements.
-    pub slug: String,
-    /// Avatar URL shown in checkout, customer portal, emails etc.
-    pub avatar_url: Option<String>,
-    /// Proration behavior applied when customer updates their subscription from the portal.
-    pub proration_behavior: SubscriptionProrationBehavior,
-    /// Whether customers can update their subscriptions from the customer portal.
-    pub allow_customer_updates: bool,
-    /// Public support email.
-    pub email: Option<String>,
-    /// Official website of the organization.
-    pub website: Option<String>,
-    /// Links to social profiles.
-    pub socials: Vec<OrganizationSocialLink>,
-    /// Current organization status
-    pub status: OrganizationStatus,
-    /// When the business details were submitted for review.
-    pub details_submitted_at: Option<OffsetDateTime>,
-    /// When Polar requested that the organization review and resubmit its onboarding information, if applicable.
-    pub onboarding_resubmission_requested_at: Option<OffsetDateTime>,
-    /// Whether members must access this organization through its SSO connection.
-    pub sso_enforced: bool,
-    /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
-    pub default_presentment_currency: String,
-    /// Default tax behavior applied on products.
-    pub default_tax_behavior: TaxBehaviorOption,
-    /// Organization feature settings
-    pub feature_settings: Option<OrganizationFeatureSettings>,
-    /// Settings related to subscriptions management
-    pub subscription_settings: OrganizationSubscriptionSettings,
-    /// Settings related to customer emails
-    pub customer_email_settings: OrganizationCustomerEmailSettings,
-    /// Settings related to the customer portal
-    pub customer_portal_settings: OrganizationCustomerPortalSettings,
-    /// Settings related to disputes
-    pub dispute_settings: OrganizationDisputeSettings,
-    /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
-    pub embed_hosts: Vec<String>,
-    /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
-    pub embed_hosts_enforced: bool,
-    /// Two-letter country code (ISO 3166-1 alpha-2).
-    pub country: Option<OrganizationCountry>,
-    /// ID of the transactions account.
-    pub account_id: Option<String>,
-    /// ID of the payout account.
-    pub payout_account_id: Option<String>,
-    /// Capabilities currently granted to the organization.
-    pub capabilities: OrganizationCapabilities,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl Organization {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "name",
-        "slug",
-        "avatar_url",
-        "proration_behavior",
-        "allow_customer_updates",
-        "email",
-        "website",
-        "socials",
-        "status",
-        "details_submitted_at",
-        "onboarding_resubmission_requested_at",
-        "sso_enforced",
-        "default_presentment_currency",
-        "default_tax_behavior",
-        "feature_settings",
-        "subscription_settings",
-        "customer_email_settings",
-        "customer_portal_settings",
-        "dispute_settings",
-        "embed_hosts",
-        "embed_hosts_enforced",
-        "country",
-        "account_id",
-        "payout_account_id",
-        "capabilities",
-    ];
-}
-
-impl FromJson for Organization {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
-            email: json::required(obj, "email", path)?,
-            website: json::required(obj, "website", path)?,
-            socials: json::required(obj, "socials", path)?,
-            status: json::required(obj, "status", path)?,
-            details_submitted_at: json::required(obj, "details_submitted_at", path)?,
-            onboarding_resubmission_requested_at: json::required(
-                obj,
-                "onboarding_resubmission_requested_at",
-                path,
-            )?,
-            sso_enforced: json::required(obj, "sso_enforced", path)?,
-            default_presentment_currency: json::required(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::required(obj, "default_tax_behavior", path)?,
-            feature_settings: json::required(obj, "feature_settings", path)?,
-            subscription_settings: json::required(obj, "subscription_settings", path)?,
-            customer_email_settings: json::required(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
-            dispute_settings: json::required(obj, "dispute_settings", path)?,
-            embed_hosts: json::required(obj, "embed_hosts", path)?,
-            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
-            country: json::optional(obj, "country", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
-            capabilities: json::required(obj, "capabilities", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for Organization {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "created_at", &self.created_at);
-        json::put(&mut obj, "modified_at", &self.modified_at);
-        json::put(&mut obj, "id", &self.id);
-        json::put(&mut obj, "name", &self.name);
-        json::put(&mut obj, "slug", &self.slug);
-        json::put(&mut obj, "avatar_url", &self.avatar_url);
-        json::put(&mut obj, "proration_behavior", &self.proration_behavior);
-        json::put(
-            &mut obj,
-            "allow_customer_updates",
-            &self.allow_customer_updates,
-        );
-        json::put(&mut obj, "email", &self.email);
-        json::put(&mut obj, "website", &self.website);
-        json::put(&mut obj, "socials", &self.socials);
-        json::put(&mut obj, "status", &self.status);
-        json::put(&mut obj, "details_submitted_at", &self.details_submitted_at);
-        json::put(
-            &mut obj,
-            "onboarding_resubmission_requested_at",
-            &self.onboarding_resubmission_requested_at,
-        );
-        json::put(&mut obj, "sso_enforced", &self.sso_enforced);
-        json::put(
-            &mut obj,
-            "default_presentment_currency",
-            &self.default_presentment_currency,
-        );
-        json::put(&mut obj, "default_tax_behavior", &self.default_tax_behavior);
-        json::put(&mut obj, "feature_settings", &self.feature_settings);
-        json::put(
-            &mut obj,
-            "subscription_settings",
-            &self.subscription_settings,
-        );
-        json::put(
-            &mut obj,
-            "customer_email_settings",
-            &self.customer_email_settings,
-        );
-        json::put(
-            &mut obj,
-            "customer_portal_settings",
-            &self.customer_portal_settings,
-        );
-        json::put(&mut obj, "dispute_settings", &self.dispute_settings);
-        json::put(&mut obj, "embed_hosts", &self.embed_hosts);
-        json::put(&mut obj, "embed_hosts_enforced", &self.embed_hosts_enforced);
-        json::put_opt(&mut obj, "country", &self.country);
-        json::put(&mut obj, "account_id", &self.account_id);
-        json::put(&mut obj, "payout_account_id", &self.payout_account_id);
-        json::put(&mut obj, "capabilities", &self.capabilities);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// OrganizationCapabilities
-///
-/// Spec: `#/components/schemas/OrganizationCapabilities`
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrganizationCapabilities {
-    /// Whether the organization can accept new checkout payments.
-    pub checkout_payments: bool,
-    /// Whether the organization can process subscription renewals.
-    pub subscription_renewals: bool,
-    /// Whether the organization can withdraw its balance.
-    pub payouts: bool,
-    /// Whether the organization can issue refunds.
-    pub refunds: bool,
-    /// Whether the organization can access the API.
-    pub api_access: bool,
-    /// Whether the organization can access the dashboard.
-    pub dashboard_access: bool,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl OrganizationCapabilities {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "checkout_payments",
-        "subscription_renewals",
-        "payouts",
-        "refunds",
-        "api_access",
-        "dashboard_access",
-    ];
-}
-
-impl FromJson for OrganizationCapabilities {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            checkout_payments: json::required(obj, "checkout_payments", path)?,
-            subscription_renewals: json::required(obj, "subscription_renewals", path)?,
-            payouts: json::required(obj, "payouts", path)?,
-            refunds: json::required(obj, "refunds", path)?,
-            api_access: json::required(obj, "api_access", path)?,
-            dashboard_access: json::required(obj, "dashboard_access", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for OrganizationCapabilities {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "checkout_payments", &self.checkout_payments);
-        json::put(
-            &mut obj,
-            "subscription_renewals",
-            &self.subscription_renewals,
-        );
-        json::put(&mut obj, "payouts", &self.payouts);
-        json::put(&mut obj, "refunds", &self.refunds);
-        json::put(&mut obj, "api_access", &self.api_access);
-        json::put(&mut obj, "dashboard_access", &self.dashboard_access);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
-/// OrganizationCompanyLegalEntitySchema
-///
-/// Spec: `#/components/schemas/OrganizationCompanyLegalEntitySchema`
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrganizationCompanyLegalEntitySchema {
-    /// Registered Name
-    pub registered_name: String,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl OrganizationCompanyLegalEntitySchema {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &["type", "registered_name"];
-    /// A value with the required properties set and every optional one left out.
-    ///
-    /// `type` is always sent as `"company"`.
-    pub fn new(registered_name: impl Into<String>) -> Self {
-        Self {
-            registered_name: registered_name.into(),
-            extra: Map::new(),
-        }
-    }
-}
-
-impl FromJson for OrganizationCompanyLegalEntitySchema {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        json::expect_const_str(obj, "type", "company", true, path)?;
-        Ok(Self {
-            registered_name: json::required(obj, "registered_name", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for OrganizationCompanyLegalEntitySchema {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("type".to_owned(), Value::from("company"));
-        json::put(&mut obj, "registered_name", &self.registered_name);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
 /// CountryAlpha2
 ///
-/// Spec: `#/components/schemas/Organization/properties/country/anyOf/0`
+/// Spec: `#/components/schemas/CountryAlpha2`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OrganizationCountry {
+pub enum CountryAlpha2 {
     /// `AD`
     Ad,
     /// `AE`
@@ -1114,7 +567,7 @@ pub enum OrganizationCountry {
     Unknown(String),
 }
 
-impl OrganizationCountry {
+impl CountryAlpha2 {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1372,7 +825,7 @@ impl OrganizationCountry {
     }
 }
 
-impl From<&str> for OrganizationCountry {
+impl From<&str> for CountryAlpha2 {
     fn from(v: &str) -> Self {
         match v {
             "AD" => Self::Ad,
@@ -1629,25 +1082,25 @@ impl From<&str> for OrganizationCountry {
     }
 }
 
-impl std::fmt::Display for OrganizationCountry {
+impl std::fmt::Display for CountryAlpha2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OrganizationCountry {
+impl FromJson for CountryAlpha2 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OrganizationCountry {
+impl ToJson for CountryAlpha2 {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OrganizationCountry {
+impl JsonKey for CountryAlpha2 {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
@@ -1656,161 +1109,11 @@ impl JsonKey for OrganizationCountry {
     }
 }
 
-/// OrganizationCreate
-///
-/// Spec: `#/components/schemas/OrganizationCreate`
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrganizationCreate {
-    /// Name
-    pub name: String,
-    /// Slug
-    pub slug: String,
-    /// Avatar Url
-    pub avatar_url: Patch<String>,
-    /// Legal Entity
-    pub legal_entity: Patch<OrganizationCreateLegalEntity>,
-    /// Public support email.
-    pub email: Patch<String>,
-    /// Official website of the organization.
-    pub website: Patch<String>,
-    /// Link to social profiles.
-    pub socials: Patch<Vec<OrganizationSocialLink>>,
-    /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
-    pub details: Patch<OrganizationDetails>,
-    /// Two-letter country code (ISO 3166-1 alpha-2).
-    pub country: Patch<OrganizationCreateCountry>,
-    /// `feature_settings`
-    pub feature_settings: Patch<OrganizationFeatureSettingsUpdate>,
-    /// `subscription_settings`
-    pub subscription_settings: Patch<OrganizationSubscriptionSettings>,
-    /// `customer_email_settings`
-    pub customer_email_settings: Patch<OrganizationCustomerEmailSettings>,
-    /// `customer_portal_settings`
-    pub customer_portal_settings: Patch<OrganizationCustomerPortalSettings>,
-    /// Default presentment currency for the organization
-    pub default_presentment_currency: Option<PresentmentCurrency>,
-    /// Default tax behavior applied on products.
-    pub default_tax_behavior: Option<TaxBehaviorOption>,
-    /// Properties the spec does not describe (newer than this SDK), and optional properties
-    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
-    /// after the declared fields (a field set to a value wins over a `null` kept here).
-    pub extra: Map<String, Value>,
-}
-
-impl OrganizationCreate {
-    /// The property names the spec declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "name",
-        "slug",
-        "avatar_url",
-        "legal_entity",
-        "email",
-        "website",
-        "socials",
-        "details",
-        "country",
-        "feature_settings",
-        "subscription_settings",
-        "customer_email_settings",
-        "customer_portal_settings",
-        "default_presentment_currency",
-        "default_tax_behavior",
-    ];
-    /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            slug: slug.into(),
-            avatar_url: Patch::Absent,
-            legal_entity: Patch::Absent,
-            email: Patch::Absent,
-            website: Patch::Absent,
-            socials: Patch::Absent,
-            details: Patch::Absent,
-            country: Patch::Absent,
-            feature_settings: Patch::Absent,
-            subscription_settings: Patch::Absent,
-            customer_email_settings: Patch::Absent,
-            customer_portal_settings: Patch::Absent,
-            default_presentment_currency: None,
-            default_tax_behavior: None,
-            extra: Map::new(),
-        }
-    }
-}
-
-impl FromJson for OrganizationCreate {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let obj = &json::object(value, path)?;
-        Ok(Self {
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::patch(obj, "avatar_url", path)?,
-            legal_entity: json::patch(obj, "legal_entity", path)?,
-            email: json::patch(obj, "email", path)?,
-            website: json::patch(obj, "website", path)?,
-            socials: json::patch(obj, "socials", path)?,
-            details: json::patch(obj, "details", path)?,
-            country: json::patch(obj, "country", path)?,
-            feature_settings: json::patch(obj, "feature_settings", path)?,
-            subscription_settings: json::patch(obj, "subscription_settings", path)?,
-            customer_email_settings: json::patch(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::patch(obj, "customer_portal_settings", path)?,
-            default_presentment_currency: json::optional(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::optional(obj, "default_tax_behavior", path)?,
-            extra: json::extra(obj, Self::FIELDS),
-        })
-    }
-}
-
-impl ToJson for OrganizationCreate {
-    fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        json::put(&mut obj, "name", &self.name);
-        json::put(&mut obj, "slug", &self.slug);
-        json::put_patch(&mut obj, "avatar_url", &self.avatar_url);
-        json::put_patch(&mut obj, "legal_entity", &self.legal_entity);
-        json::put_patch(&mut obj, "email", &self.email);
-        json::put_patch(&mut obj, "website", &self.website);
-        json::put_patch(&mut obj, "socials", &self.socials);
-        json::put_patch(&mut obj, "details", &self.details);
-        json::put_patch(&mut obj, "country", &self.country);
-        json::put_patch(&mut obj, "feature_settings", &self.feature_settings);
-        json::put_patch(
-            &mut obj,
-            "subscription_settings",
-            &self.subscription_settings,
-        );
-        json::put_patch(
-            &mut obj,
-            "customer_email_settings",
-            &self.customer_email_settings,
-        );
-        json::put_patch(
-            &mut obj,
-            "customer_portal_settings",
-            &self.customer_portal_settings,
-        );
-        json::put_opt(
-            &mut obj,
-            "default_presentment_currency",
-            &self.default_presentment_currency,
-        );
-        json::put_opt(&mut obj, "default_tax_behavior", &self.default_tax_behavior);
-        json::put_extra(&mut obj, &self.extra);
-        Value::Object(obj)
-    }
-}
-
 /// CountryAlpha2Input
 ///
-/// Spec: `#/components/schemas/OrganizationCreate/properties/country/anyOf/0`
+/// Spec: `#/components/schemas/CountryAlpha2Input`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OrganizationCreateCountry {
+pub enum CountryAlpha2Input {
     /// `AD`
     Ad,
     /// `AE`
@@ -2303,7 +1606,7 @@ pub enum OrganizationCreateCountry {
     Unknown(String),
 }
 
-impl OrganizationCreateCountry {
+impl CountryAlpha2Input {
     /// The value on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2556,7 +1859,7 @@ impl OrganizationCreateCountry {
     }
 }
 
-impl From<&str> for OrganizationCreateCountry {
+impl From<&str> for CountryAlpha2Input {
     fn from(v: &str) -> Self {
         match v {
             "AD" => Self::Ad,
@@ -2808,30 +2111,727 @@ impl From<&str> for OrganizationCreateCountry {
     }
 }
 
-impl std::fmt::Display for OrganizationCreateCountry {
+impl std::fmt::Display for CountryAlpha2Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromJson for OrganizationCreateCountry {
+impl FromJson for CountryAlpha2Input {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
 }
 
-impl ToJson for OrganizationCreateCountry {
+impl ToJson for CountryAlpha2Input {
     fn to_json(&self) -> Value {
         Value::String(self.as_str().to_owned())
     }
 }
 
-impl JsonKey for OrganizationCreateCountry {
+impl JsonKey for CountryAlpha2Input {
     fn from_key(key: &str) -> Self {
         Self::from(key)
     }
     fn to_key(&self) -> String {
         self.as_str().to_owned()
+    }
+}
+
+/// CustomerPortalCustomerSettings
+///
+/// Spec: `#/components/schemas/CustomerPortalCustomerSettings`
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerPortalCustomerSettings {
+    /// Allow Email Change
+    pub allow_email_change: Option<bool>,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl CustomerPortalCustomerSettings {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["allow_email_change"];
+    /// A value with the required properties set and every optional one left out.
+    pub fn new() -> Self {
+        Self {
+            allow_email_change: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl FromJson for CustomerPortalCustomerSettings {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            allow_email_change: json::optional(obj, "allow_email_change", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for CustomerPortalCustomerSettings {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put_opt(&mut obj, "allow_email_change", &self.allow_email_change);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// CustomerPortalSubscriptionSettings
+///
+/// Spec: `#/components/schemas/CustomerPortalSubscriptionSettings`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPortalSubscriptionSettings {
+    /// Update Seats
+    pub update_seats: bool,
+    /// Update Plan
+    pub update_plan: bool,
+    /// Pause
+    pub pause: Option<bool>,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl CustomerPortalSubscriptionSettings {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["update_seats", "update_plan", "pause"];
+    /// A value with the required properties set and every optional one left out.
+    pub fn new(update_seats: bool, update_plan: bool) -> Self {
+        Self {
+            update_seats,
+            update_plan,
+            pause: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl FromJson for CustomerPortalSubscriptionSettings {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            update_seats: json::required(obj, "update_seats", path)?,
+            update_plan: json::required(obj, "update_plan", path)?,
+            pause: json::optional(obj, "pause", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for CustomerPortalSubscriptionSettings {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "update_seats", &self.update_seats);
+        json::put(&mut obj, "update_plan", &self.update_plan);
+        json::put_opt(&mut obj, "pause", &self.pause);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// CustomerPortalUsageSettings
+///
+/// Spec: `#/components/schemas/CustomerPortalUsageSettings`
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPortalUsageSettings {
+    /// Show
+    pub show: bool,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl CustomerPortalUsageSettings {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["show"];
+    /// A value with the required properties set and every optional one left out.
+    pub fn new(show: bool) -> Self {
+        Self {
+            show,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl FromJson for CustomerPortalUsageSettings {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            show: json::required(obj, "show", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for CustomerPortalUsageSettings {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "show", &self.show);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// DisputeAutoAcceptNotEnabled
+///
+/// Spec: `#/components/schemas/DisputeAutoAcceptNotEnabled`
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeAutoAcceptNotEnabled {
+    /// Detail
+    pub detail: String,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl DisputeAutoAcceptNotEnabled {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl FromJson for DisputeAutoAcceptNotEnabled {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        json::expect_const_str(obj, "error", "DisputeAutoAcceptNotEnabled", true, path)?;
+        Ok(Self {
+            detail: json::required(obj, "detail", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for DisputeAutoAcceptNotEnabled {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert(
+            "error".to_owned(),
+            Value::from("DisputeAutoAcceptNotEnabled"),
+        );
+        json::put(&mut obj, "detail", &self.detail);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// ListResource[Organization]
+///
+/// Spec: `#/components/schemas/ListResource_Organization_`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListResourceOrganization {
+    /// Items
+    pub items: Vec<Organization>,
+    /// `pagination`
+    pub pagination: Pagination,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl ListResourceOrganization {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
+}
+
+impl FromJson for ListResourceOrganization {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            items: json::required(obj, "items", path)?,
+            pagination: json::required(obj, "pagination", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for ListResourceOrganization {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "items", &self.items);
+        json::put(&mut obj, "pagination", &self.pagination);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// Organization
+///
+/// Spec: `#/components/schemas/Organization`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    /// Creation timestamp of the object.
+    pub created_at: OffsetDateTime,
+    /// Last modification timestamp of the object.
+    pub modified_at: Option<OffsetDateTime>,
+    /// The ID of the object.
+    pub id: String,
+    /// Organization name shown in checkout, customer portal, emails etc.
+    pub name: String,
+    /// Unique organization slug in checkout, customer portal and credit card statements.
+    pub slug: String,
+    /// Avatar URL shown in checkout, customer portal, emails etc.
+    pub avatar_url: Option<String>,
+    /// Proration behavior applied when customer updates their subscription from the portal.
+    pub proration_behavior: SubscriptionProrationBehavior,
+    /// Whether customers can update their subscriptions from the customer portal.
+    pub allow_customer_updates: bool,
+    /// Public support email.
+    pub email: Option<String>,
+    /// Official website of the organization.
+    pub website: Option<String>,
+    /// Links to social profiles.
+    pub socials: Vec<OrganizationSocialLink>,
+    /// Current organization status
+    pub status: OrganizationStatus,
+    /// When the business details were submitted for review.
+    pub details_submitted_at: Option<OffsetDateTime>,
+    /// When Polar requested that the organization review and resubmit its onboarding information, if applicable.
+    pub onboarding_resubmission_requested_at: Option<OffsetDateTime>,
+    /// Whether members must access this organization through its SSO connection.
+    pub sso_enforced: bool,
+    /// Default presentment currency. Used as fallback in checkout and customer portal, if the customer's local currency is not available.
+    pub default_presentment_currency: String,
+    /// Default tax behavior applied on products.
+    pub default_tax_behavior: TaxBehaviorOption,
+    /// Organization feature settings
+    pub feature_settings: Option<OrganizationFeatureSettings>,
+    /// Settings related to subscriptions management
+    pub subscription_settings: OrganizationSubscriptionSettings,
+    /// Settings related to customer emails
+    pub customer_email_settings: OrganizationCustomerEmailSettings,
+    /// Settings related to the customer portal
+    pub customer_portal_settings: OrganizationCustomerPortalSettings,
+    /// Settings related to disputes
+    pub dispute_settings: OrganizationDisputeSettings,
+    /// Hosts allowed to embed this organization's checkout. An entry is a host and an optional port, without a scheme: HTTPS is always allowed, and HTTP too for local hosts — `localhost`, any `.localhost` or `.local` name, and loopback or private addresses. `*.example.com` matches any subdomain, but not `example.com` itself. An app origin such as `chrome-extension://abcdef` carries its scheme, having no host to match on.
+    pub embed_hosts: Vec<String>,
+    /// Whether an embedding page's origin must match `embed_hosts`. Organizations that have not configured a list yet embed unchecked until the allowlist is enforced for everyone.
+    pub embed_hosts_enforced: bool,
+    /// Two-letter country code (ISO 3166-1 alpha-2).
+    pub country: Option<CountryAlpha2>,
+    /// ID of the transactions account.
+    pub account_id: Option<String>,
+    /// ID of the payout account.
+    pub payout_account_id: Option<String>,
+    /// Capabilities currently granted to the organization.
+    pub capabilities: OrganizationCapabilities,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl Organization {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "created_at",
+        "modified_at",
+        "id",
+        "name",
+        "slug",
+        "avatar_url",
+        "proration_behavior",
+        "allow_customer_updates",
+        "email",
+        "website",
+        "socials",
+        "status",
+        "details_submitted_at",
+        "onboarding_resubmission_requested_at",
+        "sso_enforced",
+        "default_presentment_currency",
+        "default_tax_behavior",
+        "feature_settings",
+        "subscription_settings",
+        "customer_email_settings",
+        "customer_portal_settings",
+        "dispute_settings",
+        "embed_hosts",
+        "embed_hosts_enforced",
+        "country",
+        "account_id",
+        "payout_account_id",
+        "capabilities",
+    ];
+}
+
+impl FromJson for Organization {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            created_at: json::required(obj, "created_at", path)?,
+            modified_at: json::required(obj, "modified_at", path)?,
+            id: json::required(obj, "id", path)?,
+            name: json::required(obj, "name", path)?,
+            slug: json::required(obj, "slug", path)?,
+            avatar_url: json::required(obj, "avatar_url", path)?,
+            proration_behavior: json::required(obj, "proration_behavior", path)?,
+            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
+            email: json::required(obj, "email", path)?,
+            website: json::required(obj, "website", path)?,
+            socials: json::required(obj, "socials", path)?,
+            status: json::required(obj, "status", path)?,
+            details_submitted_at: json::required(obj, "details_submitted_at", path)?,
+            onboarding_resubmission_requested_at: json::required(
+                obj,
+                "onboarding_resubmission_requested_at",
+                path,
+            )?,
+            sso_enforced: json::required(obj, "sso_enforced", path)?,
+            default_presentment_currency: json::required(
+                obj,
+                "default_presentment_currency",
+                path,
+            )?,
+            default_tax_behavior: json::required(obj, "default_tax_behavior", path)?,
+            feature_settings: json::required(obj, "feature_settings", path)?,
+            subscription_settings: json::required(obj, "subscription_settings", path)?,
+            customer_email_settings: json::required(obj, "customer_email_settings", path)?,
+            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
+            dispute_settings: json::required(obj, "dispute_settings", path)?,
+            embed_hosts: json::required(obj, "embed_hosts", path)?,
+            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
+            country: json::optional(obj, "country", path)?,
+            account_id: json::required(obj, "account_id", path)?,
+            payout_account_id: json::required(obj, "payout_account_id", path)?,
+            capabilities: json::required(obj, "capabilities", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for Organization {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "created_at", &self.created_at);
+        json::put(&mut obj, "modified_at", &self.modified_at);
+        json::put(&mut obj, "id", &self.id);
+        json::put(&mut obj, "name", &self.name);
+        json::put(&mut obj, "slug", &self.slug);
+        json::put(&mut obj, "avatar_url", &self.avatar_url);
+        json::put(&mut obj, "proration_behavior", &self.proration_behavior);
+        json::put(
+            &mut obj,
+            "allow_customer_updates",
+            &self.allow_customer_updates,
+        );
+        json::put(&mut obj, "email", &self.email);
+        json::put(&mut obj, "website", &self.website);
+        json::put(&mut obj, "socials", &self.socials);
+        json::put(&mut obj, "status", &self.status);
+        json::put(&mut obj, "details_submitted_at", &self.details_submitted_at);
+        json::put(
+            &mut obj,
+            "onboarding_resubmission_requested_at",
+            &self.onboarding_resubmission_requested_at,
+        );
+        json::put(&mut obj, "sso_enforced", &self.sso_enforced);
+        json::put(
+            &mut obj,
+            "default_presentment_currency",
+            &self.default_presentment_currency,
+        );
+        json::put(&mut obj, "default_tax_behavior", &self.default_tax_behavior);
+        json::put(&mut obj, "feature_settings", &self.feature_settings);
+        json::put(
+            &mut obj,
+            "subscription_settings",
+            &self.subscription_settings,
+        );
+        json::put(
+            &mut obj,
+            "customer_email_settings",
+            &self.customer_email_settings,
+        );
+        json::put(
+            &mut obj,
+            "customer_portal_settings",
+            &self.customer_portal_settings,
+        );
+        json::put(&mut obj, "dispute_settings", &self.dispute_settings);
+        json::put(&mut obj, "embed_hosts", &self.embed_hosts);
+        json::put(&mut obj, "embed_hosts_enforced", &self.embed_hosts_enforced);
+        json::put_opt(&mut obj, "country", &self.country);
+        json::put(&mut obj, "account_id", &self.account_id);
+        json::put(&mut obj, "payout_account_id", &self.payout_account_id);
+        json::put(&mut obj, "capabilities", &self.capabilities);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// OrganizationCapabilities
+///
+/// Spec: `#/components/schemas/OrganizationCapabilities`
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationCapabilities {
+    /// Whether the organization can accept new checkout payments.
+    pub checkout_payments: bool,
+    /// Whether the organization can process subscription renewals.
+    pub subscription_renewals: bool,
+    /// Whether the organization can withdraw its balance.
+    pub payouts: bool,
+    /// Whether the organization can issue refunds.
+    pub refunds: bool,
+    /// Whether the organization can access the API.
+    pub api_access: bool,
+    /// Whether the organization can access the dashboard.
+    pub dashboard_access: bool,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl OrganizationCapabilities {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "checkout_payments",
+        "subscription_renewals",
+        "payouts",
+        "refunds",
+        "api_access",
+        "dashboard_access",
+    ];
+}
+
+impl FromJson for OrganizationCapabilities {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            checkout_payments: json::required(obj, "checkout_payments", path)?,
+            subscription_renewals: json::required(obj, "subscription_renewals", path)?,
+            payouts: json::required(obj, "payouts", path)?,
+            refunds: json::required(obj, "refunds", path)?,
+            api_access: json::required(obj, "api_access", path)?,
+            dashboard_access: json::required(obj, "dashboard_access", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for OrganizationCapabilities {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "checkout_payments", &self.checkout_payments);
+        json::put(
+            &mut obj,
+            "subscription_renewals",
+            &self.subscription_renewals,
+        );
+        json::put(&mut obj, "payouts", &self.payouts);
+        json::put(&mut obj, "refunds", &self.refunds);
+        json::put(&mut obj, "api_access", &self.api_access);
+        json::put(&mut obj, "dashboard_access", &self.dashboard_access);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// OrganizationCompanyLegalEntitySchema
+///
+/// Spec: `#/components/schemas/OrganizationCompanyLegalEntitySchema`
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationCompanyLegalEntitySchema {
+    /// Registered Name
+    pub registered_name: String,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl OrganizationCompanyLegalEntitySchema {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &["type", "registered_name"];
+    /// A value with the required properties set and every optional one left out.
+    ///
+    /// `type` is always sent as `"company"`.
+    pub fn new(registered_name: impl Into<String>) -> Self {
+        Self {
+            registered_name: registered_name.into(),
+            extra: Map::new(),
+        }
+    }
+}
+
+impl FromJson for OrganizationCompanyLegalEntitySchema {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        json::expect_const_str(obj, "type", "company", true, path)?;
+        Ok(Self {
+            registered_name: json::required(obj, "registered_name", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for OrganizationCompanyLegalEntitySchema {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert("type".to_owned(), Value::from("company"));
+        json::put(&mut obj, "registered_name", &self.registered_name);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
+    }
+}
+
+/// OrganizationCreate
+///
+/// Spec: `#/components/schemas/OrganizationCreate`
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationCreate {
+    /// Name
+    pub name: String,
+    /// Slug
+    pub slug: String,
+    /// Avatar Url
+    pub avatar_url: Patch<String>,
+    /// Legal Entity
+    pub legal_entity: Patch<OrganizationCreateLegalEntity>,
+    /// Public support email.
+    pub email: Patch<String>,
+    /// Official website of the organization.
+    pub website: Patch<String>,
+    /// Link to social profiles.
+    pub socials: Patch<Vec<OrganizationSocialLink>>,
+    /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
+    pub details: Patch<OrganizationDetails>,
+    /// Two-letter country code (ISO 3166-1 alpha-2).
+    pub country: Patch<CountryAlpha2Input>,
+    /// `feature_settings`
+    pub feature_settings: Patch<OrganizationFeatureSettingsUpdate>,
+    /// `subscription_settings`
+    pub subscription_settings: Patch<OrganizationSubscriptionSettings>,
+    /// `customer_email_settings`
+    pub customer_email_settings: Patch<OrganizationCustomerEmailSettings>,
+    /// `customer_portal_settings`
+    pub customer_portal_settings: Patch<OrganizationCustomerPortalSettings>,
+    /// Default presentment currency for the organization
+    pub default_presentment_currency: Option<PresentmentCurrency>,
+    /// Default tax behavior applied on products.
+    pub default_tax_behavior: Option<TaxBehaviorOption>,
+    /// Properties the spec does not describe (newer than this SDK), and optional properties
+    /// sent as an explicit `null`: kept so that nothing Polar sends is lost, and written back
+    /// after the declared fields (a field set to a value wins over a `null` kept here).
+    pub extra: Map<String, Value>,
+}
+
+impl OrganizationCreate {
+    /// The property names the spec declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "slug",
+        "avatar_url",
+        "legal_entity",
+        "email",
+        "website",
+        "socials",
+        "details",
+        "country",
+        "feature_settings",
+        "subscription_settings",
+        "customer_email_settings",
+        "customer_portal_settings",
+        "default_presentment_currency",
+        "default_tax_behavior",
+    ];
+    /// A value with the required properties set and every optional one left out.
+    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            slug: slug.into(),
+            avatar_url: Patch::Absent,
+            legal_entity: Patch::Absent,
+            email: Patch::Absent,
+            website: Patch::Absent,
+            socials: Patch::Absent,
+            details: Patch::Absent,
+            country: Patch::Absent,
+            feature_settings: Patch::Absent,
+            subscription_settings: Patch::Absent,
+            customer_email_settings: Patch::Absent,
+            customer_portal_settings: Patch::Absent,
+            default_presentment_currency: None,
+            default_tax_behavior: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+impl FromJson for OrganizationCreate {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        let obj = &json::object(value, path)?;
+        Ok(Self {
+            name: json::required(obj, "name", path)?,
+            slug: json::required(obj, "slug", path)?,
+            avatar_url: json::patch(obj, "avatar_url", path)?,
+            legal_entity: json::patch(obj, "legal_entity", path)?,
+            email: json::patch(obj, "email", path)?,
+            website: json::patch(obj, "website", path)?,
+            socials: json::patch(obj, "socials", path)?,
+            details: json::patch(obj, "details", path)?,
+            country: json::patch(obj, "country", path)?,
+            feature_settings: json::patch(obj, "feature_settings", path)?,
+            subscription_settings: json::patch(obj, "subscription_settings", path)?,
+            customer_email_settings: json::patch(obj, "customer_email_settings", path)?,
+            customer_portal_settings: json::patch(obj, "customer_portal_settings", path)?,
+            default_presentment_currency: json::optional(
+                obj,
+                "default_presentment_currency",
+                path,
+            )?,
+            default_tax_behavior: json::optional(obj, "default_tax_behavior", path)?,
+            extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+}
+
+impl ToJson for OrganizationCreate {
+    fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        json::put(&mut obj, "name", &self.name);
+        json::put(&mut obj, "slug", &self.slug);
+        json::put_patch(&mut obj, "avatar_url", &self.avatar_url);
+        json::put_patch(&mut obj, "legal_entity", &self.legal_entity);
+        json::put_patch(&mut obj, "email", &self.email);
+        json::put_patch(&mut obj, "website", &self.website);
+        json::put_patch(&mut obj, "socials", &self.socials);
+        json::put_patch(&mut obj, "details", &self.details);
+        json::put_patch(&mut obj, "country", &self.country);
+        json::put_patch(&mut obj, "feature_settings", &self.feature_settings);
+        json::put_patch(
+            &mut obj,
+            "subscription_settings",
+            &self.subscription_settings,
+        );
+        json::put_patch(
+            &mut obj,
+            "customer_email_settings",
+            &self.customer_email_settings,
+        );
+        json::put_patch(
+            &mut obj,
+            "customer_portal_settings",
+            &self.customer_portal_settings,
+        );
+        json::put_opt(
+            &mut obj,
+            "default_presentment_currency",
+            &self.default_presentment_currency,
+        );
+        json::put_opt(&mut obj, "default_tax_behavior", &self.default_tax_behavior);
+        json::put_extra(&mut obj, &self.extra);
+        Value::Object(obj)
     }
 }
 
@@ -4057,7 +4057,7 @@ pub struct OrganizationSubscriptionSettings {
     /// Allow Multiple Subscriptions
     pub allow_multiple_subscriptions: bool,
     /// PublicSubscriptionProrationBehavior
-    pub proration_behavior: OrganizationSubscriptionSettingsProrationBehavior,
+    pub proration_behavior: PublicSubscriptionProrationBehavior,
     /// Benefit Revocation Grace Period
     pub benefit_revocation_grace_period: i64,
     /// Prevent Trial Abuse
@@ -4082,7 +4082,7 @@ impl OrganizationSubscriptionSettings {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         allow_multiple_subscriptions: bool,
-        proration_behavior: OrganizationSubscriptionSettingsProrationBehavior,
+        proration_behavior: PublicSubscriptionProrationBehavior,
         benefit_revocation_grace_period: i64,
         prevent_trial_abuse: bool,
         allow_customer_updates: bool,
@@ -4145,71 +4145,6 @@ impl ToJson for OrganizationSubscriptionSettings {
     }
 }
 
-/// PublicSubscriptionProrationBehavior
-///
-/// Spec: `#/components/schemas/OrganizationSubscriptionSettings/properties/proration_behavior`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OrganizationSubscriptionSettingsProrationBehavior {
-    /// `invoice`
-    Invoice,
-    /// `prorate`
-    Prorate,
-    /// `next_period`
-    NextPeriod,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl OrganizationSubscriptionSettingsProrationBehavior {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Invoice => "invoice",
-            Self::Prorate => "prorate",
-            Self::NextPeriod => "next_period",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for OrganizationSubscriptionSettingsProrationBehavior {
-    fn from(v: &str) -> Self {
-        match v {
-            "invoice" => Self::Invoice,
-            "prorate" => Self::Prorate,
-            "next_period" => Self::NextPeriod,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for OrganizationSubscriptionSettingsProrationBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for OrganizationSubscriptionSettingsProrationBehavior {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for OrganizationSubscriptionSettingsProrationBehavior {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for OrganizationSubscriptionSettingsProrationBehavior {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// OrganizationUpdate
 ///
 /// Spec: `#/components/schemas/OrganizationUpdate`
@@ -4228,7 +4163,7 @@ pub struct OrganizationUpdate {
     /// Additional, private, business details Polar needs about active organizations for compliance (KYC).
     pub details: Patch<OrganizationDetails>,
     /// Two-letter country code (ISO 3166-1 alpha-2).
-    pub country: Patch<OrganizationUpdateCountry>,
+    pub country: Patch<CountryAlpha2Input>,
     /// `feature_settings`
     pub feature_settings: Patch<OrganizationFeatureSettingsUpdate>,
     /// `subscription_settings`
@@ -4362,1035 +4297,6 @@ impl ToJson for OrganizationUpdate {
     }
 }
 
-/// CountryAlpha2Input
-///
-/// Spec: `#/components/schemas/OrganizationUpdate/properties/country/anyOf/0`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OrganizationUpdateCountry {
-    /// `AD`
-    Ad,
-    /// `AE`
-    Ae,
-    /// `AF`
-    Af,
-    /// `AG`
-    Ag,
-    /// `AI`
-    Ai,
-    /// `AL`
-    Al,
-    /// `AM`
-    Am,
-    /// `AO`
-    Ao,
-    /// `AQ`
-    Aq,
-    /// `AR`
-    Ar,
-    /// `AS`
-    As,
-    /// `AT`
-    At,
-    /// `AU`
-    Au,
-    /// `AW`
-    Aw,
-    /// `AX`
-    Ax,
-    /// `AZ`
-    Az,
-    /// `BA`
-    Ba,
-    /// `BB`
-    Bb,
-    /// `BD`
-    Bd,
-    /// `BE`
-    Be,
-    /// `BF`
-    Bf,
-    /// `BG`
-    Bg,
-    /// `BH`
-    Bh,
-    /// `BI`
-    Bi,
-    /// `BJ`
-    Bj,
-    /// `BL`
-    Bl,
-    /// `BM`
-    Bm,
-    /// `BN`
-    Bn,
-    /// `BO`
-    Bo,
-    /// `BQ`
-    Bq,
-    /// `BR`
-    Br,
-    /// `BS`
-    Bs,
-    /// `BT`
-    Bt,
-    /// `BV`
-    Bv,
-    /// `BW`
-    Bw,
-    /// `BY`
-    By,
-    /// `BZ`
-    Bz,
-    /// `CA`
-    Ca,
-    /// `CC`
-    Cc,
-    /// `CD`
-    Cd,
-    /// `CF`
-    Cf,
-    /// `CG`
-    Cg,
-    /// `CH`
-    Ch,
-    /// `CI`
-    Ci,
-    /// `CK`
-    Ck,
-    /// `CL`
-    Cl,
-    /// `CM`
-    Cm,
-    /// `CN`
-    Cn,
-    /// `CO`
-    Co,
-    /// `CR`
-    Cr,
-    /// `CV`
-    Cv,
-    /// `CW`
-    Cw,
-    /// `CX`
-    Cx,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DE`
-    De,
-    /// `DJ`
-    Dj,
-    /// `DK`
-    Dk,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `DZ`
-    Dz,
-    /// `EC`
-    Ec,
-    /// `EE`
-    Ee,
-    /// `EG`
-    Eg,
-    /// `EH`
-    Eh,
-    /// `ER`
-    Er,
-    /// `ES`
-    Es,
-    /// `ET`
-    Et,
-    /// `FI`
-    Fi,
-    /// `FJ`
-    Fj,
-    /// `FK`
-    Fk,
-    /// `FM`
-    Fm,
-    /// `FO`
-    Fo,
-    /// `FR`
-    Fr,
-    /// `GA`
-    Ga,
-    /// `GB`
-    Gb,
-    /// `GD`
-    Gd,
-    /// `GE`
-    Ge,
-    /// `GF`
-    Gf,
-    /// `GG`
-    Gg,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GL`
-    Gl,
-    /// `GM`
-    Gm,
-    /// `GN`
-    Gn,
-    /// `GP`
-    Gp,
-    /// `GQ`
-    Gq,
-    /// `GR`
-    Gr,
-    /// `GS`
-    Gs,
-    /// `GT`
-    Gt,
-    /// `GU`
-    Gu,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HK`
-    Hk,
-    /// `HM`
-    Hm,
-    /// `HN`
-    Hn,
-    /// `HR`
-    Hr,
-    /// `HT`
-    Ht,
-    /// `HU`
-    Hu,
-    /// `ID`
-    Id,
-    /// `IE`
-    Ie,
-    /// `IL`
-    Il,
-    /// `IM`
-    Im,
-    /// `IN`
-    In,
-    /// `IO`
-    Io,
-    /// `IQ`
-    Iq,
-    /// `IS`
-    Is,
-    /// `IT`
-    It,
-    /// `JE`
-    Je,
-    /// `JM`
-    Jm,
-    /// `JO`
-    Jo,
-    /// `JP`
-    Jp,
-    /// `KE`
-    Ke,
-    /// `KG`
-    Kg,
-    /// `KH`
-    Kh,
-    /// `KI`
-    Ki,
-    /// `KM`
-    Km,
-    /// `KN`
-    Kn,
-    /// `KR`
-    Kr,
-    /// `KW`
-    Kw,
-    /// `KY`
-    Ky,
-    /// `KZ`
-    Kz,
-    /// `LA`
-    La,
-    /// `LB`
-    Lb,
-    /// `LC`
-    Lc,
-    /// `LI`
-    Li,
-    /// `LK`
-    Lk,
-    /// `LR`
-    Lr,
-    /// `LS`
-    Ls,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `LV`
-    Lv,
-    /// `LY`
-    Ly,
-    /// `MA`
-    Ma,
-    /// `MC`
-    Mc,
-    /// `MD`
-    Md,
-    /// `ME`
-    Me,
-    /// `MF`
-    Mf,
-    /// `MG`
-    Mg,
-    /// `MH`
-    Mh,
-    /// `MK`
-    Mk,
-    /// `ML`
-    Ml,
-    /// `MM`
-    Mm,
-    /// `MN`
-    Mn,
-    /// `MO`
-    Mo,
-    /// `MP`
-    Mp,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MS`
-    Ms,
-    /// `MT`
-    Mt,
-    /// `MU`
-    Mu,
-    /// `MV`
-    Mv,
-    /// `MW`
-    Mw,
-    /// `MX`
-    Mx,
-    /// `MY`
-    My,
-    /// `MZ`
-    Mz,
-    /// `NA`
-    Na,
-    /// `NC`
-    Nc,
-    /// `NE`
-    Ne,
-    /// `NF`
-    Nf,
-    /// `NG`
-    Ng,
-    /// `NI`
-    Ni,
-    /// `NL`
-    Nl,
-    /// `NO`
-    No,
-    /// `NP`
-    Np,
-    /// `NR`
-    Nr,
-    /// `NU`
-    Nu,
-    /// `NZ`
-    Nz,
-    /// `OM`
-    Om,
-    /// `PA`
-    Pa,
-    /// `PE`
-    Pe,
-    /// `PF`
-    Pf,
-    /// `PG`
-    Pg,
-    /// `PH`
-    Ph,
-    /// `PK`
-    Pk,
-    /// `PL`
-    Pl,
-    /// `PM`
-    Pm,
-    /// `PN`
-    Pn,
-    /// `PR`
-    Pr,
-    /// `PS`
-    Ps,
-    /// `PT`
-    Pt,
-    /// `PW`
-    Pw,
-    /// `PY`
-    Py,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RS`
-    Rs,
-    /// `RW`
-    Rw,
-    /// `SA`
-    Sa,
-    /// `SB`
-    Sb,
-    /// `SC`
-    Sc,
-    /// `SD`
-    Sd,
-    /// `SE`
-    Se,
-    /// `SG`
-    Sg,
-    /// `SH`
-    Sh,
-    /// `SI`
-    Si,
-    /// `SJ`
-    Sj,
-    /// `SK`
-    Sk,
-    /// `SL`
-    Sl,
-    /// `SM`
-    Sm,
-    /// `SN`
-    Sn,
-    /// `SO`
-    So,
-    /// `SR`
-    Sr,
-    /// `SS`
-    Ss,
-    /// `ST`
-    St,
-    /// `SV`
-    Sv,
-    /// `SX`
-    Sx,
-    /// `SZ`
-    Sz,
-    /// `TC`
-    Tc,
-    /// `TD`
-    Td,
-    /// `TF`
-    Tf,
-    /// `TG`
-    Tg,
-    /// `TH`
-    Th,
-    /// `TJ`
-    Tj,
-    /// `TK`
-    Tk,
-    /// `TL`
-    Tl,
-    /// `TM`
-    Tm,
-    /// `TN`
-    Tn,
-    /// `TO`
-    To,
-    /// `TR`
-    Tr,
-    /// `TT`
-    Tt,
-    /// `TV`
-    Tv,
-    /// `TW`
-    Tw,
-    /// `TZ`
-    Tz,
-    /// `UA`
-    Ua,
-    /// `UG`
-    Ug,
-    /// `UM`
-    Um,
-    /// `US`
-    Us,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VA`
-    Va,
-    /// `VC`
-    Vc,
-    /// `VE`
-    Ve,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `VN`
-    Vn,
-    /// `VU`
-    Vu,
-    /// `WF`
-    Wf,
-    /// `WS`
-    Ws,
-    /// `YE`
-    Ye,
-    /// `YT`
-    Yt,
-    /// `ZA`
-    Za,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl OrganizationUpdateCountry {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ad => "AD",
-            Self::Ae => "AE",
-            Self::Af => "AF",
-            Self::Ag => "AG",
-            Self::Ai => "AI",
-            Self::Al => "AL",
-            Self::Am => "AM",
-            Self::Ao => "AO",
-            Self::Aq => "AQ",
-            Self::Ar => "AR",
-            Self::As => "AS",
-            Self::At => "AT",
-            Self::Au => "AU",
-            Self::Aw => "AW",
-            Self::Ax => "AX",
-            Self::Az => "AZ",
-            Self::Ba => "BA",
-            Self::Bb => "BB",
-            Self::Bd => "BD",
-            Self::Be => "BE",
-            Self::Bf => "BF",
-            Self::Bg => "BG",
-            Self::Bh => "BH",
-            Self::Bi => "BI",
-            Self::Bj => "BJ",
-            Self::Bl => "BL",
-            Self::Bm => "BM",
-            Self::Bn => "BN",
-            Self::Bo => "BO",
-            Self::Bq => "BQ",
-            Self::Br => "BR",
-            Self::Bs => "BS",
-            Self::Bt => "BT",
-            Self::Bv => "BV",
-            Self::Bw => "BW",
-            Self::By => "BY",
-            Self::Bz => "BZ",
-            Self::Ca => "CA",
-            Self::Cc => "CC",
-            Self::Cd => "CD",
-            Self::Cf => "CF",
-            Self::Cg => "CG",
-            Self::Ch => "CH",
-            Self::Ci => "CI",
-            Self::Ck => "CK",
-            Self::Cl => "CL",
-            Self::Cm => "CM",
-            Self::Cn => "CN",
-            Self::Co => "CO",
-            Self::Cr => "CR",
-            Self::Cv => "CV",
-            Self::Cw => "CW",
-            Self::Cx => "CX",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::De => "DE",
-            Self::Dj => "DJ",
-            Self::Dk => "DK",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Dz => "DZ",
-            Self::Ec => "EC",
-            Self::Ee => "EE",
-            Self::Eg => "EG",
-            Self::Eh => "EH",
-            Self::Er => "ER",
-            Self::Es => "ES",
-            Self::Et => "ET",
-            Self::Fi => "FI",
-            Self::Fj => "FJ",
-            Self::Fk => "FK",
-            Self::Fm => "FM",
-            Self::Fo => "FO",
-            Self::Fr => "FR",
-            Self::Ga => "GA",
-            Self::Gb => "GB",
-            Self::Gd => "GD",
-            Self::Ge => "GE",
-            Self::Gf => "GF",
-            Self::Gg => "GG",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gl => "GL",
-            Self::Gm => "GM",
-            Self::Gn => "GN",
-            Self::Gp => "GP",
-            Self::Gq => "GQ",
-            Self::Gr => "GR",
-            Self::Gs => "GS",
-            Self::Gt => "GT",
-            Self::Gu => "GU",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Hk => "HK",
-            Self::Hm => "HM",
-            Self::Hn => "HN",
-            Self::Hr => "HR",
-            Self::Ht => "HT",
-            Self::Hu => "HU",
-            Self::Id => "ID",
-            Self::Ie => "IE",
-            Self::Il => "IL",
-            Self::Im => "IM",
-            Self::In => "IN",
-            Self::Io => "IO",
-            Self::Iq => "IQ",
-            Self::Is => "IS",
-            Self::It => "IT",
-            Self::Je => "JE",
-            Self::Jm => "JM",
-            Self::Jo => "JO",
-            Self::Jp => "JP",
-            Self::Ke => "KE",
-            Self::Kg => "KG",
-            Self::Kh => "KH",
-            Self::Ki => "KI",
-            Self::Km => "KM",
-            Self::Kn => "KN",
-            Self::Kr => "KR",
-            Self::Kw => "KW",
-            Self::Ky => "KY",
-            Self::Kz => "KZ",
-            Self::La => "LA",
-            Self::Lb => "LB",
-            Self::Lc => "LC",
-            Self::Li => "LI",
-            Self::Lk => "LK",
-            Self::Lr => "LR",
-            Self::Ls => "LS",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Lv => "LV",
-            Self::Ly => "LY",
-            Self::Ma => "MA",
-            Self::Mc => "MC",
-            Self::Md => "MD",
-            Self::Me => "ME",
-            Self::Mf => "MF",
-            Self::Mg => "MG",
-            Self::Mh => "MH",
-            Self::Mk => "MK",
-            Self::Ml => "ML",
-            Self::Mm => "MM",
-            Self::Mn => "MN",
-            Self::Mo => "MO",
-            Self::Mp => "MP",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Ms => "MS",
-            Self::Mt => "MT",
-            Self::Mu => "MU",
-            Self::Mv => "MV",
-            Self::Mw => "MW",
-            Self::Mx => "MX",
-            Self::My => "MY",
-            Self::Mz => "MZ",
-            Self::Na => "NA",
-            Self::Nc => "NC",
-            Self::Ne => "NE",
-            Self::Nf => "NF",
-            Self::Ng => "NG",
-            Self::Ni => "NI",
-            Self::Nl => "NL",
-            Self::No => "NO",
-            Self::Np => "NP",
-            Self::Nr => "NR",
-            Self::Nu => "NU",
-            Self::Nz => "NZ",
-            Self::Om => "OM",
-            Self::Pa => "PA",
-            Self::Pe => "PE",
-            Self::Pf => "PF",
-            Self::Pg => "PG",
-            Self::Ph => "PH",
-            Self::Pk => "PK",
-            Self::Pl => "PL",
-            Self::Pm => "PM",
-            Self::Pn => "PN",
-            Self::Pr => "PR",
-            Self::Ps => "PS",
-            Self::Pt => "PT",
-            Self::Pw => "PW",
-            Self::Py => "PY",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Rs => "RS",
-            Self::Rw => "RW",
-            Self::Sa => "SA",
-            Self::Sb => "SB",
-            Self::Sc => "SC",
-            Self::Sd => "SD",
-            Self::Se => "SE",
-            Self::Sg => "SG",
-            Self::Sh => "SH",
-            Self::Si => "SI",
-            Self::Sj => "SJ",
-            Self::Sk => "SK",
-            Self::Sl => "SL",
-            Self::Sm => "SM",
-            Self::Sn => "SN",
-            Self::So => "SO",
-            Self::Sr => "SR",
-            Self::Ss => "SS",
-            Self::St => "ST",
-            Self::Sv => "SV",
-            Self::Sx => "SX",
-            Self::Sz => "SZ",
-            Self::Tc => "TC",
-            Self::Td => "TD",
-            Self::Tf => "TF",
-            Self::Tg => "TG",
-            Self::Th => "TH",
-            Self::Tj => "TJ",
-            Self::Tk => "TK",
-            Self::Tl => "TL",
-            Self::Tm => "TM",
-            Self::Tn => "TN",
-            Self::To => "TO",
-            Self::Tr => "TR",
-            Self::Tt => "TT",
-            Self::Tv => "TV",
-            Self::Tw => "TW",
-            Self::Tz => "TZ",
-            Self::Ua => "UA",
-            Self::Ug => "UG",
-            Self::Um => "UM",
-            Self::Us => "US",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Va => "VA",
-            Self::Vc => "VC",
-            Self::Ve => "VE",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Vn => "VN",
-            Self::Vu => "VU",
-            Self::Wf => "WF",
-            Self::Ws => "WS",
-            Self::Ye => "YE",
-            Self::Yt => "YT",
-            Self::Za => "ZA",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for OrganizationUpdateCountry {
-    fn from(v: &str) -> Self {
-        match v {
-            "AD" => Self::Ad,
-            "AE" => Self::Ae,
-            "AF" => Self::Af,
-            "AG" => Self::Ag,
-            "AI" => Self::Ai,
-            "AL" => Self::Al,
-            "AM" => Self::Am,
-            "AO" => Self::Ao,
-            "AQ" => Self::Aq,
-            "AR" => Self::Ar,
-            "AS" => Self::As,
-            "AT" => Self::At,
-            "AU" => Self::Au,
-            "AW" => Self::Aw,
-            "AX" => Self::Ax,
-            "AZ" => Self::Az,
-            "BA" => Self::Ba,
-            "BB" => Self::Bb,
-            "BD" => Self::Bd,
-            "BE" => Self::Be,
-            "BF" => Self::Bf,
-            "BG" => Self::Bg,
-            "BH" => Self::Bh,
-            "BI" => Self::Bi,
-            "BJ" => Self::Bj,
-            "BL" => Self::Bl,
-            "BM" => Self::Bm,
-            "BN" => Self::Bn,
-            "BO" => Self::Bo,
-            "BQ" => Self::Bq,
-            "BR" => Self::Br,
-            "BS" => Self::Bs,
-            "BT" => Self::Bt,
-            "BV" => Self::Bv,
-            "BW" => Self::Bw,
-            "BY" => Self::By,
-            "BZ" => Self::Bz,
-            "CA" => Self::Ca,
-            "CC" => Self::Cc,
-            "CD" => Self::Cd,
-            "CF" => Self::Cf,
-            "CG" => Self::Cg,
-            "CH" => Self::Ch,
-            "CI" => Self::Ci,
-            "CK" => Self::Ck,
-            "CL" => Self::Cl,
-            "CM" => Self::Cm,
-            "CN" => Self::Cn,
-            "CO" => Self::Co,
-            "CR" => Self::Cr,
-            "CV" => Self::Cv,
-            "CW" => Self::Cw,
-            "CX" => Self::Cx,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DE" => Self::De,
-            "DJ" => Self::Dj,
-            "DK" => Self::Dk,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "DZ" => Self::Dz,
-            "EC" => Self::Ec,
-            "EE" => Self::Ee,
-            "EG" => Self::Eg,
-            "EH" => Self::Eh,
-            "ER" => Self::Er,
-            "ES" => Self::Es,
-            "ET" => Self::Et,
-            "FI" => Self::Fi,
-            "FJ" => Self::Fj,
-            "FK" => Self::Fk,
-            "FM" => Self::Fm,
-            "FO" => Self::Fo,
-            "FR" => Self::Fr,
-            "GA" => Self::Ga,
-            "GB" => Self::Gb,
-            "GD" => Self::Gd,
-            "GE" => Self::Ge,
-            "GF" => Self::Gf,
-            "GG" => Self::Gg,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GL" => Self::Gl,
-            "GM" => Self::Gm,
-            "GN" => Self::Gn,
-            "GP" => Self::Gp,
-            "GQ" => Self::Gq,
-            "GR" => Self::Gr,
-            "GS" => Self::Gs,
-            "GT" => Self::Gt,
-            "GU" => Self::Gu,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HK" => Self::Hk,
-            "HM" => Self::Hm,
-            "HN" => Self::Hn,
-            "HR" => Self::Hr,
-            "HT" => Self::Ht,
-            "HU" => Self::Hu,
-            "ID" => Self::Id,
-            "IE" => Self::Ie,
-            "IL" => Self::Il,
-            "IM" => Self::Im,
-            "IN" => Self::In,
-            "IO" => Self::Io,
-            "IQ" => Self::Iq,
-            "IS" => Self::Is,
-            "IT" => Self::It,
-            "JE" => Self::Je,
-            "JM" => Self::Jm,
-            "JO" => Self::Jo,
-            "JP" => Self::Jp,
-            "KE" => Self::Ke,
-            "KG" => Self::Kg,
-            "KH" => Self::Kh,
-            "KI" => Self::Ki,
-            "KM" => Self::Km,
-            "KN" => Self::Kn,
-            "KR" => Self::Kr,
-            "KW" => Self::Kw,
-            "KY" => Self::Ky,
-            "KZ" => Self::Kz,
-            "LA" => Self::La,
-            "LB" => Self::Lb,
-            "LC" => Self::Lc,
-            "LI" => Self::Li,
-            "LK" => Self::Lk,
-            "LR" => Self::Lr,
-            "LS" => Self::Ls,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "LV" => Self::Lv,
-            "LY" => Self::Ly,
-            "MA" => Self::Ma,
-            "MC" => Self::Mc,
-            "MD" => Self::Md,
-            "ME" => Self::Me,
-            "MF" => Self::Mf,
-            "MG" => Self::Mg,
-            "MH" => Self::Mh,
-            "MK" => Self::Mk,
-            "ML" => Self::Ml,
-            "MM" => Self::Mm,
-            "MN" => Self::Mn,
-            "MO" => Self::Mo,
-            "MP" => Self::Mp,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MS" => Self::Ms,
-            "MT" => Self::Mt,
-            "MU" => Self::Mu,
-            "MV" => Self::Mv,
-            "MW" => Self::Mw,
-            "MX" => Self::Mx,
-            "MY" => Self::My,
-            "MZ" => Self::Mz,
-            "NA" => Self::Na,
-            "NC" => Self::Nc,
-            "NE" => Self::Ne,
-            "NF" => Self::Nf,
-            "NG" => Self::Ng,
-            "NI" => Self::Ni,
-            "NL" => Self::Nl,
-            "NO" => Self::No,
-            "NP" => Self::Np,
-            "NR" => Self::Nr,
-            "NU" => Self::Nu,
-            "NZ" => Self::Nz,
-            "OM" => Self::Om,
-            "PA" => Self::Pa,
-            "PE" => Self::Pe,
-            "PF" => Self::Pf,
-            "PG" => Self::Pg,
-            "PH" => Self::Ph,
-            "PK" => Self::Pk,
-            "PL" => Self::Pl,
-            "PM" => Self::Pm,
-            "PN" => Self::Pn,
-            "PR" => Self::Pr,
-            "PS" => Self::Ps,
-            "PT" => Self::Pt,
-            "PW" => Self::Pw,
-            "PY" => Self::Py,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RS" => Self::Rs,
-            "RW" => Self::Rw,
-            "SA" => Self::Sa,
-            "SB" => Self::Sb,
-            "SC" => Self::Sc,
-            "SD" => Self::Sd,
-            "SE" => Self::Se,
-            "SG" => Self::Sg,
-            "SH" => Self::Sh,
-            "SI" => Self::Si,
-            "SJ" => Self::Sj,
-            "SK" => Self::Sk,
-            "SL" => Self::Sl,
-            "SM" => Self::Sm,
-            "SN" => Self::Sn,
-            "SO" => Self::So,
-            "SR" => Self::Sr,
-            "SS" => Self::Ss,
-            "ST" => Self::St,
-            "SV" => Self::Sv,
-            "SX" => Self::Sx,
-            "SZ" => Self::Sz,
-            "TC" => Self::Tc,
-            "TD" => Self::Td,
-            "TF" => Self::Tf,
-            "TG" => Self::Tg,
-            "TH" => Self::Th,
-            "TJ" => Self::Tj,
-            "TK" => Self::Tk,
-            "TL" => Self::Tl,
-            "TM" => Self::Tm,
-            "TN" => Self::Tn,
-            "TO" => Self::To,
-            "TR" => Self::Tr,
-            "TT" => Self::Tt,
-            "TV" => Self::Tv,
-            "TW" => Self::Tw,
-            "TZ" => Self::Tz,
-            "UA" => Self::Ua,
-            "UG" => Self::Ug,
-            "UM" => Self::Um,
-            "US" => Self::Us,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VA" => Self::Va,
-            "VC" => Self::Vc,
-            "VE" => Self::Ve,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "VN" => Self::Vn,
-            "VU" => Self::Vu,
-            "WF" => Self::Wf,
-            "WS" => Self::Ws,
-            "YE" => Self::Ye,
-            "YT" => Self::Yt,
-            "ZA" => Self::Za,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for OrganizationUpdateCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for OrganizationUpdateCountry {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for OrganizationUpdateCountry {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for OrganizationUpdateCountry {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 /// Response 403 Organizations:Update
 ///
 /// Spec: `#/paths/~1v1~1organizations~1{id}/patch/responses/403/content/application~1json/schema`
@@ -5464,6 +4370,71 @@ impl From<NotPermitted> for OrganizationsUpdateResponse403 {
 impl From<DisputeAutoAcceptNotEnabled> for OrganizationsUpdateResponse403 {
     fn from(v: DisputeAutoAcceptNotEnabled) -> Self {
         Self::DisputeAutoAcceptNotEnabled(v)
+    }
+}
+
+/// `PublicSubscriptionProrationBehavior`.
+///
+/// Spec: `#/components/schemas/OrganizationSubscriptionSettings/properties/proration_behavior`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PublicSubscriptionProrationBehavior {
+    /// `invoice`
+    Invoice,
+    /// `prorate`
+    Prorate,
+    /// `next_period`
+    NextPeriod,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl PublicSubscriptionProrationBehavior {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Invoice => "invoice",
+            Self::Prorate => "prorate",
+            Self::NextPeriod => "next_period",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for PublicSubscriptionProrationBehavior {
+    fn from(v: &str) -> Self {
+        match v {
+            "invoice" => Self::Invoice,
+            "prorate" => Self::Prorate,
+            "next_period" => Self::NextPeriod,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for PublicSubscriptionProrationBehavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for PublicSubscriptionProrationBehavior {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for PublicSubscriptionProrationBehavior {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for PublicSubscriptionProrationBehavior {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
     }
 }
 
@@ -5645,6 +4616,8 @@ impl JsonKey for TaxBehaviorOption {
 
 crate::runtime::json::serde_via_json!(
     CannotCreateOrganizationError,
+    CountryAlpha2,
+    CountryAlpha2Input,
     CustomerPortalCustomerSettings,
     CustomerPortalSubscriptionSettings,
     CustomerPortalUsageSettings,
@@ -5653,9 +4626,7 @@ crate::runtime::json::serde_via_json!(
     Organization,
     OrganizationCapabilities,
     OrganizationCompanyLegalEntitySchema,
-    OrganizationCountry,
     OrganizationCreate,
-    OrganizationCreateCountry,
     OrganizationCreateLegalEntity,
     OrganizationCustomerEmailSettings,
     OrganizationCustomerPortalSettings,
@@ -5671,10 +4642,9 @@ crate::runtime::json::serde_via_json!(
     OrganizationSortProperty,
     OrganizationStatus,
     OrganizationSubscriptionSettings,
-    OrganizationSubscriptionSettingsProrationBehavior,
     OrganizationUpdate,
-    OrganizationUpdateCountry,
     OrganizationsUpdateResponse403,
+    PublicSubscriptionProrationBehavior,
     SsoEnforcementRequiresConnection,
     SubscriptionProrationBehavior,
     TaxBehaviorOption

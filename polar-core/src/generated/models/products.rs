@@ -192,7 +192,7 @@ pub struct Product {
     /// `metadata`
     pub metadata: MetadataOutputType,
     /// List of prices for this product.
-    pub prices: Vec<ProductPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of benefits granted by the product.
     pub benefits: Vec<Benefit>,
     /// List of medias associated to the product.
@@ -516,7 +516,7 @@ pub struct ProductCreateOneTime {
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
-    pub prices: Vec<ProductCreateOneTimePricesItem>,
+    pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
     pub medias: Patch<Vec<String>>,
     /// List of custom fields to attach.
@@ -548,7 +548,7 @@ impl ProductCreateOneTime {
         "recurring_interval_count",
     ];
     /// A value with the required properties set and every optional one left out.
-    pub fn new(name: impl Into<String>, prices: Vec<ProductCreateOneTimePricesItem>) -> Self {
+    pub fn new(name: impl Into<String>, prices: Vec<ProductPriceCreate>) -> Self {
         Self {
             metadata: None,
             name: name.into(),
@@ -610,146 +610,6 @@ impl ToJson for ProductCreateOneTime {
     }
 }
 
-/// `ProductCreateOneTimePricesItem`.
-///
-/// Spec: `#/components/schemas/ProductCreateOneTime/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductCreateOneTimePricesItem {
-    /// Schema to create a fixed price.
-    ProductPriceFixedCreate(ProductPriceFixedCreate),
-    /// Schema to create a pay-what-you-want price.
-    ProductPriceCustomCreate(ProductPriceCustomCreate),
-    /// Schema to create a seat-based price with volume-based tiers.
-    ProductPriceSeatBasedCreate(ProductPriceSeatBasedCreate),
-    /// Schema to create a metered price with a fixed unit price.
-    ProductPriceMeteredUnitCreate(ProductPriceMeteredUnitCreate),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl ProductCreateOneTimePricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "price_amount",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "meter_id",
-        "unit_amount",
-        "cap_amount",
-    ];
-}
-
-impl ProductCreateOneTimePricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceFixedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceCustomCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
-            return None;
-        }
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for ProductCreateOneTimePricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for ProductCreateOneTimePricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductPriceFixedCreate(v) => v.to_json(),
-            Self::ProductPriceCustomCreate(v) => v.to_json(),
-            Self::ProductPriceSeatBasedCreate(v) => v.to_json(),
-            Self::ProductPriceMeteredUnitCreate(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductPriceFixedCreate> for ProductCreateOneTimePricesItem {
-    fn from(v: ProductPriceFixedCreate) -> Self {
-        Self::ProductPriceFixedCreate(v)
-    }
-}
-
-impl From<ProductPriceCustomCreate> for ProductCreateOneTimePricesItem {
-    fn from(v: ProductPriceCustomCreate) -> Self {
-        Self::ProductPriceCustomCreate(v)
-    }
-}
-
-impl From<ProductPriceSeatBasedCreate> for ProductCreateOneTimePricesItem {
-    fn from(v: ProductPriceSeatBasedCreate) -> Self {
-        Self::ProductPriceSeatBasedCreate(v)
-    }
-}
-
-impl From<ProductPriceMeteredUnitCreate> for ProductCreateOneTimePricesItem {
-    fn from(v: ProductPriceMeteredUnitCreate) -> Self {
-        Self::ProductPriceMeteredUnitCreate(v)
-    }
-}
-
 /// ProductCreateRecurring
 ///
 /// Spec: `#/components/schemas/ProductCreateRecurring`
@@ -774,7 +634,7 @@ pub struct ProductCreateRecurring {
     /// The visibility of the product.
     pub visibility: Option<ProductVisibility>,
     /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
-    pub prices: Vec<ProductCreateRecurringPricesItem>,
+    pub prices: Vec<ProductPriceCreate>,
     /// List of file IDs. Each one must be on the same organization as the product, of type `product_media` and correctly uploaded.
     pub medias: Patch<Vec<String>>,
     /// List of custom fields to attach.
@@ -820,7 +680,7 @@ impl ProductCreateRecurring {
     /// A value with the required properties set and every optional one left out.
     pub fn new(
         name: impl Into<String>,
-        prices: Vec<ProductCreateRecurringPricesItem>,
+        prices: Vec<ProductPriceCreate>,
         recurring_interval: RecurringInterval,
     ) -> Self {
         Self {
@@ -893,146 +753,6 @@ impl ToJson for ProductCreateRecurring {
         json::put_patch(&mut obj, "meter_interval_count", &self.meter_interval_count);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// `ProductCreateRecurringPricesItem`.
-///
-/// Spec: `#/components/schemas/ProductCreateRecurring/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductCreateRecurringPricesItem {
-    /// Schema to create a fixed price.
-    ProductPriceFixedCreate(ProductPriceFixedCreate),
-    /// Schema to create a pay-what-you-want price.
-    ProductPriceCustomCreate(ProductPriceCustomCreate),
-    /// Schema to create a seat-based price with volume-based tiers.
-    ProductPriceSeatBasedCreate(ProductPriceSeatBasedCreate),
-    /// Schema to create a metered price with a fixed unit price.
-    ProductPriceMeteredUnitCreate(ProductPriceMeteredUnitCreate),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl ProductCreateRecurringPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "price_amount",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "meter_id",
-        "unit_amount",
-        "cap_amount",
-    ];
-}
-
-impl ProductCreateRecurringPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceFixedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceCustomCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
-            return None;
-        }
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for ProductCreateRecurringPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for ProductCreateRecurringPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductPriceFixedCreate(v) => v.to_json(),
-            Self::ProductPriceCustomCreate(v) => v.to_json(),
-            Self::ProductPriceSeatBasedCreate(v) => v.to_json(),
-            Self::ProductPriceMeteredUnitCreate(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductPriceFixedCreate> for ProductCreateRecurringPricesItem {
-    fn from(v: ProductPriceFixedCreate) -> Self {
-        Self::ProductPriceFixedCreate(v)
-    }
-}
-
-impl From<ProductPriceCustomCreate> for ProductCreateRecurringPricesItem {
-    fn from(v: ProductPriceCustomCreate) -> Self {
-        Self::ProductPriceCustomCreate(v)
-    }
-}
-
-impl From<ProductPriceSeatBasedCreate> for ProductCreateRecurringPricesItem {
-    fn from(v: ProductPriceSeatBasedCreate) -> Self {
-        Self::ProductPriceSeatBasedCreate(v)
-    }
-}
-
-impl From<ProductPriceMeteredUnitCreate> for ProductCreateRecurringPricesItem {
-    fn from(v: ProductPriceMeteredUnitCreate) -> Self {
-        Self::ProductPriceMeteredUnitCreate(v)
     }
 }
 
@@ -1285,6 +1005,146 @@ impl From<ProductPriceSeatBased> for ProductPrice {
 impl From<ProductPriceMeteredUnit> for ProductPrice {
     fn from(v: ProductPriceMeteredUnit) -> Self {
         Self::MeteredUnit(v)
+    }
+}
+
+/// `ProductPriceCreate`.
+///
+/// Spec: `#/components/schemas/ProductUpdate/properties/prices/anyOf/0/items/anyOf/1`
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductPriceCreate {
+    /// Schema to create a fixed price.
+    ProductPriceFixedCreate(ProductPriceFixedCreate),
+    /// Schema to create a pay-what-you-want price.
+    ProductPriceCustomCreate(ProductPriceCustomCreate),
+    /// Schema to create a seat-based price with volume-based tiers.
+    ProductPriceSeatBasedCreate(ProductPriceSeatBasedCreate),
+    /// Schema to create a metered price with a fixed unit price.
+    ProductPriceMeteredUnitCreate(ProductPriceMeteredUnitCreate),
+    /// A variant this version of the SDK does not know, kept as Polar sent it.
+    Unknown(Value),
+}
+
+impl ProductPriceCreate {
+    /// The property names any known variant declares.
+    pub const FIELDS: &'static [&'static str] = &[
+        "amount_type",
+        "price_currency",
+        "tax_behavior",
+        "price_amount",
+        "minimum_amount",
+        "maximum_amount",
+        "preset_amount",
+        "seat_tiers",
+        "meter_id",
+        "unit_amount",
+        "cap_amount",
+    ];
+}
+
+impl ProductPriceCreate {
+    /// The members `best_fit` tries, most specific first: their property names and decoders.
+    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
+        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceFixedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
+        }),
+        (ProductPriceCustomCreate::FIELDS, |v, p| {
+            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
+        }),
+    ];
+
+    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
+    /// does not know): the decode error of the variant that came closest, its path relative
+    /// to this value. `None` for a known variant.
+    pub fn unknown_reason(&self) -> Option<DecodeError> {
+        match self {
+            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
+            _ => None,
+        }
+    }
+
+    /// The decode error of the variant closest to `value` at `path`, when none fits (see
+    /// [`json::closest_error`]).
+    #[doc(hidden)]
+    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
+        // A tag this SDK does not know is a newer variant, not a mismatch.
+        if json::tag(value, "amount_type").is_some() {
+            return None;
+        }
+        json::closest_error(value, path, Self::CANDIDATES)
+    }
+}
+
+impl FromJson for ProductPriceCreate {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        match json::tag(value, "amount_type") {
+            Some("custom") => {
+                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
+                    value, path,
+                )?))
+            }
+            Some("fixed") => {
+                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
+                    value, path,
+                )?))
+            }
+            Some("metered_unit") => {
+                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
+                    value, path,
+                )?))
+            }
+            Some("seat_based") => {
+                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
+                    value, path,
+                )?))
+            }
+            Some(_) => return Ok(Self::Unknown(value.to_value())),
+            None => {}
+        }
+        Ok(json::best_fit(value, path, Self::CANDIDATES)
+            .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+}
+
+impl ToJson for ProductPriceCreate {
+    fn to_json(&self) -> Value {
+        match self {
+            Self::ProductPriceFixedCreate(v) => v.to_json(),
+            Self::ProductPriceCustomCreate(v) => v.to_json(),
+            Self::ProductPriceSeatBasedCreate(v) => v.to_json(),
+            Self::ProductPriceMeteredUnitCreate(v) => v.to_json(),
+            Self::Unknown(v) => v.clone(),
+        }
+    }
+}
+
+impl From<ProductPriceFixedCreate> for ProductPriceCreate {
+    fn from(v: ProductPriceFixedCreate) -> Self {
+        Self::ProductPriceFixedCreate(v)
+    }
+}
+
+impl From<ProductPriceCustomCreate> for ProductPriceCreate {
+    fn from(v: ProductPriceCustomCreate) -> Self {
+        Self::ProductPriceCustomCreate(v)
+    }
+}
+
+impl From<ProductPriceSeatBasedCreate> for ProductPriceCreate {
+    fn from(v: ProductPriceSeatBasedCreate) -> Self {
+        Self::ProductPriceSeatBasedCreate(v)
+    }
+}
+
+impl From<ProductPriceMeteredUnitCreate> for ProductPriceCreate {
+    fn from(v: ProductPriceMeteredUnitCreate) -> Self {
+        Self::ProductPriceMeteredUnitCreate(v)
     }
 }
 
@@ -2591,115 +2451,6 @@ impl JsonKey for ProductPriceSource {
     }
 }
 
-/// `ProductPricesItem`.
-///
-/// Spec: `#/components/schemas/Product/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl ProductPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl ProductPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for ProductPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for ProductPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for ProductPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for ProductPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
-    }
-}
-
 /// ProductSortProperty
 ///
 /// Spec: `#/components/schemas/ProductSortProperty`
@@ -2922,8 +2673,8 @@ impl ToJson for ProductUpdate {
 pub enum ProductUpdatePricesItem {
     /// A price that already exists for this product.
     ExistingProductPrice(ExistingProductPrice),
-    /// A [`ProductUpdatePricesItem1`].
-    ProductUpdatePricesItem1(ProductUpdatePricesItem1),
+    /// A [`ProductPriceCreate`].
+    ProductPriceCreate(ProductPriceCreate),
     /// A variant this version of the SDK does not know, kept as Polar sent it.
     Unknown(Value),
 }
@@ -2953,13 +2704,11 @@ impl ProductUpdatePricesItem {
             Ok(Self::ExistingProductPrice(FromJson::decode(v, p)?))
         }),
         (
-            ProductUpdatePricesItem1::FIELDS,
-            |v, p| match ProductUpdatePricesItem1::decode(v, p)? {
-                ProductUpdatePricesItem1::Unknown { .. } => {
-                    Err(ProductUpdatePricesItem1::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::ProductUpdatePricesItem1(x)),
+            ProductPriceCreate::FIELDS,
+            |v, p| match ProductPriceCreate::decode(v, p)? {
+                ProductPriceCreate::Unknown { .. } => Err(ProductPriceCreate::closest_error(v, p)
+                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
+                x => Ok(Self::ProductPriceCreate(x)),
             },
         ),
     ];
@@ -2993,7 +2742,7 @@ impl ToJson for ProductUpdatePricesItem {
     fn to_json(&self) -> Value {
         match self {
             Self::ExistingProductPrice(v) => v.to_json(),
-            Self::ProductUpdatePricesItem1(v) => v.to_json(),
+            Self::ProductPriceCreate(v) => v.to_json(),
             Self::Unknown(v) => v.clone(),
         }
     }
@@ -3005,149 +2754,9 @@ impl From<ExistingProductPrice> for ProductUpdatePricesItem {
     }
 }
 
-impl From<ProductUpdatePricesItem1> for ProductUpdatePricesItem {
-    fn from(v: ProductUpdatePricesItem1) -> Self {
-        Self::ProductUpdatePricesItem1(v)
-    }
-}
-
-/// `ProductUpdatePricesItem1`.
-///
-/// Spec: `#/components/schemas/ProductUpdate/properties/prices/anyOf/0/items/anyOf/1`
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProductUpdatePricesItem1 {
-    /// Schema to create a fixed price.
-    ProductPriceFixedCreate(ProductPriceFixedCreate),
-    /// Schema to create a pay-what-you-want price.
-    ProductPriceCustomCreate(ProductPriceCustomCreate),
-    /// Schema to create a seat-based price with volume-based tiers.
-    ProductPriceSeatBasedCreate(ProductPriceSeatBasedCreate),
-    /// Schema to create a metered price with a fixed unit price.
-    ProductPriceMeteredUnitCreate(ProductPriceMeteredUnitCreate),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl ProductUpdatePricesItem1 {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "price_amount",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "meter_id",
-        "unit_amount",
-        "cap_amount",
-    ];
-}
-
-impl ProductUpdatePricesItem1 {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (ProductPriceMeteredUnitCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceFixedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceFixedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceSeatBasedCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(v, p)?))
-        }),
-        (ProductPriceCustomCreate::FIELDS, |v, p| {
-            Ok(Self::ProductPriceCustomCreate(FromJson::decode(v, p)?))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        // A tag this SDK does not know is a newer variant, not a mismatch.
-        if json::tag(value, "amount_type").is_some() {
-            return None;
-        }
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for ProductUpdatePricesItem1 {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        match json::tag(value, "amount_type") {
-            Some("custom") => {
-                return Ok(Self::ProductPriceCustomCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("fixed") => {
-                return Ok(Self::ProductPriceFixedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("metered_unit") => {
-                return Ok(Self::ProductPriceMeteredUnitCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some("seat_based") => {
-                return Ok(Self::ProductPriceSeatBasedCreate(FromJson::decode(
-                    value, path,
-                )?))
-            }
-            Some(_) => return Ok(Self::Unknown(value.to_value())),
-            None => {}
-        }
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for ProductUpdatePricesItem1 {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::ProductPriceFixedCreate(v) => v.to_json(),
-            Self::ProductPriceCustomCreate(v) => v.to_json(),
-            Self::ProductPriceSeatBasedCreate(v) => v.to_json(),
-            Self::ProductPriceMeteredUnitCreate(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<ProductPriceFixedCreate> for ProductUpdatePricesItem1 {
-    fn from(v: ProductPriceFixedCreate) -> Self {
-        Self::ProductPriceFixedCreate(v)
-    }
-}
-
-impl From<ProductPriceCustomCreate> for ProductUpdatePricesItem1 {
-    fn from(v: ProductPriceCustomCreate) -> Self {
-        Self::ProductPriceCustomCreate(v)
-    }
-}
-
-impl From<ProductPriceSeatBasedCreate> for ProductUpdatePricesItem1 {
-    fn from(v: ProductPriceSeatBasedCreate) -> Self {
-        Self::ProductPriceSeatBasedCreate(v)
-    }
-}
-
-impl From<ProductPriceMeteredUnitCreate> for ProductUpdatePricesItem1 {
-    fn from(v: ProductPriceMeteredUnitCreate) -> Self {
-        Self::ProductPriceMeteredUnitCreate(v)
+impl From<ProductPriceCreate> for ProductUpdatePricesItem {
+    fn from(v: ProductPriceCreate) -> Self {
+        Self::ProductPriceCreate(v)
     }
 }
 
@@ -3286,11 +2895,10 @@ crate::runtime::json::serde_via_json!(
     ProductBillingType,
     ProductCreate,
     ProductCreateOneTime,
-    ProductCreateOneTimePricesItem,
     ProductCreateRecurring,
-    ProductCreateRecurringPricesItem,
     ProductMediaFileRead,
     ProductPrice,
+    ProductPriceCreate,
     ProductPriceCustom,
     ProductPriceCustomCreate,
     ProductPriceFixed,
@@ -3304,11 +2912,9 @@ crate::runtime::json::serde_via_json!(
     ProductPriceSeatTiersInput,
     ProductPriceSeatTiersOutput,
     ProductPriceSource,
-    ProductPricesItem,
     ProductSortProperty,
     ProductUpdate,
     ProductUpdatePricesItem,
-    ProductUpdatePricesItem1,
     ProductVisibility,
     SeatTierType
 );

@@ -257,9 +257,9 @@ pub struct Subscription {
     /// `product`
     pub product: Product,
     /// Discount
-    pub discount: Option<SubscriptionDiscount>,
+    pub discount: Option<DiscountBase>,
     /// List of enabled prices for the subscription.
-    pub prices: Vec<SubscriptionPricesItem>,
+    pub prices: Vec<AnyProductPrice>,
     /// List of meters associated with the subscription.
     pub meters: Vec<SubscriptionMeter>,
     /// Pending subscription update that will be applied at the beginning of the next period. If `null`, there is no pending update.
@@ -785,134 +785,6 @@ impl ToJson for SubscriptionCustomer {
     }
 }
 
-/// SubscriptionDiscount
-///
-/// Spec: `#/components/schemas/Subscription/properties/discount/anyOf/0`
-#[derive(Debug, Clone, PartialEq)]
-pub enum SubscriptionDiscount {
-    /// DiscountFixedOnceForeverDurationBase
-    DiscountFixedOnceForeverDurationBase(DiscountFixedOnceForeverDurationBase),
-    /// DiscountFixedRepeatDurationBase
-    DiscountFixedRepeatDurationBase(DiscountFixedRepeatDurationBase),
-    /// DiscountPercentageOnceForeverDurationBase
-    DiscountPercentageOnceForeverDurationBase(DiscountPercentageOnceForeverDurationBase),
-    /// DiscountPercentageRepeatDurationBase
-    DiscountPercentageRepeatDurationBase(DiscountPercentageRepeatDurationBase),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl SubscriptionDiscount {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "duration",
-        "type",
-        "amount",
-        "currency",
-        "amounts",
-        "created_at",
-        "modified_at",
-        "id",
-        "metadata",
-        "name",
-        "code",
-        "starts_at",
-        "ends_at",
-        "max_redemptions",
-        "max_redemptions_per_customer",
-        "redemptions_count",
-        "organization_id",
-        "duration_in_months",
-        "basis_points",
-    ];
-}
-
-impl SubscriptionDiscount {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (DiscountFixedRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedRepeatDurationBase(FromJson::decode(
-                v, p,
-            )?))
-        }),
-        (DiscountFixedOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountFixedOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageRepeatDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageRepeatDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-        (DiscountPercentageOnceForeverDurationBase::FIELDS, |v, p| {
-            Ok(Self::DiscountPercentageOnceForeverDurationBase(
-                FromJson::decode(v, p)?,
-            ))
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for SubscriptionDiscount {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for SubscriptionDiscount {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::DiscountFixedOnceForeverDurationBase(v) => v.to_json(),
-            Self::DiscountFixedRepeatDurationBase(v) => v.to_json(),
-            Self::DiscountPercentageOnceForeverDurationBase(v) => v.to_json(),
-            Self::DiscountPercentageRepeatDurationBase(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<DiscountFixedOnceForeverDurationBase> for SubscriptionDiscount {
-    fn from(v: DiscountFixedOnceForeverDurationBase) -> Self {
-        Self::DiscountFixedOnceForeverDurationBase(v)
-    }
-}
-
-impl From<DiscountFixedRepeatDurationBase> for SubscriptionDiscount {
-    fn from(v: DiscountFixedRepeatDurationBase) -> Self {
-        Self::DiscountFixedRepeatDurationBase(v)
-    }
-}
-
-impl From<DiscountPercentageOnceForeverDurationBase> for SubscriptionDiscount {
-    fn from(v: DiscountPercentageOnceForeverDurationBase) -> Self {
-        Self::DiscountPercentageOnceForeverDurationBase(v)
-    }
-}
-
-impl From<DiscountPercentageRepeatDurationBase> for SubscriptionDiscount {
-    fn from(v: DiscountPercentageRepeatDurationBase) -> Self {
-        Self::DiscountPercentageRepeatDurationBase(v)
-    }
-}
-
 /// SubscriptionExportColumn
 ///
 /// Spec: `#/components/schemas/SubscriptionExportColumn`
@@ -1219,115 +1091,6 @@ impl ToJson for SubscriptionPause {
         json::put_patch(&mut obj, "resumes_at", &self.resumes_at);
         json::put_extra(&mut obj, &self.extra);
         Value::Object(obj)
-    }
-}
-
-/// `SubscriptionPricesItem`.
-///
-/// Spec: `#/components/schemas/Subscription/properties/prices/items`
-#[derive(Debug, Clone, PartialEq)]
-pub enum SubscriptionPricesItem {
-    /// A [`LegacyRecurringProductPrice`].
-    LegacyRecurringProductPrice(LegacyRecurringProductPrice),
-    /// A [`ProductPrice`].
-    ProductPrice(ProductPrice),
-    /// A variant this version of the SDK does not know, kept as Polar sent it.
-    Unknown(Value),
-}
-
-impl SubscriptionPricesItem {
-    /// The property names any known variant declares.
-    pub const FIELDS: &'static [&'static str] = &[
-        "created_at",
-        "modified_at",
-        "id",
-        "source",
-        "amount_type",
-        "price_currency",
-        "tax_behavior",
-        "is_archived",
-        "product_id",
-        "type",
-        "recurring_interval",
-        "price_amount",
-        "legacy",
-        "minimum_amount",
-        "maximum_amount",
-        "preset_amount",
-        "seat_tiers",
-        "unit_amount",
-        "cap_amount",
-        "meter_id",
-        "meter",
-    ];
-}
-
-impl SubscriptionPricesItem {
-    /// The members `best_fit` tries, most specific first: their property names and decoders.
-    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &[
-        (
-            LegacyRecurringProductPrice::FIELDS,
-            |v, p| match LegacyRecurringProductPrice::decode(v, p)? {
-                LegacyRecurringProductPrice::Unknown { .. } => {
-                    Err(LegacyRecurringProductPrice::closest_error(v, p)
-                        .unwrap_or_else(|| DecodeError::new(p, "no variant matched")))
-                }
-                x => Ok(Self::LegacyRecurringProductPrice(x)),
-            },
-        ),
-        (ProductPrice::FIELDS, |v, p| {
-            match ProductPrice::decode(v, p)? {
-                ProductPrice::Unknown { .. } => Err(ProductPrice::closest_error(v, p)
-                    .unwrap_or_else(|| DecodeError::new(p, "no variant matched"))),
-                x => Ok(Self::ProductPrice(x)),
-            }
-        }),
-    ];
-
-    /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
-    /// does not know): the decode error of the variant that came closest, its path relative
-    /// to this value. `None` for a known variant.
-    pub fn unknown_reason(&self) -> Option<DecodeError> {
-        match self {
-            Self::Unknown(v) => Self::closest_error(&Json::from_value(v), &Path::Root),
-            _ => None,
-        }
-    }
-
-    /// The decode error of the variant closest to `value` at `path`, when none fits (see
-    /// [`json::closest_error`]).
-    #[doc(hidden)]
-    pub fn closest_error(value: &Json<'_>, path: &Path<'_>) -> Option<DecodeError> {
-        json::closest_error(value, path, Self::CANDIDATES)
-    }
-}
-
-impl FromJson for SubscriptionPricesItem {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        Ok(json::best_fit(value, path, Self::CANDIDATES)
-            .unwrap_or_else(|| Self::Unknown(value.to_value())))
-    }
-}
-
-impl ToJson for SubscriptionPricesItem {
-    fn to_json(&self) -> Value {
-        match self {
-            Self::LegacyRecurringProductPrice(v) => v.to_json(),
-            Self::ProductPrice(v) => v.to_json(),
-            Self::Unknown(v) => v.clone(),
-        }
-    }
-}
-
-impl From<LegacyRecurringProductPrice> for SubscriptionPricesItem {
-    fn from(v: LegacyRecurringProductPrice) -> Self {
-        Self::LegacyRecurringProductPrice(v)
-    }
-}
-
-impl From<ProductPrice> for SubscriptionPricesItem {
-    fn from(v: ProductPrice) -> Self {
-        Self::ProductPrice(v)
     }
 }
 
@@ -2286,12 +2049,10 @@ crate::runtime::json::serde_via_json!(
     SubscriptionCreateCustomer,
     SubscriptionCreateExternalCustomer,
     SubscriptionCustomer,
-    SubscriptionDiscount,
     SubscriptionExportColumn,
     SubscriptionLocked,
     SubscriptionMeter,
     SubscriptionPause,
-    SubscriptionPricesItem,
     SubscriptionResume,
     SubscriptionRevoke,
     SubscriptionSortProperty,

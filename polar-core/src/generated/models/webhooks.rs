@@ -1189,6 +1189,75 @@ impl From<BenefitGrantSlackSharedChannelWebhook> for BenefitGrantWebhook {
     }
 }
 
+/// `HttpCodeClass`.
+///
+/// Spec: `#/paths/~1v1~1webhooks~1deliveries/get/parameters/5/schema/anyOf/0`
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpCodeClass {
+    /// `2xx`
+    V2xx,
+    /// `3xx`
+    V3xx,
+    /// `4xx`
+    V4xx,
+    /// `5xx`
+    V5xx,
+    /// A value this version of the SDK does not know, kept as Polar sent it.
+    Unknown(String),
+}
+
+impl HttpCodeClass {
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V2xx => "2xx",
+            Self::V3xx => "3xx",
+            Self::V4xx => "4xx",
+            Self::V5xx => "5xx",
+            Self::Unknown(v) => v,
+        }
+    }
+}
+
+impl From<&str> for HttpCodeClass {
+    fn from(v: &str) -> Self {
+        match v {
+            "2xx" => Self::V2xx,
+            "3xx" => Self::V3xx,
+            "4xx" => Self::V4xx,
+            "5xx" => Self::V5xx,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for HttpCodeClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromJson for HttpCodeClass {
+    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
+        json::string(value, path).map(Self::from)
+    }
+}
+
+impl ToJson for HttpCodeClass {
+    fn to_json(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+}
+
+impl JsonKey for HttpCodeClass {
+    fn from_key(key: &str) -> Self {
+        Self::from(key)
+    }
+    fn to_key(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 /// ListResource[WebhookDelivery]
 ///
 /// Spec: `#/components/schemas/ListResource_WebhookDelivery_`
@@ -4150,75 +4219,6 @@ impl ToJson for WebhookSubscriptionUpdatedPayload {
     }
 }
 
-/// `WebhooksListWebhookDeliveriesHttpCodeClass`.
-///
-/// Spec: `#/paths/~1v1~1webhooks~1deliveries/get/parameters/5/schema/anyOf/0`
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum WebhooksListWebhookDeliveriesHttpCodeClass {
-    /// `2xx`
-    V2xx,
-    /// `3xx`
-    V3xx,
-    /// `4xx`
-    V4xx,
-    /// `5xx`
-    V5xx,
-    /// A value this version of the SDK does not know, kept as Polar sent it.
-    Unknown(String),
-}
-
-impl WebhooksListWebhookDeliveriesHttpCodeClass {
-    /// The value on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V2xx => "2xx",
-            Self::V3xx => "3xx",
-            Self::V4xx => "4xx",
-            Self::V5xx => "5xx",
-            Self::Unknown(v) => v,
-        }
-    }
-}
-
-impl From<&str> for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn from(v: &str) -> Self {
-        match v {
-            "2xx" => Self::V2xx,
-            "3xx" => Self::V3xx,
-            "4xx" => Self::V4xx,
-            "5xx" => Self::V5xx,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromJson for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
-        json::string(value, path).map(Self::from)
-    }
-}
-
-impl ToJson for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn to_json(&self) -> Value {
-        Value::String(self.as_str().to_owned())
-    }
-}
-
-impl JsonKey for WebhooksListWebhookDeliveriesHttpCodeClass {
-    fn from_key(key: &str) -> Self {
-        Self::from(key)
-    }
-    fn to_key(&self) -> String {
-        self.as_str().to_owned()
-    }
-}
-
 crate::runtime::json::serde_via_json!(
     BenefitGrantCustomWebhook,
     BenefitGrantDiscordWebhook,
@@ -4229,6 +4229,7 @@ crate::runtime::json::serde_via_json!(
     BenefitGrantMeterCreditWebhook,
     BenefitGrantSlackSharedChannelWebhook,
     BenefitGrantWebhook,
+    HttpCodeClass,
     ListResourceWebhookDelivery,
     ListResourceWebhookEndpoint,
     WebhookBenefitCreatedPayload,
@@ -4279,6 +4280,5 @@ crate::runtime::json::serde_via_json!(
     WebhookSubscriptionResumedPayload,
     WebhookSubscriptionRevokedPayload,
     WebhookSubscriptionUncanceledPayload,
-    WebhookSubscriptionUpdatedPayload,
-    WebhooksListWebhookDeliveriesHttpCodeClass
+    WebhookSubscriptionUpdatedPayload
 );

@@ -349,7 +349,7 @@ impl Operation for Update {
         match response.status().as_u16() {
             200 => operation::parse_json(response),
             402 => Err(operation::parse_api_error_as::<PaymentFailed>(response)),
-            403 => Err(operation::parse_api_error(response)),
+            403 => Err(operation::parse_api_error_as::<PortalSubscriptionUpdateError>(response)),
             404 => Err(operation::parse_api_error_as::<ResourceNotFound>(response)),
             409 => Err(operation::parse_api_error_as::<PaymentMethodRequired>(
                 response,

@@ -340,7 +340,7 @@ pub struct Quantities {
     /// Timezone to use for the timestamps. Default is UTC.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<MetersQuantitiesTimezone>,
+    pub timezone: Option<Timezone>,
     /// Filter by customer ID.
     ///
     /// Parameter `customer_id` (query).

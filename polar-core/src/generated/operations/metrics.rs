@@ -180,7 +180,7 @@ pub struct Export {
     /// Timezone to use for the timestamps. Default is UTC.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<MetricsExportTimezone>,
+    pub timezone: Option<Timezone>,
     /// Interval between two timestamps.
     ///
     /// Parameter `interval` (query).
@@ -324,7 +324,7 @@ pub struct Get {
     /// Timezone to use for the timestamps. Default is UTC.
     ///
     /// Parameter `timezone` (query).
-    pub timezone: Option<MetricsGetTimezone>,
+    pub timezone: Option<Timezone>,
     /// Interval between two timestamps.
     ///
     /// Parameter `interval` (query).

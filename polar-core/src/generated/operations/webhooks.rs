@@ -266,7 +266,7 @@ pub struct ListWebhookDeliveries {
     /// Filter by HTTP response code class (2xx, 3xx, 4xx, 5xx).
     ///
     /// Parameter `http_code_class` (query).
-    pub http_code_class: Option<WebhooksListWebhookDeliveriesHttpCodeClass>,
+    pub http_code_class: Option<HttpCodeClass>,
     /// Filter by webhook event type.
     ///
     /// Parameter `event_type` (query).
