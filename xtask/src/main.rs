@@ -41,8 +41,32 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/doc.rs"),
     ),
     (
-        "json.rs",
-        include_str!("../../polar-core/src/runtime/json.rs"),
+        "dates.rs",
+        include_str!("../../polar-core/src/runtime/dates.rs"),
+    ),
+    (
+        "json/mod.rs",
+        include_str!("../../polar-core/src/runtime/json/mod.rs"),
+    ),
+    (
+        "json/object.rs",
+        include_str!("../../polar-core/src/runtime/json/object.rs"),
+    ),
+    (
+        "json/path.rs",
+        include_str!("../../polar-core/src/runtime/json/path.rs"),
+    ),
+    (
+        "json/traits.rs",
+        include_str!("../../polar-core/src/runtime/json/traits.rs"),
+    ),
+    (
+        "json/union.rs",
+        include_str!("../../polar-core/src/runtime/json/union.rs"),
+    ),
+    (
+        "json/write.rs",
+        include_str!("../../polar-core/src/runtime/json/write.rs"),
     ),
     (
         "operation.rs",

@@ -6,6 +6,7 @@
 
 pub mod call;
 pub mod config;
+pub(crate) mod dates;
 pub mod doc;
 pub mod exchange;
 pub mod json;

@@ -169,66 +169,8 @@ pub fn retry_after(headers: &HeaderMap, now_unix: i64) -> Option<Duration> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let delta = http_date(v.as_bytes())?.saturating_sub(now_unix);
+    let delta = super::dates::http_date(v.as_bytes())?.saturating_sub(now_unix);
     Some(Duration::from_secs(u64::try_from(delta).unwrap_or(0)))
-}
-
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) in Unix seconds, read as `time`'s
-/// `[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT`
-/// would (the weekday is not checked against the date). By hand: `time`'s generic parser
-/// was a fifth of the wasm module.
-fn http_date(b: &[u8]) -> Option<i64> {
-    const WEEKDAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-    const MONTHS: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    let (weekday, b) = (b.get(..3)?, b.get(3..)?);
-    if !WEEKDAYS.contains(&weekday) {
-        return None;
-    }
-    let (day, b) = digits(b.strip_prefix(b", ")?, 2)?;
-    let b = b.strip_prefix(b" ")?;
-    let month = MONTHS.iter().position(|m| b.starts_with(m))?;
-    let b = b.get(4..).filter(|_| b.get(3) == Some(&b' '))?;
-    let (negative, b) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, b),
-    };
-    let (year, b) = digits(b, 4)?;
-    let (hour, b) = digits(b.strip_prefix(b" ")?, 2)?;
-    let (minute, b) = digits(b.strip_prefix(b":")?, 2)?;
-    let (second, b) = digits(b.strip_prefix(b":")?, 2)?;
-    if b != b" GMT" {
-        return None;
-    }
-    let year = if negative {
-        -(year as i32)
-    } else {
-        year as i32
-    };
-    let month = time::Month::try_from(month as u8 + 1).ok()?;
-    let date = time::Date::from_calendar_date(year, month, u8::try_from(day).ok()?).ok()?;
-    let time = time::Time::from_hms(hour as u8, minute as u8, second as u8).ok()?;
-    Some(
-        time::PrimitiveDateTime::new(date, time)
-            .assume_utc()
-            .unix_timestamp(),
-    )
-}
-
-/// Exactly `n` ASCII digits at the start of `b`, and what follows.
-fn digits(b: &[u8], n: usize) -> Option<(u32, &[u8])> {
-    let rest = b.get(n..)?;
-    let mut v = 0;
-    for &c in b.get(..n)? {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u32::from(c - b'0');
-    }
-    Some((v, rest))
 }
 
 #[cfg(test)]
