@@ -565,6 +565,82 @@ fn union_with_overlapping_tags_in_product_prices() {
 }
 
 #[test]
+fn union_accessors_read_what_every_variant_shares() {
+    use polarsh_core::models::{ProductPriceSource, RecurringInterval};
+    use time::macros::datetime;
+
+    // A property every variant has, required in one and nullable in the other.
+    let ada: Customer = decode(&individual_json());
+    let acme: Customer = decode(&team_json());
+    assert_eq!(ada.email(), Some("ada@example.com"));
+    assert_eq!(acme.email(), Some("billing@acme.test"));
+    assert_eq!(ada.id(), Some("992fae2a-2a17-4b7a-8d9e-e287cf90131b"));
+    assert_eq!(ada.modified_at(), None);
+    assert_eq!(acme.modified_at(), Some(datetime!(2025-02-03 04:05:06 UTC)));
+    // The tag: a constant of each variant.
+    assert_eq!(
+        (ada.type_(), acme.type_()),
+        (Some("individual"), Some("team"))
+    );
+    assert_eq!(ada.metadata().map(|m| m.len()), Some(4));
+    let without_email: Customer = decode(&with(team_json(), json!({"email": null})));
+    assert_eq!(without_email.email(), None);
+
+    // A variant this SDK does not know: read from the JSON that was kept, where it can be.
+    let robot: Customer = decode(&with(
+        team_json(),
+        json!({"type": "robot", "email": "r2@example.com", "email_verified": "yes"}),
+    ));
+    assert!(matches!(robot, Customer::Unknown(_)));
+    assert_eq!(robot.type_(), Some("robot"));
+    assert_eq!(robot.email(), Some("r2@example.com"));
+    assert_eq!(robot.created_at(), Some(datetime!(2025-01-02 03:04:05 UTC)));
+    // Of another type than the known variants': `None`, not a guess.
+    assert_eq!(robot.email_verified(), None);
+    // A map is not decoded out of the kept JSON.
+    assert_eq!(robot.metadata(), None);
+
+    let benefits: Vec<Benefit> = vec![
+        decode(&benefit_custom_json()),
+        decode(&benefit_discord_json()),
+    ];
+    let ids: Vec<Option<&str>> = benefits.iter().map(Benefit::id).collect();
+    assert_eq!(
+        ids,
+        [
+            Some("b1b1b1b1-0000-4000-8000-000000000001"),
+            Some("b1b1b1b1-0000-4000-8000-000000000002")
+        ]
+    );
+
+    // Through a nested union (`ProductPrice` inside `AnyProductPrice`) and a string enum.
+    let legacy: AnyProductPrice = decode(&with(
+        price_common("fixed"),
+        json!({"type": "recurring", "recurring_interval": "month", "price_amount": 900, "legacy": true}),
+    ));
+    let custom: AnyProductPrice = decode(&with(
+        price_common("custom"),
+        json!({"minimum_amount": 500, "maximum_amount": null, "preset_amount": 1000}),
+    ));
+    assert_eq!(legacy.amount_type(), Some("fixed"));
+    assert_eq!(custom.amount_type(), Some("custom"));
+    assert_eq!(custom.source(), Some(ProductPriceSource::Catalog));
+    assert_eq!(custom.is_archived(), Some(false));
+    assert!(matches!(
+        custom,
+        AnyProductPrice::ProductPrice(ProductPrice::Custom(_))
+    ));
+    let AnyProductPrice::LegacyRecurringProductPrice(l) = &legacy else {
+        panic!("expected a legacy price, got {legacy:?}")
+    };
+    assert_eq!(l.recurring_interval(), Some(RecurringInterval::Month));
+    // An amount type Polar adds later: still read, as a string.
+    let metered: AnyProductPrice = decode(&with(price_common("metered_v2"), json!({})));
+    assert_eq!(metered.amount_type(), Some("metered_v2"));
+    assert_eq!(metered.source(), Some(ProductPriceSource::Catalog));
+}
+
+#[test]
 fn product_price_matching_no_member_is_unknown() {
     // Only `legacy: true` tells a legacy price from a current one. A price with a new
     // `amount_type` and no `legacy` flag must not be filed as a legacy price.

@@ -181,6 +181,25 @@ fn emit_def(model: &Model, d: &Def, out: &mut String) {
     } else {
         let _ = writeln!(out, "/// `{name}`.");
     }
+    if let Kind::Union { members, .. } = &d.kind {
+        let shared = crate::accessors::shared(model, members);
+        if !shared.is_empty() {
+            let list: Vec<String> = shared
+                .iter()
+                .map(|s| format!("[`{0}()`](Self::{0})", s.rust))
+                .collect();
+            let _ = writeln!(
+                out,
+                "///\n/// Every known variant has {}: read {} without a `match`.",
+                if shared.len() == 1 {
+                    "this property"
+                } else {
+                    "these properties"
+                },
+                list.join(", ")
+            );
+        }
+    }
     spec_ref(out, d);
     match &d.kind {
         Kind::Alias(t) => {
@@ -496,6 +515,8 @@ fn emit_union(
         "impl {name} {{\n    /// The property names any known variant declares.\n    pub const FIELDS: &'static [&'static str] = &[{}];\n}}\n",
         all.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ")
     );
+
+    crate::accessors::emit(model, name, members, out);
 
     // The members in the order `best_fit` tries them: an associated constant, shared by
     // `decode` and `closest_error`.

@@ -6,6 +6,7 @@
 //! cargo xtask generate --spec F --out DIR    write a standalone crate for another spec file
 //! ```
 
+mod accessors;
 mod emit;
 mod json;
 mod model;

@@ -20,6 +20,8 @@ use time::{Date, OffsetDateTime};
 
 /// `Benefit`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`type_()`](Self::type_), [`description()`](Self::description), [`selectable()`](Self::selectable), [`deletable()`](Self::deletable), [`is_deleted()`](Self::is_deleted), [`organization_id()`](Self::organization_id), [`metadata()`](Self::metadata), [`visibility()`](Self::visibility), [`visibility_configurable()`](Self::visibility_configurable) without a `match`.
+///
 /// Spec: `#/components/schemas/Benefit`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Benefit {
@@ -60,6 +62,230 @@ impl Benefit {
         "properties",
         "visibility_configurable",
     ];
+}
+
+impl Benefit {
+    /// The ID of the benefit.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Custom(v) => Some(v.id.as_str()),
+            Self::Discord(v) => Some(v.id.as_str()),
+            Self::GitHubRepository(v) => Some(v.id.as_str()),
+            Self::Downloadables(v) => Some(v.id.as_str()),
+            Self::LicenseKeys(v) => Some(v.id.as_str()),
+            Self::MeterCredit(v) => Some(v.id.as_str()),
+            Self::FeatureFlag(v) => Some(v.id.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Custom(v) => Some(v.created_at),
+            Self::Discord(v) => Some(v.created_at),
+            Self::GitHubRepository(v) => Some(v.created_at),
+            Self::Downloadables(v) => Some(v.created_at),
+            Self::LicenseKeys(v) => Some(v.created_at),
+            Self::MeterCredit(v) => Some(v.created_at),
+            Self::FeatureFlag(v) => Some(v.created_at),
+            Self::SlackSharedChannel(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Custom(v) => v.modified_at,
+            Self::Discord(v) => v.modified_at,
+            Self::GitHubRepository(v) => v.modified_at,
+            Self::Downloadables(v) => v.modified_at,
+            Self::LicenseKeys(v) => v.modified_at,
+            Self::MeterCredit(v) => v.modified_at,
+            Self::FeatureFlag(v) => v.modified_at,
+            Self::SlackSharedChannel(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Custom(_) => Some("custom"),
+            Self::Discord(_) => Some("discord"),
+            Self::GitHubRepository(_) => Some("github_repository"),
+            Self::Downloadables(_) => Some("downloadables"),
+            Self::LicenseKeys(_) => Some("license_keys"),
+            Self::MeterCredit(_) => Some("meter_credit"),
+            Self::FeatureFlag(_) => Some("feature_flag"),
+            Self::SlackSharedChannel(_) => Some("slack_shared_channel"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// The description of the benefit.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            Self::Custom(v) => Some(v.description.as_str()),
+            Self::Discord(v) => Some(v.description.as_str()),
+            Self::GitHubRepository(v) => Some(v.description.as_str()),
+            Self::Downloadables(v) => Some(v.description.as_str()),
+            Self::LicenseKeys(v) => Some(v.description.as_str()),
+            Self::MeterCredit(v) => Some(v.description.as_str()),
+            Self::FeatureFlag(v) => Some(v.description.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.description.as_str()),
+            Self::Unknown(v) => v.get("description").and_then(Value::as_str),
+        }
+    }
+
+    /// Whether the benefit is selectable when creating a product.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn selectable(&self) -> Option<bool> {
+        match self {
+            Self::Custom(v) => Some(v.selectable),
+            Self::Discord(v) => Some(v.selectable),
+            Self::GitHubRepository(v) => Some(v.selectable),
+            Self::Downloadables(v) => Some(v.selectable),
+            Self::LicenseKeys(v) => Some(v.selectable),
+            Self::MeterCredit(v) => Some(v.selectable),
+            Self::FeatureFlag(v) => Some(v.selectable),
+            Self::SlackSharedChannel(v) => Some(v.selectable),
+            Self::Unknown(v) => v.get("selectable").and_then(Value::as_bool),
+        }
+    }
+
+    /// Whether the benefit is deletable.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn deletable(&self) -> Option<bool> {
+        match self {
+            Self::Custom(v) => Some(v.deletable),
+            Self::Discord(v) => Some(v.deletable),
+            Self::GitHubRepository(v) => Some(v.deletable),
+            Self::Downloadables(v) => Some(v.deletable),
+            Self::LicenseKeys(v) => Some(v.deletable),
+            Self::MeterCredit(v) => Some(v.deletable),
+            Self::FeatureFlag(v) => Some(v.deletable),
+            Self::SlackSharedChannel(v) => Some(v.deletable),
+            Self::Unknown(v) => v.get("deletable").and_then(Value::as_bool),
+        }
+    }
+
+    /// Whether the benefit is deleted.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_deleted(&self) -> Option<bool> {
+        match self {
+            Self::Custom(v) => Some(v.is_deleted),
+            Self::Discord(v) => Some(v.is_deleted),
+            Self::GitHubRepository(v) => Some(v.is_deleted),
+            Self::Downloadables(v) => Some(v.is_deleted),
+            Self::LicenseKeys(v) => Some(v.is_deleted),
+            Self::MeterCredit(v) => Some(v.is_deleted),
+            Self::FeatureFlag(v) => Some(v.is_deleted),
+            Self::SlackSharedChannel(v) => Some(v.is_deleted),
+            Self::Unknown(v) => v.get("is_deleted").and_then(Value::as_bool),
+        }
+    }
+
+    /// The ID of the organization owning the benefit.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::Custom(v) => Some(v.organization_id.as_str()),
+            Self::Discord(v) => Some(v.organization_id.as_str()),
+            Self::GitHubRepository(v) => Some(v.organization_id.as_str()),
+            Self::Downloadables(v) => Some(v.organization_id.as_str()),
+            Self::LicenseKeys(v) => Some(v.organization_id.as_str()),
+            Self::MeterCredit(v) => Some(v.organization_id.as_str()),
+            Self::FeatureFlag(v) => Some(v.organization_id.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::Custom(v) => Some(&v.metadata),
+            Self::Discord(v) => Some(&v.metadata),
+            Self::GitHubRepository(v) => Some(&v.metadata),
+            Self::Downloadables(v) => Some(&v.metadata),
+            Self::LicenseKeys(v) => Some(&v.metadata),
+            Self::MeterCredit(v) => Some(&v.metadata),
+            Self::FeatureFlag(v) => Some(&v.metadata),
+            Self::SlackSharedChannel(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The visibility of the benefit in the customer portal.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn visibility(&self) -> Option<BenefitVisibility> {
+        match self {
+            Self::Custom(v) => Some(v.visibility.clone()),
+            Self::Discord(v) => Some(v.visibility.clone()),
+            Self::GitHubRepository(v) => Some(v.visibility.clone()),
+            Self::Downloadables(v) => Some(v.visibility.clone()),
+            Self::LicenseKeys(v) => Some(v.visibility.clone()),
+            Self::MeterCredit(v) => Some(v.visibility.clone()),
+            Self::FeatureFlag(v) => Some(v.visibility.clone()),
+            Self::SlackSharedChannel(v) => Some(v.visibility.clone()),
+            Self::Unknown(v) => v
+                .get("visibility")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Visibility Configurable
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn visibility_configurable(&self) -> Option<bool> {
+        match self {
+            Self::Custom(v) => Some(v.visibility_configurable),
+            Self::Discord(v) => Some(v.visibility_configurable),
+            Self::GitHubRepository(v) => Some(v.visibility_configurable),
+            Self::Downloadables(v) => Some(v.visibility_configurable),
+            Self::LicenseKeys(v) => Some(v.visibility_configurable),
+            Self::MeterCredit(v) => Some(v.visibility_configurable),
+            Self::FeatureFlag(v) => Some(v.visibility_configurable),
+            Self::SlackSharedChannel(v) => Some(v.visibility_configurable),
+            Self::Unknown(v) => v.get("visibility_configurable").and_then(Value::as_bool),
+        }
+    }
 }
 
 impl Benefit {
@@ -204,6 +430,8 @@ impl From<BenefitSlackSharedChannel> for Benefit {
 
 /// `BenefitCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`type_()`](Self::type_), [`description()`](Self::description) without a `match`.
+///
 /// Spec: `#/components/schemas/BenefitCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum BenefitCreate {
@@ -237,6 +465,62 @@ impl BenefitCreate {
         "visibility",
         "properties",
     ];
+}
+
+impl BenefitCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::BenefitCustomCreate(v) => v.metadata.as_ref(),
+            Self::BenefitDiscordCreate(v) => v.metadata.as_ref(),
+            Self::BenefitGitHubRepositoryCreate(v) => v.metadata.as_ref(),
+            Self::BenefitDownloadablesCreate(v) => v.metadata.as_ref(),
+            Self::BenefitLicenseKeysCreate(v) => v.metadata.as_ref(),
+            Self::BenefitMeterCreditCreate(v) => v.metadata.as_ref(),
+            Self::BenefitFeatureFlagCreate(v) => v.metadata.as_ref(),
+            Self::BenefitSlackSharedChannelCreate(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::BenefitCustomCreate(_) => Some("custom"),
+            Self::BenefitDiscordCreate(_) => Some("discord"),
+            Self::BenefitGitHubRepositoryCreate(_) => Some("github_repository"),
+            Self::BenefitDownloadablesCreate(_) => Some("downloadables"),
+            Self::BenefitLicenseKeysCreate(_) => Some("license_keys"),
+            Self::BenefitMeterCreditCreate(_) => Some("meter_credit"),
+            Self::BenefitFeatureFlagCreate(_) => Some("feature_flag"),
+            Self::BenefitSlackSharedChannelCreate(_) => Some("slack_shared_channel"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// The description of the benefit. Will be displayed on products having this benefit.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            Self::BenefitCustomCreate(v) => Some(v.description.as_str()),
+            Self::BenefitDiscordCreate(v) => Some(v.description.as_str()),
+            Self::BenefitGitHubRepositoryCreate(v) => Some(v.description.as_str()),
+            Self::BenefitDownloadablesCreate(v) => Some(v.description.as_str()),
+            Self::BenefitLicenseKeysCreate(v) => Some(v.description.as_str()),
+            Self::BenefitMeterCreditCreate(v) => Some(v.description.as_str()),
+            Self::BenefitFeatureFlagCreate(v) => Some(v.description.as_str()),
+            Self::BenefitSlackSharedChannelCreate(v) => Some(v.description.as_str()),
+            Self::Unknown(v) => v.get("description").and_then(Value::as_str),
+        }
+    }
 }
 
 impl BenefitCreate {
@@ -3927,6 +4211,8 @@ impl JsonKey for BenefitVisibility {
 
 /// Benefit Update
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1benefits~1{id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum BenefitsUpdateBody {
@@ -3959,6 +4245,44 @@ impl BenefitsUpdateBody {
         "type",
         "properties",
     ];
+}
+
+impl BenefitsUpdateBody {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::BenefitCustomUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitDiscordUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitGitHubRepositoryUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitDownloadablesUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitLicenseKeysUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitMeterCreditUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitFeatureFlagUpdate(v) => v.metadata.as_ref(),
+            Self::BenefitSlackSharedChannelUpdate(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::BenefitCustomUpdate(_) => Some("custom"),
+            Self::BenefitDiscordUpdate(_) => Some("discord"),
+            Self::BenefitGitHubRepositoryUpdate(_) => Some("github_repository"),
+            Self::BenefitDownloadablesUpdate(_) => Some("downloadables"),
+            Self::BenefitLicenseKeysUpdate(_) => Some("license_keys"),
+            Self::BenefitMeterCreditUpdate(_) => Some("meter_credit"),
+            Self::BenefitFeatureFlagUpdate(_) => Some("feature_flag"),
+            Self::BenefitSlackSharedChannelUpdate(_) => Some("slack_shared_channel"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl BenefitsUpdateBody {

@@ -153,6 +153,8 @@ impl ToJson for CheckoutLink {
 
 /// `CheckoutLinkCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`payment_processor()`](Self::payment_processor), [`allow_discount_codes()`](Self::allow_discount_codes), [`require_billing_address()`](Self::require_billing_address) without a `match`.
+///
 /// Spec: `#/components/schemas/CheckoutLinkCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutLinkCreate {
@@ -184,6 +186,60 @@ impl CheckoutLinkCreate {
         "product_id",
         "products",
     ];
+}
+
+impl CheckoutLinkCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::ProductPrice(v) => v.metadata.as_ref(),
+            Self::Product(v) => v.metadata.as_ref(),
+            Self::Products(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Payment processor to use. Currently only Stripe is supported.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn payment_processor(&self) -> Option<&str> {
+        match self {
+            Self::ProductPrice(_) => Some("stripe"),
+            Self::Product(_) => Some("stripe"),
+            Self::Products(_) => Some("stripe"),
+            Self::Unknown(v) => v.get("payment_processor").and_then(Value::as_str),
+        }
+    }
+
+    /// Whether to allow the customer to apply discount codes. If you apply a discount through `discount_id`, it'll still be applied, but the customer won't be able to change it.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn allow_discount_codes(&self) -> Option<bool> {
+        match self {
+            Self::ProductPrice(v) => v.allow_discount_codes,
+            Self::Product(v) => v.allow_discount_codes,
+            Self::Products(v) => v.allow_discount_codes,
+            Self::Unknown(v) => v.get("allow_discount_codes").and_then(Value::as_bool),
+        }
+    }
+
+    /// Whether to require the customer to fill their full billing address, instead of just the country. Customers in the US will always be required to fill their full address, regardless of this setting.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn require_billing_address(&self) -> Option<bool> {
+        match self {
+            Self::ProductPrice(v) => v.require_billing_address,
+            Self::Product(v) => v.require_billing_address,
+            Self::Products(v) => v.require_billing_address,
+            Self::Unknown(v) => v.get("require_billing_address").and_then(Value::as_bool),
+        }
+    }
 }
 
 impl CheckoutLinkCreate {

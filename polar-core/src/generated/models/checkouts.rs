@@ -731,6 +731,8 @@ pub type CheckoutCreate = CheckoutProductsCreate;
 
 /// `CheckoutDiscount`.
 ///
+/// Every known variant has these properties: read [`duration()`](Self::duration), [`type_()`](Self::type_), [`id()`](Self::id), [`name()`](Self::name), [`code()`](Self::code) without a `match`.
+///
 /// Spec: `#/components/schemas/CheckoutPublicConfirmed/properties/discount/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutDiscount {
@@ -760,6 +762,82 @@ impl CheckoutDiscount {
         "duration_in_months",
         "basis_points",
     ];
+}
+
+impl CheckoutDiscount {
+    /// The `duration` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn duration(&self) -> Option<DiscountDuration> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.duration.clone()),
+            Self::FixedRepeatDuration(v) => Some(v.duration.clone()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.duration.clone()),
+            Self::PercentageRepeatDuration(v) => Some(v.duration.clone()),
+            Self::Unknown(v) => v
+                .get("duration")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `type` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<DiscountType> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.type_.clone()),
+            Self::FixedRepeatDuration(v) => Some(v.type_.clone()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.type_.clone()),
+            Self::PercentageRepeatDuration(v) => Some(v.type_.clone()),
+            Self::Unknown(v) => v
+                .get("type")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.id.as_str()),
+            Self::FixedRepeatDuration(v) => Some(v.id.as_str()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.id.as_str()),
+            Self::PercentageRepeatDuration(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Name
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.name.as_str()),
+            Self::FixedRepeatDuration(v) => Some(v.name.as_str()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.name.as_str()),
+            Self::PercentageRepeatDuration(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Code
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.code.as_deref(),
+            Self::FixedRepeatDuration(v) => v.code.as_deref(),
+            Self::PercentageOnceForeverDuration(v) => v.code.as_deref(),
+            Self::PercentageRepeatDuration(v) => v.code.as_deref(),
+            Self::Unknown(v) => v.get("code").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CheckoutDiscount {
@@ -1126,6 +1204,8 @@ impl ToJson for CheckoutDiscountPercentageRepeatDuration {
 
 /// `CheckoutForbiddenError`.
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/components/schemas/CheckoutForbiddenError`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutForbiddenError {
@@ -1146,6 +1226,38 @@ pub enum CheckoutForbiddenError {
 impl CheckoutForbiddenError {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl CheckoutForbiddenError {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyActiveSubscriptionError(_) => Some("AlreadyActiveSubscriptionError"),
+            Self::NotOpenCheckout(_) => Some("NotOpenCheckout"),
+            Self::PaymentNotReady(_) => Some("PaymentNotReady"),
+            Self::TrialAlreadyRedeemed(_) => Some("TrialAlreadyRedeemed"),
+            Self::DiscountRedemptionLimitReached(_) => Some("DiscountRedemptionLimitReached"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyActiveSubscriptionError(v) => Some(v.detail.as_str()),
+            Self::NotOpenCheckout(v) => Some(v.detail.as_str()),
+            Self::PaymentNotReady(v) => Some(v.detail.as_str()),
+            Self::TrialAlreadyRedeemed(v) => Some(v.detail.as_str()),
+            Self::DiscountRedemptionLimitReached(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CheckoutForbiddenError {

@@ -190,6 +190,8 @@ impl ToJson for AlreadyCanceledSubscription {
 
 /// `AnyProductPrice`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`source()`](Self::source), [`amount_type()`](Self::amount_type), [`price_currency()`](Self::price_currency), [`tax_behavior()`](Self::tax_behavior), [`is_archived()`](Self::is_archived), [`product_id()`](Self::product_id) without a `match`.
+///
 /// Spec: `#/components/schemas/Subscription/properties/prices/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnyProductPrice {
@@ -226,6 +228,124 @@ impl AnyProductPrice {
         "meter_id",
         "meter",
     ];
+}
+
+impl AnyProductPrice {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.created_at(),
+            Self::ProductPrice(v) => v.created_at(),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.modified_at(),
+            Self::ProductPrice(v) => v.modified_at(),
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.id(),
+            Self::ProductPrice(v) => v.id(),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn source(&self) -> Option<ProductPriceSource> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.source(),
+            Self::ProductPrice(v) => v.source(),
+            Self::Unknown(v) => v
+                .get("source")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Amount Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn amount_type(&self) -> Option<&str> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.amount_type(),
+            Self::ProductPrice(v) => v.amount_type(),
+            Self::Unknown(v) => v.get("amount_type").and_then(Value::as_str),
+        }
+    }
+
+    /// The currency in which the customer will be charged.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn price_currency(&self) -> Option<&str> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.price_currency(),
+            Self::ProductPrice(v) => v.price_currency(),
+            Self::Unknown(v) => v.get("price_currency").and_then(Value::as_str),
+        }
+    }
+
+    /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn tax_behavior(&self) -> Option<TaxBehaviorOption> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.tax_behavior(),
+            Self::ProductPrice(v) => v.tax_behavior(),
+            Self::Unknown(v) => v
+                .get("tax_behavior")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Whether the price is archived and no longer available.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_archived(&self) -> Option<bool> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.is_archived(),
+            Self::ProductPrice(v) => v.is_archived(),
+            Self::Unknown(v) => v.get("is_archived").and_then(Value::as_bool),
+        }
+    }
+
+    /// The ID of the product owning the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn product_id(&self) -> Option<&str> {
+        match self {
+            Self::LegacyRecurringProductPrice(v) => v.product_id(),
+            Self::ProductPrice(v) => v.product_id(),
+            Self::Unknown(v) => v.get("product_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl AnyProductPrice {
@@ -903,6 +1023,8 @@ impl ToJson for HttpValidationError {
 
 /// `LegacyRecurringProductPrice`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`source()`](Self::source), [`amount_type()`](Self::amount_type), [`price_currency()`](Self::price_currency), [`tax_behavior()`](Self::tax_behavior), [`is_archived()`](Self::is_archived), [`product_id()`](Self::product_id), [`type_()`](Self::type_), [`recurring_interval()`](Self::recurring_interval) without a `match`.
+///
 /// Spec: `#/components/schemas/LegacyRecurringProductPrice`
 #[derive(Debug, Clone, PartialEq)]
 pub enum LegacyRecurringProductPrice {
@@ -934,6 +1056,150 @@ impl LegacyRecurringProductPrice {
         "maximum_amount",
         "preset_amount",
     ];
+}
+
+impl LegacyRecurringProductPrice {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Fixed(v) => Some(v.created_at),
+            Self::Custom(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Fixed(v) => v.modified_at,
+            Self::Custom(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.id.as_str()),
+            Self::Custom(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn source(&self) -> Option<ProductPriceSource> {
+        match self {
+            Self::Fixed(v) => Some(v.source.clone()),
+            Self::Custom(v) => Some(v.source.clone()),
+            Self::Unknown(v) => v
+                .get("source")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Amount Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn amount_type(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(_) => Some("fixed"),
+            Self::Custom(_) => Some("custom"),
+            Self::Unknown(v) => v.get("amount_type").and_then(Value::as_str),
+        }
+    }
+
+    /// The currency in which the customer will be charged.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn price_currency(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.price_currency.as_str()),
+            Self::Custom(v) => Some(v.price_currency.as_str()),
+            Self::Unknown(v) => v.get("price_currency").and_then(Value::as_str),
+        }
+    }
+
+    /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn tax_behavior(&self) -> Option<TaxBehaviorOption> {
+        match self {
+            Self::Fixed(v) => v.tax_behavior.clone(),
+            Self::Custom(v) => v.tax_behavior.clone(),
+            Self::Unknown(v) => v
+                .get("tax_behavior")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Whether the price is archived and no longer available.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_archived(&self) -> Option<bool> {
+        match self {
+            Self::Fixed(v) => Some(v.is_archived),
+            Self::Custom(v) => Some(v.is_archived),
+            Self::Unknown(v) => v.get("is_archived").and_then(Value::as_bool),
+        }
+    }
+
+    /// The ID of the product owning the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn product_id(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.product_id.as_str()),
+            Self::Custom(v) => Some(v.product_id.as_str()),
+            Self::Unknown(v) => v.get("product_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The type of the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(_) => Some("recurring"),
+            Self::Custom(_) => Some("recurring"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// The recurring interval of the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn recurring_interval(&self) -> Option<RecurringInterval> {
+        match self {
+            Self::Fixed(v) => Some(v.recurring_interval.clone()),
+            Self::Custom(v) => Some(v.recurring_interval.clone()),
+            Self::Unknown(v) => v
+                .get("recurring_interval")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
 }
 
 impl LegacyRecurringProductPrice {

@@ -20,6 +20,8 @@ use time::{Date, OffsetDateTime};
 
 /// `CustomField`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`metadata()`](Self::metadata), [`type_()`](Self::type_), [`slug()`](Self::slug), [`name()`](Self::name), [`organization_id()`](Self::organization_id) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomField`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomField {
@@ -50,6 +52,132 @@ impl CustomField {
         "organization_id",
         "properties",
     ];
+}
+
+impl CustomField {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Text(v) => Some(v.created_at),
+            Self::Number(v) => Some(v.created_at),
+            Self::Date(v) => Some(v.created_at),
+            Self::Checkbox(v) => Some(v.created_at),
+            Self::Select(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Text(v) => v.modified_at,
+            Self::Number(v) => v.modified_at,
+            Self::Date(v) => v.modified_at,
+            Self::Checkbox(v) => v.modified_at,
+            Self::Select(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.id.as_str()),
+            Self::Number(v) => Some(v.id.as_str()),
+            Self::Date(v) => Some(v.id.as_str()),
+            Self::Checkbox(v) => Some(v.id.as_str()),
+            Self::Select(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::Text(v) => Some(&v.metadata),
+            Self::Number(v) => Some(&v.metadata),
+            Self::Date(v) => Some(&v.metadata),
+            Self::Checkbox(v) => Some(&v.metadata),
+            Self::Select(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Text(_) => Some("text"),
+            Self::Number(_) => Some("number"),
+            Self::Date(_) => Some("date"),
+            Self::Checkbox(_) => Some("checkbox"),
+            Self::Select(_) => Some("select"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// Identifier of the custom field. It'll be used as key when storing the value.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn slug(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.slug.as_str()),
+            Self::Number(v) => Some(v.slug.as_str()),
+            Self::Date(v) => Some(v.slug.as_str()),
+            Self::Checkbox(v) => Some(v.slug.as_str()),
+            Self::Select(v) => Some(v.slug.as_str()),
+            Self::Unknown(v) => v.get("slug").and_then(Value::as_str),
+        }
+    }
+
+    /// Name of the custom field.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.name.as_str()),
+            Self::Number(v) => Some(v.name.as_str()),
+            Self::Date(v) => Some(v.name.as_str()),
+            Self::Checkbox(v) => Some(v.name.as_str()),
+            Self::Select(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the organization owning the custom field.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.organization_id.as_str()),
+            Self::Number(v) => Some(v.organization_id.as_str()),
+            Self::Date(v) => Some(v.organization_id.as_str()),
+            Self::Checkbox(v) => Some(v.organization_id.as_str()),
+            Self::Select(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomField {
@@ -287,6 +415,8 @@ impl ToJson for CustomFieldCheckboxProperties {
 
 /// `CustomFieldCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`type_()`](Self::type_), [`slug()`](Self::slug), [`name()`](Self::name) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomFieldCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomFieldCreate {
@@ -314,6 +444,68 @@ impl CustomFieldCreate {
         "organization_id",
         "properties",
     ];
+}
+
+impl CustomFieldCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::Text(v) => v.metadata.as_ref(),
+            Self::Number(v) => v.metadata.as_ref(),
+            Self::Date(v) => v.metadata.as_ref(),
+            Self::Checkbox(v) => v.metadata.as_ref(),
+            Self::Select(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Text(_) => Some("text"),
+            Self::Number(_) => Some("number"),
+            Self::Date(_) => Some("date"),
+            Self::Checkbox(_) => Some("checkbox"),
+            Self::Select(_) => Some("select"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// Identifier of the custom field. It'll be used as key when storing the value. Must be unique across the organization.It can only contain ASCII letters, numbers and hyphens.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn slug(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.slug.as_str()),
+            Self::Number(v) => Some(v.slug.as_str()),
+            Self::Date(v) => Some(v.slug.as_str()),
+            Self::Checkbox(v) => Some(v.slug.as_str()),
+            Self::Select(v) => Some(v.slug.as_str()),
+            Self::Unknown(v) => v.get("slug").and_then(Value::as_str),
+        }
+    }
+
+    /// Name of the custom field.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Text(v) => Some(v.name.as_str()),
+            Self::Number(v) => Some(v.name.as_str()),
+            Self::Date(v) => Some(v.name.as_str()),
+            Self::Checkbox(v) => Some(v.name.as_str()),
+            Self::Select(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomFieldCreate {
@@ -1659,6 +1851,8 @@ impl JsonKey for CustomFieldType {
 
 /// `CustomFieldUpdate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomFieldUpdate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomFieldUpdate {
@@ -1679,6 +1873,38 @@ pub enum CustomFieldUpdate {
 impl CustomFieldUpdate {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["metadata", "name", "slug", "type", "properties"];
+}
+
+impl CustomFieldUpdate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::Text(v) => v.metadata.as_ref(),
+            Self::Number(v) => v.metadata.as_ref(),
+            Self::Date(v) => v.metadata.as_ref(),
+            Self::Checkbox(v) => v.metadata.as_ref(),
+            Self::Select(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Text(_) => Some("text"),
+            Self::Number(_) => Some("number"),
+            Self::Date(_) => Some("date"),
+            Self::Checkbox(_) => Some("checkbox"),
+            Self::Select(_) => Some("select"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomFieldUpdate {

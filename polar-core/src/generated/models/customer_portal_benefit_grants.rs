@@ -1160,6 +1160,8 @@ impl ToJson for BenefitSubscriberOrganization {
 
 /// `CustomerBenefitGrant`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`granted_at()`](Self::granted_at), [`revoked_at()`](Self::revoked_at), [`customer_id()`](Self::customer_id), [`member_id()`](Self::member_id), [`benefit_id()`](Self::benefit_id), [`subscription_id()`](Self::subscription_id), [`order_id()`](Self::order_id), [`is_granted()`](Self::is_granted), [`is_revoked()`](Self::is_revoked), [`error()`](Self::error), [`customer()`](Self::customer) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerBenefitGrant`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerBenefitGrant {
@@ -1203,6 +1205,268 @@ impl CustomerBenefitGrant {
         "benefit",
         "properties",
     ];
+}
+
+impl CustomerBenefitGrant {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Discord(v) => Some(v.created_at),
+            Self::GitHubRepository(v) => Some(v.created_at),
+            Self::Downloadables(v) => Some(v.created_at),
+            Self::LicenseKeys(v) => Some(v.created_at),
+            Self::Custom(v) => Some(v.created_at),
+            Self::MeterCredit(v) => Some(v.created_at),
+            Self::FeatureFlag(v) => Some(v.created_at),
+            Self::SlackSharedChannel(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Discord(v) => v.modified_at,
+            Self::GitHubRepository(v) => v.modified_at,
+            Self::Downloadables(v) => v.modified_at,
+            Self::LicenseKeys(v) => v.modified_at,
+            Self::Custom(v) => v.modified_at,
+            Self::MeterCredit(v) => v.modified_at,
+            Self::FeatureFlag(v) => v.modified_at,
+            Self::SlackSharedChannel(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => Some(v.id.as_str()),
+            Self::GitHubRepository(v) => Some(v.id.as_str()),
+            Self::Downloadables(v) => Some(v.id.as_str()),
+            Self::LicenseKeys(v) => Some(v.id.as_str()),
+            Self::Custom(v) => Some(v.id.as_str()),
+            Self::MeterCredit(v) => Some(v.id.as_str()),
+            Self::FeatureFlag(v) => Some(v.id.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Granted At
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn granted_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Discord(v) => v.granted_at,
+            Self::GitHubRepository(v) => v.granted_at,
+            Self::Downloadables(v) => v.granted_at,
+            Self::LicenseKeys(v) => v.granted_at,
+            Self::Custom(v) => v.granted_at,
+            Self::MeterCredit(v) => v.granted_at,
+            Self::FeatureFlag(v) => v.granted_at,
+            Self::SlackSharedChannel(v) => v.granted_at,
+            Self::Unknown(v) => v
+                .get("granted_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Revoked At
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn revoked_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Discord(v) => v.revoked_at,
+            Self::GitHubRepository(v) => v.revoked_at,
+            Self::Downloadables(v) => v.revoked_at,
+            Self::LicenseKeys(v) => v.revoked_at,
+            Self::Custom(v) => v.revoked_at,
+            Self::MeterCredit(v) => v.revoked_at,
+            Self::FeatureFlag(v) => v.revoked_at,
+            Self::SlackSharedChannel(v) => v.revoked_at,
+            Self::Unknown(v) => v
+                .get("revoked_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Customer Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => Some(v.customer_id.as_str()),
+            Self::GitHubRepository(v) => Some(v.customer_id.as_str()),
+            Self::Downloadables(v) => Some(v.customer_id.as_str()),
+            Self::LicenseKeys(v) => Some(v.customer_id.as_str()),
+            Self::Custom(v) => Some(v.customer_id.as_str()),
+            Self::MeterCredit(v) => Some(v.customer_id.as_str()),
+            Self::FeatureFlag(v) => Some(v.customer_id.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.customer_id.as_str()),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Member Id
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn member_id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => v.member_id.as_deref(),
+            Self::GitHubRepository(v) => v.member_id.as_deref(),
+            Self::Downloadables(v) => v.member_id.as_deref(),
+            Self::LicenseKeys(v) => v.member_id.as_deref(),
+            Self::Custom(v) => v.member_id.as_deref(),
+            Self::MeterCredit(v) => v.member_id.as_deref(),
+            Self::FeatureFlag(v) => v.member_id.as_deref(),
+            Self::SlackSharedChannel(v) => v.member_id.as_deref(),
+            Self::Unknown(v) => v.get("member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Benefit Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn benefit_id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => Some(v.benefit_id.as_str()),
+            Self::GitHubRepository(v) => Some(v.benefit_id.as_str()),
+            Self::Downloadables(v) => Some(v.benefit_id.as_str()),
+            Self::LicenseKeys(v) => Some(v.benefit_id.as_str()),
+            Self::Custom(v) => Some(v.benefit_id.as_str()),
+            Self::MeterCredit(v) => Some(v.benefit_id.as_str()),
+            Self::FeatureFlag(v) => Some(v.benefit_id.as_str()),
+            Self::SlackSharedChannel(v) => Some(v.benefit_id.as_str()),
+            Self::Unknown(v) => v.get("benefit_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Subscription Id
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn subscription_id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => v.subscription_id.as_deref(),
+            Self::GitHubRepository(v) => v.subscription_id.as_deref(),
+            Self::Downloadables(v) => v.subscription_id.as_deref(),
+            Self::LicenseKeys(v) => v.subscription_id.as_deref(),
+            Self::Custom(v) => v.subscription_id.as_deref(),
+            Self::MeterCredit(v) => v.subscription_id.as_deref(),
+            Self::FeatureFlag(v) => v.subscription_id.as_deref(),
+            Self::SlackSharedChannel(v) => v.subscription_id.as_deref(),
+            Self::Unknown(v) => v.get("subscription_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Order Id
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Self::Discord(v) => v.order_id.as_deref(),
+            Self::GitHubRepository(v) => v.order_id.as_deref(),
+            Self::Downloadables(v) => v.order_id.as_deref(),
+            Self::LicenseKeys(v) => v.order_id.as_deref(),
+            Self::Custom(v) => v.order_id.as_deref(),
+            Self::MeterCredit(v) => v.order_id.as_deref(),
+            Self::FeatureFlag(v) => v.order_id.as_deref(),
+            Self::SlackSharedChannel(v) => v.order_id.as_deref(),
+            Self::Unknown(v) => v.get("order_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Is Granted
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_granted(&self) -> Option<bool> {
+        match self {
+            Self::Discord(v) => Some(v.is_granted),
+            Self::GitHubRepository(v) => Some(v.is_granted),
+            Self::Downloadables(v) => Some(v.is_granted),
+            Self::LicenseKeys(v) => Some(v.is_granted),
+            Self::Custom(v) => Some(v.is_granted),
+            Self::MeterCredit(v) => Some(v.is_granted),
+            Self::FeatureFlag(v) => Some(v.is_granted),
+            Self::SlackSharedChannel(v) => Some(v.is_granted),
+            Self::Unknown(v) => v.get("is_granted").and_then(Value::as_bool),
+        }
+    }
+
+    /// Is Revoked
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_revoked(&self) -> Option<bool> {
+        match self {
+            Self::Discord(v) => Some(v.is_revoked),
+            Self::GitHubRepository(v) => Some(v.is_revoked),
+            Self::Downloadables(v) => Some(v.is_revoked),
+            Self::LicenseKeys(v) => Some(v.is_revoked),
+            Self::Custom(v) => Some(v.is_revoked),
+            Self::MeterCredit(v) => Some(v.is_revoked),
+            Self::FeatureFlag(v) => Some(v.is_revoked),
+            Self::SlackSharedChannel(v) => Some(v.is_revoked),
+            Self::Unknown(v) => v.get("is_revoked").and_then(Value::as_bool),
+        }
+    }
+
+    /// The `error` property.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn error(&self) -> Option<&BenefitGrantError> {
+        match self {
+            Self::Discord(v) => v.error.as_ref(),
+            Self::GitHubRepository(v) => v.error.as_ref(),
+            Self::Downloadables(v) => v.error.as_ref(),
+            Self::LicenseKeys(v) => v.error.as_ref(),
+            Self::Custom(v) => v.error.as_ref(),
+            Self::MeterCredit(v) => v.error.as_ref(),
+            Self::FeatureFlag(v) => v.error.as_ref(),
+            Self::SlackSharedChannel(v) => v.error.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The `customer` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn customer(&self) -> Option<&CustomerPortalCustomer> {
+        match self {
+            Self::Discord(v) => Some(&v.customer),
+            Self::GitHubRepository(v) => Some(&v.customer),
+            Self::Downloadables(v) => Some(&v.customer),
+            Self::LicenseKeys(v) => Some(&v.customer),
+            Self::Custom(v) => Some(&v.customer),
+            Self::MeterCredit(v) => Some(&v.customer),
+            Self::FeatureFlag(v) => Some(&v.customer),
+            Self::SlackSharedChannel(v) => Some(&v.customer),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl CustomerBenefitGrant {
@@ -2806,6 +3070,8 @@ impl JsonKey for CustomerBenefitGrantSortProperty {
 
 /// `CustomerBenefitGrantUpdate`.
 ///
+/// Every known variant has this property: read [`benefit_type()`](Self::benefit_type) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerBenefitGrantUpdate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerBenefitGrantUpdate {
@@ -2832,6 +3098,26 @@ pub enum CustomerBenefitGrantUpdate {
 impl CustomerBenefitGrantUpdate {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["benefit_type", "properties"];
+}
+
+impl CustomerBenefitGrantUpdate {
+    /// Benefit Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn benefit_type(&self) -> Option<&str> {
+        match self {
+            Self::CustomerBenefitGrantDiscordUpdate(_) => Some("discord"),
+            Self::CustomerBenefitGrantGitHubRepositoryUpdate(_) => Some("github_repository"),
+            Self::CustomerBenefitGrantDownloadablesUpdate(_) => Some("downloadables"),
+            Self::CustomerBenefitGrantLicenseKeysUpdate(_) => Some("license_keys"),
+            Self::CustomerBenefitGrantCustomUpdate(_) => Some("custom"),
+            Self::CustomerBenefitGrantMeterCreditUpdate(_) => Some("meter_credit"),
+            Self::CustomerBenefitGrantFeatureFlagUpdate(_) => Some("feature_flag"),
+            Self::CustomerBenefitGrantSlackSharedChannelUpdate(_) => Some("slack_shared_channel"),
+            Self::Unknown(v) => v.get("benefit_type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomerBenefitGrantUpdate {

@@ -184,6 +184,8 @@ impl ToJson for CustomerNotReady {
 
 /// `CustomerPaymentMethod`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`processor()`](Self::processor), [`customer_id()`](Self::customer_id) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerPaymentMethod`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerPaymentMethod {
@@ -206,6 +208,74 @@ impl CustomerPaymentMethod {
         "type",
         "method_metadata",
     ];
+}
+
+impl CustomerPaymentMethod {
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::PaymentMethodCard(v) => Some(v.id.as_str()),
+            Self::PaymentMethodGeneric(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::PaymentMethodCard(v) => Some(v.created_at),
+            Self::PaymentMethodGeneric(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::PaymentMethodCard(v) => v.modified_at,
+            Self::PaymentMethodGeneric(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `processor` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn processor(&self) -> Option<PaymentProcessor> {
+        match self {
+            Self::PaymentMethodCard(v) => Some(v.processor.clone()),
+            Self::PaymentMethodGeneric(v) => Some(v.processor.clone()),
+            Self::Unknown(v) => v
+                .get("processor")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Customer Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::PaymentMethodCard(v) => Some(v.customer_id.as_str()),
+            Self::PaymentMethodGeneric(v) => Some(v.customer_id.as_str()),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomerPaymentMethod {
@@ -419,6 +489,8 @@ impl ToJson for CustomerPaymentMethodCreateRequiresActionResponse {
 
 /// `CustomerPaymentMethodCreateResponse`.
 ///
+/// Every known variant has this property: read [`status()`](Self::status) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerPaymentMethodCreateResponse`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerPaymentMethodCreateResponse {
@@ -435,6 +507,20 @@ pub enum CustomerPaymentMethodCreateResponse {
 impl CustomerPaymentMethodCreateResponse {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["status", "payment_method", "client_secret"];
+}
+
+impl CustomerPaymentMethodCreateResponse {
+    /// Status
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn status(&self) -> Option<&str> {
+        match self {
+            Self::CustomerPaymentMethodCreateSucceededResponse(_) => Some("succeeded"),
+            Self::CustomerPaymentMethodCreateRequiresActionResponse(_) => Some("requires_action"),
+            Self::Unknown(v) => v.get("status").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomerPaymentMethodCreateResponse {

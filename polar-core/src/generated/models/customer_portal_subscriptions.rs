@@ -619,6 +619,8 @@ impl ToJson for PaymentMethodRequired {
 
 /// `PortalSubscriptionUpdateError`.
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1customer-portal~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum PortalSubscriptionUpdateError {
@@ -633,6 +635,32 @@ pub enum PortalSubscriptionUpdateError {
 impl PortalSubscriptionUpdateError {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl PortalSubscriptionUpdateError {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyCanceledSubscription(_) => Some("AlreadyCanceledSubscription"),
+            Self::PauseResumeNotAllowed(_) => Some("PauseResumeNotAllowed"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyCanceledSubscription(v) => Some(v.detail.as_str()),
+            Self::PauseResumeNotAllowed(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl PortalSubscriptionUpdateError {

@@ -20,6 +20,8 @@ use time::{Date, OffsetDateTime};
 
 /// `Customer`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`metadata()`](Self::metadata), [`external_id()`](Self::external_id), [`email()`](Self::email), [`email_verified()`](Self::email_verified), [`type_()`](Self::type_), [`name()`](Self::name), [`billing_name()`](Self::billing_name), [`billing_address()`](Self::billing_address), [`tax_id()`](Self::tax_id), [`locale()`](Self::locale), [`organization_id()`](Self::organization_id), [`default_payment_method_id()`](Self::default_payment_method_id), [`deleted_at()`](Self::deleted_at), [`first_user_event_at()`](Self::first_user_event_at), [`avatar_url()`](Self::avatar_url) without a `match`.
+///
 /// Spec: `#/components/schemas/Customer`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Customer {
@@ -53,6 +55,232 @@ impl Customer {
         "first_user_event_at",
         "avatar_url",
     ];
+}
+
+impl Customer {
+    /// The ID of the customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.id.as_str()),
+            Self::Team(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => Some(v.created_at),
+            Self::Team(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.modified_at,
+            Self::Team(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::Individual(v) => Some(&v.metadata),
+            Self::Team(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.external_id.as_deref(),
+            Self::Team(v) => v.external_id.as_deref(),
+            Self::Unknown(v) => v.get("external_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The email address of the customer. This must be unique within the organization.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.email.as_str()),
+            Self::Team(v) => v.email.as_deref(),
+            Self::Unknown(v) => v.get("email").and_then(Value::as_str),
+        }
+    }
+
+    /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn email_verified(&self) -> Option<bool> {
+        match self {
+            Self::Individual(v) => Some(v.email_verified),
+            Self::Team(v) => Some(v.email_verified),
+            Self::Unknown(v) => v.get("email_verified").and_then(Value::as_bool),
+        }
+    }
+
+    /// The type of customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Individual(_) => Some("individual"),
+            Self::Team(_) => Some("team"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// The name of the customer.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.name.as_deref(),
+            Self::Team(v) => v.name.as_deref(),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn billing_name(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.billing_name.as_deref(),
+            Self::Team(v) => v.billing_name.as_deref(),
+            Self::Unknown(v) => v.get("billing_name").and_then(Value::as_str),
+        }
+    }
+
+    /// The `billing_address` property.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn billing_address(&self) -> Option<&Address> {
+        match self {
+            Self::Individual(v) => v.billing_address.as_ref(),
+            Self::Team(v) => v.billing_address.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Tax Id
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn tax_id(&self) -> Option<&(String, TaxIdFormat)> {
+        match self {
+            Self::Individual(v) => v.tax_id.as_ref(),
+            Self::Team(v) => v.tax_id.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Locale
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn locale(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.locale.as_deref(),
+            Self::Team(v) => v.locale.as_deref(),
+            Self::Unknown(v) => v.get("locale").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the organization owning the customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.organization_id.as_str()),
+            Self::Team(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn default_payment_method_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.default_payment_method_id.as_deref(),
+            Self::Team(v) => v.default_payment_method_id.as_deref(),
+            Self::Unknown(v) => v.get("default_payment_method_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Timestamp for when the customer was soft deleted.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn deleted_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.deleted_at,
+            Self::Team(v) => v.deleted_at,
+            Self::Unknown(v) => v
+                .get("deleted_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn first_user_event_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.first_user_event_at,
+            Self::Team(v) => v.first_user_event_at,
+            Self::Unknown(v) => v
+                .get("first_user_event_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Avatar Url
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn avatar_url(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.avatar_url.as_deref(),
+            Self::Team(v) => v.avatar_url.as_deref(),
+            Self::Unknown(v) => v.get("avatar_url").and_then(Value::as_str),
+        }
+    }
 }
 
 impl Customer {
@@ -125,6 +353,8 @@ impl From<CustomerTeam> for Customer {
 
 /// `CustomerCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerCreate {
@@ -150,6 +380,32 @@ impl CustomerCreate {
         "type",
         "email",
     ];
+}
+
+impl CustomerCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::CustomerIndividualCreate(v) => v.metadata.as_ref(),
+            Self::CustomerTeamCreate(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::CustomerIndividualCreate(_) => Some("individual"),
+            Self::CustomerTeamCreate(_) => Some("team"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CustomerCreate {
@@ -671,6 +927,8 @@ impl JsonKey for CustomerSortProperty {
 
 /// `CustomerState`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`metadata()`](Self::metadata), [`external_id()`](Self::external_id), [`email()`](Self::email), [`email_verified()`](Self::email_verified), [`type_()`](Self::type_), [`name()`](Self::name), [`billing_name()`](Self::billing_name), [`billing_address()`](Self::billing_address), [`tax_id()`](Self::tax_id), [`locale()`](Self::locale), [`organization_id()`](Self::organization_id), [`default_payment_method_id()`](Self::default_payment_method_id), [`deleted_at()`](Self::deleted_at), [`first_user_event_at()`](Self::first_user_event_at), [`avatar_url()`](Self::avatar_url), [`active_subscriptions()`](Self::active_subscriptions), [`granted_benefits()`](Self::granted_benefits), [`active_meters()`](Self::active_meters) without a `match`.
+///
 /// Spec: `#/components/schemas/CustomerState`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CustomerState {
@@ -707,6 +965,268 @@ impl CustomerState {
         "granted_benefits",
         "active_meters",
     ];
+}
+
+impl CustomerState {
+    /// The ID of the customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.id.as_str()),
+            Self::Team(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => Some(v.created_at),
+            Self::Team(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.modified_at,
+            Self::Team(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::Individual(v) => Some(&v.metadata),
+            Self::Team(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The ID of the customer in your system. This must be unique within the organization. Once set, it can't be updated.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.external_id.as_deref(),
+            Self::Team(v) => v.external_id.as_deref(),
+            Self::Unknown(v) => v.get("external_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The email address of the customer. This must be unique within the organization.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.email.as_str()),
+            Self::Team(v) => v.email.as_deref(),
+            Self::Unknown(v) => v.get("email").and_then(Value::as_str),
+        }
+    }
+
+    /// Whether the customer email address is verified. The address is automatically verified when the customer accesses the customer portal using their email address.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn email_verified(&self) -> Option<bool> {
+        match self {
+            Self::Individual(v) => Some(v.email_verified),
+            Self::Team(v) => Some(v.email_verified),
+            Self::Unknown(v) => v.get("email_verified").and_then(Value::as_bool),
+        }
+    }
+
+    /// The type of customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::Individual(_) => Some("individual"),
+            Self::Team(_) => Some("team"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// The name of the customer.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.name.as_deref(),
+            Self::Team(v) => v.name.as_deref(),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// The name that should appear on the customer's invoices. Falls back to the customer name when not explicitly set.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn billing_name(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.billing_name.as_deref(),
+            Self::Team(v) => v.billing_name.as_deref(),
+            Self::Unknown(v) => v.get("billing_name").and_then(Value::as_str),
+        }
+    }
+
+    /// The `billing_address` property.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn billing_address(&self) -> Option<&Address> {
+        match self {
+            Self::Individual(v) => v.billing_address.as_ref(),
+            Self::Team(v) => v.billing_address.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Tax Id
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn tax_id(&self) -> Option<&(String, TaxIdFormat)> {
+        match self {
+            Self::Individual(v) => v.tax_id.as_ref(),
+            Self::Team(v) => v.tax_id.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Locale
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn locale(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.locale.as_deref(),
+            Self::Team(v) => v.locale.as_deref(),
+            Self::Unknown(v) => v.get("locale").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the organization owning the customer.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => Some(v.organization_id.as_str()),
+            Self::Team(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the customer's default payment method, if any. Use the payment methods endpoint to retrieve its details.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn default_payment_method_id(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.default_payment_method_id.as_deref(),
+            Self::Team(v) => v.default_payment_method_id.as_deref(),
+            Self::Unknown(v) => v.get("default_payment_method_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Timestamp for when the customer was soft deleted.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn deleted_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.deleted_at,
+            Self::Team(v) => v.deleted_at,
+            Self::Unknown(v) => v
+                .get("deleted_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Timestamp of the first event ingested for this customer. Can predate `created_at`, and is null if no event was ever ingested.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn first_user_event_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Individual(v) => v.first_user_event_at,
+            Self::Team(v) => v.first_user_event_at,
+            Self::Unknown(v) => v
+                .get("first_user_event_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Avatar Url
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn avatar_url(&self) -> Option<&str> {
+        match self {
+            Self::Individual(v) => v.avatar_url.as_deref(),
+            Self::Team(v) => v.avatar_url.as_deref(),
+            Self::Unknown(v) => v.get("avatar_url").and_then(Value::as_str),
+        }
+    }
+
+    /// The customer's active subscriptions.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn active_subscriptions(&self) -> Option<&[CustomerStateSubscription]> {
+        match self {
+            Self::Individual(v) => Some(v.active_subscriptions.as_slice()),
+            Self::Team(v) => Some(v.active_subscriptions.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The customer's active benefit grants.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn granted_benefits(&self) -> Option<&[CustomerStateBenefitGrant]> {
+        match self {
+            Self::Individual(v) => Some(v.granted_benefits.as_slice()),
+            Self::Team(v) => Some(v.granted_benefits.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The customer's active meters.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn active_meters(&self) -> Option<&[CustomerStateMeter]> {
+        match self {
+            Self::Individual(v) => Some(v.active_meters.as_slice()),
+            Self::Team(v) => Some(v.active_meters.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl CustomerState {
@@ -2746,6 +3266,8 @@ impl ToJson for MemberOwnerCreate {
 
 /// `PaymentMethod`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`processor()`](Self::processor), [`customer_id()`](Self::customer_id), [`is_default()`](Self::is_default) without a `match`.
+///
 /// Spec: `#/components/schemas/PaymentMethod`
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaymentMethod {
@@ -2769,6 +3291,86 @@ impl PaymentMethod {
         "method_metadata",
         "is_default",
     ];
+}
+
+impl PaymentMethod {
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => Some(v.id.as_str()),
+            Self::CustomerPaymentMethodGeneric(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => Some(v.created_at),
+            Self::CustomerPaymentMethodGeneric(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => v.modified_at,
+            Self::CustomerPaymentMethodGeneric(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `processor` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn processor(&self) -> Option<PaymentProcessor> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => Some(v.processor.clone()),
+            Self::CustomerPaymentMethodGeneric(v) => Some(v.processor.clone()),
+            Self::Unknown(v) => v
+                .get("processor")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Customer Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => Some(v.customer_id.as_str()),
+            Self::CustomerPaymentMethodGeneric(v) => Some(v.customer_id.as_str()),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Whether this payment method is the customer's default payment method.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_default(&self) -> Option<bool> {
+        match self {
+            Self::CustomerPaymentMethodCard(v) => Some(v.is_default),
+            Self::CustomerPaymentMethodGeneric(v) => Some(v.is_default),
+            Self::Unknown(v) => v.get("is_default").and_then(Value::as_bool),
+        }
+    }
 }
 
 impl PaymentMethod {

@@ -20,6 +20,8 @@ use time::{Date, OffsetDateTime};
 
 /// `Discount`.
 ///
+/// Every known variant has these properties: read [`duration()`](Self::duration), [`type_()`](Self::type_), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`metadata()`](Self::metadata), [`name()`](Self::name), [`code()`](Self::code), [`starts_at()`](Self::starts_at), [`ends_at()`](Self::ends_at), [`max_redemptions()`](Self::max_redemptions), [`max_redemptions_per_customer()`](Self::max_redemptions_per_customer), [`redemptions_count()`](Self::redemptions_count), [`organization_id()`](Self::organization_id), [`products()`](Self::products) without a `match`.
+///
 /// Spec: `#/components/schemas/Discount`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Discount {
@@ -59,6 +61,232 @@ impl Discount {
         "duration_in_months",
         "basis_points",
     ];
+}
+
+impl Discount {
+    /// The `duration` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn duration(&self) -> Option<DiscountDuration> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.duration.clone()),
+            Self::FixedRepeatDuration(v) => Some(v.duration.clone()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.duration.clone()),
+            Self::PercentageRepeatDuration(v) => Some(v.duration.clone()),
+            Self::Unknown(v) => v
+                .get("duration")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `type` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<DiscountType> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.type_.clone()),
+            Self::FixedRepeatDuration(v) => Some(v.type_.clone()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.type_.clone()),
+            Self::PercentageRepeatDuration(v) => Some(v.type_.clone()),
+            Self::Unknown(v) => v
+                .get("type")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.created_at),
+            Self::FixedRepeatDuration(v) => Some(v.created_at),
+            Self::PercentageOnceForeverDuration(v) => Some(v.created_at),
+            Self::PercentageRepeatDuration(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.modified_at,
+            Self::FixedRepeatDuration(v) => v.modified_at,
+            Self::PercentageOnceForeverDuration(v) => v.modified_at,
+            Self::PercentageRepeatDuration(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.id.as_str()),
+            Self::FixedRepeatDuration(v) => Some(v.id.as_str()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.id.as_str()),
+            Self::PercentageRepeatDuration(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(&v.metadata),
+            Self::FixedRepeatDuration(v) => Some(&v.metadata),
+            Self::PercentageOnceForeverDuration(v) => Some(&v.metadata),
+            Self::PercentageRepeatDuration(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Name of the discount. Will be displayed to the customer when the discount is applied.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.name.as_str()),
+            Self::FixedRepeatDuration(v) => Some(v.name.as_str()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.name.as_str()),
+            Self::PercentageRepeatDuration(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Code customers can use to apply the discount during checkout.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.code.as_deref(),
+            Self::FixedRepeatDuration(v) => v.code.as_deref(),
+            Self::PercentageOnceForeverDuration(v) => v.code.as_deref(),
+            Self::PercentageRepeatDuration(v) => v.code.as_deref(),
+            Self::Unknown(v) => v.get("code").and_then(Value::as_str),
+        }
+    }
+
+    /// Timestamp after which the discount is redeemable.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn starts_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.starts_at,
+            Self::FixedRepeatDuration(v) => v.starts_at,
+            Self::PercentageOnceForeverDuration(v) => v.starts_at,
+            Self::PercentageRepeatDuration(v) => v.starts_at,
+            Self::Unknown(v) => v
+                .get("starts_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Timestamp after which the discount is no longer redeemable.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn ends_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.ends_at,
+            Self::FixedRepeatDuration(v) => v.ends_at,
+            Self::PercentageOnceForeverDuration(v) => v.ends_at,
+            Self::PercentageRepeatDuration(v) => v.ends_at,
+            Self::Unknown(v) => v
+                .get("ends_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Maximum number of times the discount can be redeemed.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn max_redemptions(&self) -> Option<i64> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.max_redemptions,
+            Self::FixedRepeatDuration(v) => v.max_redemptions,
+            Self::PercentageOnceForeverDuration(v) => v.max_redemptions,
+            Self::PercentageRepeatDuration(v) => v.max_redemptions,
+            Self::Unknown(v) => v.get("max_redemptions").and_then(Value::as_i64),
+        }
+    }
+
+    /// Maximum number of times the discount can be redeemed by a single customer.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn max_redemptions_per_customer(&self) -> Option<i64> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => v.max_redemptions_per_customer,
+            Self::FixedRepeatDuration(v) => v.max_redemptions_per_customer,
+            Self::PercentageOnceForeverDuration(v) => v.max_redemptions_per_customer,
+            Self::PercentageRepeatDuration(v) => v.max_redemptions_per_customer,
+            Self::Unknown(v) => v
+                .get("max_redemptions_per_customer")
+                .and_then(Value::as_i64),
+        }
+    }
+
+    /// Number of times the discount has been redeemed.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn redemptions_count(&self) -> Option<i64> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.redemptions_count),
+            Self::FixedRepeatDuration(v) => Some(v.redemptions_count),
+            Self::PercentageOnceForeverDuration(v) => Some(v.redemptions_count),
+            Self::PercentageRepeatDuration(v) => Some(v.redemptions_count),
+            Self::Unknown(v) => v.get("redemptions_count").and_then(Value::as_i64),
+        }
+    }
+
+    /// The organization ID.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.organization_id.as_str()),
+            Self::FixedRepeatDuration(v) => Some(v.organization_id.as_str()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.organization_id.as_str()),
+            Self::PercentageRepeatDuration(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Products
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn products(&self) -> Option<&[DiscountProduct]> {
+        match self {
+            Self::FixedOnceForeverDuration(v) => Some(v.products.as_slice()),
+            Self::FixedRepeatDuration(v) => Some(v.products.as_slice()),
+            Self::PercentageOnceForeverDuration(v) => Some(v.products.as_slice()),
+            Self::PercentageRepeatDuration(v) => Some(v.products.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl Discount {
@@ -141,6 +369,8 @@ impl From<DiscountPercentageRepeatDuration> for Discount {
 
 /// `DiscountBase`.
 ///
+/// Every known variant has these properties: read [`duration()`](Self::duration), [`type_()`](Self::type_), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`metadata()`](Self::metadata), [`name()`](Self::name), [`code()`](Self::code), [`starts_at()`](Self::starts_at), [`ends_at()`](Self::ends_at), [`max_redemptions()`](Self::max_redemptions), [`max_redemptions_per_customer()`](Self::max_redemptions_per_customer), [`redemptions_count()`](Self::redemptions_count), [`organization_id()`](Self::organization_id) without a `match`.
+///
 /// Spec: `#/components/schemas/Subscription/properties/discount/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscountBase {
@@ -179,6 +409,218 @@ impl DiscountBase {
         "duration_in_months",
         "basis_points",
     ];
+}
+
+impl DiscountBase {
+    /// The `duration` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn duration(&self) -> Option<DiscountDuration> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.duration.clone()),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.duration.clone()),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.duration.clone()),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.duration.clone()),
+            Self::Unknown(v) => v
+                .get("duration")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The `type` property.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<DiscountType> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.type_.clone()),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.type_.clone()),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.type_.clone()),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.type_.clone()),
+            Self::Unknown(v) => v
+                .get("type")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.created_at),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.created_at),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.created_at),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.modified_at,
+            Self::DiscountFixedRepeatDurationBase(v) => v.modified_at,
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.modified_at,
+            Self::DiscountPercentageRepeatDurationBase(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.id.as_str()),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.id.as_str()),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.id.as_str()),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The `metadata` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&MetadataOutputType> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(&v.metadata),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(&v.metadata),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(&v.metadata),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(&v.metadata),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Name of the discount. Will be displayed to the customer when the discount is applied.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.name.as_str()),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.name.as_str()),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.name.as_str()),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Code customers can use to apply the discount during checkout.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.code.as_deref(),
+            Self::DiscountFixedRepeatDurationBase(v) => v.code.as_deref(),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.code.as_deref(),
+            Self::DiscountPercentageRepeatDurationBase(v) => v.code.as_deref(),
+            Self::Unknown(v) => v.get("code").and_then(Value::as_str),
+        }
+    }
+
+    /// Timestamp after which the discount is redeemable.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn starts_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.starts_at,
+            Self::DiscountFixedRepeatDurationBase(v) => v.starts_at,
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.starts_at,
+            Self::DiscountPercentageRepeatDurationBase(v) => v.starts_at,
+            Self::Unknown(v) => v
+                .get("starts_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Timestamp after which the discount is no longer redeemable.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn ends_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.ends_at,
+            Self::DiscountFixedRepeatDurationBase(v) => v.ends_at,
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.ends_at,
+            Self::DiscountPercentageRepeatDurationBase(v) => v.ends_at,
+            Self::Unknown(v) => v
+                .get("ends_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Maximum number of times the discount can be redeemed.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn max_redemptions(&self) -> Option<i64> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.max_redemptions,
+            Self::DiscountFixedRepeatDurationBase(v) => v.max_redemptions,
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.max_redemptions,
+            Self::DiscountPercentageRepeatDurationBase(v) => v.max_redemptions,
+            Self::Unknown(v) => v.get("max_redemptions").and_then(Value::as_i64),
+        }
+    }
+
+    /// Maximum number of times the discount can be redeemed by a single customer.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn max_redemptions_per_customer(&self) -> Option<i64> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => v.max_redemptions_per_customer,
+            Self::DiscountFixedRepeatDurationBase(v) => v.max_redemptions_per_customer,
+            Self::DiscountPercentageOnceForeverDurationBase(v) => v.max_redemptions_per_customer,
+            Self::DiscountPercentageRepeatDurationBase(v) => v.max_redemptions_per_customer,
+            Self::Unknown(v) => v
+                .get("max_redemptions_per_customer")
+                .and_then(Value::as_i64),
+        }
+    }
+
+    /// Number of times the discount has been redeemed.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn redemptions_count(&self) -> Option<i64> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.redemptions_count),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.redemptions_count),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.redemptions_count),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.redemptions_count),
+            Self::Unknown(v) => v.get("redemptions_count").and_then(Value::as_i64),
+        }
+    }
+
+    /// The organization ID.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedOnceForeverDurationBase(v) => Some(v.organization_id.as_str()),
+            Self::DiscountFixedRepeatDurationBase(v) => Some(v.organization_id.as_str()),
+            Self::DiscountPercentageOnceForeverDurationBase(v) => Some(v.organization_id.as_str()),
+            Self::DiscountPercentageRepeatDurationBase(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl DiscountBase {
@@ -269,6 +711,8 @@ impl From<DiscountPercentageRepeatDurationBase> for DiscountBase {
 
 /// `DiscountCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`name()`](Self::name), [`type_()`](Self::type_), [`duration()`](Self::duration) without a `match`.
+///
 /// Spec: `#/components/schemas/DiscountCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscountCreate {
@@ -300,6 +744,58 @@ impl DiscountCreate {
         "amounts",
         "basis_points",
     ];
+}
+
+impl DiscountCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::DiscountFixedCreate(v) => v.metadata.as_ref(),
+            Self::DiscountPercentageCreate(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Name of the discount. Will be displayed to the customer when the discount is applied.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedCreate(v) => Some(v.name.as_str()),
+            Self::DiscountPercentageCreate(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::DiscountFixedCreate(_) => Some("fixed"),
+            Self::DiscountPercentageCreate(_) => Some("percentage"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// For subscriptions, determines if the discount should be applied once on the first invoice, forever, or for a certain number of months determined by `duration_in_months`.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn duration(&self) -> Option<DiscountDuration> {
+        match self {
+            Self::DiscountFixedCreate(v) => Some(v.duration.clone()),
+            Self::DiscountPercentageCreate(v) => Some(v.duration.clone()),
+            Self::Unknown(v) => v
+                .get("duration")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
 }
 
 impl DiscountCreate {

@@ -2346,6 +2346,8 @@ impl ToJson for CustomerUpdatedMetadata {
 
 /// `Event`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`timestamp()`](Self::timestamp), [`organization_id()`](Self::organization_id), [`customer_id()`](Self::customer_id), [`customer()`](Self::customer), [`external_customer_id()`](Self::external_customer_id), [`member_id()`](Self::member_id), [`external_member_id()`](Self::external_member_id), [`child_count()`](Self::child_count), [`parent_id()`](Self::parent_id), [`label()`](Self::label), [`source()`](Self::source) without a `match`.
+///
 /// Spec: `#/components/schemas/Event`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -2375,6 +2377,154 @@ impl Event {
         "name",
         "metadata",
     ];
+}
+
+impl Event {
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.id(),
+            Self::UserEvent(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The timestamp of the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn timestamp(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::SystemEvent(v) => v.timestamp(),
+            Self::UserEvent(v) => Some(v.timestamp),
+            Self::Unknown(v) => v
+                .get("timestamp")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the organization owning the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.organization_id(),
+            Self::UserEvent(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the customer in your Polar organization associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.customer_id(),
+            Self::UserEvent(v) => v.customer_id.as_deref(),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The customer associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn customer(&self) -> Option<&Customer> {
+        match self {
+            Self::SystemEvent(v) => v.customer(),
+            Self::UserEvent(v) => v.customer.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// ID of the customer in your system associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_customer_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.external_customer_id(),
+            Self::UserEvent(v) => v.external_customer_id.as_deref(),
+            Self::Unknown(v) => v.get("external_customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the member within the customer's organization who performed the action inside B2B.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn member_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.member_id(),
+            Self::UserEvent(v) => v.member_id.as_deref(),
+            Self::Unknown(v) => v.get("member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the member in your system within the customer's organization who performed the action inside B2B.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_member_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.external_member_id(),
+            Self::UserEvent(v) => v.external_member_id.as_deref(),
+            Self::Unknown(v) => v.get("external_member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Number of direct child events linked to this event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn child_count(&self) -> Option<i64> {
+        match self {
+            Self::SystemEvent(v) => v.child_count(),
+            Self::UserEvent(v) => v.child_count,
+            Self::Unknown(v) => v.get("child_count").and_then(Value::as_i64),
+        }
+    }
+
+    /// The ID of the parent event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn parent_id(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.parent_id(),
+            Self::UserEvent(v) => v.parent_id.as_deref(),
+            Self::Unknown(v) => v.get("parent_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Human readable label of the event type.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.label(),
+            Self::UserEvent(v) => Some(v.label.as_str()),
+            Self::Unknown(v) => v.get("label").and_then(Value::as_str),
+        }
+    }
+
+    /// The source of the event. `system` events are created by Polar. `user` events are the one you create through our ingestion API.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Self::SystemEvent(v) => v.source(),
+            Self::UserEvent(_) => Some("user"),
+            Self::Unknown(v) => v.get("source").and_then(Value::as_str),
+        }
+    }
 }
 
 impl Event {
@@ -3060,6 +3210,8 @@ impl ToJson for EventsIngest {
 
 /// `EventsIngestEventsItem`.
 ///
+/// Every known variant has these properties: read [`timestamp()`](Self::timestamp), [`name()`](Self::name), [`metadata()`](Self::metadata) without a `match`.
+///
 /// Spec: `#/components/schemas/EventsIngest/properties/events/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventsIngestEventsItem {
@@ -3085,6 +3237,46 @@ impl EventsIngestEventsItem {
         "external_customer_id",
         "external_member_id",
     ];
+}
+
+impl EventsIngestEventsItem {
+    /// The timestamp of the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn timestamp(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::EventCreateCustomer(v) => v.timestamp,
+            Self::EventCreateExternalCustomer(v) => v.timestamp,
+            Self::Unknown(v) => v
+                .get("timestamp")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The name of the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::EventCreateCustomer(v) => Some(v.name.as_str()),
+            Self::EventCreateExternalCustomer(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Key-value object allowing you to store additional information about the event. Some keys like `_llm` are structured data that are handled specially by Polar.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&EventMetadataInput> {
+        match self {
+            Self::EventCreateCustomer(v) => v.metadata.as_ref(),
+            Self::EventCreateExternalCustomer(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl EventsIngestEventsItem {
@@ -3188,6 +3380,8 @@ impl ToJson for EventsIngestResponse {
 
 /// Response Events:List
 ///
+/// Every known variant has this property: read [`items()`](Self::items) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1events~1/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventsListResponse200 {
@@ -3202,6 +3396,20 @@ pub enum EventsListResponse200 {
 impl EventsListResponse200 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["items", "pagination"];
+}
+
+impl EventsListResponse200 {
+    /// Items
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn items(&self) -> Option<&[Event]> {
+        match self {
+            Self::ListResourceEvent(v) => Some(v.items.as_slice()),
+            Self::ListResourceWithCursorPaginationEvent(v) => Some(v.items.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl EventsListResponse200 {
@@ -6920,6 +7128,8 @@ impl ToJson for SubscriptionUpdatedMetadata {
 
 /// `SystemEvent`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`timestamp()`](Self::timestamp), [`organization_id()`](Self::organization_id), [`customer_id()`](Self::customer_id), [`customer()`](Self::customer), [`external_customer_id()`](Self::external_customer_id), [`member_id()`](Self::member_id), [`external_member_id()`](Self::external_member_id), [`child_count()`](Self::child_count), [`parent_id()`](Self::parent_id), [`label()`](Self::label), [`source()`](Self::source), [`name()`](Self::name) without a `match`.
+///
 /// Spec: `#/components/schemas/SystemEvent`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemEvent {
@@ -7015,6 +7225,597 @@ impl SystemEvent {
         "name",
         "metadata",
     ];
+}
+
+impl SystemEvent {
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => Some(v.id.as_str()),
+            Self::MeterResetEvent(v) => Some(v.id.as_str()),
+            Self::BenefitGrantedEvent(v) => Some(v.id.as_str()),
+            Self::BenefitCycledEvent(v) => Some(v.id.as_str()),
+            Self::BenefitUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::BenefitRevokedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionCreatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionCycledEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionCanceledEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionRevokedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionPastDueEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionReactivatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionReinstatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionPausedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionResumedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionUncanceledEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionProductUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionSeatsUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::SubscriptionUpdateClearedEvent(v) => Some(v.id.as_str()),
+            Self::OrderPaidEvent(v) => Some(v.id.as_str()),
+            Self::OrderRefundedEvent(v) => Some(v.id.as_str()),
+            Self::OrderVoidedEvent(v) => Some(v.id.as_str()),
+            Self::OrderUnvoidedEvent(v) => Some(v.id.as_str()),
+            Self::CheckoutCreatedEvent(v) => Some(v.id.as_str()),
+            Self::CustomerCreatedEvent(v) => Some(v.id.as_str()),
+            Self::CustomerUpdatedEvent(v) => Some(v.id.as_str()),
+            Self::CustomerDeletedEvent(v) => Some(v.id.as_str()),
+            Self::BalanceOrderEvent(v) => Some(v.id.as_str()),
+            Self::BalanceCreditOrderEvent(v) => Some(v.id.as_str()),
+            Self::BalanceRefundEvent(v) => Some(v.id.as_str()),
+            Self::BalanceRefundReversalEvent(v) => Some(v.id.as_str()),
+            Self::BalanceDisputeEvent(v) => Some(v.id.as_str()),
+            Self::BalanceDisputeReversalEvent(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The timestamp of the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn timestamp(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::MeterCreditEvent(v) => Some(v.timestamp),
+            Self::MeterResetEvent(v) => Some(v.timestamp),
+            Self::BenefitGrantedEvent(v) => Some(v.timestamp),
+            Self::BenefitCycledEvent(v) => Some(v.timestamp),
+            Self::BenefitUpdatedEvent(v) => Some(v.timestamp),
+            Self::BenefitRevokedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionCreatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionUpdatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionCycledEvent(v) => Some(v.timestamp),
+            Self::SubscriptionCanceledEvent(v) => Some(v.timestamp),
+            Self::SubscriptionRevokedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionPastDueEvent(v) => Some(v.timestamp),
+            Self::SubscriptionReactivatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionReinstatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionPausedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionResumedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionUncanceledEvent(v) => Some(v.timestamp),
+            Self::SubscriptionProductUpdatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionSeatsUpdatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => Some(v.timestamp),
+            Self::SubscriptionUpdateClearedEvent(v) => Some(v.timestamp),
+            Self::OrderPaidEvent(v) => Some(v.timestamp),
+            Self::OrderRefundedEvent(v) => Some(v.timestamp),
+            Self::OrderVoidedEvent(v) => Some(v.timestamp),
+            Self::OrderUnvoidedEvent(v) => Some(v.timestamp),
+            Self::CheckoutCreatedEvent(v) => Some(v.timestamp),
+            Self::CustomerCreatedEvent(v) => Some(v.timestamp),
+            Self::CustomerUpdatedEvent(v) => Some(v.timestamp),
+            Self::CustomerDeletedEvent(v) => Some(v.timestamp),
+            Self::BalanceOrderEvent(v) => Some(v.timestamp),
+            Self::BalanceCreditOrderEvent(v) => Some(v.timestamp),
+            Self::BalanceRefundEvent(v) => Some(v.timestamp),
+            Self::BalanceRefundReversalEvent(v) => Some(v.timestamp),
+            Self::BalanceDisputeEvent(v) => Some(v.timestamp),
+            Self::BalanceDisputeReversalEvent(v) => Some(v.timestamp),
+            Self::Unknown(v) => v
+                .get("timestamp")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the organization owning the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => Some(v.organization_id.as_str()),
+            Self::MeterResetEvent(v) => Some(v.organization_id.as_str()),
+            Self::BenefitGrantedEvent(v) => Some(v.organization_id.as_str()),
+            Self::BenefitCycledEvent(v) => Some(v.organization_id.as_str()),
+            Self::BenefitUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::BenefitRevokedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionCreatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionCycledEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionCanceledEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionRevokedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionPastDueEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionReactivatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionReinstatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionPausedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionResumedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionUncanceledEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionProductUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionSeatsUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::SubscriptionUpdateClearedEvent(v) => Some(v.organization_id.as_str()),
+            Self::OrderPaidEvent(v) => Some(v.organization_id.as_str()),
+            Self::OrderRefundedEvent(v) => Some(v.organization_id.as_str()),
+            Self::OrderVoidedEvent(v) => Some(v.organization_id.as_str()),
+            Self::OrderUnvoidedEvent(v) => Some(v.organization_id.as_str()),
+            Self::CheckoutCreatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::CustomerCreatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::CustomerUpdatedEvent(v) => Some(v.organization_id.as_str()),
+            Self::CustomerDeletedEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceOrderEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceCreditOrderEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceRefundEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceRefundReversalEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceDisputeEvent(v) => Some(v.organization_id.as_str()),
+            Self::BalanceDisputeReversalEvent(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the customer in your Polar organization associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => v.customer_id.as_deref(),
+            Self::MeterResetEvent(v) => v.customer_id.as_deref(),
+            Self::BenefitGrantedEvent(v) => v.customer_id.as_deref(),
+            Self::BenefitCycledEvent(v) => v.customer_id.as_deref(),
+            Self::BenefitUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::BenefitRevokedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionCreatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionCycledEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionCanceledEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionRevokedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionPastDueEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionReactivatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionReinstatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionPausedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionResumedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionUncanceledEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.customer_id.as_deref(),
+            Self::OrderPaidEvent(v) => v.customer_id.as_deref(),
+            Self::OrderRefundedEvent(v) => v.customer_id.as_deref(),
+            Self::OrderVoidedEvent(v) => v.customer_id.as_deref(),
+            Self::OrderUnvoidedEvent(v) => v.customer_id.as_deref(),
+            Self::CheckoutCreatedEvent(v) => v.customer_id.as_deref(),
+            Self::CustomerCreatedEvent(v) => v.customer_id.as_deref(),
+            Self::CustomerUpdatedEvent(v) => v.customer_id.as_deref(),
+            Self::CustomerDeletedEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceOrderEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceCreditOrderEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceRefundEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceRefundReversalEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceDisputeEvent(v) => v.customer_id.as_deref(),
+            Self::BalanceDisputeReversalEvent(v) => v.customer_id.as_deref(),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The customer associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn customer(&self) -> Option<&Customer> {
+        match self {
+            Self::MeterCreditEvent(v) => v.customer.as_ref(),
+            Self::MeterResetEvent(v) => v.customer.as_ref(),
+            Self::BenefitGrantedEvent(v) => v.customer.as_ref(),
+            Self::BenefitCycledEvent(v) => v.customer.as_ref(),
+            Self::BenefitUpdatedEvent(v) => v.customer.as_ref(),
+            Self::BenefitRevokedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionCreatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionUpdatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionCycledEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionCanceledEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionRevokedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionPastDueEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionReactivatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionReinstatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionPausedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionResumedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionUncanceledEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.customer.as_ref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.customer.as_ref(),
+            Self::OrderPaidEvent(v) => v.customer.as_ref(),
+            Self::OrderRefundedEvent(v) => v.customer.as_ref(),
+            Self::OrderVoidedEvent(v) => v.customer.as_ref(),
+            Self::OrderUnvoidedEvent(v) => v.customer.as_ref(),
+            Self::CheckoutCreatedEvent(v) => v.customer.as_ref(),
+            Self::CustomerCreatedEvent(v) => v.customer.as_ref(),
+            Self::CustomerUpdatedEvent(v) => v.customer.as_ref(),
+            Self::CustomerDeletedEvent(v) => v.customer.as_ref(),
+            Self::BalanceOrderEvent(v) => v.customer.as_ref(),
+            Self::BalanceCreditOrderEvent(v) => v.customer.as_ref(),
+            Self::BalanceRefundEvent(v) => v.customer.as_ref(),
+            Self::BalanceRefundReversalEvent(v) => v.customer.as_ref(),
+            Self::BalanceDisputeEvent(v) => v.customer.as_ref(),
+            Self::BalanceDisputeReversalEvent(v) => v.customer.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// ID of the customer in your system associated with the event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_customer_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => v.external_customer_id.as_deref(),
+            Self::MeterResetEvent(v) => v.external_customer_id.as_deref(),
+            Self::BenefitGrantedEvent(v) => v.external_customer_id.as_deref(),
+            Self::BenefitCycledEvent(v) => v.external_customer_id.as_deref(),
+            Self::BenefitUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::BenefitRevokedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionCreatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionCycledEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionCanceledEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionRevokedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionPastDueEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionReactivatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionReinstatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionPausedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionResumedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionUncanceledEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.external_customer_id.as_deref(),
+            Self::OrderPaidEvent(v) => v.external_customer_id.as_deref(),
+            Self::OrderRefundedEvent(v) => v.external_customer_id.as_deref(),
+            Self::OrderVoidedEvent(v) => v.external_customer_id.as_deref(),
+            Self::OrderUnvoidedEvent(v) => v.external_customer_id.as_deref(),
+            Self::CheckoutCreatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::CustomerCreatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::CustomerUpdatedEvent(v) => v.external_customer_id.as_deref(),
+            Self::CustomerDeletedEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceOrderEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceCreditOrderEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceRefundEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceRefundReversalEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceDisputeEvent(v) => v.external_customer_id.as_deref(),
+            Self::BalanceDisputeReversalEvent(v) => v.external_customer_id.as_deref(),
+            Self::Unknown(v) => v.get("external_customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the member within the customer's organization who performed the action inside B2B.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn member_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => v.member_id.as_deref(),
+            Self::MeterResetEvent(v) => v.member_id.as_deref(),
+            Self::BenefitGrantedEvent(v) => v.member_id.as_deref(),
+            Self::BenefitCycledEvent(v) => v.member_id.as_deref(),
+            Self::BenefitUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::BenefitRevokedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionCreatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionCycledEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionCanceledEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionRevokedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionPastDueEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionReactivatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionReinstatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionPausedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionResumedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionUncanceledEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.member_id.as_deref(),
+            Self::OrderPaidEvent(v) => v.member_id.as_deref(),
+            Self::OrderRefundedEvent(v) => v.member_id.as_deref(),
+            Self::OrderVoidedEvent(v) => v.member_id.as_deref(),
+            Self::OrderUnvoidedEvent(v) => v.member_id.as_deref(),
+            Self::CheckoutCreatedEvent(v) => v.member_id.as_deref(),
+            Self::CustomerCreatedEvent(v) => v.member_id.as_deref(),
+            Self::CustomerUpdatedEvent(v) => v.member_id.as_deref(),
+            Self::CustomerDeletedEvent(v) => v.member_id.as_deref(),
+            Self::BalanceOrderEvent(v) => v.member_id.as_deref(),
+            Self::BalanceCreditOrderEvent(v) => v.member_id.as_deref(),
+            Self::BalanceRefundEvent(v) => v.member_id.as_deref(),
+            Self::BalanceRefundReversalEvent(v) => v.member_id.as_deref(),
+            Self::BalanceDisputeEvent(v) => v.member_id.as_deref(),
+            Self::BalanceDisputeReversalEvent(v) => v.member_id.as_deref(),
+            Self::Unknown(v) => v.get("member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// ID of the member in your system within the customer's organization who performed the action inside B2B.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn external_member_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => v.external_member_id.as_deref(),
+            Self::MeterResetEvent(v) => v.external_member_id.as_deref(),
+            Self::BenefitGrantedEvent(v) => v.external_member_id.as_deref(),
+            Self::BenefitCycledEvent(v) => v.external_member_id.as_deref(),
+            Self::BenefitUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::BenefitRevokedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionCreatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionCycledEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionCanceledEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionRevokedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionPastDueEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionReactivatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionReinstatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionPausedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionResumedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionUncanceledEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.external_member_id.as_deref(),
+            Self::OrderPaidEvent(v) => v.external_member_id.as_deref(),
+            Self::OrderRefundedEvent(v) => v.external_member_id.as_deref(),
+            Self::OrderVoidedEvent(v) => v.external_member_id.as_deref(),
+            Self::OrderUnvoidedEvent(v) => v.external_member_id.as_deref(),
+            Self::CheckoutCreatedEvent(v) => v.external_member_id.as_deref(),
+            Self::CustomerCreatedEvent(v) => v.external_member_id.as_deref(),
+            Self::CustomerUpdatedEvent(v) => v.external_member_id.as_deref(),
+            Self::CustomerDeletedEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceOrderEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceCreditOrderEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceRefundEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceRefundReversalEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceDisputeEvent(v) => v.external_member_id.as_deref(),
+            Self::BalanceDisputeReversalEvent(v) => v.external_member_id.as_deref(),
+            Self::Unknown(v) => v.get("external_member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Number of direct child events linked to this event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn child_count(&self) -> Option<i64> {
+        match self {
+            Self::MeterCreditEvent(v) => v.child_count,
+            Self::MeterResetEvent(v) => v.child_count,
+            Self::BenefitGrantedEvent(v) => v.child_count,
+            Self::BenefitCycledEvent(v) => v.child_count,
+            Self::BenefitUpdatedEvent(v) => v.child_count,
+            Self::BenefitRevokedEvent(v) => v.child_count,
+            Self::SubscriptionCreatedEvent(v) => v.child_count,
+            Self::SubscriptionUpdatedEvent(v) => v.child_count,
+            Self::SubscriptionCycledEvent(v) => v.child_count,
+            Self::SubscriptionCanceledEvent(v) => v.child_count,
+            Self::SubscriptionRevokedEvent(v) => v.child_count,
+            Self::SubscriptionPastDueEvent(v) => v.child_count,
+            Self::SubscriptionReactivatedEvent(v) => v.child_count,
+            Self::SubscriptionReinstatedEvent(v) => v.child_count,
+            Self::SubscriptionPausedEvent(v) => v.child_count,
+            Self::SubscriptionResumedEvent(v) => v.child_count,
+            Self::SubscriptionUncanceledEvent(v) => v.child_count,
+            Self::SubscriptionProductUpdatedEvent(v) => v.child_count,
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.child_count,
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.child_count,
+            Self::SubscriptionUpdateClearedEvent(v) => v.child_count,
+            Self::OrderPaidEvent(v) => v.child_count,
+            Self::OrderRefundedEvent(v) => v.child_count,
+            Self::OrderVoidedEvent(v) => v.child_count,
+            Self::OrderUnvoidedEvent(v) => v.child_count,
+            Self::CheckoutCreatedEvent(v) => v.child_count,
+            Self::CustomerCreatedEvent(v) => v.child_count,
+            Self::CustomerUpdatedEvent(v) => v.child_count,
+            Self::CustomerDeletedEvent(v) => v.child_count,
+            Self::BalanceOrderEvent(v) => v.child_count,
+            Self::BalanceCreditOrderEvent(v) => v.child_count,
+            Self::BalanceRefundEvent(v) => v.child_count,
+            Self::BalanceRefundReversalEvent(v) => v.child_count,
+            Self::BalanceDisputeEvent(v) => v.child_count,
+            Self::BalanceDisputeReversalEvent(v) => v.child_count,
+            Self::Unknown(v) => v.get("child_count").and_then(Value::as_i64),
+        }
+    }
+
+    /// The ID of the parent event.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn parent_id(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => v.parent_id.as_deref(),
+            Self::MeterResetEvent(v) => v.parent_id.as_deref(),
+            Self::BenefitGrantedEvent(v) => v.parent_id.as_deref(),
+            Self::BenefitCycledEvent(v) => v.parent_id.as_deref(),
+            Self::BenefitUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::BenefitRevokedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionCreatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionCycledEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionCanceledEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionRevokedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionPastDueEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionReactivatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionReinstatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionPausedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionResumedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionUncanceledEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionProductUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionSeatsUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::SubscriptionUpdateClearedEvent(v) => v.parent_id.as_deref(),
+            Self::OrderPaidEvent(v) => v.parent_id.as_deref(),
+            Self::OrderRefundedEvent(v) => v.parent_id.as_deref(),
+            Self::OrderVoidedEvent(v) => v.parent_id.as_deref(),
+            Self::OrderUnvoidedEvent(v) => v.parent_id.as_deref(),
+            Self::CheckoutCreatedEvent(v) => v.parent_id.as_deref(),
+            Self::CustomerCreatedEvent(v) => v.parent_id.as_deref(),
+            Self::CustomerUpdatedEvent(v) => v.parent_id.as_deref(),
+            Self::CustomerDeletedEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceOrderEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceCreditOrderEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceRefundEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceRefundReversalEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceDisputeEvent(v) => v.parent_id.as_deref(),
+            Self::BalanceDisputeReversalEvent(v) => v.parent_id.as_deref(),
+            Self::Unknown(v) => v.get("parent_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Human readable label of the event type.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(v) => Some(v.label.as_str()),
+            Self::MeterResetEvent(v) => Some(v.label.as_str()),
+            Self::BenefitGrantedEvent(v) => Some(v.label.as_str()),
+            Self::BenefitCycledEvent(v) => Some(v.label.as_str()),
+            Self::BenefitUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::BenefitRevokedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionCreatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionCycledEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionCanceledEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionRevokedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionPastDueEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionReactivatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionReinstatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionPausedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionResumedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionUncanceledEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionProductUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionSeatsUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionBillingPeriodUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::SubscriptionUpdateClearedEvent(v) => Some(v.label.as_str()),
+            Self::OrderPaidEvent(v) => Some(v.label.as_str()),
+            Self::OrderRefundedEvent(v) => Some(v.label.as_str()),
+            Self::OrderVoidedEvent(v) => Some(v.label.as_str()),
+            Self::OrderUnvoidedEvent(v) => Some(v.label.as_str()),
+            Self::CheckoutCreatedEvent(v) => Some(v.label.as_str()),
+            Self::CustomerCreatedEvent(v) => Some(v.label.as_str()),
+            Self::CustomerUpdatedEvent(v) => Some(v.label.as_str()),
+            Self::CustomerDeletedEvent(v) => Some(v.label.as_str()),
+            Self::BalanceOrderEvent(v) => Some(v.label.as_str()),
+            Self::BalanceCreditOrderEvent(v) => Some(v.label.as_str()),
+            Self::BalanceRefundEvent(v) => Some(v.label.as_str()),
+            Self::BalanceRefundReversalEvent(v) => Some(v.label.as_str()),
+            Self::BalanceDisputeEvent(v) => Some(v.label.as_str()),
+            Self::BalanceDisputeReversalEvent(v) => Some(v.label.as_str()),
+            Self::Unknown(v) => v.get("label").and_then(Value::as_str),
+        }
+    }
+
+    /// The source of the event. `system` events are created by Polar. `user` events are the one you create through our ingestion API.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn source(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(_) => Some("system"),
+            Self::MeterResetEvent(_) => Some("system"),
+            Self::BenefitGrantedEvent(_) => Some("system"),
+            Self::BenefitCycledEvent(_) => Some("system"),
+            Self::BenefitUpdatedEvent(_) => Some("system"),
+            Self::BenefitRevokedEvent(_) => Some("system"),
+            Self::SubscriptionCreatedEvent(_) => Some("system"),
+            Self::SubscriptionUpdatedEvent(_) => Some("system"),
+            Self::SubscriptionCycledEvent(_) => Some("system"),
+            Self::SubscriptionCanceledEvent(_) => Some("system"),
+            Self::SubscriptionRevokedEvent(_) => Some("system"),
+            Self::SubscriptionPastDueEvent(_) => Some("system"),
+            Self::SubscriptionReactivatedEvent(_) => Some("system"),
+            Self::SubscriptionReinstatedEvent(_) => Some("system"),
+            Self::SubscriptionPausedEvent(_) => Some("system"),
+            Self::SubscriptionResumedEvent(_) => Some("system"),
+            Self::SubscriptionUncanceledEvent(_) => Some("system"),
+            Self::SubscriptionProductUpdatedEvent(_) => Some("system"),
+            Self::SubscriptionSeatsUpdatedEvent(_) => Some("system"),
+            Self::SubscriptionBillingPeriodUpdatedEvent(_) => Some("system"),
+            Self::SubscriptionUpdateClearedEvent(_) => Some("system"),
+            Self::OrderPaidEvent(_) => Some("system"),
+            Self::OrderRefundedEvent(_) => Some("system"),
+            Self::OrderVoidedEvent(_) => Some("system"),
+            Self::OrderUnvoidedEvent(_) => Some("system"),
+            Self::CheckoutCreatedEvent(_) => Some("system"),
+            Self::CustomerCreatedEvent(_) => Some("system"),
+            Self::CustomerUpdatedEvent(_) => Some("system"),
+            Self::CustomerDeletedEvent(_) => Some("system"),
+            Self::BalanceOrderEvent(_) => Some("system"),
+            Self::BalanceCreditOrderEvent(_) => Some("system"),
+            Self::BalanceRefundEvent(_) => Some("system"),
+            Self::BalanceRefundReversalEvent(_) => Some("system"),
+            Self::BalanceDisputeEvent(_) => Some("system"),
+            Self::BalanceDisputeReversalEvent(_) => Some("system"),
+            Self::Unknown(v) => v.get("source").and_then(Value::as_str),
+        }
+    }
+
+    /// The name of the event.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::MeterCreditEvent(_) => Some("meter.credited"),
+            Self::MeterResetEvent(_) => Some("meter.reset"),
+            Self::BenefitGrantedEvent(_) => Some("benefit.granted"),
+            Self::BenefitCycledEvent(_) => Some("benefit.cycled"),
+            Self::BenefitUpdatedEvent(_) => Some("benefit.updated"),
+            Self::BenefitRevokedEvent(_) => Some("benefit.revoked"),
+            Self::SubscriptionCreatedEvent(_) => Some("subscription.created"),
+            Self::SubscriptionUpdatedEvent(_) => Some("subscription.updated"),
+            Self::SubscriptionCycledEvent(_) => Some("subscription.cycled"),
+            Self::SubscriptionCanceledEvent(_) => Some("subscription.canceled"),
+            Self::SubscriptionRevokedEvent(_) => Some("subscription.revoked"),
+            Self::SubscriptionPastDueEvent(_) => Some("subscription.past_due"),
+            Self::SubscriptionReactivatedEvent(_) => Some("subscription.reactivated"),
+            Self::SubscriptionReinstatedEvent(_) => Some("subscription.reinstated"),
+            Self::SubscriptionPausedEvent(_) => Some("subscription.paused"),
+            Self::SubscriptionResumedEvent(_) => Some("subscription.resumed"),
+            Self::SubscriptionUncanceledEvent(_) => Some("subscription.uncanceled"),
+            Self::SubscriptionProductUpdatedEvent(_) => Some("subscription.product_updated"),
+            Self::SubscriptionSeatsUpdatedEvent(_) => Some("subscription.seats_updated"),
+            Self::SubscriptionBillingPeriodUpdatedEvent(_) => {
+                Some("subscription.billing_period_updated")
+            }
+            Self::SubscriptionUpdateClearedEvent(_) => Some("subscription.update_cleared"),
+            Self::OrderPaidEvent(_) => Some("order.paid"),
+            Self::OrderRefundedEvent(_) => Some("order.refunded"),
+            Self::OrderVoidedEvent(_) => Some("order.voided"),
+            Self::OrderUnvoidedEvent(_) => Some("order.unvoided"),
+            Self::CheckoutCreatedEvent(_) => Some("checkout.created"),
+            Self::CustomerCreatedEvent(_) => Some("customer.created"),
+            Self::CustomerUpdatedEvent(_) => Some("customer.updated"),
+            Self::CustomerDeletedEvent(_) => Some("customer.deleted"),
+            Self::BalanceOrderEvent(_) => Some("balance.order"),
+            Self::BalanceCreditOrderEvent(_) => Some("balance.credit_order"),
+            Self::BalanceRefundEvent(_) => Some("balance.refund"),
+            Self::BalanceRefundReversalEvent(_) => Some("balance.refund_reversal"),
+            Self::BalanceDisputeEvent(_) => Some("balance.dispute"),
+            Self::BalanceDisputeReversalEvent(_) => Some("balance.dispute_reversal"),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SystemEvent {

@@ -237,6 +237,8 @@ impl ToJson for DownloadableFileRead {
 
 /// `FileCreate`.
 ///
+/// Every known variant has these properties: read [`name()`](Self::name), [`mime_type()`](Self::mime_type), [`size()`](Self::size), [`upload()`](Self::upload), [`service()`](Self::service) without a `match`.
+///
 /// Spec: `#/components/schemas/FileCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileCreate {
@@ -264,6 +266,78 @@ impl FileCreate {
         "service",
         "version",
     ];
+}
+
+impl FileCreate {
+    /// Name
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileCreate(v) => Some(v.name.as_str()),
+            Self::ProductMediaFileCreate(v) => Some(v.name.as_str()),
+            Self::OrganizationAvatarFileCreate(v) => Some(v.name.as_str()),
+            Self::SupportCaseAttachmentFileCreate(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Mime Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn mime_type(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileCreate(v) => Some(v.mime_type.as_str()),
+            Self::ProductMediaFileCreate(v) => Some(v.mime_type.as_str()),
+            Self::OrganizationAvatarFileCreate(v) => Some(v.mime_type.as_str()),
+            Self::SupportCaseAttachmentFileCreate(v) => Some(v.mime_type.as_str()),
+            Self::Unknown(v) => v.get("mime_type").and_then(Value::as_str),
+        }
+    }
+
+    /// Size
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn size(&self) -> Option<i64> {
+        match self {
+            Self::DownloadableFileCreate(v) => Some(v.size),
+            Self::ProductMediaFileCreate(v) => Some(v.size),
+            Self::OrganizationAvatarFileCreate(v) => Some(v.size),
+            Self::SupportCaseAttachmentFileCreate(v) => Some(v.size),
+            Self::Unknown(v) => v.get("size").and_then(Value::as_i64),
+        }
+    }
+
+    /// The `upload` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn upload(&self) -> Option<&S3FileCreateMultipart> {
+        match self {
+            Self::DownloadableFileCreate(v) => Some(&v.upload),
+            Self::ProductMediaFileCreate(v) => Some(&v.upload),
+            Self::OrganizationAvatarFileCreate(v) => Some(&v.upload),
+            Self::SupportCaseAttachmentFileCreate(v) => Some(&v.upload),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Service
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileCreate(_) => Some("downloadable"),
+            Self::ProductMediaFileCreate(_) => Some("product_media"),
+            Self::OrganizationAvatarFileCreate(_) => Some("organization_avatar"),
+            Self::SupportCaseAttachmentFileCreate(_) => Some("support_case_attachment"),
+            Self::Unknown(v) => v.get("service").and_then(Value::as_str),
+        }
+    }
 }
 
 impl FileCreate {
@@ -421,6 +495,8 @@ impl ToJson for FilePatch {
 
 /// `FileRead`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`organization_id()`](Self::organization_id), [`name()`](Self::name), [`path()`](Self::path), [`mime_type()`](Self::mime_type), [`size()`](Self::size), [`storage_version()`](Self::storage_version), [`checksum_etag()`](Self::checksum_etag), [`checksum_sha256_base64()`](Self::checksum_sha256_base64), [`checksum_sha256_hex()`](Self::checksum_sha256_hex), [`last_modified_at()`](Self::last_modified_at), [`version()`](Self::version), [`service()`](Self::service), [`is_uploaded()`](Self::is_uploaded), [`created_at()`](Self::created_at), [`size_readable()`](Self::size_readable) without a `match`.
+///
 /// Spec: `#/components/schemas/FileRead`
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileRead {
@@ -458,6 +534,236 @@ impl FileRead {
         "size_readable",
         "public_url",
     ];
+}
+
+impl FileRead {
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.id.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.id.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.id.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Organization Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.organization_id.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.organization_id.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.organization_id.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Name
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.name.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.name.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.name.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// Path
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.path.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.path.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.path.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.path.as_str()),
+            Self::Unknown(v) => v.get("path").and_then(Value::as_str),
+        }
+    }
+
+    /// Mime Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn mime_type(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.mime_type.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.mime_type.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.mime_type.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.mime_type.as_str()),
+            Self::Unknown(v) => v.get("mime_type").and_then(Value::as_str),
+        }
+    }
+
+    /// Size
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn size(&self) -> Option<i64> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.size),
+            Self::ProductMediaFileRead(v) => Some(v.size),
+            Self::OrganizationAvatarFileRead(v) => Some(v.size),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.size),
+            Self::Unknown(v) => v.get("size").and_then(Value::as_i64),
+        }
+    }
+
+    /// Storage Version
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn storage_version(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => v.storage_version.as_deref(),
+            Self::ProductMediaFileRead(v) => v.storage_version.as_deref(),
+            Self::OrganizationAvatarFileRead(v) => v.storage_version.as_deref(),
+            Self::SupportCaseAttachmentFileRead(v) => v.storage_version.as_deref(),
+            Self::Unknown(v) => v.get("storage_version").and_then(Value::as_str),
+        }
+    }
+
+    /// Checksum Etag
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn checksum_etag(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => v.checksum_etag.as_deref(),
+            Self::ProductMediaFileRead(v) => v.checksum_etag.as_deref(),
+            Self::OrganizationAvatarFileRead(v) => v.checksum_etag.as_deref(),
+            Self::SupportCaseAttachmentFileRead(v) => v.checksum_etag.as_deref(),
+            Self::Unknown(v) => v.get("checksum_etag").and_then(Value::as_str),
+        }
+    }
+
+    /// Checksum Sha256 Base64
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn checksum_sha256_base64(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => v.checksum_sha256_base64.as_deref(),
+            Self::ProductMediaFileRead(v) => v.checksum_sha256_base64.as_deref(),
+            Self::OrganizationAvatarFileRead(v) => v.checksum_sha256_base64.as_deref(),
+            Self::SupportCaseAttachmentFileRead(v) => v.checksum_sha256_base64.as_deref(),
+            Self::Unknown(v) => v.get("checksum_sha256_base64").and_then(Value::as_str),
+        }
+    }
+
+    /// Checksum Sha256 Hex
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn checksum_sha256_hex(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => v.checksum_sha256_hex.as_deref(),
+            Self::ProductMediaFileRead(v) => v.checksum_sha256_hex.as_deref(),
+            Self::OrganizationAvatarFileRead(v) => v.checksum_sha256_hex.as_deref(),
+            Self::SupportCaseAttachmentFileRead(v) => v.checksum_sha256_hex.as_deref(),
+            Self::Unknown(v) => v.get("checksum_sha256_hex").and_then(Value::as_str),
+        }
+    }
+
+    /// Last Modified At
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn last_modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DownloadableFileRead(v) => v.last_modified_at,
+            Self::ProductMediaFileRead(v) => v.last_modified_at,
+            Self::OrganizationAvatarFileRead(v) => v.last_modified_at,
+            Self::SupportCaseAttachmentFileRead(v) => v.last_modified_at,
+            Self::Unknown(v) => v
+                .get("last_modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Version
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => v.version.as_deref(),
+            Self::ProductMediaFileRead(v) => v.version.as_deref(),
+            Self::OrganizationAvatarFileRead(v) => v.version.as_deref(),
+            Self::SupportCaseAttachmentFileRead(v) => v.version.as_deref(),
+            Self::Unknown(v) => v.get("version").and_then(Value::as_str),
+        }
+    }
+
+    /// Service
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(_) => Some("downloadable"),
+            Self::ProductMediaFileRead(_) => Some("product_media"),
+            Self::OrganizationAvatarFileRead(_) => Some("organization_avatar"),
+            Self::SupportCaseAttachmentFileRead(_) => Some("support_case_attachment"),
+            Self::Unknown(v) => v.get("service").and_then(Value::as_str),
+        }
+    }
+
+    /// Is Uploaded
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_uploaded(&self) -> Option<bool> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.is_uploaded),
+            Self::ProductMediaFileRead(v) => Some(v.is_uploaded),
+            Self::OrganizationAvatarFileRead(v) => Some(v.is_uploaded),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.is_uploaded),
+            Self::Unknown(v) => v.get("is_uploaded").and_then(Value::as_bool),
+        }
+    }
+
+    /// Created At
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.created_at),
+            Self::ProductMediaFileRead(v) => Some(v.created_at),
+            Self::OrganizationAvatarFileRead(v) => Some(v.created_at),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Size Readable
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn size_readable(&self) -> Option<&str> {
+        match self {
+            Self::DownloadableFileRead(v) => Some(v.size_readable.as_str()),
+            Self::ProductMediaFileRead(v) => Some(v.size_readable.as_str()),
+            Self::OrganizationAvatarFileRead(v) => Some(v.size_readable.as_str()),
+            Self::SupportCaseAttachmentFileRead(v) => Some(v.size_readable.as_str()),
+            Self::Unknown(v) => v.get("size_readable").and_then(Value::as_str),
+        }
+    }
 }
 
 impl FileRead {

@@ -525,6 +525,8 @@ impl ToJson for AssistantBlockPart {
 
 /// Block
 ///
+/// Every known variant has this property: read [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/AssistantBlockPart/properties/block`
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssistantBlockPartBlock {
@@ -564,6 +566,24 @@ impl AssistantBlockPartBlock {
         "avatar_url",
         "created_at",
     ];
+}
+
+impl AssistantBlockPartBlock {
+    /// Type
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::TextBlock(_) => Some("text"),
+            Self::MetricChartBlock(_) => Some("metric_chart"),
+            Self::InsightCardsBlock(_) => Some("insight_cards"),
+            Self::EntityListBlock(_) => Some("entity_list"),
+            Self::DataTableBlock(_) => Some("data_table"),
+            Self::CustomerCardBlock(_) => Some("customer_card"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl AssistantBlockPartBlock {
@@ -2534,6 +2554,8 @@ impl ToJson for CompassThreadMessageSchema {
 
 /// `CompassThreadMessageSchemaPartsItem`.
 ///
+/// Every known variant has this property: read [`kind()`](Self::kind) without a `match`.
+///
 /// Spec: `#/components/schemas/CompassThreadMessageSchema/properties/parts/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompassThreadMessageSchemaPartsItem {
@@ -2548,6 +2570,20 @@ pub enum CompassThreadMessageSchemaPartsItem {
 impl CompassThreadMessageSchemaPartsItem {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["kind", "text", "block"];
+}
+
+impl CompassThreadMessageSchemaPartsItem {
+    /// Kind
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Self::AssistantTextPart(_) => Some("text"),
+            Self::AssistantBlockPart(_) => Some("block"),
+            Self::Unknown(v) => v.get("kind").and_then(Value::as_str),
+        }
+    }
 }
 
 impl CompassThreadMessageSchemaPartsItem {
@@ -4974,6 +5010,8 @@ impl ToJson for InsightDriver {
 
 /// `InsightPrimaryAction`.
 ///
+/// Every known variant has these properties: read [`type_()`](Self::type_), [`label()`](Self::label) without a `match`.
+///
 /// Spec: `#/components/schemas/Insight/properties/primary_action/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsightPrimaryAction {
@@ -5002,6 +5040,36 @@ impl InsightPrimaryAction {
         "suggested_price_amount",
         "currency",
     ];
+}
+
+impl InsightPrimaryAction {
+    /// Type
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::ViewMetricAction(_) => Some("view_metric"),
+            Self::ViewCostsAction(_) => Some("view_costs"),
+            Self::AdjustPriceAction(_) => Some("adjust_price"),
+            Self::AddCurrencyAction(_) => Some("add_currency"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// Button label.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Self::ViewMetricAction(v) => Some(v.label.as_str()),
+            Self::ViewCostsAction(v) => Some(v.label.as_str()),
+            Self::AdjustPriceAction(v) => Some(v.label.as_str()),
+            Self::AddCurrencyAction(v) => Some(v.label.as_str()),
+            Self::Unknown(v) => v.get("label").and_then(Value::as_str),
+        }
+    }
 }
 
 impl InsightPrimaryAction {
@@ -5651,6 +5719,8 @@ impl ToJson for ListResourceCompassThreadSchema {
 
 /// `ListResourceItemsItem`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`default()`](Self::default) without a `match`.
+///
 /// Spec: `#/components/schemas/ListResource__/properties/items/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListResourceItemsItem {
@@ -5665,6 +5735,32 @@ pub enum ListResourceItemsItem {
 impl ListResourceItemsItem {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["id", "type", "default", "method_metadata"];
+}
+
+impl ListResourceItemsItem {
+    /// Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::OrganizationPaymentMethodCard(v) => Some(v.id.as_str()),
+            Self::OrganizationPaymentMethodGeneric(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Default
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn default(&self) -> Option<bool> {
+        match self {
+            Self::OrganizationPaymentMethodCard(v) => Some(v.default),
+            Self::OrganizationPaymentMethodGeneric(v) => Some(v.default),
+            Self::Unknown(v) => v.get("default").and_then(Value::as_bool),
+        }
+    }
 }
 
 impl ListResourceItemsItem {
@@ -8501,6 +8597,8 @@ impl ToJson for NotificationsList {
 
 /// `NotificationsListNotificationsItem`.
 ///
+/// Every known variant has these properties: read [`id()`](Self::id), [`created_at()`](Self::created_at), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/NotificationsList/properties/notifications/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotificationsListNotificationsItem {
@@ -8521,6 +8619,65 @@ pub enum NotificationsListNotificationsItem {
 impl NotificationsListNotificationsItem {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["id", "created_at", "type", "payload"];
+}
+
+impl NotificationsListNotificationsItem {
+    /// Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::MaintainerNewPaidSubscriptionNotification(v) => Some(v.id.as_str()),
+            Self::MaintainerNewProductSaleNotification(v) => Some(v.id.as_str()),
+            Self::MaintainerSubscriptionRenewalNotification(v) => Some(v.id.as_str()),
+            Self::MaintainerAccountCreditsGrantedNotification(v) => Some(v.id.as_str()),
+            Self::MaintainerFileFlaggedMaliciousNotification(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Created At
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::MaintainerNewPaidSubscriptionNotification(v) => Some(v.created_at),
+            Self::MaintainerNewProductSaleNotification(v) => Some(v.created_at),
+            Self::MaintainerSubscriptionRenewalNotification(v) => Some(v.created_at),
+            Self::MaintainerAccountCreditsGrantedNotification(v) => Some(v.created_at),
+            Self::MaintainerFileFlaggedMaliciousNotification(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::MaintainerNewPaidSubscriptionNotification(_) => {
+                Some("MaintainerNewPaidSubscriptionNotification")
+            }
+            Self::MaintainerNewProductSaleNotification(_) => {
+                Some("MaintainerNewProductSaleNotification")
+            }
+            Self::MaintainerSubscriptionRenewalNotification(_) => {
+                Some("MaintainerSubscriptionRenewalNotification")
+            }
+            Self::MaintainerAccountCreditsGrantedNotification(_) => {
+                Some("MaintainerAccountCreditsGrantedNotification")
+            }
+            Self::MaintainerFileFlaggedMaliciousNotification(_) => {
+                Some("MaintainerFileFlaggedMaliciousNotification")
+            }
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl NotificationsListNotificationsItem {
@@ -16392,6 +16549,8 @@ impl ToJson for SearchResults {
 
 /// `SearchResultsResultsItem`.
 ///
+/// Every known variant has these properties: read [`type_()`](Self::type_), [`id()`](Self::id) without a `match`.
+///
 /// Spec: `#/components/schemas/SearchResults/properties/results/items`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchResultsResultsItem {
@@ -16422,6 +16581,36 @@ impl SearchResultsResultsItem {
         "currency",
         "status",
     ];
+}
+
+impl SearchResultsResultsItem {
+    /// Type
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::SearchResultProduct(_) => Some("product"),
+            Self::SearchResultCustomer(_) => Some("customer"),
+            Self::SearchResultOrder(_) => Some("order"),
+            Self::SearchResultSubscription(_) => Some("subscription"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
+
+    /// Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::SearchResultProduct(v) => Some(v.id.as_str()),
+            Self::SearchResultCustomer(v) => Some(v.id.as_str()),
+            Self::SearchResultOrder(v) => Some(v.id.as_str()),
+            Self::SearchResultSubscription(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SearchResultsResultsItem {
@@ -17114,6 +17303,8 @@ impl ToJson for SourceVerificationUnavailable {
 
 /// `SsoConnectionConfiguration`.
 ///
+/// Every known variant has these properties: read [`issuer()`](Self::issuer), [`client_id()`](Self::client_id), [`authorization_parameters()`](Self::authorization_parameters), [`auth_method()`](Self::auth_method) without a `match`.
+///
 /// Spec: `#/components/schemas/OrganizationSSOConnectionUpdate/properties/configuration/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SsoConnectionConfiguration {
@@ -17134,6 +17325,56 @@ impl SsoConnectionConfiguration {
         "auth_method",
         "client_secret",
     ];
+}
+
+impl SsoConnectionConfiguration {
+    /// OIDC issuer URL of the identity provider.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn issuer(&self) -> Option<&str> {
+        match self {
+            Self::OidcConfigurationClientSecret(v) => Some(v.issuer.as_str()),
+            Self::OidcConfigurationPrivateKeyJwt(v) => Some(v.issuer.as_str()),
+            Self::Unknown(v) => v.get("issuer").and_then(Value::as_str),
+        }
+    }
+
+    /// OAuth client ID registered with the identity provider.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::OidcConfigurationClientSecret(v) => Some(v.client_id.as_str()),
+            Self::OidcConfigurationPrivateKeyJwt(v) => Some(v.client_id.as_str()),
+            Self::Unknown(v) => v.get("client_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Additional parameters appended to the authorization request, e.g. `hd` to pin a Google Workspace domain.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn authorization_parameters(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            Self::OidcConfigurationClientSecret(v) => v.authorization_parameters.as_ref(),
+            Self::OidcConfigurationPrivateKeyJwt(v) => v.authorization_parameters.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Authentication method used against the identity provider.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn auth_method(&self) -> Option<&str> {
+        match self {
+            Self::OidcConfigurationClientSecret(_) => Some("client_secret"),
+            Self::OidcConfigurationPrivateKeyJwt(_) => Some("private_key_jwt"),
+            Self::Unknown(v) => v.get("auth_method").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SsoConnectionConfiguration {
@@ -17889,6 +18130,8 @@ impl ToJson for SubscriptionCancelPreview {
 
 /// `SubscriptionChangePreview`.
 ///
+/// Every known variant has this property: read [`proration_behavior()`](Self::proration_behavior) without a `match`.
+///
 /// Spec: `#/components/schemas/SubscriptionChangePreview`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscriptionChangePreview {
@@ -17903,6 +18146,22 @@ pub enum SubscriptionChangePreview {
 impl SubscriptionChangePreview {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["product_id", "proration_behavior", "seats"];
+}
+
+impl SubscriptionChangePreview {
+    /// Determine how to handle the proration billing. If not provided, will use the default organization setting.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn proration_behavior(&self) -> Option<SubscriptionProrationBehavior> {
+        match self {
+            Self::Product(v) => v.proration_behavior.clone(),
+            Self::Seats(v) => v.proration_behavior.clone(),
+            Self::Unknown(v) => v
+                .get("proration_behavior")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
 }
 
 impl SubscriptionChangePreview {
@@ -18390,6 +18649,8 @@ impl ToJson for SupportCaseAttachmentFile {
 
 /// `SupportCaseListItem`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/SupportCaseListItem`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SupportCaseListItem {
@@ -18405,6 +18666,60 @@ impl SupportCaseListItem {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] =
         &["created_at", "modified_at", "id", "type", "dispute"];
+}
+
+impl SupportCaseListItem {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DisputeSupportCaseListItem(v) => Some(v.created_at),
+            Self::ReviewAppealSupportCaseListItem(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::DisputeSupportCaseListItem(v) => v.modified_at,
+            Self::ReviewAppealSupportCaseListItem(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::DisputeSupportCaseListItem(v) => Some(v.id.as_str()),
+            Self::ReviewAppealSupportCaseListItem(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::DisputeSupportCaseListItem(_) => Some("dispute"),
+            Self::ReviewAppealSupportCaseListItem(_) => Some("review_appeal"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SupportCaseListItem {
@@ -18622,6 +18937,8 @@ impl JsonKey for SupportCaseMessageAuthorKind {
 
 /// `SupportCaseMessageCreate`.
 ///
+/// Every known variant has these properties: read [`body()`](Self::body), [`file_ids()`](Self::file_ids), [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/SupportCaseMessageCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SupportCaseMessageCreate {
@@ -18637,6 +18954,44 @@ impl SupportCaseMessageCreate {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] =
         &["body", "file_ids", "type", "win_reason", "win_reason_other"];
+}
+
+impl SupportCaseMessageCreate {
+    /// Body
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Self::ReviewAppealSupportCaseMessageCreate(v) => v.body.as_deref(),
+            Self::DisputeSupportCaseMessageCreate(v) => v.body.as_deref(),
+            Self::Unknown(v) => v.get("body").and_then(Value::as_str),
+        }
+    }
+
+    /// File Ids
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn file_ids(&self) -> Option<&[String]> {
+        match self {
+            Self::ReviewAppealSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
+            Self::DisputeSupportCaseMessageCreate(v) => v.file_ids.as_deref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::ReviewAppealSupportCaseMessageCreate(_) => Some("review_appeal"),
+            Self::DisputeSupportCaseMessageCreate(_) => Some("dispute"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SupportCaseMessageCreate {

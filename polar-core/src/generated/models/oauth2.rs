@@ -628,6 +628,8 @@ impl JsonKey for OAuth2TokenType {
 
 /// Response Oauth2:Authorize
 ///
+/// Every known variant has these properties: read [`client()`](Self::client), [`sub_type()`](Self::sub_type), [`scopes()`](Self::scopes), [`organizations()`](Self::organizations), [`requires_single_organization()`](Self::requires_single_organization), [`scope_display_names()`](Self::scope_display_names) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1oauth2~1authorize/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Oauth2AuthorizeResponse200 {
@@ -650,6 +652,82 @@ impl Oauth2AuthorizeResponse200 {
         "requires_single_organization",
         "scope_display_names",
     ];
+}
+
+impl Oauth2AuthorizeResponse200 {
+    /// The `client` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn client(&self) -> Option<&OAuth2ClientPublic> {
+        match self {
+            Self::AuthorizeResponseUser(v) => Some(&v.client),
+            Self::AuthorizeResponseOrganization(v) => Some(&v.client),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Sub Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn sub_type(&self) -> Option<&str> {
+        match self {
+            Self::AuthorizeResponseUser(_) => Some("user"),
+            Self::AuthorizeResponseOrganization(_) => Some("organization"),
+            Self::Unknown(v) => v.get("sub_type").and_then(Value::as_str),
+        }
+    }
+
+    /// Scopes
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn scopes(&self) -> Option<&[Scope]> {
+        match self {
+            Self::AuthorizeResponseUser(v) => Some(v.scopes.as_slice()),
+            Self::AuthorizeResponseOrganization(v) => Some(v.scopes.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Organizations
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn organizations(&self) -> Option<&[AuthorizeOrganization]> {
+        match self {
+            Self::AuthorizeResponseUser(v) => Some(v.organizations.as_slice()),
+            Self::AuthorizeResponseOrganization(v) => Some(v.organizations.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Requires Single Organization
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn requires_single_organization(&self) -> Option<bool> {
+        match self {
+            Self::AuthorizeResponseUser(v) => v.requires_single_organization,
+            Self::AuthorizeResponseOrganization(v) => v.requires_single_organization,
+            Self::Unknown(v) => v
+                .get("requires_single_organization")
+                .and_then(Value::as_bool),
+        }
+    }
+
+    /// Scope Display Names
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn scope_display_names(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            Self::AuthorizeResponseUser(v) => v.scope_display_names.as_ref(),
+            Self::AuthorizeResponseOrganization(v) => v.scope_display_names.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl Oauth2AuthorizeResponse200 {
@@ -726,6 +804,8 @@ impl From<AuthorizeResponseOrganization> for Oauth2AuthorizeResponse200 {
 
 /// `Oauth2TokenBody`.
 ///
+/// Every known variant has these properties: read [`grant_type()`](Self::grant_type), [`client_id()`](Self::client_id), [`client_secret()`](Self::client_secret) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1oauth2~1token/post/requestBody/content/application~1x-www-form-urlencoded/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Oauth2TokenBody {
@@ -754,6 +834,47 @@ impl Oauth2TokenBody {
         "sub",
         "scope",
     ];
+}
+
+impl Oauth2TokenBody {
+    /// Grant Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn grant_type(&self) -> Option<&str> {
+        match self {
+            Self::AuthorizationCodeTokenRequest(_) => Some("authorization_code"),
+            Self::RefreshTokenRequest(_) => Some("refresh_token"),
+            Self::WebTokenRequest(_) => Some("web"),
+            Self::Unknown(v) => v.get("grant_type").and_then(Value::as_str),
+        }
+    }
+
+    /// Client Id
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::AuthorizationCodeTokenRequest(v) => Some(v.client_id.as_str()),
+            Self::RefreshTokenRequest(v) => Some(v.client_id.as_str()),
+            Self::WebTokenRequest(v) => Some(v.client_id.as_str()),
+            Self::Unknown(v) => v.get("client_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Client Secret
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn client_secret(&self) -> Option<&Secret> {
+        match self {
+            Self::AuthorizationCodeTokenRequest(v) => Some(&v.client_secret),
+            Self::RefreshTokenRequest(v) => Some(&v.client_secret),
+            Self::WebTokenRequest(v) => Some(&v.client_secret),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl Oauth2TokenBody {
@@ -826,6 +947,8 @@ impl From<WebTokenRequest> for Oauth2TokenBody {
 
 /// Response Oauth2:Userinfo
 ///
+/// Every known variant has these properties: read [`sub()`](Self::sub), [`name()`](Self::name) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1oauth2~1userinfo/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Oauth2UserinfoResponse200 {
@@ -840,6 +963,32 @@ pub enum Oauth2UserinfoResponse200 {
 impl Oauth2UserinfoResponse200 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["sub", "name", "email", "email_verified"];
+}
+
+impl Oauth2UserinfoResponse200 {
+    /// Sub
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn sub(&self) -> Option<&str> {
+        match self {
+            Self::UserInfoUser(v) => Some(v.sub.as_str()),
+            Self::UserInfoOrganization(v) => Some(v.sub.as_str()),
+            Self::Unknown(v) => v.get("sub").and_then(Value::as_str),
+        }
+    }
+
+    /// Name
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::UserInfoUser(v) => v.name.as_deref(),
+            Self::UserInfoOrganization(v) => v.name.as_deref(),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
 }
 
 impl Oauth2UserinfoResponse200 {

@@ -1630,6 +1630,8 @@ impl ToJson for OrderUpdate {
 
 /// Response 402 Orders:Finalize
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1orders~1{id}~1finalize/post/responses/402/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrdersFinalizeResponse402 {
@@ -1644,6 +1646,32 @@ pub enum OrdersFinalizeResponse402 {
 impl OrdersFinalizeResponse402 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl OrdersFinalizeResponse402 {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::PaymentFailed(_) => Some("PaymentFailed"),
+            Self::PaymentActionRequired(_) => Some("PaymentActionRequired"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::PaymentFailed(v) => Some(v.detail.as_str()),
+            Self::PaymentActionRequired(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl OrdersFinalizeResponse402 {
@@ -1706,6 +1734,8 @@ impl From<PaymentActionRequired> for OrdersFinalizeResponse402 {
 
 /// Response 403 Orders:Finalize
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1orders~1{id}~1finalize/post/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrdersFinalizeResponse403 {
@@ -1720,6 +1750,32 @@ pub enum OrdersFinalizeResponse403 {
 impl OrdersFinalizeResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl OrdersFinalizeResponse403 {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::OffSessionChargesNotEnabled(_) => Some("OffSessionChargesNotEnabled"),
+            Self::OrganizationNotReadyForPayments(_) => Some("OrganizationNotReadyForPayments"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::OffSessionChargesNotEnabled(v) => Some(v.detail.as_str()),
+            Self::OrganizationNotReadyForPayments(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl OrdersFinalizeResponse403 {

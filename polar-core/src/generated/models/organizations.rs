@@ -2837,6 +2837,8 @@ impl ToJson for OrganizationCreate {
 
 /// `OrganizationCreateLegalEntity`.
 ///
+/// Every known variant has this property: read [`type_()`](Self::type_) without a `match`.
+///
 /// Spec: `#/components/schemas/OrganizationCreate/properties/legal_entity/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrganizationCreateLegalEntity {
@@ -2851,6 +2853,20 @@ pub enum OrganizationCreateLegalEntity {
 impl OrganizationCreateLegalEntity {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["type", "registered_name"];
+}
+
+impl OrganizationCreateLegalEntity {
+    /// Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn type_(&self) -> Option<&str> {
+        match self {
+            Self::OrganizationIndividualLegalEntitySchema(_) => Some("individual"),
+            Self::OrganizationCompanyLegalEntitySchema(_) => Some("company"),
+            Self::Unknown(v) => v.get("type").and_then(Value::as_str),
+        }
+    }
 }
 
 impl OrganizationCreateLegalEntity {
@@ -4299,6 +4315,8 @@ impl ToJson for OrganizationUpdate {
 
 /// Response 403 Organizations:Update
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1organizations~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrganizationsUpdateResponse403 {
@@ -4313,6 +4331,32 @@ pub enum OrganizationsUpdateResponse403 {
 impl OrganizationsUpdateResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl OrganizationsUpdateResponse403 {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::NotPermitted(_) => Some("NotPermitted"),
+            Self::DisputeAutoAcceptNotEnabled(_) => Some("DisputeAutoAcceptNotEnabled"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::NotPermitted(v) => Some(v.detail.as_str()),
+            Self::DisputeAutoAcceptNotEnabled(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl OrganizationsUpdateResponse403 {

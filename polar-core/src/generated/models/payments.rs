@@ -323,6 +323,8 @@ impl ToJson for ListResourcePayment {
 
 /// `Payment`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`processor()`](Self::processor), [`status()`](Self::status), [`amount()`](Self::amount), [`currency()`](Self::currency), [`trigger()`](Self::trigger), [`decline_reason()`](Self::decline_reason), [`decline_message()`](Self::decline_message), [`organization_id()`](Self::organization_id), [`checkout_id()`](Self::checkout_id), [`order_id()`](Self::order_id), [`processor_metadata()`](Self::processor_metadata) without a `match`.
+///
 /// Spec: `#/components/schemas/Payment`
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payment {
@@ -354,6 +356,186 @@ impl Payment {
         "processor_metadata",
         "method_metadata",
     ];
+}
+
+impl Payment {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::CardPayment(v) => Some(v.created_at),
+            Self::GenericPayment(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::CardPayment(v) => v.modified_at,
+            Self::GenericPayment(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => Some(v.id.as_str()),
+            Self::GenericPayment(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The payment processor.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn processor(&self) -> Option<PaymentProcessor> {
+        match self {
+            Self::CardPayment(v) => Some(v.processor.clone()),
+            Self::GenericPayment(v) => Some(v.processor.clone()),
+            Self::Unknown(v) => v
+                .get("processor")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The payment status.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn status(&self) -> Option<PaymentStatus> {
+        match self {
+            Self::CardPayment(v) => Some(v.status.clone()),
+            Self::GenericPayment(v) => Some(v.status.clone()),
+            Self::Unknown(v) => v
+                .get("status")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The payment amount in cents.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn amount(&self) -> Option<i64> {
+        match self {
+            Self::CardPayment(v) => Some(v.amount),
+            Self::GenericPayment(v) => Some(v.amount),
+            Self::Unknown(v) => v.get("amount").and_then(Value::as_i64),
+        }
+    }
+
+    /// The payment currency. Currently, only `usd` is supported.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn currency(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => Some(v.currency.as_str()),
+            Self::GenericPayment(v) => Some(v.currency.as_str()),
+            Self::Unknown(v) => v.get("currency").and_then(Value::as_str),
+        }
+    }
+
+    /// What initiated this payment attempt, e.g. initial purchase, subscription renewal, or an automated dunning retry.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn trigger(&self) -> Option<PaymentTrigger> {
+        match self {
+            Self::CardPayment(v) => v.trigger.clone(),
+            Self::GenericPayment(v) => v.trigger.clone(),
+            Self::Unknown(v) => v
+                .get("trigger")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Error code, if the payment was declined.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn decline_reason(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => v.decline_reason.as_deref(),
+            Self::GenericPayment(v) => v.decline_reason.as_deref(),
+            Self::Unknown(v) => v.get("decline_reason").and_then(Value::as_str),
+        }
+    }
+
+    /// Human-readable error message, if the payment was declined.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn decline_message(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => v.decline_message.as_deref(),
+            Self::GenericPayment(v) => v.decline_message.as_deref(),
+            Self::Unknown(v) => v.get("decline_message").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the organization that owns the payment.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn organization_id(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => Some(v.organization_id.as_str()),
+            Self::GenericPayment(v) => Some(v.organization_id.as_str()),
+            Self::Unknown(v) => v.get("organization_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the checkout session associated with this payment.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn checkout_id(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => v.checkout_id.as_deref(),
+            Self::GenericPayment(v) => v.checkout_id.as_deref(),
+            Self::Unknown(v) => v.get("checkout_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the order associated with this payment.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Self::CardPayment(v) => v.order_id.as_deref(),
+            Self::GenericPayment(v) => v.order_id.as_deref(),
+            Self::Unknown(v) => v.get("order_id").and_then(Value::as_str),
+        }
+    }
+
+    /// Additional metadata from the payment processor for internal use.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn processor_metadata(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Self::CardPayment(v) => v.processor_metadata.as_ref(),
+            Self::GenericPayment(v) => v.processor_metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl Payment {

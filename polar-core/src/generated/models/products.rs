@@ -403,6 +403,8 @@ impl JsonKey for ProductBillingType {
 
 /// `ProductCreate`.
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`name()`](Self::name), [`visibility()`](Self::visibility), [`prices()`](Self::prices), [`attached_custom_fields()`](Self::attached_custom_fields) without a `match`.
+///
 /// Spec: `#/components/schemas/ProductCreate`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProductCreate {
@@ -432,6 +434,70 @@ impl ProductCreate {
         "meter_interval",
         "meter_interval_count",
     ];
+}
+
+impl ProductCreate {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::Recurring(v) => v.metadata.as_ref(),
+            Self::OneTime(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The name of the product.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Recurring(v) => Some(v.name.as_str()),
+            Self::OneTime(v) => Some(v.name.as_str()),
+            Self::Unknown(v) => v.get("name").and_then(Value::as_str),
+        }
+    }
+
+    /// The visibility of the product.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn visibility(&self) -> Option<ProductVisibility> {
+        match self {
+            Self::Recurring(v) => v.visibility.clone(),
+            Self::OneTime(v) => v.visibility.clone(),
+            Self::Unknown(v) => v
+                .get("visibility")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// List of available prices for this product. It may combine at most one fixed price with one seat-based price (billed as `fixed + seat_charge`), or contain a single custom or free price, plus any number of metered prices. A free price cannot be combined with other prices, and a custom price cannot be combined with a fixed or seat-based price. Metered prices are not supported on one-time purchase products.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn prices(&self) -> Option<&[ProductPriceCreate]> {
+        match self {
+            Self::Recurring(v) => Some(v.prices.as_slice()),
+            Self::OneTime(v) => Some(v.prices.as_slice()),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// List of custom fields to attach.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn attached_custom_fields(&self) -> Option<&[AttachedCustomFieldCreate]> {
+        match self {
+            Self::Recurring(v) => v.attached_custom_fields.as_deref(),
+            Self::OneTime(v) => v.attached_custom_fields.as_deref(),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl ProductCreate {
@@ -879,6 +945,8 @@ impl ToJson for ProductMediaFileRead {
 
 /// `ProductPrice`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`source()`](Self::source), [`amount_type()`](Self::amount_type), [`price_currency()`](Self::price_currency), [`tax_behavior()`](Self::tax_behavior), [`is_archived()`](Self::is_archived), [`product_id()`](Self::product_id) without a `match`.
+///
 /// Spec: `#/components/schemas/ProductPrice`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProductPrice {
@@ -916,6 +984,142 @@ impl ProductPrice {
         "meter_id",
         "meter",
     ];
+}
+
+impl ProductPrice {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Fixed(v) => Some(v.created_at),
+            Self::Custom(v) => Some(v.created_at),
+            Self::SeatBased(v) => Some(v.created_at),
+            Self::MeteredUnit(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::Fixed(v) => v.modified_at,
+            Self::Custom(v) => v.modified_at,
+            Self::SeatBased(v) => v.modified_at,
+            Self::MeteredUnit(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.id.as_str()),
+            Self::Custom(v) => Some(v.id.as_str()),
+            Self::SeatBased(v) => Some(v.id.as_str()),
+            Self::MeteredUnit(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The source of the price . `catalog` is a predefined price, while `ad_hoc` is a price created dynamically on a Checkout session.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn source(&self) -> Option<ProductPriceSource> {
+        match self {
+            Self::Fixed(v) => Some(v.source.clone()),
+            Self::Custom(v) => Some(v.source.clone()),
+            Self::SeatBased(v) => Some(v.source.clone()),
+            Self::MeteredUnit(v) => Some(v.source.clone()),
+            Self::Unknown(v) => v
+                .get("source")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Amount Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn amount_type(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(_) => Some("fixed"),
+            Self::Custom(_) => Some("custom"),
+            Self::SeatBased(_) => Some("seat_based"),
+            Self::MeteredUnit(_) => Some("metered_unit"),
+            Self::Unknown(v) => v.get("amount_type").and_then(Value::as_str),
+        }
+    }
+
+    /// The currency in which the customer will be charged.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn price_currency(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.price_currency.as_str()),
+            Self::Custom(v) => Some(v.price_currency.as_str()),
+            Self::SeatBased(v) => Some(v.price_currency.as_str()),
+            Self::MeteredUnit(v) => Some(v.price_currency.as_str()),
+            Self::Unknown(v) => v.get("price_currency").and_then(Value::as_str),
+        }
+    }
+
+    /// The tax behavior of the price. If null, it defaults to the organization's default tax behavior.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn tax_behavior(&self) -> Option<TaxBehaviorOption> {
+        match self {
+            Self::Fixed(v) => v.tax_behavior.clone(),
+            Self::Custom(v) => v.tax_behavior.clone(),
+            Self::SeatBased(v) => v.tax_behavior.clone(),
+            Self::MeteredUnit(v) => v.tax_behavior.clone(),
+            Self::Unknown(v) => v
+                .get("tax_behavior")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Whether the price is archived and no longer available.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_archived(&self) -> Option<bool> {
+        match self {
+            Self::Fixed(v) => Some(v.is_archived),
+            Self::Custom(v) => Some(v.is_archived),
+            Self::SeatBased(v) => Some(v.is_archived),
+            Self::MeteredUnit(v) => Some(v.is_archived),
+            Self::Unknown(v) => v.get("is_archived").and_then(Value::as_bool),
+        }
+    }
+
+    /// The ID of the product owning the price.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn product_id(&self) -> Option<&str> {
+        match self {
+            Self::Fixed(v) => Some(v.product_id.as_str()),
+            Self::Custom(v) => Some(v.product_id.as_str()),
+            Self::SeatBased(v) => Some(v.product_id.as_str()),
+            Self::MeteredUnit(v) => Some(v.product_id.as_str()),
+            Self::Unknown(v) => v.get("product_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl ProductPrice {
@@ -1010,6 +1214,8 @@ impl From<ProductPriceMeteredUnit> for ProductPrice {
 
 /// `ProductPriceCreate`.
 ///
+/// Every known variant has these properties: read [`amount_type()`](Self::amount_type), [`price_currency()`](Self::price_currency) without a `match`.
+///
 /// Spec: `#/components/schemas/ProductUpdate/properties/prices/anyOf/0/items/anyOf/1`
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProductPriceCreate {
@@ -1040,6 +1246,38 @@ impl ProductPriceCreate {
         "unit_amount",
         "cap_amount",
     ];
+}
+
+impl ProductPriceCreate {
+    /// Amount Type
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn amount_type(&self) -> Option<&str> {
+        match self {
+            Self::ProductPriceFixedCreate(_) => Some("fixed"),
+            Self::ProductPriceCustomCreate(_) => Some("custom"),
+            Self::ProductPriceSeatBasedCreate(_) => Some("seat_based"),
+            Self::ProductPriceMeteredUnitCreate(_) => Some("metered_unit"),
+            Self::Unknown(v) => v.get("amount_type").and_then(Value::as_str),
+        }
+    }
+
+    /// The currency in which the customer will be charged.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn price_currency(&self) -> Option<PresentmentCurrency> {
+        match self {
+            Self::ProductPriceFixedCreate(v) => v.price_currency.clone(),
+            Self::ProductPriceCustomCreate(v) => v.price_currency.clone(),
+            Self::ProductPriceSeatBasedCreate(v) => v.price_currency.clone(),
+            Self::ProductPriceMeteredUnitCreate(v) => v.price_currency.clone(),
+            Self::Unknown(v) => v
+                .get("price_currency")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
 }
 
 impl ProductPriceCreate {

@@ -1883,6 +1883,8 @@ impl ToJson for SubscriptionUpdateSeats {
 
 /// Subscription Create
 ///
+/// Every known variant has these properties: read [`metadata()`](Self::metadata), [`product_id()`](Self::product_id) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1subscriptions~1/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscriptionsCreateBody {
@@ -1902,6 +1904,32 @@ impl SubscriptionsCreateBody {
         "customer_id",
         "external_customer_id",
     ];
+}
+
+impl SubscriptionsCreateBody {
+    /// Key-value object allowing you to store additional information.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn metadata(&self) -> Option<&BTreeMap<String, MetadataValue>> {
+        match self {
+            Self::SubscriptionCreateCustomer(v) => v.metadata.as_ref(),
+            Self::SubscriptionCreateExternalCustomer(v) => v.metadata.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The ID of the recurring product to subscribe to. Must be a free product, otherwise the customer should go through a checkout flow.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn product_id(&self) -> Option<&str> {
+        match self {
+            Self::SubscriptionCreateCustomer(v) => Some(v.product_id.as_str()),
+            Self::SubscriptionCreateExternalCustomer(v) => Some(v.product_id.as_str()),
+            Self::Unknown(v) => v.get("product_id").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SubscriptionsCreateBody {
@@ -1966,6 +1994,8 @@ impl From<SubscriptionCreateExternalCustomer> for SubscriptionsCreateBody {
 
 /// Response 403 Subscriptions:Update
 ///
+/// Every known variant has these properties: read [`error()`](Self::error), [`detail()`](Self::detail) without a `match`.
+///
 /// Spec: `#/paths/~1v1~1subscriptions~1{id}/patch/responses/403/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscriptionsUpdateResponse403 {
@@ -1980,6 +2010,32 @@ pub enum SubscriptionsUpdateResponse403 {
 impl SubscriptionsUpdateResponse403 {
     /// The property names any known variant declares.
     pub const FIELDS: &'static [&'static str] = &["error", "detail"];
+}
+
+impl SubscriptionsUpdateResponse403 {
+    /// Error
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyCanceledSubscription(_) => Some("AlreadyCanceledSubscription"),
+            Self::InactiveSubscription(_) => Some("InactiveSubscription"),
+            Self::Unknown(v) => v.get("error").and_then(Value::as_str),
+        }
+    }
+
+    /// Detail
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::AlreadyCanceledSubscription(v) => Some(v.detail.as_str()),
+            Self::InactiveSubscription(v) => Some(v.detail.as_str()),
+            Self::Unknown(v) => v.get("detail").and_then(Value::as_str),
+        }
+    }
 }
 
 impl SubscriptionsUpdateResponse403 {

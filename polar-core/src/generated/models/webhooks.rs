@@ -1012,6 +1012,8 @@ impl ToJson for BenefitGrantSlackSharedChannelWebhook {
 
 /// `BenefitGrantWebhook`.
 ///
+/// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`granted_at()`](Self::granted_at), [`is_granted()`](Self::is_granted), [`revoked_at()`](Self::revoked_at), [`is_revoked()`](Self::is_revoked), [`subscription_id()`](Self::subscription_id), [`order_id()`](Self::order_id), [`customer_id()`](Self::customer_id), [`member_id()`](Self::member_id), [`benefit_id()`](Self::benefit_id), [`error()`](Self::error), [`customer()`](Self::customer), [`member()`](Self::member) without a `match`.
+///
 /// Spec: `#/components/schemas/BenefitGrantWebhook`
 #[derive(Debug, Clone, PartialEq)]
 pub enum BenefitGrantWebhook {
@@ -1057,6 +1059,286 @@ impl BenefitGrantWebhook {
         "properties",
         "previous_properties",
     ];
+}
+
+impl BenefitGrantWebhook {
+    /// Creation timestamp of the object.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn created_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.created_at),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.created_at),
+            Self::Unknown(v) => v
+                .get("created_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Last modification timestamp of the object.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn modified_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.modified_at,
+            Self::BenefitGrantCustomWebhook(v) => v.modified_at,
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.modified_at,
+            Self::BenefitGrantDownloadablesWebhook(v) => v.modified_at,
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.modified_at,
+            Self::BenefitGrantMeterCreditWebhook(v) => v.modified_at,
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.modified_at,
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.modified_at,
+            Self::Unknown(v) => v
+                .get("modified_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// The ID of the grant.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.id.as_str()),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.id.as_str()),
+            Self::Unknown(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    /// The timestamp when the benefit was granted. If `None`, the benefit is not granted.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn granted_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.granted_at,
+            Self::BenefitGrantCustomWebhook(v) => v.granted_at,
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.granted_at,
+            Self::BenefitGrantDownloadablesWebhook(v) => v.granted_at,
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.granted_at,
+            Self::BenefitGrantMeterCreditWebhook(v) => v.granted_at,
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.granted_at,
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.granted_at,
+            Self::Unknown(v) => v
+                .get("granted_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Whether the benefit is granted.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_granted(&self) -> Option<bool> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.is_granted),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.is_granted),
+            Self::Unknown(v) => v.get("is_granted").and_then(Value::as_bool),
+        }
+    }
+
+    /// The timestamp when the benefit was revoked. If `None`, the benefit is not revoked.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn revoked_at(&self) -> Option<OffsetDateTime> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.revoked_at,
+            Self::BenefitGrantCustomWebhook(v) => v.revoked_at,
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.revoked_at,
+            Self::BenefitGrantDownloadablesWebhook(v) => v.revoked_at,
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.revoked_at,
+            Self::BenefitGrantMeterCreditWebhook(v) => v.revoked_at,
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.revoked_at,
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.revoked_at,
+            Self::Unknown(v) => v
+                .get("revoked_at")
+                .and_then(|x| FromJson::from_json(x, &Path::Root).ok()),
+        }
+    }
+
+    /// Whether the benefit is revoked.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn is_revoked(&self) -> Option<bool> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.is_revoked),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.is_revoked),
+            Self::Unknown(v) => v.get("is_revoked").and_then(Value::as_bool),
+        }
+    }
+
+    /// The ID of the subscription that granted this benefit.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn subscription_id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantCustomWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantDownloadablesWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantMeterCreditWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.subscription_id.as_deref(),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.subscription_id.as_deref(),
+            Self::Unknown(v) => v.get("subscription_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the order that granted this benefit.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantCustomWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantDownloadablesWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantMeterCreditWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.order_id.as_deref(),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.order_id.as_deref(),
+            Self::Unknown(v) => v.get("order_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the customer concerned by this grant.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.customer_id.as_str()),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.customer_id.as_str()),
+            Self::Unknown(v) => v.get("customer_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the member concerned by this grant.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn member_id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantCustomWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantDownloadablesWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantMeterCreditWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.member_id.as_deref(),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.member_id.as_deref(),
+            Self::Unknown(v) => v.get("member_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The ID of the benefit concerned by this grant.
+    ///
+    /// Every known variant has it. For `Unknown`, read from the JSON Polar sent (`None` when absent or of another type).
+    #[inline]
+    pub fn benefit_id(&self) -> Option<&str> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantCustomWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(v.benefit_id.as_str()),
+            Self::Unknown(v) => v.get("benefit_id").and_then(Value::as_str),
+        }
+    }
+
+    /// The error information if the benefit grant failed with an unrecoverable error.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn error(&self) -> Option<&BenefitGrantError> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantCustomWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantDownloadablesWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantMeterCreditWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.error.as_ref(),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.error.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The `customer` property.
+    ///
+    /// Every known variant has it. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn customer(&self) -> Option<&Customer> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantCustomWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantDownloadablesWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantLicenseKeysWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantMeterCreditWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantFeatureFlagWebhook(v) => Some(&v.customer),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => Some(&v.customer),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The `member` property.
+    ///
+    /// Every known variant has it; `None` where Polar left it out or sent `null`. For `Unknown`, `None`: its JSON stays in the variant.
+    #[inline]
+    pub fn member(&self) -> Option<&Member> {
+        match self {
+            Self::BenefitGrantDiscordWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantCustomWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantGitHubRepositoryWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantDownloadablesWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantLicenseKeysWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantMeterCreditWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantFeatureFlagWebhook(v) => v.member.as_ref(),
+            Self::BenefitGrantSlackSharedChannelWebhook(v) => v.member.as_ref(),
+            Self::Unknown(_) => None,
+        }
+    }
 }
 
 impl BenefitGrantWebhook {
