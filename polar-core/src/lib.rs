@@ -42,6 +42,9 @@ pub mod client;
 mod generated;
 pub mod ingest;
 pub mod oauth;
+// The runtime the generated code plugs into: its public parts are re-exported below
+// (`json`, `config`, `operation`, ...); the module itself is plumbing.
+#[doc(hidden)]
 pub mod runtime;
 pub mod upload;
 pub mod webhooks;
@@ -49,5 +52,5 @@ pub mod webhooks;
 pub use generated::{api, models, operations, SPEC_VERSION};
 pub use runtime::config::{Config, Credential, CredentialKind, Secret};
 pub use runtime::exchange::Fault;
-pub use runtime::operation::{BuildError, Error, Operation, Paginated};
+pub use runtime::operation::{BuildError, Csv, Error, Operation, Paginated};
 pub use runtime::{call, config, exchange, json, operation, paging, redact, retry, Patch};

@@ -8,6 +8,7 @@ use serde_json::Value;
 pub mod generated {
     //! Tables written by `cargo xtask generate`.
     pub mod examples;
+    pub mod snippets;
     pub mod types;
 }
 

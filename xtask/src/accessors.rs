@@ -106,9 +106,7 @@ fn props(model: &Model, t: &Ty, seen: &mut BTreeSet<String>) -> Option<Vec<(Shar
             fields
                 .iter()
                 .filter_map(|f| {
-                    let doc = f
-                        .doc
-                        .as_deref()
+                    let doc = crate::emit::useful(f.doc.as_deref(), &[&f.json, &f.rust])
                         .and_then(|t| t.trim().lines().next())
                         .map(str::to_string);
                     let (base, optional, konst) = match (f.kind, &f.ty, &f.konst) {
@@ -221,7 +219,7 @@ pub fn emit(model: &Model, name: &str, members: &[Member], out: &mut String) {
         };
         let mut text = match &s.doc {
             Some(d) => d.clone(),
-            None => format!("The `{}` property.", s.json),
+            None => format!("`{}`, read from whichever variant this is.", s.json),
         };
         text.push_str("\n\nEvery known variant has it");
         text.push_str(if s.optional {

@@ -12,9 +12,14 @@ use std::fmt::Write;
 pub enum Ctx {
     Core,
     External,
+    /// In a doc example, as a user of `polarsh-blocking` writes it (`models::Customer`).
+    Snippet,
 }
 
 pub fn render(t: &Ty, cx: Ctx) -> String {
+    if cx == Ctx::Snippet {
+        return render_snippet(t);
+    }
     let ext = cx == Ctx::External;
     match t {
         Ty::String => "String".into(),
@@ -70,9 +75,280 @@ pub fn render(t: &Ty, cx: Ctx) -> String {
     }
 }
 
+/// Bare `http(s)://` URLs in a description as `<...>` autolinks: rustdoc links those (and
+/// warns about bare ones). URLs already in `<...>`, `(...)` of a Markdown link or code are
+/// left alone.
+fn autolink(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            in_code = !in_code;
+        }
+        let starts = rest.starts_with("https://") || rest.starts_with("http://");
+        let prev = out.chars().last();
+        if starts && !in_code && !matches!(prev, Some('<' | '(' | '[' | '"')) {
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '`'))
+                .unwrap_or(rest.len());
+            let (url, tail) = rest.split_at(end);
+            // A sentence's full stop or comma is not part of the URL.
+            let url_end = url.trim_end_matches(['.', ',', ';', ':']).len();
+            let (url, punct) = url.split_at(url_end);
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            out.push_str(punct);
+            rest = tail;
+            continue;
+        }
+        // `{metadata.<key>}` is not an HTML tag: escaped, or rustdoc reads one (and warns).
+        if c == '<' && !in_code && !rest.starts_with("<http") {
+            let tag: String = rest[1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+                .collect();
+            let tag = tag.trim_start_matches('/');
+            if !matches!(
+                tag,
+                "a" | "b"
+                    | "br"
+                    | "code"
+                    | "em"
+                    | "i"
+                    | "li"
+                    | "ol"
+                    | "p"
+                    | "pre"
+                    | "strong"
+                    | "ul"
+            ) {
+                out.push_str("\\<");
+                rest = &rest[1..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Whether a description only repeats its item's name (`"Id"` on `id`, the schema title
+/// `ListResource[Customer]` on `ListResourceCustomer`): such a doc says nothing.
+fn repeats(text: &str, names: &[&str]) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let t = norm(text);
+    t.is_empty() || names.iter().any(|n| norm(n) == t)
+}
+
+/// `text` unless it only repeats one of `names`.
+pub fn useful<'t>(text: Option<&'t str>, names: &[&str]) -> Option<&'t str> {
+    text.filter(|t| !repeats(t, names))
+}
+
+/// `facts` as one sentence: `A UUID, e.g. "...".`
+fn facts_sentence(facts: &[String]) -> Option<String> {
+    let joined = facts.join(", ");
+    let mut chars = joined.chars();
+    let first = chars.next()?;
+    Some(format!("{}{}.", first.to_uppercase(), chars.as_str()))
+}
+
+/// Docs for a field the spec does not describe: what its schema says beyond the Rust type,
+/// and what `None` means for it.
+fn field_fallback(f: &crate::model::Field, input: bool) -> String {
+    if let (FieldKind::ConstOptional, Some(c)) = (f.kind, &f.konst) {
+        return format!("`{}` when present.", c.to_value());
+    }
+    let presence = match (f.kind, input) {
+        (FieldKind::Required, false) => "Always present.",
+        (FieldKind::Required, true) => "Required.",
+        (FieldKind::RequiredNullable, false) => "Always sent; `None` when Polar sends `null`.",
+        (FieldKind::RequiredNullable, true) => "Required; `None` is sent as `null`.",
+        (FieldKind::Optional, false) => "`None` when Polar leaves it out or sends `null`.",
+        (FieldKind::Optional, true) => "Optional; `None` leaves it out.",
+        (FieldKind::Patch, _) => "Left out, `null`, or a value: see [`Patch`].",
+        (FieldKind::ConstRequired | FieldKind::ConstOptional, _) => "",
+    };
+    match facts_sentence(&f.facts) {
+        Some(facts) => format!("{facts} {presence}"),
+        None => presence.to_string(),
+    }
+}
+
+fn render_snippet(t: &Ty) -> String {
+    match t {
+        Ty::Number => "json::Number".into(),
+        Ty::Value => "json::Value".into(),
+        Ty::DateTime => "time::OffsetDateTime".into(),
+        Ty::Date => "time::Date".into(),
+        Ty::Vec(i) => format!("Vec<{}>", render_snippet(i)),
+        Ty::Map(k, v) => format!(
+            "std::collections::BTreeMap<{}, {}>",
+            render_snippet(k),
+            render_snippet(v)
+        ),
+        Ty::Option(i) => format!("Option<{}>", render_snippet(i)),
+        Ty::Patch(i) => format!("Patch<{}>", render_snippet(i)),
+        Ty::Tuple(ts) => format!(
+            "({})",
+            ts.iter().map(render_snippet).collect::<Vec<_>>().join(", ")
+        ),
+        Ty::Named(n) if n == "()" || n == "Csv" => n.clone(),
+        Ty::Named(n) => format!("models::{n}"),
+        other => render(other, Ctx::Core),
+    }
+}
+
+/// An operation's doc example: a function calling it through a blocking client.
+pub struct Snippet {
+    /// The function's name (`customers_get`).
+    pub name: String,
+    /// The example's code, as the docs show it.
+    pub code: String,
+}
+
+/// The accessor path of an operation's group: `customer_portal().customers()`. A child
+/// group whose name an operation of its parent already takes is `<child>_group()` (see
+/// [`api_file`]).
+fn group_call(model: &Model, op: &OpDef) -> String {
+    let mut call = String::new();
+    for (depth, g) in op.group_path.iter().enumerate() {
+        let parent = &op.group_path[..depth];
+        let taken = depth > 0
+            && model
+                .ops
+                .iter()
+                .any(|o| o.group_path.as_slice() == parent && o.method_name == *g);
+        let _ = write!(call, ".{g}{}()", if taken { "_group" } else { "" });
+    }
+    call
+}
+
+/// The doc example of `op` (see [`Snippet`]).
+pub fn snippet(model: &Model, op: &OpDef) -> Snippet {
+    let name = format!("{}_{}", op.group, op.method_name);
+    let mut params = vec!["client: &Client".to_string()];
+    let mut args = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let t = if p.ty == Ty::String {
+            "&str".to_string()
+        } else {
+            render(&p.ty, Ctx::Snippet)
+        };
+        params.push(format!("{}: {t}", p.rust));
+        args.push(p.rust.clone());
+    }
+    if let Some(b) = op.body.as_ref().filter(|b| b.required) {
+        params.push(format!("body: {}", render(&b.ty, Ctx::Snippet)));
+        args.push("body".to_string());
+    }
+    let call = format!(
+        "client{}.{}({})",
+        group_call(model, op),
+        op.method_name,
+        args.join(", ")
+    );
+    let (ret, body) = match &op.paginated {
+        Some(paging) => {
+            let limit = if op.params.iter().any(|p| p.json == "limit") {
+                ".with(|op| op.limit = Some(100))"
+            } else {
+                ""
+            };
+            (
+                "()".to_string(),
+                format!(
+                    "    for item in {call}{limit}.pages().items() {{\n        let item: {} = item?;\n    }}\n    Ok(())\n",
+                    render(&paging.item, Ctx::Snippet)
+                ),
+            )
+        }
+        None => {
+            let out = match op.output() {
+                Ty::Named(n) if n == "()" => "()".to_string(),
+                t => render(&t, Ctx::Snippet),
+            };
+            (out, format!("    {call}.send()\n"))
+        }
+    };
+    let signature = format!(
+        "fn {name}({}) -> Result<{ret}, Error> {{",
+        params.join(", ")
+    );
+    let all = format!("{signature}{body}");
+    let mut imports = vec!["models", "Api", "Client", "Error"];
+    if all.contains("json::") {
+        imports.insert(0, "json");
+    }
+    if all.contains("Csv") {
+        imports.insert(0, "Csv");
+    }
+    if all.contains("Patch<") {
+        imports.push("Patch");
+    }
+    if !all.contains("models::") {
+        imports.retain(|i| *i != "models");
+    }
+    Snippet {
+        code: format!(
+            "use polarsh_blocking::{{{}}};\n\n{signature}\n{body}}}\n",
+            imports.join(", ")
+        ),
+        name,
+    }
+}
+
+/// The doc example of `op` as rustfmt formats it (see `main`), or unformatted.
+pub fn snippet_code(model: &Model, op: &OpDef) -> String {
+    model
+        .snippets
+        .get(&op.id)
+        .cloned()
+        .unwrap_or_else(|| snippet(model, op).code)
+}
+
+/// `tests/src/generated/snippets.rs`: every operation's doc example, compiled.
+pub fn snippets_file(model: &Model) -> String {
+    let mut out = header(
+        model,
+        "Every operation's doc example, compiled: each module is the example as its docs show it.",
+    );
+    out.push_str("\n/// (operationId, the example's code as its docs show it).\npub static SNIPPETS: &[(&str, &str)] = &[\n");
+    let mut all: Vec<&OpDef> = model.ops.iter().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    for op in &all {
+        let _ = writeln!(
+            out,
+            "    ({}, {}),",
+            lit(&op.id),
+            lit(&snippet_code(model, op))
+        );
+    }
+    out.push_str("];\n");
+    for op in &all {
+        let _ = writeln!(
+            out,
+            "\n/// `{}`\n#[allow(dead_code, unused_variables)]\npub mod {} {{\n{}}}",
+            op.id,
+            snippet(model, op).name,
+            snippet_code(model, op)
+        );
+    }
+    out
+}
+
 /// `///` lines for a description.
 fn doc(out: &mut String, text: &str) {
     for line in text.trim().lines() {
+        let line = &autolink(line);
         let line = line.trim_end();
         if line.is_empty() {
             out.push_str("///\n");
@@ -86,19 +362,28 @@ fn doc(out: &mut String, text: &str) {
     }
 }
 
+/// The top of a generated file: a note for whoever opens the source (not rendered in the
+/// docs), then the module's docs.
 fn header(model: &Model, what: &str) -> String {
     format!(
-        "//! {what}\n//!\n//! Generated by `cargo xtask generate` from Polar's OpenAPI spec, version {}.\n//! Do not edit: change the generator in `xtask/` and regenerate.\n",
+        "// Generated by `cargo xtask generate` from Polar's OpenAPI spec, version {}.\n// Do not edit: change the generator in `xtask/` and regenerate.\n\n//! {what}\n",
         model.version
     )
 }
 
-fn group_doc(group: &str) -> String {
-    match group {
-        COMMON => "Models shared by several API groups (errors, pagination, content-named unions).".into(),
+fn group_doc(model: &Model, group: &str) -> String {
+    let what = match group {
+        COMMON => "Models shared by several API groups: errors, pagination, and types several\n//! groups use (prices, metadata, countries, content-named unions).".to_string(),
         INTERNAL => "Schemas of Polar's spec that no operation or webhook references (Polar's internal\n//! models). Compiled only with the `internal-models` feature.".into(),
-        WEBHOOKS => "Models of the `webhooks` API group and the payloads of webhook events.".into(),
+        WEBHOOKS => "Models of the `webhooks` API group, and the payloads of webhook events\n//! ([`WebhookPayload`] is any of them, by its `type`).".into(),
         g => format!("Models of the `{g}` API group."),
+    };
+    if model.ops.iter().any(|o| o.group == group) {
+        format!(
+            "{what}\n//!\n//! Its operations are in [`operations::{group}`](crate::operations::{group}); every model\n//! is also in [`models`](crate::models) itself."
+        )
+    } else {
+        format!("{what}\n//!\n//! Every model is also in [`models`](crate::models) itself.")
     }
 }
 
@@ -127,21 +412,22 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         "Typed models of every schema in Polar's spec, one module per API group, all re-exported here.",
     );
     mods.push_str(
-        "//!\n//! Every schema that an operation or a webhook references is here. The spec's other\n//! schemas (Polar's internal models) are in `internal`, behind the `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::FromJson`] / [`crate::json::ToJson`] and\n//! implement serde's `Serialize`/`Deserialize` through them. Open by construction: enums\n//! and unions have an `Unknown` variant that keeps what Polar sent, and structs keep\n//! properties the spec does not describe, and explicit `null`s, in `extra`.\n\n",
+        "//!\n//! Browse them by API group below (`customers`, `products`, ...: the groups of Polar's\n//! docs); every type is also here, at `models::Customer`. The spec's schemas that no\n//! operation or webhook references (Polar's internal models) are in `internal`, behind the\n//! `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::from_slice`] / [`crate::json::to_vec`]\n//! and implement serde's `Serialize`/`Deserialize`. Open by construction: enums and unions\n//! have an `Unknown` variant that keeps what Polar sent, and structs keep properties the\n//! spec does not describe, and explicit `null`s, in `extra`. Unions have accessors for the\n//! properties all their variants share (`customer.email()`).\n\n",
     );
     for g in by_group.keys() {
         if *g == INTERNAL {
-            let _ = writeln!(mods, "#[cfg(feature = \"internal-models\")]\nmod {g};\n#[cfg(feature = \"internal-models\")]\npub use {g}::*;");
+            let _ = writeln!(mods, "#[cfg(feature = \"internal-models\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"internal-models\")))]\npub mod {g};\n#[cfg(feature = \"internal-models\")]\n#[doc(no_inline)]\npub use {g}::*;");
         } else {
-            let _ = writeln!(mods, "mod {g};\npub use {g}::*;");
+            let _ = writeln!(mods, "pub mod {g};\n#[doc(no_inline)]\npub use {g}::*;");
         }
     }
     files.insert("models/mod.rs".to_string(), mods);
     files.extend(operation_files(model));
     files.insert("api.rs".to_string(), api_file(model));
 
+    let uses = referrers(model);
     for (g, defs) in by_group {
-        let mut out = header(model, &group_doc(g));
+        let mut out = header(model, &group_doc(model, g));
         out.push_str(
             "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use super::*;\n\
@@ -153,7 +439,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         );
         let mut serde_types = Vec::new();
         for d in defs {
-            emit_def(model, d, &mut out);
+            emit_def(model, d, &uses, &mut out);
             if !matches!(d.kind, Kind::Alias(_)) {
                 serde_types.push(d.name.clone());
             }
@@ -170,16 +456,237 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
     files
 }
 
+/// Where a type is used, as doc links, for the docs of types the spec does not describe.
+#[derive(Default)]
+struct Uses {
+    /// Unions it is a variant of.
+    variant_of: Vec<String>,
+    /// Operations it is the request body of.
+    body_of: Vec<String>,
+    /// Operations that return it (or list it).
+    returned_by: Vec<String>,
+    /// (type, property) that hold it.
+    field_of: Vec<(String, String)>,
+    /// Every operation that uses it, any way.
+    ops: Vec<String>,
+    /// Every type that uses it, any way.
+    types: Vec<String>,
+}
+
+/// For each type, where it is used.
+type Referrers = BTreeMap<String, Uses>;
+
+fn named_in(t: &Ty, out: &mut Vec<String>) {
+    match t {
+        Ty::Named(n) => out.push(n.clone()),
+        Ty::Vec(i) | Ty::Option(i) | Ty::Patch(i) => named_in(i, out),
+        Ty::Map(k, v) => {
+            named_in(k, out);
+            named_in(v, out);
+        }
+        Ty::Tuple(ts) => ts.iter().for_each(|t| named_in(t, out)),
+        _ => {}
+    }
+}
+
+fn push_new(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_string());
+    }
+}
+
+fn referrers(model: &Model) -> Referrers {
+    let mut uses: Referrers = BTreeMap::new();
+    let names = |t: &Ty| {
+        let mut v = Vec::new();
+        named_in(t, &mut v);
+        v
+    };
+    for d in model.defs.values() {
+        let link = format!("[`{}`]", d.name);
+        let mut any = Vec::new();
+        match &d.kind {
+            Kind::Struct { fields, .. } => {
+                for f in fields {
+                    for n in names(&f.ty) {
+                        let u = uses.entry(n.clone()).or_default();
+                        if !u.field_of.iter().any(|(o, _)| *o == d.name) {
+                            u.field_of.push((d.name.clone(), f.json.clone()));
+                        }
+                        any.push(n);
+                    }
+                }
+            }
+            Kind::Union { members, .. } => {
+                for m in members {
+                    for n in names(&m.ty) {
+                        push_new(&mut uses.entry(n.clone()).or_default().variant_of, &link);
+                        any.push(n);
+                    }
+                }
+            }
+            Kind::Alias(t) => any.extend(names(t)),
+            Kind::Events { events } => events.iter().for_each(|(_, _, t)| any.extend(names(t))),
+            Kind::Enum { .. } => {}
+        }
+        for n in any.into_iter().filter(|n| *n != d.name) {
+            push_new(&mut uses.entry(n).or_default().types, &link);
+        }
+    }
+    for op in &model.ops {
+        let link = format!(
+            "[`{0}::{1}`](crate::operations::{0}::{1})",
+            op.group, op.rust
+        );
+        let mut any = Vec::new();
+        op.params.iter().for_each(|p| any.extend(names(&p.ty)));
+        if let Some(b) = &op.body {
+            for n in names(&b.ty) {
+                push_new(&mut uses.entry(n.clone()).or_default().body_of, &link);
+                any.push(n);
+            }
+        }
+        let mut out = names(&op.output());
+        if let Some(p) = &op.paginated {
+            out.extend(names(&p.item));
+        }
+        for n in out {
+            push_new(&mut uses.entry(n.clone()).or_default().returned_by, &link);
+            any.push(n);
+        }
+        for n in any {
+            push_new(&mut uses.entry(n).or_default().ops, &link);
+        }
+    }
+    uses
+}
+
+/// `A`, `A and B`, `A, B and 3 more`.
+fn some_of(items: &[String], what: &str) -> String {
+    match items.len() {
+        0..=3 => and_list(items),
+        n => format!("{}, and {} more {what}", items[..2].join(", "), n - 2),
+    }
+}
+
+/// Docs for a type the spec does not describe: what it is (its values, its variants, the
+/// list it pages, or its role), and where it is used.
+fn def_fallback(d: &Def, uses: &Referrers) -> String {
+    let none = Uses::default();
+    let u = uses.get(&d.name).unwrap_or(&none);
+    let role = if !u.variant_of.is_empty() {
+        format!("A variant of {}.", and_list(&u.variant_of))
+    } else if !u.body_of.is_empty() {
+        format!("The request body of {}.", some_of(&u.body_of, "operations"))
+    } else if !u.returned_by.is_empty() {
+        let verb = if u.returned_by.len() == 1 {
+            "returns"
+        } else {
+            "return"
+        };
+        format!("What {} {verb}.", some_of(&u.returned_by, "operations"))
+    } else if let Some((owner, field)) = u.field_of.first() {
+        let more = match u.field_of.len() {
+            1 => String::new(),
+            n => format!(" (and of {} more types)", n - 1),
+        };
+        format!("The `{field}` of [`{owner}`]{more}.")
+    } else if d.group == INTERNAL {
+        "No operation or webhook uses it (one of Polar's internal schemas).".to_string()
+    } else {
+        String::new()
+    };
+    let what = match &d.kind {
+        Kind::Enum { values } => {
+            let shown: Vec<String> = values
+                .iter()
+                .take(6)
+                .map(|(_, v)| format!("`{v}`"))
+                .collect();
+            let list = if values.len() > shown.len() {
+                format!("one of {} values ({}, ...)", values.len(), shown.join(", "))
+            } else {
+                format!("one of {}", shown.join(", "))
+            };
+            format!("A string, {list}; a value this SDK does not know is kept in `Unknown`.")
+        }
+        Kind::Struct { fields, .. } => match list_item(fields) {
+            Some(item) => format!(
+                "One page of a list of {item}: its `items`, and the `pagination` to walk the rest."
+            ),
+            None => String::new(),
+        },
+        Kind::Union { members, .. } => {
+            let shown: Vec<String> = members
+                .iter()
+                .map(|m| match &m.ty {
+                    Ty::Named(n) => format!("[`{n}`]"),
+                    t => format!("`{}`", render(t, Ctx::Core)),
+                })
+                .collect();
+            let list = if shown.len() == 2 {
+                format!("Either {} or {}", shown[0], shown[1])
+            } else {
+                format!("One of {}", some_of(&shown, "variants"))
+            };
+            format!("{list}; a shape this SDK does not know is kept in `Unknown`.")
+        }
+        Kind::Alias(_) | Kind::Events { .. } => String::new(),
+    };
+    // Where it is used, when the role above does not say: the operations first (what a
+    // reader calls), else the types.
+    let role_names_ops =
+        !u.variant_of.is_empty() || !u.body_of.is_empty() || !u.returned_by.is_empty();
+    let used = if !u.ops.is_empty() && u.body_of.is_empty() && u.returned_by.is_empty() {
+        format!("Used by {}.", some_of(&u.ops, "operations"))
+    } else if !role_names_ops && u.field_of.is_empty() && !u.types.is_empty() {
+        format!("Part of {}.", some_of(&u.types, "types"))
+    } else {
+        String::new()
+    };
+    let parts = [what, role, used];
+    let parts: Vec<String> = parts.into_iter().filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() {
+        format!(
+            "The `{}` schema of Polar's spec.",
+            d.pointer.rsplit('/').next().unwrap_or_default()
+        )
+    } else {
+        parts.join("\n\n")
+    }
+}
+
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `[`T`]` when `fields` are a page of a list (`items: Vec<T>` and `pagination`).
+fn list_item(fields: &[crate::model::Field]) -> Option<String> {
+    let items = fields.iter().find(|f| f.json == "items")?;
+    fields.iter().find(|f| f.json == "pagination")?;
+    match &items.ty {
+        Ty::Vec(t) => Some(match &**t {
+            Ty::Named(n) => format!("[`{n}`]"),
+            t => format!("`{}`", render(t, Ctx::Core)),
+        }),
+        _ => None,
+    }
+}
+
 fn spec_ref(out: &mut String, d: &Def) {
     let _ = writeln!(out, "///\n/// Spec: `#{}`", d.pointer);
 }
 
-fn emit_def(model: &Model, d: &Def, out: &mut String) {
+fn emit_def(model: &Model, d: &Def, uses: &Referrers, out: &mut String) {
     let name = &d.name;
-    if let Some(text) = &d.doc {
-        doc(out, text);
-    } else {
-        let _ = writeln!(out, "/// `{name}`.");
+    let title = d.pointer.rsplit('/').next().unwrap_or_default();
+    match useful(d.doc.as_deref(), &[name, title]) {
+        Some(text) => doc(out, text),
+        None => doc(out, &def_fallback(d, uses)),
     }
     if let Kind::Union { members, .. } = &d.kind {
         let shared = crate::accessors::shared(model, members);
@@ -211,7 +718,7 @@ fn emit_def(model: &Model, d: &Def, out: &mut String) {
             members,
             discriminator,
         } => emit_union(model, name, members, discriminator, out),
-        Kind::Events { events } => emit_events(name, events, out),
+        Kind::Events { events } => emit_events(model, name, events, out),
     }
 }
 
@@ -219,7 +726,7 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
     out.push_str("#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]\n");
     let _ = writeln!(out, "pub enum {name} {{");
     for (v, raw) in values {
-        let _ = writeln!(out, "    /// `{raw}`\n    {v},");
+        let _ = writeln!(out, "    /// `{raw}` in JSON.\n    {v},");
     }
     out.push_str("    /// A value this version of the SDK does not know, kept as Polar sent it.\n    Unknown(String),\n}\n\n");
     let _ = writeln!(out, "impl {name} {{\n    /// The value on the wire.\n    pub fn as_str(&self) -> &str {{\n        match self {{");
@@ -270,11 +777,9 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         if f.kind == FieldKind::ConstRequired {
             continue;
         }
-        match &f.doc {
+        match useful(f.doc.as_deref(), &[&f.json, &f.rust]) {
             Some(t) => doc(out, t),
-            None => {
-                let _ = writeln!(out, "/// `{}`", f.json);
-            }
+            None => doc(out, &field_fallback(f, input)),
         }
         if f.rust != f.json {
             let _ = writeln!(out, "///\n/// JSON: `{}`", f.json);
@@ -492,7 +997,7 @@ fn emit_union(
             Ty::Named(n) => model
                 .defs
                 .get(n)
-                .and_then(|d| d.doc.as_deref())
+                .and_then(|d| useful(d.doc.as_deref(), &[n]))
                 .and_then(|t| t.trim().lines().next())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("A [`{n}`].")),
@@ -632,15 +1137,26 @@ fn emit_union(
     }
 }
 
-fn emit_events(name: &str, events: &[(String, String, Ty)], out: &mut String) {
+fn emit_events(model: &Model, name: &str, events: &[(String, String, Ty)], out: &mut String) {
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub enum {name} {{");
     for (event, variant, ty) in events {
-        let _ = writeln!(
-            out,
-            "    /// `{event}`\n    {variant}({}),",
-            render(ty, Ctx::Core)
-        );
+        // What the payload's schema says of the event ("Sent when a new checkout is
+        // created."), then its type on the wire.
+        let said = match ty {
+            Ty::Named(n) => model
+                .defs
+                .get(n)
+                .and_then(|d| useful(d.doc.as_deref(), &[n]))
+                .and_then(|t| t.trim().lines().next()),
+            _ => None,
+        };
+        let text = match said {
+            Some(s) => format!("{s}\n\nType `{event}`."),
+            None => format!("The event of type `{event}`."),
+        };
+        doc(out, &text);
+        let _ = writeln!(out, "    {variant}({}),", render(ty, Ctx::Core));
     }
     out.push_str("    /// An event type this version of the SDK does not know, kept whole.\n    Unknown {\n        /// Its `type`.\n        type_: String,\n        /// The whole payload as Polar sent it.\n        raw: Value,\n    },\n}\n\n");
     let _ = writeln!(out, "impl {name} {{\n    /// Every event type this SDK knows, as the spec's `webhooks` section lists them.\n    pub const TYPES: &'static [&'static str] = &[{}];\n", events.iter().map(|(e, _, _)| lit(e)).collect::<Vec<_>>().join(", "));
@@ -789,7 +1305,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
     }
     let mut all: Vec<&OpDef> = model.ops.iter().collect();
     all.sort_by(|a, b| a.id.cmp(&b.id));
-    mods.push_str("\nuse crate::runtime::config::{Config, Credential};\nuse crate::runtime::json::{FromJson, Path, ToJson, Value};\nuse crate::runtime::operation::{Error, OpSpec, Operation};\n\n");
+    mods.push_str("\nuse crate::runtime::operation::{OpSpec, Operation};\n\n");
     mods.push_str(
         "/// The spec of every operation, sorted by operationId.\npub static ALL: &[OpSpec] = &[\n",
     );
@@ -797,39 +1313,46 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
         let _ = writeln!(mods, "    <{}::{} as Operation>::SPEC,", op.group, op.rust);
     }
     mods.push_str("];\n\n");
-    mods.push_str("/// Builds the request of the operation named `id` (its operationId) from its parameters\n/// as one JSON object (`{\"<parameter>\": value, ..., \"body\": ...}`). `None` for an\n/// unknown operationId.\npub fn request_by_id(id: &str, params: &Value, config: &Config, credential: Option<&Credential>) -> Option<Result<http::Request<Vec<u8>>, Error>> {\n    fn go<O: Operation + FromJson>(params: &Value, config: &Config, credential: Option<&Credential>) -> Result<http::Request<Vec<u8>>, Error> {\n        let op = O::from_json(params, &Path::Root).map_err(|e| crate::runtime::operation::BuildError::InvalidParameter { name: e.path, reason: e.message })?;\n        op.request(config, credential)\n    }\n    Some(match id {\n");
+    mods.push_str("// Operations as JSON, for hosts in other languages (polarsh-ffi): behind a feature, so\n// that a Rust program compiles none of it and docs.rs shows the typed API.\n#[cfg(feature = \"by-id\")]\nmod by_id;\n#[cfg(feature = \"by-id\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"by-id\")))]\npub use by_id::{pages_by_id, parse_by_id, request_by_id, PageById, PagesById};\n");
+    let mut by_id = header(
+        model,
+        "Operations chosen by operationId, their parameters and outputs as JSON: for hosts that\n//! drive operations by id (the C ABI). Compiled with the `by-id` feature.",
+    );
+    by_id.push_str("\nuse super::*;\nuse crate::runtime::config::{Config, Credential};\nuse crate::runtime::json::{FromJson, Path, ToJson, Value};\nuse crate::runtime::operation::{Error, Operation};\n\n");
+    by_id.push_str("/// Builds the request of the operation named `id` (its operationId) from its parameters\n/// as one JSON object (`{\"<parameter>\": value, ..., \"body\": ...}`). `None` for an\n/// unknown operationId.\npub fn request_by_id(id: &str, params: &Value, config: &Config, credential: Option<&Credential>) -> Option<Result<http::Request<Vec<u8>>, Error>> {\n    fn go<O: Operation + FromJson>(params: &Value, config: &Config, credential: Option<&Credential>) -> Result<http::Request<Vec<u8>>, Error> {\n        let op = O::from_json(params, &Path::Root).map_err(|e| crate::runtime::operation::BuildError::InvalidParameter { name: e.path, reason: e.message })?;\n        op.request(config, credential)\n    }\n    Some(match id {\n");
     for op in &all {
         let _ = writeln!(
-            mods,
+            by_id,
             "        {} => go::<{}::{}>(params, config, credential),",
             lit(&op.id),
             op.group,
             op.rust
         );
     }
-    mods.push_str("        _ => return None,\n    })\n}\n\n");
-    mods.push_str("/// Parses a response to the operation named `id`, giving its typed output re-encoded as\n/// JSON (what a host language reads). `None` for an unknown operationId.\npub fn parse_by_id(id: &str, response: &http::Response<Vec<u8>>) -> Option<Result<Value, Error>> {\n    fn go<O: Operation>(response: &http::Response<Vec<u8>>) -> Result<Value, Error> where O::Output: ToJson {\n        O::parse(response).map(|o| o.to_json())\n    }\n    Some(match id {\n");
+    by_id.push_str("        _ => return None,\n    })\n}\n\n");
+    by_id.push_str("/// Parses a response to the operation named `id`, giving its typed output re-encoded as\n/// JSON (what a host language reads). `None` for an unknown operationId.\npub fn parse_by_id(id: &str, response: &http::Response<Vec<u8>>) -> Option<Result<Value, Error>> {\n    fn go<O: Operation>(response: &http::Response<Vec<u8>>) -> Result<Value, Error> where O::Output: ToJson {\n        O::parse(response).map(|o| o.to_json())\n    }\n    Some(match id {\n");
     for op in &all {
         let _ = writeln!(
-            mods,
+            by_id,
             "        {} => go::<{}::{}>(response),",
             lit(&op.id),
             op.group,
             op.rust
         );
     }
-    mods.push_str("        _ => return None,\n    })\n}\n");
-    mods.push_str(PAGES_BY_ID_HEAD);
+    by_id.push_str("        _ => return None,\n    })\n}\n");
+    by_id.push_str(PAGES_BY_ID_HEAD);
     for op in all.iter().filter(|op| op.paginated.is_some()) {
         let _ = writeln!(
-            mods,
+            by_id,
             "        {} => go::<{}::{}>(params),",
             lit(&op.id),
             op.group,
             op.rust
         );
     }
-    mods.push_str(PAGES_BY_ID_TAIL);
+    by_id.push_str(PAGES_BY_ID_TAIL);
+    files.insert("operations/by_id.rs".to_string(), by_id);
     files.insert("operations/mod.rs".to_string(), mods);
     for (g, ops) in by_group {
         let mut out = header(model, &format!("Operations of the `{g}` API group."));
@@ -847,7 +1370,7 @@ pub fn operation_files(model: &Model) -> BTreeMap<String, String> {
         let mut sorted = ops;
         sorted.sort_by(|a, b| a.rust.cmp(&b.rust));
         for op in sorted {
-            emit_operation(op, &mut out);
+            emit_operation(model, op, &mut out);
         }
         files.insert(format!("operations/{g}.rs"), out);
     }
@@ -1158,45 +1681,67 @@ pub fn api_file(model: &Model) -> String {
     out
 }
 
-fn emit_operation(op: &OpDef, out: &mut String) {
+fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
     let name = &op.rust;
-    if let Some(s) = &op.summary {
-        doc(out, s);
-        out.push_str("///\n");
-    }
+    let summary = op.summary.as_deref().unwrap_or(&op.id);
+    doc(out, summary);
+    // Polar's descriptions end with a `**Scopes**:` line, which the credentials line below
+    // already gives; and many only repeat the summary.
     if let Some(d) = &op.description {
-        doc(out, d);
-        out.push_str("///\n");
+        let kept: Vec<&str> = d
+            .trim()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("**Scopes**"))
+            .collect();
+        let kept = kept.join("\n");
+        if !repeats(&kept, &[summary]) {
+            out.push_str("///\n");
+            doc(out, &kept);
+        }
     }
+    out.push_str("///\n");
     let _ = writeln!(out, "/// `{}` · `{} {}`", op.id, op.method, op.path);
     out.push_str("///\n");
     let mut who = if op.credentials.is_empty() {
-        "Credentials: none (public).".to_string()
+        "**Credentials**: none (public).".to_string()
     } else {
-        format!("Credentials: {}.", credential_names(&op.credentials))
+        format!("**Credentials**: {}.", credential_names(&op.credentials))
     };
     if op.public && !op.credentials.is_empty() {
         who.push_str(" Also callable without a credential.");
     }
     if !op.scopes.is_empty() {
+        let scopes: Vec<String> = op.scopes.iter().map(|s| format!("`{s}`")).collect();
         let _ = write!(
             who,
-            " Scopes: {}.",
-            op.scopes
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            " **Scopes**: {}{}.",
+            if scopes.len() > 1 { "one of " } else { "" },
+            scopes.join(", ")
         );
     }
     doc(out, &who);
+    let example = snippet_code(model, op);
+    let _ = writeln!(
+        out,
+        "///\n/// # Example\n///\n/// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their\n/// pages are a stream.\n///\n// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per\n// operation would take minutes to build, and polarsh-blocking is not a dependency here.\n#[cfg_attr(not(doctest), doc = {})]",
+        lit(&format!("```rust\n{example}```"))
+    );
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
     let _ = writeln!(out, "pub struct {name} {{");
     for p in &op.params {
-        match &p.doc {
+        match useful(p.doc.as_deref(), &[&p.json, &p.rust]) {
             Some(d) => doc(out, d),
             None => {
-                let _ = writeln!(out, "/// `{}`", p.json);
+                let presence = if p.required {
+                    "Required."
+                } else {
+                    "Optional; `None` leaves it out."
+                };
+                let text = match facts_sentence(&p.facts) {
+                    Some(f) => format!("{f} {presence}"),
+                    None => presence.to_string(),
+                };
+                doc(out, &text);
             }
         }
         let where_ = match p.location {
@@ -1388,7 +1933,7 @@ fn emit_operation(op: &OpDef, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "impl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
+        "#[cfg(feature = \"by-id\")]\nimpl FromJson for {name} {{\n    /// Reads `{{\"<parameter>\": value, ..., \"body\": ...}}`; an unknown key is an error.\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        let obj = &json::object(value, path)?;\n        json::deny_unknown(obj, &[{}], path)?;\n        Ok(Self {{",
         fields.join(", ")
     );
     for p in &op.params {

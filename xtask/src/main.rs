@@ -134,7 +134,8 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 .trim()
                 .to_string();
             let spec_path = root.join(format!("spec/polar-{version}.openapi.json"));
-            let model = model::build(&load(&spec_path, Some(&version))?)?;
+            let mut model = model::build(&load(&spec_path, Some(&version))?)?;
+            format_snippets(&mut model)?;
             let mut files = BTreeMap::new();
             for (p, c) in emit::core_files(&model) {
                 files.insert(format!("polar-core/src/generated/{p}"), fmt(&c)?);
@@ -146,6 +147,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             files.insert(
                 "tests/src/generated/types.rs".into(),
                 fmt(&emit::types_file(&model))?,
+            );
+            files.insert(
+                "tests/src/generated/snippets.rs".into(),
+                fmt(&emit::snippets_file(&model))?,
             );
             let managed = ["polar-core/src/generated", "tests/src/generated"];
             if check {
@@ -226,6 +231,50 @@ fn fmt(src: &str) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| format!("rustfmt output: {e}"))
 }
 
+/// Formats every operation's doc example with rustfmt, in one run: each in a module of its
+/// own, taken back out and dedented, so the docs show what `tests/src/generated/snippets.rs`
+/// compiles (where each sits in a module just the same).
+fn format_snippets(model: &mut model::Model) -> Result<(), String> {
+    let mut src = String::new();
+    for (i, op) in model.ops.iter().enumerate() {
+        src.push_str(&format!(
+            "mod s{i} {{\n{}}}\n",
+            emit::snippet(model, op).code
+        ));
+    }
+    let formatted = fmt(&src)?;
+    let mut current: Option<(usize, Vec<String>)> = None;
+    let mut done = BTreeMap::new();
+    for line in formatted.lines() {
+        match &mut current {
+            None => {
+                current = line
+                    .strip_prefix("mod s")
+                    .and_then(|r| r.strip_suffix(" {"))
+                    .and_then(|n| n.parse().ok())
+                    .map(|i| (i, Vec::new()));
+            }
+            Some((i, lines)) if line == "}" => {
+                let body = lines.join("\n") + "\n";
+                if let Some(op) = model.ops.get(*i) {
+                    done.insert(op.id.clone(), body);
+                }
+                current = None;
+            }
+            Some((_, lines)) => lines.push(line.strip_prefix("    ").unwrap_or(line).to_string()),
+        }
+    }
+    if done.len() != model.ops.len() {
+        return Err(format!(
+            "formatting the doc examples: {} of {} came back",
+            done.len(),
+            model.ops.len()
+        ));
+    }
+    model.snippets = done;
+    Ok(())
+}
+
 fn write_all(root: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
     for (rel, content) in files {
         let p = root.join(rel);
@@ -278,7 +327,8 @@ fn list_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// A crate that compiles on its own: the generated modules plus a copy of the runtime.
 fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
-    let model = model::build(spec)?;
+    let mut model = model::build(spec)?;
+    format_snippets(&mut model)?;
     let mut files = BTreeMap::new();
     for (p, c) in emit::core_files(&model) {
         files.insert(format!("src/generated/{p}"), fmt(&c)?);
@@ -291,6 +341,7 @@ fn standalone(spec: &J) -> Result<BTreeMap<String, String>, String> {
         fmt(&format!(
             "//! Polar API models generated from spec version {v} by polar-rs's `cargo xtask generate`.\n\
              #![forbid(unsafe_code)]\n\
+             #[doc(hidden)]\n\
              pub mod runtime;\nmod generated;\npub use generated::{{api, models, operations, SPEC_VERSION}};\npub use runtime::{{call, config, exchange, json, operation, paging, redact, retry, Patch}};\n",
             v = model.version
         ))?,
@@ -312,6 +363,7 @@ time = { version = \"0.3\", features = [\"formatting\", \"parsing\", \"macros\"]
 
 [features]
 internal-models = []
+by-id = []
 
 [workspace]
 "

@@ -122,6 +122,8 @@ pub struct Field {
     pub konst: Option<J>,
     /// A string constant compared without regard to case.
     pub ignore_case: bool,
+    /// What the schema says beyond the type (format, bounds, default, an example), for docs.
+    pub facts: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +178,8 @@ pub struct Model {
     /// Names of the properties typed `Secret`, sorted: their values are redacted from
     /// bodies kept in errors.
     pub secret_keys: Vec<String>,
+    /// operationId -> its doc example, formatted (filled in by `main`, which runs rustfmt).
+    pub snippets: BTreeMap<String, String>,
 }
 
 pub const COMMON: &str = "common";
@@ -505,6 +509,7 @@ pub fn build(spec: &J) -> Result<Model, String> {
         example_types,
         request_bodies,
         secret_keys: gen.secret_keys.into_iter().collect(),
+        snippets: BTreeMap::new(),
     })
 }
 
@@ -589,6 +594,63 @@ fn is_null_schema(s: &J) -> bool {
 
 fn union_members(s: &J) -> Option<&[J]> {
     s.get("anyOf").or_else(|| s.get("oneOf")).map(J::arr)
+}
+
+/// What a property's schema says beyond its Rust type, as short phrases for its docs: the
+/// format, bounds, the default and an example (from the schema or its non-null member).
+fn facts(p: &J) -> Vec<String> {
+    let mut nodes = vec![p];
+    nodes.extend(
+        union_members(p)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|m| !is_null_schema(m)),
+    );
+    let text = |v: &J| v.to_value().to_string();
+    let mut out = Vec::new();
+    let first = |k: &str| nodes.iter().find_map(|n| n.get(k));
+    if let Some(f) = first("format").and_then(J::str) {
+        out.push(match f {
+            "uuid" | "uuid4" => "a UUID".to_string(),
+            "email" => "an email address".to_string(),
+            "uri" | "url" => "a URL".to_string(),
+            "ipvanyaddress" => "an IP address".to_string(),
+            "color" => "a color".to_string(),
+            "duration" => "an ISO 8601 duration".to_string(),
+            "date-time" | "date" => String::new(),
+            other => format!("format `{other}`"),
+        });
+    }
+    match (first("minLength"), first("maxLength")) {
+        (Some(a), Some(b)) => out.push(format!("{} to {} characters", text(a), text(b))),
+        (Some(a), None) => out.push(format!("at least {} characters", text(a))),
+        (None, Some(b)) => out.push(format!("at most {} characters", text(b))),
+        (None, None) => {}
+    }
+    if let Some(m) = first("exclusiveMinimum") {
+        out.push(format!("greater than {}", text(m)));
+    }
+    match (first("minimum"), first("maximum")) {
+        (Some(a), Some(b)) => out.push(format!("from {} to {}", text(a), text(b))),
+        (Some(a), None) => out.push(format!("at least {}", text(a))),
+        (None, Some(b)) => out.push(format!("at most {}", text(b))),
+        (None, None) => {}
+    }
+    if let Some(pat) = first("pattern").and_then(J::str).filter(|p| p.len() <= 40) {
+        out.push(format!("matching `{pat}`"));
+    }
+    if let Some(d) = p.get("default") {
+        out.push(format!("Polar's default is `{}`", text(d)));
+    }
+    if let Some(e) = first("examples")
+        .and_then(|e| e.arr().first())
+        .map(text)
+        .filter(|e| e.len() <= 60)
+    {
+        out.push(format!("e.g. `{e}`"));
+    }
+    out.retain(|f| !f.is_empty());
+    out
 }
 
 fn description(s: &J) -> Option<String> {
@@ -1013,6 +1075,7 @@ impl<'a> Gen<'a> {
                     doc,
                     konst: Some(c),
                     ignore_case: CASE_INSENSITIVE_CONSTS.contains(&json.as_str()),
+                    facts: Vec::new(),
                 });
                 continue;
             }
@@ -1048,6 +1111,7 @@ impl<'a> Gen<'a> {
                 doc,
                 konst: None,
                 ignore_case: false,
+                facts: facts(p),
             });
         }
         Kind::Struct { fields, input }
@@ -1189,6 +1253,8 @@ pub struct ParamDef {
     /// The value type (without the `Option` of an optional parameter).
     pub ty: Ty,
     pub doc: Option<String>,
+    /// What the schema says beyond the type, for docs (see [`Field::facts`]).
+    pub facts: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -1419,6 +1485,7 @@ impl<'a> Gen<'a> {
                     .get_str("description")
                     .or_else(|| s.get_str("description"))
                     .map(str::to_string),
+                facts: facts(s),
             });
         }
 

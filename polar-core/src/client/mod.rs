@@ -43,8 +43,8 @@ pub mod prelude {
     pub use crate::retry::RetryPolicy;
     pub use crate::upload::{FileSpec, UploadProgress};
     pub use crate::{
-        json, models, operations, webhooks, Config, Credential, CredentialKind, Error, Operation,
-        Paginated, Patch, Secret, SPEC_VERSION,
+        json, models, operations, webhooks, Config, Credential, CredentialKind, Csv, Error,
+        Operation, Paginated, Patch, Secret, SPEC_VERSION,
     };
 }
 

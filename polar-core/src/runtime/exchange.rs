@@ -31,8 +31,10 @@
 //! ```
 //!
 //! The machines: [`RequestExchange`] (one request, retried as the [`RetryPolicy`] allows),
-//! [`CallExchange`] (the same, parsed into an operation's typed output), [`PageExchange`]
-//! and [`ItemExchange`] (every page, or every item, of a paginated operation). File uploads
+//! [`CallExchange`] (the same, parsed into an operation's typed output),
+//! [`PageExchange`](crate::paging::PageExchange) and
+//! [`ItemExchange`](crate::paging::ItemExchange) (every page, or every item, of a paginated
+//! operation). File uploads
 //! are in `polarsh_core::upload`. All of them implement [`Exchange`].
 
 use super::config::{Config, Credential};

@@ -44,6 +44,8 @@ pub trait Operation {
     const SPEC: OpSpec;
 
     /// Path, query and body of the request (everything but server, headers and credential).
+    /// What [`request`](Self::request) builds on; generated, not for use.
+    #[doc(hidden)]
     fn parts(&self) -> Result<RequestParts, BuildError>;
 
     /// Parses a response to this operation's request.
@@ -126,7 +128,9 @@ impl fmt::Display for KindList {
     }
 }
 
-/// Path, query and body of a request, encoded by the spec's rules as parameters are added.
+/// Path, query and body of a request, encoded by the spec's rules as parameters are added
+/// (what generated operations build; not API).
+#[doc(hidden)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestParts {
     path: String,
@@ -316,6 +320,7 @@ const POLAR_VERSION: HeaderName = HeaderName::from_static("polar-version");
 /// Assembles the request: URL, method, headers (`Authorization`, `Polar-Version`,
 /// `User-Agent`, `Accept`, `Content-Type`) and body. Refuses a credential the operation does
 /// not accept before anything is sent.
+#[doc(hidden)]
 pub fn build(
     spec: &OpSpec,
     parts: RequestParts,
@@ -726,6 +731,7 @@ fn is_json(response: &Response<Vec<u8>>) -> Result<(), DecodeError> {
 }
 
 /// Parses a declared JSON success response into `T`.
+#[doc(hidden)]
 pub fn parse_json<T: FromJson>(response: &Response<Vec<u8>>) -> Result<T, Error> {
     let status = response.status().as_u16();
     is_json(response)
@@ -738,6 +744,7 @@ pub fn parse_json<T: FromJson>(response: &Response<Vec<u8>>) -> Result<T, Error>
 }
 
 /// A declared success response without a body (204, 202): the body is ignored.
+#[doc(hidden)]
 pub fn parse_empty(_response: &Response<Vec<u8>>) -> Result<(), Error> {
     Ok(())
 }
@@ -756,6 +763,7 @@ impl ToJson for Csv {
 }
 
 /// Parses a declared `text/csv` success response.
+#[doc(hidden)]
 pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
     let status = response.status().as_u16();
     String::from_utf8(response.body().clone())
@@ -769,12 +777,14 @@ pub fn parse_csv(response: &Response<Vec<u8>>) -> Result<Csv, Error> {
 
 /// A declared error response whose schema is not one model: every error model of the spec
 /// is tried (see [`parse_api_error_with`]).
+#[doc(hidden)]
 pub fn parse_api_error(response: &Response<Vec<u8>>) -> Error {
     parse_api_error_with(response, ErrorBody::decode)
 }
 
 /// A declared error response whose body the spec says is the error model `M`: one copy of
 /// the decoder per model, shared by every operation that declares it.
+#[doc(hidden)]
 pub fn parse_api_error_as<M: FromJson + Into<ErrorBody>>(response: &Response<Vec<u8>>) -> Error {
     parse_api_error_with(response, |v, p| M::decode(v, p).map(Into::into))
 }
@@ -782,6 +792,7 @@ pub fn parse_api_error_as<M: FromJson + Into<ErrorBody>>(response: &Response<Vec
 /// A declared error response, its body decoded by `decode` (the generated code passes the
 /// model the spec declares for the status, so a program links only the error models of the
 /// operations it calls); `ErrorBody::Unknown` with the JSON when the body does not fit.
+#[doc(hidden)]
 pub fn parse_api_error_with(
     response: &Response<Vec<u8>>,
     decode: json::Decoder<ErrorBody>,
@@ -816,6 +827,7 @@ pub fn parse_api_error_with(
 }
 
 /// A status the operation does not declare.
+#[doc(hidden)]
 pub fn unexpected_status(response: &Response<Vec<u8>>) -> Error {
     Error::UnexpectedStatus {
         status: response.status().as_u16(),

@@ -7,7 +7,7 @@ use super::{push_decimal, quoted, Json, Value};
 pub enum Path<'a> {
     /// The document itself (`$`).
     Root,
-    /// The root of a union member that [`best_fit`] is trying: a failure below it is
+    /// The root of a union member that `best_fit` is trying: a failure below it is
     /// discarded, so its error is neither rendered nor worded (unions of scalars fail
     /// several members on every value).
     Probe,

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 /// Decoding from JSON.
 pub trait FromJson: Sized {
-    /// Decodes `value`, which sits at `path` in its document.
+    /// Decodes `value`, which sits at `path` in its document. The parsed document is the
+    /// runtime's own; [`from_json`](Self::from_json) and [`super::from_slice`] are the API.
+    #[doc(hidden)]
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError>;
 
     /// Decodes a `serde_json::Value`, which sits at `path` in its document.
