@@ -16,6 +16,26 @@
 //! (`polarsh-blocking`, `polarsh-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
 //! `http::Response<Vec<u8>>`) move the bytes.
 //!
+//! ## Where to look
+//!
+//! - **Calling Polar**: a client from `polarsh-blocking`, `polarsh-tokio` or `polarsh-wasm`
+//!   (or [`client`] over your own HTTP client), then the API groups of [`api::Api`], the way
+//!   Polar's docs list them: `client.customers().get(id).send()`. Each operation's page in
+//!   [`operations`] shows the call, its credentials and scopes.
+//! - **Who calls**: [`Credential::from_token`] reads the kind from Polar's token prefix
+//!   (`polar_oat_`, `polar_pat_`, `polar_at_u_`, `polar_cst_`, ...); a token whose prefix
+//!   contradicts the kind it was declared as is refused before anything is sent. A
+//!   client's `organization(id)` scopes a user token to an organization
+//!   (`Polar-Organization`); `call.with_credential(c)` sends one call with another
+//!   credential. Every request is pinned to the API version the models were generated
+//!   from, [`SPEC_VERSION`] (`client.api_version()`).
+//! - **Types**: [`models`], one module per API group ([`models::customers`],
+//!   [`models::products`], ...), every type also at `models::Customer`. Unions have
+//!   accessors for what all their variants share (`customer.email()`).
+//! - **Errors**: one [`Error`] for every call and runtime.
+//! - [`webhooks`] (verify deliveries), [`oauth`] (OAuth 2.0 with PKCE), [`upload`] (files),
+//!   [`ingest`] (usage events in batches), [`retry`] and [`exchange`] (the state machines).
+//!
 //! ```
 //! use polarsh_core::models::{CustomerSessionCustomerIdCreate, Customer};
 //! use polarsh_core::json::{from_slice, to_vec};
@@ -50,7 +70,7 @@ pub mod upload;
 pub mod webhooks;
 
 pub use generated::{api, models, operations, SPEC_VERSION};
-pub use runtime::config::{Config, Credential, CredentialKind, Secret};
+pub use runtime::config::{Config, Credential, CredentialKind, Secret, TokenError, TokenKind};
 pub use runtime::exchange::Fault;
 pub use runtime::operation::{BuildError, Csv, Error, Operation, Paginated};
 pub use runtime::{call, config, exchange, json, operation, paging, redact, retry, Patch};

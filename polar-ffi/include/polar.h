@@ -433,10 +433,12 @@ extern "C" {
  *   `{"page":2,"limit":100}`. Unknown keys are refused.
  * - `config`/`config_len`: a JSON object, every key optional: `base_url` (or `server`:
  *   `"production"` (default) / `"sandbox"`), `token` and `credential` (its kind:
- *   `organization_token` (default), `personal_token`, `oauth2_token`, `customer_session`,
- *   `member_session`), `polar_version`, `user_agent`, `headers` (an object of extra
- *   headers). `{}` is production without credential. The settings of exchanges
- *   (`max_attempts`, ..., see `polar_call_new`) are accepted and play no part here.
+ *   `organization_token`, `personal_token`, `oauth2_token`, `customer_session`,
+ *   `member_session`; by default read from the token's prefix, else `organization_token`),
+ *   `organization` (an organization id, sent as `Polar-Organization`), `polar_version`,
+ *   `user_agent`, `headers` (an object of extra headers). `{}` is production without
+ *   credential. The settings of exchanges (`max_attempts`, ..., see `polar_call_new`) are
+ *   accepted and play no part here.
  * - `out`: a zeroed `PolarRequest`, filled on success; free it with `polar_request_free`.
  * - `err`: `NULL`, or a zeroed `PolarError`, filled on failure; free it with
  *   `polar_error_free`.

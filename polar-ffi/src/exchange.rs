@@ -375,7 +375,9 @@ pub unsafe extern "C" fn polar_call_new(
         )
         .ok_or_else(|| Failure::unknown_operation(op))?
         .map_err(Failure::from_core)?;
-        options.add_headers(&mut request);
+        options
+            .add_headers(&mut request)
+            .map_err(|e| Failure::from_core(e.into()))?;
         let exchange = CallExchange::with_parser(
             RequestExchange::new(Ok(request), options.settings, repeatable),
             ByIdParse(id),

@@ -157,6 +157,7 @@ fn build_kind(e: &BuildError) -> &'static str {
     match e {
         BuildError::MissingCredential { .. } => "missing_credential",
         BuildError::CredentialNotAccepted { .. } => "credential_not_accepted",
+        BuildError::TokenKindMismatch { .. } => "token_kind_mismatch",
         BuildError::InvalidParameter { .. } => "invalid_parameter",
         BuildError::DotSegment { .. } => "dot_segment",
         BuildError::InvalidUri(_) => "invalid_uri",

@@ -5,7 +5,7 @@ use crate::codes::*;
 use crate::failure::Failure;
 use http::{HeaderName, HeaderValue};
 use polarsh_core::exchange::Options;
-use polarsh_core::{Config, Credential, CredentialKind};
+use polarsh_core::{Config, Credential, CredentialKind, TokenKind};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -197,7 +197,9 @@ fn base_url(url: &str) -> Result<&str, String> {
 /// optional; unknown keys are refused.
 ///
 /// - `base_url` or `server` (`"production"` (default) / `"sandbox"`), `token` and
-///   `credential` (its kind, default `organization_token`), `polar_version`, `user_agent`;
+///   `credential` (its kind; by default read from the token's prefix, else
+///   `organization_token`), `organization` (sent as `Polar-Organization`), `polar_version`,
+///   `user_agent`;
 /// - `headers`: an object of extra headers sent with every request to Polar;
 /// - the settings of exchanges: `max_attempts` (1 = no retry), `base_delay_ms`,
 ///   `max_delay_ms`, `max_elapsed_ms` (the retry policy), `request_timeout_ms`,
@@ -223,11 +225,12 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
                 .ok_or_else(|| bad(format!("config `{key}` must be an integer >= 0, found {v}"))),
         }
     };
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 16] = [
         "base_url",
         "server",
         "token",
         "credential",
+        "organization",
         "polar_version",
         "user_agent",
         "headers",
@@ -264,8 +267,15 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
     if let Some(v) = string("user_agent")? {
         config = config.user_agent(v);
     }
+    // Without a declared kind, the token's prefix says it (`polar_pat_...` is a personal
+    // token); a token without a Polar prefix is taken for an organization token.
+    let prefixed = string("token")?.and_then(TokenKind::of);
     let kind = match string("credential")? {
-        None | Some("organization_token") => CredentialKind::OrganizationToken,
+        None => match prefixed {
+            Some(TokenKind::Credential(kind)) => kind,
+            _ => CredentialKind::OrganizationToken,
+        },
+        Some("organization_token") => CredentialKind::OrganizationToken,
         Some("personal_token") => CredentialKind::PersonalToken,
         Some("oauth2_token") => CredentialKind::OAuth2Token,
         Some("customer_session") => CredentialKind::CustomerSession,
@@ -284,6 +294,11 @@ pub(crate) fn options(map: &serde_json::Map<String, Value>) -> Result<Options, F
             return Err(bad("config `credential` given without `token`".into()))
         }
         None => {}
+    }
+    if let Some(id) = string("organization")? {
+        HeaderValue::from_str(id)
+            .map_err(|_| bad("config `organization` is no valid header value".into()))?;
+        options.organization = Some(id.to_owned());
     }
     match map.get("headers") {
         None | Some(Value::Null) => {}

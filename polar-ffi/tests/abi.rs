@@ -102,6 +102,37 @@ fn builds_the_seed_example() {
 }
 
 #[test]
+fn the_kind_comes_from_the_token_and_the_organization_is_sent() {
+    // No `credential` key: a `polar_pat_` token is a personal token (which `products:list`
+    // accepts), sent with the organization it acts in.
+    let config =
+        br#"{"base_url":"http://127.0.0.1:1","token":"polar_pat_abi","organization":"org-1"}"#;
+    let mut req = PolarRequest::default();
+    let (rc, _) = build(b"products:list", b"{}", config, &mut req);
+    assert_eq!(rc, POLAR_OK);
+    let headers = text(&req.headers);
+    assert!(
+        headers.contains("authorization: Bearer polar_pat_abi\r\n"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("polar-organization: org-1\r\n"),
+        "{headers}"
+    );
+    // SAFETY: a request the library filled.
+    assert_eq!(unsafe { polar_request_free(&mut req) }, POLAR_OK);
+
+    // Declared an organization token, the token says personal: refused, nothing built.
+    let config = br#"{"token":"polar_pat_abi","credential":"organization_token"}"#;
+    let mut req = PolarRequest::default();
+    let (rc, mut err) = build(b"products:list", b"{}", config, &mut req);
+    assert_eq!(rc, POLAR_ERR_BUILD);
+    let (_, kind, message) = take(&mut err);
+    assert_eq!(kind, "token_kind_mismatch", "{message}");
+    assert!(req.method.is_empty_handle());
+}
+
+#[test]
 fn parses_a_response_and_reports_declared_errors() {
     let session = parse(
         "customer-sessions:create",

@@ -1,7 +1,7 @@
 //! The blocking client: one loop drives every exchange over a [`Transport`].
 
 use super::{Builder, FromParts};
-use crate::call::Dispatch;
+use crate::call::{CallOptions, Dispatch};
 use crate::exchange::{Exchange, Fault, Limits, Options, RequestExchange, Step};
 use crate::models::FileRead;
 use crate::paging::{ItemExchange, PageExchange, PageSource};
@@ -111,6 +111,12 @@ impl<T: Transport> BlockingClient<T> {
         &self.transport
     }
 
+    /// The API version every request is pinned to (its `Polar-Version` header): the spec's
+    /// the models were generated from ([`crate::SPEC_VERSION`]) unless the config overrode it.
+    pub fn api_version(&self) -> &str {
+        self.options.api_version()
+    }
+
     /// The same client (transport, connections, settings) acting with another credential:
     /// e.g. a customer session token for the customer portal operations.
     pub fn with_credential(&self, credential: Credential) -> Self {
@@ -135,11 +141,16 @@ impl<T: Transport> BlockingClient<T> {
     /// Sends an operation built by hand (the group accessors of [`crate::api::Api`] are the
     /// usual way).
     pub fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        self.call(operation, false)
+        self.call(operation, &CallOptions::new())
     }
 
-    fn call<O: Operation>(&self, operation: &O, repeatable: bool) -> Result<O::Output, Error> {
-        let response = self.exchange(self.options.request(operation), repeatable)?;
+    fn call<O: Operation>(&self, operation: &O, call: &CallOptions) -> Result<O::Output, Error> {
+        let credential = call
+            .credential
+            .as_ref()
+            .or(self.options.credential.as_ref());
+        let request = self.options.request_as(operation, credential);
+        let response = self.exchange(request, call.repeatable)?;
         O::parse(&response)
     }
 
@@ -191,14 +202,14 @@ impl<T: Transport> Dispatch for BlockingClient<T> {
     where
         Self: 'c;
 
-    fn send_operation<O: Operation>(&self, operation: O, repeatable: bool) -> Self::Sent<O> {
-        self.call(&operation, repeatable)
+    fn send_operation<O: Operation>(&self, operation: O, call: CallOptions) -> Self::Sent<O> {
+        self.call(&operation, &call)
     }
 
-    fn pages<O: Paginated>(&self, operation: O) -> BlockingPages<'_, T, O> {
+    fn pages<O: Paginated>(&self, operation: O, call: CallOptions) -> BlockingPages<'_, T, O> {
         BlockingPages {
             transport: &self.transport,
-            exchange: PageExchange::new(operation, self.options.clone()),
+            exchange: PageExchange::new(operation, super::options_for(&self.options, call)),
         }
     }
 }

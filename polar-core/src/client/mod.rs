@@ -22,6 +22,7 @@ pub use nonblocking::{
     UploadFuture,
 };
 
+use crate::call::CallOptions;
 use crate::exchange::{Fault, Limits, Options, Settings};
 use crate::retry::RetryPolicy;
 use crate::{Config, Credential};
@@ -30,6 +31,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -44,7 +46,7 @@ pub mod prelude {
     pub use crate::upload::{FileSpec, UploadProgress};
     pub use crate::{
         json, models, operations, webhooks, Config, Credential, CredentialKind, Csv, Error,
-        Operation, Paginated, Patch, Secret, SPEC_VERSION,
+        Operation, Paginated, Patch, Secret, TokenError, TokenKind, SPEC_VERSION,
     };
 }
 
@@ -88,9 +90,18 @@ impl<C: FromParts> Builder<C> {
         self
     }
 
-    /// The credential sent to operations that accept its kind.
+    /// The credential sent to operations that accept its kind ([`Credential::from_token`]
+    /// reads the kind from the token).
     pub fn credential(mut self, credential: Credential) -> Self {
         self.options.credential = Some(credential);
+        self
+    }
+
+    /// The organization a user-level credential (a personal access token, a user's OAuth
+    /// token) acts in: its id, sent as the `Polar-Organization` header, as Polar's own
+    /// clients do. An organization token belongs to one organization and needs none.
+    pub fn organization(mut self, organization_id: impl Into<String>) -> Self {
+        self.options.organization = Some(organization_id.into());
         self
     }
 
@@ -160,6 +171,19 @@ impl<C: FromParts> Builder<C> {
     /// The client.
     pub fn build(self) -> C {
         C::from_parts(self.options, self.transport)
+    }
+}
+
+/// The options of one call: the client's, with the call's own credential when it has one
+/// (shared, not copied, when it has none).
+fn options_for(options: &Arc<Options>, call: CallOptions) -> Arc<Options> {
+    match call.credential {
+        Some(credential) => {
+            let mut own = (**options).clone();
+            own.credential = Some(credential);
+            Arc::new(own)
+        }
+        None => options.clone(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! [`AsyncTransport`], with no async runtime of its own (sleeping is the transport's).
 
 use super::{Builder, FromParts};
-use crate::call::Dispatch;
+use crate::call::{CallOptions, Dispatch};
 use crate::exchange::{Exchange, Fault, Limits, Options, Parse, ParseAs, RequestExchange, Step};
 use crate::models::FileRead;
 use crate::paging::{ItemExchange, PageExchange, PageSource};
@@ -181,6 +181,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self.transport
     }
 
+    /// The API version every request is pinned to (its `Polar-Version` header): the spec's
+    /// the models were generated from ([`crate::SPEC_VERSION`]) unless the config overrode it.
+    pub fn api_version(&self) -> &str {
+        self.options.api_version()
+    }
+
     /// The same client (transport, connections, settings) acting with another credential:
     /// e.g. a customer session token for the customer portal operations.
     pub fn with_credential(&self, credential: Credential) -> Self {
@@ -205,16 +211,20 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Sends an operation built by hand (the group accessors of [`crate::api::Api`] are the
     /// usual way). The future owns what it needs.
     pub fn send<O: Operation>(&self, operation: &O) -> SendFuture<T, ParseAs<O>> {
-        self.call(operation, false)
+        self.call(operation, &CallOptions::new())
     }
 
-    fn call<O: Operation>(&self, operation: &O, repeatable: bool) -> SendFuture<T, ParseAs<O>> {
+    fn call<O: Operation>(&self, operation: &O, call: &CallOptions) -> SendFuture<T, ParseAs<O>> {
+        let credential = call
+            .credential
+            .as_ref()
+            .or(self.options.credential.as_ref());
         SendFuture::new(
             self.transport.clone(),
             RequestExchange::new(
-                self.options.request(operation),
+                self.options.request_as(operation, credential),
                 self.options.settings,
-                repeatable,
+                call.repeatable,
             ),
             ParseAs::new(),
         )
@@ -265,12 +275,16 @@ impl<T: AsyncTransport> Dispatch for AsyncClient<T> {
     where
         Self: 'c;
 
-    fn send_operation<O: Operation>(&self, operation: O, repeatable: bool) -> Self::Sent<O> {
-        self.call(&operation, repeatable)
+    fn send_operation<O: Operation>(&self, operation: O, call: CallOptions) -> Self::Sent<O> {
+        self.call(&operation, &call)
     }
 
-    fn pages<O: Paginated>(&self, operation: O) -> AsyncPages<T, O> {
-        AsyncClient::pages(self, operation)
+    fn pages<O: Paginated>(&self, operation: O, call: CallOptions) -> AsyncPages<T, O> {
+        AsyncPages {
+            transport: self.transport.clone(),
+            exchange: PageExchange::new(operation, super::options_for(&self.options, call)),
+            driver: Driver::default(),
+        }
     }
 }
 

@@ -1,11 +1,12 @@
-//! Operations by API group, the way Polar's docs list them:
-//! `client.customer_sessions().create(body).send()`.
+//! A call: an operation bound to a client, to `send()` or to walk its `pages()`, with what
+//! one call may set for itself (a credential of its own, retries after it reached Polar).
 //!
-//! The group accessors are generated (see [`crate::api`]); they only build operations. A
-//! client implements [`Dispatch`] to say what `send` does: the blocking client returns the
-//! result, the async clients a future of it. Switching between them changes only the
-//! client type and an `.await`.
+//! The group accessors of [`crate::api`] make calls (`client.customer_sessions().create(body)`);
+//! a client implements [`Dispatch`] to say what `send` does: the blocking client returns the
+//! result, the async clients a future of it. Switching between them changes only the client
+//! type and an `.await`.
 
+use super::config::Credential;
 use super::operation::{Operation, Paginated};
 use std::ops::{Deref, DerefMut};
 
@@ -19,12 +20,30 @@ pub trait Dispatch {
     where
         Self: 'c;
 
-    /// Sends `operation`, retrying as the client's policy allows; `repeatable` opts a POST
-    /// or PATCH into retries after it reached the server.
-    fn send_operation<O: Operation>(&self, operation: O, repeatable: bool) -> Self::Sent<O>;
+    /// Sends `operation` with the client's options, as `call` adjusts them for this call.
+    fn send_operation<O: Operation>(&self, operation: O, call: CallOptions) -> Self::Sent<O>;
 
-    /// Walks the pages of a paginated operation, starting with `operation`'s page.
-    fn pages<O: Paginated>(&self, operation: O) -> Self::Pages<'_, O>;
+    /// Walks the pages of a paginated operation, starting with `operation`'s page, with the
+    /// client's options as `call` adjusts them.
+    fn pages<O: Paginated>(&self, operation: O, call: CallOptions) -> Self::Pages<'_, O>;
+}
+
+/// What one call sets for itself, over its client's options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// A POST or PATCH may be sent again after it reached the server (see
+    /// [`Call::repeatable`]).
+    pub repeatable: bool,
+    /// The credential of this call, instead of the client's (see [`Call::with_credential`]).
+    pub credential: Option<Credential>,
+}
+
+impl CallOptions {
+    /// Nothing of its own: the client's options as they are.
+    pub fn new() -> Self {
+        CallOptions::default()
+    }
 }
 
 /// An operation bound to a client, ready to send. Derefs to the operation, so optional
@@ -33,7 +52,7 @@ pub trait Dispatch {
 pub struct Call<'c, C, O> {
     client: &'c C,
     operation: O,
-    repeatable: bool,
+    options: CallOptions,
 }
 
 impl<'c, C, O> Call<'c, C, O> {
@@ -42,7 +61,7 @@ impl<'c, C, O> Call<'c, C, O> {
         Call {
             client,
             operation,
-            repeatable: false,
+            options: CallOptions::new(),
         }
     }
 
@@ -55,8 +74,21 @@ impl<'c, C, O> Call<'c, C, O> {
     /// Lets the client retry this call even if it is a POST or PATCH that reached the
     /// server: only for calls you know are safe to repeat (Polar has no idempotency keys).
     pub fn repeatable(mut self) -> Self {
-        self.repeatable = true;
+        self.options.repeatable = true;
         self
+    }
+
+    /// Sends this call (or walks its pages) with `credential` instead of the client's: one
+    /// client, its connections and settings, acting for many (a server passing each
+    /// customer's session token to the customer portal operations).
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        self.options.credential = Some(credential);
+        self
+    }
+
+    /// What this call sets for itself.
+    pub fn call_options(&self) -> &CallOptions {
+        &self.options
     }
 
     /// The operation itself.
@@ -68,14 +100,14 @@ impl<'c, C, O> Call<'c, C, O> {
 impl<C: Dispatch, O: Operation> Call<'_, C, O> {
     /// Sends the operation.
     pub fn send(self) -> C::Sent<O> {
-        self.client.send_operation(self.operation, self.repeatable)
+        self.client.send_operation(self.operation, self.options)
     }
 }
 
 impl<'c, C: Dispatch, O: Paginated> Call<'c, C, O> {
     /// Every page, fetched one at a time when needed.
     pub fn pages(self) -> C::Pages<'c, O> {
-        self.client.pages(self.operation)
+        self.client.pages(self.operation, self.options)
     }
 }
 

@@ -48,7 +48,9 @@ impl Config {
         }
     }
 
-    /// Overrides the `Polar-Version` header (by default the version of the vendored spec).
+    /// Overrides the `Polar-Version` header (by default the version of the vendored spec,
+    /// [`SPEC_VERSION`](crate::SPEC_VERSION)). The models stay those of that spec: another
+    /// version's responses may not match them.
     pub fn polar_version(mut self, version: impl Into<String>) -> Self {
         self.polar_version = version.into();
         self
@@ -67,6 +69,13 @@ impl Config {
 
     /// The `Polar-Version` header value.
     pub fn polar_version_header(&self) -> &str {
+        &self.polar_version
+    }
+
+    /// The API version every request is pinned to (its `Polar-Version` header): the version
+    /// of the spec the models were generated from, [`SPEC_VERSION`](crate::SPEC_VERSION),
+    /// unless [`Config::polar_version`] overrode it.
+    pub fn api_version(&self) -> &str {
         &self.polar_version
     }
 
@@ -131,6 +140,130 @@ impl From<&str> for Secret {
     }
 }
 
+/// Polar's token prefixes: what each says a token is, longest first so that no prefix
+/// shadows a longer one. From Polar's server (polarsource/polar at c6c3645e, 2026-08):
+///
+/// - `polar_oat_`: `server/polar/organization_access_token/service.py` (`TOKEN_PREFIX`)
+/// - `polar_pat_`: `server/polar/personal_access_token/service.py` (`TOKEN_PREFIX`)
+/// - `polar_at_u_`, `polar_at_o_` (OAuth 2.0 access tokens of a user and of an organization),
+///   `polar_rt_u_`, `polar_rt_o_` (their refresh tokens), `polar_cs_` (client secrets):
+///   `server/polar/oauth2/constants.py`
+/// - `polar_cst_`: `server/polar/customer_session/service.py`
+///   (`CUSTOMER_SESSION_TOKEN_PREFIX`)
+/// - `polar_mst_`: `server/polar/models/member_session.py` (`MEMBER_SESSION_TOKEN_PREFIX`)
+/// - `polar_c_`, `polar_cl_`: checkout and checkout link client secrets,
+///   `server/polar/checkout/service.py`, `server/polar/checkout_link/service.py`
+/// - `whsec_`: webhook secrets, `server/polar/webhook/constants.py`; `polar_whs_` is what
+///   Polar's dashboards showed before.
+const PREFIXES: &[(&str, TokenKind)] = &[
+    (
+        "polar_at_u_",
+        TokenKind::Credential(CredentialKind::OAuth2Token),
+    ),
+    (
+        "polar_at_o_",
+        TokenKind::Credential(CredentialKind::OAuth2Token),
+    ),
+    ("polar_rt_u_", TokenKind::RefreshToken),
+    ("polar_rt_o_", TokenKind::RefreshToken),
+    ("polar_whs_", TokenKind::WebhookSecret),
+    (
+        "polar_oat_",
+        TokenKind::Credential(CredentialKind::OrganizationToken),
+    ),
+    (
+        "polar_pat_",
+        TokenKind::Credential(CredentialKind::PersonalToken),
+    ),
+    (
+        "polar_cst_",
+        TokenKind::Credential(CredentialKind::CustomerSession),
+    ),
+    (
+        "polar_mst_",
+        TokenKind::Credential(CredentialKind::MemberSession),
+    ),
+    ("polar_cs_", TokenKind::ClientSecret),
+    ("polar_cl_", TokenKind::CheckoutSecret),
+    ("polar_c_", TokenKind::CheckoutSecret),
+    ("whsec_", TokenKind::WebhookSecret),
+];
+
+/// What a token is, by its prefix (see [`TokenKind::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// A bearer credential of this kind.
+    Credential(CredentialKind),
+    /// An OAuth 2.0 refresh token (`polar_rt_u_`, `polar_rt_o_`): exchanged for an access
+    /// token with `oauth2:request_token`, never sent as one.
+    RefreshToken,
+    /// An OAuth 2.0 client secret (`polar_cs_`): authenticates an app to the token
+    /// endpoint, not a bearer token.
+    ClientSecret,
+    /// A checkout or checkout link client secret (`polar_c_`, `polar_cl_`): identifies a
+    /// checkout in its public URL.
+    CheckoutSecret,
+    /// A webhook signing secret (`whsec_`, or `polar_whs_` from older dashboards): verifies
+    /// deliveries, see `webhooks`.
+    WebhookSecret,
+}
+
+impl TokenKind {
+    /// What `token` is by its Polar prefix (`polar_oat_`, `polar_pat_`, `polar_at_u_`,
+    /// `polar_cst_`, ...); `None` when it has none this SDK knows.
+    pub fn of(token: &str) -> Option<TokenKind> {
+        PREFIXES
+            .iter()
+            .find(|(p, _)| token.starts_with(p))
+            .map(|(_, k)| *k)
+    }
+
+    /// The prefix `token` starts with, when it has one this SDK knows.
+    pub fn prefix_of(token: &str) -> Option<&'static str> {
+        PREFIXES
+            .iter()
+            .find(|(p, _)| token.starts_with(p))
+            .map(|(p, _)| *p)
+    }
+
+    /// A readable name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenKind::Credential(k) => k.name(),
+            TokenKind::RefreshToken => "OAuth 2.0 refresh token",
+            TokenKind::ClientSecret => "OAuth 2.0 client secret",
+            TokenKind::CheckoutSecret => "checkout client secret",
+            TokenKind::WebhookSecret => "webhook secret",
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why [`Credential::from_token`] could not tell a token's kind. Holds no part of the token
+/// beyond its prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token starts with no prefix Polar gives its bearer tokens: name its kind with
+    /// [`Credential::new`] or a constructor such as [`Credential::organization_token`].
+    #[error("the token has no Polar prefix this SDK knows (polar_oat_, polar_pat_, polar_at_u_, polar_at_o_, polar_cst_, polar_mst_)")]
+    UnknownPrefix,
+    /// The token is a Polar secret, but not one sent as a bearer token.
+    #[error("a {kind} (`{prefix}...`) is not sent as a bearer credential")]
+    NotACredential {
+        /// What it is.
+        kind: TokenKind,
+        /// Its prefix.
+        prefix: &'static str,
+    },
+}
+
 /// The kinds of credential Polar accepts; each operation lists the ones it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
@@ -138,11 +271,12 @@ pub enum CredentialKind {
     OrganizationToken,
     /// A personal access token (`polar_pat_...`), security scheme `pat`.
     PersonalToken,
-    /// An OAuth 2.0 access token, security scheme `oidc`.
+    /// An OAuth 2.0 access token (`polar_at_u_...` for a user, `polar_at_o_...` for an
+    /// organization), security scheme `oidc`.
     OAuth2Token,
     /// A customer session token (`polar_cst_...`), security scheme `customer_session`.
     CustomerSession,
-    /// A member session token, security scheme `member_session`.
+    /// A member session token (`polar_mst_...`), security scheme `member_session`.
     MemberSession,
 }
 
@@ -178,6 +312,44 @@ impl Credential {
         Credential {
             kind,
             token: token.into(),
+        }
+    }
+
+    /// A credential of the kind its token's prefix says: `polar_oat_` an organization
+    /// access token, `polar_pat_` a personal one, `polar_at_u_`/`polar_at_o_` an OAuth 2.0
+    /// access token, `polar_cst_` a customer session, `polar_mst_` a member session.
+    ///
+    /// ```
+    /// use polarsh_core::{Credential, CredentialKind};
+    ///
+    /// let c = Credential::from_token("polar_oat_0123").unwrap();
+    /// assert_eq!(c.kind(), CredentialKind::OrganizationToken);
+    /// // A refresh token is not a bearer credential.
+    /// assert!(Credential::from_token("polar_rt_u_0123").is_err());
+    /// ```
+    pub fn from_token(token: impl Into<Secret>) -> Result<Self, TokenError> {
+        let token = token.into();
+        match TokenKind::of(token.expose()) {
+            Some(TokenKind::Credential(kind)) => Ok(Credential { kind, token }),
+            Some(kind) => Err(TokenError::NotACredential {
+                kind,
+                prefix: TokenKind::prefix_of(token.expose()).unwrap_or_default(),
+            }),
+            None => Err(TokenError::UnknownPrefix),
+        }
+    }
+
+    /// What the token's prefix says it is, when that contradicts the kind this credential
+    /// was declared as: `Credential::organization_token("polar_pat_...")`. A token without a
+    /// Polar prefix (a test double's, a proxy's) contradicts nothing. Requests refuse such
+    /// a credential before anything is sent ([`BuildError::TokenKindMismatch`]).
+    ///
+    /// [`BuildError::TokenKindMismatch`]: super::operation::BuildError::TokenKindMismatch
+    pub fn contradiction(&self) -> Option<TokenKind> {
+        match TokenKind::of(self.token.expose()) {
+            Some(TokenKind::Credential(k)) if k == self.kind => None,
+            Some(other) => Some(other),
+            None => None,
         }
     }
 

@@ -38,7 +38,7 @@
 //! are in `polarsh_core::upload`. All of them implement [`Exchange`].
 
 use super::config::{Config, Credential};
-use super::operation::{Error, Operation};
+use super::operation::{BuildError, Error, Operation};
 use super::retry::{Attempt, Decision, Outcome, RetryPolicy};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use std::fmt;
@@ -236,6 +236,9 @@ pub struct Options {
     pub config: Config,
     /// The credential sent to operations that accept its kind.
     pub credential: Option<Credential>,
+    /// The organization a user-level credential acts in, sent to Polar as the
+    /// `Polar-Organization` header.
+    pub organization: Option<String>,
     /// Headers sent with every request to Polar (not to a storage host), after the core's
     /// own, which one of the same name replaces.
     pub headers: HeaderMap,
@@ -255,6 +258,7 @@ impl Options {
         Options {
             config,
             credential: None,
+            organization: None,
             headers: HeaderMap::new(),
             settings: Settings::default(),
         }
@@ -272,20 +276,52 @@ impl Options {
         self
     }
 
+    /// The same acting in an organization (the `Polar-Organization` header).
+    pub fn with_organization(mut self, organization_id: impl Into<String>) -> Self {
+        self.organization = Some(organization_id.into());
+        self
+    }
+
+    /// The API version requests are pinned to (see [`Config::api_version`]).
+    pub fn api_version(&self) -> &str {
+        self.config.api_version()
+    }
+
     /// The request of `operation`, with these options' server, credential and headers.
     pub fn request<O: Operation + ?Sized>(&self, operation: &O) -> Result<Request<Vec<u8>>, Error> {
-        let mut request = operation.request(&self.config, self.credential.as_ref())?;
-        self.add_headers(&mut request);
+        self.request_as(operation, self.credential.as_ref())
+    }
+
+    /// [`Options::request`] with another credential than the options' own (a call's own,
+    /// see `Call::with_credential`).
+    pub fn request_as<O: Operation + ?Sized>(
+        &self,
+        operation: &O,
+        credential: Option<&Credential>,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        let mut request = operation.request(&self.config, credential)?;
+        self.add_headers(&mut request)?;
         Ok(request)
     }
 
-    /// Adds the extra headers to a request built elsewhere.
-    pub fn add_headers(&self, request: &mut Request<Vec<u8>>) {
+    /// Adds what these options send with every request to Polar (the organization, the
+    /// extra headers) to a request built elsewhere. An organization id that is no valid
+    /// header value is refused.
+    pub fn add_headers(&self, request: &mut Request<Vec<u8>>) -> Result<(), BuildError> {
+        if let Some(id) = &self.organization {
+            let value = HeaderValue::from_str(id)
+                .map_err(|_| BuildError::InvalidHeader("polar-organization"))?;
+            request.headers_mut().insert(POLAR_ORGANIZATION, value);
+        }
         for (name, value) in &self.headers {
             request.headers_mut().insert(name, value.clone());
         }
+        Ok(())
     }
 }
+
+/// `Polar-Organization`, made at compile time.
+const POLAR_ORGANIZATION: HeaderName = HeaderName::from_static("polar-organization");
 
 /// A sans-IO state machine: poll it for the next [`Step`], do what it says, hand back what
 /// happened. Every transport is a loop over this trait.

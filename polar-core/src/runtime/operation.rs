@@ -2,7 +2,7 @@
 //! functions, build and parse), request encoding by the spec's rules, the one [`Error`]
 //! enum, and page-by-page pagination as a pure function of the last response.
 
-use super::config::{Config, Credential, CredentialKind, DEFAULT_USER_AGENT};
+use super::config::{Config, Credential, CredentialKind, TokenKind, DEFAULT_USER_AGENT};
 use super::exchange::Fault;
 use super::json::{self, DecodeError, FromJson, Path, ToJson, Value};
 use crate::generated::models::ErrorBody;
@@ -82,6 +82,19 @@ pub enum BuildError {
         given: CredentialKind,
         /// The kinds it accepts.
         accepted: KindList,
+    },
+    /// The credential's token is, by its Polar prefix, another kind of token than the
+    /// credential was declared as (`Credential::organization_token("polar_pat_...")`, a
+    /// refresh token given as an access token): Polar would answer 401. See
+    /// [`Credential::from_token`] to take the kind from the token.
+    #[error("the credential was declared a {declared}, but its token is a {found} (by its `{prefix}` prefix)")]
+    TokenKindMismatch {
+        /// The kind the credential was declared as.
+        declared: CredentialKind,
+        /// What the token's prefix says it is.
+        found: TokenKind,
+        /// That prefix.
+        prefix: &'static str,
     },
     /// A parameter value cannot be encoded where the spec puts it.
     #[error("parameter `{name}` cannot be encoded: {reason}")]
@@ -345,6 +358,15 @@ pub fn build(
             })
         }
     };
+    if let Some(c) = bearer {
+        if let Some(found) = c.contradiction() {
+            return Err(BuildError::TokenKindMismatch {
+                declared: c.kind(),
+                found,
+                prefix: TokenKind::prefix_of(c.token().expose()).unwrap_or_default(),
+            });
+        }
+    }
     // The strings move into the `Uri` and the header value: no copies. The URI's text is
     // written again only for the error message.
     let uri = http::Uri::try_from(parts.url(config.base_url()))
