@@ -16,6 +16,22 @@
 //! (`polarsh-blocking`, `polarsh-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
 //! `http::Response<Vec<u8>>`) move the bytes.
 //!
+//! ```
+//! use polarsh_core::models::{CustomerSessionCustomerIdCreate, Customer};
+//! use polarsh_core::json::{from_slice, to_vec};
+//!
+//! // A request body: required fields in `new`, optional ones left out unless set.
+//! let body = CustomerSessionCustomerIdCreate::new("00000000-0000-4000-8000-000000000000");
+//! assert_eq!(
+//!     String::from_utf8(to_vec(&body)).unwrap(),
+//!     r#"{"customer_id":"00000000-0000-4000-8000-000000000000"}"#
+//! );
+//!
+//! // A union Polar adds a variant to tomorrow still parses, keeping what was sent.
+//! let c: Customer = from_slice(br#"{"type":"robot","id":"x"}"#).unwrap();
+//! assert!(matches!(c, Customer::Unknown(_)));
+//! ```
+//!
 //! ## Where to look
 //!
 //! - **Calling Polar**: a client from `polarsh-blocking`, `polarsh-tokio` or `polarsh-wasm`
@@ -35,22 +51,6 @@
 //! - **Errors**: one [`Error`] for every call and runtime.
 //! - [`webhooks`] (verify deliveries), [`oauth`] (OAuth 2.0 with PKCE), [`upload`] (files),
 //!   [`ingest`] (usage events in batches), [`retry`] and [`exchange`] (the state machines).
-//!
-//! ```
-//! use polarsh_core::models::{CustomerSessionCustomerIdCreate, Customer};
-//! use polarsh_core::json::{from_slice, to_vec};
-//!
-//! // A request body: required fields in `new`, optional ones left out unless set.
-//! let body = CustomerSessionCustomerIdCreate::new("00000000-0000-4000-8000-000000000000");
-//! assert_eq!(
-//!     String::from_utf8(to_vec(&body)).unwrap(),
-//!     r#"{"customer_id":"00000000-0000-4000-8000-000000000000"}"#
-//! );
-//!
-//! // A union Polar adds a variant to tomorrow still parses, keeping what was sent.
-//! let c: Customer = from_slice(br#"{"type":"robot","id":"x"}"#).unwrap();
-//! assert!(matches!(c, Customer::Unknown(_)));
-//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // docs.rs marks each item with the feature it needs.

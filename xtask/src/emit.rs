@@ -415,10 +415,12 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         "//!\n//! Browse them by API group below (`customers`, `products`, ...: the groups of Polar's\n//! docs); every type is also here, at `models::Customer`. The spec's schemas that no\n//! operation or webhook references (Polar's internal models) are in `internal`, behind the\n//! `internal-models` feature.\n//!\n//! Types convert to and from JSON with [`crate::json::from_slice`] / [`crate::json::to_vec`]\n//! and implement serde's `Serialize`/`Deserialize`. Open by construction: enums and unions\n//! have an `Unknown` variant that keeps what Polar sent, and structs keep properties the\n//! spec does not describe, and explicit `null`s, in `extra`. Unions have accessors for the\n//! properties all their variants share (`customer.email()`).\n\n",
     );
     for g in by_group.keys() {
+        // The flat re-exports stay out of the docs: each type has its page in its group, and
+        // forty `pub use group::*` lines before the list of groups read as noise.
         if *g == INTERNAL {
-            let _ = writeln!(mods, "#[cfg(feature = \"internal-models\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"internal-models\")))]\npub mod {g};\n#[cfg(feature = \"internal-models\")]\n#[doc(no_inline)]\npub use {g}::*;");
+            let _ = writeln!(mods, "#[cfg(feature = \"internal-models\")]\n#[cfg_attr(docsrs, doc(cfg(feature = \"internal-models\")))]\npub mod {g};\n#[cfg(feature = \"internal-models\")]\n#[doc(hidden)]\npub use {g}::*;");
         } else {
-            let _ = writeln!(mods, "pub mod {g};\n#[doc(no_inline)]\npub use {g}::*;");
+            let _ = writeln!(mods, "pub mod {g};\n#[doc(hidden)]\npub use {g}::*;");
         }
     }
     files.insert("models/mod.rs".to_string(), mods);
@@ -585,12 +587,8 @@ fn def_fallback(d: &Def, uses: &Referrers) -> String {
             "return"
         };
         format!("What {} {verb}.", some_of(&u.returned_by, "operations"))
-    } else if let Some((owner, field)) = u.field_of.first() {
-        let more = match u.field_of.len() {
-            1 => String::new(),
-            n => format!(" (and of {} more types)", n - 1),
-        };
-        format!("The `{field}` of [`{owner}`]{more}.")
+    } else if let [(owner, field)] = u.field_of.as_slice() {
+        format!("The `{field}` of [`{owner}`].")
     } else if d.group == INTERNAL {
         "No operation or webhook uses it (one of Polar's internal schemas).".to_string()
     } else {
@@ -639,7 +637,7 @@ fn def_fallback(d: &Def, uses: &Referrers) -> String {
         !u.variant_of.is_empty() || !u.body_of.is_empty() || !u.returned_by.is_empty();
     let used = if !u.ops.is_empty() && u.body_of.is_empty() && u.returned_by.is_empty() {
         format!("Used by {}.", some_of(&u.ops, "operations"))
-    } else if !role_names_ops && u.field_of.is_empty() && !u.types.is_empty() {
+    } else if !role_names_ops && u.field_of.len() != 1 && !u.types.is_empty() {
         format!("Part of {}.", some_of(&u.types, "types"))
     } else {
         String::new()

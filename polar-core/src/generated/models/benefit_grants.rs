@@ -260,7 +260,7 @@ impl ToJson for BenefitGrantDownloadablesProperties {
     }
 }
 
-/// The `error` of [`BenefitGrant`] (and of 16 more types).
+/// Part of [`BenefitGrant`], [`BenefitGrantCustomWebhook`], and 15 more types.
 ///
 /// Spec: `#/components/schemas/BenefitGrantError`
 #[derive(Debug, Clone, PartialEq)]

@@ -1731,7 +1731,7 @@ impl ToJson for BenefitDownloadablesCreate {
     }
 }
 
-/// The `properties` of [`BenefitDownloadablesCreate`] (and of 1 more types).
+/// Part of [`BenefitDownloadablesCreate`] and [`BenefitDownloadablesUpdate`].
 ///
 /// Spec: `#/components/schemas/BenefitDownloadablesCreateProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -2651,7 +2651,7 @@ impl ToJson for BenefitLicenseKeyActivationCreateProperties {
     }
 }
 
-/// The `activations` of [`BenefitLicenseKeysProperties`] (and of 1 more types).
+/// Part of [`BenefitLicenseKeysProperties`] and [`BenefitLicenseKeysSubscriberProperties`].
 ///
 /// Spec: `#/components/schemas/BenefitLicenseKeyActivationProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -2696,7 +2696,7 @@ impl ToJson for BenefitLicenseKeyActivationProperties {
     }
 }
 
-/// The `expires` of [`BenefitLicenseKeysCreateProperties`] (and of 2 more types).
+/// Part of [`BenefitLicenseKeysCreateProperties`], [`BenefitLicenseKeysProperties`] and [`BenefitLicenseKeysSubscriberProperties`].
 ///
 /// Spec: `#/components/schemas/BenefitLicenseKeyExpirationProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -2934,7 +2934,7 @@ impl ToJson for BenefitLicenseKeysCreate {
     }
 }
 
-/// The `properties` of [`BenefitLicenseKeysCreate`] (and of 1 more types).
+/// Part of [`BenefitLicenseKeysCreate`] and [`BenefitLicenseKeysUpdate`].
 ///
 /// Spec: `#/components/schemas/BenefitLicenseKeysCreateProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3492,7 +3492,7 @@ impl ToJson for BenefitMeterCreditUpdate {
     }
 }
 
-/// The `benefits` of [`CheckoutLinkProduct`] (and of 4 more types).
+/// Part of [`CheckoutLinkProduct`], [`CheckoutProduct`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/BenefitPublic`
 #[derive(Debug, Clone, PartialEq)]
@@ -3762,7 +3762,7 @@ impl ToJson for BenefitSlackSharedChannelCreate {
     }
 }
 
-/// The `properties` of [`BenefitSlackSharedChannelCreate`] (and of 1 more types).
+/// Part of [`BenefitSlackSharedChannelCreate`] and [`BenefitSlackSharedChannelUpdate`].
 ///
 /// Spec: `#/components/schemas/BenefitSlackSharedChannelCreateProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -4069,8 +4069,6 @@ impl JsonKey for BenefitSortProperty {
 }
 
 /// A string, one of 8 values (`custom`, `discord`, `github_repository`, `downloadables`, `license_keys`, `meter_credit`, ...); a value this SDK does not know is kept in `Unknown`.
-///
-/// The `benefit_type` of [`BenefitGrantMetadata`] (and of 2 more types).
 ///
 /// Used by [`benefits::List`](crate::operations::benefits::List) and [`customer_portal_benefit_grants::List`](crate::operations::customer_portal_benefit_grants::List).
 ///

@@ -523,7 +523,7 @@ impl ToJson for Checkout {
     }
 }
 
-/// The `billing_address_fields` of [`Checkout`] (and of 2 more types).
+/// Part of [`Checkout`], [`CheckoutPublic`] and [`CheckoutPublicConfirmed`].
 ///
 /// Spec: `#/components/schemas/CheckoutBillingAddressFields`
 #[derive(Debug, Clone, PartialEq)]
@@ -736,7 +736,7 @@ pub type CheckoutCreate = CheckoutProductsCreate;
 
 /// One of [`CheckoutDiscountFixedOnceForeverDuration`], [`CheckoutDiscountFixedRepeatDuration`], and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `discount` of [`Checkout`] (and of 2 more types).
+/// Part of [`Checkout`], [`CheckoutPublic`] and [`CheckoutPublicConfirmed`].
 ///
 /// Every known variant has these properties: read [`duration()`](Self::duration), [`type_()`](Self::type_), [`id()`](Self::id), [`name()`](Self::name), [`code()`](Self::code) without a `match`.
 ///
@@ -1361,7 +1361,7 @@ impl From<DiscountRedemptionLimitReached> for CheckoutForbiddenError {
     }
 }
 
-/// The `organization` of [`CheckoutPublic`] (and of 1 more types).
+/// Part of [`CheckoutPublic`] and [`CheckoutPublicConfirmed`].
 ///
 /// Spec: `#/components/schemas/CheckoutOrganization`
 #[derive(Debug, Clone, PartialEq)]
@@ -2644,8 +2644,6 @@ impl JsonKey for CheckoutSortProperty {
 
 /// A string, one of `open`, `expired`, `confirmed`, `succeeded`, `failed`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `status` of [`Checkout`] (and of 1 more types).
-///
 /// Used by [`checkouts::List`](crate::operations::checkouts::List).
 ///
 /// Spec: `#/components/schemas/CheckoutStatus`
@@ -3322,7 +3320,7 @@ impl ToJson for PaymentNotReady {
 
 /// A string, one of `inclusive`, `exclusive`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `tax_behavior` of [`Checkout`] (and of 2 more types).
+/// Part of [`Checkout`], [`CheckoutPublic`] and [`CheckoutPublicConfirmed`].
 ///
 /// Spec: `#/components/schemas/TaxBehavior`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -21,7 +21,7 @@ use crate::runtime::Patch;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
-/// The `billing_address` of [`Account`] (and of 14 more types).
+/// Part of [`Account`], [`Checkout`], and 13 more types.
 ///
 /// Spec: `#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ impl ToJson for Address {
     }
 }
 
-/// The `billing_address` of [`AccountUpdate`] (and of 15 more types).
+/// Part of [`AccountUpdate`], [`CheckoutConfirmStripe`], and 14 more types.
 ///
 /// Spec: `#/components/schemas/AddressInput`
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +193,7 @@ impl ToJson for AlreadyCanceledSubscription {
 
 /// Either [`LegacyRecurringProductPrice`] or [`ProductPrice`]; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `product_price` of [`Checkout`] (and of 10 more types).
+/// Part of [`Checkout`], [`CheckoutLinkProduct`], and 9 more types.
 ///
 /// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`source()`](Self::source), [`amount_type()`](Self::amount_type), [`price_currency()`](Self::price_currency), [`tax_behavior()`](Self::tax_behavior), [`is_archived()`](Self::is_archived), [`product_id()`](Self::product_id) without a `match`.
 ///
@@ -918,7 +918,7 @@ impl From<Unauthorized> for ErrorBody {
 
 /// A string, one of `pull`, `triage`, `push`, `maintain`, `admin`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `permission` of [`BenefitGitHubRepositoryCreateProperties`] (and of 2 more types).
+/// Part of [`BenefitGitHubRepositoryCreateProperties`], [`BenefitGitHubRepositoryProperties`] and [`BenefitGrantGitHubRepositoryProperties`].
 ///
 /// Spec: `#/components/schemas/BenefitGrantGitHubRepositoryProperties/properties/permission`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1608,7 +1608,7 @@ impl ToJson for ListResourceLicenseKeyRead {
     }
 }
 
-/// The `metadata` of [`BenefitCustom`] (and of 41 more types).
+/// Part of [`BenefitCustom`], [`BenefitDiscord`], and 40 more types.
 ///
 /// Spec: `#/components/schemas/MetadataOutputType`
 pub type MetadataOutputType = BTreeMap<String, MetadataValue>;
@@ -1698,7 +1698,7 @@ impl ToJson for MetadataQueryValue {
 
 /// One of `String`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `metadata` of [`BenefitCustomCreate`] (and of 55 more types).
+/// Part of [`BenefitCustomCreate`], [`BenefitCustomUpdate`], and 55 more types.
 ///
 /// Spec: `#/components/schemas/BenefitCustomCreate/properties/metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -1907,7 +1907,7 @@ impl ToJson for NumberOrString {
     }
 }
 
-/// The `pagination` of [`ListResource`] (and of 52 more types).
+/// Part of [`ListResource`], [`ListResourceBenefit`], and 51 more types.
 ///
 /// Spec: `#/components/schemas/Pagination`
 #[derive(Debug, Clone, PartialEq)]
@@ -2014,7 +2014,7 @@ impl ToJson for PendingSubscriptionUpdate {
 
 /// A string, one of 126 values (`aed`, `all`, `amd`, `aoa`, `ars`, `aud`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `currency` of [`CheckoutProductCreate`] (and of 10 more types).
+/// Part of [`CheckoutProductCreate`], [`CheckoutProductsCreate`], and 9 more types.
 ///
 /// Spec: `#/components/schemas/PresentmentCurrency`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -2573,7 +2573,7 @@ impl JsonKey for PresentmentCurrency {
 
 /// A string, one of `day`, `week`, `month`, `year`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `recurring_interval` of [`CheckoutLinkProduct`] (and of 17 more types).
+/// Part of [`CheckoutLinkProduct`], [`CheckoutProduct`], and 16 more types.
 ///
 /// Spec: `#/components/schemas/RecurringInterval`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -2857,7 +2857,7 @@ impl ToJson for StringOrInteger {
 
 /// One of `String`, `i64` and `bool`; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `customer_metadata` of [`Checkout`] (and of 2 more types).
+/// Part of [`Checkout`], [`CustomerUpdatedFields`] and [`FilterClause`].
 ///
 /// Spec: `#/components/schemas/Checkout/properties/customer_metadata/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -2923,7 +2923,7 @@ impl ToJson for StringOrIntegerOrBoolean {
 
 /// One of `String`, `i64`, and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `custom_field_data` of [`Checkout`] (and of 12 more types).
+/// Part of [`Checkout`], [`CheckoutConfirmStripe`], and 11 more types.
 ///
 /// Spec: `#/components/schemas/Checkout/properties/custom_field_data/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -2993,7 +2993,7 @@ impl ToJson for StringOrIntegerOrBooleanOrDateTime {
 
 /// One of `String`, `i64` and `f64`; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `rows` of [`DataTableBlock`] (and of 1 more types).
+/// Part of [`DataTableBlock`] and [`EntityListBlock`].
 ///
 /// Spec: `#/components/schemas/DataTableBlock/properties/rows/items/additionalProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -3059,7 +3059,7 @@ impl ToJson for StringOrIntegerOrNumber {
 
 /// A string, one of `user`, `organization`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `sub_type` of [`IntrospectTokenResponse`] (and of 4 more types).
+/// Part of [`IntrospectTokenResponse`], [`OAuth2Client`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/SubType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -5642,7 +5642,7 @@ impl JsonKey for Timezone {
 
 /// A string, one of `day`, `week`, `month`, `year`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `active_trial_interval` of [`Checkout`] (and of 21 more types).
+/// Part of [`Checkout`], [`CheckoutLink`], and 20 more types.
 ///
 /// Spec: `#/components/schemas/TrialInterval`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -363,7 +363,7 @@ impl ToJson for CustomFieldCheckbox {
     }
 }
 
-/// The `properties` of [`CustomFieldCheckbox`] (and of 2 more types).
+/// Part of [`CustomFieldCheckbox`], [`CustomFieldCreateCheckbox`] and [`CustomFieldUpdateCheckbox`].
 ///
 /// Spec: `#/components/schemas/CustomFieldCheckboxProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1138,7 +1138,7 @@ impl ToJson for CustomFieldDate {
     }
 }
 
-/// The `properties` of [`CustomFieldCreateDate`] (and of 2 more types).
+/// Part of [`CustomFieldCreateDate`], [`CustomFieldDate`] and [`CustomFieldUpdateDate`].
 ///
 /// Spec: `#/components/schemas/CustomFieldDateProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1285,7 +1285,7 @@ impl ToJson for CustomFieldNumber {
     }
 }
 
-/// The `properties` of [`CustomFieldCreateNumber`] (and of 2 more types).
+/// Part of [`CustomFieldCreateNumber`], [`CustomFieldNumber`] and [`CustomFieldUpdateNumber`].
 ///
 /// Spec: `#/components/schemas/CustomFieldNumberProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1481,7 +1481,7 @@ impl ToJson for CustomFieldSelectOption {
     }
 }
 
-/// The `properties` of [`CustomFieldCreateSelect`] (and of 2 more types).
+/// Part of [`CustomFieldCreateSelect`], [`CustomFieldSelect`] and [`CustomFieldUpdateSelect`].
 ///
 /// Spec: `#/components/schemas/CustomFieldSelectProperties`
 #[derive(Debug, Clone, PartialEq)]
@@ -1709,7 +1709,7 @@ impl ToJson for CustomFieldText {
     }
 }
 
-/// The `properties` of [`CustomFieldCreateText`] (and of 2 more types).
+/// Part of [`CustomFieldCreateText`], [`CustomFieldText`] and [`CustomFieldUpdateText`].
 ///
 /// Spec: `#/components/schemas/CustomFieldTextProperties`
 #[derive(Debug, Clone, PartialEq, Default)]

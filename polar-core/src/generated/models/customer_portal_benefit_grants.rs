@@ -641,7 +641,7 @@ impl ToJson for BenefitGitHubRepositorySubscriberProperties {
     }
 }
 
-/// The `properties` of [`BenefitGrantMeterCreditWebhook`] (and of 1 more types).
+/// Part of [`BenefitGrantMeterCreditWebhook`] and [`CustomerBenefitGrantMeterCredit`].
 ///
 /// Spec: `#/components/schemas/BenefitGrantMeterCreditProperties`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -1083,7 +1083,7 @@ impl ToJson for BenefitSlackSharedChannelSubscriberProperties {
     }
 }
 
-/// The `organization` of [`BenefitCustomSubscriber`] (and of 7 more types).
+/// Part of [`BenefitCustomSubscriber`], [`BenefitDiscordSubscriber`], and 6 more types.
 ///
 /// Spec: `#/components/schemas/BenefitSubscriberOrganization`
 #[derive(Debug, Clone, PartialEq)]

@@ -21,7 +21,7 @@ use crate::runtime::Patch;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 
-/// The `organization` of [`CustomerOrderProduct`] (and of 2 more types).
+/// Part of [`CustomerOrderProduct`], [`CustomerOrganizationData`] and [`CustomerSubscriptionProduct`].
 ///
 /// Spec: `#/components/schemas/CustomerOrganization`
 #[derive(Debug, Clone, PartialEq)]

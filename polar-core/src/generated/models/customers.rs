@@ -2898,7 +2898,7 @@ impl ToJson for CustomerTeamCreate {
 
 /// A string, one of `individual`, `team`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `type` of [`CustomerPortalCustomer`] (and of 5 more types).
+/// Part of [`CustomerPortalCustomer`], [`CustomerUpdate`], and 4 more types.
 ///
 /// Spec: `#/components/schemas/CustomerType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -374,7 +374,7 @@ impl From<DiscountPercentageRepeatDuration> for Discount {
 
 /// One of [`DiscountFixedOnceForeverDurationBase`], [`DiscountFixedRepeatDurationBase`], and 2 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `discount` of [`CheckoutLink`] (and of 2 more types).
+/// Part of [`CheckoutLink`], [`Order`] and [`Subscription`].
 ///
 /// Every known variant has these properties: read [`duration()`](Self::duration), [`type_()`](Self::type_), [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`metadata()`](Self::metadata), [`name()`](Self::name), [`code()`](Self::code), [`starts_at()`](Self::starts_at), [`ends_at()`](Self::ends_at), [`max_redemptions()`](Self::max_redemptions), [`max_redemptions_per_customer()`](Self::max_redemptions_per_customer), [`redemptions_count()`](Self::redemptions_count), [`organization_id()`](Self::organization_id) without a `match`.
 ///
@@ -881,7 +881,7 @@ impl From<DiscountPercentageCreate> for DiscountCreate {
 
 /// A string, one of `once`, `forever`, `repeating`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `duration` of [`CheckoutDiscountFixedOnceForeverDuration`] (and of 14 more types).
+/// Part of [`CheckoutDiscountFixedOnceForeverDuration`], [`CheckoutDiscountFixedRepeatDuration`], and 13 more types.
 ///
 /// Spec: `#/components/schemas/DiscountDuration`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -2490,7 +2490,7 @@ impl JsonKey for DiscountSortProperty {
 
 /// A string, one of `fixed`, `percentage`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `type` of [`CheckoutDiscountFixedOnceForeverDuration`] (and of 12 more types).
+/// Part of [`CheckoutDiscountFixedOnceForeverDuration`], [`CheckoutDiscountFixedRepeatDuration`], and 11 more types.
 ///
 /// Spec: `#/components/schemas/DiscountType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -379,8 +379,6 @@ impl JsonKey for DisputeSortProperty {
 
 /// A string, one of `prevented`, `early_warning`, `needs_response`, `under_review`, `lost`, `won`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `status` of [`Dispute`] (and of 1 more types).
-///
 /// Used by [`disputes::List`](crate::operations::disputes::List).
 ///
 /// Spec: `#/components/schemas/DisputeStatus`

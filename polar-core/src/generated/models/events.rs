@@ -363,7 +363,7 @@ impl ToJson for BalanceDisputeEvent {
     }
 }
 
-/// The `metadata` of [`BalanceDisputeEvent`] (and of 1 more types).
+/// Part of [`BalanceDisputeEvent`] and [`BalanceDisputeReversalEvent`].
 ///
 /// Spec: `#/components/schemas/BalanceDisputeMetadata`
 #[derive(Debug, Clone, PartialEq)]
@@ -876,7 +876,7 @@ impl ToJson for BalanceRefundEvent {
     }
 }
 
-/// The `metadata` of [`BalanceRefundEvent`] (and of 1 more types).
+/// Part of [`BalanceRefundEvent`] and [`BalanceRefundReversalEvent`].
 ///
 /// Spec: `#/components/schemas/BalanceRefundMetadata`
 #[derive(Debug, Clone, PartialEq)]
@@ -1190,7 +1190,7 @@ impl ToJson for BenefitCycledEvent {
     }
 }
 
-/// The `metadata` of [`BenefitCycledEvent`] (and of 3 more types).
+/// Part of [`BenefitCycledEvent`], [`BenefitGrantedEvent`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/BenefitGrantMetadata`
 #[derive(Debug, Clone, PartialEq)]
@@ -2800,7 +2800,7 @@ impl ToJson for EventCreateExternalCustomer {
     }
 }
 
-/// The `metadata` of [`EventCreateCustomer`] (and of 1 more types).
+/// Part of [`EventCreateCustomer`] and [`EventCreateExternalCustomer`].
 ///
 /// Spec: `#/components/schemas/EventMetadataInput`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3113,8 +3113,6 @@ impl JsonKey for EventSortProperty {
 }
 
 /// A string, one of `system`, `user`; a value this SDK does not know is kept in `Unknown`.
-///
-/// The `source` of [`EventName`] (and of 1 more types).
 ///
 /// Used by [`events::List`](crate::operations::events::List), [`events::ListNames`](crate::operations::events::ListNames) and [`event_types::List`](crate::operations::event_types::List).
 ///
@@ -3616,7 +3614,7 @@ impl ToJson for ListResourceWithCursorPaginationEvent {
     }
 }
 
-/// The `_llm` of [`EventMetadataInput`] (and of 1 more types).
+/// Part of [`EventMetadataInput`] and [`EventMetadataOutput`].
 ///
 /// Spec: `#/components/schemas/LLMMetadata`
 #[derive(Debug, Clone, PartialEq)]

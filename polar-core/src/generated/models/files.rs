@@ -877,7 +877,7 @@ impl From<SupportCaseAttachmentFileRead> for FileRead {
 
 /// A string, one of `downloadable`, `product_media`, `organization_avatar`, `support_case_attachment`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `service` of [`FileDownload`] (and of 1 more types).
+/// Part of [`FileDownload`] and [`FileUpload`].
 ///
 /// Spec: `#/components/schemas/FileServiceTypes`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1478,7 +1478,7 @@ impl ToJson for ProductMediaFileCreate {
     }
 }
 
-/// The `upload` of [`DownloadableFileCreate`] (and of 3 more types).
+/// Part of [`DownloadableFileCreate`], [`OrganizationAvatarFileCreate`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/S3FileCreateMultipart`
 #[derive(Debug, Clone, PartialEq)]

@@ -385,7 +385,9 @@ pub type AggregateField = String;
 
 /// A string, one of `approved`, `rejected`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `decision` of [`OrganizationReviewAppeal`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationReviewAppeal`] and [`OrganizationReviewStatus`].
 ///
 /// Spec: `#/components/schemas/AppealDecision`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -965,7 +967,9 @@ impl ToJson for AuthorizeResponse {
 
 /// A string, one of 61 values (`openid`, `profile`, `email`, `user:read`, `user:write`, `organizations:read`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `scopes` of [`OrganizationAccessTokenCreate`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationAccessTokenCreate`] and [`OrganizationAccessTokenUpdate`].
 ///
 /// Spec: `#/components/schemas/AvailableScope`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -3577,7 +3581,9 @@ impl ToJson for DataTableBlock {
     }
 }
 
-/// The `columns` of [`DataTableBlock`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`DataTableBlock`] and [`EntityListBlock`].
 ///
 /// Spec: `#/components/schemas/DataTableColumn`
 #[derive(Debug, Clone, PartialEq)]
@@ -4465,7 +4471,9 @@ impl JsonKey for FeedbackStatus {
 
 /// A string, one of `bug`, `feedback`, `question`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `type` of [`Feedback`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`Feedback`] and [`FeedbackCreate`].
 ///
 /// Spec: `#/components/schemas/FeedbackType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -8100,7 +8108,9 @@ impl ToJson for MerchantMigrationRecordSummaryEntity {
 
 /// A string, one of `stripe`, `lemon_squeezy`, `paddle`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `source_platform` of [`MerchantMigration`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`MerchantMigration`] and [`MerchantMigrationCreate`].
 ///
 /// Spec: `#/components/schemas/MerchantMigrationSourcePlatform`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -8167,7 +8177,9 @@ impl JsonKey for MerchantMigrationSourcePlatform {
 
 /// A string, one of 7 values (`source_setup`, `pre_check`, `create_catalog`, `copy_cards`, `activate_subscriptions`, `cleanup`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `step` of [`MerchantMigration`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`MerchantMigration`] and [`MerchantMigrationImportReport`].
 ///
 /// Spec: `#/components/schemas/MerchantMigrationStep`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -8505,7 +8517,9 @@ impl ToJson for NotificationRecipientCreate {
 
 /// A string, one of `ios`, `android`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `platform` of [`NotificationRecipientCreate`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`NotificationRecipientCreate`] and [`NotificationRecipientSchema`].
 ///
 /// Spec: `#/components/schemas/NotificationRecipientPlatform`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -9576,7 +9590,9 @@ impl ToJson for OrderUser {
     }
 }
 
-/// The `items` of [`ListResourceOrganizationAccessToken`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`ListResourceOrganizationAccessToken`] and [`OrganizationAccessTokenCreateResponse`].
 ///
 /// Spec: `#/components/schemas/OrganizationAccessToken`
 #[derive(Debug, Clone, PartialEq)]
@@ -10861,7 +10877,9 @@ impl JsonKey for OrganizationMemberRoleUpdateRole {
     }
 }
 
-/// The `notification_settings` of [`UserOrganizationNotificationSettings`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`UserOrganizationNotificationSettings`] and [`UserOrganizationNotificationSettingsUpdate`].
 ///
 /// Spec: `#/components/schemas/OrganizationNotificationSettings`
 #[derive(Debug, Clone, PartialEq)]
@@ -11289,7 +11307,9 @@ impl ToJson for OrganizationPayoutAccountSet {
 
 /// A string, one of 16 values (`organization:manage`, `members:read`, `members:manage`, `products:read`, `products:manage`, `custom_fields:read`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `permissions` of [`OrganizationRoleDefinition`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationRoleDefinition`] and [`OrganizationWithRole`].
 ///
 /// Spec: `#/components/schemas/OrganizationPermission`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -11859,7 +11879,9 @@ impl JsonKey for OrganizationReviewCheckReason {
 
 /// A string, one of `passed`, `warning`, `failed`, `pending`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `status` of [`OrganizationReviewCheck`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationReviewCheck`] and [`OrganizationReviewSubCheck`].
 ///
 /// Spec: `#/components/schemas/OrganizationReviewCheckStatus`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -12307,7 +12329,9 @@ impl JsonKey for OrganizationReviewSubCheckKey {
 
 /// A string, one of `owner`, `admin`, `finance`, `member`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `role` of [`OrganizationMember`] (and of 2 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationMember`], [`OrganizationRoleDefinition`] and [`OrganizationWithRole`].
 ///
 /// Spec: `#/components/schemas/OrganizationRole`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -14785,7 +14809,9 @@ impl ToJson for PayoutAccountSyncUnsupported {
 
 /// A string, one of `stripe`, `manual`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `processor` of [`Payout`] (and of 2 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`Payout`], [`PayoutAccount`] and [`PayoutAttempt`].
 ///
 /// Spec: `#/components/schemas/PayoutAccountType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -15678,7 +15704,9 @@ impl ToJson for PolarSelfPaymentMethodInUse {
 
 /// A string, one of `products`, `prices`, `customers`, `subscriptions`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `entity` of [`MerchantMigrationImportResult`] (and of 3 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`MerchantMigrationImportResult`], [`MerchantMigrationRecordItem`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/PrecheckEntity`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17429,7 +17457,9 @@ impl ToJson for SourceVerificationUnavailable {
 
 /// Either [`OidcConfigurationClientSecret`] or [`OidcConfigurationPrivateKeyJwt`]; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `configuration` of [`OrganizationSsoConnectionCreate`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`OrganizationSsoConnectionCreate`] and [`OrganizationSsoConnectionUpdate`].
 ///
 /// Every known variant has these properties: read [`issuer()`](Self::issuer), [`client_id()`](Self::client_id), [`authorization_parameters()`](Self::authorization_parameters), [`auth_method()`](Self::auth_method) without a `match`.
 ///
@@ -20156,7 +20186,9 @@ impl ToJson for Transaction {
     }
 }
 
-/// The `fees_transactions` of [`Payout`] (and of 1 more types).
+/// No operation or webhook uses it (one of Polar's internal schemas).
+///
+/// Part of [`Payout`] and [`Transaction`].
 ///
 /// Spec: `#/components/schemas/TransactionEmbedded`
 #[derive(Debug, Clone, PartialEq)]

@@ -110,7 +110,7 @@ impl ToJson for LicenseKeyActivate {
     }
 }
 
-/// The `activations` of [`LicenseKeyWithActivations`] (and of 1 more types).
+/// Part of [`LicenseKeyWithActivations`] and [`ValidatedLicenseKey`].
 ///
 /// Spec: `#/components/schemas/LicenseKeyActivationBase`
 #[derive(Debug, Clone, PartialEq)]
@@ -243,7 +243,7 @@ impl ToJson for LicenseKeyActivationRead {
     }
 }
 
-/// The `customer` of [`LicenseKeyRead`] (and of 2 more types).
+/// Part of [`LicenseKeyRead`], [`LicenseKeyWithActivations`] and [`ValidatedLicenseKey`].
 ///
 /// Spec: `#/components/schemas/LicenseKeyCustomer`
 #[derive(Debug, Clone, PartialEq)]
@@ -546,8 +546,6 @@ impl ToJson for LicenseKeyRead {
 }
 
 /// A string, one of `granted`, `revoked`, `disabled`; a value this SDK does not know is kept in `Unknown`.
-///
-/// The `status` of [`LicenseKeyRead`] (and of 3 more types).
 ///
 /// Used by [`license_keys::List`](crate::operations::license_keys::List).
 ///

@@ -140,8 +140,6 @@ impl ToJson for Member {
 
 /// A string, one of `owner`, `billing_manager`, `member`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `role` of [`CustomerPortalMember`] (and of 4 more types).
-///
 /// Used by [`members::ListMembers`](crate::operations::members::ListMembers).
 ///
 /// Spec: `#/components/schemas/MemberRole`

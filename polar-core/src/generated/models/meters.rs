@@ -23,7 +23,7 @@ use time::{Date, OffsetDateTime};
 
 /// One of [`CountAggregation`], [`PropertyAggregation`] and [`UniqueAggregation`]; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `aggregation` of [`Meter`] (and of 2 more types).
+/// Part of [`Meter`], [`MeterCreate`] and [`MeterUpdate`].
 ///
 /// Spec: `#/components/schemas/MeterUpdate/properties/aggregation/anyOf/0`
 #[derive(Debug, Clone, PartialEq)]
@@ -975,7 +975,7 @@ impl JsonKey for MeterSortProperty {
 
 /// A string, one of `scalar`, `token`, `custom`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `unit` of [`Meter`] (and of 3 more types).
+/// Part of [`Meter`], [`MeterCreate`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/MeterUnit`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

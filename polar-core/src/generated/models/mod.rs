@@ -15,128 +15,128 @@
 //! properties all their variants share (`customer.email()`).
 
 pub mod benefit_grants;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use benefit_grants::*;
 pub mod benefits;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use benefits::*;
 pub mod checkout_links;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use checkout_links::*;
 pub mod checkouts;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use checkouts::*;
 pub mod common;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use common::*;
 pub mod custom_fields;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use custom_fields::*;
 pub mod customer_meters;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_meters::*;
 pub mod customer_portal_benefit_grants;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_benefit_grants::*;
 pub mod customer_portal_customer_meters;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_customer_meters::*;
 pub mod customer_portal_customer_session;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_customer_session::*;
 pub mod customer_portal_customers;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_customers::*;
 pub mod customer_portal_downloadables;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_downloadables::*;
 pub mod customer_portal_members;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_members::*;
 pub mod customer_portal_orders;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_orders::*;
 pub mod customer_portal_organizations;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_organizations::*;
 pub mod customer_portal_seats;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_seats::*;
 pub mod customer_portal_subscriptions;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_subscriptions::*;
 pub mod customer_portal_wallets;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_portal_wallets::*;
 pub mod customer_seats;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_seats::*;
 pub mod customer_sessions;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customer_sessions::*;
 pub mod customers;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customers::*;
 pub mod customers_members;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use customers_members::*;
 pub mod discounts;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use discounts::*;
 pub mod disputes;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use disputes::*;
 pub mod event_types;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use event_types::*;
 pub mod events;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use events::*;
 pub mod files;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use files::*;
 #[cfg(feature = "internal-models")]
 #[cfg_attr(docsrs, doc(cfg(feature = "internal-models")))]
 pub mod internal;
 #[cfg(feature = "internal-models")]
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use internal::*;
 pub mod license_keys;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use license_keys::*;
 pub mod members;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use members::*;
 pub mod meters;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use meters::*;
 pub mod metrics;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use metrics::*;
 pub mod oauth2;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use oauth2::*;
 pub mod oauth2_clients;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use oauth2_clients::*;
 pub mod orders;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use orders::*;
 pub mod organizations;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use organizations::*;
 pub mod payments;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use payments::*;
 pub mod products;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use products::*;
 pub mod refunds;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use refunds::*;
 pub mod subscriptions;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use subscriptions::*;
 pub mod webhooks;
-#[doc(no_inline)]
+#[doc(hidden)]
 pub use webhooks::*;

@@ -101,7 +101,7 @@ impl ToJson for AuthorizationCodeTokenRequest {
     }
 }
 
-/// The `sub` of [`AuthorizeResponseOrganization`] (and of 1 more types).
+/// Part of [`AuthorizeResponseOrganization`] and [`AuthorizeResponseUser`].
 ///
 /// Spec: `#/components/schemas/AuthorizeOrganization`
 #[derive(Debug, Clone, PartialEq)]
@@ -494,7 +494,7 @@ impl ToJson for IntrospectTokenResponse {
     }
 }
 
-/// The `client` of [`AuthorizeResponseOrganization`] (and of 1 more types).
+/// Part of [`AuthorizeResponseOrganization`] and [`AuthorizeResponseUser`].
 ///
 /// Spec: `#/components/schemas/OAuth2ClientPublic`
 #[derive(Debug, Clone, PartialEq)]
@@ -570,7 +570,7 @@ impl ToJson for OAuth2ClientPublic {
 
 /// A string, one of `access_token`, `refresh_token`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `token_type_hint` of [`IntrospectTokenRequest`] (and of 2 more types).
+/// Part of [`IntrospectTokenRequest`], [`IntrospectTokenResponse`] and [`RevokeTokenRequest`].
 ///
 /// Spec: `#/components/schemas/IntrospectTokenRequest/properties/token_type_hint/anyOf/0`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1218,7 +1218,7 @@ impl ToJson for RevokeTokenResponse {
 
 /// A string, one of 63 values (`openid`, `profile`, `email`, `user:read`, `user:write`, `organizations:read`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `scopes` of [`AuthorizeResponseOrganization`] (and of 4 more types).
+/// Part of [`AuthorizeResponseOrganization`], [`AuthorizeResponseUser`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/Scope`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

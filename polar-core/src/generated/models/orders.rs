@@ -358,7 +358,7 @@ impl ToJson for Order {
 
 /// A string, one of `purchase`, `subscription_create`, `subscription_cycle`, `subscription_update`, `subscription_meter_cycle`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `billing_reason` of [`CustomerOrder`] (and of 1 more types).
+/// Part of [`CustomerOrder`] and [`Order`].
 ///
 /// Spec: `#/components/schemas/OrderBillingReason`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1297,8 +1297,6 @@ impl JsonKey for OrderSortProperty {
 }
 
 /// A string, one of `draft`, `pending`, `paid`, `refunded`, `partially_refunded`, `void`; a value this SDK does not know is kept in `Unknown`.
-///
-/// The `status` of [`CustomerOrder`] (and of 1 more types).
 ///
 /// Used by [`orders::List`](crate::operations::orders::List) and [`orders::Export`](crate::operations::orders::Export).
 ///

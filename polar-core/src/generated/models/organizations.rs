@@ -65,7 +65,7 @@ impl ToJson for CannotCreateOrganizationError {
 
 /// A string, one of 249 values (`AD`, `AE`, `AF`, `AG`, `AI`, `AL`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `country` of [`Address`] (and of 3 more types).
+/// Part of [`Address`], [`Organization`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/CountryAlpha2`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1116,7 +1116,7 @@ impl JsonKey for CountryAlpha2 {
 
 /// A string, one of 244 values (`AD`, `AE`, `AF`, `AG`, `AI`, `AL`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `country` of [`AddressInput`] (and of 3 more types).
+/// Part of [`AddressInput`], [`OrganizationCreate`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/CountryAlpha2Input`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -2578,7 +2578,7 @@ impl ToJson for Organization {
     }
 }
 
-/// The `capabilities` of [`Organization`] (and of 2 more types).
+/// Part of [`Organization`], [`OrganizationKyc`] and [`OrganizationWithRole`].
 ///
 /// Spec: `#/components/schemas/OrganizationCapabilities`
 #[derive(Debug, Clone, PartialEq)]
@@ -2960,7 +2960,7 @@ impl From<OrganizationCompanyLegalEntitySchema> for OrganizationCreateLegalEntit
     }
 }
 
-/// The `customer_email_settings` of [`Organization`] (and of 4 more types).
+/// Part of [`Organization`], [`OrganizationCreate`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationCustomerEmailSettings`
 #[derive(Debug, Clone, PartialEq)]
@@ -3147,7 +3147,7 @@ impl ToJson for OrganizationCustomerEmailSettings {
     }
 }
 
-/// The `customer_portal_settings` of [`CustomerOrganization`] (and of 5 more types).
+/// Part of [`CustomerOrganization`], [`Organization`], and 4 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationCustomerPortalSettings`
 #[derive(Debug, Clone, PartialEq)]
@@ -3204,7 +3204,7 @@ impl ToJson for OrganizationCustomerPortalSettings {
     }
 }
 
-/// The `details` of [`OrganizationCreate`] (and of 2 more types).
+/// Part of [`OrganizationCreate`], [`OrganizationKyc`] and [`OrganizationUpdate`].
 ///
 /// Spec: `#/components/schemas/OrganizationDetails`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3476,7 +3476,7 @@ impl ToJson for OrganizationDisputeSettingsUpdate {
     }
 }
 
-/// The `feature_settings` of [`Organization`] (and of 2 more types).
+/// Part of [`Organization`], [`OrganizationKyc`] and [`OrganizationWithRole`].
 ///
 /// Spec: `#/components/schemas/OrganizationFeatureSettings`
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -3758,7 +3758,7 @@ impl ToJson for OrganizationIndividualLegalEntitySchema {
     }
 }
 
-/// The `socials` of [`Organization`] (and of 4 more types).
+/// Part of [`Organization`], [`OrganizationCreate`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationSocialLink`
 #[derive(Debug, Clone, PartialEq)]
@@ -3999,7 +3999,7 @@ impl JsonKey for OrganizationSortProperty {
 
 /// A string, one of 8 values (`created`, `review`, `snoozed`, `denied`, `active`, `blocked`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `status` of [`Organization`] (and of 3 more types).
+/// Part of [`Organization`], [`OrganizationKyc`], and 2 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationStatus`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -4084,7 +4084,7 @@ impl JsonKey for OrganizationStatus {
     }
 }
 
-/// The `subscription_settings` of [`Organization`] (and of 4 more types).
+/// Part of [`Organization`], [`OrganizationCreate`], and 3 more types.
 ///
 /// Spec: `#/components/schemas/OrganizationSubscriptionSettings`
 #[derive(Debug, Clone, PartialEq)]
@@ -4547,7 +4547,7 @@ impl ToJson for SsoEnforcementRequiresConnection {
 
 /// A string, one of `invoice`, `prorate`, `next_period`, `reset`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `proration_behavior` of [`BenefitSubscriberOrganization`] (and of 10 more types).
+/// Part of [`BenefitSubscriberOrganization`], [`CheckoutOrganization`], and 9 more types.
 ///
 /// Spec: `#/components/schemas/SubscriptionProrationBehavior`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -4618,7 +4618,7 @@ impl JsonKey for SubscriptionProrationBehavior {
 
 /// A string, one of `location`, `inclusive`, `exclusive`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `tax_behavior` of [`LegacyRecurringProductPriceCustom`] (and of 14 more types).
+/// Part of [`LegacyRecurringProductPriceCustom`], [`LegacyRecurringProductPriceFixed`], and 13 more types.
 ///
 /// Spec: `#/components/schemas/TaxBehaviorOption`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

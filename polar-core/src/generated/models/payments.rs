@@ -642,7 +642,7 @@ impl ToJson for PaymentFailed {
     }
 }
 
-/// The `method_metadata` of [`CustomerPaymentMethodCard`] (and of 1 more types).
+/// Part of [`CustomerPaymentMethodCard`] and [`PaymentMethodCard`].
 ///
 /// Spec: `#/components/schemas/PaymentMethodCardMetadata`
 #[derive(Debug, Clone, PartialEq)]
@@ -698,7 +698,7 @@ impl ToJson for PaymentMethodCardMetadata {
 
 /// A string, one of `stripe`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `processor` of [`CardPayment`] (and of 10 more types).
+/// Part of [`CardPayment`], [`Checkout`], and 9 more types.
 ///
 /// Spec: `#/components/schemas/PaymentProcessor`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -844,8 +844,6 @@ impl JsonKey for PaymentSortProperty {
 
 /// A string, one of `pending`, `succeeded`, `failed`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `status` of [`CardPayment`] (and of 1 more types).
-///
 /// Used by [`payments::List`](crate::operations::payments::List).
 ///
 /// Spec: `#/components/schemas/PaymentStatus`
@@ -913,7 +911,7 @@ impl JsonKey for PaymentStatus {
 
 /// A string, one of `purchase`, `subscription_cycle`, `retry_dunning`, `retry_customer`, `retry_payment_method_update`, `retry_admin`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `trigger` of [`CardPayment`] (and of 1 more types).
+/// Part of [`CardPayment`] and [`GenericPayment`].
 ///
 /// Spec: `#/components/schemas/PaymentTrigger`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

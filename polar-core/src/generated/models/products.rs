@@ -2643,7 +2643,7 @@ impl ToJson for ProductPriceSeatTiersOutput {
 
 /// A string, one of `catalog`, `ad_hoc`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `source` of [`LegacyRecurringProductPriceCustom`] (and of 5 more types).
+/// Part of [`LegacyRecurringProductPriceCustom`], [`LegacyRecurringProductPriceFixed`], and 4 more types.
 ///
 /// Spec: `#/components/schemas/ProductPriceSource`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -3084,7 +3084,7 @@ impl JsonKey for ProductVisibility {
 
 /// A string, one of `volume`, `graduated`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `seat_tier_type` of [`ProductPriceSeatTiersInput`] (and of 1 more types).
+/// Part of [`ProductPriceSeatTiersInput`] and [`ProductPriceSeatTiersOutput`].
 ///
 /// Spec: `#/components/schemas/SeatTierType`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

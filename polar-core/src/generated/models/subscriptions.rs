@@ -23,8 +23,6 @@ use time::{Date, OffsetDateTime};
 
 /// A string, one of 8 values (`customer_service`, `low_quality`, `missing_features`, `switched_service`, `too_complex`, `too_expensive`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `customer_cancellation_reason` of [`CustomerOrderSubscription`] (and of 7 more types).
-///
 /// Used by [`subscriptions::List`](crate::operations::subscriptions::List).
 ///
 /// Spec: `#/components/schemas/CustomerCancellationReason`
@@ -1363,8 +1361,6 @@ impl JsonKey for SubscriptionSortProperty {
 }
 
 /// A string, one of 8 values (`incomplete`, `incomplete_expired`, `trialing`, `active`, `past_due`, `canceled`, ...); a value this SDK does not know is kept in `Unknown`.
-///
-/// The `status` of [`CustomerOrderSubscription`] (and of 3 more types).
 ///
 /// Used by [`subscriptions::List`](crate::operations::subscriptions::List) and [`subscriptions::Export`](crate::operations::subscriptions::Export).
 ///

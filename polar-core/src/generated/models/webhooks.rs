@@ -1016,7 +1016,7 @@ impl ToJson for BenefitGrantSlackSharedChannelWebhook {
 
 /// One of [`BenefitGrantDiscordWebhook`], [`BenefitGrantCustomWebhook`], and 6 more variants; a shape this SDK does not know is kept in `Unknown`.
 ///
-/// The `data` of [`WebhookBenefitGrantCreatedPayload`] (and of 3 more types).
+/// Part of [`WebhookBenefitGrantCreatedPayload`], [`WebhookBenefitGrantCycledPayload`], and 2 more types.
 ///
 /// Every known variant has these properties: read [`created_at()`](Self::created_at), [`modified_at()`](Self::modified_at), [`id()`](Self::id), [`granted_at()`](Self::granted_at), [`is_granted()`](Self::is_granted), [`revoked_at()`](Self::revoked_at), [`is_revoked()`](Self::is_revoked), [`subscription_id()`](Self::subscription_id), [`order_id()`](Self::order_id), [`customer_id()`](Self::customer_id), [`member_id()`](Self::member_id), [`benefit_id()`](Self::benefit_id), [`error()`](Self::error), [`customer()`](Self::customer), [`member()`](Self::member) without a `match`.
 ///
@@ -2884,8 +2884,6 @@ impl ToJson for WebhookEvent {
 
 /// A string, one of 41 values (`checkout.created`, `checkout.updated`, `checkout.expired`, `customer.created`, `customer.updated`, `customer.deleted`, ...); a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `events` of [`WebhookEndpoint`] (and of 3 more types).
-///
 /// Used by [`webhooks::ListWebhookDeliveries`](crate::operations::webhooks::ListWebhookDeliveries).
 ///
 /// Spec: `#/components/schemas/WebhookEventType`
@@ -3105,7 +3103,7 @@ impl JsonKey for WebhookEventType {
 
 /// A string, one of `raw`, `discord`, `slack`; a value this SDK does not know is kept in `Unknown`.
 ///
-/// The `format` of [`WebhookEndpoint`] (and of 2 more types).
+/// Part of [`WebhookEndpoint`], [`WebhookEndpointCreate`] and [`WebhookEndpointUpdate`].
 ///
 /// Spec: `#/components/schemas/WebhookFormat`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
