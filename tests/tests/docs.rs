@@ -1,5 +1,6 @@
-//! What docs.rs shows a reader: every operation's doc example is code that compiles, and no
-//! generated doc comment only repeats the name of its item.
+//! What docs.rs shows a reader: every operation's doc example is code that compiles, each
+//! operation names its scopes once, and no generated doc comment only repeats the name of its
+//! item.
 //!
 //! The examples are compiled as `polar_tests::generated::snippets` (one module each, written
 //! by `cargo xtask generate`); here each operation's docs are checked to show exactly that
@@ -125,5 +126,64 @@ fn no_generated_doc_only_repeats_its_items_name() {
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+/// The doc comments of generated sources: each a run of `///` lines, joined.
+fn doc_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut block = Vec::new();
+    for line in text.lines() {
+        match line.trim_start().strip_prefix("///") {
+            Some(d) => block.push(d.trim()),
+            None if !block.is_empty() => blocks.push(std::mem::take(&mut block).join("\n")),
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_operation_names_its_scopes_once() {
+    // Polar's descriptions end in a `**Scopes**` line of their own; the generator drops it
+    // and writes the scopes once, next to the credentials, from the spec's security list.
+    let blocks: Vec<String> = sources("operations")
+        .iter()
+        .flat_map(|(_, text)| doc_blocks(text))
+        .collect();
+    for spec in polarsh_core::operations::ALL {
+        let marker = format!("`{}` · `", spec.id);
+        let found: Vec<&String> = blocks.iter().filter(|b| b.contains(&marker)).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "`{}`: {} doc blocks name it",
+            spec.id,
+            found.len()
+        );
+        let doc = found[0].to_lowercase();
+        let expected = usize::from(!spec.scopes.is_empty());
+        assert_eq!(
+            doc.matches("scopes").count(),
+            expected,
+            "`{}` should name its scopes {expected} time(s):\n{}",
+            spec.id,
+            found[0]
+        );
+        for scope in spec.scopes {
+            assert_eq!(
+                doc.matches(&format!("`{scope}`")).count(),
+                1,
+                "`{}` names the scope `{scope}` other than once:\n{}",
+                spec.id,
+                found[0]
+            );
+        }
+    }
+    // The clients' methods point to the operation instead of repeating its scopes.
+    let api = std::fs::read_to_string(generated_dir("api.rs")).expect("api.rs");
+    assert!(
+        !doc_blocks(&api).iter().any(|b| b.contains("Scopes")),
+        "api.rs repeats scopes"
     );
 }

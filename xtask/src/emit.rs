@@ -1721,7 +1721,7 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
     let example = snippet_code(model, op);
     let _ = writeln!(
         out,
-        "///\n/// # Example\n///\n/// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their\n/// pages are a stream.\n///\n// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per\n// operation would take minutes to build, and polarsh-blocking is not a dependency here.\n#[cfg_attr(not(doctest), doc = {})]",
+        "///\n/// # Example\n///\n/// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their\n/// pages are a stream.\n///\n// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no\n// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).\n#[cfg_attr(not(doctest), doc = {})]",
         lit(&format!("```rust\n{example}```"))
     );
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");

@@ -32,8 +32,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_add_payment_method(\n    client: &Client,\n    body: models::CustomerPaymentMethodCreate,\n) -> Result<models::CustomerPaymentMethodCreateResponse, Error> {\n    client\n        .customer_portal()\n        .customers()\n        .add_payment_method(body)\n        .send()\n}\n```"
@@ -114,8 +114,8 @@ impl FromJson for AddPaymentMethod {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customer_portal_customers_check_email_update(\n    client: &Client,\n    token: &str,\n) -> Result<(), Error> {\n    client\n        .customer_portal()\n        .customers()\n        .check_email_update(token)\n        .send()\n}\n```"
@@ -194,8 +194,8 @@ impl FromJson for CheckEmailUpdate {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_confirm_payment_method(\n    client: &Client,\n    body: models::CustomerPaymentMethodConfirm,\n) -> Result<models::CustomerPaymentMethodCreateResponse, Error> {\n    client\n        .customer_portal()\n        .customers()\n        .confirm_payment_method(body)\n        .send()\n}\n```"
@@ -274,8 +274,8 @@ impl FromJson for ConfirmPaymentMethod {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customer_portal_customers_delete_payment_method(\n    client: &Client,\n    id: &str,\n) -> Result<(), Error> {\n    client\n        .customer_portal()\n        .customers()\n        .delete_payment_method(id)\n        .send()\n}\n```"
@@ -358,8 +358,8 @@ impl FromJson for DeletePaymentMethod {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_get(\n    client: &Client,\n) -> Result<models::CustomerPortalCustomer, Error> {\n    client.customer_portal().customers().get().send()\n}\n```"
@@ -433,8 +433,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_list_payment_methods(client: &Client) -> Result<(), Error> {\n    for item in client\n        .customer_portal()\n        .customers()\n        .list_payment_methods()\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::CustomerPaymentMethod = item?;\n    }\n    Ok(())\n}\n```"
@@ -547,8 +547,8 @@ impl Paginated for ListPaymentMethods {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{json, models, Api, Client, Error};\n\nfn customer_portal_customers_request_email_update(\n    client: &Client,\n    body: models::CustomerEmailUpdateRequest,\n) -> Result<json::Value, Error> {\n    client\n        .customer_portal()\n        .customers()\n        .request_email_update(body)\n        .send()\n}\n```"
@@ -626,8 +626,8 @@ impl FromJson for RequestEmailUpdate {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_update(\n    client: &Client,\n    body: models::CustomerPortalCustomerUpdate,\n) -> Result<models::CustomerPortalCustomer, Error> {\n    client.customer_portal().customers().update(body).send()\n}\n```"
@@ -705,8 +705,8 @@ impl FromJson for Update {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_customers_verify_email_update(\n    client: &Client,\n    body: models::CustomerEmailUpdateVerifyRequest,\n) -> Result<models::CustomerEmailUpdateVerifyResponse, Error> {\n    client\n        .customer_portal()\n        .customers()\n        .verify_email_update(body)\n        .send()\n}\n```"

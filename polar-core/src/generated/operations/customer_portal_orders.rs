@@ -32,8 +32,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_confirm_retry_payment(\n    client: &Client,\n    id: &str,\n    body: models::CustomerOrderConfirmPayment,\n) -> Result<models::CustomerOrderPaymentConfirmation, Error> {\n    client\n        .customer_portal()\n        .orders()\n        .confirm_retry_payment(id, body)\n        .send()\n}\n```"
@@ -128,8 +128,8 @@ impl FromJson for ConfirmRetryPayment {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{json, Api, Client, Error};\n\nfn customer_portal_orders_generate_invoice(\n    client: &Client,\n    id: &str,\n) -> Result<json::Value, Error> {\n    client\n        .customer_portal()\n        .orders()\n        .generate_invoice(id)\n        .send()\n}\n```"
@@ -211,8 +211,8 @@ impl FromJson for GenerateInvoice {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_get(\n    client: &Client,\n    id: &str,\n) -> Result<models::CustomerOrder, Error> {\n    client.customer_portal().orders().get(id).send()\n}\n```"
@@ -292,8 +292,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_get_payment_status(\n    client: &Client,\n    id: &str,\n) -> Result<models::CustomerOrderPaymentStatus, Error> {\n    client\n        .customer_portal()\n        .orders()\n        .get_payment_status(id)\n        .send()\n}\n```"
@@ -374,8 +374,8 @@ impl FromJson for GetPaymentStatus {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_invoice(\n    client: &Client,\n    id: &str,\n) -> Result<models::CustomerOrderInvoice, Error> {\n    client.customer_portal().orders().invoice(id).send()\n}\n```"
@@ -456,8 +456,8 @@ impl FromJson for Invoice {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_list(client: &Client) -> Result<(), Error> {\n    for item in client\n        .customer_portal()\n        .orders()\n        .list()\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::CustomerOrder = item?;\n    }\n    Ok(())\n}\n```"
@@ -617,8 +617,8 @@ impl Paginated for List {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_receipt(\n    client: &Client,\n    id: &str,\n) -> Result<Option<models::CustomerOrderReceipt>, Error> {\n    client.customer_portal().orders().receipt(id).send()\n}\n```"
@@ -700,8 +700,8 @@ impl FromJson for Receipt {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customer_portal_orders_update(\n    client: &Client,\n    id: &str,\n    body: models::CustomerOrderUpdate,\n) -> Result<models::CustomerOrder, Error> {\n    client.customer_portal().orders().update(id, body).send()\n}\n```"

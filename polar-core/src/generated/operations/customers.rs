@@ -32,8 +32,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_create(\n    client: &Client,\n    body: models::CustomerCreate,\n) -> Result<models::Customer, Error> {\n    client.customers().create(body).send()\n}\n```"
@@ -126,8 +126,8 @@ impl FromJson for Create {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customers_delete(client: &Client, id: &str) -> Result<(), Error> {\n    client.customers().delete(id).send()\n}\n```"
@@ -221,8 +221,8 @@ impl FromJson for Delete {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customers_delete_external(client: &Client, external_id: &str) -> Result<(), Error> {\n    client.customers().delete_external(external_id).send()\n}\n```"
@@ -312,8 +312,8 @@ impl FromJson for DeleteExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Csv, Error};\n\nfn customers_export(client: &Client) -> Result<Csv, Error> {\n    client.customers().export().send()\n}\n```"
@@ -401,8 +401,8 @@ impl FromJson for Export {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_get(client: &Client, id: &str) -> Result<models::Customer, Error> {\n    client.customers().get(id).send()\n}\n```"
@@ -483,8 +483,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_get_external(\n    client: &Client,\n    external_id: &str,\n) -> Result<models::Customer, Error> {\n    client.customers().get_external(external_id).send()\n}\n```"
@@ -573,8 +573,8 @@ impl FromJson for GetExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_get_state(client: &Client, id: &str) -> Result<models::CustomerState, Error> {\n    client.customers().get_state(id).send()\n}\n```"
@@ -662,8 +662,8 @@ impl FromJson for GetState {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_get_state_external(\n    client: &Client,\n    external_id: &str,\n) -> Result<models::CustomerState, Error> {\n    client.customers().get_state_external(external_id).send()\n}\n```"
@@ -745,8 +745,8 @@ impl FromJson for GetStateExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_list(client: &Client) -> Result<(), Error> {\n    for item in client\n        .customers()\n        .list()\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::Customer = item?;\n    }\n    Ok(())\n}\n```"
@@ -915,8 +915,8 @@ impl Paginated for List {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_list_payment_methods(client: &Client, id: &str) -> Result<(), Error> {\n    for item in client\n        .customers()\n        .list_payment_methods(id)\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::PaymentMethod = item?;\n    }\n    Ok(())\n}\n```"
@@ -1033,8 +1033,8 @@ impl Paginated for ListPaymentMethods {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_list_payment_methods_external(\n    client: &Client,\n    external_id: &str,\n) -> Result<(), Error> {\n    for item in client\n        .customers()\n        .list_payment_methods_external(external_id)\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::PaymentMethod = item?;\n    }\n    Ok(())\n}\n```"
@@ -1151,8 +1151,8 @@ impl Paginated for ListPaymentMethodsExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_update(\n    client: &Client,\n    id: &str,\n    body: models::CustomerUpdate,\n) -> Result<models::Customer, Error> {\n    client.customers().update(id, body).send()\n}\n```"
@@ -1241,8 +1241,8 @@ impl FromJson for Update {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_update_external(\n    client: &Client,\n    external_id: &str,\n    body: models::CustomerUpdateExternalId,\n) -> Result<models::Customer, Error> {\n    client.customers().update_external(external_id, body).send()\n}\n```"

@@ -35,8 +35,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_create(\n    client: &Client,\n    id: &str,\n    body: models::MemberCreateFromCustomer,\n) -> Result<models::Member, Error> {\n    client.customers().members().create(id, body).send()\n}\n```"
@@ -127,8 +127,8 @@ impl FromJson for Create {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_create_external(\n    client: &Client,\n    external_id: &str,\n    body: models::MemberCreateFromCustomer,\n) -> Result<models::Member, Error> {\n    client\n        .customers()\n        .members()\n        .create_external(external_id, body)\n        .send()\n}\n```"
@@ -220,8 +220,8 @@ impl FromJson for CreateExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customers_members_delete(client: &Client, id: &str, member_id: &str) -> Result<(), Error> {\n    client.customers().members().delete(id, member_id).send()\n}\n```"
@@ -312,8 +312,8 @@ impl FromJson for Delete {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn customers_members_delete_external(\n    client: &Client,\n    external_id: &str,\n    member_external_id: &str,\n) -> Result<(), Error> {\n    client\n        .customers()\n        .members()\n        .delete_external(external_id, member_external_id)\n        .send()\n}\n```"
@@ -405,8 +405,8 @@ impl FromJson for DeleteExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_get(\n    client: &Client,\n    id: &str,\n    member_id: &str,\n) -> Result<models::Member, Error> {\n    client.customers().members().get(id, member_id).send()\n}\n```"
@@ -497,8 +497,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_get_external(\n    client: &Client,\n    external_id: &str,\n    member_external_id: &str,\n) -> Result<models::Member, Error> {\n    client\n        .customers()\n        .members()\n        .get_external(external_id, member_external_id)\n        .send()\n}\n```"
@@ -592,8 +592,8 @@ impl FromJson for GetExternal {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_update(\n    client: &Client,\n    id: &str,\n    member_id: &str,\n    body: models::MemberUpdate,\n) -> Result<models::Member, Error> {\n    client\n        .customers()\n        .members()\n        .update(id, member_id, body)\n        .send()\n}\n```"
@@ -694,8 +694,8 @@ impl FromJson for Update {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn customers_members_update_external(\n    client: &Client,\n    external_id: &str,\n    member_external_id: &str,\n    body: models::MemberUpdate,\n) -> Result<models::Member, Error> {\n    client\n        .customers()\n        .members()\n        .update_external(external_id, member_external_id, body)\n        .send()\n}\n```"

@@ -32,8 +32,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_create_dashboard(\n    client: &Client,\n    body: models::MetricDashboardCreate,\n) -> Result<models::MetricDashboardSchema, Error> {\n    client.metrics().create_dashboard(body).send()\n}\n```"
@@ -112,8 +112,8 @@ impl FromJson for CreateDashboard {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Error};\n\nfn metrics_delete_dashboard(client: &Client, id: &str) -> Result<(), Error> {\n    client.metrics().delete_dashboard(id).send()\n}\n```"
@@ -193,8 +193,8 @@ impl FromJson for DeleteDashboard {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Csv, Error};\n\nfn metrics_export(\n    client: &Client,\n    start_date: time::Date,\n    end_date: time::Date,\n    interval: models::TimeInterval,\n) -> Result<Csv, Error> {\n    client\n        .metrics()\n        .export(start_date, end_date, interval)\n        .send()\n}\n```"
@@ -348,8 +348,8 @@ impl FromJson for Export {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_get(\n    client: &Client,\n    start_date: time::Date,\n    end_date: time::Date,\n    interval: models::TimeInterval,\n) -> Result<models::MetricsResponse, Error> {\n    client.metrics().get(start_date, end_date, interval).send()\n}\n```"
@@ -501,8 +501,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_get_dashboard(\n    client: &Client,\n    id: &str,\n) -> Result<models::MetricDashboardSchema, Error> {\n    client.metrics().get_dashboard(id).send()\n}\n```"
@@ -582,8 +582,8 @@ impl FromJson for GetDashboard {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_limits(client: &Client) -> Result<models::MetricsLimits, Error> {\n    client.metrics().limits().send()\n}\n```"
@@ -658,8 +658,8 @@ impl FromJson for Limits {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_list_dashboards(\n    client: &Client,\n) -> Result<Vec<models::MetricDashboardSchema>, Error> {\n    client.metrics().list_dashboards().send()\n}\n```"
@@ -747,8 +747,8 @@ impl FromJson for ListDashboards {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn metrics_update_dashboard(\n    client: &Client,\n    id: &str,\n    body: models::MetricDashboardUpdate,\n) -> Result<models::MetricDashboardSchema, Error> {\n    client.metrics().update_dashboard(id, body).send()\n}\n```"

@@ -36,8 +36,8 @@ use time::{Date, OffsetDateTime};
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_create(client: &Client, body: models::OrderCreate) -> Result<models::Order, Error> {\n    client.orders().create(body).send()\n}\n```"
@@ -116,8 +116,8 @@ impl FromJson for Create {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{Api, Client, Csv, Error};\n\nfn orders_export(client: &Client) -> Result<Csv, Error> {\n    client.orders().export().send()\n}\n```"
@@ -265,8 +265,8 @@ impl FromJson for Export {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_finalize(client: &Client, id: &str) -> Result<models::Order, Error> {\n    client.orders().finalize(id).send()\n}\n```"
@@ -359,8 +359,8 @@ impl FromJson for Finalize {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{json, Api, Client, Error};\n\nfn orders_generate_invoice(client: &Client, id: &str) -> Result<json::Value, Error> {\n    client.orders().generate_invoice(id).send()\n}\n```"
@@ -443,8 +443,8 @@ impl FromJson for GenerateInvoice {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_get(client: &Client, id: &str) -> Result<models::Order, Error> {\n    client.orders().get(id).send()\n}\n```"
@@ -525,8 +525,8 @@ impl FromJson for Get {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_invoice(client: &Client, id: &str) -> Result<models::OrderInvoice, Error> {\n    client.orders().invoice(id).send()\n}\n```"
@@ -606,8 +606,8 @@ impl FromJson for Invoice {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_list(client: &Client) -> Result<(), Error> {\n    for item in client\n        .orders()\n        .list()\n        .with(|op| op.limit = Some(100))\n        .pages()\n        .items()\n    {\n        let item: models::Order = item?;\n    }\n    Ok(())\n}\n```"
@@ -832,8 +832,8 @@ impl Paginated for List {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_receipt(client: &Client, id: &str) -> Result<Option<models::OrderReceipt>, Error> {\n    client.orders().receipt(id).send()\n}\n```"
@@ -916,8 +916,8 @@ impl FromJson for Receipt {
 /// Through a `polarsh-blocking` client; the async clients' `send()` is awaited and their
 /// pages are a stream.
 ///
-// Compiled by `tests/src/generated/snippets.rs`, not as a doctest: one doctest per
-// operation would take minutes to build, and polarsh-blocking is not a dependency here.
+// Compiled in `tests/src/generated/snippets.rs`, not as a doctest: polarsh-blocking is no
+// dependency of this crate, and 186 doctests would each be built apart (about 30 s a run).
 #[cfg_attr(
     not(doctest),
     doc = "```rust\nuse polarsh_blocking::{models, Api, Client, Error};\n\nfn orders_update(\n    client: &Client,\n    id: &str,\n    body: models::OrderUpdate,\n) -> Result<models::Order, Error> {\n    client.orders().update(id, body).send()\n}\n```"
