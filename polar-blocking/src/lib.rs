@@ -61,6 +61,11 @@ pub use polarsh_core::ingest::Undelivered;
 
 /// The synchronous Polar client over ureq. `Sync`: share one by reference across threads.
 /// Over another HTTP client: [`BlockingClient::builder_with`]`(`[`send_with`]`(..))`.
+///
+/// Every operation is a method of its API group, reached through [`Api`] (bring it into
+/// scope): `client.customers().get(id).send()?`, and for a list
+/// `client.products().list().pages().items()`. Each operation's page in [`operations`] shows
+/// its call.
 pub type Client = BlockingClient<Ureq>;
 
 /// Settings for a [`Client`]: `Client::builder()`.

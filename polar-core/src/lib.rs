@@ -13,8 +13,8 @@
 //!
 //! Out of scope, by design: sockets, clocks, threads, randomness and async runtimes. Whatever
 //! depends on time or chance (retry waits, jitter, `now`) is an argument. Transports
-//! (`polarsh-blocking`, `polarsh-wasm`, or your own: any function from `http::Request<Vec<u8>>` to
-//! `http::Response<Vec<u8>>`) move the bytes.
+//! (`polarsh-blocking`, `polarsh-tokio`, `polarsh-wasm`, or your own: any function from
+//! `http::Request<Vec<u8>>` to `http::Response<Vec<u8>>`) move the bytes.
 //!
 //! ```
 //! use polarsh_core::models::{CustomerSessionCustomerIdCreate, Customer};

@@ -69,6 +69,11 @@ pub use reqwest;
 /// The async Polar client over reqwest. Cheap to clone (one connection pool); `Send + Sync`,
 /// and so are its futures and streams. Over another HTTP client:
 /// [`AsyncClient::builder_with`]`(`[`send_with`]`(..))`.
+///
+/// Every operation is a method of its API group, reached through [`Api`] (bring it into
+/// scope): `client.customers().get(id).send().await?`, and for a list
+/// `client.products().list().pages().items()`, a stream. Each operation's page in
+/// [`operations`] shows its call (through the blocking client: here `send()` is awaited).
 pub type Client = AsyncClient<Reqwest>;
 
 /// Settings for a [`Client`]: `Client::builder()`.

@@ -62,6 +62,11 @@ pub use ingest::Ingester;
 /// The async Polar client over the global `fetch` (or, through
 /// `Client::builder().transport(`[`Fetch::from_scope`]`(..))`, a scope's). Cheap to clone;
 /// its futures borrow nothing. Not `Send`, like every JavaScript value.
+///
+/// Every operation is a method of its API group, reached through [`Api`] (bring it into
+/// scope): `client.customers().get(id).send().await?`, and for a list
+/// `client.products().list().pages().items()`, a stream. Each operation's page in
+/// [`operations`] shows its call (through the blocking client: here `send()` is awaited).
 pub type Client = AsyncClient<Fetch>;
 
 /// Settings for a [`Client`]: `Client::builder()`.

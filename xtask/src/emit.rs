@@ -376,7 +376,7 @@ fn group_doc(model: &Model, group: &str) -> String {
         COMMON => "Models shared by several API groups: errors, pagination, and types several\n//! groups use (prices, metadata, countries, content-named unions).".to_string(),
         INTERNAL => "Schemas of Polar's spec that no operation or webhook references (Polar's internal\n//! models). Compiled only with the `internal-models` feature.".into(),
         WEBHOOKS => "Models of the `webhooks` API group, and the payloads of webhook events\n//! ([`WebhookPayload`] is any of them, by its `type`).".into(),
-        g => format!("Models of the `{g}` API group."),
+        g => format!("Models of the `{g}` API group{}.", some_types(model, g)),
     };
     if model.ops.iter().any(|o| o.group == group) {
         format!(
@@ -384,6 +384,25 @@ fn group_doc(model: &Model, group: &str) -> String {
         )
     } else {
         format!("{what}\n//!\n//! Every model is also in [`models`](crate::models) itself.")
+    }
+}
+
+/// `: [`Customer`], [`CustomerTeam`], and 22 more`: the group's shortest type names (its
+/// main concepts, more often than not) and how many others, so the list of groups on the
+/// `models` page says what each holds rather than only its name.
+fn some_types(model: &Model, group: &str) -> String {
+    let mut names: Vec<&str> = model
+        .defs
+        .values()
+        .filter(|d| d.group == group)
+        .map(|d| d.name.as_str())
+        .collect();
+    names.sort_by_key(|n| (n.len(), *n));
+    let shown: Vec<String> = names.iter().take(3).map(|n| format!("[`{n}`]")).collect();
+    match names.len() {
+        0 => String::new(),
+        n if n <= 3 => format!(": {}", shown.join(", ")),
+        n => format!(": {}, and {} more", shown.join(", "), n - 3),
     }
 }
 

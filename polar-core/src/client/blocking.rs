@@ -111,8 +111,9 @@ impl<T: Transport> BlockingClient<T> {
         &self.transport
     }
 
-    /// The API version every request is pinned to (its `Polar-Version` header): the spec's
-    /// the models were generated from ([`crate::SPEC_VERSION`]) unless the config overrode it.
+    /// The API version every request is pinned to (its `Polar-Version` header): the version
+    /// of the spec the models were generated from, [`SPEC_VERSION`](crate::SPEC_VERSION),
+    /// unless the config overrides it.
     pub fn api_version(&self) -> &str {
         self.options.api_version()
     }

@@ -299,7 +299,15 @@ impl fmt::Display for CredentialKind {
     }
 }
 
-/// A bearer credential: its kind and its secret.
+/// A token Polar accepts as `Authorization: Bearer ...`, and which kind it is: an
+/// organization access token, a personal one, an OAuth 2.0 access token, a customer or a
+/// member session.
+///
+/// Polar's tokens say their kind in their prefix, so [`Credential::from_token`] needs the
+/// token alone. The named constructors ([`organization_token`](Self::organization_token),
+/// ...) declare the kind instead; a token whose prefix contradicts it is refused before
+/// anything is sent, and so is a credential of a kind the operation does not accept. The
+/// token never shows in `Debug` output or errors (`***`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     kind: CredentialKind,
@@ -378,12 +386,13 @@ impl Credential {
         Credential::new(CredentialKind::MemberSession, token)
     }
 
-    /// Its kind.
+    /// Which kind of credential this is: each operation accepts some kinds, not all.
     pub fn kind(&self) -> CredentialKind {
         self.kind
     }
 
-    /// Its secret.
+    /// The token, sent as `Authorization: Bearer <token>`; [`Secret`] keeps it out of `Debug`
+    /// output.
     pub fn token(&self) -> &Secret {
         &self.token
     }
