@@ -560,10 +560,21 @@ fn connection_reset_on_post_is_not_retried() {
     });
 }
 
-/// A port nobody listens on.
+/// A port nobody listens on. Taken below the ephemeral range (32768 and up on Linux, 49152
+/// and up elsewhere) that every other server of these tests binds through port 0: a port
+/// freed from that range could be handed to a test running in parallel before the
+/// connection is tried, which then answered instead of refusing. Each call gets a port of
+/// its own: one test later listens on the port it was given.
 fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(20_000);
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(port < 22_000, "no free port below the ephemeral range");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 #[test]
