@@ -17,13 +17,7 @@ pub fn best_fit<T>(
 ) -> Option<T> {
     let mut best: Option<(usize, T)> = None;
     for (known, decode) in candidates {
-        let unknown = match value {
-            Json::Object(entries) => entries
-                .iter()
-                .filter(|(k, _)| !known.contains(&k.as_ref()))
-                .count(),
-            _ => 0,
-        };
+        let unknown = unknown_keys(value, known);
         if best.as_ref().is_some_and(|(score, _)| *score <= unknown) {
             continue;
         }
@@ -60,13 +54,7 @@ pub fn closest_error<T>(
             Ok(_) => return None,
             Err(e) => e,
         };
-        let unknown = match value {
-            Json::Object(entries) => entries
-                .iter()
-                .filter(|(k, _)| !known.contains(&k.as_ref()))
-                .count(),
-            _ => 0,
-        };
+        let unknown = unknown_keys(value, known);
         let progress = if error.message.starts_with(CONST_MISMATCH) {
             0
         } else {
@@ -88,6 +76,18 @@ pub fn closest_error<T>(
 /// The value of a string property used as a union's tag.
 pub fn tag<'v>(value: &'v Json<'_>, key: &str) -> Option<&'v str> {
     value.get(key).and_then(Json::as_str)
+}
+
+/// How many of `value`'s keys a member that knows `known` would keep as unknown (0 for a
+/// value that is no object): the measure of fit both union resolvers rank members by.
+fn unknown_keys(value: &Json<'_>, known: &[&str]) -> usize {
+    match value {
+        Json::Object(entries) => entries
+            .iter()
+            .filter(|(k, _)| !known.contains(&k.as_ref()))
+            .count(),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]
