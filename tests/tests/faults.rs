@@ -6,6 +6,7 @@
 //! tokio client. Every case asserts the typed outcome and how many requests reached the
 //! server, and that the token never shows in an error's `Display` or `Debug`.
 
+use polar_tests::ingest::read_request;
 use polar_tests::{customer_json, CUSTOMER_ID};
 use polarsh_blocking::models::{Customer, CustomerIndividualCreate};
 use polarsh_blocking::{
@@ -439,7 +440,7 @@ fn serve(
             drop(stream);
             return;
         }
-        let Some(head) = read_request(&mut reader) else {
+        let Some((head, _)) = read_request(&mut reader) else {
             return;
         };
         seen.lock().unwrap().push(head);
@@ -458,33 +459,6 @@ fn serve(
             return;
         }
     }
-}
-
-/// Reads one request (head and `Content-Length` body); returns the head.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let end = line == "\r\n";
-        head.push_str(&line);
-        if end {
-            break;
-        }
-    }
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    Some(head)
 }
 
 // ---------------------------------------------------------------------------------------------
