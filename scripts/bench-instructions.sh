@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Instructions per call of the core's hot paths (building customers:get, parsing its 658 B
+# Instructions per call of the core's hot paths (building customers:get, and customers:list
+# with four query parameters (request_list), parsing customers:get's 658 B
 # response), counted by valgrind's callgrind: unlike time on a shared 2-core machine, the
 # count does not move with the neighbours, so small changes can be compared. Each figure
 # is (count for N calls - count for 0 calls) / N. serde_json's Value parse of the same
@@ -17,7 +18,7 @@ count() {
 }
 base=$(count none 0)
 printf '%-28s %12s\n' "customers:get, per call" "instructions"
-for op in request serde_value document parse webhook_parse; do
+for op in request request_list serde_value document parse webhook_parse; do
   total=$(count "$op" "$n")
   printf '%-28s %12d\n' "$op" $(( (total - base) / n ))
 done

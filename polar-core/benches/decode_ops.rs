@@ -2,7 +2,8 @@
 //! instructions (`scripts/bench-instructions.sh` runs it under callgrind): a figure that,
 //! unlike time on a shared machine, does not move with the neighbours.
 //!
-//! Usage: `decode_ops <request|serde_value|document|parse|webhook_parse> <iterations>`;
+//! Usage: `decode_ops <request|request_list|serde_value|document|parse|webhook_parse>
+//! <iterations>`;
 //! any other operation name runs nothing (the start-up count subtracted from the others).
 
 mod common;
@@ -23,6 +24,15 @@ fn main() {
         match op.as_str() {
             "request" => {
                 let op = operations::customers::Get::new(black_box(common::CUSTOMER_ID));
+                black_box(op.request(&config, Some(&credential)).is_ok());
+            }
+            "request_list" => {
+                // A list with a query: organization, email, page and limit.
+                let mut op = operations::customers::List::new();
+                op.organization_id = Some(vec![black_box(common::CUSTOMER_ID).to_owned()]);
+                op.email = Some(black_box("customer@example.com").to_owned());
+                op.page = Some(2);
+                op.limit = Some(100);
                 black_box(op.request(&config, Some(&credential)).is_ok());
             }
             "serde_value" => {

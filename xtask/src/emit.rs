@@ -1826,7 +1826,14 @@ fn emit_operation(model: &Model, op: &OpDef, out: &mut String) {
         lit(if op.responses.iter().any(|(_, k)| *k == RespKind::Csv) { "text/csv" } else { "application/json" }),
         op.paginated.is_some()
     );
-    out.push_str("    fn parts(&self) -> Result<RequestParts, BuildError> {\n        let mut r = RequestParts::new();\n");
+    // Room for the URL up front: the template's text, and an id (36 bytes, a UUID) per path
+    // parameter; query parameters may grow it.
+    let path_params = op.path.matches('{').count();
+    let room = op.path.len() + path_params * 36;
+    let _ = writeln!(
+        out,
+        "    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {{\n        let mut r = RequestParts::new(base, {room});"
+    );
     // The path template, literal pieces and parameters in order.
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {

@@ -355,6 +355,7 @@ edition = \"2021\"
 publish = false
 
 [dependencies]
+bytes = \"1\"
 http = \"1\"
 serde = \"1\"
 serde_json = \"1\"

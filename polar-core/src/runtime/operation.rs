@@ -43,10 +43,10 @@ pub trait Operation {
     /// What the spec says of this operation.
     const SPEC: OpSpec;
 
-    /// Path, query and body of the request (everything but server, headers and credential).
+    /// URL (below `base`) and body of the request (everything but headers and credential).
     /// What [`request`](Self::request) builds on; generated, not for use.
     #[doc(hidden)]
-    fn parts(&self) -> Result<RequestParts, BuildError>;
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError>;
 
     /// Parses a response to this operation's request.
     fn parse(response: &Response<Vec<u8>>) -> Result<Self::Output, Error>;
@@ -57,7 +57,12 @@ pub trait Operation {
         config: &Config,
         credential: Option<&Credential>,
     ) -> Result<Request<Vec<u8>>, Error> {
-        Ok(build(&Self::SPEC, self.parts()?, config, credential)?)
+        Ok(build(
+            &Self::SPEC,
+            self.parts(config.base_url())?,
+            config,
+            credential,
+        )?)
     }
 }
 
@@ -141,13 +146,17 @@ impl fmt::Display for KindList {
     }
 }
 
-/// Path, query and body of a request, encoded by the spec's rules as parameters are added
-/// (what generated operations build; not API).
+/// The URL and body of a request, encoded by the spec's rules as parameters are added
+/// (what generated operations build; not API). The URL is written once, in order (base,
+/// path, `?` and query), into a buffer sized up front, and moves into the `Uri` as it is.
 #[doc(hidden)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestParts {
-    path: String,
-    query: String,
+    url: String,
+    /// Where the path starts (the base's length).
+    path_start: usize,
+    /// Where the query starts (past its `?`), once a query parameter was written.
+    query_start: Option<usize>,
     body: Option<(&'static str, Vec<u8>)>,
 }
 
@@ -190,14 +199,38 @@ fn encode_into(out: &mut String, s: &str) {
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 impl RequestParts {
-    /// Empty parts.
-    pub fn new() -> Self {
-        RequestParts::default()
+    /// Parts below `base`, with room for `more` bytes of path and query (the generator's
+    /// estimate: the template's text, and an id per path parameter).
+    pub fn new(base: &str, more: usize) -> Self {
+        let mut url = String::with_capacity(base.len() + more);
+        url.push_str(base);
+        RequestParts {
+            path_start: url.len(),
+            url,
+            query_start: None,
+            body: None,
+        }
     }
 
     /// Appends a literal piece of the path template.
     pub fn path(&mut self, literal: &str) {
-        self.path.push_str(literal);
+        self.in_path(|url| url.push_str(literal));
+    }
+
+    /// Writes to the path: at the end, or before the query if one was started (generated
+    /// operations write the whole path first; this keeps any other order right).
+    fn in_path<R>(&mut self, write: impl FnOnce(&mut String) -> R) -> R {
+        match self.query_start {
+            None => write(&mut self.url),
+            Some(q) => {
+                let mut piece = String::new();
+                let r = write(&mut piece);
+                let at = q.saturating_sub(1);
+                self.url.insert_str(at, &piece);
+                self.query_start = Some(q + piece.len());
+                r
+            }
+        }
     }
 
     /// Appends a path parameter, percent-encoded (a `/` in an id cannot change the route).
@@ -223,17 +256,21 @@ impl RequestParts {
                 value: if dots == "." { "." } else { ".." },
             });
         }
-        encode_into(&mut self.path, value);
+        self.in_path(|url| encode_into(url, value));
         Ok(())
     }
 
     fn pair(&mut self, name: &str, value: &str) {
-        if !self.query.is_empty() {
-            self.query.push('&');
+        match self.query_start {
+            Some(_) => self.url.push('&'),
+            None => {
+                self.url.push('?');
+                self.query_start = Some(self.url.len());
+            }
         }
-        encode_into(&mut self.query, name);
-        self.query.push('=');
-        encode_into(&mut self.query, value);
+        encode_into(&mut self.url, name);
+        self.url.push('=');
+        encode_into(&mut self.url, value);
     }
 
     /// A query parameter in `form` style with `explode`: `null` leaves it out, a scalar is
@@ -282,7 +319,7 @@ impl RequestParts {
 
     /// An `application/x-www-form-urlencoded` body from an object's scalar properties.
     pub fn form_body<T: ToJson + ?Sized>(&mut self, body: &T) -> Result<(), BuildError> {
-        let mut form = RequestParts::new();
+        let mut form = RequestParts::new("", 0);
         match body.to_json() {
             Value::Object(map) => {
                 for (k, v) in &map {
@@ -299,30 +336,26 @@ impl RequestParts {
                 })
             }
         }
-        self.body = Some(("application/x-www-form-urlencoded", form.query.into_bytes()));
+        self.body = Some((
+            "application/x-www-form-urlencoded",
+            form.query_str().as_bytes().to_vec(),
+        ));
         Ok(())
     }
 
     /// The path so far (for tests and logs).
     pub fn path_str(&self) -> &str {
-        &self.path
-    }
-
-    /// The full URL below `base`: path, then `?` and the query when there is one.
-    fn url(&self, base: &str) -> String {
-        let mut url = String::with_capacity(base.len() + self.path.len() + self.query.len() + 1);
-        url.push_str(base);
-        url.push_str(&self.path);
-        if !self.query.is_empty() {
-            url.push('?');
-            url.push_str(&self.query);
-        }
-        url
+        let end = self
+            .query_start
+            .map_or(self.url.len(), |q| q.saturating_sub(1));
+        self.url.get(self.path_start..end).unwrap_or_default()
     }
 
     /// The query string so far, without `?`.
     pub fn query_str(&self) -> &str {
-        &self.query
+        self.query_start
+            .and_then(|q| self.url.get(q..))
+            .unwrap_or_default()
     }
 }
 
@@ -367,10 +400,11 @@ pub fn build(
             });
         }
     }
-    // The strings move into the `Uri` and the header value: no copies. The URI's text is
-    // written again only for the error message.
-    let uri = http::Uri::try_from(parts.url(config.base_url()))
-        .map_err(|_| BuildError::InvalidUri(parts.url(config.base_url())))?;
+    // The URL's buffer becomes the `Uri`'s (`Bytes` from a `String` takes its allocation),
+    // and stays readable for the error message.
+    let url = bytes::Bytes::from(parts.url);
+    let uri = http::Uri::from_maybe_shared(url.clone())
+        .map_err(|_| BuildError::InvalidUri(String::from_utf8_lossy(&url).into_owned()))?;
     let (content_type, body) = match parts.body {
         Some((content_type, bytes)) => (Some(content_type), bytes),
         None => (None, Vec::new()),
@@ -875,4 +909,51 @@ pub trait Paginated: Operation + Clone {
     fn items(output: &Self::Output) -> &[Self::Item];
     /// The items of a response, moved out.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL is written in one buffer, in order; a path piece written after the query
+    /// still lands before the `?`; the accessors read their parts back.
+    #[test]
+    fn request_parts_write_the_url_once_in_order() {
+        let mut r = RequestParts::new("https://api.polar.sh", 20);
+        let room = r.url.capacity();
+        r.path("/v1/customers/");
+        r.path_param_str("id", "a b/c").expect("id");
+        r.query("limit", &Value::from(10)).expect("limit");
+        r.query("q", &Value::from("x&y")).expect("q");
+        assert_eq!(
+            r.url,
+            "https://api.polar.sh/v1/customers/a%20b%2Fc?limit=10&q=x%26y"
+        );
+        assert_eq!(r.path_str(), "/v1/customers/a%20b%2Fc");
+        assert_eq!(r.query_str(), "limit=10&q=x%26y");
+        r.path("/more");
+        assert_eq!(r.path_str(), "/v1/customers/a%20b%2Fc/more");
+        assert_eq!(r.query_str(), "limit=10&q=x%26y");
+        // Sized up front: a template and an id fit without growing.
+        let mut sized = RequestParts::new("https://api.polar.sh", 14 + 36);
+        let before = sized.url.capacity();
+        sized.path("/v1/customers/");
+        sized
+            .path_param_str("id", "992fae2a-2a17-4b7a-8d9e-e287cf90131b")
+            .expect("id");
+        assert_eq!(sized.url.capacity(), before);
+        assert!(room >= "https://api.polar.sh".len() + 20);
+
+        let mut form = RequestParts::new("", 0);
+        form.form_body(&serde_json::json!({"grant_type": "x y", "n": 1}))
+            .expect("form");
+        assert_eq!(
+            form.body,
+            Some((
+                "application/x-www-form-urlencoded",
+                b"grant_type=x%20y&n=1".to_vec()
+            ))
+        );
+        assert_eq!(form.url, "");
+    }
 }

@@ -108,8 +108,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 19);
         r.path("/v1/benefit-grants/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("customer_id", &self.customer_id.to_json())?;

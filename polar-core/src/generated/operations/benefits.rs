@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/benefits/");
         let body = &self.body;
         r.json_body(body);
@@ -154,8 +154,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/benefits/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -249,8 +249,8 @@ impl Operation for Files {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 59);
         r.path("/v1/benefits/");
         r.path_param_str("id", &self.id)?;
         r.path("/files");
@@ -355,8 +355,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/benefits/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -466,8 +466,8 @@ impl Operation for Grants {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 60);
         r.path("/v1/benefits/");
         r.path_param_str("id", &self.id)?;
         r.path("/grants");
@@ -635,8 +635,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/benefits/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("type", &self.type_.to_json())?;
@@ -770,8 +770,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/benefits/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

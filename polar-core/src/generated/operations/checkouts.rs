@@ -73,8 +73,8 @@ impl Operation for ClientConfirm {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 80);
         r.path("/v1/checkouts/client/");
         r.path_param_str("client_secret", &self.client_secret)?;
         r.path("/confirm");
@@ -164,8 +164,8 @@ impl Operation for ClientGet {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 72);
         r.path("/v1/checkouts/client/");
         r.path_param_str("client_secret", &self.client_secret)?;
         Ok(r)
@@ -250,8 +250,8 @@ impl Operation for ClientUpdate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 72);
         r.path("/v1/checkouts/client/");
         r.path_param_str("client_secret", &self.client_secret)?;
         let body = &self.body;
@@ -339,8 +339,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/checkouts/");
         let body = &self.body;
         r.json_body(body);
@@ -421,8 +421,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/checkouts/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -549,8 +549,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/checkouts/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("product_id", &self.product_id.to_json())?;
@@ -684,8 +684,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/checkouts/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

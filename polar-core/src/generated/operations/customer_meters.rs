@@ -70,8 +70,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 60);
         r.path("/v1/customer-meters/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -188,8 +188,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 20);
         r.path("/v1/customer-meters/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("customer_id", &self.customer_id.to_json())?;

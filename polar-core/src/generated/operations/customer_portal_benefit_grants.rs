@@ -69,8 +69,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 75);
         r.path("/v1/customer-portal/benefit-grants/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -203,8 +203,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 35);
         r.path("/v1/customer-portal/benefit-grants/");
         r.query("query", &self.query.to_json())?;
         r.query("type", &self.type_.to_json())?;
@@ -340,8 +340,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 75);
         r.path("/v1/customer-portal/benefit-grants/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -69,8 +69,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/customer-portal/meters/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -178,8 +178,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 27);
         r.path("/v1/customer-portal/meters/");
         r.query("meter_id", &self.meter_id.to_json())?;
         r.query("query", &self.query.to_json())?;

@@ -70,8 +70,8 @@ impl Operation for GetAuthenticatedUser {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 41);
         r.path("/v1/customer-portal/customer-session/user");
         Ok(r)
     }
@@ -145,8 +145,8 @@ impl Operation for Introspect {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 47);
         r.path("/v1/customer-portal/customer-session/introspect");
         Ok(r)
     }

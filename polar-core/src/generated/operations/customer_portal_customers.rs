@@ -67,8 +67,8 @@ impl Operation for AddPaymentMethod {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 48);
         r.path("/v1/customer-portal/customers/me/payment-methods");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for CheckEmailUpdate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/customer-portal/customers/me/email-update/check");
         r.query("token", &self.token.to_json())?;
         Ok(r)
@@ -229,8 +229,8 @@ impl Operation for ConfirmPaymentMethod {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 56);
         r.path("/v1/customer-portal/customers/me/payment-methods/confirm");
         let body = &self.body;
         r.json_body(body);
@@ -311,8 +311,8 @@ impl Operation for DeletePaymentMethod {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 89);
         r.path("/v1/customer-portal/customers/me/payment-methods/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -396,8 +396,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 32);
         r.path("/v1/customer-portal/customers/me");
         Ok(r)
     }
@@ -483,8 +483,8 @@ impl Operation for ListPaymentMethods {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 48);
         r.path("/v1/customer-portal/customers/me/payment-methods");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -582,8 +582,8 @@ impl Operation for RequestEmailUpdate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/customer-portal/customers/me/email-update/request");
         let body = &self.body;
         r.json_body(body);
@@ -661,8 +661,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 32);
         r.path("/v1/customer-portal/customers/me");
         let body = &self.body;
         r.json_body(body);
@@ -737,8 +737,8 @@ impl Operation for VerifyEmailUpdate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 52);
         r.path("/v1/customer-portal/customers/me/email-update/verify");
         let body = &self.body;
         r.json_body(body);

@@ -85,8 +85,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 34);
         r.path("/v1/customer-portal/downloadables/");
         r.query("benefit_id", &self.benefit_id.to_json())?;
         r.query("page", &self.page.to_json())?;

@@ -69,8 +69,8 @@ impl Operation for Activate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 41);
         r.path("/v1/customer-portal/license-keys/activate");
         let body = &self.body;
         r.json_body(body);
@@ -152,8 +152,8 @@ impl Operation for Deactivate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 43);
         r.path("/v1/customer-portal/license-keys/deactivate");
         let body = &self.body;
         r.json_body(body);
@@ -234,8 +234,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 73);
         r.path("/v1/customer-portal/license-keys/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -331,8 +331,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 33);
         r.path("/v1/customer-portal/license-keys/");
         r.query("benefit_id", &self.benefit_id.to_json())?;
         r.query("page", &self.page.to_json())?;
@@ -436,8 +436,8 @@ impl Operation for Validate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 41);
         r.path("/v1/customer-portal/license-keys/validate");
         let body = &self.body;
         r.json_body(body);

@@ -70,8 +70,8 @@ impl Operation for AddMember {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 27);
         r.path("/v1/customer-portal/members");
         let body = &self.body;
         r.json_body(body);
@@ -164,8 +164,8 @@ impl Operation for ListMembers {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 27);
         r.path("/v1/customer-portal/members");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -269,8 +269,8 @@ impl Operation for RemoveMember {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 68);
         r.path("/v1/customer-portal/members/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -358,8 +358,8 @@ impl Operation for UpdateMember {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 68);
         r.path("/v1/customer-portal/members/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

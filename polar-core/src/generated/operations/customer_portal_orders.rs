@@ -74,8 +74,8 @@ impl Operation for ConfirmRetryPayment {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 83);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/confirm-payment");
@@ -165,8 +165,8 @@ impl Operation for GenerateInvoice {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 75);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/invoice");
@@ -248,8 +248,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -329,8 +329,8 @@ impl Operation for GetPaymentStatus {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 82);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/payment-status");
@@ -411,8 +411,8 @@ impl Operation for Invoice {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 75);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/invoice");
@@ -531,8 +531,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 27);
         r.path("/v1/customer-portal/orders/");
         r.query("product_id", &self.product_id.to_json())?;
         r.query("product_billing_type", &self.product_billing_type.to_json())?;
@@ -654,8 +654,8 @@ impl Operation for Receipt {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 75);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/receipt");
@@ -742,8 +742,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/customer-portal/orders/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

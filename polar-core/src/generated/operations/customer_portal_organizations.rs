@@ -66,8 +66,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 76);
         r.path("/v1/customer-portal/organizations/");
         r.path_param_str("slug", &self.slug)?;
         Ok(r)

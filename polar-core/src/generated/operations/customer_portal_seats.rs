@@ -65,8 +65,8 @@ impl Operation for AssignSeat {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 25);
         r.path("/v1/customer-portal/seats");
         let body = &self.body;
         r.json_body(body);
@@ -160,8 +160,8 @@ impl Operation for ListClaimedSubscriptions {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 39);
         r.path("/v1/customer-portal/seats/subscriptions");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;
@@ -273,8 +273,8 @@ impl Operation for ListSeats {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 25);
         r.path("/v1/customer-portal/seats");
         r.query("subscription_id", &self.subscription_id.to_json())?;
         r.query("order_id", &self.order_id.to_json())?;
@@ -356,8 +356,8 @@ impl Operation for ResendInvitation {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 78);
         r.path("/v1/customer-portal/seats/");
         r.path_param_str("seat_id", &self.seat_id)?;
         r.path("/resend");
@@ -438,8 +438,8 @@ impl Operation for RevokeSeat {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 71);
         r.path("/v1/customer-portal/seats/");
         r.path_param_str("seat_id", &self.seat_id)?;
         Ok(r)

@@ -69,8 +69,8 @@ impl Operation for Cancel {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 74);
         r.path("/v1/customer-portal/subscriptions/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -151,8 +151,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 74);
         r.path("/v1/customer-portal/subscriptions/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -265,8 +265,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 34);
         r.path("/v1/customer-portal/subscriptions/");
         r.query("product_id", &self.product_id.to_json())?;
         r.query("active", &self.active.to_json())?;
@@ -383,8 +383,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 74);
         r.path("/v1/customer-portal/subscriptions/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

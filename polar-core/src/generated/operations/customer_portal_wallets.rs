@@ -69,8 +69,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 68);
         r.path("/v1/customer-portal/wallets/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -168,8 +168,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 28);
         r.path("/v1/customer-portal/wallets/");
         r.query("page", &self.page.to_json())?;
         r.query("limit", &self.limit.to_json())?;

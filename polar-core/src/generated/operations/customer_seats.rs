@@ -66,8 +66,8 @@ impl Operation for AssignSeat {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/customer-seats");
         let body = &self.body;
         r.json_body(body);
@@ -141,8 +141,8 @@ impl Operation for ClaimSeat {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 24);
         r.path("/v1/customer-seats/claim");
         let body = &self.body;
         r.json_body(body);
@@ -220,8 +220,8 @@ impl Operation for GetClaimInfo {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 79);
         r.path("/v1/customer-seats/claim/");
         r.path_param_str("invitation_token", &self.invitation_token)?;
         Ok(r)
@@ -313,8 +313,8 @@ impl Operation for ListSeats {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/customer-seats");
         r.query("subscription_id", &self.subscription_id.to_json())?;
         r.query("order_id", &self.order_id.to_json())?;
@@ -397,8 +397,8 @@ impl Operation for ResendInvitation {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 71);
         r.path("/v1/customer-seats/");
         r.path_param_str("seat_id", &self.seat_id)?;
         r.path("/resend");
@@ -480,8 +480,8 @@ impl Operation for RevokeSeat {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 64);
         r.path("/v1/customer-seats/");
         r.path_param_str("seat_id", &self.seat_id)?;
         Ok(r)

@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/customers/");
         let body = &self.body;
         r.json_body(body);
@@ -171,8 +171,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.query("anonymize", &self.anonymize.to_json())?;
@@ -266,8 +266,8 @@ impl Operation for DeleteExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 72);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.query("anonymize", &self.anonymize.to_json())?;
@@ -358,8 +358,8 @@ impl Operation for Export {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 20);
         r.path("/v1/customers/export");
         r.query("organization_id", &self.organization_id.to_json())?;
         Ok(r)
@@ -439,8 +439,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -523,8 +523,8 @@ impl Operation for GetExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 72);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         Ok(r)
@@ -611,8 +611,8 @@ impl Operation for GetState {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 60);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/state");
@@ -702,8 +702,8 @@ impl Operation for GetStateExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 78);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/state");
@@ -826,8 +826,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/customers/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("email", &self.email.to_json())?;
@@ -965,8 +965,8 @@ impl Operation for ListPaymentMethods {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 70);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/payment-methods");
@@ -1083,8 +1083,8 @@ impl Operation for ListPaymentMethodsExternal {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 88);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/payment-methods");
@@ -1194,8 +1194,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;
@@ -1284,8 +1284,8 @@ impl Operation for UpdateExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 72);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         let body = &self.body;

@@ -78,8 +78,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 62);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/members");
@@ -170,8 +170,8 @@ impl Operation for CreateExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 80);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/members");
@@ -265,8 +265,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 110);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/members/");
@@ -357,8 +357,8 @@ impl Operation for DeleteExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 137);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");
@@ -450,8 +450,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 110);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/members/");
@@ -542,8 +542,8 @@ impl Operation for GetExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 137);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");
@@ -644,8 +644,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 110);
         r.path("/v1/customers/");
         r.path_param_str("id", &self.id)?;
         r.path("/members/");
@@ -746,8 +746,8 @@ impl Operation for UpdateExternal {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 137);
         r.path("/v1/customers/external/");
         r.path_param_str("external_id", &self.external_id)?;
         r.path("/members/");

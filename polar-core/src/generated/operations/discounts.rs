@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/discounts/");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/discounts/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -232,8 +232,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/discounts/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -340,8 +340,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 14);
         r.path("/v1/discounts/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("query", &self.query.to_json())?;
@@ -457,8 +457,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 54);
         r.path("/v1/discounts/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -73,8 +73,8 @@ impl Operation for Accept {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 60);
         r.path("/v1/disputes/");
         r.path_param_str("id", &self.id)?;
         r.path("/accept");
@@ -159,8 +159,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/disputes/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -272,8 +272,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/disputes/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("order_id", &self.order_id.to_json())?;

@@ -123,8 +123,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 16);
         r.path("/v1/event-types/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("customer_id", &self.customer_id.to_json())?;
@@ -261,8 +261,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 56);
         r.path("/v1/event-types/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -70,8 +70,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/events/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -150,8 +150,8 @@ impl Operation for Ingest {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 17);
         r.path("/v1/events/ingest");
         let body = &self.body;
         r.json_body(body);
@@ -313,8 +313,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 11);
         r.path("/v1/events/");
         r.query("filter", &self.filter.to_json())?;
         r.query("start_timestamp", &self.start_timestamp.to_json())?;
@@ -520,8 +520,8 @@ impl Operation for ListNames {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 16);
         r.path("/v1/events/names");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("customer_id", &self.customer_id.to_json())?;

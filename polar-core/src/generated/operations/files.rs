@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 10);
         r.path("/v1/files/");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 50);
         r.path("/v1/files/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -254,8 +254,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 10);
         r.path("/v1/files/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("ids", &self.ids.to_json())?;
@@ -365,8 +365,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 50);
         r.path("/v1/files/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;
@@ -456,8 +456,8 @@ impl Operation for Uploaded {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 59);
         r.path("/v1/files/");
         r.path_param_str("id", &self.id)?;
         r.path("/uploaded");

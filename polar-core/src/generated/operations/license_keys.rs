@@ -68,8 +68,8 @@ impl Operation for Activate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 25);
         r.path("/v1/license-keys/activate");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for Deactivate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 27);
         r.path("/v1/license-keys/deactivate");
         let body = &self.body;
         r.json_body(body);
@@ -233,8 +233,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 57);
         r.path("/v1/license-keys/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -323,8 +323,8 @@ impl Operation for GetActivation {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 121);
         r.path("/v1/license-keys/");
         r.path_param_str("id", &self.id)?;
         r.path("/activations/");
@@ -437,8 +437,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 17);
         r.path("/v1/license-keys/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("benefit_id", &self.benefit_id.to_json())?;
@@ -556,8 +556,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 57);
         r.path("/v1/license-keys/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;
@@ -640,8 +640,8 @@ impl Operation for Validate {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 25);
         r.path("/v1/license-keys/validate");
         let body = &self.body;
         r.json_body(body);

@@ -103,8 +103,8 @@ impl Operation for ListMembers {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 12);
         r.path("/v1/members/");
         r.query("customer_id", &self.customer_id.to_json())?;
         r.query("external_customer_id", &self.external_customer_id.to_json())?;

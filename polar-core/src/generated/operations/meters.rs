@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 11);
         r.path("/v1/meters/");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/meters/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -268,8 +268,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 11);
         r.path("/v1/meters/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("query", &self.query.to_json())?;
@@ -439,8 +439,8 @@ impl Operation for Quantities {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 62);
         r.path("/v1/meters/");
         r.path_param_str("id", &self.id)?;
         r.path("/quantities");
@@ -564,8 +564,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/meters/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -68,8 +68,8 @@ impl Operation for CreateDashboard {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 22);
         r.path("/v1/metrics/dashboards");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for DeleteDashboard {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/metrics/dashboards/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -273,8 +273,8 @@ impl Operation for Export {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/metrics/export");
         r.query("start_date", &self.start_date.to_json())?;
         r.query("end_date", &self.end_date.to_json())?;
@@ -428,8 +428,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 12);
         r.path("/v1/metrics/");
         r.query("start_date", &self.start_date.to_json())?;
         r.query("end_date", &self.end_date.to_json())?;
@@ -539,8 +539,8 @@ impl Operation for GetDashboard {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/metrics/dashboards/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -621,8 +621,8 @@ impl Operation for Limits {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/metrics/limits");
         Ok(r)
     }
@@ -704,8 +704,8 @@ impl Operation for ListDashboards {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 22);
         r.path("/v1/metrics/dashboards");
         r.query("organization_id", &self.organization_id.to_json())?;
         Ok(r)
@@ -790,8 +790,8 @@ impl Operation for UpdateDashboard {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/metrics/dashboards/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -65,8 +65,8 @@ impl Operation for Authorize {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 20);
         r.path("/v1/oauth2/authorize");
         Ok(r)
     }
@@ -134,8 +134,8 @@ impl Operation for Introspect {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 21);
         r.path("/v1/oauth2/introspect");
         let body = &self.body;
         r.form_body(body)?;
@@ -207,8 +207,8 @@ impl Operation for Revoke {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 17);
         r.path("/v1/oauth2/revoke");
         let body = &self.body;
         r.form_body(body)?;
@@ -280,8 +280,8 @@ impl Operation for Token {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 16);
         r.path("/v1/oauth2/token");
         let body = &self.body;
         r.form_body(body)?;
@@ -356,8 +356,8 @@ impl Operation for Userinfo {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 19);
         r.path("/v1/oauth2/userinfo");
         Ok(r)
     }

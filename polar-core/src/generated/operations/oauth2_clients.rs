@@ -64,8 +64,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 19);
         r.path("/v1/oauth2/register");
         let body = &self.body;
         r.json_body(body);
@@ -144,8 +144,8 @@ impl Operation for Delete {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/oauth2/register/");
         r.path_param_str("client_id", &self.client_id)?;
         Ok(r)
@@ -223,8 +223,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/oauth2/register/");
         r.path_param_str("client_id", &self.client_id)?;
         Ok(r)
@@ -308,8 +308,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 67);
         r.path("/v1/oauth2/register/");
         r.path_param_str("client_id", &self.client_id)?;
         let body = &self.body;

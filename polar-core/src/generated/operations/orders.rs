@@ -72,8 +72,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 11);
         r.path("/v1/orders/");
         let body = &self.body;
         r.json_body(body);
@@ -192,8 +192,8 @@ impl Operation for Export {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 17);
         r.path("/v1/orders/export");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("product_id", &self.product_id.to_json())?;
@@ -308,8 +308,8 @@ impl Operation for Finalize {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 60);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/finalize");
@@ -397,8 +397,8 @@ impl Operation for GenerateInvoice {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 59);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/invoice");
@@ -481,8 +481,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -563,8 +563,8 @@ impl Operation for Invoice {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 59);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/invoice");
@@ -722,8 +722,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 11);
         r.path("/v1/orders/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("product_id", &self.product_id.to_json())?;
@@ -870,8 +870,8 @@ impl Operation for Receipt {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 59);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         r.path("/receipt");
@@ -959,8 +959,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 51);
         r.path("/v1/orders/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

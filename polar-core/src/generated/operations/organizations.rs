@@ -64,8 +64,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/organizations/");
         let body = &self.body;
         r.json_body(body);
@@ -147,8 +147,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 58);
         r.path("/v1/organizations/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -250,8 +250,8 @@ impl Operation for ListOrganizations {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/organizations/");
         r.query("slug", &self.slug.to_json())?;
         r.query("page", &self.page.to_json())?;
@@ -361,8 +361,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 58);
         r.path("/v1/organizations/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

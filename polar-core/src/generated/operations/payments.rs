@@ -70,8 +70,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/payments/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -203,8 +203,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/payments/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("checkout_id", &self.checkout_id.to_json())?;

@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/products/");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/products/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -288,8 +288,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 13);
         r.path("/v1/products/");
         r.query("id", &self.id.to_json())?;
         r.query("organization_id", &self.organization_id.to_json())?;
@@ -429,8 +429,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 53);
         r.path("/v1/products/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;
@@ -520,8 +520,8 @@ impl Operation for UpdateBenefits {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 62);
         r.path("/v1/products/");
         r.path_param_str("id", &self.id)?;
         r.path("/benefits");

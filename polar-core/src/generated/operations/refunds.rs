@@ -68,8 +68,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 12);
         r.path("/v1/refunds/");
         let body = &self.body;
         r.json_body(body);
@@ -202,8 +202,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 12);
         r.path("/v1/refunds/");
         r.query("id", &self.id.to_json())?;
         r.query("organization_id", &self.organization_id.to_json())?;

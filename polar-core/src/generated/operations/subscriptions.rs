@@ -73,8 +73,8 @@ impl Operation for Create {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/subscriptions/");
         let body = &self.body;
         r.json_body(body);
@@ -198,8 +198,8 @@ impl Operation for Export {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 24);
         r.path("/v1/subscriptions/export");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("product_id", &self.product_id.to_json())?;
@@ -306,8 +306,8 @@ impl Operation for Get {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 58);
         r.path("/v1/subscriptions/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -474,8 +474,8 @@ impl Operation for List {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 18);
         r.path("/v1/subscriptions/");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("product_id", &self.product_id.to_json())?;
@@ -635,8 +635,8 @@ impl Operation for Revoke {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 58);
         r.path("/v1/subscriptions/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -726,8 +726,8 @@ impl Operation for Update {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 58);
         r.path("/v1/subscriptions/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;

@@ -68,8 +68,8 @@ impl Operation for CreateWebhookEndpoint {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 22);
         r.path("/v1/webhooks/endpoints");
         let body = &self.body;
         r.json_body(body);
@@ -150,8 +150,8 @@ impl Operation for DeleteWebhookEndpoint {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/webhooks/endpoints/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -232,8 +232,8 @@ impl Operation for GetWebhookEndpoint {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/webhooks/endpoints/");
         r.path_param_str("id", &self.id)?;
         Ok(r)
@@ -364,8 +364,8 @@ impl Operation for ListWebhookDeliveries {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 23);
         r.path("/v1/webhooks/deliveries");
         r.query("endpoint_id", &self.endpoint_id.to_json())?;
         r.query("start_timestamp", &self.start_timestamp.to_json())?;
@@ -510,8 +510,8 @@ impl Operation for ListWebhookEndpoints {
         paginated: true,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 22);
         r.path("/v1/webhooks/endpoints");
         r.query("organization_id", &self.organization_id.to_json())?;
         r.query("page", &self.page.to_json())?;
@@ -614,8 +614,8 @@ impl Operation for RedeliverWebhookEvent {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 70);
         r.path("/v1/webhooks/events/");
         r.path_param_str("id", &self.id)?;
         r.path("/redeliver");
@@ -697,8 +697,8 @@ impl Operation for ResetWebhookEndpointSecret {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 70);
         r.path("/v1/webhooks/endpoints/");
         r.path_param_str("id", &self.id)?;
         r.path("/secret");
@@ -785,8 +785,8 @@ impl Operation for UpdateWebhookEndpoint {
         paginated: false,
     };
 
-    fn parts(&self) -> Result<RequestParts, BuildError> {
-        let mut r = RequestParts::new();
+    fn parts(&self, base: &str) -> Result<RequestParts, BuildError> {
+        let mut r = RequestParts::new(base, 63);
         r.path("/v1/webhooks/endpoints/");
         r.path_param_str("id", &self.id)?;
         let body = &self.body;
