@@ -219,16 +219,14 @@ impl RequestParts {
 
     /// Writes to the path: at the end, or before the query if one was started (generated
     /// operations write the whole path first; this keeps any other order right).
-    fn in_path<R>(&mut self, write: impl FnOnce(&mut String) -> R) -> R {
+    fn in_path(&mut self, write: impl FnOnce(&mut String)) {
         match self.query_start {
             None => write(&mut self.url),
             Some(q) => {
                 let mut piece = String::new();
-                let r = write(&mut piece);
-                let at = q.saturating_sub(1);
-                self.url.insert_str(at, &piece);
+                write(&mut piece);
+                self.url.insert_str(q.saturating_sub(1), &piece);
                 self.query_start = Some(q + piece.len());
-                r
             }
         }
     }
@@ -336,10 +334,10 @@ impl RequestParts {
                 })
             }
         }
-        self.body = Some((
-            "application/x-www-form-urlencoded",
-            form.query_str().as_bytes().to_vec(),
-        ));
+        // The form is the query of parts with no base: its buffer, less the leading `?`.
+        let mut text = form.url;
+        text.replace_range(..form.query_start.unwrap_or(text.len()), "");
+        self.body = Some(("application/x-www-form-urlencoded", text.into_bytes()));
         Ok(())
     }
 
