@@ -29,6 +29,20 @@ pub fn round_trip<T: FromJson + ToJson + PartialEq + std::fmt::Debug>(
     let bytes = serde_json::to_vec(value).map_err(|e| DecodeError::syntax(&e))?;
     let from_bytes: T = polarsh_core::json::from_slice(&bytes)?;
     let from_value = T::from_json(value, &Path::Root)?;
+    // The one-pass read must not fall back to the document on what Polar sends; a value it
+    // reads must be the document's.
+    let Some(read) = polarsh_core::json::read_slice::<T>(&bytes) else {
+        return Err(DecodeError {
+            path: "$".into(),
+            message: "the one-pass read missed what the document decodes".into(),
+        });
+    };
+    if read != from_value {
+        return Err(DecodeError {
+            path: "$".into(),
+            message: format!("the one-pass read differs: {read:?} vs {from_value:?}"),
+        });
+    }
     if from_bytes != from_value {
         return Err(DecodeError {
             path: "$".into(),

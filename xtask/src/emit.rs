@@ -452,7 +452,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
         out.push_str(
             "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
              use super::*;\n\
-             use crate::runtime::json::{self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value};\n\
+             use crate::runtime::json::{self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
              use crate::runtime::Patch;\n\
              use std::collections::BTreeMap;\n\
@@ -762,7 +762,7 @@ fn emit_enum(name: &str, values: &[(String, String)], out: &mut String) {
     let _ = writeln!(
         out,
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
-         impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::string(value, path).map(Self::from)\n    }}\n}}\n\n\
+         impl FromJson for {name} {{\n    fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {{\n        json::string(value, path).map(Self::from)\n    }}\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        r.str().map(|s| Self::from(&*s))\n    }}\n}}\n\n\
          impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        Value::String(self.as_str().to_owned())\n    }}\n}}\n\n\
          impl JsonKey for {name} {{\n    fn from_key(key: &str) -> Self {{\n        Self::from(key)\n    }}\n    fn to_key(&self) -> String {{\n        self.as_str().to_owned()\n    }}\n}}\n"
     );
@@ -905,7 +905,9 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             lit(&f.json)
         );
     }
-    out.push_str("            extra: json::extra(obj, Self::FIELDS),\n        })\n    }\n}\n\n");
+    out.push_str("            extra: json::extra(obj, Self::FIELDS),\n        })\n    }\n\n");
+    emit_struct_read(fields, out);
+    out.push_str("}\n\n");
 
     let _ = writeln!(out, "impl ToJson for {name} {{\n    fn to_json(&self) -> Value {{\n        let mut obj = Map::new();");
     for f in fields {
@@ -941,6 +943,77 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
     out.push_str(
         "        json::put_extra(&mut obj, &self.extra);\n        Value::Object(obj)\n    }\n}\n\n",
     );
+}
+
+/// `FromJson::read` of a struct: one pass over the object, each property read into its slot
+/// as it comes (`f_<field>`; `c_<i>` marks a required constant seen), unknown ones into
+/// `extra`; then the slots become the fields.
+fn emit_struct_read(fields: &[crate::model::Field], out: &mut String) {
+    out.push_str("    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {\n        let mut extra = Map::new();\n");
+    for (i, f) in fields.iter().enumerate() {
+        match f.kind {
+            FieldKind::ConstRequired => {
+                let _ = writeln!(out, "        let mut c_{i} = false;");
+            }
+            _ => {
+                let _ = writeln!(out, "        let mut f_{} = None;", f.rust);
+            }
+        }
+    }
+    if fields.is_empty() {
+        out.push_str("        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;\n        Ok(Self { extra })\n    }\n");
+        return;
+    }
+    out.push_str("        r.object(&mut |r, key| match key {\n");
+    for (i, f) in fields.iter().enumerate() {
+        let check = f.konst.as_ref().map(|c| match c {
+            crate::json::J::Str(s) => {
+                format!("json::peek_const_str(r, {}, {})", lit(s), f.ignore_case)
+            }
+            _ => format!("json::peek_const(r, &{})", const_expr(c)),
+        });
+        let store = match f.kind {
+            FieldKind::ConstRequired => {
+                let check = check.clone().unwrap_or_else(|| "Ok(())".into());
+                let _ = writeln!(
+                    out,
+                    "            {} => json::konst(r, &mut c_{i}, |r| {check}),",
+                    lit(&f.json)
+                );
+                continue;
+            }
+            FieldKind::Optional | FieldKind::ConstOptional => {
+                format!("json::set_opt(r, &mut f_{}, key, &mut extra)", f.rust)
+            }
+            FieldKind::Required | FieldKind::RequiredNullable | FieldKind::Patch => {
+                format!("json::set(r, &mut f_{})", f.rust)
+            }
+        };
+        let arm = match check {
+            Some(check) => format!("{check}.and_then(|()| {store})"),
+            None => store,
+        };
+        let _ = writeln!(out, "            {} => {arm},", lit(&f.json));
+    }
+    out.push_str("            _ => json::unknown(r, key, &mut extra),\n        })?;\n");
+    for (i, f) in fields.iter().enumerate() {
+        if f.kind == FieldKind::ConstRequired {
+            let _ = writeln!(out, "        json::seen(c_{i})?;");
+        }
+    }
+    out.push_str("        Ok(Self {\n");
+    for f in fields {
+        let value = match f.kind {
+            FieldKind::ConstRequired => continue,
+            FieldKind::Required | FieldKind::RequiredNullable => {
+                format!("json::req(f_{})?", f.rust)
+            }
+            FieldKind::Optional | FieldKind::ConstOptional => format!("json::opt(f_{})", f.rust),
+            FieldKind::Patch => format!("json::patch_of(f_{})", f.rust),
+        };
+        let _ = writeln!(out, "            {}: {value},", f.rust);
+    }
+    out.push_str("            extra,\n        })\n    }\n");
 }
 
 /// Top-level property names a member can have, for best-fit scoring.
@@ -1051,6 +1124,7 @@ fn emit_union(
         out,
         "impl {name} {{\n    /// The members `best_fit` tries, most specific first: their property names and decoders.\n    const CANDIDATES: &'static [(&'static [&'static str], json::Decoder<Self>)] = &["
     );
+    let order_again = order.clone();
     for i in order {
         let m = &members[i];
         let mut known = Vec::new();
@@ -1096,6 +1170,28 @@ fn emit_union(
         }
     }
     out.push_str("    ];\n\n");
+    // The same members, read in one pass (`json::best_fit_read`).
+    out.push_str("    /// The members `read` tries, in the order of `CANDIDATES`.\n    const READS: &'static [json::ReadFn<Self>] = &[\n");
+    for &i in &order_again {
+        let m = &members[i];
+        match open_union(model, &m.ty) {
+            Some(inner) => {
+                let _ = writeln!(
+                    out,
+                    "        |r| match {inner}::read(r)? {{ {inner}::Unknown {{ .. }} => Err(Miss::FIT), x => Ok(Self::{}(x)) }},",
+                    m.variant
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "        |r| Ok(Self::{}(FromJson::read(r)?)),",
+                    m.variant
+                );
+            }
+        }
+    }
+    out.push_str("    ];\n\n");
     let tagged = match discriminator {
         Some((prop, _)) => format!(
             "        // A tag this SDK does not know is a newer variant, not a mismatch.\n        if json::tag(value, {}).is_some() {{\n            return None;\n        }}\n",
@@ -1126,7 +1222,38 @@ fn emit_union(
         }
         out.push_str("            Some(_) => return Ok(Self::Unknown(value.to_value())),\n            None => {}\n        }\n");
     }
-    out.push_str("        Ok(json::best_fit(value, path, Self::CANDIDATES).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n}\n\n");
+    out.push_str("        Ok(json::best_fit(value, path, Self::CANDIDATES).unwrap_or_else(|| Self::Unknown(value.to_value())))\n    }\n");
+    // A scalar tries the members in one pass; an object is decoded from its document.
+    let fit = "json::best_fit_read(r, Self::READS, Self::Unknown)";
+    if let Some((prop, mapping)) = discriminator {
+        // One pass: find the tag, then the member reads the object.
+        let _ = writeln!(
+            out,
+            "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        let Some(tag) = r.tag({})? else {{\n            return {fit};\n        }};\n        Ok(match &*tag {{",
+            lit(prop)
+        );
+        for (v, idx) in mapping {
+            if let Some(m) = members.get(*idx) {
+                let _ = writeln!(
+                    out,
+                    "            {} => Self::{}(FromJson::read(r)?),",
+                    lit(v),
+                    m.variant
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "            _ => Self::Unknown(json::unknown_tagged(r, {}, &tag)?),\n        }})\n    }}",
+            lit(prop)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {{\n        {fit}\n    }}"
+        );
+    }
+    out.push_str("}\n\n");
 
     let _ = writeln!(
         out,
@@ -1191,7 +1318,17 @@ fn emit_events(model: &Model, name: &str, events: &[(String, String, Ty)], out: 
         );
     }
     out.push_str(
-        "            _ => Self::Unknown { type_, raw: value.to_value() },\n        })\n    }\n}\n\n",
+        "            _ => Self::Unknown { type_, raw: value.to_value() },\n        })\n    }\n\n    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {\n        let Some(type_) = r.tag(\"type\")? else {\n            return Err(Miss::UNSURE);\n        };\n        Ok(match &*type_ {\n",
+    );
+    for (event, variant, _) in events {
+        let _ = writeln!(
+            out,
+            "            {} => Self::{variant}(FromJson::read(r)?),",
+            lit(event)
+        );
+    }
+    out.push_str(
+        "            _ => Self::Unknown {\n                raw: json::unknown_tagged(r, \"type\", &type_)?,\n                type_: type_.into_owned(),\n            },\n        })\n    }\n}\n\n",
     );
     let _ = writeln!(
         out,

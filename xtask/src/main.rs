@@ -58,6 +58,10 @@ const RUNTIME: &[(&str, &str)] = &[
         include_str!("../../polar-core/src/runtime/json/path.rs"),
     ),
     (
+        "json/read.rs",
+        include_str!("../../polar-core/src/runtime/json/read.rs"),
+    ),
+    (
         "json/traits.rs",
         include_str!("../../polar-core/src/runtime/json/traits.rs"),
     ),

@@ -120,6 +120,10 @@ impl super::json::FromJson for Secret {
     ) -> Result<Self, super::json::DecodeError> {
         super::json::string(value, path).map(Secret::new)
     }
+
+    fn read(r: &mut super::doc::Reader<'_>) -> Result<Self, super::doc::Miss> {
+        r.str().map(Secret::new)
+    }
 }
 
 impl super::json::ToJson for Secret {

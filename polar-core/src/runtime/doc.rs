@@ -235,6 +235,7 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
         .map(|i| start + i)
 }
 
+#[derive(Clone)]
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
@@ -272,6 +273,97 @@ impl<'a> Parser<'a> {
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
+        }
+    }
+
+    /// Skips a value, checking it as [`Parser::value`] would, building nothing.
+    fn skip_value(&mut self, depth: usize) -> Result<(), SyntaxError> {
+        match self.peek() {
+            Some(b'{') => self.skip_container(depth + 1, b'}'),
+            Some(b'[') => self.skip_container(depth + 1, b']'),
+            Some(b'"') => self.skip_string(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            _ => self.value(depth).map(|_| ()),
+        }
+    }
+
+    /// Skips a string, checking its escapes, unescaping nothing.
+    fn skip_string(&mut self) -> Result<(), SyntaxError> {
+        self.pos += 1;
+        let bytes = self.bytes();
+        loop {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            let Some(i) = find_special(rest) else {
+                self.pos = bytes.len();
+                return Err(self.error("EOF while parsing a string"));
+            };
+            self.pos += i;
+            match rest.get(i) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let Some(&esc) = bytes.get(self.pos) else {
+                        return Err(self.error("EOF while parsing a string"));
+                    };
+                    self.pos += 1;
+                    match esc {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            self.unicode_escape()?;
+                        }
+                        _ => {
+                            self.pos -= 1;
+                            return Err(self.error("invalid escape"));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(self
+                        .error("control character (\\u0000-\\u001F) found while parsing a string"))
+                }
+            }
+        }
+    }
+
+    /// Skips an object or array (`close` is its closing byte), checking it.
+    fn skip_container(&mut self, depth: usize, close: u8) -> Result<(), SyntaxError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if close == b'}' {
+                if self.peek() != Some(b'"') {
+                    return Err(self.error("key must be a string"));
+                }
+                self.skip_string()?;
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.error("expected `:`"));
+                }
+                self.pos += 1;
+                self.skip_ws();
+            }
+            self.skip_value(depth)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b) if b == close => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                None => return Err(self.error("EOF while parsing a value")),
+                Some(_) => return Err(self.error("expected `,` or a closing bracket")),
+            }
         }
     }
 
@@ -341,9 +433,11 @@ impl<'a> Parser<'a> {
             }
         }
         let text = self.text.get(start..self.pos).unwrap_or("");
-        // Integers that fit 64 bits are exact; anything else goes through serde_json once,
-        // so that what it refuses (an f64 overflow such as `1e400`) is refused here too.
-        let exact = plain && (text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok());
+        // Integers that fit 64 bits are exact (up to 18 digits, they always do); anything
+        // else goes through serde_json once, so that what it refuses (an f64 overflow such
+        // as `1e400`) is refused here too.
+        let exact = plain
+            && (text.len() <= 18 || text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok());
         if !exact && Number::from_str(text).is_err() {
             return Err(self.error_at(self.bytes(), start, "number out of range"));
         }
@@ -517,6 +611,255 @@ impl<'a> Parser<'a> {
                 }
                 None => return Err(self.error("EOF while parsing an object")),
                 Some(_) => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+}
+
+/// A miss of the one-pass [`Reader`]: the value did not fit ([`Miss::FIT`]), or the fast
+/// path cannot tell ([`Miss::UNSURE`]: not JSON, a repeated key, which the document
+/// resolves). Carries no message: whoever gets one decodes the document instead, which gives
+/// the exact error (or the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Miss {
+    /// Whether decoding the document might still succeed here.
+    pub unsure: bool,
+}
+
+impl Miss {
+    /// The value does not fit the type: decoding it from the document fails too.
+    pub const FIT: Miss = Miss { unsure: false };
+    /// Anything else: the document decides.
+    pub const UNSURE: Miss = Miss { unsure: true };
+}
+
+impl From<SyntaxError> for Miss {
+    fn from(_: SyntaxError) -> Self {
+        Miss::UNSURE
+    }
+}
+
+/// Reads a JSON document token by token, straight into typed values: no tree, nothing
+/// allocated but the strings with escapes. It accepts exactly what [`parse`] accepts
+/// (strings, numbers and skipped values are checked the same way, nesting is limited the
+/// same way), so a value it reads is the value the document would have given.
+#[derive(Clone)]
+pub struct Reader<'a> {
+    p: Parser<'a>,
+    /// Containers open around the current position.
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `bytes` (which must be UTF-8, as JSON text is).
+    pub fn new(bytes: &'a [u8]) -> Result<Self, Miss> {
+        let text = std::str::from_utf8(bytes).map_err(|_| Miss::UNSURE)?;
+        Ok(Reader {
+            p: Parser { text, pos: 0 },
+            depth: 0,
+        })
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    pub fn finish(&mut self) -> Result<(), Miss> {
+        self.p.skip_ws();
+        if self.p.pos < self.p.text.len() {
+            return Err(Miss::UNSURE);
+        }
+        Ok(())
+    }
+
+    /// The first byte of the next value (after whitespace).
+    pub fn peek(&mut self) -> Option<u8> {
+        self.p.skip_ws();
+        self.p.peek()
+    }
+
+    /// Consumes a `null` if one is next.
+    pub fn null(&mut self) -> Result<bool, Miss> {
+        if self.peek() != Some(b'n') {
+            return Ok(false);
+        }
+        self.p.literal("null", Json::Null)?;
+        Ok(true)
+    }
+
+    /// A string value.
+    pub fn str(&mut self) -> Result<Cow<'a, str>, Miss> {
+        if self.peek() != Some(b'"') {
+            return Err(Miss::FIT);
+        }
+        Ok(self.p.string()?)
+    }
+
+    /// A boolean value.
+    pub fn bool(&mut self) -> Result<bool, Miss> {
+        match self.peek() {
+            Some(b't') => self.p.literal("true", Json::Null).map(|_| true),
+            Some(b'f') => self.p.literal("false", Json::Null).map(|_| false),
+            _ => return Err(Miss::FIT),
+        }
+        .map_err(Miss::from)
+    }
+
+    /// A number value, as written (checked as [`parse`] checks it).
+    pub fn number(&mut self) -> Result<Num<'a>, Miss> {
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => match self.p.number()? {
+                Json::Number(n) => Ok(n),
+                _ => Err(Miss::FIT),
+            },
+            _ => Err(Miss::FIT),
+        }
+    }
+
+    /// Skips the next value, checking it, and returns its text.
+    pub fn raw(&mut self) -> Result<&'a str, Miss> {
+        self.p.skip_ws();
+        let start = self.p.pos;
+        self.p.skip_value(self.depth)?;
+        Ok(self.p.text.get(start..self.p.pos).unwrap_or_default())
+    }
+
+    /// The next value as a `serde_json::Value` (what [`Json::to_value`] would give).
+    pub fn value(&mut self) -> Result<Value, Miss> {
+        let raw = self.raw()?;
+        serde_json::from_str(raw).map_err(|_| Miss::UNSURE)
+    }
+
+    /// The next value as a document of its own: for the types decoded from one (unions
+    /// without a tag), only as large as that value.
+    pub fn document(&mut self) -> Result<Json<'a>, Miss> {
+        self.p.skip_ws();
+        let start = self.p.pos;
+        let mut sub = Parser {
+            text: self.p.text,
+            pos: start,
+        };
+        let json = sub.value(self.depth)?;
+        self.p.pos = sub.pos;
+        Ok(json)
+    }
+
+    /// Moves to where `other`, a reader over the same text, has got to.
+    pub fn advance_to(&mut self, other: &Self) {
+        self.p.pos = other.p.pos;
+        self.depth = other.depth;
+    }
+
+    fn open(&mut self, byte: u8) -> Result<(), Miss> {
+        if self.peek() != Some(byte) {
+            return Err(Miss::FIT);
+        }
+        self.depth += 1;
+        if self.depth >= MAX_DEPTH {
+            return Err(Miss::UNSURE);
+        }
+        self.p.pos += 1;
+        Ok(())
+    }
+
+    /// Reads an object, calling `entry` with each key, the reader at its value (which
+    /// `entry` must read or skip).
+    pub fn object(
+        &mut self,
+        entry: &mut dyn FnMut(&mut Self, &str) -> Result<(), Miss>,
+    ) -> Result<(), Miss> {
+        self.open(b'{')?;
+        self.p.skip_ws();
+        if self.p.peek() == Some(b'}') {
+            self.p.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            self.p.skip_ws();
+            if self.p.peek() != Some(b'"') {
+                return Err(Miss::UNSURE);
+            }
+            let key = self.p.string()?;
+            self.p.skip_ws();
+            if self.p.peek() != Some(b':') {
+                return Err(Miss::UNSURE);
+            }
+            self.p.pos += 1;
+            entry(self, &key)?;
+            self.p.skip_ws();
+            match self.p.peek() {
+                Some(b',') => self.p.pos += 1,
+                Some(b'}') => {
+                    self.p.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Miss::UNSURE),
+            }
+        }
+    }
+
+    /// Reads an array, calling `item` with the reader at each element (which `item` must
+    /// read or skip).
+    pub fn array(
+        &mut self,
+        item: &mut dyn FnMut(&mut Self) -> Result<(), Miss>,
+    ) -> Result<(), Miss> {
+        self.open(b'[')?;
+        self.p.skip_ws();
+        if self.p.peek() == Some(b']') {
+            self.p.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            self.p.skip_ws();
+            match self.p.peek() {
+                Some(b',') => self.p.pos += 1,
+                Some(b']') => {
+                    self.p.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return Err(Miss::UNSURE),
+            }
+        }
+    }
+
+    /// The string value of the first property `key` of the object that comes next, found
+    /// without consuming anything: how a union finds its tag before choosing the member
+    /// that reads the object. `None` when the next value is no object, has no such
+    /// property, or its value is not a string.
+    pub fn tag(&self, key: &str) -> Result<Option<Cow<'a, str>>, Miss> {
+        let mut scan = self.clone();
+        if scan.peek() != Some(b'{') {
+            return Ok(None);
+        }
+        scan.p.pos += 1;
+        loop {
+            scan.p.skip_ws();
+            match scan.p.peek() {
+                Some(b'"') => {}
+                Some(b'}') => return Ok(None),
+                _ => return Err(Miss::UNSURE),
+            }
+            let k = scan.p.string()?;
+            scan.p.skip_ws();
+            if scan.p.peek() != Some(b':') {
+                return Err(Miss::UNSURE);
+            }
+            scan.p.pos += 1;
+            if k == key {
+                return Ok(match scan.peek() {
+                    Some(b'"') => Some(scan.p.string()?),
+                    _ => None,
+                });
+            }
+            scan.raw()?;
+            scan.p.skip_ws();
+            match scan.p.peek() {
+                Some(b',') => scan.p.pos += 1,
+                Some(b'}') => return Ok(None),
+                _ => return Err(Miss::UNSURE),
             }
         }
     }

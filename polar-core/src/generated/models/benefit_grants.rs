@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -113,6 +113,67 @@ impl FromJson for BenefitGrant {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrant {
@@ -163,6 +224,12 @@ impl FromJson for BenefitGrantCustomProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
+    }
 }
 
 impl ToJson for BenefitGrantCustomProperties {
@@ -209,6 +276,28 @@ impl FromJson for BenefitGrantDiscordProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        let mut f_guild_id = None;
+        let mut f_role_id = None;
+        let mut f_granted_account_id = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set_opt(r, &mut f_account_id, key, &mut extra),
+            "guild_id" => json::set_opt(r, &mut f_guild_id, key, &mut extra),
+            "role_id" => json::set_opt(r, &mut f_role_id, key, &mut extra),
+            "granted_account_id" => json::set_opt(r, &mut f_granted_account_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::opt(f_account_id),
+            guild_id: json::opt(f_guild_id),
+            role_id: json::opt(f_role_id),
+            granted_account_id: json::opt(f_granted_account_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantDiscordProperties {
@@ -247,6 +336,19 @@ impl FromJson for BenefitGrantDownloadablesProperties {
         Ok(Self {
             files: json::optional(obj, "files", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_files = None;
+        r.object(&mut |r, key| match key {
+            "files" => json::set_opt(r, &mut f_files, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            files: json::opt(f_files),
+            extra,
         })
     }
 }
@@ -294,6 +396,25 @@ impl FromJson for BenefitGrantError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_message = None;
+        let mut f_type_ = None;
+        let mut f_timestamp = None;
+        r.object(&mut |r, key| match key {
+            "message" => json::set(r, &mut f_message),
+            "type" => json::set(r, &mut f_type_),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            message: json::req(f_message)?,
+            type_: json::req(f_type_)?,
+            timestamp: json::req(f_timestamp)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantError {
@@ -329,6 +450,12 @@ impl FromJson for BenefitGrantFeatureFlagProperties {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
     }
 }
 
@@ -384,6 +511,31 @@ impl FromJson for BenefitGrantGitHubRepositoryProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        let mut f_granted_account_id = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set_opt(r, &mut f_account_id, key, &mut extra),
+            "repository_owner" => json::set_opt(r, &mut f_repository_owner, key, &mut extra),
+            "repository_name" => json::set_opt(r, &mut f_repository_name, key, &mut extra),
+            "permission" => json::set_opt(r, &mut f_permission, key, &mut extra),
+            "granted_account_id" => json::set_opt(r, &mut f_granted_account_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::opt(f_account_id),
+            repository_owner: json::opt(f_repository_owner),
+            repository_name: json::opt(f_repository_name),
+            permission: json::opt(f_permission),
+            granted_account_id: json::opt(f_granted_account_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantGitHubRepositoryProperties {
@@ -430,6 +582,25 @@ impl FromJson for BenefitGrantLicenseKeysProperties {
             license_key_id: json::optional(obj, "license_key_id", path)?,
             display_key: json::optional(obj, "display_key", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_user_provided_key = None;
+        let mut f_license_key_id = None;
+        let mut f_display_key = None;
+        r.object(&mut |r, key| match key {
+            "user_provided_key" => json::set_opt(r, &mut f_user_provided_key, key, &mut extra),
+            "license_key_id" => json::set_opt(r, &mut f_license_key_id, key, &mut extra),
+            "display_key" => json::set_opt(r, &mut f_display_key, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            user_provided_key: json::opt(f_user_provided_key),
+            license_key_id: json::opt(f_license_key_id),
+            display_key: json::opt(f_display_key),
+            extra,
         })
     }
 }
@@ -529,6 +700,29 @@ impl BenefitGrantProperties {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantGitHubRepositoryProperties(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantSlackSharedChannelProperties(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -551,6 +745,10 @@ impl FromJson for BenefitGrantProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -659,6 +857,34 @@ impl FromJson for BenefitGrantSlackSharedChannelProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_invited_email = None;
+        let mut f_channel_id = None;
+        let mut f_channel_name = None;
+        let mut f_invite_id = None;
+        let mut f_invite_url = None;
+        let mut f_connected_team_id = None;
+        r.object(&mut |r, key| match key {
+            "invited_email" => json::set_opt(r, &mut f_invited_email, key, &mut extra),
+            "channel_id" => json::set_opt(r, &mut f_channel_id, key, &mut extra),
+            "channel_name" => json::set_opt(r, &mut f_channel_name, key, &mut extra),
+            "invite_id" => json::set_opt(r, &mut f_invite_id, key, &mut extra),
+            "invite_url" => json::set_opt(r, &mut f_invite_url, key, &mut extra),
+            "connected_team_id" => json::set_opt(r, &mut f_connected_team_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            invited_email: json::opt(f_invited_email),
+            channel_id: json::opt(f_channel_id),
+            channel_name: json::opt(f_channel_name),
+            invite_id: json::opt(f_invite_id),
+            invite_url: json::opt(f_invite_url),
+            connected_team_id: json::opt(f_connected_team_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantSlackSharedChannelProperties {
@@ -736,6 +962,10 @@ impl std::fmt::Display for BenefitGrantSortProperty {
 impl FromJson for BenefitGrantSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -322,6 +322,18 @@ impl Benefit {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Custom(FromJson::read(r)?)),
+        |r| Ok(Self::Discord(FromJson::read(r)?)),
+        |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
+        |r| Ok(Self::Downloadables(FromJson::read(r)?)),
+        |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
+        |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
+        |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
+        |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -366,6 +378,23 @@ impl FromJson for Benefit {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::Custom(FromJson::read(r)?),
+            "discord" => Self::Discord(FromJson::read(r)?),
+            "downloadables" => Self::Downloadables(FromJson::read(r)?),
+            "feature_flag" => Self::FeatureFlag(FromJson::read(r)?),
+            "github_repository" => Self::GitHubRepository(FromJson::read(r)?),
+            "license_keys" => Self::LicenseKeys(FromJson::read(r)?),
+            "meter_credit" => Self::MeterCredit(FromJson::read(r)?),
+            "slack_shared_channel" => Self::SlackSharedChannel(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -561,6 +590,18 @@ impl BenefitCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::BenefitCustomCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitDiscordCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitDownloadablesCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitLicenseKeysCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitMeterCreditCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitFeatureFlagCreate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -625,6 +666,23 @@ impl FromJson for BenefitCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::BenefitCustomCreate(FromJson::read(r)?),
+            "discord" => Self::BenefitDiscordCreate(FromJson::read(r)?),
+            "downloadables" => Self::BenefitDownloadablesCreate(FromJson::read(r)?),
+            "feature_flag" => Self::BenefitFeatureFlagCreate(FromJson::read(r)?),
+            "github_repository" => Self::BenefitGitHubRepositoryCreate(FromJson::read(r)?),
+            "license_keys" => Self::BenefitLicenseKeysCreate(FromJson::read(r)?),
+            "meter_credit" => Self::BenefitMeterCreditCreate(FromJson::read(r)?),
+            "slack_shared_channel" => Self::BenefitSlackSharedChannelCreate(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -768,6 +826,55 @@ impl FromJson for BenefitCustom {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitCustom {
@@ -864,6 +971,34 @@ impl FromJson for BenefitCustomCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "custom", false)),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitCustomCreate {
@@ -913,6 +1048,19 @@ impl FromJson for BenefitCustomCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_note = None;
+        r.object(&mut |r, key| match key {
+            "note" => json::set(r, &mut f_note),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            note: json::patch_of(f_note),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitCustomCreateProperties {
@@ -955,6 +1103,19 @@ impl FromJson for BenefitCustomProperties {
         Ok(Self {
             note: json::required(obj, "note", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_note = None;
+        r.object(&mut |r, key| match key {
+            "note" => json::set(r, &mut f_note),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            note: json::req(f_note)?,
+            extra,
         })
     }
 }
@@ -1030,6 +1191,31 @@ impl FromJson for BenefitCustomUpdate {
             visibility: json::patch(obj, "visibility", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            visibility: json::patch_of(f_visibility),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -1121,6 +1307,55 @@ impl FromJson for BenefitDiscord {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "discord", false)),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -1219,6 +1454,34 @@ impl FromJson for BenefitDiscordCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "discord", false)),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDiscordCreate {
@@ -1280,6 +1543,25 @@ impl FromJson for BenefitDiscordCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_guild_token = None;
+        let mut f_role_id = None;
+        let mut f_kick_member = None;
+        r.object(&mut |r, key| match key {
+            "guild_token" => json::set(r, &mut f_guild_token),
+            "role_id" => json::set(r, &mut f_role_id),
+            "kick_member" => json::set(r, &mut f_kick_member),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            guild_token: json::req(f_guild_token)?,
+            role_id: json::req(f_role_id)?,
+            kick_member: json::req(f_kick_member)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDiscordCreateProperties {
@@ -1327,6 +1609,28 @@ impl FromJson for BenefitDiscordProperties {
             kick_member: json::required(obj, "kick_member", path)?,
             guild_token: json::required(obj, "guild_token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_guild_id = None;
+        let mut f_role_id = None;
+        let mut f_kick_member = None;
+        let mut f_guild_token = None;
+        r.object(&mut |r, key| match key {
+            "guild_id" => json::set(r, &mut f_guild_id),
+            "role_id" => json::set(r, &mut f_role_id),
+            "kick_member" => json::set(r, &mut f_kick_member),
+            "guild_token" => json::set(r, &mut f_guild_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            guild_id: json::req(f_guild_id)?,
+            role_id: json::req(f_role_id)?,
+            kick_member: json::req(f_kick_member)?,
+            guild_token: json::req(f_guild_token)?,
+            extra,
         })
     }
 }
@@ -1395,6 +1699,28 @@ impl FromJson for BenefitDiscordUpdate {
             description: json::patch(obj, "description", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut c_2 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "type" => json::konst(r, &mut c_2, |r| json::peek_const_str(r, "discord", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -1509,6 +1835,75 @@ impl FromJson for BenefitDownloadableFile {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut c_12 = false;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_flagged_malicious_at = None;
+        let mut f_downloaders = None;
+        let mut f_downloads = None;
+        let mut f_size_readable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "version" => json::set(r, &mut f_version),
+            "service" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "downloadable", false)
+            }),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "created_at" => json::set(r, &mut f_created_at),
+            "flagged_malicious_at" => json::set(r, &mut f_flagged_malicious_at),
+            "downloaders" => json::set(r, &mut f_downloaders),
+            "downloads" => json::set(r, &mut f_downloads),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            created_at: json::req(f_created_at)?,
+            flagged_malicious_at: json::req(f_flagged_malicious_at)?,
+            downloaders: json::req(f_downloaders)?,
+            downloads: json::req(f_downloads)?,
+            size_readable: json::req(f_size_readable)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDownloadableFile {
@@ -1616,6 +2011,57 @@ impl FromJson for BenefitDownloadables {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "downloadables", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDownloadables {
@@ -1715,6 +2161,36 @@ impl FromJson for BenefitDownloadablesCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "downloadables", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDownloadablesCreate {
@@ -1768,6 +2244,22 @@ impl FromJson for BenefitDownloadablesCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_archived = None;
+        let mut f_files = None;
+        r.object(&mut |r, key| match key {
+            "archived" => json::set_opt(r, &mut f_archived, key, &mut extra),
+            "files" => json::set(r, &mut f_files),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            archived: json::opt(f_archived),
+            files: json::req(f_files)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDownloadablesCreateProperties {
@@ -1807,6 +2299,22 @@ impl FromJson for BenefitDownloadablesProperties {
             archived: json::required(obj, "archived", path)?,
             files: json::required(obj, "files", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_archived = None;
+        let mut f_files = None;
+        r.object(&mut |r, key| match key {
+            "archived" => json::set(r, &mut f_archived),
+            "files" => json::set(r, &mut f_files),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            archived: json::req(f_archived)?,
+            files: json::req(f_files)?,
+            extra,
         })
     }
 }
@@ -1873,6 +2381,30 @@ impl FromJson for BenefitDownloadablesUpdate {
             description: json::patch(obj, "description", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut c_2 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "downloadables", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -1964,6 +2496,57 @@ impl FromJson for BenefitFeatureFlag {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "feature_flag", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -2065,6 +2648,36 @@ impl FromJson for BenefitFeatureFlagCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "feature_flag", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitFeatureFlagCreate {
@@ -2108,6 +2721,12 @@ impl FromJson for BenefitFeatureFlagCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
+    }
 }
 
 impl ToJson for BenefitFeatureFlagCreateProperties {
@@ -2144,6 +2763,12 @@ impl FromJson for BenefitFeatureFlagProperties {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
     }
 }
 
@@ -2217,6 +2842,33 @@ impl FromJson for BenefitFeatureFlagUpdate {
             visibility: json::patch(obj, "visibility", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "feature_flag", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            visibility: json::patch_of(f_visibility),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -2308,6 +2960,57 @@ impl FromJson for BenefitGitHubRepository {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "github_repository", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -2409,6 +3112,36 @@ impl FromJson for BenefitGitHubRepositoryCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "github_repository", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGitHubRepositoryCreate {
@@ -2471,6 +3204,25 @@ impl FromJson for BenefitGitHubRepositoryCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        r.object(&mut |r, key| match key {
+            "repository_owner" => json::set(r, &mut f_repository_owner),
+            "repository_name" => json::set(r, &mut f_repository_name),
+            "permission" => json::set(r, &mut f_permission),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            repository_owner: json::req(f_repository_owner)?,
+            repository_name: json::req(f_repository_name)?,
+            permission: json::req(f_permission)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGitHubRepositoryCreateProperties {
@@ -2515,6 +3267,25 @@ impl FromJson for BenefitGitHubRepositoryProperties {
             repository_name: json::required(obj, "repository_name", path)?,
             permission: json::required(obj, "permission", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        let mut f_permission = None;
+        r.object(&mut |r, key| match key {
+            "repository_owner" => json::set(r, &mut f_repository_owner),
+            "repository_name" => json::set(r, &mut f_repository_name),
+            "permission" => json::set(r, &mut f_permission),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            repository_owner: json::req(f_repository_owner)?,
+            repository_name: json::req(f_repository_name)?,
+            permission: json::req(f_permission)?,
+            extra,
         })
     }
 }
@@ -2584,6 +3355,30 @@ impl FromJson for BenefitGitHubRepositoryUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut c_2 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "github_repository", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            properties: json::patch_of(f_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGitHubRepositoryUpdate {
@@ -2635,6 +3430,22 @@ impl FromJson for BenefitLicenseKeyActivationCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_limit = None;
+        let mut f_enable_customer_admin = None;
+        r.object(&mut |r, key| match key {
+            "limit" => json::set(r, &mut f_limit),
+            "enable_customer_admin" => json::set(r, &mut f_enable_customer_admin),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            limit: json::req(f_limit)?,
+            enable_customer_admin: json::req(f_enable_customer_admin)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitLicenseKeyActivationCreateProperties {
@@ -2678,6 +3489,22 @@ impl FromJson for BenefitLicenseKeyActivationProperties {
             limit: json::required(obj, "limit", path)?,
             enable_customer_admin: json::required(obj, "enable_customer_admin", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_limit = None;
+        let mut f_enable_customer_admin = None;
+        r.object(&mut |r, key| match key {
+            "limit" => json::set(r, &mut f_limit),
+            "enable_customer_admin" => json::set(r, &mut f_enable_customer_admin),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            limit: json::req(f_limit)?,
+            enable_customer_admin: json::req(f_enable_customer_admin)?,
+            extra,
         })
     }
 }
@@ -2731,6 +3558,22 @@ impl FromJson for BenefitLicenseKeyExpirationProperties {
             ttl: json::required(obj, "ttl", path)?,
             timeframe: json::required(obj, "timeframe", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_ttl = None;
+        let mut f_timeframe = None;
+        r.object(&mut |r, key| match key {
+            "ttl" => json::set(r, &mut f_ttl),
+            "timeframe" => json::set(r, &mut f_timeframe),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            ttl: json::req(f_ttl)?,
+            timeframe: json::req(f_timeframe)?,
+            extra,
         })
     }
 }
@@ -2817,6 +3660,57 @@ impl FromJson for BenefitLicenseKeys {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "license_keys", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -2918,6 +3812,36 @@ impl FromJson for BenefitLicenseKeysCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "license_keys", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitLicenseKeysCreate {
@@ -2980,6 +3904,28 @@ impl FromJson for BenefitLicenseKeysCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_prefix = None;
+        let mut f_expires = None;
+        let mut f_activations = None;
+        let mut f_limit_usage = None;
+        r.object(&mut |r, key| match key {
+            "prefix" => json::set(r, &mut f_prefix),
+            "expires" => json::set(r, &mut f_expires),
+            "activations" => json::set(r, &mut f_activations),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            prefix: json::patch_of(f_prefix),
+            expires: json::patch_of(f_expires),
+            activations: json::patch_of(f_activations),
+            limit_usage: json::patch_of(f_limit_usage),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitLicenseKeysCreateProperties {
@@ -3028,6 +3974,28 @@ impl FromJson for BenefitLicenseKeysProperties {
             activations: json::required(obj, "activations", path)?,
             limit_usage: json::required(obj, "limit_usage", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_prefix = None;
+        let mut f_expires = None;
+        let mut f_activations = None;
+        let mut f_limit_usage = None;
+        r.object(&mut |r, key| match key {
+            "prefix" => json::set(r, &mut f_prefix),
+            "expires" => json::set(r, &mut f_expires),
+            "activations" => json::set(r, &mut f_activations),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            prefix: json::req(f_prefix)?,
+            expires: json::req(f_expires)?,
+            activations: json::req(f_activations)?,
+            limit_usage: json::req(f_limit_usage)?,
+            extra,
         })
     }
 }
@@ -3106,6 +4074,33 @@ impl FromJson for BenefitLicenseKeysUpdate {
             visibility: json::patch(obj, "visibility", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "license_keys", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            visibility: json::patch_of(f_visibility),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -3197,6 +4192,57 @@ impl FromJson for BenefitMeterCredit {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "meter_credit", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -3298,6 +4344,36 @@ impl FromJson for BenefitMeterCreditCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "meter_credit", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitMeterCreditCreate {
@@ -3355,6 +4431,25 @@ impl FromJson for BenefitMeterCreditCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        r.object(&mut |r, key| match key {
+            "units" => json::set(r, &mut f_units),
+            "rollover" => json::set(r, &mut f_rollover),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            units: json::req(f_units)?,
+            rollover: json::req(f_rollover)?,
+            meter_id: json::req(f_meter_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitMeterCreditCreateProperties {
@@ -3398,6 +4493,25 @@ impl FromJson for BenefitMeterCreditProperties {
             rollover: json::required(obj, "rollover", path)?,
             meter_id: json::required(obj, "meter_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        r.object(&mut |r, key| match key {
+            "units" => json::set(r, &mut f_units),
+            "rollover" => json::set(r, &mut f_rollover),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            units: json::req(f_units)?,
+            rollover: json::req(f_rollover)?,
+            meter_id: json::req(f_meter_id)?,
+            extra,
         })
     }
 }
@@ -3477,6 +4591,33 @@ impl FromJson for BenefitMeterCreditUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "meter_credit", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            visibility: json::patch_of(f_visibility),
+            properties: json::patch_of(f_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitMeterCreditUpdate {
@@ -3552,6 +4693,43 @@ impl FromJson for BenefitPublic {
             is_deleted: json::required(obj, "is_deleted", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_type_ = None;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::set(r, &mut f_type_),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            type_: json::req(f_type_)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -3645,6 +4823,57 @@ impl FromJson for BenefitSlackSharedChannel {
             properties: json::required(obj, "properties", path)?,
             visibility_configurable: json::required(obj, "visibility_configurable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        let mut f_visibility_configurable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "slack_shared_channel", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            visibility: json::req(f_visibility)?,
+            properties: json::req(f_properties)?,
+            visibility_configurable: json::req(f_visibility_configurable)?,
+            extra,
         })
     }
 }
@@ -3746,6 +4975,36 @@ impl FromJson for BenefitSlackSharedChannelCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_description = None;
+        let mut f_organization_id = None;
+        let mut f_visibility = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "slack_shared_channel", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "visibility" => json::set(r, &mut f_visibility),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::req(f_description)?,
+            organization_id: json::patch_of(f_organization_id),
+            visibility: json::patch_of(f_visibility),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitSlackSharedChannelCreate {
@@ -3825,6 +5084,34 @@ impl FromJson for BenefitSlackSharedChannelCreateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_slack_integration_id = None;
+        let mut f_channel_name_template = None;
+        let mut f_private = None;
+        let mut f_welcome_message = None;
+        let mut f_archive_on_revoke = None;
+        let mut f_team_invitees = None;
+        r.object(&mut |r, key| match key {
+            "slack_integration_id" => json::set(r, &mut f_slack_integration_id),
+            "channel_name_template" => json::set(r, &mut f_channel_name_template),
+            "private" => json::set_opt(r, &mut f_private, key, &mut extra),
+            "welcome_message" => json::set(r, &mut f_welcome_message),
+            "archive_on_revoke" => json::set_opt(r, &mut f_archive_on_revoke, key, &mut extra),
+            "team_invitees" => json::set_opt(r, &mut f_team_invitees, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            slack_integration_id: json::req(f_slack_integration_id)?,
+            channel_name_template: json::req(f_channel_name_template)?,
+            private: json::opt(f_private),
+            welcome_message: json::patch_of(f_welcome_message),
+            archive_on_revoke: json::opt(f_archive_on_revoke),
+            team_invitees: json::opt(f_team_invitees),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitSlackSharedChannelCreateProperties {
@@ -3891,6 +5178,34 @@ impl FromJson for BenefitSlackSharedChannelProperties {
             archive_on_revoke: json::optional(obj, "archive_on_revoke", path)?,
             team_invitees: json::optional(obj, "team_invitees", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_slack_integration_id = None;
+        let mut f_channel_name_template = None;
+        let mut f_private = None;
+        let mut f_welcome_message = None;
+        let mut f_archive_on_revoke = None;
+        let mut f_team_invitees = None;
+        r.object(&mut |r, key| match key {
+            "slack_integration_id" => json::set(r, &mut f_slack_integration_id),
+            "channel_name_template" => json::set(r, &mut f_channel_name_template),
+            "private" => json::set_opt(r, &mut f_private, key, &mut extra),
+            "welcome_message" => json::set_opt(r, &mut f_welcome_message, key, &mut extra),
+            "archive_on_revoke" => json::set_opt(r, &mut f_archive_on_revoke, key, &mut extra),
+            "team_invitees" => json::set_opt(r, &mut f_team_invitees, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            slack_integration_id: json::req(f_slack_integration_id)?,
+            channel_name_template: json::req(f_channel_name_template)?,
+            private: json::opt(f_private),
+            welcome_message: json::opt(f_welcome_message),
+            archive_on_revoke: json::opt(f_archive_on_revoke),
+            team_invitees: json::opt(f_team_invitees),
+            extra,
         })
     }
 }
@@ -3965,6 +5280,30 @@ impl FromJson for BenefitSlackSharedChannelUpdate {
             description: json::patch(obj, "description", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_description = None;
+        let mut c_2 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "description" => json::set(r, &mut f_description),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "slack_shared_channel", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            description: json::patch_of(f_description),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -4050,6 +5389,10 @@ impl std::fmt::Display for BenefitSortProperty {
 impl FromJson for BenefitSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -4138,6 +5481,10 @@ impl FromJson for BenefitType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for BenefitType {
@@ -4202,6 +5549,10 @@ impl std::fmt::Display for BenefitVisibility {
 impl FromJson for BenefitVisibility {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -4327,6 +5678,18 @@ impl BenefitsUpdateBody {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::BenefitCustomUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitDiscordUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGitHubRepositoryUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitDownloadablesUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitLicenseKeysUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitMeterCreditUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitFeatureFlagUpdate(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitSlackSharedChannelUpdate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -4349,6 +5712,10 @@ impl FromJson for BenefitsUpdateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -4466,6 +5833,10 @@ impl FromJson for LicenseKeyExpirationTimeframe {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for LicenseKeyExpirationTimeframe {
@@ -4514,6 +5885,22 @@ impl FromJson for ListResourceBenefit {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceBenefit {
@@ -4555,6 +5942,22 @@ impl FromJson for ListResourceBenefitDownloadableFile {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -119,6 +119,73 @@ impl FromJson for CheckoutLink {
             discount: json::required(obj, "discount", path)?,
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_payment_processor = None;
+        let mut f_client_secret = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        let mut f_discount = None;
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set(r, &mut f_metadata),
+            "payment_processor" => json::set(r, &mut f_payment_processor),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "label" => json::set(r, &mut f_label),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "seats" => json::set(r, &mut f_seats),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "products" => json::set(r, &mut f_products),
+            "discount" => json::set(r, &mut f_discount),
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            metadata: json::req(f_metadata)?,
+            payment_processor: json::req(f_payment_processor)?,
+            client_secret: json::req(f_client_secret)?,
+            success_url: json::req(f_success_url)?,
+            return_url: json::req(f_return_url)?,
+            label: json::req(f_label)?,
+            allow_discount_codes: json::req(f_allow_discount_codes)?,
+            require_billing_address: json::req(f_require_billing_address)?,
+            discount_id: json::req(f_discount_id)?,
+            seats: json::req(f_seats)?,
+            organization_id: json::req(f_organization_id)?,
+            products: json::req(f_products)?,
+            discount: json::req(f_discount)?,
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -261,6 +328,13 @@ impl CheckoutLinkCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::ProductPrice(FromJson::read(r)?)),
+        |r| Ok(Self::Product(FromJson::read(r)?)),
+        |r| Ok(Self::Products(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -283,6 +357,10 @@ impl FromJson for CheckoutLinkCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -416,6 +494,58 @@ impl FromJson for CheckoutLinkCreateProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut c_3 = false;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "payment_processor" => {
+                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+            }
+            "label" => json::set(r, &mut f_label),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "seats" => json::set(r, &mut f_seats),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "product_id" => json::set(r, &mut f_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            label: json::patch_of(f_label),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            discount_id: json::patch_of(f_discount_id),
+            seats: json::patch_of(f_seats),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            product_id: json::req(f_product_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutLinkCreateProduct {
@@ -543,6 +673,58 @@ impl FromJson for CheckoutLinkCreateProductPrice {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut c_3 = false;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_product_price_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "payment_processor" => {
+                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+            }
+            "label" => json::set(r, &mut f_label),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "seats" => json::set(r, &mut f_seats),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            label: json::patch_of(f_label),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            discount_id: json::patch_of(f_discount_id),
+            seats: json::patch_of(f_seats),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            product_price_id: json::req(f_product_price_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutLinkCreateProductPrice {
@@ -666,6 +848,58 @@ impl FromJson for CheckoutLinkCreateProducts {
             return_url: json::patch(obj, "return_url", path)?,
             products: json::required(obj, "products", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut c_3 = false;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "payment_processor" => {
+                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+            }
+            "label" => json::set(r, &mut f_label),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "seats" => json::set(r, &mut f_seats),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            label: json::patch_of(f_label),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            discount_id: json::patch_of(f_discount_id),
+            seats: json::patch_of(f_seats),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            products: json::req(f_products)?,
+            extra,
         })
     }
 }
@@ -794,6 +1028,73 @@ impl FromJson for CheckoutLinkProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::req(f_metadata)?,
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutLinkProduct {
@@ -896,6 +1197,10 @@ impl std::fmt::Display for CheckoutLinkSortProperty {
 impl FromJson for CheckoutLinkSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1009,6 +1314,49 @@ impl FromJson for CheckoutLinkUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_products = None;
+        let mut f_label = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_discount_id = None;
+        let mut f_seats = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        r.object(&mut |r, key| match key {
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "products" => json::set(r, &mut f_products),
+            "label" => json::set(r, &mut f_label),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "seats" => json::set(r, &mut f_seats),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            metadata: json::opt(f_metadata),
+            products: json::patch_of(f_products),
+            label: json::patch_of(f_label),
+            allow_discount_codes: json::patch_of(f_allow_discount_codes),
+            require_billing_address: json::patch_of(f_require_billing_address),
+            discount_id: json::patch_of(f_discount_id),
+            seats: json::patch_of(f_seats),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutLinkUpdate {
@@ -1063,6 +1411,22 @@ impl FromJson for ListResourceCheckoutLink {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

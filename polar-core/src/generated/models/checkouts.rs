@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,6 +46,24 @@ impl FromJson for AlreadyActiveSubscriptionError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "AlreadyActiveSubscriptionError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -112,6 +130,10 @@ impl std::fmt::Display for BillingAddressFieldMode {
 impl FromJson for BillingAddressFieldMode {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -404,6 +426,199 @@ impl FromJson for Checkout {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_external_customer_id = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_subscription_id = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_customer_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "payment_processor" => json::set(r, &mut f_payment_processor),
+            "status" => json::set(r, &mut f_status),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "url" => json::set(r, &mut f_url),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "embed_origin" => json::set(r, &mut f_embed_origin),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
+            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
+            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
+            "is_payment_required" => json::set(r, &mut f_is_payment_required),
+            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
+            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut f_payment_method_type),
+            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
+            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "products" => json::set(r, &mut f_products),
+            "product" => json::set(r, &mut f_product),
+            "product_price" => json::set(r, &mut f_product_price),
+            "prices" => json::set(r, &mut f_prices),
+            "discount" => json::set(r, &mut f_discount),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            "customer_metadata" => json::set(r, &mut f_customer_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            payment_processor: json::req(f_payment_processor)?,
+            status: json::req(f_status)?,
+            client_secret: json::req(f_client_secret)?,
+            url: json::req(f_url)?,
+            expires_at: json::req(f_expires_at)?,
+            success_url: json::req(f_success_url)?,
+            return_url: json::req(f_return_url)?,
+            embed_origin: json::req(f_embed_origin)?,
+            amount: json::req(f_amount)?,
+            seats: json::opt(f_seats),
+            min_seats: json::opt(f_min_seats),
+            max_seats: json::opt(f_max_seats),
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            total_amount: json::req(f_total_amount)?,
+            currency: json::req(f_currency)?,
+            allow_trial: json::req(f_allow_trial)?,
+            active_trial_interval: json::req(f_active_trial_interval)?,
+            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
+            trial_end: json::req(f_trial_end)?,
+            organization_id: json::req(f_organization_id)?,
+            product_id: json::req(f_product_id)?,
+            product_price_id: json::req(f_product_price_id)?,
+            discount_id: json::req(f_discount_id)?,
+            allow_discount_codes: json::req(f_allow_discount_codes)?,
+            require_billing_address: json::req(f_require_billing_address)?,
+            is_discount_applicable: json::req(f_is_discount_applicable)?,
+            is_free_product_price: json::req(f_is_free_product_price)?,
+            is_payment_required: json::req(f_is_payment_required)?,
+            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
+            is_payment_form_required: json::req(f_is_payment_form_required)?,
+            customer_id: json::req(f_customer_id)?,
+            is_business_customer: json::req(f_is_business_customer)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_ip_address: json::req(f_customer_ip_address)?,
+            customer_billing_name: json::req(f_customer_billing_name)?,
+            customer_billing_address: json::req(f_customer_billing_address)?,
+            customer_tax_id: json::req(f_customer_tax_id)?,
+            locale: json::opt(f_locale),
+            payment_method_type: json::req(f_payment_method_type)?,
+            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
+            billing_address_fields: json::req(f_billing_address_fields)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            metadata: json::req(f_metadata)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            products: json::req(f_products)?,
+            product: json::req(f_product)?,
+            product_price: json::req(f_product_price)?,
+            prices: json::req(f_prices)?,
+            discount: json::req(f_discount)?,
+            subscription_id: json::req(f_subscription_id)?,
+            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            customer_metadata: json::req(f_customer_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Checkout {
@@ -565,6 +780,34 @@ impl FromJson for CheckoutBillingAddressFields {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_country = None;
+        let mut f_state = None;
+        let mut f_city = None;
+        let mut f_postal_code = None;
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        r.object(&mut |r, key| match key {
+            "country" => json::set(r, &mut f_country),
+            "state" => json::set(r, &mut f_state),
+            "city" => json::set(r, &mut f_city),
+            "postal_code" => json::set(r, &mut f_postal_code),
+            "line1" => json::set(r, &mut f_line1),
+            "line2" => json::set(r, &mut f_line2),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            country: json::req(f_country)?,
+            state: json::req(f_state)?,
+            city: json::req(f_city)?,
+            postal_code: json::req(f_postal_code)?,
+            line1: json::req(f_line1)?,
+            line2: json::req(f_line2)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutBillingAddressFields {
@@ -689,6 +932,64 @@ impl FromJson for CheckoutConfirmStripe {
             allow_trial: json::patch(obj, "allow_trial", path)?,
             confirmation_token_id: json::patch(obj, "confirmation_token_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_data = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_discount_code = None;
+        let mut f_allow_trial = None;
+        let mut f_confirmation_token_id = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set(r, &mut f_seats),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "payment_method_type" => json::set(r, &mut f_payment_method_type),
+            "discount_code" => json::set(r, &mut f_discount_code),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_data: json::opt(f_custom_field_data),
+            product_id: json::patch_of(f_product_id),
+            product_price_id: json::patch_of(f_product_price_id),
+            amount: json::patch_of(f_amount),
+            seats: json::patch_of(f_seats),
+            is_business_customer: json::patch_of(f_is_business_customer),
+            customer_name: json::patch_of(f_customer_name),
+            customer_email: json::patch_of(f_customer_email),
+            customer_billing_name: json::patch_of(f_customer_billing_name),
+            customer_billing_address: json::patch_of(f_customer_billing_address),
+            customer_tax_id: json::patch_of(f_customer_tax_id),
+            locale: json::patch_of(f_locale),
+            payment_method_type: json::patch_of(f_payment_method_type),
+            discount_code: json::patch_of(f_discount_code),
+            allow_trial: json::patch_of(f_allow_trial),
+            confirmation_token_id: json::patch_of(f_confirmation_token_id),
+            extra,
         })
     }
 }
@@ -865,6 +1166,14 @@ impl CheckoutDiscount {
         ),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
+        |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
+        |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
+        |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -887,6 +1196,10 @@ impl FromJson for CheckoutDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -977,6 +1290,40 @@ impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutDiscountFixedOnceForeverDuration {
@@ -1058,6 +1405,43 @@ impl FromJson for CheckoutDiscountFixedRepeatDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutDiscountFixedRepeatDuration {
@@ -1119,6 +1503,34 @@ impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
             name: json::required(obj, "name", path)?,
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            extra,
         })
     }
 }
@@ -1190,6 +1602,37 @@ impl FromJson for CheckoutDiscountPercentageRepeatDuration {
             name: json::required(obj, "name", path)?,
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            extra,
         })
     }
 }
@@ -1293,6 +1736,15 @@ impl CheckoutForbiddenError {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AlreadyActiveSubscriptionError(FromJson::read(r)?)),
+        |r| Ok(Self::NotOpenCheckout(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentNotReady(FromJson::read(r)?)),
+        |r| Ok(Self::TrialAlreadyRedeemed(FromJson::read(r)?)),
+        |r| Ok(Self::DiscountRedemptionLimitReached(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1315,6 +1767,10 @@ impl FromJson for CheckoutForbiddenError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1415,6 +1871,40 @@ impl FromJson for CheckoutOrganization {
             proration_behavior: json::required(obj, "proration_behavior", path)?,
             allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            extra,
         })
     }
 }
@@ -1533,6 +2023,70 @@ impl FromJson for CheckoutProduct {
             benefits: json::required(obj, "benefits", path)?,
             medias: json::required(obj, "medias", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            extra,
         })
     }
 }
@@ -1769,6 +2323,112 @@ impl FromJson for CheckoutProductsCreate {
             products: json::required(obj, "products", path)?,
             prices: json::patch(obj, "prices", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_locale = None;
+        let mut f_currency = None;
+        let mut f_products = None;
+        let mut f_prices = None;
+        r.object(&mut |r, key| match key {
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set(r, &mut f_seats),
+            "min_seats" => json::set(r, &mut f_min_seats),
+            "max_seats" => json::set(r, &mut f_max_seats),
+            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "is_business_customer" => {
+                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
+            }
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "embed_origin" => json::set(r, &mut f_embed_origin),
+            "locale" => json::set(r, &mut f_locale),
+            "currency" => json::set(r, &mut f_currency),
+            "products" => json::set(r, &mut f_products),
+            "prices" => json::set(r, &mut f_prices),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            metadata: json::opt(f_metadata),
+            custom_field_data: json::opt(f_custom_field_data),
+            discount_id: json::patch_of(f_discount_id),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            amount: json::patch_of(f_amount),
+            seats: json::patch_of(f_seats),
+            min_seats: json::patch_of(f_min_seats),
+            max_seats: json::patch_of(f_max_seats),
+            allow_trial: json::opt(f_allow_trial),
+            customer_id: json::patch_of(f_customer_id),
+            is_business_customer: json::opt(f_is_business_customer),
+            external_customer_id: json::patch_of(f_external_customer_id),
+            customer_name: json::patch_of(f_customer_name),
+            customer_email: json::patch_of(f_customer_email),
+            customer_ip_address: json::patch_of(f_customer_ip_address),
+            customer_billing_name: json::patch_of(f_customer_billing_name),
+            customer_billing_address: json::patch_of(f_customer_billing_address),
+            customer_tax_id: json::patch_of(f_customer_tax_id),
+            customer_metadata: json::opt(f_customer_metadata),
+            subscription_id: json::patch_of(f_subscription_id),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            embed_origin: json::patch_of(f_embed_origin),
+            locale: json::patch_of(f_locale),
+            currency: json::patch_of(f_currency),
+            products: json::req(f_products)?,
+            prices: json::patch_of(f_prices),
+            extra,
         })
     }
 }
@@ -2075,6 +2735,184 @@ impl FromJson for CheckoutPublic {
             organization: json::required(obj, "organization", path)?,
             attached_custom_fields: json::required(obj, "attached_custom_fields", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_organization = None;
+        let mut f_attached_custom_fields = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "payment_processor" => json::set(r, &mut f_payment_processor),
+            "status" => json::set(r, &mut f_status),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "url" => json::set(r, &mut f_url),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "embed_origin" => json::set(r, &mut f_embed_origin),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
+            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
+            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
+            "is_payment_required" => json::set(r, &mut f_is_payment_required),
+            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
+            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut f_payment_method_type),
+            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
+            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
+            "products" => json::set(r, &mut f_products),
+            "product" => json::set(r, &mut f_product),
+            "product_price" => json::set(r, &mut f_product_price),
+            "prices" => json::set(r, &mut f_prices),
+            "discount" => json::set(r, &mut f_discount),
+            "organization" => json::set(r, &mut f_organization),
+            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            payment_processor: json::req(f_payment_processor)?,
+            status: json::req(f_status)?,
+            client_secret: json::req(f_client_secret)?,
+            url: json::req(f_url)?,
+            expires_at: json::req(f_expires_at)?,
+            success_url: json::req(f_success_url)?,
+            return_url: json::req(f_return_url)?,
+            embed_origin: json::req(f_embed_origin)?,
+            amount: json::req(f_amount)?,
+            seats: json::opt(f_seats),
+            min_seats: json::opt(f_min_seats),
+            max_seats: json::opt(f_max_seats),
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            total_amount: json::req(f_total_amount)?,
+            currency: json::req(f_currency)?,
+            allow_trial: json::req(f_allow_trial)?,
+            active_trial_interval: json::req(f_active_trial_interval)?,
+            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
+            trial_end: json::req(f_trial_end)?,
+            organization_id: json::req(f_organization_id)?,
+            product_id: json::req(f_product_id)?,
+            product_price_id: json::req(f_product_price_id)?,
+            discount_id: json::req(f_discount_id)?,
+            allow_discount_codes: json::req(f_allow_discount_codes)?,
+            require_billing_address: json::req(f_require_billing_address)?,
+            is_discount_applicable: json::req(f_is_discount_applicable)?,
+            is_free_product_price: json::req(f_is_free_product_price)?,
+            is_payment_required: json::req(f_is_payment_required)?,
+            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
+            is_payment_form_required: json::req(f_is_payment_form_required)?,
+            customer_id: json::req(f_customer_id)?,
+            is_business_customer: json::req(f_is_business_customer)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_ip_address: json::req(f_customer_ip_address)?,
+            customer_billing_name: json::req(f_customer_billing_name)?,
+            customer_billing_address: json::req(f_customer_billing_address)?,
+            customer_tax_id: json::req(f_customer_tax_id)?,
+            locale: json::opt(f_locale),
+            payment_method_type: json::req(f_payment_method_type)?,
+            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
+            billing_address_fields: json::req(f_billing_address_fields)?,
+            products: json::req(f_products)?,
+            product: json::req(f_product)?,
+            product_price: json::req(f_product_price)?,
+            prices: json::req(f_prices)?,
+            discount: json::req(f_discount)?,
+            organization: json::req(f_organization)?,
+            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            extra,
         })
     }
 }
@@ -2444,6 +3282,187 @@ impl FromJson for CheckoutPublicConfirmed {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_payment_processor = None;
+        let mut c_5 = false;
+        let mut f_client_secret = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_behavior = None;
+        let mut f_total_amount = None;
+        let mut f_currency = None;
+        let mut f_allow_trial = None;
+        let mut f_active_trial_interval = None;
+        let mut f_active_trial_interval_count = None;
+        let mut f_trial_end = None;
+        let mut f_organization_id = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_is_discount_applicable = None;
+        let mut f_is_free_product_price = None;
+        let mut f_is_payment_required = None;
+        let mut f_is_payment_setup_required = None;
+        let mut f_is_payment_form_required = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_payment_processor_metadata = None;
+        let mut f_billing_address_fields = None;
+        let mut f_products = None;
+        let mut f_product = None;
+        let mut f_product_price = None;
+        let mut f_prices = None;
+        let mut f_discount = None;
+        let mut f_organization = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_customer_session_token = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "payment_processor" => json::set(r, &mut f_payment_processor),
+            "status" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "confirmed", false)),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "url" => json::set(r, &mut f_url),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "embed_origin" => json::set(r, &mut f_embed_origin),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
+            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
+            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
+            "is_payment_required" => json::set(r, &mut f_is_payment_required),
+            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
+            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut f_payment_method_type),
+            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
+            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
+            "products" => json::set(r, &mut f_products),
+            "product" => json::set(r, &mut f_product),
+            "product_price" => json::set(r, &mut f_product_price),
+            "prices" => json::set(r, &mut f_prices),
+            "discount" => json::set(r, &mut f_discount),
+            "organization" => json::set(r, &mut f_organization),
+            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            "customer_session_token" => json::set(r, &mut f_customer_session_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_5)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            payment_processor: json::req(f_payment_processor)?,
+            client_secret: json::req(f_client_secret)?,
+            url: json::req(f_url)?,
+            expires_at: json::req(f_expires_at)?,
+            success_url: json::req(f_success_url)?,
+            return_url: json::req(f_return_url)?,
+            embed_origin: json::req(f_embed_origin)?,
+            amount: json::req(f_amount)?,
+            seats: json::opt(f_seats),
+            min_seats: json::opt(f_min_seats),
+            max_seats: json::opt(f_max_seats),
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            total_amount: json::req(f_total_amount)?,
+            currency: json::req(f_currency)?,
+            allow_trial: json::req(f_allow_trial)?,
+            active_trial_interval: json::req(f_active_trial_interval)?,
+            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
+            trial_end: json::req(f_trial_end)?,
+            organization_id: json::req(f_organization_id)?,
+            product_id: json::req(f_product_id)?,
+            product_price_id: json::req(f_product_price_id)?,
+            discount_id: json::req(f_discount_id)?,
+            allow_discount_codes: json::req(f_allow_discount_codes)?,
+            require_billing_address: json::req(f_require_billing_address)?,
+            is_discount_applicable: json::req(f_is_discount_applicable)?,
+            is_free_product_price: json::req(f_is_free_product_price)?,
+            is_payment_required: json::req(f_is_payment_required)?,
+            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
+            is_payment_form_required: json::req(f_is_payment_form_required)?,
+            customer_id: json::req(f_customer_id)?,
+            is_business_customer: json::req(f_is_business_customer)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_ip_address: json::req(f_customer_ip_address)?,
+            customer_billing_name: json::req(f_customer_billing_name)?,
+            customer_billing_address: json::req(f_customer_billing_address)?,
+            customer_tax_id: json::req(f_customer_tax_id)?,
+            locale: json::opt(f_locale),
+            payment_method_type: json::req(f_payment_method_type)?,
+            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
+            billing_address_fields: json::req(f_billing_address_fields)?,
+            products: json::req(f_products)?,
+            product: json::req(f_product)?,
+            product_price: json::req(f_product_price)?,
+            prices: json::req(f_prices)?,
+            discount: json::req(f_discount)?,
+            organization: json::req(f_organization)?,
+            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            customer_session_token: json::req(f_customer_session_token)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutPublicConfirmed {
@@ -2625,6 +3644,10 @@ impl FromJson for CheckoutSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CheckoutSortProperty {
@@ -2699,6 +3722,10 @@ impl std::fmt::Display for CheckoutStatus {
 impl FromJson for CheckoutStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -2892,6 +3919,91 @@ impl FromJson for CheckoutUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_data = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_currency = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_metadata = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set(r, &mut f_seats),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "currency" => json::set(r, &mut f_currency),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
+            "require_billing_address" => json::set(r, &mut f_require_billing_address),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
+            "customer_metadata" => json::set(r, &mut f_customer_metadata),
+            "success_url" => json::set(r, &mut f_success_url),
+            "return_url" => json::set(r, &mut f_return_url),
+            "embed_origin" => json::set(r, &mut f_embed_origin),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_data: json::opt(f_custom_field_data),
+            product_id: json::patch_of(f_product_id),
+            product_price_id: json::patch_of(f_product_price_id),
+            amount: json::patch_of(f_amount),
+            seats: json::patch_of(f_seats),
+            is_business_customer: json::patch_of(f_is_business_customer),
+            customer_name: json::patch_of(f_customer_name),
+            customer_email: json::patch_of(f_customer_email),
+            customer_billing_name: json::patch_of(f_customer_billing_name),
+            customer_billing_address: json::patch_of(f_customer_billing_address),
+            customer_tax_id: json::patch_of(f_customer_tax_id),
+            locale: json::patch_of(f_locale),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            metadata: json::opt(f_metadata),
+            currency: json::patch_of(f_currency),
+            discount_id: json::patch_of(f_discount_id),
+            allow_discount_codes: json::patch_of(f_allow_discount_codes),
+            require_billing_address: json::patch_of(f_require_billing_address),
+            allow_trial: json::patch_of(f_allow_trial),
+            customer_ip_address: json::patch_of(f_customer_ip_address),
+            customer_metadata: json::patch_of(f_customer_metadata),
+            success_url: json::patch_of(f_success_url),
+            return_url: json::patch_of(f_return_url),
+            embed_origin: json::patch_of(f_embed_origin),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutUpdate {
@@ -3044,6 +4156,61 @@ impl FromJson for CheckoutUpdatePublic {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_data = None;
+        let mut f_product_id = None;
+        let mut f_product_price_id = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_is_business_customer = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_locale = None;
+        let mut f_payment_method_type = None;
+        let mut f_discount_code = None;
+        let mut f_allow_trial = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "amount" => json::set(r, &mut f_amount),
+            "seats" => json::set(r, &mut f_seats),
+            "is_business_customer" => json::set(r, &mut f_is_business_customer),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
+            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
+            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "payment_method_type" => json::set(r, &mut f_payment_method_type),
+            "discount_code" => json::set(r, &mut f_discount_code),
+            "allow_trial" => json::set(r, &mut f_allow_trial),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_data: json::opt(f_custom_field_data),
+            product_id: json::patch_of(f_product_id),
+            product_price_id: json::patch_of(f_product_price_id),
+            amount: json::patch_of(f_amount),
+            seats: json::patch_of(f_seats),
+            is_business_customer: json::patch_of(f_is_business_customer),
+            customer_name: json::patch_of(f_customer_name),
+            customer_email: json::patch_of(f_customer_email),
+            customer_billing_name: json::patch_of(f_customer_billing_name),
+            customer_billing_address: json::patch_of(f_customer_billing_address),
+            customer_tax_id: json::patch_of(f_customer_tax_id),
+            locale: json::patch_of(f_locale),
+            payment_method_type: json::patch_of(f_payment_method_type),
+            discount_code: json::patch_of(f_discount_code),
+            allow_trial: json::patch_of(f_allow_trial),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutUpdatePublic {
@@ -3104,6 +4271,24 @@ impl FromJson for DiscountRedemptionLimitReached {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "DiscountRedemptionLimitReached", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountRedemptionLimitReached {
@@ -3144,6 +4329,24 @@ impl FromJson for ExpiredCheckoutError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "ExpiredCheckoutError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -3189,6 +4392,22 @@ impl FromJson for ListResourceCheckout {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceCheckout {
@@ -3226,6 +4445,24 @@ impl FromJson for NotOpenCheckout {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "NotOpenCheckout", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -3267,6 +4504,24 @@ impl FromJson for PaymentError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PaymentError {
@@ -3304,6 +4559,24 @@ impl FromJson for PaymentNotReady {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentNotReady", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -3364,6 +4637,10 @@ impl FromJson for TaxBehavior {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for TaxBehavior {
@@ -3406,6 +4683,24 @@ impl FromJson for TrialAlreadyRedeemed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "TrialAlreadyRedeemed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }

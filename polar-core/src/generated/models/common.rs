@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -61,6 +61,34 @@ impl FromJson for Address {
             state: json::optional(obj, "state", path)?,
             country: json::required(obj, "country", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let mut f_postal_code = None;
+        let mut f_city = None;
+        let mut f_state = None;
+        let mut f_country = None;
+        r.object(&mut |r, key| match key {
+            "line1" => json::set_opt(r, &mut f_line1, key, &mut extra),
+            "line2" => json::set_opt(r, &mut f_line2, key, &mut extra),
+            "postal_code" => json::set_opt(r, &mut f_postal_code, key, &mut extra),
+            "city" => json::set_opt(r, &mut f_city, key, &mut extra),
+            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
+            "country" => json::set(r, &mut f_country),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            line1: json::opt(f_line1),
+            line2: json::opt(f_line2),
+            postal_code: json::opt(f_postal_code),
+            city: json::opt(f_city),
+            state: json::opt(f_state),
+            country: json::req(f_country)?,
+            extra,
         })
     }
 }
@@ -133,6 +161,34 @@ impl FromJson for AddressInput {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let mut f_postal_code = None;
+        let mut f_city = None;
+        let mut f_state = None;
+        let mut f_country = None;
+        r.object(&mut |r, key| match key {
+            "line1" => json::set(r, &mut f_line1),
+            "line2" => json::set(r, &mut f_line2),
+            "postal_code" => json::set(r, &mut f_postal_code),
+            "city" => json::set(r, &mut f_city),
+            "state" => json::set(r, &mut f_state),
+            "country" => json::set(r, &mut f_country),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            line1: json::patch_of(f_line1),
+            line2: json::patch_of(f_line2),
+            postal_code: json::patch_of(f_postal_code),
+            city: json::patch_of(f_city),
+            state: json::patch_of(f_state),
+            country: json::req(f_country)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AddressInput {
@@ -174,6 +230,24 @@ impl FromJson for AlreadyCanceledSubscription {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "AlreadyCanceledSubscription", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -375,6 +449,18 @@ impl AnyProductPrice {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| match LegacyRecurringProductPrice::read(r)? {
+            LegacyRecurringProductPrice::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::LegacyRecurringProductPrice(x)),
+        },
+        |r| match ProductPrice::read(r)? {
+            ProductPrice::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::ProductPrice(x)),
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -397,6 +483,10 @@ impl FromJson for AnyProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -456,6 +546,28 @@ impl FromJson for AttachedCustomField {
             order: json::required(obj, "order", path)?,
             required: json::required(obj, "required", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_id = None;
+        let mut f_custom_field = None;
+        let mut f_order = None;
+        let mut f_required = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_id" => json::set(r, &mut f_custom_field_id),
+            "custom_field" => json::set(r, &mut f_custom_field),
+            "order" => json::set(r, &mut f_order),
+            "required" => json::set(r, &mut f_required),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_id: json::req(f_custom_field_id)?,
+            custom_field: json::req(f_custom_field)?,
+            order: json::req(f_order)?,
+            required: json::req(f_required)?,
+            extra,
         })
     }
 }
@@ -666,6 +778,51 @@ impl ErrorBody {
         ),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+        |r| Ok(Self::AmbiguousExternalCustomerId(FromJson::read(r)?)),
+        |r| Ok(Self::CannotCreateOrganizationError(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerNotReady(FromJson::read(r)?)),
+        |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
+        |r| Ok(Self::DisputeNotOpenError(FromJson::read(r)?)),
+        |r| Ok(Self::ExpiredCheckoutError(FromJson::read(r)?)),
+        |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
+        |r| Ok(Self::ManualRetryLimitExceeded(FromJson::read(r)?)),
+        |r| Ok(Self::MissingInvoiceBillingDetails(FromJson::read(r)?)),
+        |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
+        |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
+        |r| Ok(Self::OrderNotDraft(FromJson::read(r)?)),
+        |r| Ok(Self::OrderNotEligibleForInvoice(FromJson::read(r)?)),
+        |r| Ok(Self::OrderNotEligibleForRetry(FromJson::read(r)?)),
+        |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentAlreadyInProgress(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentError(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::PaymentMethodInUseByActiveSubscription(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| Ok(Self::PaymentMethodRequired(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentMethodSetupFailed(FromJson::read(r)?)),
+        |r| Ok(Self::RefundedAlready(FromJson::read(r)?)),
+        |r| Ok(Self::ResourceNotFound(FromJson::read(r)?)),
+        |r| Ok(Self::SsoEnforcementRequiresConnection(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionLocked(FromJson::read(r)?)),
+        |r| Ok(Self::Unauthorized(FromJson::read(r)?)),
+        |r| match CheckoutForbiddenError::read(r)? {
+            CheckoutForbiddenError::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::CheckoutForbiddenError(x)),
+        },
+        |r| Ok(Self::HttpValidationError(FromJson::read(r)?)),
+        |r| match PortalSubscriptionUpdateError::read(r)? {
+            PortalSubscriptionUpdateError::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::PortalSubscriptionUpdateError(x)),
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -688,6 +845,10 @@ impl FromJson for ErrorBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -974,6 +1135,10 @@ impl FromJson for GitHubRepositoryPermission {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for GitHubRepositoryPermission {
@@ -1015,6 +1180,19 @@ impl FromJson for HttpValidationError {
         Ok(Self {
             detail: json::optional(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "detail" => json::set_opt(r, &mut f_detail, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            detail: json::opt(f_detail),
+            extra,
         })
     }
 }
@@ -1222,6 +1400,12 @@ impl LegacyRecurringProductPrice {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Custom(FromJson::read(r)?)),
+        |r| Ok(Self::Fixed(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1254,6 +1438,17 @@ impl FromJson for LegacyRecurringProductPrice {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("amount_type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::Custom(FromJson::read(r)?),
+            "fixed" => Self::Fixed(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+        })
     }
 }
 
@@ -1359,6 +1554,61 @@ impl FromJson for LegacyRecurringProductPriceCustom {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut c_9 = false;
+        let mut f_recurring_interval = None;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = None;
+        let mut f_preset_amount = None;
+        let mut c_14 = false;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "custom", false)),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "type" => json::konst(r, &mut c_9, |r| json::peek_const_str(r, "recurring", false)),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "minimum_amount" => json::set(r, &mut f_minimum_amount),
+            "maximum_amount" => json::set(r, &mut f_maximum_amount),
+            "preset_amount" => json::set(r, &mut f_preset_amount),
+            "legacy" => json::konst(r, &mut c_14, |r| json::peek_const(r, &Value::Bool(true))),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        json::seen(c_9)?;
+        json::seen(c_14)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            minimum_amount: json::req(f_minimum_amount)?,
+            maximum_amount: json::req(f_maximum_amount)?,
+            preset_amount: json::req(f_preset_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for LegacyRecurringProductPriceCustom {
@@ -1456,6 +1706,55 @@ impl FromJson for LegacyRecurringProductPriceFixed {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut c_9 = false;
+        let mut f_recurring_interval = None;
+        let mut f_price_amount = None;
+        let mut c_12 = false;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "fixed", false)),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "type" => json::konst(r, &mut c_9, |r| json::peek_const_str(r, "recurring", false)),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "price_amount" => json::set(r, &mut f_price_amount),
+            "legacy" => json::konst(r, &mut c_12, |r| json::peek_const(r, &Value::Bool(true))),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        json::seen(c_9)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            price_amount: json::req(f_price_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for LegacyRecurringProductPriceFixed {
@@ -1510,6 +1809,22 @@ impl FromJson for ListResourceBenefitGrant {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceBenefitGrant {
@@ -1553,6 +1868,22 @@ impl FromJson for ListResourceCustomerSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceCustomerSubscription {
@@ -1594,6 +1925,22 @@ impl FromJson for ListResourceLicenseKeyRead {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -1657,6 +2004,16 @@ impl MetadataQueryValue {
         (&[], |v, p| Ok(Self::BooleanList(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+        |r| Ok(Self::StringList(FromJson::read(r)?)),
+        |r| Ok(Self::IntegerList(FromJson::read(r)?)),
+        |r| Ok(Self::BooleanList(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1679,6 +2036,10 @@ impl FromJson for MetadataQueryValue {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1729,6 +2090,14 @@ impl MetadataValue {
         (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1751,6 +2120,10 @@ impl FromJson for MetadataValue {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1791,6 +2164,24 @@ impl FromJson for MissingInvoiceBillingDetails {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "MissingInvoiceBillingDetails", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1835,6 +2226,24 @@ impl FromJson for NotPermitted {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "NotPermitted", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for NotPermitted {
@@ -1872,6 +2281,12 @@ impl NumberOrString {
         (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+        |r| Ok(Self::String(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1894,6 +2309,10 @@ impl FromJson for NumberOrString {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1934,6 +2353,22 @@ impl FromJson for Pagination {
             total_count: json::required(obj, "total_count", path)?,
             max_page: json::required(obj, "max_page", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_total_count = None;
+        let mut f_max_page = None;
+        r.object(&mut |r, key| match key {
+            "total_count" => json::set(r, &mut f_total_count),
+            "max_page" => json::set(r, &mut f_max_page),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            total_count: json::req(f_total_count)?,
+            max_page: json::req(f_max_page)?,
+            extra,
         })
     }
 }
@@ -1994,6 +2429,34 @@ impl FromJson for PendingSubscriptionUpdate {
             product_id: json::required(obj, "product_id", path)?,
             seats: json::required(obj, "seats", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_applies_at = None;
+        let mut f_product_id = None;
+        let mut f_seats = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "applies_at" => json::set(r, &mut f_applies_at),
+            "product_id" => json::set(r, &mut f_product_id),
+            "seats" => json::set(r, &mut f_seats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            applies_at: json::req(f_applies_at)?,
+            product_id: json::req(f_product_id)?,
+            seats: json::req(f_seats)?,
+            extra,
         })
     }
 }
@@ -2554,6 +3017,10 @@ impl FromJson for PresentmentCurrency {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PresentmentCurrency {
@@ -2625,6 +3092,10 @@ impl FromJson for RecurringInterval {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for RecurringInterval {
@@ -2667,6 +3138,24 @@ impl FromJson for ResourceNotFound {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "ResourceNotFound", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -2731,6 +3220,10 @@ impl FromJson for SeatStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SeatStatus {
@@ -2780,6 +3273,25 @@ impl FromJson for SeatsList {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seats = None;
+        let mut f_available_seats = None;
+        let mut f_total_seats = None;
+        r.object(&mut |r, key| match key {
+            "seats" => json::set(r, &mut f_seats),
+            "available_seats" => json::set(r, &mut f_available_seats),
+            "total_seats" => json::set(r, &mut f_total_seats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seats: json::req(f_seats)?,
+            available_seats: json::req(f_available_seats)?,
+            total_seats: json::req(f_total_seats)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SeatsList {
@@ -2820,6 +3332,12 @@ impl StringOrInteger {
         (&[], |v, p| Ok(Self::Integer(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2842,6 +3360,10 @@ impl FromJson for StringOrInteger {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -2885,6 +3407,13 @@ impl StringOrIntegerOrBoolean {
         (&[], |v, p| Ok(Self::Boolean(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2907,6 +3436,10 @@ impl FromJson for StringOrIntegerOrBoolean {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -2954,6 +3487,14 @@ impl StringOrIntegerOrBooleanOrDateTime {
         (&[], |v, p| Ok(Self::DateTime(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        |r| Ok(Self::Boolean(FromJson::read(r)?)),
+        |r| Ok(Self::DateTime(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2976,6 +3517,10 @@ impl FromJson for StringOrIntegerOrBooleanOrDateTime {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3021,6 +3566,13 @@ impl StringOrIntegerOrNumber {
         (&[], |v, p| Ok(Self::Number(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::String(FromJson::read(r)?)),
+        |r| Ok(Self::Integer(FromJson::read(r)?)),
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3043,6 +3595,10 @@ impl FromJson for StringOrIntegerOrNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3102,6 +3658,10 @@ impl std::fmt::Display for SubType {
 impl FromJson for SubType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -3177,6 +3737,10 @@ impl std::fmt::Display for TimeInterval {
 impl FromJson for TimeInterval {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -5623,6 +6187,10 @@ impl FromJson for Timezone {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for Timezone {
@@ -5694,6 +6262,10 @@ impl FromJson for TrialInterval {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for TrialInterval {
@@ -5736,6 +6308,24 @@ impl FromJson for Unauthorized {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "Unauthorized", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -5842,6 +6432,67 @@ impl FromJson for ValidatedLicenseKey {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        let mut f_activation = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "key" => json::set(r, &mut f_key),
+            "display_key" => json::set(r, &mut f_display_key),
+            "status" => json::set(r, &mut f_status),
+            "limit_activations" => json::set(r, &mut f_limit_activations),
+            "usage" => json::set(r, &mut f_usage),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "validations" => json::set(r, &mut f_validations),
+            "last_validated_at" => json::set(r, &mut f_last_validated_at),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "activation" => json::set_opt(r, &mut f_activation, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            benefit_id: json::req(f_benefit_id)?,
+            key: json::req(f_key)?,
+            display_key: json::req(f_display_key)?,
+            status: json::req(f_status)?,
+            limit_activations: json::req(f_limit_activations)?,
+            usage: json::req(f_usage)?,
+            limit_usage: json::req(f_limit_usage)?,
+            validations: json::req(f_validations)?,
+            last_validated_at: json::req(f_last_validated_at)?,
+            expires_at: json::req(f_expires_at)?,
+            activation: json::opt(f_activation),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ValidatedLicenseKey {
@@ -5907,6 +6558,31 @@ impl FromJson for ValidationError {
             input: json::optional(obj, "input", path)?,
             ctx: json::optional(obj, "ctx", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_loc = None;
+        let mut f_msg = None;
+        let mut f_type_ = None;
+        let mut f_input = None;
+        let mut f_ctx = None;
+        r.object(&mut |r, key| match key {
+            "loc" => json::set(r, &mut f_loc),
+            "msg" => json::set(r, &mut f_msg),
+            "type" => json::set(r, &mut f_type_),
+            "input" => json::set_opt(r, &mut f_input, key, &mut extra),
+            "ctx" => json::set_opt(r, &mut f_ctx, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            loc: json::req(f_loc)?,
+            msg: json::req(f_msg)?,
+            type_: json::req(f_type_)?,
+            input: json::opt(f_input),
+            ctx: json::opt(f_ctx),
+            extra,
         })
     }
 }

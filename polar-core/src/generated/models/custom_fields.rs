@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -205,6 +205,15 @@ impl CustomField {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Text(FromJson::read(r)?)),
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+        |r| Ok(Self::Date(FromJson::read(r)?)),
+        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+        |r| Ok(Self::Select(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -240,6 +249,20 @@ impl FromJson for CustomField {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "checkbox" => Self::Checkbox(FromJson::read(r)?),
+            "date" => Self::Date(FromJson::read(r)?),
+            "number" => Self::Number(FromJson::read(r)?),
+            "select" => Self::Select(FromJson::read(r)?),
+            "text" => Self::Text(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -344,6 +367,43 @@ impl FromJson for CustomFieldCheckbox {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut c_4 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "checkbox", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::req(f_organization_id)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldCheckbox {
@@ -403,6 +463,25 @@ impl FromJson for CustomFieldCheckboxProperties {
             form_help_text: json::optional(obj, "form_help_text", path)?,
             form_placeholder: json::optional(obj, "form_placeholder", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        r.object(&mut |r, key| match key {
+            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            form_label: json::opt(f_form_label),
+            form_help_text: json::opt(f_form_help_text),
+            form_placeholder: json::opt(f_form_placeholder),
+            extra,
         })
     }
 }
@@ -535,6 +614,15 @@ impl CustomFieldCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Text(FromJson::read(r)?)),
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+        |r| Ok(Self::Date(FromJson::read(r)?)),
+        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+        |r| Ok(Self::Select(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -570,6 +658,20 @@ impl FromJson for CustomFieldCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "checkbox" => Self::Checkbox(FromJson::read(r)?),
+            "date" => Self::Date(FromJson::read(r)?),
+            "number" => Self::Number(FromJson::read(r)?),
+            "select" => Self::Select(FromJson::read(r)?),
+            "text" => Self::Text(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -689,6 +791,34 @@ impl FromJson for CustomFieldCreateCheckbox {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "checkbox", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldCreateCheckbox {
@@ -776,6 +906,34 @@ impl FromJson for CustomFieldCreateDate {
             organization_id: json::patch(obj, "organization_id", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "date", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -867,6 +1025,34 @@ impl FromJson for CustomFieldCreateNumber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "number", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldCreateNumber {
@@ -954,6 +1140,34 @@ impl FromJson for CustomFieldCreateSelect {
             organization_id: json::patch(obj, "organization_id", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "select", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -1045,6 +1259,34 @@ impl FromJson for CustomFieldCreateText {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut c_1 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "text", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldCreateText {
@@ -1117,6 +1359,43 @@ impl FromJson for CustomFieldDate {
             organization_id: json::required(obj, "organization_id", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut c_4 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "date", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::req(f_organization_id)?,
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -1193,6 +1472,31 @@ impl FromJson for CustomFieldDateProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_ge = None;
+        let mut f_le = None;
+        r.object(&mut |r, key| match key {
+            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            "ge" => json::set_opt(r, &mut f_ge, key, &mut extra),
+            "le" => json::set_opt(r, &mut f_le, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            form_label: json::opt(f_form_label),
+            form_help_text: json::opt(f_form_help_text),
+            form_placeholder: json::opt(f_form_placeholder),
+            ge: json::opt(f_ge),
+            le: json::opt(f_le),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldDateProperties {
@@ -1264,6 +1568,43 @@ impl FromJson for CustomFieldNumber {
             organization_id: json::required(obj, "organization_id", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut c_4 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "number", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::req(f_organization_id)?,
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -1340,6 +1681,31 @@ impl FromJson for CustomFieldNumberProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_ge = None;
+        let mut f_le = None;
+        r.object(&mut |r, key| match key {
+            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            "ge" => json::set_opt(r, &mut f_ge, key, &mut extra),
+            "le" => json::set_opt(r, &mut f_le, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            form_label: json::opt(f_form_label),
+            form_help_text: json::opt(f_form_help_text),
+            form_placeholder: json::opt(f_form_placeholder),
+            ge: json::opt(f_ge),
+            le: json::opt(f_le),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldNumberProperties {
@@ -1413,6 +1779,43 @@ impl FromJson for CustomFieldSelect {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut c_4 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "select", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::req(f_organization_id)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldSelect {
@@ -1467,6 +1870,22 @@ impl FromJson for CustomFieldSelectOption {
             value: json::required(obj, "value", path)?,
             label: json::required(obj, "label", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_value = None;
+        let mut f_label = None;
+        r.object(&mut |r, key| match key {
+            "value" => json::set(r, &mut f_value),
+            "label" => json::set(r, &mut f_label),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            value: json::req(f_value)?,
+            label: json::req(f_label)?,
+            extra,
         })
     }
 }
@@ -1529,6 +1948,28 @@ impl FromJson for CustomFieldSelectProperties {
             form_placeholder: json::optional(obj, "form_placeholder", path)?,
             options: json::required(obj, "options", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_options = None;
+        r.object(&mut |r, key| match key {
+            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            "options" => json::set(r, &mut f_options),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            form_label: json::opt(f_form_label),
+            form_help_text: json::opt(f_form_help_text),
+            form_placeholder: json::opt(f_form_placeholder),
+            options: json::req(f_options)?,
+            extra,
         })
     }
 }
@@ -1615,6 +2056,10 @@ impl FromJson for CustomFieldSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CustomFieldSortProperty {
@@ -1688,6 +2133,43 @@ impl FromJson for CustomFieldText {
             organization_id: json::required(obj, "organization_id", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut c_4 = false;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "text", false)),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            organization_id: json::req(f_organization_id)?,
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -1769,6 +2251,34 @@ impl FromJson for CustomFieldTextProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_form_label = None;
+        let mut f_form_help_text = None;
+        let mut f_form_placeholder = None;
+        let mut f_textarea = None;
+        let mut f_min_length = None;
+        let mut f_max_length = None;
+        r.object(&mut |r, key| match key {
+            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            "textarea" => json::set_opt(r, &mut f_textarea, key, &mut extra),
+            "min_length" => json::set_opt(r, &mut f_min_length, key, &mut extra),
+            "max_length" => json::set_opt(r, &mut f_max_length, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            form_label: json::opt(f_form_label),
+            form_help_text: json::opt(f_form_help_text),
+            form_placeholder: json::opt(f_form_placeholder),
+            textarea: json::opt(f_textarea),
+            min_length: json::opt(f_min_length),
+            max_length: json::opt(f_max_length),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldTextProperties {
@@ -1842,6 +2352,10 @@ impl std::fmt::Display for CustomFieldType {
 impl FromJson for CustomFieldType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1940,6 +2454,15 @@ impl CustomFieldUpdate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Text(FromJson::read(r)?)),
+        |r| Ok(Self::Number(FromJson::read(r)?)),
+        |r| Ok(Self::Date(FromJson::read(r)?)),
+        |r| Ok(Self::Checkbox(FromJson::read(r)?)),
+        |r| Ok(Self::Select(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1975,6 +2498,20 @@ impl FromJson for CustomFieldUpdate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "checkbox" => Self::Checkbox(FromJson::read(r)?),
+            "date" => Self::Date(FromJson::read(r)?),
+            "number" => Self::Number(FromJson::read(r)?),
+            "select" => Self::Select(FromJson::read(r)?),
+            "text" => Self::Text(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -2079,6 +2616,31 @@ impl FromJson for CustomFieldUpdateCheckbox {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "checkbox", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            slug: json::patch_of(f_slug),
+            properties: json::patch_of(f_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldUpdateCheckbox {
@@ -2150,6 +2712,31 @@ impl FromJson for CustomFieldUpdateDate {
             slug: json::patch(obj, "slug", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "date", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            slug: json::patch_of(f_slug),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -2225,6 +2812,31 @@ impl FromJson for CustomFieldUpdateNumber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "number", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            slug: json::patch_of(f_slug),
+            properties: json::patch_of(f_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldUpdateNumber {
@@ -2296,6 +2908,31 @@ impl FromJson for CustomFieldUpdateSelect {
             slug: json::patch(obj, "slug", path)?,
             properties: json::patch(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "select", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            slug: json::patch_of(f_slug),
+            properties: json::patch_of(f_properties),
+            extra,
         })
     }
 }
@@ -2371,6 +3008,31 @@ impl FromJson for CustomFieldUpdateText {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut c_3 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "text", false)),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            slug: json::patch_of(f_slug),
+            properties: json::patch_of(f_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomFieldUpdateText {
@@ -2415,6 +3077,22 @@ impl FromJson for ListResourceCustomField {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

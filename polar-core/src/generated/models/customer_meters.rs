@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -83,6 +83,46 @@ impl FromJson for CustomerMeter {
             customer: json::required(obj, "customer", path)?,
             meter: json::required(obj, "meter", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_customer_id = None;
+        let mut f_meter_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_balance = None;
+        let mut f_customer = None;
+        let mut f_meter = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "consumed_units" => json::set(r, &mut f_consumed_units),
+            "credited_units" => json::set(r, &mut f_credited_units),
+            "balance" => json::set(r, &mut f_balance),
+            "customer" => json::set(r, &mut f_customer),
+            "meter" => json::set(r, &mut f_meter),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            customer_id: json::req(f_customer_id)?,
+            meter_id: json::req(f_meter_id)?,
+            consumed_units: json::req(f_consumed_units)?,
+            credited_units: json::req(f_credited_units)?,
+            balance: json::req(f_balance)?,
+            customer: json::req(f_customer)?,
+            meter: json::req(f_meter)?,
+            extra,
         })
     }
 }
@@ -215,6 +255,10 @@ impl FromJson for CustomerMeterSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CustomerMeterSortProperty {
@@ -261,6 +305,22 @@ impl FromJson for ListResourceCustomerMeter {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -87,6 +87,49 @@ impl FromJson for BenefitCustomSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitCustomSubscriber {
@@ -132,6 +175,19 @@ impl FromJson for BenefitCustomSubscriberProperties {
         Ok(Self {
             note: json::required(obj, "note", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_note = None;
+        r.object(&mut |r, key| match key {
+            "note" => json::set(r, &mut f_note),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            note: json::req(f_note)?,
+            extra,
         })
     }
 }
@@ -211,6 +267,49 @@ impl FromJson for BenefitDiscordSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "discord", false)),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDiscordSubscriber {
@@ -256,6 +355,19 @@ impl FromJson for BenefitDiscordSubscriberProperties {
         Ok(Self {
             guild_id: json::required(obj, "guild_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_guild_id = None;
+        r.object(&mut |r, key| match key {
+            "guild_id" => json::set(r, &mut f_guild_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            guild_id: json::req(f_guild_id)?,
+            extra,
         })
     }
 }
@@ -335,6 +447,51 @@ impl FromJson for BenefitDownloadablesSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "downloadables", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitDownloadablesSubscriber {
@@ -380,6 +537,19 @@ impl FromJson for BenefitDownloadablesSubscriberProperties {
         Ok(Self {
             active_files: json::required(obj, "active_files", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_active_files = None;
+        r.object(&mut |r, key| match key {
+            "active_files" => json::set(r, &mut f_active_files),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            active_files: json::req(f_active_files)?,
+            extra,
         })
     }
 }
@@ -459,6 +629,51 @@ impl FromJson for BenefitFeatureFlagSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "feature_flag", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitFeatureFlagSubscriber {
@@ -502,6 +717,12 @@ impl FromJson for BenefitFeatureFlagSubscriberProperties {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
     }
 }
 
@@ -579,6 +800,51 @@ impl FromJson for BenefitGitHubRepositorySubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "github_repository", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGitHubRepositorySubscriber {
@@ -629,6 +895,22 @@ impl FromJson for BenefitGitHubRepositorySubscriberProperties {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        r.object(&mut |r, key| match key {
+            "repository_owner" => json::set(r, &mut f_repository_owner),
+            "repository_name" => json::set(r, &mut f_repository_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            repository_owner: json::req(f_repository_owner)?,
+            repository_name: json::req(f_repository_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGitHubRepositorySubscriberProperties {
@@ -675,6 +957,27 @@ impl FromJson for BenefitGrantMeterCreditProperties {
             last_credited_units: json::optional(obj, "last_credited_units", path)?,
             last_credited_at: json::optional(obj, "last_credited_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_last_credited_meter_id = None;
+        let mut f_last_credited_units = None;
+        let mut f_last_credited_at = None;
+        r.object(&mut |r, key| match key {
+            "last_credited_meter_id" => {
+                json::set_opt(r, &mut f_last_credited_meter_id, key, &mut extra)
+            }
+            "last_credited_units" => json::set_opt(r, &mut f_last_credited_units, key, &mut extra),
+            "last_credited_at" => json::set_opt(r, &mut f_last_credited_at, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            last_credited_meter_id: json::opt(f_last_credited_meter_id),
+            last_credited_units: json::opt(f_last_credited_units),
+            last_credited_at: json::opt(f_last_credited_at),
+            extra,
         })
     }
 }
@@ -760,6 +1063,51 @@ impl FromJson for BenefitLicenseKeysSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "license_keys", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitLicenseKeysSubscriber {
@@ -815,6 +1163,28 @@ impl FromJson for BenefitLicenseKeysSubscriberProperties {
             activations: json::required(obj, "activations", path)?,
             limit_usage: json::required(obj, "limit_usage", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_prefix = None;
+        let mut f_expires = None;
+        let mut f_activations = None;
+        let mut f_limit_usage = None;
+        r.object(&mut |r, key| match key {
+            "prefix" => json::set(r, &mut f_prefix),
+            "expires" => json::set(r, &mut f_expires),
+            "activations" => json::set(r, &mut f_activations),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            prefix: json::req(f_prefix)?,
+            expires: json::req(f_expires)?,
+            activations: json::req(f_activations)?,
+            limit_usage: json::req(f_limit_usage)?,
+            extra,
         })
     }
 }
@@ -897,6 +1267,51 @@ impl FromJson for BenefitMeterCreditSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "meter_credit", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitMeterCreditSubscriber {
@@ -948,6 +1363,25 @@ impl FromJson for BenefitMeterCreditSubscriberProperties {
             rollover: json::required(obj, "rollover", path)?,
             meter_id: json::required(obj, "meter_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_units = None;
+        let mut f_rollover = None;
+        let mut f_meter_id = None;
+        r.object(&mut |r, key| match key {
+            "units" => json::set(r, &mut f_units),
+            "rollover" => json::set(r, &mut f_rollover),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            units: json::req(f_units)?,
+            rollover: json::req(f_rollover)?,
+            meter_id: json::req(f_meter_id)?,
+            extra,
         })
     }
 }
@@ -1029,6 +1463,51 @@ impl FromJson for BenefitSlackSharedChannelSubscriber {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut c_3 = false;
+        let mut f_description = None;
+        let mut f_selectable = None;
+        let mut f_deletable = None;
+        let mut f_is_deleted = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "slack_shared_channel", false)
+            }),
+            "description" => json::set(r, &mut f_description),
+            "selectable" => json::set(r, &mut f_selectable),
+            "deletable" => json::set(r, &mut f_deletable),
+            "is_deleted" => json::set(r, &mut f_is_deleted),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            description: json::req(f_description)?,
+            selectable: json::req(f_selectable)?,
+            deletable: json::req(f_deletable)?,
+            is_deleted: json::req(f_is_deleted)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitSlackSharedChannelSubscriber {
@@ -1072,6 +1551,12 @@ impl FromJson for BenefitSlackSharedChannelSubscriberProperties {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
     }
 }
 
@@ -1137,6 +1622,40 @@ impl FromJson for BenefitSubscriberOrganization {
             proration_behavior: json::required(obj, "proration_behavior", path)?,
             allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            extra,
         })
     }
 }
@@ -1503,6 +2022,18 @@ impl CustomerBenefitGrant {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Discord(FromJson::read(r)?)),
+        |r| Ok(Self::GitHubRepository(FromJson::read(r)?)),
+        |r| Ok(Self::Downloadables(FromJson::read(r)?)),
+        |r| Ok(Self::LicenseKeys(FromJson::read(r)?)),
+        |r| Ok(Self::Custom(FromJson::read(r)?)),
+        |r| Ok(Self::MeterCredit(FromJson::read(r)?)),
+        |r| Ok(Self::FeatureFlag(FromJson::read(r)?)),
+        |r| Ok(Self::SlackSharedChannel(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1525,6 +2056,10 @@ impl FromJson for CustomerBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1680,6 +2215,64 @@ impl FromJson for CustomerBenefitGrantCustom {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantCustom {
@@ -1735,6 +2328,19 @@ impl FromJson for CustomerBenefitGrantCustomUpdate {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => {
+                json::konst(r, &mut c_0, |r| json::peek_const_str(r, "custom", false))
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -1835,6 +2441,64 @@ impl FromJson for CustomerBenefitGrantDiscord {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantDiscord {
@@ -1894,6 +2558,19 @@ impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set(r, &mut f_account_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::req(f_account_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantDiscordPropertiesUpdate {
@@ -1939,6 +2616,24 @@ impl FromJson for CustomerBenefitGrantDiscordUpdate {
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => {
+                json::konst(r, &mut c_0, |r| json::peek_const_str(r, "discord", false))
+            }
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -2041,6 +2736,64 @@ impl FromJson for CustomerBenefitGrantDownloadables {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantDownloadables {
@@ -2096,6 +2849,19 @@ impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "downloadables", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -2196,6 +2962,64 @@ impl FromJson for CustomerBenefitGrantFeatureFlag {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantFeatureFlag {
@@ -2251,6 +3075,19 @@ impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "feature_flag", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -2351,6 +3188,64 @@ impl FromJson for CustomerBenefitGrantGitHubRepository {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantGitHubRepository {
@@ -2410,6 +3305,19 @@ impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set(r, &mut f_account_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::req(f_account_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
@@ -2455,6 +3363,24 @@ impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "github_repository", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -2557,6 +3483,64 @@ impl FromJson for CustomerBenefitGrantLicenseKeys {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantLicenseKeys {
@@ -2612,6 +3596,19 @@ impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "license_keys", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -2712,6 +3709,64 @@ impl FromJson for CustomerBenefitGrantMeterCredit {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantMeterCredit {
@@ -2767,6 +3822,19 @@ impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "meter_credit", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -2867,6 +3935,64 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannel {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_revoked_at = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_is_granted = None;
+        let mut f_is_revoked = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::req(f_granted_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            is_granted: json::req(f_is_granted)?,
+            is_revoked: json::req(f_is_revoked)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantSlackSharedChannel {
@@ -2926,6 +4052,19 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_invited_email = None;
+        r.object(&mut |r, key| match key {
+            "invited_email" => json::set(r, &mut f_invited_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            invited_email: json::req(f_invited_email)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
@@ -2971,6 +4110,24 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
         Ok(Self {
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "benefit_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "slack_shared_channel", false)
+            }),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -3057,6 +4214,10 @@ impl std::fmt::Display for CustomerBenefitGrantSortProperty {
 impl FromJson for CustomerBenefitGrantSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -3180,6 +4341,42 @@ impl CustomerBenefitGrantUpdate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::CustomerBenefitGrantGitHubRepositoryUpdate(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::CustomerBenefitGrantSlackSharedChannelUpdate(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::CustomerBenefitGrantDownloadablesUpdate(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(
+                r,
+            )?))
+        },
+        |r| {
+            Ok(Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(
+                r,
+            )?))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3250,6 +4447,27 @@ impl FromJson for CustomerBenefitGrantUpdate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("benefit_type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::CustomerBenefitGrantCustomUpdate(FromJson::read(r)?),
+            "discord" => Self::CustomerBenefitGrantDiscordUpdate(FromJson::read(r)?),
+            "downloadables" => Self::CustomerBenefitGrantDownloadablesUpdate(FromJson::read(r)?),
+            "feature_flag" => Self::CustomerBenefitGrantFeatureFlagUpdate(FromJson::read(r)?),
+            "github_repository" => {
+                Self::CustomerBenefitGrantGitHubRepositoryUpdate(FromJson::read(r)?)
+            }
+            "license_keys" => Self::CustomerBenefitGrantLicenseKeysUpdate(FromJson::read(r)?),
+            "meter_credit" => Self::CustomerBenefitGrantMeterCreditUpdate(FromJson::read(r)?),
+            "slack_shared_channel" => {
+                Self::CustomerBenefitGrantSlackSharedChannelUpdate(FromJson::read(r)?)
+            }
+            _ => Self::Unknown(json::unknown_tagged(r, "benefit_type", &tag)?),
+        })
     }
 }
 
@@ -3346,6 +4564,22 @@ impl FromJson for ListResourceCustomerBenefitGrant {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

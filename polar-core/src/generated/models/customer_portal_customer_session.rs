@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -48,6 +48,22 @@ impl FromJson for CustomerCustomerSession {
             expires_at: json::required(obj, "expires_at", path)?,
             return_url: json::required(obj, "return_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_expires_at = None;
+        let mut f_return_url = None;
+        r.object(&mut |r, key| match key {
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "return_url" => json::set(r, &mut f_return_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            expires_at: json::req(f_expires_at)?,
+            return_url: json::req(f_return_url)?,
+            extra,
         })
     }
 }
@@ -104,6 +120,34 @@ impl FromJson for PortalAuthenticatedUser {
             member_id: json::optional(obj, "member_id", path)?,
             role: json::optional(obj, "role", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::set(r, &mut f_type_),
+            "name" => json::set(r, &mut f_name),
+            "email" => json::set(r, &mut f_email),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::req(f_type_)?,
+            name: json::req(f_name)?,
+            email: json::req(f_email)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            role: json::opt(f_role),
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -52,6 +52,19 @@ impl FromJson for CustomerEmailUpdateRequest {
         Ok(Self {
             email: json::required(obj, "email", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            extra,
         })
     }
 }
@@ -98,6 +111,19 @@ impl FromJson for CustomerEmailUpdateVerifyRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerEmailUpdateVerifyRequest {
@@ -133,6 +159,19 @@ impl FromJson for CustomerEmailUpdateVerifyResponse {
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            extra,
         })
     }
 }
@@ -171,6 +210,24 @@ impl FromJson for CustomerNotReady {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CustomerNotReady", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -294,6 +351,12 @@ impl CustomerPaymentMethod {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::PaymentMethodCard(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentMethodGeneric(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -316,6 +379,10 @@ impl FromJson for CustomerPaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -378,6 +445,22 @@ impl FromJson for CustomerPaymentMethodConfirm {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_setup_intent_id = None;
+        let mut f_set_default = None;
+        r.object(&mut |r, key| match key {
+            "setup_intent_id" => json::set(r, &mut f_setup_intent_id),
+            "set_default" => json::set(r, &mut f_set_default),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            setup_intent_id: json::req(f_setup_intent_id)?,
+            set_default: json::req(f_set_default)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPaymentMethodConfirm {
@@ -436,6 +519,25 @@ impl FromJson for CustomerPaymentMethodCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_confirmation_token_id = None;
+        let mut f_set_default = None;
+        let mut f_return_url = None;
+        r.object(&mut |r, key| match key {
+            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
+            "set_default" => json::set(r, &mut f_set_default),
+            "return_url" => json::set(r, &mut f_return_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            confirmation_token_id: json::req(f_confirmation_token_id)?,
+            set_default: json::req(f_set_default)?,
+            return_url: json::req(f_return_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPaymentMethodCreate {
@@ -478,6 +580,24 @@ impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
         Ok(Self {
             client_secret: json::required(obj, "client_secret", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_client_secret = None;
+        r.object(&mut |r, key| match key {
+            "status" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "requires_action", false)
+            }),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            client_secret: json::req(f_client_secret)?,
+            extra,
         })
     }
 }
@@ -551,6 +671,20 @@ impl CustomerPaymentMethodCreateResponse {
         ),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| {
+            Ok(Self::CustomerPaymentMethodCreateSucceededResponse(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::CustomerPaymentMethodCreateRequiresActionResponse(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -591,6 +725,19 @@ impl FromJson for CustomerPaymentMethodCreateResponse {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("status")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "requires_action" => {
+                Self::CustomerPaymentMethodCreateRequiresActionResponse(FromJson::read(r)?)
+            }
+            "succeeded" => Self::CustomerPaymentMethodCreateSucceededResponse(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "status", &tag)?),
+        })
     }
 }
 
@@ -643,6 +790,22 @@ impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
         Ok(Self {
             payment_method: json::required(obj, "payment_method", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_payment_method = None;
+        r.object(&mut |r, key| match key {
+            "status" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "succeeded", false)),
+            "payment_method" => json::set(r, &mut f_payment_method),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            payment_method: json::req(f_payment_method)?,
+            extra,
         })
     }
 }
@@ -735,6 +898,57 @@ impl FromJson for CustomerPortalCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_oauth_accounts = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_type_ = None;
+        let mut f_locale = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set(r, &mut f_email),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "oauth_accounts" => json::set(r, &mut f_oauth_accounts),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "type" => json::set_opt(r, &mut f_type_, key, &mut extra),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            email: json::req(f_email)?,
+            email_verified: json::req(f_email_verified)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            oauth_accounts: json::req(f_oauth_accounts)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            type_: json::opt(f_type_),
+            locale: json::opt(f_locale),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalCustomer {
@@ -812,6 +1026,28 @@ impl FromJson for CustomerPortalCustomerUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_default_payment_method_id = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "default_payment_method_id" => json::set(r, &mut f_default_payment_method_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::patch_of(f_billing_name),
+            billing_address: json::patch_of(f_billing_address),
+            tax_id: json::patch_of(f_tax_id),
+            default_payment_method_id: json::patch_of(f_default_payment_method_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalCustomerUpdate {
@@ -859,6 +1095,22 @@ impl FromJson for CustomerPortalOAuthAccount {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        let mut f_account_username = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set(r, &mut f_account_id),
+            "account_username" => json::set(r, &mut f_account_username),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::req(f_account_id)?,
+            account_username: json::req(f_account_username)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalOAuthAccount {
@@ -900,6 +1152,22 @@ impl FromJson for ListResourceCustomerPaymentMethod {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -962,6 +1230,37 @@ impl FromJson for PaymentMethodCard {
             customer_id: json::required(obj, "customer_id", path)?,
             method_metadata: json::required(obj, "method_metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut c_5 = false;
+        let mut f_method_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "processor" => json::set(r, &mut f_processor),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "type" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "card", false)),
+            "method_metadata" => json::set(r, &mut f_method_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_5)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            processor: json::req(f_processor)?,
+            customer_id: json::req(f_customer_id)?,
+            method_metadata: json::req(f_method_metadata)?,
+            extra,
         })
     }
 }
@@ -1031,6 +1330,34 @@ impl FromJson for PaymentMethodGeneric {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_type_ = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "processor" => json::set(r, &mut f_processor),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "type" => json::set(r, &mut f_type_),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            processor: json::req(f_processor)?,
+            customer_id: json::req(f_customer_id)?,
+            type_: json::req(f_type_)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PaymentMethodGeneric {
@@ -1080,6 +1407,24 @@ impl FromJson for PaymentMethodInUseByActiveSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentMethodInUseByActiveSubscription", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PaymentMethodInUseByActiveSubscription {
@@ -1120,6 +1465,24 @@ impl FromJson for PaymentMethodSetupFailed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentMethodSetupFailed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1475,6 +1838,10 @@ impl std::fmt::Display for TaxIdFormat {
 impl FromJson for TaxIdFormat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -51,6 +51,25 @@ impl FromJson for DownloadableRead {
             benefit_id: json::required(obj, "benefit_id", path)?,
             file: json::required(obj, "file", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_benefit_id = None;
+        let mut f_file = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "file" => json::set(r, &mut f_file),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            benefit_id: json::req(f_benefit_id)?,
+            file: json::req(f_file)?,
+            extra,
         })
     }
 }
@@ -154,6 +173,64 @@ impl FromJson for FileDownload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_download = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_service = None;
+        let mut f_size_readable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "download" => json::set(r, &mut f_download),
+            "version" => json::set(r, &mut f_version),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "service" => json::set(r, &mut f_service),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            download: json::req(f_download)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            service: json::req(f_service)?,
+            size_readable: json::req(f_size_readable)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for FileDownload {
@@ -215,6 +292,22 @@ impl FromJson for ListResourceDownloadableRead {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceDownloadableRead {
@@ -257,6 +350,25 @@ impl FromJson for S3DownloadUrl {
             headers: json::optional(obj, "headers", path)?,
             expires_at: json::required(obj, "expires_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        let mut f_headers = None;
+        let mut f_expires_at = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            "headers" => json::set_opt(r, &mut f_headers, key, &mut extra),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            headers: json::opt(f_headers),
+            expires_at: json::req(f_expires_at)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -61,6 +61,34 @@ impl FromJson for CustomerPortalMember {
             name: json::required(obj, "name", path)?,
             role: json::required(obj, "role", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "role" => json::set(r, &mut f_role),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            email: json::req(f_email)?,
+            name: json::req(f_name)?,
+            role: json::req(f_role)?,
+            extra,
         })
     }
 }
@@ -120,6 +148,25 @@ impl FromJson for CustomerPortalMemberCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            name: json::patch_of(f_name),
+            role: json::opt(f_role),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalMemberCreate {
@@ -170,6 +217,22 @@ impl FromJson for CustomerPortalMemberUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "role" => json::set(r, &mut f_role),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::patch_of(f_name),
+            role: json::patch_of(f_role),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalMemberUpdate {
@@ -211,6 +274,22 @@ impl FromJson for ListResourceCustomerPortalMember {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

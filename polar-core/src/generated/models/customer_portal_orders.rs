@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -181,6 +181,120 @@ impl FromJson for CustomerOrder {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_refunded_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_receipt_number = None;
+        let mut f_seats = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_subscription_id = None;
+        let mut f_checkout_id = None;
+        let mut f_next_payment_attempt_at = None;
+        let mut f_product = None;
+        let mut f_subscription = None;
+        let mut f_items = None;
+        let mut f_description = None;
+        let mut f_refundable_amount = None;
+        let mut f_refundable_tax_amount = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "status" => json::set(r, &mut f_status),
+            "paid" => json::set(r, &mut f_paid),
+            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
+            "due_amount" => json::set(r, &mut f_due_amount),
+            "refunded_amount" => json::set(r, &mut f_refunded_amount),
+            "refunded_tax_amount" => json::set(r, &mut f_refunded_tax_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "billing_reason" => json::set(r, &mut f_billing_reason),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "invoice_number" => json::set(r, &mut f_invoice_number),
+            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
+            "receipt_number" => json::set(r, &mut f_receipt_number),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "next_payment_attempt_at" => {
+                json::set_opt(r, &mut f_next_payment_attempt_at, key, &mut extra)
+            }
+            "product" => json::set(r, &mut f_product),
+            "subscription" => json::set(r, &mut f_subscription),
+            "items" => json::set(r, &mut f_items),
+            "description" => json::set(r, &mut f_description),
+            "refundable_amount" => json::set(r, &mut f_refundable_amount),
+            "refundable_tax_amount" => json::set(r, &mut f_refundable_tax_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            status: json::req(f_status)?,
+            paid: json::req(f_paid)?,
+            subtotal_amount: json::req(f_subtotal_amount)?,
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            total_amount: json::req(f_total_amount)?,
+            applied_balance_amount: json::req(f_applied_balance_amount)?,
+            due_amount: json::req(f_due_amount)?,
+            refunded_amount: json::req(f_refunded_amount)?,
+            refunded_tax_amount: json::req(f_refunded_tax_amount)?,
+            currency: json::req(f_currency)?,
+            billing_reason: json::req(f_billing_reason)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            invoice_number: json::req(f_invoice_number)?,
+            is_invoice_generated: json::req(f_is_invoice_generated)?,
+            receipt_number: json::req(f_receipt_number)?,
+            seats: json::opt(f_seats),
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            next_payment_attempt_at: json::opt(f_next_payment_attempt_at),
+            product: json::req(f_product)?,
+            subscription: json::req(f_subscription)?,
+            items: json::req(f_items)?,
+            description: json::req(f_description)?,
+            refundable_amount: json::req(f_refundable_amount)?,
+            refundable_tax_amount: json::req(f_refundable_tax_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrder {
@@ -282,6 +396,25 @@ impl FromJson for CustomerOrderConfirmPayment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_confirmation_token_id = None;
+        let mut f_payment_method_id = None;
+        let mut f_payment_processor = None;
+        r.object(&mut |r, key| match key {
+            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
+            "payment_method_id" => json::set(r, &mut f_payment_method_id),
+            "payment_processor" => json::set_opt(r, &mut f_payment_processor, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            confirmation_token_id: json::patch_of(f_confirmation_token_id),
+            payment_method_id: json::patch_of(f_payment_method_id),
+            payment_processor: json::opt(f_payment_processor),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrderConfirmPayment {
@@ -323,6 +456,19 @@ impl FromJson for CustomerOrderInvoice {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -368,6 +514,25 @@ impl FromJson for CustomerOrderPaymentConfirmation {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_status = None;
+        let mut f_client_secret = None;
+        let mut f_error = None;
+        r.object(&mut |r, key| match key {
+            "status" => json::set(r, &mut f_status),
+            "client_secret" => json::set_opt(r, &mut f_client_secret, key, &mut extra),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            status: json::req(f_status)?,
+            client_secret: json::opt(f_client_secret),
+            error: json::opt(f_error),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrderPaymentConfirmation {
@@ -408,6 +573,22 @@ impl FromJson for CustomerOrderPaymentStatus {
             status: json::required(obj, "status", path)?,
             error: json::optional(obj, "error", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_status = None;
+        let mut f_error = None;
+        r.object(&mut |r, key| match key {
+            "status" => json::set(r, &mut f_status),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            status: json::req(f_status)?,
+            error: json::opt(f_error),
+            extra,
         })
     }
 }
@@ -522,6 +703,73 @@ impl FromJson for CustomerOrderProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_organization = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            "organization" => json::set(r, &mut f_organization),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            organization: json::req(f_organization)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrderProduct {
@@ -579,6 +827,19 @@ impl FromJson for CustomerOrderReceipt {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -669,6 +930,10 @@ impl std::fmt::Display for CustomerOrderSortProperty {
 impl FromJson for CustomerOrderSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -839,6 +1104,106 @@ impl FromJson for CustomerOrderSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "status" => json::set(r, &mut f_status),
+            "current_period_start" => json::set(r, &mut f_current_period_start),
+            "current_period_end" => json::set(r, &mut f_current_period_end),
+            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
+            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
+            "trial_start" => json::set(r, &mut f_trial_start),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "ended_at" => json::set(r, &mut f_ended_at),
+            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "paused_at" => json::set(r, &mut f_paused_at),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            status: json::req(f_status)?,
+            current_period_start: json::req(f_current_period_start)?,
+            current_period_end: json::req(f_current_period_end)?,
+            current_meter_period_start: json::req(f_current_meter_period_start)?,
+            current_meter_period_end: json::req(f_current_meter_period_end)?,
+            trial_start: json::req(f_trial_start)?,
+            trial_end: json::req(f_trial_end)?,
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            canceled_at: json::req(f_canceled_at)?,
+            started_at: json::req(f_started_at)?,
+            ends_at: json::req(f_ends_at)?,
+            ended_at: json::req(f_ended_at)?,
+            past_due_at: json::opt(f_past_due_at),
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            paused_at: json::req(f_paused_at)?,
+            resumes_at: json::req(f_resumes_at)?,
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            seats: json::opt(f_seats),
+            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
+            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrderSubscription {
@@ -936,6 +1301,22 @@ impl FromJson for CustomerOrderUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::patch_of(f_billing_name),
+            billing_address: json::patch_of(f_billing_address),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrderUpdate {
@@ -979,6 +1360,22 @@ impl FromJson for ListResourceCustomerOrder {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceCustomerOrder {
@@ -1016,6 +1413,24 @@ impl FromJson for ManualRetryLimitExceeded {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "ManualRetryLimitExceeded", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1057,6 +1472,24 @@ impl FromJson for OrderNotEligibleForRetry {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "OrderNotEligibleForRetry", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderNotEligibleForRetry {
@@ -1094,6 +1527,24 @@ impl FromJson for PaymentAlreadyInProgress {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentAlreadyInProgress", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }

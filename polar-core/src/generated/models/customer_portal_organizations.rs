@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -85,6 +85,48 @@ impl FromJson for CustomerOrganization {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_organization_features = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "organization_features" => {
+                json::set_opt(r, &mut f_organization_features, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            customer_portal_settings: json::req(f_customer_portal_settings)?,
+            organization_features: json::opt(f_organization_features),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrganization {
@@ -146,6 +188,22 @@ impl FromJson for CustomerOrganizationData {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "organization" => json::set(r, &mut f_organization),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization: json::req(f_organization)?,
+            products: json::req(f_products)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerOrganizationData {
@@ -190,6 +248,26 @@ impl FromJson for CustomerOrganizationFeatureSettings {
                 path,
             )?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        r.object(&mut |r, key| match key {
+            "member_model_enabled" => {
+                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
+            }
+            "checkout_localization_enabled" => {
+                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            member_model_enabled: json::opt(f_member_model_enabled),
+            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
+            extra,
         })
     }
 }
@@ -302,6 +380,70 @@ impl FromJson for CustomerProduct {
             benefits: json::required(obj, "benefits", path)?,
             medias: json::required(obj, "medias", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -99,6 +99,46 @@ impl FromJson for CustomerSeatAssign {
             immediate_claim: json::optional(obj, "immediate_claim", path)?,
             checkout_id: json::patch(obj, "checkout_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_email = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_id = None;
+        let mut f_external_member_id = None;
+        let mut f_member_id = None;
+        let mut f_metadata = None;
+        let mut f_immediate_claim = None;
+        let mut f_checkout_id = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "email" => json::set(r, &mut f_email),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "external_member_id" => json::set(r, &mut f_external_member_id),
+            "member_id" => json::set(r, &mut f_member_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "immediate_claim" => json::set_opt(r, &mut f_immediate_claim, key, &mut extra),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::patch_of(f_subscription_id),
+            order_id: json::patch_of(f_order_id),
+            email: json::patch_of(f_email),
+            external_customer_id: json::patch_of(f_external_customer_id),
+            customer_id: json::patch_of(f_customer_id),
+            external_member_id: json::patch_of(f_external_member_id),
+            member_id: json::patch_of(f_member_id),
+            metadata: json::patch_of(f_metadata),
+            immediate_claim: json::opt(f_immediate_claim),
+            checkout_id: json::patch_of(f_checkout_id),
+            extra,
         })
     }
 }

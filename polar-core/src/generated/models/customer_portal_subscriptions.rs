@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -77,6 +77,25 @@ impl FromJson for CustomerSubscriptionCancel {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_cancel_at_period_end = None;
+        let mut f_cancellation_reason = None;
+        let mut f_cancellation_comment = None;
+        r.object(&mut |r, key| match key {
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "cancellation_reason" => json::set(r, &mut f_cancellation_reason),
+            "cancellation_comment" => json::set(r, &mut f_cancellation_comment),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            cancel_at_period_end: json::patch_of(f_cancel_at_period_end),
+            cancellation_reason: json::patch_of(f_cancellation_reason),
+            cancellation_comment: json::patch_of(f_cancellation_comment),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionCancel {
@@ -130,6 +149,22 @@ impl FromJson for CustomerSubscriptionPause {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_pause_at_period_end = None;
+        let mut f_resumes_at = None;
+        r.object(&mut |r, key| match key {
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            resumes_at: json::patch_of(f_resumes_at),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionPause {
@@ -171,6 +206,17 @@ impl FromJson for CustomerSubscriptionResume {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "resume" => json::konst(r, &mut c_0, |r| json::peek_const(r, &Value::Bool(true))),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -261,6 +307,10 @@ impl FromJson for CustomerSubscriptionSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CustomerSubscriptionSortProperty {
@@ -339,6 +389,16 @@ impl CustomerSubscriptionUpdate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CustomerSubscriptionResume(FromJson::read(r)?)),
+        |r| Ok(Self::Product(FromJson::read(r)?)),
+        |r| Ok(Self::Seats(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerSubscriptionPause(FromJson::read(r)?)),
+        |r| Ok(Self::Clear(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerSubscriptionCancel(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -361,6 +421,10 @@ impl FromJson for CustomerSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -447,6 +511,19 @@ impl FromJson for CustomerSubscriptionUpdateClear {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_pending_update = None;
+        r.object(&mut |r, key| match key {
+            "pending_update" => json::set(r, &mut f_pending_update),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            pending_update: json::req(f_pending_update)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionUpdateClear {
@@ -489,6 +566,19 @@ impl FromJson for CustomerSubscriptionUpdateProduct {
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            extra,
         })
     }
 }
@@ -535,6 +625,19 @@ impl FromJson for CustomerSubscriptionUpdateSeats {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seats = None;
+        r.object(&mut |r, key| match key {
+            "seats" => json::set(r, &mut f_seats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seats: json::req(f_seats)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionUpdateSeats {
@@ -571,6 +674,24 @@ impl FromJson for PauseResumeNotAllowed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PauseResumeNotAllowed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -610,6 +731,24 @@ impl FromJson for PaymentMethodRequired {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentMethodRequired", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -683,6 +822,12 @@ impl PortalSubscriptionUpdateError {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+        |r| Ok(Self::PauseResumeNotAllowed(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -705,6 +850,10 @@ impl FromJson for PortalSubscriptionUpdateError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -105,6 +105,61 @@ impl FromJson for CustomerSeat {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_status = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_member = None;
+        let mut f_email = None;
+        let mut f_customer_email = None;
+        let mut f_invitation_token_expires_at = None;
+        let mut f_claimed_at = None;
+        let mut f_revoked_at = None;
+        let mut f_seat_metadata = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "status" => json::set(r, &mut f_status),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set(r, &mut f_member_id),
+            "member" => json::set(r, &mut f_member),
+            "email" => json::set(r, &mut f_email),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "invitation_token_expires_at" => json::set(r, &mut f_invitation_token_expires_at),
+            "claimed_at" => json::set(r, &mut f_claimed_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "seat_metadata" => json::set(r, &mut f_seat_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            status: json::req(f_status)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::req(f_member_id)?,
+            member: json::req(f_member)?,
+            email: json::req(f_email)?,
+            customer_email: json::req(f_customer_email)?,
+            invitation_token_expires_at: json::req(f_invitation_token_expires_at)?,
+            claimed_at: json::req(f_claimed_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            seat_metadata: json::req(f_seat_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSeat {
@@ -161,6 +216,22 @@ impl FromJson for CustomerSeatClaimResponse {
             seat: json::required(obj, "seat", path)?,
             customer_session_token: json::required(obj, "customer_session_token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seat = None;
+        let mut f_customer_session_token = None;
+        r.object(&mut |r, key| match key {
+            "seat" => json::set(r, &mut f_seat),
+            "customer_session_token" => json::set(r, &mut f_customer_session_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seat: json::req(f_seat)?,
+            customer_session_token: json::req(f_customer_session_token)?,
+            extra,
         })
     }
 }
@@ -254,6 +325,43 @@ impl FromJson for SeatAssign {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_email = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_id = None;
+        let mut f_external_member_id = None;
+        let mut f_member_id = None;
+        let mut f_metadata = None;
+        let mut f_immediate_claim = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "email" => json::set(r, &mut f_email),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "external_member_id" => json::set(r, &mut f_external_member_id),
+            "member_id" => json::set(r, &mut f_member_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "immediate_claim" => json::set_opt(r, &mut f_immediate_claim, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::patch_of(f_subscription_id),
+            order_id: json::patch_of(f_order_id),
+            email: json::patch_of(f_email),
+            external_customer_id: json::patch_of(f_external_customer_id),
+            customer_id: json::patch_of(f_customer_id),
+            external_member_id: json::patch_of(f_external_member_id),
+            member_id: json::patch_of(f_member_id),
+            metadata: json::patch_of(f_metadata),
+            immediate_claim: json::opt(f_immediate_claim),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SeatAssign {
@@ -304,6 +412,19 @@ impl FromJson for SeatClaim {
         Ok(Self {
             invitation_token: json::required(obj, "invitation_token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_invitation_token = None;
+        r.object(&mut |r, key| match key {
+            "invitation_token" => json::set(r, &mut f_invitation_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            invitation_token: json::req(f_invitation_token)?,
+            extra,
         })
     }
 }
@@ -364,6 +485,34 @@ impl FromJson for SeatClaimInfo {
             customer_email: json::required(obj, "customer_email", path)?,
             can_claim: json::required(obj, "can_claim", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_name = None;
+        let mut f_product_id = None;
+        let mut f_organization_name = None;
+        let mut f_organization_slug = None;
+        let mut f_customer_email = None;
+        let mut f_can_claim = None;
+        r.object(&mut |r, key| match key {
+            "product_name" => json::set(r, &mut f_product_name),
+            "product_id" => json::set(r, &mut f_product_id),
+            "organization_name" => json::set(r, &mut f_organization_name),
+            "organization_slug" => json::set(r, &mut f_organization_slug),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "can_claim" => json::set(r, &mut f_can_claim),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_name: json::req(f_product_name)?,
+            product_id: json::req(f_product_id)?,
+            organization_name: json::req(f_organization_name)?,
+            organization_slug: json::req(f_organization_slug)?,
+            customer_email: json::req(f_customer_email)?,
+            can_claim: json::req(f_can_claim)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -79,6 +79,43 @@ impl FromJson for CustomerSession {
             customer_id: json::required(obj, "customer_id", path)?,
             customer: json::required(obj, "customer", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_token = None;
+        let mut f_expires_at = None;
+        let mut f_return_url = None;
+        let mut f_customer_portal_url = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "token" => json::set(r, &mut f_token),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "return_url" => json::set(r, &mut f_return_url),
+            "customer_portal_url" => json::set(r, &mut f_customer_portal_url),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            token: json::req(f_token)?,
+            expires_at: json::req(f_expires_at)?,
+            return_url: json::req(f_return_url)?,
+            customer_portal_url: json::req(f_customer_portal_url)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            extra,
         })
     }
 }
@@ -150,6 +187,28 @@ impl FromJson for CustomerSessionCustomerExternalIdCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_return_url = None;
+        let mut f_external_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "member_id" => json::set(r, &mut f_member_id),
+            "external_member_id" => json::set(r, &mut f_external_member_id),
+            "return_url" => json::set(r, &mut f_return_url),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            member_id: json::patch_of(f_member_id),
+            external_member_id: json::patch_of(f_external_member_id),
+            return_url: json::patch_of(f_return_url),
+            external_customer_id: json::req(f_external_customer_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSessionCustomerExternalIdCreate {
@@ -214,6 +273,28 @@ impl FromJson for CustomerSessionCustomerIdCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_return_url = None;
+        let mut f_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "member_id" => json::set(r, &mut f_member_id),
+            "external_member_id" => json::set(r, &mut f_external_member_id),
+            "return_url" => json::set(r, &mut f_return_url),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            member_id: json::patch_of(f_member_id),
+            external_member_id: json::patch_of(f_external_member_id),
+            return_url: json::patch_of(f_return_url),
+            customer_id: json::req(f_customer_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSessionCustomerIdCreate {
@@ -267,6 +348,16 @@ impl CustomerSessionsCreateBody {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CustomerSessionCustomerIdCreate(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::CustomerSessionCustomerExternalIdCreate(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -289,6 +380,10 @@ impl FromJson for CustomerSessionsCreateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 

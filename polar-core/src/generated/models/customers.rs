@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -299,6 +299,12 @@ impl Customer {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Individual(FromJson::read(r)?)),
+        |r| Ok(Self::Team(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -331,6 +337,17 @@ impl FromJson for Customer {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "individual" => Self::Individual(FromJson::read(r)?),
+            "team" => Self::Team(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -426,6 +443,12 @@ impl CustomerCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CustomerTeamCreate(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerIndividualCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -448,6 +471,10 @@ impl FromJson for CustomerCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -565,6 +592,74 @@ impl FromJson for CustomerIndividual {
             first_user_event_at: json::required(obj, "first_user_event_at", path)?,
             avatar_url: json::required(obj, "avatar_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut c_7 = false;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set(r, &mut f_email),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::konst(r, &mut c_7, |r| {
+                json::peek_const_str(r, "individual", false)
+            }),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_7)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::req(f_email)?,
+            email_verified: json::req(f_email_verified)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
         })
     }
 }
@@ -692,6 +787,47 @@ impl FromJson for CustomerIndividualCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_owner = None;
+        let mut f_type_ = None;
+        let mut f_email = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "external_id" => json::set(r, &mut f_external_id),
+            "name" => json::set(r, &mut f_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "owner" => json::set(r, &mut f_owner),
+            "type" => json::peek_const_str(r, "individual", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "email" => json::set(r, &mut f_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            external_id: json::patch_of(f_external_id),
+            name: json::patch_of(f_name),
+            billing_address: json::patch_of(f_billing_address),
+            tax_id: json::patch_of(f_tax_id),
+            locale: json::patch_of(f_locale),
+            organization_id: json::patch_of(f_organization_id),
+            owner: json::patch_of(f_owner),
+            type_: json::opt(f_type_),
+            email: json::req(f_email)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerIndividualCreate {
@@ -766,6 +902,40 @@ impl FromJson for CustomerPaymentMethodCard {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut c_5 = false;
+        let mut f_method_metadata = None;
+        let mut f_is_default = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "processor" => json::set(r, &mut f_processor),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "type" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "card", false)),
+            "method_metadata" => json::set(r, &mut f_method_metadata),
+            "is_default" => json::set(r, &mut f_is_default),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_5)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            processor: json::req(f_processor)?,
+            customer_id: json::req(f_customer_id)?,
+            method_metadata: json::req(f_method_metadata)?,
+            is_default: json::req(f_is_default)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPaymentMethodCard {
@@ -836,6 +1006,37 @@ impl FromJson for CustomerPaymentMethodGeneric {
             type_: json::required(obj, "type", path)?,
             is_default: json::required(obj, "is_default", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_processor = None;
+        let mut f_customer_id = None;
+        let mut f_type_ = None;
+        let mut f_is_default = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "processor" => json::set(r, &mut f_processor),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "type" => json::set(r, &mut f_type_),
+            "is_default" => json::set(r, &mut f_is_default),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            processor: json::req(f_processor)?,
+            customer_id: json::req(f_customer_id)?,
+            type_: json::req(f_type_)?,
+            is_default: json::req(f_is_default)?,
+            extra,
         })
     }
 }
@@ -916,6 +1117,10 @@ impl std::fmt::Display for CustomerSortProperty {
 impl FromJson for CustomerSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1251,6 +1456,12 @@ impl CustomerState {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Individual(FromJson::read(r)?)),
+        |r| Ok(Self::Team(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1283,6 +1494,17 @@ impl FromJson for CustomerState {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "individual" => Self::Individual(FromJson::read(r)?),
+            "team" => Self::Team(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -1362,6 +1584,40 @@ impl FromJson for CustomerStateBenefitGrant {
             benefit_metadata: json::required(obj, "benefit_metadata", path)?,
             properties: json::required(obj, "properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_granted_at = None;
+        let mut f_benefit_id = None;
+        let mut f_benefit_type = None;
+        let mut f_benefit_metadata = None;
+        let mut f_properties = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "benefit_type" => json::set(r, &mut f_benefit_type),
+            "benefit_metadata" => json::set(r, &mut f_benefit_metadata),
+            "properties" => json::set(r, &mut f_properties),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            granted_at: json::req(f_granted_at)?,
+            benefit_id: json::req(f_benefit_id)?,
+            benefit_type: json::req(f_benefit_type)?,
+            benefit_metadata: json::req(f_benefit_metadata)?,
+            properties: json::req(f_properties)?,
+            extra,
         })
     }
 }
@@ -1466,6 +1722,29 @@ impl CustomerStateBenefitGrantProperties {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::BenefitGrantDiscordProperties(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantGitHubRepositoryProperties(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::BenefitGrantDownloadablesProperties(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::BenefitGrantLicenseKeysProperties(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantCustomProperties(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantFeatureFlagProperties(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantSlackSharedChannelProperties(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1488,6 +1767,10 @@ impl FromJson for CustomerStateBenefitGrantProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1658,6 +1941,83 @@ impl FromJson for CustomerStateIndividual {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut c_7 = false;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let mut f_active_subscriptions = None;
+        let mut f_granted_benefits = None;
+        let mut f_active_meters = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set(r, &mut f_email),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::konst(r, &mut c_7, |r| {
+                json::peek_const_str(r, "individual", false)
+            }),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "active_subscriptions" => json::set(r, &mut f_active_subscriptions),
+            "granted_benefits" => json::set(r, &mut f_granted_benefits),
+            "active_meters" => json::set(r, &mut f_active_meters),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_7)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::req(f_email)?,
+            email_verified: json::req(f_email_verified)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            active_subscriptions: json::req(f_active_subscriptions)?,
+            granted_benefits: json::req(f_granted_benefits)?,
+            active_meters: json::req(f_active_meters)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerStateIndividual {
@@ -1743,6 +2103,37 @@ impl FromJson for CustomerStateMeter {
             credited_units: json::required(obj, "credited_units", path)?,
             balance: json::required(obj, "balance", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_meter_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_balance = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "consumed_units" => json::set(r, &mut f_consumed_units),
+            "credited_units" => json::set(r, &mut f_credited_units),
+            "balance" => json::set(r, &mut f_balance),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            meter_id: json::req(f_meter_id)?,
+            consumed_units: json::req(f_consumed_units)?,
+            credited_units: json::req(f_credited_units)?,
+            balance: json::req(f_balance)?,
+            extra,
         })
     }
 }
@@ -1866,6 +2257,76 @@ impl FromJson for CustomerStateSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_custom_field_data = None;
+        let mut f_metadata = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_meters = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "metadata" => json::set(r, &mut f_metadata),
+            "status" => json::set(r, &mut f_status),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "current_period_start" => json::set(r, &mut f_current_period_start),
+            "current_period_end" => json::set(r, &mut f_current_period_end),
+            "trial_start" => json::set(r, &mut f_trial_start),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "meters" => json::set(r, &mut f_meters),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            metadata: json::req(f_metadata)?,
+            status: json::req(f_status)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            current_period_start: json::req(f_current_period_start)?,
+            current_period_end: json::req(f_current_period_end)?,
+            trial_start: json::req(f_trial_start)?,
+            trial_end: json::req(f_trial_end)?,
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            canceled_at: json::req(f_canceled_at)?,
+            started_at: json::req(f_started_at)?,
+            ends_at: json::req(f_ends_at)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            meters: json::req(f_meters)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerStateSubscription {
@@ -1948,6 +2409,37 @@ impl FromJson for CustomerStateSubscriptionMeter {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "consumed_units" => json::set(r, &mut f_consumed_units),
+            "credited_units" => json::set(r, &mut f_credited_units),
+            "amount" => json::set(r, &mut f_amount),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            consumed_units: json::req(f_consumed_units)?,
+            credited_units: json::req(f_credited_units)?,
+            amount: json::req(f_amount)?,
+            meter_id: json::req(f_meter_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerStateSubscriptionMeter {
@@ -2010,6 +2502,10 @@ impl std::fmt::Display for CustomerStateSubscriptionStatus {
 impl FromJson for CustomerStateSubscriptionStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -2136,6 +2632,81 @@ impl FromJson for CustomerStateTeam {
             granted_benefits: json::required(obj, "granted_benefits", path)?,
             active_meters: json::required(obj, "active_meters", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut c_7 = false;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        let mut f_active_subscriptions = None;
+        let mut f_granted_benefits = None;
+        let mut f_active_meters = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "team", false)),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "active_subscriptions" => json::set(r, &mut f_active_subscriptions),
+            "granted_benefits" => json::set(r, &mut f_granted_benefits),
+            "active_meters" => json::set(r, &mut f_active_meters),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_7)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            active_subscriptions: json::req(f_active_subscriptions)?,
+            granted_benefits: json::req(f_granted_benefits)?,
+            active_meters: json::req(f_active_meters)?,
+            extra,
         })
     }
 }
@@ -2341,6 +2912,118 @@ impl FromJson for CustomerSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_product = None;
+        let mut f_prices = None;
+        let mut f_meters = None;
+        let mut f_pending_update = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "status" => json::set(r, &mut f_status),
+            "current_period_start" => json::set(r, &mut f_current_period_start),
+            "current_period_end" => json::set(r, &mut f_current_period_end),
+            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
+            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
+            "trial_start" => json::set(r, &mut f_trial_start),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "ended_at" => json::set(r, &mut f_ended_at),
+            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "paused_at" => json::set(r, &mut f_paused_at),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "product" => json::set(r, &mut f_product),
+            "prices" => json::set(r, &mut f_prices),
+            "meters" => json::set(r, &mut f_meters),
+            "pending_update" => json::set(r, &mut f_pending_update),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            status: json::req(f_status)?,
+            current_period_start: json::req(f_current_period_start)?,
+            current_period_end: json::req(f_current_period_end)?,
+            current_meter_period_start: json::req(f_current_meter_period_start)?,
+            current_meter_period_end: json::req(f_current_meter_period_end)?,
+            trial_start: json::req(f_trial_start)?,
+            trial_end: json::req(f_trial_end)?,
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            canceled_at: json::req(f_canceled_at)?,
+            started_at: json::req(f_started_at)?,
+            ends_at: json::req(f_ends_at)?,
+            ended_at: json::req(f_ended_at)?,
+            past_due_at: json::opt(f_past_due_at),
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            paused_at: json::req(f_paused_at)?,
+            resumes_at: json::req(f_resumes_at)?,
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            seats: json::opt(f_seats),
+            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
+            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            product: json::req(f_product)?,
+            prices: json::req(f_prices)?,
+            meters: json::req(f_meters)?,
+            pending_update: json::req(f_pending_update)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscription {
@@ -2461,6 +3144,40 @@ impl FromJson for CustomerSubscriptionMeter {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "consumed_units" => json::set(r, &mut f_consumed_units),
+            "credited_units" => json::set(r, &mut f_credited_units),
+            "amount" => json::set(r, &mut f_amount),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "meter" => json::set(r, &mut f_meter),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            consumed_units: json::req(f_consumed_units)?,
+            credited_units: json::req(f_credited_units)?,
+            amount: json::req(f_amount)?,
+            meter_id: json::req(f_meter_id)?,
+            meter: json::req(f_meter)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionMeter {
@@ -2512,6 +3229,28 @@ impl FromJson for CustomerSubscriptionMeterMeter {
             id: json::required(obj, "id", path)?,
             name: json::required(obj, "name", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            extra,
         })
     }
 }
@@ -2626,6 +3365,73 @@ impl FromJson for CustomerSubscriptionProduct {
             medias: json::required(obj, "medias", path)?,
             organization: json::required(obj, "organization", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_organization = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            "organization" => json::set(r, &mut f_organization),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            organization: json::req(f_organization)?,
+            extra,
         })
     }
 }
@@ -2755,6 +3561,72 @@ impl FromJson for CustomerTeam {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut c_7 = false;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "team", false)),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_7)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerTeam {
@@ -2876,6 +3748,46 @@ impl FromJson for CustomerTeamCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_owner = None;
+        let mut c_8 = false;
+        let mut f_email = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "external_id" => json::set(r, &mut f_external_id),
+            "name" => json::set(r, &mut f_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "owner" => json::set(r, &mut f_owner),
+            "type" => json::konst(r, &mut c_8, |r| json::peek_const_str(r, "team", false)),
+            "email" => json::set(r, &mut f_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_8)?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            external_id: json::patch_of(f_external_id),
+            name: json::patch_of(f_name),
+            billing_address: json::patch_of(f_billing_address),
+            tax_id: json::patch_of(f_tax_id),
+            locale: json::patch_of(f_locale),
+            organization_id: json::patch_of(f_organization_id),
+            owner: json::patch_of(f_owner),
+            email: json::patch_of(f_email),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerTeamCreate {
@@ -2941,6 +3853,10 @@ impl std::fmt::Display for CustomerType {
 impl FromJson for CustomerType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -3041,6 +3957,40 @@ impl FromJson for CustomerUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_external_id = None;
+        let mut f_type_ = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            "external_id" => json::set(r, &mut f_external_id),
+            "type" => json::set(r, &mut f_type_),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            email: json::patch_of(f_email),
+            name: json::patch_of(f_name),
+            billing_address: json::patch_of(f_billing_address),
+            tax_id: json::patch_of(f_tax_id),
+            locale: json::patch_of(f_locale),
+            external_id: json::patch_of(f_external_id),
+            type_: json::patch_of(f_type_),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerUpdate {
@@ -3129,6 +4079,34 @@ impl FromJson for CustomerUpdateExternalId {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set(r, &mut f_locale),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            email: json::patch_of(f_email),
+            name: json::patch_of(f_name),
+            billing_address: json::patch_of(f_billing_address),
+            tax_id: json::patch_of(f_tax_id),
+            locale: json::patch_of(f_locale),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerUpdateExternalId {
@@ -3176,6 +4154,22 @@ impl FromJson for ListResourceCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceCustomer {
@@ -3217,6 +4211,22 @@ impl FromJson for ListResourcePaymentMethod {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -3270,6 +4280,25 @@ impl FromJson for MemberOwnerCreate {
             name: json::patch(obj, "name", path)?,
             external_id: json::patch(obj, "external_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_external_id = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "external_id" => json::set(r, &mut f_external_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            name: json::patch_of(f_name),
+            external_id: json::patch_of(f_external_id),
+            extra,
         })
     }
 }
@@ -3407,6 +4436,12 @@ impl PaymentMethod {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CustomerPaymentMethodCard(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerPaymentMethodGeneric(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3429,6 +4464,10 @@ impl FromJson for PaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,6 +46,24 @@ impl FromJson for AmbiguousExternalCustomerId {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "AmbiguousExternalCustomerID", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -110,6 +128,28 @@ impl FromJson for MemberCreateFromCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_external_id = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "external_id" => json::set(r, &mut f_external_id),
+            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            name: json::patch_of(f_name),
+            external_id: json::patch_of(f_external_id),
+            role: json::opt(f_role),
+            extra,
+        })
+    }
 }
 
 impl ToJson for MemberCreateFromCustomer {
@@ -168,6 +208,10 @@ impl FromJson for MemberCreateRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for MemberCreateRole {
@@ -224,6 +268,25 @@ impl FromJson for MemberUpdate {
             email: json::patch(obj, "email", path)?,
             role: json::patch(obj, "role", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "email" => json::set(r, &mut f_email),
+            "role" => json::set(r, &mut f_role),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::patch_of(f_name),
+            email: json::patch_of(f_email),
+            role: json::patch_of(f_role),
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -311,6 +311,14 @@ impl Discount {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::FixedRepeatDuration(FromJson::read(r)?)),
+        |r| Ok(Self::FixedOnceForeverDuration(FromJson::read(r)?)),
+        |r| Ok(Self::PercentageRepeatDuration(FromJson::read(r)?)),
+        |r| Ok(Self::PercentageOnceForeverDuration(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -333,6 +341,10 @@ impl FromJson for Discount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -655,6 +667,26 @@ impl DiscountBase {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DiscountFixedRepeatDurationBase(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::DiscountFixedOnceForeverDurationBase(FromJson::read(
+                r,
+            )?))
+        },
+        |r| {
+            Ok(Self::DiscountPercentageRepeatDurationBase(FromJson::read(
+                r,
+            )?))
+        },
+        |r| {
+            Ok(Self::DiscountPercentageOnceForeverDurationBase(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -677,6 +709,10 @@ impl FromJson for DiscountBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -818,6 +854,12 @@ impl DiscountCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DiscountPercentageCreate(FromJson::read(r)?)),
+        |r| Ok(Self::DiscountFixedCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -854,6 +896,17 @@ impl FromJson for DiscountCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "fixed" => Self::DiscountFixedCreate(FromJson::read(r)?),
+            "percentage" => Self::DiscountPercentageCreate(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -928,6 +981,10 @@ impl std::fmt::Display for DiscountDuration {
 impl FromJson for DiscountDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1069,6 +1126,62 @@ impl FromJson for DiscountFixedCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_products = None;
+        let mut f_organization_id = None;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "products" => json::set(r, &mut f_products),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "type" => json::peek_const_str(r, "fixed", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::req(f_name)?,
+            code: json::patch_of(f_code),
+            starts_at: json::patch_of(f_starts_at),
+            ends_at: json::patch_of(f_ends_at),
+            max_redemptions: json::patch_of(f_max_redemptions),
+            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
+            products: json::patch_of(f_products),
+            organization_id: json::patch_of(f_organization_id),
+            type_: json::opt(f_type_),
+            duration: json::req(f_duration)?,
+            duration_in_months: json::patch_of(f_duration_in_months),
+            amount: json::patch_of(f_amount),
+            currency: json::patch_of(f_currency),
+            amounts: json::patch_of(f_amounts),
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountFixedCreate {
@@ -1200,6 +1313,70 @@ impl FromJson for DiscountFixedOnceForeverDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            products: json::req(f_products)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountFixedOnceForeverDuration {
@@ -1328,6 +1505,67 @@ impl FromJson for DiscountFixedOnceForeverDurationBase {
             redemptions_count: json::required(obj, "redemptions_count", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -1468,6 +1706,73 @@ impl FromJson for DiscountFixedRepeatDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            products: json::req(f_products)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountFixedRepeatDuration {
@@ -1601,6 +1906,70 @@ impl FromJson for DiscountFixedRepeatDurationBase {
             redemptions_count: json::required(obj, "redemptions_count", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            amounts: json::req(f_amounts)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -1751,6 +2120,56 @@ impl FromJson for DiscountPercentageCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_products = None;
+        let mut f_organization_id = None;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_basis_points = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "products" => json::set(r, &mut f_products),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "type" => json::peek_const_str(r, "percentage", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::req(f_name)?,
+            code: json::patch_of(f_code),
+            starts_at: json::patch_of(f_starts_at),
+            ends_at: json::patch_of(f_ends_at),
+            max_redemptions: json::patch_of(f_max_redemptions),
+            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
+            products: json::patch_of(f_products),
+            organization_id: json::patch_of(f_organization_id),
+            type_: json::opt(f_type_),
+            duration: json::req(f_duration)?,
+            duration_in_months: json::patch_of(f_duration_in_months),
+            basis_points: json::req(f_basis_points)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountPercentageCreate {
@@ -1872,6 +2291,64 @@ impl FromJson for DiscountPercentageOnceForeverDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            products: json::req(f_products)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountPercentageOnceForeverDuration {
@@ -1990,6 +2467,61 @@ impl FromJson for DiscountPercentageOnceForeverDurationBase {
             redemptions_count: json::required(obj, "redemptions_count", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -2120,6 +2652,67 @@ impl FromJson for DiscountPercentageRepeatDuration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            products: json::req(f_products)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountPercentageRepeatDuration {
@@ -2245,6 +2838,64 @@ impl FromJson for DiscountPercentageRepeatDurationBase {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_basis_points = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_redemptions_count = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "redemptions_count" => json::set(r, &mut f_redemptions_count),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            duration: json::req(f_duration)?,
+            duration_in_months: json::req(f_duration_in_months)?,
+            type_: json::req(f_type_)?,
+            basis_points: json::req(f_basis_points)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            name: json::req(f_name)?,
+            code: json::req(f_code)?,
+            starts_at: json::req(f_starts_at)?,
+            ends_at: json::req(f_ends_at)?,
+            max_redemptions: json::req(f_max_redemptions)?,
+            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
+            redemptions_count: json::req(f_redemptions_count)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountPercentageRepeatDurationBase {
@@ -2363,6 +3014,64 @@ impl FromJson for DiscountProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::req(f_metadata)?,
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountProduct {
@@ -2471,6 +3180,10 @@ impl FromJson for DiscountSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for DiscountSortProperty {
@@ -2533,6 +3246,10 @@ impl std::fmt::Display for DiscountType {
 impl FromJson for DiscountType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -2668,6 +3385,61 @@ impl FromJson for DiscountUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_code = None;
+        let mut f_starts_at = None;
+        let mut f_ends_at = None;
+        let mut f_max_redemptions = None;
+        let mut f_max_redemptions_per_customer = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_type_ = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_amounts = None;
+        let mut f_basis_points = None;
+        let mut f_products = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "code" => json::set(r, &mut f_code),
+            "starts_at" => json::set(r, &mut f_starts_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "max_redemptions" => json::set(r, &mut f_max_redemptions),
+            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set(r, &mut f_duration_in_months),
+            "type" => json::set(r, &mut f_type_),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "amounts" => json::set(r, &mut f_amounts),
+            "basis_points" => json::set(r, &mut f_basis_points),
+            "products" => json::set(r, &mut f_products),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            code: json::patch_of(f_code),
+            starts_at: json::patch_of(f_starts_at),
+            ends_at: json::patch_of(f_ends_at),
+            max_redemptions: json::patch_of(f_max_redemptions),
+            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
+            duration: json::patch_of(f_duration),
+            duration_in_months: json::patch_of(f_duration_in_months),
+            type_: json::patch_of(f_type_),
+            amount: json::patch_of(f_amount),
+            currency: json::patch_of(f_currency),
+            amounts: json::patch_of(f_amounts),
+            basis_points: json::patch_of(f_basis_points),
+            products: json::patch_of(f_products),
+            extra,
+        })
+    }
 }
 
 impl ToJson for DiscountUpdate {
@@ -2726,6 +3498,22 @@ impl FromJson for ListResourceDiscount {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

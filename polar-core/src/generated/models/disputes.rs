@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -109,6 +109,64 @@ impl FromJson for Dispute {
             customer: json::required(obj, "customer", path)?,
             case_id: json::required(obj, "case_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_status = None;
+        let mut f_resolved = None;
+        let mut f_closed = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_reason = None;
+        let mut f_evidence_due_by = None;
+        let mut f_past_due = None;
+        let mut f_order_id = None;
+        let mut f_payment_id = None;
+        let mut f_customer = None;
+        let mut f_case_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "status" => json::set(r, &mut f_status),
+            "resolved" => json::set(r, &mut f_resolved),
+            "closed" => json::set(r, &mut f_closed),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "reason" => json::set(r, &mut f_reason),
+            "evidence_due_by" => json::set(r, &mut f_evidence_due_by),
+            "past_due" => json::set(r, &mut f_past_due),
+            "order_id" => json::set(r, &mut f_order_id),
+            "payment_id" => json::set(r, &mut f_payment_id),
+            "customer" => json::set(r, &mut f_customer),
+            "case_id" => json::set(r, &mut f_case_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            status: json::req(f_status)?,
+            resolved: json::req(f_resolved)?,
+            closed: json::req(f_closed)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            currency: json::req(f_currency)?,
+            reason: json::req(f_reason)?,
+            evidence_due_by: json::req(f_evidence_due_by)?,
+            past_due: json::req(f_past_due)?,
+            order_id: json::req(f_order_id)?,
+            payment_id: json::req(f_payment_id)?,
+            customer: json::req(f_customer)?,
+            case_id: json::req(f_case_id)?,
+            extra,
         })
     }
 }
@@ -235,6 +293,72 @@ impl FromJson for DisputeCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::set(r, &mut f_type_),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            type_: json::req(f_type_)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DisputeCustomer {
@@ -292,6 +416,24 @@ impl FromJson for DisputeNotOpenError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "DisputeNotOpenError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -359,6 +501,10 @@ impl std::fmt::Display for DisputeSortProperty {
 impl FromJson for DisputeSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -439,6 +585,10 @@ impl FromJson for DisputeStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for DisputeStatus {
@@ -485,6 +635,22 @@ impl FromJson for ListResourceDispute {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

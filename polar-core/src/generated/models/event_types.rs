@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -71,6 +71,39 @@ impl FromJson for EventType {
             label_property_selector: json::optional(obj, "label_property_selector", path)?,
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_label_property_selector = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "label" => json::set(r, &mut f_label),
+            "label_property_selector" => {
+                json::set_opt(r, &mut f_label_property_selector, key, &mut extra)
+            }
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            label: json::req(f_label)?,
+            label_property_selector: json::opt(f_label_property_selector),
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -129,6 +162,22 @@ impl FromJson for EventTypeUpdate {
             label: json::required(obj, "label", path)?,
             label_property_selector: json::patch(obj, "label_property_selector", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_label = None;
+        let mut f_label_property_selector = None;
+        r.object(&mut |r, key| match key {
+            "label" => json::set(r, &mut f_label),
+            "label_property_selector" => json::set(r, &mut f_label_property_selector),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            label: json::req(f_label)?,
+            label_property_selector: json::patch_of(f_label_property_selector),
+            extra,
         })
     }
 }
@@ -213,6 +262,51 @@ impl FromJson for EventTypeWithStats {
             first_seen: json::required(obj, "first_seen", path)?,
             last_seen: json::required(obj, "last_seen", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_label_property_selector = None;
+        let mut f_organization_id = None;
+        let mut f_source = None;
+        let mut f_occurrences = None;
+        let mut f_first_seen = None;
+        let mut f_last_seen = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set_opt(r, &mut f_id, key, &mut extra),
+            "created_at" => json::set_opt(r, &mut f_created_at, key, &mut extra),
+            "modified_at" => json::set_opt(r, &mut f_modified_at, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "label" => json::set(r, &mut f_label),
+            "label_property_selector" => {
+                json::set_opt(r, &mut f_label_property_selector, key, &mut extra)
+            }
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "source" => json::set(r, &mut f_source),
+            "occurrences" => json::set(r, &mut f_occurrences),
+            "first_seen" => json::set(r, &mut f_first_seen),
+            "last_seen" => json::set(r, &mut f_last_seen),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::opt(f_id),
+            created_at: json::opt(f_created_at),
+            modified_at: json::opt(f_modified_at),
+            name: json::req(f_name)?,
+            label: json::req(f_label)?,
+            label_property_selector: json::opt(f_label_property_selector),
+            organization_id: json::req(f_organization_id)?,
+            source: json::req(f_source)?,
+            occurrences: json::req(f_occurrences)?,
+            first_seen: json::req(f_first_seen)?,
+            last_seen: json::req(f_last_seen)?,
+            extra,
         })
     }
 }
@@ -318,6 +412,10 @@ impl FromJson for EventTypesSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for EventTypesSortProperty {
@@ -364,6 +462,22 @@ impl FromJson for ListResourceEventTypeWithStats {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }

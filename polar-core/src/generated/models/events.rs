@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -61,6 +61,34 @@ impl FromJson for AddressDict {
             state: json::optional(obj, "state", path)?,
             country: json::required(obj, "country", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_line1 = None;
+        let mut f_line2 = None;
+        let mut f_postal_code = None;
+        let mut f_city = None;
+        let mut f_state = None;
+        let mut f_country = None;
+        r.object(&mut |r, key| match key {
+            "line1" => json::set_opt(r, &mut f_line1, key, &mut extra),
+            "line2" => json::set_opt(r, &mut f_line2, key, &mut extra),
+            "postal_code" => json::set_opt(r, &mut f_postal_code, key, &mut extra),
+            "city" => json::set_opt(r, &mut f_city, key, &mut extra),
+            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
+            "country" => json::set(r, &mut f_country),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            line1: json::opt(f_line1),
+            line2: json::opt(f_line2),
+            postal_code: json::opt(f_postal_code),
+            city: json::opt(f_city),
+            state: json::opt(f_state),
+            country: json::req(f_country)?,
+            extra,
         })
     }
 }
@@ -155,6 +183,60 @@ impl FromJson for BalanceCreditOrderEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.credit_order", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceCreditOrderEvent {
@@ -241,6 +323,46 @@ impl FromJson for BalanceCreditOrderMetadata {
             fee: json::required(obj, "fee", path)?,
             exchange_rate: json::optional(obj, "exchange_rate", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        r.object(&mut |r, key| match key {
+            "order_id" => json::set(r, &mut f_order_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
+            "fee" => json::set(r, &mut f_fee),
+            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_id: json::req(f_order_id)?,
+            product_id: json::opt(f_product_id),
+            subscription_id: json::opt(f_subscription_id),
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_state: json::opt(f_tax_state),
+            tax_country: json::opt(f_tax_country),
+            fee: json::req(f_fee)?,
+            exchange_rate: json::opt(f_exchange_rate),
+            extra,
         })
     }
 }
@@ -337,6 +459,60 @@ impl FromJson for BalanceDisputeEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.dispute", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -447,6 +623,61 @@ impl FromJson for BalanceDisputeMetadata {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_transaction_id = None;
+        let mut f_dispute_id = None;
+        let mut f_order_id = None;
+        let mut f_order_created_at = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        r.object(&mut |r, key| match key {
+            "transaction_id" => json::set(r, &mut f_transaction_id),
+            "dispute_id" => json::set(r, &mut f_dispute_id),
+            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
+            "order_created_at" => json::set_opt(r, &mut f_order_created_at, key, &mut extra),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "presentment_amount" => json::set(r, &mut f_presentment_amount),
+            "presentment_currency" => json::set(r, &mut f_presentment_currency),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
+            "fee" => json::set(r, &mut f_fee),
+            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            transaction_id: json::req(f_transaction_id)?,
+            dispute_id: json::req(f_dispute_id)?,
+            order_id: json::opt(f_order_id),
+            order_created_at: json::opt(f_order_created_at),
+            product_id: json::opt(f_product_id),
+            subscription_id: json::opt(f_subscription_id),
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            presentment_amount: json::req(f_presentment_amount)?,
+            presentment_currency: json::req(f_presentment_currency)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_state: json::opt(f_tax_state),
+            tax_country: json::opt(f_tax_country),
+            fee: json::req(f_fee)?,
+            exchange_rate: json::opt(f_exchange_rate),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceDisputeMetadata {
@@ -548,6 +779,60 @@ impl FromJson for BalanceDisputeReversalEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.dispute_reversal", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceDisputeReversalEvent {
@@ -646,6 +931,60 @@ impl FromJson for BalanceOrderEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.order", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -752,6 +1091,58 @@ impl FromJson for BalanceOrderMetadata {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_transaction_id = None;
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_net_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        r.object(&mut |r, key| match key {
+            "transaction_id" => json::set(r, &mut f_transaction_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "net_amount" => json::set_opt(r, &mut f_net_amount, key, &mut extra),
+            "currency" => json::set(r, &mut f_currency),
+            "presentment_amount" => json::set(r, &mut f_presentment_amount),
+            "presentment_currency" => json::set(r, &mut f_presentment_currency),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
+            "fee" => json::set(r, &mut f_fee),
+            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            transaction_id: json::req(f_transaction_id)?,
+            order_id: json::req(f_order_id)?,
+            product_id: json::opt(f_product_id),
+            subscription_id: json::opt(f_subscription_id),
+            amount: json::req(f_amount)?,
+            net_amount: json::opt(f_net_amount),
+            currency: json::req(f_currency)?,
+            presentment_amount: json::req(f_presentment_amount)?,
+            presentment_currency: json::req(f_presentment_currency)?,
+            tax_amount: json::req(f_tax_amount)?,
+            tax_state: json::opt(f_tax_state),
+            tax_country: json::opt(f_tax_country),
+            fee: json::req(f_fee)?,
+            exchange_rate: json::opt(f_exchange_rate),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceOrderMetadata {
@@ -850,6 +1241,60 @@ impl FromJson for BalanceRefundEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.refund", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -964,6 +1409,64 @@ impl FromJson for BalanceRefundMetadata {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_transaction_id = None;
+        let mut f_refund_id = None;
+        let mut f_order_id = None;
+        let mut f_order_created_at = None;
+        let mut f_product_id = None;
+        let mut f_subscription_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_refundable_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_tax_state = None;
+        let mut f_tax_country = None;
+        let mut f_fee = None;
+        let mut f_exchange_rate = None;
+        r.object(&mut |r, key| match key {
+            "transaction_id" => json::set(r, &mut f_transaction_id),
+            "refund_id" => json::set(r, &mut f_refund_id),
+            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
+            "order_created_at" => json::set_opt(r, &mut f_order_created_at, key, &mut extra),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "presentment_amount" => json::set(r, &mut f_presentment_amount),
+            "presentment_currency" => json::set(r, &mut f_presentment_currency),
+            "refundable_amount" => json::set_opt(r, &mut f_refundable_amount, key, &mut extra),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
+            "fee" => json::set(r, &mut f_fee),
+            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            transaction_id: json::req(f_transaction_id)?,
+            refund_id: json::req(f_refund_id)?,
+            order_id: json::opt(f_order_id),
+            order_created_at: json::opt(f_order_created_at),
+            product_id: json::opt(f_product_id),
+            subscription_id: json::opt(f_subscription_id),
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            presentment_amount: json::req(f_presentment_amount)?,
+            presentment_currency: json::req(f_presentment_currency)?,
+            refundable_amount: json::opt(f_refundable_amount),
+            tax_amount: json::req(f_tax_amount)?,
+            tax_state: json::opt(f_tax_state),
+            tax_country: json::opt(f_tax_country),
+            fee: json::req(f_fee)?,
+            exchange_rate: json::opt(f_exchange_rate),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceRefundMetadata {
@@ -1066,6 +1569,60 @@ impl FromJson for BalanceRefundReversalEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "balance.refund_reversal", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BalanceRefundReversalEvent {
@@ -1166,6 +1723,60 @@ impl FromJson for BenefitCycledEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "benefit.cycled", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitCycledEvent {
@@ -1228,6 +1839,28 @@ impl FromJson for BenefitGrantMetadata {
             benefit_type: json::required(obj, "benefit_type", path)?,
             member_id: json::optional(obj, "member_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_benefit_id = None;
+        let mut f_benefit_grant_id = None;
+        let mut f_benefit_type = None;
+        let mut f_member_id = None;
+        r.object(&mut |r, key| match key {
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "benefit_grant_id" => json::set(r, &mut f_benefit_grant_id),
+            "benefit_type" => json::set(r, &mut f_benefit_type),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            benefit_id: json::req(f_benefit_id)?,
+            benefit_grant_id: json::req(f_benefit_grant_id)?,
+            benefit_type: json::req(f_benefit_type)?,
+            member_id: json::opt(f_member_id),
+            extra,
         })
     }
 }
@@ -1318,6 +1951,60 @@ impl FromJson for BenefitGrantedEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "benefit.granted", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -1420,6 +2107,60 @@ impl FromJson for BenefitRevokedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "benefit.revoked", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitRevokedEvent {
@@ -1518,6 +2259,60 @@ impl FromJson for BenefitUpdatedEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "benefit.updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -1620,6 +2415,60 @@ impl FromJson for CheckoutCreatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "checkout.created", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutCreatedEvent {
@@ -1676,6 +2525,25 @@ impl FromJson for CheckoutCreatedMetadata {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_checkout_id = None;
+        let mut f_checkout_status = None;
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "checkout_status" => json::set(r, &mut f_checkout_status),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            checkout_id: json::req(f_checkout_id)?,
+            checkout_status: json::req(f_checkout_status)?,
+            product_id: json::opt(f_product_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutCreatedMetadata {
@@ -1726,6 +2594,22 @@ impl FromJson for CostMetadataInput {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CostMetadataInput {
@@ -1767,6 +2651,22 @@ impl FromJson for CostMetadataOutput {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CostMetadataOutput {
@@ -1803,6 +2703,19 @@ impl FromJson for CursorPagination {
         Ok(Self {
             has_next_page: json::required(obj, "has_next_page", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_has_next_page = None;
+        r.object(&mut |r, key| match key {
+            "has_next_page" => json::set(r, &mut f_has_next_page),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            has_next_page: json::req(f_has_next_page)?,
+            extra,
         })
     }
 }
@@ -1892,6 +2805,60 @@ impl FromJson for CustomerCreatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "customer.created", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerCreatedEvent {
@@ -1954,6 +2921,28 @@ impl FromJson for CustomerCreatedMetadata {
             customer_name: json::required(obj, "customer_name", path)?,
             customer_external_id: json::required(obj, "customer_external_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        r.object(&mut |r, key| match key {
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_external_id" => json::set(r, &mut f_customer_external_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            customer_id: json::req(f_customer_id)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_external_id: json::req(f_customer_external_id)?,
+            extra,
         })
     }
 }
@@ -2046,6 +3035,60 @@ impl FromJson for CustomerDeletedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "customer.deleted", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerDeletedEvent {
@@ -2108,6 +3151,28 @@ impl FromJson for CustomerDeletedMetadata {
             customer_name: json::required(obj, "customer_name", path)?,
             customer_external_id: json::required(obj, "customer_external_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        r.object(&mut |r, key| match key {
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_external_id" => json::set(r, &mut f_customer_external_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            customer_id: json::req(f_customer_id)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_external_id: json::req(f_customer_external_id)?,
+            extra,
         })
     }
 }
@@ -2200,6 +3265,60 @@ impl FromJson for CustomerUpdatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "customer.updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerUpdatedEvent {
@@ -2272,6 +3391,34 @@ impl FromJson for CustomerUpdatedFields {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_email = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::opt(f_name),
+            billing_name: json::opt(f_billing_name),
+            email: json::opt(f_email),
+            billing_address: json::opt(f_billing_address),
+            tax_id: json::opt(f_tax_id),
+            metadata: json::opt(f_metadata),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerUpdatedFields {
@@ -2330,6 +3477,31 @@ impl FromJson for CustomerUpdatedMetadata {
             customer_external_id: json::required(obj, "customer_external_id", path)?,
             updated_fields: json::required(obj, "updated_fields", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_id = None;
+        let mut f_customer_email = None;
+        let mut f_customer_name = None;
+        let mut f_customer_external_id = None;
+        let mut f_updated_fields = None;
+        r.object(&mut |r, key| match key {
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_external_id" => json::set(r, &mut f_customer_external_id),
+            "updated_fields" => json::set(r, &mut f_updated_fields),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            customer_id: json::req(f_customer_id)?,
+            customer_email: json::req(f_customer_email)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_external_id: json::req(f_customer_external_id)?,
+            updated_fields: json::req(f_updated_fields)?,
+            extra,
         })
     }
 }
@@ -2547,6 +3719,15 @@ impl Event {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::UserEvent(FromJson::read(r)?)),
+        |r| match SystemEvent::read(r)? {
+            SystemEvent::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::SystemEvent(x)),
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2579,6 +3760,17 @@ impl FromJson for Event {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("source")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "system" => Self::SystemEvent(FromJson::read(r)?),
+            "user" => Self::UserEvent(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "source", &tag)?),
+        })
     }
 }
 
@@ -2684,6 +3876,40 @@ impl FromJson for EventCreateCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_external_id = None;
+        let mut f_parent_id = None;
+        let mut f_metadata = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set_opt(r, &mut f_timestamp, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "external_id" => json::set(r, &mut f_external_id),
+            "parent_id" => json::set(r, &mut f_parent_id),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set(r, &mut f_member_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::opt(f_timestamp),
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            external_id: json::patch_of(f_external_id),
+            parent_id: json::patch_of(f_parent_id),
+            metadata: json::opt(f_metadata),
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::patch_of(f_member_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for EventCreateCustomer {
@@ -2782,6 +4008,40 @@ impl FromJson for EventCreateExternalCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_name = None;
+        let mut f_organization_id = None;
+        let mut f_external_id = None;
+        let mut f_parent_id = None;
+        let mut f_metadata = None;
+        let mut f_external_customer_id = None;
+        let mut f_external_member_id = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set_opt(r, &mut f_timestamp, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "external_id" => json::set(r, &mut f_external_id),
+            "parent_id" => json::set(r, &mut f_parent_id),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "external_member_id" => json::set(r, &mut f_external_member_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::opt(f_timestamp),
+            name: json::req(f_name)?,
+            organization_id: json::patch_of(f_organization_id),
+            external_id: json::patch_of(f_external_id),
+            parent_id: json::patch_of(f_parent_id),
+            metadata: json::opt(f_metadata),
+            external_customer_id: json::req(f_external_customer_id)?,
+            external_member_id: json::patch_of(f_external_member_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for EventCreateExternalCustomer {
@@ -2841,6 +4101,22 @@ impl FromJson for EventMetadataInput {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_cost = None;
+        let mut f_llm = None;
+        r.object(&mut |r, key| match key {
+            "_cost" => json::set_opt(r, &mut f_cost, key, &mut extra),
+            "_llm" => json::set_opt(r, &mut f_llm, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            cost: json::opt(f_cost),
+            llm: json::opt(f_llm),
+            extra,
+        })
+    }
 }
 
 impl ToJson for EventMetadataInput {
@@ -2884,6 +4160,22 @@ impl FromJson for EventMetadataOutput {
             cost: json::optional(obj, "_cost", path)?,
             llm: json::optional(obj, "_llm", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_cost = None;
+        let mut f_llm = None;
+        r.object(&mut |r, key| match key {
+            "_cost" => json::set_opt(r, &mut f_cost, key, &mut extra),
+            "_llm" => json::set_opt(r, &mut f_llm, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            cost: json::opt(f_cost),
+            llm: json::opt(f_llm),
+            extra,
         })
     }
 }
@@ -2944,6 +4236,34 @@ impl FromJson for EventName {
             first_seen: json::required(obj, "first_seen", path)?,
             last_seen: json::required(obj, "last_seen", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_source = None;
+        let mut f_occurrences = None;
+        let mut f_first_seen = None;
+        let mut f_last_seen = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::set(r, &mut f_source),
+            "occurrences" => json::set(r, &mut f_occurrences),
+            "first_seen" => json::set(r, &mut f_first_seen),
+            "last_seen" => json::set(r, &mut f_last_seen),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            label: json::req(f_label)?,
+            source: json::req(f_source)?,
+            occurrences: json::req(f_occurrences)?,
+            first_seen: json::req(f_first_seen)?,
+            last_seen: json::req(f_last_seen)?,
+            extra,
         })
     }
 }
@@ -3032,6 +4352,10 @@ impl FromJson for EventNamesSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for EventNamesSortProperty {
@@ -3094,6 +4418,10 @@ impl std::fmt::Display for EventSortProperty {
 impl FromJson for EventSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -3158,6 +4486,10 @@ impl FromJson for EventSource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for EventSource {
@@ -3206,6 +4538,19 @@ impl FromJson for EventsIngest {
         Ok(Self {
             events: json::required(obj, "events", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_events = None;
+        r.object(&mut |r, key| match key {
+            "events" => json::set(r, &mut f_events),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            events: json::req(f_events)?,
+            extra,
         })
     }
 }
@@ -3303,6 +4648,12 @@ impl EventsIngestEventsItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::EventCreateCustomer(FromJson::read(r)?)),
+        |r| Ok(Self::EventCreateExternalCustomer(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3325,6 +4676,10 @@ impl FromJson for EventsIngestEventsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3377,6 +4732,22 @@ impl FromJson for EventsIngestResponse {
             inserted: json::required(obj, "inserted", path)?,
             duplicates: json::optional(obj, "duplicates", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_inserted = None;
+        let mut f_duplicates = None;
+        r.object(&mut |r, key| match key {
+            "inserted" => json::set(r, &mut f_inserted),
+            "duplicates" => json::set_opt(r, &mut f_duplicates, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            inserted: json::req(f_inserted)?,
+            duplicates: json::opt(f_duplicates),
+            extra,
         })
     }
 }
@@ -3438,6 +4809,16 @@ impl EventsListResponse200 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::ListResourceEvent(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::ListResourceWithCursorPaginationEvent(FromJson::read(
+                r,
+            )?))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3460,6 +4841,10 @@ impl FromJson for EventsListResponse200 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3516,6 +4901,22 @@ impl FromJson for ListResourceEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceEvent {
@@ -3559,6 +4960,22 @@ impl FromJson for ListResourceEventName {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceEventName {
@@ -3600,6 +5017,22 @@ impl FromJson for ListResourceWithCursorPaginationEvent {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -3688,6 +5121,40 @@ impl FromJson for LlmMetadata {
             output_tokens: json::required(obj, "output_tokens", path)?,
             total_tokens: json::required(obj, "total_tokens", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_vendor = None;
+        let mut f_model = None;
+        let mut f_prompt = None;
+        let mut f_response = None;
+        let mut f_input_tokens = None;
+        let mut f_cached_input_tokens = None;
+        let mut f_output_tokens = None;
+        let mut f_total_tokens = None;
+        r.object(&mut |r, key| match key {
+            "vendor" => json::set(r, &mut f_vendor),
+            "model" => json::set(r, &mut f_model),
+            "prompt" => json::set(r, &mut f_prompt),
+            "response" => json::set(r, &mut f_response),
+            "input_tokens" => json::set(r, &mut f_input_tokens),
+            "cached_input_tokens" => json::set_opt(r, &mut f_cached_input_tokens, key, &mut extra),
+            "output_tokens" => json::set(r, &mut f_output_tokens),
+            "total_tokens" => json::set(r, &mut f_total_tokens),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            vendor: json::req(f_vendor)?,
+            model: json::req(f_model)?,
+            prompt: json::patch_of(f_prompt),
+            response: json::patch_of(f_response),
+            input_tokens: json::req(f_input_tokens)?,
+            cached_input_tokens: json::opt(f_cached_input_tokens),
+            output_tokens: json::req(f_output_tokens)?,
+            total_tokens: json::req(f_total_tokens)?,
+            extra,
         })
     }
 }
@@ -3784,6 +5251,60 @@ impl FromJson for MeterCreditEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "meter.credited", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MeterCreditEvent {
@@ -3838,6 +5359,25 @@ impl FromJson for MeterCreditedMetadata {
             units: json::required(obj, "units", path)?,
             rollover: json::required(obj, "rollover", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_meter_id = None;
+        let mut f_units = None;
+        let mut f_rollover = None;
+        r.object(&mut |r, key| match key {
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "units" => json::set(r, &mut f_units),
+            "rollover" => json::set(r, &mut f_rollover),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            meter_id: json::req(f_meter_id)?,
+            units: json::req(f_units)?,
+            rollover: json::req(f_rollover)?,
+            extra,
         })
     }
 }
@@ -3929,6 +5469,60 @@ impl FromJson for MeterResetEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "meter.reset", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MeterResetEvent {
@@ -3977,6 +5571,19 @@ impl FromJson for MeterResetMetadata {
         Ok(Self {
             meter_id: json::required(obj, "meter_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_meter_id = None;
+        r.object(&mut |r, key| match key {
+            "meter_id" => json::set(r, &mut f_meter_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            meter_id: json::req(f_meter_id)?,
+            extra,
         })
     }
 }
@@ -4064,6 +5671,60 @@ impl FromJson for OrderPaidEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "order.paid", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -4168,6 +5829,62 @@ impl FromJson for OrderPaidMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_id = None;
+        let mut f_product_id = None;
+        let mut f_billing_type = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_discount_id = None;
+        let mut f_platform_fee = None;
+        let mut f_subscription_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "order_id" => json::set(r, &mut f_order_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "billing_type" => json::set_opt(r, &mut f_billing_type, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "net_amount" => json::set_opt(r, &mut f_net_amount, key, &mut extra),
+            "tax_amount" => json::set_opt(r, &mut f_tax_amount, key, &mut extra),
+            "applied_balance_amount" => {
+                json::set_opt(r, &mut f_applied_balance_amount, key, &mut extra)
+            }
+            "discount_amount" => json::set_opt(r, &mut f_discount_amount, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
+            "platform_fee" => json::set_opt(r, &mut f_platform_fee, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_id: json::req(f_order_id)?,
+            product_id: json::opt(f_product_id),
+            billing_type: json::opt(f_billing_type),
+            amount: json::req(f_amount)?,
+            currency: json::opt(f_currency),
+            net_amount: json::opt(f_net_amount),
+            tax_amount: json::opt(f_tax_amount),
+            applied_balance_amount: json::opt(f_applied_balance_amount),
+            discount_amount: json::opt(f_discount_amount),
+            discount_id: json::opt(f_discount_id),
+            platform_fee: json::opt(f_platform_fee),
+            subscription_id: json::opt(f_subscription_id),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -4278,6 +5995,60 @@ impl FromJson for OrderRefundedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "order.refunded", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderRefundedEvent {
@@ -4332,6 +6103,25 @@ impl FromJson for OrderRefundedMetadata {
             refunded_amount: json::required(obj, "refunded_amount", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_id = None;
+        let mut f_refunded_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "order_id" => json::set(r, &mut f_order_id),
+            "refunded_amount" => json::set(r, &mut f_refunded_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_id: json::req(f_order_id)?,
+            refunded_amount: json::req(f_refunded_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -4423,6 +6213,60 @@ impl FromJson for OrderUnvoidedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "order.unvoided", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderUnvoidedEvent {
@@ -4477,6 +6321,25 @@ impl FromJson for OrderUnvoidedMetadata {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "order_id" => json::set(r, &mut f_order_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_id: json::req(f_order_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -4568,6 +6431,60 @@ impl FromJson for OrderVoidedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "order.voided", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderVoidedEvent {
@@ -4622,6 +6539,25 @@ impl FromJson for OrderVoidedMetadata {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "order_id" => json::set(r, &mut f_order_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_id: json::req(f_order_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -4719,6 +6655,60 @@ impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.billing_period_updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionBillingPeriodUpdatedEvent {
@@ -4777,6 +6767,25 @@ impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
             old_period_end: json::required(obj, "old_period_end", path)?,
             new_period_end: json::required(obj, "new_period_end", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_old_period_end = None;
+        let mut f_new_period_end = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "old_period_end" => json::set(r, &mut f_old_period_end),
+            "new_period_end" => json::set(r, &mut f_new_period_end),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            old_period_end: json::req(f_old_period_end)?,
+            new_period_end: json::req(f_new_period_end)?,
+            extra,
         })
     }
 }
@@ -4866,6 +6875,60 @@ impl FromJson for SubscriptionCanceledEvent {
             label: json::required(obj, "label", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.canceled", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }
@@ -4966,6 +7029,55 @@ impl FromJson for SubscriptionCanceledMetadata {
             ends_at: json::optional(obj, "ends_at", path)?,
             cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_canceled_at = None;
+        let mut f_ends_at = None;
+        let mut f_cancel_at_period_end = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "customer_cancellation_reason" => {
+                json::set_opt(r, &mut f_customer_cancellation_reason, key, &mut extra)
+            }
+            "customer_cancellation_comment" => {
+                json::set_opt(r, &mut f_customer_cancellation_comment, key, &mut extra)
+            }
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
+            "cancel_at_period_end" => {
+                json::set_opt(r, &mut f_cancel_at_period_end, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            customer_cancellation_reason: json::opt(f_customer_cancellation_reason),
+            customer_cancellation_comment: json::opt(f_customer_cancellation_comment),
+            canceled_at: json::req(f_canceled_at)?,
+            ends_at: json::opt(f_ends_at),
+            cancel_at_period_end: json::opt(f_cancel_at_period_end),
+            extra,
         })
     }
 }
@@ -5077,6 +7189,60 @@ impl FromJson for SubscriptionCreatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.created", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionCreatedEvent {
@@ -5151,6 +7317,37 @@ impl FromJson for SubscriptionCreatedMetadata {
             recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
             started_at: json::required(obj, "started_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_started_at = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "started_at" => json::set(r, &mut f_started_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::req(f_product_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            started_at: json::req(f_started_at)?,
+            extra,
         })
     }
 }
@@ -5250,6 +7447,60 @@ impl FromJson for SubscriptionCycledEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.cycled", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionCycledEvent {
@@ -5320,6 +7571,36 @@ impl FromJson for SubscriptionCycledMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -5418,6 +7699,60 @@ impl FromJson for SubscriptionPastDueEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.past_due", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionPastDueEvent {
@@ -5492,6 +7827,39 @@ impl FromJson for SubscriptionPastDueMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_past_due_at = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "past_due_at" => json::set(r, &mut f_past_due_at),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            past_due_at: json::req(f_past_due_at)?,
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -5591,6 +7959,60 @@ impl FromJson for SubscriptionPausedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.paused", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionPausedEvent {
@@ -5669,6 +8091,42 @@ impl FromJson for SubscriptionPausedMetadata {
             paused_at: json::required(obj, "paused_at", path)?,
             resumes_at: json::optional(obj, "resumes_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            "paused_at" => json::set(r, &mut f_paused_at),
+            "resumes_at" => json::set_opt(r, &mut f_resumes_at, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            paused_at: json::req(f_paused_at)?,
+            resumes_at: json::opt(f_resumes_at),
+            extra,
         })
     }
 }
@@ -5769,6 +8227,60 @@ impl FromJson for SubscriptionProductUpdatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.product_updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionProductUpdatedEvent {
@@ -5827,6 +8339,25 @@ impl FromJson for SubscriptionProductUpdatedMetadata {
             old_product_id: json::required(obj, "old_product_id", path)?,
             new_product_id: json::required(obj, "new_product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_old_product_id = None;
+        let mut f_new_product_id = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "old_product_id" => json::set(r, &mut f_old_product_id),
+            "new_product_id" => json::set(r, &mut f_new_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            old_product_id: json::req(f_old_product_id)?,
+            new_product_id: json::req(f_new_product_id)?,
+            extra,
         })
     }
 }
@@ -5918,6 +8449,60 @@ impl FromJson for SubscriptionReactivatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.reactivated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionReactivatedEvent {
@@ -5988,6 +8573,36 @@ impl FromJson for SubscriptionReactivatedMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -6086,6 +8701,60 @@ impl FromJson for SubscriptionReinstatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.reinstated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionReinstatedEvent {
@@ -6156,6 +8825,36 @@ impl FromJson for SubscriptionReinstatedMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -6254,6 +8953,60 @@ impl FromJson for SubscriptionResumedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.resumed", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionResumedEvent {
@@ -6324,6 +9077,36 @@ impl FromJson for SubscriptionResumedMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -6422,6 +9205,60 @@ impl FromJson for SubscriptionRevokedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.revoked", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionRevokedEvent {
@@ -6492,6 +9329,36 @@ impl FromJson for SubscriptionRevokedMetadata {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::opt(f_product_id),
+            amount: json::opt(f_amount),
+            currency: json::opt(f_currency),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -6590,6 +9457,60 @@ impl FromJson for SubscriptionSeatsUpdatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.seats_updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionSeatsUpdatedEvent {
@@ -6652,6 +9573,28 @@ impl FromJson for SubscriptionSeatsUpdatedMetadata {
             new_seats: json::required(obj, "new_seats", path)?,
             proration_behavior: json::required(obj, "proration_behavior", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_old_seats = None;
+        let mut f_new_seats = None;
+        let mut f_proration_behavior = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "old_seats" => json::set(r, &mut f_old_seats),
+            "new_seats" => json::set(r, &mut f_new_seats),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            old_seats: json::req(f_old_seats)?,
+            new_seats: json::req(f_new_seats)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            extra,
         })
     }
 }
@@ -6744,6 +9687,60 @@ impl FromJson for SubscriptionUncanceledEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.uncanceled", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUncanceledEvent {
@@ -6814,6 +9811,34 @@ impl FromJson for SubscriptionUncanceledMetadata {
             recurring_interval: json::required(obj, "recurring_interval", path)?,
             recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_product_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            product_id: json::req(f_product_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            extra,
         })
     }
 }
@@ -6912,6 +9937,60 @@ impl FromJson for SubscriptionUpdateClearedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.update_cleared", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUpdateClearedEvent {
@@ -6963,6 +10042,19 @@ impl FromJson for SubscriptionUpdateClearedMetadata {
         Ok(Self {
             subscription_id: json::required(obj, "subscription_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::req(f_subscription_id)?,
+            extra,
         })
     }
 }
@@ -7052,6 +10144,60 @@ impl FromJson for SubscriptionUpdatedEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut c_11 = false;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
+            "name" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "subscription.updated", false)
+            }),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_11)?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            metadata: json::req(f_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUpdatedEvent {
@@ -7126,6 +10272,37 @@ impl FromJson for SubscriptionUpdatedMetadata {
             billing_period_end: json::optional(obj, "billing_period_end", path)?,
             subscription_id: json::required(obj, "subscription_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        let mut f_proration_behavior = None;
+        let mut f_discount_id = None;
+        let mut f_trial_end = None;
+        let mut f_seats = None;
+        let mut f_billing_period_end = None;
+        let mut f_subscription_id = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
+            "trial_end" => json::set_opt(r, &mut f_trial_end, key, &mut extra),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "billing_period_end" => json::set_opt(r, &mut f_billing_period_end, key, &mut extra),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::opt(f_product_id),
+            proration_behavior: json::opt(f_proration_behavior),
+            discount_id: json::opt(f_discount_id),
+            trial_end: json::opt(f_trial_end),
+            seats: json::opt(f_seats),
+            billing_period_end: json::opt(f_billing_period_end),
+            subscription_id: json::req(f_subscription_id)?,
+            extra,
         })
     }
 }
@@ -7955,6 +11132,49 @@ impl SystemEvent {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::MeterCreditEvent(FromJson::read(r)?)),
+        |r| Ok(Self::MeterResetEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitCycledEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitUpdatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitRevokedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionCreatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionUpdatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionCycledEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionCanceledEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionRevokedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionPastDueEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionReactivatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionReinstatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionPausedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionResumedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionUncanceledEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::OrderPaidEvent(FromJson::read(r)?)),
+        |r| Ok(Self::OrderRefundedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::OrderVoidedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::OrderUnvoidedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::CheckoutCreatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerCreatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerUpdatedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerDeletedEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceOrderEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceCreditOrderEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceRefundEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceRefundReversalEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceDisputeEvent(FromJson::read(r)?)),
+        |r| Ok(Self::BalanceDisputeReversalEvent(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -8124,6 +11344,56 @@ impl FromJson for SystemEvent {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("name")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "balance.credit_order" => Self::BalanceCreditOrderEvent(FromJson::read(r)?),
+            "balance.dispute" => Self::BalanceDisputeEvent(FromJson::read(r)?),
+            "balance.dispute_reversal" => Self::BalanceDisputeReversalEvent(FromJson::read(r)?),
+            "balance.order" => Self::BalanceOrderEvent(FromJson::read(r)?),
+            "balance.refund" => Self::BalanceRefundEvent(FromJson::read(r)?),
+            "balance.refund_reversal" => Self::BalanceRefundReversalEvent(FromJson::read(r)?),
+            "benefit.cycled" => Self::BenefitCycledEvent(FromJson::read(r)?),
+            "benefit.granted" => Self::BenefitGrantedEvent(FromJson::read(r)?),
+            "benefit.revoked" => Self::BenefitRevokedEvent(FromJson::read(r)?),
+            "benefit.updated" => Self::BenefitUpdatedEvent(FromJson::read(r)?),
+            "checkout.created" => Self::CheckoutCreatedEvent(FromJson::read(r)?),
+            "customer.created" => Self::CustomerCreatedEvent(FromJson::read(r)?),
+            "customer.deleted" => Self::CustomerDeletedEvent(FromJson::read(r)?),
+            "customer.updated" => Self::CustomerUpdatedEvent(FromJson::read(r)?),
+            "meter.credited" => Self::MeterCreditEvent(FromJson::read(r)?),
+            "meter.reset" => Self::MeterResetEvent(FromJson::read(r)?),
+            "order.paid" => Self::OrderPaidEvent(FromJson::read(r)?),
+            "order.refunded" => Self::OrderRefundedEvent(FromJson::read(r)?),
+            "order.unvoided" => Self::OrderUnvoidedEvent(FromJson::read(r)?),
+            "order.voided" => Self::OrderVoidedEvent(FromJson::read(r)?),
+            "subscription.billing_period_updated" => {
+                Self::SubscriptionBillingPeriodUpdatedEvent(FromJson::read(r)?)
+            }
+            "subscription.canceled" => Self::SubscriptionCanceledEvent(FromJson::read(r)?),
+            "subscription.created" => Self::SubscriptionCreatedEvent(FromJson::read(r)?),
+            "subscription.cycled" => Self::SubscriptionCycledEvent(FromJson::read(r)?),
+            "subscription.past_due" => Self::SubscriptionPastDueEvent(FromJson::read(r)?),
+            "subscription.paused" => Self::SubscriptionPausedEvent(FromJson::read(r)?),
+            "subscription.product_updated" => {
+                Self::SubscriptionProductUpdatedEvent(FromJson::read(r)?)
+            }
+            "subscription.reactivated" => Self::SubscriptionReactivatedEvent(FromJson::read(r)?),
+            "subscription.reinstated" => Self::SubscriptionReinstatedEvent(FromJson::read(r)?),
+            "subscription.resumed" => Self::SubscriptionResumedEvent(FromJson::read(r)?),
+            "subscription.revoked" => Self::SubscriptionRevokedEvent(FromJson::read(r)?),
+            "subscription.seats_updated" => Self::SubscriptionSeatsUpdatedEvent(FromJson::read(r)?),
+            "subscription.uncanceled" => Self::SubscriptionUncanceledEvent(FromJson::read(r)?),
+            "subscription.update_cleared" => {
+                Self::SubscriptionUpdateClearedEvent(FromJson::read(r)?)
+            }
+            "subscription.updated" => Self::SubscriptionUpdatedEvent(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "name", &tag)?),
+        })
     }
 }
 
@@ -8456,6 +11726,58 @@ impl FromJson for UserEvent {
             name: json::required(obj, "name", path)?,
             metadata: json::required(obj, "metadata", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_timestamp = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_external_member_id = None;
+        let mut f_child_count = None;
+        let mut f_parent_id = None;
+        let mut f_label = None;
+        let mut f_name = None;
+        let mut c_12 = false;
+        let mut f_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
+            "label" => json::set(r, &mut f_label),
+            "name" => json::set(r, &mut f_name),
+            "source" => json::konst(r, &mut c_12, |r| json::peek_const_str(r, "user", false)),
+            "metadata" => json::set(r, &mut f_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            timestamp: json::req(f_timestamp)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: json::opt(f_member_id),
+            external_member_id: json::opt(f_external_member_id),
+            child_count: json::opt(f_child_count),
+            parent_id: json::opt(f_parent_id),
+            label: json::req(f_label)?,
+            name: json::req(f_name)?,
+            metadata: json::req(f_metadata)?,
+            extra,
         })
     }
 }

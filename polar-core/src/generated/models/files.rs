@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -93,6 +93,42 @@ impl FromJson for DownloadableFileCreate {
             upload: json::required(obj, "upload", path)?,
             version: json::patch(obj, "version", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_upload = None;
+        let mut c_6 = false;
+        let mut f_version = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "upload" => json::set(r, &mut f_upload),
+            "service" => json::konst(r, &mut c_6, |r| {
+                json::peek_const_str(r, "downloadable", false)
+            }),
+            "version" => json::set(r, &mut f_version),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_6)?;
+        Ok(Self {
+            organization_id: json::patch_of(f_organization_id),
+            name: json::req(f_name)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            upload: json::req(f_upload)?,
+            version: json::patch_of(f_version),
+            extra,
         })
     }
 }
@@ -205,6 +241,69 @@ impl FromJson for DownloadableFileRead {
             flagged_malicious_at: json::required(obj, "flagged_malicious_at", path)?,
             size_readable: json::required(obj, "size_readable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut c_12 = false;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_flagged_malicious_at = None;
+        let mut f_size_readable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "version" => json::set(r, &mut f_version),
+            "service" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "downloadable", false)
+            }),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "created_at" => json::set(r, &mut f_created_at),
+            "flagged_malicious_at" => json::set(r, &mut f_flagged_malicious_at),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            created_at: json::req(f_created_at)?,
+            flagged_malicious_at: json::req(f_flagged_malicious_at)?,
+            size_readable: json::req(f_size_readable)?,
+            extra,
         })
     }
 }
@@ -364,6 +463,14 @@ impl FileCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DownloadableFileCreate(FromJson::read(r)?)),
+        |r| Ok(Self::ProductMediaFileCreate(FromJson::read(r)?)),
+        |r| Ok(Self::OrganizationAvatarFileCreate(FromJson::read(r)?)),
+        |r| Ok(Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -410,6 +517,19 @@ impl FromJson for FileCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("service")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "downloadable" => Self::DownloadableFileCreate(FromJson::read(r)?),
+            "organization_avatar" => Self::OrganizationAvatarFileCreate(FromJson::read(r)?),
+            "product_media" => Self::ProductMediaFileCreate(FromJson::read(r)?),
+            "support_case_attachment" => Self::SupportCaseAttachmentFileCreate(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "service", &tag)?),
+        })
     }
 }
 
@@ -484,6 +604,22 @@ impl FromJson for FilePatch {
             name: json::patch(obj, "name", path)?,
             version: json::patch(obj, "version", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_version = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "version" => json::set(r, &mut f_version),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::patch_of(f_name),
+            version: json::patch_of(f_version),
+            extra,
         })
     }
 }
@@ -790,6 +926,14 @@ impl FileRead {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DownloadableFileRead(FromJson::read(r)?)),
+        |r| Ok(Self::ProductMediaFileRead(FromJson::read(r)?)),
+        |r| Ok(Self::OrganizationAvatarFileRead(FromJson::read(r)?)),
+        |r| Ok(Self::SupportCaseAttachmentFileRead(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -836,6 +980,19 @@ impl FromJson for FileRead {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("service")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "downloadable" => Self::DownloadableFileRead(FromJson::read(r)?),
+            "organization_avatar" => Self::OrganizationAvatarFileRead(FromJson::read(r)?),
+            "product_media" => Self::ProductMediaFileRead(FromJson::read(r)?),
+            "support_case_attachment" => Self::SupportCaseAttachmentFileRead(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "service", &tag)?),
+        })
     }
 }
 
@@ -928,6 +1085,10 @@ impl std::fmt::Display for FileServiceTypes {
 impl FromJson for FileServiceTypes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1034,6 +1195,64 @@ impl FromJson for FileUpload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_upload = None;
+        let mut f_version = None;
+        let mut f_is_uploaded = None;
+        let mut f_service = None;
+        let mut f_size_readable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "upload" => json::set(r, &mut f_upload),
+            "version" => json::set(r, &mut f_version),
+            "is_uploaded" => json::set_opt(r, &mut f_is_uploaded, key, &mut extra),
+            "service" => json::set(r, &mut f_service),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            upload: json::req(f_upload)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::opt(f_is_uploaded),
+            service: json::req(f_service)?,
+            size_readable: json::req(f_size_readable)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for FileUpload {
@@ -1109,6 +1328,25 @@ impl FromJson for FileUploadCompleted {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_path = None;
+        let mut f_parts = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "path" => json::set(r, &mut f_path),
+            "parts" => json::set(r, &mut f_parts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            path: json::req(f_path)?,
+            parts: json::req(f_parts)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for FileUploadCompleted {
@@ -1151,6 +1389,22 @@ impl FromJson for ListResourceFileRead {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -1237,6 +1491,42 @@ impl FromJson for OrganizationAvatarFileCreate {
             upload: json::required(obj, "upload", path)?,
             version: json::patch(obj, "version", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_upload = None;
+        let mut c_6 = false;
+        let mut f_version = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "upload" => json::set(r, &mut f_upload),
+            "service" => json::konst(r, &mut c_6, |r| {
+                json::peek_const_str(r, "organization_avatar", false)
+            }),
+            "version" => json::set(r, &mut f_version),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_6)?;
+        Ok(Self {
+            organization_id: json::patch_of(f_organization_id),
+            name: json::req(f_name)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            upload: json::req(f_upload)?,
+            version: json::patch_of(f_version),
+            extra,
         })
     }
 }
@@ -1351,6 +1641,69 @@ impl FromJson for OrganizationAvatarFileRead {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut c_12 = false;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        let mut f_public_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "version" => json::set(r, &mut f_version),
+            "service" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "organization_avatar", false)
+            }),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "created_at" => json::set(r, &mut f_created_at),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            "public_url" => json::set(r, &mut f_public_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            created_at: json::req(f_created_at)?,
+            size_readable: json::req(f_size_readable)?,
+            public_url: json::req(f_public_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationAvatarFileRead {
@@ -1456,6 +1809,42 @@ impl FromJson for ProductMediaFileCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_upload = None;
+        let mut c_6 = false;
+        let mut f_version = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "upload" => json::set(r, &mut f_upload),
+            "service" => json::konst(r, &mut c_6, |r| {
+                json::peek_const_str(r, "product_media", false)
+            }),
+            "version" => json::set(r, &mut f_version),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_6)?;
+        Ok(Self {
+            organization_id: json::patch_of(f_organization_id),
+            name: json::req(f_name)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            upload: json::req(f_upload)?,
+            version: json::patch_of(f_version),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductMediaFileCreate {
@@ -1509,6 +1898,19 @@ impl FromJson for S3FileCreateMultipart {
         Ok(Self {
             parts: json::required(obj, "parts", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_parts = None;
+        r.object(&mut |r, key| match key {
+            "parts" => json::set(r, &mut f_parts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            parts: json::req(f_parts)?,
+            extra,
         })
     }
 }
@@ -1570,6 +1972,28 @@ impl FromJson for S3FileCreatePart {
             chunk_end: json::required(obj, "chunk_end", path)?,
             checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_number = None;
+        let mut f_chunk_start = None;
+        let mut f_chunk_end = None;
+        let mut f_checksum_sha256_base64 = None;
+        r.object(&mut |r, key| match key {
+            "number" => json::set(r, &mut f_number),
+            "chunk_start" => json::set(r, &mut f_chunk_start),
+            "chunk_end" => json::set(r, &mut f_chunk_end),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            number: json::req(f_number)?,
+            chunk_start: json::req(f_chunk_start)?,
+            chunk_end: json::req(f_chunk_end)?,
+            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            extra,
         })
     }
 }
@@ -1636,6 +2060,25 @@ impl FromJson for S3FileUploadCompletedPart {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_number = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        r.object(&mut |r, key| match key {
+            "number" => json::set(r, &mut f_number),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            number: json::req(f_number)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for S3FileUploadCompletedPart {
@@ -1683,6 +2126,25 @@ impl FromJson for S3FileUploadMultipart {
             path: json::required(obj, "path", path)?,
             parts: json::required(obj, "parts", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_path = None;
+        let mut f_parts = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "path" => json::set(r, &mut f_path),
+            "parts" => json::set(r, &mut f_parts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            path: json::req(f_path)?,
+            parts: json::req(f_parts)?,
+            extra,
         })
     }
 }
@@ -1748,6 +2210,39 @@ impl FromJson for S3FileUploadPart {
             expires_at: json::required(obj, "expires_at", path)?,
             headers: json::optional(obj, "headers", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_number = None;
+        let mut f_chunk_start = None;
+        let mut f_chunk_end = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        let mut f_headers = None;
+        r.object(&mut |r, key| match key {
+            "number" => json::set(r, &mut f_number),
+            "chunk_start" => json::set(r, &mut f_chunk_start),
+            "chunk_end" => json::set(r, &mut f_chunk_end),
+            "checksum_sha256_base64" => {
+                json::set_opt(r, &mut f_checksum_sha256_base64, key, &mut extra)
+            }
+            "url" => json::set(r, &mut f_url),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "headers" => json::set_opt(r, &mut f_headers, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            number: json::req(f_number)?,
+            chunk_start: json::req(f_chunk_start)?,
+            chunk_end: json::req(f_chunk_end)?,
+            checksum_sha256_base64: json::opt(f_checksum_sha256_base64),
+            url: json::req(f_url)?,
+            expires_at: json::req(f_expires_at)?,
+            headers: json::opt(f_headers),
+            extra,
         })
     }
 }
@@ -1843,6 +2338,42 @@ impl FromJson for SupportCaseAttachmentFileCreate {
             upload: json::required(obj, "upload", path)?,
             version: json::patch(obj, "version", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_upload = None;
+        let mut c_6 = false;
+        let mut f_version = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "upload" => json::set(r, &mut f_upload),
+            "service" => json::konst(r, &mut c_6, |r| {
+                json::peek_const_str(r, "support_case_attachment", false)
+            }),
+            "version" => json::set(r, &mut f_version),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_6)?;
+        Ok(Self {
+            organization_id: json::patch_of(f_organization_id),
+            name: json::req(f_name)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            upload: json::req(f_upload)?,
+            version: json::patch_of(f_version),
+            extra,
         })
     }
 }
@@ -1951,6 +2482,66 @@ impl FromJson for SupportCaseAttachmentFileRead {
             created_at: json::required(obj, "created_at", path)?,
             size_readable: json::required(obj, "size_readable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut c_12 = false;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "version" => json::set(r, &mut f_version),
+            "service" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "support_case_attachment", false)
+            }),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "created_at" => json::set(r, &mut f_created_at),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            created_at: json::req(f_created_at)?,
+            size_readable: json::req(f_size_readable)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -87,6 +87,49 @@ impl FromJson for Account {
             payout_interval: json::required(obj, "payout_interval", path)?,
             payout_transaction_delay: json::required(obj, "payout_transaction_delay", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_billing_additional_info = None;
+        let mut f_billing_notes = None;
+        let mut f_currency = None;
+        let mut f_credit_balance = None;
+        let mut f_payout_interval = None;
+        let mut f_payout_transaction_delay = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "billing_additional_info" => json::set(r, &mut f_billing_additional_info),
+            "billing_notes" => json::set(r, &mut f_billing_notes),
+            "currency" => json::set(r, &mut f_currency),
+            "credit_balance" => json::set(r, &mut f_credit_balance),
+            "payout_interval" => json::set(r, &mut f_payout_interval),
+            "payout_transaction_delay" => json::set(r, &mut f_payout_transaction_delay),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            billing_additional_info: json::req(f_billing_additional_info)?,
+            billing_notes: json::req(f_billing_notes)?,
+            currency: json::req(f_currency)?,
+            credit_balance: json::req(f_credit_balance)?,
+            payout_interval: json::req(f_payout_interval)?,
+            payout_transaction_delay: json::req(f_payout_transaction_delay)?,
+            extra,
         })
     }
 }
@@ -170,6 +213,37 @@ impl FromJson for AccountCredit {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_title = None;
+        let mut f_amount = None;
+        let mut f_used = None;
+        let mut f_granted_at = None;
+        let mut f_expires_at = None;
+        let mut f_revoked_at = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "title" => json::set(r, &mut f_title),
+            "amount" => json::set(r, &mut f_amount),
+            "used" => json::set(r, &mut f_used),
+            "granted_at" => json::set(r, &mut f_granted_at),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            title: json::req(f_title)?,
+            amount: json::req(f_amount)?,
+            used: json::req(f_used)?,
+            granted_at: json::req(f_granted_at)?,
+            expires_at: json::req(f_expires_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AccountCredit {
@@ -227,6 +301,30 @@ impl FromJson for AccountUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_billing_additional_info = None;
+        let mut f_billing_notes = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
+            "billing_additional_info" => {
+                json::set_opt(r, &mut f_billing_additional_info, key, &mut extra)
+            }
+            "billing_notes" => json::set_opt(r, &mut f_billing_notes, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::opt(f_billing_name),
+            billing_address: json::opt(f_billing_address),
+            billing_additional_info: json::opt(f_billing_additional_info),
+            billing_notes: json::opt(f_billing_notes),
+            extra,
+        })
+    }
 }
 
 impl ToJson for AccountUpdate {
@@ -281,6 +379,26 @@ impl FromJson for AddCurrencyAction {
             label: json::required(obj, "label", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "add_currency", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "label" => json::set(r, &mut f_label),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            label: json::req(f_label)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -357,6 +475,38 @@ impl FromJson for AdjustPriceAction {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_product_id = None;
+        let mut f_product_name = None;
+        let mut f_current_price_amount = None;
+        let mut f_suggested_price_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "adjust_price", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "label" => json::set(r, &mut f_label),
+            "product_id" => json::set(r, &mut f_product_id),
+            "product_name" => json::set(r, &mut f_product_name),
+            "current_price_amount" => json::set(r, &mut f_current_price_amount),
+            "suggested_price_amount" => json::set(r, &mut f_suggested_price_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            label: json::req(f_label)?,
+            product_id: json::req(f_product_id)?,
+            product_name: json::req(f_product_name)?,
+            current_price_amount: json::req(f_current_price_amount)?,
+            suggested_price_amount: json::req(f_suggested_price_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AdjustPriceAction {
@@ -431,6 +581,10 @@ impl FromJson for AppealDecision {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for AppealDecision {
@@ -475,6 +629,24 @@ impl FromJson for AppealNotRejectedError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "AppealNotRejectedError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AppealNotRejectedError {
@@ -515,6 +687,23 @@ impl FromJson for AssistantBlockPart {
             kind: json::optional(obj, "kind", path)?,
             block: json::required(obj, "block", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_kind = None;
+        let mut f_block = None;
+        r.object(&mut |r, key| match key {
+            "kind" => json::peek_const_str(r, "block", false)
+                .and_then(|()| json::set_opt(r, &mut f_kind, key, &mut extra)),
+            "block" => json::set(r, &mut f_block),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            kind: json::opt(f_kind),
+            block: json::req(f_block)?,
+            extra,
         })
     }
 }
@@ -617,6 +806,16 @@ impl AssistantBlockPartBlock {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::EntityListBlock(FromJson::read(r)?)),
+        |r| Ok(Self::DataTableBlock(FromJson::read(r)?)),
+        |r| Ok(Self::MetricChartBlock(FromJson::read(r)?)),
+        |r| Ok(Self::CustomerCardBlock(FromJson::read(r)?)),
+        |r| Ok(Self::TextBlock(FromJson::read(r)?)),
+        |r| Ok(Self::InsightCardsBlock(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -661,6 +860,21 @@ impl FromJson for AssistantBlockPartBlock {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "customer_card" => Self::CustomerCardBlock(FromJson::read(r)?),
+            "data_table" => Self::DataTableBlock(FromJson::read(r)?),
+            "entity_list" => Self::EntityListBlock(FromJson::read(r)?),
+            "insight_cards" => Self::InsightCardsBlock(FromJson::read(r)?),
+            "metric_chart" => Self::MetricChartBlock(FromJson::read(r)?),
+            "text" => Self::TextBlock(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -744,6 +958,23 @@ impl FromJson for AssistantTextPart {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_kind = None;
+        let mut f_text = None;
+        r.object(&mut |r, key| match key {
+            "kind" => json::peek_const_str(r, "text", false)
+                .and_then(|()| json::set_opt(r, &mut f_kind, key, &mut extra)),
+            "text" => json::set(r, &mut f_text),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            kind: json::opt(f_kind),
+            text: json::req(f_text)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AssistantTextPart {
@@ -788,6 +1019,12 @@ impl AuthenticationFactor {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::SsoFactor(FromJson::read(r)?)),
+        |r| Ok(Self::BaseFactor(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -825,6 +1062,22 @@ impl FromJson for AuthenticationFactor {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "apple" => Self::BaseFactor(FromJson::read(r)?),
+            "backup_codes" => Self::BaseFactor(FromJson::read(r)?),
+            "email_otp" => Self::BaseFactor(FromJson::read(r)?),
+            "github" => Self::BaseFactor(FromJson::read(r)?),
+            "google" => Self::BaseFactor(FromJson::read(r)?),
+            "sso" => Self::SsoFactor(FromJson::read(r)?),
+            "totp" => Self::BaseFactor(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -879,6 +1132,22 @@ impl FromJson for AuthenticationSession {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_identity_id = None;
+        let mut f_available_factors = None;
+        r.object(&mut |r, key| match key {
+            "identity_id" => json::set(r, &mut f_identity_id),
+            "available_factors" => json::set(r, &mut f_available_factors),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            identity_id: json::req(f_identity_id)?,
+            available_factors: json::req(f_available_factors)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for AuthenticationSession {
@@ -917,6 +1186,19 @@ impl FromJson for AuthenticationSessionStart {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_return_to = None;
+        r.object(&mut |r, key| match key {
+            "return_to" => json::set_opt(r, &mut f_return_to, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            return_to: json::opt(f_return_to),
+            extra,
+        })
+    }
 }
 
 impl ToJson for AuthenticationSessionStart {
@@ -952,6 +1234,19 @@ impl FromJson for AuthorizeResponse {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -1249,6 +1544,10 @@ impl FromJson for AvailableScope {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for AvailableScope {
@@ -1292,6 +1591,19 @@ impl FromJson for BackupCodesEnrollment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_codes = None;
+        r.object(&mut |r, key| match key {
+            "codes" => json::set(r, &mut f_codes),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            codes: json::req(f_codes)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BackupCodesEnrollment {
@@ -1332,6 +1644,22 @@ impl FromJson for BackupCodesStatus {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_codes = None;
+        let mut f_used_codes = None;
+        r.object(&mut |r, key| match key {
+            "codes" => json::set(r, &mut f_codes),
+            "used_codes" => json::set(r, &mut f_used_codes),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            codes: json::req(f_codes)?,
+            used_codes: json::req(f_used_codes)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BackupCodesStatus {
@@ -1368,6 +1696,19 @@ impl FromJson for BackupCodesVerify {
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            code: json::req(f_code)?,
+            extra,
         })
     }
 }
@@ -1407,6 +1748,19 @@ impl FromJson for BaseFactor {
         Ok(Self {
             type_: json::required(obj, "type", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::set(r, &mut f_type_),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::req(f_type_)?,
+            extra,
         })
     }
 }
@@ -1482,6 +1836,10 @@ impl FromJson for BaseFactorType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for BaseFactorType {
@@ -1531,6 +1889,25 @@ impl FromJson for BlockingOrganization {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BlockingOrganization {
@@ -1570,6 +1947,19 @@ impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for BodyEmailUpdateVerifyEmailUpdate {
@@ -1605,6 +1995,19 @@ impl FromJson for BodyOauth2Consent {
         Ok(Self {
             action: json::required(obj, "action", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_action = None;
+        r.object(&mut |r, key| match key {
+            "action" => json::set(r, &mut f_action),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            action: json::req(f_action)?,
+            extra,
         })
     }
 }
@@ -1664,6 +2067,10 @@ impl FromJson for BodyOauth2ConsentAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for BodyOauth2ConsentAction {
@@ -1708,6 +2115,24 @@ impl FromJson for CaseAlreadyExistsError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CaseAlreadyExistsError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CaseAlreadyExistsError {
@@ -1747,6 +2172,24 @@ impl FromJson for CaseClosedError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CaseClosedError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CaseClosedError {
@@ -1784,6 +2227,24 @@ impl FromJson for CaseRepliesNotSupportedError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CaseRepliesNotSupportedError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1828,6 +2289,24 @@ impl FromJson for CatalogImportBlocked {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CatalogImportBlocked", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CatalogImportBlocked {
@@ -1865,6 +2344,24 @@ impl FromJson for CatalogImportNotReady {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CatalogImportNotReady", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1923,6 +2420,31 @@ impl FromJson for ChannelNamePreviewRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_template = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_metadata = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set_opt(r, &mut f_organization_id, key, &mut extra),
+            "template" => json::set(r, &mut f_template),
+            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_id: json::opt(f_organization_id),
+            template: json::req(f_template)?,
+            customer_name: json::opt(f_customer_name),
+            customer_email: json::opt(f_customer_email),
+            customer_metadata: json::opt(f_customer_metadata),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ChannelNamePreviewRequest {
@@ -1964,6 +2486,19 @@ impl FromJson for ChannelNamePreviewResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_channel_name = None;
+        r.object(&mut |r, key| match key {
+            "channel_name" => json::set(r, &mut f_channel_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            channel_name: json::req(f_channel_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ChannelNamePreviewResponse {
@@ -2002,6 +2537,22 @@ impl FromJson for ChannelNamePreviewValidationErrorResponse {
             error: json::required(obj, "error", path)?,
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_error = None;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::set(r, &mut f_error),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            error: json::req(f_error)?,
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -2175,6 +2726,114 @@ impl FromJson for CheckoutPriceCreate {
             locale: json::optional(obj, "locale", path)?,
             product_price_id: json::required(obj, "product_price_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_locale = None;
+        let mut f_product_price_id = None;
+        r.object(&mut |r, key| match key {
+            "trial_interval" => json::set_opt(r, &mut f_trial_interval, key, &mut extra),
+            "trial_interval_count" => {
+                json::set_opt(r, &mut f_trial_interval_count, key, &mut extra)
+            }
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
+            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
+            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
+            "is_business_customer" => {
+                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
+            }
+            "external_customer_id" => {
+                json::set_opt(r, &mut f_external_customer_id, key, &mut extra)
+            }
+            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
+            "customer_ip_address" => json::set_opt(r, &mut f_customer_ip_address, key, &mut extra),
+            "customer_billing_name" => {
+                json::set_opt(r, &mut f_customer_billing_name, key, &mut extra)
+            }
+            "customer_billing_address" => {
+                json::set_opt(r, &mut f_customer_billing_address, key, &mut extra)
+            }
+            "customer_tax_id" => json::set_opt(r, &mut f_customer_tax_id, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            trial_interval: json::opt(f_trial_interval),
+            trial_interval_count: json::opt(f_trial_interval_count),
+            metadata: json::opt(f_metadata),
+            custom_field_data: json::opt(f_custom_field_data),
+            discount_id: json::opt(f_discount_id),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            amount: json::opt(f_amount),
+            seats: json::opt(f_seats),
+            min_seats: json::opt(f_min_seats),
+            max_seats: json::opt(f_max_seats),
+            allow_trial: json::opt(f_allow_trial),
+            customer_id: json::opt(f_customer_id),
+            is_business_customer: json::opt(f_is_business_customer),
+            external_customer_id: json::opt(f_external_customer_id),
+            customer_name: json::opt(f_customer_name),
+            customer_email: json::opt(f_customer_email),
+            customer_ip_address: json::opt(f_customer_ip_address),
+            customer_billing_name: json::opt(f_customer_billing_name),
+            customer_billing_address: json::opt(f_customer_billing_address),
+            customer_tax_id: json::opt(f_customer_tax_id),
+            customer_metadata: json::opt(f_customer_metadata),
+            subscription_id: json::opt(f_subscription_id),
+            success_url: json::opt(f_success_url),
+            return_url: json::opt(f_return_url),
+            embed_origin: json::opt(f_embed_origin),
+            locale: json::opt(f_locale),
+            product_price_id: json::req(f_product_price_id)?,
+            extra,
         })
     }
 }
@@ -2392,6 +3051,117 @@ impl FromJson for CheckoutProductCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_discount_id = None;
+        let mut f_allow_discount_codes = None;
+        let mut f_require_billing_address = None;
+        let mut f_amount = None;
+        let mut f_seats = None;
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_allow_trial = None;
+        let mut f_customer_id = None;
+        let mut f_is_business_customer = None;
+        let mut f_external_customer_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_customer_ip_address = None;
+        let mut f_customer_billing_name = None;
+        let mut f_customer_billing_address = None;
+        let mut f_customer_tax_id = None;
+        let mut f_customer_metadata = None;
+        let mut f_subscription_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        let mut f_locale = None;
+        let mut f_currency = None;
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "trial_interval" => json::set_opt(r, &mut f_trial_interval, key, &mut extra),
+            "trial_interval_count" => {
+                json::set_opt(r, &mut f_trial_interval_count, key, &mut extra)
+            }
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
+            "allow_discount_codes" => {
+                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
+            }
+            "require_billing_address" => {
+                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
+            }
+            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
+            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
+            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
+            "is_business_customer" => {
+                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
+            }
+            "external_customer_id" => {
+                json::set_opt(r, &mut f_external_customer_id, key, &mut extra)
+            }
+            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
+            "customer_ip_address" => json::set_opt(r, &mut f_customer_ip_address, key, &mut extra),
+            "customer_billing_name" => {
+                json::set_opt(r, &mut f_customer_billing_name, key, &mut extra)
+            }
+            "customer_billing_address" => {
+                json::set_opt(r, &mut f_customer_billing_address, key, &mut extra)
+            }
+            "customer_tax_id" => json::set_opt(r, &mut f_customer_tax_id, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            trial_interval: json::opt(f_trial_interval),
+            trial_interval_count: json::opt(f_trial_interval_count),
+            metadata: json::opt(f_metadata),
+            custom_field_data: json::opt(f_custom_field_data),
+            discount_id: json::opt(f_discount_id),
+            allow_discount_codes: json::opt(f_allow_discount_codes),
+            require_billing_address: json::opt(f_require_billing_address),
+            amount: json::opt(f_amount),
+            seats: json::opt(f_seats),
+            min_seats: json::opt(f_min_seats),
+            max_seats: json::opt(f_max_seats),
+            allow_trial: json::opt(f_allow_trial),
+            customer_id: json::opt(f_customer_id),
+            is_business_customer: json::opt(f_is_business_customer),
+            external_customer_id: json::opt(f_external_customer_id),
+            customer_name: json::opt(f_customer_name),
+            customer_email: json::opt(f_customer_email),
+            customer_ip_address: json::opt(f_customer_ip_address),
+            customer_billing_name: json::opt(f_customer_billing_name),
+            customer_billing_address: json::opt(f_customer_billing_address),
+            customer_tax_id: json::opt(f_customer_tax_id),
+            customer_metadata: json::opt(f_customer_metadata),
+            subscription_id: json::opt(f_subscription_id),
+            success_url: json::opt(f_success_url),
+            return_url: json::opt(f_return_url),
+            embed_origin: json::opt(f_embed_origin),
+            locale: json::opt(f_locale),
+            currency: json::opt(f_currency),
+            product_id: json::req(f_product_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CheckoutProductCreate {
@@ -2501,6 +3271,10 @@ impl FromJson for ColumnFormat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for ColumnFormat {
@@ -2555,6 +3329,31 @@ impl FromJson for CompassThreadMessageSchema {
             prompt: json::required(obj, "prompt", path)?,
             parts: json::required(obj, "parts", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_prompt = None;
+        let mut f_parts = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "prompt" => json::set(r, &mut f_prompt),
+            "parts" => json::set(r, &mut f_parts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            prompt: json::req(f_prompt)?,
+            parts: json::req(f_parts)?,
+            extra,
         })
     }
 }
@@ -2619,6 +3418,12 @@ impl CompassThreadMessageSchemaPartsItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AssistantTextPart(FromJson::read(r)?)),
+        |r| Ok(Self::AssistantBlockPart(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2651,6 +3456,17 @@ impl FromJson for CompassThreadMessageSchemaPartsItem {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("kind")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "block" => Self::AssistantBlockPart(FromJson::read(r)?),
+            "text" => Self::AssistantTextPart(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "kind", &tag)?),
+        })
     }
 }
 
@@ -2720,6 +3536,31 @@ impl FromJson for CompassThreadSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_title = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "title" => json::set(r, &mut f_title),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            title: json::req(f_title)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CompassThreadSchema {
@@ -2759,6 +3600,19 @@ impl FromJson for CompassThreadUpdate {
         Ok(Self {
             title: json::optional(obj, "title", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_title = None;
+        r.object(&mut |r, key| match key {
+            "title" => json::set_opt(r, &mut f_title, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            title: json::opt(f_title),
+            extra,
         })
     }
 }
@@ -2823,6 +3677,10 @@ impl FromJson for ConfidenceLevel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for ConfidenceLevel {
@@ -2882,6 +3740,32 @@ impl FromJson for CustomerCardBlock {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_created_at = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "customer_card", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "created_at" => json::set(r, &mut f_created_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            email: json::req(f_email)?,
+            name: json::req(f_name)?,
+            avatar_url: json::req(f_avatar_url)?,
+            created_at: json::req(f_created_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerCardBlock {
@@ -2927,6 +3811,25 @@ impl FromJson for CustomerGrowthPeriod {
             new_customers: json::required(obj, "new_customers", path)?,
             total_customers: json::required(obj, "total_customers", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_new_customers = None;
+        let mut f_total_customers = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "new_customers" => json::set(r, &mut f_new_customers),
+            "total_customers" => json::set(r, &mut f_total_customers),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            new_customers: json::req(f_new_customers)?,
+            total_customers: json::req(f_total_customers)?,
+            extra,
         })
     }
 }
@@ -2988,6 +3891,10 @@ impl FromJson for CustomerOAuthPlatform {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CustomerOAuthPlatform {
@@ -3034,6 +3941,22 @@ impl FromJson for CustomerSelectionOption {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_name = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSelectionOption {
@@ -3078,6 +4001,25 @@ impl FromJson for CustomerSelectionRequiredResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_error = None;
+        let mut f_detail = None;
+        let mut f_customers = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "detail" => json::set_opt(r, &mut f_detail, key, &mut extra),
+            "customers" => json::set(r, &mut f_customers),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            error: json::opt(f_error),
+            detail: json::opt(f_detail),
+            customers: json::req(f_customers)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSelectionRequiredResponse {
@@ -3117,6 +4059,19 @@ impl FromJson for CustomerSessionCodeAuthenticateRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            code: json::req(f_code)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSessionCodeAuthenticateRequest {
@@ -3152,6 +4107,19 @@ impl FromJson for CustomerSessionCodeAuthenticateResponse {
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            extra,
         })
     }
 }
@@ -3196,6 +4164,24 @@ impl FromJson for CustomerSessionCodeInvalidOrExpired {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CustomerSessionCodeInvalidOrExpired", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -3243,6 +4229,25 @@ impl FromJson for CustomerSessionCodeRequest {
             organization_id: json::required(obj, "organization_id", path)?,
             customer_id: json::optional(obj, "customer_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::opt(f_customer_id),
+            extra,
         })
     }
 }
@@ -3310,6 +4315,37 @@ impl FromJson for CustomerStat {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_id = None;
+        let mut f_external_customer_id = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_occurrences = None;
+        let mut f_totals = None;
+        let mut f_share = None;
+        r.object(&mut |r, key| match key {
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "occurrences" => json::set(r, &mut f_occurrences),
+            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
+            "share" => json::set_opt(r, &mut f_share, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            customer_id: json::req(f_customer_id)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            name: json::opt(f_name),
+            email: json::opt(f_email),
+            occurrences: json::req(f_occurrences)?,
+            totals: json::opt(f_totals),
+            share: json::opt(f_share),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerStat {
@@ -3358,6 +4394,12 @@ impl CustomerSubscriptionChangePreview {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Product(FromJson::read(r)?)),
+        |r| Ok(Self::Seats(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -3380,6 +4422,10 @@ impl FromJson for CustomerSubscriptionChangePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3431,6 +4477,19 @@ impl FromJson for CustomerSubscriptionChangePreviewProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerSubscriptionChangePreviewProduct {
@@ -3466,6 +4525,19 @@ impl FromJson for CustomerSubscriptionChangePreviewSeats {
         Ok(Self {
             seats: json::required(obj, "seats", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seats = None;
+        r.object(&mut |r, key| match key {
+            "seats" => json::set(r, &mut f_seats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seats: json::req(f_seats)?,
+            extra,
         })
     }
 }
@@ -3506,6 +4578,24 @@ impl FromJson for CustomerSubscriptionRevoke {
             cancellation_reason: json::optional(obj, "cancellation_reason", path)?,
             cancellation_comment: json::optional(obj, "cancellation_comment", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_cancellation_reason = None;
+        let mut f_cancellation_comment = None;
+        r.object(&mut |r, key| match key {
+            "cancellation_reason" => json::set_opt(r, &mut f_cancellation_reason, key, &mut extra),
+            "cancellation_comment" => {
+                json::set_opt(r, &mut f_cancellation_comment, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            cancellation_reason: json::opt(f_cancellation_reason),
+            cancellation_comment: json::opt(f_cancellation_comment),
+            extra,
         })
     }
 }
@@ -3565,6 +4655,35 @@ impl FromJson for DataTableBlock {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_entity = None;
+        let mut f_title = None;
+        let mut f_columns = None;
+        let mut f_rows = None;
+        let mut f_total_count = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "data_table", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "entity" => json::set(r, &mut f_entity),
+            "title" => json::set(r, &mut f_title),
+            "columns" => json::set(r, &mut f_columns),
+            "rows" => json::set(r, &mut f_rows),
+            "total_count" => json::set(r, &mut f_total_count),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            entity: json::req(f_entity)?,
+            title: json::req(f_title)?,
+            columns: json::req(f_columns)?,
+            rows: json::req(f_rows)?,
+            total_count: json::req(f_total_count)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DataTableBlock {
@@ -3615,6 +4734,25 @@ impl FromJson for DataTableColumn {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_label = None;
+        let mut f_format = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "label" => json::set(r, &mut f_label),
+            "format" => json::set_opt(r, &mut f_format, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            label: json::req(f_label)?,
+            format: json::opt(f_format),
+            extra,
+        })
+    }
 }
 
 impl ToJson for DataTableColumn {
@@ -3655,6 +4793,22 @@ impl FromJson for DiscordGuild {
             name: json::required(obj, "name", path)?,
             roles: json::required(obj, "roles", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_roles = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "roles" => json::set(r, &mut f_roles),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            roles: json::req(f_roles)?,
+            extra,
         })
     }
 }
@@ -3706,6 +4860,31 @@ impl FromJson for DiscordGuildRole {
             is_polar_bot: json::required(obj, "is_polar_bot", path)?,
             color: json::required(obj, "color", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_position = None;
+        let mut f_is_polar_bot = None;
+        let mut f_color = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "position" => json::set(r, &mut f_position),
+            "is_polar_bot" => json::set(r, &mut f_is_polar_bot),
+            "color" => json::set(r, &mut f_color),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            position: json::req(f_position)?,
+            is_polar_bot: json::req(f_is_polar_bot)?,
+            color: json::req(f_color)?,
+            extra,
         })
     }
 }
@@ -3760,6 +4939,31 @@ impl FromJson for DisputeSupportCaseListItem {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut c_3 = false;
+        let mut f_dispute = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "dispute", false)),
+            "dispute" => json::set(r, &mut f_dispute),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            dispute: json::req(f_dispute)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for DisputeSupportCaseListItem {
@@ -3810,6 +5014,31 @@ impl FromJson for DisputeSupportCaseMessageCreate {
             win_reason: json::optional(obj, "win_reason", path)?,
             win_reason_other: json::optional(obj, "win_reason_other", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_body = None;
+        let mut f_file_ids = None;
+        let mut c_2 = false;
+        let mut f_win_reason = None;
+        let mut f_win_reason_other = None;
+        r.object(&mut |r, key| match key {
+            "body" => json::set_opt(r, &mut f_body, key, &mut extra),
+            "file_ids" => json::set_opt(r, &mut f_file_ids, key, &mut extra),
+            "type" => json::konst(r, &mut c_2, |r| json::peek_const_str(r, "dispute", false)),
+            "win_reason" => json::set_opt(r, &mut f_win_reason, key, &mut extra),
+            "win_reason_other" => json::set_opt(r, &mut f_win_reason_other, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            body: json::opt(f_body),
+            file_ids: json::opt(f_file_ids),
+            win_reason: json::opt(f_win_reason),
+            win_reason_other: json::opt(f_win_reason_other),
+            extra,
         })
     }
 }
@@ -3882,6 +5111,10 @@ impl FromJson for DisputeWinReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for DisputeWinReason {
@@ -3930,6 +5163,22 @@ impl FromJson for EmailOtpRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_cf_turnstile_response = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "cf-turnstile-response" => json::set(r, &mut f_cf_turnstile_response),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            cf_turnstile_response: json::req(f_cf_turnstile_response)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for EmailOtpRequest {
@@ -3972,6 +5221,19 @@ impl FromJson for EmailOtpVerify {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            code: json::req(f_code)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for EmailOtpVerify {
@@ -4010,6 +5272,22 @@ impl FromJson for EmailUpdateRequest {
             email: json::required(obj, "email", path)?,
             return_to: json::optional(obj, "return_to", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_return_to = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "return_to" => json::set_opt(r, &mut f_return_to, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            return_to: json::opt(f_return_to),
+            extra,
         })
     }
 }
@@ -4068,6 +5346,35 @@ impl FromJson for EntityListBlock {
             rows: json::required(obj, "rows", path)?,
             total_count: json::required(obj, "total_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_entity = None;
+        let mut f_title = None;
+        let mut f_columns = None;
+        let mut f_rows = None;
+        let mut f_total_count = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "entity_list", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "entity" => json::set(r, &mut f_entity),
+            "title" => json::set(r, &mut f_title),
+            "columns" => json::set(r, &mut f_columns),
+            "rows" => json::set(r, &mut f_rows),
+            "total_count" => json::set(r, &mut f_total_count),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            entity: json::req(f_entity)?,
+            title: json::req(f_title)?,
+            columns: json::req(f_columns)?,
+            rows: json::req(f_rows)?,
+            total_count: json::req(f_total_count)?,
+            extra,
         })
     }
 }
@@ -4148,6 +5455,46 @@ impl FromJson for EventStatistics {
             p90: json::optional(obj, "p90", path)?,
             p99: json::optional(obj, "p99", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_event_type_id = None;
+        let mut f_occurrences = None;
+        let mut f_customers = None;
+        let mut f_totals = None;
+        let mut f_averages = None;
+        let mut f_p10 = None;
+        let mut f_p90 = None;
+        let mut f_p99 = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "label" => json::set(r, &mut f_label),
+            "event_type_id" => json::set(r, &mut f_event_type_id),
+            "occurrences" => json::set(r, &mut f_occurrences),
+            "customers" => json::set(r, &mut f_customers),
+            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
+            "averages" => json::set_opt(r, &mut f_averages, key, &mut extra),
+            "p10" => json::set_opt(r, &mut f_p10, key, &mut extra),
+            "p90" => json::set_opt(r, &mut f_p90, key, &mut extra),
+            "p99" => json::set_opt(r, &mut f_p99, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            label: json::req(f_label)?,
+            event_type_id: json::req(f_event_type_id)?,
+            occurrences: json::req(f_occurrences)?,
+            customers: json::req(f_customers)?,
+            totals: json::opt(f_totals),
+            averages: json::opt(f_averages),
+            p10: json::opt(f_p10),
+            p90: json::opt(f_p90),
+            p99: json::opt(f_p99),
+            extra,
         })
     }
 }
@@ -4256,6 +5603,10 @@ impl FromJson for EventStatisticsSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for EventStatisticsSortProperty {
@@ -4335,6 +5686,43 @@ impl FromJson for Feedback {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_status = None;
+        let mut f_message = None;
+        let mut f_client_context = None;
+        let mut f_user_id = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            "status" => json::set(r, &mut f_status),
+            "message" => json::set(r, &mut f_message),
+            "client_context" => json::set(r, &mut f_client_context),
+            "user_id" => json::set(r, &mut f_user_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            status: json::req(f_status)?,
+            message: json::req(f_message)?,
+            client_context: json::req(f_client_context)?,
+            user_id: json::req(f_user_id)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Feedback {
@@ -4390,6 +5778,28 @@ impl FromJson for FeedbackCreate {
             organization_id: json::required(obj, "organization_id", path)?,
             client_context: json::optional(obj, "client_context", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_message = None;
+        let mut f_organization_id = None;
+        let mut f_client_context = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::set(r, &mut f_type_),
+            "message" => json::set(r, &mut f_message),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "client_context" => json::set_opt(r, &mut f_client_context, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::req(f_type_)?,
+            message: json::req(f_message)?,
+            organization_id: json::req(f_organization_id)?,
+            client_context: json::opt(f_client_context),
+            extra,
         })
     }
 }
@@ -4451,6 +5861,10 @@ impl std::fmt::Display for FeedbackStatus {
 impl FromJson for FeedbackStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -4521,6 +5935,10 @@ impl FromJson for FeedbackType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for FeedbackType {
@@ -4573,6 +5991,28 @@ impl FromJson for GitHubInvitesBenefitOrganization {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_is_personal = None;
+        let mut f_plan_name = None;
+        let mut f_is_free = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "is_personal" => json::set(r, &mut f_is_personal),
+            "plan_name" => json::set(r, &mut f_plan_name),
+            "is_free" => json::set(r, &mut f_is_free),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            is_personal: json::req(f_is_personal)?,
+            plan_name: json::req(f_plan_name)?,
+            is_free: json::req(f_is_free)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for GitHubInvitesBenefitOrganization {
@@ -4616,6 +6056,22 @@ impl FromJson for GitHubInvitesBenefitRepositories {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_repositories = None;
+        let mut f_organizations = None;
+        r.object(&mut |r, key| match key {
+            "repositories" => json::set(r, &mut f_repositories),
+            "organizations" => json::set(r, &mut f_organizations),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            repositories: json::req(f_repositories)?,
+            organizations: json::req(f_organizations)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for GitHubInvitesBenefitRepositories {
@@ -4657,6 +6113,22 @@ impl FromJson for GitHubInvitesBenefitRepository {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_repository_owner = None;
+        let mut f_repository_name = None;
+        r.object(&mut |r, key| match key {
+            "repository_owner" => json::set(r, &mut f_repository_owner),
+            "repository_name" => json::set(r, &mut f_repository_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            repository_owner: json::req(f_repository_owner)?,
+            repository_name: json::req(f_repository_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for GitHubInvitesBenefitRepository {
@@ -4693,6 +6165,19 @@ impl FromJson for HumanReviewRequest {
         Ok(Self {
             reason: json::required(obj, "reason", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_reason = None;
+        r.object(&mut |r, key| match key {
+            "reason" => json::set(r, &mut f_reason),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            reason: json::req(f_reason)?,
+            extra,
         })
     }
 }
@@ -4759,6 +6244,10 @@ impl std::fmt::Display for IdentityVerificationStatus {
 impl FromJson for IdentityVerificationStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -4849,6 +6338,52 @@ impl FromJson for Insight {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_detector_id = None;
+        let mut f_category = None;
+        let mut f_category_label = None;
+        let mut f_severity = None;
+        let mut f_title = None;
+        let mut f_body = None;
+        let mut f_why = None;
+        let mut f_confidence = None;
+        let mut f_primary_action = None;
+        let mut f_suggested_prompt = None;
+        let mut f_drivers = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "detector_id" => json::set(r, &mut f_detector_id),
+            "category" => json::set(r, &mut f_category),
+            "category_label" => json::set(r, &mut f_category_label),
+            "severity" => json::set(r, &mut f_severity),
+            "title" => json::set(r, &mut f_title),
+            "body" => json::set(r, &mut f_body),
+            "why" => json::set_opt(r, &mut f_why, key, &mut extra),
+            "confidence" => json::set(r, &mut f_confidence),
+            "primary_action" => json::set_opt(r, &mut f_primary_action, key, &mut extra),
+            "suggested_prompt" => json::set(r, &mut f_suggested_prompt),
+            "drivers" => json::set_opt(r, &mut f_drivers, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            detector_id: json::req(f_detector_id)?,
+            category: json::req(f_category)?,
+            category_label: json::req(f_category_label)?,
+            severity: json::req(f_severity)?,
+            title: json::req(f_title)?,
+            body: json::req(f_body)?,
+            why: json::opt(f_why),
+            confidence: json::req(f_confidence)?,
+            primary_action: json::opt(f_primary_action),
+            suggested_prompt: json::req(f_suggested_prompt)?,
+            drivers: json::opt(f_drivers),
+            extra,
+        })
+    }
 }
 
 impl ToJson for Insight {
@@ -4901,6 +6436,23 @@ impl FromJson for InsightCardsBlock {
             type_: json::optional(obj, "type", path)?,
             insights: json::required(obj, "insights", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_insights = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "insight_cards", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "insights" => json::set(r, &mut f_insights),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            insights: json::req(f_insights)?,
+            extra,
         })
     }
 }
@@ -4975,6 +6527,10 @@ impl FromJson for InsightCategory {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for InsightCategory {
@@ -5030,6 +6586,28 @@ impl FromJson for InsightDriver {
             contribution_pct: json::required(obj, "contribution_pct", path)?,
             value: json::required(obj, "value", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_dimension = None;
+        let mut f_label = None;
+        let mut f_contribution_pct = None;
+        let mut f_value = None;
+        r.object(&mut |r, key| match key {
+            "dimension" => json::set(r, &mut f_dimension),
+            "label" => json::set(r, &mut f_label),
+            "contribution_pct" => json::set(r, &mut f_contribution_pct),
+            "value" => json::set(r, &mut f_value),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            dimension: json::req(f_dimension)?,
+            label: json::req(f_label)?,
+            contribution_pct: json::req(f_contribution_pct)?,
+            value: json::req(f_value)?,
+            extra,
         })
     }
 }
@@ -5129,6 +6707,14 @@ impl InsightPrimaryAction {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AdjustPriceAction(FromJson::read(r)?)),
+        |r| Ok(Self::ViewMetricAction(FromJson::read(r)?)),
+        |r| Ok(Self::ViewCostsAction(FromJson::read(r)?)),
+        |r| Ok(Self::AddCurrencyAction(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -5169,6 +6755,19 @@ impl FromJson for InsightPrimaryAction {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "add_currency" => Self::AddCurrencyAction(FromJson::read(r)?),
+            "adjust_price" => Self::AdjustPriceAction(FromJson::read(r)?),
+            "view_costs" => Self::ViewCostsAction(FromJson::read(r)?),
+            "view_metric" => Self::ViewMetricAction(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -5265,6 +6864,10 @@ impl FromJson for InsightSeverity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for InsightSeverity {
@@ -5309,6 +6912,24 @@ impl FromJson for InsufficientBalance {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "InsufficientBalance", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for InsufficientBalance {
@@ -5346,6 +6967,24 @@ impl FromJson for InvalidAuthenticationSession {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "InvalidAuthenticationSession", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -5390,6 +7029,24 @@ impl FromJson for InvalidSourceCredentials {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "InvalidSourceCredentials", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for InvalidSourceCredentials {
@@ -5427,6 +7084,24 @@ impl FromJson for LastSsoConnectionRequired {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "LastSSOConnectionRequired", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -5494,6 +7169,10 @@ impl FromJson for LegacyOrganizationStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for LegacyOrganizationStatus {
@@ -5546,6 +7225,28 @@ impl FromJson for LicenseKeyUser {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "public_name" => json::set(r, &mut f_public_name),
+            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            email: json::opt(f_email),
+            public_name: json::req(f_public_name)?,
+            avatar_url: json::opt(f_avatar_url),
+            extra,
+        })
+    }
 }
 
 impl ToJson for LicenseKeyUser {
@@ -5586,6 +7287,19 @@ impl FromJson for ListCustomerStats {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListCustomerStats {
@@ -5621,6 +7335,19 @@ impl FromJson for ListPropertyGroupStats {
         Ok(Self {
             items: json::required(obj, "items", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            extra,
         })
     }
 }
@@ -5663,6 +7390,22 @@ impl FromJson for ListResource {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -5708,6 +7451,22 @@ impl FromJson for ListResourceCompassThreadMessageSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceCompassThreadMessageSchema {
@@ -5749,6 +7508,22 @@ impl FromJson for ListResourceCompassThreadSchema {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -5824,6 +7599,12 @@ impl ListResourceItemsItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::OrganizationPaymentMethodCard(FromJson::read(r)?)),
+        |r| Ok(Self::OrganizationPaymentMethodGeneric(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -5846,6 +7627,10 @@ impl FromJson for ListResourceItemsItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -5902,6 +7687,22 @@ impl FromJson for ListResourceMerchantMigration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceMerchantMigration {
@@ -5943,6 +7744,22 @@ impl FromJson for ListResourceMerchantMigrationRecordItem {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -5988,6 +7805,22 @@ impl FromJson for ListResourceNotificationRecipientSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceNotificationRecipientSchema {
@@ -6029,6 +7862,22 @@ impl FromJson for ListResourceOAuth2Client {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6074,6 +7923,22 @@ impl FromJson for ListResourceOrganizationAccessToken {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceOrganizationAccessToken {
@@ -6115,6 +7980,22 @@ impl FromJson for ListResourceOrganizationBenefitGrant {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6160,6 +8041,22 @@ impl FromJson for ListResourceOrganizationMember {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceOrganizationMember {
@@ -6201,6 +8098,22 @@ impl FromJson for ListResourceOrganizationOrder {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6246,6 +8159,22 @@ impl FromJson for ListResourceOrganizationSsoConnection {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceOrganizationSsoConnection {
@@ -6287,6 +8216,22 @@ impl FromJson for ListResourcePayout {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6332,6 +8277,22 @@ impl FromJson for ListResourcePayoutAccount {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourcePayoutAccount {
@@ -6373,6 +8334,22 @@ impl FromJson for ListResourcePersonalAccessToken {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6418,6 +8395,22 @@ impl FromJson for ListResourceSupportCaseListItem {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceSupportCaseListItem {
@@ -6459,6 +8452,22 @@ impl FromJson for ListResourceTaxJurisdiction {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -6504,6 +8513,22 @@ impl FromJson for ListResourceTransaction {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceTransaction {
@@ -6547,6 +8572,22 @@ impl FromJson for ListResourceWallet {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceWallet {
@@ -6588,6 +8629,22 @@ impl FromJson for ListStatisticsTimeseries {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_periods = None;
+        let mut f_totals = None;
+        r.object(&mut |r, key| match key {
+            "periods" => json::set(r, &mut f_periods),
+            "totals" => json::set(r, &mut f_totals),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            periods: json::req(f_periods)?,
+            totals: json::req(f_totals)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListStatisticsTimeseries {
@@ -6624,6 +8681,19 @@ impl FromJson for ListVarianceEvents {
         Ok(Self {
             items: json::required(obj, "items", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            extra,
         })
     }
 }
@@ -6674,6 +8744,30 @@ impl FromJson for MaintainerAccountCreditsGrantedNotification {
             created_at: json::required(obj, "created_at", path)?,
             payload: json::required(obj, "payload", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut c_2 = false;
+        let mut f_payload = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "MaintainerAccountCreditsGrantedNotification", false)
+            }),
+            "payload" => json::set(r, &mut f_payload),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            payload: json::req(f_payload)?,
+            extra,
         })
     }
 }
@@ -6733,6 +8827,28 @@ impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_name = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_formatted_amount = None;
+        r.object(&mut |r, key| match key {
+            "organization_name" => json::set(r, &mut f_organization_name),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "formatted_amount" => json::set(r, &mut f_formatted_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_name: json::req(f_organization_name)?,
+            amount: json::req(f_amount)?,
+            currency: json::opt(f_currency),
+            formatted_amount: json::req(f_formatted_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MaintainerAccountCreditsGrantedNotificationPayload {
@@ -6786,6 +8902,30 @@ impl FromJson for MaintainerFileFlaggedMaliciousNotification {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut c_2 = false;
+        let mut f_payload = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "MaintainerFileFlaggedMaliciousNotification", false)
+            }),
+            "payload" => json::set(r, &mut f_payload),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            payload: json::req(f_payload)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MaintainerFileFlaggedMaliciousNotification {
@@ -6834,6 +8974,25 @@ impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
             organization_name: json::required(obj, "organization_name", path)?,
             organization_slug: json::optional(obj, "organization_slug", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_file_name = None;
+        let mut f_organization_name = None;
+        let mut f_organization_slug = None;
+        r.object(&mut |r, key| match key {
+            "file_name" => json::set(r, &mut f_file_name),
+            "organization_name" => json::set(r, &mut f_organization_name),
+            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            file_name: json::req(f_file_name)?,
+            organization_name: json::req(f_organization_name)?,
+            organization_slug: json::opt(f_organization_slug),
+            extra,
         })
     }
 }
@@ -6886,6 +9045,30 @@ impl FromJson for MaintainerNewPaidSubscriptionNotification {
             created_at: json::required(obj, "created_at", path)?,
             payload: json::required(obj, "payload", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut c_2 = false;
+        let mut f_payload = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "MaintainerNewPaidSubscriptionNotification", false)
+            }),
+            "payload" => json::set(r, &mut f_payload),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            payload: json::req(f_payload)?,
+            extra,
         })
     }
 }
@@ -6989,6 +9172,59 @@ impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscriber_name = None;
+        let mut f_subscriber_email = None;
+        let mut f_tier_name = None;
+        let mut f_tier_price_amount = None;
+        let mut f_tier_price_recurring_interval = None;
+        let mut f_tier_price_recurring_interval_count = None;
+        let mut f_tier_organization_name = None;
+        let mut f_tier_organization_slug = None;
+        let mut f_subscription_id = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_price_with_interval = None;
+        r.object(&mut |r, key| match key {
+            "subscriber_name" => json::set(r, &mut f_subscriber_name),
+            "subscriber_email" => json::set_opt(r, &mut f_subscriber_email, key, &mut extra),
+            "tier_name" => json::set(r, &mut f_tier_name),
+            "tier_price_amount" => json::set(r, &mut f_tier_price_amount),
+            "tier_price_recurring_interval" => json::set(r, &mut f_tier_price_recurring_interval),
+            "tier_price_recurring_interval_count" => json::set_opt(
+                r,
+                &mut f_tier_price_recurring_interval_count,
+                key,
+                &mut extra,
+            ),
+            "tier_organization_name" => json::set(r, &mut f_tier_organization_name),
+            "tier_organization_slug" => {
+                json::set_opt(r, &mut f_tier_organization_slug, key, &mut extra)
+            }
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
+            "formatted_price_with_interval" => json::set(r, &mut f_formatted_price_with_interval),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscriber_name: json::req(f_subscriber_name)?,
+            subscriber_email: json::opt(f_subscriber_email),
+            tier_name: json::req(f_tier_name)?,
+            tier_price_amount: json::req(f_tier_price_amount)?,
+            tier_price_recurring_interval: json::req(f_tier_price_recurring_interval)?,
+            tier_price_recurring_interval_count: json::opt(f_tier_price_recurring_interval_count),
+            tier_organization_name: json::req(f_tier_organization_name)?,
+            tier_organization_slug: json::opt(f_tier_organization_slug),
+            subscription_id: json::opt(f_subscription_id),
+            currency: json::opt(f_currency),
+            formatted_price_amount: json::req(f_formatted_price_amount)?,
+            formatted_price_with_interval: json::req(f_formatted_price_with_interval)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MaintainerNewPaidSubscriptionNotificationPayload {
@@ -7072,6 +9308,30 @@ impl FromJson for MaintainerNewProductSaleNotification {
             created_at: json::required(obj, "created_at", path)?,
             payload: json::required(obj, "payload", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut c_2 = false;
+        let mut f_payload = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "MaintainerNewProductSaleNotification", false)
+            }),
+            "payload" => json::set(r, &mut f_payload),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            payload: json::req(f_payload)?,
+            extra,
         })
     }
 }
@@ -7187,6 +9447,76 @@ impl FromJson for MaintainerNewProductSaleNotificationPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_name = None;
+        let mut f_product_price_amount = None;
+        let mut f_customer_name = None;
+        let mut f_organization_name = None;
+        let mut f_customer_email = None;
+        let mut f_billing_address_country = None;
+        let mut f_billing_address_city = None;
+        let mut f_billing_address_line1 = None;
+        let mut f_product_image_url = None;
+        let mut f_order_id = None;
+        let mut f_order_date = None;
+        let mut f_organization_slug = None;
+        let mut f_billing_reason = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_billing_reason = None;
+        let mut f_formatted_address_country = None;
+        let mut f_order_url = None;
+        r.object(&mut |r, key| match key {
+            "product_name" => json::set(r, &mut f_product_name),
+            "product_price_amount" => json::set(r, &mut f_product_price_amount),
+            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
+            "organization_name" => json::set_opt(r, &mut f_organization_name, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
+            "billing_address_country" => {
+                json::set_opt(r, &mut f_billing_address_country, key, &mut extra)
+            }
+            "billing_address_city" => {
+                json::set_opt(r, &mut f_billing_address_city, key, &mut extra)
+            }
+            "billing_address_line1" => {
+                json::set_opt(r, &mut f_billing_address_line1, key, &mut extra)
+            }
+            "product_image_url" => json::set_opt(r, &mut f_product_image_url, key, &mut extra),
+            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
+            "order_date" => json::set_opt(r, &mut f_order_date, key, &mut extra),
+            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
+            "billing_reason" => json::set_opt(r, &mut f_billing_reason, key, &mut extra),
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
+            "formatted_billing_reason" => json::set(r, &mut f_formatted_billing_reason),
+            "formatted_address_country" => json::set(r, &mut f_formatted_address_country),
+            "order_url" => json::set(r, &mut f_order_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_name: json::req(f_product_name)?,
+            product_price_amount: json::req(f_product_price_amount)?,
+            customer_name: json::opt(f_customer_name),
+            organization_name: json::opt(f_organization_name),
+            customer_email: json::opt(f_customer_email),
+            billing_address_country: json::opt(f_billing_address_country),
+            billing_address_city: json::opt(f_billing_address_city),
+            billing_address_line1: json::opt(f_billing_address_line1),
+            product_image_url: json::opt(f_product_image_url),
+            order_id: json::opt(f_order_id),
+            order_date: json::opt(f_order_date),
+            organization_slug: json::opt(f_organization_slug),
+            billing_reason: json::opt(f_billing_reason),
+            currency: json::opt(f_currency),
+            formatted_price_amount: json::req(f_formatted_price_amount)?,
+            formatted_billing_reason: json::req(f_formatted_billing_reason)?,
+            formatted_address_country: json::req(f_formatted_address_country)?,
+            order_url: json::req(f_order_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MaintainerNewProductSaleNotificationPayload {
@@ -7272,6 +9602,30 @@ impl FromJson for MaintainerSubscriptionRenewalNotification {
             created_at: json::required(obj, "created_at", path)?,
             payload: json::required(obj, "payload", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut c_2 = false;
+        let mut f_payload = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "MaintainerSubscriptionRenewalNotification", false)
+            }),
+            "payload" => json::set(r, &mut f_payload),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            payload: json::req(f_payload)?,
+            extra,
         })
     }
 }
@@ -7363,6 +9717,51 @@ impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_name = None;
+        let mut f_product_price_amount = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_organization_slug = None;
+        let mut f_subscription_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_currency = None;
+        let mut f_formatted_price_amount = None;
+        let mut f_formatted_recurring_interval = None;
+        r.object(&mut |r, key| match key {
+            "product_name" => json::set(r, &mut f_product_name),
+            "product_price_amount" => json::set(r, &mut f_product_price_amount),
+            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
+            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
+            "formatted_recurring_interval" => json::set(r, &mut f_formatted_recurring_interval),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_name: json::req(f_product_name)?,
+            product_price_amount: json::req(f_product_price_amount)?,
+            customer_name: json::opt(f_customer_name),
+            customer_email: json::opt(f_customer_email),
+            organization_slug: json::opt(f_organization_slug),
+            subscription_id: json::opt(f_subscription_id),
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            currency: json::opt(f_currency),
+            formatted_price_amount: json::req(f_formatted_price_amount)?,
+            formatted_recurring_interval: json::req(f_formatted_recurring_interval)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MaintainerSubscriptionRenewalNotificationPayload {
@@ -7435,6 +9834,31 @@ impl FromJson for MemberCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_external_id = None;
+        let mut f_role = None;
+        let mut f_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            name: json::opt(f_name),
+            external_id: json::opt(f_external_id),
+            role: json::opt(f_role),
+            customer_id: json::req(f_customer_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MemberCreate {
@@ -7487,6 +9911,31 @@ impl FromJson for MemberOrganization {
             avatar_url: json::required(obj, "avatar_url", path)?,
             requires_sso: json::required(obj, "requires_sso", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_requires_sso = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "slug" => json::set(r, &mut f_slug),
+            "name" => json::set(r, &mut f_name),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "requires_sso" => json::set(r, &mut f_requires_sso),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            slug: json::req(f_slug)?,
+            name: json::req(f_name)?,
+            avatar_url: json::req(f_avatar_url)?,
+            requires_sso: json::req(f_requires_sso)?,
+            extra,
         })
     }
 }
@@ -7560,6 +10009,40 @@ impl FromJson for MerchantMigration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_source_platform = None;
+        let mut f_step = None;
+        let mut f_source_connected = None;
+        let mut f_source = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "source_platform" => json::set(r, &mut f_source_platform),
+            "step" => json::set(r, &mut f_step),
+            "source_connected" => json::set(r, &mut f_source_connected),
+            "source" => json::set(r, &mut f_source),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            source_platform: json::req(f_source_platform)?,
+            step: json::req(f_step)?,
+            source_connected: json::req(f_source_connected)?,
+            source: json::req(f_source)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MerchantMigration {
@@ -7610,6 +10093,25 @@ impl FromJson for MerchantMigrationCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_source_platform = None;
+        let mut f_api_key = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "source_platform" => json::set(r, &mut f_source_platform),
+            "api_key" => json::set(r, &mut f_api_key),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_id: json::req(f_organization_id)?,
+            source_platform: json::req(f_source_platform)?,
+            api_key: json::req(f_api_key)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MerchantMigrationCreate {
@@ -7652,6 +10154,22 @@ impl FromJson for MerchantMigrationImportReport {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_step = None;
+        let mut f_results = None;
+        r.object(&mut |r, key| match key {
+            "step" => json::set(r, &mut f_step),
+            "results" => json::set(r, &mut f_results),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            step: json::req(f_step)?,
+            results: json::req(f_results)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MerchantMigrationImportReport {
@@ -7691,6 +10209,22 @@ impl FromJson for MerchantMigrationImportRequest {
             record_ids: json::optional(obj, "record_ids", path)?,
             exclude_record_ids: json::optional(obj, "exclude_record_ids", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_record_ids = None;
+        let mut f_exclude_record_ids = None;
+        r.object(&mut |r, key| match key {
+            "record_ids" => json::set_opt(r, &mut f_record_ids, key, &mut extra),
+            "exclude_record_ids" => json::set_opt(r, &mut f_exclude_record_ids, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            record_ids: json::opt(f_record_ids),
+            exclude_record_ids: json::opt(f_exclude_record_ids),
+            extra,
         })
     }
 }
@@ -7737,6 +10271,25 @@ impl FromJson for MerchantMigrationImportResult {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_entity = None;
+        let mut f_imported = None;
+        let mut f_skipped = None;
+        r.object(&mut |r, key| match key {
+            "entity" => json::set(r, &mut f_entity),
+            "imported" => json::set(r, &mut f_imported),
+            "skipped" => json::set(r, &mut f_skipped),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            entity: json::req(f_entity)?,
+            imported: json::req(f_imported)?,
+            skipped: json::req(f_skipped)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MerchantMigrationImportResult {
@@ -7775,6 +10328,24 @@ impl FromJson for MerchantMigrationNotEnabled {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "MerchantMigrationNotEnabled", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -7817,6 +10388,24 @@ impl FromJson for MerchantMigrationNotFound {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "MerchantMigrationNotFound", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -7907,6 +10496,55 @@ impl FromJson for MerchantMigrationRecordItem {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_record_id = None;
+        let mut f_entity = None;
+        let mut f_source_id = None;
+        let mut f_title = None;
+        let mut f_subtitle = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_status = None;
+        let mut f_import_status = None;
+        let mut f_reason = None;
+        let mut f_reason_code = None;
+        let mut f_reason_level = None;
+        r.object(&mut |r, key| match key {
+            "record_id" => json::set(r, &mut f_record_id),
+            "entity" => json::set(r, &mut f_entity),
+            "source_id" => json::set(r, &mut f_source_id),
+            "title" => json::set(r, &mut f_title),
+            "subtitle" => json::set(r, &mut f_subtitle),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "status" => json::set(r, &mut f_status),
+            "import_status" => json::set(r, &mut f_import_status),
+            "reason" => json::set(r, &mut f_reason),
+            "reason_code" => json::set(r, &mut f_reason_code),
+            "reason_level" => json::set(r, &mut f_reason_level),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            record_id: json::req(f_record_id)?,
+            entity: json::req(f_entity)?,
+            source_id: json::req(f_source_id)?,
+            title: json::req(f_title)?,
+            subtitle: json::req(f_subtitle)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            status: json::req(f_status)?,
+            import_status: json::req(f_import_status)?,
+            reason: json::req(f_reason)?,
+            reason_code: json::req(f_reason_code)?,
+            reason_level: json::req(f_reason_level)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MerchantMigrationRecordItem {
@@ -7984,6 +10622,10 @@ impl FromJson for MerchantMigrationRecordStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for MerchantMigrationRecordStatus {
@@ -8028,6 +10670,22 @@ impl FromJson for MerchantMigrationRecordSummary {
             entities: json::required(obj, "entities", path)?,
             action_required: json::required(obj, "action_required", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_entities = None;
+        let mut f_action_required = None;
+        r.object(&mut |r, key| match key {
+            "entities" => json::set(r, &mut f_entities),
+            "action_required" => json::set(r, &mut f_action_required),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            entities: json::req(f_entities)?,
+            action_required: json::req(f_action_required)?,
+            extra,
         })
     }
 }
@@ -8088,6 +10746,34 @@ impl FromJson for MerchantMigrationRecordSummaryEntity {
             imported: json::required(obj, "imported", path)?,
             selectable: json::required(obj, "selectable", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_entity = None;
+        let mut f_total = None;
+        let mut f_importable = None;
+        let mut f_skipped = None;
+        let mut f_imported = None;
+        let mut f_selectable = None;
+        r.object(&mut |r, key| match key {
+            "entity" => json::set(r, &mut f_entity),
+            "total" => json::set(r, &mut f_total),
+            "importable" => json::set(r, &mut f_importable),
+            "skipped" => json::set(r, &mut f_skipped),
+            "imported" => json::set(r, &mut f_imported),
+            "selectable" => json::set(r, &mut f_selectable),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            entity: json::req(f_entity)?,
+            total: json::req(f_total)?,
+            importable: json::req(f_importable)?,
+            skipped: json::req(f_skipped)?,
+            imported: json::req(f_imported)?,
+            selectable: json::req(f_selectable)?,
+            extra,
         })
     }
 }
@@ -8157,6 +10843,10 @@ impl std::fmt::Display for MerchantMigrationSourcePlatform {
 impl FromJson for MerchantMigrationSourcePlatform {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -8243,6 +10933,10 @@ impl FromJson for MerchantMigrationStep {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for MerchantMigrationStep {
@@ -8301,6 +10995,32 @@ impl FromJson for MetricChartBlock {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_metric = None;
+        let mut f_label = None;
+        let mut f_unit = None;
+        let mut f_points = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "metric_chart", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "metric" => json::set(r, &mut f_metric),
+            "label" => json::set(r, &mut f_label),
+            "unit" => json::set(r, &mut f_unit),
+            "points" => json::set(r, &mut f_points),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            metric: json::req(f_metric)?,
+            label: json::req(f_label)?,
+            unit: json::req(f_unit)?,
+            points: json::req(f_points)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricChartBlock {
@@ -8345,6 +11065,22 @@ impl FromJson for MetricChartPoint {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_value = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "value" => json::set(r, &mut f_value),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            value: json::req(f_value)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricChartPoint {
@@ -8382,6 +11118,24 @@ impl FromJson for MissingPaymentMethodError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "MissingPaymentMethodError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -8423,6 +11177,24 @@ impl FromJson for MissingStripeScopes {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "MissingStripeScopes", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MissingStripeScopes {
@@ -8460,6 +11232,24 @@ impl FromJson for NotASeatBasedSubscription {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "NotASeatBasedSubscription", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -8501,6 +11291,22 @@ impl FromJson for NotificationRecipientCreate {
             platform: json::required(obj, "platform", path)?,
             expo_push_token: json::required(obj, "expo_push_token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_platform = None;
+        let mut f_expo_push_token = None;
+        r.object(&mut |r, key| match key {
+            "platform" => json::set(r, &mut f_platform),
+            "expo_push_token" => json::set(r, &mut f_expo_push_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            platform: json::req(f_platform)?,
+            expo_push_token: json::req(f_expo_push_token)?,
+            extra,
         })
     }
 }
@@ -8562,6 +11368,10 @@ impl std::fmt::Display for NotificationRecipientPlatform {
 impl FromJson for NotificationRecipientPlatform {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -8628,6 +11438,34 @@ impl FromJson for NotificationRecipientSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_user_id = None;
+        let mut f_platform = None;
+        let mut f_expo_push_token = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "user_id" => json::set(r, &mut f_user_id),
+            "platform" => json::set(r, &mut f_platform),
+            "expo_push_token" => json::set(r, &mut f_expo_push_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            user_id: json::req(f_user_id)?,
+            platform: json::req(f_platform)?,
+            expo_push_token: json::req(f_expo_push_token)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for NotificationRecipientSchema {
@@ -8671,6 +11509,22 @@ impl FromJson for NotificationsList {
             notifications: json::required(obj, "notifications", path)?,
             last_read_notification_id: json::required(obj, "last_read_notification_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_notifications = None;
+        let mut f_last_read_notification_id = None;
+        r.object(&mut |r, key| match key {
+            "notifications" => json::set(r, &mut f_notifications),
+            "last_read_notification_id" => json::set(r, &mut f_last_read_notification_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            notifications: json::req(f_notifications)?,
+            last_read_notification_id: json::req(f_last_read_notification_id)?,
+            extra,
         })
     }
 }
@@ -8812,6 +11666,35 @@ impl NotificationsListNotificationsItem {
         ),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| {
+            Ok(Self::MaintainerNewPaidSubscriptionNotification(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::MaintainerNewProductSaleNotification(FromJson::read(
+                r,
+            )?))
+        },
+        |r| {
+            Ok(Self::MaintainerSubscriptionRenewalNotification(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::MaintainerAccountCreditsGrantedNotification(
+                FromJson::read(r)?,
+            ))
+        },
+        |r| {
+            Ok(Self::MaintainerFileFlaggedMaliciousNotification(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -8867,6 +11750,30 @@ impl FromJson for NotificationsListNotificationsItem {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "MaintainerAccountCreditsGrantedNotification" => {
+                Self::MaintainerAccountCreditsGrantedNotification(FromJson::read(r)?)
+            }
+            "MaintainerFileFlaggedMaliciousNotification" => {
+                Self::MaintainerFileFlaggedMaliciousNotification(FromJson::read(r)?)
+            }
+            "MaintainerNewPaidSubscriptionNotification" => {
+                Self::MaintainerNewPaidSubscriptionNotification(FromJson::read(r)?)
+            }
+            "MaintainerNewProductSaleNotification" => {
+                Self::MaintainerNewProductSaleNotification(FromJson::read(r)?)
+            }
+            "MaintainerSubscriptionRenewalNotification" => {
+                Self::MaintainerSubscriptionRenewalNotification(FromJson::read(r)?)
+            }
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -8937,6 +11844,19 @@ impl FromJson for NotificationsMarkRead {
         Ok(Self {
             notification_id: json::required(obj, "notification_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_notification_id = None;
+        r.object(&mut |r, key| match key {
+            "notification_id" => json::set(r, &mut f_notification_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            notification_id: json::req(f_notification_id)?,
+            extra,
         })
     }
 }
@@ -9042,6 +11962,69 @@ impl FromJson for OAuth2Client {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        let mut f_default_sub_type = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_client_id_issued_at = None;
+        let mut f_client_secret_expires_at = None;
+        r.object(&mut |r, key| match key {
+            "redirect_uris" => json::set(r, &mut f_redirect_uris),
+            "token_endpoint_auth_method" => {
+                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
+            }
+            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
+            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
+            "client_name" => json::set(r, &mut f_client_name),
+            "client_uri" => json::set_opt(r, &mut f_client_uri, key, &mut extra),
+            "logo_uri" => json::set_opt(r, &mut f_logo_uri, key, &mut extra),
+            "tos_uri" => json::set_opt(r, &mut f_tos_uri, key, &mut extra),
+            "policy_uri" => json::set_opt(r, &mut f_policy_uri, key, &mut extra),
+            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "client_id_issued_at" => json::set(r, &mut f_client_id_issued_at),
+            "client_secret_expires_at" => json::set(r, &mut f_client_secret_expires_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            redirect_uris: json::req(f_redirect_uris)?,
+            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
+            grant_types: json::opt(f_grant_types),
+            response_types: json::opt(f_response_types),
+            scope: json::opt(f_scope),
+            client_name: json::req(f_client_name)?,
+            client_uri: json::opt(f_client_uri),
+            logo_uri: json::opt(f_logo_uri),
+            tos_uri: json::opt(f_tos_uri),
+            policy_uri: json::opt(f_policy_uri),
+            default_sub_type: json::opt(f_default_sub_type),
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            client_id_issued_at: json::req(f_client_id_issued_at)?,
+            client_secret_expires_at: json::req(f_client_secret_expires_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OAuth2Client {
@@ -9125,6 +12108,34 @@ impl FromJson for OAuthAccountRead {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_platform = None;
+        let mut f_account_id = None;
+        let mut f_account_email = None;
+        let mut f_account_username = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "platform" => json::set(r, &mut f_platform),
+            "account_id" => json::set(r, &mut f_account_id),
+            "account_email" => json::set(r, &mut f_account_email),
+            "account_username" => json::set(r, &mut f_account_username),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            platform: json::req(f_platform)?,
+            account_id: json::req(f_account_id)?,
+            account_email: json::req(f_account_email)?,
+            account_username: json::req(f_account_username)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OAuthAccountRead {
@@ -9195,6 +12206,10 @@ impl FromJson for OAuthPlatform {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OAuthPlatform {
@@ -9258,6 +12273,10 @@ impl FromJson for OidcAuthMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OidcAuthMethod {
@@ -9317,6 +12336,35 @@ impl FromJson for OidcConfigurationClientSecret {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_authorization_parameters = None;
+        let mut c_3 = false;
+        let mut f_client_secret = None;
+        r.object(&mut |r, key| match key {
+            "issuer" => json::set(r, &mut f_issuer),
+            "client_id" => json::set(r, &mut f_client_id),
+            "authorization_parameters" => {
+                json::set_opt(r, &mut f_authorization_parameters, key, &mut extra)
+            }
+            "auth_method" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "client_secret", false)
+            }),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            issuer: json::req(f_issuer)?,
+            client_id: json::req(f_client_id)?,
+            authorization_parameters: json::opt(f_authorization_parameters),
+            client_secret: json::req(f_client_secret)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OidcConfigurationClientSecret {
@@ -9372,6 +12420,32 @@ impl FromJson for OidcConfigurationPrivateKeyJwt {
             client_id: json::required(obj, "client_id", path)?,
             authorization_parameters: json::optional(obj, "authorization_parameters", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_authorization_parameters = None;
+        let mut c_3 = false;
+        r.object(&mut |r, key| match key {
+            "issuer" => json::set(r, &mut f_issuer),
+            "client_id" => json::set(r, &mut f_client_id),
+            "authorization_parameters" => {
+                json::set_opt(r, &mut f_authorization_parameters, key, &mut extra)
+            }
+            "auth_method" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "private_key_jwt", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            issuer: json::req(f_issuer)?,
+            client_id: json::req(f_client_id)?,
+            authorization_parameters: json::opt(f_authorization_parameters),
+            extra,
         })
     }
 }
@@ -9430,6 +12504,28 @@ impl FromJson for OidcConfigurationRead {
             auth_method: json::required(obj, "auth_method", path)?,
             authorization_parameters: json::required(obj, "authorization_parameters", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_issuer = None;
+        let mut f_client_id = None;
+        let mut f_auth_method = None;
+        let mut f_authorization_parameters = None;
+        r.object(&mut |r, key| match key {
+            "issuer" => json::set(r, &mut f_issuer),
+            "client_id" => json::set(r, &mut f_client_id),
+            "auth_method" => json::set(r, &mut f_auth_method),
+            "authorization_parameters" => json::set(r, &mut f_authorization_parameters),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            issuer: json::req(f_issuer)?,
+            client_id: json::req(f_client_id)?,
+            auth_method: json::req(f_auth_method)?,
+            authorization_parameters: json::req(f_authorization_parameters)?,
+            extra,
         })
     }
 }
@@ -9514,6 +12610,10 @@ impl FromJson for OrderBillingReasonInternal {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrderBillingReasonInternal {
@@ -9573,6 +12673,31 @@ impl FromJson for OrderUser {
             avatar_url: json::optional(obj, "avatar_url", path)?,
             github_username: json::optional(obj, "github_username", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        let mut f_github_username = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "public_name" => json::set(r, &mut f_public_name),
+            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
+            "github_username" => json::set_opt(r, &mut f_github_username, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            email: json::opt(f_email),
+            public_name: json::req(f_public_name)?,
+            avatar_url: json::opt(f_avatar_url),
+            github_username: json::opt(f_github_username),
+            extra,
         })
     }
 }
@@ -9648,6 +12773,40 @@ impl FromJson for OrganizationAccessToken {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_scopes = None;
+        let mut f_expires_at = None;
+        let mut f_comment = None;
+        let mut f_last_used_at = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "scopes" => json::set(r, &mut f_scopes),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "comment" => json::set(r, &mut f_comment),
+            "last_used_at" => json::set(r, &mut f_last_used_at),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            scopes: json::req(f_scopes)?,
+            expires_at: json::req(f_expires_at)?,
+            comment: json::req(f_comment)?,
+            last_used_at: json::req(f_last_used_at)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationAccessToken {
@@ -9702,6 +12861,28 @@ impl FromJson for OrganizationAccessTokenCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_comment = None;
+        let mut f_expires_in = None;
+        let mut f_scopes = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set_opt(r, &mut f_organization_id, key, &mut extra),
+            "comment" => json::set(r, &mut f_comment),
+            "expires_in" => json::set_opt(r, &mut f_expires_in, key, &mut extra),
+            "scopes" => json::set(r, &mut f_scopes),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_id: json::opt(f_organization_id),
+            comment: json::req(f_comment)?,
+            expires_in: json::opt(f_expires_in),
+            scopes: json::req(f_scopes)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationAccessTokenCreate {
@@ -9743,6 +12924,22 @@ impl FromJson for OrganizationAccessTokenCreateResponse {
             organization_access_token: json::required(obj, "organization_access_token", path)?,
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_access_token = None;
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "organization_access_token" => json::set(r, &mut f_organization_access_token),
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_access_token: json::req(f_organization_access_token)?,
+            token: json::req(f_token)?,
+            extra,
         })
     }
 }
@@ -9831,6 +13028,10 @@ impl FromJson for OrganizationAccessTokenSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationAccessTokenSortProperty {
@@ -9877,6 +13078,22 @@ impl FromJson for OrganizationAccessTokenUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_comment = None;
+        let mut f_scopes = None;
+        r.object(&mut |r, key| match key {
+            "comment" => json::set_opt(r, &mut f_comment, key, &mut extra),
+            "scopes" => json::set_opt(r, &mut f_scopes, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            comment: json::opt(f_comment),
+            scopes: json::opt(f_scopes),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationAccessTokenUpdate {
@@ -9913,6 +13130,19 @@ impl FromJson for OrganizationAppealRequest {
         Ok(Self {
             reason: json::required(obj, "reason", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_reason = None;
+        r.object(&mut |r, key| match key {
+            "reason" => json::set(r, &mut f_reason),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            reason: json::req(f_reason)?,
+            extra,
         })
     }
 }
@@ -9956,6 +13186,25 @@ impl FromJson for OrganizationAppealResponse {
             message: json::required(obj, "message", path)?,
             appeal_submitted_at: json::required(obj, "appeal_submitted_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_success = None;
+        let mut f_message = None;
+        let mut f_appeal_submitted_at = None;
+        r.object(&mut |r, key| match key {
+            "success" => json::set(r, &mut f_success),
+            "message" => json::set(r, &mut f_message),
+            "appeal_submitted_at" => json::set(r, &mut f_appeal_submitted_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            success: json::req(f_success)?,
+            message: json::req(f_message)?,
+            appeal_submitted_at: json::req(f_appeal_submitted_at)?,
+            extra,
         })
     }
 }
@@ -10027,6 +13276,40 @@ impl FromJson for OrganizationBenefitGrant {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_benefit_description = None;
+        let mut f_is_granted = None;
+        let mut f_is_connected = None;
+        let mut f_invited_email = None;
+        let mut f_invite_url = None;
+        let mut f_channel_name = None;
+        let mut f_error_message = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "benefit_description" => json::set(r, &mut f_benefit_description),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "is_connected" => json::set(r, &mut f_is_connected),
+            "invited_email" => json::set_opt(r, &mut f_invited_email, key, &mut extra),
+            "invite_url" => json::set_opt(r, &mut f_invite_url, key, &mut extra),
+            "channel_name" => json::set_opt(r, &mut f_channel_name, key, &mut extra),
+            "error_message" => json::set_opt(r, &mut f_error_message, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            benefit_description: json::req(f_benefit_description)?,
+            is_granted: json::req(f_is_granted)?,
+            is_connected: json::req(f_is_connected)?,
+            invited_email: json::opt(f_invited_email),
+            invite_url: json::opt(f_invite_url),
+            channel_name: json::opt(f_channel_name),
+            error_message: json::opt(f_error_message),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationBenefitGrant {
@@ -10069,6 +13352,19 @@ impl FromJson for OrganizationBenefitGrantUpdate {
         Ok(Self {
             invited_email: json::required(obj, "invited_email", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_invited_email = None;
+        r.object(&mut |r, key| match key {
+            "invited_email" => json::set(r, &mut f_invited_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            invited_email: json::req(f_invited_email)?,
+            extra,
         })
     }
 }
@@ -10114,6 +13410,25 @@ impl FromJson for OrganizationBillingDetails {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::opt(f_billing_name),
+            billing_address: json::opt(f_billing_address),
+            tax_id: json::opt(f_tax_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationBillingDetails {
@@ -10157,6 +13472,25 @@ impl FromJson for OrganizationBillingDetailsUpdate {
             billing_address: json::optional(obj, "billing_address", path)?,
             tax_id: json::optional(obj, "tax_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::opt(f_billing_name),
+            billing_address: json::opt(f_billing_address),
+            tax_id: json::opt(f_tax_id),
+            extra,
         })
     }
 }
@@ -10208,6 +13542,28 @@ impl FromJson for OrganizationCheckoutRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            success_url: json::opt(f_success_url),
+            return_url: json::opt(f_return_url),
+            embed_origin: json::opt(f_embed_origin),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCheckoutRequest {
@@ -10254,6 +13610,25 @@ impl FromJson for OrganizationCheckoutResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_checkout_id = None;
+        let mut f_url = None;
+        let mut f_expires_at = None;
+        r.object(&mut |r, key| match key {
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "url" => json::set(r, &mut f_url),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            checkout_id: json::req(f_checkout_id)?,
+            url: json::req(f_url)?,
+            expires_at: json::req(f_expires_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCheckoutResponse {
@@ -10291,6 +13666,19 @@ impl FromJson for OrganizationCustomerSession {
         Ok(Self {
             token: json::required(obj, "token", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            extra,
         })
     }
 }
@@ -10352,6 +13740,10 @@ impl FromJson for OrganizationDeletionBlockedReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationDeletionBlockedReason {
@@ -10399,6 +13791,25 @@ impl FromJson for OrganizationDeletionResponse {
             requires_support: json::required(obj, "requires_support", path)?,
             blocked_reasons: json::optional(obj, "blocked_reasons", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_deleted = None;
+        let mut f_requires_support = None;
+        let mut f_blocked_reasons = None;
+        r.object(&mut |r, key| match key {
+            "deleted" => json::set(r, &mut f_deleted),
+            "requires_support" => json::set(r, &mut f_requires_support),
+            "blocked_reasons" => json::set_opt(r, &mut f_blocked_reasons, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            deleted: json::req(f_deleted)?,
+            requires_support: json::req(f_requires_support)?,
+            blocked_reasons: json::opt(f_blocked_reasons),
+            extra,
         })
     }
 }
@@ -10456,6 +13867,31 @@ impl FromJson for OrganizationEmbedStatus {
             shared_hosts: json::required(obj, "shared_hosts", path)?,
             uncovered_hosts: json::required(obj, "uncovered_hosts", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_has_embedded = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_shared_hosts = None;
+        let mut f_uncovered_hosts = None;
+        r.object(&mut |r, key| match key {
+            "has_embedded" => json::set(r, &mut f_has_embedded),
+            "embed_hosts" => json::set(r, &mut f_embed_hosts),
+            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
+            "shared_hosts" => json::set(r, &mut f_shared_hosts),
+            "uncovered_hosts" => json::set(r, &mut f_uncovered_hosts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            has_embedded: json::req(f_has_embedded)?,
+            embed_hosts: json::req(f_embed_hosts)?,
+            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
+            shared_hosts: json::req(f_shared_hosts)?,
+            uncovered_hosts: json::req(f_uncovered_hosts)?,
+            extra,
         })
     }
 }
@@ -10621,6 +14057,107 @@ impl FromJson for OrganizationKyc {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        let mut f_details = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "email" => json::set(r, &mut f_email),
+            "website" => json::set(r, &mut f_website),
+            "socials" => json::set(r, &mut f_socials),
+            "status" => json::set(r, &mut f_status),
+            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
+            "onboarding_resubmission_requested_at" => {
+                json::set(r, &mut f_onboarding_resubmission_requested_at)
+            }
+            "sso_enforced" => json::set(r, &mut f_sso_enforced),
+            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
+            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
+            "feature_settings" => json::set(r, &mut f_feature_settings),
+            "subscription_settings" => json::set(r, &mut f_subscription_settings),
+            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "dispute_settings" => json::set(r, &mut f_dispute_settings),
+            "embed_hosts" => json::set(r, &mut f_embed_hosts),
+            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
+            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
+            "account_id" => json::set(r, &mut f_account_id),
+            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            "capabilities" => json::set(r, &mut f_capabilities),
+            "details" => json::set_opt(r, &mut f_details, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            email: json::req(f_email)?,
+            website: json::req(f_website)?,
+            socials: json::req(f_socials)?,
+            status: json::req(f_status)?,
+            details_submitted_at: json::req(f_details_submitted_at)?,
+            onboarding_resubmission_requested_at: json::req(
+                f_onboarding_resubmission_requested_at,
+            )?,
+            sso_enforced: json::req(f_sso_enforced)?,
+            default_presentment_currency: json::req(f_default_presentment_currency)?,
+            default_tax_behavior: json::req(f_default_tax_behavior)?,
+            feature_settings: json::req(f_feature_settings)?,
+            subscription_settings: json::req(f_subscription_settings)?,
+            customer_email_settings: json::req(f_customer_email_settings)?,
+            customer_portal_settings: json::req(f_customer_portal_settings)?,
+            dispute_settings: json::req(f_dispute_settings)?,
+            embed_hosts: json::req(f_embed_hosts)?,
+            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
+            country: json::opt(f_country),
+            account_id: json::req(f_account_id)?,
+            payout_account_id: json::req(f_payout_account_id)?,
+            capabilities: json::req(f_capabilities)?,
+            details: json::opt(f_details),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationKyc {
@@ -10723,6 +14260,31 @@ impl FromJson for OrganizationMember {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_user_id = None;
+        let mut f_created_at = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "user_id" => json::set(r, &mut f_user_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "email" => json::set(r, &mut f_email),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "role" => json::set(r, &mut f_role),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            user_id: json::req(f_user_id)?,
+            created_at: json::req(f_created_at)?,
+            email: json::req(f_email)?,
+            avatar_url: json::req(f_avatar_url)?,
+            role: json::req(f_role)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationMember {
@@ -10764,6 +14326,19 @@ impl FromJson for OrganizationMemberInvite {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_email = None;
+        r.object(&mut |r, key| match key {
+            "email" => json::set(r, &mut f_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            email: json::req(f_email)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationMemberInvite {
@@ -10799,6 +14374,19 @@ impl FromJson for OrganizationMemberRoleUpdate {
         Ok(Self {
             role: json::required(obj, "role", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_role = None;
+        r.object(&mut |r, key| match key {
+            "role" => json::set(r, &mut f_role),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            role: json::req(f_role)?,
+            extra,
         })
     }
 }
@@ -10860,6 +14448,10 @@ impl FromJson for OrganizationMemberRoleUpdateRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationMemberRoleUpdateRole {
@@ -10917,6 +14509,28 @@ impl FromJson for OrganizationNotificationSettings {
             chargeback_prevention: json::required(obj, "chargeback_prevention", path)?,
             subscription_renewal: json::required(obj, "subscription_renewal", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_new_order = None;
+        let mut f_new_subscription = None;
+        let mut f_chargeback_prevention = None;
+        let mut f_subscription_renewal = None;
+        r.object(&mut |r, key| match key {
+            "new_order" => json::set(r, &mut f_new_order),
+            "new_subscription" => json::set(r, &mut f_new_subscription),
+            "chargeback_prevention" => json::set(r, &mut f_chargeback_prevention),
+            "subscription_renewal" => json::set(r, &mut f_subscription_renewal),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            new_order: json::req(f_new_order)?,
+            new_subscription: json::req(f_new_subscription)?,
+            chargeback_prevention: json::req(f_chargeback_prevention)?,
+            subscription_renewal: json::req(f_subscription_renewal)?,
+            extra,
         })
     }
 }
@@ -11005,6 +14619,49 @@ impl FromJson for OrganizationOrder {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_invoice_number = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_total_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_product_name = None;
+        let mut f_is_invoice_generated = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "invoice_number" => json::set(r, &mut f_invoice_number),
+            "status" => json::set(r, &mut f_status),
+            "paid" => json::set(r, &mut f_paid),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "refunded_amount" => json::set(r, &mut f_refunded_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "billing_reason" => json::set(r, &mut f_billing_reason),
+            "product_name" => json::set(r, &mut f_product_name),
+            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            invoice_number: json::req(f_invoice_number)?,
+            status: json::req(f_status)?,
+            paid: json::req(f_paid)?,
+            total_amount: json::req(f_total_amount)?,
+            refunded_amount: json::req(f_refunded_amount)?,
+            currency: json::req(f_currency)?,
+            billing_reason: json::req(f_billing_reason)?,
+            product_name: json::req(f_product_name)?,
+            is_invoice_generated: json::req(f_is_invoice_generated)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationOrder {
@@ -11050,6 +14707,19 @@ impl FromJson for OrganizationOrderInvoice {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -11101,6 +14771,29 @@ impl FromJson for OrganizationPaymentMethodCard {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_default = None;
+        let mut f_method_metadata = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "type" => json::peek_const_str(r, "card", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "default" => json::set(r, &mut f_default),
+            "method_metadata" => json::set(r, &mut f_method_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            type_: json::opt(f_type_),
+            default: json::req(f_default)?,
+            method_metadata: json::req(f_method_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationPaymentMethodCard {
@@ -11150,6 +14843,28 @@ impl FromJson for OrganizationPaymentMethodCardMetadata {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        let mut f_exp_month = None;
+        let mut f_exp_year = None;
+        r.object(&mut |r, key| match key {
+            "brand" => json::set(r, &mut f_brand),
+            "last4" => json::set(r, &mut f_last4),
+            "exp_month" => json::set(r, &mut f_exp_month),
+            "exp_year" => json::set(r, &mut f_exp_year),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            brand: json::req(f_brand)?,
+            last4: json::req(f_last4)?,
+            exp_month: json::req(f_exp_month)?,
+            exp_year: json::req(f_exp_year)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationPaymentMethodCardMetadata {
@@ -11196,6 +14911,25 @@ impl FromJson for OrganizationPaymentMethodGeneric {
             type_: json::required(obj, "type", path)?,
             default: json::required(obj, "default", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_default = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            "default" => json::set(r, &mut f_default),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            default: json::req(f_default)?,
+            extra,
         })
     }
 }
@@ -11251,6 +14985,29 @@ impl FromJson for OrganizationPaymentStatus {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_payment_ready = None;
+        let mut f_organization_status = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        r.object(&mut |r, key| match key {
+            "payment_ready" => json::set(r, &mut f_payment_ready),
+            "organization_status" => json::set(r, &mut f_organization_status),
+            "onboarding_resubmission_requested_at" => {
+                json::set(r, &mut f_onboarding_resubmission_requested_at)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            payment_ready: json::req(f_payment_ready)?,
+            organization_status: json::req(f_organization_status)?,
+            onboarding_resubmission_requested_at: json::req(
+                f_onboarding_resubmission_requested_at,
+            )?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationPaymentStatus {
@@ -11292,6 +15049,19 @@ impl FromJson for OrganizationPayoutAccountSet {
         Ok(Self {
             payout_account_id: json::required(obj, "payout_account_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_payout_account_id = None;
+        r.object(&mut |r, key| match key {
+            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            payout_account_id: json::req(f_payout_account_id)?,
+            extra,
         })
     }
 }
@@ -11409,6 +15179,10 @@ impl FromJson for OrganizationPermission {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationPermission {
@@ -11486,6 +15260,43 @@ impl FromJson for OrganizationPlan {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_recurring_interval = None;
+        let mut f_price = None;
+        let mut f_transaction_fee = None;
+        let mut f_highlight = None;
+        let mut f_custom = None;
+        let mut f_features = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set_opt(r, &mut f_description, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "price" => json::set_opt(r, &mut f_price, key, &mut extra),
+            "transaction_fee" => json::set_opt(r, &mut f_transaction_fee, key, &mut extra),
+            "highlight" => json::set_opt(r, &mut f_highlight, key, &mut extra),
+            "custom" => json::set_opt(r, &mut f_custom, key, &mut extra),
+            "features" => json::set_opt(r, &mut f_features, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::opt(f_product_id),
+            name: json::req(f_name)?,
+            description: json::opt(f_description),
+            recurring_interval: json::opt(f_recurring_interval),
+            price: json::opt(f_price),
+            transaction_fee: json::opt(f_transaction_fee),
+            highlight: json::opt(f_highlight),
+            custom: json::opt(f_custom),
+            features: json::opt(f_features),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationPlan {
@@ -11534,6 +15345,22 @@ impl FromJson for OrganizationPlanFee {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_percent = None;
+        let mut f_fixed = None;
+        r.object(&mut |r, key| match key {
+            "percent" => json::set(r, &mut f_percent),
+            "fixed" => json::set(r, &mut f_fixed),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            percent: json::req(f_percent)?,
+            fixed: json::req(f_fixed)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationPlanFee {
@@ -11573,6 +15400,22 @@ impl FromJson for OrganizationPlanPrice {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -11617,6 +15460,25 @@ impl FromJson for OrganizationReviewAppeal {
             reviewed_at: json::optional(obj, "reviewed_at", path)?,
             decision: json::optional(obj, "decision", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_submitted_at = None;
+        let mut f_reviewed_at = None;
+        let mut f_decision = None;
+        r.object(&mut |r, key| match key {
+            "submitted_at" => json::set(r, &mut f_submitted_at),
+            "reviewed_at" => json::set_opt(r, &mut f_reviewed_at, key, &mut extra),
+            "decision" => json::set_opt(r, &mut f_decision, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            submitted_at: json::req(f_submitted_at)?,
+            reviewed_at: json::opt(f_reviewed_at),
+            decision: json::opt(f_decision),
+            extra,
         })
     }
 }
@@ -11669,6 +15531,31 @@ impl FromJson for OrganizationReviewCheck {
             value: json::optional(obj, "value", path)?,
             sub_checks: json::optional(obj, "sub_checks", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_status = None;
+        let mut f_reasons = None;
+        let mut f_value = None;
+        let mut f_sub_checks = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "status" => json::set(r, &mut f_status),
+            "reasons" => json::set_opt(r, &mut f_reasons, key, &mut extra),
+            "value" => json::set_opt(r, &mut f_value, key, &mut extra),
+            "sub_checks" => json::set_opt(r, &mut f_sub_checks, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            status: json::req(f_status)?,
+            reasons: json::opt(f_reasons),
+            value: json::opt(f_value),
+            sub_checks: json::opt(f_sub_checks),
+            extra,
         })
     }
 }
@@ -11753,6 +15640,10 @@ impl std::fmt::Display for OrganizationReviewCheckKey {
 impl FromJson for OrganizationReviewCheckKey {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -11860,6 +15751,10 @@ impl FromJson for OrganizationReviewCheckReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationReviewCheckReason {
@@ -11933,6 +15828,10 @@ impl FromJson for OrganizationReviewCheckStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationReviewCheckStatus {
@@ -11992,6 +15891,31 @@ impl FromJson for OrganizationReviewState {
             appeal: json::optional(obj, "appeal", path)?,
             preliminary_steps: json::optional(obj, "preliminary_steps", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_can_submit = None;
+        let mut f_submitted_at = None;
+        let mut f_verdict = None;
+        let mut f_appeal = None;
+        let mut f_preliminary_steps = None;
+        r.object(&mut |r, key| match key {
+            "can_submit" => json::set(r, &mut f_can_submit),
+            "submitted_at" => json::set_opt(r, &mut f_submitted_at, key, &mut extra),
+            "verdict" => json::set_opt(r, &mut f_verdict, key, &mut extra),
+            "appeal" => json::set_opt(r, &mut f_appeal, key, &mut extra),
+            "preliminary_steps" => json::set_opt(r, &mut f_preliminary_steps, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            can_submit: json::req(f_can_submit)?,
+            submitted_at: json::opt(f_submitted_at),
+            verdict: json::opt(f_verdict),
+            appeal: json::opt(f_appeal),
+            preliminary_steps: json::opt(f_preliminary_steps),
+            extra,
         })
     }
 }
@@ -12054,6 +15978,10 @@ impl std::fmt::Display for OrganizationReviewStateVerdict {
 impl FromJson for OrganizationReviewStateVerdict {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -12124,6 +16052,37 @@ impl FromJson for OrganizationReviewStatus {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_verdict = None;
+        let mut f_reason = None;
+        let mut f_appeal_submitted_at = None;
+        let mut f_appeal_reason = None;
+        let mut f_appeal_decision = None;
+        let mut f_appeal_reviewed_at = None;
+        let mut f_appeal_case_id = None;
+        r.object(&mut |r, key| match key {
+            "verdict" => json::set_opt(r, &mut f_verdict, key, &mut extra),
+            "reason" => json::set_opt(r, &mut f_reason, key, &mut extra),
+            "appeal_submitted_at" => json::set_opt(r, &mut f_appeal_submitted_at, key, &mut extra),
+            "appeal_reason" => json::set_opt(r, &mut f_appeal_reason, key, &mut extra),
+            "appeal_decision" => json::set_opt(r, &mut f_appeal_decision, key, &mut extra),
+            "appeal_reviewed_at" => json::set_opt(r, &mut f_appeal_reviewed_at, key, &mut extra),
+            "appeal_case_id" => json::set_opt(r, &mut f_appeal_case_id, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            verdict: json::opt(f_verdict),
+            reason: json::opt(f_reason),
+            appeal_submitted_at: json::opt(f_appeal_submitted_at),
+            appeal_reason: json::opt(f_appeal_reason),
+            appeal_decision: json::opt(f_appeal_decision),
+            appeal_reviewed_at: json::opt(f_appeal_reviewed_at),
+            appeal_case_id: json::opt(f_appeal_case_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationReviewStatus {
@@ -12191,6 +16150,10 @@ impl FromJson for OrganizationReviewStatusVerdict {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationReviewStatusVerdict {
@@ -12246,6 +16209,28 @@ impl FromJson for OrganizationReviewSubCheck {
             reasons: json::optional(obj, "reasons", path)?,
             value: json::optional(obj, "value", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_status = None;
+        let mut f_reasons = None;
+        let mut f_value = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "status" => json::set(r, &mut f_status),
+            "reasons" => json::set_opt(r, &mut f_reasons, key, &mut extra),
+            "value" => json::set_opt(r, &mut f_value, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            status: json::req(f_status)?,
+            reasons: json::opt(f_reasons),
+            value: json::opt(f_value),
+            extra,
         })
     }
 }
@@ -12309,6 +16294,10 @@ impl std::fmt::Display for OrganizationReviewSubCheckKey {
 impl FromJson for OrganizationReviewSubCheckKey {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -12383,6 +16372,10 @@ impl FromJson for OrganizationRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationRole {
@@ -12429,6 +16422,22 @@ impl FromJson for OrganizationRoleDefinition {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_permissions = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "permissions" => json::set(r, &mut f_permissions),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            permissions: json::req(f_permissions)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationRoleDefinition {
@@ -12467,6 +16476,19 @@ impl FromJson for OrganizationSlugAvailability {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_available = None;
+        r.object(&mut |r, key| match key {
+            "available" => json::set(r, &mut f_available),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            available: json::req(f_available)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationSlugAvailability {
@@ -12502,6 +16524,19 @@ impl FromJson for OrganizationSlugCheck {
         Ok(Self {
             slug: json::required(obj, "slug", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_slug = None;
+        r.object(&mut |r, key| match key {
+            "slug" => json::set(r, &mut f_slug),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            slug: json::req(f_slug)?,
+            extra,
         })
     }
 }
@@ -12573,6 +16608,40 @@ impl FromJson for OrganizationSsoConnection {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "type" => json::set(r, &mut f_type_),
+            "configuration" => json::set(r, &mut f_configuration),
+            "enabled" => json::set(r, &mut f_enabled),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            type_: json::req(f_type_)?,
+            configuration: json::req(f_configuration)?,
+            enabled: json::req(f_enabled)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationSsoConnection {
@@ -12627,6 +16696,29 @@ impl FromJson for OrganizationSsoConnectionCreate {
             configuration: json::required(obj, "configuration", path)?,
             enabled: json::optional(obj, "enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "type" => json::peek_const_str(r, "oidc", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "configuration" => json::set(r, &mut f_configuration),
+            "enabled" => json::set_opt(r, &mut f_enabled, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::opt(f_name),
+            type_: json::opt(f_type_),
+            configuration: json::req(f_configuration)?,
+            enabled: json::opt(f_enabled),
+            extra,
         })
     }
 }
@@ -12685,6 +16777,10 @@ impl FromJson for OrganizationSsoConnectionType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationSsoConnectionType {
@@ -12732,6 +16828,25 @@ impl FromJson for OrganizationSsoConnectionUpdate {
             configuration: json::optional(obj, "configuration", path)?,
             enabled: json::optional(obj, "enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_configuration = None;
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "configuration" => json::set_opt(r, &mut f_configuration, key, &mut extra),
+            "enabled" => json::set_opt(r, &mut f_enabled, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::opt(f_name),
+            configuration: json::opt(f_configuration),
+            enabled: json::opt(f_enabled),
+            extra,
         })
     }
 }
@@ -12783,6 +16898,25 @@ impl FromJson for OrganizationStartupProgramClaimRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_success_url = None;
+        let mut f_return_url = None;
+        let mut f_embed_origin = None;
+        r.object(&mut |r, key| match key {
+            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            success_url: json::opt(f_success_url),
+            return_url: json::opt(f_return_url),
+            embed_origin: json::opt(f_embed_origin),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationStartupProgramClaimRequest {
@@ -12829,6 +16963,22 @@ impl FromJson for OrganizationStartupProgramClaimResponse {
             checkout: json::optional(obj, "checkout", path)?,
             subscription: json::optional(obj, "subscription", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_checkout = None;
+        let mut f_subscription = None;
+        r.object(&mut |r, key| match key {
+            "checkout" => json::set_opt(r, &mut f_checkout, key, &mut extra),
+            "subscription" => json::set_opt(r, &mut f_subscription, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            checkout: json::opt(f_checkout),
+            subscription: json::opt(f_subscription),
+            extra,
         })
     }
 }
@@ -12943,6 +17093,80 @@ impl FromJson for OrganizationSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_subscription_id = None;
+        let mut f_status = None;
+        let mut f_product_id = None;
+        let mut f_plan = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_pending_change = None;
+        let mut f_discount = None;
+        let mut f_startup_program_status = None;
+        let mut f_startup_program_scale_product_id = None;
+        r.object(&mut |r, key| match key {
+            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
+            "status" => json::set(r, &mut f_status),
+            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "plan" => json::set(r, &mut f_plan),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            "current_period_start" => {
+                json::set_opt(r, &mut f_current_period_start, key, &mut extra)
+            }
+            "current_period_end" => json::set_opt(r, &mut f_current_period_end, key, &mut extra),
+            "cancel_at_period_end" => {
+                json::set_opt(r, &mut f_cancel_at_period_end, key, &mut extra)
+            }
+            "canceled_at" => json::set_opt(r, &mut f_canceled_at, key, &mut extra),
+            "started_at" => json::set_opt(r, &mut f_started_at, key, &mut extra),
+            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
+            "pending_change" => json::set_opt(r, &mut f_pending_change, key, &mut extra),
+            "discount" => json::set_opt(r, &mut f_discount, key, &mut extra),
+            "startup_program_status" => {
+                json::set_opt(r, &mut f_startup_program_status, key, &mut extra)
+            }
+            "startup_program_scale_product_id" => {
+                json::set_opt(r, &mut f_startup_program_scale_product_id, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            subscription_id: json::opt(f_subscription_id),
+            status: json::req(f_status)?,
+            product_id: json::opt(f_product_id),
+            plan: json::req(f_plan)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            current_period_start: json::opt(f_current_period_start),
+            current_period_end: json::opt(f_current_period_end),
+            cancel_at_period_end: json::opt(f_cancel_at_period_end),
+            canceled_at: json::opt(f_canceled_at),
+            started_at: json::opt(f_started_at),
+            ends_at: json::opt(f_ends_at),
+            pending_change: json::opt(f_pending_change),
+            discount: json::opt(f_discount),
+            startup_program_status: json::opt(f_startup_program_status),
+            startup_program_scale_product_id: json::opt(f_startup_program_scale_product_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationSubscription {
@@ -13041,6 +17265,40 @@ impl FromJson for OrganizationSubscriptionDiscount {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_discount_id = None;
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_duration = None;
+        let mut f_duration_in_months = None;
+        let mut f_basis_points = None;
+        let mut f_amounts = None;
+        let mut f_ends_at = None;
+        r.object(&mut |r, key| match key {
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "name" => json::set(r, &mut f_name),
+            "type" => json::set(r, &mut f_type_),
+            "duration" => json::set(r, &mut f_duration),
+            "duration_in_months" => json::set_opt(r, &mut f_duration_in_months, key, &mut extra),
+            "basis_points" => json::set_opt(r, &mut f_basis_points, key, &mut extra),
+            "amounts" => json::set_opt(r, &mut f_amounts, key, &mut extra),
+            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            discount_id: json::req(f_discount_id)?,
+            name: json::req(f_name)?,
+            type_: json::req(f_type_)?,
+            duration: json::req(f_duration)?,
+            duration_in_months: json::opt(f_duration_in_months),
+            basis_points: json::opt(f_basis_points),
+            amounts: json::opt(f_amounts),
+            ends_at: json::opt(f_ends_at),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationSubscriptionDiscount {
@@ -13088,6 +17346,22 @@ impl FromJson for OrganizationSubscriptionPendingChange {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        let mut f_applies_at = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            "applies_at" => json::set(r, &mut f_applies_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            applies_at: json::req(f_applies_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationSubscriptionPendingChange {
@@ -13124,6 +17398,19 @@ impl FromJson for OrganizationSubscriptionUpdate {
         Ok(Self {
             product_id: json::required(obj, "product_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            extra,
         })
     }
 }
@@ -13172,6 +17459,28 @@ impl FromJson for OrganizationUncoveredHost {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_host = None;
+        let mut f_origin = None;
+        let mut f_checkouts = None;
+        let mut f_last_seen_at = None;
+        r.object(&mut |r, key| match key {
+            "host" => json::set(r, &mut f_host),
+            "origin" => json::set(r, &mut f_origin),
+            "checkouts" => json::set(r, &mut f_checkouts),
+            "last_seen_at" => json::set(r, &mut f_last_seen_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            host: json::req(f_host)?,
+            origin: json::req(f_origin)?,
+            checkouts: json::req(f_checkouts)?,
+            last_seen_at: json::req(f_last_seen_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationUncoveredHost {
@@ -13210,6 +17519,19 @@ impl FromJson for OrganizationValidateWebsiteRequest {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -13253,6 +17575,25 @@ impl FromJson for OrganizationValidateWebsiteResponse {
             status: json::optional(obj, "status", path)?,
             error: json::optional(obj, "error", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_reachable = None;
+        let mut f_status = None;
+        let mut f_error = None;
+        r.object(&mut |r, key| match key {
+            "reachable" => json::set(r, &mut f_reachable),
+            "status" => json::set_opt(r, &mut f_status, key, &mut extra),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            reachable: json::req(f_reachable)?,
+            status: json::opt(f_status),
+            error: json::opt(f_error),
+            extra,
         })
     }
 }
@@ -13421,6 +17762,110 @@ impl FromJson for OrganizationWithRole {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        let mut f_role = None;
+        let mut f_permissions = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "email" => json::set(r, &mut f_email),
+            "website" => json::set(r, &mut f_website),
+            "socials" => json::set(r, &mut f_socials),
+            "status" => json::set(r, &mut f_status),
+            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
+            "onboarding_resubmission_requested_at" => {
+                json::set(r, &mut f_onboarding_resubmission_requested_at)
+            }
+            "sso_enforced" => json::set(r, &mut f_sso_enforced),
+            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
+            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
+            "feature_settings" => json::set(r, &mut f_feature_settings),
+            "subscription_settings" => json::set(r, &mut f_subscription_settings),
+            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "dispute_settings" => json::set(r, &mut f_dispute_settings),
+            "embed_hosts" => json::set(r, &mut f_embed_hosts),
+            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
+            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
+            "account_id" => json::set(r, &mut f_account_id),
+            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            "capabilities" => json::set(r, &mut f_capabilities),
+            "role" => json::set(r, &mut f_role),
+            "permissions" => json::set(r, &mut f_permissions),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            email: json::req(f_email)?,
+            website: json::req(f_website)?,
+            socials: json::req(f_socials)?,
+            status: json::req(f_status)?,
+            details_submitted_at: json::req(f_details_submitted_at)?,
+            onboarding_resubmission_requested_at: json::req(
+                f_onboarding_resubmission_requested_at,
+            )?,
+            sso_enforced: json::req(f_sso_enforced)?,
+            default_presentment_currency: json::req(f_default_presentment_currency)?,
+            default_tax_behavior: json::req(f_default_tax_behavior)?,
+            feature_settings: json::req(f_feature_settings)?,
+            subscription_settings: json::req(f_subscription_settings)?,
+            customer_email_settings: json::req(f_customer_email_settings)?,
+            customer_portal_settings: json::req(f_customer_portal_settings)?,
+            dispute_settings: json::req(f_dispute_settings)?,
+            embed_hosts: json::req(f_embed_hosts)?,
+            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
+            country: json::opt(f_country),
+            account_id: json::req(f_account_id)?,
+            payout_account_id: json::req(f_payout_account_id)?,
+            capabilities: json::req(f_capabilities)?,
+            role: json::req(f_role)?,
+            permissions: json::req(f_permissions)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationWithRole {
@@ -13533,6 +17978,10 @@ impl FromJson for PanStepActor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PanStepActor {
@@ -13598,6 +18047,10 @@ impl FromJson for PanStepKind {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PanStepKind {
@@ -13642,6 +18095,24 @@ impl FromJson for PanStepNotActionable {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanStepNotActionable", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PanStepNotActionable {
@@ -13681,6 +18152,24 @@ impl FromJson for PanStepNotFound {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanStepNotFound", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PanStepNotFound {
@@ -13718,6 +18207,24 @@ impl FromJson for PanStepNotOwned {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanStepNotOwned", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -13787,6 +18294,10 @@ impl std::fmt::Display for PanStepOwner {
 impl FromJson for PanStepOwner {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -13859,6 +18370,10 @@ impl FromJson for PanStepStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PanStepStatus {
@@ -13901,6 +18416,24 @@ impl FromJson for PanTransferAlreadyStarted {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanTransferAlreadyStarted", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -13957,6 +18490,31 @@ impl FromJson for PanTransferChecklist {
             destination_account_id: json::required(obj, "destination_account_id", path)?,
             steps: json::required(obj, "steps", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_method = None;
+        let mut f_started = None;
+        let mut f_current_step_key = None;
+        let mut f_destination_account_id = None;
+        let mut f_steps = None;
+        r.object(&mut |r, key| match key {
+            "method" => json::set(r, &mut f_method),
+            "started" => json::set(r, &mut f_started),
+            "current_step_key" => json::set(r, &mut f_current_step_key),
+            "destination_account_id" => json::set(r, &mut f_destination_account_id),
+            "steps" => json::set(r, &mut f_steps),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            method: json::req(f_method)?,
+            started: json::req(f_started)?,
+            current_step_key: json::req(f_current_step_key)?,
+            destination_account_id: json::req(f_destination_account_id)?,
+            steps: json::req(f_steps)?,
+            extra,
         })
     }
 }
@@ -14022,6 +18580,10 @@ impl FromJson for PanTransferMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PanTransferMethod {
@@ -14066,6 +18628,24 @@ impl FromJson for PanTransferNotReady {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanTransferNotReady", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PanTransferNotReady {
@@ -14103,6 +18683,24 @@ impl FromJson for PanTransferNotStarted {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanTransferNotStarted", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -14187,6 +18785,46 @@ impl FromJson for PanTransferStep {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_owner = None;
+        let mut f_kind = None;
+        let mut f_status = None;
+        let mut f_inputs = None;
+        let mut f_note = None;
+        let mut f_expected_at = None;
+        let mut f_started_at = None;
+        let mut f_completed_at = None;
+        let mut f_completed_by = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "owner" => json::set(r, &mut f_owner),
+            "kind" => json::set(r, &mut f_kind),
+            "status" => json::set(r, &mut f_status),
+            "inputs" => json::set(r, &mut f_inputs),
+            "note" => json::set(r, &mut f_note),
+            "expected_at" => json::set(r, &mut f_expected_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "completed_at" => json::set(r, &mut f_completed_at),
+            "completed_by" => json::set(r, &mut f_completed_by),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            owner: json::req(f_owner)?,
+            kind: json::req(f_kind)?,
+            status: json::req(f_status)?,
+            inputs: json::req(f_inputs)?,
+            note: json::req(f_note)?,
+            expected_at: json::req(f_expected_at)?,
+            started_at: json::req(f_started_at)?,
+            completed_at: json::req(f_completed_at)?,
+            completed_by: json::req(f_completed_by)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PanTransferStep {
@@ -14233,6 +18871,19 @@ impl FromJson for PanTransferStepComplete {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_inputs = None;
+        r.object(&mut |r, key| match key {
+            "inputs" => json::set_opt(r, &mut f_inputs, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            inputs: json::opt(f_inputs),
+            extra,
+        })
+    }
 }
 
 impl ToJson for PanTransferStepComplete {
@@ -14269,6 +18920,24 @@ impl FromJson for PanTransferUnavailable {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PanTransferUnavailable", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -14308,6 +18977,24 @@ impl FromJson for PaymentIntentFailedError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentIntentFailedError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -14418,6 +19105,70 @@ impl FromJson for Payout {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_paid_at = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_fees_amount = None;
+        let mut f_gross_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_account_id = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_transaction_id = None;
+        let mut f_fees_transactions = None;
+        let mut f_attempts = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "processor" => json::set(r, &mut f_processor),
+            "status" => json::set(r, &mut f_status),
+            "paid_at" => json::set(r, &mut f_paid_at),
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "fees_amount" => json::set(r, &mut f_fees_amount),
+            "gross_amount" => json::set(r, &mut f_gross_amount),
+            "account_currency" => json::set(r, &mut f_account_currency),
+            "account_amount" => json::set(r, &mut f_account_amount),
+            "account_id" => json::set(r, &mut f_account_id),
+            "invoice_number" => json::set_opt(r, &mut f_invoice_number, key, &mut extra),
+            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
+            "transaction_id" => json::set(r, &mut f_transaction_id),
+            "fees_transactions" => json::set(r, &mut f_fees_transactions),
+            "attempts" => json::set(r, &mut f_attempts),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            processor: json::req(f_processor)?,
+            status: json::req(f_status)?,
+            paid_at: json::req(f_paid_at)?,
+            currency: json::req(f_currency)?,
+            amount: json::req(f_amount)?,
+            fees_amount: json::req(f_fees_amount)?,
+            gross_amount: json::req(f_gross_amount)?,
+            account_currency: json::req(f_account_currency)?,
+            account_amount: json::req(f_account_amount)?,
+            account_id: json::req(f_account_id)?,
+            invoice_number: json::opt(f_invoice_number),
+            is_invoice_generated: json::req(f_is_invoice_generated)?,
+            transaction_id: json::req(f_transaction_id)?,
+            fees_transactions: json::req(f_fees_transactions)?,
+            attempts: json::req(f_attempts)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Payout {
@@ -14508,6 +19259,43 @@ impl FromJson for PayoutAccount {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_type_ = None;
+        let mut f_processor_id = None;
+        let mut f_country = None;
+        let mut f_currency = None;
+        let mut f_is_payout_ready = None;
+        let mut f_status = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "type" => json::set(r, &mut f_type_),
+            "processor_id" => json::set(r, &mut f_processor_id),
+            "country" => json::set(r, &mut f_country),
+            "currency" => json::set(r, &mut f_currency),
+            "is_payout_ready" => json::set(r, &mut f_is_payout_ready),
+            "status" => json::set(r, &mut f_status),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            type_: json::req(f_type_)?,
+            processor_id: json::req(f_processor_id)?,
+            country: json::req(f_country)?,
+            currency: json::req(f_currency)?,
+            is_payout_ready: json::req(f_is_payout_ready)?,
+            status: json::req(f_status)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutAccount {
@@ -14557,6 +19345,25 @@ impl FromJson for PayoutAccountCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_organization_id = None;
+        let mut f_country = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "stripe", false)),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "country" => json::set(r, &mut f_country),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            organization_id: json::req(f_organization_id)?,
+            country: json::req(f_country)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutAccountCreate {
@@ -14594,6 +19401,19 @@ impl FromJson for PayoutAccountLink {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -14661,6 +19481,10 @@ impl FromJson for PayoutAccountStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PayoutAccountStatus {
@@ -14711,6 +19535,24 @@ impl FromJson for PayoutAccountStripeAccountDoesNotExist {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PayoutAccountStripeAccountDoesNotExist", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutAccountStripeAccountDoesNotExist {
@@ -14753,6 +19595,24 @@ impl FromJson for PayoutAccountSyncFailed {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PayoutAccountSyncFailed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutAccountSyncFailed {
@@ -14790,6 +19650,24 @@ impl FromJson for PayoutAccountSyncUnsupported {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PayoutAccountSyncUnsupported", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -14854,6 +19732,10 @@ impl std::fmt::Display for PayoutAccountType {
 impl FromJson for PayoutAccountType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -14940,6 +19822,49 @@ impl FromJson for PayoutAttempt {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_payout_id = None;
+        let mut f_processor = None;
+        let mut f_processor_id = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_failed_reason = None;
+        let mut f_paid_at = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "payout_id" => json::set(r, &mut f_payout_id),
+            "processor" => json::set(r, &mut f_processor),
+            "processor_id" => json::set(r, &mut f_processor_id),
+            "status" => json::set(r, &mut f_status),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "failed_reason" => json::set(r, &mut f_failed_reason),
+            "paid_at" => json::set(r, &mut f_paid_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            payout_id: json::req(f_payout_id)?,
+            processor: json::req(f_processor)?,
+            processor_id: json::req(f_processor_id)?,
+            status: json::req(f_status)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            failed_reason: json::req(f_failed_reason)?,
+            paid_at: json::req(f_paid_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutAttempt {
@@ -15015,6 +19940,10 @@ impl FromJson for PayoutAttemptStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PayoutAttemptStatus {
@@ -15056,6 +19985,19 @@ impl FromJson for PayoutCreate {
         Ok(Self {
             organization_id: json::required(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_id: json::req(f_organization_id)?,
+            extra,
         })
     }
 }
@@ -15113,6 +20055,31 @@ impl FromJson for PayoutEstimate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_gross_amount = None;
+        let mut f_fees_amount = None;
+        let mut f_net_amount = None;
+        r.object(&mut |r, key| match key {
+            "account_id" => json::set(r, &mut f_account_id),
+            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            "gross_amount" => json::set(r, &mut f_gross_amount),
+            "fees_amount" => json::set(r, &mut f_fees_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            account_id: json::req(f_account_id)?,
+            payout_account_id: json::req(f_payout_account_id)?,
+            gross_amount: json::req(f_gross_amount)?,
+            fees_amount: json::req(f_fees_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutEstimate {
@@ -15154,6 +20121,19 @@ impl FromJson for PayoutGenerateInvoice {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_invoice_number = None;
+        r.object(&mut |r, key| match key {
+            "invoice_number" => json::set_opt(r, &mut f_invoice_number, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            invoice_number: json::opt(f_invoice_number),
+            extra,
+        })
+    }
 }
 
 impl ToJson for PayoutGenerateInvoice {
@@ -15189,6 +20169,19 @@ impl FromJson for PayoutInvoice {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -15280,6 +20273,10 @@ impl FromJson for PayoutSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PayoutSortProperty {
@@ -15359,6 +20356,10 @@ impl FromJson for PayoutStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PayoutStatus {
@@ -15426,6 +20427,37 @@ impl FromJson for PersonalAccessToken {
             comment: json::required(obj, "comment", path)?,
             last_used_at: json::required(obj, "last_used_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_scopes = None;
+        let mut f_expires_at = None;
+        let mut f_comment = None;
+        let mut f_last_used_at = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "scopes" => json::set(r, &mut f_scopes),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "comment" => json::set(r, &mut f_comment),
+            "last_used_at" => json::set(r, &mut f_last_used_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            scopes: json::req(f_scopes)?,
+            expires_at: json::req(f_expires_at)?,
+            comment: json::req(f_comment)?,
+            last_used_at: json::req(f_last_used_at)?,
+            extra,
         })
     }
 }
@@ -15521,6 +20553,10 @@ impl FromJson for PlatformFeeType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PlatformFeeType {
@@ -15604,6 +20640,10 @@ impl FromJson for PledgeState {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PledgeState {
@@ -15648,6 +20688,24 @@ impl FromJson for PolarAuthError {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PolarAuthError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PolarAuthError {
@@ -15685,6 +20743,24 @@ impl FromJson for PolarSelfPaymentMethodInUse {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PolarSelfPaymentMethodInUse", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -15758,6 +20834,10 @@ impl FromJson for PrecheckEntity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PrecheckEntity {
@@ -15810,6 +20890,28 @@ impl FromJson for PrecheckEntitySummary {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_entity = None;
+        let mut f_total = None;
+        let mut f_importable = None;
+        let mut f_skipped = None;
+        r.object(&mut |r, key| match key {
+            "entity" => json::set(r, &mut f_entity),
+            "total" => json::set(r, &mut f_total),
+            "importable" => json::set(r, &mut f_importable),
+            "skipped" => json::set(r, &mut f_skipped),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            entity: json::req(f_entity)?,
+            total: json::req(f_total)?,
+            importable: json::req(f_importable)?,
+            skipped: json::req(f_skipped)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PrecheckEntitySummary {
@@ -15857,6 +20959,28 @@ impl FromJson for PrecheckIssue {
             message: json::required(obj, "message", path)?,
             source_id: json::required(obj, "source_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_level = None;
+        let mut f_code = None;
+        let mut f_message = None;
+        let mut f_source_id = None;
+        r.object(&mut |r, key| match key {
+            "level" => json::set(r, &mut f_level),
+            "code" => json::set(r, &mut f_code),
+            "message" => json::set(r, &mut f_message),
+            "source_id" => json::set(r, &mut f_source_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            level: json::req(f_level)?,
+            code: json::req(f_code)?,
+            message: json::req(f_message)?,
+            source_id: json::req(f_source_id)?,
+            extra,
         })
     }
 }
@@ -15918,6 +21042,10 @@ impl std::fmt::Display for PrecheckIssueLevel {
 impl FromJson for PrecheckIssueLevel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -15982,6 +21110,10 @@ impl FromJson for PrecheckReasonLevel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PrecheckReasonLevel {
@@ -16045,6 +21177,10 @@ impl FromJson for PrecheckRecordStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PrecheckRecordStatus {
@@ -16092,6 +21228,25 @@ impl FromJson for PrecheckReport {
             issues: json::required(obj, "issues", path)?,
             entities: json::required(obj, "entities", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_can_start = None;
+        let mut f_issues = None;
+        let mut f_entities = None;
+        r.object(&mut |r, key| match key {
+            "can_start" => json::set(r, &mut f_can_start),
+            "issues" => json::set(r, &mut f_issues),
+            "entities" => json::set(r, &mut f_entities),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            can_start: json::req(f_can_start)?,
+            issues: json::req(f_issues)?,
+            entities: json::req(f_entities)?,
+            extra,
         })
     }
 }
@@ -16150,6 +21305,10 @@ impl std::fmt::Display for Processor {
 impl FromJson for Processor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -16214,6 +21373,10 @@ impl FromJson for ProductPriceType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for ProductPriceType {
@@ -16266,6 +21429,28 @@ impl FromJson for PropertyGroupStat {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_value = None;
+        let mut f_occurrences = None;
+        let mut f_customers = None;
+        let mut f_totals = None;
+        r.object(&mut |r, key| match key {
+            "value" => json::set(r, &mut f_value),
+            "occurrences" => json::set(r, &mut f_occurrences),
+            "customers" => json::set(r, &mut f_customers),
+            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            value: json::req(f_value)?,
+            occurrences: json::req(f_occurrences)?,
+            customers: json::req(f_customers)?,
+            totals: json::opt(f_totals),
+            extra,
+        })
+    }
 }
 
 impl ToJson for PropertyGroupStat {
@@ -16313,6 +21498,30 @@ impl FromJson for ReviewAppealSupportCaseListItem {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut c_3 = false;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::konst(r, &mut c_3, |r| {
+                json::peek_const_str(r, "review_appeal", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_3)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ReviewAppealSupportCaseListItem {
@@ -16357,6 +21566,27 @@ impl FromJson for ReviewAppealSupportCaseMessageCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_body = None;
+        let mut f_file_ids = None;
+        let mut c_2 = false;
+        r.object(&mut |r, key| match key {
+            "body" => json::set_opt(r, &mut f_body, key, &mut extra),
+            "file_ids" => json::set_opt(r, &mut f_file_ids, key, &mut extra),
+            "type" => json::konst(r, &mut c_2, |r| {
+                json::peek_const_str(r, "review_appeal", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            body: json::opt(f_body),
+            file_ids: json::opt(f_file_ids),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ReviewAppealSupportCaseMessageCreate {
@@ -16395,6 +21625,24 @@ impl FromJson for RevokeNotAllowed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "RevokeNotAllowed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -16445,6 +21693,29 @@ impl FromJson for SearchResultCustomer {
             name: json::required(obj, "name", path)?,
             email: json::required(obj, "email", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "customer", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "email" => json::set(r, &mut f_email),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            email: json::req(f_email)?,
+            extra,
         })
     }
 }
@@ -16516,6 +21787,38 @@ impl FromJson for SearchResultOrder {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_product_name = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "order", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "id" => json::set(r, &mut f_id),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "product_name" => json::set(r, &mut f_product_name),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            id: json::req(f_id)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_email: json::req(f_customer_email)?,
+            product_name: json::req(f_product_name)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SearchResultOrder {
@@ -16569,6 +21872,29 @@ impl FromJson for SearchResultProduct {
             name: json::required(obj, "name", path)?,
             description: json::optional(obj, "description", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "product", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set_opt(r, &mut f_description, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            description: json::opt(f_description),
+            extra,
         })
     }
 }
@@ -16644,6 +21970,41 @@ impl FromJson for SearchResultSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_id = None;
+        let mut f_customer_name = None;
+        let mut f_customer_email = None;
+        let mut f_product_name = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "subscription", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "id" => json::set(r, &mut f_id),
+            "customer_name" => json::set(r, &mut f_customer_name),
+            "customer_email" => json::set(r, &mut f_customer_email),
+            "product_name" => json::set(r, &mut f_product_name),
+            "status" => json::set(r, &mut f_status),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            id: json::req(f_id)?,
+            customer_name: json::req(f_customer_name)?,
+            customer_email: json::req(f_customer_email)?,
+            product_name: json::req(f_product_name)?,
+            status: json::req(f_status)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SearchResultSubscription {
@@ -16686,6 +22047,19 @@ impl FromJson for SearchResults {
         Ok(Self {
             results: json::required(obj, "results", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_results = None;
+        r.object(&mut |r, key| match key {
+            "results" => json::set(r, &mut f_results),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            results: json::req(f_results)?,
+            extra,
         })
     }
 }
@@ -16784,6 +22158,14 @@ impl SearchResultsResultsItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::SearchResultSubscription(FromJson::read(r)?)),
+        |r| Ok(Self::SearchResultOrder(FromJson::read(r)?)),
+        |r| Ok(Self::SearchResultCustomer(FromJson::read(r)?)),
+        |r| Ok(Self::SearchResultProduct(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -16826,6 +22208,19 @@ impl FromJson for SearchResultsResultsItem {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "customer" => Self::SearchResultCustomer(FromJson::read(r)?),
+            "order" => Self::SearchResultOrder(FromJson::read(r)?),
+            "product" => Self::SearchResultProduct(FromJson::read(r)?),
+            "subscription" => Self::SearchResultSubscription(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -16890,6 +22285,24 @@ impl FromJson for SessionNotFreshError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SessionNotFreshError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -16996,6 +22409,67 @@ impl FromJson for SlackIntegration {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_display_name = None;
+        let mut f_slack_app_id = None;
+        let mut f_client_id = None;
+        let mut f_client_id_last_4 = None;
+        let mut f_client_secret_last_4 = None;
+        let mut f_signing_secret_last_4 = None;
+        let mut f_team_id = None;
+        let mut f_team_name = None;
+        let mut f_bot_user_id = None;
+        let mut f_authed_user_id = None;
+        let mut f_scopes = None;
+        let mut f_installed_at = None;
+        let mut f_revoked_at = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "display_name" => json::set(r, &mut f_display_name),
+            "slack_app_id" => json::set(r, &mut f_slack_app_id),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_id_last_4" => json::set(r, &mut f_client_id_last_4),
+            "client_secret_last_4" => json::set(r, &mut f_client_secret_last_4),
+            "signing_secret_last_4" => json::set(r, &mut f_signing_secret_last_4),
+            "team_id" => json::set(r, &mut f_team_id),
+            "team_name" => json::set(r, &mut f_team_name),
+            "bot_user_id" => json::set(r, &mut f_bot_user_id),
+            "authed_user_id" => json::set(r, &mut f_authed_user_id),
+            "scopes" => json::set(r, &mut f_scopes),
+            "installed_at" => json::set(r, &mut f_installed_at),
+            "revoked_at" => json::set(r, &mut f_revoked_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            display_name: json::req(f_display_name)?,
+            slack_app_id: json::req(f_slack_app_id)?,
+            client_id: json::req(f_client_id)?,
+            client_id_last_4: json::req(f_client_id_last_4)?,
+            client_secret_last_4: json::req(f_client_secret_last_4)?,
+            signing_secret_last_4: json::req(f_signing_secret_last_4)?,
+            team_id: json::req(f_team_id)?,
+            team_name: json::req(f_team_name)?,
+            bot_user_id: json::req(f_bot_user_id)?,
+            authed_user_id: json::req(f_authed_user_id)?,
+            scopes: json::req(f_scopes)?,
+            installed_at: json::req(f_installed_at)?,
+            revoked_at: json::req(f_revoked_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackIntegration {
@@ -17075,6 +22549,34 @@ impl FromJson for SlackIntegrationCredentialsUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_organization_id = None;
+        let mut f_display_name = None;
+        let mut f_slack_app_id = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_signing_secret = None;
+        r.object(&mut |r, key| match key {
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "display_name" => json::set(r, &mut f_display_name),
+            "slack_app_id" => json::set(r, &mut f_slack_app_id),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set_opt(r, &mut f_client_secret, key, &mut extra),
+            "signing_secret" => json::set_opt(r, &mut f_signing_secret, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            organization_id: json::req(f_organization_id)?,
+            display_name: json::req(f_display_name)?,
+            slack_app_id: json::req(f_slack_app_id)?,
+            client_id: json::req(f_client_id)?,
+            client_secret: json::opt(f_client_secret),
+            signing_secret: json::opt(f_signing_secret),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackIntegrationCredentialsUpdate {
@@ -17117,6 +22619,19 @@ impl FromJson for SlackIntegrationManifest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_manifest = None;
+        r.object(&mut |r, key| match key {
+            "manifest" => json::set(r, &mut f_manifest),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            manifest: json::req(f_manifest)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackIntegrationManifest {
@@ -17154,6 +22669,19 @@ impl FromJson for SlackIntegrationManifestRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_display_name = None;
+        r.object(&mut |r, key| match key {
+            "display_name" => json::set(r, &mut f_display_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            display_name: json::req(f_display_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackIntegrationManifestRequest {
@@ -17189,6 +22717,19 @@ impl FromJson for SlackIntegrationsResponse {
         Ok(Self {
             integrations: json::required(obj, "integrations", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_integrations = None;
+        r.object(&mut |r, key| match key {
+            "integrations" => json::set(r, &mut f_integrations),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            integrations: json::req(f_integrations)?,
+            extra,
         })
     }
 }
@@ -17241,6 +22782,31 @@ impl FromJson for SlackWorkspaceUser {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_real_name = None;
+        let mut f_image_url = None;
+        let mut f_is_admin = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "real_name" => json::set_opt(r, &mut f_real_name, key, &mut extra),
+            "image_url" => json::set_opt(r, &mut f_image_url, key, &mut extra),
+            "is_admin" => json::set_opt(r, &mut f_is_admin, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            real_name: json::opt(f_real_name),
+            image_url: json::opt(f_image_url),
+            is_admin: json::opt(f_is_admin),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackWorkspaceUser {
@@ -17282,6 +22848,19 @@ impl FromJson for SlackWorkspaceUsersResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_users = None;
+        r.object(&mut |r, key| match key {
+            "users" => json::set(r, &mut f_users),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            users: json::req(f_users)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SlackWorkspaceUsersResponse {
@@ -17318,6 +22897,24 @@ impl FromJson for SourceAccountNotMigratable {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SourceAccountNotMigratable", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -17362,6 +22959,24 @@ impl FromJson for SourceKeyModeMismatch {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SourceKeyModeMismatch", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SourceKeyModeMismatch {
@@ -17401,6 +23016,24 @@ impl FromJson for SourceNotConnected {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SourceNotConnected", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SourceNotConnected {
@@ -17438,6 +23071,24 @@ impl FromJson for SourceVerificationUnavailable {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SourceVerificationUnavailable", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -17548,6 +23199,12 @@ impl SsoConnectionConfiguration {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::OidcConfigurationClientSecret(FromJson::read(r)?)),
+        |r| Ok(Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -17588,6 +23245,17 @@ impl FromJson for SsoConnectionConfiguration {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("auth_method")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "client_secret" => Self::OidcConfigurationClientSecret(FromJson::read(r)?),
+            "private_key_jwt" => Self::OidcConfigurationPrivateKeyJwt(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "auth_method", &tag)?),
+        })
     }
 }
 
@@ -17652,6 +23320,29 @@ impl FromJson for SsoFactor {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_connection_id = None;
+        let mut f_organization_slug = None;
+        let mut f_name = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "sso", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "connection_id" => json::set(r, &mut f_connection_id),
+            "organization_slug" => json::set(r, &mut f_organization_slug),
+            "name" => json::set(r, &mut f_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            connection_id: json::req(f_connection_id)?,
+            organization_slug: json::req(f_organization_slug)?,
+            name: json::req(f_name)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SsoFactor {
@@ -17700,6 +23391,28 @@ impl FromJson for StatisticsPeriod {
             period_end: json::required(obj, "period_end", path)?,
             stats: json::required(obj, "stats", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_period_start = None;
+        let mut f_period_end = None;
+        let mut f_stats = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "period_start" => json::set(r, &mut f_period_start),
+            "period_end" => json::set(r, &mut f_period_end),
+            "stats" => json::set(r, &mut f_stats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            period_start: json::req(f_period_start)?,
+            period_end: json::req(f_period_end)?,
+            stats: json::req(f_stats)?,
+            extra,
         })
     }
 }
@@ -18230,6 +23943,10 @@ impl FromJson for StripeAccountCountry {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for StripeAccountCountry {
@@ -18274,6 +23991,22 @@ impl FromJson for SubscriptionCancelPreview {
             stops_collection: json::required(obj, "stops_collection", path)?,
             outstanding_amount: json::required(obj, "outstanding_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_stops_collection = None;
+        let mut f_outstanding_amount = None;
+        r.object(&mut |r, key| match key {
+            "stops_collection" => json::set(r, &mut f_stops_collection),
+            "outstanding_amount" => json::set(r, &mut f_outstanding_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            stops_collection: json::req(f_stops_collection)?,
+            outstanding_amount: json::req(f_outstanding_amount)?,
+            extra,
         })
     }
 }
@@ -18337,6 +24070,12 @@ impl SubscriptionChangePreview {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Product(FromJson::read(r)?)),
+        |r| Ok(Self::Seats(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -18359,6 +24098,10 @@ impl FromJson for SubscriptionChangePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -18413,6 +24156,22 @@ impl FromJson for SubscriptionChangePreviewProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_product_id = None;
+        let mut f_proration_behavior = None;
+        r.object(&mut |r, key| match key {
+            "product_id" => json::set(r, &mut f_product_id),
+            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            product_id: json::req(f_product_id)?,
+            proration_behavior: json::opt(f_proration_behavior),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionChangePreviewProduct {
@@ -18452,6 +24211,22 @@ impl FromJson for SubscriptionChangePreviewSeats {
             seats: json::required(obj, "seats", path)?,
             proration_behavior: json::optional(obj, "proration_behavior", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seats = None;
+        let mut f_proration_behavior = None;
+        r.object(&mut |r, key| match key {
+            "seats" => json::set(r, &mut f_seats),
+            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seats: json::req(f_seats)?,
+            proration_behavior: json::opt(f_proration_behavior),
+            extra,
         })
     }
 }
@@ -18534,6 +24309,49 @@ impl FromJson for SubscriptionChargePreview {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_base_amount = None;
+        let mut f_metered_amount = None;
+        let mut f_proration_amount = None;
+        let mut f_prorations = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        r.object(&mut |r, key| match key {
+            "base_amount" => json::set(r, &mut f_base_amount),
+            "metered_amount" => json::set(r, &mut f_metered_amount),
+            "proration_amount" => json::set(r, &mut f_proration_amount),
+            "prorations" => json::set(r, &mut f_prorations),
+            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
+            "due_amount" => json::set(r, &mut f_due_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            base_amount: json::req(f_base_amount)?,
+            metered_amount: json::req(f_metered_amount)?,
+            proration_amount: json::req(f_proration_amount)?,
+            prorations: json::req(f_prorations)?,
+            subtotal_amount: json::req(f_subtotal_amount)?,
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            total_amount: json::req(f_total_amount)?,
+            applied_balance_amount: json::req(f_applied_balance_amount)?,
+            due_amount: json::req(f_due_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionChargePreview {
@@ -18586,6 +24404,22 @@ impl FromJson for SubscriptionChargePreviewProration {
             label: json::required(obj, "label", path)?,
             amount: json::required(obj, "amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_label = None;
+        let mut f_amount = None;
+        r.object(&mut |r, key| match key {
+            "label" => json::set(r, &mut f_label),
+            "amount" => json::set(r, &mut f_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            label: json::req(f_label)?,
+            amount: json::req(f_amount)?,
+            extra,
         })
     }
 }
@@ -18644,6 +24478,31 @@ impl FromJson for SubscriptionUser {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_public_name = None;
+        let mut f_avatar_url = None;
+        let mut f_github_username = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "public_name" => json::set(r, &mut f_public_name),
+            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
+            "github_username" => json::set_opt(r, &mut f_github_username, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            email: json::opt(f_email),
+            public_name: json::req(f_public_name)?,
+            avatar_url: json::opt(f_avatar_url),
+            github_username: json::opt(f_github_username),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUser {
@@ -18694,6 +24553,28 @@ impl FromJson for SupportCase {
             id: json::required(obj, "id", path)?,
             type_: json::required(obj, "type", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            extra,
         })
     }
 }
@@ -18749,6 +24630,31 @@ impl FromJson for SupportCaseAttachment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_message_id = None;
+        let mut f_file = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "message_id" => json::set(r, &mut f_message_id),
+            "file" => json::set(r, &mut f_file),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            message_id: json::req(f_message_id)?,
+            file: json::req(f_file)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SupportCaseAttachment {
@@ -18794,6 +24700,25 @@ impl FromJson for SupportCaseAttachmentFile {
             mime_type: json::required(obj, "mime_type", path)?,
             size: json::required(obj, "size", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            extra,
         })
     }
 }
@@ -18899,6 +24824,12 @@ impl SupportCaseListItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DisputeSupportCaseListItem(FromJson::read(r)?)),
+        |r| Ok(Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -18939,6 +24870,17 @@ impl FromJson for SupportCaseListItem {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "dispute" => Self::DisputeSupportCaseListItem(FromJson::read(r)?),
+            "review_appeal" => Self::ReviewAppealSupportCaseListItem(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -19014,6 +24956,34 @@ impl FromJson for SupportCaseMessage {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_author_kind = None;
+        let mut f_body = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            "author_kind" => json::set(r, &mut f_author_kind),
+            "body" => json::set(r, &mut f_body),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            author_kind: json::req(f_author_kind)?,
+            body: json::req(f_body)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SupportCaseMessage {
@@ -19083,6 +25053,10 @@ impl std::fmt::Display for SupportCaseMessageAuthorKind {
 impl FromJson for SupportCaseMessageAuthorKind {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -19177,6 +25151,16 @@ impl SupportCaseMessageCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| {
+            Ok(Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -19217,6 +25201,17 @@ impl FromJson for SupportCaseMessageCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "dispute" => Self::DisputeSupportCaseMessageCreate(FromJson::read(r)?),
+            "review_appeal" => Self::ReviewAppealSupportCaseMessageCreate(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -19344,6 +25339,10 @@ impl FromJson for SupportCaseMessageType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SupportCaseMessageType {
@@ -19407,6 +25406,10 @@ impl FromJson for SupportCaseSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SupportCaseSortProperty {
@@ -19457,6 +25460,28 @@ impl FromJson for SupportCaseThread {
             attachments: json::required(obj, "attachments", path)?,
             is_open: json::required(obj, "is_open", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_case = None;
+        let mut f_messages = None;
+        let mut f_attachments = None;
+        let mut f_is_open = None;
+        r.object(&mut |r, key| match key {
+            "case" => json::set(r, &mut f_case),
+            "messages" => json::set(r, &mut f_messages),
+            "attachments" => json::set(r, &mut f_attachments),
+            "is_open" => json::set(r, &mut f_is_open),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            case: json::req(f_case)?,
+            messages: json::req(f_messages)?,
+            attachments: json::req(f_attachments)?,
+            is_open: json::req(f_is_open)?,
+            extra,
         })
     }
 }
@@ -19518,6 +25543,10 @@ impl std::fmt::Display for SupportCaseType {
 impl FromJson for SupportCaseType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -19593,6 +25622,40 @@ impl FromJson for TaxJurisdiction {
             country_name: json::required(obj, "country_name", path)?,
             state_name: json::required(obj, "state_name", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_country = None;
+        let mut f_state = None;
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_order_count = None;
+        let mut f_country_name = None;
+        let mut f_state_name = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "country" => json::set(r, &mut f_country),
+            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
+            "currency" => json::set(r, &mut f_currency),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "order_count" => json::set(r, &mut f_order_count),
+            "country_name" => json::set(r, &mut f_country_name),
+            "state_name" => json::set(r, &mut f_state_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            country: json::req(f_country)?,
+            state: json::opt(f_state),
+            currency: json::req(f_currency)?,
+            tax_amount: json::req(f_tax_amount)?,
+            order_count: json::req(f_order_count)?,
+            country_name: json::req(f_country_name)?,
+            state_name: json::req(f_state_name)?,
+            extra,
         })
     }
 }
@@ -19675,6 +25738,10 @@ impl FromJson for TaxJurisdictionSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for TaxJurisdictionSortProperty {
@@ -19735,6 +25802,28 @@ impl FromJson for TaxSummary {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_currency = None;
+        let mut f_tax_amount = None;
+        let mut f_order_count = None;
+        let mut f_jurisdiction_count = None;
+        r.object(&mut |r, key| match key {
+            "currency" => json::set(r, &mut f_currency),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "order_count" => json::set(r, &mut f_order_count),
+            "jurisdiction_count" => json::set(r, &mut f_jurisdiction_count),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            currency: json::req(f_currency)?,
+            tax_amount: json::req(f_tax_amount)?,
+            order_count: json::req(f_order_count)?,
+            jurisdiction_count: json::req(f_jurisdiction_count)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TaxSummary {
@@ -19779,6 +25868,23 @@ impl FromJson for TextBlock {
             type_: json::optional(obj, "type", path)?,
             text: json::required(obj, "text", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_text = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "text", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "text" => json::set(r, &mut f_text),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            text: json::req(f_text)?,
+            extra,
         })
     }
 }
@@ -19841,6 +25947,34 @@ impl FromJson for TopCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_order_count = None;
+        let mut f_net_revenue = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set(r, &mut f_email),
+            "name" => json::set(r, &mut f_name),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "order_count" => json::set(r, &mut f_order_count),
+            "net_revenue" => json::set(r, &mut f_net_revenue),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            email: json::req(f_email)?,
+            name: json::req(f_name)?,
+            avatar_url: json::req(f_avatar_url)?,
+            order_count: json::req(f_order_count)?,
+            net_revenue: json::req(f_net_revenue)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TopCustomer {
@@ -19881,6 +26015,19 @@ impl FromJson for TotpEnable {
         Ok(Self {
             code: json::required(obj, "code", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_code = None;
+        r.object(&mut |r, key| match key {
+            "code" => json::set(r, &mut f_code),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            code: json::req(f_code)?,
+            extra,
         })
     }
 }
@@ -19938,6 +26085,31 @@ impl FromJson for TotpEnrollment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_secret = None;
+        let mut f_algorithm = None;
+        let mut f_digits = None;
+        let mut f_period = None;
+        let mut f_provisioning_uri = None;
+        r.object(&mut |r, key| match key {
+            "secret" => json::set(r, &mut f_secret),
+            "algorithm" => json::set(r, &mut f_algorithm),
+            "digits" => json::set(r, &mut f_digits),
+            "period" => json::set(r, &mut f_period),
+            "provisioning_uri" => json::set(r, &mut f_provisioning_uri),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            secret: json::req(f_secret)?,
+            algorithm: json::req(f_algorithm)?,
+            digits: json::req(f_digits)?,
+            period: json::req(f_period)?,
+            provisioning_uri: json::req(f_provisioning_uri)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TotpEnrollment {
@@ -19977,6 +26149,19 @@ impl FromJson for TotpStatus {
         Ok(Self {
             enabled: json::required(obj, "enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "enabled" => json::set(r, &mut f_enabled),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            enabled: json::req(f_enabled)?,
+            extra,
         })
     }
 }
@@ -20130,6 +26315,100 @@ impl FromJson for Transaction {
             gross_amount: json::required(obj, "gross_amount", path)?,
             net_amount: json::required(obj, "net_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_processor = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_tax_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_exchange_rate = None;
+        let mut f_platform_fee_type = None;
+        let mut f_pledge_id = None;
+        let mut f_issue_reward_id = None;
+        let mut f_order_id = None;
+        let mut f_payout_transaction_id = None;
+        let mut f_incurred_by_transaction_id = None;
+        let mut f_pledge = None;
+        let mut f_issue_reward = None;
+        let mut f_order = None;
+        let mut f_account_incurred_transactions = None;
+        let mut f_payment_transaction = None;
+        let mut f_incurred_amount = None;
+        let mut f_gross_amount = None;
+        let mut f_net_amount = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            "processor" => json::set(r, &mut f_processor),
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "account_currency" => json::set(r, &mut f_account_currency),
+            "account_amount" => json::set(r, &mut f_account_amount),
+            "presentment_amount" => json::set(r, &mut f_presentment_amount),
+            "presentment_tax_amount" => json::set(r, &mut f_presentment_tax_amount),
+            "presentment_currency" => json::set(r, &mut f_presentment_currency),
+            "exchange_rate" => json::set(r, &mut f_exchange_rate),
+            "platform_fee_type" => json::set(r, &mut f_platform_fee_type),
+            "pledge_id" => json::set(r, &mut f_pledge_id),
+            "issue_reward_id" => json::set(r, &mut f_issue_reward_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "payout_transaction_id" => json::set(r, &mut f_payout_transaction_id),
+            "incurred_by_transaction_id" => json::set(r, &mut f_incurred_by_transaction_id),
+            "pledge" => json::set(r, &mut f_pledge),
+            "issue_reward" => json::set(r, &mut f_issue_reward),
+            "order" => json::set(r, &mut f_order),
+            "account_incurred_transactions" => json::set(r, &mut f_account_incurred_transactions),
+            "payment_transaction" => json::set(r, &mut f_payment_transaction),
+            "incurred_amount" => json::set(r, &mut f_incurred_amount),
+            "gross_amount" => json::set(r, &mut f_gross_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            processor: json::req(f_processor)?,
+            currency: json::req(f_currency)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            account_currency: json::req(f_account_currency)?,
+            account_amount: json::req(f_account_amount)?,
+            presentment_amount: json::req(f_presentment_amount)?,
+            presentment_tax_amount: json::req(f_presentment_tax_amount)?,
+            presentment_currency: json::req(f_presentment_currency)?,
+            exchange_rate: json::req(f_exchange_rate)?,
+            platform_fee_type: json::req(f_platform_fee_type)?,
+            pledge_id: json::req(f_pledge_id)?,
+            issue_reward_id: json::req(f_issue_reward_id)?,
+            order_id: json::req(f_order_id)?,
+            payout_transaction_id: json::req(f_payout_transaction_id)?,
+            incurred_by_transaction_id: json::req(f_incurred_by_transaction_id)?,
+            pledge: json::req(f_pledge)?,
+            issue_reward: json::req(f_issue_reward)?,
+            order: json::req(f_order)?,
+            account_incurred_transactions: json::req(f_account_incurred_transactions)?,
+            payment_transaction: json::req(f_payment_transaction)?,
+            incurred_amount: json::req(f_incurred_amount)?,
+            gross_amount: json::req(f_gross_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            extra,
         })
     }
 }
@@ -20294,6 +26573,76 @@ impl FromJson for TransactionEmbedded {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_type_ = None;
+        let mut f_processor = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_presentment_amount = None;
+        let mut f_presentment_tax_amount = None;
+        let mut f_presentment_currency = None;
+        let mut f_exchange_rate = None;
+        let mut f_platform_fee_type = None;
+        let mut f_pledge_id = None;
+        let mut f_issue_reward_id = None;
+        let mut f_order_id = None;
+        let mut f_payout_transaction_id = None;
+        let mut f_incurred_by_transaction_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "type" => json::set(r, &mut f_type_),
+            "processor" => json::set(r, &mut f_processor),
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "account_currency" => json::set(r, &mut f_account_currency),
+            "account_amount" => json::set(r, &mut f_account_amount),
+            "presentment_amount" => json::set(r, &mut f_presentment_amount),
+            "presentment_tax_amount" => json::set(r, &mut f_presentment_tax_amount),
+            "presentment_currency" => json::set(r, &mut f_presentment_currency),
+            "exchange_rate" => json::set(r, &mut f_exchange_rate),
+            "platform_fee_type" => json::set(r, &mut f_platform_fee_type),
+            "pledge_id" => json::set(r, &mut f_pledge_id),
+            "issue_reward_id" => json::set(r, &mut f_issue_reward_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "payout_transaction_id" => json::set(r, &mut f_payout_transaction_id),
+            "incurred_by_transaction_id" => json::set(r, &mut f_incurred_by_transaction_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            type_: json::req(f_type_)?,
+            processor: json::req(f_processor)?,
+            currency: json::req(f_currency)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            account_currency: json::req(f_account_currency)?,
+            account_amount: json::req(f_account_amount)?,
+            presentment_amount: json::req(f_presentment_amount)?,
+            presentment_tax_amount: json::req(f_presentment_tax_amount)?,
+            presentment_currency: json::req(f_presentment_currency)?,
+            exchange_rate: json::req(f_exchange_rate)?,
+            platform_fee_type: json::req(f_platform_fee_type)?,
+            pledge_id: json::req(f_pledge_id)?,
+            issue_reward_id: json::req(f_issue_reward_id)?,
+            order_id: json::req(f_order_id)?,
+            payout_transaction_id: json::req(f_payout_transaction_id)?,
+            incurred_by_transaction_id: json::req(f_incurred_by_transaction_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TransactionEmbedded {
@@ -20380,6 +26729,31 @@ impl FromJson for TransactionIssueReward {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_issue_reference = None;
+        let mut f_share_thousands = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "issue_reference" => json::set(r, &mut f_issue_reference),
+            "share_thousands" => json::set(r, &mut f_share_thousands),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            issue_reference: json::req(f_issue_reference)?,
+            share_thousands: json::req(f_share_thousands)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TransactionIssueReward {
@@ -20437,6 +26811,31 @@ impl FromJson for TransactionOrder {
             product: json::required(obj, "product", path)?,
             subscription_id: json::required(obj, "subscription_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_product = None;
+        let mut f_subscription_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "product" => json::set(r, &mut f_product),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            product: json::req(f_product)?,
+            subscription_id: json::req(f_subscription_id)?,
+            extra,
         })
     }
 }
@@ -20502,6 +26901,34 @@ impl FromJson for TransactionOrganization {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TransactionOrganization {
@@ -20560,6 +26987,31 @@ impl FromJson for TransactionPledge {
             state: json::required(obj, "state", path)?,
             issue_reference: json::required(obj, "issue_reference", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_state = None;
+        let mut f_issue_reference = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "state" => json::set(r, &mut f_state),
+            "issue_reference" => json::set(r, &mut f_issue_reference),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            state: json::req(f_state)?,
+            issue_reference: json::req(f_issue_reference)?,
+            extra,
         })
     }
 }
@@ -20627,6 +27079,37 @@ impl FromJson for TransactionProduct {
             organization_id: json::required(obj, "organization_id", path)?,
             organization: json::required(obj, "organization", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_recurring_interval = None;
+        let mut f_organization_id = None;
+        let mut f_organization = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization" => json::set(r, &mut f_organization),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            organization_id: json::req(f_organization_id)?,
+            organization: json::req(f_organization)?,
+            extra,
         })
     }
 }
@@ -20699,6 +27182,10 @@ impl std::fmt::Display for TransactionSortProperty {
 impl FromJson for TransactionSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -20789,6 +27276,10 @@ impl FromJson for TransactionType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for TransactionType {
@@ -20840,6 +27331,28 @@ impl FromJson for TransactionsBalance {
             account_currency: json::required(obj, "account_currency", path)?,
             account_amount: json::required(obj, "account_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        r.object(&mut |r, key| match key {
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "account_currency" => json::set(r, &mut f_account_currency),
+            "account_amount" => json::set(r, &mut f_account_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            currency: json::req(f_currency)?,
+            amount: json::req(f_amount)?,
+            account_currency: json::req(f_account_currency)?,
+            account_amount: json::req(f_account_amount)?,
+            extra,
         })
     }
 }
@@ -20912,6 +27425,40 @@ impl FromJson for TransactionsHeldBalance {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_account_currency = None;
+        let mut f_account_amount = None;
+        let mut f_next_release_at = None;
+        let mut f_next_release_amount = None;
+        let mut f_next_release_account_amount = None;
+        let mut f_fully_available_at = None;
+        r.object(&mut |r, key| match key {
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "account_currency" => json::set(r, &mut f_account_currency),
+            "account_amount" => json::set(r, &mut f_account_amount),
+            "next_release_at" => json::set(r, &mut f_next_release_at),
+            "next_release_amount" => json::set(r, &mut f_next_release_amount),
+            "next_release_account_amount" => json::set(r, &mut f_next_release_account_amount),
+            "fully_available_at" => json::set(r, &mut f_fully_available_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            currency: json::req(f_currency)?,
+            amount: json::req(f_amount)?,
+            account_currency: json::req(f_account_currency)?,
+            account_amount: json::req(f_account_amount)?,
+            next_release_at: json::req(f_next_release_at)?,
+            next_release_amount: json::req(f_next_release_amount)?,
+            next_release_account_amount: json::req(f_next_release_account_amount)?,
+            fully_available_at: json::req(f_fully_available_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TransactionsHeldBalance {
@@ -20970,6 +27517,28 @@ impl FromJson for TransactionsSummary {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_balance = None;
+        let mut f_available_balance = None;
+        let mut f_held_balance = None;
+        let mut f_payout = None;
+        r.object(&mut |r, key| match key {
+            "balance" => json::set(r, &mut f_balance),
+            "available_balance" => json::set(r, &mut f_available_balance),
+            "held_balance" => json::set(r, &mut f_held_balance),
+            "payout" => json::set(r, &mut f_payout),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            balance: json::req(f_balance)?,
+            available_balance: json::req(f_available_balance)?,
+            held_balance: json::req(f_held_balance)?,
+            payout: json::req(f_payout)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for TransactionsSummary {
@@ -21009,6 +27578,24 @@ impl FromJson for UnsupportedMigrationSource {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "UnsupportedMigrationSource", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -21051,6 +27638,24 @@ impl FromJson for UpdateSubscriptionPlanNotAllowed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "UpdateSubscriptionPlanNotAllowed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -21099,6 +27704,24 @@ impl FromJson for UpdateSubscriptionSeatsNotAllowed {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "UpdateSubscriptionSeatsNotAllowed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -21156,6 +27779,10 @@ impl FromJson for UserDeletionBlockedReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for UserDeletionBlockedReason {
@@ -21206,6 +27833,27 @@ impl FromJson for UserDeletionResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_deleted = None;
+        let mut f_blocked_reasons = None;
+        let mut f_blocking_organizations = None;
+        r.object(&mut |r, key| match key {
+            "deleted" => json::set(r, &mut f_deleted),
+            "blocked_reasons" => json::set_opt(r, &mut f_blocked_reasons, key, &mut extra),
+            "blocking_organizations" => {
+                json::set_opt(r, &mut f_blocking_organizations, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            deleted: json::req(f_deleted)?,
+            blocked_reasons: json::opt(f_blocked_reasons),
+            blocking_organizations: json::opt(f_blocking_organizations),
+            extra,
+        })
+    }
 }
 
 impl ToJson for UserDeletionResponse {
@@ -21252,6 +27900,22 @@ impl FromJson for UserIdentityVerification {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_client_secret = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            client_secret: json::req(f_client_secret)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for UserIdentityVerification {
@@ -21288,6 +27952,19 @@ impl FromJson for UserOrganizationNotificationSettings {
         Ok(Self {
             notification_settings: json::required(obj, "notification_settings", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_notification_settings = None;
+        r.object(&mut |r, key| match key {
+            "notification_settings" => json::set(r, &mut f_notification_settings),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            notification_settings: json::req(f_notification_settings)?,
+            extra,
         })
     }
 }
@@ -21329,6 +28006,19 @@ impl FromJson for UserOrganizationNotificationSettingsUpdate {
         Ok(Self {
             notification_settings: json::required(obj, "notification_settings", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_notification_settings = None;
+        r.object(&mut |r, key| match key {
+            "notification_settings" => json::set(r, &mut f_notification_settings),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            notification_settings: json::req(f_notification_settings)?,
+            extra,
         })
     }
 }
@@ -21450,6 +28140,75 @@ impl FromJson for UserRead {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        let mut f_account_id = None;
+        let mut f_id = None;
+        let mut f_accepted_terms_of_service = None;
+        let mut f_is_admin = None;
+        let mut f_identity_verified = None;
+        let mut f_identity_verification_status = None;
+        let mut f_first_name = None;
+        let mut f_last_name = None;
+        let mut f_country = None;
+        let mut f_date_of_birth = None;
+        let mut f_oauth_accounts = None;
+        let mut f_organizations = None;
+        let mut f_member_organizations = None;
+        let mut f_organization_scoped = None;
+        let mut f_email_hash = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "email" => json::set(r, &mut f_email),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "account_id" => json::set(r, &mut f_account_id),
+            "id" => json::set(r, &mut f_id),
+            "accepted_terms_of_service" => json::set(r, &mut f_accepted_terms_of_service),
+            "is_admin" => json::set(r, &mut f_is_admin),
+            "identity_verified" => json::set(r, &mut f_identity_verified),
+            "identity_verification_status" => json::set(r, &mut f_identity_verification_status),
+            "first_name" => json::set(r, &mut f_first_name),
+            "last_name" => json::set(r, &mut f_last_name),
+            "country" => json::set(r, &mut f_country),
+            "date_of_birth" => json::set(r, &mut f_date_of_birth),
+            "oauth_accounts" => json::set(r, &mut f_oauth_accounts),
+            "organizations" => json::set_opt(r, &mut f_organizations, key, &mut extra),
+            "member_organizations" => {
+                json::set_opt(r, &mut f_member_organizations, key, &mut extra)
+            }
+            "organization_scoped" => json::set_opt(r, &mut f_organization_scoped, key, &mut extra),
+            "email_hash" => json::set(r, &mut f_email_hash),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            email: json::req(f_email)?,
+            avatar_url: json::req(f_avatar_url)?,
+            account_id: json::req(f_account_id)?,
+            id: json::req(f_id)?,
+            accepted_terms_of_service: json::req(f_accepted_terms_of_service)?,
+            is_admin: json::req(f_is_admin)?,
+            identity_verified: json::req(f_identity_verified)?,
+            identity_verification_status: json::req(f_identity_verification_status)?,
+            first_name: json::req(f_first_name)?,
+            last_name: json::req(f_last_name)?,
+            country: json::req(f_country)?,
+            date_of_birth: json::req(f_date_of_birth)?,
+            oauth_accounts: json::req(f_oauth_accounts)?,
+            organizations: json::opt(f_organizations),
+            member_organizations: json::opt(f_member_organizations),
+            organization_scoped: json::opt(f_organization_scoped),
+            email_hash: json::req(f_email_hash)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for UserRead {
@@ -21513,6 +28272,19 @@ impl FromJson for UserScopes {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_scopes = None;
+        r.object(&mut |r, key| match key {
+            "scopes" => json::set(r, &mut f_scopes),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            scopes: json::req(f_scopes)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for UserScopes {
@@ -21566,6 +28338,33 @@ impl FromJson for UserUpdate {
             date_of_birth: json::optional(obj, "date_of_birth", path)?,
             accepted_terms_of_service: json::optional(obj, "accepted_terms_of_service", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_first_name = None;
+        let mut f_last_name = None;
+        let mut f_country = None;
+        let mut f_date_of_birth = None;
+        let mut f_accepted_terms_of_service = None;
+        r.object(&mut |r, key| match key {
+            "first_name" => json::set_opt(r, &mut f_first_name, key, &mut extra),
+            "last_name" => json::set_opt(r, &mut f_last_name, key, &mut extra),
+            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
+            "date_of_birth" => json::set_opt(r, &mut f_date_of_birth, key, &mut extra),
+            "accepted_terms_of_service" => {
+                json::set_opt(r, &mut f_accepted_terms_of_service, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            first_name: json::opt(f_first_name),
+            last_name: json::opt(f_last_name),
+            country: json::opt(f_country),
+            date_of_birth: json::opt(f_date_of_birth),
+            accepted_terms_of_service: json::opt(f_accepted_terms_of_service),
+            extra,
         })
     }
 }
@@ -21643,6 +28442,40 @@ impl FromJson for VarianceEvent {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_event_id = None;
+        let mut f_name = None;
+        let mut f_customer_id = None;
+        let mut f_external_customer_id = None;
+        let mut f_timestamp = None;
+        let mut f_values = None;
+        let mut f_averages = None;
+        let mut f_p99 = None;
+        r.object(&mut |r, key| match key {
+            "event_id" => json::set(r, &mut f_event_id),
+            "name" => json::set(r, &mut f_name),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "values" => json::set_opt(r, &mut f_values, key, &mut extra),
+            "averages" => json::set_opt(r, &mut f_averages, key, &mut extra),
+            "p99" => json::set_opt(r, &mut f_p99, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            event_id: json::req(f_event_id)?,
+            name: json::req(f_name)?,
+            customer_id: json::req(f_customer_id)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            timestamp: json::req(f_timestamp)?,
+            values: json::opt(f_values),
+            averages: json::opt(f_averages),
+            p99: json::opt(f_p99),
+            extra,
+        })
+    }
 }
 
 impl ToJson for VarianceEvent {
@@ -21701,6 +28534,26 @@ impl FromJson for ViewCostsAction {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_event_id = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "view_costs", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "label" => json::set(r, &mut f_label),
+            "event_id" => json::set(r, &mut f_event_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            label: json::req(f_label)?,
+            event_id: json::req(f_event_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ViewCostsAction {
@@ -21747,6 +28600,26 @@ impl FromJson for ViewMetricAction {
             label: json::required(obj, "label", path)?,
             metric: json::required(obj, "metric", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_type_ = None;
+        let mut f_label = None;
+        let mut f_metric = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::peek_const_str(r, "view_metric", false)
+                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
+            "label" => json::set(r, &mut f_label),
+            "metric" => json::set(r, &mut f_metric),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            type_: json::opt(f_type_),
+            label: json::req(f_label)?,
+            metric: json::req(f_metric)?,
+            extra,
         })
     }
 }
@@ -21811,6 +28684,10 @@ impl std::fmt::Display for Visibility {
 impl FromJson for Visibility {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -21877,6 +28754,34 @@ impl FromJson for Wallet {
             balance: json::required(obj, "balance", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_customer_id = None;
+        let mut f_balance = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "balance" => json::set(r, &mut f_balance),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            customer_id: json::req(f_customer_id)?,
+            balance: json::req(f_balance)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -21949,6 +28854,10 @@ impl FromJson for WalletSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for WalletSortProperty {
@@ -21993,6 +28902,22 @@ impl FromJson for WalletTopUpCreate {
             amount: json::required(obj, "amount", path)?,
             currency: json::required(obj, "currency", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_amount = None;
+        let mut f_currency = None;
+        r.object(&mut |r, key| match key {
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            extra,
         })
     }
 }
@@ -22052,6 +28977,10 @@ impl std::fmt::Display for WalletType {
 impl FromJson for WalletType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -95,6 +95,31 @@ impl FromJson for LicenseKeyActivate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_label = None;
+        let mut f_conditions = None;
+        let mut f_meta = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "label" => json::set(r, &mut f_label),
+            "conditions" => json::set_opt(r, &mut f_conditions, key, &mut extra),
+            "meta" => json::set_opt(r, &mut f_meta, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            organization_id: json::req(f_organization_id)?,
+            label: json::req(f_label)?,
+            conditions: json::opt(f_conditions),
+            meta: json::opt(f_meta),
+            extra,
+        })
+    }
 }
 
 impl ToJson for LicenseKeyActivate {
@@ -156,6 +181,34 @@ impl FromJson for LicenseKeyActivationBase {
             created_at: json::required(obj, "created_at", path)?,
             modified_at: json::required(obj, "modified_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_license_key_id = None;
+        let mut f_label = None;
+        let mut f_meta = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "license_key_id" => json::set(r, &mut f_license_key_id),
+            "label" => json::set(r, &mut f_label),
+            "meta" => json::set(r, &mut f_meta),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            license_key_id: json::req(f_license_key_id)?,
+            label: json::req(f_label)?,
+            meta: json::req(f_meta)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            extra,
         })
     }
 }
@@ -224,6 +277,37 @@ impl FromJson for LicenseKeyActivationRead {
             modified_at: json::required(obj, "modified_at", path)?,
             license_key: json::required(obj, "license_key", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_license_key_id = None;
+        let mut f_label = None;
+        let mut f_meta = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_license_key = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "license_key_id" => json::set(r, &mut f_license_key_id),
+            "label" => json::set(r, &mut f_label),
+            "meta" => json::set(r, &mut f_meta),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "license_key" => json::set(r, &mut f_license_key),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            license_key_id: json::req(f_license_key_id)?,
+            label: json::req(f_label)?,
+            meta: json::req(f_meta)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            license_key: json::req(f_license_key)?,
+            extra,
         })
     }
 }
@@ -341,6 +425,72 @@ impl FromJson for LicenseKeyCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::set(r, &mut f_type_),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            type_: json::req(f_type_)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for LicenseKeyCustomer {
@@ -416,6 +566,25 @@ impl FromJson for LicenseKeyDeactivate {
             organization_id: json::required(obj, "organization_id", path)?,
             activation_id: json::required(obj, "activation_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_activation_id = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "activation_id" => json::set(r, &mut f_activation_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            organization_id: json::req(f_organization_id)?,
+            activation_id: json::req(f_activation_id)?,
+            extra,
         })
     }
 }
@@ -519,6 +688,64 @@ impl FromJson for LicenseKeyRead {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "key" => json::set(r, &mut f_key),
+            "display_key" => json::set(r, &mut f_display_key),
+            "status" => json::set(r, &mut f_status),
+            "limit_activations" => json::set(r, &mut f_limit_activations),
+            "usage" => json::set(r, &mut f_usage),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "validations" => json::set(r, &mut f_validations),
+            "last_validated_at" => json::set(r, &mut f_last_validated_at),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            benefit_id: json::req(f_benefit_id)?,
+            key: json::req(f_key)?,
+            display_key: json::req(f_display_key)?,
+            status: json::req(f_status)?,
+            limit_activations: json::req(f_limit_activations)?,
+            usage: json::req(f_usage)?,
+            limit_usage: json::req(f_limit_usage)?,
+            validations: json::req(f_validations)?,
+            last_validated_at: json::req(f_last_validated_at)?,
+            expires_at: json::req(f_expires_at)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for LicenseKeyRead {
@@ -595,6 +822,10 @@ impl FromJson for LicenseKeyStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for LicenseKeyStatus {
@@ -665,6 +896,31 @@ impl FromJson for LicenseKeyUpdate {
             limit_usage: json::patch(obj, "limit_usage", path)?,
             expires_at: json::patch(obj, "expires_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_status = None;
+        let mut f_usage = None;
+        let mut f_limit_activations = None;
+        let mut f_limit_usage = None;
+        let mut f_expires_at = None;
+        r.object(&mut |r, key| match key {
+            "status" => json::set(r, &mut f_status),
+            "usage" => json::set_opt(r, &mut f_usage, key, &mut extra),
+            "limit_activations" => json::set(r, &mut f_limit_activations),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            status: json::patch_of(f_status),
+            usage: json::opt(f_usage),
+            limit_activations: json::patch_of(f_limit_activations),
+            limit_usage: json::patch_of(f_limit_usage),
+            expires_at: json::patch_of(f_expires_at),
+            extra,
         })
     }
 }
@@ -755,6 +1011,37 @@ impl FromJson for LicenseKeyValidate {
             increment_usage: json::patch(obj, "increment_usage", path)?,
             conditions: json::optional(obj, "conditions", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_key = None;
+        let mut f_organization_id = None;
+        let mut f_activation_id = None;
+        let mut f_benefit_id = None;
+        let mut f_customer_id = None;
+        let mut f_increment_usage = None;
+        let mut f_conditions = None;
+        r.object(&mut |r, key| match key {
+            "key" => json::set(r, &mut f_key),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "activation_id" => json::set(r, &mut f_activation_id),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "increment_usage" => json::set(r, &mut f_increment_usage),
+            "conditions" => json::set_opt(r, &mut f_conditions, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            key: json::req(f_key)?,
+            organization_id: json::req(f_organization_id)?,
+            activation_id: json::patch_of(f_activation_id),
+            benefit_id: json::patch_of(f_benefit_id),
+            customer_id: json::patch_of(f_customer_id),
+            increment_usage: json::patch_of(f_increment_usage),
+            conditions: json::opt(f_conditions),
+            extra,
         })
     }
 }
@@ -864,6 +1151,67 @@ impl FromJson for LicenseKeyWithActivations {
             expires_at: json::required(obj, "expires_at", path)?,
             activations: json::required(obj, "activations", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_customer = None;
+        let mut f_benefit_id = None;
+        let mut f_key = None;
+        let mut f_display_key = None;
+        let mut f_status = None;
+        let mut f_limit_activations = None;
+        let mut f_usage = None;
+        let mut f_limit_usage = None;
+        let mut f_validations = None;
+        let mut f_last_validated_at = None;
+        let mut f_expires_at = None;
+        let mut f_activations = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "customer" => json::set(r, &mut f_customer),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "key" => json::set(r, &mut f_key),
+            "display_key" => json::set(r, &mut f_display_key),
+            "status" => json::set(r, &mut f_status),
+            "limit_activations" => json::set(r, &mut f_limit_activations),
+            "usage" => json::set(r, &mut f_usage),
+            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "validations" => json::set(r, &mut f_validations),
+            "last_validated_at" => json::set(r, &mut f_last_validated_at),
+            "expires_at" => json::set(r, &mut f_expires_at),
+            "activations" => json::set(r, &mut f_activations),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            organization_id: json::req(f_organization_id)?,
+            customer_id: json::req(f_customer_id)?,
+            customer: json::req(f_customer)?,
+            benefit_id: json::req(f_benefit_id)?,
+            key: json::req(f_key)?,
+            display_key: json::req(f_display_key)?,
+            status: json::req(f_status)?,
+            limit_activations: json::req(f_limit_activations)?,
+            usage: json::req(f_usage)?,
+            limit_usage: json::req(f_limit_usage)?,
+            validations: json::req(f_validations)?,
+            last_validated_at: json::req(f_last_validated_at)?,
+            expires_at: json::req(f_expires_at)?,
+            activations: json::req(f_activations)?,
+            extra,
         })
     }
 }

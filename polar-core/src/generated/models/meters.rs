@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -57,6 +57,13 @@ impl Aggregation {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::PropertyAggregation(FromJson::read(r)?)),
+        |r| Ok(Self::UniqueAggregation(FromJson::read(r)?)),
+        |r| Ok(Self::CountAggregation(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -93,6 +100,21 @@ impl FromJson for Aggregation {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("func")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "avg" => Self::PropertyAggregation(FromJson::read(r)?),
+            "count" => Self::CountAggregation(FromJson::read(r)?),
+            "max" => Self::PropertyAggregation(FromJson::read(r)?),
+            "min" => Self::PropertyAggregation(FromJson::read(r)?),
+            "sum" => Self::PropertyAggregation(FromJson::read(r)?),
+            "unique" => Self::UniqueAggregation(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "func", &tag)?),
+        })
     }
 }
 
@@ -187,6 +209,10 @@ impl FromJson for AggregationFunction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for AggregationFunction {
@@ -238,6 +264,20 @@ impl FromJson for CountAggregation {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_func = None;
+        r.object(&mut |r, key| match key {
+            "func" => json::peek_const_str(r, "count", false)
+                .and_then(|()| json::set_opt(r, &mut f_func, key, &mut extra)),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            func: json::opt(f_func),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CountAggregation {
@@ -284,6 +324,22 @@ impl FromJson for Filter {
             conjunction: json::required(obj, "conjunction", path)?,
             clauses: json::required(obj, "clauses", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_conjunction = None;
+        let mut f_clauses = None;
+        r.object(&mut |r, key| match key {
+            "conjunction" => json::set(r, &mut f_conjunction),
+            "clauses" => json::set(r, &mut f_clauses),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            conjunction: json::req(f_conjunction)?,
+            clauses: json::req(f_clauses)?,
+            extra,
         })
     }
 }
@@ -343,6 +399,25 @@ impl FromJson for FilterClause {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_property = None;
+        let mut f_operator = None;
+        let mut f_value = None;
+        r.object(&mut |r, key| match key {
+            "property" => json::set(r, &mut f_property),
+            "operator" => json::set(r, &mut f_operator),
+            "value" => json::set(r, &mut f_value),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            property: json::req(f_property)?,
+            operator: json::req(f_operator)?,
+            value: json::req(f_value)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for FilterClause {
@@ -388,6 +463,12 @@ impl FilterClausesItem {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::FilterClause(FromJson::read(r)?)),
+        |r| Ok(Self::Filter(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -410,6 +491,10 @@ impl FromJson for FilterClausesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -480,6 +565,10 @@ impl std::fmt::Display for FilterConjunction {
 impl FromJson for FilterConjunction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -568,6 +657,10 @@ impl FromJson for FilterOperator {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for FilterOperator {
@@ -614,6 +707,22 @@ impl FromJson for ListResourceMeter {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -698,6 +807,52 @@ impl FromJson for Meter {
             organization_id: json::required(obj, "organization_id", path)?,
             archived_at: json::optional(obj, "archived_at", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        let mut f_filter = None;
+        let mut f_aggregation = None;
+        let mut f_organization_id = None;
+        let mut f_archived_at = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set(r, &mut f_metadata),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "unit" => json::set(r, &mut f_unit),
+            "custom_label" => json::set_opt(r, &mut f_custom_label, key, &mut extra),
+            "custom_multiplier" => json::set_opt(r, &mut f_custom_multiplier, key, &mut extra),
+            "filter" => json::set(r, &mut f_filter),
+            "aggregation" => json::set(r, &mut f_aggregation),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "archived_at" => json::set_opt(r, &mut f_archived_at, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::req(f_metadata)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            unit: json::req(f_unit)?,
+            custom_label: json::opt(f_custom_label),
+            custom_multiplier: json::opt(f_custom_multiplier),
+            filter: json::req(f_filter)?,
+            aggregation: json::req(f_aggregation)?,
+            organization_id: json::req(f_organization_id)?,
+            archived_at: json::opt(f_archived_at),
+            extra,
         })
     }
 }
@@ -802,6 +957,40 @@ impl FromJson for MeterCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        let mut f_filter = None;
+        let mut f_aggregation = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "unit" => json::set_opt(r, &mut f_unit, key, &mut extra),
+            "custom_label" => json::set(r, &mut f_custom_label),
+            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
+            "filter" => json::set(r, &mut f_filter),
+            "aggregation" => json::set(r, &mut f_aggregation),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::req(f_name)?,
+            unit: json::opt(f_unit),
+            custom_label: json::patch_of(f_custom_label),
+            custom_multiplier: json::patch_of(f_custom_multiplier),
+            filter: json::req(f_filter)?,
+            aggregation: json::req(f_aggregation)?,
+            organization_id: json::patch_of(f_organization_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for MeterCreate {
@@ -849,6 +1038,22 @@ impl FromJson for MeterQuantities {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_quantities = None;
+        let mut f_total = None;
+        r.object(&mut |r, key| match key {
+            "quantities" => json::set(r, &mut f_quantities),
+            "total" => json::set(r, &mut f_total),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            quantities: json::req(f_quantities)?,
+            total: json::req(f_total)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MeterQuantities {
@@ -888,6 +1093,22 @@ impl FromJson for MeterQuantity {
             timestamp: json::required(obj, "timestamp", path)?,
             quantity: json::required(obj, "quantity", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_quantity = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "quantity" => json::set(r, &mut f_quantity),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            quantity: json::req(f_quantity)?,
+            extra,
         })
     }
 }
@@ -956,6 +1177,10 @@ impl FromJson for MeterSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for MeterSortProperty {
@@ -1022,6 +1247,10 @@ impl std::fmt::Display for MeterUnit {
 impl FromJson for MeterUnit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1120,6 +1349,40 @@ impl FromJson for MeterUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        let mut f_filter = None;
+        let mut f_aggregation = None;
+        let mut f_is_archived = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "unit" => json::set(r, &mut f_unit),
+            "custom_label" => json::set(r, &mut f_custom_label),
+            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
+            "filter" => json::set(r, &mut f_filter),
+            "aggregation" => json::set(r, &mut f_aggregation),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::patch_of(f_name),
+            unit: json::patch_of(f_unit),
+            custom_label: json::patch_of(f_custom_label),
+            custom_multiplier: json::patch_of(f_custom_multiplier),
+            filter: json::patch_of(f_filter),
+            aggregation: json::patch_of(f_aggregation),
+            is_archived: json::patch_of(f_is_archived),
+            extra,
+        })
+    }
 }
 
 impl ToJson for MeterUpdate {
@@ -1173,6 +1436,22 @@ impl FromJson for PropertyAggregation {
             func: json::required(obj, "func", path)?,
             property: json::required(obj, "property", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_func = None;
+        let mut f_property = None;
+        r.object(&mut |r, key| match key {
+            "func" => json::set(r, &mut f_func),
+            "property" => json::set(r, &mut f_property),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            func: json::req(f_func)?,
+            property: json::req(f_property)?,
+            extra,
         })
     }
 }
@@ -1241,6 +1520,10 @@ impl FromJson for PropertyAggregationFunc {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PropertyAggregationFunc {
@@ -1294,6 +1577,23 @@ impl FromJson for UniqueAggregation {
             func: json::optional(obj, "func", path)?,
             property: json::required(obj, "property", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_func = None;
+        let mut f_property = None;
+        r.object(&mut |r, key| match key {
+            "func" => json::peek_const_str(r, "unique", false)
+                .and_then(|()| json::set_opt(r, &mut f_func, key, &mut extra)),
+            "property" => json::set(r, &mut f_property),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            func: json::opt(f_func),
+            property: json::req(f_property)?,
+            extra,
         })
     }
 }

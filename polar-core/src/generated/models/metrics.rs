@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -53,6 +53,25 @@ impl FromJson for Metric {
             display_name: json::required(obj, "display_name", path)?,
             type_: json::required(obj, "type", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_slug = None;
+        let mut f_display_name = None;
+        let mut f_type_ = None;
+        r.object(&mut |r, key| match key {
+            "slug" => json::set(r, &mut f_slug),
+            "display_name" => json::set(r, &mut f_display_name),
+            "type" => json::set(r, &mut f_type_),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            slug: json::req(f_slug)?,
+            display_name: json::req(f_display_name)?,
+            type_: json::req(f_type_)?,
+            extra,
         })
     }
 }
@@ -107,6 +126,25 @@ impl FromJson for MetricDashboardCreate {
             metrics: json::optional(obj, "metrics", path)?,
             organization_id: json::patch(obj, "organization_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_metrics = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "metrics" => json::set_opt(r, &mut f_metrics, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            metrics: json::opt(f_metrics),
+            organization_id: json::patch_of(f_organization_id),
+            extra,
         })
     }
 }
@@ -170,6 +208,34 @@ impl FromJson for MetricDashboardSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_metrics = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "metrics" => json::set(r, &mut f_metrics),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            metrics: json::req(f_metrics)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricDashboardSchema {
@@ -221,6 +287,22 @@ impl FromJson for MetricDashboardUpdate {
             name: json::patch(obj, "name", path)?,
             metrics: json::patch(obj, "metrics", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_metrics = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "metrics" => json::set(r, &mut f_metrics),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::patch_of(f_name),
+            metrics: json::patch_of(f_metrics),
+            extra,
         })
     }
 }
@@ -547,6 +629,287 @@ impl FromJson for MetricPeriod {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_timestamp = None;
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        r.object(&mut |r, key| match key {
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "active_subscriptions" => {
+                json::set_opt(r, &mut f_active_subscriptions, key, &mut extra)
+            }
+            "committed_subscriptions" => {
+                json::set_opt(r, &mut f_committed_subscriptions, key, &mut extra)
+            }
+            "monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_monthly_recurring_revenue, key, &mut extra)
+            }
+            "trial_monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_trial_monthly_recurring_revenue, key, &mut extra)
+            }
+            "committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "trial_committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "average_revenue_per_user" => {
+                json::set_opt(r, &mut f_average_revenue_per_user, key, &mut extra)
+            }
+            "checkouts" => json::set_opt(r, &mut f_checkouts, key, &mut extra),
+            "succeeded_checkouts" => json::set_opt(r, &mut f_succeeded_checkouts, key, &mut extra),
+            "churned_subscriptions" => {
+                json::set_opt(r, &mut f_churned_subscriptions, key, &mut extra)
+            }
+            "churn_rate" => json::set_opt(r, &mut f_churn_rate, key, &mut extra),
+            "seats_total" => json::set_opt(r, &mut f_seats_total, key, &mut extra),
+            "seats_claimed" => json::set_opt(r, &mut f_seats_claimed, key, &mut extra),
+            "seats_pending" => json::set_opt(r, &mut f_seats_pending, key, &mut extra),
+            "seat_customers" => json::set_opt(r, &mut f_seat_customers, key, &mut extra),
+            "new_seat_customers" => json::set_opt(r, &mut f_new_seat_customers, key, &mut extra),
+            "churned_seat_customers" => {
+                json::set_opt(r, &mut f_churned_seat_customers, key, &mut extra)
+            }
+            "orders" => json::set_opt(r, &mut f_orders, key, &mut extra),
+            "revenue" => json::set_opt(r, &mut f_revenue, key, &mut extra),
+            "net_revenue" => json::set_opt(r, &mut f_net_revenue, key, &mut extra),
+            "cumulative_revenue" => json::set_opt(r, &mut f_cumulative_revenue, key, &mut extra),
+            "net_cumulative_revenue" => {
+                json::set_opt(r, &mut f_net_cumulative_revenue, key, &mut extra)
+            }
+            "costs" => json::set_opt(r, &mut f_costs, key, &mut extra),
+            "cumulative_costs" => json::set_opt(r, &mut f_cumulative_costs, key, &mut extra),
+            "average_order_value" => json::set_opt(r, &mut f_average_order_value, key, &mut extra),
+            "net_average_order_value" => {
+                json::set_opt(r, &mut f_net_average_order_value, key, &mut extra)
+            }
+            "cost_per_user" => json::set_opt(r, &mut f_cost_per_user, key, &mut extra),
+            "active_user_by_event" => {
+                json::set_opt(r, &mut f_active_user_by_event, key, &mut extra)
+            }
+            "one_time_products" => json::set_opt(r, &mut f_one_time_products, key, &mut extra),
+            "one_time_products_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_revenue, key, &mut extra)
+            }
+            "one_time_products_net_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_net_revenue, key, &mut extra)
+            }
+            "new_subscriptions" => json::set_opt(r, &mut f_new_subscriptions, key, &mut extra),
+            "new_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_revenue, key, &mut extra)
+            }
+            "new_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_net_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions" => {
+                json::set_opt(r, &mut f_renewed_subscriptions, key, &mut extra)
+            }
+            "renewed_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_net_revenue, key, &mut extra)
+            }
+            "canceled_subscriptions" => {
+                json::set_opt(r, &mut f_canceled_subscriptions, key, &mut extra)
+            }
+            "canceled_subscriptions_customer_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_customer_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_low_quality" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_low_quality,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_missing_features" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_missing_features,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_switched_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_switched_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_complex" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_complex,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_expensive" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_expensive,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_unused" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_unused, key, &mut extra)
+            }
+            "canceled_subscriptions_other" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_other, key, &mut extra)
+            }
+            "annual_recurring_revenue" => {
+                json::set_opt(r, &mut f_annual_recurring_revenue, key, &mut extra)
+            }
+            "committed_annual_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_annual_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "checkouts_conversion" => {
+                json::set_opt(r, &mut f_checkouts_conversion, key, &mut extra)
+            }
+            "ltv" => json::set_opt(r, &mut f_ltv, key, &mut extra),
+            "gross_margin" => json::set_opt(r, &mut f_gross_margin, key, &mut extra),
+            "gross_margin_percentage" => {
+                json::set_opt(r, &mut f_gross_margin_percentage, key, &mut extra)
+            }
+            "cashflow" => json::set_opt(r, &mut f_cashflow, key, &mut extra),
+            "average_seats_per_customer" => {
+                json::set_opt(r, &mut f_average_seats_per_customer, key, &mut extra)
+            }
+            "seat_utilization_rate" => {
+                json::set_opt(r, &mut f_seat_utilization_rate, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            active_subscriptions: json::opt(f_active_subscriptions),
+            committed_subscriptions: json::opt(f_committed_subscriptions),
+            monthly_recurring_revenue: json::opt(f_monthly_recurring_revenue),
+            trial_monthly_recurring_revenue: json::opt(f_trial_monthly_recurring_revenue),
+            committed_monthly_recurring_revenue: json::opt(f_committed_monthly_recurring_revenue),
+            trial_committed_monthly_recurring_revenue: json::opt(
+                f_trial_committed_monthly_recurring_revenue,
+            ),
+            average_revenue_per_user: json::opt(f_average_revenue_per_user),
+            checkouts: json::opt(f_checkouts),
+            succeeded_checkouts: json::opt(f_succeeded_checkouts),
+            churned_subscriptions: json::opt(f_churned_subscriptions),
+            churn_rate: json::opt(f_churn_rate),
+            seats_total: json::opt(f_seats_total),
+            seats_claimed: json::opt(f_seats_claimed),
+            seats_pending: json::opt(f_seats_pending),
+            seat_customers: json::opt(f_seat_customers),
+            new_seat_customers: json::opt(f_new_seat_customers),
+            churned_seat_customers: json::opt(f_churned_seat_customers),
+            orders: json::opt(f_orders),
+            revenue: json::opt(f_revenue),
+            net_revenue: json::opt(f_net_revenue),
+            cumulative_revenue: json::opt(f_cumulative_revenue),
+            net_cumulative_revenue: json::opt(f_net_cumulative_revenue),
+            costs: json::opt(f_costs),
+            cumulative_costs: json::opt(f_cumulative_costs),
+            average_order_value: json::opt(f_average_order_value),
+            net_average_order_value: json::opt(f_net_average_order_value),
+            cost_per_user: json::opt(f_cost_per_user),
+            active_user_by_event: json::opt(f_active_user_by_event),
+            one_time_products: json::opt(f_one_time_products),
+            one_time_products_revenue: json::opt(f_one_time_products_revenue),
+            one_time_products_net_revenue: json::opt(f_one_time_products_net_revenue),
+            new_subscriptions: json::opt(f_new_subscriptions),
+            new_subscriptions_revenue: json::opt(f_new_subscriptions_revenue),
+            new_subscriptions_net_revenue: json::opt(f_new_subscriptions_net_revenue),
+            renewed_subscriptions: json::opt(f_renewed_subscriptions),
+            renewed_subscriptions_revenue: json::opt(f_renewed_subscriptions_revenue),
+            renewed_subscriptions_net_revenue: json::opt(f_renewed_subscriptions_net_revenue),
+            canceled_subscriptions: json::opt(f_canceled_subscriptions),
+            canceled_subscriptions_customer_service: json::opt(
+                f_canceled_subscriptions_customer_service,
+            ),
+            canceled_subscriptions_low_quality: json::opt(f_canceled_subscriptions_low_quality),
+            canceled_subscriptions_missing_features: json::opt(
+                f_canceled_subscriptions_missing_features,
+            ),
+            canceled_subscriptions_switched_service: json::opt(
+                f_canceled_subscriptions_switched_service,
+            ),
+            canceled_subscriptions_too_complex: json::opt(f_canceled_subscriptions_too_complex),
+            canceled_subscriptions_too_expensive: json::opt(f_canceled_subscriptions_too_expensive),
+            canceled_subscriptions_unused: json::opt(f_canceled_subscriptions_unused),
+            canceled_subscriptions_other: json::opt(f_canceled_subscriptions_other),
+            annual_recurring_revenue: json::opt(f_annual_recurring_revenue),
+            committed_annual_recurring_revenue: json::opt(f_committed_annual_recurring_revenue),
+            checkouts_conversion: json::opt(f_checkouts_conversion),
+            ltv: json::opt(f_ltv),
+            gross_margin: json::opt(f_gross_margin),
+            gross_margin_percentage: json::opt(f_gross_margin_percentage),
+            cashflow: json::opt(f_cashflow),
+            average_seats_per_customer: json::opt(f_average_seats_per_customer),
+            seat_utilization_rate: json::opt(f_seat_utilization_rate),
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricPeriod {
@@ -790,6 +1153,10 @@ impl std::fmt::Display for MetricType {
 impl FromJson for MetricType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1116,6 +1483,284 @@ impl FromJson for Metrics {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        r.object(&mut |r, key| match key {
+            "active_subscriptions" => {
+                json::set_opt(r, &mut f_active_subscriptions, key, &mut extra)
+            }
+            "committed_subscriptions" => {
+                json::set_opt(r, &mut f_committed_subscriptions, key, &mut extra)
+            }
+            "monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_monthly_recurring_revenue, key, &mut extra)
+            }
+            "trial_monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_trial_monthly_recurring_revenue, key, &mut extra)
+            }
+            "committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "trial_committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "average_revenue_per_user" => {
+                json::set_opt(r, &mut f_average_revenue_per_user, key, &mut extra)
+            }
+            "checkouts" => json::set_opt(r, &mut f_checkouts, key, &mut extra),
+            "succeeded_checkouts" => json::set_opt(r, &mut f_succeeded_checkouts, key, &mut extra),
+            "churned_subscriptions" => {
+                json::set_opt(r, &mut f_churned_subscriptions, key, &mut extra)
+            }
+            "churn_rate" => json::set_opt(r, &mut f_churn_rate, key, &mut extra),
+            "seats_total" => json::set_opt(r, &mut f_seats_total, key, &mut extra),
+            "seats_claimed" => json::set_opt(r, &mut f_seats_claimed, key, &mut extra),
+            "seats_pending" => json::set_opt(r, &mut f_seats_pending, key, &mut extra),
+            "seat_customers" => json::set_opt(r, &mut f_seat_customers, key, &mut extra),
+            "new_seat_customers" => json::set_opt(r, &mut f_new_seat_customers, key, &mut extra),
+            "churned_seat_customers" => {
+                json::set_opt(r, &mut f_churned_seat_customers, key, &mut extra)
+            }
+            "orders" => json::set_opt(r, &mut f_orders, key, &mut extra),
+            "revenue" => json::set_opt(r, &mut f_revenue, key, &mut extra),
+            "net_revenue" => json::set_opt(r, &mut f_net_revenue, key, &mut extra),
+            "cumulative_revenue" => json::set_opt(r, &mut f_cumulative_revenue, key, &mut extra),
+            "net_cumulative_revenue" => {
+                json::set_opt(r, &mut f_net_cumulative_revenue, key, &mut extra)
+            }
+            "costs" => json::set_opt(r, &mut f_costs, key, &mut extra),
+            "cumulative_costs" => json::set_opt(r, &mut f_cumulative_costs, key, &mut extra),
+            "average_order_value" => json::set_opt(r, &mut f_average_order_value, key, &mut extra),
+            "net_average_order_value" => {
+                json::set_opt(r, &mut f_net_average_order_value, key, &mut extra)
+            }
+            "cost_per_user" => json::set_opt(r, &mut f_cost_per_user, key, &mut extra),
+            "active_user_by_event" => {
+                json::set_opt(r, &mut f_active_user_by_event, key, &mut extra)
+            }
+            "one_time_products" => json::set_opt(r, &mut f_one_time_products, key, &mut extra),
+            "one_time_products_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_revenue, key, &mut extra)
+            }
+            "one_time_products_net_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_net_revenue, key, &mut extra)
+            }
+            "new_subscriptions" => json::set_opt(r, &mut f_new_subscriptions, key, &mut extra),
+            "new_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_revenue, key, &mut extra)
+            }
+            "new_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_net_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions" => {
+                json::set_opt(r, &mut f_renewed_subscriptions, key, &mut extra)
+            }
+            "renewed_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_net_revenue, key, &mut extra)
+            }
+            "canceled_subscriptions" => {
+                json::set_opt(r, &mut f_canceled_subscriptions, key, &mut extra)
+            }
+            "canceled_subscriptions_customer_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_customer_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_low_quality" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_low_quality,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_missing_features" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_missing_features,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_switched_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_switched_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_complex" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_complex,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_expensive" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_expensive,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_unused" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_unused, key, &mut extra)
+            }
+            "canceled_subscriptions_other" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_other, key, &mut extra)
+            }
+            "annual_recurring_revenue" => {
+                json::set_opt(r, &mut f_annual_recurring_revenue, key, &mut extra)
+            }
+            "committed_annual_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_annual_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "checkouts_conversion" => {
+                json::set_opt(r, &mut f_checkouts_conversion, key, &mut extra)
+            }
+            "ltv" => json::set_opt(r, &mut f_ltv, key, &mut extra),
+            "gross_margin" => json::set_opt(r, &mut f_gross_margin, key, &mut extra),
+            "gross_margin_percentage" => {
+                json::set_opt(r, &mut f_gross_margin_percentage, key, &mut extra)
+            }
+            "cashflow" => json::set_opt(r, &mut f_cashflow, key, &mut extra),
+            "average_seats_per_customer" => {
+                json::set_opt(r, &mut f_average_seats_per_customer, key, &mut extra)
+            }
+            "seat_utilization_rate" => {
+                json::set_opt(r, &mut f_seat_utilization_rate, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            active_subscriptions: json::opt(f_active_subscriptions),
+            committed_subscriptions: json::opt(f_committed_subscriptions),
+            monthly_recurring_revenue: json::opt(f_monthly_recurring_revenue),
+            trial_monthly_recurring_revenue: json::opt(f_trial_monthly_recurring_revenue),
+            committed_monthly_recurring_revenue: json::opt(f_committed_monthly_recurring_revenue),
+            trial_committed_monthly_recurring_revenue: json::opt(
+                f_trial_committed_monthly_recurring_revenue,
+            ),
+            average_revenue_per_user: json::opt(f_average_revenue_per_user),
+            checkouts: json::opt(f_checkouts),
+            succeeded_checkouts: json::opt(f_succeeded_checkouts),
+            churned_subscriptions: json::opt(f_churned_subscriptions),
+            churn_rate: json::opt(f_churn_rate),
+            seats_total: json::opt(f_seats_total),
+            seats_claimed: json::opt(f_seats_claimed),
+            seats_pending: json::opt(f_seats_pending),
+            seat_customers: json::opt(f_seat_customers),
+            new_seat_customers: json::opt(f_new_seat_customers),
+            churned_seat_customers: json::opt(f_churned_seat_customers),
+            orders: json::opt(f_orders),
+            revenue: json::opt(f_revenue),
+            net_revenue: json::opt(f_net_revenue),
+            cumulative_revenue: json::opt(f_cumulative_revenue),
+            net_cumulative_revenue: json::opt(f_net_cumulative_revenue),
+            costs: json::opt(f_costs),
+            cumulative_costs: json::opt(f_cumulative_costs),
+            average_order_value: json::opt(f_average_order_value),
+            net_average_order_value: json::opt(f_net_average_order_value),
+            cost_per_user: json::opt(f_cost_per_user),
+            active_user_by_event: json::opt(f_active_user_by_event),
+            one_time_products: json::opt(f_one_time_products),
+            one_time_products_revenue: json::opt(f_one_time_products_revenue),
+            one_time_products_net_revenue: json::opt(f_one_time_products_net_revenue),
+            new_subscriptions: json::opt(f_new_subscriptions),
+            new_subscriptions_revenue: json::opt(f_new_subscriptions_revenue),
+            new_subscriptions_net_revenue: json::opt(f_new_subscriptions_net_revenue),
+            renewed_subscriptions: json::opt(f_renewed_subscriptions),
+            renewed_subscriptions_revenue: json::opt(f_renewed_subscriptions_revenue),
+            renewed_subscriptions_net_revenue: json::opt(f_renewed_subscriptions_net_revenue),
+            canceled_subscriptions: json::opt(f_canceled_subscriptions),
+            canceled_subscriptions_customer_service: json::opt(
+                f_canceled_subscriptions_customer_service,
+            ),
+            canceled_subscriptions_low_quality: json::opt(f_canceled_subscriptions_low_quality),
+            canceled_subscriptions_missing_features: json::opt(
+                f_canceled_subscriptions_missing_features,
+            ),
+            canceled_subscriptions_switched_service: json::opt(
+                f_canceled_subscriptions_switched_service,
+            ),
+            canceled_subscriptions_too_complex: json::opt(f_canceled_subscriptions_too_complex),
+            canceled_subscriptions_too_expensive: json::opt(f_canceled_subscriptions_too_expensive),
+            canceled_subscriptions_unused: json::opt(f_canceled_subscriptions_unused),
+            canceled_subscriptions_other: json::opt(f_canceled_subscriptions_other),
+            annual_recurring_revenue: json::opt(f_annual_recurring_revenue),
+            committed_annual_recurring_revenue: json::opt(f_committed_annual_recurring_revenue),
+            checkouts_conversion: json::opt(f_checkouts_conversion),
+            ltv: json::opt(f_ltv),
+            gross_margin: json::opt(f_gross_margin),
+            gross_margin_percentage: json::opt(f_gross_margin_percentage),
+            cashflow: json::opt(f_cashflow),
+            average_seats_per_customer: json::opt(f_average_seats_per_customer),
+            seat_utilization_rate: json::opt(f_seat_utilization_rate),
+            extra,
+        })
+    }
 }
 
 impl ToJson for Metrics {
@@ -1334,6 +1979,22 @@ impl FromJson for MetricsIntervalLimit {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_min_days = None;
+        let mut f_max_days = None;
+        r.object(&mut |r, key| match key {
+            "min_days" => json::set(r, &mut f_min_days),
+            "max_days" => json::set(r, &mut f_max_days),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            min_days: json::req(f_min_days)?,
+            max_days: json::req(f_max_days)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricsIntervalLimit {
@@ -1384,6 +2045,31 @@ impl FromJson for MetricsIntervalsLimits {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_hour = None;
+        let mut f_day = None;
+        let mut f_week = None;
+        let mut f_month = None;
+        let mut f_year = None;
+        r.object(&mut |r, key| match key {
+            "hour" => json::set(r, &mut f_hour),
+            "day" => json::set(r, &mut f_day),
+            "week" => json::set(r, &mut f_week),
+            "month" => json::set(r, &mut f_month),
+            "year" => json::set(r, &mut f_year),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            hour: json::req(f_hour)?,
+            day: json::req(f_day)?,
+            week: json::req(f_week)?,
+            month: json::req(f_month)?,
+            year: json::req(f_year)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricsIntervalsLimits {
@@ -1428,6 +2114,22 @@ impl FromJson for MetricsLimits {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_min_date = None;
+        let mut f_intervals = None;
+        r.object(&mut |r, key| match key {
+            "min_date" => json::set(r, &mut f_min_date),
+            "intervals" => json::set(r, &mut f_intervals),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            min_date: json::req(f_min_date)?,
+            intervals: json::req(f_intervals)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for MetricsLimits {
@@ -1470,6 +2172,25 @@ impl FromJson for MetricsResponse {
             totals: json::required(obj, "totals", path)?,
             metrics: json::required(obj, "metrics", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_periods = None;
+        let mut f_totals = None;
+        let mut f_metrics = None;
+        r.object(&mut |r, key| match key {
+            "periods" => json::set(r, &mut f_periods),
+            "totals" => json::set(r, &mut f_totals),
+            "metrics" => json::set(r, &mut f_metrics),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            periods: json::req(f_periods)?,
+            totals: json::req(f_totals)?,
+            metrics: json::req(f_metrics)?,
+            extra,
         })
     }
 }
@@ -1791,6 +2512,284 @@ impl FromJson for MetricsTotals {
             average_seats_per_customer: json::optional(obj, "average_seats_per_customer", path)?,
             seat_utilization_rate: json::optional(obj, "seat_utilization_rate", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_active_subscriptions = None;
+        let mut f_committed_subscriptions = None;
+        let mut f_monthly_recurring_revenue = None;
+        let mut f_trial_monthly_recurring_revenue = None;
+        let mut f_committed_monthly_recurring_revenue = None;
+        let mut f_trial_committed_monthly_recurring_revenue = None;
+        let mut f_average_revenue_per_user = None;
+        let mut f_checkouts = None;
+        let mut f_succeeded_checkouts = None;
+        let mut f_churned_subscriptions = None;
+        let mut f_churn_rate = None;
+        let mut f_seats_total = None;
+        let mut f_seats_claimed = None;
+        let mut f_seats_pending = None;
+        let mut f_seat_customers = None;
+        let mut f_new_seat_customers = None;
+        let mut f_churned_seat_customers = None;
+        let mut f_orders = None;
+        let mut f_revenue = None;
+        let mut f_net_revenue = None;
+        let mut f_cumulative_revenue = None;
+        let mut f_net_cumulative_revenue = None;
+        let mut f_costs = None;
+        let mut f_cumulative_costs = None;
+        let mut f_average_order_value = None;
+        let mut f_net_average_order_value = None;
+        let mut f_cost_per_user = None;
+        let mut f_active_user_by_event = None;
+        let mut f_one_time_products = None;
+        let mut f_one_time_products_revenue = None;
+        let mut f_one_time_products_net_revenue = None;
+        let mut f_new_subscriptions = None;
+        let mut f_new_subscriptions_revenue = None;
+        let mut f_new_subscriptions_net_revenue = None;
+        let mut f_renewed_subscriptions = None;
+        let mut f_renewed_subscriptions_revenue = None;
+        let mut f_renewed_subscriptions_net_revenue = None;
+        let mut f_canceled_subscriptions = None;
+        let mut f_canceled_subscriptions_customer_service = None;
+        let mut f_canceled_subscriptions_low_quality = None;
+        let mut f_canceled_subscriptions_missing_features = None;
+        let mut f_canceled_subscriptions_switched_service = None;
+        let mut f_canceled_subscriptions_too_complex = None;
+        let mut f_canceled_subscriptions_too_expensive = None;
+        let mut f_canceled_subscriptions_unused = None;
+        let mut f_canceled_subscriptions_other = None;
+        let mut f_annual_recurring_revenue = None;
+        let mut f_committed_annual_recurring_revenue = None;
+        let mut f_checkouts_conversion = None;
+        let mut f_ltv = None;
+        let mut f_gross_margin = None;
+        let mut f_gross_margin_percentage = None;
+        let mut f_cashflow = None;
+        let mut f_average_seats_per_customer = None;
+        let mut f_seat_utilization_rate = None;
+        r.object(&mut |r, key| match key {
+            "active_subscriptions" => {
+                json::set_opt(r, &mut f_active_subscriptions, key, &mut extra)
+            }
+            "committed_subscriptions" => {
+                json::set_opt(r, &mut f_committed_subscriptions, key, &mut extra)
+            }
+            "monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_monthly_recurring_revenue, key, &mut extra)
+            }
+            "trial_monthly_recurring_revenue" => {
+                json::set_opt(r, &mut f_trial_monthly_recurring_revenue, key, &mut extra)
+            }
+            "committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "trial_committed_monthly_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_trial_committed_monthly_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "average_revenue_per_user" => {
+                json::set_opt(r, &mut f_average_revenue_per_user, key, &mut extra)
+            }
+            "checkouts" => json::set_opt(r, &mut f_checkouts, key, &mut extra),
+            "succeeded_checkouts" => json::set_opt(r, &mut f_succeeded_checkouts, key, &mut extra),
+            "churned_subscriptions" => {
+                json::set_opt(r, &mut f_churned_subscriptions, key, &mut extra)
+            }
+            "churn_rate" => json::set_opt(r, &mut f_churn_rate, key, &mut extra),
+            "seats_total" => json::set_opt(r, &mut f_seats_total, key, &mut extra),
+            "seats_claimed" => json::set_opt(r, &mut f_seats_claimed, key, &mut extra),
+            "seats_pending" => json::set_opt(r, &mut f_seats_pending, key, &mut extra),
+            "seat_customers" => json::set_opt(r, &mut f_seat_customers, key, &mut extra),
+            "new_seat_customers" => json::set_opt(r, &mut f_new_seat_customers, key, &mut extra),
+            "churned_seat_customers" => {
+                json::set_opt(r, &mut f_churned_seat_customers, key, &mut extra)
+            }
+            "orders" => json::set_opt(r, &mut f_orders, key, &mut extra),
+            "revenue" => json::set_opt(r, &mut f_revenue, key, &mut extra),
+            "net_revenue" => json::set_opt(r, &mut f_net_revenue, key, &mut extra),
+            "cumulative_revenue" => json::set_opt(r, &mut f_cumulative_revenue, key, &mut extra),
+            "net_cumulative_revenue" => {
+                json::set_opt(r, &mut f_net_cumulative_revenue, key, &mut extra)
+            }
+            "costs" => json::set_opt(r, &mut f_costs, key, &mut extra),
+            "cumulative_costs" => json::set_opt(r, &mut f_cumulative_costs, key, &mut extra),
+            "average_order_value" => json::set_opt(r, &mut f_average_order_value, key, &mut extra),
+            "net_average_order_value" => {
+                json::set_opt(r, &mut f_net_average_order_value, key, &mut extra)
+            }
+            "cost_per_user" => json::set_opt(r, &mut f_cost_per_user, key, &mut extra),
+            "active_user_by_event" => {
+                json::set_opt(r, &mut f_active_user_by_event, key, &mut extra)
+            }
+            "one_time_products" => json::set_opt(r, &mut f_one_time_products, key, &mut extra),
+            "one_time_products_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_revenue, key, &mut extra)
+            }
+            "one_time_products_net_revenue" => {
+                json::set_opt(r, &mut f_one_time_products_net_revenue, key, &mut extra)
+            }
+            "new_subscriptions" => json::set_opt(r, &mut f_new_subscriptions, key, &mut extra),
+            "new_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_revenue, key, &mut extra)
+            }
+            "new_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_new_subscriptions_net_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions" => {
+                json::set_opt(r, &mut f_renewed_subscriptions, key, &mut extra)
+            }
+            "renewed_subscriptions_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_revenue, key, &mut extra)
+            }
+            "renewed_subscriptions_net_revenue" => {
+                json::set_opt(r, &mut f_renewed_subscriptions_net_revenue, key, &mut extra)
+            }
+            "canceled_subscriptions" => {
+                json::set_opt(r, &mut f_canceled_subscriptions, key, &mut extra)
+            }
+            "canceled_subscriptions_customer_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_customer_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_low_quality" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_low_quality,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_missing_features" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_missing_features,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_switched_service" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_switched_service,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_complex" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_complex,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_too_expensive" => json::set_opt(
+                r,
+                &mut f_canceled_subscriptions_too_expensive,
+                key,
+                &mut extra,
+            ),
+            "canceled_subscriptions_unused" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_unused, key, &mut extra)
+            }
+            "canceled_subscriptions_other" => {
+                json::set_opt(r, &mut f_canceled_subscriptions_other, key, &mut extra)
+            }
+            "annual_recurring_revenue" => {
+                json::set_opt(r, &mut f_annual_recurring_revenue, key, &mut extra)
+            }
+            "committed_annual_recurring_revenue" => json::set_opt(
+                r,
+                &mut f_committed_annual_recurring_revenue,
+                key,
+                &mut extra,
+            ),
+            "checkouts_conversion" => {
+                json::set_opt(r, &mut f_checkouts_conversion, key, &mut extra)
+            }
+            "ltv" => json::set_opt(r, &mut f_ltv, key, &mut extra),
+            "gross_margin" => json::set_opt(r, &mut f_gross_margin, key, &mut extra),
+            "gross_margin_percentage" => {
+                json::set_opt(r, &mut f_gross_margin_percentage, key, &mut extra)
+            }
+            "cashflow" => json::set_opt(r, &mut f_cashflow, key, &mut extra),
+            "average_seats_per_customer" => {
+                json::set_opt(r, &mut f_average_seats_per_customer, key, &mut extra)
+            }
+            "seat_utilization_rate" => {
+                json::set_opt(r, &mut f_seat_utilization_rate, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            active_subscriptions: json::opt(f_active_subscriptions),
+            committed_subscriptions: json::opt(f_committed_subscriptions),
+            monthly_recurring_revenue: json::opt(f_monthly_recurring_revenue),
+            trial_monthly_recurring_revenue: json::opt(f_trial_monthly_recurring_revenue),
+            committed_monthly_recurring_revenue: json::opt(f_committed_monthly_recurring_revenue),
+            trial_committed_monthly_recurring_revenue: json::opt(
+                f_trial_committed_monthly_recurring_revenue,
+            ),
+            average_revenue_per_user: json::opt(f_average_revenue_per_user),
+            checkouts: json::opt(f_checkouts),
+            succeeded_checkouts: json::opt(f_succeeded_checkouts),
+            churned_subscriptions: json::opt(f_churned_subscriptions),
+            churn_rate: json::opt(f_churn_rate),
+            seats_total: json::opt(f_seats_total),
+            seats_claimed: json::opt(f_seats_claimed),
+            seats_pending: json::opt(f_seats_pending),
+            seat_customers: json::opt(f_seat_customers),
+            new_seat_customers: json::opt(f_new_seat_customers),
+            churned_seat_customers: json::opt(f_churned_seat_customers),
+            orders: json::opt(f_orders),
+            revenue: json::opt(f_revenue),
+            net_revenue: json::opt(f_net_revenue),
+            cumulative_revenue: json::opt(f_cumulative_revenue),
+            net_cumulative_revenue: json::opt(f_net_cumulative_revenue),
+            costs: json::opt(f_costs),
+            cumulative_costs: json::opt(f_cumulative_costs),
+            average_order_value: json::opt(f_average_order_value),
+            net_average_order_value: json::opt(f_net_average_order_value),
+            cost_per_user: json::opt(f_cost_per_user),
+            active_user_by_event: json::opt(f_active_user_by_event),
+            one_time_products: json::opt(f_one_time_products),
+            one_time_products_revenue: json::opt(f_one_time_products_revenue),
+            one_time_products_net_revenue: json::opt(f_one_time_products_net_revenue),
+            new_subscriptions: json::opt(f_new_subscriptions),
+            new_subscriptions_revenue: json::opt(f_new_subscriptions_revenue),
+            new_subscriptions_net_revenue: json::opt(f_new_subscriptions_net_revenue),
+            renewed_subscriptions: json::opt(f_renewed_subscriptions),
+            renewed_subscriptions_revenue: json::opt(f_renewed_subscriptions_revenue),
+            renewed_subscriptions_net_revenue: json::opt(f_renewed_subscriptions_net_revenue),
+            canceled_subscriptions: json::opt(f_canceled_subscriptions),
+            canceled_subscriptions_customer_service: json::opt(
+                f_canceled_subscriptions_customer_service,
+            ),
+            canceled_subscriptions_low_quality: json::opt(f_canceled_subscriptions_low_quality),
+            canceled_subscriptions_missing_features: json::opt(
+                f_canceled_subscriptions_missing_features,
+            ),
+            canceled_subscriptions_switched_service: json::opt(
+                f_canceled_subscriptions_switched_service,
+            ),
+            canceled_subscriptions_too_complex: json::opt(f_canceled_subscriptions_too_complex),
+            canceled_subscriptions_too_expensive: json::opt(f_canceled_subscriptions_too_expensive),
+            canceled_subscriptions_unused: json::opt(f_canceled_subscriptions_unused),
+            canceled_subscriptions_other: json::opt(f_canceled_subscriptions_other),
+            annual_recurring_revenue: json::opt(f_annual_recurring_revenue),
+            committed_annual_recurring_revenue: json::opt(f_committed_annual_recurring_revenue),
+            checkouts_conversion: json::opt(f_checkouts_conversion),
+            ltv: json::opt(f_ltv),
+            gross_margin: json::opt(f_gross_margin),
+            gross_margin_percentage: json::opt(f_gross_margin_percentage),
+            cashflow: json::opt(f_cashflow),
+            average_seats_per_customer: json::opt(f_average_seats_per_customer),
+            seat_utilization_rate: json::opt(f_seat_utilization_rate),
+            extra,
         })
     }
 }

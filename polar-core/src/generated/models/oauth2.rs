@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -85,6 +85,36 @@ impl FromJson for AuthorizationCodeTokenRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_code = None;
+        let mut f_redirect_uri = None;
+        let mut f_code_verifier = None;
+        r.object(&mut |r, key| match key {
+            "grant_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "authorization_code", false)
+            }),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "code" => json::set(r, &mut f_code),
+            "redirect_uri" => json::set(r, &mut f_redirect_uri),
+            "code_verifier" => json::set_opt(r, &mut f_code_verifier, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            code: json::req(f_code)?,
+            redirect_uri: json::req(f_redirect_uri)?,
+            code_verifier: json::opt(f_code_verifier),
+            extra,
+        })
+    }
 }
 
 impl ToJson for AuthorizationCodeTokenRequest {
@@ -131,6 +161,25 @@ impl FromJson for AuthorizeOrganization {
             slug: json::required(obj, "slug", path)?,
             avatar_url: json::required(obj, "avatar_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
         })
     }
 }
@@ -198,6 +247,41 @@ impl FromJson for AuthorizeResponseOrganization {
             )?,
             scope_display_names: json::optional(obj, "scope_display_names", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_client = None;
+        let mut c_1 = false;
+        let mut f_sub = None;
+        let mut f_scopes = None;
+        let mut f_organizations = None;
+        let mut f_requires_single_organization = None;
+        let mut f_scope_display_names = None;
+        r.object(&mut |r, key| match key {
+            "client" => json::set(r, &mut f_client),
+            "sub_type" => json::konst(r, &mut c_1, |r| {
+                json::peek_const_str(r, "organization", false)
+            }),
+            "sub" => json::set(r, &mut f_sub),
+            "scopes" => json::set(r, &mut f_scopes),
+            "organizations" => json::set(r, &mut f_organizations),
+            "requires_single_organization" => {
+                json::set_opt(r, &mut f_requires_single_organization, key, &mut extra)
+            }
+            "scope_display_names" => json::set_opt(r, &mut f_scope_display_names, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            client: json::req(f_client)?,
+            sub: json::req(f_sub)?,
+            scopes: json::req(f_scopes)?,
+            organizations: json::req(f_organizations)?,
+            requires_single_organization: json::opt(f_requires_single_organization),
+            scope_display_names: json::opt(f_scope_display_names),
+            extra,
         })
     }
 }
@@ -275,6 +359,39 @@ impl FromJson for AuthorizeResponseUser {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_client = None;
+        let mut c_1 = false;
+        let mut f_sub = None;
+        let mut f_scopes = None;
+        let mut f_organizations = None;
+        let mut f_requires_single_organization = None;
+        let mut f_scope_display_names = None;
+        r.object(&mut |r, key| match key {
+            "client" => json::set(r, &mut f_client),
+            "sub_type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "user", false)),
+            "sub" => json::set(r, &mut f_sub),
+            "scopes" => json::set(r, &mut f_scopes),
+            "organizations" => json::set(r, &mut f_organizations),
+            "requires_single_organization" => {
+                json::set_opt(r, &mut f_requires_single_organization, key, &mut extra)
+            }
+            "scope_display_names" => json::set_opt(r, &mut f_scope_display_names, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            client: json::req(f_client)?,
+            sub: json::req(f_sub)?,
+            scopes: json::req(f_scopes)?,
+            organizations: json::req(f_organizations)?,
+            requires_single_organization: json::opt(f_requires_single_organization),
+            scope_display_names: json::opt(f_scope_display_names),
+            extra,
+        })
+    }
 }
 
 impl ToJson for AuthorizeResponseUser {
@@ -326,6 +443,25 @@ impl FromJson for AuthorizeUser {
             email: json::required(obj, "email", path)?,
             avatar_url: json::required(obj, "avatar_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_email = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "email" => json::set(r, &mut f_email),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            email: json::req(f_email)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
         })
     }
 }
@@ -389,6 +525,28 @@ impl FromJson for IntrospectTokenRequest {
             client_id: json::required(obj, "client_id", path)?,
             client_secret: json::required(obj, "client_secret", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        let mut f_token_type_hint = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            "token_type_hint" => json::set(r, &mut f_token_type_hint),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            token_type_hint: json::patch_of(f_token_type_hint),
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            extra,
         })
     }
 }
@@ -473,6 +631,49 @@ impl FromJson for IntrospectTokenResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_active = None;
+        let mut f_client_id = None;
+        let mut f_token_type = None;
+        let mut f_scope = None;
+        let mut f_sub_type = None;
+        let mut f_sub = None;
+        let mut f_organizations = None;
+        let mut f_aud = None;
+        let mut f_iss = None;
+        let mut f_exp = None;
+        let mut f_iat = None;
+        r.object(&mut |r, key| match key {
+            "active" => json::set(r, &mut f_active),
+            "client_id" => json::set(r, &mut f_client_id),
+            "token_type" => json::set(r, &mut f_token_type),
+            "scope" => json::set(r, &mut f_scope),
+            "sub_type" => json::set(r, &mut f_sub_type),
+            "sub" => json::set(r, &mut f_sub),
+            "organizations" => json::set(r, &mut f_organizations),
+            "aud" => json::set(r, &mut f_aud),
+            "iss" => json::set(r, &mut f_iss),
+            "exp" => json::set(r, &mut f_exp),
+            "iat" => json::set(r, &mut f_iat),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            active: json::req(f_active)?,
+            client_id: json::req(f_client_id)?,
+            token_type: json::req(f_token_type)?,
+            scope: json::req(f_scope)?,
+            sub_type: json::req(f_sub_type)?,
+            sub: json::req(f_sub)?,
+            organizations: json::req(f_organizations)?,
+            aud: json::req(f_aud)?,
+            iss: json::req(f_iss)?,
+            exp: json::req(f_exp)?,
+            iat: json::req(f_iat)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for IntrospectTokenResponse {
@@ -550,6 +751,40 @@ impl FromJson for OAuth2ClientPublic {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_client_id = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_name" => json::set(r, &mut f_client_name),
+            "client_uri" => json::set(r, &mut f_client_uri),
+            "logo_uri" => json::set(r, &mut f_logo_uri),
+            "tos_uri" => json::set(r, &mut f_tos_uri),
+            "policy_uri" => json::set(r, &mut f_policy_uri),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            client_id: json::req(f_client_id)?,
+            client_name: json::req(f_client_name)?,
+            client_uri: json::req(f_client_uri)?,
+            logo_uri: json::req(f_logo_uri)?,
+            tos_uri: json::req(f_tos_uri)?,
+            policy_uri: json::req(f_policy_uri)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OAuth2ClientPublic {
@@ -613,6 +848,10 @@ impl std::fmt::Display for OAuth2TokenType {
 impl FromJson for OAuth2TokenType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -746,6 +985,12 @@ impl Oauth2AuthorizeResponse200 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AuthorizeResponseUser(FromJson::read(r)?)),
+        |r| Ok(Self::AuthorizeResponseOrganization(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -782,6 +1027,17 @@ impl FromJson for Oauth2AuthorizeResponse200 {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("sub_type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "user" => Self::AuthorizeResponseUser(FromJson::read(r)?),
+            "organization" => Self::AuthorizeResponseOrganization(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "sub_type", &tag)?),
+        })
     }
 }
 
@@ -898,6 +1154,13 @@ impl Oauth2TokenBody {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AuthorizationCodeTokenRequest(FromJson::read(r)?)),
+        |r| Ok(Self::RefreshTokenRequest(FromJson::read(r)?)),
+        |r| Ok(Self::WebTokenRequest(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -920,6 +1183,10 @@ impl FromJson for Oauth2TokenBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1009,6 +1276,12 @@ impl Oauth2UserinfoResponse200 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::UserInfoUser(FromJson::read(r)?)),
+        |r| Ok(Self::UserInfoOrganization(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1031,6 +1304,10 @@ impl FromJson for Oauth2UserinfoResponse200 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1105,6 +1382,30 @@ impl FromJson for RefreshTokenRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_refresh_token = None;
+        r.object(&mut |r, key| match key {
+            "grant_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "refresh_token", false)
+            }),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "refresh_token" => json::set(r, &mut f_refresh_token),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            refresh_token: json::req(f_refresh_token)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for RefreshTokenRequest {
@@ -1169,6 +1470,28 @@ impl FromJson for RevokeTokenRequest {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_token = None;
+        let mut f_token_type_hint = None;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        r.object(&mut |r, key| match key {
+            "token" => json::set(r, &mut f_token),
+            "token_type_hint" => json::set(r, &mut f_token_type_hint),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            token: json::req(f_token)?,
+            token_type_hint: json::patch_of(f_token_type_hint),
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for RevokeTokenRequest {
@@ -1205,6 +1528,12 @@ impl FromJson for RevokeTokenResponse {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;
+        Ok(Self { extra })
     }
 }
 
@@ -1506,6 +1835,10 @@ impl FromJson for Scope {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for Scope {
@@ -1569,6 +1902,34 @@ impl FromJson for TokenResponse {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_access_token = None;
+        let mut c_1 = false;
+        let mut f_expires_in = None;
+        let mut f_refresh_token = None;
+        let mut f_scope = None;
+        let mut f_id_token = None;
+        r.object(&mut |r, key| match key {
+            "access_token" => json::set(r, &mut f_access_token),
+            "token_type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "Bearer", true)),
+            "expires_in" => json::set(r, &mut f_expires_in),
+            "refresh_token" => json::set_opt(r, &mut f_refresh_token, key, &mut extra),
+            "scope" => json::set(r, &mut f_scope),
+            "id_token" => json::set_opt(r, &mut f_id_token, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_1)?;
+        Ok(Self {
+            access_token: json::req(f_access_token)?,
+            expires_in: json::req(f_expires_in)?,
+            refresh_token: json::opt(f_refresh_token),
+            scope: json::req(f_scope)?,
+            id_token: json::opt(f_id_token),
+            extra,
+        })
+    }
 }
 
 impl ToJson for TokenResponse {
@@ -1612,6 +1973,22 @@ impl FromJson for UserInfoOrganization {
             sub: json::required(obj, "sub", path)?,
             name: json::optional(obj, "name", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_sub = None;
+        let mut f_name = None;
+        r.object(&mut |r, key| match key {
+            "sub" => json::set(r, &mut f_sub),
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            sub: json::req(f_sub)?,
+            name: json::opt(f_name),
+            extra,
         })
     }
 }
@@ -1659,6 +2036,28 @@ impl FromJson for UserInfoUser {
             email: json::optional(obj, "email", path)?,
             email_verified: json::optional(obj, "email_verified", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_sub = None;
+        let mut f_name = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        r.object(&mut |r, key| match key {
+            "sub" => json::set(r, &mut f_sub),
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set_opt(r, &mut f_email_verified, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            sub: json::req(f_sub)?,
+            name: json::opt(f_name),
+            email: json::opt(f_email),
+            email_verified: json::opt(f_email_verified),
+            extra,
         })
     }
 }
@@ -1741,6 +2140,37 @@ impl FromJson for WebTokenRequest {
             sub: json::patch(obj, "sub", path)?,
             scope: json::patch(obj, "scope", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_client_id = None;
+        let mut f_client_secret = None;
+        let mut f_session_token = None;
+        let mut f_sub_type = None;
+        let mut f_sub = None;
+        let mut f_scope = None;
+        r.object(&mut |r, key| match key {
+            "grant_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "web", false)),
+            "client_id" => json::set(r, &mut f_client_id),
+            "client_secret" => json::set(r, &mut f_client_secret),
+            "session_token" => json::set(r, &mut f_session_token),
+            "sub_type" => json::set_opt(r, &mut f_sub_type, key, &mut extra),
+            "sub" => json::set(r, &mut f_sub),
+            "scope" => json::set(r, &mut f_scope),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            client_id: json::req(f_client_id)?,
+            client_secret: json::req(f_client_secret)?,
+            session_token: json::req(f_session_token)?,
+            sub_type: json::opt(f_sub_type),
+            sub: json::patch_of(f_sub),
+            scope: json::patch_of(f_scope),
+            extra,
         })
     }
 }

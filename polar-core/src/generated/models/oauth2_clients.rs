@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -104,6 +104,51 @@ impl FromJson for OAuth2ClientConfiguration {
             policy_uri: json::patch(obj, "policy_uri", path)?,
             default_sub_type: json::optional(obj, "default_sub_type", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        let mut f_default_sub_type = None;
+        r.object(&mut |r, key| match key {
+            "redirect_uris" => json::set(r, &mut f_redirect_uris),
+            "token_endpoint_auth_method" => {
+                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
+            }
+            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
+            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
+            "client_name" => json::set(r, &mut f_client_name),
+            "client_uri" => json::set(r, &mut f_client_uri),
+            "logo_uri" => json::set(r, &mut f_logo_uri),
+            "tos_uri" => json::set(r, &mut f_tos_uri),
+            "policy_uri" => json::set(r, &mut f_policy_uri),
+            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            redirect_uris: json::req(f_redirect_uris)?,
+            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
+            grant_types: json::opt(f_grant_types),
+            response_types: json::opt(f_response_types),
+            scope: json::opt(f_scope),
+            client_name: json::req(f_client_name)?,
+            client_uri: json::patch_of(f_client_uri),
+            logo_uri: json::patch_of(f_logo_uri),
+            tos_uri: json::patch_of(f_tos_uri),
+            policy_uri: json::patch_of(f_policy_uri),
+            default_sub_type: json::opt(f_default_sub_type),
+            extra,
         })
     }
 }
@@ -225,6 +270,54 @@ impl FromJson for OAuth2ClientConfigurationUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_redirect_uris = None;
+        let mut f_token_endpoint_auth_method = None;
+        let mut f_grant_types = None;
+        let mut f_response_types = None;
+        let mut f_scope = None;
+        let mut f_client_name = None;
+        let mut f_client_uri = None;
+        let mut f_logo_uri = None;
+        let mut f_tos_uri = None;
+        let mut f_policy_uri = None;
+        let mut f_default_sub_type = None;
+        let mut f_client_id = None;
+        r.object(&mut |r, key| match key {
+            "redirect_uris" => json::set(r, &mut f_redirect_uris),
+            "token_endpoint_auth_method" => {
+                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
+            }
+            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
+            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
+            "client_name" => json::set(r, &mut f_client_name),
+            "client_uri" => json::set(r, &mut f_client_uri),
+            "logo_uri" => json::set(r, &mut f_logo_uri),
+            "tos_uri" => json::set(r, &mut f_tos_uri),
+            "policy_uri" => json::set(r, &mut f_policy_uri),
+            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
+            "client_id" => json::set(r, &mut f_client_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            redirect_uris: json::req(f_redirect_uris)?,
+            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
+            grant_types: json::opt(f_grant_types),
+            response_types: json::opt(f_response_types),
+            scope: json::opt(f_scope),
+            client_name: json::req(f_client_name)?,
+            client_uri: json::patch_of(f_client_uri),
+            logo_uri: json::patch_of(f_logo_uri),
+            tos_uri: json::patch_of(f_tos_uri),
+            policy_uri: json::patch_of(f_policy_uri),
+            default_sub_type: json::opt(f_default_sub_type),
+            client_id: json::req(f_client_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OAuth2ClientConfigurationUpdate {
@@ -297,6 +390,10 @@ impl FromJson for OAuth2GrantType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OAuth2GrantType {
@@ -363,6 +460,10 @@ impl std::fmt::Display for TokenEndpointAuthMethod {
 impl FromJson for TokenEndpointAuthMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

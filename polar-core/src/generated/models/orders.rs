@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -50,6 +50,22 @@ impl FromJson for ListResourceOrder {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -89,6 +105,24 @@ impl FromJson for OffSessionChargesNotEnabled {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "OffSessionChargesNotEnabled", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -290,6 +324,138 @@ impl FromJson for Order {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_status = None;
+        let mut f_paid = None;
+        let mut f_subtotal_amount = None;
+        let mut f_discount_amount = None;
+        let mut f_net_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_total_amount = None;
+        let mut f_applied_balance_amount = None;
+        let mut f_due_amount = None;
+        let mut f_refunded_amount = None;
+        let mut f_refunded_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_billing_reason = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_invoice_number = None;
+        let mut f_is_invoice_generated = None;
+        let mut f_receipt_number = None;
+        let mut f_seats = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_subscription_id = None;
+        let mut f_checkout_id = None;
+        let mut f_next_payment_attempt_at = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_platform_fee_amount = None;
+        let mut f_platform_fee_currency = None;
+        let mut f_customer = None;
+        let mut f_product = None;
+        let mut f_discount = None;
+        let mut f_subscription = None;
+        let mut f_items = None;
+        let mut f_description = None;
+        let mut f_refundable_amount = None;
+        let mut f_refundable_tax_amount = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "status" => json::set(r, &mut f_status),
+            "paid" => json::set(r, &mut f_paid),
+            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
+            "discount_amount" => json::set(r, &mut f_discount_amount),
+            "net_amount" => json::set(r, &mut f_net_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "total_amount" => json::set(r, &mut f_total_amount),
+            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
+            "due_amount" => json::set(r, &mut f_due_amount),
+            "refunded_amount" => json::set(r, &mut f_refunded_amount),
+            "refunded_tax_amount" => json::set(r, &mut f_refunded_tax_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "billing_reason" => json::set(r, &mut f_billing_reason),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "invoice_number" => json::set(r, &mut f_invoice_number),
+            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
+            "receipt_number" => json::set(r, &mut f_receipt_number),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "next_payment_attempt_at" => {
+                json::set_opt(r, &mut f_next_payment_attempt_at, key, &mut extra)
+            }
+            "metadata" => json::set(r, &mut f_metadata),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "platform_fee_amount" => json::set(r, &mut f_platform_fee_amount),
+            "platform_fee_currency" => json::set(r, &mut f_platform_fee_currency),
+            "customer" => json::set(r, &mut f_customer),
+            "product" => json::set(r, &mut f_product),
+            "discount" => json::set(r, &mut f_discount),
+            "subscription" => json::set(r, &mut f_subscription),
+            "items" => json::set(r, &mut f_items),
+            "description" => json::set(r, &mut f_description),
+            "refundable_amount" => json::set(r, &mut f_refundable_amount),
+            "refundable_tax_amount" => json::set(r, &mut f_refundable_tax_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            status: json::req(f_status)?,
+            paid: json::req(f_paid)?,
+            subtotal_amount: json::req(f_subtotal_amount)?,
+            discount_amount: json::req(f_discount_amount)?,
+            net_amount: json::req(f_net_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            total_amount: json::req(f_total_amount)?,
+            applied_balance_amount: json::req(f_applied_balance_amount)?,
+            due_amount: json::req(f_due_amount)?,
+            refunded_amount: json::req(f_refunded_amount)?,
+            refunded_tax_amount: json::req(f_refunded_tax_amount)?,
+            currency: json::req(f_currency)?,
+            billing_reason: json::req(f_billing_reason)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            invoice_number: json::req(f_invoice_number)?,
+            is_invoice_generated: json::req(f_is_invoice_generated)?,
+            receipt_number: json::req(f_receipt_number)?,
+            seats: json::opt(f_seats),
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            next_payment_attempt_at: json::opt(f_next_payment_attempt_at),
+            metadata: json::req(f_metadata)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            platform_fee_amount: json::req(f_platform_fee_amount)?,
+            platform_fee_currency: json::req(f_platform_fee_currency)?,
+            customer: json::req(f_customer)?,
+            product: json::req(f_product)?,
+            discount: json::req(f_discount)?,
+            subscription: json::req(f_subscription)?,
+            items: json::req(f_items)?,
+            description: json::req(f_description)?,
+            refundable_amount: json::req(f_refundable_amount)?,
+            refundable_tax_amount: json::req(f_refundable_tax_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Order {
@@ -414,6 +580,10 @@ impl FromJson for OrderBillingReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrderBillingReason {
@@ -509,6 +679,40 @@ impl FromJson for OrderCreate {
             amount: json::patch(obj, "amount", path)?,
             description: json::patch(obj, "description", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_data = None;
+        let mut f_metadata = None;
+        let mut f_organization_id = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_currency = None;
+        let mut f_amount = None;
+        let mut f_description = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut f_amount),
+            "description" => json::set(r, &mut f_description),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_data: json::opt(f_custom_field_data),
+            metadata: json::opt(f_metadata),
+            organization_id: json::patch_of(f_organization_id),
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            currency: json::patch_of(f_currency),
+            amount: json::patch_of(f_amount),
+            description: json::patch_of(f_description),
+            extra,
         })
     }
 }
@@ -625,6 +829,72 @@ impl FromJson for OrderCustomer {
             first_user_event_at: json::required(obj, "first_user_event_at", path)?,
             avatar_url: json::required(obj, "avatar_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::set(r, &mut f_type_),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            type_: json::req(f_type_)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
         })
     }
 }
@@ -761,6 +1031,10 @@ impl FromJson for OrderExportColumn {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrderExportColumn {
@@ -811,6 +1085,19 @@ impl FromJson for OrderFinalize {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_payment_method_id = None;
+        r.object(&mut |r, key| match key {
+            "payment_method_id" => json::set(r, &mut f_payment_method_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            payment_method_id: json::patch_of(f_payment_method_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderFinalize {
@@ -846,6 +1133,19 @@ impl FromJson for OrderInvoice {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -915,6 +1215,40 @@ impl FromJson for OrderItemSchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_label = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_proration = None;
+        let mut f_product_price_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "label" => json::set(r, &mut f_label),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "proration" => json::set(r, &mut f_proration),
+            "product_price_id" => json::set(r, &mut f_product_price_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            label: json::req(f_label)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            proration: json::req(f_proration)?,
+            product_price_id: json::req(f_product_price_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderItemSchema {
@@ -960,6 +1294,24 @@ impl FromJson for OrderNotDraft {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "OrderNotDraft", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderNotDraft {
@@ -997,6 +1349,24 @@ impl FromJson for OrderNotEligibleForInvoice {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "OrderNotEligibleForInvoice", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1102,6 +1472,64 @@ impl FromJson for OrderProduct {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::req(f_metadata)?,
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderProduct {
@@ -1156,6 +1584,19 @@ impl FromJson for OrderReceipt {
         Ok(Self {
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -1279,6 +1720,10 @@ impl FromJson for OrderSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrderSortProperty {
@@ -1357,6 +1802,10 @@ impl std::fmt::Display for OrderStatus {
 impl FromJson for OrderStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1531,6 +1980,109 @@ impl FromJson for OrderSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set(r, &mut f_metadata),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "status" => json::set(r, &mut f_status),
+            "current_period_start" => json::set(r, &mut f_current_period_start),
+            "current_period_end" => json::set(r, &mut f_current_period_end),
+            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
+            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
+            "trial_start" => json::set(r, &mut f_trial_start),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "ended_at" => json::set(r, &mut f_ended_at),
+            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "paused_at" => json::set(r, &mut f_paused_at),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::req(f_metadata)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            status: json::req(f_status)?,
+            current_period_start: json::req(f_current_period_start)?,
+            current_period_end: json::req(f_current_period_end)?,
+            current_meter_period_start: json::req(f_current_meter_period_start)?,
+            current_meter_period_end: json::req(f_current_meter_period_end)?,
+            trial_start: json::req(f_trial_start)?,
+            trial_end: json::req(f_trial_end)?,
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            canceled_at: json::req(f_canceled_at)?,
+            started_at: json::req(f_started_at)?,
+            ends_at: json::req(f_ends_at)?,
+            ended_at: json::req(f_ended_at)?,
+            past_due_at: json::opt(f_past_due_at),
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            paused_at: json::req(f_paused_at)?,
+            resumes_at: json::req(f_resumes_at)?,
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            seats: json::opt(f_seats),
+            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
+            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderSubscription {
@@ -1629,6 +2181,22 @@ impl FromJson for OrderUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        r.object(&mut |r, key| match key {
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            billing_name: json::patch_of(f_billing_name),
+            billing_address: json::patch_of(f_billing_address),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrderUpdate {
@@ -1698,6 +2266,12 @@ impl OrdersFinalizeResponse402 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::PaymentFailed(FromJson::read(r)?)),
+        |r| Ok(Self::PaymentActionRequired(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1720,6 +2294,10 @@ impl FromJson for OrdersFinalizeResponse402 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1804,6 +2382,12 @@ impl OrdersFinalizeResponse403 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::OffSessionChargesNotEnabled(FromJson::read(r)?)),
+        |r| Ok(Self::OrganizationNotReadyForPayments(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1826,6 +2410,10 @@ impl FromJson for OrdersFinalizeResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1878,6 +2466,24 @@ impl FromJson for OrganizationNotReadyForPayments {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "OrganizationNotReadyForPayments", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationNotReadyForPayments {
@@ -1918,6 +2524,24 @@ impl FromJson for PaymentActionRequired {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentActionRequired", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }

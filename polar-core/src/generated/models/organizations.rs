@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -46,6 +46,24 @@ impl FromJson for CannotCreateOrganizationError {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "CannotCreateOrganizationError", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1097,6 +1115,10 @@ impl FromJson for CountryAlpha2 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CountryAlpha2 {
@@ -2128,6 +2150,10 @@ impl FromJson for CountryAlpha2Input {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CountryAlpha2Input {
@@ -2176,6 +2202,19 @@ impl FromJson for CustomerPortalCustomerSettings {
         Ok(Self {
             allow_email_change: json::optional(obj, "allow_email_change", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_allow_email_change = None;
+        r.object(&mut |r, key| match key {
+            "allow_email_change" => json::set_opt(r, &mut f_allow_email_change, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            allow_email_change: json::opt(f_allow_email_change),
+            extra,
         })
     }
 }
@@ -2230,6 +2269,25 @@ impl FromJson for CustomerPortalSubscriptionSettings {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_update_seats = None;
+        let mut f_update_plan = None;
+        let mut f_pause = None;
+        r.object(&mut |r, key| match key {
+            "update_seats" => json::set(r, &mut f_update_seats),
+            "update_plan" => json::set(r, &mut f_update_plan),
+            "pause" => json::set_opt(r, &mut f_pause, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            update_seats: json::req(f_update_seats)?,
+            update_plan: json::req(f_update_plan)?,
+            pause: json::opt(f_pause),
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalSubscriptionSettings {
@@ -2276,6 +2334,19 @@ impl FromJson for CustomerPortalUsageSettings {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_show = None;
+        r.object(&mut |r, key| match key {
+            "show" => json::set(r, &mut f_show),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            show: json::req(f_show)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CustomerPortalUsageSettings {
@@ -2312,6 +2383,24 @@ impl FromJson for DisputeAutoAcceptNotEnabled {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "DisputeAutoAcceptNotEnabled", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -2358,6 +2447,22 @@ impl FromJson for ListResourceOrganization {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -2516,6 +2621,104 @@ impl FromJson for Organization {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_proration_behavior = None;
+        let mut f_allow_customer_updates = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_status = None;
+        let mut f_details_submitted_at = None;
+        let mut f_onboarding_resubmission_requested_at = None;
+        let mut f_sso_enforced = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_embed_hosts_enforced = None;
+        let mut f_country = None;
+        let mut f_account_id = None;
+        let mut f_payout_account_id = None;
+        let mut f_capabilities = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "email" => json::set(r, &mut f_email),
+            "website" => json::set(r, &mut f_website),
+            "socials" => json::set(r, &mut f_socials),
+            "status" => json::set(r, &mut f_status),
+            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
+            "onboarding_resubmission_requested_at" => {
+                json::set(r, &mut f_onboarding_resubmission_requested_at)
+            }
+            "sso_enforced" => json::set(r, &mut f_sso_enforced),
+            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
+            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
+            "feature_settings" => json::set(r, &mut f_feature_settings),
+            "subscription_settings" => json::set(r, &mut f_subscription_settings),
+            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "dispute_settings" => json::set(r, &mut f_dispute_settings),
+            "embed_hosts" => json::set(r, &mut f_embed_hosts),
+            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
+            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
+            "account_id" => json::set(r, &mut f_account_id),
+            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            "capabilities" => json::set(r, &mut f_capabilities),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::req(f_avatar_url)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            email: json::req(f_email)?,
+            website: json::req(f_website)?,
+            socials: json::req(f_socials)?,
+            status: json::req(f_status)?,
+            details_submitted_at: json::req(f_details_submitted_at)?,
+            onboarding_resubmission_requested_at: json::req(
+                f_onboarding_resubmission_requested_at,
+            )?,
+            sso_enforced: json::req(f_sso_enforced)?,
+            default_presentment_currency: json::req(f_default_presentment_currency)?,
+            default_tax_behavior: json::req(f_default_tax_behavior)?,
+            feature_settings: json::req(f_feature_settings)?,
+            subscription_settings: json::req(f_subscription_settings)?,
+            customer_email_settings: json::req(f_customer_email_settings)?,
+            customer_portal_settings: json::req(f_customer_portal_settings)?,
+            dispute_settings: json::req(f_dispute_settings)?,
+            embed_hosts: json::req(f_embed_hosts)?,
+            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
+            country: json::opt(f_country),
+            account_id: json::req(f_account_id)?,
+            payout_account_id: json::req(f_payout_account_id)?,
+            capabilities: json::req(f_capabilities)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Organization {
@@ -2626,6 +2829,34 @@ impl FromJson for OrganizationCapabilities {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_checkout_payments = None;
+        let mut f_subscription_renewals = None;
+        let mut f_payouts = None;
+        let mut f_refunds = None;
+        let mut f_api_access = None;
+        let mut f_dashboard_access = None;
+        r.object(&mut |r, key| match key {
+            "checkout_payments" => json::set(r, &mut f_checkout_payments),
+            "subscription_renewals" => json::set(r, &mut f_subscription_renewals),
+            "payouts" => json::set(r, &mut f_payouts),
+            "refunds" => json::set(r, &mut f_refunds),
+            "api_access" => json::set(r, &mut f_api_access),
+            "dashboard_access" => json::set(r, &mut f_dashboard_access),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            checkout_payments: json::req(f_checkout_payments)?,
+            subscription_renewals: json::req(f_subscription_renewals)?,
+            payouts: json::req(f_payouts)?,
+            refunds: json::req(f_refunds)?,
+            api_access: json::req(f_api_access)?,
+            dashboard_access: json::req(f_dashboard_access)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCapabilities {
@@ -2680,6 +2911,22 @@ impl FromJson for OrganizationCompanyLegalEntitySchema {
         Ok(Self {
             registered_name: json::required(obj, "registered_name", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_registered_name = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "company", false)),
+            "registered_name" => json::set(r, &mut f_registered_name),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            registered_name: json::req(f_registered_name)?,
+            extra,
         })
     }
 }
@@ -2803,6 +3050,65 @@ impl FromJson for OrganizationCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_slug = None;
+        let mut f_avatar_url = None;
+        let mut f_legal_entity = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_details = None;
+        let mut f_country = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "slug" => json::set(r, &mut f_slug),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "legal_entity" => json::set(r, &mut f_legal_entity),
+            "email" => json::set(r, &mut f_email),
+            "website" => json::set(r, &mut f_website),
+            "socials" => json::set(r, &mut f_socials),
+            "details" => json::set(r, &mut f_details),
+            "country" => json::set(r, &mut f_country),
+            "feature_settings" => json::set(r, &mut f_feature_settings),
+            "subscription_settings" => json::set(r, &mut f_subscription_settings),
+            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "default_presentment_currency" => {
+                json::set_opt(r, &mut f_default_presentment_currency, key, &mut extra)
+            }
+            "default_tax_behavior" => {
+                json::set_opt(r, &mut f_default_tax_behavior, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::req(f_name)?,
+            slug: json::req(f_slug)?,
+            avatar_url: json::patch_of(f_avatar_url),
+            legal_entity: json::patch_of(f_legal_entity),
+            email: json::patch_of(f_email),
+            website: json::patch_of(f_website),
+            socials: json::patch_of(f_socials),
+            details: json::patch_of(f_details),
+            country: json::patch_of(f_country),
+            feature_settings: json::patch_of(f_feature_settings),
+            subscription_settings: json::patch_of(f_subscription_settings),
+            customer_email_settings: json::patch_of(f_customer_email_settings),
+            customer_portal_settings: json::patch_of(f_customer_portal_settings),
+            default_presentment_currency: json::opt(f_default_presentment_currency),
+            default_tax_behavior: json::opt(f_default_tax_behavior),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCreate {
@@ -2895,6 +3201,20 @@ impl OrganizationCreateLegalEntity {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| {
+            Ok(Self::OrganizationCompanyLegalEntitySchema(FromJson::read(
+                r,
+            )?))
+        },
+        |r| {
+            Ok(Self::OrganizationIndividualLegalEntitySchema(
+                FromJson::read(r)?,
+            ))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2935,6 +3255,17 @@ impl FromJson for OrganizationCreateLegalEntity {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "company" => Self::OrganizationCompanyLegalEntitySchema(FromJson::read(r)?),
+            "individual" => Self::OrganizationIndividualLegalEntitySchema(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "type", &tag)?),
+        })
     }
 }
 
@@ -3091,6 +3422,66 @@ impl FromJson for OrganizationCustomerEmailSettings {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_order_confirmation = None;
+        let mut f_payment_method_expiration_reminder = None;
+        let mut f_subscription_cancellation = None;
+        let mut f_subscription_confirmation = None;
+        let mut f_subscription_cycled = None;
+        let mut f_subscription_cycled_after_trial = None;
+        let mut f_subscription_past_due = None;
+        let mut f_subscription_paused = None;
+        let mut f_subscription_resumed = None;
+        let mut f_subscription_renewal_reminder = None;
+        let mut f_subscription_revoked = None;
+        let mut f_subscription_trial_conversion_reminder = None;
+        let mut f_subscription_uncanceled = None;
+        let mut f_subscription_updated = None;
+        r.object(&mut |r, key| match key {
+            "order_confirmation" => json::set(r, &mut f_order_confirmation),
+            "payment_method_expiration_reminder" => {
+                json::set(r, &mut f_payment_method_expiration_reminder)
+            }
+            "subscription_cancellation" => json::set(r, &mut f_subscription_cancellation),
+            "subscription_confirmation" => json::set(r, &mut f_subscription_confirmation),
+            "subscription_cycled" => json::set(r, &mut f_subscription_cycled),
+            "subscription_cycled_after_trial" => {
+                json::set(r, &mut f_subscription_cycled_after_trial)
+            }
+            "subscription_past_due" => json::set(r, &mut f_subscription_past_due),
+            "subscription_paused" => json::set(r, &mut f_subscription_paused),
+            "subscription_resumed" => json::set(r, &mut f_subscription_resumed),
+            "subscription_renewal_reminder" => json::set(r, &mut f_subscription_renewal_reminder),
+            "subscription_revoked" => json::set(r, &mut f_subscription_revoked),
+            "subscription_trial_conversion_reminder" => {
+                json::set(r, &mut f_subscription_trial_conversion_reminder)
+            }
+            "subscription_uncanceled" => json::set(r, &mut f_subscription_uncanceled),
+            "subscription_updated" => json::set(r, &mut f_subscription_updated),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            order_confirmation: json::req(f_order_confirmation)?,
+            payment_method_expiration_reminder: json::req(f_payment_method_expiration_reminder)?,
+            subscription_cancellation: json::req(f_subscription_cancellation)?,
+            subscription_confirmation: json::req(f_subscription_confirmation)?,
+            subscription_cycled: json::req(f_subscription_cycled)?,
+            subscription_cycled_after_trial: json::req(f_subscription_cycled_after_trial)?,
+            subscription_past_due: json::req(f_subscription_past_due)?,
+            subscription_paused: json::req(f_subscription_paused)?,
+            subscription_resumed: json::req(f_subscription_resumed)?,
+            subscription_renewal_reminder: json::req(f_subscription_renewal_reminder)?,
+            subscription_revoked: json::req(f_subscription_revoked)?,
+            subscription_trial_conversion_reminder: json::req(
+                f_subscription_trial_conversion_reminder,
+            )?,
+            subscription_uncanceled: json::req(f_subscription_uncanceled)?,
+            subscription_updated: json::req(f_subscription_updated)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCustomerEmailSettings {
@@ -3191,6 +3582,25 @@ impl FromJson for OrganizationCustomerPortalSettings {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_usage = None;
+        let mut f_subscription = None;
+        let mut f_customer = None;
+        r.object(&mut |r, key| match key {
+            "usage" => json::set(r, &mut f_usage),
+            "subscription" => json::set(r, &mut f_subscription),
+            "customer" => json::set_opt(r, &mut f_customer, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            usage: json::req(f_usage)?,
+            subscription: json::req(f_subscription)?,
+            customer: json::opt(f_customer),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationCustomerPortalSettings {
@@ -3284,6 +3694,48 @@ impl FromJson for OrganizationDetails {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_about = None;
+        let mut f_product_description = None;
+        let mut f_selling_categories = None;
+        let mut f_pricing_models = None;
+        let mut f_intended_use = None;
+        let mut f_customer_acquisition = None;
+        let mut f_future_annual_revenue = None;
+        let mut f_switching = None;
+        let mut f_switching_from = None;
+        let mut f_previous_annual_revenue = None;
+        r.object(&mut |r, key| match key {
+            "about" => json::set(r, &mut f_about),
+            "product_description" => json::set(r, &mut f_product_description),
+            "selling_categories" => json::set_opt(r, &mut f_selling_categories, key, &mut extra),
+            "pricing_models" => json::set_opt(r, &mut f_pricing_models, key, &mut extra),
+            "intended_use" => json::set(r, &mut f_intended_use),
+            "customer_acquisition" => {
+                json::set_opt(r, &mut f_customer_acquisition, key, &mut extra)
+            }
+            "future_annual_revenue" => json::set(r, &mut f_future_annual_revenue),
+            "switching" => json::set_opt(r, &mut f_switching, key, &mut extra),
+            "switching_from" => json::set(r, &mut f_switching_from),
+            "previous_annual_revenue" => json::set(r, &mut f_previous_annual_revenue),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            about: json::patch_of(f_about),
+            product_description: json::patch_of(f_product_description),
+            selling_categories: json::opt(f_selling_categories),
+            pricing_models: json::opt(f_pricing_models),
+            intended_use: json::patch_of(f_intended_use),
+            customer_acquisition: json::opt(f_customer_acquisition),
+            future_annual_revenue: json::patch_of(f_future_annual_revenue),
+            switching: json::opt(f_switching),
+            switching_from: json::patch_of(f_switching_from),
+            previous_annual_revenue: json::patch_of(f_previous_annual_revenue),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationDetails {
@@ -3370,6 +3822,10 @@ impl FromJson for OrganizationDetailsSwitchingFrom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationDetailsSwitchingFrom {
@@ -3411,6 +3867,19 @@ impl FromJson for OrganizationDisputeSettings {
         Ok(Self {
             auto_accept_below_amount: json::required(obj, "auto_accept_below_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_auto_accept_below_amount = None;
+        r.object(&mut |r, key| match key {
+            "auto_accept_below_amount" => json::set(r, &mut f_auto_accept_below_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            auto_accept_below_amount: json::req(f_auto_accept_below_amount)?,
+            extra,
         })
     }
 }
@@ -3459,6 +3928,19 @@ impl FromJson for OrganizationDisputeSettingsUpdate {
         Ok(Self {
             auto_accept_below_amount: json::patch(obj, "auto_accept_below_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_auto_accept_below_amount = None;
+        r.object(&mut |r, key| match key {
+            "auto_accept_below_amount" => json::set(r, &mut f_auto_accept_below_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            auto_accept_below_amount: json::patch_of(f_auto_accept_below_amount),
+            extra,
         })
     }
 }
@@ -3570,6 +4052,86 @@ impl FromJson for OrganizationFeatureSettings {
             compass_enabled: json::optional(obj, "compass_enabled", path)?,
             merchant_migration_enabled: json::optional(obj, "merchant_migration_enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_issue_funding_enabled = None;
+        let mut f_seat_based_pricing_enabled = None;
+        let mut f_wallets_enabled = None;
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        let mut f_overview_metrics = None;
+        let mut f_reset_proration_behavior_enabled = None;
+        let mut f_off_session_charges_enabled = None;
+        let mut f_meter_cycling_enabled = None;
+        let mut f_slack_benefit_enabled = None;
+        let mut f_preview_access_enabled = None;
+        let mut f_disputes_enabled = None;
+        let mut f_sso_enabled = None;
+        let mut f_dispute_auto_accept_enabled = None;
+        let mut f_compass_enabled = None;
+        let mut f_merchant_migration_enabled = None;
+        r.object(&mut |r, key| match key {
+            "issue_funding_enabled" => {
+                json::set_opt(r, &mut f_issue_funding_enabled, key, &mut extra)
+            }
+            "seat_based_pricing_enabled" => {
+                json::set_opt(r, &mut f_seat_based_pricing_enabled, key, &mut extra)
+            }
+            "wallets_enabled" => json::set_opt(r, &mut f_wallets_enabled, key, &mut extra),
+            "member_model_enabled" => {
+                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
+            }
+            "checkout_localization_enabled" => {
+                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
+            }
+            "overview_metrics" => json::set_opt(r, &mut f_overview_metrics, key, &mut extra),
+            "reset_proration_behavior_enabled" => {
+                json::set_opt(r, &mut f_reset_proration_behavior_enabled, key, &mut extra)
+            }
+            "off_session_charges_enabled" => {
+                json::set_opt(r, &mut f_off_session_charges_enabled, key, &mut extra)
+            }
+            "meter_cycling_enabled" => {
+                json::set_opt(r, &mut f_meter_cycling_enabled, key, &mut extra)
+            }
+            "slack_benefit_enabled" => {
+                json::set_opt(r, &mut f_slack_benefit_enabled, key, &mut extra)
+            }
+            "preview_access_enabled" => {
+                json::set_opt(r, &mut f_preview_access_enabled, key, &mut extra)
+            }
+            "disputes_enabled" => json::set_opt(r, &mut f_disputes_enabled, key, &mut extra),
+            "sso_enabled" => json::set_opt(r, &mut f_sso_enabled, key, &mut extra),
+            "dispute_auto_accept_enabled" => {
+                json::set_opt(r, &mut f_dispute_auto_accept_enabled, key, &mut extra)
+            }
+            "compass_enabled" => json::set_opt(r, &mut f_compass_enabled, key, &mut extra),
+            "merchant_migration_enabled" => {
+                json::set_opt(r, &mut f_merchant_migration_enabled, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            issue_funding_enabled: json::opt(f_issue_funding_enabled),
+            seat_based_pricing_enabled: json::opt(f_seat_based_pricing_enabled),
+            wallets_enabled: json::opt(f_wallets_enabled),
+            member_model_enabled: json::opt(f_member_model_enabled),
+            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
+            overview_metrics: json::opt(f_overview_metrics),
+            reset_proration_behavior_enabled: json::opt(f_reset_proration_behavior_enabled),
+            off_session_charges_enabled: json::opt(f_off_session_charges_enabled),
+            meter_cycling_enabled: json::opt(f_meter_cycling_enabled),
+            slack_benefit_enabled: json::opt(f_slack_benefit_enabled),
+            preview_access_enabled: json::opt(f_preview_access_enabled),
+            disputes_enabled: json::opt(f_disputes_enabled),
+            sso_enabled: json::opt(f_sso_enabled),
+            dispute_auto_accept_enabled: json::opt(f_dispute_auto_accept_enabled),
+            compass_enabled: json::opt(f_compass_enabled),
+            merchant_migration_enabled: json::opt(f_merchant_migration_enabled),
+            extra,
         })
     }
 }
@@ -3695,6 +4257,34 @@ impl FromJson for OrganizationFeatureSettingsUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seat_based_pricing_enabled = None;
+        let mut f_member_model_enabled = None;
+        let mut f_checkout_localization_enabled = None;
+        let mut f_overview_metrics = None;
+        r.object(&mut |r, key| match key {
+            "seat_based_pricing_enabled" => {
+                json::set_opt(r, &mut f_seat_based_pricing_enabled, key, &mut extra)
+            }
+            "member_model_enabled" => {
+                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
+            }
+            "checkout_localization_enabled" => {
+                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
+            }
+            "overview_metrics" => json::set(r, &mut f_overview_metrics),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seat_based_pricing_enabled: json::opt(f_seat_based_pricing_enabled),
+            member_model_enabled: json::opt(f_member_model_enabled),
+            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
+            overview_metrics: json::patch_of(f_overview_metrics),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationFeatureSettingsUpdate {
@@ -3747,6 +4337,19 @@ impl FromJson for OrganizationIndividualLegalEntitySchema {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "individual", false)
+            }),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
+    }
 }
 
 impl ToJson for OrganizationIndividualLegalEntitySchema {
@@ -3793,6 +4396,22 @@ impl FromJson for OrganizationSocialLink {
             platform: json::required(obj, "platform", path)?,
             url: json::required(obj, "url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_platform = None;
+        let mut f_url = None;
+        r.object(&mut |r, key| match key {
+            "platform" => json::set(r, &mut f_platform),
+            "url" => json::set(r, &mut f_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            platform: json::req(f_platform)?,
+            url: json::req(f_url)?,
+            extra,
         })
     }
 }
@@ -3884,6 +4503,10 @@ impl std::fmt::Display for OrganizationSocialPlatforms {
 impl FromJson for OrganizationSocialPlatforms {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -3980,6 +4603,10 @@ impl FromJson for OrganizationSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationSortProperty {
@@ -4067,6 +4694,10 @@ impl FromJson for OrganizationStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for OrganizationStatus {
@@ -4151,6 +4782,33 @@ impl FromJson for OrganizationSubscriptionSettings {
             prevent_trial_abuse: json::required(obj, "prevent_trial_abuse", path)?,
             allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_allow_multiple_subscriptions = None;
+        let mut f_proration_behavior = None;
+        let mut f_benefit_revocation_grace_period = None;
+        let mut f_prevent_trial_abuse = None;
+        let mut f_allow_customer_updates = None;
+        r.object(&mut |r, key| match key {
+            "allow_multiple_subscriptions" => json::set(r, &mut f_allow_multiple_subscriptions),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "benefit_revocation_grace_period" => {
+                json::set(r, &mut f_benefit_revocation_grace_period)
+            }
+            "prevent_trial_abuse" => json::set(r, &mut f_prevent_trial_abuse),
+            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            allow_multiple_subscriptions: json::req(f_allow_multiple_subscriptions)?,
+            proration_behavior: json::req(f_proration_behavior)?,
+            benefit_revocation_grace_period: json::req(f_benefit_revocation_grace_period)?,
+            prevent_trial_abuse: json::req(f_prevent_trial_abuse)?,
+            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            extra,
         })
     }
 }
@@ -4290,6 +4948,64 @@ impl FromJson for OrganizationUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_name = None;
+        let mut f_avatar_url = None;
+        let mut f_email = None;
+        let mut f_website = None;
+        let mut f_socials = None;
+        let mut f_details = None;
+        let mut f_country = None;
+        let mut f_feature_settings = None;
+        let mut f_subscription_settings = None;
+        let mut f_customer_email_settings = None;
+        let mut f_customer_portal_settings = None;
+        let mut f_dispute_settings = None;
+        let mut f_embed_hosts = None;
+        let mut f_default_presentment_currency = None;
+        let mut f_default_tax_behavior = None;
+        let mut f_sso_enforced = None;
+        r.object(&mut |r, key| match key {
+            "name" => json::set(r, &mut f_name),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "email" => json::set(r, &mut f_email),
+            "website" => json::set(r, &mut f_website),
+            "socials" => json::set(r, &mut f_socials),
+            "details" => json::set(r, &mut f_details),
+            "country" => json::set(r, &mut f_country),
+            "feature_settings" => json::set(r, &mut f_feature_settings),
+            "subscription_settings" => json::set(r, &mut f_subscription_settings),
+            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
+            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
+            "dispute_settings" => json::set(r, &mut f_dispute_settings),
+            "embed_hosts" => json::set(r, &mut f_embed_hosts),
+            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
+            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
+            "sso_enforced" => json::set(r, &mut f_sso_enforced),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            name: json::patch_of(f_name),
+            avatar_url: json::patch_of(f_avatar_url),
+            email: json::patch_of(f_email),
+            website: json::patch_of(f_website),
+            socials: json::patch_of(f_socials),
+            details: json::patch_of(f_details),
+            country: json::patch_of(f_country),
+            feature_settings: json::patch_of(f_feature_settings),
+            subscription_settings: json::patch_of(f_subscription_settings),
+            customer_email_settings: json::patch_of(f_customer_email_settings),
+            customer_portal_settings: json::patch_of(f_customer_portal_settings),
+            dispute_settings: json::patch_of(f_dispute_settings),
+            embed_hosts: json::patch_of(f_embed_hosts),
+            default_presentment_currency: json::patch_of(f_default_presentment_currency),
+            default_tax_behavior: json::patch_of(f_default_tax_behavior),
+            sso_enforced: json::patch_of(f_sso_enforced),
+            extra,
+        })
+    }
 }
 
 impl ToJson for OrganizationUpdate {
@@ -4389,6 +5105,12 @@ impl OrganizationsUpdateResponse403 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::NotPermitted(FromJson::read(r)?)),
+        |r| Ok(Self::DisputeAutoAcceptNotEnabled(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -4411,6 +5133,10 @@ impl FromJson for OrganizationsUpdateResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -4486,6 +5212,10 @@ impl FromJson for PublicSubscriptionProrationBehavior {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PublicSubscriptionProrationBehavior {
@@ -4528,6 +5258,24 @@ impl FromJson for SsoEnforcementRequiresConnection {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SSOEnforcementRequiresConnection", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -4599,6 +5347,10 @@ impl FromJson for SubscriptionProrationBehavior {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SubscriptionProrationBehavior {
@@ -4665,6 +5417,10 @@ impl std::fmt::Display for TaxBehaviorOption {
 impl FromJson for TaxBehaviorOption {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -107,6 +107,64 @@ impl FromJson for CardPayment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut c_7 = false;
+        let mut f_trigger = None;
+        let mut f_decline_reason = None;
+        let mut f_decline_message = None;
+        let mut f_organization_id = None;
+        let mut f_checkout_id = None;
+        let mut f_order_id = None;
+        let mut f_processor_metadata = None;
+        let mut f_method_metadata = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "processor" => json::set(r, &mut f_processor),
+            "status" => json::set(r, &mut f_status),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "method" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "card", false)),
+            "trigger" => json::set(r, &mut f_trigger),
+            "decline_reason" => json::set(r, &mut f_decline_reason),
+            "decline_message" => json::set(r, &mut f_decline_message),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "processor_metadata" => json::set_opt(r, &mut f_processor_metadata, key, &mut extra),
+            "method_metadata" => json::set(r, &mut f_method_metadata),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_7)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            processor: json::req(f_processor)?,
+            status: json::req(f_status)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            trigger: json::req(f_trigger)?,
+            decline_reason: json::req(f_decline_reason)?,
+            decline_message: json::req(f_decline_message)?,
+            organization_id: json::req(f_organization_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            order_id: json::req(f_order_id)?,
+            processor_metadata: json::opt(f_processor_metadata),
+            method_metadata: json::req(f_method_metadata)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for CardPayment {
@@ -160,6 +218,22 @@ impl FromJson for CardPaymentMetadata {
             brand: json::required(obj, "brand", path)?,
             last4: json::required(obj, "last4", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        r.object(&mut |r, key| match key {
+            "brand" => json::set(r, &mut f_brand),
+            "last4" => json::set(r, &mut f_last4),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            brand: json::req(f_brand)?,
+            last4: json::req(f_last4)?,
+            extra,
         })
     }
 }
@@ -258,6 +332,61 @@ impl FromJson for GenericPayment {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_processor = None;
+        let mut f_status = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_method = None;
+        let mut f_trigger = None;
+        let mut f_decline_reason = None;
+        let mut f_decline_message = None;
+        let mut f_organization_id = None;
+        let mut f_checkout_id = None;
+        let mut f_order_id = None;
+        let mut f_processor_metadata = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "processor" => json::set(r, &mut f_processor),
+            "status" => json::set(r, &mut f_status),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "method" => json::set(r, &mut f_method),
+            "trigger" => json::set(r, &mut f_trigger),
+            "decline_reason" => json::set(r, &mut f_decline_reason),
+            "decline_message" => json::set(r, &mut f_decline_message),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "processor_metadata" => json::set_opt(r, &mut f_processor_metadata, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            processor: json::req(f_processor)?,
+            status: json::req(f_status)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            method: json::req(f_method)?,
+            trigger: json::req(f_trigger)?,
+            decline_reason: json::req(f_decline_reason)?,
+            decline_message: json::req(f_decline_message)?,
+            organization_id: json::req(f_organization_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            order_id: json::req(f_order_id)?,
+            processor_metadata: json::opt(f_processor_metadata),
+            extra,
+        })
+    }
 }
 
 impl ToJson for GenericPayment {
@@ -312,6 +441,22 @@ impl FromJson for ListResourcePayment {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -556,6 +701,12 @@ impl Payment {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::CardPayment(FromJson::read(r)?)),
+        |r| Ok(Self::GenericPayment(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -578,6 +729,10 @@ impl FromJson for Payment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -630,6 +785,24 @@ impl FromJson for PaymentFailed {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "PaymentFailed", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for PaymentFailed {
@@ -679,6 +852,31 @@ impl FromJson for PaymentMethodCardMetadata {
             exp_year: json::required(obj, "exp_year", path)?,
             wallet: json::optional(obj, "wallet", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_brand = None;
+        let mut f_last4 = None;
+        let mut f_exp_month = None;
+        let mut f_exp_year = None;
+        let mut f_wallet = None;
+        r.object(&mut |r, key| match key {
+            "brand" => json::set(r, &mut f_brand),
+            "last4" => json::set(r, &mut f_last4),
+            "exp_month" => json::set(r, &mut f_exp_month),
+            "exp_year" => json::set(r, &mut f_exp_year),
+            "wallet" => json::set_opt(r, &mut f_wallet, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            brand: json::req(f_brand)?,
+            last4: json::req(f_last4)?,
+            exp_month: json::req(f_exp_month)?,
+            exp_year: json::req(f_exp_year)?,
+            wallet: json::opt(f_wallet),
+            extra,
         })
     }
 }
@@ -737,6 +935,10 @@ impl std::fmt::Display for PaymentProcessor {
 impl FromJson for PaymentProcessor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -825,6 +1027,10 @@ impl FromJson for PaymentSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for PaymentSortProperty {
@@ -891,6 +1097,10 @@ impl std::fmt::Display for PaymentStatus {
 impl FromJson for PaymentStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -970,6 +1180,10 @@ impl std::fmt::Display for PaymentTrigger {
 impl FromJson for PaymentTrigger {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -56,6 +56,22 @@ impl FromJson for AttachedCustomFieldCreate {
             custom_field_id: json::required(obj, "custom_field_id", path)?,
             required: json::required(obj, "required", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_custom_field_id = None;
+        let mut f_required = None;
+        r.object(&mut |r, key| match key {
+            "custom_field_id" => json::set(r, &mut f_custom_field_id),
+            "required" => json::set(r, &mut f_required),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            custom_field_id: json::req(f_custom_field_id)?,
+            required: json::req(f_required)?,
+            extra,
         })
     }
 }
@@ -105,6 +121,19 @@ impl FromJson for ExistingProductPrice {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ExistingProductPrice {
@@ -145,6 +174,22 @@ impl FromJson for ListResourceProduct {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -263,6 +308,76 @@ impl FromJson for Product {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        let mut f_is_recurring = None;
+        let mut f_is_archived = None;
+        let mut f_organization_id = None;
+        let mut f_metadata = None;
+        let mut f_prices = None;
+        let mut f_benefits = None;
+        let mut f_medias = None;
+        let mut f_attached_custom_fields = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set(r, &mut f_visibility),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "is_recurring" => json::set(r, &mut f_is_recurring),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "prices" => json::set(r, &mut f_prices),
+            "benefits" => json::set(r, &mut f_benefits),
+            "medias" => json::set(r, &mut f_medias),
+            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            trial_interval: json::req(f_trial_interval)?,
+            trial_interval_count: json::req(f_trial_interval_count)?,
+            name: json::req(f_name)?,
+            description: json::req(f_description)?,
+            visibility: json::req(f_visibility)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            meter_interval: json::req(f_meter_interval)?,
+            meter_interval_count: json::req(f_meter_interval_count)?,
+            is_recurring: json::req(f_is_recurring)?,
+            is_archived: json::req(f_is_archived)?,
+            organization_id: json::req(f_organization_id)?,
+            metadata: json::req(f_metadata)?,
+            prices: json::req(f_prices)?,
+            benefits: json::req(f_benefits)?,
+            medias: json::req(f_medias)?,
+            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Product {
@@ -334,6 +449,19 @@ impl FromJson for ProductBenefitsUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_benefits = None;
+        r.object(&mut |r, key| match key {
+            "benefits" => json::set(r, &mut f_benefits),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            benefits: json::req(f_benefits)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductBenefitsUpdate {
@@ -390,6 +518,10 @@ impl std::fmt::Display for ProductBillingType {
 impl FromJson for ProductBillingType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -520,6 +652,12 @@ impl ProductCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::Recurring(FromJson::read(r)?)),
+        |r| Ok(Self::OneTime(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -542,6 +680,10 @@ impl FromJson for ProductCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -655,6 +797,50 @@ impl FromJson for ProductCreateOneTime {
             recurring_interval: json::optional(obj, "recurring_interval", path)?,
             recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_prices = None;
+        let mut f_medias = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_organization_id = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set_opt(r, &mut f_visibility, key, &mut extra),
+            "prices" => json::set(r, &mut f_prices),
+            "medias" => json::set(r, &mut f_medias),
+            "attached_custom_fields" => {
+                json::set_opt(r, &mut f_attached_custom_fields, key, &mut extra)
+            }
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::req(f_name)?,
+            description: json::patch_of(f_description),
+            visibility: json::opt(f_visibility),
+            prices: json::req(f_prices)?,
+            medias: json::patch_of(f_medias),
+            attached_custom_fields: json::opt(f_attached_custom_fields),
+            organization_id: json::patch_of(f_organization_id),
+            recurring_interval: json::opt(f_recurring_interval),
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            extra,
         })
     }
 }
@@ -799,6 +985,62 @@ impl FromJson for ProductCreateRecurring {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_visibility = None;
+        let mut f_prices = None;
+        let mut f_medias = None;
+        let mut f_attached_custom_fields = None;
+        let mut f_organization_id = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_meter_interval = None;
+        let mut f_meter_interval_count = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "visibility" => json::set_opt(r, &mut f_visibility, key, &mut extra),
+            "prices" => json::set(r, &mut f_prices),
+            "medias" => json::set(r, &mut f_medias),
+            "attached_custom_fields" => {
+                json::set_opt(r, &mut f_attached_custom_fields, key, &mut extra)
+            }
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => {
+                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
+            }
+            "meter_interval" => json::set(r, &mut f_meter_interval),
+            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            name: json::req(f_name)?,
+            description: json::patch_of(f_description),
+            visibility: json::opt(f_visibility),
+            prices: json::req(f_prices)?,
+            medias: json::patch_of(f_medias),
+            attached_custom_fields: json::opt(f_attached_custom_fields),
+            organization_id: json::patch_of(f_organization_id),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::opt(f_recurring_interval_count),
+            meter_interval: json::patch_of(f_meter_interval),
+            meter_interval_count: json::patch_of(f_meter_interval_count),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductCreateRecurring {
@@ -919,6 +1161,69 @@ impl FromJson for ProductMediaFileRead {
             size_readable: json::required(obj, "size_readable", path)?,
             public_url: json::required(obj, "public_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_organization_id = None;
+        let mut f_name = None;
+        let mut f_path = None;
+        let mut f_mime_type = None;
+        let mut f_size = None;
+        let mut f_storage_version = None;
+        let mut f_checksum_etag = None;
+        let mut f_checksum_sha256_base64 = None;
+        let mut f_checksum_sha256_hex = None;
+        let mut f_last_modified_at = None;
+        let mut f_version = None;
+        let mut c_12 = false;
+        let mut f_is_uploaded = None;
+        let mut f_created_at = None;
+        let mut f_size_readable = None;
+        let mut f_public_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "name" => json::set(r, &mut f_name),
+            "path" => json::set(r, &mut f_path),
+            "mime_type" => json::set(r, &mut f_mime_type),
+            "size" => json::set(r, &mut f_size),
+            "storage_version" => json::set(r, &mut f_storage_version),
+            "checksum_etag" => json::set(r, &mut f_checksum_etag),
+            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
+            "last_modified_at" => json::set(r, &mut f_last_modified_at),
+            "version" => json::set(r, &mut f_version),
+            "service" => json::konst(r, &mut c_12, |r| {
+                json::peek_const_str(r, "product_media", false)
+            }),
+            "is_uploaded" => json::set(r, &mut f_is_uploaded),
+            "created_at" => json::set(r, &mut f_created_at),
+            "size_readable" => json::set(r, &mut f_size_readable),
+            "public_url" => json::set(r, &mut f_public_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_12)?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            organization_id: json::req(f_organization_id)?,
+            name: json::req(f_name)?,
+            path: json::req(f_path)?,
+            mime_type: json::req(f_mime_type)?,
+            size: json::req(f_size)?,
+            storage_version: json::req(f_storage_version)?,
+            checksum_etag: json::req(f_checksum_etag)?,
+            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
+            last_modified_at: json::req(f_last_modified_at)?,
+            version: json::req(f_version)?,
+            is_uploaded: json::req(f_is_uploaded)?,
+            created_at: json::req(f_created_at)?,
+            size_readable: json::req(f_size_readable)?,
+            public_url: json::req(f_public_url)?,
+            extra,
         })
     }
 }
@@ -1150,6 +1455,14 @@ impl ProductPrice {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::MeteredUnit(FromJson::read(r)?)),
+        |r| Ok(Self::Custom(FromJson::read(r)?)),
+        |r| Ok(Self::Fixed(FromJson::read(r)?)),
+        |r| Ok(Self::SeatBased(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1184,6 +1497,19 @@ impl FromJson for ProductPrice {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("amount_type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::Custom(FromJson::read(r)?),
+            "fixed" => Self::Fixed(FromJson::read(r)?),
+            "metered_unit" => Self::MeteredUnit(FromJson::read(r)?),
+            "seat_based" => Self::SeatBased(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+        })
     }
 }
 
@@ -1310,6 +1636,14 @@ impl ProductPriceCreate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?)),
+        |r| Ok(Self::ProductPriceFixedCreate(FromJson::read(r)?)),
+        |r| Ok(Self::ProductPriceSeatBasedCreate(FromJson::read(r)?)),
+        |r| Ok(Self::ProductPriceCustomCreate(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1360,6 +1694,19 @@ impl FromJson for ProductPriceCreate {
         }
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(tag) = r.tag("amount_type")? else {
+            return json::best_fit_read(r, Self::READS, Self::Unknown);
+        };
+        Ok(match &*tag {
+            "custom" => Self::ProductPriceCustomCreate(FromJson::read(r)?),
+            "fixed" => Self::ProductPriceFixedCreate(FromJson::read(r)?),
+            "metered_unit" => Self::ProductPriceMeteredUnitCreate(FromJson::read(r)?),
+            "seat_based" => Self::ProductPriceSeatBasedCreate(FromJson::read(r)?),
+            _ => Self::Unknown(json::unknown_tagged(r, "amount_type", &tag)?),
+        })
     }
 }
 
@@ -1467,6 +1814,52 @@ impl FromJson for ProductPriceCustom {
             maximum_amount: json::required(obj, "maximum_amount", path)?,
             preset_amount: json::required(obj, "preset_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = None;
+        let mut f_preset_amount = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "custom", false)),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "minimum_amount" => json::set(r, &mut f_minimum_amount),
+            "maximum_amount" => json::set(r, &mut f_maximum_amount),
+            "preset_amount" => json::set(r, &mut f_preset_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            minimum_amount: json::req(f_minimum_amount)?,
+            maximum_amount: json::req(f_maximum_amount)?,
+            preset_amount: json::req(f_preset_amount)?,
+            extra,
         })
     }
 }
@@ -1820,6 +2213,34 @@ impl FromJson for ProductPriceCustomCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_minimum_amount = None;
+        let mut f_maximum_amount = None;
+        let mut f_preset_amount = None;
+        r.object(&mut |r, key| match key {
+            "amount_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "custom", false)),
+            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "minimum_amount" => json::set_opt(r, &mut f_minimum_amount, key, &mut extra),
+            "maximum_amount" => json::set(r, &mut f_maximum_amount),
+            "preset_amount" => json::set(r, &mut f_preset_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            price_currency: json::opt(f_price_currency),
+            tax_behavior: json::patch_of(f_tax_behavior),
+            minimum_amount: json::opt(f_minimum_amount),
+            maximum_amount: json::patch_of(f_maximum_amount),
+            preset_amount: json::patch_of(f_preset_amount),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceCustomCreate {
@@ -1896,6 +2317,46 @@ impl FromJson for ProductPriceFixed {
             product_id: json::required(obj, "product_id", path)?,
             price_amount: json::required(obj, "price_amount", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_price_amount = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "fixed", false)),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "price_amount" => json::set(r, &mut f_price_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            price_amount: json::req(f_price_amount)?,
+            extra,
         })
     }
 }
@@ -2095,6 +2556,28 @@ impl FromJson for ProductPriceFixedCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_price_amount = None;
+        r.object(&mut |r, key| match key {
+            "amount_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "fixed", false)),
+            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "price_amount" => json::set(r, &mut f_price_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            price_currency: json::opt(f_price_currency),
+            tax_behavior: json::patch_of(f_tax_behavior),
+            price_amount: json::req(f_price_amount)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceFixedCreate {
@@ -2146,6 +2629,31 @@ impl FromJson for ProductPriceMeter {
             custom_label: json::required(obj, "custom_label", path)?,
             custom_multiplier: json::required(obj, "custom_multiplier", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_custom_label = None;
+        let mut f_custom_multiplier = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "name" => json::set(r, &mut f_name),
+            "unit" => json::set(r, &mut f_unit),
+            "custom_label" => json::set(r, &mut f_custom_label),
+            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            name: json::req(f_name)?,
+            unit: json::req(f_unit)?,
+            custom_label: json::req(f_custom_label)?,
+            custom_multiplier: json::req(f_custom_multiplier)?,
+            extra,
         })
     }
 }
@@ -2237,6 +2745,57 @@ impl FromJson for ProductPriceMeteredUnit {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_unit_amount = None;
+        let mut f_cap_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| {
+                json::peek_const_str(r, "metered_unit", false)
+            }),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "unit_amount" => json::set(r, &mut f_unit_amount),
+            "cap_amount" => json::set(r, &mut f_cap_amount),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "meter" => json::set(r, &mut f_meter),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            unit_amount: json::req(f_unit_amount)?,
+            cap_amount: json::req(f_cap_amount)?,
+            meter_id: json::req(f_meter_id)?,
+            meter: json::req(f_meter)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceMeteredUnit {
@@ -2319,6 +2878,36 @@ impl FromJson for ProductPriceMeteredUnitCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_meter_id = None;
+        let mut f_unit_amount = None;
+        let mut f_cap_amount = None;
+        r.object(&mut |r, key| match key {
+            "amount_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "metered_unit", false)
+            }),
+            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "unit_amount" => json::set(r, &mut f_unit_amount),
+            "cap_amount" => json::set(r, &mut f_cap_amount),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            price_currency: json::opt(f_price_currency),
+            tax_behavior: json::patch_of(f_tax_behavior),
+            meter_id: json::req(f_meter_id)?,
+            unit_amount: json::req(f_unit_amount)?,
+            cap_amount: json::patch_of(f_cap_amount),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceMeteredUnitCreate {
@@ -2397,6 +2986,48 @@ impl FromJson for ProductPriceSeatBased {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_source = None;
+        let mut c_4 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_is_archived = None;
+        let mut f_product_id = None;
+        let mut f_seat_tiers = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "source" => json::set(r, &mut f_source),
+            "amount_type" => json::konst(r, &mut c_4, |r| {
+                json::peek_const_str(r, "seat_based", false)
+            }),
+            "price_currency" => json::set(r, &mut f_price_currency),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "product_id" => json::set(r, &mut f_product_id),
+            "seat_tiers" => json::set(r, &mut f_seat_tiers),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_4)?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            source: json::req(f_source)?,
+            price_currency: json::req(f_price_currency)?,
+            tax_behavior: json::req(f_tax_behavior)?,
+            is_archived: json::req(f_is_archived)?,
+            product_id: json::req(f_product_id)?,
+            seat_tiers: json::req(f_seat_tiers)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceSeatBased {
@@ -2466,6 +3097,30 @@ impl FromJson for ProductPriceSeatBasedCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_price_currency = None;
+        let mut f_tax_behavior = None;
+        let mut f_seat_tiers = None;
+        r.object(&mut |r, key| match key {
+            "amount_type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "seat_based", false)
+            }),
+            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut f_tax_behavior),
+            "seat_tiers" => json::set(r, &mut f_seat_tiers),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            price_currency: json::opt(f_price_currency),
+            tax_behavior: json::patch_of(f_tax_behavior),
+            seat_tiers: json::req(f_seat_tiers)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceSeatBasedCreate {
@@ -2519,6 +3174,25 @@ impl FromJson for ProductPriceSeatTier {
             max_seats: json::patch(obj, "max_seats", path)?,
             price_per_seat: json::required(obj, "price_per_seat", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_min_seats = None;
+        let mut f_max_seats = None;
+        let mut f_price_per_seat = None;
+        r.object(&mut |r, key| match key {
+            "min_seats" => json::set(r, &mut f_min_seats),
+            "max_seats" => json::set(r, &mut f_max_seats),
+            "price_per_seat" => json::set(r, &mut f_price_per_seat),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            min_seats: json::req(f_min_seats)?,
+            max_seats: json::patch_of(f_max_seats),
+            price_per_seat: json::req(f_price_per_seat)?,
+            extra,
         })
     }
 }
@@ -2575,6 +3249,22 @@ impl FromJson for ProductPriceSeatTiersInput {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seat_tier_type = None;
+        let mut f_tiers = None;
+        r.object(&mut |r, key| match key {
+            "seat_tier_type" => json::set_opt(r, &mut f_seat_tier_type, key, &mut extra),
+            "tiers" => json::set(r, &mut f_tiers),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seat_tier_type: json::opt(f_seat_tier_type),
+            tiers: json::req(f_tiers)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductPriceSeatTiersInput {
@@ -2625,6 +3315,28 @@ impl FromJson for ProductPriceSeatTiersOutput {
             minimum_seats: json::required(obj, "minimum_seats", path)?,
             maximum_seats: json::required(obj, "maximum_seats", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seat_tier_type = None;
+        let mut f_tiers = None;
+        let mut f_minimum_seats = None;
+        let mut f_maximum_seats = None;
+        r.object(&mut |r, key| match key {
+            "seat_tier_type" => json::set_opt(r, &mut f_seat_tier_type, key, &mut extra),
+            "tiers" => json::set(r, &mut f_tiers),
+            "minimum_seats" => json::set(r, &mut f_minimum_seats),
+            "maximum_seats" => json::set(r, &mut f_maximum_seats),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seat_tier_type: json::opt(f_seat_tier_type),
+            tiers: json::req(f_tiers)?,
+            minimum_seats: json::req(f_minimum_seats)?,
+            maximum_seats: json::req(f_maximum_seats)?,
+            extra,
         })
     }
 }
@@ -2686,6 +3398,10 @@ impl std::fmt::Display for ProductPriceSource {
 impl FromJson for ProductPriceSource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -2773,6 +3489,10 @@ impl std::fmt::Display for ProductSortProperty {
 impl FromJson for ProductSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -2891,6 +3611,52 @@ impl FromJson for ProductUpdate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_trial_interval = None;
+        let mut f_trial_interval_count = None;
+        let mut f_name = None;
+        let mut f_description = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_is_archived = None;
+        let mut f_visibility = None;
+        let mut f_prices = None;
+        let mut f_medias = None;
+        let mut f_attached_custom_fields = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "trial_interval" => json::set(r, &mut f_trial_interval),
+            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "name" => json::set(r, &mut f_name),
+            "description" => json::set(r, &mut f_description),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            "visibility" => json::set(r, &mut f_visibility),
+            "prices" => json::set(r, &mut f_prices),
+            "medias" => json::set(r, &mut f_medias),
+            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            trial_interval: json::patch_of(f_trial_interval),
+            trial_interval_count: json::patch_of(f_trial_interval_count),
+            name: json::patch_of(f_name),
+            description: json::patch_of(f_description),
+            recurring_interval: json::patch_of(f_recurring_interval),
+            recurring_interval_count: json::patch_of(f_recurring_interval_count),
+            is_archived: json::patch_of(f_is_archived),
+            visibility: json::patch_of(f_visibility),
+            prices: json::patch_of(f_prices),
+            medias: json::patch_of(f_medias),
+            attached_custom_fields: json::patch_of(f_attached_custom_fields),
+            extra,
+        })
+    }
 }
 
 impl ToJson for ProductUpdate {
@@ -2970,6 +3736,15 @@ impl ProductUpdatePricesItem {
         ),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::ExistingProductPrice(FromJson::read(r)?)),
+        |r| match ProductPriceCreate::read(r)? {
+            ProductPriceCreate::Unknown { .. } => Err(Miss::FIT),
+            x => Ok(Self::ProductPriceCreate(x)),
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2992,6 +3767,10 @@ impl FromJson for ProductUpdatePricesItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -3065,6 +3844,10 @@ impl FromJson for ProductVisibility {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for ProductVisibility {
@@ -3127,6 +3910,10 @@ impl std::fmt::Display for SeatTierType {
 impl FromJson for SeatTierType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -50,6 +50,22 @@ impl FromJson for ListResourceRefund {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -146,6 +162,61 @@ impl FromJson for Refund {
             revoke_benefits: json::required(obj, "revoke_benefits", path)?,
             dispute: json::required(obj, "dispute", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_metadata = None;
+        let mut f_status = None;
+        let mut f_reason = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_organization_id = None;
+        let mut f_order_id = None;
+        let mut f_subscription_id = None;
+        let mut f_customer_id = None;
+        let mut f_revoke_benefits = None;
+        let mut f_dispute = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "metadata" => json::set(r, &mut f_metadata),
+            "status" => json::set(r, &mut f_status),
+            "reason" => json::set(r, &mut f_reason),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "revoke_benefits" => json::set(r, &mut f_revoke_benefits),
+            "dispute" => json::set(r, &mut f_dispute),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            metadata: json::req(f_metadata)?,
+            status: json::req(f_status)?,
+            reason: json::req(f_reason)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            currency: json::req(f_currency)?,
+            organization_id: json::req(f_organization_id)?,
+            order_id: json::req(f_order_id)?,
+            subscription_id: json::req(f_subscription_id)?,
+            customer_id: json::req(f_customer_id)?,
+            revoke_benefits: json::req(f_revoke_benefits)?,
+            dispute: json::req(f_dispute)?,
+            extra,
         })
     }
 }
@@ -248,6 +319,34 @@ impl FromJson for RefundCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_order_id = None;
+        let mut f_reason = None;
+        let mut f_amount = None;
+        let mut f_comment = None;
+        let mut f_revoke_benefits = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "order_id" => json::set(r, &mut f_order_id),
+            "reason" => json::set(r, &mut f_reason),
+            "amount" => json::set(r, &mut f_amount),
+            "comment" => json::set(r, &mut f_comment),
+            "revoke_benefits" => json::set_opt(r, &mut f_revoke_benefits, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            order_id: json::req(f_order_id)?,
+            reason: json::req(f_reason)?,
+            amount: json::req(f_amount)?,
+            comment: json::patch_of(f_comment),
+            revoke_benefits: json::opt(f_revoke_benefits),
+            extra,
+        })
+    }
 }
 
 impl ToJson for RefundCreate {
@@ -323,6 +422,10 @@ impl std::fmt::Display for RefundCreateReason {
 impl FromJson for RefundCreateReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -422,6 +525,58 @@ impl FromJson for RefundDispute {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_status = None;
+        let mut f_resolved = None;
+        let mut f_closed = None;
+        let mut f_amount = None;
+        let mut f_tax_amount = None;
+        let mut f_currency = None;
+        let mut f_reason = None;
+        let mut f_evidence_due_by = None;
+        let mut f_past_due = None;
+        let mut f_order_id = None;
+        let mut f_payment_id = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "status" => json::set(r, &mut f_status),
+            "resolved" => json::set(r, &mut f_resolved),
+            "closed" => json::set(r, &mut f_closed),
+            "amount" => json::set(r, &mut f_amount),
+            "tax_amount" => json::set(r, &mut f_tax_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "reason" => json::set(r, &mut f_reason),
+            "evidence_due_by" => json::set(r, &mut f_evidence_due_by),
+            "past_due" => json::set(r, &mut f_past_due),
+            "order_id" => json::set(r, &mut f_order_id),
+            "payment_id" => json::set(r, &mut f_payment_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            status: json::req(f_status)?,
+            resolved: json::req(f_resolved)?,
+            closed: json::req(f_closed)?,
+            amount: json::req(f_amount)?,
+            tax_amount: json::req(f_tax_amount)?,
+            currency: json::req(f_currency)?,
+            reason: json::req(f_reason)?,
+            evidence_due_by: json::req(f_evidence_due_by)?,
+            past_due: json::req(f_past_due)?,
+            order_id: json::req(f_order_id)?,
+            payment_id: json::req(f_payment_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for RefundDispute {
@@ -512,6 +667,10 @@ impl FromJson for RefundReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for RefundReason {
@@ -582,6 +741,10 @@ impl std::fmt::Display for RefundSortProperty {
 impl FromJson for RefundSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -654,6 +817,10 @@ impl FromJson for RefundStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for RefundStatus {
@@ -696,6 +863,24 @@ impl FromJson for RefundedAlready {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "RefundedAlready", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }

@@ -15,7 +15,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -91,6 +91,10 @@ impl FromJson for CustomerCancellationReason {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for CustomerCancellationReason {
@@ -135,6 +139,24 @@ impl FromJson for InactiveSubscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "InactiveSubscription", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for InactiveSubscription {
@@ -176,6 +198,22 @@ impl FromJson for ListResourceSubscription {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -374,6 +412,130 @@ impl FromJson for Subscription {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_amount = None;
+        let mut f_currency = None;
+        let mut f_recurring_interval = None;
+        let mut f_recurring_interval_count = None;
+        let mut f_status = None;
+        let mut f_current_period_start = None;
+        let mut f_current_period_end = None;
+        let mut f_current_meter_period_start = None;
+        let mut f_current_meter_period_end = None;
+        let mut f_trial_start = None;
+        let mut f_trial_end = None;
+        let mut f_cancel_at_period_end = None;
+        let mut f_canceled_at = None;
+        let mut f_started_at = None;
+        let mut f_ends_at = None;
+        let mut f_ended_at = None;
+        let mut f_past_due_at = None;
+        let mut f_pause_at_period_end = None;
+        let mut f_paused_at = None;
+        let mut f_resumes_at = None;
+        let mut f_customer_id = None;
+        let mut f_product_id = None;
+        let mut f_discount_id = None;
+        let mut f_checkout_id = None;
+        let mut f_seats = None;
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_metadata = None;
+        let mut f_custom_field_data = None;
+        let mut f_customer = None;
+        let mut f_product = None;
+        let mut f_discount = None;
+        let mut f_prices = None;
+        let mut f_meters = None;
+        let mut f_pending_update = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "amount" => json::set(r, &mut f_amount),
+            "currency" => json::set(r, &mut f_currency),
+            "recurring_interval" => json::set(r, &mut f_recurring_interval),
+            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "status" => json::set(r, &mut f_status),
+            "current_period_start" => json::set(r, &mut f_current_period_start),
+            "current_period_end" => json::set(r, &mut f_current_period_end),
+            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
+            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
+            "trial_start" => json::set(r, &mut f_trial_start),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "canceled_at" => json::set(r, &mut f_canceled_at),
+            "started_at" => json::set(r, &mut f_started_at),
+            "ends_at" => json::set(r, &mut f_ends_at),
+            "ended_at" => json::set(r, &mut f_ended_at),
+            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "paused_at" => json::set(r, &mut f_paused_at),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "product_id" => json::set(r, &mut f_product_id),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "checkout_id" => json::set(r, &mut f_checkout_id),
+            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "metadata" => json::set(r, &mut f_metadata),
+            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "product" => json::set(r, &mut f_product),
+            "discount" => json::set(r, &mut f_discount),
+            "prices" => json::set(r, &mut f_prices),
+            "meters" => json::set(r, &mut f_meters),
+            "pending_update" => json::set(r, &mut f_pending_update),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            amount: json::req(f_amount)?,
+            currency: json::req(f_currency)?,
+            recurring_interval: json::req(f_recurring_interval)?,
+            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            status: json::req(f_status)?,
+            current_period_start: json::req(f_current_period_start)?,
+            current_period_end: json::req(f_current_period_end)?,
+            current_meter_period_start: json::req(f_current_meter_period_start)?,
+            current_meter_period_end: json::req(f_current_meter_period_end)?,
+            trial_start: json::req(f_trial_start)?,
+            trial_end: json::req(f_trial_end)?,
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            canceled_at: json::req(f_canceled_at)?,
+            started_at: json::req(f_started_at)?,
+            ends_at: json::req(f_ends_at)?,
+            ended_at: json::req(f_ended_at)?,
+            past_due_at: json::opt(f_past_due_at),
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            paused_at: json::req(f_paused_at)?,
+            resumes_at: json::req(f_resumes_at)?,
+            customer_id: json::req(f_customer_id)?,
+            product_id: json::req(f_product_id)?,
+            discount_id: json::req(f_discount_id)?,
+            checkout_id: json::req(f_checkout_id)?,
+            seats: json::opt(f_seats),
+            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
+            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            metadata: json::req(f_metadata)?,
+            custom_field_data: json::opt(f_custom_field_data),
+            customer: json::req(f_customer)?,
+            product: json::req(f_product)?,
+            discount: json::req(f_discount)?,
+            prices: json::req(f_prices)?,
+            meters: json::req(f_meters)?,
+            pending_update: json::req(f_pending_update)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for Subscription {
@@ -513,6 +675,25 @@ impl FromJson for SubscriptionCancel {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut f_cancel_at_period_end = None;
+        r.object(&mut |r, key| match key {
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            customer_cancellation_reason: json::patch_of(f_customer_cancellation_reason),
+            customer_cancellation_comment: json::patch_of(f_customer_cancellation_comment),
+            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionCancel {
@@ -585,6 +766,25 @@ impl FromJson for SubscriptionCreateCustomer {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_product_id = None;
+        let mut f_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            product_id: json::req(f_product_id)?,
+            customer_id: json::req(f_customer_id)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionCreateCustomer {
@@ -647,6 +847,25 @@ impl FromJson for SubscriptionCreateExternalCustomer {
             product_id: json::required(obj, "product_id", path)?,
             external_customer_id: json::required(obj, "external_customer_id", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_product_id = None;
+        let mut f_external_customer_id = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            product_id: json::req(f_product_id)?,
+            external_customer_id: json::req(f_external_customer_id)?,
+            extra,
         })
     }
 }
@@ -758,6 +977,72 @@ impl FromJson for SubscriptionCustomer {
             first_user_event_at: json::required(obj, "first_user_event_at", path)?,
             avatar_url: json::required(obj, "avatar_url", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_id = None;
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_metadata = None;
+        let mut f_external_id = None;
+        let mut f_email = None;
+        let mut f_email_verified = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_billing_name = None;
+        let mut f_billing_address = None;
+        let mut f_tax_id = None;
+        let mut f_locale = None;
+        let mut f_organization_id = None;
+        let mut f_default_payment_method_id = None;
+        let mut f_deleted_at = None;
+        let mut f_first_user_event_at = None;
+        let mut f_avatar_url = None;
+        r.object(&mut |r, key| match key {
+            "id" => json::set(r, &mut f_id),
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "metadata" => json::set(r, &mut f_metadata),
+            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
+            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
+            "email_verified" => json::set(r, &mut f_email_verified),
+            "type" => json::set(r, &mut f_type_),
+            "name" => json::set(r, &mut f_name),
+            "billing_name" => json::set(r, &mut f_billing_name),
+            "billing_address" => json::set(r, &mut f_billing_address),
+            "tax_id" => json::set(r, &mut f_tax_id),
+            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "default_payment_method_id" => {
+                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
+            }
+            "deleted_at" => json::set(r, &mut f_deleted_at),
+            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
+            "avatar_url" => json::set(r, &mut f_avatar_url),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            id: json::req(f_id)?,
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            metadata: json::req(f_metadata)?,
+            external_id: json::opt(f_external_id),
+            email: json::opt(f_email),
+            email_verified: json::req(f_email_verified)?,
+            type_: json::req(f_type_)?,
+            name: json::req(f_name)?,
+            billing_name: json::req(f_billing_name)?,
+            billing_address: json::req(f_billing_address)?,
+            tax_id: json::req(f_tax_id)?,
+            locale: json::opt(f_locale),
+            organization_id: json::req(f_organization_id)?,
+            default_payment_method_id: json::opt(f_default_payment_method_id),
+            deleted_at: json::req(f_deleted_at)?,
+            first_user_event_at: json::req(f_first_user_event_at)?,
+            avatar_url: json::req(f_avatar_url)?,
+            extra,
         })
     }
 }
@@ -918,6 +1203,10 @@ impl FromJson for SubscriptionExportColumn {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SubscriptionExportColumn {
@@ -960,6 +1249,24 @@ impl FromJson for SubscriptionLocked {
         Ok(Self {
             detail: json::required(obj, "detail", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_detail = None;
+        r.object(&mut |r, key| match key {
+            "error" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "SubscriptionLocked", false)
+            }),
+            "detail" => json::set(r, &mut f_detail),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            detail: json::req(f_detail)?,
+            extra,
         })
     }
 }
@@ -1030,6 +1337,40 @@ impl FromJson for SubscriptionMeter {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_consumed_units = None;
+        let mut f_credited_units = None;
+        let mut f_amount = None;
+        let mut f_meter_id = None;
+        let mut f_meter = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "consumed_units" => json::set(r, &mut f_consumed_units),
+            "credited_units" => json::set(r, &mut f_credited_units),
+            "amount" => json::set(r, &mut f_amount),
+            "meter_id" => json::set(r, &mut f_meter_id),
+            "meter" => json::set(r, &mut f_meter),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            consumed_units: json::req(f_consumed_units)?,
+            credited_units: json::req(f_credited_units)?,
+            amount: json::req(f_amount)?,
+            meter_id: json::req(f_meter_id)?,
+            meter: json::req(f_meter)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionMeter {
@@ -1091,6 +1432,22 @@ impl FromJson for SubscriptionPause {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_pause_at_period_end = None;
+        let mut f_resumes_at = None;
+        r.object(&mut |r, key| match key {
+            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
+            "resumes_at" => json::set(r, &mut f_resumes_at),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            pause_at_period_end: json::req(f_pause_at_period_end)?,
+            resumes_at: json::patch_of(f_resumes_at),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionPause {
@@ -1132,6 +1489,17 @@ impl FromJson for SubscriptionResume {
         Ok(Self {
             extra: json::extra(obj, Self::FIELDS),
         })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        r.object(&mut |r, key| match key {
+            "resume" => json::konst(r, &mut c_0, |r| json::peek_const(r, &Value::Bool(true))),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self { extra })
     }
 }
 
@@ -1210,6 +1578,25 @@ impl FromJson for SubscriptionRevoke {
             customer_cancellation_reason: json::patch(obj, "customer_cancellation_reason", path)?,
             customer_cancellation_comment: json::patch(obj, "customer_cancellation_comment", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_customer_cancellation_reason = None;
+        let mut f_customer_cancellation_comment = None;
+        let mut c_2 = false;
+        r.object(&mut |r, key| match key {
+            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
+            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "revoke" => json::konst(r, &mut c_2, |r| json::peek_const(r, &Value::Bool(true))),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_2)?;
+        Ok(Self {
+            customer_cancellation_reason: json::patch_of(f_customer_cancellation_reason),
+            customer_cancellation_comment: json::patch_of(f_customer_cancellation_comment),
+            extra,
         })
     }
 }
@@ -1343,6 +1730,10 @@ impl FromJson for SubscriptionSortProperty {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for SubscriptionSortProperty {
@@ -1429,6 +1820,10 @@ impl std::fmt::Display for SubscriptionStatus {
 impl FromJson for SubscriptionStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
     }
 }
 
@@ -1524,6 +1919,18 @@ impl SubscriptionUpdate {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::SubscriptionRevoke(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionResume(FromJson::read(r)?)),
+        |r| Ok(Self::Seats(FromJson::read(r)?)),
+        |r| Ok(Self::BillingPeriod(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionCancel(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionPause(FromJson::read(r)?)),
+        |r| Ok(Self::Clear(FromJson::read(r)?)),
+        |r| Ok(Self::Base(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1546,6 +1953,10 @@ impl FromJson for SubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1678,6 +2089,31 @@ impl FromJson for SubscriptionUpdateBase {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_metadata = None;
+        let mut f_product_id = None;
+        let mut f_proration_behavior = None;
+        let mut f_discount_id = None;
+        let mut f_trial_end = None;
+        r.object(&mut |r, key| match key {
+            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "product_id" => json::set(r, &mut f_product_id),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "discount_id" => json::set(r, &mut f_discount_id),
+            "trial_end" => json::set(r, &mut f_trial_end),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            metadata: json::opt(f_metadata),
+            product_id: json::patch_of(f_product_id),
+            proration_behavior: json::patch_of(f_proration_behavior),
+            discount_id: json::patch_of(f_discount_id),
+            trial_end: json::patch_of(f_trial_end),
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUpdateBase {
@@ -1718,6 +2154,12 @@ impl SubscriptionUpdateBaseTrialEnd {
         (&[], |v, p| Ok(Self::String(FromJson::decode(v, p)?))),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::DateTime(FromJson::read(r)?)),
+        |r| Ok(Self::String(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1740,6 +2182,10 @@ impl FromJson for SubscriptionUpdateBaseTrialEnd {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1786,6 +2232,19 @@ impl FromJson for SubscriptionUpdateBillingPeriod {
         Ok(Self {
             current_billing_period_end: json::required(obj, "current_billing_period_end", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_current_billing_period_end = None;
+        r.object(&mut |r, key| match key {
+            "current_billing_period_end" => json::set(r, &mut f_current_billing_period_end),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            current_billing_period_end: json::req(f_current_billing_period_end)?,
+            extra,
         })
     }
 }
@@ -1836,6 +2295,19 @@ impl FromJson for SubscriptionUpdateClear {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_pending_update = None;
+        r.object(&mut |r, key| match key {
+            "pending_update" => json::set(r, &mut f_pending_update),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            pending_update: json::req(f_pending_update)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for SubscriptionUpdateClear {
@@ -1882,6 +2354,22 @@ impl FromJson for SubscriptionUpdateSeats {
             seats: json::required(obj, "seats", path)?,
             proration_behavior: json::patch(obj, "proration_behavior", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_seats = None;
+        let mut f_proration_behavior = None;
+        r.object(&mut |r, key| match key {
+            "seats" => json::set(r, &mut f_seats),
+            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            seats: json::req(f_seats)?,
+            proration_behavior: json::patch_of(f_proration_behavior),
+            extra,
         })
     }
 }
@@ -1960,6 +2448,12 @@ impl SubscriptionsCreateBody {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::SubscriptionCreateCustomer(FromJson::read(r)?)),
+        |r| Ok(Self::SubscriptionCreateExternalCustomer(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1982,6 +2476,10 @@ impl FromJson for SubscriptionsCreateBody {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -2064,6 +2562,12 @@ impl SubscriptionsUpdateResponse403 {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::AlreadyCanceledSubscription(FromJson::read(r)?)),
+        |r| Ok(Self::InactiveSubscription(FromJson::read(r)?)),
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -2086,6 +2590,10 @@ impl FromJson for SubscriptionsUpdateResponse403 {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 

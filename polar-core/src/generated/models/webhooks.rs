@@ -16,7 +16,7 @@
 use super::*;
 use crate::runtime::config::Secret;
 use crate::runtime::json::{
-    self, DecodeError, FromJson, Json, JsonKey, Map, Number, Path, ToJson, Value,
+    self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value,
 };
 use crate::runtime::Patch;
 use std::collections::BTreeMap;
@@ -116,6 +116,70 @@ impl FromJson for BenefitGrantCustomWebhook {
             properties: json::required(obj, "properties", path)?,
             previous_properties: json::optional(obj, "previous_properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
         })
     }
 }
@@ -242,6 +306,70 @@ impl FromJson for BenefitGrantDiscordWebhook {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantDiscordWebhook {
@@ -364,6 +492,70 @@ impl FromJson for BenefitGrantDownloadablesWebhook {
             properties: json::required(obj, "properties", path)?,
             previous_properties: json::optional(obj, "previous_properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
         })
     }
 }
@@ -490,6 +682,70 @@ impl FromJson for BenefitGrantFeatureFlagWebhook {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantFeatureFlagWebhook {
@@ -612,6 +868,70 @@ impl FromJson for BenefitGrantGitHubRepositoryWebhook {
             properties: json::required(obj, "properties", path)?,
             previous_properties: json::optional(obj, "previous_properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
         })
     }
 }
@@ -738,6 +1058,70 @@ impl FromJson for BenefitGrantLicenseKeysWebhook {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantLicenseKeysWebhook {
@@ -862,6 +1246,70 @@ impl FromJson for BenefitGrantMeterCreditWebhook {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
+        })
+    }
 }
 
 impl ToJson for BenefitGrantMeterCreditWebhook {
@@ -984,6 +1432,70 @@ impl FromJson for BenefitGrantSlackSharedChannelWebhook {
             properties: json::required(obj, "properties", path)?,
             previous_properties: json::optional(obj, "previous_properties", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_granted_at = None;
+        let mut f_is_granted = None;
+        let mut f_revoked_at = None;
+        let mut f_is_revoked = None;
+        let mut f_subscription_id = None;
+        let mut f_order_id = None;
+        let mut f_customer_id = None;
+        let mut f_member_id = None;
+        let mut f_benefit_id = None;
+        let mut f_error = None;
+        let mut f_customer = None;
+        let mut f_member = None;
+        let mut f_benefit = None;
+        let mut f_properties = None;
+        let mut f_previous_properties = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
+            "is_granted" => json::set(r, &mut f_is_granted),
+            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
+            "is_revoked" => json::set(r, &mut f_is_revoked),
+            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "order_id" => json::set(r, &mut f_order_id),
+            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut f_benefit_id),
+            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "customer" => json::set(r, &mut f_customer),
+            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
+            "benefit" => json::set(r, &mut f_benefit),
+            "properties" => json::set(r, &mut f_properties),
+            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            granted_at: json::opt(f_granted_at),
+            is_granted: json::req(f_is_granted)?,
+            revoked_at: json::opt(f_revoked_at),
+            is_revoked: json::req(f_is_revoked)?,
+            subscription_id: json::req(f_subscription_id)?,
+            order_id: json::req(f_order_id)?,
+            customer_id: json::req(f_customer_id)?,
+            member_id: json::opt(f_member_id),
+            benefit_id: json::req(f_benefit_id)?,
+            error: json::opt(f_error),
+            customer: json::req(f_customer)?,
+            member: json::opt(f_member),
+            benefit: json::req(f_benefit)?,
+            properties: json::req(f_properties)?,
+            previous_properties: json::opt(f_previous_properties),
+            extra,
         })
     }
 }
@@ -1388,6 +1900,26 @@ impl BenefitGrantWebhook {
         }),
     ];
 
+    /// The members `read` tries, in the order of `CANDIDATES`.
+    const READS: &'static [json::ReadFn<Self>] = &[
+        |r| Ok(Self::BenefitGrantDiscordWebhook(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantCustomWebhook(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantGitHubRepositoryWebhook(FromJson::read(
+                r,
+            )?))
+        },
+        |r| Ok(Self::BenefitGrantDownloadablesWebhook(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantLicenseKeysWebhook(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantMeterCreditWebhook(FromJson::read(r)?)),
+        |r| Ok(Self::BenefitGrantFeatureFlagWebhook(FromJson::read(r)?)),
+        |r| {
+            Ok(Self::BenefitGrantSlackSharedChannelWebhook(FromJson::read(
+                r,
+            )?))
+        },
+    ];
+
     /// Why this is `Unknown`, when no variant fitted the value (rather than a tag this SDK
     /// does not know): the decode error of the variant that came closest, its path relative
     /// to this value. `None` for a known variant.
@@ -1410,6 +1942,10 @@ impl FromJson for BenefitGrantWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(json::best_fit(value, path, Self::CANDIDATES)
             .unwrap_or_else(|| Self::Unknown(value.to_value())))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        json::best_fit_read(r, Self::READS, Self::Unknown)
     }
 }
 
@@ -1531,6 +2067,10 @@ impl FromJson for HttpCodeClass {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for HttpCodeClass {
@@ -1579,6 +2119,22 @@ impl FromJson for ListResourceWebhookDelivery {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for ListResourceWebhookDelivery {
@@ -1620,6 +2176,22 @@ impl FromJson for ListResourceWebhookEndpoint {
             items: json::required(obj, "items", path)?,
             pagination: json::required(obj, "pagination", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_items = None;
+        let mut f_pagination = None;
+        r.object(&mut |r, key| match key {
+            "items" => json::set(r, &mut f_items),
+            "pagination" => json::set(r, &mut f_pagination),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            items: json::req(f_items)?,
+            pagination: json::req(f_pagination)?,
+            extra,
         })
     }
 }
@@ -1666,6 +2238,27 @@ impl FromJson for WebhookBenefitCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookBenefitCreatedPayload {
@@ -1709,6 +2302,27 @@ impl FromJson for WebhookBenefitGrantCreatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit_grant.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -1757,6 +2371,27 @@ impl FromJson for WebhookBenefitGrantCycledPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit_grant.cycled", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookBenefitGrantCycledPayload {
@@ -1800,6 +2435,27 @@ impl FromJson for WebhookBenefitGrantRevokedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit_grant.revoked", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -1847,6 +2503,27 @@ impl FromJson for WebhookBenefitGrantUpdatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit_grant.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookBenefitGrantUpdatedPayload {
@@ -1892,6 +2569,27 @@ impl FromJson for WebhookBenefitUpdatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "benefit.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookBenefitUpdatedPayload {
@@ -1935,6 +2633,27 @@ impl FromJson for WebhookCheckoutCreatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "checkout.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -1985,6 +2704,27 @@ impl FromJson for WebhookCheckoutExpiredPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "checkout.expired", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookCheckoutExpiredPayload {
@@ -2028,6 +2768,27 @@ impl FromJson for WebhookCheckoutUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "checkout.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -2080,6 +2841,27 @@ impl FromJson for WebhookCustomerCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookCustomerCreatedPayload {
@@ -2123,6 +2905,27 @@ impl FromJson for WebhookCustomerDeletedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer.deleted", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -2171,6 +2974,27 @@ impl FromJson for WebhookCustomerSeatAssignedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer_seat.assigned", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookCustomerSeatAssignedPayload {
@@ -2216,6 +3040,27 @@ impl FromJson for WebhookCustomerSeatClaimedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer_seat.claimed", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookCustomerSeatClaimedPayload {
@@ -2259,6 +3104,27 @@ impl FromJson for WebhookCustomerSeatRevokedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer_seat.revoked", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -2312,6 +3178,27 @@ impl FromJson for WebhookCustomerStateChangedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer.state_changed", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookCustomerStateChangedPayload {
@@ -2359,6 +3246,27 @@ impl FromJson for WebhookCustomerUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "customer.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -2426,6 +3334,37 @@ impl FromJson for WebhookDelivery {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_succeeded = None;
+        let mut f_http_code = None;
+        let mut f_response = None;
+        let mut f_webhook_event = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "succeeded" => json::set(r, &mut f_succeeded),
+            "http_code" => json::set(r, &mut f_http_code),
+            "response" => json::set(r, &mut f_response),
+            "webhook_event" => json::set(r, &mut f_webhook_event),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            succeeded: json::req(f_succeeded)?,
+            http_code: json::req(f_http_code)?,
+            response: json::req(f_response)?,
+            webhook_event: json::req(f_webhook_event)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookDelivery {
@@ -2475,6 +3414,27 @@ impl FromJson for WebhookDiscountCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "discount.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookDiscountCreatedPayload {
@@ -2520,6 +3480,27 @@ impl FromJson for WebhookDiscountDeletedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "discount.deleted", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookDiscountDeletedPayload {
@@ -2563,6 +3544,27 @@ impl FromJson for WebhookDiscountUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "discount.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -2642,6 +3644,46 @@ impl FromJson for WebhookEndpoint {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_url = None;
+        let mut f_name = None;
+        let mut f_format = None;
+        let mut f_secret = None;
+        let mut f_organization_id = None;
+        let mut f_events = None;
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "url" => json::set(r, &mut f_url),
+            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "format" => json::set(r, &mut f_format),
+            "secret" => json::set(r, &mut f_secret),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            "events" => json::set(r, &mut f_events),
+            "enabled" => json::set(r, &mut f_enabled),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            url: json::req(f_url)?,
+            name: json::opt(f_name),
+            format: json::req(f_format)?,
+            secret: json::req(f_secret)?,
+            organization_id: json::req(f_organization_id)?,
+            events: json::req(f_events)?,
+            enabled: json::req(f_enabled)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookEndpoint {
@@ -2716,6 +3758,31 @@ impl FromJson for WebhookEndpointCreate {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        let mut f_name = None;
+        let mut f_format = None;
+        let mut f_events = None;
+        let mut f_organization_id = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            "name" => json::set(r, &mut f_name),
+            "format" => json::set(r, &mut f_format),
+            "events" => json::set(r, &mut f_events),
+            "organization_id" => json::set(r, &mut f_organization_id),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::req(f_url)?,
+            name: json::patch_of(f_name),
+            format: json::req(f_format)?,
+            events: json::req(f_events)?,
+            organization_id: json::patch_of(f_organization_id),
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookEndpointCreate {
@@ -2778,6 +3845,31 @@ impl FromJson for WebhookEndpointUpdate {
             events: json::patch(obj, "events", path)?,
             enabled: json::patch(obj, "enabled", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_url = None;
+        let mut f_name = None;
+        let mut f_format = None;
+        let mut f_events = None;
+        let mut f_enabled = None;
+        r.object(&mut |r, key| match key {
+            "url" => json::set(r, &mut f_url),
+            "name" => json::set(r, &mut f_name),
+            "format" => json::set(r, &mut f_format),
+            "events" => json::set(r, &mut f_events),
+            "enabled" => json::set(r, &mut f_enabled),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            url: json::patch_of(f_url),
+            name: json::patch_of(f_name),
+            format: json::patch_of(f_format),
+            events: json::patch_of(f_events),
+            enabled: json::patch_of(f_enabled),
+            extra,
         })
     }
 }
@@ -2861,6 +3953,43 @@ impl FromJson for WebhookEvent {
             type_: json::required(obj, "type", path)?,
             is_archived: json::required(obj, "is_archived", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut f_created_at = None;
+        let mut f_modified_at = None;
+        let mut f_id = None;
+        let mut f_last_http_code = None;
+        let mut f_succeeded = None;
+        let mut f_skipped = None;
+        let mut f_payload = None;
+        let mut f_type_ = None;
+        let mut f_is_archived = None;
+        r.object(&mut |r, key| match key {
+            "created_at" => json::set(r, &mut f_created_at),
+            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut f_id),
+            "last_http_code" => json::set_opt(r, &mut f_last_http_code, key, &mut extra),
+            "succeeded" => json::set_opt(r, &mut f_succeeded, key, &mut extra),
+            "skipped" => json::set(r, &mut f_skipped),
+            "payload" => json::set(r, &mut f_payload),
+            "type" => json::set(r, &mut f_type_),
+            "is_archived" => json::set(r, &mut f_is_archived),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        Ok(Self {
+            created_at: json::req(f_created_at)?,
+            modified_at: json::req(f_modified_at)?,
+            id: json::req(f_id)?,
+            last_http_code: json::opt(f_last_http_code),
+            succeeded: json::opt(f_succeeded),
+            skipped: json::req(f_skipped)?,
+            payload: json::req(f_payload)?,
+            type_: json::req(f_type_)?,
+            is_archived: json::req(f_is_archived)?,
+            extra,
         })
     }
 }
@@ -3084,6 +4213,10 @@ impl FromJson for WebhookEventType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for WebhookEventType {
@@ -3151,6 +4284,10 @@ impl FromJson for WebhookFormat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         json::string(value, path).map(Self::from)
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(|s| Self::from(&*s))
+    }
 }
 
 impl ToJson for WebhookFormat {
@@ -3205,6 +4342,27 @@ impl FromJson for WebhookMemberCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "member.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookMemberCreatedPayload {
@@ -3253,6 +4411,27 @@ impl FromJson for WebhookMemberDeletedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "member.deleted", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookMemberDeletedPayload {
@@ -3299,6 +4478,27 @@ impl FromJson for WebhookMemberUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "member.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -3356,6 +4556,27 @@ impl FromJson for WebhookOrderCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "order.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookOrderCreatedPayload {
@@ -3403,6 +4624,27 @@ impl FromJson for WebhookOrderPaidPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "order.paid", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookOrderPaidPayload {
@@ -3446,6 +4688,27 @@ impl FromJson for WebhookOrderRefundedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "order.refunded", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -3498,6 +4761,27 @@ impl FromJson for WebhookOrderUpdatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "order.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookOrderUpdatedPayload {
@@ -3541,6 +4825,27 @@ impl FromJson for WebhookOrganizationUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "organization.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -3885,6 +5190,59 @@ impl FromJson for WebhookPayload {
             },
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let Some(type_) = r.tag("type")? else {
+            return Err(Miss::UNSURE);
+        };
+        Ok(match &*type_ {
+            "checkout.created" => Self::CheckoutCreated(FromJson::read(r)?),
+            "checkout.updated" => Self::CheckoutUpdated(FromJson::read(r)?),
+            "checkout.expired" => Self::CheckoutExpired(FromJson::read(r)?),
+            "customer.created" => Self::CustomerCreated(FromJson::read(r)?),
+            "customer.updated" => Self::CustomerUpdated(FromJson::read(r)?),
+            "customer.deleted" => Self::CustomerDeleted(FromJson::read(r)?),
+            "customer.state_changed" => Self::CustomerStateChanged(FromJson::read(r)?),
+            "customer_seat.assigned" => Self::CustomerSeatAssigned(FromJson::read(r)?),
+            "customer_seat.claimed" => Self::CustomerSeatClaimed(FromJson::read(r)?),
+            "customer_seat.revoked" => Self::CustomerSeatRevoked(FromJson::read(r)?),
+            "member.created" => Self::MemberCreated(FromJson::read(r)?),
+            "member.updated" => Self::MemberUpdated(FromJson::read(r)?),
+            "member.deleted" => Self::MemberDeleted(FromJson::read(r)?),
+            "order.created" => Self::OrderCreated(FromJson::read(r)?),
+            "order.updated" => Self::OrderUpdated(FromJson::read(r)?),
+            "order.paid" => Self::OrderPaid(FromJson::read(r)?),
+            "order.refunded" => Self::OrderRefunded(FromJson::read(r)?),
+            "subscription.created" => Self::SubscriptionCreated(FromJson::read(r)?),
+            "subscription.updated" => Self::SubscriptionUpdated(FromJson::read(r)?),
+            "subscription.active" => Self::SubscriptionActive(FromJson::read(r)?),
+            "subscription.canceled" => Self::SubscriptionCanceled(FromJson::read(r)?),
+            "subscription.uncanceled" => Self::SubscriptionUncanceled(FromJson::read(r)?),
+            "subscription.cycled" => Self::SubscriptionCycled(FromJson::read(r)?),
+            "subscription.revoked" => Self::SubscriptionRevoked(FromJson::read(r)?),
+            "subscription.past_due" => Self::SubscriptionPastDue(FromJson::read(r)?),
+            "subscription.paused" => Self::SubscriptionPaused(FromJson::read(r)?),
+            "subscription.resumed" => Self::SubscriptionResumed(FromJson::read(r)?),
+            "refund.created" => Self::RefundCreated(FromJson::read(r)?),
+            "refund.updated" => Self::RefundUpdated(FromJson::read(r)?),
+            "product.created" => Self::ProductCreated(FromJson::read(r)?),
+            "product.updated" => Self::ProductUpdated(FromJson::read(r)?),
+            "discount.created" => Self::DiscountCreated(FromJson::read(r)?),
+            "discount.updated" => Self::DiscountUpdated(FromJson::read(r)?),
+            "discount.deleted" => Self::DiscountDeleted(FromJson::read(r)?),
+            "organization.updated" => Self::OrganizationUpdated(FromJson::read(r)?),
+            "benefit.created" => Self::BenefitCreated(FromJson::read(r)?),
+            "benefit.updated" => Self::BenefitUpdated(FromJson::read(r)?),
+            "benefit_grant.created" => Self::BenefitGrantCreated(FromJson::read(r)?),
+            "benefit_grant.updated" => Self::BenefitGrantUpdated(FromJson::read(r)?),
+            "benefit_grant.cycled" => Self::BenefitGrantCycled(FromJson::read(r)?),
+            "benefit_grant.revoked" => Self::BenefitGrantRevoked(FromJson::read(r)?),
+            _ => Self::Unknown {
+                raw: json::unknown_tagged(r, "type", &type_)?,
+                type_: type_.into_owned(),
+            },
+        })
+    }
 }
 
 impl ToJson for WebhookPayload {
@@ -3968,6 +5326,27 @@ impl FromJson for WebhookProductCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "product.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookProductCreatedPayload {
@@ -4011,6 +5390,27 @@ impl FromJson for WebhookProductUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "product.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4058,6 +5458,27 @@ impl FromJson for WebhookRefundCreatedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "refund.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookRefundCreatedPayload {
@@ -4101,6 +5522,27 @@ impl FromJson for WebhookRefundUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "refund.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4149,6 +5591,27 @@ impl FromJson for WebhookSubscriptionActivePayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.active", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookSubscriptionActivePayload {
@@ -4193,6 +5656,27 @@ impl FromJson for WebhookSubscriptionCanceledPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.canceled", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4240,6 +5724,27 @@ impl FromJson for WebhookSubscriptionCreatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.created", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4295,6 +5800,27 @@ impl FromJson for WebhookSubscriptionCycledPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.cycled", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookSubscriptionCycledPayload {
@@ -4345,6 +5871,27 @@ impl FromJson for WebhookSubscriptionPastDuePayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.past_due", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookSubscriptionPastDuePayload {
@@ -4391,6 +5938,27 @@ impl FromJson for WebhookSubscriptionPausedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.paused", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4440,6 +6008,27 @@ impl FromJson for WebhookSubscriptionResumedPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.resumed", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookSubscriptionResumedPayload {
@@ -4486,6 +6075,27 @@ impl FromJson for WebhookSubscriptionRevokedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.revoked", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }
@@ -4537,6 +6147,27 @@ impl FromJson for WebhookSubscriptionUncanceledPayload {
             extra: json::extra(obj, Self::FIELDS),
         })
     }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.uncanceled", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
+        })
+    }
 }
 
 impl ToJson for WebhookSubscriptionUncanceledPayload {
@@ -4584,6 +6215,27 @@ impl FromJson for WebhookSubscriptionUpdatedPayload {
             timestamp: json::required(obj, "timestamp", path)?,
             data: json::required(obj, "data", path)?,
             extra: json::extra(obj, Self::FIELDS),
+        })
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut extra = Map::new();
+        let mut c_0 = false;
+        let mut f_timestamp = None;
+        let mut f_data = None;
+        r.object(&mut |r, key| match key {
+            "type" => json::konst(r, &mut c_0, |r| {
+                json::peek_const_str(r, "subscription.updated", false)
+            }),
+            "timestamp" => json::set(r, &mut f_timestamp),
+            "data" => json::set(r, &mut f_data),
+            _ => json::unknown(r, key, &mut extra),
+        })?;
+        json::seen(c_0)?;
+        Ok(Self {
+            timestamp: json::req(f_timestamp)?,
+            data: json::req(f_data)?,
+            extra,
         })
     }
 }

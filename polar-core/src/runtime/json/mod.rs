@@ -17,12 +17,13 @@
 
 mod object;
 mod path;
+mod read;
 mod traits;
 mod union;
 mod write;
 
 #[doc(hidden)]
-pub use super::doc::{Json, Num};
+pub use super::doc::{Json, Miss, Num, Reader};
 pub use path::{kind, kind_of, DecodeError, Path};
 pub use serde_json::{Map, Number, Value};
 pub use traits::{FromJson, JsonKey, ToJson};
@@ -37,11 +38,39 @@ pub(crate) use object::{
     optional, optional_many, patch, put, put_extra, put_opt, put_patch, required, required_many,
     string,
 };
+#[allow(unused_imports)]
+pub(crate) use read::{
+    best_fit as best_fit_read, konst, opt, patch as patch_of, peek_const, peek_const_str, req,
+    seen, set, set_opt, unknown, unknown_tagged, via_document, ReadFn,
+};
 pub(crate) use union::{best_fit, closest_error, tag, Decoder};
 pub(crate) use write::{push_decimal, quoted, text};
 
 /// Decodes a JSON document into `T`.
+///
+/// In one pass first, reading tokens straight into `T` ([`FromJson::read`]); if that misses
+/// (a value that does not fit, a document that is not JSON, a repeated key), the document
+/// is parsed and decoded, which gives the exact error, or the value.
 pub fn from_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
+    match read_slice(bytes) {
+        Some(v) => Ok(v),
+        None => decode_slice(bytes),
+    }
+}
+
+/// The one-pass half of [`from_slice`] alone: `None` where it would decode the document
+/// instead. For tests that hold the two halves to each other.
+#[doc(hidden)]
+pub fn read_slice<T: FromJson>(bytes: &[u8]) -> Option<T> {
+    let mut r = Reader::new(bytes).ok()?;
+    let v = T::read(&mut r).ok()?;
+    r.finish().ok().map(|()| v)
+}
+
+/// The document half of [`from_slice`] alone. For tests that hold the two halves to each
+/// other.
+#[doc(hidden)]
+pub fn decode_slice<T: FromJson>(bytes: &[u8]) -> Result<T, DecodeError> {
     let doc = super::doc::parse(bytes).map_err(|e| DecodeError::syntax(&e))?;
     T::decode(&doc, &Path::Root)
 }

@@ -6,6 +6,7 @@ use super::{
     object, push_decimal, quoted, string, text, DecodeError, Json, Map, Num, Number, Path, Value,
 };
 use crate::runtime::dates;
+use crate::runtime::doc::{Miss, Reader};
 use crate::runtime::patch::Patch;
 use std::collections::BTreeMap;
 
@@ -15,6 +16,15 @@ pub trait FromJson: Sized {
     /// runtime's own; [`from_json`](Self::from_json) and [`super::from_slice`] are the API.
     #[doc(hidden)]
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError>;
+
+    /// Reads the value `r` is at, in one pass (no document): what [`super::from_slice`]
+    /// tries first. A [`Miss`] says nothing about why: the caller decodes the document
+    /// instead, which gives the value or the exact error. The default reads the value into
+    /// a document of its own (only as large as the value) and decodes that.
+    #[doc(hidden)]
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        super::read::via_document(r)
+    }
 
     /// Decodes a `serde_json::Value`, which sits at `path` in its document.
     fn from_json(value: &Value, path: &Path<'_>) -> Result<Self, DecodeError> {
@@ -49,6 +59,9 @@ impl FromJson for String {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         string(value, path).map(str::to_owned)
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.str().map(std::borrow::Cow::into_owned)
+    }
 }
 impl ToJson for String {
     fn to_json(&self) -> Value {
@@ -68,6 +81,9 @@ impl FromJson for bool {
             other => Err(expected(path, "a boolean", other)),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.bool()
+    }
 }
 impl ToJson for bool {
     fn to_json(&self) -> Value {
@@ -86,6 +102,9 @@ impl FromJson for i64 {
             other => Err(expected(path, "an integer", other)),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.number()?.as_i64().ok_or(Miss::FIT)
+    }
 }
 impl ToJson for i64 {
     fn to_json(&self) -> Value {
@@ -103,6 +122,9 @@ impl FromJson for f64 {
             }),
             other => Err(expected(path, "a number", other)),
         }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.number()?.as_f64().ok_or(Miss::FIT)
     }
 }
 impl ToJson for f64 {
@@ -123,6 +145,9 @@ impl FromJson for Number {
             other => Err(expected(path, "a number", other)),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.number()?.to_number().ok_or(Miss::FIT)
+    }
 }
 impl ToJson for Number {
     fn to_json(&self) -> Value {
@@ -133,6 +158,9 @@ impl ToJson for Number {
 impl FromJson for Value {
     fn decode(value: &Json<'_>, _path: &Path<'_>) -> Result<Self, DecodeError> {
         Ok(value.to_value())
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        r.value()
     }
 }
 impl ToJson for Value {
@@ -150,6 +178,9 @@ impl FromJson for time::OffsetDateTime {
             })
         })
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        dates::parse_date_time(r.str()?.as_bytes()).ok_or(Miss::FIT)
+    }
 }
 impl ToJson for time::OffsetDateTime {
     fn to_json(&self) -> Value {
@@ -166,6 +197,9 @@ impl FromJson for time::Date {
                 ["expected a date (YYYY-MM-DD), found ", &quoted(s)].concat()
             })
         })
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        dates::parse_date(r.str()?.as_bytes()).ok_or(Miss::FIT)
     }
 }
 impl ToJson for time::Date {
@@ -190,6 +224,14 @@ impl<T: FromJson> FromJson for Vec<T> {
             other => Err(expected(path, "an array", other)),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut out = Vec::new();
+        r.array(&mut |r| {
+            out.push(T::read(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
 }
 impl<T: ToJson> ToJson for Vec<T> {
     fn to_json(&self) -> Value {
@@ -204,6 +246,12 @@ impl<T: FromJson> FromJson for Option<T> {
             v => T::decode(v, path).map(Some),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        if r.null()? {
+            return Ok(None);
+        }
+        T::read(r).map(Some)
+    }
 }
 impl<T: ToJson> ToJson for Option<T> {
     fn to_json(&self) -> Value {
@@ -214,6 +262,9 @@ impl<T: ToJson> ToJson for Option<T> {
 impl<T: FromJson> FromJson for Box<T> {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         T::decode(value, path).map(Box::new)
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        T::read(r).map(Box::new)
     }
 }
 impl<T: ToJson + ?Sized> ToJson for Box<T> {
@@ -230,6 +281,14 @@ impl<K: JsonKey, V: FromJson> FromJson for BTreeMap<K, V> {
         for (k, v) in object(value, path)?.entries {
             out.insert(K::from_key(k), V::decode(v, &path.key(k))?);
         }
+        Ok(out)
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let mut out = BTreeMap::new();
+        r.object(&mut |r, k| {
+            out.insert(K::from_key(k), V::read(r)?);
+            Ok(())
+        })?;
         Ok(out)
     }
 }
@@ -268,6 +327,20 @@ impl<A: FromJson, B: FromJson> FromJson for (A, B) {
             _ => Err(DecodeError::new(path, "expected an array of 2 items")),
         }
     }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        let (mut a, mut b) = (None, None);
+        let mut n = 0;
+        r.array(&mut |r| {
+            match n {
+                0 => a = Some(A::read(r)?),
+                1 => b = Some(B::read(r)?),
+                _ => return Err(Miss::FIT),
+            }
+            n += 1;
+            Ok(())
+        })?;
+        Ok((a.ok_or(Miss::FIT)?, b.ok_or(Miss::FIT)?))
+    }
 }
 impl<A: ToJson, B: ToJson> ToJson for (A, B) {
     fn to_json(&self) -> Value {
@@ -299,6 +372,12 @@ impl<T: FromJson> FromJson for Patch<T> {
             Json::Null => Ok(Patch::Null),
             v => T::decode(v, path).map(Patch::Set),
         }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
+        if r.null()? {
+            return Ok(Patch::Null);
+        }
+        T::read(r).map(Patch::Set)
     }
 }
 impl<T: ToJson> ToJson for Patch<T> {
