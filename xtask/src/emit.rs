@@ -450,7 +450,7 @@ pub fn core_files(model: &Model) -> BTreeMap<String, String> {
     for (g, defs) in by_group {
         let mut out = header(model, &group_doc(model, g));
         out.push_str(
-            "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments)]\n\n\
+            "#![allow(unused_imports, clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::too_many_arguments, clippy::manual_unwrap_or, clippy::manual_unwrap_or_default)]\n\n\
              use super::*;\n\
              use crate::runtime::json::{self, DecodeError, FromJson, Json, JsonKey, Map, Miss, Number, Path, Reader, ToJson, Value};\n\
              use crate::runtime::config::Secret;\n\
@@ -890,7 +890,9 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
             };
         }
     }
-    out.push_str("        Ok(Self {\n");
+    // One `let` per field, in order (the first error wins, as before), then the struct: an
+    // early return drops the locals before it along one shared path, where a `?` inside
+    // the struct expression gets a path of its own per field (quadratic code in debug).
     for f in fields {
         let helper = match f.kind {
             FieldKind::ConstRequired => continue,
@@ -900,10 +902,16 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
         };
         let _ = writeln!(
             out,
-            "            {}: json::{helper}(obj, {}, path)?,",
+            "        let f_{} = json::{helper}(obj, {}, path)?;",
             f.rust,
             lit(&f.json)
         );
+    }
+    out.push_str("        Ok(Self {\n");
+    for f in fields {
+        if f.kind != FieldKind::ConstRequired {
+            let _ = writeln!(out, "            {}: f_{},", f.rust, f.rust);
+        }
     }
     out.push_str("            extra: json::extra(obj, Self::FIELDS),\n        })\n    }\n\n");
     emit_struct_read(fields, out);
@@ -946,24 +954,27 @@ fn emit_struct(name: &str, fields: &[crate::model::Field], input: bool, out: &mu
 }
 
 /// `FromJson::read` of a struct: one pass over the object, each property read into its slot
-/// as it comes (`f_<field>`; `c_<i>` marks a required constant seen), unknown ones into
-/// `extra`; then the slots become the fields.
+/// as it comes (`s.<i>`, one tuple: an `Option` per field, a `bool` per required constant,
+/// marking it seen), unknown ones into `extra`; then the slots become the fields.
+///
+/// Debug builds compile this per struct, so it is shaped to stay linear in the fields: the
+/// slots are one value (one drop on each way out, not one per slot), their check is one
+/// pattern (a `?` per field would need its own path dropping what is left), the constant
+/// checks and the optional fields take no closures or calls.
 fn emit_struct_read(fields: &[crate::model::Field], out: &mut String) {
     out.push_str("    fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {\n        let mut extra = Map::new();\n");
-    for (i, f) in fields.iter().enumerate() {
-        match f.kind {
-            FieldKind::ConstRequired => {
-                let _ = writeln!(out, "        let mut c_{i} = false;");
-            }
-            _ => {
-                let _ = writeln!(out, "        let mut f_{} = None;", f.rust);
-            }
-        }
-    }
     if fields.is_empty() {
         out.push_str("        r.object(&mut |r, key| json::unknown(r, key, &mut extra))?;\n        Ok(Self { extra })\n    }\n");
         return;
     }
+    let init: Vec<&str> = fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::ConstRequired => "false",
+            _ => "None",
+        })
+        .collect();
+    let _ = writeln!(out, "        let mut s = ({},);", init.join(", "));
     out.push_str("        r.object(&mut |r, key| match key {\n");
     for (i, f) in fields.iter().enumerate() {
         let check = f.konst.as_ref().map(|c| match c {
@@ -974,42 +985,74 @@ fn emit_struct_read(fields: &[crate::model::Field], out: &mut String) {
         });
         let store = match f.kind {
             FieldKind::ConstRequired => {
-                let check = check.clone().unwrap_or_else(|| "Ok(())".into());
+                let check = check.unwrap_or_else(|| "Ok(())".into());
                 let _ = writeln!(
                     out,
-                    "            {} => json::konst(r, &mut c_{i}, |r| {check}),",
+                    "            {} => json::konst({check}, r, &mut s.{i}),",
                     lit(&f.json)
                 );
                 continue;
             }
             FieldKind::Optional | FieldKind::ConstOptional => {
-                format!("json::set_opt(r, &mut f_{}, key, &mut extra)", f.rust)
+                format!("json::set_opt(r, &mut s.{i}, key, &mut extra)")
             }
             FieldKind::Required | FieldKind::RequiredNullable | FieldKind::Patch => {
-                format!("json::set(r, &mut f_{})", f.rust)
+                format!("json::set(r, &mut s.{i})")
             }
         };
         let arm = match check {
-            Some(check) => format!("{check}.and_then(|()| {store})"),
+            Some(check) => format!("{check}?;\n                {store}"),
             None => store,
         };
-        let _ = writeln!(out, "            {} => {arm},", lit(&f.json));
-    }
-    out.push_str("            _ => json::unknown(r, key, &mut extra),\n        })?;\n");
-    for (i, f) in fields.iter().enumerate() {
-        if f.kind == FieldKind::ConstRequired {
-            let _ = writeln!(out, "        json::seen(c_{i})?;");
+        if arm.contains('\n') {
+            let _ = writeln!(
+                out,
+                "            {} => {{\n                {arm}\n            }}",
+                lit(&f.json)
+            );
+        } else {
+            let _ = writeln!(out, "            {} => {arm},", lit(&f.json));
         }
     }
+    out.push_str("            _ => json::unknown(r, key, &mut extra),\n        })?;\n");
+    let mut refutable = false;
+    let pats: Vec<String> = fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldKind::ConstRequired => {
+                refutable = true;
+                "true".to_owned()
+            }
+            FieldKind::Required | FieldKind::RequiredNullable => {
+                refutable = true;
+                format!("Some(f_{})", f.rust)
+            }
+            _ => format!("f_{}", f.rust),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "        let ({},) = s{}",
+        pats.join(", "),
+        if refutable {
+            " else {\n            return Err(Miss::FIT);\n        };"
+        } else {
+            ";"
+        }
+    );
     out.push_str("        Ok(Self {\n");
     for f in fields {
         let value = match f.kind {
             FieldKind::ConstRequired => continue,
-            FieldKind::Required | FieldKind::RequiredNullable => {
-                format!("json::req(f_{})?", f.rust)
+            FieldKind::Required | FieldKind::RequiredNullable => format!("f_{}", f.rust),
+            // A `match`, not a call: nothing here can unwind.
+            FieldKind::Optional | FieldKind::ConstOptional => {
+                format!("match f_{} {{ Some(v) => v, None => None }}", f.rust)
             }
-            FieldKind::Optional | FieldKind::ConstOptional => format!("json::opt(f_{})", f.rust),
-            FieldKind::Patch => format!("json::patch_of(f_{})", f.rust),
+            FieldKind::Patch => format!(
+                "match f_{} {{ Some(v) => v, None => Patch::Absent }}",
+                f.rust
+            ),
         };
         let _ = writeln!(out, "            {}: {value},", f.rust);
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -92,85 +94,126 @@ impl BenefitGrant {
 impl FromJson for BenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -268,33 +311,47 @@ impl BenefitGrantDiscordProperties {
 impl FromJson for BenefitGrantDiscordProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::optional(obj, "account_id", path)?;
+        let f_guild_id = json::optional(obj, "guild_id", path)?;
+        let f_role_id = json::optional(obj, "role_id", path)?;
+        let f_granted_account_id = json::optional(obj, "granted_account_id", path)?;
         Ok(Self {
-            account_id: json::optional(obj, "account_id", path)?,
-            guild_id: json::optional(obj, "guild_id", path)?,
-            role_id: json::optional(obj, "role_id", path)?,
-            granted_account_id: json::optional(obj, "granted_account_id", path)?,
+            account_id: f_account_id,
+            guild_id: f_guild_id,
+            role_id: f_role_id,
+            granted_account_id: f_granted_account_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
-        let mut f_guild_id = None;
-        let mut f_role_id = None;
-        let mut f_granted_account_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set_opt(r, &mut f_account_id, key, &mut extra),
-            "guild_id" => json::set_opt(r, &mut f_guild_id, key, &mut extra),
-            "role_id" => json::set_opt(r, &mut f_role_id, key, &mut extra),
-            "granted_account_id" => json::set_opt(r, &mut f_granted_account_id, key, &mut extra),
+            "account_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "guild_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "role_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "granted_account_id" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_account_id, f_guild_id, f_role_id, f_granted_account_id) = s;
         Ok(Self {
-            account_id: json::opt(f_account_id),
-            guild_id: json::opt(f_guild_id),
-            role_id: json::opt(f_role_id),
-            granted_account_id: json::opt(f_granted_account_id),
+            account_id: match f_account_id {
+                Some(v) => v,
+                None => None,
+            },
+            guild_id: match f_guild_id {
+                Some(v) => v,
+                None => None,
+            },
+            role_id: match f_role_id {
+                Some(v) => v,
+                None => None,
+            },
+            granted_account_id: match f_granted_account_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -333,21 +390,26 @@ impl BenefitGrantDownloadablesProperties {
 impl FromJson for BenefitGrantDownloadablesProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_files = json::optional(obj, "files", path)?;
         Ok(Self {
-            files: json::optional(obj, "files", path)?,
+            files: f_files,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_files = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "files" => json::set_opt(r, &mut f_files, key, &mut extra),
+            "files" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_files,) = s;
         Ok(Self {
-            files: json::opt(f_files),
+            files: match f_files {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -389,29 +451,33 @@ impl BenefitGrantError {
 impl FromJson for BenefitGrantError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_message = json::required(obj, "message", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
         Ok(Self {
-            message: json::required(obj, "message", path)?,
-            type_: json::required(obj, "type", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
+            message: f_message,
+            type_: f_type_,
+            timestamp: f_timestamp,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_message = None;
-        let mut f_type_ = None;
-        let mut f_timestamp = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "message" => json::set(r, &mut f_message),
-            "type" => json::set(r, &mut f_type_),
-            "timestamp" => json::set(r, &mut f_timestamp),
+            "message" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "timestamp" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_message), Some(f_type_), Some(f_timestamp)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            message: json::req(f_message)?,
-            type_: json::req(f_type_)?,
-            timestamp: json::req(f_timestamp)?,
+            message: f_message,
+            type_: f_type_,
+            timestamp: f_timestamp,
             extra,
         })
     }
@@ -502,37 +568,60 @@ impl BenefitGrantGitHubRepositoryProperties {
 impl FromJson for BenefitGrantGitHubRepositoryProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::optional(obj, "account_id", path)?;
+        let f_repository_owner = json::optional(obj, "repository_owner", path)?;
+        let f_repository_name = json::optional(obj, "repository_name", path)?;
+        let f_permission = json::optional(obj, "permission", path)?;
+        let f_granted_account_id = json::optional(obj, "granted_account_id", path)?;
         Ok(Self {
-            account_id: json::optional(obj, "account_id", path)?,
-            repository_owner: json::optional(obj, "repository_owner", path)?,
-            repository_name: json::optional(obj, "repository_name", path)?,
-            permission: json::optional(obj, "permission", path)?,
-            granted_account_id: json::optional(obj, "granted_account_id", path)?,
+            account_id: f_account_id,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
+            permission: f_permission,
+            granted_account_id: f_granted_account_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
-        let mut f_repository_owner = None;
-        let mut f_repository_name = None;
-        let mut f_permission = None;
-        let mut f_granted_account_id = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set_opt(r, &mut f_account_id, key, &mut extra),
-            "repository_owner" => json::set_opt(r, &mut f_repository_owner, key, &mut extra),
-            "repository_name" => json::set_opt(r, &mut f_repository_name, key, &mut extra),
-            "permission" => json::set_opt(r, &mut f_permission, key, &mut extra),
-            "granted_account_id" => json::set_opt(r, &mut f_granted_account_id, key, &mut extra),
+            "account_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "repository_owner" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "repository_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "permission" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "granted_account_id" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_account_id,
+            f_repository_owner,
+            f_repository_name,
+            f_permission,
+            f_granted_account_id,
+        ) = s;
         Ok(Self {
-            account_id: json::opt(f_account_id),
-            repository_owner: json::opt(f_repository_owner),
-            repository_name: json::opt(f_repository_name),
-            permission: json::opt(f_permission),
-            granted_account_id: json::opt(f_granted_account_id),
+            account_id: match f_account_id {
+                Some(v) => v,
+                None => None,
+            },
+            repository_owner: match f_repository_owner {
+                Some(v) => v,
+                None => None,
+            },
+            repository_name: match f_repository_name {
+                Some(v) => v,
+                None => None,
+            },
+            permission: match f_permission {
+                Some(v) => v,
+                None => None,
+            },
+            granted_account_id: match f_granted_account_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -577,29 +666,40 @@ impl BenefitGrantLicenseKeysProperties {
 impl FromJson for BenefitGrantLicenseKeysProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_user_provided_key = json::optional(obj, "user_provided_key", path)?;
+        let f_license_key_id = json::optional(obj, "license_key_id", path)?;
+        let f_display_key = json::optional(obj, "display_key", path)?;
         Ok(Self {
-            user_provided_key: json::optional(obj, "user_provided_key", path)?,
-            license_key_id: json::optional(obj, "license_key_id", path)?,
-            display_key: json::optional(obj, "display_key", path)?,
+            user_provided_key: f_user_provided_key,
+            license_key_id: f_license_key_id,
+            display_key: f_display_key,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_user_provided_key = None;
-        let mut f_license_key_id = None;
-        let mut f_display_key = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "user_provided_key" => json::set_opt(r, &mut f_user_provided_key, key, &mut extra),
-            "license_key_id" => json::set_opt(r, &mut f_license_key_id, key, &mut extra),
-            "display_key" => json::set_opt(r, &mut f_display_key, key, &mut extra),
+            "user_provided_key" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "license_key_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "display_key" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_user_provided_key, f_license_key_id, f_display_key) = s;
         Ok(Self {
-            user_provided_key: json::opt(f_user_provided_key),
-            license_key_id: json::opt(f_license_key_id),
-            display_key: json::opt(f_display_key),
+            user_provided_key: match f_user_provided_key {
+                Some(v) => v,
+                None => None,
+            },
+            license_key_id: match f_license_key_id {
+                Some(v) => v,
+                None => None,
+            },
+            display_key: match f_display_key {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -847,41 +947,68 @@ impl BenefitGrantSlackSharedChannelProperties {
 impl FromJson for BenefitGrantSlackSharedChannelProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_invited_email = json::optional(obj, "invited_email", path)?;
+        let f_channel_id = json::optional(obj, "channel_id", path)?;
+        let f_channel_name = json::optional(obj, "channel_name", path)?;
+        let f_invite_id = json::optional(obj, "invite_id", path)?;
+        let f_invite_url = json::optional(obj, "invite_url", path)?;
+        let f_connected_team_id = json::optional(obj, "connected_team_id", path)?;
         Ok(Self {
-            invited_email: json::optional(obj, "invited_email", path)?,
-            channel_id: json::optional(obj, "channel_id", path)?,
-            channel_name: json::optional(obj, "channel_name", path)?,
-            invite_id: json::optional(obj, "invite_id", path)?,
-            invite_url: json::optional(obj, "invite_url", path)?,
-            connected_team_id: json::optional(obj, "connected_team_id", path)?,
+            invited_email: f_invited_email,
+            channel_id: f_channel_id,
+            channel_name: f_channel_name,
+            invite_id: f_invite_id,
+            invite_url: f_invite_url,
+            connected_team_id: f_connected_team_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_invited_email = None;
-        let mut f_channel_id = None;
-        let mut f_channel_name = None;
-        let mut f_invite_id = None;
-        let mut f_invite_url = None;
-        let mut f_connected_team_id = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "invited_email" => json::set_opt(r, &mut f_invited_email, key, &mut extra),
-            "channel_id" => json::set_opt(r, &mut f_channel_id, key, &mut extra),
-            "channel_name" => json::set_opt(r, &mut f_channel_name, key, &mut extra),
-            "invite_id" => json::set_opt(r, &mut f_invite_id, key, &mut extra),
-            "invite_url" => json::set_opt(r, &mut f_invite_url, key, &mut extra),
-            "connected_team_id" => json::set_opt(r, &mut f_connected_team_id, key, &mut extra),
+            "invited_email" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "channel_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "channel_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "invite_id" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "invite_url" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "connected_team_id" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_invited_email,
+            f_channel_id,
+            f_channel_name,
+            f_invite_id,
+            f_invite_url,
+            f_connected_team_id,
+        ) = s;
         Ok(Self {
-            invited_email: json::opt(f_invited_email),
-            channel_id: json::opt(f_channel_id),
-            channel_name: json::opt(f_channel_name),
-            invite_id: json::opt(f_invite_id),
-            invite_url: json::opt(f_invite_url),
-            connected_team_id: json::opt(f_connected_team_id),
+            invited_email: match f_invited_email {
+                Some(v) => v,
+                None => None,
+            },
+            channel_id: match f_channel_id {
+                Some(v) => v,
+                None => None,
+            },
+            channel_name: match f_channel_name {
+                Some(v) => v,
+                None => None,
+            },
+            invite_id: match f_invite_id {
+                Some(v) => v,
+                None => None,
+            },
+            invite_url: match f_invite_url {
+                Some(v) => v,
+                None => None,
+            },
+            connected_team_id: match f_connected_team_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -810,68 +812,87 @@ impl FromJson for BenefitCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "custom", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -962,40 +983,59 @@ impl FromJson for BenefitCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "custom", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "custom", false)),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1043,21 +1083,26 @@ impl BenefitCustomCreateProperties {
 impl FromJson for BenefitCustomCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_note = json::patch(obj, "note", path)?;
         Ok(Self {
-            note: json::patch(obj, "note", path)?,
+            note: f_note,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_note = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut f_note),
+            "note" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_note,) = s;
         Ok(Self {
-            note: json::patch_of(f_note),
+            note: match f_note {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1100,21 +1145,25 @@ impl BenefitCustomProperties {
 impl FromJson for BenefitCustomProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_note = json::required(obj, "note", path)?;
         Ok(Self {
-            note: json::required(obj, "note", path)?,
+            note: f_note,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_note = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut f_note),
+            "note" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_note),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            note: json::req(f_note)?,
+            note: f_note,
             extra,
         })
     }
@@ -1185,36 +1234,50 @@ impl FromJson for BenefitCustomUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "custom", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "visibility" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            visibility: json::patch_of(f_visibility),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1293,68 +1356,87 @@ impl FromJson for BenefitDiscord {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discord", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "discord", false)),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -1445,40 +1527,59 @@ impl FromJson for BenefitDiscordCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discord", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "discord", false)),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1536,29 +1637,33 @@ impl BenefitDiscordCreateProperties {
 impl FromJson for BenefitDiscordCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_guild_token = json::required(obj, "guild_token", path)?;
+        let f_role_id = json::required(obj, "role_id", path)?;
+        let f_kick_member = json::required(obj, "kick_member", path)?;
         Ok(Self {
-            guild_token: json::required(obj, "guild_token", path)?,
-            role_id: json::required(obj, "role_id", path)?,
-            kick_member: json::required(obj, "kick_member", path)?,
+            guild_token: f_guild_token,
+            role_id: f_role_id,
+            kick_member: f_kick_member,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_guild_token = None;
-        let mut f_role_id = None;
-        let mut f_kick_member = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "guild_token" => json::set(r, &mut f_guild_token),
-            "role_id" => json::set(r, &mut f_role_id),
-            "kick_member" => json::set(r, &mut f_kick_member),
+            "guild_token" => json::set(r, &mut s.0),
+            "role_id" => json::set(r, &mut s.1),
+            "kick_member" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_guild_token), Some(f_role_id), Some(f_kick_member)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            guild_token: json::req(f_guild_token)?,
-            role_id: json::req(f_role_id)?,
-            kick_member: json::req(f_kick_member)?,
+            guild_token: f_guild_token,
+            role_id: f_role_id,
+            kick_member: f_kick_member,
             extra,
         })
     }
@@ -1603,33 +1708,38 @@ impl BenefitDiscordProperties {
 impl FromJson for BenefitDiscordProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_guild_id = json::required(obj, "guild_id", path)?;
+        let f_role_id = json::required(obj, "role_id", path)?;
+        let f_kick_member = json::required(obj, "kick_member", path)?;
+        let f_guild_token = json::required(obj, "guild_token", path)?;
         Ok(Self {
-            guild_id: json::required(obj, "guild_id", path)?,
-            role_id: json::required(obj, "role_id", path)?,
-            kick_member: json::required(obj, "kick_member", path)?,
-            guild_token: json::required(obj, "guild_token", path)?,
+            guild_id: f_guild_id,
+            role_id: f_role_id,
+            kick_member: f_kick_member,
+            guild_token: f_guild_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_guild_id = None;
-        let mut f_role_id = None;
-        let mut f_kick_member = None;
-        let mut f_guild_token = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "guild_id" => json::set(r, &mut f_guild_id),
-            "role_id" => json::set(r, &mut f_role_id),
-            "kick_member" => json::set(r, &mut f_kick_member),
-            "guild_token" => json::set(r, &mut f_guild_token),
+            "guild_id" => json::set(r, &mut s.0),
+            "role_id" => json::set(r, &mut s.1),
+            "kick_member" => json::set(r, &mut s.2),
+            "guild_token" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_guild_id), Some(f_role_id), Some(f_kick_member), Some(f_guild_token)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            guild_id: json::req(f_guild_id)?,
-            role_id: json::req(f_role_id)?,
-            kick_member: json::req(f_kick_member)?,
-            guild_token: json::req(f_guild_token)?,
+            guild_id: f_guild_id,
+            role_id: f_role_id,
+            kick_member: f_kick_member,
+            guild_token: f_guild_token,
             extra,
         })
     }
@@ -1694,32 +1804,43 @@ impl FromJson for BenefitDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discord", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut c_2 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "type" => json::konst(r, &mut c_2, |r| json::peek_const_str(r, "discord", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.2),
+            "properties" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_metadata, f_description, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1813,94 +1934,118 @@ impl FromJson for BenefitDownloadableFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "downloadable", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_flagged_malicious_at = json::required(obj, "flagged_malicious_at", path)?;
+        let f_downloaders = json::required(obj, "downloaders", path)?;
+        let f_downloads = json::required(obj, "downloads", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            flagged_malicious_at: json::required(obj, "flagged_malicious_at", path)?,
-            downloaders: json::required(obj, "downloaders", path)?,
-            downloads: json::required(obj, "downloads", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            flagged_malicious_at: f_flagged_malicious_at,
+            downloaders: f_downloaders,
+            downloads: f_downloads,
+            size_readable: f_size_readable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_version = None;
-        let mut c_12 = false;
-        let mut f_is_uploaded = None;
-        let mut f_created_at = None;
-        let mut f_flagged_malicious_at = None;
-        let mut f_downloaders = None;
-        let mut f_downloads = None;
-        let mut f_size_readable = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "version" => json::set(r, &mut f_version),
-            "service" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "downloadable", false)
-            }),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "created_at" => json::set(r, &mut f_created_at),
-            "flagged_malicious_at" => json::set(r, &mut f_flagged_malicious_at),
-            "downloaders" => json::set(r, &mut f_downloaders),
-            "downloads" => json::set(r, &mut f_downloads),
-            "size_readable" => json::set(r, &mut f_size_readable),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "version" => json::set(r, &mut s.11),
+            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.12),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "created_at" => json::set(r, &mut s.14),
+            "flagged_malicious_at" => json::set(r, &mut s.15),
+            "downloaders" => json::set(r, &mut s.16),
+            "downloads" => json::set(r, &mut s.17),
+            "size_readable" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_version),
+            true,
+            Some(f_is_uploaded),
+            Some(f_created_at),
+            Some(f_flagged_malicious_at),
+            Some(f_downloaders),
+            Some(f_downloads),
+            Some(f_size_readable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            created_at: json::req(f_created_at)?,
-            flagged_malicious_at: json::req(f_flagged_malicious_at)?,
-            downloaders: json::req(f_downloaders)?,
-            downloads: json::req(f_downloads)?,
-            size_readable: json::req(f_size_readable)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            flagged_malicious_at: f_flagged_malicious_at,
+            downloaders: f_downloaders,
+            downloads: f_downloads,
+            size_readable: f_size_readable,
             extra,
         })
     }
@@ -1995,70 +2140,87 @@ impl FromJson for BenefitDownloadables {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "downloadables", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "downloadables", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -2152,42 +2314,59 @@ impl FromJson for BenefitDownloadablesCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "downloadables", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "downloadables", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -2238,25 +2417,32 @@ impl BenefitDownloadablesCreateProperties {
 impl FromJson for BenefitDownloadablesCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_archived = json::optional(obj, "archived", path)?;
+        let f_files = json::required(obj, "files", path)?;
         Ok(Self {
-            archived: json::optional(obj, "archived", path)?,
-            files: json::required(obj, "files", path)?,
+            archived: f_archived,
+            files: f_files,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_archived = None;
-        let mut f_files = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "archived" => json::set_opt(r, &mut f_archived, key, &mut extra),
-            "files" => json::set(r, &mut f_files),
+            "archived" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "files" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_archived, Some(f_files)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            archived: json::opt(f_archived),
-            files: json::req(f_files)?,
+            archived: match f_archived {
+                Some(v) => v,
+                None => None,
+            },
+            files: f_files,
             extra,
         })
     }
@@ -2295,25 +2481,29 @@ impl BenefitDownloadablesProperties {
 impl FromJson for BenefitDownloadablesProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_archived = json::required(obj, "archived", path)?;
+        let f_files = json::required(obj, "files", path)?;
         Ok(Self {
-            archived: json::required(obj, "archived", path)?,
-            files: json::required(obj, "files", path)?,
+            archived: f_archived,
+            files: f_files,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_archived = None;
-        let mut f_files = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "archived" => json::set(r, &mut f_archived),
-            "files" => json::set(r, &mut f_files),
+            "archived" => json::set(r, &mut s.0),
+            "files" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_archived), Some(f_files)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            archived: json::req(f_archived)?,
-            files: json::req(f_files)?,
+            archived: f_archived,
+            files: f_files,
             extra,
         })
     }
@@ -2376,34 +2566,43 @@ impl FromJson for BenefitDownloadablesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "downloadables", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut c_2 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "downloadables", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.2),
+            "properties" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_metadata, f_description, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2482,70 +2681,87 @@ impl FromJson for BenefitFeatureFlag {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "feature_flag", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "feature_flag", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -2639,42 +2855,59 @@ impl FromJson for BenefitFeatureFlagCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "feature_flag", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "feature_flag", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -2836,38 +3069,50 @@ impl FromJson for BenefitFeatureFlagUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "feature_flag", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "feature_flag", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "visibility" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            visibility: json::patch_of(f_visibility),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2946,70 +3191,91 @@ impl FromJson for BenefitGitHubRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "github_repository", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "github_repository", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(
+                json::peek_const_str(r, "github_repository", false),
+                r,
+                &mut s.3,
+            ),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -3103,42 +3369,63 @@ impl FromJson for BenefitGitHubRepositoryCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "github_repository", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "github_repository", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(
+                json::peek_const_str(r, "github_repository", false),
+                r,
+                &mut s.1,
+            ),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -3197,29 +3484,33 @@ impl BenefitGitHubRepositoryCreateProperties {
 impl FromJson for BenefitGitHubRepositoryCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_repository_owner = json::required(obj, "repository_owner", path)?;
+        let f_repository_name = json::required(obj, "repository_name", path)?;
+        let f_permission = json::required(obj, "permission", path)?;
         Ok(Self {
-            repository_owner: json::required(obj, "repository_owner", path)?,
-            repository_name: json::required(obj, "repository_name", path)?,
-            permission: json::required(obj, "permission", path)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
+            permission: f_permission,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_repository_owner = None;
-        let mut f_repository_name = None;
-        let mut f_permission = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut f_repository_owner),
-            "repository_name" => json::set(r, &mut f_repository_name),
-            "permission" => json::set(r, &mut f_permission),
+            "repository_owner" => json::set(r, &mut s.0),
+            "repository_name" => json::set(r, &mut s.1),
+            "permission" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            repository_owner: json::req(f_repository_owner)?,
-            repository_name: json::req(f_repository_name)?,
-            permission: json::req(f_permission)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
+            permission: f_permission,
             extra,
         })
     }
@@ -3262,29 +3553,33 @@ impl BenefitGitHubRepositoryProperties {
 impl FromJson for BenefitGitHubRepositoryProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_repository_owner = json::required(obj, "repository_owner", path)?;
+        let f_repository_name = json::required(obj, "repository_name", path)?;
+        let f_permission = json::required(obj, "permission", path)?;
         Ok(Self {
-            repository_owner: json::required(obj, "repository_owner", path)?,
-            repository_name: json::required(obj, "repository_name", path)?,
-            permission: json::required(obj, "permission", path)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
+            permission: f_permission,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_repository_owner = None;
-        let mut f_repository_name = None;
-        let mut f_permission = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut f_repository_owner),
-            "repository_name" => json::set(r, &mut f_repository_name),
-            "permission" => json::set(r, &mut f_permission),
+            "repository_owner" => json::set(r, &mut s.0),
+            "repository_name" => json::set(r, &mut s.1),
+            "permission" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_repository_owner), Some(f_repository_name), Some(f_permission)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            repository_owner: json::req(f_repository_owner)?,
-            repository_name: json::req(f_repository_name)?,
-            permission: json::req(f_permission)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
+            permission: f_permission,
             extra,
         })
     }
@@ -3348,34 +3643,47 @@ impl FromJson for BenefitGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "github_repository", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut c_2 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "github_repository", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "github_repository", false),
+                r,
+                &mut s.2,
+            ),
+            "properties" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_metadata, f_description, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3424,25 +3732,29 @@ impl BenefitLicenseKeyActivationCreateProperties {
 impl FromJson for BenefitLicenseKeyActivationCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_limit = json::required(obj, "limit", path)?;
+        let f_enable_customer_admin = json::required(obj, "enable_customer_admin", path)?;
         Ok(Self {
-            limit: json::required(obj, "limit", path)?,
-            enable_customer_admin: json::required(obj, "enable_customer_admin", path)?,
+            limit: f_limit,
+            enable_customer_admin: f_enable_customer_admin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_limit = None;
-        let mut f_enable_customer_admin = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "limit" => json::set(r, &mut f_limit),
-            "enable_customer_admin" => json::set(r, &mut f_enable_customer_admin),
+            "limit" => json::set(r, &mut s.0),
+            "enable_customer_admin" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_limit), Some(f_enable_customer_admin)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            limit: json::req(f_limit)?,
-            enable_customer_admin: json::req(f_enable_customer_admin)?,
+            limit: f_limit,
+            enable_customer_admin: f_enable_customer_admin,
             extra,
         })
     }
@@ -3485,25 +3797,29 @@ impl BenefitLicenseKeyActivationProperties {
 impl FromJson for BenefitLicenseKeyActivationProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_limit = json::required(obj, "limit", path)?;
+        let f_enable_customer_admin = json::required(obj, "enable_customer_admin", path)?;
         Ok(Self {
-            limit: json::required(obj, "limit", path)?,
-            enable_customer_admin: json::required(obj, "enable_customer_admin", path)?,
+            limit: f_limit,
+            enable_customer_admin: f_enable_customer_admin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_limit = None;
-        let mut f_enable_customer_admin = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "limit" => json::set(r, &mut f_limit),
-            "enable_customer_admin" => json::set(r, &mut f_enable_customer_admin),
+            "limit" => json::set(r, &mut s.0),
+            "enable_customer_admin" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_limit), Some(f_enable_customer_admin)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            limit: json::req(f_limit)?,
-            enable_customer_admin: json::req(f_enable_customer_admin)?,
+            limit: f_limit,
+            enable_customer_admin: f_enable_customer_admin,
             extra,
         })
     }
@@ -3554,25 +3870,29 @@ impl BenefitLicenseKeyExpirationProperties {
 impl FromJson for BenefitLicenseKeyExpirationProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_ttl = json::required(obj, "ttl", path)?;
+        let f_timeframe = json::required(obj, "timeframe", path)?;
         Ok(Self {
-            ttl: json::required(obj, "ttl", path)?,
-            timeframe: json::required(obj, "timeframe", path)?,
+            ttl: f_ttl,
+            timeframe: f_timeframe,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_ttl = None;
-        let mut f_timeframe = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "ttl" => json::set(r, &mut f_ttl),
-            "timeframe" => json::set(r, &mut f_timeframe),
+            "ttl" => json::set(r, &mut s.0),
+            "timeframe" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_ttl), Some(f_timeframe)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            ttl: json::req(f_ttl)?,
-            timeframe: json::req(f_timeframe)?,
+            ttl: f_ttl,
+            timeframe: f_timeframe,
             extra,
         })
     }
@@ -3646,70 +3966,87 @@ impl FromJson for BenefitLicenseKeys {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "license_keys", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "license_keys", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -3803,42 +4140,59 @@ impl FromJson for BenefitLicenseKeysCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "license_keys", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "license_keys", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -3896,33 +4250,47 @@ impl BenefitLicenseKeysCreateProperties {
 impl FromJson for BenefitLicenseKeysCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_prefix = json::patch(obj, "prefix", path)?;
+        let f_expires = json::patch(obj, "expires", path)?;
+        let f_activations = json::patch(obj, "activations", path)?;
+        let f_limit_usage = json::patch(obj, "limit_usage", path)?;
         Ok(Self {
-            prefix: json::patch(obj, "prefix", path)?,
-            expires: json::patch(obj, "expires", path)?,
-            activations: json::patch(obj, "activations", path)?,
-            limit_usage: json::patch(obj, "limit_usage", path)?,
+            prefix: f_prefix,
+            expires: f_expires,
+            activations: f_activations,
+            limit_usage: f_limit_usage,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_prefix = None;
-        let mut f_expires = None;
-        let mut f_activations = None;
-        let mut f_limit_usage = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut f_prefix),
-            "expires" => json::set(r, &mut f_expires),
-            "activations" => json::set(r, &mut f_activations),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "prefix" => json::set(r, &mut s.0),
+            "expires" => json::set(r, &mut s.1),
+            "activations" => json::set(r, &mut s.2),
+            "limit_usage" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_prefix, f_expires, f_activations, f_limit_usage) = s;
         Ok(Self {
-            prefix: json::patch_of(f_prefix),
-            expires: json::patch_of(f_expires),
-            activations: json::patch_of(f_activations),
-            limit_usage: json::patch_of(f_limit_usage),
+            prefix: match f_prefix {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            expires: match f_expires {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            activations: match f_activations {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            limit_usage: match f_limit_usage {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3968,33 +4336,37 @@ impl BenefitLicenseKeysProperties {
 impl FromJson for BenefitLicenseKeysProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_prefix = json::required(obj, "prefix", path)?;
+        let f_expires = json::required(obj, "expires", path)?;
+        let f_activations = json::required(obj, "activations", path)?;
+        let f_limit_usage = json::required(obj, "limit_usage", path)?;
         Ok(Self {
-            prefix: json::required(obj, "prefix", path)?,
-            expires: json::required(obj, "expires", path)?,
-            activations: json::required(obj, "activations", path)?,
-            limit_usage: json::required(obj, "limit_usage", path)?,
+            prefix: f_prefix,
+            expires: f_expires,
+            activations: f_activations,
+            limit_usage: f_limit_usage,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_prefix = None;
-        let mut f_expires = None;
-        let mut f_activations = None;
-        let mut f_limit_usage = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut f_prefix),
-            "expires" => json::set(r, &mut f_expires),
-            "activations" => json::set(r, &mut f_activations),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "prefix" => json::set(r, &mut s.0),
+            "expires" => json::set(r, &mut s.1),
+            "activations" => json::set(r, &mut s.2),
+            "limit_usage" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            prefix: json::req(f_prefix)?,
-            expires: json::req(f_expires)?,
-            activations: json::req(f_activations)?,
-            limit_usage: json::req(f_limit_usage)?,
+            prefix: f_prefix,
+            expires: f_expires,
+            activations: f_activations,
+            limit_usage: f_limit_usage,
             extra,
         })
     }
@@ -4068,38 +4440,50 @@ impl FromJson for BenefitLicenseKeysUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "license_keys", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "license_keys", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "visibility" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            visibility: json::patch_of(f_visibility),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4178,70 +4562,87 @@ impl FromJson for BenefitMeterCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "meter_credit", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "meter_credit", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -4335,42 +4736,59 @@ impl FromJson for BenefitMeterCreditCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "meter_credit", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "meter_credit", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -4424,29 +4842,33 @@ impl BenefitMeterCreditCreateProperties {
 impl FromJson for BenefitMeterCreditCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_units = json::required(obj, "units", path)?;
+        let f_rollover = json::required(obj, "rollover", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
         Ok(Self {
-            units: json::required(obj, "units", path)?,
-            rollover: json::required(obj, "rollover", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_units = None;
-        let mut f_rollover = None;
-        let mut f_meter_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut f_units),
-            "rollover" => json::set(r, &mut f_rollover),
-            "meter_id" => json::set(r, &mut f_meter_id),
+            "units" => json::set(r, &mut s.0),
+            "rollover" => json::set(r, &mut s.1),
+            "meter_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            units: json::req(f_units)?,
-            rollover: json::req(f_rollover)?,
-            meter_id: json::req(f_meter_id)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra,
         })
     }
@@ -4488,29 +4910,33 @@ impl BenefitMeterCreditProperties {
 impl FromJson for BenefitMeterCreditProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_units = json::required(obj, "units", path)?;
+        let f_rollover = json::required(obj, "rollover", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
         Ok(Self {
-            units: json::required(obj, "units", path)?,
-            rollover: json::required(obj, "rollover", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_units = None;
-        let mut f_rollover = None;
-        let mut f_meter_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut f_units),
-            "rollover" => json::set(r, &mut f_rollover),
-            "meter_id" => json::set(r, &mut f_meter_id),
+            "units" => json::set(r, &mut s.0),
+            "rollover" => json::set(r, &mut s.1),
+            "meter_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            units: json::req(f_units)?,
-            rollover: json::req(f_rollover)?,
-            meter_id: json::req(f_meter_id)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra,
         })
     }
@@ -4583,38 +5009,50 @@ impl FromJson for BenefitMeterCreditUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "meter_credit", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "meter_credit", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "visibility" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_description, f_visibility, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            visibility: json::patch_of(f_visibility),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4682,53 +5120,68 @@ impl BenefitPublic {
 impl FromJson for BenefitPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            type_: json::required(obj, "type", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            type_: f_type_,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_type_ = None;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::set(r, &mut f_type_),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_type_),
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            type_: json::req(f_type_)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            type_: f_type_,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -4809,70 +5262,91 @@ impl FromJson for BenefitSlackSharedChannel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_visibility_configurable = json::required(obj, "visibility_configurable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
-            visibility_configurable: json::required(obj, "visibility_configurable", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
-        let mut f_visibility_configurable = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "slack_shared_channel", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
-            "visibility_configurable" => json::set(r, &mut f_visibility_configurable),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(
+                json::peek_const_str(r, "slack_shared_channel", false),
+                r,
+                &mut s.3,
+            ),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "visibility" => json::set(r, &mut s.10),
+            "properties" => json::set(r, &mut s.11),
+            "visibility_configurable" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_visibility),
+            Some(f_properties),
+            Some(f_visibility_configurable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            visibility: json::req(f_visibility)?,
-            properties: json::req(f_properties)?,
-            visibility_configurable: json::req(f_visibility_configurable)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            visibility: f_visibility,
+            properties: f_properties,
+            visibility_configurable: f_visibility_configurable,
             extra,
         })
     }
@@ -4966,42 +5440,63 @@ impl FromJson for BenefitSlackSharedChannelCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::required(obj, "description", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            organization_id: f_organization_id,
+            visibility: f_visibility,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_description = None;
-        let mut f_organization_id = None;
-        let mut f_visibility = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "slack_shared_channel", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "visibility" => json::set(r, &mut f_visibility),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(
+                json::peek_const_str(r, "slack_shared_channel", false),
+                r,
+                &mut s.1,
+            ),
+            "description" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "visibility" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            f_metadata,
+            true,
+            Some(f_description),
+            f_organization_id,
+            f_visibility,
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::req(f_description)?,
-            organization_id: json::patch_of(f_organization_id),
-            visibility: json::patch_of(f_visibility),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: f_description,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -5074,41 +5569,65 @@ impl BenefitSlackSharedChannelCreateProperties {
 impl FromJson for BenefitSlackSharedChannelCreateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_slack_integration_id = json::required(obj, "slack_integration_id", path)?;
+        let f_channel_name_template = json::required(obj, "channel_name_template", path)?;
+        let f_private = json::optional(obj, "private", path)?;
+        let f_welcome_message = json::patch(obj, "welcome_message", path)?;
+        let f_archive_on_revoke = json::optional(obj, "archive_on_revoke", path)?;
+        let f_team_invitees = json::optional(obj, "team_invitees", path)?;
         Ok(Self {
-            slack_integration_id: json::required(obj, "slack_integration_id", path)?,
-            channel_name_template: json::required(obj, "channel_name_template", path)?,
-            private: json::optional(obj, "private", path)?,
-            welcome_message: json::patch(obj, "welcome_message", path)?,
-            archive_on_revoke: json::optional(obj, "archive_on_revoke", path)?,
-            team_invitees: json::optional(obj, "team_invitees", path)?,
+            slack_integration_id: f_slack_integration_id,
+            channel_name_template: f_channel_name_template,
+            private: f_private,
+            welcome_message: f_welcome_message,
+            archive_on_revoke: f_archive_on_revoke,
+            team_invitees: f_team_invitees,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_slack_integration_id = None;
-        let mut f_channel_name_template = None;
-        let mut f_private = None;
-        let mut f_welcome_message = None;
-        let mut f_archive_on_revoke = None;
-        let mut f_team_invitees = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "slack_integration_id" => json::set(r, &mut f_slack_integration_id),
-            "channel_name_template" => json::set(r, &mut f_channel_name_template),
-            "private" => json::set_opt(r, &mut f_private, key, &mut extra),
-            "welcome_message" => json::set(r, &mut f_welcome_message),
-            "archive_on_revoke" => json::set_opt(r, &mut f_archive_on_revoke, key, &mut extra),
-            "team_invitees" => json::set_opt(r, &mut f_team_invitees, key, &mut extra),
+            "slack_integration_id" => json::set(r, &mut s.0),
+            "channel_name_template" => json::set(r, &mut s.1),
+            "private" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "welcome_message" => json::set(r, &mut s.3),
+            "archive_on_revoke" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "team_invitees" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_slack_integration_id),
+            Some(f_channel_name_template),
+            f_private,
+            f_welcome_message,
+            f_archive_on_revoke,
+            f_team_invitees,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            slack_integration_id: json::req(f_slack_integration_id)?,
-            channel_name_template: json::req(f_channel_name_template)?,
-            private: json::opt(f_private),
-            welcome_message: json::patch_of(f_welcome_message),
-            archive_on_revoke: json::opt(f_archive_on_revoke),
-            team_invitees: json::opt(f_team_invitees),
+            slack_integration_id: f_slack_integration_id,
+            channel_name_template: f_channel_name_template,
+            private: match f_private {
+                Some(v) => v,
+                None => None,
+            },
+            welcome_message: match f_welcome_message {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            archive_on_revoke: match f_archive_on_revoke {
+                Some(v) => v,
+                None => None,
+            },
+            team_invitees: match f_team_invitees {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5170,41 +5689,65 @@ impl BenefitSlackSharedChannelProperties {
 impl FromJson for BenefitSlackSharedChannelProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_slack_integration_id = json::required(obj, "slack_integration_id", path)?;
+        let f_channel_name_template = json::required(obj, "channel_name_template", path)?;
+        let f_private = json::optional(obj, "private", path)?;
+        let f_welcome_message = json::optional(obj, "welcome_message", path)?;
+        let f_archive_on_revoke = json::optional(obj, "archive_on_revoke", path)?;
+        let f_team_invitees = json::optional(obj, "team_invitees", path)?;
         Ok(Self {
-            slack_integration_id: json::required(obj, "slack_integration_id", path)?,
-            channel_name_template: json::required(obj, "channel_name_template", path)?,
-            private: json::optional(obj, "private", path)?,
-            welcome_message: json::optional(obj, "welcome_message", path)?,
-            archive_on_revoke: json::optional(obj, "archive_on_revoke", path)?,
-            team_invitees: json::optional(obj, "team_invitees", path)?,
+            slack_integration_id: f_slack_integration_id,
+            channel_name_template: f_channel_name_template,
+            private: f_private,
+            welcome_message: f_welcome_message,
+            archive_on_revoke: f_archive_on_revoke,
+            team_invitees: f_team_invitees,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_slack_integration_id = None;
-        let mut f_channel_name_template = None;
-        let mut f_private = None;
-        let mut f_welcome_message = None;
-        let mut f_archive_on_revoke = None;
-        let mut f_team_invitees = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "slack_integration_id" => json::set(r, &mut f_slack_integration_id),
-            "channel_name_template" => json::set(r, &mut f_channel_name_template),
-            "private" => json::set_opt(r, &mut f_private, key, &mut extra),
-            "welcome_message" => json::set_opt(r, &mut f_welcome_message, key, &mut extra),
-            "archive_on_revoke" => json::set_opt(r, &mut f_archive_on_revoke, key, &mut extra),
-            "team_invitees" => json::set_opt(r, &mut f_team_invitees, key, &mut extra),
+            "slack_integration_id" => json::set(r, &mut s.0),
+            "channel_name_template" => json::set(r, &mut s.1),
+            "private" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "welcome_message" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "archive_on_revoke" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "team_invitees" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_slack_integration_id),
+            Some(f_channel_name_template),
+            f_private,
+            f_welcome_message,
+            f_archive_on_revoke,
+            f_team_invitees,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            slack_integration_id: json::req(f_slack_integration_id)?,
-            channel_name_template: json::req(f_channel_name_template)?,
-            private: json::opt(f_private),
-            welcome_message: json::opt(f_welcome_message),
-            archive_on_revoke: json::opt(f_archive_on_revoke),
-            team_invitees: json::opt(f_team_invitees),
+            slack_integration_id: f_slack_integration_id,
+            channel_name_template: f_channel_name_template,
+            private: match f_private {
+                Some(v) => v,
+                None => None,
+            },
+            welcome_message: match f_welcome_message {
+                Some(v) => v,
+                None => None,
+            },
+            archive_on_revoke: match f_archive_on_revoke {
+                Some(v) => v,
+                None => None,
+            },
+            team_invitees: match f_team_invitees {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5275,34 +5818,47 @@ impl FromJson for BenefitSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            description: json::patch(obj, "description", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            description: f_description,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_description = None;
-        let mut c_2 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "description" => json::set(r, &mut f_description),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "slack_shared_channel", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "description" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "slack_shared_channel", false),
+                r,
+                &mut s.2,
+            ),
+            "properties" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_metadata, f_description, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            description: json::patch_of(f_description),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -5879,25 +6435,29 @@ impl ListResourceBenefit {
 impl FromJson for ListResourceBenefit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -5938,25 +6498,29 @@ impl ListResourceBenefitDownloadableFile {
 impl FromJson for ListResourceBenefitDownloadableFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -98,93 +100,121 @@ impl CheckoutLink {
 impl FromJson for CheckoutLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_payment_processor = json::required(obj, "payment_processor", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_success_url = json::required(obj, "success_url", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_seats = json::required(obj, "seats", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            payment_processor: json::required(obj, "payment_processor", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            success_url: json::required(obj, "success_url", path)?,
-            return_url: json::required(obj, "return_url", path)?,
-            label: json::required(obj, "label", path)?,
-            allow_discount_codes: json::required(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::required(obj, "require_billing_address", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            seats: json::required(obj, "seats", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            products: json::required(obj, "products", path)?,
-            discount: json::required(obj, "discount", path)?,
-            url: json::required(obj, "url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            payment_processor: f_payment_processor,
+            client_secret: f_client_secret,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            organization_id: f_organization_id,
+            products: f_products,
+            discount: f_discount,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_payment_processor = None;
-        let mut f_client_secret = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_label = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_discount_id = None;
-        let mut f_seats = None;
-        let mut f_organization_id = None;
-        let mut f_products = None;
-        let mut f_discount = None;
-        let mut f_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "metadata" => json::set(r, &mut f_metadata),
-            "payment_processor" => json::set(r, &mut f_payment_processor),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "label" => json::set(r, &mut f_label),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "seats" => json::set(r, &mut f_seats),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "products" => json::set(r, &mut f_products),
-            "discount" => json::set(r, &mut f_discount),
-            "url" => json::set(r, &mut f_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "metadata" => json::set(r, &mut s.5),
+            "payment_processor" => json::set(r, &mut s.6),
+            "client_secret" => json::set(r, &mut s.7),
+            "success_url" => json::set(r, &mut s.8),
+            "return_url" => json::set(r, &mut s.9),
+            "label" => json::set(r, &mut s.10),
+            "allow_discount_codes" => json::set(r, &mut s.11),
+            "require_billing_address" => json::set(r, &mut s.12),
+            "discount_id" => json::set(r, &mut s.13),
+            "seats" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
+            "products" => json::set(r, &mut s.16),
+            "discount" => json::set(r, &mut s.17),
+            "url" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_metadata),
+            Some(f_payment_processor),
+            Some(f_client_secret),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_label),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_discount_id),
+            Some(f_seats),
+            Some(f_organization_id),
+            Some(f_products),
+            Some(f_discount),
+            Some(f_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            metadata: json::req(f_metadata)?,
-            payment_processor: json::req(f_payment_processor)?,
-            client_secret: json::req(f_client_secret)?,
-            success_url: json::req(f_success_url)?,
-            return_url: json::req(f_return_url)?,
-            label: json::req(f_label)?,
-            allow_discount_codes: json::req(f_allow_discount_codes)?,
-            require_billing_address: json::req(f_require_billing_address)?,
-            discount_id: json::req(f_discount_id)?,
-            seats: json::req(f_seats)?,
-            organization_id: json::req(f_organization_id)?,
-            products: json::req(f_products)?,
-            discount: json::req(f_discount)?,
-            url: json::req(f_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            payment_processor: f_payment_processor,
+            client_secret: f_client_secret,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            organization_id: f_organization_id,
+            products: f_products,
+            discount: f_discount,
+            url: f_url,
             extra,
         })
     }
@@ -479,70 +509,114 @@ impl FromJson for CheckoutLinkCreateProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_label = json::patch(obj, "label", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            label: json::patch(obj, "label", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            product_id: json::required(obj, "product_id", path)?,
+            metadata: f_metadata,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut c_3 = false;
-        let mut f_label = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_discount_id = None;
-        let mut f_seats = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_product_id = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval" => json::set(r, &mut s.1),
+            "trial_interval_count" => json::set(r, &mut s.2),
             "payment_processor" => {
-                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
             }
-            "label" => json::set(r, &mut f_label),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "seats" => json::set(r, &mut f_seats),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "product_id" => json::set(r, &mut f_product_id),
+            "label" => json::set(r, &mut s.4),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "discount_id" => json::set(r, &mut s.7),
+            "seats" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "product_id" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            f_metadata,
+            f_trial_interval,
+            f_trial_interval_count,
+            true,
+            f_label,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_discount_id,
+            f_seats,
+            f_success_url,
+            f_return_url,
+            Some(f_product_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            label: json::patch_of(f_label),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            discount_id: json::patch_of(f_discount_id),
-            seats: json::patch_of(f_seats),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
-            product_id: json::req(f_product_id)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            label: match f_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_id: f_product_id,
             extra,
         })
     }
@@ -658,70 +732,114 @@ impl FromJson for CheckoutLinkCreateProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_label = json::patch(obj, "label", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            label: json::patch(obj, "label", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
+            metadata: f_metadata,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            product_price_id: f_product_price_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut c_3 = false;
-        let mut f_label = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_discount_id = None;
-        let mut f_seats = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_product_price_id = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval" => json::set(r, &mut s.1),
+            "trial_interval_count" => json::set(r, &mut s.2),
             "payment_processor" => {
-                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
             }
-            "label" => json::set(r, &mut f_label),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "seats" => json::set(r, &mut f_seats),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "label" => json::set(r, &mut s.4),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "discount_id" => json::set(r, &mut s.7),
+            "seats" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "product_price_id" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            f_metadata,
+            f_trial_interval,
+            f_trial_interval_count,
+            true,
+            f_label,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_discount_id,
+            f_seats,
+            f_success_url,
+            f_return_url,
+            Some(f_product_price_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            label: json::patch_of(f_label),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            discount_id: json::patch_of(f_discount_id),
-            seats: json::patch_of(f_seats),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
-            product_price_id: json::req(f_product_price_id)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            label: match f_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_price_id: f_product_price_id,
             extra,
         })
     }
@@ -835,70 +953,114 @@ impl FromJson for CheckoutLinkCreateProducts {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "payment_processor", "stripe", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_label = json::patch(obj, "label", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            label: json::patch(obj, "label", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            products: json::required(obj, "products", path)?,
+            metadata: f_metadata,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut c_3 = false;
-        let mut f_label = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_discount_id = None;
-        let mut f_seats = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval" => json::set(r, &mut s.1),
+            "trial_interval_count" => json::set(r, &mut s.2),
             "payment_processor" => {
-                json::konst(r, &mut c_3, |r| json::peek_const_str(r, "stripe", false))
+                json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.3)
             }
-            "label" => json::set(r, &mut f_label),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "seats" => json::set(r, &mut f_seats),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "products" => json::set(r, &mut f_products),
+            "label" => json::set(r, &mut s.4),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "discount_id" => json::set(r, &mut s.7),
+            "seats" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "products" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            f_metadata,
+            f_trial_interval,
+            f_trial_interval_count,
+            true,
+            f_label,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_discount_id,
+            f_seats,
+            f_success_url,
+            f_return_url,
+            Some(f_products),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            label: json::patch_of(f_label),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            discount_id: json::patch_of(f_discount_id),
-            seats: json::patch_of(f_seats),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
-            products: json::req(f_products)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            label: match f_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            products: f_products,
             extra,
         })
     }
@@ -1005,93 +1167,121 @@ impl CheckoutLinkProduct {
 impl FromJson for CheckoutLinkProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
         Ok(Self {
-            metadata: json::required(obj, "metadata", path)?,
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut f_metadata),
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
+            "metadata" => json::set(r, &mut s.0),
+            "id" => json::set(r, &mut s.1),
+            "created_at" => json::set(r, &mut s.2),
+            "modified_at" => json::set(r, &mut s.3),
+            "trial_interval" => json::set(r, &mut s.4),
+            "trial_interval_count" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "description" => json::set(r, &mut s.7),
+            "visibility" => json::set(r, &mut s.8),
+            "recurring_interval" => json::set(r, &mut s.9),
+            "recurring_interval_count" => json::set(r, &mut s.10),
+            "meter_interval" => json::set(r, &mut s.11),
+            "meter_interval_count" => json::set(r, &mut s.12),
+            "is_recurring" => json::set(r, &mut s.13),
+            "is_archived" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
+            "prices" => json::set(r, &mut s.16),
+            "benefits" => json::set(r, &mut s.17),
+            "medias" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_metadata),
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::req(f_metadata)?,
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra,
         })
     }
@@ -1299,61 +1489,110 @@ impl CheckoutLinkUpdate {
 impl FromJson for CheckoutLinkUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_products = json::patch(obj, "products", path)?;
+        let f_label = json::patch(obj, "label", path)?;
+        let f_allow_discount_codes = json::patch(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::patch(obj, "require_billing_address", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
         Ok(Self {
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            products: json::patch(obj, "products", path)?,
-            label: json::patch(obj, "label", path)?,
-            allow_discount_codes: json::patch(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::patch(obj, "require_billing_address", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            products: f_products,
+            label: f_label,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            discount_id: f_discount_id,
+            seats: f_seats,
+            success_url: f_success_url,
+            return_url: f_return_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_products = None;
-        let mut f_label = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_discount_id = None;
-        let mut f_seats = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "products" => json::set(r, &mut f_products),
-            "label" => json::set(r, &mut f_label),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "seats" => json::set(r, &mut f_seats),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
+            "trial_interval" => json::set(r, &mut s.0),
+            "trial_interval_count" => json::set(r, &mut s.1),
+            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "products" => json::set(r, &mut s.3),
+            "label" => json::set(r, &mut s.4),
+            "allow_discount_codes" => json::set(r, &mut s.5),
+            "require_billing_address" => json::set(r, &mut s.6),
+            "discount_id" => json::set(r, &mut s.7),
+            "seats" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_products,
+            f_label,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_discount_id,
+            f_seats,
+            f_success_url,
+            f_return_url,
+        ) = s;
         Ok(Self {
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            metadata: json::opt(f_metadata),
-            products: json::patch_of(f_products),
-            label: json::patch_of(f_label),
-            allow_discount_codes: json::patch_of(f_allow_discount_codes),
-            require_billing_address: json::patch_of(f_require_billing_address),
-            discount_id: json::patch_of(f_discount_id),
-            seats: json::patch_of(f_seats),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            products: match f_products {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            label: match f_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1407,25 +1646,29 @@ impl ListResourceCheckoutLink {
 impl FromJson for ListResourceCheckoutLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

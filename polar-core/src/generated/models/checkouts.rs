@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -43,26 +45,30 @@ impl FromJson for AlreadyActiveSubscriptionError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "AlreadyActiveSubscriptionError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "AlreadyActiveSubscriptionError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "AlreadyActiveSubscriptionError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -361,261 +367,350 @@ impl Checkout {
 impl FromJson for Checkout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_payment_processor = json::required(obj, "payment_processor", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_success_url = json::required(obj, "success_url", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
+        let f_embed_origin = json::required(obj, "embed_origin", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_min_seats = json::optional(obj, "min_seats", path)?;
+        let f_max_seats = json::optional(obj, "max_seats", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_allow_trial = json::required(obj, "allow_trial", path)?;
+        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
+        let f_active_trial_interval_count =
+            json::required(obj, "active_trial_interval_count", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
+        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
+        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
+        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
+        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
+        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
+        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
+        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_product_price = json::required(obj, "product_price", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
+        let f_customer_metadata = json::required(obj, "customer_metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            payment_processor: json::required(obj, "payment_processor", path)?,
-            status: json::required(obj, "status", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            url: json::required(obj, "url", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            success_url: json::required(obj, "success_url", path)?,
-            return_url: json::required(obj, "return_url", path)?,
-            embed_origin: json::required(obj, "embed_origin", path)?,
-            amount: json::required(obj, "amount", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            min_seats: json::optional(obj, "min_seats", path)?,
-            max_seats: json::optional(obj, "max_seats", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            allow_trial: json::required(obj, "allow_trial", path)?,
-            active_trial_interval: json::required(obj, "active_trial_interval", path)?,
-            active_trial_interval_count: json::required(obj, "active_trial_interval_count", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            allow_discount_codes: json::required(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::required(obj, "require_billing_address", path)?,
-            is_discount_applicable: json::required(obj, "is_discount_applicable", path)?,
-            is_free_product_price: json::required(obj, "is_free_product_price", path)?,
-            is_payment_required: json::required(obj, "is_payment_required", path)?,
-            is_payment_setup_required: json::required(obj, "is_payment_setup_required", path)?,
-            is_payment_form_required: json::required(obj, "is_payment_form_required", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            is_business_customer: json::required(obj, "is_business_customer", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_ip_address: json::required(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::required(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::required(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::required(obj, "customer_tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            payment_method_type: json::required(obj, "payment_method_type", path)?,
-            payment_processor_metadata: json::required(obj, "payment_processor_metadata", path)?,
-            billing_address_fields: json::required(obj, "billing_address_fields", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            products: json::required(obj, "products", path)?,
-            product: json::required(obj, "product", path)?,
-            product_price: json::required(obj, "product_price", path)?,
-            prices: json::required(obj, "prices", path)?,
-            discount: json::required(obj, "discount", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            attached_custom_fields: json::required(obj, "attached_custom_fields", path)?,
-            customer_metadata: json::required(obj, "customer_metadata", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: f_custom_field_data,
+            payment_processor: f_payment_processor,
+            status: f_status,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            external_customer_id: f_external_customer_id,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            subscription_id: f_subscription_id,
+            attached_custom_fields: f_attached_custom_fields,
+            customer_metadata: f_customer_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_custom_field_data = None;
-        let mut f_payment_processor = None;
-        let mut f_status = None;
-        let mut f_client_secret = None;
-        let mut f_url = None;
-        let mut f_expires_at = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_behavior = None;
-        let mut f_total_amount = None;
-        let mut f_currency = None;
-        let mut f_allow_trial = None;
-        let mut f_active_trial_interval = None;
-        let mut f_active_trial_interval_count = None;
-        let mut f_trial_end = None;
-        let mut f_organization_id = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_is_discount_applicable = None;
-        let mut f_is_free_product_price = None;
-        let mut f_is_payment_required = None;
-        let mut f_is_payment_setup_required = None;
-        let mut f_is_payment_form_required = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_payment_method_type = None;
-        let mut f_payment_processor_metadata = None;
-        let mut f_billing_address_fields = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_external_customer_id = None;
-        let mut f_products = None;
-        let mut f_product = None;
-        let mut f_product_price = None;
-        let mut f_prices = None;
-        let mut f_discount = None;
-        let mut f_subscription_id = None;
-        let mut f_attached_custom_fields = None;
-        let mut f_customer_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "payment_processor" => json::set(r, &mut f_payment_processor),
-            "status" => json::set(r, &mut f_status),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "url" => json::set(r, &mut f_url),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "embed_origin" => json::set(r, &mut f_embed_origin),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
-            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
-            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
-            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
-            "is_payment_required" => json::set(r, &mut f_is_payment_required),
-            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
-            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut f_payment_method_type),
-            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
-            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "products" => json::set(r, &mut f_products),
-            "product" => json::set(r, &mut f_product),
-            "product_price" => json::set(r, &mut f_product_price),
-            "prices" => json::set(r, &mut f_prices),
-            "discount" => json::set(r, &mut f_discount),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
-            "customer_metadata" => json::set(r, &mut f_customer_metadata),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "payment_processor" => json::set(r, &mut s.4),
+            "status" => json::set(r, &mut s.5),
+            "client_secret" => json::set(r, &mut s.6),
+            "url" => json::set(r, &mut s.7),
+            "expires_at" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "embed_origin" => json::set(r, &mut s.11),
+            "amount" => json::set(r, &mut s.12),
+            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "discount_amount" => json::set(r, &mut s.16),
+            "net_amount" => json::set(r, &mut s.17),
+            "tax_amount" => json::set(r, &mut s.18),
+            "tax_behavior" => json::set(r, &mut s.19),
+            "total_amount" => json::set(r, &mut s.20),
+            "currency" => json::set(r, &mut s.21),
+            "allow_trial" => json::set(r, &mut s.22),
+            "active_trial_interval" => json::set(r, &mut s.23),
+            "active_trial_interval_count" => json::set(r, &mut s.24),
+            "trial_end" => json::set(r, &mut s.25),
+            "organization_id" => json::set(r, &mut s.26),
+            "product_id" => json::set(r, &mut s.27),
+            "product_price_id" => json::set(r, &mut s.28),
+            "discount_id" => json::set(r, &mut s.29),
+            "allow_discount_codes" => json::set(r, &mut s.30),
+            "require_billing_address" => json::set(r, &mut s.31),
+            "is_discount_applicable" => json::set(r, &mut s.32),
+            "is_free_product_price" => json::set(r, &mut s.33),
+            "is_payment_required" => json::set(r, &mut s.34),
+            "is_payment_setup_required" => json::set(r, &mut s.35),
+            "is_payment_form_required" => json::set(r, &mut s.36),
+            "customer_id" => json::set(r, &mut s.37),
+            "is_business_customer" => json::set(r, &mut s.38),
+            "customer_name" => json::set(r, &mut s.39),
+            "customer_email" => json::set(r, &mut s.40),
+            "customer_ip_address" => json::set(r, &mut s.41),
+            "customer_billing_name" => json::set(r, &mut s.42),
+            "customer_billing_address" => json::set(r, &mut s.43),
+            "customer_tax_id" => json::set(r, &mut s.44),
+            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut s.46),
+            "payment_processor_metadata" => json::set(r, &mut s.47),
+            "billing_address_fields" => json::set(r, &mut s.48),
+            "trial_interval" => json::set(r, &mut s.49),
+            "trial_interval_count" => json::set(r, &mut s.50),
+            "metadata" => json::set(r, &mut s.51),
+            "external_customer_id" => json::set(r, &mut s.52),
+            "products" => json::set(r, &mut s.53),
+            "product" => json::set(r, &mut s.54),
+            "product_price" => json::set(r, &mut s.55),
+            "prices" => json::set(r, &mut s.56),
+            "discount" => json::set(r, &mut s.57),
+            "subscription_id" => json::set(r, &mut s.58),
+            "attached_custom_fields" => json::set(r, &mut s.59),
+            "customer_metadata" => json::set(r, &mut s.60),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            f_custom_field_data,
+            Some(f_payment_processor),
+            Some(f_status),
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            f_locale,
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_metadata),
+            Some(f_external_customer_id),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_subscription_id),
+            Some(f_attached_custom_fields),
+            Some(f_customer_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            payment_processor: json::req(f_payment_processor)?,
-            status: json::req(f_status)?,
-            client_secret: json::req(f_client_secret)?,
-            url: json::req(f_url)?,
-            expires_at: json::req(f_expires_at)?,
-            success_url: json::req(f_success_url)?,
-            return_url: json::req(f_return_url)?,
-            embed_origin: json::req(f_embed_origin)?,
-            amount: json::req(f_amount)?,
-            seats: json::opt(f_seats),
-            min_seats: json::opt(f_min_seats),
-            max_seats: json::opt(f_max_seats),
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            total_amount: json::req(f_total_amount)?,
-            currency: json::req(f_currency)?,
-            allow_trial: json::req(f_allow_trial)?,
-            active_trial_interval: json::req(f_active_trial_interval)?,
-            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
-            trial_end: json::req(f_trial_end)?,
-            organization_id: json::req(f_organization_id)?,
-            product_id: json::req(f_product_id)?,
-            product_price_id: json::req(f_product_price_id)?,
-            discount_id: json::req(f_discount_id)?,
-            allow_discount_codes: json::req(f_allow_discount_codes)?,
-            require_billing_address: json::req(f_require_billing_address)?,
-            is_discount_applicable: json::req(f_is_discount_applicable)?,
-            is_free_product_price: json::req(f_is_free_product_price)?,
-            is_payment_required: json::req(f_is_payment_required)?,
-            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
-            is_payment_form_required: json::req(f_is_payment_form_required)?,
-            customer_id: json::req(f_customer_id)?,
-            is_business_customer: json::req(f_is_business_customer)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_ip_address: json::req(f_customer_ip_address)?,
-            customer_billing_name: json::req(f_customer_billing_name)?,
-            customer_billing_address: json::req(f_customer_billing_address)?,
-            customer_tax_id: json::req(f_customer_tax_id)?,
-            locale: json::opt(f_locale),
-            payment_method_type: json::req(f_payment_method_type)?,
-            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
-            billing_address_fields: json::req(f_billing_address_fields)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            metadata: json::req(f_metadata)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            products: json::req(f_products)?,
-            product: json::req(f_product)?,
-            product_price: json::req(f_product_price)?,
-            prices: json::req(f_prices)?,
-            discount: json::req(f_discount)?,
-            subscription_id: json::req(f_subscription_id)?,
-            attached_custom_fields: json::req(f_attached_custom_fields)?,
-            customer_metadata: json::req(f_customer_metadata)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            payment_processor: f_payment_processor,
+            status: f_status,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => None,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => None,
+            },
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            external_customer_id: f_external_customer_id,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            subscription_id: f_subscription_id,
+            attached_custom_fields: f_attached_custom_fields,
+            customer_metadata: f_customer_metadata,
             extra,
         })
     }
@@ -770,41 +865,53 @@ impl CheckoutBillingAddressFields {
 impl FromJson for CheckoutBillingAddressFields {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_country = json::required(obj, "country", path)?;
+        let f_state = json::required(obj, "state", path)?;
+        let f_city = json::required(obj, "city", path)?;
+        let f_postal_code = json::required(obj, "postal_code", path)?;
+        let f_line1 = json::required(obj, "line1", path)?;
+        let f_line2 = json::required(obj, "line2", path)?;
         Ok(Self {
-            country: json::required(obj, "country", path)?,
-            state: json::required(obj, "state", path)?,
-            city: json::required(obj, "city", path)?,
-            postal_code: json::required(obj, "postal_code", path)?,
-            line1: json::required(obj, "line1", path)?,
-            line2: json::required(obj, "line2", path)?,
+            country: f_country,
+            state: f_state,
+            city: f_city,
+            postal_code: f_postal_code,
+            line1: f_line1,
+            line2: f_line2,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_country = None;
-        let mut f_state = None;
-        let mut f_city = None;
-        let mut f_postal_code = None;
-        let mut f_line1 = None;
-        let mut f_line2 = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "country" => json::set(r, &mut f_country),
-            "state" => json::set(r, &mut f_state),
-            "city" => json::set(r, &mut f_city),
-            "postal_code" => json::set(r, &mut f_postal_code),
-            "line1" => json::set(r, &mut f_line1),
-            "line2" => json::set(r, &mut f_line2),
+            "country" => json::set(r, &mut s.0),
+            "state" => json::set(r, &mut s.1),
+            "city" => json::set(r, &mut s.2),
+            "postal_code" => json::set(r, &mut s.3),
+            "line1" => json::set(r, &mut s.4),
+            "line2" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_country),
+            Some(f_state),
+            Some(f_city),
+            Some(f_postal_code),
+            Some(f_line1),
+            Some(f_line2),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            country: json::req(f_country)?,
-            state: json::req(f_state)?,
-            city: json::req(f_city)?,
-            postal_code: json::req(f_postal_code)?,
-            line1: json::req(f_line1)?,
-            line2: json::req(f_line2)?,
+            country: f_country,
+            state: f_state,
+            city: f_city,
+            postal_code: f_postal_code,
+            line1: f_line1,
+            line2: f_line2,
             extra,
         })
     }
@@ -914,81 +1021,151 @@ impl CheckoutConfirmStripe {
 impl FromJson for CheckoutConfirmStripe {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_product_id = json::patch(obj, "product_id", path)?;
+        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
+        let f_customer_name = json::patch(obj, "customer_name", path)?;
+        let f_customer_email = json::patch(obj, "customer_email", path)?;
+        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_payment_method_type = json::patch(obj, "payment_method_type", path)?;
+        let f_discount_code = json::patch(obj, "discount_code", path)?;
+        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
+        let f_confirmation_token_id = json::patch(obj, "confirmation_token_id", path)?;
         Ok(Self {
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            product_id: json::patch(obj, "product_id", path)?,
-            product_price_id: json::patch(obj, "product_price_id", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            is_business_customer: json::patch(obj, "is_business_customer", path)?,
-            customer_name: json::patch(obj, "customer_name", path)?,
-            customer_email: json::patch(obj, "customer_email", path)?,
-            customer_billing_name: json::patch(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::patch(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::patch(obj, "customer_tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            payment_method_type: json::patch(obj, "payment_method_type", path)?,
-            discount_code: json::patch(obj, "discount_code", path)?,
-            allow_trial: json::patch(obj, "allow_trial", path)?,
-            confirmation_token_id: json::patch(obj, "confirmation_token_id", path)?,
+            custom_field_data: f_custom_field_data,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            amount: f_amount,
+            seats: f_seats,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            payment_method_type: f_payment_method_type,
+            discount_code: f_discount_code,
+            allow_trial: f_allow_trial,
+            confirmation_token_id: f_confirmation_token_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_data = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_payment_method_type = None;
-        let mut f_discount_code = None;
-        let mut f_allow_trial = None;
-        let mut f_confirmation_token_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set(r, &mut f_seats),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "payment_method_type" => json::set(r, &mut f_payment_method_type),
-            "discount_code" => json::set(r, &mut f_discount_code),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
-            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
+            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "product_price_id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "seats" => json::set(r, &mut s.4),
+            "is_business_customer" => json::set(r, &mut s.5),
+            "customer_name" => json::set(r, &mut s.6),
+            "customer_email" => json::set(r, &mut s.7),
+            "customer_billing_name" => json::set(r, &mut s.8),
+            "customer_billing_address" => json::set(r, &mut s.9),
+            "customer_tax_id" => json::set(r, &mut s.10),
+            "locale" => json::set(r, &mut s.11),
+            "payment_method_type" => json::set(r, &mut s.12),
+            "discount_code" => json::set(r, &mut s.13),
+            "allow_trial" => json::set(r, &mut s.14),
+            "confirmation_token_id" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_custom_field_data,
+            f_product_id,
+            f_product_price_id,
+            f_amount,
+            f_seats,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_locale,
+            f_payment_method_type,
+            f_discount_code,
+            f_allow_trial,
+            f_confirmation_token_id,
+        ) = s;
         Ok(Self {
-            custom_field_data: json::opt(f_custom_field_data),
-            product_id: json::patch_of(f_product_id),
-            product_price_id: json::patch_of(f_product_price_id),
-            amount: json::patch_of(f_amount),
-            seats: json::patch_of(f_seats),
-            is_business_customer: json::patch_of(f_is_business_customer),
-            customer_name: json::patch_of(f_customer_name),
-            customer_email: json::patch_of(f_customer_email),
-            customer_billing_name: json::patch_of(f_customer_billing_name),
-            customer_billing_address: json::patch_of(f_customer_billing_address),
-            customer_tax_id: json::patch_of(f_customer_tax_id),
-            locale: json::patch_of(f_locale),
-            payment_method_type: json::patch_of(f_payment_method_type),
-            discount_code: json::patch_of(f_discount_code),
-            allow_trial: json::patch_of(f_allow_trial),
-            confirmation_token_id: json::patch_of(f_confirmation_token_id),
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_price_id: match f_product_price_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            payment_method_type: match f_payment_method_type {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            discount_code: match f_discount_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            confirmation_token_id: match f_confirmation_token_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1278,49 +1455,63 @@ impl CheckoutDiscountFixedOnceForeverDuration {
 impl FromJson for CheckoutDiscountFixedOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_code = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "amounts" => json::set(r, &mut s.4),
+            "id" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "code" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_id),
+            Some(f_name),
+            Some(f_code),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra,
         })
     }
@@ -1392,53 +1583,68 @@ impl CheckoutDiscountFixedRepeatDuration {
 impl FromJson for CheckoutDiscountFixedRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_code = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "amounts" => json::set(r, &mut s.5),
+            "id" => json::set(r, &mut s.6),
+            "name" => json::set(r, &mut s.7),
+            "code" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_id),
+            Some(f_name),
+            Some(f_code),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra,
         })
     }
@@ -1495,41 +1701,53 @@ impl CheckoutDiscountPercentageOnceForeverDuration {
 impl FromJson for CheckoutDiscountPercentageOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_code = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "basis_points" => json::set(r, &mut s.2),
+            "id" => json::set(r, &mut s.3),
+            "name" => json::set(r, &mut s.4),
+            "code" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_id),
+            Some(f_name),
+            Some(f_code),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra,
         })
     }
@@ -1593,45 +1811,58 @@ impl CheckoutDiscountPercentageRepeatDuration {
 impl FromJson for CheckoutDiscountPercentageRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_code = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "basis_points" => json::set(r, &mut s.3),
+            "id" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "code" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_id),
+            Some(f_name),
+            Some(f_code),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            id: f_id,
+            name: f_name,
+            code: f_code,
             extra,
         })
     }
@@ -1861,49 +2092,63 @@ impl CheckoutOrganization {
 impl FromJson for CheckoutOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
             extra,
         })
     }
@@ -2003,89 +2248,116 @@ impl CheckoutProduct {
 impl FromJson for CheckoutProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "description" => json::set(r, &mut s.6),
+            "visibility" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "recurring_interval_count" => json::set(r, &mut s.9),
+            "meter_interval" => json::set(r, &mut s.10),
+            "meter_interval_count" => json::set(r, &mut s.11),
+            "is_recurring" => json::set(r, &mut s.12),
+            "is_archived" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "prices" => json::set(r, &mut s.15),
+            "benefits" => json::set(r, &mut s.16),
+            "medias" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra,
         })
     }
@@ -2291,143 +2563,264 @@ impl CheckoutProductsCreate {
 impl FromJson for CheckoutProductsCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_min_seats = json::patch(obj, "min_seats", path)?;
+        let f_max_seats = json::patch(obj, "max_seats", path)?;
+        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
+        let f_customer_id = json::patch(obj, "customer_id", path)?;
+        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
+        let f_external_customer_id = json::patch(obj, "external_customer_id", path)?;
+        let f_customer_name = json::patch(obj, "customer_name", path)?;
+        let f_customer_email = json::patch(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::patch(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
+        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
+        let f_subscription_id = json::patch(obj, "subscription_id", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_embed_origin = json::patch(obj, "embed_origin", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_currency = json::patch(obj, "currency", path)?;
+        let f_products = json::required(obj, "products", path)?;
+        let f_prices = json::patch(obj, "prices", path)?;
         Ok(Self {
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            min_seats: json::patch(obj, "min_seats", path)?,
-            max_seats: json::patch(obj, "max_seats", path)?,
-            allow_trial: json::optional(obj, "allow_trial", path)?,
-            customer_id: json::patch(obj, "customer_id", path)?,
-            is_business_customer: json::optional(obj, "is_business_customer", path)?,
-            external_customer_id: json::patch(obj, "external_customer_id", path)?,
-            customer_name: json::patch(obj, "customer_name", path)?,
-            customer_email: json::patch(obj, "customer_email", path)?,
-            customer_ip_address: json::patch(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::patch(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::patch(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::patch(obj, "customer_tax_id", path)?,
-            customer_metadata: json::optional(obj, "customer_metadata", path)?,
-            subscription_id: json::patch(obj, "subscription_id", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            embed_origin: json::patch(obj, "embed_origin", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            currency: json::patch(obj, "currency", path)?,
-            products: json::required(obj, "products", path)?,
-            prices: json::patch(obj, "prices", path)?,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            custom_field_data: f_custom_field_data,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            allow_trial: f_allow_trial,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            external_customer_id: f_external_customer_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            customer_metadata: f_customer_metadata,
+            subscription_id: f_subscription_id,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            locale: f_locale,
+            currency: f_currency,
+            products: f_products,
+            prices: f_prices,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_custom_field_data = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_allow_trial = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_customer_metadata = None;
-        let mut f_subscription_id = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_locale = None;
-        let mut f_currency = None;
-        let mut f_products = None;
-        let mut f_prices = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set(r, &mut f_seats),
-            "min_seats" => json::set(r, &mut f_min_seats),
-            "max_seats" => json::set(r, &mut f_max_seats),
-            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "is_business_customer" => {
-                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
-            }
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "embed_origin" => json::set(r, &mut f_embed_origin),
-            "locale" => json::set(r, &mut f_locale),
-            "currency" => json::set(r, &mut f_currency),
-            "products" => json::set(r, &mut f_products),
-            "prices" => json::set(r, &mut f_prices),
+            "trial_interval" => json::set(r, &mut s.0),
+            "trial_interval_count" => json::set(r, &mut s.1),
+            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "discount_id" => json::set(r, &mut s.4),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "amount" => json::set(r, &mut s.7),
+            "seats" => json::set(r, &mut s.8),
+            "min_seats" => json::set(r, &mut s.9),
+            "max_seats" => json::set(r, &mut s.10),
+            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.12),
+            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "external_customer_id" => json::set(r, &mut s.14),
+            "customer_name" => json::set(r, &mut s.15),
+            "customer_email" => json::set(r, &mut s.16),
+            "customer_ip_address" => json::set(r, &mut s.17),
+            "customer_billing_name" => json::set(r, &mut s.18),
+            "customer_billing_address" => json::set(r, &mut s.19),
+            "customer_tax_id" => json::set(r, &mut s.20),
+            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
+            "subscription_id" => json::set(r, &mut s.22),
+            "success_url" => json::set(r, &mut s.23),
+            "return_url" => json::set(r, &mut s.24),
+            "embed_origin" => json::set(r, &mut s.25),
+            "locale" => json::set(r, &mut s.26),
+            "currency" => json::set(r, &mut s.27),
+            "products" => json::set(r, &mut s.28),
+            "prices" => json::set(r, &mut s.29),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_custom_field_data,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_amount,
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            f_allow_trial,
+            f_customer_id,
+            f_is_business_customer,
+            f_external_customer_id,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_customer_metadata,
+            f_subscription_id,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_locale,
+            f_currency,
+            Some(f_products),
+            f_prices,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            metadata: json::opt(f_metadata),
-            custom_field_data: json::opt(f_custom_field_data),
-            discount_id: json::patch_of(f_discount_id),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            amount: json::patch_of(f_amount),
-            seats: json::patch_of(f_seats),
-            min_seats: json::patch_of(f_min_seats),
-            max_seats: json::patch_of(f_max_seats),
-            allow_trial: json::opt(f_allow_trial),
-            customer_id: json::patch_of(f_customer_id),
-            is_business_customer: json::opt(f_is_business_customer),
-            external_customer_id: json::patch_of(f_external_customer_id),
-            customer_name: json::patch_of(f_customer_name),
-            customer_email: json::patch_of(f_customer_email),
-            customer_ip_address: json::patch_of(f_customer_ip_address),
-            customer_billing_name: json::patch_of(f_customer_billing_name),
-            customer_billing_address: json::patch_of(f_customer_billing_address),
-            customer_tax_id: json::patch_of(f_customer_tax_id),
-            customer_metadata: json::opt(f_customer_metadata),
-            subscription_id: json::patch_of(f_subscription_id),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
-            embed_origin: json::patch_of(f_embed_origin),
-            locale: json::patch_of(f_locale),
-            currency: json::patch_of(f_currency),
-            products: json::req(f_products)?,
-            prices: json::patch_of(f_prices),
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => None,
+            },
+            external_customer_id: match f_external_customer_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_ip_address: match f_customer_ip_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_metadata: match f_customer_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            products: f_products,
+            prices: match f_prices {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2677,241 +3070,324 @@ impl CheckoutPublic {
 impl FromJson for CheckoutPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_payment_processor = json::required(obj, "payment_processor", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_success_url = json::required(obj, "success_url", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
+        let f_embed_origin = json::required(obj, "embed_origin", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_min_seats = json::optional(obj, "min_seats", path)?;
+        let f_max_seats = json::optional(obj, "max_seats", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_allow_trial = json::required(obj, "allow_trial", path)?;
+        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
+        let f_active_trial_interval_count =
+            json::required(obj, "active_trial_interval_count", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
+        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
+        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
+        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
+        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
+        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
+        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
+        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
+        let f_products = json::required(obj, "products", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_product_price = json::required(obj, "product_price", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            payment_processor: json::required(obj, "payment_processor", path)?,
-            status: json::required(obj, "status", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            url: json::required(obj, "url", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            success_url: json::required(obj, "success_url", path)?,
-            return_url: json::required(obj, "return_url", path)?,
-            embed_origin: json::required(obj, "embed_origin", path)?,
-            amount: json::required(obj, "amount", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            min_seats: json::optional(obj, "min_seats", path)?,
-            max_seats: json::optional(obj, "max_seats", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            allow_trial: json::required(obj, "allow_trial", path)?,
-            active_trial_interval: json::required(obj, "active_trial_interval", path)?,
-            active_trial_interval_count: json::required(obj, "active_trial_interval_count", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            allow_discount_codes: json::required(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::required(obj, "require_billing_address", path)?,
-            is_discount_applicable: json::required(obj, "is_discount_applicable", path)?,
-            is_free_product_price: json::required(obj, "is_free_product_price", path)?,
-            is_payment_required: json::required(obj, "is_payment_required", path)?,
-            is_payment_setup_required: json::required(obj, "is_payment_setup_required", path)?,
-            is_payment_form_required: json::required(obj, "is_payment_form_required", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            is_business_customer: json::required(obj, "is_business_customer", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_ip_address: json::required(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::required(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::required(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::required(obj, "customer_tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            payment_method_type: json::required(obj, "payment_method_type", path)?,
-            payment_processor_metadata: json::required(obj, "payment_processor_metadata", path)?,
-            billing_address_fields: json::required(obj, "billing_address_fields", path)?,
-            products: json::required(obj, "products", path)?,
-            product: json::required(obj, "product", path)?,
-            product_price: json::required(obj, "product_price", path)?,
-            prices: json::required(obj, "prices", path)?,
-            discount: json::required(obj, "discount", path)?,
-            organization: json::required(obj, "organization", path)?,
-            attached_custom_fields: json::required(obj, "attached_custom_fields", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: f_custom_field_data,
+            payment_processor: f_payment_processor,
+            status: f_status,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            organization: f_organization,
+            attached_custom_fields: f_attached_custom_fields,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_custom_field_data = None;
-        let mut f_payment_processor = None;
-        let mut f_status = None;
-        let mut f_client_secret = None;
-        let mut f_url = None;
-        let mut f_expires_at = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_behavior = None;
-        let mut f_total_amount = None;
-        let mut f_currency = None;
-        let mut f_allow_trial = None;
-        let mut f_active_trial_interval = None;
-        let mut f_active_trial_interval_count = None;
-        let mut f_trial_end = None;
-        let mut f_organization_id = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_is_discount_applicable = None;
-        let mut f_is_free_product_price = None;
-        let mut f_is_payment_required = None;
-        let mut f_is_payment_setup_required = None;
-        let mut f_is_payment_form_required = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_payment_method_type = None;
-        let mut f_payment_processor_metadata = None;
-        let mut f_billing_address_fields = None;
-        let mut f_products = None;
-        let mut f_product = None;
-        let mut f_product_price = None;
-        let mut f_prices = None;
-        let mut f_discount = None;
-        let mut f_organization = None;
-        let mut f_attached_custom_fields = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "payment_processor" => json::set(r, &mut f_payment_processor),
-            "status" => json::set(r, &mut f_status),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "url" => json::set(r, &mut f_url),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "embed_origin" => json::set(r, &mut f_embed_origin),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
-            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
-            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
-            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
-            "is_payment_required" => json::set(r, &mut f_is_payment_required),
-            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
-            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut f_payment_method_type),
-            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
-            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
-            "products" => json::set(r, &mut f_products),
-            "product" => json::set(r, &mut f_product),
-            "product_price" => json::set(r, &mut f_product_price),
-            "prices" => json::set(r, &mut f_prices),
-            "discount" => json::set(r, &mut f_discount),
-            "organization" => json::set(r, &mut f_organization),
-            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "payment_processor" => json::set(r, &mut s.4),
+            "status" => json::set(r, &mut s.5),
+            "client_secret" => json::set(r, &mut s.6),
+            "url" => json::set(r, &mut s.7),
+            "expires_at" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "embed_origin" => json::set(r, &mut s.11),
+            "amount" => json::set(r, &mut s.12),
+            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "discount_amount" => json::set(r, &mut s.16),
+            "net_amount" => json::set(r, &mut s.17),
+            "tax_amount" => json::set(r, &mut s.18),
+            "tax_behavior" => json::set(r, &mut s.19),
+            "total_amount" => json::set(r, &mut s.20),
+            "currency" => json::set(r, &mut s.21),
+            "allow_trial" => json::set(r, &mut s.22),
+            "active_trial_interval" => json::set(r, &mut s.23),
+            "active_trial_interval_count" => json::set(r, &mut s.24),
+            "trial_end" => json::set(r, &mut s.25),
+            "organization_id" => json::set(r, &mut s.26),
+            "product_id" => json::set(r, &mut s.27),
+            "product_price_id" => json::set(r, &mut s.28),
+            "discount_id" => json::set(r, &mut s.29),
+            "allow_discount_codes" => json::set(r, &mut s.30),
+            "require_billing_address" => json::set(r, &mut s.31),
+            "is_discount_applicable" => json::set(r, &mut s.32),
+            "is_free_product_price" => json::set(r, &mut s.33),
+            "is_payment_required" => json::set(r, &mut s.34),
+            "is_payment_setup_required" => json::set(r, &mut s.35),
+            "is_payment_form_required" => json::set(r, &mut s.36),
+            "customer_id" => json::set(r, &mut s.37),
+            "is_business_customer" => json::set(r, &mut s.38),
+            "customer_name" => json::set(r, &mut s.39),
+            "customer_email" => json::set(r, &mut s.40),
+            "customer_ip_address" => json::set(r, &mut s.41),
+            "customer_billing_name" => json::set(r, &mut s.42),
+            "customer_billing_address" => json::set(r, &mut s.43),
+            "customer_tax_id" => json::set(r, &mut s.44),
+            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut s.46),
+            "payment_processor_metadata" => json::set(r, &mut s.47),
+            "billing_address_fields" => json::set(r, &mut s.48),
+            "products" => json::set(r, &mut s.49),
+            "product" => json::set(r, &mut s.50),
+            "product_price" => json::set(r, &mut s.51),
+            "prices" => json::set(r, &mut s.52),
+            "discount" => json::set(r, &mut s.53),
+            "organization" => json::set(r, &mut s.54),
+            "attached_custom_fields" => json::set(r, &mut s.55),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            f_custom_field_data,
+            Some(f_payment_processor),
+            Some(f_status),
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            f_locale,
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_organization),
+            Some(f_attached_custom_fields),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            payment_processor: json::req(f_payment_processor)?,
-            status: json::req(f_status)?,
-            client_secret: json::req(f_client_secret)?,
-            url: json::req(f_url)?,
-            expires_at: json::req(f_expires_at)?,
-            success_url: json::req(f_success_url)?,
-            return_url: json::req(f_return_url)?,
-            embed_origin: json::req(f_embed_origin)?,
-            amount: json::req(f_amount)?,
-            seats: json::opt(f_seats),
-            min_seats: json::opt(f_min_seats),
-            max_seats: json::opt(f_max_seats),
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            total_amount: json::req(f_total_amount)?,
-            currency: json::req(f_currency)?,
-            allow_trial: json::req(f_allow_trial)?,
-            active_trial_interval: json::req(f_active_trial_interval)?,
-            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
-            trial_end: json::req(f_trial_end)?,
-            organization_id: json::req(f_organization_id)?,
-            product_id: json::req(f_product_id)?,
-            product_price_id: json::req(f_product_price_id)?,
-            discount_id: json::req(f_discount_id)?,
-            allow_discount_codes: json::req(f_allow_discount_codes)?,
-            require_billing_address: json::req(f_require_billing_address)?,
-            is_discount_applicable: json::req(f_is_discount_applicable)?,
-            is_free_product_price: json::req(f_is_free_product_price)?,
-            is_payment_required: json::req(f_is_payment_required)?,
-            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
-            is_payment_form_required: json::req(f_is_payment_form_required)?,
-            customer_id: json::req(f_customer_id)?,
-            is_business_customer: json::req(f_is_business_customer)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_ip_address: json::req(f_customer_ip_address)?,
-            customer_billing_name: json::req(f_customer_billing_name)?,
-            customer_billing_address: json::req(f_customer_billing_address)?,
-            customer_tax_id: json::req(f_customer_tax_id)?,
-            locale: json::opt(f_locale),
-            payment_method_type: json::req(f_payment_method_type)?,
-            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
-            billing_address_fields: json::req(f_billing_address_fields)?,
-            products: json::req(f_products)?,
-            product: json::req(f_product)?,
-            product_price: json::req(f_product_price)?,
-            prices: json::req(f_prices)?,
-            discount: json::req(f_discount)?,
-            organization: json::req(f_organization)?,
-            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            payment_processor: f_payment_processor,
+            status: f_status,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => None,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => None,
+            },
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            organization: f_organization,
+            attached_custom_fields: f_attached_custom_fields,
             extra,
         })
     }
@@ -3222,244 +3698,327 @@ impl FromJson for CheckoutPublicConfirmed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "status", "confirmed", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_payment_processor = json::required(obj, "payment_processor", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_success_url = json::required(obj, "success_url", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
+        let f_embed_origin = json::required(obj, "embed_origin", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_min_seats = json::optional(obj, "min_seats", path)?;
+        let f_max_seats = json::optional(obj, "max_seats", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_allow_trial = json::required(obj, "allow_trial", path)?;
+        let f_active_trial_interval = json::required(obj, "active_trial_interval", path)?;
+        let f_active_trial_interval_count =
+            json::required(obj, "active_trial_interval_count", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::required(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::required(obj, "require_billing_address", path)?;
+        let f_is_discount_applicable = json::required(obj, "is_discount_applicable", path)?;
+        let f_is_free_product_price = json::required(obj, "is_free_product_price", path)?;
+        let f_is_payment_required = json::required(obj, "is_payment_required", path)?;
+        let f_is_payment_setup_required = json::required(obj, "is_payment_setup_required", path)?;
+        let f_is_payment_form_required = json::required(obj, "is_payment_form_required", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_is_business_customer = json::required(obj, "is_business_customer", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::required(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::required(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::required(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::required(obj, "customer_tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_payment_method_type = json::required(obj, "payment_method_type", path)?;
+        let f_payment_processor_metadata = json::required(obj, "payment_processor_metadata", path)?;
+        let f_billing_address_fields = json::required(obj, "billing_address_fields", path)?;
+        let f_products = json::required(obj, "products", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_product_price = json::required(obj, "product_price", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
+        let f_customer_session_token = json::required(obj, "customer_session_token", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            payment_processor: json::required(obj, "payment_processor", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            url: json::required(obj, "url", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            success_url: json::required(obj, "success_url", path)?,
-            return_url: json::required(obj, "return_url", path)?,
-            embed_origin: json::required(obj, "embed_origin", path)?,
-            amount: json::required(obj, "amount", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            min_seats: json::optional(obj, "min_seats", path)?,
-            max_seats: json::optional(obj, "max_seats", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            allow_trial: json::required(obj, "allow_trial", path)?,
-            active_trial_interval: json::required(obj, "active_trial_interval", path)?,
-            active_trial_interval_count: json::required(obj, "active_trial_interval_count", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            allow_discount_codes: json::required(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::required(obj, "require_billing_address", path)?,
-            is_discount_applicable: json::required(obj, "is_discount_applicable", path)?,
-            is_free_product_price: json::required(obj, "is_free_product_price", path)?,
-            is_payment_required: json::required(obj, "is_payment_required", path)?,
-            is_payment_setup_required: json::required(obj, "is_payment_setup_required", path)?,
-            is_payment_form_required: json::required(obj, "is_payment_form_required", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            is_business_customer: json::required(obj, "is_business_customer", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_ip_address: json::required(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::required(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::required(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::required(obj, "customer_tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            payment_method_type: json::required(obj, "payment_method_type", path)?,
-            payment_processor_metadata: json::required(obj, "payment_processor_metadata", path)?,
-            billing_address_fields: json::required(obj, "billing_address_fields", path)?,
-            products: json::required(obj, "products", path)?,
-            product: json::required(obj, "product", path)?,
-            product_price: json::required(obj, "product_price", path)?,
-            prices: json::required(obj, "prices", path)?,
-            discount: json::required(obj, "discount", path)?,
-            organization: json::required(obj, "organization", path)?,
-            attached_custom_fields: json::required(obj, "attached_custom_fields", path)?,
-            customer_session_token: json::required(obj, "customer_session_token", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: f_custom_field_data,
+            payment_processor: f_payment_processor,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            organization: f_organization,
+            attached_custom_fields: f_attached_custom_fields,
+            customer_session_token: f_customer_session_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_custom_field_data = None;
-        let mut f_payment_processor = None;
-        let mut c_5 = false;
-        let mut f_client_secret = None;
-        let mut f_url = None;
-        let mut f_expires_at = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_behavior = None;
-        let mut f_total_amount = None;
-        let mut f_currency = None;
-        let mut f_allow_trial = None;
-        let mut f_active_trial_interval = None;
-        let mut f_active_trial_interval_count = None;
-        let mut f_trial_end = None;
-        let mut f_organization_id = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_is_discount_applicable = None;
-        let mut f_is_free_product_price = None;
-        let mut f_is_payment_required = None;
-        let mut f_is_payment_setup_required = None;
-        let mut f_is_payment_form_required = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_payment_method_type = None;
-        let mut f_payment_processor_metadata = None;
-        let mut f_billing_address_fields = None;
-        let mut f_products = None;
-        let mut f_product = None;
-        let mut f_product_price = None;
-        let mut f_prices = None;
-        let mut f_discount = None;
-        let mut f_organization = None;
-        let mut f_attached_custom_fields = None;
-        let mut f_customer_session_token = None;
+        let mut s = (
+            None, None, None, None, None, false, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "payment_processor" => json::set(r, &mut f_payment_processor),
-            "status" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "confirmed", false)),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "url" => json::set(r, &mut f_url),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "embed_origin" => json::set(r, &mut f_embed_origin),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
-            "active_trial_interval" => json::set(r, &mut f_active_trial_interval),
-            "active_trial_interval_count" => json::set(r, &mut f_active_trial_interval_count),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "is_discount_applicable" => json::set(r, &mut f_is_discount_applicable),
-            "is_free_product_price" => json::set(r, &mut f_is_free_product_price),
-            "is_payment_required" => json::set(r, &mut f_is_payment_required),
-            "is_payment_setup_required" => json::set(r, &mut f_is_payment_setup_required),
-            "is_payment_form_required" => json::set(r, &mut f_is_payment_form_required),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "payment_method_type" => json::set(r, &mut f_payment_method_type),
-            "payment_processor_metadata" => json::set(r, &mut f_payment_processor_metadata),
-            "billing_address_fields" => json::set(r, &mut f_billing_address_fields),
-            "products" => json::set(r, &mut f_products),
-            "product" => json::set(r, &mut f_product),
-            "product_price" => json::set(r, &mut f_product_price),
-            "prices" => json::set(r, &mut f_prices),
-            "discount" => json::set(r, &mut f_discount),
-            "organization" => json::set(r, &mut f_organization),
-            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
-            "customer_session_token" => json::set(r, &mut f_customer_session_token),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "payment_processor" => json::set(r, &mut s.4),
+            "status" => json::konst(json::peek_const_str(r, "confirmed", false), r, &mut s.5),
+            "client_secret" => json::set(r, &mut s.6),
+            "url" => json::set(r, &mut s.7),
+            "expires_at" => json::set(r, &mut s.8),
+            "success_url" => json::set(r, &mut s.9),
+            "return_url" => json::set(r, &mut s.10),
+            "embed_origin" => json::set(r, &mut s.11),
+            "amount" => json::set(r, &mut s.12),
+            "seats" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "discount_amount" => json::set(r, &mut s.16),
+            "net_amount" => json::set(r, &mut s.17),
+            "tax_amount" => json::set(r, &mut s.18),
+            "tax_behavior" => json::set(r, &mut s.19),
+            "total_amount" => json::set(r, &mut s.20),
+            "currency" => json::set(r, &mut s.21),
+            "allow_trial" => json::set(r, &mut s.22),
+            "active_trial_interval" => json::set(r, &mut s.23),
+            "active_trial_interval_count" => json::set(r, &mut s.24),
+            "trial_end" => json::set(r, &mut s.25),
+            "organization_id" => json::set(r, &mut s.26),
+            "product_id" => json::set(r, &mut s.27),
+            "product_price_id" => json::set(r, &mut s.28),
+            "discount_id" => json::set(r, &mut s.29),
+            "allow_discount_codes" => json::set(r, &mut s.30),
+            "require_billing_address" => json::set(r, &mut s.31),
+            "is_discount_applicable" => json::set(r, &mut s.32),
+            "is_free_product_price" => json::set(r, &mut s.33),
+            "is_payment_required" => json::set(r, &mut s.34),
+            "is_payment_setup_required" => json::set(r, &mut s.35),
+            "is_payment_form_required" => json::set(r, &mut s.36),
+            "customer_id" => json::set(r, &mut s.37),
+            "is_business_customer" => json::set(r, &mut s.38),
+            "customer_name" => json::set(r, &mut s.39),
+            "customer_email" => json::set(r, &mut s.40),
+            "customer_ip_address" => json::set(r, &mut s.41),
+            "customer_billing_name" => json::set(r, &mut s.42),
+            "customer_billing_address" => json::set(r, &mut s.43),
+            "customer_tax_id" => json::set(r, &mut s.44),
+            "locale" => json::set_opt(r, &mut s.45, key, &mut extra),
+            "payment_method_type" => json::set(r, &mut s.46),
+            "payment_processor_metadata" => json::set(r, &mut s.47),
+            "billing_address_fields" => json::set(r, &mut s.48),
+            "products" => json::set(r, &mut s.49),
+            "product" => json::set(r, &mut s.50),
+            "product_price" => json::set(r, &mut s.51),
+            "prices" => json::set(r, &mut s.52),
+            "discount" => json::set(r, &mut s.53),
+            "organization" => json::set(r, &mut s.54),
+            "attached_custom_fields" => json::set(r, &mut s.55),
+            "customer_session_token" => json::set(r, &mut s.56),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_5)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            f_custom_field_data,
+            Some(f_payment_processor),
+            true,
+            Some(f_client_secret),
+            Some(f_url),
+            Some(f_expires_at),
+            Some(f_success_url),
+            Some(f_return_url),
+            Some(f_embed_origin),
+            Some(f_amount),
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_tax_behavior),
+            Some(f_total_amount),
+            Some(f_currency),
+            Some(f_allow_trial),
+            Some(f_active_trial_interval),
+            Some(f_active_trial_interval_count),
+            Some(f_trial_end),
+            Some(f_organization_id),
+            Some(f_product_id),
+            Some(f_product_price_id),
+            Some(f_discount_id),
+            Some(f_allow_discount_codes),
+            Some(f_require_billing_address),
+            Some(f_is_discount_applicable),
+            Some(f_is_free_product_price),
+            Some(f_is_payment_required),
+            Some(f_is_payment_setup_required),
+            Some(f_is_payment_form_required),
+            Some(f_customer_id),
+            Some(f_is_business_customer),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_customer_ip_address),
+            Some(f_customer_billing_name),
+            Some(f_customer_billing_address),
+            Some(f_customer_tax_id),
+            f_locale,
+            Some(f_payment_method_type),
+            Some(f_payment_processor_metadata),
+            Some(f_billing_address_fields),
+            Some(f_products),
+            Some(f_product),
+            Some(f_product_price),
+            Some(f_prices),
+            Some(f_discount),
+            Some(f_organization),
+            Some(f_attached_custom_fields),
+            Some(f_customer_session_token),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            payment_processor: json::req(f_payment_processor)?,
-            client_secret: json::req(f_client_secret)?,
-            url: json::req(f_url)?,
-            expires_at: json::req(f_expires_at)?,
-            success_url: json::req(f_success_url)?,
-            return_url: json::req(f_return_url)?,
-            embed_origin: json::req(f_embed_origin)?,
-            amount: json::req(f_amount)?,
-            seats: json::opt(f_seats),
-            min_seats: json::opt(f_min_seats),
-            max_seats: json::opt(f_max_seats),
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            total_amount: json::req(f_total_amount)?,
-            currency: json::req(f_currency)?,
-            allow_trial: json::req(f_allow_trial)?,
-            active_trial_interval: json::req(f_active_trial_interval)?,
-            active_trial_interval_count: json::req(f_active_trial_interval_count)?,
-            trial_end: json::req(f_trial_end)?,
-            organization_id: json::req(f_organization_id)?,
-            product_id: json::req(f_product_id)?,
-            product_price_id: json::req(f_product_price_id)?,
-            discount_id: json::req(f_discount_id)?,
-            allow_discount_codes: json::req(f_allow_discount_codes)?,
-            require_billing_address: json::req(f_require_billing_address)?,
-            is_discount_applicable: json::req(f_is_discount_applicable)?,
-            is_free_product_price: json::req(f_is_free_product_price)?,
-            is_payment_required: json::req(f_is_payment_required)?,
-            is_payment_setup_required: json::req(f_is_payment_setup_required)?,
-            is_payment_form_required: json::req(f_is_payment_form_required)?,
-            customer_id: json::req(f_customer_id)?,
-            is_business_customer: json::req(f_is_business_customer)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_ip_address: json::req(f_customer_ip_address)?,
-            customer_billing_name: json::req(f_customer_billing_name)?,
-            customer_billing_address: json::req(f_customer_billing_address)?,
-            customer_tax_id: json::req(f_customer_tax_id)?,
-            locale: json::opt(f_locale),
-            payment_method_type: json::req(f_payment_method_type)?,
-            payment_processor_metadata: json::req(f_payment_processor_metadata)?,
-            billing_address_fields: json::req(f_billing_address_fields)?,
-            products: json::req(f_products)?,
-            product: json::req(f_product)?,
-            product_price: json::req(f_product_price)?,
-            prices: json::req(f_prices)?,
-            discount: json::req(f_discount)?,
-            organization: json::req(f_organization)?,
-            attached_custom_fields: json::req(f_attached_custom_fields)?,
-            customer_session_token: json::req(f_customer_session_token)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            payment_processor: f_payment_processor,
+            client_secret: f_client_secret,
+            url: f_url,
+            expires_at: f_expires_at,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            amount: f_amount,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => None,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => None,
+            },
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            tax_behavior: f_tax_behavior,
+            total_amount: f_total_amount,
+            currency: f_currency,
+            allow_trial: f_allow_trial,
+            active_trial_interval: f_active_trial_interval,
+            active_trial_interval_count: f_active_trial_interval_count,
+            trial_end: f_trial_end,
+            organization_id: f_organization_id,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            is_discount_applicable: f_is_discount_applicable,
+            is_free_product_price: f_is_free_product_price,
+            is_payment_required: f_is_payment_required,
+            is_payment_setup_required: f_is_payment_setup_required,
+            is_payment_form_required: f_is_payment_form_required,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            payment_method_type: f_payment_method_type,
+            payment_processor_metadata: f_payment_processor_metadata,
+            billing_address_fields: f_billing_address_fields,
+            products: f_products,
+            product: f_product,
+            product_price: f_product_price,
+            prices: f_prices,
+            discount: f_discount,
+            organization: f_organization,
+            attached_custom_fields: f_attached_custom_fields,
+            customer_session_token: f_customer_session_token,
             extra,
         })
     }
@@ -3890,117 +4449,223 @@ impl CheckoutUpdate {
 impl FromJson for CheckoutUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_product_id = json::patch(obj, "product_id", path)?;
+        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
+        let f_customer_name = json::patch(obj, "customer_name", path)?;
+        let f_customer_email = json::patch(obj, "customer_email", path)?;
+        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_currency = json::patch(obj, "currency", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::patch(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::patch(obj, "require_billing_address", path)?;
+        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
+        let f_customer_ip_address = json::patch(obj, "customer_ip_address", path)?;
+        let f_customer_metadata = json::patch(obj, "customer_metadata", path)?;
+        let f_success_url = json::patch(obj, "success_url", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_embed_origin = json::patch(obj, "embed_origin", path)?;
         Ok(Self {
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            product_id: json::patch(obj, "product_id", path)?,
-            product_price_id: json::patch(obj, "product_price_id", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            is_business_customer: json::patch(obj, "is_business_customer", path)?,
-            customer_name: json::patch(obj, "customer_name", path)?,
-            customer_email: json::patch(obj, "customer_email", path)?,
-            customer_billing_name: json::patch(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::patch(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::patch(obj, "customer_tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            currency: json::patch(obj, "currency", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            allow_discount_codes: json::patch(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::patch(obj, "require_billing_address", path)?,
-            allow_trial: json::patch(obj, "allow_trial", path)?,
-            customer_ip_address: json::patch(obj, "customer_ip_address", path)?,
-            customer_metadata: json::patch(obj, "customer_metadata", path)?,
-            success_url: json::patch(obj, "success_url", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            embed_origin: json::patch(obj, "embed_origin", path)?,
+            custom_field_data: f_custom_field_data,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            amount: f_amount,
+            seats: f_seats,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            currency: f_currency,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            allow_trial: f_allow_trial,
+            customer_ip_address: f_customer_ip_address,
+            customer_metadata: f_customer_metadata,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_data = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_currency = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_allow_trial = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_metadata = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set(r, &mut f_seats),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "currency" => json::set(r, &mut f_currency),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "allow_discount_codes" => json::set(r, &mut f_allow_discount_codes),
-            "require_billing_address" => json::set(r, &mut f_require_billing_address),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
-            "customer_ip_address" => json::set(r, &mut f_customer_ip_address),
-            "customer_metadata" => json::set(r, &mut f_customer_metadata),
-            "success_url" => json::set(r, &mut f_success_url),
-            "return_url" => json::set(r, &mut f_return_url),
-            "embed_origin" => json::set(r, &mut f_embed_origin),
+            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "product_price_id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "seats" => json::set(r, &mut s.4),
+            "is_business_customer" => json::set(r, &mut s.5),
+            "customer_name" => json::set(r, &mut s.6),
+            "customer_email" => json::set(r, &mut s.7),
+            "customer_billing_name" => json::set(r, &mut s.8),
+            "customer_billing_address" => json::set(r, &mut s.9),
+            "customer_tax_id" => json::set(r, &mut s.10),
+            "locale" => json::set(r, &mut s.11),
+            "trial_interval" => json::set(r, &mut s.12),
+            "trial_interval_count" => json::set(r, &mut s.13),
+            "metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "currency" => json::set(r, &mut s.15),
+            "discount_id" => json::set(r, &mut s.16),
+            "allow_discount_codes" => json::set(r, &mut s.17),
+            "require_billing_address" => json::set(r, &mut s.18),
+            "allow_trial" => json::set(r, &mut s.19),
+            "customer_ip_address" => json::set(r, &mut s.20),
+            "customer_metadata" => json::set(r, &mut s.21),
+            "success_url" => json::set(r, &mut s.22),
+            "return_url" => json::set(r, &mut s.23),
+            "embed_origin" => json::set(r, &mut s.24),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_custom_field_data,
+            f_product_id,
+            f_product_price_id,
+            f_amount,
+            f_seats,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_locale,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_currency,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_allow_trial,
+            f_customer_ip_address,
+            f_customer_metadata,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+        ) = s;
         Ok(Self {
-            custom_field_data: json::opt(f_custom_field_data),
-            product_id: json::patch_of(f_product_id),
-            product_price_id: json::patch_of(f_product_price_id),
-            amount: json::patch_of(f_amount),
-            seats: json::patch_of(f_seats),
-            is_business_customer: json::patch_of(f_is_business_customer),
-            customer_name: json::patch_of(f_customer_name),
-            customer_email: json::patch_of(f_customer_email),
-            customer_billing_name: json::patch_of(f_customer_billing_name),
-            customer_billing_address: json::patch_of(f_customer_billing_address),
-            customer_tax_id: json::patch_of(f_customer_tax_id),
-            locale: json::patch_of(f_locale),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            metadata: json::opt(f_metadata),
-            currency: json::patch_of(f_currency),
-            discount_id: json::patch_of(f_discount_id),
-            allow_discount_codes: json::patch_of(f_allow_discount_codes),
-            require_billing_address: json::patch_of(f_require_billing_address),
-            allow_trial: json::patch_of(f_allow_trial),
-            customer_ip_address: json::patch_of(f_customer_ip_address),
-            customer_metadata: json::patch_of(f_customer_metadata),
-            success_url: json::patch_of(f_success_url),
-            return_url: json::patch_of(f_return_url),
-            embed_origin: json::patch_of(f_embed_origin),
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_price_id: match f_product_price_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_ip_address: match f_customer_ip_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_metadata: match f_customer_metadata {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4137,77 +4802,143 @@ impl CheckoutUpdatePublic {
 impl FromJson for CheckoutUpdatePublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_product_id = json::patch(obj, "product_id", path)?;
+        let f_product_price_id = json::patch(obj, "product_price_id", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_seats = json::patch(obj, "seats", path)?;
+        let f_is_business_customer = json::patch(obj, "is_business_customer", path)?;
+        let f_customer_name = json::patch(obj, "customer_name", path)?;
+        let f_customer_email = json::patch(obj, "customer_email", path)?;
+        let f_customer_billing_name = json::patch(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::patch(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::patch(obj, "customer_tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_payment_method_type = json::patch(obj, "payment_method_type", path)?;
+        let f_discount_code = json::patch(obj, "discount_code", path)?;
+        let f_allow_trial = json::patch(obj, "allow_trial", path)?;
         Ok(Self {
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            product_id: json::patch(obj, "product_id", path)?,
-            product_price_id: json::patch(obj, "product_price_id", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            seats: json::patch(obj, "seats", path)?,
-            is_business_customer: json::patch(obj, "is_business_customer", path)?,
-            customer_name: json::patch(obj, "customer_name", path)?,
-            customer_email: json::patch(obj, "customer_email", path)?,
-            customer_billing_name: json::patch(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::patch(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::patch(obj, "customer_tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            payment_method_type: json::patch(obj, "payment_method_type", path)?,
-            discount_code: json::patch(obj, "discount_code", path)?,
-            allow_trial: json::patch(obj, "allow_trial", path)?,
+            custom_field_data: f_custom_field_data,
+            product_id: f_product_id,
+            product_price_id: f_product_price_id,
+            amount: f_amount,
+            seats: f_seats,
+            is_business_customer: f_is_business_customer,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            locale: f_locale,
+            payment_method_type: f_payment_method_type,
+            discount_code: f_discount_code,
+            allow_trial: f_allow_trial,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_data = None;
-        let mut f_product_id = None;
-        let mut f_product_price_id = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_is_business_customer = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_locale = None;
-        let mut f_payment_method_type = None;
-        let mut f_discount_code = None;
-        let mut f_allow_trial = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
-            "amount" => json::set(r, &mut f_amount),
-            "seats" => json::set(r, &mut f_seats),
-            "is_business_customer" => json::set(r, &mut f_is_business_customer),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_billing_name" => json::set(r, &mut f_customer_billing_name),
-            "customer_billing_address" => json::set(r, &mut f_customer_billing_address),
-            "customer_tax_id" => json::set(r, &mut f_customer_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "payment_method_type" => json::set(r, &mut f_payment_method_type),
-            "discount_code" => json::set(r, &mut f_discount_code),
-            "allow_trial" => json::set(r, &mut f_allow_trial),
+            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "product_price_id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "seats" => json::set(r, &mut s.4),
+            "is_business_customer" => json::set(r, &mut s.5),
+            "customer_name" => json::set(r, &mut s.6),
+            "customer_email" => json::set(r, &mut s.7),
+            "customer_billing_name" => json::set(r, &mut s.8),
+            "customer_billing_address" => json::set(r, &mut s.9),
+            "customer_tax_id" => json::set(r, &mut s.10),
+            "locale" => json::set(r, &mut s.11),
+            "payment_method_type" => json::set(r, &mut s.12),
+            "discount_code" => json::set(r, &mut s.13),
+            "allow_trial" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_custom_field_data,
+            f_product_id,
+            f_product_price_id,
+            f_amount,
+            f_seats,
+            f_is_business_customer,
+            f_customer_name,
+            f_customer_email,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_locale,
+            f_payment_method_type,
+            f_discount_code,
+            f_allow_trial,
+        ) = s;
         Ok(Self {
-            custom_field_data: json::opt(f_custom_field_data),
-            product_id: json::patch_of(f_product_id),
-            product_price_id: json::patch_of(f_product_price_id),
-            amount: json::patch_of(f_amount),
-            seats: json::patch_of(f_seats),
-            is_business_customer: json::patch_of(f_is_business_customer),
-            customer_name: json::patch_of(f_customer_name),
-            customer_email: json::patch_of(f_customer_email),
-            customer_billing_name: json::patch_of(f_customer_billing_name),
-            customer_billing_address: json::patch_of(f_customer_billing_address),
-            customer_tax_id: json::patch_of(f_customer_tax_id),
-            locale: json::patch_of(f_locale),
-            payment_method_type: json::patch_of(f_payment_method_type),
-            discount_code: json::patch_of(f_discount_code),
-            allow_trial: json::patch_of(f_allow_trial),
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_price_id: match f_product_price_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            payment_method_type: match f_payment_method_type {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            discount_code: match f_discount_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4266,26 +4997,30 @@ impl FromJson for DiscountRedemptionLimitReached {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "DiscountRedemptionLimitReached", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "DiscountRedemptionLimitReached", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "DiscountRedemptionLimitReached", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4326,26 +5061,30 @@ impl FromJson for ExpiredCheckoutError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "ExpiredCheckoutError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "ExpiredCheckoutError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "ExpiredCheckoutError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4386,25 +5125,29 @@ impl ListResourceCheckout {
 impl FromJson for ListResourceCheckout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -4442,26 +5185,30 @@ impl FromJson for NotOpenCheckout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "NotOpenCheckout", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "NotOpenCheckout", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "NotOpenCheckout", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4499,26 +5246,26 @@ impl FromJson for PaymentError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(json::peek_const_str(r, "PaymentError", false), r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4556,26 +5303,30 @@ impl FromJson for PaymentNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentNotReady", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentNotReady", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentNotReady", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4680,26 +5431,30 @@ impl FromJson for TrialAlreadyRedeemed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "TrialAlreadyRedeemed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "TrialAlreadyRedeemed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "TrialAlreadyRedeemed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

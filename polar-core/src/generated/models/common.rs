@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -53,41 +55,60 @@ impl Address {
 impl FromJson for Address {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_line1 = json::optional(obj, "line1", path)?;
+        let f_line2 = json::optional(obj, "line2", path)?;
+        let f_postal_code = json::optional(obj, "postal_code", path)?;
+        let f_city = json::optional(obj, "city", path)?;
+        let f_state = json::optional(obj, "state", path)?;
+        let f_country = json::required(obj, "country", path)?;
         Ok(Self {
-            line1: json::optional(obj, "line1", path)?,
-            line2: json::optional(obj, "line2", path)?,
-            postal_code: json::optional(obj, "postal_code", path)?,
-            city: json::optional(obj, "city", path)?,
-            state: json::optional(obj, "state", path)?,
-            country: json::required(obj, "country", path)?,
+            line1: f_line1,
+            line2: f_line2,
+            postal_code: f_postal_code,
+            city: f_city,
+            state: f_state,
+            country: f_country,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_line1 = None;
-        let mut f_line2 = None;
-        let mut f_postal_code = None;
-        let mut f_city = None;
-        let mut f_state = None;
-        let mut f_country = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "line1" => json::set_opt(r, &mut f_line1, key, &mut extra),
-            "line2" => json::set_opt(r, &mut f_line2, key, &mut extra),
-            "postal_code" => json::set_opt(r, &mut f_postal_code, key, &mut extra),
-            "city" => json::set_opt(r, &mut f_city, key, &mut extra),
-            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
-            "country" => json::set(r, &mut f_country),
+            "line1" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "line2" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "postal_code" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "city" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "state" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "country" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            line1: json::opt(f_line1),
-            line2: json::opt(f_line2),
-            postal_code: json::opt(f_postal_code),
-            city: json::opt(f_city),
-            state: json::opt(f_state),
-            country: json::req(f_country)?,
+            line1: match f_line1 {
+                Some(v) => v,
+                None => None,
+            },
+            line2: match f_line2 {
+                Some(v) => v,
+                None => None,
+            },
+            postal_code: match f_postal_code {
+                Some(v) => v,
+                None => None,
+            },
+            city: match f_city {
+                Some(v) => v,
+                None => None,
+            },
+            state: match f_state {
+                Some(v) => v,
+                None => None,
+            },
+            country: f_country,
             extra,
         })
     }
@@ -151,41 +172,60 @@ impl AddressInput {
 impl FromJson for AddressInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_line1 = json::patch(obj, "line1", path)?;
+        let f_line2 = json::patch(obj, "line2", path)?;
+        let f_postal_code = json::patch(obj, "postal_code", path)?;
+        let f_city = json::patch(obj, "city", path)?;
+        let f_state = json::patch(obj, "state", path)?;
+        let f_country = json::required(obj, "country", path)?;
         Ok(Self {
-            line1: json::patch(obj, "line1", path)?,
-            line2: json::patch(obj, "line2", path)?,
-            postal_code: json::patch(obj, "postal_code", path)?,
-            city: json::patch(obj, "city", path)?,
-            state: json::patch(obj, "state", path)?,
-            country: json::required(obj, "country", path)?,
+            line1: f_line1,
+            line2: f_line2,
+            postal_code: f_postal_code,
+            city: f_city,
+            state: f_state,
+            country: f_country,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_line1 = None;
-        let mut f_line2 = None;
-        let mut f_postal_code = None;
-        let mut f_city = None;
-        let mut f_state = None;
-        let mut f_country = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "line1" => json::set(r, &mut f_line1),
-            "line2" => json::set(r, &mut f_line2),
-            "postal_code" => json::set(r, &mut f_postal_code),
-            "city" => json::set(r, &mut f_city),
-            "state" => json::set(r, &mut f_state),
-            "country" => json::set(r, &mut f_country),
+            "line1" => json::set(r, &mut s.0),
+            "line2" => json::set(r, &mut s.1),
+            "postal_code" => json::set(r, &mut s.2),
+            "city" => json::set(r, &mut s.3),
+            "state" => json::set(r, &mut s.4),
+            "country" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            line1: json::patch_of(f_line1),
-            line2: json::patch_of(f_line2),
-            postal_code: json::patch_of(f_postal_code),
-            city: json::patch_of(f_city),
-            state: json::patch_of(f_state),
-            country: json::req(f_country)?,
+            line1: match f_line1 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            line2: match f_line2 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            postal_code: match f_postal_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            city: match f_city {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            state: match f_state {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            country: f_country,
             extra,
         })
     }
@@ -227,26 +267,30 @@ impl FromJson for AlreadyCanceledSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "AlreadyCanceledSubscription", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "AlreadyCanceledSubscription", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "AlreadyCanceledSubscription", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -540,33 +584,38 @@ impl AttachedCustomField {
 impl FromJson for AttachedCustomField {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_id = json::required(obj, "custom_field_id", path)?;
+        let f_custom_field = json::required(obj, "custom_field", path)?;
+        let f_order = json::required(obj, "order", path)?;
+        let f_required = json::required(obj, "required", path)?;
         Ok(Self {
-            custom_field_id: json::required(obj, "custom_field_id", path)?,
-            custom_field: json::required(obj, "custom_field", path)?,
-            order: json::required(obj, "order", path)?,
-            required: json::required(obj, "required", path)?,
+            custom_field_id: f_custom_field_id,
+            custom_field: f_custom_field,
+            order: f_order,
+            required: f_required,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_id = None;
-        let mut f_custom_field = None;
-        let mut f_order = None;
-        let mut f_required = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "custom_field_id" => json::set(r, &mut f_custom_field_id),
-            "custom_field" => json::set(r, &mut f_custom_field),
-            "order" => json::set(r, &mut f_order),
-            "required" => json::set(r, &mut f_required),
+            "custom_field_id" => json::set(r, &mut s.0),
+            "custom_field" => json::set(r, &mut s.1),
+            "order" => json::set(r, &mut s.2),
+            "required" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_custom_field_id), Some(f_custom_field), Some(f_order), Some(f_required)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            custom_field_id: json::req(f_custom_field_id)?,
-            custom_field: json::req(f_custom_field)?,
-            order: json::req(f_order)?,
-            required: json::req(f_required)?,
+            custom_field_id: f_custom_field_id,
+            custom_field: f_custom_field,
+            order: f_order,
+            required: f_required,
             extra,
         })
     }
@@ -1177,21 +1226,26 @@ impl HttpValidationError {
 impl FromJson for HttpValidationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_detail = json::optional(obj, "detail", path)?;
         Ok(Self {
-            detail: json::optional(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_detail = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "detail" => json::set_opt(r, &mut f_detail, key, &mut extra),
+            "detail" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_detail,) = s;
         Ok(Self {
-            detail: json::opt(f_detail),
+            detail: match f_detail {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1538,74 +1592,92 @@ impl FromJson for LegacyRecurringProductPriceCustom {
         json::expect_const_str(obj, "amount_type", "custom", true, path)?;
         json::expect_const_str(obj, "type", "recurring", true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_minimum_amount = json::required(obj, "minimum_amount", path)?;
+        let f_maximum_amount = json::required(obj, "maximum_amount", path)?;
+        let f_preset_amount = json::required(obj, "preset_amount", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            minimum_amount: json::required(obj, "minimum_amount", path)?,
-            maximum_amount: json::required(obj, "maximum_amount", path)?,
-            preset_amount: json::required(obj, "preset_amount", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            recurring_interval: f_recurring_interval,
+            minimum_amount: f_minimum_amount,
+            maximum_amount: f_maximum_amount,
+            preset_amount: f_preset_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut c_9 = false;
-        let mut f_recurring_interval = None;
-        let mut f_minimum_amount = None;
-        let mut f_maximum_amount = None;
-        let mut f_preset_amount = None;
-        let mut c_14 = false;
+        let mut s = (
+            None, None, None, None, false, None, None, None, None, false, None, None, None, None,
+            false,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "custom", false)),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "type" => json::konst(r, &mut c_9, |r| json::peek_const_str(r, "recurring", false)),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "minimum_amount" => json::set(r, &mut f_minimum_amount),
-            "maximum_amount" => json::set(r, &mut f_maximum_amount),
-            "preset_amount" => json::set(r, &mut f_preset_amount),
-            "legacy" => json::konst(r, &mut c_14, |r| json::peek_const(r, &Value::Bool(true))),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.4),
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "type" => json::konst(json::peek_const_str(r, "recurring", false), r, &mut s.9),
+            "recurring_interval" => json::set(r, &mut s.10),
+            "minimum_amount" => json::set(r, &mut s.11),
+            "maximum_amount" => json::set(r, &mut s.12),
+            "preset_amount" => json::set(r, &mut s.13),
+            "legacy" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
-        json::seen(c_9)?;
-        json::seen(c_14)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            true,
+            Some(f_recurring_interval),
+            Some(f_minimum_amount),
+            Some(f_maximum_amount),
+            Some(f_preset_amount),
+            true,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            minimum_amount: json::req(f_minimum_amount)?,
-            maximum_amount: json::req(f_maximum_amount)?,
-            preset_amount: json::req(f_preset_amount)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            recurring_interval: f_recurring_interval,
+            minimum_amount: f_minimum_amount,
+            maximum_amount: f_maximum_amount,
+            preset_amount: f_preset_amount,
             extra,
         })
     }
@@ -1692,66 +1764,81 @@ impl FromJson for LegacyRecurringProductPriceFixed {
         json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
         json::expect_const_str(obj, "type", "recurring", true, path)?;
         json::expect_const(obj, "legacy", &Value::Bool(true), true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_price_amount = json::required(obj, "price_amount", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            price_amount: json::required(obj, "price_amount", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            recurring_interval: f_recurring_interval,
+            price_amount: f_price_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut c_9 = false;
-        let mut f_recurring_interval = None;
-        let mut f_price_amount = None;
-        let mut c_12 = false;
+        let mut s = (
+            None, None, None, None, false, None, None, None, None, false, None, None, false,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "fixed", false)),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "type" => json::konst(r, &mut c_9, |r| json::peek_const_str(r, "recurring", false)),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "price_amount" => json::set(r, &mut f_price_amount),
-            "legacy" => json::konst(r, &mut c_12, |r| json::peek_const(r, &Value::Bool(true))),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.4),
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "type" => json::konst(json::peek_const_str(r, "recurring", false), r, &mut s.9),
+            "recurring_interval" => json::set(r, &mut s.10),
+            "price_amount" => json::set(r, &mut s.11),
+            "legacy" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
-        json::seen(c_9)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            true,
+            Some(f_recurring_interval),
+            Some(f_price_amount),
+            true,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            price_amount: json::req(f_price_amount)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            recurring_interval: f_recurring_interval,
+            price_amount: f_price_amount,
             extra,
         })
     }
@@ -1803,25 +1890,29 @@ impl ListResourceBenefitGrant {
 impl FromJson for ListResourceBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -1862,25 +1953,29 @@ impl ListResourceCustomerSubscription {
 impl FromJson for ListResourceCustomerSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -1921,25 +2016,29 @@ impl ListResourceLicenseKeyRead {
 impl FromJson for ListResourceLicenseKeyRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -2161,26 +2260,30 @@ impl FromJson for MissingInvoiceBillingDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "MissingInvoiceBillingDetails", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "MissingInvoiceBillingDetails", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "MissingInvoiceBillingDetails", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2221,26 +2324,26 @@ impl FromJson for NotPermitted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "NotPermitted", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "NotPermitted", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(json::peek_const_str(r, "NotPermitted", false), r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2349,25 +2452,29 @@ impl Pagination {
 impl FromJson for Pagination {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_total_count = json::required(obj, "total_count", path)?;
+        let f_max_page = json::required(obj, "max_page", path)?;
         Ok(Self {
-            total_count: json::required(obj, "total_count", path)?,
-            max_page: json::required(obj, "max_page", path)?,
+            total_count: f_total_count,
+            max_page: f_max_page,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_total_count = None;
-        let mut f_max_page = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "total_count" => json::set(r, &mut f_total_count),
-            "max_page" => json::set(r, &mut f_max_page),
+            "total_count" => json::set(r, &mut s.0),
+            "max_page" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_total_count), Some(f_max_page)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            total_count: json::req(f_total_count)?,
-            max_page: json::req(f_max_page)?,
+            total_count: f_total_count,
+            max_page: f_max_page,
             extra,
         })
     }
@@ -2421,41 +2528,53 @@ impl PendingSubscriptionUpdate {
 impl FromJson for PendingSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_applies_at = json::required(obj, "applies_at", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_seats = json::required(obj, "seats", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            applies_at: json::required(obj, "applies_at", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            seats: json::required(obj, "seats", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            applies_at: f_applies_at,
+            product_id: f_product_id,
+            seats: f_seats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_applies_at = None;
-        let mut f_product_id = None;
-        let mut f_seats = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "applies_at" => json::set(r, &mut f_applies_at),
-            "product_id" => json::set(r, &mut f_product_id),
-            "seats" => json::set(r, &mut f_seats),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "applies_at" => json::set(r, &mut s.3),
+            "product_id" => json::set(r, &mut s.4),
+            "seats" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_applies_at),
+            Some(f_product_id),
+            Some(f_seats),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            applies_at: json::req(f_applies_at)?,
-            product_id: json::req(f_product_id)?,
-            seats: json::req(f_seats)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            applies_at: f_applies_at,
+            product_id: f_product_id,
+            seats: f_seats,
             extra,
         })
     }
@@ -3135,26 +3254,30 @@ impl FromJson for ResourceNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "ResourceNotFound", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "ResourceNotFound", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "ResourceNotFound", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -3266,29 +3389,33 @@ impl SeatsList {
 impl FromJson for SeatsList {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seats = json::required(obj, "seats", path)?;
+        let f_available_seats = json::required(obj, "available_seats", path)?;
+        let f_total_seats = json::required(obj, "total_seats", path)?;
         Ok(Self {
-            seats: json::required(obj, "seats", path)?,
-            available_seats: json::required(obj, "available_seats", path)?,
-            total_seats: json::required(obj, "total_seats", path)?,
+            seats: f_seats,
+            available_seats: f_available_seats,
+            total_seats: f_total_seats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seats = None;
-        let mut f_available_seats = None;
-        let mut f_total_seats = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut f_seats),
-            "available_seats" => json::set(r, &mut f_available_seats),
-            "total_seats" => json::set(r, &mut f_total_seats),
+            "seats" => json::set(r, &mut s.0),
+            "available_seats" => json::set(r, &mut s.1),
+            "total_seats" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seats), Some(f_available_seats), Some(f_total_seats)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seats: json::req(f_seats)?,
-            available_seats: json::req(f_available_seats)?,
-            total_seats: json::req(f_total_seats)?,
+            seats: f_seats,
+            available_seats: f_available_seats,
+            total_seats: f_total_seats,
             extra,
         })
     }
@@ -6305,26 +6432,26 @@ impl FromJson for Unauthorized {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "Unauthorized", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "Unauthorized", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(json::peek_const_str(r, "Unauthorized", false), r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -6411,85 +6538,114 @@ impl ValidatedLicenseKey {
 impl FromJson for ValidatedLicenseKey {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_display_key = json::required(obj, "display_key", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_limit_activations = json::required(obj, "limit_activations", path)?;
+        let f_usage = json::required(obj, "usage", path)?;
+        let f_limit_usage = json::required(obj, "limit_usage", path)?;
+        let f_validations = json::required(obj, "validations", path)?;
+        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_activation = json::optional(obj, "activation", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            key: json::required(obj, "key", path)?,
-            display_key: json::required(obj, "display_key", path)?,
-            status: json::required(obj, "status", path)?,
-            limit_activations: json::required(obj, "limit_activations", path)?,
-            usage: json::required(obj, "usage", path)?,
-            limit_usage: json::required(obj, "limit_usage", path)?,
-            validations: json::required(obj, "validations", path)?,
-            last_validated_at: json::required(obj, "last_validated_at", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            activation: json::optional(obj, "activation", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
+            activation: f_activation,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_benefit_id = None;
-        let mut f_key = None;
-        let mut f_display_key = None;
-        let mut f_status = None;
-        let mut f_limit_activations = None;
-        let mut f_usage = None;
-        let mut f_limit_usage = None;
-        let mut f_validations = None;
-        let mut f_last_validated_at = None;
-        let mut f_expires_at = None;
-        let mut f_activation = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "key" => json::set(r, &mut f_key),
-            "display_key" => json::set(r, &mut f_display_key),
-            "status" => json::set(r, &mut f_status),
-            "limit_activations" => json::set(r, &mut f_limit_activations),
-            "usage" => json::set(r, &mut f_usage),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
-            "validations" => json::set(r, &mut f_validations),
-            "last_validated_at" => json::set(r, &mut f_last_validated_at),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "activation" => json::set_opt(r, &mut f_activation, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "customer" => json::set(r, &mut s.5),
+            "benefit_id" => json::set(r, &mut s.6),
+            "key" => json::set(r, &mut s.7),
+            "display_key" => json::set(r, &mut s.8),
+            "status" => json::set(r, &mut s.9),
+            "limit_activations" => json::set(r, &mut s.10),
+            "usage" => json::set(r, &mut s.11),
+            "limit_usage" => json::set(r, &mut s.12),
+            "validations" => json::set(r, &mut s.13),
+            "last_validated_at" => json::set(r, &mut s.14),
+            "expires_at" => json::set(r, &mut s.15),
+            "activation" => json::set_opt(r, &mut s.16, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_benefit_id),
+            Some(f_key),
+            Some(f_display_key),
+            Some(f_status),
+            Some(f_limit_activations),
+            Some(f_usage),
+            Some(f_limit_usage),
+            Some(f_validations),
+            Some(f_last_validated_at),
+            Some(f_expires_at),
+            f_activation,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            benefit_id: json::req(f_benefit_id)?,
-            key: json::req(f_key)?,
-            display_key: json::req(f_display_key)?,
-            status: json::req(f_status)?,
-            limit_activations: json::req(f_limit_activations)?,
-            usage: json::req(f_usage)?,
-            limit_usage: json::req(f_limit_usage)?,
-            validations: json::req(f_validations)?,
-            last_validated_at: json::req(f_last_validated_at)?,
-            expires_at: json::req(f_expires_at)?,
-            activation: json::opt(f_activation),
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
+            activation: match f_activation {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -6551,37 +6707,47 @@ impl ValidationError {
 impl FromJson for ValidationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_loc = json::required(obj, "loc", path)?;
+        let f_msg = json::required(obj, "msg", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_input = json::optional(obj, "input", path)?;
+        let f_ctx = json::optional(obj, "ctx", path)?;
         Ok(Self {
-            loc: json::required(obj, "loc", path)?,
-            msg: json::required(obj, "msg", path)?,
-            type_: json::required(obj, "type", path)?,
-            input: json::optional(obj, "input", path)?,
-            ctx: json::optional(obj, "ctx", path)?,
+            loc: f_loc,
+            msg: f_msg,
+            type_: f_type_,
+            input: f_input,
+            ctx: f_ctx,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_loc = None;
-        let mut f_msg = None;
-        let mut f_type_ = None;
-        let mut f_input = None;
-        let mut f_ctx = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "loc" => json::set(r, &mut f_loc),
-            "msg" => json::set(r, &mut f_msg),
-            "type" => json::set(r, &mut f_type_),
-            "input" => json::set_opt(r, &mut f_input, key, &mut extra),
-            "ctx" => json::set_opt(r, &mut f_ctx, key, &mut extra),
+            "loc" => json::set(r, &mut s.0),
+            "msg" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "input" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "ctx" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_loc), Some(f_msg), Some(f_type_), f_input, f_ctx) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            loc: json::req(f_loc)?,
-            msg: json::req(f_msg)?,
-            type_: json::req(f_type_)?,
-            input: json::opt(f_input),
-            ctx: json::opt(f_ctx),
+            loc: f_loc,
+            msg: f_msg,
+            type_: f_type_,
+            input: match f_input {
+                Some(v) => v,
+                None => None,
+            },
+            ctx: match f_ctx {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }

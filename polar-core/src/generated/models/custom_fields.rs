@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -355,52 +357,65 @@ impl FromJson for CustomFieldCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkbox", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut c_4 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "checkbox", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.4),
+            "slug" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "properties" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            true,
+            Some(f_slug),
+            Some(f_name),
+            Some(f_organization_id),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::req(f_organization_id)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra,
         })
     }
@@ -458,29 +473,40 @@ impl CustomFieldCheckboxProperties {
 impl FromJson for CustomFieldCheckboxProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_form_label = json::optional(obj, "form_label", path)?;
+        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
+        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
         Ok(Self {
-            form_label: json::optional(obj, "form_label", path)?,
-            form_help_text: json::optional(obj, "form_help_text", path)?,
-            form_placeholder: json::optional(obj, "form_placeholder", path)?,
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_form_label = None;
-        let mut f_form_help_text = None;
-        let mut f_form_placeholder = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
+            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_form_label, f_form_help_text, f_form_placeholder) = s;
         Ok(Self {
-            form_label: json::opt(f_form_label),
-            form_help_text: json::opt(f_form_help_text),
-            form_placeholder: json::opt(f_form_placeholder),
+            form_label: match f_form_label {
+                Some(v) => v,
+                None => None,
+            },
+            form_help_text: match f_form_help_text {
+                Some(v) => v,
+                None => None,
+            },
+            form_placeholder: match f_form_placeholder {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -782,40 +808,50 @@ impl FromJson for CustomFieldCreateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkbox", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "checkbox", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            slug: f_slug,
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -899,40 +935,50 @@ impl FromJson for CustomFieldCreateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "date", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "date", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            slug: f_slug,
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1016,40 +1062,50 @@ impl FromJson for CustomFieldCreateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "number", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "number", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            slug: f_slug,
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1133,40 +1189,50 @@ impl FromJson for CustomFieldCreateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "select", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "select", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            slug: f_slug,
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1250,40 +1316,50 @@ impl FromJson for CustomFieldCreateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "text", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut c_1 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "text", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
+            "properties" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (f_metadata, true, Some(f_slug), Some(f_name), f_organization_id, Some(f_properties)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            properties: json::req(f_properties)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            slug: f_slug,
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: f_properties,
             extra,
         })
     }
@@ -1349,52 +1425,65 @@ impl FromJson for CustomFieldDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "date", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut c_4 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "date", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.4),
+            "slug" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "properties" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            true,
+            Some(f_slug),
+            Some(f_name),
+            Some(f_organization_id),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::req(f_organization_id)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra,
         })
     }
@@ -1463,37 +1552,54 @@ impl CustomFieldDateProperties {
 impl FromJson for CustomFieldDateProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_form_label = json::optional(obj, "form_label", path)?;
+        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
+        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
+        let f_ge = json::optional(obj, "ge", path)?;
+        let f_le = json::optional(obj, "le", path)?;
         Ok(Self {
-            form_label: json::optional(obj, "form_label", path)?,
-            form_help_text: json::optional(obj, "form_help_text", path)?,
-            form_placeholder: json::optional(obj, "form_placeholder", path)?,
-            ge: json::optional(obj, "ge", path)?,
-            le: json::optional(obj, "le", path)?,
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
+            ge: f_ge,
+            le: f_le,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_form_label = None;
-        let mut f_form_help_text = None;
-        let mut f_form_placeholder = None;
-        let mut f_ge = None;
-        let mut f_le = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
-            "ge" => json::set_opt(r, &mut f_ge, key, &mut extra),
-            "le" => json::set_opt(r, &mut f_le, key, &mut extra),
+            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "ge" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "le" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_form_label, f_form_help_text, f_form_placeholder, f_ge, f_le) = s;
         Ok(Self {
-            form_label: json::opt(f_form_label),
-            form_help_text: json::opt(f_form_help_text),
-            form_placeholder: json::opt(f_form_placeholder),
-            ge: json::opt(f_ge),
-            le: json::opt(f_le),
+            form_label: match f_form_label {
+                Some(v) => v,
+                None => None,
+            },
+            form_help_text: match f_form_help_text {
+                Some(v) => v,
+                None => None,
+            },
+            form_placeholder: match f_form_placeholder {
+                Some(v) => v,
+                None => None,
+            },
+            ge: match f_ge {
+                Some(v) => v,
+                None => None,
+            },
+            le: match f_le {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1558,52 +1664,65 @@ impl FromJson for CustomFieldNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "number", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut c_4 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "number", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.4),
+            "slug" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "properties" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            true,
+            Some(f_slug),
+            Some(f_name),
+            Some(f_organization_id),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::req(f_organization_id)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra,
         })
     }
@@ -1672,37 +1791,54 @@ impl CustomFieldNumberProperties {
 impl FromJson for CustomFieldNumberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_form_label = json::optional(obj, "form_label", path)?;
+        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
+        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
+        let f_ge = json::optional(obj, "ge", path)?;
+        let f_le = json::optional(obj, "le", path)?;
         Ok(Self {
-            form_label: json::optional(obj, "form_label", path)?,
-            form_help_text: json::optional(obj, "form_help_text", path)?,
-            form_placeholder: json::optional(obj, "form_placeholder", path)?,
-            ge: json::optional(obj, "ge", path)?,
-            le: json::optional(obj, "le", path)?,
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
+            ge: f_ge,
+            le: f_le,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_form_label = None;
-        let mut f_form_help_text = None;
-        let mut f_form_placeholder = None;
-        let mut f_ge = None;
-        let mut f_le = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
-            "ge" => json::set_opt(r, &mut f_ge, key, &mut extra),
-            "le" => json::set_opt(r, &mut f_le, key, &mut extra),
+            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "ge" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "le" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_form_label, f_form_help_text, f_form_placeholder, f_ge, f_le) = s;
         Ok(Self {
-            form_label: json::opt(f_form_label),
-            form_help_text: json::opt(f_form_help_text),
-            form_placeholder: json::opt(f_form_placeholder),
-            ge: json::opt(f_ge),
-            le: json::opt(f_le),
+            form_label: match f_form_label {
+                Some(v) => v,
+                None => None,
+            },
+            form_help_text: match f_form_help_text {
+                Some(v) => v,
+                None => None,
+            },
+            form_placeholder: match f_form_placeholder {
+                Some(v) => v,
+                None => None,
+            },
+            ge: match f_ge {
+                Some(v) => v,
+                None => None,
+            },
+            le: match f_le {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1767,52 +1903,65 @@ impl FromJson for CustomFieldSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "select", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut c_4 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "select", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.4),
+            "slug" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "properties" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            true,
+            Some(f_slug),
+            Some(f_name),
+            Some(f_organization_id),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::req(f_organization_id)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra,
         })
     }
@@ -1866,25 +2015,29 @@ impl CustomFieldSelectOption {
 impl FromJson for CustomFieldSelectOption {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_value = json::required(obj, "value", path)?;
+        let f_label = json::required(obj, "label", path)?;
         Ok(Self {
-            value: json::required(obj, "value", path)?,
-            label: json::required(obj, "label", path)?,
+            value: f_value,
+            label: f_label,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_value = None;
-        let mut f_label = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "value" => json::set(r, &mut f_value),
-            "label" => json::set(r, &mut f_label),
+            "value" => json::set(r, &mut s.0),
+            "label" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_value), Some(f_label)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            value: json::req(f_value)?,
-            label: json::req(f_label)?,
+            value: f_value,
+            label: f_label,
             extra,
         })
     }
@@ -1942,33 +2095,46 @@ impl CustomFieldSelectProperties {
 impl FromJson for CustomFieldSelectProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_form_label = json::optional(obj, "form_label", path)?;
+        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
+        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
+        let f_options = json::required(obj, "options", path)?;
         Ok(Self {
-            form_label: json::optional(obj, "form_label", path)?,
-            form_help_text: json::optional(obj, "form_help_text", path)?,
-            form_placeholder: json::optional(obj, "form_placeholder", path)?,
-            options: json::required(obj, "options", path)?,
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
+            options: f_options,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_form_label = None;
-        let mut f_form_help_text = None;
-        let mut f_form_placeholder = None;
-        let mut f_options = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
-            "options" => json::set(r, &mut f_options),
+            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "options" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_form_label, f_form_help_text, f_form_placeholder, Some(f_options)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            form_label: json::opt(f_form_label),
-            form_help_text: json::opt(f_form_help_text),
-            form_placeholder: json::opt(f_form_placeholder),
-            options: json::req(f_options)?,
+            form_label: match f_form_label {
+                Some(v) => v,
+                None => None,
+            },
+            form_help_text: match f_form_help_text {
+                Some(v) => v,
+                None => None,
+            },
+            form_placeholder: match f_form_placeholder {
+                Some(v) => v,
+                None => None,
+            },
+            options: f_options,
             extra,
         })
     }
@@ -2123,52 +2289,65 @@ impl FromJson for CustomFieldText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "text", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut c_4 = false;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "text", false)),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.4),
+            "slug" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "properties" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            true,
+            Some(f_slug),
+            Some(f_name),
+            Some(f_organization_id),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            organization_id: json::req(f_organization_id)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            slug: f_slug,
+            name: f_name,
+            organization_id: f_organization_id,
+            properties: f_properties,
             extra,
         })
     }
@@ -2241,41 +2420,68 @@ impl CustomFieldTextProperties {
 impl FromJson for CustomFieldTextProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_form_label = json::optional(obj, "form_label", path)?;
+        let f_form_help_text = json::optional(obj, "form_help_text", path)?;
+        let f_form_placeholder = json::optional(obj, "form_placeholder", path)?;
+        let f_textarea = json::optional(obj, "textarea", path)?;
+        let f_min_length = json::optional(obj, "min_length", path)?;
+        let f_max_length = json::optional(obj, "max_length", path)?;
         Ok(Self {
-            form_label: json::optional(obj, "form_label", path)?,
-            form_help_text: json::optional(obj, "form_help_text", path)?,
-            form_placeholder: json::optional(obj, "form_placeholder", path)?,
-            textarea: json::optional(obj, "textarea", path)?,
-            min_length: json::optional(obj, "min_length", path)?,
-            max_length: json::optional(obj, "max_length", path)?,
+            form_label: f_form_label,
+            form_help_text: f_form_help_text,
+            form_placeholder: f_form_placeholder,
+            textarea: f_textarea,
+            min_length: f_min_length,
+            max_length: f_max_length,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_form_label = None;
-        let mut f_form_help_text = None;
-        let mut f_form_placeholder = None;
-        let mut f_textarea = None;
-        let mut f_min_length = None;
-        let mut f_max_length = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "form_label" => json::set_opt(r, &mut f_form_label, key, &mut extra),
-            "form_help_text" => json::set_opt(r, &mut f_form_help_text, key, &mut extra),
-            "form_placeholder" => json::set_opt(r, &mut f_form_placeholder, key, &mut extra),
-            "textarea" => json::set_opt(r, &mut f_textarea, key, &mut extra),
-            "min_length" => json::set_opt(r, &mut f_min_length, key, &mut extra),
-            "max_length" => json::set_opt(r, &mut f_max_length, key, &mut extra),
+            "form_label" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "form_help_text" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "form_placeholder" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "textarea" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "min_length" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "max_length" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_form_label,
+            f_form_help_text,
+            f_form_placeholder,
+            f_textarea,
+            f_min_length,
+            f_max_length,
+        ) = s;
         Ok(Self {
-            form_label: json::opt(f_form_label),
-            form_help_text: json::opt(f_form_help_text),
-            form_placeholder: json::opt(f_form_placeholder),
-            textarea: json::opt(f_textarea),
-            min_length: json::opt(f_min_length),
-            max_length: json::opt(f_max_length),
+            form_label: match f_form_label {
+                Some(v) => v,
+                None => None,
+            },
+            form_help_text: match f_form_help_text {
+                Some(v) => v,
+                None => None,
+            },
+            form_placeholder: match f_form_placeholder {
+                Some(v) => v,
+                None => None,
+            },
+            textarea: match f_textarea {
+                Some(v) => v,
+                None => None,
+            },
+            min_length: match f_min_length {
+                Some(v) => v,
+                None => None,
+            },
+            max_length: match f_max_length {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2608,36 +2814,50 @@ impl FromJson for CustomFieldUpdateCheckbox {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkbox", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_slug = json::patch(obj, "slug", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            slug: json::patch(obj, "slug", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            slug: f_slug,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "checkbox", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "checkbox", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            slug: json::patch_of(f_slug),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            slug: match f_slug {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2706,36 +2926,50 @@ impl FromJson for CustomFieldUpdateDate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "date", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_slug = json::patch(obj, "slug", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            slug: json::patch(obj, "slug", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            slug: f_slug,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "date", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "date", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            slug: json::patch_of(f_slug),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            slug: match f_slug {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2804,36 +3038,50 @@ impl FromJson for CustomFieldUpdateNumber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "number", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_slug = json::patch(obj, "slug", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            slug: json::patch(obj, "slug", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            slug: f_slug,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "number", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "number", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            slug: json::patch_of(f_slug),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            slug: match f_slug {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2902,36 +3150,50 @@ impl FromJson for CustomFieldUpdateSelect {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "select", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_slug = json::patch(obj, "slug", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            slug: json::patch(obj, "slug", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            slug: f_slug,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "select", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "select", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            slug: json::patch_of(f_slug),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            slug: match f_slug {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3000,36 +3262,50 @@ impl FromJson for CustomFieldUpdateText {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "text", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_slug = json::patch(obj, "slug", path)?;
+        let f_properties = json::patch(obj, "properties", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            slug: json::patch(obj, "slug", path)?,
-            properties: json::patch(obj, "properties", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            slug: f_slug,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut c_3 = false;
-        let mut f_properties = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "text", false)),
-            "properties" => json::set(r, &mut f_properties),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "slug" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "text", false), r, &mut s.3),
+            "properties" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (f_metadata, f_name, f_slug, true, f_properties) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            slug: json::patch_of(f_slug),
-            properties: json::patch_of(f_properties),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            slug: match f_slug {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            properties: match f_properties {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3073,25 +3349,29 @@ impl ListResourceCustomField {
 impl FromJson for ListResourceCustomField {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

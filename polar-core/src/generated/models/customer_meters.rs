@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -71,57 +73,73 @@ impl CustomerMeter {
 impl FromJson for CustomerMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_consumed_units = json::required(obj, "consumed_units", path)?;
+        let f_credited_units = json::required(obj, "credited_units", path)?;
+        let f_balance = json::required(obj, "balance", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_meter = json::required(obj, "meter", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            consumed_units: json::required(obj, "consumed_units", path)?,
-            credited_units: json::required(obj, "credited_units", path)?,
-            balance: json::required(obj, "balance", path)?,
-            customer: json::required(obj, "customer", path)?,
-            meter: json::required(obj, "meter", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            meter_id: f_meter_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            balance: f_balance,
+            customer: f_customer,
+            meter: f_meter,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_customer_id = None;
-        let mut f_meter_id = None;
-        let mut f_consumed_units = None;
-        let mut f_credited_units = None;
-        let mut f_balance = None;
-        let mut f_customer = None;
-        let mut f_meter = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "consumed_units" => json::set(r, &mut f_consumed_units),
-            "credited_units" => json::set(r, &mut f_credited_units),
-            "balance" => json::set(r, &mut f_balance),
-            "customer" => json::set(r, &mut f_customer),
-            "meter" => json::set(r, &mut f_meter),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "meter_id" => json::set(r, &mut s.4),
+            "consumed_units" => json::set(r, &mut s.5),
+            "credited_units" => json::set(r, &mut s.6),
+            "balance" => json::set(r, &mut s.7),
+            "customer" => json::set(r, &mut s.8),
+            "meter" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_customer_id),
+            Some(f_meter_id),
+            Some(f_consumed_units),
+            Some(f_credited_units),
+            Some(f_balance),
+            Some(f_customer),
+            Some(f_meter),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            customer_id: json::req(f_customer_id)?,
-            meter_id: json::req(f_meter_id)?,
-            consumed_units: json::req(f_consumed_units)?,
-            credited_units: json::req(f_credited_units)?,
-            balance: json::req(f_balance)?,
-            customer: json::req(f_customer)?,
-            meter: json::req(f_meter)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            meter_id: f_meter_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            balance: f_balance,
+            customer: f_customer,
+            meter: f_meter,
             extra,
         })
     }
@@ -301,25 +319,29 @@ impl ListResourceCustomerMeter {
 impl FromJson for ListResourceCustomerMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

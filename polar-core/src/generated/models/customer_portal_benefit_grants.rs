@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -73,60 +75,77 @@ impl FromJson for BenefitCustomSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "custom", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "custom", false)),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -172,21 +191,25 @@ impl BenefitCustomSubscriberProperties {
 impl FromJson for BenefitCustomSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_note = json::required(obj, "note", path)?;
         Ok(Self {
-            note: json::required(obj, "note", path)?,
+            note: f_note,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_note = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "note" => json::set(r, &mut f_note),
+            "note" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_note),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            note: json::req(f_note)?,
+            note: f_note,
             extra,
         })
     }
@@ -253,60 +276,77 @@ impl FromJson for BenefitDiscordSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discord", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "discord", false)),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -352,21 +392,25 @@ impl BenefitDiscordSubscriberProperties {
 impl FromJson for BenefitDiscordSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_guild_id = json::required(obj, "guild_id", path)?;
         Ok(Self {
-            guild_id: json::required(obj, "guild_id", path)?,
+            guild_id: f_guild_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_guild_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "guild_id" => json::set(r, &mut f_guild_id),
+            "guild_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_guild_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            guild_id: json::req(f_guild_id)?,
+            guild_id: f_guild_id,
             extra,
         })
     }
@@ -433,62 +477,77 @@ impl FromJson for BenefitDownloadablesSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "downloadables", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "downloadables", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -534,21 +593,25 @@ impl BenefitDownloadablesSubscriberProperties {
 impl FromJson for BenefitDownloadablesSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_active_files = json::required(obj, "active_files", path)?;
         Ok(Self {
-            active_files: json::required(obj, "active_files", path)?,
+            active_files: f_active_files,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_active_files = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "active_files" => json::set(r, &mut f_active_files),
+            "active_files" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_active_files),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            active_files: json::req(f_active_files)?,
+            active_files: f_active_files,
             extra,
         })
     }
@@ -615,62 +678,77 @@ impl FromJson for BenefitFeatureFlagSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "feature_flag", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "feature_flag", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -786,62 +864,81 @@ impl FromJson for BenefitGitHubRepositorySubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "github_repository", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "github_repository", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(
+                json::peek_const_str(r, "github_repository", false),
+                r,
+                &mut s.3,
+            ),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -889,25 +986,29 @@ impl BenefitGitHubRepositorySubscriberProperties {
 impl FromJson for BenefitGitHubRepositorySubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_repository_owner = json::required(obj, "repository_owner", path)?;
+        let f_repository_name = json::required(obj, "repository_name", path)?;
         Ok(Self {
-            repository_owner: json::required(obj, "repository_owner", path)?,
-            repository_name: json::required(obj, "repository_name", path)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_repository_owner = None;
-        let mut f_repository_name = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut f_repository_owner),
-            "repository_name" => json::set(r, &mut f_repository_name),
+            "repository_owner" => json::set(r, &mut s.0),
+            "repository_name" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_repository_owner), Some(f_repository_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            repository_owner: json::req(f_repository_owner)?,
-            repository_name: json::req(f_repository_name)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
             extra,
         })
     }
@@ -952,31 +1053,40 @@ impl BenefitGrantMeterCreditProperties {
 impl FromJson for BenefitGrantMeterCreditProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_last_credited_meter_id = json::optional(obj, "last_credited_meter_id", path)?;
+        let f_last_credited_units = json::optional(obj, "last_credited_units", path)?;
+        let f_last_credited_at = json::optional(obj, "last_credited_at", path)?;
         Ok(Self {
-            last_credited_meter_id: json::optional(obj, "last_credited_meter_id", path)?,
-            last_credited_units: json::optional(obj, "last_credited_units", path)?,
-            last_credited_at: json::optional(obj, "last_credited_at", path)?,
+            last_credited_meter_id: f_last_credited_meter_id,
+            last_credited_units: f_last_credited_units,
+            last_credited_at: f_last_credited_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_last_credited_meter_id = None;
-        let mut f_last_credited_units = None;
-        let mut f_last_credited_at = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "last_credited_meter_id" => {
-                json::set_opt(r, &mut f_last_credited_meter_id, key, &mut extra)
-            }
-            "last_credited_units" => json::set_opt(r, &mut f_last_credited_units, key, &mut extra),
-            "last_credited_at" => json::set_opt(r, &mut f_last_credited_at, key, &mut extra),
+            "last_credited_meter_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "last_credited_units" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "last_credited_at" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_last_credited_meter_id, f_last_credited_units, f_last_credited_at) = s;
         Ok(Self {
-            last_credited_meter_id: json::opt(f_last_credited_meter_id),
-            last_credited_units: json::opt(f_last_credited_units),
-            last_credited_at: json::opt(f_last_credited_at),
+            last_credited_meter_id: match f_last_credited_meter_id {
+                Some(v) => v,
+                None => None,
+            },
+            last_credited_units: match f_last_credited_units {
+                Some(v) => v,
+                None => None,
+            },
+            last_credited_at: match f_last_credited_at {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1049,62 +1159,77 @@ impl FromJson for BenefitLicenseKeysSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "license_keys", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "license_keys", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -1157,33 +1282,37 @@ impl BenefitLicenseKeysSubscriberProperties {
 impl FromJson for BenefitLicenseKeysSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_prefix = json::required(obj, "prefix", path)?;
+        let f_expires = json::required(obj, "expires", path)?;
+        let f_activations = json::required(obj, "activations", path)?;
+        let f_limit_usage = json::required(obj, "limit_usage", path)?;
         Ok(Self {
-            prefix: json::required(obj, "prefix", path)?,
-            expires: json::required(obj, "expires", path)?,
-            activations: json::required(obj, "activations", path)?,
-            limit_usage: json::required(obj, "limit_usage", path)?,
+            prefix: f_prefix,
+            expires: f_expires,
+            activations: f_activations,
+            limit_usage: f_limit_usage,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_prefix = None;
-        let mut f_expires = None;
-        let mut f_activations = None;
-        let mut f_limit_usage = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "prefix" => json::set(r, &mut f_prefix),
-            "expires" => json::set(r, &mut f_expires),
-            "activations" => json::set(r, &mut f_activations),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
+            "prefix" => json::set(r, &mut s.0),
+            "expires" => json::set(r, &mut s.1),
+            "activations" => json::set(r, &mut s.2),
+            "limit_usage" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_prefix), Some(f_expires), Some(f_activations), Some(f_limit_usage)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            prefix: json::req(f_prefix)?,
-            expires: json::req(f_expires)?,
-            activations: json::req(f_activations)?,
-            limit_usage: json::req(f_limit_usage)?,
+            prefix: f_prefix,
+            expires: f_expires,
+            activations: f_activations,
+            limit_usage: f_limit_usage,
             extra,
         })
     }
@@ -1253,62 +1382,77 @@ impl FromJson for BenefitMeterCreditSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "meter_credit", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "meter_credit", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -1358,29 +1502,33 @@ impl BenefitMeterCreditSubscriberProperties {
 impl FromJson for BenefitMeterCreditSubscriberProperties {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_units = json::required(obj, "units", path)?;
+        let f_rollover = json::required(obj, "rollover", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
         Ok(Self {
-            units: json::required(obj, "units", path)?,
-            rollover: json::required(obj, "rollover", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_units = None;
-        let mut f_rollover = None;
-        let mut f_meter_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "units" => json::set(r, &mut f_units),
-            "rollover" => json::set(r, &mut f_rollover),
-            "meter_id" => json::set(r, &mut f_meter_id),
+            "units" => json::set(r, &mut s.0),
+            "rollover" => json::set(r, &mut s.1),
+            "meter_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_units), Some(f_rollover), Some(f_meter_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            units: json::req(f_units)?,
-            rollover: json::req(f_rollover)?,
-            meter_id: json::req(f_meter_id)?,
+            units: f_units,
+            rollover: f_rollover,
+            meter_id: f_meter_id,
             extra,
         })
     }
@@ -1449,62 +1597,81 @@ impl FromJson for BenefitSlackSharedChannelSubscriber {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "slack_shared_channel", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
+        let f_deletable = json::required(obj, "deletable", path)?;
+        let f_is_deleted = json::required(obj, "is_deleted", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            description: json::required(obj, "description", path)?,
-            selectable: json::required(obj, "selectable", path)?,
-            deletable: json::required(obj, "deletable", path)?,
-            is_deleted: json::required(obj, "is_deleted", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut c_3 = false;
-        let mut f_description = None;
-        let mut f_selectable = None;
-        let mut f_deletable = None;
-        let mut f_is_deleted = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "slack_shared_channel", false)
-            }),
-            "description" => json::set(r, &mut f_description),
-            "selectable" => json::set(r, &mut f_selectable),
-            "deletable" => json::set(r, &mut f_deletable),
-            "is_deleted" => json::set(r, &mut f_is_deleted),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::konst(
+                json::peek_const_str(r, "slack_shared_channel", false),
+                r,
+                &mut s.3,
+            ),
+            "description" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
+            "deletable" => json::set(r, &mut s.6),
+            "is_deleted" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "organization" => json::set(r, &mut s.9),
+            "properties" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            true,
+            Some(f_description),
+            Some(f_selectable),
+            Some(f_deletable),
+            Some(f_is_deleted),
+            Some(f_organization_id),
+            Some(f_organization),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            description: json::req(f_description)?,
-            selectable: json::req(f_selectable)?,
-            deletable: json::req(f_deletable)?,
-            is_deleted: json::req(f_is_deleted)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            description: f_description,
+            selectable: f_selectable,
+            deletable: f_deletable,
+            is_deleted: f_is_deleted,
+            organization_id: f_organization_id,
+            organization: f_organization,
+            properties: f_properties,
             extra,
         })
     }
@@ -1612,49 +1779,63 @@ impl BenefitSubscriberOrganization {
 impl FromJson for BenefitSubscriberOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
             extra,
         })
     }
@@ -2195,81 +2376,112 @@ impl CustomerBenefitGrantCustom {
 impl FromJson for CustomerBenefitGrantCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -2332,14 +2544,14 @@ impl FromJson for CustomerBenefitGrantCustomUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(r, &mut c_0, |r| json::peek_const_str(r, "custom", false))
-            }
+            "benefit_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -2421,81 +2633,112 @@ impl CustomerBenefitGrantDiscord {
 impl FromJson for CustomerBenefitGrantDiscord {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -2553,21 +2796,25 @@ impl CustomerBenefitGrantDiscordPropertiesUpdate {
 impl FromJson for CustomerBenefitGrantDiscordPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
         Ok(Self {
-            account_id: json::required(obj, "account_id", path)?,
+            account_id: f_account_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut f_account_id),
+            "account_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_account_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            account_id: json::req(f_account_id)?,
+            account_id: f_account_id,
             extra,
         })
     }
@@ -2613,26 +2860,26 @@ impl FromJson for CustomerBenefitGrantDiscordUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "benefit_type", "discord", true, path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            properties: json::required(obj, "properties", path)?,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_properties = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "benefit_type" => {
-                json::konst(r, &mut c_0, |r| json::peek_const_str(r, "discord", false))
-            }
-            "properties" => json::set(r, &mut f_properties),
+            "benefit_type" => json::konst(json::peek_const_str(r, "discord", false), r, &mut s.0),
+            "properties" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_properties)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            properties: json::req(f_properties)?,
+            properties: f_properties,
             extra,
         })
     }
@@ -2716,81 +2963,112 @@ impl CustomerBenefitGrantDownloadables {
 impl FromJson for CustomerBenefitGrantDownloadables {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -2853,14 +3131,16 @@ impl FromJson for CustomerBenefitGrantDownloadablesUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "downloadables", false)
-            }),
+            "benefit_type" => {
+                json::konst(json::peek_const_str(r, "downloadables", false), r, &mut s.0)
+            }
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -2942,81 +3222,112 @@ impl CustomerBenefitGrantFeatureFlag {
 impl FromJson for CustomerBenefitGrantFeatureFlag {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -3079,14 +3390,16 @@ impl FromJson for CustomerBenefitGrantFeatureFlagUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "feature_flag", false)
-            }),
+            "benefit_type" => {
+                json::konst(json::peek_const_str(r, "feature_flag", false), r, &mut s.0)
+            }
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -3168,81 +3481,112 @@ impl CustomerBenefitGrantGitHubRepository {
 impl FromJson for CustomerBenefitGrantGitHubRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -3300,21 +3644,25 @@ impl CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
 impl FromJson for CustomerBenefitGrantGitHubRepositoryPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
         Ok(Self {
-            account_id: json::required(obj, "account_id", path)?,
+            account_id: f_account_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut f_account_id),
+            "account_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_account_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            account_id: json::req(f_account_id)?,
+            account_id: f_account_id,
             extra,
         })
     }
@@ -3360,26 +3708,30 @@ impl FromJson for CustomerBenefitGrantGitHubRepositoryUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "benefit_type", "github_repository", true, path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            properties: json::required(obj, "properties", path)?,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_properties = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "github_repository", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "benefit_type" => json::konst(
+                json::peek_const_str(r, "github_repository", false),
+                r,
+                &mut s.0,
+            ),
+            "properties" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_properties)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            properties: json::req(f_properties)?,
+            properties: f_properties,
             extra,
         })
     }
@@ -3463,81 +3815,112 @@ impl CustomerBenefitGrantLicenseKeys {
 impl FromJson for CustomerBenefitGrantLicenseKeys {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -3600,14 +3983,16 @@ impl FromJson for CustomerBenefitGrantLicenseKeysUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "license_keys", false)
-            }),
+            "benefit_type" => {
+                json::konst(json::peek_const_str(r, "license_keys", false), r, &mut s.0)
+            }
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -3689,81 +4074,112 @@ impl CustomerBenefitGrantMeterCredit {
 impl FromJson for CustomerBenefitGrantMeterCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -3826,14 +4242,16 @@ impl FromJson for CustomerBenefitGrantMeterCreditUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "meter_credit", false)
-            }),
+            "benefit_type" => {
+                json::konst(json::peek_const_str(r, "meter_credit", false), r, &mut s.0)
+            }
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -3915,81 +4333,112 @@ impl CustomerBenefitGrantSlackSharedChannel {
 impl FromJson for CustomerBenefitGrantSlackSharedChannel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: f_error,
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_revoked_at = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_is_granted = None;
-        let mut f_is_revoked = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "revoked_at" => json::set(r, &mut s.4),
+            "customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.7),
+            "subscription_id" => json::set(r, &mut s.8),
+            "order_id" => json::set(r, &mut s.9),
+            "is_granted" => json::set(r, &mut s.10),
+            "is_revoked" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "benefit" => json::set(r, &mut s.14),
+            "properties" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_granted_at),
+            Some(f_revoked_at),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_is_granted),
+            Some(f_is_revoked),
+            f_error,
+            Some(f_customer),
+            Some(f_benefit),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::req(f_granted_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            is_granted: json::req(f_is_granted)?,
-            is_revoked: json::req(f_is_revoked)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            revoked_at: f_revoked_at,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            is_granted: f_is_granted,
+            is_revoked: f_is_revoked,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            benefit: f_benefit,
+            properties: f_properties,
             extra,
         })
     }
@@ -4047,21 +4496,25 @@ impl CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
 impl FromJson for CustomerBenefitGrantSlackSharedChannelPropertiesUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_invited_email = json::required(obj, "invited_email", path)?;
         Ok(Self {
-            invited_email: json::required(obj, "invited_email", path)?,
+            invited_email: f_invited_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_invited_email = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "invited_email" => json::set(r, &mut f_invited_email),
+            "invited_email" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_invited_email),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            invited_email: json::req(f_invited_email)?,
+            invited_email: f_invited_email,
             extra,
         })
     }
@@ -4107,26 +4560,30 @@ impl FromJson for CustomerBenefitGrantSlackSharedChannelUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "benefit_type", "slack_shared_channel", true, path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            properties: json::required(obj, "properties", path)?,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_properties = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "benefit_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "slack_shared_channel", false)
-            }),
-            "properties" => json::set(r, &mut f_properties),
+            "benefit_type" => json::konst(
+                json::peek_const_str(r, "slack_shared_channel", false),
+                r,
+                &mut s.0,
+            ),
+            "properties" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_properties)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            properties: json::req(f_properties)?,
+            properties: f_properties,
             extra,
         })
     }
@@ -4560,25 +5017,29 @@ impl ListResourceCustomerBenefitGrant {
 impl FromJson for ListResourceCustomerBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -44,25 +46,29 @@ impl CustomerCustomerSession {
 impl FromJson for CustomerCustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
         Ok(Self {
-            expires_at: json::required(obj, "expires_at", path)?,
-            return_url: json::required(obj, "return_url", path)?,
+            expires_at: f_expires_at,
+            return_url: f_return_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_expires_at = None;
-        let mut f_return_url = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "return_url" => json::set(r, &mut f_return_url),
+            "expires_at" => json::set(r, &mut s.0),
+            "return_url" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_expires_at), Some(f_return_url)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            expires_at: json::req(f_expires_at)?,
-            return_url: json::req(f_return_url)?,
+            expires_at: f_expires_at,
+            return_url: f_return_url,
             extra,
         })
     }
@@ -112,41 +118,53 @@ impl PortalAuthenticatedUser {
 impl FromJson for PortalAuthenticatedUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_role = json::optional(obj, "role", path)?;
         Ok(Self {
-            type_: json::required(obj, "type", path)?,
-            name: json::required(obj, "name", path)?,
-            email: json::required(obj, "email", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            role: json::optional(obj, "role", path)?,
+            type_: f_type_,
+            name: f_name,
+            email: f_email,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_name = None;
-        let mut f_email = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_role = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut f_type_),
-            "name" => json::set(r, &mut f_name),
-            "email" => json::set(r, &mut f_email),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            "type" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "email" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "member_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "role" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_type_), Some(f_name), Some(f_email), Some(f_customer_id), f_member_id, f_role) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::req(f_type_)?,
-            name: json::req(f_name)?,
-            email: json::req(f_email)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            role: json::opt(f_role),
+            type_: f_type_,
+            name: f_name,
+            email: f_email,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -49,21 +51,25 @@ impl CustomerEmailUpdateRequest {
 impl FromJson for CustomerEmailUpdateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
+            email: f_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
+            "email" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
+            email: f_email,
             extra,
         })
     }
@@ -106,21 +112,25 @@ impl CustomerEmailUpdateVerifyRequest {
 impl FromJson for CustomerEmailUpdateVerifyRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
+            "token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
+            token: f_token,
             extra,
         })
     }
@@ -156,21 +166,25 @@ impl CustomerEmailUpdateVerifyResponse {
 impl FromJson for CustomerEmailUpdateVerifyResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
+            "token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
+            token: f_token,
             extra,
         })
     }
@@ -207,26 +221,30 @@ impl FromJson for CustomerNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CustomerNotReady", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CustomerNotReady", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CustomerNotReady", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -439,25 +457,29 @@ impl CustomerPaymentMethodConfirm {
 impl FromJson for CustomerPaymentMethodConfirm {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_setup_intent_id = json::required(obj, "setup_intent_id", path)?;
+        let f_set_default = json::required(obj, "set_default", path)?;
         Ok(Self {
-            setup_intent_id: json::required(obj, "setup_intent_id", path)?,
-            set_default: json::required(obj, "set_default", path)?,
+            setup_intent_id: f_setup_intent_id,
+            set_default: f_set_default,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_setup_intent_id = None;
-        let mut f_set_default = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "setup_intent_id" => json::set(r, &mut f_setup_intent_id),
-            "set_default" => json::set(r, &mut f_set_default),
+            "setup_intent_id" => json::set(r, &mut s.0),
+            "set_default" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_setup_intent_id), Some(f_set_default)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            setup_intent_id: json::req(f_setup_intent_id)?,
-            set_default: json::req(f_set_default)?,
+            setup_intent_id: f_setup_intent_id,
+            set_default: f_set_default,
             extra,
         })
     }
@@ -512,29 +534,33 @@ impl CustomerPaymentMethodCreate {
 impl FromJson for CustomerPaymentMethodCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_confirmation_token_id = json::required(obj, "confirmation_token_id", path)?;
+        let f_set_default = json::required(obj, "set_default", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
         Ok(Self {
-            confirmation_token_id: json::required(obj, "confirmation_token_id", path)?,
-            set_default: json::required(obj, "set_default", path)?,
-            return_url: json::required(obj, "return_url", path)?,
+            confirmation_token_id: f_confirmation_token_id,
+            set_default: f_set_default,
+            return_url: f_return_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_confirmation_token_id = None;
-        let mut f_set_default = None;
-        let mut f_return_url = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
-            "set_default" => json::set(r, &mut f_set_default),
-            "return_url" => json::set(r, &mut f_return_url),
+            "confirmation_token_id" => json::set(r, &mut s.0),
+            "set_default" => json::set(r, &mut s.1),
+            "return_url" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_confirmation_token_id), Some(f_set_default), Some(f_return_url)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            confirmation_token_id: json::req(f_confirmation_token_id)?,
-            set_default: json::req(f_set_default)?,
-            return_url: json::req(f_return_url)?,
+            confirmation_token_id: f_confirmation_token_id,
+            set_default: f_set_default,
+            return_url: f_return_url,
             extra,
         })
     }
@@ -577,26 +603,30 @@ impl FromJson for CustomerPaymentMethodCreateRequiresActionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "status", "requires_action", true, path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
         Ok(Self {
-            client_secret: json::required(obj, "client_secret", path)?,
+            client_secret: f_client_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_client_secret = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "status" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "requires_action", false)
-            }),
-            "client_secret" => json::set(r, &mut f_client_secret),
+            "status" => json::konst(
+                json::peek_const_str(r, "requires_action", false),
+                r,
+                &mut s.0,
+            ),
+            "client_secret" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_client_secret)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client_secret: json::req(f_client_secret)?,
+            client_secret: f_client_secret,
             extra,
         })
     }
@@ -787,24 +817,26 @@ impl FromJson for CustomerPaymentMethodCreateSucceededResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "status", "succeeded", true, path)?;
+        let f_payment_method = json::required(obj, "payment_method", path)?;
         Ok(Self {
-            payment_method: json::required(obj, "payment_method", path)?,
+            payment_method: f_payment_method,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_payment_method = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "status" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "succeeded", false)),
-            "payment_method" => json::set(r, &mut f_payment_method),
+            "status" => json::konst(json::peek_const_str(r, "succeeded", false), r, &mut s.0),
+            "payment_method" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_payment_method)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            payment_method: json::req(f_payment_method)?,
+            payment_method: f_payment_method,
             extra,
         })
     }
@@ -881,71 +913,99 @@ impl CustomerPortalCustomer {
 impl FromJson for CustomerPortalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_oauth_accounts = json::required(obj, "oauth_accounts", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            email: json::required(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            oauth_accounts: json::required(obj, "oauth_accounts", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            type_: json::optional(obj, "type", path)?,
-            locale: json::optional(obj, "locale", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            oauth_accounts: f_oauth_accounts,
+            default_payment_method_id: f_default_payment_method_id,
+            type_: f_type_,
+            locale: f_locale,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_oauth_accounts = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_type_ = None;
-        let mut f_locale = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set(r, &mut f_email),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "oauth_accounts" => json::set(r, &mut f_oauth_accounts),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "type" => json::set_opt(r, &mut f_type_, key, &mut extra),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "email" => json::set(r, &mut s.3),
+            "email_verified" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "billing_name" => json::set(r, &mut s.6),
+            "billing_address" => json::set(r, &mut s.7),
+            "tax_id" => json::set(r, &mut s.8),
+            "oauth_accounts" => json::set(r, &mut s.9),
+            "default_payment_method_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "type" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_email),
+            Some(f_email_verified),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            Some(f_oauth_accounts),
+            f_default_payment_method_id,
+            f_type_,
+            f_locale,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            email: json::req(f_email)?,
-            email_verified: json::req(f_email_verified)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            oauth_accounts: json::req(f_oauth_accounts)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            type_: json::opt(f_type_),
-            locale: json::opt(f_locale),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            oauth_accounts: f_oauth_accounts,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1018,33 +1078,47 @@ impl CustomerPortalCustomerUpdate {
 impl FromJson for CustomerPortalCustomerUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::patch(obj, "billing_name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
+        let f_tax_id = json::patch(obj, "tax_id", path)?;
+        let f_default_payment_method_id = json::patch(obj, "default_payment_method_id", path)?;
         Ok(Self {
-            billing_name: json::patch(obj, "billing_name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
-            tax_id: json::patch(obj, "tax_id", path)?,
-            default_payment_method_id: json::patch(obj, "default_payment_method_id", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            default_payment_method_id: f_default_payment_method_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_default_payment_method_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "default_payment_method_id" => json::set(r, &mut f_default_payment_method_id),
+            "billing_name" => json::set(r, &mut s.0),
+            "billing_address" => json::set(r, &mut s.1),
+            "tax_id" => json::set(r, &mut s.2),
+            "default_payment_method_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address, f_tax_id, f_default_payment_method_id) = s;
         Ok(Self {
-            billing_name: json::patch_of(f_billing_name),
-            billing_address: json::patch_of(f_billing_address),
-            tax_id: json::patch_of(f_tax_id),
-            default_payment_method_id: json::patch_of(f_default_payment_method_id),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1089,25 +1163,29 @@ impl CustomerPortalOAuthAccount {
 impl FromJson for CustomerPortalOAuthAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_account_username = json::required(obj, "account_username", path)?;
         Ok(Self {
-            account_id: json::required(obj, "account_id", path)?,
-            account_username: json::required(obj, "account_username", path)?,
+            account_id: f_account_id,
+            account_username: f_account_username,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
-        let mut f_account_username = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut f_account_id),
-            "account_username" => json::set(r, &mut f_account_username),
+            "account_id" => json::set(r, &mut s.0),
+            "account_username" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_account_id), Some(f_account_username)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            account_id: json::req(f_account_id)?,
-            account_username: json::req(f_account_username)?,
+            account_id: f_account_id,
+            account_username: f_account_username,
             extra,
         })
     }
@@ -1148,25 +1226,29 @@ impl ListResourceCustomerPaymentMethod {
 impl FromJson for ListResourceCustomerPaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -1222,44 +1304,55 @@ impl FromJson for PaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "card", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_method_metadata = json::required(obj, "method_metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            processor: json::required(obj, "processor", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            method_metadata: json::required(obj, "method_metadata", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            method_metadata: f_method_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_processor = None;
-        let mut f_customer_id = None;
-        let mut c_5 = false;
-        let mut f_method_metadata = None;
+        let mut s = (None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "processor" => json::set(r, &mut f_processor),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "type" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "card", false)),
-            "method_metadata" => json::set(r, &mut f_method_metadata),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "type" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.5),
+            "method_metadata" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_5)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_processor),
+            Some(f_customer_id),
+            true,
+            Some(f_method_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            processor: json::req(f_processor)?,
-            customer_id: json::req(f_customer_id)?,
-            method_metadata: json::req(f_method_metadata)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            method_metadata: f_method_metadata,
             extra,
         })
     }
@@ -1320,41 +1413,53 @@ impl PaymentMethodGeneric {
 impl FromJson for PaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            processor: json::required(obj, "processor", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            type_: json::required(obj, "type", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            type_: f_type_,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_processor = None;
-        let mut f_customer_id = None;
-        let mut f_type_ = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "processor" => json::set(r, &mut f_processor),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "type" => json::set(r, &mut f_type_),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "type" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_processor),
+            Some(f_customer_id),
+            Some(f_type_),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            processor: json::req(f_processor)?,
-            customer_id: json::req(f_customer_id)?,
-            type_: json::req(f_type_)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            type_: f_type_,
             extra,
         })
     }
@@ -1402,26 +1507,30 @@ impl FromJson for PaymentMethodInUseByActiveSubscription {
             true,
             path,
         )?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentMethodInUseByActiveSubscription", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentMethodInUseByActiveSubscription", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1462,26 +1571,30 @@ impl FromJson for PaymentMethodSetupFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentMethodSetupFailed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentMethodSetupFailed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentMethodSetupFailed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -46,29 +48,33 @@ impl DownloadableRead {
 impl FromJson for DownloadableRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_file = json::required(obj, "file", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            file: json::required(obj, "file", path)?,
+            id: f_id,
+            benefit_id: f_benefit_id,
+            file: f_file,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_benefit_id = None;
-        let mut f_file = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "file" => json::set(r, &mut f_file),
+            "id" => json::set(r, &mut s.0),
+            "benefit_id" => json::set(r, &mut s.1),
+            "file" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_benefit_id), Some(f_file)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            benefit_id: json::req(f_benefit_id)?,
-            file: json::req(f_file)?,
+            id: f_id,
+            benefit_id: f_benefit_id,
+            file: f_file,
             extra,
         })
     }
@@ -153,81 +159,106 @@ impl FileDownload {
 impl FromJson for FileDownload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_download = json::required(obj, "download", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_service = json::required(obj, "service", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            download: json::required(obj, "download", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            service: json::required(obj, "service", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            download: f_download,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            service: f_service,
+            size_readable: f_size_readable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_download = None;
-        let mut f_version = None;
-        let mut f_is_uploaded = None;
-        let mut f_service = None;
-        let mut f_size_readable = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "download" => json::set(r, &mut f_download),
-            "version" => json::set(r, &mut f_version),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "service" => json::set(r, &mut f_service),
-            "size_readable" => json::set(r, &mut f_size_readable),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "download" => json::set(r, &mut s.11),
+            "version" => json::set(r, &mut s.12),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "service" => json::set(r, &mut s.14),
+            "size_readable" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_download),
+            Some(f_version),
+            Some(f_is_uploaded),
+            Some(f_service),
+            Some(f_size_readable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            download: json::req(f_download)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            service: json::req(f_service)?,
-            size_readable: json::req(f_size_readable)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            download: f_download,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            service: f_service,
+            size_readable: f_size_readable,
             extra,
         })
     }
@@ -286,25 +317,29 @@ impl ListResourceDownloadableRead {
 impl FromJson for ListResourceDownloadableRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -345,29 +380,36 @@ impl S3DownloadUrl {
 impl FromJson for S3DownloadUrl {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_headers = json::optional(obj, "headers", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
-            headers: json::optional(obj, "headers", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
+            url: f_url,
+            headers: f_headers,
+            expires_at: f_expires_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
-        let mut f_headers = None;
-        let mut f_expires_at = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
-            "headers" => json::set_opt(r, &mut f_headers, key, &mut extra),
-            "expires_at" => json::set(r, &mut f_expires_at),
+            "url" => json::set(r, &mut s.0),
+            "headers" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "expires_at" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_url), f_headers, Some(f_expires_at)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            url: json::req(f_url)?,
-            headers: json::opt(f_headers),
-            expires_at: json::req(f_expires_at)?,
+            url: f_url,
+            headers: match f_headers {
+                Some(v) => v,
+                None => None,
+            },
+            expires_at: f_expires_at,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -53,41 +55,53 @@ impl CustomerPortalMember {
 impl FromJson for CustomerPortalMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_role = json::required(obj, "role", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            email: json::required(obj, "email", path)?,
-            name: json::required(obj, "name", path)?,
-            role: json::required(obj, "role", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            email: f_email,
+            name: f_name,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_role = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "role" => json::set(r, &mut f_role),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "email" => json::set(r, &mut s.3),
+            "name" => json::set(r, &mut s.4),
+            "role" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_email),
+            Some(f_name),
+            Some(f_role),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            email: json::req(f_email)?,
-            name: json::req(f_name)?,
-            role: json::req(f_role)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            email: f_email,
+            name: f_name,
+            role: f_role,
             extra,
         })
     }
@@ -141,29 +155,39 @@ impl CustomerPortalMemberCreate {
 impl FromJson for CustomerPortalMemberCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_role = json::optional(obj, "role", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            name: json::patch(obj, "name", path)?,
-            role: json::optional(obj, "role", path)?,
+            email: f_email,
+            name: f_name,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_role = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            "email" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "role" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), f_name, f_role) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            name: json::patch_of(f_name),
-            role: json::opt(f_role),
+            email: f_email,
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -211,25 +235,33 @@ impl CustomerPortalMemberUpdate {
 impl FromJson for CustomerPortalMemberUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_role = json::patch(obj, "role", path)?;
         Ok(Self {
-            name: json::patch(obj, "name", path)?,
-            role: json::patch(obj, "role", path)?,
+            name: f_name,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_role = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "role" => json::set(r, &mut f_role),
+            "name" => json::set(r, &mut s.0),
+            "role" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_role) = s;
         Ok(Self {
-            name: json::patch_of(f_name),
-            role: json::patch_of(f_role),
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -270,25 +302,29 @@ impl ListResourceCustomerPortalMember {
 impl FromJson for ListResourceCustomerPortalMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

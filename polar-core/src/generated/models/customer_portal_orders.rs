@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -143,155 +145,203 @@ impl CustomerOrder {
 impl FromJson for CustomerOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_paid = json::required(obj, "paid", path)?;
+        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
+        let f_due_amount = json::required(obj, "due_amount", path)?;
+        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
+        let f_refunded_tax_amount = json::required(obj, "refunded_tax_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_billing_reason = json::required(obj, "billing_reason", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_invoice_number = json::required(obj, "invoice_number", path)?;
+        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
+        let f_receipt_number = json::required(obj, "receipt_number", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_next_payment_attempt_at = json::optional(obj, "next_payment_attempt_at", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_subscription = json::required(obj, "subscription", path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_refundable_amount = json::required(obj, "refundable_amount", path)?;
+        let f_refundable_tax_amount = json::required(obj, "refundable_tax_amount", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            status: json::required(obj, "status", path)?,
-            paid: json::required(obj, "paid", path)?,
-            subtotal_amount: json::required(obj, "subtotal_amount", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            applied_balance_amount: json::required(obj, "applied_balance_amount", path)?,
-            due_amount: json::required(obj, "due_amount", path)?,
-            refunded_amount: json::required(obj, "refunded_amount", path)?,
-            refunded_tax_amount: json::required(obj, "refunded_tax_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            billing_reason: json::required(obj, "billing_reason", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            invoice_number: json::required(obj, "invoice_number", path)?,
-            is_invoice_generated: json::required(obj, "is_invoice_generated", path)?,
-            receipt_number: json::required(obj, "receipt_number", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            next_payment_attempt_at: json::optional(obj, "next_payment_attempt_at", path)?,
-            product: json::required(obj, "product", path)?,
-            subscription: json::required(obj, "subscription", path)?,
-            items: json::required(obj, "items", path)?,
-            description: json::required(obj, "description", path)?,
-            refundable_amount: json::required(obj, "refundable_amount", path)?,
-            refundable_tax_amount: json::required(obj, "refundable_tax_amount", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            status: f_status,
+            paid: f_paid,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
+            refunded_amount: f_refunded_amount,
+            refunded_tax_amount: f_refunded_tax_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            invoice_number: f_invoice_number,
+            is_invoice_generated: f_is_invoice_generated,
+            receipt_number: f_receipt_number,
+            seats: f_seats,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            subscription_id: f_subscription_id,
+            checkout_id: f_checkout_id,
+            next_payment_attempt_at: f_next_payment_attempt_at,
+            product: f_product,
+            subscription: f_subscription,
+            items: f_items,
+            description: f_description,
+            refundable_amount: f_refundable_amount,
+            refundable_tax_amount: f_refundable_tax_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_status = None;
-        let mut f_paid = None;
-        let mut f_subtotal_amount = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_total_amount = None;
-        let mut f_applied_balance_amount = None;
-        let mut f_due_amount = None;
-        let mut f_refunded_amount = None;
-        let mut f_refunded_tax_amount = None;
-        let mut f_currency = None;
-        let mut f_billing_reason = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_invoice_number = None;
-        let mut f_is_invoice_generated = None;
-        let mut f_receipt_number = None;
-        let mut f_seats = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_subscription_id = None;
-        let mut f_checkout_id = None;
-        let mut f_next_payment_attempt_at = None;
-        let mut f_product = None;
-        let mut f_subscription = None;
-        let mut f_items = None;
-        let mut f_description = None;
-        let mut f_refundable_amount = None;
-        let mut f_refundable_tax_amount = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "status" => json::set(r, &mut f_status),
-            "paid" => json::set(r, &mut f_paid),
-            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
-            "due_amount" => json::set(r, &mut f_due_amount),
-            "refunded_amount" => json::set(r, &mut f_refunded_amount),
-            "refunded_tax_amount" => json::set(r, &mut f_refunded_tax_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "billing_reason" => json::set(r, &mut f_billing_reason),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "invoice_number" => json::set(r, &mut f_invoice_number),
-            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
-            "receipt_number" => json::set(r, &mut f_receipt_number),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "next_payment_attempt_at" => {
-                json::set_opt(r, &mut f_next_payment_attempt_at, key, &mut extra)
-            }
-            "product" => json::set(r, &mut f_product),
-            "subscription" => json::set(r, &mut f_subscription),
-            "items" => json::set(r, &mut f_items),
-            "description" => json::set(r, &mut f_description),
-            "refundable_amount" => json::set(r, &mut f_refundable_amount),
-            "refundable_tax_amount" => json::set(r, &mut f_refundable_tax_amount),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "paid" => json::set(r, &mut s.4),
+            "subtotal_amount" => json::set(r, &mut s.5),
+            "discount_amount" => json::set(r, &mut s.6),
+            "net_amount" => json::set(r, &mut s.7),
+            "tax_amount" => json::set(r, &mut s.8),
+            "total_amount" => json::set(r, &mut s.9),
+            "applied_balance_amount" => json::set(r, &mut s.10),
+            "due_amount" => json::set(r, &mut s.11),
+            "refunded_amount" => json::set(r, &mut s.12),
+            "refunded_tax_amount" => json::set(r, &mut s.13),
+            "currency" => json::set(r, &mut s.14),
+            "billing_reason" => json::set(r, &mut s.15),
+            "billing_name" => json::set(r, &mut s.16),
+            "billing_address" => json::set(r, &mut s.17),
+            "invoice_number" => json::set(r, &mut s.18),
+            "is_invoice_generated" => json::set(r, &mut s.19),
+            "receipt_number" => json::set(r, &mut s.20),
+            "seats" => json::set_opt(r, &mut s.21, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.22),
+            "product_id" => json::set(r, &mut s.23),
+            "discount_id" => json::set(r, &mut s.24),
+            "subscription_id" => json::set(r, &mut s.25),
+            "checkout_id" => json::set(r, &mut s.26),
+            "next_payment_attempt_at" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "product" => json::set(r, &mut s.28),
+            "subscription" => json::set(r, &mut s.29),
+            "items" => json::set(r, &mut s.30),
+            "description" => json::set(r, &mut s.31),
+            "refundable_amount" => json::set(r, &mut s.32),
+            "refundable_tax_amount" => json::set(r, &mut s.33),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_status),
+            Some(f_paid),
+            Some(f_subtotal_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_total_amount),
+            Some(f_applied_balance_amount),
+            Some(f_due_amount),
+            Some(f_refunded_amount),
+            Some(f_refunded_tax_amount),
+            Some(f_currency),
+            Some(f_billing_reason),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_invoice_number),
+            Some(f_is_invoice_generated),
+            Some(f_receipt_number),
+            f_seats,
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_subscription_id),
+            Some(f_checkout_id),
+            f_next_payment_attempt_at,
+            Some(f_product),
+            Some(f_subscription),
+            Some(f_items),
+            Some(f_description),
+            Some(f_refundable_amount),
+            Some(f_refundable_tax_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            status: json::req(f_status)?,
-            paid: json::req(f_paid)?,
-            subtotal_amount: json::req(f_subtotal_amount)?,
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            total_amount: json::req(f_total_amount)?,
-            applied_balance_amount: json::req(f_applied_balance_amount)?,
-            due_amount: json::req(f_due_amount)?,
-            refunded_amount: json::req(f_refunded_amount)?,
-            refunded_tax_amount: json::req(f_refunded_tax_amount)?,
-            currency: json::req(f_currency)?,
-            billing_reason: json::req(f_billing_reason)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            invoice_number: json::req(f_invoice_number)?,
-            is_invoice_generated: json::req(f_is_invoice_generated)?,
-            receipt_number: json::req(f_receipt_number)?,
-            seats: json::opt(f_seats),
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            next_payment_attempt_at: json::opt(f_next_payment_attempt_at),
-            product: json::req(f_product)?,
-            subscription: json::req(f_subscription)?,
-            items: json::req(f_items)?,
-            description: json::req(f_description)?,
-            refundable_amount: json::req(f_refundable_amount)?,
-            refundable_tax_amount: json::req(f_refundable_tax_amount)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            status: f_status,
+            paid: f_paid,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
+            refunded_amount: f_refunded_amount,
+            refunded_tax_amount: f_refunded_tax_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            invoice_number: f_invoice_number,
+            is_invoice_generated: f_is_invoice_generated,
+            receipt_number: f_receipt_number,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            subscription_id: f_subscription_id,
+            checkout_id: f_checkout_id,
+            next_payment_attempt_at: match f_next_payment_attempt_at {
+                Some(v) => v,
+                None => None,
+            },
+            product: f_product,
+            subscription: f_subscription,
+            items: f_items,
+            description: f_description,
+            refundable_amount: f_refundable_amount,
+            refundable_tax_amount: f_refundable_tax_amount,
             extra,
         })
     }
@@ -389,29 +439,40 @@ impl CustomerOrderConfirmPayment {
 impl FromJson for CustomerOrderConfirmPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_confirmation_token_id = json::patch(obj, "confirmation_token_id", path)?;
+        let f_payment_method_id = json::patch(obj, "payment_method_id", path)?;
+        let f_payment_processor = json::optional(obj, "payment_processor", path)?;
         Ok(Self {
-            confirmation_token_id: json::patch(obj, "confirmation_token_id", path)?,
-            payment_method_id: json::patch(obj, "payment_method_id", path)?,
-            payment_processor: json::optional(obj, "payment_processor", path)?,
+            confirmation_token_id: f_confirmation_token_id,
+            payment_method_id: f_payment_method_id,
+            payment_processor: f_payment_processor,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_confirmation_token_id = None;
-        let mut f_payment_method_id = None;
-        let mut f_payment_processor = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "confirmation_token_id" => json::set(r, &mut f_confirmation_token_id),
-            "payment_method_id" => json::set(r, &mut f_payment_method_id),
-            "payment_processor" => json::set_opt(r, &mut f_payment_processor, key, &mut extra),
+            "confirmation_token_id" => json::set(r, &mut s.0),
+            "payment_method_id" => json::set(r, &mut s.1),
+            "payment_processor" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_confirmation_token_id, f_payment_method_id, f_payment_processor) = s;
         Ok(Self {
-            confirmation_token_id: json::patch_of(f_confirmation_token_id),
-            payment_method_id: json::patch_of(f_payment_method_id),
-            payment_processor: json::opt(f_payment_processor),
+            confirmation_token_id: match f_confirmation_token_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            payment_method_id: match f_payment_method_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            payment_processor: match f_payment_processor {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -453,23 +514,24 @@ impl CustomerOrderInvoice {
 impl FromJson for CustomerOrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -507,29 +569,39 @@ impl CustomerOrderPaymentConfirmation {
 impl FromJson for CustomerOrderPaymentConfirmation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_client_secret = json::optional(obj, "client_secret", path)?;
+        let f_error = json::optional(obj, "error", path)?;
         Ok(Self {
-            status: json::required(obj, "status", path)?,
-            client_secret: json::optional(obj, "client_secret", path)?,
-            error: json::optional(obj, "error", path)?,
+            status: f_status,
+            client_secret: f_client_secret,
+            error: f_error,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_status = None;
-        let mut f_client_secret = None;
-        let mut f_error = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut f_status),
-            "client_secret" => json::set_opt(r, &mut f_client_secret, key, &mut extra),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "status" => json::set(r, &mut s.0),
+            "client_secret" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "error" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_status), f_client_secret, f_error) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            status: json::req(f_status)?,
-            client_secret: json::opt(f_client_secret),
-            error: json::opt(f_error),
+            status: f_status,
+            client_secret: match f_client_secret {
+                Some(v) => v,
+                None => None,
+            },
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -569,25 +641,32 @@ impl CustomerOrderPaymentStatus {
 impl FromJson for CustomerOrderPaymentStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_error = json::optional(obj, "error", path)?;
         Ok(Self {
-            status: json::required(obj, "status", path)?,
-            error: json::optional(obj, "error", path)?,
+            status: f_status,
+            error: f_error,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_status = None;
-        let mut f_error = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut f_status),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "status" => json::set(r, &mut s.0),
+            "error" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_status), f_error) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            status: json::req(f_status)?,
-            error: json::opt(f_error),
+            status: f_status,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -680,93 +759,121 @@ impl CustomerOrderProduct {
 impl FromJson for CustomerOrderProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
-            organization: json::required(obj, "organization", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            organization: f_organization,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
-        let mut f_organization = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
-            "organization" => json::set(r, &mut f_organization),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "description" => json::set(r, &mut s.6),
+            "visibility" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "recurring_interval_count" => json::set(r, &mut s.9),
+            "meter_interval" => json::set(r, &mut s.10),
+            "meter_interval_count" => json::set(r, &mut s.11),
+            "is_recurring" => json::set(r, &mut s.12),
+            "is_archived" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "prices" => json::set(r, &mut s.15),
+            "benefits" => json::set(r, &mut s.16),
+            "medias" => json::set(r, &mut s.17),
+            "organization" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+            Some(f_organization),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
-            organization: json::req(f_organization)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            organization: f_organization,
             extra,
         })
     }
@@ -824,23 +931,24 @@ impl CustomerOrderReceipt {
 impl FromJson for CustomerOrderReceipt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -1062,145 +1170,185 @@ impl CustomerOrderSubscription {
 impl FromJson for CustomerOrderSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_current_period_start = json::required(obj, "current_period_start", path)?;
+        let f_current_period_end = json::required(obj, "current_period_end", path)?;
+        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
+        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
+        let f_trial_start = json::required(obj, "trial_start", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_ended_at = json::required(obj, "ended_at", path)?;
+        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_paused_at = json::required(obj, "paused_at", path)?;
+        let f_resumes_at = json::required(obj, "resumes_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_cancellation_reason =
+            json::required(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::required(obj, "customer_cancellation_comment", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            status: json::required(obj, "status", path)?,
-            current_period_start: json::required(obj, "current_period_start", path)?,
-            current_period_end: json::required(obj, "current_period_end", path)?,
-            current_meter_period_start: json::required(obj, "current_meter_period_start", path)?,
-            current_meter_period_end: json::required(obj, "current_meter_period_end", path)?,
-            trial_start: json::required(obj, "trial_start", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            ended_at: json::required(obj, "ended_at", path)?,
-            past_due_at: json::optional(obj, "past_due_at", path)?,
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            paused_at: json::required(obj, "paused_at", path)?,
-            resumes_at: json::required(obj, "resumes_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_cancellation_reason: json::required(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            customer_cancellation_comment: json::required(
-                obj,
-                "customer_cancellation_comment",
-                path,
-            )?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: f_past_due_at,
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: f_seats,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_status = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_current_meter_period_start = None;
-        let mut f_current_meter_period_end = None;
-        let mut f_trial_start = None;
-        let mut f_trial_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_ended_at = None;
-        let mut f_past_due_at = None;
-        let mut f_pause_at_period_end = None;
-        let mut f_paused_at = None;
-        let mut f_resumes_at = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_checkout_id = None;
-        let mut f_seats = None;
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "status" => json::set(r, &mut f_status),
-            "current_period_start" => json::set(r, &mut f_current_period_start),
-            "current_period_end" => json::set(r, &mut f_current_period_end),
-            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
-            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
-            "trial_start" => json::set(r, &mut f_trial_start),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "ended_at" => json::set(r, &mut f_ended_at),
-            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "paused_at" => json::set(r, &mut f_paused_at),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "recurring_interval" => json::set(r, &mut s.5),
+            "recurring_interval_count" => json::set(r, &mut s.6),
+            "status" => json::set(r, &mut s.7),
+            "current_period_start" => json::set(r, &mut s.8),
+            "current_period_end" => json::set(r, &mut s.9),
+            "current_meter_period_start" => json::set(r, &mut s.10),
+            "current_meter_period_end" => json::set(r, &mut s.11),
+            "trial_start" => json::set(r, &mut s.12),
+            "trial_end" => json::set(r, &mut s.13),
+            "cancel_at_period_end" => json::set(r, &mut s.14),
+            "canceled_at" => json::set(r, &mut s.15),
+            "started_at" => json::set(r, &mut s.16),
+            "ends_at" => json::set(r, &mut s.17),
+            "ended_at" => json::set(r, &mut s.18),
+            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut s.20),
+            "paused_at" => json::set(r, &mut s.21),
+            "resumes_at" => json::set(r, &mut s.22),
+            "customer_id" => json::set(r, &mut s.23),
+            "product_id" => json::set(r, &mut s.24),
+            "discount_id" => json::set(r, &mut s.25),
+            "checkout_id" => json::set(r, &mut s.26),
+            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut s.28),
+            "customer_cancellation_comment" => json::set(r, &mut s.29),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            f_past_due_at,
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            f_seats,
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            status: json::req(f_status)?,
-            current_period_start: json::req(f_current_period_start)?,
-            current_period_end: json::req(f_current_period_end)?,
-            current_meter_period_start: json::req(f_current_meter_period_start)?,
-            current_meter_period_end: json::req(f_current_meter_period_end)?,
-            trial_start: json::req(f_trial_start)?,
-            trial_end: json::req(f_trial_end)?,
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
-            canceled_at: json::req(f_canceled_at)?,
-            started_at: json::req(f_started_at)?,
-            ends_at: json::req(f_ends_at)?,
-            ended_at: json::req(f_ended_at)?,
-            past_due_at: json::opt(f_past_due_at),
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            paused_at: json::req(f_paused_at)?,
-            resumes_at: json::req(f_resumes_at)?,
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            seats: json::opt(f_seats),
-            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
-            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: match f_past_due_at {
+                Some(v) => v,
+                None => None,
+            },
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
         })
     }
@@ -1295,25 +1443,33 @@ impl CustomerOrderUpdate {
 impl FromJson for CustomerOrderUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::patch(obj, "billing_name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
         Ok(Self {
-            billing_name: json::patch(obj, "billing_name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
+            "billing_name" => json::set(r, &mut s.0),
+            "billing_address" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address) = s;
         Ok(Self {
-            billing_name: json::patch_of(f_billing_name),
-            billing_address: json::patch_of(f_billing_address),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1354,25 +1510,29 @@ impl ListResourceCustomerOrder {
 impl FromJson for ListResourceCustomerOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -1410,26 +1570,30 @@ impl FromJson for ManualRetryLimitExceeded {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "ManualRetryLimitExceeded", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "ManualRetryLimitExceeded", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "ManualRetryLimitExceeded", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1467,26 +1631,30 @@ impl FromJson for OrderNotEligibleForRetry {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "OrderNotEligibleForRetry", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "OrderNotEligibleForRetry", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "OrderNotEligibleForRetry", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1524,26 +1692,30 @@ impl FromJson for PaymentAlreadyInProgress {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentAlreadyInProgress", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentAlreadyInProgress", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentAlreadyInProgress", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

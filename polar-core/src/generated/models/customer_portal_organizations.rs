@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -71,59 +73,76 @@ impl CustomerOrganization {
 impl FromJson for CustomerOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
+        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
+        let f_organization_features = json::optional(obj, "organization_features", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
-            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
-            organization_features: json::optional(obj, "organization_features", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            customer_portal_settings: f_customer_portal_settings,
+            organization_features: f_organization_features,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_organization_features = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "organization_features" => {
-                json::set_opt(r, &mut f_organization_features, key, &mut extra)
-            }
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
+            "customer_portal_settings" => json::set(r, &mut s.8),
+            "organization_features" => json::set_opt(r, &mut s.9, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+            Some(f_customer_portal_settings),
+            f_organization_features,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
-            customer_portal_settings: json::req(f_customer_portal_settings)?,
-            organization_features: json::opt(f_organization_features),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            customer_portal_settings: f_customer_portal_settings,
+            organization_features: match f_organization_features {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -182,25 +201,29 @@ impl CustomerOrganizationData {
 impl FromJson for CustomerOrganizationData {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization = json::required(obj, "organization", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            organization: json::required(obj, "organization", path)?,
-            products: json::required(obj, "products", path)?,
+            organization: f_organization,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization = None;
-        let mut f_products = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "organization" => json::set(r, &mut f_organization),
-            "products" => json::set(r, &mut f_products),
+            "organization" => json::set(r, &mut s.0),
+            "products" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_organization), Some(f_products)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization: json::req(f_organization)?,
-            products: json::req(f_products)?,
+            organization: f_organization,
+            products: f_products,
             extra,
         })
     }
@@ -240,33 +263,34 @@ impl CustomerOrganizationFeatureSettings {
 impl FromJson for CustomerOrganizationFeatureSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
+        let f_checkout_localization_enabled =
+            json::optional(obj, "checkout_localization_enabled", path)?;
         Ok(Self {
-            member_model_enabled: json::optional(obj, "member_model_enabled", path)?,
-            checkout_localization_enabled: json::optional(
-                obj,
-                "checkout_localization_enabled",
-                path,
-            )?,
+            member_model_enabled: f_member_model_enabled,
+            checkout_localization_enabled: f_checkout_localization_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_member_model_enabled = None;
-        let mut f_checkout_localization_enabled = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "member_model_enabled" => {
-                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
-            }
-            "checkout_localization_enabled" => {
-                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
-            }
+            "member_model_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "checkout_localization_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_member_model_enabled, f_checkout_localization_enabled) = s;
         Ok(Self {
-            member_model_enabled: json::opt(f_member_model_enabled),
-            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
+            member_model_enabled: match f_member_model_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            checkout_localization_enabled: match f_checkout_localization_enabled {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -360,89 +384,116 @@ impl CustomerProduct {
 impl FromJson for CustomerProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "description" => json::set(r, &mut s.6),
+            "visibility" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "recurring_interval_count" => json::set(r, &mut s.9),
+            "meter_interval" => json::set(r, &mut s.10),
+            "meter_interval_count" => json::set(r, &mut s.11),
+            "is_recurring" => json::set(r, &mut s.12),
+            "is_archived" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "prices" => json::set(r, &mut s.15),
+            "benefits" => json::set(r, &mut s.16),
+            "medias" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
             extra,
         })
     }

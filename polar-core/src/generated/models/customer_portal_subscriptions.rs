@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -70,29 +72,40 @@ impl CustomerSubscriptionCancel {
 impl FromJson for CustomerSubscriptionCancel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_cancel_at_period_end = json::patch(obj, "cancel_at_period_end", path)?;
+        let f_cancellation_reason = json::patch(obj, "cancellation_reason", path)?;
+        let f_cancellation_comment = json::patch(obj, "cancellation_comment", path)?;
         Ok(Self {
-            cancel_at_period_end: json::patch(obj, "cancel_at_period_end", path)?,
-            cancellation_reason: json::patch(obj, "cancellation_reason", path)?,
-            cancellation_comment: json::patch(obj, "cancellation_comment", path)?,
+            cancel_at_period_end: f_cancel_at_period_end,
+            cancellation_reason: f_cancellation_reason,
+            cancellation_comment: f_cancellation_comment,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_cancel_at_period_end = None;
-        let mut f_cancellation_reason = None;
-        let mut f_cancellation_comment = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "cancellation_reason" => json::set(r, &mut f_cancellation_reason),
-            "cancellation_comment" => json::set(r, &mut f_cancellation_comment),
+            "cancel_at_period_end" => json::set(r, &mut s.0),
+            "cancellation_reason" => json::set(r, &mut s.1),
+            "cancellation_comment" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_cancel_at_period_end, f_cancellation_reason, f_cancellation_comment) = s;
         Ok(Self {
-            cancel_at_period_end: json::patch_of(f_cancel_at_period_end),
-            cancellation_reason: json::patch_of(f_cancellation_reason),
-            cancellation_comment: json::patch_of(f_cancellation_comment),
+            cancel_at_period_end: match f_cancel_at_period_end {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            cancellation_reason: match f_cancellation_reason {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            cancellation_comment: match f_cancellation_comment {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -143,25 +156,32 @@ impl CustomerSubscriptionPause {
 impl FromJson for CustomerSubscriptionPause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_resumes_at = json::patch(obj, "resumes_at", path)?;
         Ok(Self {
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            resumes_at: json::patch(obj, "resumes_at", path)?,
+            pause_at_period_end: f_pause_at_period_end,
+            resumes_at: f_resumes_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_pause_at_period_end = None;
-        let mut f_resumes_at = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "pause_at_period_end" => json::set(r, &mut s.0),
+            "resumes_at" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_pause_at_period_end), f_resumes_at) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            resumes_at: json::patch_of(f_resumes_at),
+            pause_at_period_end: f_pause_at_period_end,
+            resumes_at: match f_resumes_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -210,12 +230,14 @@ impl FromJson for CustomerSubscriptionResume {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "resume" => json::konst(r, &mut c_0, |r| json::peek_const(r, &Value::Bool(true))),
+            "resume" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -506,21 +528,25 @@ impl CustomerSubscriptionUpdateClear {
 impl FromJson for CustomerSubscriptionUpdateClear {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_pending_update = json::required(obj, "pending_update", path)?;
         Ok(Self {
-            pending_update: json::required(obj, "pending_update", path)?,
+            pending_update: f_pending_update,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_pending_update = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "pending_update" => json::set(r, &mut f_pending_update),
+            "pending_update" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_pending_update),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            pending_update: json::req(f_pending_update)?,
+            pending_update: f_pending_update,
             extra,
         })
     }
@@ -563,21 +589,25 @@ impl CustomerSubscriptionUpdateProduct {
 impl FromJson for CustomerSubscriptionUpdateProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
+            "product_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
+            product_id: f_product_id,
             extra,
         })
     }
@@ -620,21 +650,25 @@ impl CustomerSubscriptionUpdateSeats {
 impl FromJson for CustomerSubscriptionUpdateSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seats = json::required(obj, "seats", path)?;
         Ok(Self {
-            seats: json::required(obj, "seats", path)?,
+            seats: f_seats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seats = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut f_seats),
+            "seats" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seats),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seats: json::req(f_seats)?,
+            seats: f_seats,
             extra,
         })
     }
@@ -671,26 +705,30 @@ impl FromJson for PauseResumeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PauseResumeNotAllowed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PauseResumeNotAllowed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PauseResumeNotAllowed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -728,26 +766,30 @@ impl FromJson for PaymentMethodRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentMethodRequired", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentMethodRequired", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentMethodRequired", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

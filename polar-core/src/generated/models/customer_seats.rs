@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -86,77 +88,102 @@ impl CustomerSeat {
 impl FromJson for CustomerSeat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::required(obj, "member_id", path)?;
+        let f_member = json::required(obj, "member", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_invitation_token_expires_at =
+            json::required(obj, "invitation_token_expires_at", path)?;
+        let f_claimed_at = json::required(obj, "claimed_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
+        let f_seat_metadata = json::required(obj, "seat_metadata", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            status: json::required(obj, "status", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::required(obj, "member_id", path)?,
-            member: json::required(obj, "member", path)?,
-            email: json::required(obj, "email", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            invitation_token_expires_at: json::required(obj, "invitation_token_expires_at", path)?,
-            claimed_at: json::required(obj, "claimed_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
-            seat_metadata: json::required(obj, "seat_metadata", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            status: f_status,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            member: f_member,
+            email: f_email,
+            customer_email: f_customer_email,
+            invitation_token_expires_at: f_invitation_token_expires_at,
+            claimed_at: f_claimed_at,
+            revoked_at: f_revoked_at,
+            seat_metadata: f_seat_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_status = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_member = None;
-        let mut f_email = None;
-        let mut f_customer_email = None;
-        let mut f_invitation_token_expires_at = None;
-        let mut f_claimed_at = None;
-        let mut f_revoked_at = None;
-        let mut f_seat_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "status" => json::set(r, &mut f_status),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set(r, &mut f_member_id),
-            "member" => json::set(r, &mut f_member),
-            "email" => json::set(r, &mut f_email),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "invitation_token_expires_at" => json::set(r, &mut f_invitation_token_expires_at),
-            "claimed_at" => json::set(r, &mut f_claimed_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
-            "seat_metadata" => json::set(r, &mut f_seat_metadata),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "subscription_id" => json::set(r, &mut s.3),
+            "order_id" => json::set(r, &mut s.4),
+            "status" => json::set(r, &mut s.5),
+            "customer_id" => json::set(r, &mut s.6),
+            "member_id" => json::set(r, &mut s.7),
+            "member" => json::set(r, &mut s.8),
+            "email" => json::set(r, &mut s.9),
+            "customer_email" => json::set(r, &mut s.10),
+            "invitation_token_expires_at" => json::set(r, &mut s.11),
+            "claimed_at" => json::set(r, &mut s.12),
+            "revoked_at" => json::set(r, &mut s.13),
+            "seat_metadata" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_status),
+            Some(f_customer_id),
+            Some(f_member_id),
+            Some(f_member),
+            Some(f_email),
+            Some(f_customer_email),
+            Some(f_invitation_token_expires_at),
+            Some(f_claimed_at),
+            Some(f_revoked_at),
+            Some(f_seat_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            status: json::req(f_status)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::req(f_member_id)?,
-            member: json::req(f_member)?,
-            email: json::req(f_email)?,
-            customer_email: json::req(f_customer_email)?,
-            invitation_token_expires_at: json::req(f_invitation_token_expires_at)?,
-            claimed_at: json::req(f_claimed_at)?,
-            revoked_at: json::req(f_revoked_at)?,
-            seat_metadata: json::req(f_seat_metadata)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            status: f_status,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            member: f_member,
+            email: f_email,
+            customer_email: f_customer_email,
+            invitation_token_expires_at: f_invitation_token_expires_at,
+            claimed_at: f_claimed_at,
+            revoked_at: f_revoked_at,
+            seat_metadata: f_seat_metadata,
             extra,
         })
     }
@@ -212,25 +239,29 @@ impl CustomerSeatClaimResponse {
 impl FromJson for CustomerSeatClaimResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seat = json::required(obj, "seat", path)?;
+        let f_customer_session_token = json::required(obj, "customer_session_token", path)?;
         Ok(Self {
-            seat: json::required(obj, "seat", path)?,
-            customer_session_token: json::required(obj, "customer_session_token", path)?,
+            seat: f_seat,
+            customer_session_token: f_customer_session_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seat = None;
-        let mut f_customer_session_token = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "seat" => json::set(r, &mut f_seat),
-            "customer_session_token" => json::set(r, &mut f_customer_session_token),
+            "seat" => json::set(r, &mut s.0),
+            "customer_session_token" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seat), Some(f_customer_session_token)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seat: json::req(f_seat)?,
-            customer_session_token: json::req(f_customer_session_token)?,
+            seat: f_seat,
+            customer_session_token: f_customer_session_token,
             extra,
         })
     }
@@ -312,53 +343,92 @@ impl SeatAssign {
 impl FromJson for SeatAssign {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::patch(obj, "subscription_id", path)?;
+        let f_order_id = json::patch(obj, "order_id", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_external_customer_id = json::patch(obj, "external_customer_id", path)?;
+        let f_customer_id = json::patch(obj, "customer_id", path)?;
+        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
+        let f_member_id = json::patch(obj, "member_id", path)?;
+        let f_metadata = json::patch(obj, "metadata", path)?;
+        let f_immediate_claim = json::optional(obj, "immediate_claim", path)?;
         Ok(Self {
-            subscription_id: json::patch(obj, "subscription_id", path)?,
-            order_id: json::patch(obj, "order_id", path)?,
-            email: json::patch(obj, "email", path)?,
-            external_customer_id: json::patch(obj, "external_customer_id", path)?,
-            customer_id: json::patch(obj, "customer_id", path)?,
-            external_member_id: json::patch(obj, "external_member_id", path)?,
-            member_id: json::patch(obj, "member_id", path)?,
-            metadata: json::patch(obj, "metadata", path)?,
-            immediate_claim: json::optional(obj, "immediate_claim", path)?,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            email: f_email,
+            external_customer_id: f_external_customer_id,
+            customer_id: f_customer_id,
+            external_member_id: f_external_member_id,
+            member_id: f_member_id,
+            metadata: f_metadata,
+            immediate_claim: f_immediate_claim,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_email = None;
-        let mut f_external_customer_id = None;
-        let mut f_customer_id = None;
-        let mut f_external_member_id = None;
-        let mut f_member_id = None;
-        let mut f_metadata = None;
-        let mut f_immediate_claim = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "email" => json::set(r, &mut f_email),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "external_member_id" => json::set(r, &mut f_external_member_id),
-            "member_id" => json::set(r, &mut f_member_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "immediate_claim" => json::set_opt(r, &mut f_immediate_claim, key, &mut extra),
+            "subscription_id" => json::set(r, &mut s.0),
+            "order_id" => json::set(r, &mut s.1),
+            "email" => json::set(r, &mut s.2),
+            "external_customer_id" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "external_member_id" => json::set(r, &mut s.5),
+            "member_id" => json::set(r, &mut s.6),
+            "metadata" => json::set(r, &mut s.7),
+            "immediate_claim" => json::set_opt(r, &mut s.8, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_subscription_id,
+            f_order_id,
+            f_email,
+            f_external_customer_id,
+            f_customer_id,
+            f_external_member_id,
+            f_member_id,
+            f_metadata,
+            f_immediate_claim,
+        ) = s;
         Ok(Self {
-            subscription_id: json::patch_of(f_subscription_id),
-            order_id: json::patch_of(f_order_id),
-            email: json::patch_of(f_email),
-            external_customer_id: json::patch_of(f_external_customer_id),
-            customer_id: json::patch_of(f_customer_id),
-            external_member_id: json::patch_of(f_external_member_id),
-            member_id: json::patch_of(f_member_id),
-            metadata: json::patch_of(f_metadata),
-            immediate_claim: json::opt(f_immediate_claim),
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            order_id: match f_order_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_customer_id: match f_external_customer_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            immediate_claim: match f_immediate_claim {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -409,21 +479,25 @@ impl SeatClaim {
 impl FromJson for SeatClaim {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_invitation_token = json::required(obj, "invitation_token", path)?;
         Ok(Self {
-            invitation_token: json::required(obj, "invitation_token", path)?,
+            invitation_token: f_invitation_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_invitation_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "invitation_token" => json::set(r, &mut f_invitation_token),
+            "invitation_token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_invitation_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            invitation_token: json::req(f_invitation_token)?,
+            invitation_token: f_invitation_token,
             extra,
         })
     }
@@ -477,41 +551,53 @@ impl SeatClaimInfo {
 impl FromJson for SeatClaimInfo {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_organization_name = json::required(obj, "organization_name", path)?;
+        let f_organization_slug = json::required(obj, "organization_slug", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_can_claim = json::required(obj, "can_claim", path)?;
         Ok(Self {
-            product_name: json::required(obj, "product_name", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            organization_name: json::required(obj, "organization_name", path)?,
-            organization_slug: json::required(obj, "organization_slug", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            can_claim: json::required(obj, "can_claim", path)?,
+            product_name: f_product_name,
+            product_id: f_product_id,
+            organization_name: f_organization_name,
+            organization_slug: f_organization_slug,
+            customer_email: f_customer_email,
+            can_claim: f_can_claim,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_name = None;
-        let mut f_product_id = None;
-        let mut f_organization_name = None;
-        let mut f_organization_slug = None;
-        let mut f_customer_email = None;
-        let mut f_can_claim = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut f_product_name),
-            "product_id" => json::set(r, &mut f_product_id),
-            "organization_name" => json::set(r, &mut f_organization_name),
-            "organization_slug" => json::set(r, &mut f_organization_slug),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "can_claim" => json::set(r, &mut f_can_claim),
+            "product_name" => json::set(r, &mut s.0),
+            "product_id" => json::set(r, &mut s.1),
+            "organization_name" => json::set(r, &mut s.2),
+            "organization_slug" => json::set(r, &mut s.3),
+            "customer_email" => json::set(r, &mut s.4),
+            "can_claim" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_product_name),
+            Some(f_product_id),
+            Some(f_organization_name),
+            Some(f_organization_slug),
+            Some(f_customer_email),
+            Some(f_can_claim),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_name: json::req(f_product_name)?,
-            product_id: json::req(f_product_id)?,
-            organization_name: json::req(f_organization_name)?,
-            organization_slug: json::req(f_organization_slug)?,
-            customer_email: json::req(f_customer_email)?,
-            can_claim: json::req(f_can_claim)?,
+            product_name: f_product_name,
+            product_id: f_product_id,
+            organization_name: f_organization_name,
+            organization_slug: f_organization_slug,
+            customer_email: f_customer_email,
+            can_claim: f_can_claim,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -68,53 +70,68 @@ impl CustomerSession {
 impl FromJson for CustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_token = json::required(obj, "token", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_return_url = json::required(obj, "return_url", path)?;
+        let f_customer_portal_url = json::required(obj, "customer_portal_url", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            token: json::required(obj, "token", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            return_url: json::required(obj, "return_url", path)?,
-            customer_portal_url: json::required(obj, "customer_portal_url", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            token: f_token,
+            expires_at: f_expires_at,
+            return_url: f_return_url,
+            customer_portal_url: f_customer_portal_url,
+            customer_id: f_customer_id,
+            customer: f_customer,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_token = None;
-        let mut f_expires_at = None;
-        let mut f_return_url = None;
-        let mut f_customer_portal_url = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "token" => json::set(r, &mut f_token),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "return_url" => json::set(r, &mut f_return_url),
-            "customer_portal_url" => json::set(r, &mut f_customer_portal_url),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "token" => json::set(r, &mut s.3),
+            "expires_at" => json::set(r, &mut s.4),
+            "return_url" => json::set(r, &mut s.5),
+            "customer_portal_url" => json::set(r, &mut s.6),
+            "customer_id" => json::set(r, &mut s.7),
+            "customer" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_token),
+            Some(f_expires_at),
+            Some(f_return_url),
+            Some(f_customer_portal_url),
+            Some(f_customer_id),
+            Some(f_customer),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            token: json::req(f_token)?,
-            expires_at: json::req(f_expires_at)?,
-            return_url: json::req(f_return_url)?,
-            customer_portal_url: json::req(f_customer_portal_url)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            token: f_token,
+            expires_at: f_expires_at,
+            return_url: f_return_url,
+            customer_portal_url: f_customer_portal_url,
+            customer_id: f_customer_id,
+            customer: f_customer,
             extra,
         })
     }
@@ -179,33 +196,47 @@ impl CustomerSessionCustomerExternalIdCreate {
 impl FromJson for CustomerSessionCustomerExternalIdCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_member_id = json::patch(obj, "member_id", path)?;
+        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
         Ok(Self {
-            member_id: json::patch(obj, "member_id", path)?,
-            external_member_id: json::patch(obj, "external_member_id", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            return_url: f_return_url,
+            external_customer_id: f_external_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_return_url = None;
-        let mut f_external_customer_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "member_id" => json::set(r, &mut f_member_id),
-            "external_member_id" => json::set(r, &mut f_external_member_id),
-            "return_url" => json::set(r, &mut f_return_url),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "member_id" => json::set(r, &mut s.0),
+            "external_member_id" => json::set(r, &mut s.1),
+            "return_url" => json::set(r, &mut s.2),
+            "external_customer_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_member_id, f_external_member_id, f_return_url, Some(f_external_customer_id)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            member_id: json::patch_of(f_member_id),
-            external_member_id: json::patch_of(f_external_member_id),
-            return_url: json::patch_of(f_return_url),
-            external_customer_id: json::req(f_external_customer_id)?,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_customer_id: f_external_customer_id,
             extra,
         })
     }
@@ -265,33 +296,46 @@ impl CustomerSessionCustomerIdCreate {
 impl FromJson for CustomerSessionCustomerIdCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_member_id = json::patch(obj, "member_id", path)?;
+        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
+        let f_return_url = json::patch(obj, "return_url", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
         Ok(Self {
-            member_id: json::patch(obj, "member_id", path)?,
-            external_member_id: json::patch(obj, "external_member_id", path)?,
-            return_url: json::patch(obj, "return_url", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            return_url: f_return_url,
+            customer_id: f_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_return_url = None;
-        let mut f_customer_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "member_id" => json::set(r, &mut f_member_id),
-            "external_member_id" => json::set(r, &mut f_external_member_id),
-            "return_url" => json::set(r, &mut f_return_url),
-            "customer_id" => json::set(r, &mut f_customer_id),
+            "member_id" => json::set(r, &mut s.0),
+            "external_member_id" => json::set(r, &mut s.1),
+            "return_url" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_member_id, f_external_member_id, f_return_url, Some(f_customer_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            member_id: json::patch_of(f_member_id),
-            external_member_id: json::patch_of(f_external_member_id),
-            return_url: json::patch_of(f_return_url),
-            customer_id: json::req(f_customer_id)?,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_id: f_customer_id,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -573,92 +575,122 @@ impl FromJson for CustomerIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "individual", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::required(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut c_7 = false;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set(r, &mut f_email),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::konst(r, &mut c_7, |r| {
-                json::peek_const_str(r, "individual", false)
-            }),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set(r, &mut s.5),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_7)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            Some(f_email),
+            Some(f_email_verified),
+            true,
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::req(f_email)?,
-            email_verified: json::req(f_email_verified)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -773,58 +805,103 @@ impl FromJson for CustomerIndividualCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "individual", false, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
+        let f_tax_id = json::patch(obj, "tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_owner = json::patch(obj, "owner", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_email = json::required(obj, "email", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            name: json::patch(obj, "name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
-            tax_id: json::patch(obj, "tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            owner: json::patch(obj, "owner", path)?,
-            type_: json::optional(obj, "type", path)?,
-            email: json::required(obj, "email", path)?,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            name: f_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            owner: f_owner,
+            type_: f_type_,
+            email: f_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_owner = None;
-        let mut f_type_ = None;
-        let mut f_email = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "external_id" => json::set(r, &mut f_external_id),
-            "name" => json::set(r, &mut f_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "owner" => json::set(r, &mut f_owner),
-            "type" => json::peek_const_str(r, "individual", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "email" => json::set(r, &mut f_email),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "external_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "billing_address" => json::set(r, &mut s.3),
+            "tax_id" => json::set(r, &mut s.4),
+            "locale" => json::set(r, &mut s.5),
+            "organization_id" => json::set(r, &mut s.6),
+            "owner" => json::set(r, &mut s.7),
+            "type" => {
+                json::peek_const_str(r, "individual", false)?;
+                json::set_opt(r, &mut s.8, key, &mut extra)
+            }
+            "email" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            f_external_id,
+            f_name,
+            f_billing_address,
+            f_tax_id,
+            f_locale,
+            f_organization_id,
+            f_owner,
+            f_type_,
+            Some(f_email),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            external_id: json::patch_of(f_external_id),
-            name: json::patch_of(f_name),
-            billing_address: json::patch_of(f_billing_address),
-            tax_id: json::patch_of(f_tax_id),
-            locale: json::patch_of(f_locale),
-            organization_id: json::patch_of(f_organization_id),
-            owner: json::patch_of(f_owner),
-            type_: json::opt(f_type_),
-            email: json::req(f_email)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            owner: match f_owner {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            email: f_email,
             extra,
         })
     }
@@ -891,48 +968,60 @@ impl FromJson for CustomerPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "card", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_method_metadata = json::required(obj, "method_metadata", path)?;
+        let f_is_default = json::required(obj, "is_default", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            processor: json::required(obj, "processor", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            method_metadata: json::required(obj, "method_metadata", path)?,
-            is_default: json::required(obj, "is_default", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            method_metadata: f_method_metadata,
+            is_default: f_is_default,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_processor = None;
-        let mut f_customer_id = None;
-        let mut c_5 = false;
-        let mut f_method_metadata = None;
-        let mut f_is_default = None;
+        let mut s = (None, None, None, None, None, false, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "processor" => json::set(r, &mut f_processor),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "type" => json::konst(r, &mut c_5, |r| json::peek_const_str(r, "card", false)),
-            "method_metadata" => json::set(r, &mut f_method_metadata),
-            "is_default" => json::set(r, &mut f_is_default),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "type" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.5),
+            "method_metadata" => json::set(r, &mut s.6),
+            "is_default" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_5)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_processor),
+            Some(f_customer_id),
+            true,
+            Some(f_method_metadata),
+            Some(f_is_default),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            processor: json::req(f_processor)?,
-            customer_id: json::req(f_customer_id)?,
-            method_metadata: json::req(f_method_metadata)?,
-            is_default: json::req(f_is_default)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            method_metadata: f_method_metadata,
+            is_default: f_is_default,
             extra,
         })
     }
@@ -997,45 +1086,58 @@ impl CustomerPaymentMethodGeneric {
 impl FromJson for CustomerPaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_is_default = json::required(obj, "is_default", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            processor: json::required(obj, "processor", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            type_: json::required(obj, "type", path)?,
-            is_default: json::required(obj, "is_default", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            type_: f_type_,
+            is_default: f_is_default,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_processor = None;
-        let mut f_customer_id = None;
-        let mut f_type_ = None;
-        let mut f_is_default = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "processor" => json::set(r, &mut f_processor),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "type" => json::set(r, &mut f_type_),
-            "is_default" => json::set(r, &mut f_is_default),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "type" => json::set(r, &mut s.5),
+            "is_default" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_processor),
+            Some(f_customer_id),
+            Some(f_type_),
+            Some(f_is_default),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            processor: json::req(f_processor)?,
-            customer_id: json::req(f_customer_id)?,
-            type_: json::req(f_type_)?,
-            is_default: json::req(f_is_default)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            processor: f_processor,
+            customer_id: f_customer_id,
+            type_: f_type_,
+            is_default: f_is_default,
             extra,
         })
     }
@@ -1574,49 +1676,63 @@ impl CustomerStateBenefitGrant {
 impl FromJson for CustomerStateBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_benefit_type = json::required(obj, "benefit_type", path)?;
+        let f_benefit_metadata = json::required(obj, "benefit_metadata", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            benefit_type: json::required(obj, "benefit_type", path)?,
-            benefit_metadata: json::required(obj, "benefit_metadata", path)?,
-            properties: json::required(obj, "properties", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            granted_at: f_granted_at,
+            benefit_id: f_benefit_id,
+            benefit_type: f_benefit_type,
+            benefit_metadata: f_benefit_metadata,
+            properties: f_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_granted_at = None;
-        let mut f_benefit_id = None;
-        let mut f_benefit_type = None;
-        let mut f_benefit_metadata = None;
-        let mut f_properties = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "benefit_type" => json::set(r, &mut f_benefit_type),
-            "benefit_metadata" => json::set(r, &mut f_benefit_metadata),
-            "properties" => json::set(r, &mut f_properties),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "granted_at" => json::set(r, &mut s.3),
+            "benefit_id" => json::set(r, &mut s.4),
+            "benefit_type" => json::set(r, &mut s.5),
+            "benefit_metadata" => json::set(r, &mut s.6),
+            "properties" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_granted_at),
+            Some(f_benefit_id),
+            Some(f_benefit_type),
+            Some(f_benefit_metadata),
+            Some(f_properties),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            granted_at: json::req(f_granted_at)?,
-            benefit_id: json::req(f_benefit_id)?,
-            benefit_type: json::req(f_benefit_type)?,
-            benefit_metadata: json::req(f_benefit_metadata)?,
-            properties: json::req(f_properties)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            granted_at: f_granted_at,
+            benefit_id: f_benefit_id,
+            benefit_type: f_benefit_type,
+            benefit_metadata: f_benefit_metadata,
+            properties: f_properties,
             extra,
         })
     }
@@ -1917,104 +2033,137 @@ impl FromJson for CustomerStateIndividual {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "individual", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_active_subscriptions = json::required(obj, "active_subscriptions", path)?;
+        let f_granted_benefits = json::required(obj, "granted_benefits", path)?;
+        let f_active_meters = json::required(obj, "active_meters", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::required(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            active_subscriptions: json::required(obj, "active_subscriptions", path)?,
-            granted_benefits: json::required(obj, "granted_benefits", path)?,
-            active_meters: json::required(obj, "active_meters", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
+            active_subscriptions: f_active_subscriptions,
+            granted_benefits: f_granted_benefits,
+            active_meters: f_active_meters,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut c_7 = false;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
-        let mut f_active_subscriptions = None;
-        let mut f_granted_benefits = None;
-        let mut f_active_meters = None;
+        let mut s = (
+            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
+            None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set(r, &mut f_email),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::konst(r, &mut c_7, |r| {
-                json::peek_const_str(r, "individual", false)
-            }),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "active_subscriptions" => json::set(r, &mut f_active_subscriptions),
-            "granted_benefits" => json::set(r, &mut f_granted_benefits),
-            "active_meters" => json::set(r, &mut f_active_meters),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set(r, &mut s.5),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
+            "active_subscriptions" => json::set(r, &mut s.18),
+            "granted_benefits" => json::set(r, &mut s.19),
+            "active_meters" => json::set(r, &mut s.20),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_7)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            Some(f_email),
+            Some(f_email_verified),
+            true,
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+            Some(f_active_subscriptions),
+            Some(f_granted_benefits),
+            Some(f_active_meters),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::req(f_email)?,
-            email_verified: json::req(f_email_verified)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
-            active_subscriptions: json::req(f_active_subscriptions)?,
-            granted_benefits: json::req(f_granted_benefits)?,
-            active_meters: json::req(f_active_meters)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
+            active_subscriptions: f_active_subscriptions,
+            granted_benefits: f_granted_benefits,
+            active_meters: f_active_meters,
             extra,
         })
     }
@@ -2094,45 +2243,58 @@ impl CustomerStateMeter {
 impl FromJson for CustomerStateMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_consumed_units = json::required(obj, "consumed_units", path)?;
+        let f_credited_units = json::required(obj, "credited_units", path)?;
+        let f_balance = json::required(obj, "balance", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            consumed_units: json::required(obj, "consumed_units", path)?,
-            credited_units: json::required(obj, "credited_units", path)?,
-            balance: json::required(obj, "balance", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            meter_id: f_meter_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            balance: f_balance,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_meter_id = None;
-        let mut f_consumed_units = None;
-        let mut f_credited_units = None;
-        let mut f_balance = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "consumed_units" => json::set(r, &mut f_consumed_units),
-            "credited_units" => json::set(r, &mut f_credited_units),
-            "balance" => json::set(r, &mut f_balance),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "meter_id" => json::set(r, &mut s.3),
+            "consumed_units" => json::set(r, &mut s.4),
+            "credited_units" => json::set(r, &mut s.5),
+            "balance" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_meter_id),
+            Some(f_consumed_units),
+            Some(f_credited_units),
+            Some(f_balance),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            meter_id: json::req(f_meter_id)?,
-            consumed_units: json::req(f_consumed_units)?,
-            credited_units: json::req(f_credited_units)?,
-            balance: json::req(f_balance)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            meter_id: f_meter_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            balance: f_balance,
             extra,
         })
     }
@@ -2233,97 +2395,129 @@ impl CustomerStateSubscription {
 impl FromJson for CustomerStateSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_current_period_start = json::required(obj, "current_period_start", path)?;
+        let f_current_period_end = json::required(obj, "current_period_end", path)?;
+        let f_trial_start = json::required(obj, "trial_start", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_meters = json::required(obj, "meters", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            status: json::required(obj, "status", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            current_period_start: json::required(obj, "current_period_start", path)?,
-            current_period_end: json::required(obj, "current_period_end", path)?,
-            trial_start: json::required(obj, "trial_start", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            meters: json::required(obj, "meters", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: f_custom_field_data,
+            metadata: f_metadata,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            meters: f_meters,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_custom_field_data = None;
-        let mut f_metadata = None;
-        let mut f_status = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_trial_start = None;
-        let mut f_trial_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_meters = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "metadata" => json::set(r, &mut f_metadata),
-            "status" => json::set(r, &mut f_status),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "current_period_start" => json::set(r, &mut f_current_period_start),
-            "current_period_end" => json::set(r, &mut f_current_period_end),
-            "trial_start" => json::set(r, &mut f_trial_start),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "meters" => json::set(r, &mut f_meters),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "metadata" => json::set(r, &mut s.4),
+            "status" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "current_period_start" => json::set(r, &mut s.9),
+            "current_period_end" => json::set(r, &mut s.10),
+            "trial_start" => json::set(r, &mut s.11),
+            "trial_end" => json::set(r, &mut s.12),
+            "cancel_at_period_end" => json::set(r, &mut s.13),
+            "canceled_at" => json::set(r, &mut s.14),
+            "started_at" => json::set(r, &mut s.15),
+            "ends_at" => json::set(r, &mut s.16),
+            "product_id" => json::set(r, &mut s.17),
+            "discount_id" => json::set(r, &mut s.18),
+            "meters" => json::set(r, &mut s.19),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            f_custom_field_data,
+            Some(f_metadata),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_meters),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            metadata: json::req(f_metadata)?,
-            status: json::req(f_status)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            current_period_start: json::req(f_current_period_start)?,
-            current_period_end: json::req(f_current_period_end)?,
-            trial_start: json::req(f_trial_start)?,
-            trial_end: json::req(f_trial_end)?,
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
-            canceled_at: json::req(f_canceled_at)?,
-            started_at: json::req(f_started_at)?,
-            ends_at: json::req(f_ends_at)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            meters: json::req(f_meters)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: f_metadata,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            meters: f_meters,
             extra,
         })
     }
@@ -2398,45 +2592,58 @@ impl CustomerStateSubscriptionMeter {
 impl FromJson for CustomerStateSubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_consumed_units = json::required(obj, "consumed_units", path)?;
+        let f_credited_units = json::required(obj, "credited_units", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            consumed_units: json::required(obj, "consumed_units", path)?,
-            credited_units: json::required(obj, "credited_units", path)?,
-            amount: json::required(obj, "amount", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_consumed_units = None;
-        let mut f_credited_units = None;
-        let mut f_amount = None;
-        let mut f_meter_id = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "consumed_units" => json::set(r, &mut f_consumed_units),
-            "credited_units" => json::set(r, &mut f_credited_units),
-            "amount" => json::set(r, &mut f_amount),
-            "meter_id" => json::set(r, &mut f_meter_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "consumed_units" => json::set(r, &mut s.3),
+            "credited_units" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "meter_id" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_consumed_units),
+            Some(f_credited_units),
+            Some(f_amount),
+            Some(f_meter_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            consumed_units: json::req(f_consumed_units)?,
-            credited_units: json::req(f_credited_units)?,
-            amount: json::req(f_amount)?,
-            meter_id: json::req(f_meter_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
             extra,
         })
     }
@@ -2610,102 +2817,140 @@ impl FromJson for CustomerStateTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "team", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_active_subscriptions = json::required(obj, "active_subscriptions", path)?;
+        let f_granted_benefits = json::required(obj, "granted_benefits", path)?;
+        let f_active_meters = json::required(obj, "active_meters", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            active_subscriptions: json::required(obj, "active_subscriptions", path)?,
-            granted_benefits: json::required(obj, "granted_benefits", path)?,
-            active_meters: json::required(obj, "active_meters", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
+            active_subscriptions: f_active_subscriptions,
+            granted_benefits: f_granted_benefits,
+            active_meters: f_active_meters,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut c_7 = false;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
-        let mut f_active_subscriptions = None;
-        let mut f_granted_benefits = None;
-        let mut f_active_meters = None;
+        let mut s = (
+            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
+            None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "team", false)),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "active_subscriptions" => json::set(r, &mut f_active_subscriptions),
-            "granted_benefits" => json::set(r, &mut f_granted_benefits),
-            "active_meters" => json::set(r, &mut f_active_meters),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
+            "active_subscriptions" => json::set(r, &mut s.18),
+            "granted_benefits" => json::set(r, &mut s.19),
+            "active_meters" => json::set(r, &mut s.20),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_7)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            true,
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+            Some(f_active_subscriptions),
+            Some(f_granted_benefits),
+            Some(f_active_meters),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
-            active_subscriptions: json::req(f_active_subscriptions)?,
-            granted_benefits: json::req(f_granted_benefits)?,
-            active_meters: json::req(f_active_meters)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
+            active_subscriptions: f_active_subscriptions,
+            granted_benefits: f_granted_benefits,
+            active_meters: f_active_meters,
             extra,
         })
     }
@@ -2866,161 +3111,205 @@ impl CustomerSubscription {
 impl FromJson for CustomerSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_current_period_start = json::required(obj, "current_period_start", path)?;
+        let f_current_period_end = json::required(obj, "current_period_end", path)?;
+        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
+        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
+        let f_trial_start = json::required(obj, "trial_start", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_ended_at = json::required(obj, "ended_at", path)?;
+        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_paused_at = json::required(obj, "paused_at", path)?;
+        let f_resumes_at = json::required(obj, "resumes_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_cancellation_reason =
+            json::required(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::required(obj, "customer_cancellation_comment", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_meters = json::required(obj, "meters", path)?;
+        let f_pending_update = json::required(obj, "pending_update", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            status: json::required(obj, "status", path)?,
-            current_period_start: json::required(obj, "current_period_start", path)?,
-            current_period_end: json::required(obj, "current_period_end", path)?,
-            current_meter_period_start: json::required(obj, "current_meter_period_start", path)?,
-            current_meter_period_end: json::required(obj, "current_meter_period_end", path)?,
-            trial_start: json::required(obj, "trial_start", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            ended_at: json::required(obj, "ended_at", path)?,
-            past_due_at: json::optional(obj, "past_due_at", path)?,
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            paused_at: json::required(obj, "paused_at", path)?,
-            resumes_at: json::required(obj, "resumes_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_cancellation_reason: json::required(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            customer_cancellation_comment: json::required(
-                obj,
-                "customer_cancellation_comment",
-                path,
-            )?,
-            product: json::required(obj, "product", path)?,
-            prices: json::required(obj, "prices", path)?,
-            meters: json::required(obj, "meters", path)?,
-            pending_update: json::required(obj, "pending_update", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: f_past_due_at,
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: f_seats,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            product: f_product,
+            prices: f_prices,
+            meters: f_meters,
+            pending_update: f_pending_update,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_status = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_current_meter_period_start = None;
-        let mut f_current_meter_period_end = None;
-        let mut f_trial_start = None;
-        let mut f_trial_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_ended_at = None;
-        let mut f_past_due_at = None;
-        let mut f_pause_at_period_end = None;
-        let mut f_paused_at = None;
-        let mut f_resumes_at = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_checkout_id = None;
-        let mut f_seats = None;
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
-        let mut f_product = None;
-        let mut f_prices = None;
-        let mut f_meters = None;
-        let mut f_pending_update = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "status" => json::set(r, &mut f_status),
-            "current_period_start" => json::set(r, &mut f_current_period_start),
-            "current_period_end" => json::set(r, &mut f_current_period_end),
-            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
-            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
-            "trial_start" => json::set(r, &mut f_trial_start),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "ended_at" => json::set(r, &mut f_ended_at),
-            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "paused_at" => json::set(r, &mut f_paused_at),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
-            "product" => json::set(r, &mut f_product),
-            "prices" => json::set(r, &mut f_prices),
-            "meters" => json::set(r, &mut f_meters),
-            "pending_update" => json::set(r, &mut f_pending_update),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "recurring_interval" => json::set(r, &mut s.5),
+            "recurring_interval_count" => json::set(r, &mut s.6),
+            "status" => json::set(r, &mut s.7),
+            "current_period_start" => json::set(r, &mut s.8),
+            "current_period_end" => json::set(r, &mut s.9),
+            "current_meter_period_start" => json::set(r, &mut s.10),
+            "current_meter_period_end" => json::set(r, &mut s.11),
+            "trial_start" => json::set(r, &mut s.12),
+            "trial_end" => json::set(r, &mut s.13),
+            "cancel_at_period_end" => json::set(r, &mut s.14),
+            "canceled_at" => json::set(r, &mut s.15),
+            "started_at" => json::set(r, &mut s.16),
+            "ends_at" => json::set(r, &mut s.17),
+            "ended_at" => json::set(r, &mut s.18),
+            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut s.20),
+            "paused_at" => json::set(r, &mut s.21),
+            "resumes_at" => json::set(r, &mut s.22),
+            "customer_id" => json::set(r, &mut s.23),
+            "product_id" => json::set(r, &mut s.24),
+            "discount_id" => json::set(r, &mut s.25),
+            "checkout_id" => json::set(r, &mut s.26),
+            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut s.28),
+            "customer_cancellation_comment" => json::set(r, &mut s.29),
+            "product" => json::set(r, &mut s.30),
+            "prices" => json::set(r, &mut s.31),
+            "meters" => json::set(r, &mut s.32),
+            "pending_update" => json::set(r, &mut s.33),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            f_past_due_at,
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            f_seats,
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+            Some(f_product),
+            Some(f_prices),
+            Some(f_meters),
+            Some(f_pending_update),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            status: json::req(f_status)?,
-            current_period_start: json::req(f_current_period_start)?,
-            current_period_end: json::req(f_current_period_end)?,
-            current_meter_period_start: json::req(f_current_meter_period_start)?,
-            current_meter_period_end: json::req(f_current_meter_period_end)?,
-            trial_start: json::req(f_trial_start)?,
-            trial_end: json::req(f_trial_end)?,
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
-            canceled_at: json::req(f_canceled_at)?,
-            started_at: json::req(f_started_at)?,
-            ends_at: json::req(f_ends_at)?,
-            ended_at: json::req(f_ended_at)?,
-            past_due_at: json::opt(f_past_due_at),
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            paused_at: json::req(f_paused_at)?,
-            resumes_at: json::req(f_resumes_at)?,
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            seats: json::opt(f_seats),
-            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
-            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
-            product: json::req(f_product)?,
-            prices: json::req(f_prices)?,
-            meters: json::req(f_meters)?,
-            pending_update: json::req(f_pending_update)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: match f_past_due_at {
+                Some(v) => v,
+                None => None,
+            },
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            product: f_product,
+            prices: f_prices,
+            meters: f_meters,
+            pending_update: f_pending_update,
             extra,
         })
     }
@@ -3132,49 +3421,63 @@ impl CustomerSubscriptionMeter {
 impl FromJson for CustomerSubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_consumed_units = json::required(obj, "consumed_units", path)?;
+        let f_credited_units = json::required(obj, "credited_units", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_meter = json::required(obj, "meter", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            consumed_units: json::required(obj, "consumed_units", path)?,
-            credited_units: json::required(obj, "credited_units", path)?,
-            amount: json::required(obj, "amount", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            meter: json::required(obj, "meter", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_consumed_units = None;
-        let mut f_credited_units = None;
-        let mut f_amount = None;
-        let mut f_meter_id = None;
-        let mut f_meter = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "consumed_units" => json::set(r, &mut f_consumed_units),
-            "credited_units" => json::set(r, &mut f_credited_units),
-            "amount" => json::set(r, &mut f_amount),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "meter" => json::set(r, &mut f_meter),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "consumed_units" => json::set(r, &mut s.3),
+            "credited_units" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "meter_id" => json::set(r, &mut s.6),
+            "meter" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_consumed_units),
+            Some(f_credited_units),
+            Some(f_amount),
+            Some(f_meter_id),
+            Some(f_meter),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            consumed_units: json::req(f_consumed_units)?,
-            credited_units: json::req(f_credited_units)?,
-            amount: json::req(f_amount)?,
-            meter_id: json::req(f_meter_id)?,
-            meter: json::req(f_meter)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra,
         })
     }
@@ -3223,33 +3526,37 @@ impl CustomerSubscriptionMeterMeter {
 impl FromJson for CustomerSubscriptionMeterMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
             extra,
         })
     }
@@ -3344,93 +3651,121 @@ impl CustomerSubscriptionProduct {
 impl FromJson for CustomerSubscriptionProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
-            organization: json::required(obj, "organization", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            organization: f_organization,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
-        let mut f_organization = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
-            "organization" => json::set(r, &mut f_organization),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "description" => json::set(r, &mut s.6),
+            "visibility" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "recurring_interval_count" => json::set(r, &mut s.9),
+            "meter_interval" => json::set(r, &mut s.10),
+            "meter_interval_count" => json::set(r, &mut s.11),
+            "is_recurring" => json::set(r, &mut s.12),
+            "is_archived" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "prices" => json::set(r, &mut s.15),
+            "benefits" => json::set(r, &mut s.16),
+            "medias" => json::set(r, &mut s.17),
+            "organization" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+            Some(f_organization),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
-            organization: json::req(f_organization)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            organization: f_organization,
             extra,
         })
     }
@@ -3540,90 +3875,125 @@ impl FromJson for CustomerTeam {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "team", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut c_7 = false;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "team", false)),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_7)?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            true,
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -3735,56 +4105,97 @@ impl FromJson for CustomerTeamCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "team", true, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
+        let f_tax_id = json::patch(obj, "tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_owner = json::patch(obj, "owner", path)?;
+        let f_email = json::patch(obj, "email", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            name: json::patch(obj, "name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
-            tax_id: json::patch(obj, "tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            owner: json::patch(obj, "owner", path)?,
-            email: json::patch(obj, "email", path)?,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            name: f_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            owner: f_owner,
+            email: f_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_owner = None;
-        let mut c_8 = false;
-        let mut f_email = None;
+        let mut s = (None, None, None, None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "external_id" => json::set(r, &mut f_external_id),
-            "name" => json::set(r, &mut f_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "owner" => json::set(r, &mut f_owner),
-            "type" => json::konst(r, &mut c_8, |r| json::peek_const_str(r, "team", false)),
-            "email" => json::set(r, &mut f_email),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "external_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "billing_address" => json::set(r, &mut s.3),
+            "tax_id" => json::set(r, &mut s.4),
+            "locale" => json::set(r, &mut s.5),
+            "organization_id" => json::set(r, &mut s.6),
+            "owner" => json::set(r, &mut s.7),
+            "type" => json::konst(json::peek_const_str(r, "team", false), r, &mut s.8),
+            "email" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_8)?;
+        let (
+            f_metadata,
+            f_external_id,
+            f_name,
+            f_billing_address,
+            f_tax_id,
+            f_locale,
+            f_organization_id,
+            f_owner,
+            true,
+            f_email,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            external_id: json::patch_of(f_external_id),
-            name: json::patch_of(f_name),
-            billing_address: json::patch_of(f_billing_address),
-            tax_id: json::patch_of(f_tax_id),
-            locale: json::patch_of(f_locale),
-            organization_id: json::patch_of(f_organization_id),
-            owner: json::patch_of(f_owner),
-            email: json::patch_of(f_email),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            owner: match f_owner {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3945,49 +4356,84 @@ impl CustomerUpdate {
 impl FromJson for CustomerUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
+        let f_tax_id = json::patch(obj, "tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_type_ = json::patch(obj, "type", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            email: json::patch(obj, "email", path)?,
-            name: json::patch(obj, "name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
-            tax_id: json::patch(obj, "tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            type_: json::patch(obj, "type", path)?,
+            metadata: f_metadata,
+            email: f_email,
+            name: f_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            external_id: f_external_id,
+            type_: f_type_,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_external_id = None;
-        let mut f_type_ = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set(r, &mut f_locale),
-            "external_id" => json::set(r, &mut f_external_id),
-            "type" => json::set(r, &mut f_type_),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "email" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "billing_address" => json::set(r, &mut s.3),
+            "tax_id" => json::set(r, &mut s.4),
+            "locale" => json::set(r, &mut s.5),
+            "external_id" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            f_email,
+            f_name,
+            f_billing_address,
+            f_tax_id,
+            f_locale,
+            f_external_id,
+            f_type_,
+        ) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            email: json::patch_of(f_email),
-            name: json::patch_of(f_name),
-            billing_address: json::patch_of(f_billing_address),
-            tax_id: json::patch_of(f_tax_id),
-            locale: json::patch_of(f_locale),
-            external_id: json::patch_of(f_external_id),
-            type_: json::patch_of(f_type_),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4069,41 +4515,61 @@ impl CustomerUpdateExternalId {
 impl FromJson for CustomerUpdateExternalId {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
+        let f_tax_id = json::patch(obj, "tax_id", path)?;
+        let f_locale = json::patch(obj, "locale", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            email: json::patch(obj, "email", path)?,
-            name: json::patch(obj, "name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
-            tax_id: json::patch(obj, "tax_id", path)?,
-            locale: json::patch(obj, "locale", path)?,
+            metadata: f_metadata,
+            email: f_email,
+            name: f_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set(r, &mut f_locale),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "email" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "billing_address" => json::set(r, &mut s.3),
+            "tax_id" => json::set(r, &mut s.4),
+            "locale" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_metadata, f_email, f_name, f_billing_address, f_tax_id, f_locale) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            email: json::patch_of(f_email),
-            name: json::patch_of(f_name),
-            billing_address: json::patch_of(f_billing_address),
-            tax_id: json::patch_of(f_tax_id),
-            locale: json::patch_of(f_locale),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4148,25 +4614,29 @@ impl ListResourceCustomer {
 impl FromJson for ListResourceCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -4207,25 +4677,29 @@ impl ListResourcePaymentMethod {
 impl FromJson for ListResourcePaymentMethod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -4275,29 +4749,39 @@ impl MemberOwnerCreate {
 impl FromJson for MemberOwnerCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            name: json::patch(obj, "name", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
+            email: f_email,
+            name: f_name,
+            external_id: f_external_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_external_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "external_id" => json::set(r, &mut f_external_id),
+            "email" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "external_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), f_name, f_external_id) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            name: json::patch_of(f_name),
-            external_id: json::patch_of(f_external_id),
+            email: f_email,
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -43,26 +45,30 @@ impl FromJson for AmbiguousExternalCustomerId {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "AmbiguousExternalCustomerID", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "AmbiguousExternalCustomerID", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "AmbiguousExternalCustomerID", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -120,33 +126,46 @@ impl MemberCreateFromCustomer {
 impl FromJson for MemberCreateFromCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_role = json::optional(obj, "role", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            name: json::patch(obj, "name", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            role: json::optional(obj, "role", path)?,
+            email: f_email,
+            name: f_name,
+            external_id: f_external_id,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_external_id = None;
-        let mut f_role = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "external_id" => json::set(r, &mut f_external_id),
-            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
+            "email" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "external_id" => json::set(r, &mut s.2),
+            "role" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), f_name, f_external_id, f_role) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            name: json::patch_of(f_name),
-            external_id: json::patch_of(f_external_id),
-            role: json::opt(f_role),
+            email: f_email,
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -263,29 +282,40 @@ impl MemberUpdate {
 impl FromJson for MemberUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_role = json::patch(obj, "role", path)?;
         Ok(Self {
-            name: json::patch(obj, "name", path)?,
-            email: json::patch(obj, "email", path)?,
-            role: json::patch(obj, "role", path)?,
+            name: f_name,
+            email: f_email,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_email = None;
-        let mut f_role = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "email" => json::set(r, &mut f_email),
-            "role" => json::set(r, &mut f_role),
+            "name" => json::set(r, &mut s.0),
+            "email" => json::set(r, &mut s.1),
+            "role" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_email, f_role) = s;
         Ok(Self {
-            name: json::patch_of(f_name),
-            email: json::patch_of(f_email),
-            role: json::patch_of(f_role),
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -1107,78 +1109,144 @@ impl FromJson for DiscountFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "fixed", false, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::patch(obj, "code", path)?;
+        let f_starts_at = json::patch(obj, "starts_at", path)?;
+        let f_ends_at = json::patch(obj, "ends_at", path)?;
+        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::patch(obj, "max_redemptions_per_customer", path)?;
+        let f_products = json::patch(obj, "products", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_currency = json::patch(obj, "currency", path)?;
+        let f_amounts = json::patch(obj, "amounts", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::patch(obj, "code", path)?,
-            starts_at: json::patch(obj, "starts_at", path)?,
-            ends_at: json::patch(obj, "ends_at", path)?,
-            max_redemptions: json::patch(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::patch(obj, "max_redemptions_per_customer", path)?,
-            products: json::patch(obj, "products", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            type_: json::optional(obj, "type", path)?,
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::patch(obj, "duration_in_months", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            currency: json::patch(obj, "currency", path)?,
-            amounts: json::patch(obj, "amounts", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            products: f_products,
+            organization_id: f_organization_id,
+            type_: f_type_,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_products = None;
-        let mut f_organization_id = None;
-        let mut f_type_ = None;
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "products" => json::set(r, &mut f_products),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "type" => json::peek_const_str(r, "fixed", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "code" => json::set(r, &mut s.2),
+            "starts_at" => json::set(r, &mut s.3),
+            "ends_at" => json::set(r, &mut s.4),
+            "max_redemptions" => json::set(r, &mut s.5),
+            "max_redemptions_per_customer" => json::set(r, &mut s.6),
+            "products" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "type" => {
+                json::peek_const_str(r, "fixed", false)?;
+                json::set_opt(r, &mut s.9, key, &mut extra)
+            }
+            "duration" => json::set(r, &mut s.10),
+            "duration_in_months" => json::set(r, &mut s.11),
+            "amount" => json::set(r, &mut s.12),
+            "currency" => json::set(r, &mut s.13),
+            "amounts" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_name),
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_products,
+            f_organization_id,
+            f_type_,
+            Some(f_duration),
+            f_duration_in_months,
+            f_amount,
+            f_currency,
+            f_amounts,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::req(f_name)?,
-            code: json::patch_of(f_code),
-            starts_at: json::patch_of(f_starts_at),
-            ends_at: json::patch_of(f_ends_at),
-            max_redemptions: json::patch_of(f_max_redemptions),
-            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
-            products: json::patch_of(f_products),
-            organization_id: json::patch_of(f_organization_id),
-            type_: json::opt(f_type_),
-            duration: json::req(f_duration)?,
-            duration_in_months: json::patch_of(f_duration_in_months),
-            amount: json::patch_of(f_amount),
-            currency: json::patch_of(f_currency),
-            amounts: json::patch_of(f_amounts),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            code: match f_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            starts_at: match f_starts_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions: match f_max_redemptions {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions_per_customer: match f_max_redemptions_per_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            products: match f_products {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            duration: f_duration,
+            duration_in_months: match f_duration_in_months {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amounts: match f_amounts {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1287,93 +1355,117 @@ impl DiscountFixedOnceForeverDuration {
 impl FromJson for DiscountFixedOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            products: json::required(obj, "products", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "products" => json::set(r, &mut f_products),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "amounts" => json::set(r, &mut s.4),
+            "created_at" => json::set(r, &mut s.5),
+            "modified_at" => json::set(r, &mut s.6),
+            "id" => json::set(r, &mut s.7),
+            "metadata" => json::set(r, &mut s.8),
+            "name" => json::set(r, &mut s.9),
+            "code" => json::set(r, &mut s.10),
+            "starts_at" => json::set(r, &mut s.11),
+            "ends_at" => json::set(r, &mut s.12),
+            "max_redemptions" => json::set(r, &mut s.13),
+            "max_redemptions_per_customer" => json::set(r, &mut s.14),
+            "redemptions_count" => json::set(r, &mut s.15),
+            "organization_id" => json::set(r, &mut s.16),
+            "products" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+            Some(f_products),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
-            products: json::req(f_products)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra,
         })
     }
@@ -1482,89 +1574,112 @@ impl DiscountFixedOnceForeverDurationBase {
 impl FromJson for DiscountFixedOnceForeverDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "amounts" => json::set(r, &mut s.4),
+            "created_at" => json::set(r, &mut s.5),
+            "modified_at" => json::set(r, &mut s.6),
+            "id" => json::set(r, &mut s.7),
+            "metadata" => json::set(r, &mut s.8),
+            "name" => json::set(r, &mut s.9),
+            "code" => json::set(r, &mut s.10),
+            "starts_at" => json::set(r, &mut s.11),
+            "ends_at" => json::set(r, &mut s.12),
+            "max_redemptions" => json::set(r, &mut s.13),
+            "max_redemptions_per_customer" => json::set(r, &mut s.14),
+            "redemptions_count" => json::set(r, &mut s.15),
+            "organization_id" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
+            duration: f_duration,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -1679,97 +1794,122 @@ impl DiscountFixedRepeatDuration {
 impl FromJson for DiscountFixedRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            products: json::required(obj, "products", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "products" => json::set(r, &mut f_products),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "amounts" => json::set(r, &mut s.5),
+            "created_at" => json::set(r, &mut s.6),
+            "modified_at" => json::set(r, &mut s.7),
+            "id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "name" => json::set(r, &mut s.10),
+            "code" => json::set(r, &mut s.11),
+            "starts_at" => json::set(r, &mut s.12),
+            "ends_at" => json::set(r, &mut s.13),
+            "max_redemptions" => json::set(r, &mut s.14),
+            "max_redemptions_per_customer" => json::set(r, &mut s.15),
+            "redemptions_count" => json::set(r, &mut s.16),
+            "organization_id" => json::set(r, &mut s.17),
+            "products" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+            Some(f_products),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
-            products: json::req(f_products)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra,
         })
     }
@@ -1882,93 +2022,117 @@ impl DiscountFixedRepeatDurationBase {
 impl FromJson for DiscountFixedRepeatDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amounts = json::required(obj, "amounts", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amounts: json::required(obj, "amounts", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "amounts" => json::set(r, &mut s.5),
+            "created_at" => json::set(r, &mut s.6),
+            "modified_at" => json::set(r, &mut s.7),
+            "id" => json::set(r, &mut s.8),
+            "metadata" => json::set(r, &mut s.9),
+            "name" => json::set(r, &mut s.10),
+            "code" => json::set(r, &mut s.11),
+            "starts_at" => json::set(r, &mut s.12),
+            "ends_at" => json::set(r, &mut s.13),
+            "max_redemptions" => json::set(r, &mut s.14),
+            "max_redemptions_per_customer" => json::set(r, &mut s.15),
+            "redemptions_count" => json::set(r, &mut s.16),
+            "organization_id" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_amounts),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            amounts: json::req(f_amounts)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -2103,70 +2267,124 @@ impl FromJson for DiscountPercentageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "percentage", false, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::patch(obj, "code", path)?;
+        let f_starts_at = json::patch(obj, "starts_at", path)?;
+        let f_ends_at = json::patch(obj, "ends_at", path)?;
+        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::patch(obj, "max_redemptions_per_customer", path)?;
+        let f_products = json::patch(obj, "products", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::patch(obj, "code", path)?,
-            starts_at: json::patch(obj, "starts_at", path)?,
-            ends_at: json::patch(obj, "ends_at", path)?,
-            max_redemptions: json::patch(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::patch(obj, "max_redemptions_per_customer", path)?,
-            products: json::patch(obj, "products", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            type_: json::optional(obj, "type", path)?,
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::patch(obj, "duration_in_months", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            products: f_products,
+            organization_id: f_organization_id,
+            type_: f_type_,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            basis_points: f_basis_points,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_products = None;
-        let mut f_organization_id = None;
-        let mut f_type_ = None;
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_basis_points = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "products" => json::set(r, &mut f_products),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "type" => json::peek_const_str(r, "percentage", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "basis_points" => json::set(r, &mut f_basis_points),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "code" => json::set(r, &mut s.2),
+            "starts_at" => json::set(r, &mut s.3),
+            "ends_at" => json::set(r, &mut s.4),
+            "max_redemptions" => json::set(r, &mut s.5),
+            "max_redemptions_per_customer" => json::set(r, &mut s.6),
+            "products" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
+            "type" => {
+                json::peek_const_str(r, "percentage", false)?;
+                json::set_opt(r, &mut s.9, key, &mut extra)
+            }
+            "duration" => json::set(r, &mut s.10),
+            "duration_in_months" => json::set(r, &mut s.11),
+            "basis_points" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_name),
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_products,
+            f_organization_id,
+            f_type_,
+            Some(f_duration),
+            f_duration_in_months,
+            Some(f_basis_points),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::req(f_name)?,
-            code: json::patch_of(f_code),
-            starts_at: json::patch_of(f_starts_at),
-            ends_at: json::patch_of(f_ends_at),
-            max_redemptions: json::patch_of(f_max_redemptions),
-            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
-            products: json::patch_of(f_products),
-            organization_id: json::patch_of(f_organization_id),
-            type_: json::opt(f_type_),
-            duration: json::req(f_duration)?,
-            duration_in_months: json::patch_of(f_duration_in_months),
-            basis_points: json::req(f_basis_points)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            code: match f_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            starts_at: match f_starts_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions: match f_max_redemptions {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions_per_customer: match f_max_redemptions_per_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            products: match f_products {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            duration: f_duration,
+            duration_in_months: match f_duration_in_months {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            basis_points: f_basis_points,
             extra,
         })
     }
@@ -2267,85 +2485,107 @@ impl DiscountPercentageOnceForeverDuration {
 impl FromJson for DiscountPercentageOnceForeverDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            products: json::required(obj, "products", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "products" => json::set(r, &mut f_products),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "basis_points" => json::set(r, &mut s.2),
+            "created_at" => json::set(r, &mut s.3),
+            "modified_at" => json::set(r, &mut s.4),
+            "id" => json::set(r, &mut s.5),
+            "metadata" => json::set(r, &mut s.6),
+            "name" => json::set(r, &mut s.7),
+            "code" => json::set(r, &mut s.8),
+            "starts_at" => json::set(r, &mut s.9),
+            "ends_at" => json::set(r, &mut s.10),
+            "max_redemptions" => json::set(r, &mut s.11),
+            "max_redemptions_per_customer" => json::set(r, &mut s.12),
+            "redemptions_count" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "products" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+            Some(f_products),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
-            products: json::req(f_products)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra,
         })
     }
@@ -2446,81 +2686,102 @@ impl DiscountPercentageOnceForeverDurationBase {
 impl FromJson for DiscountPercentageOnceForeverDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "duration" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "basis_points" => json::set(r, &mut s.2),
+            "created_at" => json::set(r, &mut s.3),
+            "modified_at" => json::set(r, &mut s.4),
+            "id" => json::set(r, &mut s.5),
+            "metadata" => json::set(r, &mut s.6),
+            "name" => json::set(r, &mut s.7),
+            "code" => json::set(r, &mut s.8),
+            "starts_at" => json::set(r, &mut s.9),
+            "ends_at" => json::set(r, &mut s.10),
+            "max_redemptions" => json::set(r, &mut s.11),
+            "max_redemptions_per_customer" => json::set(r, &mut s.12),
+            "redemptions_count" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
+            duration: f_duration,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -2627,89 +2888,112 @@ impl DiscountPercentageRepeatDuration {
 impl FromJson for DiscountPercentageRepeatDuration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_products = json::required(obj, "products", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            products: json::required(obj, "products", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "products" => json::set(r, &mut f_products),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "basis_points" => json::set(r, &mut s.3),
+            "created_at" => json::set(r, &mut s.4),
+            "modified_at" => json::set(r, &mut s.5),
+            "id" => json::set(r, &mut s.6),
+            "metadata" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "code" => json::set(r, &mut s.9),
+            "starts_at" => json::set(r, &mut s.10),
+            "ends_at" => json::set(r, &mut s.11),
+            "max_redemptions" => json::set(r, &mut s.12),
+            "max_redemptions_per_customer" => json::set(r, &mut s.13),
+            "redemptions_count" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
+            "products" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+            Some(f_products),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
-            products: json::req(f_products)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
+            products: f_products,
             extra,
         })
     }
@@ -2814,85 +3098,107 @@ impl DiscountPercentageRepeatDurationBase {
 impl FromJson for DiscountPercentageRepeatDurationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::required(obj, "duration_in_months", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_basis_points = json::required(obj, "basis_points", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_starts_at = json::required(obj, "starts_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_max_redemptions = json::required(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::required(obj, "max_redemptions_per_customer", path)?;
+        let f_redemptions_count = json::required(obj, "redemptions_count", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::required(obj, "duration_in_months", path)?,
-            type_: json::required(obj, "type", path)?,
-            basis_points: json::required(obj, "basis_points", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            code: json::required(obj, "code", path)?,
-            starts_at: json::required(obj, "starts_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            max_redemptions: json::required(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::required(
-                obj,
-                "max_redemptions_per_customer",
-                path,
-            )?,
-            redemptions_count: json::required(obj, "redemptions_count", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_basis_points = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_redemptions_count = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "redemptions_count" => json::set(r, &mut f_redemptions_count),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "duration" => json::set(r, &mut s.0),
+            "duration_in_months" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "basis_points" => json::set(r, &mut s.3),
+            "created_at" => json::set(r, &mut s.4),
+            "modified_at" => json::set(r, &mut s.5),
+            "id" => json::set(r, &mut s.6),
+            "metadata" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "code" => json::set(r, &mut s.9),
+            "starts_at" => json::set(r, &mut s.10),
+            "ends_at" => json::set(r, &mut s.11),
+            "max_redemptions" => json::set(r, &mut s.12),
+            "max_redemptions_per_customer" => json::set(r, &mut s.13),
+            "redemptions_count" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_duration),
+            Some(f_duration_in_months),
+            Some(f_type_),
+            Some(f_basis_points),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_name),
+            Some(f_code),
+            Some(f_starts_at),
+            Some(f_ends_at),
+            Some(f_max_redemptions),
+            Some(f_max_redemptions_per_customer),
+            Some(f_redemptions_count),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            duration: json::req(f_duration)?,
-            duration_in_months: json::req(f_duration_in_months)?,
-            type_: json::req(f_type_)?,
-            basis_points: json::req(f_basis_points)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            name: json::req(f_name)?,
-            code: json::req(f_code)?,
-            starts_at: json::req(f_starts_at)?,
-            ends_at: json::req(f_ends_at)?,
-            max_redemptions: json::req(f_max_redemptions)?,
-            max_redemptions_per_customer: json::req(f_max_redemptions_per_customer)?,
-            redemptions_count: json::req(f_redemptions_count)?,
-            organization_id: json::req(f_organization_id)?,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            basis_points: f_basis_points,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            redemptions_count: f_redemptions_count,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -2994,81 +3300,106 @@ impl DiscountProduct {
 impl FromJson for DiscountProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            metadata: json::required(obj, "metadata", path)?,
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut f_metadata),
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut s.0),
+            "id" => json::set(r, &mut s.1),
+            "created_at" => json::set(r, &mut s.2),
+            "modified_at" => json::set(r, &mut s.3),
+            "trial_interval" => json::set(r, &mut s.4),
+            "trial_interval_count" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "description" => json::set(r, &mut s.7),
+            "visibility" => json::set(r, &mut s.8),
+            "recurring_interval" => json::set(r, &mut s.9),
+            "recurring_interval_count" => json::set(r, &mut s.10),
+            "meter_interval" => json::set(r, &mut s.11),
+            "meter_interval_count" => json::set(r, &mut s.12),
+            "is_recurring" => json::set(r, &mut s.13),
+            "is_archived" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_metadata),
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::req(f_metadata)?,
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -3366,77 +3697,144 @@ impl DiscountUpdate {
 impl FromJson for DiscountUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_code = json::patch(obj, "code", path)?;
+        let f_starts_at = json::patch(obj, "starts_at", path)?;
+        let f_ends_at = json::patch(obj, "ends_at", path)?;
+        let f_max_redemptions = json::patch(obj, "max_redemptions", path)?;
+        let f_max_redemptions_per_customer =
+            json::patch(obj, "max_redemptions_per_customer", path)?;
+        let f_duration = json::patch(obj, "duration", path)?;
+        let f_duration_in_months = json::patch(obj, "duration_in_months", path)?;
+        let f_type_ = json::patch(obj, "type", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_currency = json::patch(obj, "currency", path)?;
+        let f_amounts = json::patch(obj, "amounts", path)?;
+        let f_basis_points = json::patch(obj, "basis_points", path)?;
+        let f_products = json::patch(obj, "products", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            code: json::patch(obj, "code", path)?,
-            starts_at: json::patch(obj, "starts_at", path)?,
-            ends_at: json::patch(obj, "ends_at", path)?,
-            max_redemptions: json::patch(obj, "max_redemptions", path)?,
-            max_redemptions_per_customer: json::patch(obj, "max_redemptions_per_customer", path)?,
-            duration: json::patch(obj, "duration", path)?,
-            duration_in_months: json::patch(obj, "duration_in_months", path)?,
-            type_: json::patch(obj, "type", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            currency: json::patch(obj, "currency", path)?,
-            amounts: json::patch(obj, "amounts", path)?,
-            basis_points: json::patch(obj, "basis_points", path)?,
-            products: json::patch(obj, "products", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            code: f_code,
+            starts_at: f_starts_at,
+            ends_at: f_ends_at,
+            max_redemptions: f_max_redemptions,
+            max_redemptions_per_customer: f_max_redemptions_per_customer,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            type_: f_type_,
+            amount: f_amount,
+            currency: f_currency,
+            amounts: f_amounts,
+            basis_points: f_basis_points,
+            products: f_products,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_code = None;
-        let mut f_starts_at = None;
-        let mut f_ends_at = None;
-        let mut f_max_redemptions = None;
-        let mut f_max_redemptions_per_customer = None;
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_type_ = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_amounts = None;
-        let mut f_basis_points = None;
-        let mut f_products = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "code" => json::set(r, &mut f_code),
-            "starts_at" => json::set(r, &mut f_starts_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "max_redemptions" => json::set(r, &mut f_max_redemptions),
-            "max_redemptions_per_customer" => json::set(r, &mut f_max_redemptions_per_customer),
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set(r, &mut f_duration_in_months),
-            "type" => json::set(r, &mut f_type_),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "amounts" => json::set(r, &mut f_amounts),
-            "basis_points" => json::set(r, &mut f_basis_points),
-            "products" => json::set(r, &mut f_products),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "code" => json::set(r, &mut s.2),
+            "starts_at" => json::set(r, &mut s.3),
+            "ends_at" => json::set(r, &mut s.4),
+            "max_redemptions" => json::set(r, &mut s.5),
+            "max_redemptions_per_customer" => json::set(r, &mut s.6),
+            "duration" => json::set(r, &mut s.7),
+            "duration_in_months" => json::set(r, &mut s.8),
+            "type" => json::set(r, &mut s.9),
+            "amount" => json::set(r, &mut s.10),
+            "currency" => json::set(r, &mut s.11),
+            "amounts" => json::set(r, &mut s.12),
+            "basis_points" => json::set(r, &mut s.13),
+            "products" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            f_name,
+            f_code,
+            f_starts_at,
+            f_ends_at,
+            f_max_redemptions,
+            f_max_redemptions_per_customer,
+            f_duration,
+            f_duration_in_months,
+            f_type_,
+            f_amount,
+            f_currency,
+            f_amounts,
+            f_basis_points,
+            f_products,
+        ) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            code: json::patch_of(f_code),
-            starts_at: json::patch_of(f_starts_at),
-            ends_at: json::patch_of(f_ends_at),
-            max_redemptions: json::patch_of(f_max_redemptions),
-            max_redemptions_per_customer: json::patch_of(f_max_redemptions_per_customer),
-            duration: json::patch_of(f_duration),
-            duration_in_months: json::patch_of(f_duration_in_months),
-            type_: json::patch_of(f_type_),
-            amount: json::patch_of(f_amount),
-            currency: json::patch_of(f_currency),
-            amounts: json::patch_of(f_amounts),
-            basis_points: json::patch_of(f_basis_points),
-            products: json::patch_of(f_products),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            code: match f_code {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            starts_at: match f_starts_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions: match f_max_redemptions {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            max_redemptions_per_customer: match f_max_redemptions_per_customer {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            duration: match f_duration {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            duration_in_months: match f_duration_in_months {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amounts: match f_amounts {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            basis_points: match f_basis_points {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            products: match f_products {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3494,25 +3892,29 @@ impl ListResourceDiscount {
 impl FromJson for ListResourceDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

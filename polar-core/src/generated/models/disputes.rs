@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -91,81 +93,106 @@ impl Dispute {
 impl FromJson for Dispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_resolved = json::required(obj, "resolved", path)?;
+        let f_closed = json::required(obj, "closed", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_reason = json::required(obj, "reason", path)?;
+        let f_evidence_due_by = json::required(obj, "evidence_due_by", path)?;
+        let f_past_due = json::required(obj, "past_due", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_payment_id = json::required(obj, "payment_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_case_id = json::required(obj, "case_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            status: json::required(obj, "status", path)?,
-            resolved: json::required(obj, "resolved", path)?,
-            closed: json::required(obj, "closed", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            reason: json::required(obj, "reason", path)?,
-            evidence_due_by: json::required(obj, "evidence_due_by", path)?,
-            past_due: json::required(obj, "past_due", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            payment_id: json::required(obj, "payment_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            case_id: json::required(obj, "case_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            status: f_status,
+            resolved: f_resolved,
+            closed: f_closed,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            reason: f_reason,
+            evidence_due_by: f_evidence_due_by,
+            past_due: f_past_due,
+            order_id: f_order_id,
+            payment_id: f_payment_id,
+            customer: f_customer,
+            case_id: f_case_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_status = None;
-        let mut f_resolved = None;
-        let mut f_closed = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_currency = None;
-        let mut f_reason = None;
-        let mut f_evidence_due_by = None;
-        let mut f_past_due = None;
-        let mut f_order_id = None;
-        let mut f_payment_id = None;
-        let mut f_customer = None;
-        let mut f_case_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "status" => json::set(r, &mut f_status),
-            "resolved" => json::set(r, &mut f_resolved),
-            "closed" => json::set(r, &mut f_closed),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "reason" => json::set(r, &mut f_reason),
-            "evidence_due_by" => json::set(r, &mut f_evidence_due_by),
-            "past_due" => json::set(r, &mut f_past_due),
-            "order_id" => json::set(r, &mut f_order_id),
-            "payment_id" => json::set(r, &mut f_payment_id),
-            "customer" => json::set(r, &mut f_customer),
-            "case_id" => json::set(r, &mut f_case_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "resolved" => json::set(r, &mut s.4),
+            "closed" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "currency" => json::set(r, &mut s.8),
+            "reason" => json::set(r, &mut s.9),
+            "evidence_due_by" => json::set(r, &mut s.10),
+            "past_due" => json::set(r, &mut s.11),
+            "order_id" => json::set(r, &mut s.12),
+            "payment_id" => json::set(r, &mut s.13),
+            "customer" => json::set(r, &mut s.14),
+            "case_id" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_status),
+            Some(f_resolved),
+            Some(f_closed),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_currency),
+            Some(f_reason),
+            Some(f_evidence_due_by),
+            Some(f_past_due),
+            Some(f_order_id),
+            Some(f_payment_id),
+            Some(f_customer),
+            Some(f_case_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            status: json::req(f_status)?,
-            resolved: json::req(f_resolved)?,
-            closed: json::req(f_closed)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            currency: json::req(f_currency)?,
-            reason: json::req(f_reason)?,
-            evidence_due_by: json::req(f_evidence_due_by)?,
-            past_due: json::req(f_past_due)?,
-            order_id: json::req(f_order_id)?,
-            payment_id: json::req(f_payment_id)?,
-            customer: json::req(f_customer)?,
-            case_id: json::req(f_case_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            status: f_status,
+            resolved: f_resolved,
+            closed: f_closed,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            reason: f_reason,
+            evidence_due_by: f_evidence_due_by,
+            past_due: f_past_due,
+            order_id: f_order_id,
+            payment_id: f_payment_id,
+            customer: f_customer,
+            case_id: f_case_id,
             extra,
         })
     }
@@ -271,91 +298,128 @@ impl DisputeCustomer {
 impl FromJson for DisputeCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            type_: json::required(obj, "type", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut f_type_ = None;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::set(r, &mut f_type_),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            type_: json::req(f_type_)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -413,26 +477,30 @@ impl FromJson for DisputeNotOpenError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "DisputeNotOpenError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "DisputeNotOpenError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "DisputeNotOpenError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -631,25 +699,29 @@ impl ListResourceDispute {
 impl FromJson for ListResourceDispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -62,47 +64,61 @@ impl EventType {
 impl FromJson for EventType {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_label_property_selector = json::optional(obj, "label_property_selector", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            label: json::required(obj, "label", path)?,
-            label_property_selector: json::optional(obj, "label_property_selector", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            label: f_label,
+            label_property_selector: f_label_property_selector,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_label = None;
-        let mut f_label_property_selector = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "label" => json::set(r, &mut f_label),
-            "label_property_selector" => {
-                json::set_opt(r, &mut f_label_property_selector, key, &mut extra)
-            }
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "label" => json::set(r, &mut s.4),
+            "label_property_selector" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_label),
+            f_label_property_selector,
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            label: json::req(f_label)?,
-            label_property_selector: json::opt(f_label_property_selector),
-            organization_id: json::req(f_organization_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            label: f_label,
+            label_property_selector: match f_label_property_selector {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -158,25 +174,32 @@ impl EventTypeUpdate {
 impl FromJson for EventTypeUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_label_property_selector = json::patch(obj, "label_property_selector", path)?;
         Ok(Self {
-            label: json::required(obj, "label", path)?,
-            label_property_selector: json::patch(obj, "label_property_selector", path)?,
+            label: f_label,
+            label_property_selector: f_label_property_selector,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_label = None;
-        let mut f_label_property_selector = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "label" => json::set(r, &mut f_label),
-            "label_property_selector" => json::set(r, &mut f_label_property_selector),
+            "label" => json::set(r, &mut s.0),
+            "label_property_selector" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_label), f_label_property_selector) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            label: json::req(f_label)?,
-            label_property_selector: json::patch_of(f_label_property_selector),
+            label: f_label,
+            label_property_selector: match f_label_property_selector {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -249,63 +272,92 @@ impl EventTypeWithStats {
 impl FromJson for EventTypeWithStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::optional(obj, "id", path)?;
+        let f_created_at = json::optional(obj, "created_at", path)?;
+        let f_modified_at = json::optional(obj, "modified_at", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_label_property_selector = json::optional(obj, "label_property_selector", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_occurrences = json::required(obj, "occurrences", path)?;
+        let f_first_seen = json::required(obj, "first_seen", path)?;
+        let f_last_seen = json::required(obj, "last_seen", path)?;
         Ok(Self {
-            id: json::optional(obj, "id", path)?,
-            created_at: json::optional(obj, "created_at", path)?,
-            modified_at: json::optional(obj, "modified_at", path)?,
-            name: json::required(obj, "name", path)?,
-            label: json::required(obj, "label", path)?,
-            label_property_selector: json::optional(obj, "label_property_selector", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            source: json::required(obj, "source", path)?,
-            occurrences: json::required(obj, "occurrences", path)?,
-            first_seen: json::required(obj, "first_seen", path)?,
-            last_seen: json::required(obj, "last_seen", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            name: f_name,
+            label: f_label,
+            label_property_selector: f_label_property_selector,
+            organization_id: f_organization_id,
+            source: f_source,
+            occurrences: f_occurrences,
+            first_seen: f_first_seen,
+            last_seen: f_last_seen,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_name = None;
-        let mut f_label = None;
-        let mut f_label_property_selector = None;
-        let mut f_organization_id = None;
-        let mut f_source = None;
-        let mut f_occurrences = None;
-        let mut f_first_seen = None;
-        let mut f_last_seen = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set_opt(r, &mut f_id, key, &mut extra),
-            "created_at" => json::set_opt(r, &mut f_created_at, key, &mut extra),
-            "modified_at" => json::set_opt(r, &mut f_modified_at, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "label" => json::set(r, &mut f_label),
-            "label_property_selector" => {
-                json::set_opt(r, &mut f_label_property_selector, key, &mut extra)
-            }
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "source" => json::set(r, &mut f_source),
-            "occurrences" => json::set(r, &mut f_occurrences),
-            "first_seen" => json::set(r, &mut f_first_seen),
-            "last_seen" => json::set(r, &mut f_last_seen),
+            "id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "created_at" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "modified_at" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "name" => json::set(r, &mut s.3),
+            "label" => json::set(r, &mut s.4),
+            "label_property_selector" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.6),
+            "source" => json::set(r, &mut s.7),
+            "occurrences" => json::set(r, &mut s.8),
+            "first_seen" => json::set(r, &mut s.9),
+            "last_seen" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_id,
+            f_created_at,
+            f_modified_at,
+            Some(f_name),
+            Some(f_label),
+            f_label_property_selector,
+            Some(f_organization_id),
+            Some(f_source),
+            Some(f_occurrences),
+            Some(f_first_seen),
+            Some(f_last_seen),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::opt(f_id),
-            created_at: json::opt(f_created_at),
-            modified_at: json::opt(f_modified_at),
-            name: json::req(f_name)?,
-            label: json::req(f_label)?,
-            label_property_selector: json::opt(f_label_property_selector),
-            organization_id: json::req(f_organization_id)?,
-            source: json::req(f_source)?,
-            occurrences: json::req(f_occurrences)?,
-            first_seen: json::req(f_first_seen)?,
-            last_seen: json::req(f_last_seen)?,
+            id: match f_id {
+                Some(v) => v,
+                None => None,
+            },
+            created_at: match f_created_at {
+                Some(v) => v,
+                None => None,
+            },
+            modified_at: match f_modified_at {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            label: f_label,
+            label_property_selector: match f_label_property_selector {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            source: f_source,
+            occurrences: f_occurrences,
+            first_seen: f_first_seen,
+            last_seen: f_last_seen,
             extra,
         })
     }
@@ -458,25 +510,29 @@ impl ListResourceEventTypeWithStats {
 impl FromJson for ListResourceEventTypeWithStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }

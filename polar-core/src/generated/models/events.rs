@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -53,41 +55,60 @@ impl AddressDict {
 impl FromJson for AddressDict {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_line1 = json::optional(obj, "line1", path)?;
+        let f_line2 = json::optional(obj, "line2", path)?;
+        let f_postal_code = json::optional(obj, "postal_code", path)?;
+        let f_city = json::optional(obj, "city", path)?;
+        let f_state = json::optional(obj, "state", path)?;
+        let f_country = json::required(obj, "country", path)?;
         Ok(Self {
-            line1: json::optional(obj, "line1", path)?,
-            line2: json::optional(obj, "line2", path)?,
-            postal_code: json::optional(obj, "postal_code", path)?,
-            city: json::optional(obj, "city", path)?,
-            state: json::optional(obj, "state", path)?,
-            country: json::required(obj, "country", path)?,
+            line1: f_line1,
+            line2: f_line2,
+            postal_code: f_postal_code,
+            city: f_city,
+            state: f_state,
+            country: f_country,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_line1 = None;
-        let mut f_line2 = None;
-        let mut f_postal_code = None;
-        let mut f_city = None;
-        let mut f_state = None;
-        let mut f_country = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "line1" => json::set_opt(r, &mut f_line1, key, &mut extra),
-            "line2" => json::set_opt(r, &mut f_line2, key, &mut extra),
-            "postal_code" => json::set_opt(r, &mut f_postal_code, key, &mut extra),
-            "city" => json::set_opt(r, &mut f_city, key, &mut extra),
-            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
-            "country" => json::set(r, &mut f_country),
+            "line1" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "line2" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "postal_code" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "city" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "state" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "country" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_line1, f_line2, f_postal_code, f_city, f_state, Some(f_country)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            line1: json::opt(f_line1),
-            line2: json::opt(f_line2),
-            postal_code: json::opt(f_postal_code),
-            city: json::opt(f_city),
-            state: json::opt(f_state),
-            country: json::req(f_country)?,
+            line1: match f_line1 {
+                Some(v) => v,
+                None => None,
+            },
+            line2: match f_line2 {
+                Some(v) => v,
+                None => None,
+            },
+            postal_code: match f_postal_code {
+                Some(v) => v,
+                None => None,
+            },
+            city: match f_city {
+                Some(v) => v,
+                None => None,
+            },
+            state: match f_state {
+                Some(v) => v,
+                None => None,
+            },
+            country: f_country,
             extra,
         })
     }
@@ -167,73 +188,105 @@ impl FromJson for BalanceCreditOrderEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.credit_order", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.credit_order", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.credit_order", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -311,57 +364,88 @@ impl BalanceCreditOrderMetadata {
 impl FromJson for BalanceCreditOrderMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_state = json::optional(obj, "tax_state", path)?;
+        let f_tax_country = json::optional(obj, "tax_country", path)?;
+        let f_fee = json::required(obj, "fee", path)?;
+        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
         Ok(Self {
-            order_id: json::required(obj, "order_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_state: json::optional(obj, "tax_state", path)?,
-            tax_country: json::optional(obj, "tax_country", path)?,
-            fee: json::required(obj, "fee", path)?,
-            exchange_rate: json::optional(obj, "exchange_rate", path)?,
+            order_id: f_order_id,
+            product_id: f_product_id,
+            subscription_id: f_subscription_id,
+            amount: f_amount,
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            tax_state: f_tax_state,
+            tax_country: f_tax_country,
+            fee: f_fee,
+            exchange_rate: f_exchange_rate,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_id = None;
-        let mut f_product_id = None;
-        let mut f_subscription_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_state = None;
-        let mut f_tax_country = None;
-        let mut f_fee = None;
-        let mut f_exchange_rate = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut f_order_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
-            "fee" => json::set(r, &mut f_fee),
-            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            "order_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "tax_amount" => json::set(r, &mut s.5),
+            "tax_state" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "fee" => json::set(r, &mut s.8),
+            "exchange_rate" => json::set_opt(r, &mut s.9, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_order_id),
+            f_product_id,
+            f_subscription_id,
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_tax_amount),
+            f_tax_state,
+            f_tax_country,
+            Some(f_fee),
+            f_exchange_rate,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_id: json::req(f_order_id)?,
-            product_id: json::opt(f_product_id),
-            subscription_id: json::opt(f_subscription_id),
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_state: json::opt(f_tax_state),
-            tax_country: json::opt(f_tax_country),
-            fee: json::req(f_fee)?,
-            exchange_rate: json::opt(f_exchange_rate),
+            order_id: f_order_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            tax_state: match f_tax_state {
+                Some(v) => v,
+                None => None,
+            },
+            tax_country: match f_tax_country {
+                Some(v) => v,
+                None => None,
+            },
+            fee: f_fee,
+            exchange_rate: match f_exchange_rate {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -445,73 +529,105 @@ impl FromJson for BalanceDisputeEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.dispute", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.dispute", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.dispute", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -604,77 +720,122 @@ impl BalanceDisputeMetadata {
 impl FromJson for BalanceDisputeMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_transaction_id = json::required(obj, "transaction_id", path)?;
+        let f_dispute_id = json::required(obj, "dispute_id", path)?;
+        let f_order_id = json::optional(obj, "order_id", path)?;
+        let f_order_created_at = json::optional(obj, "order_created_at", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
+        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_state = json::optional(obj, "tax_state", path)?;
+        let f_tax_country = json::optional(obj, "tax_country", path)?;
+        let f_fee = json::required(obj, "fee", path)?;
+        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
         Ok(Self {
-            transaction_id: json::required(obj, "transaction_id", path)?,
-            dispute_id: json::required(obj, "dispute_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            order_created_at: json::optional(obj, "order_created_at", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            presentment_amount: json::required(obj, "presentment_amount", path)?,
-            presentment_currency: json::required(obj, "presentment_currency", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_state: json::optional(obj, "tax_state", path)?,
-            tax_country: json::optional(obj, "tax_country", path)?,
-            fee: json::required(obj, "fee", path)?,
-            exchange_rate: json::optional(obj, "exchange_rate", path)?,
+            transaction_id: f_transaction_id,
+            dispute_id: f_dispute_id,
+            order_id: f_order_id,
+            order_created_at: f_order_created_at,
+            product_id: f_product_id,
+            subscription_id: f_subscription_id,
+            amount: f_amount,
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            tax_amount: f_tax_amount,
+            tax_state: f_tax_state,
+            tax_country: f_tax_country,
+            fee: f_fee,
+            exchange_rate: f_exchange_rate,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_transaction_id = None;
-        let mut f_dispute_id = None;
-        let mut f_order_id = None;
-        let mut f_order_created_at = None;
-        let mut f_product_id = None;
-        let mut f_subscription_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_presentment_amount = None;
-        let mut f_presentment_currency = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_state = None;
-        let mut f_tax_country = None;
-        let mut f_fee = None;
-        let mut f_exchange_rate = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut f_transaction_id),
-            "dispute_id" => json::set(r, &mut f_dispute_id),
-            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
-            "order_created_at" => json::set_opt(r, &mut f_order_created_at, key, &mut extra),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "presentment_amount" => json::set(r, &mut f_presentment_amount),
-            "presentment_currency" => json::set(r, &mut f_presentment_currency),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
-            "fee" => json::set(r, &mut f_fee),
-            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            "transaction_id" => json::set(r, &mut s.0),
+            "dispute_id" => json::set(r, &mut s.1),
+            "order_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "order_created_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "product_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "amount" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
+            "presentment_amount" => json::set(r, &mut s.8),
+            "presentment_currency" => json::set(r, &mut s.9),
+            "tax_amount" => json::set(r, &mut s.10),
+            "tax_state" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "fee" => json::set(r, &mut s.13),
+            "exchange_rate" => json::set_opt(r, &mut s.14, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_transaction_id),
+            Some(f_dispute_id),
+            f_order_id,
+            f_order_created_at,
+            f_product_id,
+            f_subscription_id,
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            Some(f_tax_amount),
+            f_tax_state,
+            f_tax_country,
+            Some(f_fee),
+            f_exchange_rate,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            transaction_id: json::req(f_transaction_id)?,
-            dispute_id: json::req(f_dispute_id)?,
-            order_id: json::opt(f_order_id),
-            order_created_at: json::opt(f_order_created_at),
-            product_id: json::opt(f_product_id),
-            subscription_id: json::opt(f_subscription_id),
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            presentment_amount: json::req(f_presentment_amount)?,
-            presentment_currency: json::req(f_presentment_currency)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_state: json::opt(f_tax_state),
-            tax_country: json::opt(f_tax_country),
-            fee: json::req(f_fee)?,
-            exchange_rate: json::opt(f_exchange_rate),
+            transaction_id: f_transaction_id,
+            dispute_id: f_dispute_id,
+            order_id: match f_order_id {
+                Some(v) => v,
+                None => None,
+            },
+            order_created_at: match f_order_created_at {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            tax_amount: f_tax_amount,
+            tax_state: match f_tax_state {
+                Some(v) => v,
+                None => None,
+            },
+            tax_country: match f_tax_country {
+                Some(v) => v,
+                None => None,
+            },
+            fee: f_fee,
+            exchange_rate: match f_exchange_rate {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -763,73 +924,105 @@ impl FromJson for BalanceDisputeReversalEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.dispute_reversal", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.dispute_reversal", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.dispute_reversal", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -917,73 +1110,105 @@ impl FromJson for BalanceOrderEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.order", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.order", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.order", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -1073,73 +1298,113 @@ impl BalanceOrderMetadata {
 impl FromJson for BalanceOrderMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_transaction_id = json::required(obj, "transaction_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_net_amount = json::optional(obj, "net_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
+        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_state = json::optional(obj, "tax_state", path)?;
+        let f_tax_country = json::optional(obj, "tax_country", path)?;
+        let f_fee = json::required(obj, "fee", path)?;
+        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
         Ok(Self {
-            transaction_id: json::required(obj, "transaction_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            net_amount: json::optional(obj, "net_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            presentment_amount: json::required(obj, "presentment_amount", path)?,
-            presentment_currency: json::required(obj, "presentment_currency", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_state: json::optional(obj, "tax_state", path)?,
-            tax_country: json::optional(obj, "tax_country", path)?,
-            fee: json::required(obj, "fee", path)?,
-            exchange_rate: json::optional(obj, "exchange_rate", path)?,
+            transaction_id: f_transaction_id,
+            order_id: f_order_id,
+            product_id: f_product_id,
+            subscription_id: f_subscription_id,
+            amount: f_amount,
+            net_amount: f_net_amount,
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            tax_amount: f_tax_amount,
+            tax_state: f_tax_state,
+            tax_country: f_tax_country,
+            fee: f_fee,
+            exchange_rate: f_exchange_rate,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_transaction_id = None;
-        let mut f_order_id = None;
-        let mut f_product_id = None;
-        let mut f_subscription_id = None;
-        let mut f_amount = None;
-        let mut f_net_amount = None;
-        let mut f_currency = None;
-        let mut f_presentment_amount = None;
-        let mut f_presentment_currency = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_state = None;
-        let mut f_tax_country = None;
-        let mut f_fee = None;
-        let mut f_exchange_rate = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut f_transaction_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "net_amount" => json::set_opt(r, &mut f_net_amount, key, &mut extra),
-            "currency" => json::set(r, &mut f_currency),
-            "presentment_amount" => json::set(r, &mut f_presentment_amount),
-            "presentment_currency" => json::set(r, &mut f_presentment_currency),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
-            "fee" => json::set(r, &mut f_fee),
-            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            "transaction_id" => json::set(r, &mut s.0),
+            "order_id" => json::set(r, &mut s.1),
+            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "amount" => json::set(r, &mut s.4),
+            "net_amount" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "currency" => json::set(r, &mut s.6),
+            "presentment_amount" => json::set(r, &mut s.7),
+            "presentment_currency" => json::set(r, &mut s.8),
+            "tax_amount" => json::set(r, &mut s.9),
+            "tax_state" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "fee" => json::set(r, &mut s.12),
+            "exchange_rate" => json::set_opt(r, &mut s.13, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_transaction_id),
+            Some(f_order_id),
+            f_product_id,
+            f_subscription_id,
+            Some(f_amount),
+            f_net_amount,
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            Some(f_tax_amount),
+            f_tax_state,
+            f_tax_country,
+            Some(f_fee),
+            f_exchange_rate,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            transaction_id: json::req(f_transaction_id)?,
-            order_id: json::req(f_order_id)?,
-            product_id: json::opt(f_product_id),
-            subscription_id: json::opt(f_subscription_id),
-            amount: json::req(f_amount)?,
-            net_amount: json::opt(f_net_amount),
-            currency: json::req(f_currency)?,
-            presentment_amount: json::req(f_presentment_amount)?,
-            presentment_currency: json::req(f_presentment_currency)?,
-            tax_amount: json::req(f_tax_amount)?,
-            tax_state: json::opt(f_tax_state),
-            tax_country: json::opt(f_tax_country),
-            fee: json::req(f_fee)?,
-            exchange_rate: json::opt(f_exchange_rate),
+            transaction_id: f_transaction_id,
+            order_id: f_order_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            net_amount: match f_net_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            tax_amount: f_tax_amount,
+            tax_state: match f_tax_state {
+                Some(v) => v,
+                None => None,
+            },
+            tax_country: match f_tax_country {
+                Some(v) => v,
+                None => None,
+            },
+            fee: f_fee,
+            exchange_rate: match f_exchange_rate {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1227,73 +1492,105 @@ impl FromJson for BalanceRefundEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.refund", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.refund", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.refund", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -1389,81 +1686,130 @@ impl BalanceRefundMetadata {
 impl FromJson for BalanceRefundMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_transaction_id = json::required(obj, "transaction_id", path)?;
+        let f_refund_id = json::required(obj, "refund_id", path)?;
+        let f_order_id = json::optional(obj, "order_id", path)?;
+        let f_order_created_at = json::optional(obj, "order_created_at", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
+        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
+        let f_refundable_amount = json::optional(obj, "refundable_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_tax_state = json::optional(obj, "tax_state", path)?;
+        let f_tax_country = json::optional(obj, "tax_country", path)?;
+        let f_fee = json::required(obj, "fee", path)?;
+        let f_exchange_rate = json::optional(obj, "exchange_rate", path)?;
         Ok(Self {
-            transaction_id: json::required(obj, "transaction_id", path)?,
-            refund_id: json::required(obj, "refund_id", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            order_created_at: json::optional(obj, "order_created_at", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            presentment_amount: json::required(obj, "presentment_amount", path)?,
-            presentment_currency: json::required(obj, "presentment_currency", path)?,
-            refundable_amount: json::optional(obj, "refundable_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            tax_state: json::optional(obj, "tax_state", path)?,
-            tax_country: json::optional(obj, "tax_country", path)?,
-            fee: json::required(obj, "fee", path)?,
-            exchange_rate: json::optional(obj, "exchange_rate", path)?,
+            transaction_id: f_transaction_id,
+            refund_id: f_refund_id,
+            order_id: f_order_id,
+            order_created_at: f_order_created_at,
+            product_id: f_product_id,
+            subscription_id: f_subscription_id,
+            amount: f_amount,
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            refundable_amount: f_refundable_amount,
+            tax_amount: f_tax_amount,
+            tax_state: f_tax_state,
+            tax_country: f_tax_country,
+            fee: f_fee,
+            exchange_rate: f_exchange_rate,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_transaction_id = None;
-        let mut f_refund_id = None;
-        let mut f_order_id = None;
-        let mut f_order_created_at = None;
-        let mut f_product_id = None;
-        let mut f_subscription_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_presentment_amount = None;
-        let mut f_presentment_currency = None;
-        let mut f_refundable_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_tax_state = None;
-        let mut f_tax_country = None;
-        let mut f_fee = None;
-        let mut f_exchange_rate = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "transaction_id" => json::set(r, &mut f_transaction_id),
-            "refund_id" => json::set(r, &mut f_refund_id),
-            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
-            "order_created_at" => json::set_opt(r, &mut f_order_created_at, key, &mut extra),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "presentment_amount" => json::set(r, &mut f_presentment_amount),
-            "presentment_currency" => json::set(r, &mut f_presentment_currency),
-            "refundable_amount" => json::set_opt(r, &mut f_refundable_amount, key, &mut extra),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "tax_state" => json::set_opt(r, &mut f_tax_state, key, &mut extra),
-            "tax_country" => json::set_opt(r, &mut f_tax_country, key, &mut extra),
-            "fee" => json::set(r, &mut f_fee),
-            "exchange_rate" => json::set_opt(r, &mut f_exchange_rate, key, &mut extra),
+            "transaction_id" => json::set(r, &mut s.0),
+            "refund_id" => json::set(r, &mut s.1),
+            "order_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "order_created_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "product_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "amount" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
+            "presentment_amount" => json::set(r, &mut s.8),
+            "presentment_currency" => json::set(r, &mut s.9),
+            "refundable_amount" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "tax_amount" => json::set(r, &mut s.11),
+            "tax_state" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "tax_country" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "fee" => json::set(r, &mut s.14),
+            "exchange_rate" => json::set_opt(r, &mut s.15, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_transaction_id),
+            Some(f_refund_id),
+            f_order_id,
+            f_order_created_at,
+            f_product_id,
+            f_subscription_id,
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_presentment_amount),
+            Some(f_presentment_currency),
+            f_refundable_amount,
+            Some(f_tax_amount),
+            f_tax_state,
+            f_tax_country,
+            Some(f_fee),
+            f_exchange_rate,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            transaction_id: json::req(f_transaction_id)?,
-            refund_id: json::req(f_refund_id)?,
-            order_id: json::opt(f_order_id),
-            order_created_at: json::opt(f_order_created_at),
-            product_id: json::opt(f_product_id),
-            subscription_id: json::opt(f_subscription_id),
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            presentment_amount: json::req(f_presentment_amount)?,
-            presentment_currency: json::req(f_presentment_currency)?,
-            refundable_amount: json::opt(f_refundable_amount),
-            tax_amount: json::req(f_tax_amount)?,
-            tax_state: json::opt(f_tax_state),
-            tax_country: json::opt(f_tax_country),
-            fee: json::req(f_fee)?,
-            exchange_rate: json::opt(f_exchange_rate),
+            transaction_id: f_transaction_id,
+            refund_id: f_refund_id,
+            order_id: match f_order_id {
+                Some(v) => v,
+                None => None,
+            },
+            order_created_at: match f_order_created_at {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            currency: f_currency,
+            presentment_amount: f_presentment_amount,
+            presentment_currency: f_presentment_currency,
+            refundable_amount: match f_refundable_amount {
+                Some(v) => v,
+                None => None,
+            },
+            tax_amount: f_tax_amount,
+            tax_state: match f_tax_state {
+                Some(v) => v,
+                None => None,
+            },
+            tax_country: match f_tax_country {
+                Some(v) => v,
+                None => None,
+            },
+            fee: f_fee,
+            exchange_rate: match f_exchange_rate {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1553,73 +1899,105 @@ impl FromJson for BalanceRefundReversalEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "balance.refund_reversal", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "balance.refund_reversal", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "balance.refund_reversal", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -1707,73 +2085,105 @@ impl FromJson for BenefitCycledEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "benefit.cycled", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "benefit.cycled", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "benefit.cycled", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -1833,33 +2243,41 @@ impl BenefitGrantMetadata {
 impl FromJson for BenefitGrantMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_benefit_grant_id = json::required(obj, "benefit_grant_id", path)?;
+        let f_benefit_type = json::required(obj, "benefit_type", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
         Ok(Self {
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            benefit_grant_id: json::required(obj, "benefit_grant_id", path)?,
-            benefit_type: json::required(obj, "benefit_type", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
+            benefit_id: f_benefit_id,
+            benefit_grant_id: f_benefit_grant_id,
+            benefit_type: f_benefit_type,
+            member_id: f_member_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_benefit_id = None;
-        let mut f_benefit_grant_id = None;
-        let mut f_benefit_type = None;
-        let mut f_member_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "benefit_grant_id" => json::set(r, &mut f_benefit_grant_id),
-            "benefit_type" => json::set(r, &mut f_benefit_type),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.0),
+            "benefit_grant_id" => json::set(r, &mut s.1),
+            "benefit_type" => json::set(r, &mut s.2),
+            "member_id" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_benefit_id), Some(f_benefit_grant_id), Some(f_benefit_type), f_member_id) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            benefit_id: json::req(f_benefit_id)?,
-            benefit_grant_id: json::req(f_benefit_grant_id)?,
-            benefit_type: json::req(f_benefit_type)?,
-            member_id: json::opt(f_member_id),
+            benefit_id: f_benefit_id,
+            benefit_grant_id: f_benefit_grant_id,
+            benefit_type: f_benefit_type,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1937,73 +2355,105 @@ impl FromJson for BenefitGrantedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "benefit.granted", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "benefit.granted", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "benefit.granted", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -2091,73 +2541,105 @@ impl FromJson for BenefitRevokedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "benefit.revoked", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "benefit.revoked", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "benefit.revoked", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -2245,73 +2727,105 @@ impl FromJson for BenefitUpdatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "benefit.updated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "benefit.updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "benefit.updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -2399,73 +2913,105 @@ impl FromJson for CheckoutCreatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "checkout.created", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "checkout.created", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "checkout.created", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -2518,29 +3064,36 @@ impl CheckoutCreatedMetadata {
 impl FromJson for CheckoutCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_checkout_status = json::required(obj, "checkout_status", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
         Ok(Self {
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            checkout_status: json::required(obj, "checkout_status", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
+            checkout_id: f_checkout_id,
+            checkout_status: f_checkout_status,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_checkout_id = None;
-        let mut f_checkout_status = None;
-        let mut f_product_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "checkout_status" => json::set(r, &mut f_checkout_status),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
+            "checkout_id" => json::set(r, &mut s.0),
+            "checkout_status" => json::set(r, &mut s.1),
+            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_checkout_id), Some(f_checkout_status), f_product_id) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            checkout_id: json::req(f_checkout_id)?,
-            checkout_status: json::req(f_checkout_status)?,
-            product_id: json::opt(f_product_id),
+            checkout_id: f_checkout_id,
+            checkout_status: f_checkout_status,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2588,25 +3141,29 @@ impl CostMetadataInput {
 impl FromJson for CostMetadataInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut s.0),
+            "currency" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -2645,25 +3202,29 @@ impl CostMetadataOutput {
 impl FromJson for CostMetadataOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut s.0),
+            "currency" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -2700,21 +3261,25 @@ impl CursorPagination {
 impl FromJson for CursorPagination {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_has_next_page = json::required(obj, "has_next_page", path)?;
         Ok(Self {
-            has_next_page: json::required(obj, "has_next_page", path)?,
+            has_next_page: f_has_next_page,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_has_next_page = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "has_next_page" => json::set(r, &mut f_has_next_page),
+            "has_next_page" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_has_next_page),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            has_next_page: json::req(f_has_next_page)?,
+            has_next_page: f_has_next_page,
             extra,
         })
     }
@@ -2789,73 +3354,105 @@ impl FromJson for CustomerCreatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "customer.created", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "customer.created", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "customer.created", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -2915,33 +3512,43 @@ impl CustomerCreatedMetadata {
 impl FromJson for CustomerCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
         Ok(Self {
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_external_id: json::required(obj, "customer_external_id", path)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_id = None;
-        let mut f_customer_email = None;
-        let mut f_customer_name = None;
-        let mut f_customer_external_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_external_id" => json::set(r, &mut f_customer_external_id),
+            "customer_id" => json::set(r, &mut s.0),
+            "customer_email" => json::set(r, &mut s.1),
+            "customer_name" => json::set(r, &mut s.2),
+            "customer_external_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_customer_id),
+            Some(f_customer_email),
+            Some(f_customer_name),
+            Some(f_customer_external_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_id: json::req(f_customer_id)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_external_id: json::req(f_customer_external_id)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
             extra,
         })
     }
@@ -3019,73 +3626,105 @@ impl FromJson for CustomerDeletedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "customer.deleted", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "customer.deleted", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "customer.deleted", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -3145,33 +3784,43 @@ impl CustomerDeletedMetadata {
 impl FromJson for CustomerDeletedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
         Ok(Self {
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_external_id: json::required(obj, "customer_external_id", path)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_id = None;
-        let mut f_customer_email = None;
-        let mut f_customer_name = None;
-        let mut f_customer_external_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_external_id" => json::set(r, &mut f_customer_external_id),
+            "customer_id" => json::set(r, &mut s.0),
+            "customer_email" => json::set(r, &mut s.1),
+            "customer_name" => json::set(r, &mut s.2),
+            "customer_external_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_customer_id),
+            Some(f_customer_email),
+            Some(f_customer_name),
+            Some(f_customer_external_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_id: json::req(f_customer_id)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_external_id: json::req(f_customer_external_id)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
             extra,
         })
     }
@@ -3249,73 +3898,105 @@ impl FromJson for CustomerUpdatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "customer.updated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "customer.updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "customer.updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -3381,41 +4062,61 @@ impl CustomerUpdatedFields {
 impl FromJson for CustomerUpdatedFields {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_billing_name = json::optional(obj, "billing_name", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_billing_address = json::optional(obj, "billing_address", path)?;
+        let f_tax_id = json::optional(obj, "tax_id", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
         Ok(Self {
-            name: json::optional(obj, "name", path)?,
-            billing_name: json::optional(obj, "billing_name", path)?,
-            email: json::optional(obj, "email", path)?,
-            billing_address: json::optional(obj, "billing_address", path)?,
-            tax_id: json::optional(obj, "tax_id", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
+            name: f_name,
+            billing_name: f_billing_name,
+            email: f_email,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_email = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_metadata = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
+            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "billing_name" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_billing_name, f_email, f_billing_address, f_tax_id, f_metadata) = s;
         Ok(Self {
-            name: json::opt(f_name),
-            billing_name: json::opt(f_billing_name),
-            email: json::opt(f_email),
-            billing_address: json::opt(f_billing_address),
-            tax_id: json::opt(f_tax_id),
-            metadata: json::opt(f_metadata),
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -3470,37 +4171,48 @@ impl CustomerUpdatedMetadata {
 impl FromJson for CustomerUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_external_id = json::required(obj, "customer_external_id", path)?;
+        let f_updated_fields = json::required(obj, "updated_fields", path)?;
         Ok(Self {
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_external_id: json::required(obj, "customer_external_id", path)?,
-            updated_fields: json::required(obj, "updated_fields", path)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
+            updated_fields: f_updated_fields,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_id = None;
-        let mut f_customer_email = None;
-        let mut f_customer_name = None;
-        let mut f_customer_external_id = None;
-        let mut f_updated_fields = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_external_id" => json::set(r, &mut f_customer_external_id),
-            "updated_fields" => json::set(r, &mut f_updated_fields),
+            "customer_id" => json::set(r, &mut s.0),
+            "customer_email" => json::set(r, &mut s.1),
+            "customer_name" => json::set(r, &mut s.2),
+            "customer_external_id" => json::set(r, &mut s.3),
+            "updated_fields" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_customer_id),
+            Some(f_customer_email),
+            Some(f_customer_name),
+            Some(f_customer_external_id),
+            Some(f_updated_fields),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_id: json::req(f_customer_id)?,
-            customer_email: json::req(f_customer_email)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_external_id: json::req(f_customer_external_id)?,
-            updated_fields: json::req(f_updated_fields)?,
+            customer_id: f_customer_id,
+            customer_email: f_customer_email,
+            customer_name: f_customer_name,
+            customer_external_id: f_customer_external_id,
+            updated_fields: f_updated_fields,
             extra,
         })
     }
@@ -3864,49 +4576,81 @@ impl EventCreateCustomer {
 impl FromJson for EventCreateCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::optional(obj, "timestamp", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_parent_id = json::patch(obj, "parent_id", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::patch(obj, "member_id", path)?;
         Ok(Self {
-            timestamp: json::optional(obj, "timestamp", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            parent_id: json::patch(obj, "parent_id", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::patch(obj, "member_id", path)?,
+            timestamp: f_timestamp,
+            name: f_name,
+            organization_id: f_organization_id,
+            external_id: f_external_id,
+            parent_id: f_parent_id,
+            metadata: f_metadata,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_external_id = None;
-        let mut f_parent_id = None;
-        let mut f_metadata = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set_opt(r, &mut f_timestamp, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "external_id" => json::set(r, &mut f_external_id),
-            "parent_id" => json::set(r, &mut f_parent_id),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set(r, &mut f_member_id),
+            "timestamp" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "external_id" => json::set(r, &mut s.3),
+            "parent_id" => json::set(r, &mut s.4),
+            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.6),
+            "member_id" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_timestamp,
+            Some(f_name),
+            f_organization_id,
+            f_external_id,
+            f_parent_id,
+            f_metadata,
+            Some(f_customer_id),
+            f_member_id,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::opt(f_timestamp),
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            external_id: json::patch_of(f_external_id),
-            parent_id: json::patch_of(f_parent_id),
-            metadata: json::opt(f_metadata),
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::patch_of(f_member_id),
+            timestamp: match f_timestamp {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3996,49 +4740,81 @@ impl EventCreateExternalCustomer {
 impl FromJson for EventCreateExternalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::optional(obj, "timestamp", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_external_id = json::patch(obj, "external_id", path)?;
+        let f_parent_id = json::patch(obj, "parent_id", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_external_member_id = json::patch(obj, "external_member_id", path)?;
         Ok(Self {
-            timestamp: json::optional(obj, "timestamp", path)?,
-            name: json::required(obj, "name", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            external_id: json::patch(obj, "external_id", path)?,
-            parent_id: json::patch(obj, "parent_id", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            external_member_id: json::patch(obj, "external_member_id", path)?,
+            timestamp: f_timestamp,
+            name: f_name,
+            organization_id: f_organization_id,
+            external_id: f_external_id,
+            parent_id: f_parent_id,
+            metadata: f_metadata,
+            external_customer_id: f_external_customer_id,
+            external_member_id: f_external_member_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_name = None;
-        let mut f_organization_id = None;
-        let mut f_external_id = None;
-        let mut f_parent_id = None;
-        let mut f_metadata = None;
-        let mut f_external_customer_id = None;
-        let mut f_external_member_id = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set_opt(r, &mut f_timestamp, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "external_id" => json::set(r, &mut f_external_id),
-            "parent_id" => json::set(r, &mut f_parent_id),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "external_member_id" => json::set(r, &mut f_external_member_id),
+            "timestamp" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "external_id" => json::set(r, &mut s.3),
+            "parent_id" => json::set(r, &mut s.4),
+            "metadata" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "external_customer_id" => json::set(r, &mut s.6),
+            "external_member_id" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_timestamp,
+            Some(f_name),
+            f_organization_id,
+            f_external_id,
+            f_parent_id,
+            f_metadata,
+            Some(f_external_customer_id),
+            f_external_member_id,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::opt(f_timestamp),
-            name: json::req(f_name)?,
-            organization_id: json::patch_of(f_organization_id),
-            external_id: json::patch_of(f_external_id),
-            parent_id: json::patch_of(f_parent_id),
-            metadata: json::opt(f_metadata),
-            external_customer_id: json::req(f_external_customer_id)?,
-            external_member_id: json::patch_of(f_external_member_id),
+            timestamp: match f_timestamp {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            external_customer_id: f_external_customer_id,
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4095,25 +4871,33 @@ impl EventMetadataInput {
 impl FromJson for EventMetadataInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_cost = json::optional(obj, "_cost", path)?;
+        let f_llm = json::optional(obj, "_llm", path)?;
         Ok(Self {
-            cost: json::optional(obj, "_cost", path)?,
-            llm: json::optional(obj, "_llm", path)?,
+            cost: f_cost,
+            llm: f_llm,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_cost = None;
-        let mut f_llm = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "_cost" => json::set_opt(r, &mut f_cost, key, &mut extra),
-            "_llm" => json::set_opt(r, &mut f_llm, key, &mut extra),
+            "_cost" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "_llm" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_cost, f_llm) = s;
         Ok(Self {
-            cost: json::opt(f_cost),
-            llm: json::opt(f_llm),
+            cost: match f_cost {
+                Some(v) => v,
+                None => None,
+            },
+            llm: match f_llm {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4156,25 +4940,33 @@ impl EventMetadataOutput {
 impl FromJson for EventMetadataOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_cost = json::optional(obj, "_cost", path)?;
+        let f_llm = json::optional(obj, "_llm", path)?;
         Ok(Self {
-            cost: json::optional(obj, "_cost", path)?,
-            llm: json::optional(obj, "_llm", path)?,
+            cost: f_cost,
+            llm: f_llm,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_cost = None;
-        let mut f_llm = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "_cost" => json::set_opt(r, &mut f_cost, key, &mut extra),
-            "_llm" => json::set_opt(r, &mut f_llm, key, &mut extra),
+            "_cost" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "_llm" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_cost, f_llm) = s;
         Ok(Self {
-            cost: json::opt(f_cost),
-            llm: json::opt(f_llm),
+            cost: match f_cost {
+                Some(v) => v,
+                None => None,
+            },
+            llm: match f_llm {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4228,41 +5020,53 @@ impl EventName {
 impl FromJson for EventName {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_occurrences = json::required(obj, "occurrences", path)?;
+        let f_first_seen = json::required(obj, "first_seen", path)?;
+        let f_last_seen = json::required(obj, "last_seen", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            label: json::required(obj, "label", path)?,
-            source: json::required(obj, "source", path)?,
-            occurrences: json::required(obj, "occurrences", path)?,
-            first_seen: json::required(obj, "first_seen", path)?,
-            last_seen: json::required(obj, "last_seen", path)?,
+            name: f_name,
+            label: f_label,
+            source: f_source,
+            occurrences: f_occurrences,
+            first_seen: f_first_seen,
+            last_seen: f_last_seen,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_label = None;
-        let mut f_source = None;
-        let mut f_occurrences = None;
-        let mut f_first_seen = None;
-        let mut f_last_seen = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::set(r, &mut f_source),
-            "occurrences" => json::set(r, &mut f_occurrences),
-            "first_seen" => json::set(r, &mut f_first_seen),
-            "last_seen" => json::set(r, &mut f_last_seen),
+            "name" => json::set(r, &mut s.0),
+            "label" => json::set(r, &mut s.1),
+            "source" => json::set(r, &mut s.2),
+            "occurrences" => json::set(r, &mut s.3),
+            "first_seen" => json::set(r, &mut s.4),
+            "last_seen" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_name),
+            Some(f_label),
+            Some(f_source),
+            Some(f_occurrences),
+            Some(f_first_seen),
+            Some(f_last_seen),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            label: json::req(f_label)?,
-            source: json::req(f_source)?,
-            occurrences: json::req(f_occurrences)?,
-            first_seen: json::req(f_first_seen)?,
-            last_seen: json::req(f_last_seen)?,
+            name: f_name,
+            label: f_label,
+            source: f_source,
+            occurrences: f_occurrences,
+            first_seen: f_first_seen,
+            last_seen: f_last_seen,
             extra,
         })
     }
@@ -4535,21 +5339,25 @@ impl EventsIngest {
 impl FromJson for EventsIngest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_events = json::required(obj, "events", path)?;
         Ok(Self {
-            events: json::required(obj, "events", path)?,
+            events: f_events,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_events = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "events" => json::set(r, &mut f_events),
+            "events" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_events),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            events: json::req(f_events)?,
+            events: f_events,
             extra,
         })
     }
@@ -4728,25 +5536,32 @@ impl EventsIngestResponse {
 impl FromJson for EventsIngestResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_inserted = json::required(obj, "inserted", path)?;
+        let f_duplicates = json::optional(obj, "duplicates", path)?;
         Ok(Self {
-            inserted: json::required(obj, "inserted", path)?,
-            duplicates: json::optional(obj, "duplicates", path)?,
+            inserted: f_inserted,
+            duplicates: f_duplicates,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_inserted = None;
-        let mut f_duplicates = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "inserted" => json::set(r, &mut f_inserted),
-            "duplicates" => json::set_opt(r, &mut f_duplicates, key, &mut extra),
+            "inserted" => json::set(r, &mut s.0),
+            "duplicates" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_inserted), f_duplicates) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            inserted: json::req(f_inserted)?,
-            duplicates: json::opt(f_duplicates),
+            inserted: f_inserted,
+            duplicates: match f_duplicates {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4895,25 +5710,29 @@ impl ListResourceEvent {
 impl FromJson for ListResourceEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -4954,25 +5773,29 @@ impl ListResourceEventName {
 impl FromJson for ListResourceEventName {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -5013,25 +5836,29 @@ impl ListResourceWithCursorPaginationEvent {
 impl FromJson for ListResourceWithCursorPaginationEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -5111,49 +5938,72 @@ impl LlmMetadata {
 impl FromJson for LlmMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_vendor = json::required(obj, "vendor", path)?;
+        let f_model = json::required(obj, "model", path)?;
+        let f_prompt = json::patch(obj, "prompt", path)?;
+        let f_response = json::patch(obj, "response", path)?;
+        let f_input_tokens = json::required(obj, "input_tokens", path)?;
+        let f_cached_input_tokens = json::optional(obj, "cached_input_tokens", path)?;
+        let f_output_tokens = json::required(obj, "output_tokens", path)?;
+        let f_total_tokens = json::required(obj, "total_tokens", path)?;
         Ok(Self {
-            vendor: json::required(obj, "vendor", path)?,
-            model: json::required(obj, "model", path)?,
-            prompt: json::patch(obj, "prompt", path)?,
-            response: json::patch(obj, "response", path)?,
-            input_tokens: json::required(obj, "input_tokens", path)?,
-            cached_input_tokens: json::optional(obj, "cached_input_tokens", path)?,
-            output_tokens: json::required(obj, "output_tokens", path)?,
-            total_tokens: json::required(obj, "total_tokens", path)?,
+            vendor: f_vendor,
+            model: f_model,
+            prompt: f_prompt,
+            response: f_response,
+            input_tokens: f_input_tokens,
+            cached_input_tokens: f_cached_input_tokens,
+            output_tokens: f_output_tokens,
+            total_tokens: f_total_tokens,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_vendor = None;
-        let mut f_model = None;
-        let mut f_prompt = None;
-        let mut f_response = None;
-        let mut f_input_tokens = None;
-        let mut f_cached_input_tokens = None;
-        let mut f_output_tokens = None;
-        let mut f_total_tokens = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "vendor" => json::set(r, &mut f_vendor),
-            "model" => json::set(r, &mut f_model),
-            "prompt" => json::set(r, &mut f_prompt),
-            "response" => json::set(r, &mut f_response),
-            "input_tokens" => json::set(r, &mut f_input_tokens),
-            "cached_input_tokens" => json::set_opt(r, &mut f_cached_input_tokens, key, &mut extra),
-            "output_tokens" => json::set(r, &mut f_output_tokens),
-            "total_tokens" => json::set(r, &mut f_total_tokens),
+            "vendor" => json::set(r, &mut s.0),
+            "model" => json::set(r, &mut s.1),
+            "prompt" => json::set(r, &mut s.2),
+            "response" => json::set(r, &mut s.3),
+            "input_tokens" => json::set(r, &mut s.4),
+            "cached_input_tokens" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "output_tokens" => json::set(r, &mut s.6),
+            "total_tokens" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_vendor),
+            Some(f_model),
+            f_prompt,
+            f_response,
+            Some(f_input_tokens),
+            f_cached_input_tokens,
+            Some(f_output_tokens),
+            Some(f_total_tokens),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            vendor: json::req(f_vendor)?,
-            model: json::req(f_model)?,
-            prompt: json::patch_of(f_prompt),
-            response: json::patch_of(f_response),
-            input_tokens: json::req(f_input_tokens)?,
-            cached_input_tokens: json::opt(f_cached_input_tokens),
-            output_tokens: json::req(f_output_tokens)?,
-            total_tokens: json::req(f_total_tokens)?,
+            vendor: f_vendor,
+            model: f_model,
+            prompt: match f_prompt {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            response: match f_response {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            input_tokens: f_input_tokens,
+            cached_input_tokens: match f_cached_input_tokens {
+                Some(v) => v,
+                None => None,
+            },
+            output_tokens: f_output_tokens,
+            total_tokens: f_total_tokens,
             extra,
         })
     }
@@ -5235,73 +6085,105 @@ impl FromJson for MeterCreditEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "meter.credited", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "meter.credited", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "meter.credited", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -5354,29 +6236,33 @@ impl MeterCreditedMetadata {
 impl FromJson for MeterCreditedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_units = json::required(obj, "units", path)?;
+        let f_rollover = json::required(obj, "rollover", path)?;
         Ok(Self {
-            meter_id: json::required(obj, "meter_id", path)?,
-            units: json::required(obj, "units", path)?,
-            rollover: json::required(obj, "rollover", path)?,
+            meter_id: f_meter_id,
+            units: f_units,
+            rollover: f_rollover,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_meter_id = None;
-        let mut f_units = None;
-        let mut f_rollover = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "units" => json::set(r, &mut f_units),
-            "rollover" => json::set(r, &mut f_rollover),
+            "meter_id" => json::set(r, &mut s.0),
+            "units" => json::set(r, &mut s.1),
+            "rollover" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_meter_id), Some(f_units), Some(f_rollover)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            meter_id: json::req(f_meter_id)?,
-            units: json::req(f_units)?,
-            rollover: json::req(f_rollover)?,
+            meter_id: f_meter_id,
+            units: f_units,
+            rollover: f_rollover,
             extra,
         })
     }
@@ -5453,73 +6339,101 @@ impl FromJson for MeterResetEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "meter.reset", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "meter.reset", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(json::peek_const_str(r, "meter.reset", false), r, &mut s.12),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -5568,21 +6482,25 @@ impl MeterResetMetadata {
 impl FromJson for MeterResetMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
         Ok(Self {
-            meter_id: json::required(obj, "meter_id", path)?,
+            meter_id: f_meter_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_meter_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "meter_id" => json::set(r, &mut f_meter_id),
+            "meter_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_meter_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            meter_id: json::req(f_meter_id)?,
+            meter_id: f_meter_id,
             extra,
         })
     }
@@ -5657,73 +6575,101 @@ impl FromJson for OrderPaidEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "order.paid", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "order.paid", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(json::peek_const_str(r, "order.paid", false), r, &mut s.12),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -5813,77 +6759,131 @@ impl OrderPaidMetadata {
 impl FromJson for OrderPaidMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_billing_type = json::optional(obj, "billing_type", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_net_amount = json::optional(obj, "net_amount", path)?;
+        let f_tax_amount = json::optional(obj, "tax_amount", path)?;
+        let f_applied_balance_amount = json::optional(obj, "applied_balance_amount", path)?;
+        let f_discount_amount = json::optional(obj, "discount_amount", path)?;
+        let f_discount_id = json::optional(obj, "discount_id", path)?;
+        let f_platform_fee = json::optional(obj, "platform_fee", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            order_id: json::required(obj, "order_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            billing_type: json::optional(obj, "billing_type", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            net_amount: json::optional(obj, "net_amount", path)?,
-            tax_amount: json::optional(obj, "tax_amount", path)?,
-            applied_balance_amount: json::optional(obj, "applied_balance_amount", path)?,
-            discount_amount: json::optional(obj, "discount_amount", path)?,
-            discount_id: json::optional(obj, "discount_id", path)?,
-            platform_fee: json::optional(obj, "platform_fee", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            order_id: f_order_id,
+            product_id: f_product_id,
+            billing_type: f_billing_type,
+            amount: f_amount,
+            currency: f_currency,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            discount_amount: f_discount_amount,
+            discount_id: f_discount_id,
+            platform_fee: f_platform_fee,
+            subscription_id: f_subscription_id,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_id = None;
-        let mut f_product_id = None;
-        let mut f_billing_type = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_applied_balance_amount = None;
-        let mut f_discount_amount = None;
-        let mut f_discount_id = None;
-        let mut f_platform_fee = None;
-        let mut f_subscription_id = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut f_order_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "billing_type" => json::set_opt(r, &mut f_billing_type, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "net_amount" => json::set_opt(r, &mut f_net_amount, key, &mut extra),
-            "tax_amount" => json::set_opt(r, &mut f_tax_amount, key, &mut extra),
-            "applied_balance_amount" => {
-                json::set_opt(r, &mut f_applied_balance_amount, key, &mut extra)
-            }
-            "discount_amount" => json::set_opt(r, &mut f_discount_amount, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
-            "platform_fee" => json::set_opt(r, &mut f_platform_fee, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "order_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "billing_type" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "net_amount" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "tax_amount" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "applied_balance_amount" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "discount_amount" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "platform_fee" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.13, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_order_id),
+            f_product_id,
+            f_billing_type,
+            Some(f_amount),
+            f_currency,
+            f_net_amount,
+            f_tax_amount,
+            f_applied_balance_amount,
+            f_discount_amount,
+            f_discount_id,
+            f_platform_fee,
+            f_subscription_id,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_id: json::req(f_order_id)?,
-            product_id: json::opt(f_product_id),
-            billing_type: json::opt(f_billing_type),
-            amount: json::req(f_amount)?,
-            currency: json::opt(f_currency),
-            net_amount: json::opt(f_net_amount),
-            tax_amount: json::opt(f_tax_amount),
-            applied_balance_amount: json::opt(f_applied_balance_amount),
-            discount_amount: json::opt(f_discount_amount),
-            discount_id: json::opt(f_discount_id),
-            platform_fee: json::opt(f_platform_fee),
-            subscription_id: json::opt(f_subscription_id),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            order_id: f_order_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            billing_type: match f_billing_type {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            net_amount: match f_net_amount {
+                Some(v) => v,
+                None => None,
+            },
+            tax_amount: match f_tax_amount {
+                Some(v) => v,
+                None => None,
+            },
+            applied_balance_amount: match f_applied_balance_amount {
+                Some(v) => v,
+                None => None,
+            },
+            discount_amount: match f_discount_amount {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => None,
+            },
+            platform_fee: match f_platform_fee {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5979,73 +6979,105 @@ impl FromJson for OrderRefundedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "order.refunded", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "order.refunded", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "order.refunded", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -6098,29 +7130,33 @@ impl OrderRefundedMetadata {
 impl FromJson for OrderRefundedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            order_id: json::required(obj, "order_id", path)?,
-            refunded_amount: json::required(obj, "refunded_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            order_id: f_order_id,
+            refunded_amount: f_refunded_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_id = None;
-        let mut f_refunded_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut f_order_id),
-            "refunded_amount" => json::set(r, &mut f_refunded_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "order_id" => json::set(r, &mut s.0),
+            "refunded_amount" => json::set(r, &mut s.1),
+            "currency" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_order_id), Some(f_refunded_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_id: json::req(f_order_id)?,
-            refunded_amount: json::req(f_refunded_amount)?,
-            currency: json::req(f_currency)?,
+            order_id: f_order_id,
+            refunded_amount: f_refunded_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -6197,73 +7233,105 @@ impl FromJson for OrderUnvoidedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "order.unvoided", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "order.unvoided", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "order.unvoided", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -6316,29 +7384,33 @@ impl OrderUnvoidedMetadata {
 impl FromJson for OrderUnvoidedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            order_id: json::required(obj, "order_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            order_id: f_order_id,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut f_order_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "order_id" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
+            "currency" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_order_id), Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_id: json::req(f_order_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            order_id: f_order_id,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -6415,73 +7487,101 @@ impl FromJson for OrderVoidedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "order.voided", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "order.voided", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(json::peek_const_str(r, "order.voided", false), r, &mut s.12),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -6534,29 +7634,33 @@ impl OrderVoidedMetadata {
 impl FromJson for OrderVoidedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            order_id: json::required(obj, "order_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            order_id: f_order_id,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "order_id" => json::set(r, &mut f_order_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "order_id" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
+            "currency" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_order_id), Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_id: json::req(f_order_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            order_id: f_order_id,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -6639,73 +7743,105 @@ impl FromJson for SubscriptionBillingPeriodUpdatedEvent {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.billing_period_updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.billing_period_updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -6762,29 +7898,33 @@ impl SubscriptionBillingPeriodUpdatedMetadata {
 impl FromJson for SubscriptionBillingPeriodUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_old_period_end = json::required(obj, "old_period_end", path)?;
+        let f_new_period_end = json::required(obj, "new_period_end", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            old_period_end: json::required(obj, "old_period_end", path)?,
-            new_period_end: json::required(obj, "new_period_end", path)?,
+            subscription_id: f_subscription_id,
+            old_period_end: f_old_period_end,
+            new_period_end: f_new_period_end,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_old_period_end = None;
-        let mut f_new_period_end = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "old_period_end" => json::set(r, &mut f_old_period_end),
-            "new_period_end" => json::set(r, &mut f_new_period_end),
+            "subscription_id" => json::set(r, &mut s.0),
+            "old_period_end" => json::set(r, &mut s.1),
+            "new_period_end" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_subscription_id), Some(f_old_period_end), Some(f_new_period_end)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            old_period_end: json::req(f_old_period_end)?,
-            new_period_end: json::req(f_new_period_end)?,
+            subscription_id: f_subscription_id,
+            old_period_end: f_old_period_end,
+            new_period_end: f_new_period_end,
             extra,
         })
     }
@@ -6861,73 +8001,105 @@ impl FromJson for SubscriptionCanceledEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.canceled", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.canceled", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.canceled", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -7008,75 +8180,97 @@ impl SubscriptionCanceledMetadata {
 impl FromJson for SubscriptionCanceledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_customer_cancellation_reason =
+            json::optional(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::optional(obj, "customer_cancellation_comment", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_ends_at = json::optional(obj, "ends_at", path)?;
+        let f_cancel_at_period_end = json::optional(obj, "cancel_at_period_end", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            customer_cancellation_reason: json::optional(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            customer_cancellation_comment: json::optional(
-                obj,
-                "customer_cancellation_comment",
-                path,
-            )?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            ends_at: json::optional(obj, "ends_at", path)?,
-            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            canceled_at: f_canceled_at,
+            ends_at: f_ends_at,
+            cancel_at_period_end: f_cancel_at_period_end,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
-        let mut f_canceled_at = None;
-        let mut f_ends_at = None;
-        let mut f_cancel_at_period_end = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "customer_cancellation_reason" => {
-                json::set_opt(r, &mut f_customer_cancellation_reason, key, &mut extra)
-            }
-            "customer_cancellation_comment" => {
-                json::set_opt(r, &mut f_customer_cancellation_comment, key, &mut extra)
-            }
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
-            "cancel_at_period_end" => {
-                json::set_opt(r, &mut f_cancel_at_period_end, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "recurring_interval" => json::set(r, &mut s.4),
+            "recurring_interval_count" => json::set(r, &mut s.5),
+            "customer_cancellation_reason" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "customer_cancellation_comment" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "canceled_at" => json::set(r, &mut s.8),
+            "ends_at" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "cancel_at_period_end" => json::set_opt(r, &mut s.10, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+            Some(f_canceled_at),
+            f_ends_at,
+            f_cancel_at_period_end,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            customer_cancellation_reason: json::opt(f_customer_cancellation_reason),
-            customer_cancellation_comment: json::opt(f_customer_cancellation_comment),
-            canceled_at: json::req(f_canceled_at)?,
-            ends_at: json::opt(f_ends_at),
-            cancel_at_period_end: json::opt(f_cancel_at_period_end),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            customer_cancellation_reason: match f_customer_cancellation_reason {
+                Some(v) => v,
+                None => None,
+            },
+            customer_cancellation_comment: match f_customer_cancellation_comment {
+                Some(v) => v,
+                None => None,
+            },
+            canceled_at: f_canceled_at,
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => None,
+            },
+            cancel_at_period_end: match f_cancel_at_period_end {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -7173,73 +8367,105 @@ impl FromJson for SubscriptionCreatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.created", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.created", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.created", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -7308,45 +8534,58 @@ impl SubscriptionCreatedMetadata {
 impl FromJson for SubscriptionCreatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            started_at: json::required(obj, "started_at", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            started_at: f_started_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_started_at = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "started_at" => json::set(r, &mut f_started_at),
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "recurring_interval" => json::set(r, &mut s.4),
+            "recurring_interval_count" => json::set(r, &mut s.5),
+            "started_at" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            Some(f_product_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_started_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::req(f_product_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            started_at: json::req(f_started_at)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            started_at: f_started_at,
             extra,
         })
     }
@@ -7431,73 +8670,105 @@ impl FromJson for SubscriptionCycledEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.cycled", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.cycled", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.cycled", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -7563,43 +8834,68 @@ impl SubscriptionCycledMetadata {
 impl FromJson for SubscriptionCycledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -7683,73 +8979,105 @@ impl FromJson for SubscriptionPastDueEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.past_due", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.past_due", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.past_due", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -7818,47 +9146,73 @@ impl SubscriptionPastDueMetadata {
 impl FromJson for SubscriptionPastDueMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_past_due_at = json::required(obj, "past_due_at", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            past_due_at: json::required(obj, "past_due_at", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            past_due_at: f_past_due_at,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_past_due_at = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "past_due_at" => json::set(r, &mut f_past_due_at),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "past_due_at" => json::set(r, &mut s.2),
+            "amount" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            Some(f_past_due_at),
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            past_due_at: json::req(f_past_due_at)?,
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            past_due_at: f_past_due_at,
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -7943,73 +9297,105 @@ impl FromJson for SubscriptionPausedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.paused", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.paused", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.paused", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -8081,51 +9467,81 @@ impl SubscriptionPausedMetadata {
 impl FromJson for SubscriptionPausedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
+        let f_paused_at = json::required(obj, "paused_at", path)?;
+        let f_resumes_at = json::optional(obj, "resumes_at", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
-            paused_at: json::required(obj, "paused_at", path)?,
-            resumes_at: json::optional(obj, "resumes_at", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_paused_at = None;
-        let mut f_resumes_at = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
-            "paused_at" => json::set(r, &mut f_paused_at),
-            "resumes_at" => json::set_opt(r, &mut f_resumes_at, key, &mut extra),
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "paused_at" => json::set(r, &mut s.6),
+            "resumes_at" => json::set_opt(r, &mut s.7, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            Some(f_paused_at),
+            f_resumes_at,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
-            paused_at: json::req(f_paused_at)?,
-            resumes_at: json::opt(f_resumes_at),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            paused_at: f_paused_at,
+            resumes_at: match f_resumes_at {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -8211,73 +9627,105 @@ impl FromJson for SubscriptionProductUpdatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.product_updated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.product_updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.product_updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -8334,29 +9782,33 @@ impl SubscriptionProductUpdatedMetadata {
 impl FromJson for SubscriptionProductUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_old_product_id = json::required(obj, "old_product_id", path)?;
+        let f_new_product_id = json::required(obj, "new_product_id", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            old_product_id: json::required(obj, "old_product_id", path)?,
-            new_product_id: json::required(obj, "new_product_id", path)?,
+            subscription_id: f_subscription_id,
+            old_product_id: f_old_product_id,
+            new_product_id: f_new_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_old_product_id = None;
-        let mut f_new_product_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "old_product_id" => json::set(r, &mut f_old_product_id),
-            "new_product_id" => json::set(r, &mut f_new_product_id),
+            "subscription_id" => json::set(r, &mut s.0),
+            "old_product_id" => json::set(r, &mut s.1),
+            "new_product_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_subscription_id), Some(f_old_product_id), Some(f_new_product_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            old_product_id: json::req(f_old_product_id)?,
-            new_product_id: json::req(f_new_product_id)?,
+            subscription_id: f_subscription_id,
+            old_product_id: f_old_product_id,
+            new_product_id: f_new_product_id,
             extra,
         })
     }
@@ -8433,73 +9885,105 @@ impl FromJson for SubscriptionReactivatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.reactivated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.reactivated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.reactivated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -8565,43 +10049,68 @@ impl SubscriptionReactivatedMetadata {
 impl FromJson for SubscriptionReactivatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -8685,73 +10194,105 @@ impl FromJson for SubscriptionReinstatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.reinstated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.reinstated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.reinstated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -8817,43 +10358,68 @@ impl SubscriptionReinstatedMetadata {
 impl FromJson for SubscriptionReinstatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -8937,73 +10503,105 @@ impl FromJson for SubscriptionResumedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.resumed", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.resumed", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.resumed", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -9069,43 +10667,68 @@ impl SubscriptionResumedMetadata {
 impl FromJson for SubscriptionResumedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -9189,73 +10812,105 @@ impl FromJson for SubscriptionRevokedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.revoked", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.revoked", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.revoked", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -9321,43 +10976,68 @@ impl SubscriptionRevokedMetadata {
 impl FromJson for SubscriptionRevokedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            f_product_id,
+            f_amount,
+            f_currency,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::opt(f_product_id),
-            amount: json::opt(f_amount),
-            currency: json::opt(f_currency),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            subscription_id: f_subscription_id,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -9441,73 +11121,105 @@ impl FromJson for SubscriptionSeatsUpdatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.seats_updated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.seats_updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.seats_updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -9567,33 +11279,43 @@ impl SubscriptionSeatsUpdatedMetadata {
 impl FromJson for SubscriptionSeatsUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_old_seats = json::required(obj, "old_seats", path)?;
+        let f_new_seats = json::required(obj, "new_seats", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            old_seats: json::required(obj, "old_seats", path)?,
-            new_seats: json::required(obj, "new_seats", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
+            subscription_id: f_subscription_id,
+            old_seats: f_old_seats,
+            new_seats: f_new_seats,
+            proration_behavior: f_proration_behavior,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_old_seats = None;
-        let mut f_new_seats = None;
-        let mut f_proration_behavior = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "old_seats" => json::set(r, &mut f_old_seats),
-            "new_seats" => json::set(r, &mut f_new_seats),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "subscription_id" => json::set(r, &mut s.0),
+            "old_seats" => json::set(r, &mut s.1),
+            "new_seats" => json::set(r, &mut s.2),
+            "proration_behavior" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            Some(f_old_seats),
+            Some(f_new_seats),
+            Some(f_proration_behavior),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            old_seats: json::req(f_old_seats)?,
-            new_seats: json::req(f_new_seats)?,
-            proration_behavior: json::req(f_proration_behavior)?,
+            subscription_id: f_subscription_id,
+            old_seats: f_old_seats,
+            new_seats: f_new_seats,
+            proration_behavior: f_proration_behavior,
             extra,
         })
     }
@@ -9671,73 +11393,105 @@ impl FromJson for SubscriptionUncanceledEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.uncanceled", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.uncanceled", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.uncanceled", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -9803,41 +11557,53 @@ impl SubscriptionUncanceledMetadata {
 impl FromJson for SubscriptionUncanceledMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_product_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
+            "subscription_id" => json::set(r, &mut s.0),
+            "product_id" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "currency" => json::set(r, &mut s.3),
+            "recurring_interval" => json::set(r, &mut s.4),
+            "recurring_interval_count" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscription_id),
+            Some(f_product_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
-            product_id: json::req(f_product_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
+            subscription_id: f_subscription_id,
+            product_id: f_product_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra,
         })
     }
@@ -9921,73 +11687,105 @@ impl FromJson for SubscriptionUpdateClearedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.update_cleared", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.update_cleared", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.update_cleared", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -10039,21 +11837,25 @@ impl SubscriptionUpdateClearedMetadata {
 impl FromJson for SubscriptionUpdateClearedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
         Ok(Self {
-            subscription_id: json::required(obj, "subscription_id", path)?,
+            subscription_id: f_subscription_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "subscription_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_subscription_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::req(f_subscription_id)?,
+            subscription_id: f_subscription_id,
             extra,
         })
     }
@@ -10128,73 +11930,105 @@ impl FromJson for SubscriptionUpdatedEvent {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "system", true, path)?;
         json::expect_const_str(obj, "name", "subscription.updated", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut c_11 = false;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, false, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "source" => json::konst(r, &mut c_11, |r| json::peek_const_str(r, "system", false)),
-            "name" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "subscription.updated", false)
-            }),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "source" => json::konst(json::peek_const_str(r, "system", false), r, &mut s.11),
+            "name" => json::konst(
+                json::peek_const_str(r, "subscription.updated", false),
+                r,
+                &mut s.12,
+            ),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_11)?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            true,
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metadata: f_metadata,
             extra,
         })
     }
@@ -10263,45 +12097,76 @@ impl SubscriptionUpdatedMetadata {
 impl FromJson for SubscriptionUpdatedMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
+        let f_discount_id = json::optional(obj, "discount_id", path)?;
+        let f_trial_end = json::optional(obj, "trial_end", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_billing_period_end = json::optional(obj, "billing_period_end", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
         Ok(Self {
-            product_id: json::optional(obj, "product_id", path)?,
-            proration_behavior: json::optional(obj, "proration_behavior", path)?,
-            discount_id: json::optional(obj, "discount_id", path)?,
-            trial_end: json::optional(obj, "trial_end", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            billing_period_end: json::optional(obj, "billing_period_end", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
+            product_id: f_product_id,
+            proration_behavior: f_proration_behavior,
+            discount_id: f_discount_id,
+            trial_end: f_trial_end,
+            seats: f_seats,
+            billing_period_end: f_billing_period_end,
+            subscription_id: f_subscription_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
-        let mut f_proration_behavior = None;
-        let mut f_discount_id = None;
-        let mut f_trial_end = None;
-        let mut f_seats = None;
-        let mut f_billing_period_end = None;
-        let mut f_subscription_id = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
-            "trial_end" => json::set_opt(r, &mut f_trial_end, key, &mut extra),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "billing_period_end" => json::set_opt(r, &mut f_billing_period_end, key, &mut extra),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "product_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "trial_end" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "seats" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "billing_period_end" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "subscription_id" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_product_id,
+            f_proration_behavior,
+            f_discount_id,
+            f_trial_end,
+            f_seats,
+            f_billing_period_end,
+            Some(f_subscription_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::opt(f_product_id),
-            proration_behavior: json::opt(f_proration_behavior),
-            discount_id: json::opt(f_discount_id),
-            trial_end: json::opt(f_trial_end),
-            seats: json::opt(f_seats),
-            billing_period_end: json::opt(f_billing_period_end),
-            subscription_id: json::req(f_subscription_id)?,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            proration_behavior: match f_proration_behavior {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => None,
+            },
+            trial_end: match f_trial_end {
+                Some(v) => v,
+                None => None,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            billing_period_end: match f_billing_period_end {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: f_subscription_id,
             extra,
         })
     }
@@ -11711,72 +13576,104 @@ impl FromJson for UserEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "source", "user", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_external_member_id = json::optional(obj, "external_member_id", path)?;
+        let f_child_count = json::optional(obj, "child_count", path)?;
+        let f_parent_id = json::optional(obj, "parent_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            external_member_id: json::optional(obj, "external_member_id", path)?,
-            child_count: json::optional(obj, "child_count", path)?,
-            parent_id: json::optional(obj, "parent_id", path)?,
-            label: json::required(obj, "label", path)?,
-            name: json::required(obj, "name", path)?,
-            metadata: json::required(obj, "metadata", path)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: f_member_id,
+            external_member_id: f_external_member_id,
+            child_count: f_child_count,
+            parent_id: f_parent_id,
+            label: f_label,
+            name: f_name,
+            metadata: f_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_timestamp = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_external_member_id = None;
-        let mut f_child_count = None;
-        let mut f_parent_id = None;
-        let mut f_label = None;
-        let mut f_name = None;
-        let mut c_12 = false;
-        let mut f_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "external_member_id" => json::set_opt(r, &mut f_external_member_id, key, &mut extra),
-            "child_count" => json::set_opt(r, &mut f_child_count, key, &mut extra),
-            "parent_id" => json::set_opt(r, &mut f_parent_id, key, &mut extra),
-            "label" => json::set(r, &mut f_label),
-            "name" => json::set(r, &mut f_name),
-            "source" => json::konst(r, &mut c_12, |r| json::peek_const_str(r, "user", false)),
-            "metadata" => json::set(r, &mut f_metadata),
+            "id" => json::set(r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "customer" => json::set(r, &mut s.4),
+            "external_customer_id" => json::set(r, &mut s.5),
+            "member_id" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "external_member_id" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "child_count" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "parent_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "label" => json::set(r, &mut s.10),
+            "name" => json::set(r, &mut s.11),
+            "source" => json::konst(json::peek_const_str(r, "user", false), r, &mut s.12),
+            "metadata" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_timestamp),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_external_customer_id),
+            f_member_id,
+            f_external_member_id,
+            f_child_count,
+            f_parent_id,
+            Some(f_label),
+            Some(f_name),
+            true,
+            Some(f_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            timestamp: json::req(f_timestamp)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            member_id: json::opt(f_member_id),
-            external_member_id: json::opt(f_external_member_id),
-            child_count: json::opt(f_child_count),
-            parent_id: json::opt(f_parent_id),
-            label: json::req(f_label)?,
-            name: json::req(f_name)?,
-            metadata: json::req(f_metadata)?,
+            id: f_id,
+            timestamp: f_timestamp,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            external_customer_id: f_external_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            external_member_id: match f_external_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            child_count: match f_child_count {
+                Some(v) => v,
+                None => None,
+            },
+            parent_id: match f_parent_id {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            name: f_name,
+            metadata: f_metadata,
             extra,
         })
     }

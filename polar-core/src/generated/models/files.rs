@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -84,50 +86,69 @@ impl FromJson for DownloadableFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "downloadable", true, path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
+        let f_upload = json::required(obj, "upload", path)?;
+        let f_version = json::patch(obj, "version", path)?;
         Ok(Self {
-            organization_id: json::patch(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
-            upload: json::required(obj, "upload", path)?,
-            version: json::patch(obj, "version", path)?,
+            organization_id: f_organization_id,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            upload: f_upload,
+            version: f_version,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_upload = None;
-        let mut c_6 = false;
-        let mut f_version = None;
+        let mut s = (None, None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "upload" => json::set(r, &mut f_upload),
-            "service" => json::konst(r, &mut c_6, |r| {
-                json::peek_const_str(r, "downloadable", false)
-            }),
-            "version" => json::set(r, &mut f_version),
+            "organization_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "mime_type" => json::set(r, &mut s.2),
+            "size" => json::set(r, &mut s.3),
+            "checksum_sha256_base64" => json::set(r, &mut s.4),
+            "upload" => json::set(r, &mut s.5),
+            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.6),
+            "version" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_6)?;
+        let (
+            f_organization_id,
+            Some(f_name),
+            Some(f_mime_type),
+            Some(f_size),
+            f_checksum_sha256_base64,
+            Some(f_upload),
+            true,
+            f_version,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::patch_of(f_organization_id),
-            name: json::req(f_name)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
-            upload: json::req(f_upload)?,
-            version: json::patch_of(f_version),
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            upload: f_upload,
+            version: match f_version {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -223,86 +244,108 @@ impl FromJson for DownloadableFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "downloadable", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_flagged_malicious_at = json::required(obj, "flagged_malicious_at", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            flagged_malicious_at: json::required(obj, "flagged_malicious_at", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            flagged_malicious_at: f_flagged_malicious_at,
+            size_readable: f_size_readable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_version = None;
-        let mut c_12 = false;
-        let mut f_is_uploaded = None;
-        let mut f_created_at = None;
-        let mut f_flagged_malicious_at = None;
-        let mut f_size_readable = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "version" => json::set(r, &mut f_version),
-            "service" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "downloadable", false)
-            }),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "created_at" => json::set(r, &mut f_created_at),
-            "flagged_malicious_at" => json::set(r, &mut f_flagged_malicious_at),
-            "size_readable" => json::set(r, &mut f_size_readable),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "version" => json::set(r, &mut s.11),
+            "service" => json::konst(json::peek_const_str(r, "downloadable", false), r, &mut s.12),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "created_at" => json::set(r, &mut s.14),
+            "flagged_malicious_at" => json::set(r, &mut s.15),
+            "size_readable" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_version),
+            true,
+            Some(f_is_uploaded),
+            Some(f_created_at),
+            Some(f_flagged_malicious_at),
+            Some(f_size_readable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            created_at: json::req(f_created_at)?,
-            flagged_malicious_at: json::req(f_flagged_malicious_at)?,
-            size_readable: json::req(f_size_readable)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            flagged_malicious_at: f_flagged_malicious_at,
+            size_readable: f_size_readable,
             extra,
         })
     }
@@ -600,25 +643,33 @@ impl FilePatch {
 impl FromJson for FilePatch {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_version = json::patch(obj, "version", path)?;
         Ok(Self {
-            name: json::patch(obj, "name", path)?,
-            version: json::patch(obj, "version", path)?,
+            name: f_name,
+            version: f_version,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_version = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "version" => json::set(r, &mut f_version),
+            "name" => json::set(r, &mut s.0),
+            "version" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_version) = s;
         Ok(Self {
-            name: json::patch_of(f_name),
-            version: json::patch_of(f_version),
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            version: match f_version {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1175,81 +1226,109 @@ impl FileUpload {
 impl FromJson for FileUpload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_upload = json::required(obj, "upload", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::optional(obj, "is_uploaded", path)?;
+        let f_service = json::required(obj, "service", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            upload: json::required(obj, "upload", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::optional(obj, "is_uploaded", path)?,
-            service: json::required(obj, "service", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            upload: f_upload,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            service: f_service,
+            size_readable: f_size_readable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_upload = None;
-        let mut f_version = None;
-        let mut f_is_uploaded = None;
-        let mut f_service = None;
-        let mut f_size_readable = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "upload" => json::set(r, &mut f_upload),
-            "version" => json::set(r, &mut f_version),
-            "is_uploaded" => json::set_opt(r, &mut f_is_uploaded, key, &mut extra),
-            "service" => json::set(r, &mut f_service),
-            "size_readable" => json::set(r, &mut f_size_readable),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "upload" => json::set(r, &mut s.11),
+            "version" => json::set(r, &mut s.12),
+            "is_uploaded" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "service" => json::set(r, &mut s.14),
+            "size_readable" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_upload),
+            Some(f_version),
+            f_is_uploaded,
+            Some(f_service),
+            Some(f_size_readable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            upload: json::req(f_upload)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::opt(f_is_uploaded),
-            service: json::req(f_service)?,
-            size_readable: json::req(f_size_readable)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            upload: f_upload,
+            version: f_version,
+            is_uploaded: match f_is_uploaded {
+                Some(v) => v,
+                None => None,
+            },
+            service: f_service,
+            size_readable: f_size_readable,
             extra,
         })
     }
@@ -1321,29 +1400,33 @@ impl FileUploadCompleted {
 impl FromJson for FileUploadCompleted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_parts = json::required(obj, "parts", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            path: json::required(obj, "path", path)?,
-            parts: json::required(obj, "parts", path)?,
+            id: f_id,
+            path: f_path,
+            parts: f_parts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_path = None;
-        let mut f_parts = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "path" => json::set(r, &mut f_path),
-            "parts" => json::set(r, &mut f_parts),
+            "id" => json::set(r, &mut s.0),
+            "path" => json::set(r, &mut s.1),
+            "parts" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_path), Some(f_parts)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            path: json::req(f_path)?,
-            parts: json::req(f_parts)?,
+            id: f_id,
+            path: f_path,
+            parts: f_parts,
             extra,
         })
     }
@@ -1385,25 +1468,29 @@ impl ListResourceFileRead {
 impl FromJson for ListResourceFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -1482,50 +1569,73 @@ impl FromJson for OrganizationAvatarFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
+        let f_upload = json::required(obj, "upload", path)?;
+        let f_version = json::patch(obj, "version", path)?;
         Ok(Self {
-            organization_id: json::patch(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
-            upload: json::required(obj, "upload", path)?,
-            version: json::patch(obj, "version", path)?,
+            organization_id: f_organization_id,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            upload: f_upload,
+            version: f_version,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_upload = None;
-        let mut c_6 = false;
-        let mut f_version = None;
+        let mut s = (None, None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "upload" => json::set(r, &mut f_upload),
-            "service" => json::konst(r, &mut c_6, |r| {
-                json::peek_const_str(r, "organization_avatar", false)
-            }),
-            "version" => json::set(r, &mut f_version),
+            "organization_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "mime_type" => json::set(r, &mut s.2),
+            "size" => json::set(r, &mut s.3),
+            "checksum_sha256_base64" => json::set(r, &mut s.4),
+            "upload" => json::set(r, &mut s.5),
+            "service" => json::konst(
+                json::peek_const_str(r, "organization_avatar", false),
+                r,
+                &mut s.6,
+            ),
+            "version" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_6)?;
+        let (
+            f_organization_id,
+            Some(f_name),
+            Some(f_mime_type),
+            Some(f_size),
+            f_checksum_sha256_base64,
+            Some(f_upload),
+            true,
+            f_version,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::patch_of(f_organization_id),
-            name: json::req(f_name)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
-            upload: json::req(f_upload)?,
-            version: json::patch_of(f_version),
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            upload: f_upload,
+            version: match f_version {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1621,86 +1731,112 @@ impl FromJson for OrganizationAvatarFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "organization_avatar", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
+        let f_public_url = json::required(obj, "public_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
-            public_url: json::required(obj, "public_url", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
+            public_url: f_public_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_version = None;
-        let mut c_12 = false;
-        let mut f_is_uploaded = None;
-        let mut f_created_at = None;
-        let mut f_size_readable = None;
-        let mut f_public_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "version" => json::set(r, &mut f_version),
-            "service" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "organization_avatar", false)
-            }),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "created_at" => json::set(r, &mut f_created_at),
-            "size_readable" => json::set(r, &mut f_size_readable),
-            "public_url" => json::set(r, &mut f_public_url),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "version" => json::set(r, &mut s.11),
+            "service" => json::konst(
+                json::peek_const_str(r, "organization_avatar", false),
+                r,
+                &mut s.12,
+            ),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "created_at" => json::set(r, &mut s.14),
+            "size_readable" => json::set(r, &mut s.15),
+            "public_url" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_version),
+            true,
+            Some(f_is_uploaded),
+            Some(f_created_at),
+            Some(f_size_readable),
+            Some(f_public_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            created_at: json::req(f_created_at)?,
-            size_readable: json::req(f_size_readable)?,
-            public_url: json::req(f_public_url)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
+            public_url: f_public_url,
             extra,
         })
     }
@@ -1798,50 +1934,69 @@ impl FromJson for ProductMediaFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "product_media", true, path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
+        let f_upload = json::required(obj, "upload", path)?;
+        let f_version = json::patch(obj, "version", path)?;
         Ok(Self {
-            organization_id: json::patch(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
-            upload: json::required(obj, "upload", path)?,
-            version: json::patch(obj, "version", path)?,
+            organization_id: f_organization_id,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            upload: f_upload,
+            version: f_version,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_upload = None;
-        let mut c_6 = false;
-        let mut f_version = None;
+        let mut s = (None, None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "upload" => json::set(r, &mut f_upload),
-            "service" => json::konst(r, &mut c_6, |r| {
-                json::peek_const_str(r, "product_media", false)
-            }),
-            "version" => json::set(r, &mut f_version),
+            "organization_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "mime_type" => json::set(r, &mut s.2),
+            "size" => json::set(r, &mut s.3),
+            "checksum_sha256_base64" => json::set(r, &mut s.4),
+            "upload" => json::set(r, &mut s.5),
+            "service" => json::konst(json::peek_const_str(r, "product_media", false), r, &mut s.6),
+            "version" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_6)?;
+        let (
+            f_organization_id,
+            Some(f_name),
+            Some(f_mime_type),
+            Some(f_size),
+            f_checksum_sha256_base64,
+            Some(f_upload),
+            true,
+            f_version,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::patch_of(f_organization_id),
-            name: json::req(f_name)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
-            upload: json::req(f_upload)?,
-            version: json::patch_of(f_version),
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            upload: f_upload,
+            version: match f_version {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1895,21 +2050,25 @@ impl S3FileCreateMultipart {
 impl FromJson for S3FileCreateMultipart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_parts = json::required(obj, "parts", path)?;
         Ok(Self {
-            parts: json::required(obj, "parts", path)?,
+            parts: f_parts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_parts = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "parts" => json::set(r, &mut f_parts),
+            "parts" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_parts),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            parts: json::req(f_parts)?,
+            parts: f_parts,
             extra,
         })
     }
@@ -1966,33 +2125,41 @@ impl S3FileCreatePart {
 impl FromJson for S3FileCreatePart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_number = json::required(obj, "number", path)?;
+        let f_chunk_start = json::required(obj, "chunk_start", path)?;
+        let f_chunk_end = json::required(obj, "chunk_end", path)?;
+        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
         Ok(Self {
-            number: json::required(obj, "number", path)?,
-            chunk_start: json::required(obj, "chunk_start", path)?,
-            chunk_end: json::required(obj, "chunk_end", path)?,
-            checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
+            number: f_number,
+            chunk_start: f_chunk_start,
+            chunk_end: f_chunk_end,
+            checksum_sha256_base64: f_checksum_sha256_base64,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_number = None;
-        let mut f_chunk_start = None;
-        let mut f_chunk_end = None;
-        let mut f_checksum_sha256_base64 = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut f_number),
-            "chunk_start" => json::set(r, &mut f_chunk_start),
-            "chunk_end" => json::set(r, &mut f_chunk_end),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "number" => json::set(r, &mut s.0),
+            "chunk_start" => json::set(r, &mut s.1),
+            "chunk_end" => json::set(r, &mut s.2),
+            "checksum_sha256_base64" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_number), Some(f_chunk_start), Some(f_chunk_end), f_checksum_sha256_base64) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            number: json::req(f_number)?,
-            chunk_start: json::req(f_chunk_start)?,
-            chunk_end: json::req(f_chunk_end)?,
-            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
+            number: f_number,
+            chunk_start: f_chunk_start,
+            chunk_end: f_chunk_end,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2053,29 +2220,33 @@ impl S3FileUploadCompletedPart {
 impl FromJson for S3FileUploadCompletedPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_number = json::required(obj, "number", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
         Ok(Self {
-            number: json::required(obj, "number", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
+            number: f_number,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_number = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut f_number),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
+            "number" => json::set(r, &mut s.0),
+            "checksum_etag" => json::set(r, &mut s.1),
+            "checksum_sha256_base64" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_number), Some(f_checksum_etag), Some(f_checksum_sha256_base64)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            number: json::req(f_number)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
+            number: f_number,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
             extra,
         })
     }
@@ -2121,29 +2292,33 @@ impl S3FileUploadMultipart {
 impl FromJson for S3FileUploadMultipart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_parts = json::required(obj, "parts", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            path: json::required(obj, "path", path)?,
-            parts: json::required(obj, "parts", path)?,
+            id: f_id,
+            path: f_path,
+            parts: f_parts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_path = None;
-        let mut f_parts = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "path" => json::set(r, &mut f_path),
-            "parts" => json::set(r, &mut f_parts),
+            "id" => json::set(r, &mut s.0),
+            "path" => json::set(r, &mut s.1),
+            "parts" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_path), Some(f_parts)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            path: json::req(f_path)?,
-            parts: json::req(f_parts)?,
+            id: f_id,
+            path: f_path,
+            parts: f_parts,
             extra,
         })
     }
@@ -2201,47 +2376,64 @@ impl S3FileUploadPart {
 impl FromJson for S3FileUploadPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_number = json::required(obj, "number", path)?;
+        let f_chunk_start = json::required(obj, "chunk_start", path)?;
+        let f_chunk_end = json::required(obj, "chunk_end", path)?;
+        let f_checksum_sha256_base64 = json::optional(obj, "checksum_sha256_base64", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_headers = json::optional(obj, "headers", path)?;
         Ok(Self {
-            number: json::required(obj, "number", path)?,
-            chunk_start: json::required(obj, "chunk_start", path)?,
-            chunk_end: json::required(obj, "chunk_end", path)?,
-            checksum_sha256_base64: json::optional(obj, "checksum_sha256_base64", path)?,
-            url: json::required(obj, "url", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            headers: json::optional(obj, "headers", path)?,
+            number: f_number,
+            chunk_start: f_chunk_start,
+            chunk_end: f_chunk_end,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            url: f_url,
+            expires_at: f_expires_at,
+            headers: f_headers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_number = None;
-        let mut f_chunk_start = None;
-        let mut f_chunk_end = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_url = None;
-        let mut f_expires_at = None;
-        let mut f_headers = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "number" => json::set(r, &mut f_number),
-            "chunk_start" => json::set(r, &mut f_chunk_start),
-            "chunk_end" => json::set(r, &mut f_chunk_end),
-            "checksum_sha256_base64" => {
-                json::set_opt(r, &mut f_checksum_sha256_base64, key, &mut extra)
-            }
-            "url" => json::set(r, &mut f_url),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "headers" => json::set_opt(r, &mut f_headers, key, &mut extra),
+            "number" => json::set(r, &mut s.0),
+            "chunk_start" => json::set(r, &mut s.1),
+            "chunk_end" => json::set(r, &mut s.2),
+            "checksum_sha256_base64" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "url" => json::set(r, &mut s.4),
+            "expires_at" => json::set(r, &mut s.5),
+            "headers" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_number),
+            Some(f_chunk_start),
+            Some(f_chunk_end),
+            f_checksum_sha256_base64,
+            Some(f_url),
+            Some(f_expires_at),
+            f_headers,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            number: json::req(f_number)?,
-            chunk_start: json::req(f_chunk_start)?,
-            chunk_end: json::req(f_chunk_end)?,
-            checksum_sha256_base64: json::opt(f_checksum_sha256_base64),
-            url: json::req(f_url)?,
-            expires_at: json::req(f_expires_at)?,
-            headers: json::opt(f_headers),
+            number: f_number,
+            chunk_start: f_chunk_start,
+            chunk_end: f_chunk_end,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => None,
+            },
+            url: f_url,
+            expires_at: f_expires_at,
+            headers: match f_headers {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2329,50 +2521,73 @@ impl FromJson for SupportCaseAttachmentFileCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_checksum_sha256_base64 = json::patch(obj, "checksum_sha256_base64", path)?;
+        let f_upload = json::required(obj, "upload", path)?;
+        let f_version = json::patch(obj, "version", path)?;
         Ok(Self {
-            organization_id: json::patch(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            checksum_sha256_base64: json::patch(obj, "checksum_sha256_base64", path)?,
-            upload: json::required(obj, "upload", path)?,
-            version: json::patch(obj, "version", path)?,
+            organization_id: f_organization_id,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            upload: f_upload,
+            version: f_version,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_upload = None;
-        let mut c_6 = false;
-        let mut f_version = None;
+        let mut s = (None, None, None, None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "upload" => json::set(r, &mut f_upload),
-            "service" => json::konst(r, &mut c_6, |r| {
-                json::peek_const_str(r, "support_case_attachment", false)
-            }),
-            "version" => json::set(r, &mut f_version),
+            "organization_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "mime_type" => json::set(r, &mut s.2),
+            "size" => json::set(r, &mut s.3),
+            "checksum_sha256_base64" => json::set(r, &mut s.4),
+            "upload" => json::set(r, &mut s.5),
+            "service" => json::konst(
+                json::peek_const_str(r, "support_case_attachment", false),
+                r,
+                &mut s.6,
+            ),
+            "version" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_6)?;
+        let (
+            f_organization_id,
+            Some(f_name),
+            Some(f_mime_type),
+            Some(f_size),
+            f_checksum_sha256_base64,
+            Some(f_upload),
+            true,
+            f_version,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::patch_of(f_organization_id),
-            name: json::req(f_name)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            checksum_sha256_base64: json::patch_of(f_checksum_sha256_base64),
-            upload: json::req(f_upload)?,
-            version: json::patch_of(f_version),
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
+            checksum_sha256_base64: match f_checksum_sha256_base64 {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            upload: f_upload,
+            version: match f_version {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2465,82 +2680,107 @@ impl FromJson for SupportCaseAttachmentFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "support_case_attachment", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_version = None;
-        let mut c_12 = false;
-        let mut f_is_uploaded = None;
-        let mut f_created_at = None;
-        let mut f_size_readable = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "version" => json::set(r, &mut f_version),
-            "service" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "support_case_attachment", false)
-            }),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "created_at" => json::set(r, &mut f_created_at),
-            "size_readable" => json::set(r, &mut f_size_readable),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "version" => json::set(r, &mut s.11),
+            "service" => json::konst(
+                json::peek_const_str(r, "support_case_attachment", false),
+                r,
+                &mut s.12,
+            ),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "created_at" => json::set(r, &mut s.14),
+            "size_readable" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_version),
+            true,
+            Some(f_is_uploaded),
+            Some(f_created_at),
+            Some(f_size_readable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            created_at: json::req(f_created_at)?,
-            size_readable: json::req(f_size_readable)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -74,61 +76,80 @@ impl Account {
 impl FromJson for Account {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_billing_additional_info = json::required(obj, "billing_additional_info", path)?;
+        let f_billing_notes = json::required(obj, "billing_notes", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_credit_balance = json::required(obj, "credit_balance", path)?;
+        let f_payout_interval = json::required(obj, "payout_interval", path)?;
+        let f_payout_transaction_delay = json::required(obj, "payout_transaction_delay", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            billing_additional_info: json::required(obj, "billing_additional_info", path)?,
-            billing_notes: json::required(obj, "billing_notes", path)?,
-            currency: json::required(obj, "currency", path)?,
-            credit_balance: json::required(obj, "credit_balance", path)?,
-            payout_interval: json::required(obj, "payout_interval", path)?,
-            payout_transaction_delay: json::required(obj, "payout_transaction_delay", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            billing_additional_info: f_billing_additional_info,
+            billing_notes: f_billing_notes,
+            currency: f_currency,
+            credit_balance: f_credit_balance,
+            payout_interval: f_payout_interval,
+            payout_transaction_delay: f_payout_transaction_delay,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_billing_additional_info = None;
-        let mut f_billing_notes = None;
-        let mut f_currency = None;
-        let mut f_credit_balance = None;
-        let mut f_payout_interval = None;
-        let mut f_payout_transaction_delay = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "billing_additional_info" => json::set(r, &mut f_billing_additional_info),
-            "billing_notes" => json::set(r, &mut f_billing_notes),
-            "currency" => json::set(r, &mut f_currency),
-            "credit_balance" => json::set(r, &mut f_credit_balance),
-            "payout_interval" => json::set(r, &mut f_payout_interval),
-            "payout_transaction_delay" => json::set(r, &mut f_payout_transaction_delay),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "billing_name" => json::set(r, &mut s.3),
+            "billing_address" => json::set(r, &mut s.4),
+            "billing_additional_info" => json::set(r, &mut s.5),
+            "billing_notes" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
+            "credit_balance" => json::set(r, &mut s.8),
+            "payout_interval" => json::set(r, &mut s.9),
+            "payout_transaction_delay" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_billing_additional_info),
+            Some(f_billing_notes),
+            Some(f_currency),
+            Some(f_credit_balance),
+            Some(f_payout_interval),
+            Some(f_payout_transaction_delay),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            billing_additional_info: json::req(f_billing_additional_info)?,
-            billing_notes: json::req(f_billing_notes)?,
-            currency: json::req(f_currency)?,
-            credit_balance: json::req(f_credit_balance)?,
-            payout_interval: json::req(f_payout_interval)?,
-            payout_transaction_delay: json::req(f_payout_transaction_delay)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            billing_additional_info: f_billing_additional_info,
+            billing_notes: f_billing_notes,
+            currency: f_currency,
+            credit_balance: f_credit_balance,
+            payout_interval: f_payout_interval,
+            payout_transaction_delay: f_payout_transaction_delay,
             extra,
         })
     }
@@ -202,45 +223,58 @@ impl AccountCredit {
 impl FromJson for AccountCredit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_title = json::required(obj, "title", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_used = json::required(obj, "used", path)?;
+        let f_granted_at = json::required(obj, "granted_at", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            title: json::required(obj, "title", path)?,
-            amount: json::required(obj, "amount", path)?,
-            used: json::required(obj, "used", path)?,
-            granted_at: json::required(obj, "granted_at", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
+            id: f_id,
+            title: f_title,
+            amount: f_amount,
+            used: f_used,
+            granted_at: f_granted_at,
+            expires_at: f_expires_at,
+            revoked_at: f_revoked_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_title = None;
-        let mut f_amount = None;
-        let mut f_used = None;
-        let mut f_granted_at = None;
-        let mut f_expires_at = None;
-        let mut f_revoked_at = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "title" => json::set(r, &mut f_title),
-            "amount" => json::set(r, &mut f_amount),
-            "used" => json::set(r, &mut f_used),
-            "granted_at" => json::set(r, &mut f_granted_at),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "id" => json::set(r, &mut s.0),
+            "title" => json::set(r, &mut s.1),
+            "amount" => json::set(r, &mut s.2),
+            "used" => json::set(r, &mut s.3),
+            "granted_at" => json::set(r, &mut s.4),
+            "expires_at" => json::set(r, &mut s.5),
+            "revoked_at" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_title),
+            Some(f_amount),
+            Some(f_used),
+            Some(f_granted_at),
+            Some(f_expires_at),
+            Some(f_revoked_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            title: json::req(f_title)?,
-            amount: json::req(f_amount)?,
-            used: json::req(f_used)?,
-            granted_at: json::req(f_granted_at)?,
-            expires_at: json::req(f_expires_at)?,
-            revoked_at: json::req(f_revoked_at)?,
+            id: f_id,
+            title: f_title,
+            amount: f_amount,
+            used: f_used,
+            granted_at: f_granted_at,
+            expires_at: f_expires_at,
+            revoked_at: f_revoked_at,
             extra,
         })
     }
@@ -293,35 +327,47 @@ impl AccountUpdate {
 impl FromJson for AccountUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::optional(obj, "billing_name", path)?;
+        let f_billing_address = json::optional(obj, "billing_address", path)?;
+        let f_billing_additional_info = json::optional(obj, "billing_additional_info", path)?;
+        let f_billing_notes = json::optional(obj, "billing_notes", path)?;
         Ok(Self {
-            billing_name: json::optional(obj, "billing_name", path)?,
-            billing_address: json::optional(obj, "billing_address", path)?,
-            billing_additional_info: json::optional(obj, "billing_additional_info", path)?,
-            billing_notes: json::optional(obj, "billing_notes", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            billing_additional_info: f_billing_additional_info,
+            billing_notes: f_billing_notes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_billing_additional_info = None;
-        let mut f_billing_notes = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
-            "billing_additional_info" => {
-                json::set_opt(r, &mut f_billing_additional_info, key, &mut extra)
-            }
-            "billing_notes" => json::set_opt(r, &mut f_billing_notes, key, &mut extra),
+            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "billing_additional_info" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "billing_notes" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address, f_billing_additional_info, f_billing_notes) = s;
         Ok(Self {
-            billing_name: json::opt(f_billing_name),
-            billing_address: json::opt(f_billing_address),
-            billing_additional_info: json::opt(f_billing_additional_info),
-            billing_notes: json::opt(f_billing_notes),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            billing_additional_info: match f_billing_additional_info {
+                Some(v) => v,
+                None => None,
+            },
+            billing_notes: match f_billing_notes {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -374,30 +420,39 @@ impl FromJson for AddCurrencyAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "add_currency", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            label: json::required(obj, "label", path)?,
-            currency: json::required(obj, "currency", path)?,
+            type_: f_type_,
+            label: f_label,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_label = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "add_currency", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "label" => json::set(r, &mut f_label),
-            "currency" => json::set(r, &mut f_currency),
+            "type" => {
+                json::peek_const_str(r, "add_currency", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "label" => json::set(r, &mut s.1),
+            "currency" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_label), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            label: json::req(f_label)?,
-            currency: json::req(f_currency)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            currency: f_currency,
             extra,
         })
     }
@@ -464,46 +519,64 @@ impl FromJson for AdjustPriceAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "adjust_price", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_current_price_amount = json::required(obj, "current_price_amount", path)?;
+        let f_suggested_price_amount = json::required(obj, "suggested_price_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            label: json::required(obj, "label", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            product_name: json::required(obj, "product_name", path)?,
-            current_price_amount: json::required(obj, "current_price_amount", path)?,
-            suggested_price_amount: json::required(obj, "suggested_price_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            type_: f_type_,
+            label: f_label,
+            product_id: f_product_id,
+            product_name: f_product_name,
+            current_price_amount: f_current_price_amount,
+            suggested_price_amount: f_suggested_price_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_label = None;
-        let mut f_product_id = None;
-        let mut f_product_name = None;
-        let mut f_current_price_amount = None;
-        let mut f_suggested_price_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "adjust_price", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "label" => json::set(r, &mut f_label),
-            "product_id" => json::set(r, &mut f_product_id),
-            "product_name" => json::set(r, &mut f_product_name),
-            "current_price_amount" => json::set(r, &mut f_current_price_amount),
-            "suggested_price_amount" => json::set(r, &mut f_suggested_price_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "type" => {
+                json::peek_const_str(r, "adjust_price", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "label" => json::set(r, &mut s.1),
+            "product_id" => json::set(r, &mut s.2),
+            "product_name" => json::set(r, &mut s.3),
+            "current_price_amount" => json::set(r, &mut s.4),
+            "suggested_price_amount" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_type_,
+            Some(f_label),
+            Some(f_product_id),
+            Some(f_product_name),
+            Some(f_current_price_amount),
+            Some(f_suggested_price_amount),
+            Some(f_currency),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            label: json::req(f_label)?,
-            product_id: json::req(f_product_id)?,
-            product_name: json::req(f_product_name)?,
-            current_price_amount: json::req(f_current_price_amount)?,
-            suggested_price_amount: json::req(f_suggested_price_amount)?,
-            currency: json::req(f_currency)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            product_id: f_product_id,
+            product_name: f_product_name,
+            current_price_amount: f_current_price_amount,
+            suggested_price_amount: f_suggested_price_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -624,26 +697,30 @@ impl FromJson for AppealNotRejectedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "AppealNotRejectedError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "AppealNotRejectedError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "AppealNotRejectedError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -683,26 +760,35 @@ impl FromJson for AssistantBlockPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "kind", "block", false, path)?;
+        let f_kind = json::optional(obj, "kind", path)?;
+        let f_block = json::required(obj, "block", path)?;
         Ok(Self {
-            kind: json::optional(obj, "kind", path)?,
-            block: json::required(obj, "block", path)?,
+            kind: f_kind,
+            block: f_block,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_kind = None;
-        let mut f_block = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "kind" => json::peek_const_str(r, "block", false)
-                .and_then(|()| json::set_opt(r, &mut f_kind, key, &mut extra)),
-            "block" => json::set(r, &mut f_block),
+            "kind" => {
+                json::peek_const_str(r, "block", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "block" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_kind, Some(f_block)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            kind: json::opt(f_kind),
-            block: json::req(f_block)?,
+            kind: match f_kind {
+                Some(v) => v,
+                None => None,
+            },
+            block: f_block,
             extra,
         })
     }
@@ -952,26 +1038,35 @@ impl FromJson for AssistantTextPart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "kind", "text", false, path)?;
+        let f_kind = json::optional(obj, "kind", path)?;
+        let f_text = json::required(obj, "text", path)?;
         Ok(Self {
-            kind: json::optional(obj, "kind", path)?,
-            text: json::required(obj, "text", path)?,
+            kind: f_kind,
+            text: f_text,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_kind = None;
-        let mut f_text = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "kind" => json::peek_const_str(r, "text", false)
-                .and_then(|()| json::set_opt(r, &mut f_kind, key, &mut extra)),
-            "text" => json::set(r, &mut f_text),
+            "kind" => {
+                json::peek_const_str(r, "text", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "text" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_kind, Some(f_text)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            kind: json::opt(f_kind),
-            text: json::req(f_text)?,
+            kind: match f_kind {
+                Some(v) => v,
+                None => None,
+            },
+            text: f_text,
             extra,
         })
     }
@@ -1126,25 +1221,29 @@ impl AuthenticationSession {
 impl FromJson for AuthenticationSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_identity_id = json::required(obj, "identity_id", path)?;
+        let f_available_factors = json::required(obj, "available_factors", path)?;
         Ok(Self {
-            identity_id: json::required(obj, "identity_id", path)?,
-            available_factors: json::required(obj, "available_factors", path)?,
+            identity_id: f_identity_id,
+            available_factors: f_available_factors,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_identity_id = None;
-        let mut f_available_factors = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "identity_id" => json::set(r, &mut f_identity_id),
-            "available_factors" => json::set(r, &mut f_available_factors),
+            "identity_id" => json::set(r, &mut s.0),
+            "available_factors" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_identity_id), Some(f_available_factors)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            identity_id: json::req(f_identity_id)?,
-            available_factors: json::req(f_available_factors)?,
+            identity_id: f_identity_id,
+            available_factors: f_available_factors,
             extra,
         })
     }
@@ -1181,21 +1280,26 @@ impl AuthenticationSessionStart {
 impl FromJson for AuthenticationSessionStart {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_return_to = json::optional(obj, "return_to", path)?;
         Ok(Self {
-            return_to: json::optional(obj, "return_to", path)?,
+            return_to: f_return_to,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_return_to = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "return_to" => json::set_opt(r, &mut f_return_to, key, &mut extra),
+            "return_to" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_return_to,) = s;
         Ok(Self {
-            return_to: json::opt(f_return_to),
+            return_to: match f_return_to {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1231,23 +1335,24 @@ impl AuthorizeResponse {
 impl FromJson for AuthorizeResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -1586,21 +1691,25 @@ impl BackupCodesEnrollment {
 impl FromJson for BackupCodesEnrollment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_codes = json::required(obj, "codes", path)?;
         Ok(Self {
-            codes: json::required(obj, "codes", path)?,
+            codes: f_codes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_codes = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "codes" => json::set(r, &mut f_codes),
+            "codes" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_codes),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            codes: json::req(f_codes)?,
+            codes: f_codes,
             extra,
         })
     }
@@ -1638,25 +1747,29 @@ impl BackupCodesStatus {
 impl FromJson for BackupCodesStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_codes = json::required(obj, "codes", path)?;
+        let f_used_codes = json::required(obj, "used_codes", path)?;
         Ok(Self {
-            codes: json::required(obj, "codes", path)?,
-            used_codes: json::required(obj, "used_codes", path)?,
+            codes: f_codes,
+            used_codes: f_used_codes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_codes = None;
-        let mut f_used_codes = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "codes" => json::set(r, &mut f_codes),
-            "used_codes" => json::set(r, &mut f_used_codes),
+            "codes" => json::set(r, &mut s.0),
+            "used_codes" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_codes), Some(f_used_codes)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            codes: json::req(f_codes)?,
-            used_codes: json::req(f_used_codes)?,
+            codes: f_codes,
+            used_codes: f_used_codes,
             extra,
         })
     }
@@ -1693,21 +1806,25 @@ impl BackupCodesVerify {
 impl FromJson for BackupCodesVerify {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            code: json::required(obj, "code", path)?,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_code = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut f_code),
+            "code" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_code),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            code: json::req(f_code)?,
+            code: f_code,
             extra,
         })
     }
@@ -1745,21 +1862,25 @@ impl BaseFactor {
 impl FromJson for BaseFactor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_type_ = json::required(obj, "type", path)?;
         Ok(Self {
-            type_: json::required(obj, "type", path)?,
+            type_: f_type_,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut f_type_),
+            "type" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_type_),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::req(f_type_)?,
+            type_: f_type_,
             extra,
         })
     }
@@ -1882,29 +2003,33 @@ impl BlockingOrganization {
 impl FromJson for BlockingOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
+            id: f_id,
+            slug: f_slug,
+            name: f_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_slug = None;
-        let mut f_name = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
+            "id" => json::set(r, &mut s.0),
+            "slug" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_slug), Some(f_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
+            id: f_id,
+            slug: f_slug,
+            name: f_name,
             extra,
         })
     }
@@ -1942,21 +2067,25 @@ impl BodyEmailUpdateVerifyEmailUpdate {
 impl FromJson for BodyEmailUpdateVerifyEmailUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
+            "token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
+            token: f_token,
             extra,
         })
     }
@@ -1992,21 +2121,25 @@ impl BodyOauth2Consent {
 impl FromJson for BodyOauth2Consent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_action = json::required(obj, "action", path)?;
         Ok(Self {
-            action: json::required(obj, "action", path)?,
+            action: f_action,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_action = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "action" => json::set(r, &mut f_action),
+            "action" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_action),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            action: json::req(f_action)?,
+            action: f_action,
             extra,
         })
     }
@@ -2110,26 +2243,30 @@ impl FromJson for CaseAlreadyExistsError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CaseAlreadyExistsError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CaseAlreadyExistsError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CaseAlreadyExistsError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2167,26 +2304,30 @@ impl FromJson for CaseClosedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CaseClosedError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CaseClosedError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CaseClosedError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2224,26 +2365,30 @@ impl FromJson for CaseRepliesNotSupportedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CaseRepliesNotSupportedError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CaseRepliesNotSupportedError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CaseRepliesNotSupportedError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2284,26 +2429,30 @@ impl FromJson for CatalogImportBlocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CatalogImportBlocked", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CatalogImportBlocked", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CatalogImportBlocked", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2341,26 +2490,30 @@ impl FromJson for CatalogImportNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CatalogImportNotReady", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CatalogImportNotReady", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CatalogImportNotReady", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2411,37 +2564,60 @@ impl ChannelNamePreviewRequest {
 impl FromJson for ChannelNamePreviewRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_id = json::optional(obj, "organization_id", path)?;
+        let f_template = json::required(obj, "template", path)?;
+        let f_customer_name = json::optional(obj, "customer_name", path)?;
+        let f_customer_email = json::optional(obj, "customer_email", path)?;
+        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            template: json::required(obj, "template", path)?,
-            customer_name: json::optional(obj, "customer_name", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
-            customer_metadata: json::optional(obj, "customer_metadata", path)?,
+            organization_id: f_organization_id,
+            template: f_template,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_metadata: f_customer_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_template = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_metadata = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set_opt(r, &mut f_organization_id, key, &mut extra),
-            "template" => json::set(r, &mut f_template),
-            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
+            "organization_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "template" => json::set(r, &mut s.1),
+            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_organization_id,
+            Some(f_template),
+            f_customer_name,
+            f_customer_email,
+            f_customer_metadata,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::opt(f_organization_id),
-            template: json::req(f_template)?,
-            customer_name: json::opt(f_customer_name),
-            customer_email: json::opt(f_customer_email),
-            customer_metadata: json::opt(f_customer_metadata),
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => None,
+            },
+            template: f_template,
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => None,
+            },
+            customer_metadata: match f_customer_metadata {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2481,21 +2657,25 @@ impl ChannelNamePreviewResponse {
 impl FromJson for ChannelNamePreviewResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_channel_name = json::required(obj, "channel_name", path)?;
         Ok(Self {
-            channel_name: json::required(obj, "channel_name", path)?,
+            channel_name: f_channel_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_channel_name = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "channel_name" => json::set(r, &mut f_channel_name),
+            "channel_name" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_channel_name),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            channel_name: json::req(f_channel_name)?,
+            channel_name: f_channel_name,
             extra,
         })
     }
@@ -2533,25 +2713,29 @@ impl ChannelNamePreviewValidationErrorResponse {
 impl FromJson for ChannelNamePreviewValidationErrorResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_error = json::required(obj, "error", path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            error: json::required(obj, "error", path)?,
-            detail: json::required(obj, "detail", path)?,
+            error: f_error,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_error = None;
-        let mut f_detail = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "error" => json::set(r, &mut f_error),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::set(r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_error), Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            error: json::req(f_error)?,
-            detail: json::req(f_detail)?,
+            error: f_error,
+            detail: f_detail,
             extra,
         })
     }
@@ -2696,143 +2880,247 @@ impl CheckoutPriceCreate {
 impl FromJson for CheckoutPriceCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_trial_interval = json::optional(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::optional(obj, "trial_interval_count", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_discount_id = json::optional(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_min_seats = json::optional(obj, "min_seats", path)?;
+        let f_max_seats = json::optional(obj, "max_seats", path)?;
+        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
+        let f_customer_id = json::optional(obj, "customer_id", path)?;
+        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
+        let f_external_customer_id = json::optional(obj, "external_customer_id", path)?;
+        let f_customer_name = json::optional(obj, "customer_name", path)?;
+        let f_customer_email = json::optional(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::optional(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::optional(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::optional(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::optional(obj, "customer_tax_id", path)?;
+        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_success_url = json::optional(obj, "success_url", path)?;
+        let f_return_url = json::optional(obj, "return_url", path)?;
+        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
         Ok(Self {
-            trial_interval: json::optional(obj, "trial_interval", path)?,
-            trial_interval_count: json::optional(obj, "trial_interval_count", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            discount_id: json::optional(obj, "discount_id", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            min_seats: json::optional(obj, "min_seats", path)?,
-            max_seats: json::optional(obj, "max_seats", path)?,
-            allow_trial: json::optional(obj, "allow_trial", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            is_business_customer: json::optional(obj, "is_business_customer", path)?,
-            external_customer_id: json::optional(obj, "external_customer_id", path)?,
-            customer_name: json::optional(obj, "customer_name", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
-            customer_ip_address: json::optional(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::optional(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::optional(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::optional(obj, "customer_tax_id", path)?,
-            customer_metadata: json::optional(obj, "customer_metadata", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            success_url: json::optional(obj, "success_url", path)?,
-            return_url: json::optional(obj, "return_url", path)?,
-            embed_origin: json::optional(obj, "embed_origin", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            custom_field_data: f_custom_field_data,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            allow_trial: f_allow_trial,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            external_customer_id: f_external_customer_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            customer_metadata: f_customer_metadata,
+            subscription_id: f_subscription_id,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            locale: f_locale,
+            product_price_id: f_product_price_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_custom_field_data = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_allow_trial = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_customer_metadata = None;
-        let mut f_subscription_id = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_locale = None;
-        let mut f_product_price_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "trial_interval" => json::set_opt(r, &mut f_trial_interval, key, &mut extra),
-            "trial_interval_count" => {
-                json::set_opt(r, &mut f_trial_interval_count, key, &mut extra)
-            }
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
-            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
-            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
-            "is_business_customer" => {
-                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
-            }
-            "external_customer_id" => {
-                json::set_opt(r, &mut f_external_customer_id, key, &mut extra)
-            }
-            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
-            "customer_ip_address" => json::set_opt(r, &mut f_customer_ip_address, key, &mut extra),
-            "customer_billing_name" => {
-                json::set_opt(r, &mut f_customer_billing_name, key, &mut extra)
-            }
-            "customer_billing_address" => {
-                json::set_opt(r, &mut f_customer_billing_address, key, &mut extra)
-            }
-            "customer_tax_id" => json::set_opt(r, &mut f_customer_tax_id, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "trial_interval" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval_count" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "seats" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "customer_id" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "external_customer_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "customer_name" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut s.16, key, &mut extra),
+            "customer_ip_address" => json::set_opt(r, &mut s.17, key, &mut extra),
+            "customer_billing_name" => json::set_opt(r, &mut s.18, key, &mut extra),
+            "customer_billing_address" => json::set_opt(r, &mut s.19, key, &mut extra),
+            "customer_tax_id" => json::set_opt(r, &mut s.20, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.22, key, &mut extra),
+            "success_url" => json::set_opt(r, &mut s.23, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut s.24, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut s.25, key, &mut extra),
+            "locale" => json::set_opt(r, &mut s.26, key, &mut extra),
+            "product_price_id" => json::set(r, &mut s.27),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_custom_field_data,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_amount,
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            f_allow_trial,
+            f_customer_id,
+            f_is_business_customer,
+            f_external_customer_id,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_customer_metadata,
+            f_subscription_id,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_locale,
+            Some(f_product_price_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            trial_interval: json::opt(f_trial_interval),
-            trial_interval_count: json::opt(f_trial_interval_count),
-            metadata: json::opt(f_metadata),
-            custom_field_data: json::opt(f_custom_field_data),
-            discount_id: json::opt(f_discount_id),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            amount: json::opt(f_amount),
-            seats: json::opt(f_seats),
-            min_seats: json::opt(f_min_seats),
-            max_seats: json::opt(f_max_seats),
-            allow_trial: json::opt(f_allow_trial),
-            customer_id: json::opt(f_customer_id),
-            is_business_customer: json::opt(f_is_business_customer),
-            external_customer_id: json::opt(f_external_customer_id),
-            customer_name: json::opt(f_customer_name),
-            customer_email: json::opt(f_customer_email),
-            customer_ip_address: json::opt(f_customer_ip_address),
-            customer_billing_name: json::opt(f_customer_billing_name),
-            customer_billing_address: json::opt(f_customer_billing_address),
-            customer_tax_id: json::opt(f_customer_tax_id),
-            customer_metadata: json::opt(f_customer_metadata),
-            subscription_id: json::opt(f_subscription_id),
-            success_url: json::opt(f_success_url),
-            return_url: json::opt(f_return_url),
-            embed_origin: json::opt(f_embed_origin),
-            locale: json::opt(f_locale),
-            product_price_id: json::req(f_product_price_id)?,
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => None,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => None,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => None,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => None,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => None,
+            },
+            external_customer_id: match f_external_customer_id {
+                Some(v) => v,
+                None => None,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => None,
+            },
+            customer_ip_address: match f_customer_ip_address {
+                Some(v) => v,
+                None => None,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => None,
+            },
+            customer_metadata: match f_customer_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => None,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => None,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => None,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            product_price_id: f_product_price_id,
             extra,
         })
     }
@@ -3018,147 +3306,256 @@ impl CheckoutProductCreate {
 impl FromJson for CheckoutProductCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_trial_interval = json::optional(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::optional(obj, "trial_interval_count", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_discount_id = json::optional(obj, "discount_id", path)?;
+        let f_allow_discount_codes = json::optional(obj, "allow_discount_codes", path)?;
+        let f_require_billing_address = json::optional(obj, "require_billing_address", path)?;
+        let f_amount = json::optional(obj, "amount", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_min_seats = json::optional(obj, "min_seats", path)?;
+        let f_max_seats = json::optional(obj, "max_seats", path)?;
+        let f_allow_trial = json::optional(obj, "allow_trial", path)?;
+        let f_customer_id = json::optional(obj, "customer_id", path)?;
+        let f_is_business_customer = json::optional(obj, "is_business_customer", path)?;
+        let f_external_customer_id = json::optional(obj, "external_customer_id", path)?;
+        let f_customer_name = json::optional(obj, "customer_name", path)?;
+        let f_customer_email = json::optional(obj, "customer_email", path)?;
+        let f_customer_ip_address = json::optional(obj, "customer_ip_address", path)?;
+        let f_customer_billing_name = json::optional(obj, "customer_billing_name", path)?;
+        let f_customer_billing_address = json::optional(obj, "customer_billing_address", path)?;
+        let f_customer_tax_id = json::optional(obj, "customer_tax_id", path)?;
+        let f_customer_metadata = json::optional(obj, "customer_metadata", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_success_url = json::optional(obj, "success_url", path)?;
+        let f_return_url = json::optional(obj, "return_url", path)?;
+        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
         Ok(Self {
-            trial_interval: json::optional(obj, "trial_interval", path)?,
-            trial_interval_count: json::optional(obj, "trial_interval_count", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            discount_id: json::optional(obj, "discount_id", path)?,
-            allow_discount_codes: json::optional(obj, "allow_discount_codes", path)?,
-            require_billing_address: json::optional(obj, "require_billing_address", path)?,
-            amount: json::optional(obj, "amount", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            min_seats: json::optional(obj, "min_seats", path)?,
-            max_seats: json::optional(obj, "max_seats", path)?,
-            allow_trial: json::optional(obj, "allow_trial", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
-            is_business_customer: json::optional(obj, "is_business_customer", path)?,
-            external_customer_id: json::optional(obj, "external_customer_id", path)?,
-            customer_name: json::optional(obj, "customer_name", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
-            customer_ip_address: json::optional(obj, "customer_ip_address", path)?,
-            customer_billing_name: json::optional(obj, "customer_billing_name", path)?,
-            customer_billing_address: json::optional(obj, "customer_billing_address", path)?,
-            customer_tax_id: json::optional(obj, "customer_tax_id", path)?,
-            customer_metadata: json::optional(obj, "customer_metadata", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            success_url: json::optional(obj, "success_url", path)?,
-            return_url: json::optional(obj, "return_url", path)?,
-            embed_origin: json::optional(obj, "embed_origin", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            product_id: json::required(obj, "product_id", path)?,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            metadata: f_metadata,
+            custom_field_data: f_custom_field_data,
+            discount_id: f_discount_id,
+            allow_discount_codes: f_allow_discount_codes,
+            require_billing_address: f_require_billing_address,
+            amount: f_amount,
+            seats: f_seats,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            allow_trial: f_allow_trial,
+            customer_id: f_customer_id,
+            is_business_customer: f_is_business_customer,
+            external_customer_id: f_external_customer_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            customer_ip_address: f_customer_ip_address,
+            customer_billing_name: f_customer_billing_name,
+            customer_billing_address: f_customer_billing_address,
+            customer_tax_id: f_customer_tax_id,
+            customer_metadata: f_customer_metadata,
+            subscription_id: f_subscription_id,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
+            locale: f_locale,
+            currency: f_currency,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_metadata = None;
-        let mut f_custom_field_data = None;
-        let mut f_discount_id = None;
-        let mut f_allow_discount_codes = None;
-        let mut f_require_billing_address = None;
-        let mut f_amount = None;
-        let mut f_seats = None;
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_allow_trial = None;
-        let mut f_customer_id = None;
-        let mut f_is_business_customer = None;
-        let mut f_external_customer_id = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_customer_ip_address = None;
-        let mut f_customer_billing_name = None;
-        let mut f_customer_billing_address = None;
-        let mut f_customer_tax_id = None;
-        let mut f_customer_metadata = None;
-        let mut f_subscription_id = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
-        let mut f_locale = None;
-        let mut f_currency = None;
-        let mut f_product_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "trial_interval" => json::set_opt(r, &mut f_trial_interval, key, &mut extra),
-            "trial_interval_count" => {
-                json::set_opt(r, &mut f_trial_interval_count, key, &mut extra)
-            }
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "discount_id" => json::set_opt(r, &mut f_discount_id, key, &mut extra),
-            "allow_discount_codes" => {
-                json::set_opt(r, &mut f_allow_discount_codes, key, &mut extra)
-            }
-            "require_billing_address" => {
-                json::set_opt(r, &mut f_require_billing_address, key, &mut extra)
-            }
-            "amount" => json::set_opt(r, &mut f_amount, key, &mut extra),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "min_seats" => json::set_opt(r, &mut f_min_seats, key, &mut extra),
-            "max_seats" => json::set_opt(r, &mut f_max_seats, key, &mut extra),
-            "allow_trial" => json::set_opt(r, &mut f_allow_trial, key, &mut extra),
-            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
-            "is_business_customer" => {
-                json::set_opt(r, &mut f_is_business_customer, key, &mut extra)
-            }
-            "external_customer_id" => {
-                json::set_opt(r, &mut f_external_customer_id, key, &mut extra)
-            }
-            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
-            "customer_ip_address" => json::set_opt(r, &mut f_customer_ip_address, key, &mut extra),
-            "customer_billing_name" => {
-                json::set_opt(r, &mut f_customer_billing_name, key, &mut extra)
-            }
-            "customer_billing_address" => {
-                json::set_opt(r, &mut f_customer_billing_address, key, &mut extra)
-            }
-            "customer_tax_id" => json::set_opt(r, &mut f_customer_tax_id, key, &mut extra),
-            "customer_metadata" => json::set_opt(r, &mut f_customer_metadata, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
+            "trial_interval" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval_count" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "custom_field_data" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "discount_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "allow_discount_codes" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "require_billing_address" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "amount" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "seats" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "min_seats" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "max_seats" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "allow_trial" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "customer_id" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "is_business_customer" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "external_customer_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "customer_name" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut s.16, key, &mut extra),
+            "customer_ip_address" => json::set_opt(r, &mut s.17, key, &mut extra),
+            "customer_billing_name" => json::set_opt(r, &mut s.18, key, &mut extra),
+            "customer_billing_address" => json::set_opt(r, &mut s.19, key, &mut extra),
+            "customer_tax_id" => json::set_opt(r, &mut s.20, key, &mut extra),
+            "customer_metadata" => json::set_opt(r, &mut s.21, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.22, key, &mut extra),
+            "success_url" => json::set_opt(r, &mut s.23, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut s.24, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut s.25, key, &mut extra),
+            "locale" => json::set_opt(r, &mut s.26, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "product_id" => json::set(r, &mut s.28),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_trial_interval,
+            f_trial_interval_count,
+            f_metadata,
+            f_custom_field_data,
+            f_discount_id,
+            f_allow_discount_codes,
+            f_require_billing_address,
+            f_amount,
+            f_seats,
+            f_min_seats,
+            f_max_seats,
+            f_allow_trial,
+            f_customer_id,
+            f_is_business_customer,
+            f_external_customer_id,
+            f_customer_name,
+            f_customer_email,
+            f_customer_ip_address,
+            f_customer_billing_name,
+            f_customer_billing_address,
+            f_customer_tax_id,
+            f_customer_metadata,
+            f_subscription_id,
+            f_success_url,
+            f_return_url,
+            f_embed_origin,
+            f_locale,
+            f_currency,
+            Some(f_product_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            trial_interval: json::opt(f_trial_interval),
-            trial_interval_count: json::opt(f_trial_interval_count),
-            metadata: json::opt(f_metadata),
-            custom_field_data: json::opt(f_custom_field_data),
-            discount_id: json::opt(f_discount_id),
-            allow_discount_codes: json::opt(f_allow_discount_codes),
-            require_billing_address: json::opt(f_require_billing_address),
-            amount: json::opt(f_amount),
-            seats: json::opt(f_seats),
-            min_seats: json::opt(f_min_seats),
-            max_seats: json::opt(f_max_seats),
-            allow_trial: json::opt(f_allow_trial),
-            customer_id: json::opt(f_customer_id),
-            is_business_customer: json::opt(f_is_business_customer),
-            external_customer_id: json::opt(f_external_customer_id),
-            customer_name: json::opt(f_customer_name),
-            customer_email: json::opt(f_customer_email),
-            customer_ip_address: json::opt(f_customer_ip_address),
-            customer_billing_name: json::opt(f_customer_billing_name),
-            customer_billing_address: json::opt(f_customer_billing_address),
-            customer_tax_id: json::opt(f_customer_tax_id),
-            customer_metadata: json::opt(f_customer_metadata),
-            subscription_id: json::opt(f_subscription_id),
-            success_url: json::opt(f_success_url),
-            return_url: json::opt(f_return_url),
-            embed_origin: json::opt(f_embed_origin),
-            locale: json::opt(f_locale),
-            currency: json::opt(f_currency),
-            product_id: json::req(f_product_id)?,
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => None,
+            },
+            allow_discount_codes: match f_allow_discount_codes {
+                Some(v) => v,
+                None => None,
+            },
+            require_billing_address: match f_require_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => None,
+            },
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            min_seats: match f_min_seats {
+                Some(v) => v,
+                None => None,
+            },
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => None,
+            },
+            allow_trial: match f_allow_trial {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => None,
+            },
+            is_business_customer: match f_is_business_customer {
+                Some(v) => v,
+                None => None,
+            },
+            external_customer_id: match f_external_customer_id {
+                Some(v) => v,
+                None => None,
+            },
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => None,
+            },
+            customer_ip_address: match f_customer_ip_address {
+                Some(v) => v,
+                None => None,
+            },
+            customer_billing_name: match f_customer_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_billing_address: match f_customer_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            customer_tax_id: match f_customer_tax_id {
+                Some(v) => v,
+                None => None,
+            },
+            customer_metadata: match f_customer_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => None,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => None,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => None,
+            },
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: f_product_id,
             extra,
         })
     }
@@ -3322,37 +3719,43 @@ impl CompassThreadMessageSchema {
 impl FromJson for CompassThreadMessageSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_prompt = json::required(obj, "prompt", path)?;
+        let f_parts = json::required(obj, "parts", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            prompt: json::required(obj, "prompt", path)?,
-            parts: json::required(obj, "parts", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            prompt: f_prompt,
+            parts: f_parts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_prompt = None;
-        let mut f_parts = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "prompt" => json::set(r, &mut f_prompt),
-            "parts" => json::set(r, &mut f_parts),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "prompt" => json::set(r, &mut s.3),
+            "parts" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_prompt), Some(f_parts)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            prompt: json::req(f_prompt)?,
-            parts: json::req(f_parts)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            prompt: f_prompt,
+            parts: f_parts,
             extra,
         })
     }
@@ -3527,37 +3930,48 @@ impl CompassThreadSchema {
 impl FromJson for CompassThreadSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_title = json::required(obj, "title", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            title: json::required(obj, "title", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            title: f_title,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_title = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "title" => json::set(r, &mut f_title),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "title" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_title),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            title: json::req(f_title)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            title: f_title,
             extra,
         })
     }
@@ -3597,21 +4011,26 @@ impl CompassThreadUpdate {
 impl FromJson for CompassThreadUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_title = json::optional(obj, "title", path)?;
         Ok(Self {
-            title: json::optional(obj, "title", path)?,
+            title: f_title,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_title = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "title" => json::set_opt(r, &mut f_title, key, &mut extra),
+            "title" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_title,) = s;
         Ok(Self {
-            title: json::opt(f_title),
+            title: match f_title {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -3731,38 +4150,48 @@ impl FromJson for CustomerCardBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer_card", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            email: json::required(obj, "email", path)?,
-            name: json::required(obj, "name", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            created_at: json::required(obj, "created_at", path)?,
+            type_: f_type_,
+            email: f_email,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            created_at: f_created_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_avatar_url = None;
-        let mut f_created_at = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "customer_card", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "created_at" => json::set(r, &mut f_created_at),
+            "type" => {
+                json::peek_const_str(r, "customer_card", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "email" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set(r, &mut s.3),
+            "created_at" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_email), Some(f_name), Some(f_avatar_url), Some(f_created_at)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            email: json::req(f_email)?,
-            name: json::req(f_name)?,
-            avatar_url: json::req(f_avatar_url)?,
-            created_at: json::req(f_created_at)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            email: f_email,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            created_at: f_created_at,
             extra,
         })
     }
@@ -3806,29 +4235,33 @@ impl CustomerGrowthPeriod {
 impl FromJson for CustomerGrowthPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_new_customers = json::required(obj, "new_customers", path)?;
+        let f_total_customers = json::required(obj, "total_customers", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            new_customers: json::required(obj, "new_customers", path)?,
-            total_customers: json::required(obj, "total_customers", path)?,
+            timestamp: f_timestamp,
+            new_customers: f_new_customers,
+            total_customers: f_total_customers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_new_customers = None;
-        let mut f_total_customers = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "new_customers" => json::set(r, &mut f_new_customers),
-            "total_customers" => json::set(r, &mut f_total_customers),
+            "timestamp" => json::set(r, &mut s.0),
+            "new_customers" => json::set(r, &mut s.1),
+            "total_customers" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_timestamp), Some(f_new_customers), Some(f_total_customers)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            new_customers: json::req(f_new_customers)?,
-            total_customers: json::req(f_total_customers)?,
+            timestamp: f_timestamp,
+            new_customers: f_new_customers,
+            total_customers: f_total_customers,
             extra,
         })
     }
@@ -3935,25 +4368,29 @@ impl CustomerSelectionOption {
 impl FromJson for CustomerSelectionOption {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
+            id: f_id,
+            name: f_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_name = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
+            "id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
+            id: f_id,
+            name: f_name,
             extra,
         })
     }
@@ -3994,29 +4431,39 @@ impl CustomerSelectionRequiredResponse {
 impl FromJson for CustomerSelectionRequiredResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_detail = json::optional(obj, "detail", path)?;
+        let f_customers = json::required(obj, "customers", path)?;
         Ok(Self {
-            error: json::optional(obj, "error", path)?,
-            detail: json::optional(obj, "detail", path)?,
-            customers: json::required(obj, "customers", path)?,
+            error: f_error,
+            detail: f_detail,
+            customers: f_customers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_error = None;
-        let mut f_detail = None;
-        let mut f_customers = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "detail" => json::set_opt(r, &mut f_detail, key, &mut extra),
-            "customers" => json::set(r, &mut f_customers),
+            "error" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "detail" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "customers" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_error, f_detail, Some(f_customers)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            error: json::opt(f_error),
-            detail: json::opt(f_detail),
-            customers: json::req(f_customers)?,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            detail: match f_detail {
+                Some(v) => v,
+                None => None,
+            },
+            customers: f_customers,
             extra,
         })
     }
@@ -4054,21 +4501,25 @@ impl CustomerSessionCodeAuthenticateRequest {
 impl FromJson for CustomerSessionCodeAuthenticateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            code: json::required(obj, "code", path)?,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_code = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut f_code),
+            "code" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_code),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            code: json::req(f_code)?,
+            code: f_code,
             extra,
         })
     }
@@ -4104,21 +4555,25 @@ impl CustomerSessionCodeAuthenticateResponse {
 impl FromJson for CustomerSessionCodeAuthenticateResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
+            "token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
+            token: f_token,
             extra,
         })
     }
@@ -4161,26 +4616,30 @@ impl FromJson for CustomerSessionCodeInvalidOrExpired {
             true,
             path,
         )?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CustomerSessionCodeInvalidOrExpired", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CustomerSessionCodeInvalidOrExpired", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -4224,29 +4683,36 @@ impl CustomerSessionCodeRequest {
 impl FromJson for CustomerSessionCodeRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::optional(obj, "customer_id", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::optional(obj, "customer_id", path)?,
+            email: f_email,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set_opt(r, &mut f_customer_id, key, &mut extra),
+            "email" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "customer_id" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), Some(f_organization_id), f_customer_id) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::opt(f_customer_id),
+            email: f_email,
+            organization_id: f_organization_id,
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4304,45 +4770,70 @@ impl CustomerStat {
 impl FromJson for CustomerStat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_occurrences = json::required(obj, "occurrences", path)?;
+        let f_totals = json::optional(obj, "totals", path)?;
+        let f_share = json::optional(obj, "share", path)?;
         Ok(Self {
-            customer_id: json::required(obj, "customer_id", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            name: json::optional(obj, "name", path)?,
-            email: json::optional(obj, "email", path)?,
-            occurrences: json::required(obj, "occurrences", path)?,
-            totals: json::optional(obj, "totals", path)?,
-            share: json::optional(obj, "share", path)?,
+            customer_id: f_customer_id,
+            external_customer_id: f_external_customer_id,
+            name: f_name,
+            email: f_email,
+            occurrences: f_occurrences,
+            totals: f_totals,
+            share: f_share,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_id = None;
-        let mut f_external_customer_id = None;
-        let mut f_name = None;
-        let mut f_email = None;
-        let mut f_occurrences = None;
-        let mut f_totals = None;
-        let mut f_share = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "occurrences" => json::set(r, &mut f_occurrences),
-            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
-            "share" => json::set_opt(r, &mut f_share, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.0),
+            "external_customer_id" => json::set(r, &mut s.1),
+            "name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "occurrences" => json::set(r, &mut s.4),
+            "totals" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "share" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_customer_id),
+            Some(f_external_customer_id),
+            f_name,
+            f_email,
+            Some(f_occurrences),
+            f_totals,
+            f_share,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_id: json::req(f_customer_id)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            name: json::opt(f_name),
-            email: json::opt(f_email),
-            occurrences: json::req(f_occurrences)?,
-            totals: json::opt(f_totals),
-            share: json::opt(f_share),
+            customer_id: f_customer_id,
+            external_customer_id: f_external_customer_id,
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            occurrences: f_occurrences,
+            totals: match f_totals {
+                Some(v) => v,
+                None => None,
+            },
+            share: match f_share {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4472,21 +4963,25 @@ impl CustomerSubscriptionChangePreviewProduct {
 impl FromJson for CustomerSubscriptionChangePreviewProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
+            "product_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
+            product_id: f_product_id,
             extra,
         })
     }
@@ -4522,21 +5017,25 @@ impl CustomerSubscriptionChangePreviewSeats {
 impl FromJson for CustomerSubscriptionChangePreviewSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seats = json::required(obj, "seats", path)?;
         Ok(Self {
-            seats: json::required(obj, "seats", path)?,
+            seats: f_seats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seats = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut f_seats),
+            "seats" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seats),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seats: json::req(f_seats)?,
+            seats: f_seats,
             extra,
         })
     }
@@ -4574,27 +5073,33 @@ impl CustomerSubscriptionRevoke {
 impl FromJson for CustomerSubscriptionRevoke {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_cancellation_reason = json::optional(obj, "cancellation_reason", path)?;
+        let f_cancellation_comment = json::optional(obj, "cancellation_comment", path)?;
         Ok(Self {
-            cancellation_reason: json::optional(obj, "cancellation_reason", path)?,
-            cancellation_comment: json::optional(obj, "cancellation_comment", path)?,
+            cancellation_reason: f_cancellation_reason,
+            cancellation_comment: f_cancellation_comment,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_cancellation_reason = None;
-        let mut f_cancellation_comment = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "cancellation_reason" => json::set_opt(r, &mut f_cancellation_reason, key, &mut extra),
-            "cancellation_comment" => {
-                json::set_opt(r, &mut f_cancellation_comment, key, &mut extra)
-            }
+            "cancellation_reason" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "cancellation_comment" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_cancellation_reason, f_cancellation_comment) = s;
         Ok(Self {
-            cancellation_reason: json::opt(f_cancellation_reason),
-            cancellation_comment: json::opt(f_cancellation_comment),
+            cancellation_reason: match f_cancellation_reason {
+                Some(v) => v,
+                None => None,
+            },
+            cancellation_comment: match f_cancellation_comment {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4645,42 +5150,59 @@ impl FromJson for DataTableBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "data_table", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_title = json::required(obj, "title", path)?;
+        let f_columns = json::required(obj, "columns", path)?;
+        let f_rows = json::required(obj, "rows", path)?;
+        let f_total_count = json::required(obj, "total_count", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            entity: json::required(obj, "entity", path)?,
-            title: json::required(obj, "title", path)?,
-            columns: json::required(obj, "columns", path)?,
-            rows: json::required(obj, "rows", path)?,
-            total_count: json::required(obj, "total_count", path)?,
+            type_: f_type_,
+            entity: f_entity,
+            title: f_title,
+            columns: f_columns,
+            rows: f_rows,
+            total_count: f_total_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_entity = None;
-        let mut f_title = None;
-        let mut f_columns = None;
-        let mut f_rows = None;
-        let mut f_total_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "data_table", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "entity" => json::set(r, &mut f_entity),
-            "title" => json::set(r, &mut f_title),
-            "columns" => json::set(r, &mut f_columns),
-            "rows" => json::set(r, &mut f_rows),
-            "total_count" => json::set(r, &mut f_total_count),
+            "type" => {
+                json::peek_const_str(r, "data_table", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "entity" => json::set(r, &mut s.1),
+            "title" => json::set(r, &mut s.2),
+            "columns" => json::set(r, &mut s.3),
+            "rows" => json::set(r, &mut s.4),
+            "total_count" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_type_,
+            Some(f_entity),
+            Some(f_title),
+            Some(f_columns),
+            Some(f_rows),
+            Some(f_total_count),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            entity: json::req(f_entity)?,
-            title: json::req(f_title)?,
-            columns: json::req(f_columns)?,
-            rows: json::req(f_rows)?,
-            total_count: json::req(f_total_count)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            entity: f_entity,
+            title: f_title,
+            columns: f_columns,
+            rows: f_rows,
+            total_count: f_total_count,
             extra,
         })
     }
@@ -4727,29 +5249,36 @@ impl DataTableColumn {
 impl FromJson for DataTableColumn {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_format = json::optional(obj, "format", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            label: json::required(obj, "label", path)?,
-            format: json::optional(obj, "format", path)?,
+            key: f_key,
+            label: f_label,
+            format: f_format,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_label = None;
-        let mut f_format = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "label" => json::set(r, &mut f_label),
-            "format" => json::set_opt(r, &mut f_format, key, &mut extra),
+            "key" => json::set(r, &mut s.0),
+            "label" => json::set(r, &mut s.1),
+            "format" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_key), Some(f_label), f_format) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            label: json::req(f_label)?,
-            format: json::opt(f_format),
+            key: f_key,
+            label: f_label,
+            format: match f_format {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4789,25 +5318,29 @@ impl DiscordGuild {
 impl FromJson for DiscordGuild {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_roles = json::required(obj, "roles", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            roles: json::required(obj, "roles", path)?,
+            name: f_name,
+            roles: f_roles,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_roles = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "roles" => json::set(r, &mut f_roles),
+            "name" => json::set(r, &mut s.0),
+            "roles" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_name), Some(f_roles)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            roles: json::req(f_roles)?,
+            name: f_name,
+            roles: f_roles,
             extra,
         })
     }
@@ -4853,37 +5386,42 @@ impl DiscordGuildRole {
 impl FromJson for DiscordGuildRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_position = json::required(obj, "position", path)?;
+        let f_is_polar_bot = json::required(obj, "is_polar_bot", path)?;
+        let f_color = json::required(obj, "color", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            position: json::required(obj, "position", path)?,
-            is_polar_bot: json::required(obj, "is_polar_bot", path)?,
-            color: json::required(obj, "color", path)?,
+            id: f_id,
+            name: f_name,
+            position: f_position,
+            is_polar_bot: f_is_polar_bot,
+            color: f_color,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_position = None;
-        let mut f_is_polar_bot = None;
-        let mut f_color = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "position" => json::set(r, &mut f_position),
-            "is_polar_bot" => json::set(r, &mut f_is_polar_bot),
-            "color" => json::set(r, &mut f_color),
+            "id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "position" => json::set(r, &mut s.2),
+            "is_polar_bot" => json::set(r, &mut s.3),
+            "color" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_name), Some(f_position), Some(f_is_polar_bot), Some(f_color)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            position: json::req(f_position)?,
-            is_polar_bot: json::req(f_is_polar_bot)?,
-            color: json::req(f_color)?,
+            id: f_id,
+            name: f_name,
+            position: f_position,
+            is_polar_bot: f_is_polar_bot,
+            color: f_color,
             extra,
         })
     }
@@ -4931,36 +5469,38 @@ impl FromJson for DisputeSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "dispute", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_dispute = json::required(obj, "dispute", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            dispute: json::required(obj, "dispute", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            dispute: f_dispute,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut c_3 = false;
-        let mut f_dispute = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::konst(r, &mut c_3, |r| json::peek_const_str(r, "dispute", false)),
-            "dispute" => json::set(r, &mut f_dispute),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "dispute", false), r, &mut s.3),
+            "dispute" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), true, Some(f_dispute)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            dispute: json::req(f_dispute)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            dispute: f_dispute,
             extra,
         })
     }
@@ -5008,36 +5548,50 @@ impl FromJson for DisputeSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "dispute", true, path)?;
+        let f_body = json::optional(obj, "body", path)?;
+        let f_file_ids = json::optional(obj, "file_ids", path)?;
+        let f_win_reason = json::optional(obj, "win_reason", path)?;
+        let f_win_reason_other = json::optional(obj, "win_reason_other", path)?;
         Ok(Self {
-            body: json::optional(obj, "body", path)?,
-            file_ids: json::optional(obj, "file_ids", path)?,
-            win_reason: json::optional(obj, "win_reason", path)?,
-            win_reason_other: json::optional(obj, "win_reason_other", path)?,
+            body: f_body,
+            file_ids: f_file_ids,
+            win_reason: f_win_reason,
+            win_reason_other: f_win_reason_other,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_body = None;
-        let mut f_file_ids = None;
-        let mut c_2 = false;
-        let mut f_win_reason = None;
-        let mut f_win_reason_other = None;
+        let mut s = (None, None, false, None, None);
         r.object(&mut |r, key| match key {
-            "body" => json::set_opt(r, &mut f_body, key, &mut extra),
-            "file_ids" => json::set_opt(r, &mut f_file_ids, key, &mut extra),
-            "type" => json::konst(r, &mut c_2, |r| json::peek_const_str(r, "dispute", false)),
-            "win_reason" => json::set_opt(r, &mut f_win_reason, key, &mut extra),
-            "win_reason_other" => json::set_opt(r, &mut f_win_reason_other, key, &mut extra),
+            "body" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "file_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "dispute", false), r, &mut s.2),
+            "win_reason" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "win_reason_other" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_body, f_file_ids, true, f_win_reason, f_win_reason_other) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            body: json::opt(f_body),
-            file_ids: json::opt(f_file_ids),
-            win_reason: json::opt(f_win_reason),
-            win_reason_other: json::opt(f_win_reason_other),
+            body: match f_body {
+                Some(v) => v,
+                None => None,
+            },
+            file_ids: match f_file_ids {
+                Some(v) => v,
+                None => None,
+            },
+            win_reason: match f_win_reason {
+                Some(v) => v,
+                None => None,
+            },
+            win_reason_other: match f_win_reason_other {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5157,25 +5711,29 @@ impl EmailOtpRequest {
 impl FromJson for EmailOtpRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_cf_turnstile_response = json::required(obj, "cf-turnstile-response", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            cf_turnstile_response: json::required(obj, "cf-turnstile-response", path)?,
+            email: f_email,
+            cf_turnstile_response: f_cf_turnstile_response,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_cf_turnstile_response = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "cf-turnstile-response" => json::set(r, &mut f_cf_turnstile_response),
+            "email" => json::set(r, &mut s.0),
+            "cf-turnstile-response" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), Some(f_cf_turnstile_response)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            cf_turnstile_response: json::req(f_cf_turnstile_response)?,
+            email: f_email,
+            cf_turnstile_response: f_cf_turnstile_response,
             extra,
         })
     }
@@ -5216,21 +5774,25 @@ impl EmailOtpVerify {
 impl FromJson for EmailOtpVerify {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            code: json::required(obj, "code", path)?,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_code = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut f_code),
+            "code" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_code),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            code: json::req(f_code)?,
+            code: f_code,
             extra,
         })
     }
@@ -5268,25 +5830,32 @@ impl EmailUpdateRequest {
 impl FromJson for EmailUpdateRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_return_to = json::optional(obj, "return_to", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            return_to: json::optional(obj, "return_to", path)?,
+            email: f_email,
+            return_to: f_return_to,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_return_to = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "return_to" => json::set_opt(r, &mut f_return_to, key, &mut extra),
+            "email" => json::set(r, &mut s.0),
+            "return_to" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), f_return_to) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            return_to: json::opt(f_return_to),
+            email: f_email,
+            return_to: match f_return_to {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5338,42 +5907,59 @@ impl FromJson for EntityListBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "entity_list", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_title = json::required(obj, "title", path)?;
+        let f_columns = json::required(obj, "columns", path)?;
+        let f_rows = json::required(obj, "rows", path)?;
+        let f_total_count = json::required(obj, "total_count", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            entity: json::required(obj, "entity", path)?,
-            title: json::required(obj, "title", path)?,
-            columns: json::required(obj, "columns", path)?,
-            rows: json::required(obj, "rows", path)?,
-            total_count: json::required(obj, "total_count", path)?,
+            type_: f_type_,
+            entity: f_entity,
+            title: f_title,
+            columns: f_columns,
+            rows: f_rows,
+            total_count: f_total_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_entity = None;
-        let mut f_title = None;
-        let mut f_columns = None;
-        let mut f_rows = None;
-        let mut f_total_count = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "entity_list", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "entity" => json::set(r, &mut f_entity),
-            "title" => json::set(r, &mut f_title),
-            "columns" => json::set(r, &mut f_columns),
-            "rows" => json::set(r, &mut f_rows),
-            "total_count" => json::set(r, &mut f_total_count),
+            "type" => {
+                json::peek_const_str(r, "entity_list", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "entity" => json::set(r, &mut s.1),
+            "title" => json::set(r, &mut s.2),
+            "columns" => json::set(r, &mut s.3),
+            "rows" => json::set(r, &mut s.4),
+            "total_count" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_type_,
+            Some(f_entity),
+            Some(f_title),
+            Some(f_columns),
+            Some(f_rows),
+            Some(f_total_count),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            entity: json::req(f_entity)?,
-            title: json::req(f_title)?,
-            columns: json::req(f_columns)?,
-            rows: json::req(f_rows)?,
-            total_count: json::req(f_total_count)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            entity: f_entity,
+            title: f_title,
+            columns: f_columns,
+            rows: f_rows,
+            total_count: f_total_count,
             extra,
         })
     }
@@ -5443,57 +6029,88 @@ impl EventStatistics {
 impl FromJson for EventStatistics {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_event_type_id = json::required(obj, "event_type_id", path)?;
+        let f_occurrences = json::required(obj, "occurrences", path)?;
+        let f_customers = json::required(obj, "customers", path)?;
+        let f_totals = json::optional(obj, "totals", path)?;
+        let f_averages = json::optional(obj, "averages", path)?;
+        let f_p10 = json::optional(obj, "p10", path)?;
+        let f_p90 = json::optional(obj, "p90", path)?;
+        let f_p99 = json::optional(obj, "p99", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            label: json::required(obj, "label", path)?,
-            event_type_id: json::required(obj, "event_type_id", path)?,
-            occurrences: json::required(obj, "occurrences", path)?,
-            customers: json::required(obj, "customers", path)?,
-            totals: json::optional(obj, "totals", path)?,
-            averages: json::optional(obj, "averages", path)?,
-            p10: json::optional(obj, "p10", path)?,
-            p90: json::optional(obj, "p90", path)?,
-            p99: json::optional(obj, "p99", path)?,
+            name: f_name,
+            label: f_label,
+            event_type_id: f_event_type_id,
+            occurrences: f_occurrences,
+            customers: f_customers,
+            totals: f_totals,
+            averages: f_averages,
+            p10: f_p10,
+            p90: f_p90,
+            p99: f_p99,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_label = None;
-        let mut f_event_type_id = None;
-        let mut f_occurrences = None;
-        let mut f_customers = None;
-        let mut f_totals = None;
-        let mut f_averages = None;
-        let mut f_p10 = None;
-        let mut f_p90 = None;
-        let mut f_p99 = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "label" => json::set(r, &mut f_label),
-            "event_type_id" => json::set(r, &mut f_event_type_id),
-            "occurrences" => json::set(r, &mut f_occurrences),
-            "customers" => json::set(r, &mut f_customers),
-            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
-            "averages" => json::set_opt(r, &mut f_averages, key, &mut extra),
-            "p10" => json::set_opt(r, &mut f_p10, key, &mut extra),
-            "p90" => json::set_opt(r, &mut f_p90, key, &mut extra),
-            "p99" => json::set_opt(r, &mut f_p99, key, &mut extra),
+            "name" => json::set(r, &mut s.0),
+            "label" => json::set(r, &mut s.1),
+            "event_type_id" => json::set(r, &mut s.2),
+            "occurrences" => json::set(r, &mut s.3),
+            "customers" => json::set(r, &mut s.4),
+            "totals" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "averages" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "p10" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "p90" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "p99" => json::set_opt(r, &mut s.9, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_name),
+            Some(f_label),
+            Some(f_event_type_id),
+            Some(f_occurrences),
+            Some(f_customers),
+            f_totals,
+            f_averages,
+            f_p10,
+            f_p90,
+            f_p99,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            label: json::req(f_label)?,
-            event_type_id: json::req(f_event_type_id)?,
-            occurrences: json::req(f_occurrences)?,
-            customers: json::req(f_customers)?,
-            totals: json::opt(f_totals),
-            averages: json::opt(f_averages),
-            p10: json::opt(f_p10),
-            p90: json::opt(f_p90),
-            p99: json::opt(f_p99),
+            name: f_name,
+            label: f_label,
+            event_type_id: f_event_type_id,
+            occurrences: f_occurrences,
+            customers: f_customers,
+            totals: match f_totals {
+                Some(v) => v,
+                None => None,
+            },
+            averages: match f_averages {
+                Some(v) => v,
+                None => None,
+            },
+            p10: match f_p10 {
+                Some(v) => v,
+                None => None,
+            },
+            p90: match f_p90 {
+                Some(v) => v,
+                None => None,
+            },
+            p99: match f_p99 {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5673,53 +6290,68 @@ impl Feedback {
 impl FromJson for Feedback {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_message = json::required(obj, "message", path)?;
+        let f_client_context = json::required(obj, "client_context", path)?;
+        let f_user_id = json::required(obj, "user_id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
-            status: json::required(obj, "status", path)?,
-            message: json::required(obj, "message", path)?,
-            client_context: json::required(obj, "client_context", path)?,
-            user_id: json::required(obj, "user_id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            status: f_status,
+            message: f_message,
+            client_context: f_client_context,
+            user_id: f_user_id,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_status = None;
-        let mut f_message = None;
-        let mut f_client_context = None;
-        let mut f_user_id = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
-            "status" => json::set(r, &mut f_status),
-            "message" => json::set(r, &mut f_message),
-            "client_context" => json::set(r, &mut f_client_context),
-            "user_id" => json::set(r, &mut f_user_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "status" => json::set(r, &mut s.4),
+            "message" => json::set(r, &mut s.5),
+            "client_context" => json::set(r, &mut s.6),
+            "user_id" => json::set(r, &mut s.7),
+            "organization_id" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_type_),
+            Some(f_status),
+            Some(f_message),
+            Some(f_client_context),
+            Some(f_user_id),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
-            status: json::req(f_status)?,
-            message: json::req(f_message)?,
-            client_context: json::req(f_client_context)?,
-            user_id: json::req(f_user_id)?,
-            organization_id: json::req(f_organization_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            status: f_status,
+            message: f_message,
+            client_context: f_client_context,
+            user_id: f_user_id,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -5772,33 +6404,40 @@ impl FeedbackCreate {
 impl FromJson for FeedbackCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_message = json::required(obj, "message", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_client_context = json::optional(obj, "client_context", path)?;
         Ok(Self {
-            type_: json::required(obj, "type", path)?,
-            message: json::required(obj, "message", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            client_context: json::optional(obj, "client_context", path)?,
+            type_: f_type_,
+            message: f_message,
+            organization_id: f_organization_id,
+            client_context: f_client_context,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_message = None;
-        let mut f_organization_id = None;
-        let mut f_client_context = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::set(r, &mut f_type_),
-            "message" => json::set(r, &mut f_message),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "client_context" => json::set_opt(r, &mut f_client_context, key, &mut extra),
+            "type" => json::set(r, &mut s.0),
+            "message" => json::set(r, &mut s.1),
+            "organization_id" => json::set(r, &mut s.2),
+            "client_context" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_type_), Some(f_message), Some(f_organization_id), f_client_context) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::req(f_type_)?,
-            message: json::req(f_message)?,
-            organization_id: json::req(f_organization_id)?,
-            client_context: json::opt(f_client_context),
+            type_: f_type_,
+            message: f_message,
+            organization_id: f_organization_id,
+            client_context: match f_client_context {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -5983,33 +6622,37 @@ impl GitHubInvitesBenefitOrganization {
 impl FromJson for GitHubInvitesBenefitOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_is_personal = json::required(obj, "is_personal", path)?;
+        let f_plan_name = json::required(obj, "plan_name", path)?;
+        let f_is_free = json::required(obj, "is_free", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            is_personal: json::required(obj, "is_personal", path)?,
-            plan_name: json::required(obj, "plan_name", path)?,
-            is_free: json::required(obj, "is_free", path)?,
+            name: f_name,
+            is_personal: f_is_personal,
+            plan_name: f_plan_name,
+            is_free: f_is_free,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_is_personal = None;
-        let mut f_plan_name = None;
-        let mut f_is_free = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "is_personal" => json::set(r, &mut f_is_personal),
-            "plan_name" => json::set(r, &mut f_plan_name),
-            "is_free" => json::set(r, &mut f_is_free),
+            "name" => json::set(r, &mut s.0),
+            "is_personal" => json::set(r, &mut s.1),
+            "plan_name" => json::set(r, &mut s.2),
+            "is_free" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_name), Some(f_is_personal), Some(f_plan_name), Some(f_is_free)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            is_personal: json::req(f_is_personal)?,
-            plan_name: json::req(f_plan_name)?,
-            is_free: json::req(f_is_free)?,
+            name: f_name,
+            is_personal: f_is_personal,
+            plan_name: f_plan_name,
+            is_free: f_is_free,
             extra,
         })
     }
@@ -6050,25 +6693,29 @@ impl GitHubInvitesBenefitRepositories {
 impl FromJson for GitHubInvitesBenefitRepositories {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_repositories = json::required(obj, "repositories", path)?;
+        let f_organizations = json::required(obj, "organizations", path)?;
         Ok(Self {
-            repositories: json::required(obj, "repositories", path)?,
-            organizations: json::required(obj, "organizations", path)?,
+            repositories: f_repositories,
+            organizations: f_organizations,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_repositories = None;
-        let mut f_organizations = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "repositories" => json::set(r, &mut f_repositories),
-            "organizations" => json::set(r, &mut f_organizations),
+            "repositories" => json::set(r, &mut s.0),
+            "organizations" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_repositories), Some(f_organizations)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            repositories: json::req(f_repositories)?,
-            organizations: json::req(f_organizations)?,
+            repositories: f_repositories,
+            organizations: f_organizations,
             extra,
         })
     }
@@ -6107,25 +6754,29 @@ impl GitHubInvitesBenefitRepository {
 impl FromJson for GitHubInvitesBenefitRepository {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_repository_owner = json::required(obj, "repository_owner", path)?;
+        let f_repository_name = json::required(obj, "repository_name", path)?;
         Ok(Self {
-            repository_owner: json::required(obj, "repository_owner", path)?,
-            repository_name: json::required(obj, "repository_name", path)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_repository_owner = None;
-        let mut f_repository_name = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "repository_owner" => json::set(r, &mut f_repository_owner),
-            "repository_name" => json::set(r, &mut f_repository_name),
+            "repository_owner" => json::set(r, &mut s.0),
+            "repository_name" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_repository_owner), Some(f_repository_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            repository_owner: json::req(f_repository_owner)?,
-            repository_name: json::req(f_repository_name)?,
+            repository_owner: f_repository_owner,
+            repository_name: f_repository_name,
             extra,
         })
     }
@@ -6162,21 +6813,25 @@ impl HumanReviewRequest {
 impl FromJson for HumanReviewRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_reason = json::required(obj, "reason", path)?;
         Ok(Self {
-            reason: json::required(obj, "reason", path)?,
+            reason: f_reason,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_reason = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "reason" => json::set(r, &mut f_reason),
+            "reason" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_reason),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            reason: json::req(f_reason)?,
+            reason: f_reason,
             extra,
         })
     }
@@ -6322,65 +6977,94 @@ impl Insight {
 impl FromJson for Insight {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_detector_id = json::required(obj, "detector_id", path)?;
+        let f_category = json::required(obj, "category", path)?;
+        let f_category_label = json::required(obj, "category_label", path)?;
+        let f_severity = json::required(obj, "severity", path)?;
+        let f_title = json::required(obj, "title", path)?;
+        let f_body = json::required(obj, "body", path)?;
+        let f_why = json::optional(obj, "why", path)?;
+        let f_confidence = json::required(obj, "confidence", path)?;
+        let f_primary_action = json::optional(obj, "primary_action", path)?;
+        let f_suggested_prompt = json::required(obj, "suggested_prompt", path)?;
+        let f_drivers = json::optional(obj, "drivers", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            detector_id: json::required(obj, "detector_id", path)?,
-            category: json::required(obj, "category", path)?,
-            category_label: json::required(obj, "category_label", path)?,
-            severity: json::required(obj, "severity", path)?,
-            title: json::required(obj, "title", path)?,
-            body: json::required(obj, "body", path)?,
-            why: json::optional(obj, "why", path)?,
-            confidence: json::required(obj, "confidence", path)?,
-            primary_action: json::optional(obj, "primary_action", path)?,
-            suggested_prompt: json::required(obj, "suggested_prompt", path)?,
-            drivers: json::optional(obj, "drivers", path)?,
+            id: f_id,
+            detector_id: f_detector_id,
+            category: f_category,
+            category_label: f_category_label,
+            severity: f_severity,
+            title: f_title,
+            body: f_body,
+            why: f_why,
+            confidence: f_confidence,
+            primary_action: f_primary_action,
+            suggested_prompt: f_suggested_prompt,
+            drivers: f_drivers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_detector_id = None;
-        let mut f_category = None;
-        let mut f_category_label = None;
-        let mut f_severity = None;
-        let mut f_title = None;
-        let mut f_body = None;
-        let mut f_why = None;
-        let mut f_confidence = None;
-        let mut f_primary_action = None;
-        let mut f_suggested_prompt = None;
-        let mut f_drivers = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "detector_id" => json::set(r, &mut f_detector_id),
-            "category" => json::set(r, &mut f_category),
-            "category_label" => json::set(r, &mut f_category_label),
-            "severity" => json::set(r, &mut f_severity),
-            "title" => json::set(r, &mut f_title),
-            "body" => json::set(r, &mut f_body),
-            "why" => json::set_opt(r, &mut f_why, key, &mut extra),
-            "confidence" => json::set(r, &mut f_confidence),
-            "primary_action" => json::set_opt(r, &mut f_primary_action, key, &mut extra),
-            "suggested_prompt" => json::set(r, &mut f_suggested_prompt),
-            "drivers" => json::set_opt(r, &mut f_drivers, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "detector_id" => json::set(r, &mut s.1),
+            "category" => json::set(r, &mut s.2),
+            "category_label" => json::set(r, &mut s.3),
+            "severity" => json::set(r, &mut s.4),
+            "title" => json::set(r, &mut s.5),
+            "body" => json::set(r, &mut s.6),
+            "why" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "confidence" => json::set(r, &mut s.8),
+            "primary_action" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "suggested_prompt" => json::set(r, &mut s.10),
+            "drivers" => json::set_opt(r, &mut s.11, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_detector_id),
+            Some(f_category),
+            Some(f_category_label),
+            Some(f_severity),
+            Some(f_title),
+            Some(f_body),
+            f_why,
+            Some(f_confidence),
+            f_primary_action,
+            Some(f_suggested_prompt),
+            f_drivers,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            detector_id: json::req(f_detector_id)?,
-            category: json::req(f_category)?,
-            category_label: json::req(f_category_label)?,
-            severity: json::req(f_severity)?,
-            title: json::req(f_title)?,
-            body: json::req(f_body)?,
-            why: json::opt(f_why),
-            confidence: json::req(f_confidence)?,
-            primary_action: json::opt(f_primary_action),
-            suggested_prompt: json::req(f_suggested_prompt)?,
-            drivers: json::opt(f_drivers),
+            id: f_id,
+            detector_id: f_detector_id,
+            category: f_category,
+            category_label: f_category_label,
+            severity: f_severity,
+            title: f_title,
+            body: f_body,
+            why: match f_why {
+                Some(v) => v,
+                None => None,
+            },
+            confidence: f_confidence,
+            primary_action: match f_primary_action {
+                Some(v) => v,
+                None => None,
+            },
+            suggested_prompt: f_suggested_prompt,
+            drivers: match f_drivers {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -6432,26 +7116,35 @@ impl FromJson for InsightCardsBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "insight_cards", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_insights = json::required(obj, "insights", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            insights: json::required(obj, "insights", path)?,
+            type_: f_type_,
+            insights: f_insights,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_insights = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "insight_cards", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "insights" => json::set(r, &mut f_insights),
+            "type" => {
+                json::peek_const_str(r, "insight_cards", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "insights" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_insights)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            insights: json::req(f_insights)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            insights: f_insights,
             extra,
         })
     }
@@ -6580,33 +7273,37 @@ impl InsightDriver {
 impl FromJson for InsightDriver {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_dimension = json::required(obj, "dimension", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_contribution_pct = json::required(obj, "contribution_pct", path)?;
+        let f_value = json::required(obj, "value", path)?;
         Ok(Self {
-            dimension: json::required(obj, "dimension", path)?,
-            label: json::required(obj, "label", path)?,
-            contribution_pct: json::required(obj, "contribution_pct", path)?,
-            value: json::required(obj, "value", path)?,
+            dimension: f_dimension,
+            label: f_label,
+            contribution_pct: f_contribution_pct,
+            value: f_value,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_dimension = None;
-        let mut f_label = None;
-        let mut f_contribution_pct = None;
-        let mut f_value = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "dimension" => json::set(r, &mut f_dimension),
-            "label" => json::set(r, &mut f_label),
-            "contribution_pct" => json::set(r, &mut f_contribution_pct),
-            "value" => json::set(r, &mut f_value),
+            "dimension" => json::set(r, &mut s.0),
+            "label" => json::set(r, &mut s.1),
+            "contribution_pct" => json::set(r, &mut s.2),
+            "value" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_dimension), Some(f_label), Some(f_contribution_pct), Some(f_value)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            dimension: json::req(f_dimension)?,
-            label: json::req(f_label)?,
-            contribution_pct: json::req(f_contribution_pct)?,
-            value: json::req(f_value)?,
+            dimension: f_dimension,
+            label: f_label,
+            contribution_pct: f_contribution_pct,
+            value: f_value,
             extra,
         })
     }
@@ -6907,26 +7604,30 @@ impl FromJson for InsufficientBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "InsufficientBalance", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "InsufficientBalance", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "InsufficientBalance", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -6964,26 +7665,30 @@ impl FromJson for InvalidAuthenticationSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "InvalidAuthenticationSession", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "InvalidAuthenticationSession", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "InvalidAuthenticationSession", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -7024,26 +7729,30 @@ impl FromJson for InvalidSourceCredentials {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "InvalidSourceCredentials", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "InvalidSourceCredentials", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "InvalidSourceCredentials", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -7081,26 +7790,30 @@ impl FromJson for LastSsoConnectionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "LastSSOConnectionRequired", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "LastSSOConnectionRequired", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "LastSSOConnectionRequired", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -7217,33 +7930,43 @@ impl LicenseKeyUser {
 impl FromJson for LicenseKeyUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_public_name = json::required(obj, "public_name", path)?;
+        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            email: json::optional(obj, "email", path)?,
-            public_name: json::required(obj, "public_name", path)?,
-            avatar_url: json::optional(obj, "avatar_url", path)?,
+            id: f_id,
+            email: f_email,
+            public_name: f_public_name,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_public_name = None;
-        let mut f_avatar_url = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "public_name" => json::set(r, &mut f_public_name),
-            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "public_name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            email: json::opt(f_email),
-            public_name: json::req(f_public_name)?,
-            avatar_url: json::opt(f_avatar_url),
+            id: f_id,
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            public_name: f_public_name,
+            avatar_url: match f_avatar_url {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -7282,21 +8005,25 @@ impl ListCustomerStats {
 impl FromJson for ListCustomerStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
+            items: f_items,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
+            "items" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
+            items: f_items,
             extra,
         })
     }
@@ -7332,21 +8059,25 @@ impl ListPropertyGroupStats {
 impl FromJson for ListPropertyGroupStats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
+            items: f_items,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
+            "items" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
+            items: f_items,
             extra,
         })
     }
@@ -7386,25 +8117,29 @@ impl ListResource {
 impl FromJson for ListResource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7445,25 +8180,29 @@ impl ListResourceCompassThreadMessageSchema {
 impl FromJson for ListResourceCompassThreadMessageSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7504,25 +8243,29 @@ impl ListResourceCompassThreadSchema {
 impl FromJson for ListResourceCompassThreadSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7681,25 +8424,29 @@ impl ListResourceMerchantMigration {
 impl FromJson for ListResourceMerchantMigration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7740,25 +8487,29 @@ impl ListResourceMerchantMigrationRecordItem {
 impl FromJson for ListResourceMerchantMigrationRecordItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7799,25 +8550,29 @@ impl ListResourceNotificationRecipientSchema {
 impl FromJson for ListResourceNotificationRecipientSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7858,25 +8613,29 @@ impl ListResourceOAuth2Client {
 impl FromJson for ListResourceOAuth2Client {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7917,25 +8676,29 @@ impl ListResourceOrganizationAccessToken {
 impl FromJson for ListResourceOrganizationAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -7976,25 +8739,29 @@ impl ListResourceOrganizationBenefitGrant {
 impl FromJson for ListResourceOrganizationBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8035,25 +8802,29 @@ impl ListResourceOrganizationMember {
 impl FromJson for ListResourceOrganizationMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8094,25 +8865,29 @@ impl ListResourceOrganizationOrder {
 impl FromJson for ListResourceOrganizationOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8153,25 +8928,29 @@ impl ListResourceOrganizationSsoConnection {
 impl FromJson for ListResourceOrganizationSsoConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8212,25 +8991,29 @@ impl ListResourcePayout {
 impl FromJson for ListResourcePayout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8271,25 +9054,29 @@ impl ListResourcePayoutAccount {
 impl FromJson for ListResourcePayoutAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8330,25 +9117,29 @@ impl ListResourcePersonalAccessToken {
 impl FromJson for ListResourcePersonalAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8389,25 +9180,29 @@ impl ListResourceSupportCaseListItem {
 impl FromJson for ListResourceSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8448,25 +9243,29 @@ impl ListResourceTaxJurisdiction {
 impl FromJson for ListResourceTaxJurisdiction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8507,25 +9306,29 @@ impl ListResourceTransaction {
 impl FromJson for ListResourceTransaction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8566,25 +9369,29 @@ impl ListResourceWallet {
 impl FromJson for ListResourceWallet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -8623,25 +9430,29 @@ impl ListStatisticsTimeseries {
 impl FromJson for ListStatisticsTimeseries {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_periods = json::required(obj, "periods", path)?;
+        let f_totals = json::required(obj, "totals", path)?;
         Ok(Self {
-            periods: json::required(obj, "periods", path)?,
-            totals: json::required(obj, "totals", path)?,
+            periods: f_periods,
+            totals: f_totals,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_periods = None;
-        let mut f_totals = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "periods" => json::set(r, &mut f_periods),
-            "totals" => json::set(r, &mut f_totals),
+            "periods" => json::set(r, &mut s.0),
+            "totals" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_periods), Some(f_totals)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            periods: json::req(f_periods)?,
-            totals: json::req(f_totals)?,
+            periods: f_periods,
+            totals: f_totals,
             extra,
         })
     }
@@ -8678,21 +9489,25 @@ impl ListVarianceEvents {
 impl FromJson for ListVarianceEvents {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
+            items: f_items,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
+            "items" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
+            items: f_items,
             extra,
         })
     }
@@ -8739,34 +9554,38 @@ impl FromJson for MaintainerAccountCreditsGrantedNotification {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            payload: json::required(obj, "payload", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut c_2 = false;
-        let mut f_payload = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "MaintainerAccountCreditsGrantedNotification", false)
-            }),
-            "payload" => json::set(r, &mut f_payload),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "MaintainerAccountCreditsGrantedNotification", false),
+                r,
+                &mut s.2,
+            ),
+            "payload" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            payload: json::req(f_payload)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra,
         })
     }
@@ -8819,33 +9638,41 @@ impl MaintainerAccountCreditsGrantedNotificationPayload {
 impl FromJson for MaintainerAccountCreditsGrantedNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_name = json::required(obj, "organization_name", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_formatted_amount = json::required(obj, "formatted_amount", path)?;
         Ok(Self {
-            organization_name: json::required(obj, "organization_name", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            formatted_amount: json::required(obj, "formatted_amount", path)?,
+            organization_name: f_organization_name,
+            amount: f_amount,
+            currency: f_currency,
+            formatted_amount: f_formatted_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_name = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_formatted_amount = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "organization_name" => json::set(r, &mut f_organization_name),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "formatted_amount" => json::set(r, &mut f_formatted_amount),
+            "organization_name" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
+            "currency" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "formatted_amount" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_organization_name), Some(f_amount), f_currency, Some(f_formatted_amount)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_name: json::req(f_organization_name)?,
-            amount: json::req(f_amount)?,
-            currency: json::opt(f_currency),
-            formatted_amount: json::req(f_formatted_amount)?,
+            organization_name: f_organization_name,
+            amount: f_amount,
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            formatted_amount: f_formatted_amount,
             extra,
         })
     }
@@ -8895,34 +9722,38 @@ impl FromJson for MaintainerFileFlaggedMaliciousNotification {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            payload: json::required(obj, "payload", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut c_2 = false;
-        let mut f_payload = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "MaintainerFileFlaggedMaliciousNotification", false)
-            }),
-            "payload" => json::set(r, &mut f_payload),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "MaintainerFileFlaggedMaliciousNotification", false),
+                r,
+                &mut s.2,
+            ),
+            "payload" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            payload: json::req(f_payload)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra,
         })
     }
@@ -8969,29 +9800,36 @@ impl MaintainerFileFlaggedMaliciousNotificationPayload {
 impl FromJson for MaintainerFileFlaggedMaliciousNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_file_name = json::required(obj, "file_name", path)?;
+        let f_organization_name = json::required(obj, "organization_name", path)?;
+        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
         Ok(Self {
-            file_name: json::required(obj, "file_name", path)?,
-            organization_name: json::required(obj, "organization_name", path)?,
-            organization_slug: json::optional(obj, "organization_slug", path)?,
+            file_name: f_file_name,
+            organization_name: f_organization_name,
+            organization_slug: f_organization_slug,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_file_name = None;
-        let mut f_organization_name = None;
-        let mut f_organization_slug = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "file_name" => json::set(r, &mut f_file_name),
-            "organization_name" => json::set(r, &mut f_organization_name),
-            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
+            "file_name" => json::set(r, &mut s.0),
+            "organization_name" => json::set(r, &mut s.1),
+            "organization_slug" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_file_name), Some(f_organization_name), f_organization_slug) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            file_name: json::req(f_file_name)?,
-            organization_name: json::req(f_organization_name)?,
-            organization_slug: json::opt(f_organization_slug),
+            file_name: f_file_name,
+            organization_name: f_organization_name,
+            organization_slug: match f_organization_slug {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -9040,34 +9878,38 @@ impl FromJson for MaintainerNewPaidSubscriptionNotification {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            payload: json::required(obj, "payload", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut c_2 = false;
-        let mut f_payload = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "MaintainerNewPaidSubscriptionNotification", false)
-            }),
-            "payload" => json::set(r, &mut f_payload),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "MaintainerNewPaidSubscriptionNotification", false),
+                r,
+                &mut s.2,
+            ),
+            "payload" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            payload: json::req(f_payload)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra,
         })
     }
@@ -9144,84 +9986,103 @@ impl MaintainerNewPaidSubscriptionNotificationPayload {
 impl FromJson for MaintainerNewPaidSubscriptionNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscriber_name = json::required(obj, "subscriber_name", path)?;
+        let f_subscriber_email = json::optional(obj, "subscriber_email", path)?;
+        let f_tier_name = json::required(obj, "tier_name", path)?;
+        let f_tier_price_amount = json::required(obj, "tier_price_amount", path)?;
+        let f_tier_price_recurring_interval =
+            json::required(obj, "tier_price_recurring_interval", path)?;
+        let f_tier_price_recurring_interval_count =
+            json::optional(obj, "tier_price_recurring_interval_count", path)?;
+        let f_tier_organization_name = json::required(obj, "tier_organization_name", path)?;
+        let f_tier_organization_slug = json::optional(obj, "tier_organization_slug", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
+        let f_formatted_price_with_interval =
+            json::required(obj, "formatted_price_with_interval", path)?;
         Ok(Self {
-            subscriber_name: json::required(obj, "subscriber_name", path)?,
-            subscriber_email: json::optional(obj, "subscriber_email", path)?,
-            tier_name: json::required(obj, "tier_name", path)?,
-            tier_price_amount: json::required(obj, "tier_price_amount", path)?,
-            tier_price_recurring_interval: json::required(
-                obj,
-                "tier_price_recurring_interval",
-                path,
-            )?,
-            tier_price_recurring_interval_count: json::optional(
-                obj,
-                "tier_price_recurring_interval_count",
-                path,
-            )?,
-            tier_organization_name: json::required(obj, "tier_organization_name", path)?,
-            tier_organization_slug: json::optional(obj, "tier_organization_slug", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            formatted_price_amount: json::required(obj, "formatted_price_amount", path)?,
-            formatted_price_with_interval: json::required(
-                obj,
-                "formatted_price_with_interval",
-                path,
-            )?,
+            subscriber_name: f_subscriber_name,
+            subscriber_email: f_subscriber_email,
+            tier_name: f_tier_name,
+            tier_price_amount: f_tier_price_amount,
+            tier_price_recurring_interval: f_tier_price_recurring_interval,
+            tier_price_recurring_interval_count: f_tier_price_recurring_interval_count,
+            tier_organization_name: f_tier_organization_name,
+            tier_organization_slug: f_tier_organization_slug,
+            subscription_id: f_subscription_id,
+            currency: f_currency,
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_price_with_interval: f_formatted_price_with_interval,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscriber_name = None;
-        let mut f_subscriber_email = None;
-        let mut f_tier_name = None;
-        let mut f_tier_price_amount = None;
-        let mut f_tier_price_recurring_interval = None;
-        let mut f_tier_price_recurring_interval_count = None;
-        let mut f_tier_organization_name = None;
-        let mut f_tier_organization_slug = None;
-        let mut f_subscription_id = None;
-        let mut f_currency = None;
-        let mut f_formatted_price_amount = None;
-        let mut f_formatted_price_with_interval = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "subscriber_name" => json::set(r, &mut f_subscriber_name),
-            "subscriber_email" => json::set_opt(r, &mut f_subscriber_email, key, &mut extra),
-            "tier_name" => json::set(r, &mut f_tier_name),
-            "tier_price_amount" => json::set(r, &mut f_tier_price_amount),
-            "tier_price_recurring_interval" => json::set(r, &mut f_tier_price_recurring_interval),
-            "tier_price_recurring_interval_count" => json::set_opt(
-                r,
-                &mut f_tier_price_recurring_interval_count,
-                key,
-                &mut extra,
-            ),
-            "tier_organization_name" => json::set(r, &mut f_tier_organization_name),
-            "tier_organization_slug" => {
-                json::set_opt(r, &mut f_tier_organization_slug, key, &mut extra)
-            }
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
-            "formatted_price_with_interval" => json::set(r, &mut f_formatted_price_with_interval),
+            "subscriber_name" => json::set(r, &mut s.0),
+            "subscriber_email" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tier_name" => json::set(r, &mut s.2),
+            "tier_price_amount" => json::set(r, &mut s.3),
+            "tier_price_recurring_interval" => json::set(r, &mut s.4),
+            "tier_price_recurring_interval_count" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "tier_organization_name" => json::set(r, &mut s.6),
+            "tier_organization_slug" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut s.10),
+            "formatted_price_with_interval" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_subscriber_name),
+            f_subscriber_email,
+            Some(f_tier_name),
+            Some(f_tier_price_amount),
+            Some(f_tier_price_recurring_interval),
+            f_tier_price_recurring_interval_count,
+            Some(f_tier_organization_name),
+            f_tier_organization_slug,
+            f_subscription_id,
+            f_currency,
+            Some(f_formatted_price_amount),
+            Some(f_formatted_price_with_interval),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscriber_name: json::req(f_subscriber_name)?,
-            subscriber_email: json::opt(f_subscriber_email),
-            tier_name: json::req(f_tier_name)?,
-            tier_price_amount: json::req(f_tier_price_amount)?,
-            tier_price_recurring_interval: json::req(f_tier_price_recurring_interval)?,
-            tier_price_recurring_interval_count: json::opt(f_tier_price_recurring_interval_count),
-            tier_organization_name: json::req(f_tier_organization_name)?,
-            tier_organization_slug: json::opt(f_tier_organization_slug),
-            subscription_id: json::opt(f_subscription_id),
-            currency: json::opt(f_currency),
-            formatted_price_amount: json::req(f_formatted_price_amount)?,
-            formatted_price_with_interval: json::req(f_formatted_price_with_interval)?,
+            subscriber_name: f_subscriber_name,
+            subscriber_email: match f_subscriber_email {
+                Some(v) => v,
+                None => None,
+            },
+            tier_name: f_tier_name,
+            tier_price_amount: f_tier_price_amount,
+            tier_price_recurring_interval: f_tier_price_recurring_interval,
+            tier_price_recurring_interval_count: match f_tier_price_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            tier_organization_name: f_tier_organization_name,
+            tier_organization_slug: match f_tier_organization_slug {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_price_with_interval: f_formatted_price_with_interval,
             extra,
         })
     }
@@ -9303,34 +10164,38 @@ impl FromJson for MaintainerNewProductSaleNotification {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            payload: json::required(obj, "payload", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut c_2 = false;
-        let mut f_payload = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "MaintainerNewProductSaleNotification", false)
-            }),
-            "payload" => json::set(r, &mut f_payload),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "MaintainerNewProductSaleNotification", false),
+                r,
+                &mut s.2,
+            ),
+            "payload" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            payload: json::req(f_payload)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra,
         })
     }
@@ -9425,95 +10290,152 @@ impl MaintainerNewProductSaleNotificationPayload {
 impl FromJson for MaintainerNewProductSaleNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_product_price_amount = json::required(obj, "product_price_amount", path)?;
+        let f_customer_name = json::optional(obj, "customer_name", path)?;
+        let f_organization_name = json::optional(obj, "organization_name", path)?;
+        let f_customer_email = json::optional(obj, "customer_email", path)?;
+        let f_billing_address_country = json::optional(obj, "billing_address_country", path)?;
+        let f_billing_address_city = json::optional(obj, "billing_address_city", path)?;
+        let f_billing_address_line1 = json::optional(obj, "billing_address_line1", path)?;
+        let f_product_image_url = json::optional(obj, "product_image_url", path)?;
+        let f_order_id = json::optional(obj, "order_id", path)?;
+        let f_order_date = json::optional(obj, "order_date", path)?;
+        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
+        let f_billing_reason = json::optional(obj, "billing_reason", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
+        let f_formatted_billing_reason = json::required(obj, "formatted_billing_reason", path)?;
+        let f_formatted_address_country = json::required(obj, "formatted_address_country", path)?;
+        let f_order_url = json::required(obj, "order_url", path)?;
         Ok(Self {
-            product_name: json::required(obj, "product_name", path)?,
-            product_price_amount: json::required(obj, "product_price_amount", path)?,
-            customer_name: json::optional(obj, "customer_name", path)?,
-            organization_name: json::optional(obj, "organization_name", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
-            billing_address_country: json::optional(obj, "billing_address_country", path)?,
-            billing_address_city: json::optional(obj, "billing_address_city", path)?,
-            billing_address_line1: json::optional(obj, "billing_address_line1", path)?,
-            product_image_url: json::optional(obj, "product_image_url", path)?,
-            order_id: json::optional(obj, "order_id", path)?,
-            order_date: json::optional(obj, "order_date", path)?,
-            organization_slug: json::optional(obj, "organization_slug", path)?,
-            billing_reason: json::optional(obj, "billing_reason", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            formatted_price_amount: json::required(obj, "formatted_price_amount", path)?,
-            formatted_billing_reason: json::required(obj, "formatted_billing_reason", path)?,
-            formatted_address_country: json::required(obj, "formatted_address_country", path)?,
-            order_url: json::required(obj, "order_url", path)?,
+            product_name: f_product_name,
+            product_price_amount: f_product_price_amount,
+            customer_name: f_customer_name,
+            organization_name: f_organization_name,
+            customer_email: f_customer_email,
+            billing_address_country: f_billing_address_country,
+            billing_address_city: f_billing_address_city,
+            billing_address_line1: f_billing_address_line1,
+            product_image_url: f_product_image_url,
+            order_id: f_order_id,
+            order_date: f_order_date,
+            organization_slug: f_organization_slug,
+            billing_reason: f_billing_reason,
+            currency: f_currency,
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_billing_reason: f_formatted_billing_reason,
+            formatted_address_country: f_formatted_address_country,
+            order_url: f_order_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_name = None;
-        let mut f_product_price_amount = None;
-        let mut f_customer_name = None;
-        let mut f_organization_name = None;
-        let mut f_customer_email = None;
-        let mut f_billing_address_country = None;
-        let mut f_billing_address_city = None;
-        let mut f_billing_address_line1 = None;
-        let mut f_product_image_url = None;
-        let mut f_order_id = None;
-        let mut f_order_date = None;
-        let mut f_organization_slug = None;
-        let mut f_billing_reason = None;
-        let mut f_currency = None;
-        let mut f_formatted_price_amount = None;
-        let mut f_formatted_billing_reason = None;
-        let mut f_formatted_address_country = None;
-        let mut f_order_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut f_product_name),
-            "product_price_amount" => json::set(r, &mut f_product_price_amount),
-            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
-            "organization_name" => json::set_opt(r, &mut f_organization_name, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
-            "billing_address_country" => {
-                json::set_opt(r, &mut f_billing_address_country, key, &mut extra)
-            }
-            "billing_address_city" => {
-                json::set_opt(r, &mut f_billing_address_city, key, &mut extra)
-            }
-            "billing_address_line1" => {
-                json::set_opt(r, &mut f_billing_address_line1, key, &mut extra)
-            }
-            "product_image_url" => json::set_opt(r, &mut f_product_image_url, key, &mut extra),
-            "order_id" => json::set_opt(r, &mut f_order_id, key, &mut extra),
-            "order_date" => json::set_opt(r, &mut f_order_date, key, &mut extra),
-            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
-            "billing_reason" => json::set_opt(r, &mut f_billing_reason, key, &mut extra),
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
-            "formatted_billing_reason" => json::set(r, &mut f_formatted_billing_reason),
-            "formatted_address_country" => json::set(r, &mut f_formatted_address_country),
-            "order_url" => json::set(r, &mut f_order_url),
+            "product_name" => json::set(r, &mut s.0),
+            "product_price_amount" => json::set(r, &mut s.1),
+            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "organization_name" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "billing_address_country" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "billing_address_city" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "billing_address_line1" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "product_image_url" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "order_id" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "order_date" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "organization_slug" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "billing_reason" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut s.14),
+            "formatted_billing_reason" => json::set(r, &mut s.15),
+            "formatted_address_country" => json::set(r, &mut s.16),
+            "order_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_product_name),
+            Some(f_product_price_amount),
+            f_customer_name,
+            f_organization_name,
+            f_customer_email,
+            f_billing_address_country,
+            f_billing_address_city,
+            f_billing_address_line1,
+            f_product_image_url,
+            f_order_id,
+            f_order_date,
+            f_organization_slug,
+            f_billing_reason,
+            f_currency,
+            Some(f_formatted_price_amount),
+            Some(f_formatted_billing_reason),
+            Some(f_formatted_address_country),
+            Some(f_order_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_name: json::req(f_product_name)?,
-            product_price_amount: json::req(f_product_price_amount)?,
-            customer_name: json::opt(f_customer_name),
-            organization_name: json::opt(f_organization_name),
-            customer_email: json::opt(f_customer_email),
-            billing_address_country: json::opt(f_billing_address_country),
-            billing_address_city: json::opt(f_billing_address_city),
-            billing_address_line1: json::opt(f_billing_address_line1),
-            product_image_url: json::opt(f_product_image_url),
-            order_id: json::opt(f_order_id),
-            order_date: json::opt(f_order_date),
-            organization_slug: json::opt(f_organization_slug),
-            billing_reason: json::opt(f_billing_reason),
-            currency: json::opt(f_currency),
-            formatted_price_amount: json::req(f_formatted_price_amount)?,
-            formatted_billing_reason: json::req(f_formatted_billing_reason)?,
-            formatted_address_country: json::req(f_formatted_address_country)?,
-            order_url: json::req(f_order_url)?,
+            product_name: f_product_name,
+            product_price_amount: f_product_price_amount,
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => None,
+            },
+            organization_name: match f_organization_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address_country: match f_billing_address_country {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address_city: match f_billing_address_city {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address_line1: match f_billing_address_line1 {
+                Some(v) => v,
+                None => None,
+            },
+            product_image_url: match f_product_image_url {
+                Some(v) => v,
+                None => None,
+            },
+            order_id: match f_order_id {
+                Some(v) => v,
+                None => None,
+            },
+            order_date: match f_order_date {
+                Some(v) => v,
+                None => None,
+            },
+            organization_slug: match f_organization_slug {
+                Some(v) => v,
+                None => None,
+            },
+            billing_reason: match f_billing_reason {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_billing_reason: f_formatted_billing_reason,
+            formatted_address_country: f_formatted_address_country,
+            order_url: f_order_url,
             extra,
         })
     }
@@ -9597,34 +10519,38 @@ impl FromJson for MaintainerSubscriptionRenewalNotification {
             true,
             path,
         )?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            payload: json::required(obj, "payload", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut c_2 = false;
-        let mut f_payload = None;
+        let mut s = (None, None, false, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "MaintainerSubscriptionRenewalNotification", false)
-            }),
-            "payload" => json::set(r, &mut f_payload),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "type" => json::konst(
+                json::peek_const_str(r, "MaintainerSubscriptionRenewalNotification", false),
+                r,
+                &mut s.2,
+            ),
+            "payload" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (Some(f_id), Some(f_created_at), true, Some(f_payload)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            payload: json::req(f_payload)?,
+            id: f_id,
+            created_at: f_created_at,
+            payload: f_payload,
             extra,
         })
     }
@@ -9698,67 +10624,99 @@ impl MaintainerSubscriptionRenewalNotificationPayload {
 impl FromJson for MaintainerSubscriptionRenewalNotificationPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_product_price_amount = json::required(obj, "product_price_amount", path)?;
+        let f_customer_name = json::optional(obj, "customer_name", path)?;
+        let f_customer_email = json::optional(obj, "customer_email", path)?;
+        let f_organization_slug = json::optional(obj, "organization_slug", path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
+        let f_currency = json::optional(obj, "currency", path)?;
+        let f_formatted_price_amount = json::required(obj, "formatted_price_amount", path)?;
+        let f_formatted_recurring_interval =
+            json::required(obj, "formatted_recurring_interval", path)?;
         Ok(Self {
-            product_name: json::required(obj, "product_name", path)?,
-            product_price_amount: json::required(obj, "product_price_amount", path)?,
-            customer_name: json::optional(obj, "customer_name", path)?,
-            customer_email: json::optional(obj, "customer_email", path)?,
-            organization_slug: json::optional(obj, "organization_slug", path)?,
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
-            currency: json::optional(obj, "currency", path)?,
-            formatted_price_amount: json::required(obj, "formatted_price_amount", path)?,
-            formatted_recurring_interval: json::required(
-                obj,
-                "formatted_recurring_interval",
-                path,
-            )?,
+            product_name: f_product_name,
+            product_price_amount: f_product_price_amount,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            organization_slug: f_organization_slug,
+            subscription_id: f_subscription_id,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            currency: f_currency,
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_recurring_interval: f_formatted_recurring_interval,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_name = None;
-        let mut f_product_price_amount = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_organization_slug = None;
-        let mut f_subscription_id = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_currency = None;
-        let mut f_formatted_price_amount = None;
-        let mut f_formatted_recurring_interval = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "product_name" => json::set(r, &mut f_product_name),
-            "product_price_amount" => json::set(r, &mut f_product_price_amount),
-            "customer_name" => json::set_opt(r, &mut f_customer_name, key, &mut extra),
-            "customer_email" => json::set_opt(r, &mut f_customer_email, key, &mut extra),
-            "organization_slug" => json::set_opt(r, &mut f_organization_slug, key, &mut extra),
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
-            "currency" => json::set_opt(r, &mut f_currency, key, &mut extra),
-            "formatted_price_amount" => json::set(r, &mut f_formatted_price_amount),
-            "formatted_recurring_interval" => json::set(r, &mut f_formatted_recurring_interval),
+            "product_name" => json::set(r, &mut s.0),
+            "product_price_amount" => json::set(r, &mut s.1),
+            "customer_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "customer_email" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "organization_slug" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "subscription_id" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "recurring_interval" => json::set(r, &mut s.6),
+            "recurring_interval_count" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "currency" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "formatted_price_amount" => json::set(r, &mut s.9),
+            "formatted_recurring_interval" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_product_name),
+            Some(f_product_price_amount),
+            f_customer_name,
+            f_customer_email,
+            f_organization_slug,
+            f_subscription_id,
+            Some(f_recurring_interval),
+            f_recurring_interval_count,
+            f_currency,
+            Some(f_formatted_price_amount),
+            Some(f_formatted_recurring_interval),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_name: json::req(f_product_name)?,
-            product_price_amount: json::req(f_product_price_amount)?,
-            customer_name: json::opt(f_customer_name),
-            customer_email: json::opt(f_customer_email),
-            organization_slug: json::opt(f_organization_slug),
-            subscription_id: json::opt(f_subscription_id),
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::opt(f_recurring_interval_count),
-            currency: json::opt(f_currency),
-            formatted_price_amount: json::req(f_formatted_price_amount)?,
-            formatted_recurring_interval: json::req(f_formatted_recurring_interval)?,
+            product_name: f_product_name,
+            product_price_amount: f_product_price_amount,
+            customer_name: match f_customer_name {
+                Some(v) => v,
+                None => None,
+            },
+            customer_email: match f_customer_email {
+                Some(v) => v,
+                None => None,
+            },
+            organization_slug: match f_organization_slug {
+                Some(v) => v,
+                None => None,
+            },
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            currency: match f_currency {
+                Some(v) => v,
+                None => None,
+            },
+            formatted_price_amount: f_formatted_price_amount,
+            formatted_recurring_interval: f_formatted_recurring_interval,
             extra,
         })
     }
@@ -9825,37 +10783,50 @@ impl MemberCreate {
 impl FromJson for MemberCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_role = json::optional(obj, "role", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
-            name: json::optional(obj, "name", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            role: json::optional(obj, "role", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
+            email: f_email,
+            name: f_name,
+            external_id: f_external_id,
+            role: f_role,
+            customer_id: f_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_external_id = None;
-        let mut f_role = None;
-        let mut f_customer_id = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "role" => json::set_opt(r, &mut f_role, key, &mut extra),
-            "customer_id" => json::set(r, &mut f_customer_id),
+            "email" => json::set(r, &mut s.0),
+            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "external_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "role" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email), f_name, f_external_id, f_role, Some(f_customer_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
-            name: json::opt(f_name),
-            external_id: json::opt(f_external_id),
-            role: json::opt(f_role),
-            customer_id: json::req(f_customer_id)?,
+            email: f_email,
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            role: match f_role {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: f_customer_id,
             extra,
         })
     }
@@ -9904,37 +10875,42 @@ impl MemberOrganization {
 impl FromJson for MemberOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_requires_sso = json::required(obj, "requires_sso", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            slug: json::required(obj, "slug", path)?,
-            name: json::required(obj, "name", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            requires_sso: json::required(obj, "requires_sso", path)?,
+            id: f_id,
+            slug: f_slug,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            requires_sso: f_requires_sso,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_slug = None;
-        let mut f_name = None;
-        let mut f_avatar_url = None;
-        let mut f_requires_sso = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "slug" => json::set(r, &mut f_slug),
-            "name" => json::set(r, &mut f_name),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "requires_sso" => json::set(r, &mut f_requires_sso),
+            "id" => json::set(r, &mut s.0),
+            "slug" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set(r, &mut s.3),
+            "requires_sso" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_slug), Some(f_name), Some(f_avatar_url), Some(f_requires_sso)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            slug: json::req(f_slug)?,
-            name: json::req(f_name)?,
-            avatar_url: json::req(f_avatar_url)?,
-            requires_sso: json::req(f_requires_sso)?,
+            id: f_id,
+            slug: f_slug,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            requires_sso: f_requires_sso,
             extra,
         })
     }
@@ -9997,49 +10973,63 @@ impl MerchantMigration {
 impl FromJson for MerchantMigration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_source_platform = json::required(obj, "source_platform", path)?;
+        let f_step = json::required(obj, "step", path)?;
+        let f_source_connected = json::required(obj, "source_connected", path)?;
+        let f_source = json::required(obj, "source", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            source_platform: json::required(obj, "source_platform", path)?,
-            step: json::required(obj, "step", path)?,
-            source_connected: json::required(obj, "source_connected", path)?,
-            source: json::required(obj, "source", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            source_platform: f_source_platform,
+            step: f_step,
+            source_connected: f_source_connected,
+            source: f_source,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_source_platform = None;
-        let mut f_step = None;
-        let mut f_source_connected = None;
-        let mut f_source = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "source_platform" => json::set(r, &mut f_source_platform),
-            "step" => json::set(r, &mut f_step),
-            "source_connected" => json::set(r, &mut f_source_connected),
-            "source" => json::set(r, &mut f_source),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "source_platform" => json::set(r, &mut s.4),
+            "step" => json::set(r, &mut s.5),
+            "source_connected" => json::set(r, &mut s.6),
+            "source" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_source_platform),
+            Some(f_step),
+            Some(f_source_connected),
+            Some(f_source),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            source_platform: json::req(f_source_platform)?,
-            step: json::req(f_step)?,
-            source_connected: json::req(f_source_connected)?,
-            source: json::req(f_source)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            source_platform: f_source_platform,
+            step: f_step,
+            source_connected: f_source_connected,
+            source: f_source,
             extra,
         })
     }
@@ -10086,29 +11076,33 @@ impl MerchantMigrationCreate {
 impl FromJson for MerchantMigrationCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_source_platform = json::required(obj, "source_platform", path)?;
+        let f_api_key = json::required(obj, "api_key", path)?;
         Ok(Self {
-            organization_id: json::required(obj, "organization_id", path)?,
-            source_platform: json::required(obj, "source_platform", path)?,
-            api_key: json::required(obj, "api_key", path)?,
+            organization_id: f_organization_id,
+            source_platform: f_source_platform,
+            api_key: f_api_key,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_source_platform = None;
-        let mut f_api_key = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "source_platform" => json::set(r, &mut f_source_platform),
-            "api_key" => json::set(r, &mut f_api_key),
+            "organization_id" => json::set(r, &mut s.0),
+            "source_platform" => json::set(r, &mut s.1),
+            "api_key" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_organization_id), Some(f_source_platform), Some(f_api_key)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::req(f_organization_id)?,
-            source_platform: json::req(f_source_platform)?,
-            api_key: json::req(f_api_key)?,
+            organization_id: f_organization_id,
+            source_platform: f_source_platform,
+            api_key: f_api_key,
             extra,
         })
     }
@@ -10148,25 +11142,29 @@ impl MerchantMigrationImportReport {
 impl FromJson for MerchantMigrationImportReport {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_step = json::required(obj, "step", path)?;
+        let f_results = json::required(obj, "results", path)?;
         Ok(Self {
-            step: json::required(obj, "step", path)?,
-            results: json::required(obj, "results", path)?,
+            step: f_step,
+            results: f_results,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_step = None;
-        let mut f_results = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "step" => json::set(r, &mut f_step),
-            "results" => json::set(r, &mut f_results),
+            "step" => json::set(r, &mut s.0),
+            "results" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_step), Some(f_results)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            step: json::req(f_step)?,
-            results: json::req(f_results)?,
+            step: f_step,
+            results: f_results,
             extra,
         })
     }
@@ -10205,25 +11203,33 @@ impl MerchantMigrationImportRequest {
 impl FromJson for MerchantMigrationImportRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_record_ids = json::optional(obj, "record_ids", path)?;
+        let f_exclude_record_ids = json::optional(obj, "exclude_record_ids", path)?;
         Ok(Self {
-            record_ids: json::optional(obj, "record_ids", path)?,
-            exclude_record_ids: json::optional(obj, "exclude_record_ids", path)?,
+            record_ids: f_record_ids,
+            exclude_record_ids: f_exclude_record_ids,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_record_ids = None;
-        let mut f_exclude_record_ids = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "record_ids" => json::set_opt(r, &mut f_record_ids, key, &mut extra),
-            "exclude_record_ids" => json::set_opt(r, &mut f_exclude_record_ids, key, &mut extra),
+            "record_ids" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "exclude_record_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_record_ids, f_exclude_record_ids) = s;
         Ok(Self {
-            record_ids: json::opt(f_record_ids),
-            exclude_record_ids: json::opt(f_exclude_record_ids),
+            record_ids: match f_record_ids {
+                Some(v) => v,
+                None => None,
+            },
+            exclude_record_ids: match f_exclude_record_ids {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -10264,29 +11270,33 @@ impl MerchantMigrationImportResult {
 impl FromJson for MerchantMigrationImportResult {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_imported = json::required(obj, "imported", path)?;
+        let f_skipped = json::required(obj, "skipped", path)?;
         Ok(Self {
-            entity: json::required(obj, "entity", path)?,
-            imported: json::required(obj, "imported", path)?,
-            skipped: json::required(obj, "skipped", path)?,
+            entity: f_entity,
+            imported: f_imported,
+            skipped: f_skipped,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_entity = None;
-        let mut f_imported = None;
-        let mut f_skipped = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut f_entity),
-            "imported" => json::set(r, &mut f_imported),
-            "skipped" => json::set(r, &mut f_skipped),
+            "entity" => json::set(r, &mut s.0),
+            "imported" => json::set(r, &mut s.1),
+            "skipped" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_entity), Some(f_imported), Some(f_skipped)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            entity: json::req(f_entity)?,
-            imported: json::req(f_imported)?,
-            skipped: json::req(f_skipped)?,
+            entity: f_entity,
+            imported: f_imported,
+            skipped: f_skipped,
             extra,
         })
     }
@@ -10325,26 +11335,30 @@ impl FromJson for MerchantMigrationNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "MerchantMigrationNotEnabled", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "MerchantMigrationNotEnabled", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "MerchantMigrationNotEnabled", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -10385,26 +11399,30 @@ impl FromJson for MerchantMigrationNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "MerchantMigrationNotFound", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "MerchantMigrationNotFound", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "MerchantMigrationNotFound", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -10479,69 +11497,90 @@ impl MerchantMigrationRecordItem {
 impl FromJson for MerchantMigrationRecordItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_record_id = json::required(obj, "record_id", path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_source_id = json::required(obj, "source_id", path)?;
+        let f_title = json::required(obj, "title", path)?;
+        let f_subtitle = json::required(obj, "subtitle", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_import_status = json::required(obj, "import_status", path)?;
+        let f_reason = json::required(obj, "reason", path)?;
+        let f_reason_code = json::required(obj, "reason_code", path)?;
+        let f_reason_level = json::required(obj, "reason_level", path)?;
         Ok(Self {
-            record_id: json::required(obj, "record_id", path)?,
-            entity: json::required(obj, "entity", path)?,
-            source_id: json::required(obj, "source_id", path)?,
-            title: json::required(obj, "title", path)?,
-            subtitle: json::required(obj, "subtitle", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            status: json::required(obj, "status", path)?,
-            import_status: json::required(obj, "import_status", path)?,
-            reason: json::required(obj, "reason", path)?,
-            reason_code: json::required(obj, "reason_code", path)?,
-            reason_level: json::required(obj, "reason_level", path)?,
+            record_id: f_record_id,
+            entity: f_entity,
+            source_id: f_source_id,
+            title: f_title,
+            subtitle: f_subtitle,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            status: f_status,
+            import_status: f_import_status,
+            reason: f_reason,
+            reason_code: f_reason_code,
+            reason_level: f_reason_level,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_record_id = None;
-        let mut f_entity = None;
-        let mut f_source_id = None;
-        let mut f_title = None;
-        let mut f_subtitle = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_status = None;
-        let mut f_import_status = None;
-        let mut f_reason = None;
-        let mut f_reason_code = None;
-        let mut f_reason_level = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "record_id" => json::set(r, &mut f_record_id),
-            "entity" => json::set(r, &mut f_entity),
-            "source_id" => json::set(r, &mut f_source_id),
-            "title" => json::set(r, &mut f_title),
-            "subtitle" => json::set(r, &mut f_subtitle),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "status" => json::set(r, &mut f_status),
-            "import_status" => json::set(r, &mut f_import_status),
-            "reason" => json::set(r, &mut f_reason),
-            "reason_code" => json::set(r, &mut f_reason_code),
-            "reason_level" => json::set(r, &mut f_reason_level),
+            "record_id" => json::set(r, &mut s.0),
+            "entity" => json::set(r, &mut s.1),
+            "source_id" => json::set(r, &mut s.2),
+            "title" => json::set(r, &mut s.3),
+            "subtitle" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
+            "recurring_interval" => json::set(r, &mut s.7),
+            "status" => json::set(r, &mut s.8),
+            "import_status" => json::set(r, &mut s.9),
+            "reason" => json::set(r, &mut s.10),
+            "reason_code" => json::set(r, &mut s.11),
+            "reason_level" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_record_id),
+            Some(f_entity),
+            Some(f_source_id),
+            Some(f_title),
+            Some(f_subtitle),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_status),
+            Some(f_import_status),
+            Some(f_reason),
+            Some(f_reason_code),
+            Some(f_reason_level),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            record_id: json::req(f_record_id)?,
-            entity: json::req(f_entity)?,
-            source_id: json::req(f_source_id)?,
-            title: json::req(f_title)?,
-            subtitle: json::req(f_subtitle)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            status: json::req(f_status)?,
-            import_status: json::req(f_import_status)?,
-            reason: json::req(f_reason)?,
-            reason_code: json::req(f_reason_code)?,
-            reason_level: json::req(f_reason_level)?,
+            record_id: f_record_id,
+            entity: f_entity,
+            source_id: f_source_id,
+            title: f_title,
+            subtitle: f_subtitle,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            status: f_status,
+            import_status: f_import_status,
+            reason: f_reason,
+            reason_code: f_reason_code,
+            reason_level: f_reason_level,
             extra,
         })
     }
@@ -10666,25 +11705,29 @@ impl MerchantMigrationRecordSummary {
 impl FromJson for MerchantMigrationRecordSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_entities = json::required(obj, "entities", path)?;
+        let f_action_required = json::required(obj, "action_required", path)?;
         Ok(Self {
-            entities: json::required(obj, "entities", path)?,
-            action_required: json::required(obj, "action_required", path)?,
+            entities: f_entities,
+            action_required: f_action_required,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_entities = None;
-        let mut f_action_required = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "entities" => json::set(r, &mut f_entities),
-            "action_required" => json::set(r, &mut f_action_required),
+            "entities" => json::set(r, &mut s.0),
+            "action_required" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_entities), Some(f_action_required)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            entities: json::req(f_entities)?,
-            action_required: json::req(f_action_required)?,
+            entities: f_entities,
+            action_required: f_action_required,
             extra,
         })
     }
@@ -10738,41 +11781,53 @@ impl MerchantMigrationRecordSummaryEntity {
 impl FromJson for MerchantMigrationRecordSummaryEntity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_total = json::required(obj, "total", path)?;
+        let f_importable = json::required(obj, "importable", path)?;
+        let f_skipped = json::required(obj, "skipped", path)?;
+        let f_imported = json::required(obj, "imported", path)?;
+        let f_selectable = json::required(obj, "selectable", path)?;
         Ok(Self {
-            entity: json::required(obj, "entity", path)?,
-            total: json::required(obj, "total", path)?,
-            importable: json::required(obj, "importable", path)?,
-            skipped: json::required(obj, "skipped", path)?,
-            imported: json::required(obj, "imported", path)?,
-            selectable: json::required(obj, "selectable", path)?,
+            entity: f_entity,
+            total: f_total,
+            importable: f_importable,
+            skipped: f_skipped,
+            imported: f_imported,
+            selectable: f_selectable,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_entity = None;
-        let mut f_total = None;
-        let mut f_importable = None;
-        let mut f_skipped = None;
-        let mut f_imported = None;
-        let mut f_selectable = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut f_entity),
-            "total" => json::set(r, &mut f_total),
-            "importable" => json::set(r, &mut f_importable),
-            "skipped" => json::set(r, &mut f_skipped),
-            "imported" => json::set(r, &mut f_imported),
-            "selectable" => json::set(r, &mut f_selectable),
+            "entity" => json::set(r, &mut s.0),
+            "total" => json::set(r, &mut s.1),
+            "importable" => json::set(r, &mut s.2),
+            "skipped" => json::set(r, &mut s.3),
+            "imported" => json::set(r, &mut s.4),
+            "selectable" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_entity),
+            Some(f_total),
+            Some(f_importable),
+            Some(f_skipped),
+            Some(f_imported),
+            Some(f_selectable),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            entity: json::req(f_entity)?,
-            total: json::req(f_total)?,
-            importable: json::req(f_importable)?,
-            skipped: json::req(f_skipped)?,
-            imported: json::req(f_imported)?,
-            selectable: json::req(f_selectable)?,
+            entity: f_entity,
+            total: f_total,
+            importable: f_importable,
+            skipped: f_skipped,
+            imported: f_imported,
+            selectable: f_selectable,
             extra,
         })
     }
@@ -10986,38 +12041,47 @@ impl FromJson for MetricChartBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "metric_chart", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_metric = json::required(obj, "metric", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_unit = json::required(obj, "unit", path)?;
+        let f_points = json::required(obj, "points", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            metric: json::required(obj, "metric", path)?,
-            label: json::required(obj, "label", path)?,
-            unit: json::required(obj, "unit", path)?,
-            points: json::required(obj, "points", path)?,
+            type_: f_type_,
+            metric: f_metric,
+            label: f_label,
+            unit: f_unit,
+            points: f_points,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_metric = None;
-        let mut f_label = None;
-        let mut f_unit = None;
-        let mut f_points = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "metric_chart", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "metric" => json::set(r, &mut f_metric),
-            "label" => json::set(r, &mut f_label),
-            "unit" => json::set(r, &mut f_unit),
-            "points" => json::set(r, &mut f_points),
+            "type" => {
+                json::peek_const_str(r, "metric_chart", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "metric" => json::set(r, &mut s.1),
+            "label" => json::set(r, &mut s.2),
+            "unit" => json::set(r, &mut s.3),
+            "points" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_metric), Some(f_label), Some(f_unit), Some(f_points)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            metric: json::req(f_metric)?,
-            label: json::req(f_label)?,
-            unit: json::req(f_unit)?,
-            points: json::req(f_points)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            metric: f_metric,
+            label: f_label,
+            unit: f_unit,
+            points: f_points,
             extra,
         })
     }
@@ -11059,25 +12123,29 @@ impl MetricChartPoint {
 impl FromJson for MetricChartPoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_value = json::required(obj, "value", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            value: json::required(obj, "value", path)?,
+            timestamp: f_timestamp,
+            value: f_value,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_value = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "value" => json::set(r, &mut f_value),
+            "timestamp" => json::set(r, &mut s.0),
+            "value" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_timestamp), Some(f_value)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            value: json::req(f_value)?,
+            timestamp: f_timestamp,
+            value: f_value,
             extra,
         })
     }
@@ -11115,26 +12183,30 @@ impl FromJson for MissingPaymentMethodError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "MissingPaymentMethodError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "MissingPaymentMethodError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "MissingPaymentMethodError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -11172,26 +12244,30 @@ impl FromJson for MissingStripeScopes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "MissingStripeScopes", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "MissingStripeScopes", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "MissingStripeScopes", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -11229,26 +12305,30 @@ impl FromJson for NotASeatBasedSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "NotASeatBasedSubscription", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "NotASeatBasedSubscription", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "NotASeatBasedSubscription", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -11287,25 +12367,29 @@ impl NotificationRecipientCreate {
 impl FromJson for NotificationRecipientCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_platform = json::required(obj, "platform", path)?;
+        let f_expo_push_token = json::required(obj, "expo_push_token", path)?;
         Ok(Self {
-            platform: json::required(obj, "platform", path)?,
-            expo_push_token: json::required(obj, "expo_push_token", path)?,
+            platform: f_platform,
+            expo_push_token: f_expo_push_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_platform = None;
-        let mut f_expo_push_token = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "platform" => json::set(r, &mut f_platform),
-            "expo_push_token" => json::set(r, &mut f_expo_push_token),
+            "platform" => json::set(r, &mut s.0),
+            "expo_push_token" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_platform), Some(f_expo_push_token)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            platform: json::req(f_platform)?,
-            expo_push_token: json::req(f_expo_push_token)?,
+            platform: f_platform,
+            expo_push_token: f_expo_push_token,
             extra,
         })
     }
@@ -11428,41 +12512,53 @@ impl NotificationRecipientSchema {
 impl FromJson for NotificationRecipientSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_user_id = json::required(obj, "user_id", path)?;
+        let f_platform = json::required(obj, "platform", path)?;
+        let f_expo_push_token = json::required(obj, "expo_push_token", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            user_id: json::required(obj, "user_id", path)?,
-            platform: json::required(obj, "platform", path)?,
-            expo_push_token: json::required(obj, "expo_push_token", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            user_id: f_user_id,
+            platform: f_platform,
+            expo_push_token: f_expo_push_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_user_id = None;
-        let mut f_platform = None;
-        let mut f_expo_push_token = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "user_id" => json::set(r, &mut f_user_id),
-            "platform" => json::set(r, &mut f_platform),
-            "expo_push_token" => json::set(r, &mut f_expo_push_token),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "user_id" => json::set(r, &mut s.3),
+            "platform" => json::set(r, &mut s.4),
+            "expo_push_token" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_user_id),
+            Some(f_platform),
+            Some(f_expo_push_token),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            user_id: json::req(f_user_id)?,
-            platform: json::req(f_platform)?,
-            expo_push_token: json::req(f_expo_push_token)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            user_id: f_user_id,
+            platform: f_platform,
+            expo_push_token: f_expo_push_token,
             extra,
         })
     }
@@ -11505,25 +12601,29 @@ impl NotificationsList {
 impl FromJson for NotificationsList {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_notifications = json::required(obj, "notifications", path)?;
+        let f_last_read_notification_id = json::required(obj, "last_read_notification_id", path)?;
         Ok(Self {
-            notifications: json::required(obj, "notifications", path)?,
-            last_read_notification_id: json::required(obj, "last_read_notification_id", path)?,
+            notifications: f_notifications,
+            last_read_notification_id: f_last_read_notification_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_notifications = None;
-        let mut f_last_read_notification_id = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "notifications" => json::set(r, &mut f_notifications),
-            "last_read_notification_id" => json::set(r, &mut f_last_read_notification_id),
+            "notifications" => json::set(r, &mut s.0),
+            "last_read_notification_id" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_notifications), Some(f_last_read_notification_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            notifications: json::req(f_notifications)?,
-            last_read_notification_id: json::req(f_last_read_notification_id)?,
+            notifications: f_notifications,
+            last_read_notification_id: f_last_read_notification_id,
             extra,
         })
     }
@@ -11841,21 +12941,25 @@ impl NotificationsMarkRead {
 impl FromJson for NotificationsMarkRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_notification_id = json::required(obj, "notification_id", path)?;
         Ok(Self {
-            notification_id: json::required(obj, "notification_id", path)?,
+            notification_id: f_notification_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_notification_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "notification_id" => json::set(r, &mut f_notification_id),
+            "notification_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_notification_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            notification_id: json::req(f_notification_id)?,
+            notification_id: f_notification_id,
             extra,
         })
     }
@@ -11941,87 +13045,138 @@ impl OAuth2Client {
 impl FromJson for OAuth2Client {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
+        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
+        let f_grant_types = json::optional(obj, "grant_types", path)?;
+        let f_response_types = json::optional(obj, "response_types", path)?;
+        let f_scope = json::optional(obj, "scope", path)?;
+        let f_client_name = json::required(obj, "client_name", path)?;
+        let f_client_uri = json::optional(obj, "client_uri", path)?;
+        let f_logo_uri = json::optional(obj, "logo_uri", path)?;
+        let f_tos_uri = json::optional(obj, "tos_uri", path)?;
+        let f_policy_uri = json::optional(obj, "policy_uri", path)?;
+        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_client_id_issued_at = json::required(obj, "client_id_issued_at", path)?;
+        let f_client_secret_expires_at = json::required(obj, "client_secret_expires_at", path)?;
         Ok(Self {
-            redirect_uris: json::required(obj, "redirect_uris", path)?,
-            token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
-            grant_types: json::optional(obj, "grant_types", path)?,
-            response_types: json::optional(obj, "response_types", path)?,
-            scope: json::optional(obj, "scope", path)?,
-            client_name: json::required(obj, "client_name", path)?,
-            client_uri: json::optional(obj, "client_uri", path)?,
-            logo_uri: json::optional(obj, "logo_uri", path)?,
-            tos_uri: json::optional(obj, "tos_uri", path)?,
-            policy_uri: json::optional(obj, "policy_uri", path)?,
-            default_sub_type: json::optional(obj, "default_sub_type", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            client_id_issued_at: json::required(obj, "client_id_issued_at", path)?,
-            client_secret_expires_at: json::required(obj, "client_secret_expires_at", path)?,
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: f_token_endpoint_auth_method,
+            grant_types: f_grant_types,
+            response_types: f_response_types,
+            scope: f_scope,
+            client_name: f_client_name,
+            client_uri: f_client_uri,
+            logo_uri: f_logo_uri,
+            tos_uri: f_tos_uri,
+            policy_uri: f_policy_uri,
+            default_sub_type: f_default_sub_type,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            client_id_issued_at: f_client_id_issued_at,
+            client_secret_expires_at: f_client_secret_expires_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_redirect_uris = None;
-        let mut f_token_endpoint_auth_method = None;
-        let mut f_grant_types = None;
-        let mut f_response_types = None;
-        let mut f_scope = None;
-        let mut f_client_name = None;
-        let mut f_client_uri = None;
-        let mut f_logo_uri = None;
-        let mut f_tos_uri = None;
-        let mut f_policy_uri = None;
-        let mut f_default_sub_type = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
-        let mut f_client_id_issued_at = None;
-        let mut f_client_secret_expires_at = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut f_redirect_uris),
-            "token_endpoint_auth_method" => {
-                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
-            }
-            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
-            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
-            "client_name" => json::set(r, &mut f_client_name),
-            "client_uri" => json::set_opt(r, &mut f_client_uri, key, &mut extra),
-            "logo_uri" => json::set_opt(r, &mut f_logo_uri, key, &mut extra),
-            "tos_uri" => json::set_opt(r, &mut f_tos_uri, key, &mut extra),
-            "policy_uri" => json::set_opt(r, &mut f_policy_uri, key, &mut extra),
-            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "client_id_issued_at" => json::set(r, &mut f_client_id_issued_at),
-            "client_secret_expires_at" => json::set(r, &mut f_client_secret_expires_at),
+            "redirect_uris" => json::set(r, &mut s.0),
+            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "client_name" => json::set(r, &mut s.5),
+            "client_uri" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "logo_uri" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "tos_uri" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "policy_uri" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "created_at" => json::set(r, &mut s.11),
+            "modified_at" => json::set(r, &mut s.12),
+            "client_id" => json::set(r, &mut s.13),
+            "client_secret" => json::set(r, &mut s.14),
+            "client_id_issued_at" => json::set(r, &mut s.15),
+            "client_secret_expires_at" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_redirect_uris),
+            f_token_endpoint_auth_method,
+            f_grant_types,
+            f_response_types,
+            f_scope,
+            Some(f_client_name),
+            f_client_uri,
+            f_logo_uri,
+            f_tos_uri,
+            f_policy_uri,
+            f_default_sub_type,
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_client_id),
+            Some(f_client_secret),
+            Some(f_client_id_issued_at),
+            Some(f_client_secret_expires_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            redirect_uris: json::req(f_redirect_uris)?,
-            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
-            grant_types: json::opt(f_grant_types),
-            response_types: json::opt(f_response_types),
-            scope: json::opt(f_scope),
-            client_name: json::req(f_client_name)?,
-            client_uri: json::opt(f_client_uri),
-            logo_uri: json::opt(f_logo_uri),
-            tos_uri: json::opt(f_tos_uri),
-            policy_uri: json::opt(f_policy_uri),
-            default_sub_type: json::opt(f_default_sub_type),
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
-            client_id_issued_at: json::req(f_client_id_issued_at)?,
-            client_secret_expires_at: json::req(f_client_secret_expires_at)?,
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: match f_token_endpoint_auth_method {
+                Some(v) => v,
+                None => None,
+            },
+            grant_types: match f_grant_types {
+                Some(v) => v,
+                None => None,
+            },
+            response_types: match f_response_types {
+                Some(v) => v,
+                None => None,
+            },
+            scope: match f_scope {
+                Some(v) => v,
+                None => None,
+            },
+            client_name: f_client_name,
+            client_uri: match f_client_uri {
+                Some(v) => v,
+                None => None,
+            },
+            logo_uri: match f_logo_uri {
+                Some(v) => v,
+                None => None,
+            },
+            tos_uri: match f_tos_uri {
+                Some(v) => v,
+                None => None,
+            },
+            policy_uri: match f_policy_uri {
+                Some(v) => v,
+                None => None,
+            },
+            default_sub_type: match f_default_sub_type {
+                Some(v) => v,
+                None => None,
+            },
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            client_id_issued_at: f_client_id_issued_at,
+            client_secret_expires_at: f_client_secret_expires_at,
             extra,
         })
     }
@@ -12098,41 +13253,53 @@ impl OAuthAccountRead {
 impl FromJson for OAuthAccountRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_platform = json::required(obj, "platform", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_account_email = json::required(obj, "account_email", path)?;
+        let f_account_username = json::required(obj, "account_username", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            platform: json::required(obj, "platform", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            account_email: json::required(obj, "account_email", path)?,
-            account_username: json::required(obj, "account_username", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            platform: f_platform,
+            account_id: f_account_id,
+            account_email: f_account_email,
+            account_username: f_account_username,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_platform = None;
-        let mut f_account_id = None;
-        let mut f_account_email = None;
-        let mut f_account_username = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "platform" => json::set(r, &mut f_platform),
-            "account_id" => json::set(r, &mut f_account_id),
-            "account_email" => json::set(r, &mut f_account_email),
-            "account_username" => json::set(r, &mut f_account_username),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "platform" => json::set(r, &mut s.2),
+            "account_id" => json::set(r, &mut s.3),
+            "account_email" => json::set(r, &mut s.4),
+            "account_username" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_platform),
+            Some(f_account_id),
+            Some(f_account_email),
+            Some(f_account_username),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            platform: json::req(f_platform)?,
-            account_id: json::req(f_account_id)?,
-            account_email: json::req(f_account_email)?,
-            account_username: json::req(f_account_username)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            platform: f_platform,
+            account_id: f_account_id,
+            account_email: f_account_email,
+            account_username: f_account_username,
             extra,
         })
     }
@@ -12328,40 +13495,50 @@ impl FromJson for OidcConfigurationClientSecret {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "auth_method", "client_secret", true, path)?;
+        let f_issuer = json::required(obj, "issuer", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_authorization_parameters = json::optional(obj, "authorization_parameters", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
         Ok(Self {
-            issuer: json::required(obj, "issuer", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            authorization_parameters: json::optional(obj, "authorization_parameters", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
+            issuer: f_issuer,
+            client_id: f_client_id,
+            authorization_parameters: f_authorization_parameters,
+            client_secret: f_client_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_issuer = None;
-        let mut f_client_id = None;
-        let mut f_authorization_parameters = None;
-        let mut c_3 = false;
-        let mut f_client_secret = None;
+        let mut s = (None, None, None, false, None);
         r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut f_issuer),
-            "client_id" => json::set(r, &mut f_client_id),
-            "authorization_parameters" => {
-                json::set_opt(r, &mut f_authorization_parameters, key, &mut extra)
+            "issuer" => json::set(r, &mut s.0),
+            "client_id" => json::set(r, &mut s.1),
+            "authorization_parameters" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "auth_method" => {
+                json::konst(json::peek_const_str(r, "client_secret", false), r, &mut s.3)
             }
-            "auth_method" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "client_secret", false)
-            }),
-            "client_secret" => json::set(r, &mut f_client_secret),
+            "client_secret" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (
+            Some(f_issuer),
+            Some(f_client_id),
+            f_authorization_parameters,
+            true,
+            Some(f_client_secret),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            issuer: json::req(f_issuer)?,
-            client_id: json::req(f_client_id)?,
-            authorization_parameters: json::opt(f_authorization_parameters),
-            client_secret: json::req(f_client_secret)?,
+            issuer: f_issuer,
+            client_id: f_client_id,
+            authorization_parameters: match f_authorization_parameters {
+                Some(v) => v,
+                None => None,
+            },
+            client_secret: f_client_secret,
             extra,
         })
     }
@@ -12415,36 +13592,41 @@ impl FromJson for OidcConfigurationPrivateKeyJwt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "auth_method", "private_key_jwt", true, path)?;
+        let f_issuer = json::required(obj, "issuer", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_authorization_parameters = json::optional(obj, "authorization_parameters", path)?;
         Ok(Self {
-            issuer: json::required(obj, "issuer", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            authorization_parameters: json::optional(obj, "authorization_parameters", path)?,
+            issuer: f_issuer,
+            client_id: f_client_id,
+            authorization_parameters: f_authorization_parameters,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_issuer = None;
-        let mut f_client_id = None;
-        let mut f_authorization_parameters = None;
-        let mut c_3 = false;
+        let mut s = (None, None, None, false);
         r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut f_issuer),
-            "client_id" => json::set(r, &mut f_client_id),
-            "authorization_parameters" => {
-                json::set_opt(r, &mut f_authorization_parameters, key, &mut extra)
-            }
-            "auth_method" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "private_key_jwt", false)
-            }),
+            "issuer" => json::set(r, &mut s.0),
+            "client_id" => json::set(r, &mut s.1),
+            "authorization_parameters" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "auth_method" => json::konst(
+                json::peek_const_str(r, "private_key_jwt", false),
+                r,
+                &mut s.3,
+            ),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (Some(f_issuer), Some(f_client_id), f_authorization_parameters, true) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            issuer: json::req(f_issuer)?,
-            client_id: json::req(f_client_id)?,
-            authorization_parameters: json::opt(f_authorization_parameters),
+            issuer: f_issuer,
+            client_id: f_client_id,
+            authorization_parameters: match f_authorization_parameters {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -12498,33 +13680,43 @@ impl OidcConfigurationRead {
 impl FromJson for OidcConfigurationRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_issuer = json::required(obj, "issuer", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_auth_method = json::required(obj, "auth_method", path)?;
+        let f_authorization_parameters = json::required(obj, "authorization_parameters", path)?;
         Ok(Self {
-            issuer: json::required(obj, "issuer", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            auth_method: json::required(obj, "auth_method", path)?,
-            authorization_parameters: json::required(obj, "authorization_parameters", path)?,
+            issuer: f_issuer,
+            client_id: f_client_id,
+            auth_method: f_auth_method,
+            authorization_parameters: f_authorization_parameters,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_issuer = None;
-        let mut f_client_id = None;
-        let mut f_auth_method = None;
-        let mut f_authorization_parameters = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "issuer" => json::set(r, &mut f_issuer),
-            "client_id" => json::set(r, &mut f_client_id),
-            "auth_method" => json::set(r, &mut f_auth_method),
-            "authorization_parameters" => json::set(r, &mut f_authorization_parameters),
+            "issuer" => json::set(r, &mut s.0),
+            "client_id" => json::set(r, &mut s.1),
+            "auth_method" => json::set(r, &mut s.2),
+            "authorization_parameters" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_issuer),
+            Some(f_client_id),
+            Some(f_auth_method),
+            Some(f_authorization_parameters),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            issuer: json::req(f_issuer)?,
-            client_id: json::req(f_client_id)?,
-            auth_method: json::req(f_auth_method)?,
-            authorization_parameters: json::req(f_authorization_parameters)?,
+            issuer: f_issuer,
+            client_id: f_client_id,
+            auth_method: f_auth_method,
+            authorization_parameters: f_authorization_parameters,
             extra,
         })
     }
@@ -12666,37 +13858,50 @@ impl OrderUser {
 impl FromJson for OrderUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_public_name = json::required(obj, "public_name", path)?;
+        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
+        let f_github_username = json::optional(obj, "github_username", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            email: json::optional(obj, "email", path)?,
-            public_name: json::required(obj, "public_name", path)?,
-            avatar_url: json::optional(obj, "avatar_url", path)?,
-            github_username: json::optional(obj, "github_username", path)?,
+            id: f_id,
+            email: f_email,
+            public_name: f_public_name,
+            avatar_url: f_avatar_url,
+            github_username: f_github_username,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_public_name = None;
-        let mut f_avatar_url = None;
-        let mut f_github_username = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "public_name" => json::set(r, &mut f_public_name),
-            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
-            "github_username" => json::set_opt(r, &mut f_github_username, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "public_name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "github_username" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url, f_github_username) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            email: json::opt(f_email),
-            public_name: json::req(f_public_name)?,
-            avatar_url: json::opt(f_avatar_url),
-            github_username: json::opt(f_github_username),
+            id: f_id,
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            public_name: f_public_name,
+            avatar_url: match f_avatar_url {
+                Some(v) => v,
+                None => None,
+            },
+            github_username: match f_github_username {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -12761,49 +13966,63 @@ impl OrganizationAccessToken {
 impl FromJson for OrganizationAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_comment = json::required(obj, "comment", path)?;
+        let f_last_used_at = json::required(obj, "last_used_at", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            scopes: json::required(obj, "scopes", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            comment: json::required(obj, "comment", path)?,
-            last_used_at: json::required(obj, "last_used_at", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            scopes: f_scopes,
+            expires_at: f_expires_at,
+            comment: f_comment,
+            last_used_at: f_last_used_at,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_scopes = None;
-        let mut f_expires_at = None;
-        let mut f_comment = None;
-        let mut f_last_used_at = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "scopes" => json::set(r, &mut f_scopes),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "comment" => json::set(r, &mut f_comment),
-            "last_used_at" => json::set(r, &mut f_last_used_at),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "scopes" => json::set(r, &mut s.3),
+            "expires_at" => json::set(r, &mut s.4),
+            "comment" => json::set(r, &mut s.5),
+            "last_used_at" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_scopes),
+            Some(f_expires_at),
+            Some(f_comment),
+            Some(f_last_used_at),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            scopes: json::req(f_scopes)?,
-            expires_at: json::req(f_expires_at)?,
-            comment: json::req(f_comment)?,
-            last_used_at: json::req(f_last_used_at)?,
-            organization_id: json::req(f_organization_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            scopes: f_scopes,
+            expires_at: f_expires_at,
+            comment: f_comment,
+            last_used_at: f_last_used_at,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -12853,33 +14072,43 @@ impl OrganizationAccessTokenCreate {
 impl FromJson for OrganizationAccessTokenCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_id = json::optional(obj, "organization_id", path)?;
+        let f_comment = json::required(obj, "comment", path)?;
+        let f_expires_in = json::optional(obj, "expires_in", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
         Ok(Self {
-            organization_id: json::optional(obj, "organization_id", path)?,
-            comment: json::required(obj, "comment", path)?,
-            expires_in: json::optional(obj, "expires_in", path)?,
-            scopes: json::required(obj, "scopes", path)?,
+            organization_id: f_organization_id,
+            comment: f_comment,
+            expires_in: f_expires_in,
+            scopes: f_scopes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_comment = None;
-        let mut f_expires_in = None;
-        let mut f_scopes = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set_opt(r, &mut f_organization_id, key, &mut extra),
-            "comment" => json::set(r, &mut f_comment),
-            "expires_in" => json::set_opt(r, &mut f_expires_in, key, &mut extra),
-            "scopes" => json::set(r, &mut f_scopes),
+            "organization_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "comment" => json::set(r, &mut s.1),
+            "expires_in" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "scopes" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_organization_id, Some(f_comment), f_expires_in, Some(f_scopes)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::opt(f_organization_id),
-            comment: json::req(f_comment)?,
-            expires_in: json::opt(f_expires_in),
-            scopes: json::req(f_scopes)?,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => None,
+            },
+            comment: f_comment,
+            expires_in: match f_expires_in {
+                Some(v) => v,
+                None => None,
+            },
+            scopes: f_scopes,
             extra,
         })
     }
@@ -12920,25 +14149,29 @@ impl OrganizationAccessTokenCreateResponse {
 impl FromJson for OrganizationAccessTokenCreateResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_access_token = json::required(obj, "organization_access_token", path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            organization_access_token: json::required(obj, "organization_access_token", path)?,
-            token: json::required(obj, "token", path)?,
+            organization_access_token: f_organization_access_token,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_access_token = None;
-        let mut f_token = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "organization_access_token" => json::set(r, &mut f_organization_access_token),
-            "token" => json::set(r, &mut f_token),
+            "organization_access_token" => json::set(r, &mut s.0),
+            "token" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_organization_access_token), Some(f_token)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_access_token: json::req(f_organization_access_token)?,
-            token: json::req(f_token)?,
+            organization_access_token: f_organization_access_token,
+            token: f_token,
             extra,
         })
     }
@@ -13072,25 +14305,33 @@ impl OrganizationAccessTokenUpdate {
 impl FromJson for OrganizationAccessTokenUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_comment = json::optional(obj, "comment", path)?;
+        let f_scopes = json::optional(obj, "scopes", path)?;
         Ok(Self {
-            comment: json::optional(obj, "comment", path)?,
-            scopes: json::optional(obj, "scopes", path)?,
+            comment: f_comment,
+            scopes: f_scopes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_comment = None;
-        let mut f_scopes = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "comment" => json::set_opt(r, &mut f_comment, key, &mut extra),
-            "scopes" => json::set_opt(r, &mut f_scopes, key, &mut extra),
+            "comment" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "scopes" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_comment, f_scopes) = s;
         Ok(Self {
-            comment: json::opt(f_comment),
-            scopes: json::opt(f_scopes),
+            comment: match f_comment {
+                Some(v) => v,
+                None => None,
+            },
+            scopes: match f_scopes {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13127,21 +14368,25 @@ impl OrganizationAppealRequest {
 impl FromJson for OrganizationAppealRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_reason = json::required(obj, "reason", path)?;
         Ok(Self {
-            reason: json::required(obj, "reason", path)?,
+            reason: f_reason,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_reason = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "reason" => json::set(r, &mut f_reason),
+            "reason" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_reason),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            reason: json::req(f_reason)?,
+            reason: f_reason,
             extra,
         })
     }
@@ -13181,29 +14426,33 @@ impl OrganizationAppealResponse {
 impl FromJson for OrganizationAppealResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_success = json::required(obj, "success", path)?;
+        let f_message = json::required(obj, "message", path)?;
+        let f_appeal_submitted_at = json::required(obj, "appeal_submitted_at", path)?;
         Ok(Self {
-            success: json::required(obj, "success", path)?,
-            message: json::required(obj, "message", path)?,
-            appeal_submitted_at: json::required(obj, "appeal_submitted_at", path)?,
+            success: f_success,
+            message: f_message,
+            appeal_submitted_at: f_appeal_submitted_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_success = None;
-        let mut f_message = None;
-        let mut f_appeal_submitted_at = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "success" => json::set(r, &mut f_success),
-            "message" => json::set(r, &mut f_message),
-            "appeal_submitted_at" => json::set(r, &mut f_appeal_submitted_at),
+            "success" => json::set(r, &mut s.0),
+            "message" => json::set(r, &mut s.1),
+            "appeal_submitted_at" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_success), Some(f_message), Some(f_appeal_submitted_at)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            success: json::req(f_success)?,
-            message: json::req(f_message)?,
-            appeal_submitted_at: json::req(f_appeal_submitted_at)?,
+            success: f_success,
+            message: f_message,
+            appeal_submitted_at: f_appeal_submitted_at,
             extra,
         })
     }
@@ -13264,49 +14513,75 @@ impl OrganizationBenefitGrant {
 impl FromJson for OrganizationBenefitGrant {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_benefit_description = json::required(obj, "benefit_description", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_is_connected = json::required(obj, "is_connected", path)?;
+        let f_invited_email = json::optional(obj, "invited_email", path)?;
+        let f_invite_url = json::optional(obj, "invite_url", path)?;
+        let f_channel_name = json::optional(obj, "channel_name", path)?;
+        let f_error_message = json::optional(obj, "error_message", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            benefit_description: json::required(obj, "benefit_description", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            is_connected: json::required(obj, "is_connected", path)?,
-            invited_email: json::optional(obj, "invited_email", path)?,
-            invite_url: json::optional(obj, "invite_url", path)?,
-            channel_name: json::optional(obj, "channel_name", path)?,
-            error_message: json::optional(obj, "error_message", path)?,
+            id: f_id,
+            benefit_description: f_benefit_description,
+            is_granted: f_is_granted,
+            is_connected: f_is_connected,
+            invited_email: f_invited_email,
+            invite_url: f_invite_url,
+            channel_name: f_channel_name,
+            error_message: f_error_message,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_benefit_description = None;
-        let mut f_is_granted = None;
-        let mut f_is_connected = None;
-        let mut f_invited_email = None;
-        let mut f_invite_url = None;
-        let mut f_channel_name = None;
-        let mut f_error_message = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "benefit_description" => json::set(r, &mut f_benefit_description),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "is_connected" => json::set(r, &mut f_is_connected),
-            "invited_email" => json::set_opt(r, &mut f_invited_email, key, &mut extra),
-            "invite_url" => json::set_opt(r, &mut f_invite_url, key, &mut extra),
-            "channel_name" => json::set_opt(r, &mut f_channel_name, key, &mut extra),
-            "error_message" => json::set_opt(r, &mut f_error_message, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "benefit_description" => json::set(r, &mut s.1),
+            "is_granted" => json::set(r, &mut s.2),
+            "is_connected" => json::set(r, &mut s.3),
+            "invited_email" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "invite_url" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "channel_name" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "error_message" => json::set_opt(r, &mut s.7, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_benefit_description),
+            Some(f_is_granted),
+            Some(f_is_connected),
+            f_invited_email,
+            f_invite_url,
+            f_channel_name,
+            f_error_message,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            benefit_description: json::req(f_benefit_description)?,
-            is_granted: json::req(f_is_granted)?,
-            is_connected: json::req(f_is_connected)?,
-            invited_email: json::opt(f_invited_email),
-            invite_url: json::opt(f_invite_url),
-            channel_name: json::opt(f_channel_name),
-            error_message: json::opt(f_error_message),
+            id: f_id,
+            benefit_description: f_benefit_description,
+            is_granted: f_is_granted,
+            is_connected: f_is_connected,
+            invited_email: match f_invited_email {
+                Some(v) => v,
+                None => None,
+            },
+            invite_url: match f_invite_url {
+                Some(v) => v,
+                None => None,
+            },
+            channel_name: match f_channel_name {
+                Some(v) => v,
+                None => None,
+            },
+            error_message: match f_error_message {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13349,21 +14624,25 @@ impl OrganizationBenefitGrantUpdate {
 impl FromJson for OrganizationBenefitGrantUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_invited_email = json::required(obj, "invited_email", path)?;
         Ok(Self {
-            invited_email: json::required(obj, "invited_email", path)?,
+            invited_email: f_invited_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_invited_email = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "invited_email" => json::set(r, &mut f_invited_email),
+            "invited_email" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_invited_email),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            invited_email: json::req(f_invited_email)?,
+            invited_email: f_invited_email,
             extra,
         })
     }
@@ -13403,29 +14682,40 @@ impl OrganizationBillingDetails {
 impl FromJson for OrganizationBillingDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::optional(obj, "billing_name", path)?;
+        let f_billing_address = json::optional(obj, "billing_address", path)?;
+        let f_tax_id = json::optional(obj, "tax_id", path)?;
         Ok(Self {
-            billing_name: json::optional(obj, "billing_name", path)?,
-            billing_address: json::optional(obj, "billing_address", path)?,
-            tax_id: json::optional(obj, "tax_id", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
+            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address, f_tax_id) = s;
         Ok(Self {
-            billing_name: json::opt(f_billing_name),
-            billing_address: json::opt(f_billing_address),
-            tax_id: json::opt(f_tax_id),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13467,29 +14757,40 @@ impl OrganizationBillingDetailsUpdate {
 impl FromJson for OrganizationBillingDetailsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::optional(obj, "billing_name", path)?;
+        let f_billing_address = json::optional(obj, "billing_address", path)?;
+        let f_tax_id = json::optional(obj, "tax_id", path)?;
         Ok(Self {
-            billing_name: json::optional(obj, "billing_name", path)?,
-            billing_address: json::optional(obj, "billing_address", path)?,
-            tax_id: json::optional(obj, "tax_id", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set_opt(r, &mut f_billing_name, key, &mut extra),
-            "billing_address" => json::set_opt(r, &mut f_billing_address, key, &mut extra),
-            "tax_id" => json::set_opt(r, &mut f_tax_id, key, &mut extra),
+            "billing_name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "billing_address" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_id" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address, f_tax_id) = s;
         Ok(Self {
-            billing_name: json::opt(f_billing_name),
-            billing_address: json::opt(f_billing_address),
-            tax_id: json::opt(f_tax_id),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => None,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => None,
+            },
+            tax_id: match f_tax_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13534,33 +14835,46 @@ impl OrganizationCheckoutRequest {
 impl FromJson for OrganizationCheckoutRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_success_url = json::optional(obj, "success_url", path)?;
+        let f_return_url = json::optional(obj, "return_url", path)?;
+        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
-            success_url: json::optional(obj, "success_url", path)?,
-            return_url: json::optional(obj, "return_url", path)?,
-            embed_origin: json::optional(obj, "embed_origin", path)?,
+            product_id: f_product_id,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
-            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            "product_id" => json::set(r, &mut s.0),
+            "success_url" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id), f_success_url, f_return_url, f_embed_origin) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
-            success_url: json::opt(f_success_url),
-            return_url: json::opt(f_return_url),
-            embed_origin: json::opt(f_embed_origin),
+            product_id: f_product_id,
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => None,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => None,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13603,29 +14917,33 @@ impl OrganizationCheckoutResponse {
 impl FromJson for OrganizationCheckoutResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
         Ok(Self {
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            url: json::required(obj, "url", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
+            checkout_id: f_checkout_id,
+            url: f_url,
+            expires_at: f_expires_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_checkout_id = None;
-        let mut f_url = None;
-        let mut f_expires_at = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "url" => json::set(r, &mut f_url),
-            "expires_at" => json::set(r, &mut f_expires_at),
+            "checkout_id" => json::set(r, &mut s.0),
+            "url" => json::set(r, &mut s.1),
+            "expires_at" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_checkout_id), Some(f_url), Some(f_expires_at)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            checkout_id: json::req(f_checkout_id)?,
-            url: json::req(f_url)?,
-            expires_at: json::req(f_expires_at)?,
+            checkout_id: f_checkout_id,
+            url: f_url,
+            expires_at: f_expires_at,
             extra,
         })
     }
@@ -13663,21 +14981,25 @@ impl OrganizationCustomerSession {
 impl FromJson for OrganizationCustomerSession {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
+            token: f_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
+            "token" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
+            token: f_token,
             extra,
         })
     }
@@ -13786,29 +15108,36 @@ impl OrganizationDeletionResponse {
 impl FromJson for OrganizationDeletionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_deleted = json::required(obj, "deleted", path)?;
+        let f_requires_support = json::required(obj, "requires_support", path)?;
+        let f_blocked_reasons = json::optional(obj, "blocked_reasons", path)?;
         Ok(Self {
-            deleted: json::required(obj, "deleted", path)?,
-            requires_support: json::required(obj, "requires_support", path)?,
-            blocked_reasons: json::optional(obj, "blocked_reasons", path)?,
+            deleted: f_deleted,
+            requires_support: f_requires_support,
+            blocked_reasons: f_blocked_reasons,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_deleted = None;
-        let mut f_requires_support = None;
-        let mut f_blocked_reasons = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "deleted" => json::set(r, &mut f_deleted),
-            "requires_support" => json::set(r, &mut f_requires_support),
-            "blocked_reasons" => json::set_opt(r, &mut f_blocked_reasons, key, &mut extra),
+            "deleted" => json::set(r, &mut s.0),
+            "requires_support" => json::set(r, &mut s.1),
+            "blocked_reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_deleted), Some(f_requires_support), f_blocked_reasons) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            deleted: json::req(f_deleted)?,
-            requires_support: json::req(f_requires_support)?,
-            blocked_reasons: json::opt(f_blocked_reasons),
+            deleted: f_deleted,
+            requires_support: f_requires_support,
+            blocked_reasons: match f_blocked_reasons {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -13860,37 +15189,48 @@ impl OrganizationEmbedStatus {
 impl FromJson for OrganizationEmbedStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_has_embedded = json::required(obj, "has_embedded", path)?;
+        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
+        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
+        let f_shared_hosts = json::required(obj, "shared_hosts", path)?;
+        let f_uncovered_hosts = json::required(obj, "uncovered_hosts", path)?;
         Ok(Self {
-            has_embedded: json::required(obj, "has_embedded", path)?,
-            embed_hosts: json::required(obj, "embed_hosts", path)?,
-            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
-            shared_hosts: json::required(obj, "shared_hosts", path)?,
-            uncovered_hosts: json::required(obj, "uncovered_hosts", path)?,
+            has_embedded: f_has_embedded,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            shared_hosts: f_shared_hosts,
+            uncovered_hosts: f_uncovered_hosts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_has_embedded = None;
-        let mut f_embed_hosts = None;
-        let mut f_embed_hosts_enforced = None;
-        let mut f_shared_hosts = None;
-        let mut f_uncovered_hosts = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "has_embedded" => json::set(r, &mut f_has_embedded),
-            "embed_hosts" => json::set(r, &mut f_embed_hosts),
-            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
-            "shared_hosts" => json::set(r, &mut f_shared_hosts),
-            "uncovered_hosts" => json::set(r, &mut f_uncovered_hosts),
+            "has_embedded" => json::set(r, &mut s.0),
+            "embed_hosts" => json::set(r, &mut s.1),
+            "embed_hosts_enforced" => json::set(r, &mut s.2),
+            "shared_hosts" => json::set(r, &mut s.3),
+            "uncovered_hosts" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_has_embedded),
+            Some(f_embed_hosts),
+            Some(f_embed_hosts_enforced),
+            Some(f_shared_hosts),
+            Some(f_uncovered_hosts),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            has_embedded: json::req(f_has_embedded)?,
-            embed_hosts: json::req(f_embed_hosts)?,
-            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
-            shared_hosts: json::req(f_shared_hosts)?,
-            uncovered_hosts: json::req(f_uncovered_hosts)?,
+            has_embedded: f_has_embedded,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            shared_hosts: f_shared_hosts,
+            uncovered_hosts: f_uncovered_hosts,
             extra,
         })
     }
@@ -14016,145 +15356,180 @@ impl OrganizationKyc {
 impl FromJson for OrganizationKyc {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_website = json::required(obj, "website", path)?;
+        let f_socials = json::required(obj, "socials", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
+        let f_onboarding_resubmission_requested_at =
+            json::required(obj, "onboarding_resubmission_requested_at", path)?;
+        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
+        let f_default_presentment_currency =
+            json::required(obj, "default_presentment_currency", path)?;
+        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
+        let f_feature_settings = json::required(obj, "feature_settings", path)?;
+        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
+        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
+        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
+        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
+        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
+        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
+        let f_country = json::optional(obj, "country", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
+        let f_capabilities = json::required(obj, "capabilities", path)?;
+        let f_details = json::optional(obj, "details", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
-            email: json::required(obj, "email", path)?,
-            website: json::required(obj, "website", path)?,
-            socials: json::required(obj, "socials", path)?,
-            status: json::required(obj, "status", path)?,
-            details_submitted_at: json::required(obj, "details_submitted_at", path)?,
-            onboarding_resubmission_requested_at: json::required(
-                obj,
-                "onboarding_resubmission_requested_at",
-                path,
-            )?,
-            sso_enforced: json::required(obj, "sso_enforced", path)?,
-            default_presentment_currency: json::required(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::required(obj, "default_tax_behavior", path)?,
-            feature_settings: json::required(obj, "feature_settings", path)?,
-            subscription_settings: json::required(obj, "subscription_settings", path)?,
-            customer_email_settings: json::required(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
-            dispute_settings: json::required(obj, "dispute_settings", path)?,
-            embed_hosts: json::required(obj, "embed_hosts", path)?,
-            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
-            country: json::optional(obj, "country", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
-            capabilities: json::required(obj, "capabilities", path)?,
-            details: json::optional(obj, "details", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: f_country,
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
+            details: f_details,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
-        let mut f_email = None;
-        let mut f_website = None;
-        let mut f_socials = None;
-        let mut f_status = None;
-        let mut f_details_submitted_at = None;
-        let mut f_onboarding_resubmission_requested_at = None;
-        let mut f_sso_enforced = None;
-        let mut f_default_presentment_currency = None;
-        let mut f_default_tax_behavior = None;
-        let mut f_feature_settings = None;
-        let mut f_subscription_settings = None;
-        let mut f_customer_email_settings = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_dispute_settings = None;
-        let mut f_embed_hosts = None;
-        let mut f_embed_hosts_enforced = None;
-        let mut f_country = None;
-        let mut f_account_id = None;
-        let mut f_payout_account_id = None;
-        let mut f_capabilities = None;
-        let mut f_details = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
-            "email" => json::set(r, &mut f_email),
-            "website" => json::set(r, &mut f_website),
-            "socials" => json::set(r, &mut f_socials),
-            "status" => json::set(r, &mut f_status),
-            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
-            "onboarding_resubmission_requested_at" => {
-                json::set(r, &mut f_onboarding_resubmission_requested_at)
-            }
-            "sso_enforced" => json::set(r, &mut f_sso_enforced),
-            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
-            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
-            "feature_settings" => json::set(r, &mut f_feature_settings),
-            "subscription_settings" => json::set(r, &mut f_subscription_settings),
-            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "dispute_settings" => json::set(r, &mut f_dispute_settings),
-            "embed_hosts" => json::set(r, &mut f_embed_hosts),
-            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
-            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
-            "account_id" => json::set(r, &mut f_account_id),
-            "payout_account_id" => json::set(r, &mut f_payout_account_id),
-            "capabilities" => json::set(r, &mut f_capabilities),
-            "details" => json::set_opt(r, &mut f_details, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
+            "email" => json::set(r, &mut s.8),
+            "website" => json::set(r, &mut s.9),
+            "socials" => json::set(r, &mut s.10),
+            "status" => json::set(r, &mut s.11),
+            "details_submitted_at" => json::set(r, &mut s.12),
+            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
+            "sso_enforced" => json::set(r, &mut s.14),
+            "default_presentment_currency" => json::set(r, &mut s.15),
+            "default_tax_behavior" => json::set(r, &mut s.16),
+            "feature_settings" => json::set(r, &mut s.17),
+            "subscription_settings" => json::set(r, &mut s.18),
+            "customer_email_settings" => json::set(r, &mut s.19),
+            "customer_portal_settings" => json::set(r, &mut s.20),
+            "dispute_settings" => json::set(r, &mut s.21),
+            "embed_hosts" => json::set(r, &mut s.22),
+            "embed_hosts_enforced" => json::set(r, &mut s.23),
+            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
+            "account_id" => json::set(r, &mut s.25),
+            "payout_account_id" => json::set(r, &mut s.26),
+            "capabilities" => json::set(r, &mut s.27),
+            "details" => json::set_opt(r, &mut s.28, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+            Some(f_email),
+            Some(f_website),
+            Some(f_socials),
+            Some(f_status),
+            Some(f_details_submitted_at),
+            Some(f_onboarding_resubmission_requested_at),
+            Some(f_sso_enforced),
+            Some(f_default_presentment_currency),
+            Some(f_default_tax_behavior),
+            Some(f_feature_settings),
+            Some(f_subscription_settings),
+            Some(f_customer_email_settings),
+            Some(f_customer_portal_settings),
+            Some(f_dispute_settings),
+            Some(f_embed_hosts),
+            Some(f_embed_hosts_enforced),
+            f_country,
+            Some(f_account_id),
+            Some(f_payout_account_id),
+            Some(f_capabilities),
+            f_details,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
-            email: json::req(f_email)?,
-            website: json::req(f_website)?,
-            socials: json::req(f_socials)?,
-            status: json::req(f_status)?,
-            details_submitted_at: json::req(f_details_submitted_at)?,
-            onboarding_resubmission_requested_at: json::req(
-                f_onboarding_resubmission_requested_at,
-            )?,
-            sso_enforced: json::req(f_sso_enforced)?,
-            default_presentment_currency: json::req(f_default_presentment_currency)?,
-            default_tax_behavior: json::req(f_default_tax_behavior)?,
-            feature_settings: json::req(f_feature_settings)?,
-            subscription_settings: json::req(f_subscription_settings)?,
-            customer_email_settings: json::req(f_customer_email_settings)?,
-            customer_portal_settings: json::req(f_customer_portal_settings)?,
-            dispute_settings: json::req(f_dispute_settings)?,
-            embed_hosts: json::req(f_embed_hosts)?,
-            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
-            country: json::opt(f_country),
-            account_id: json::req(f_account_id)?,
-            payout_account_id: json::req(f_payout_account_id)?,
-            capabilities: json::req(f_capabilities)?,
-            details: json::opt(f_details),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: match f_country {
+                Some(v) => v,
+                None => None,
+            },
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
+            details: match f_details {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -14251,37 +15626,43 @@ impl OrganizationMember {
 impl FromJson for OrganizationMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_user_id = json::required(obj, "user_id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_role = json::required(obj, "role", path)?;
         Ok(Self {
-            user_id: json::required(obj, "user_id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            email: json::required(obj, "email", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            role: json::required(obj, "role", path)?,
+            user_id: f_user_id,
+            created_at: f_created_at,
+            email: f_email,
+            avatar_url: f_avatar_url,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_user_id = None;
-        let mut f_created_at = None;
-        let mut f_email = None;
-        let mut f_avatar_url = None;
-        let mut f_role = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "user_id" => json::set(r, &mut f_user_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "email" => json::set(r, &mut f_email),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "role" => json::set(r, &mut f_role),
+            "user_id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "email" => json::set(r, &mut s.2),
+            "avatar_url" => json::set(r, &mut s.3),
+            "role" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_user_id), Some(f_created_at), Some(f_email), Some(f_avatar_url), Some(f_role)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            user_id: json::req(f_user_id)?,
-            created_at: json::req(f_created_at)?,
-            email: json::req(f_email)?,
-            avatar_url: json::req(f_avatar_url)?,
-            role: json::req(f_role)?,
+            user_id: f_user_id,
+            created_at: f_created_at,
+            email: f_email,
+            avatar_url: f_avatar_url,
+            role: f_role,
             extra,
         })
     }
@@ -14321,21 +15702,25 @@ impl OrganizationMemberInvite {
 impl FromJson for OrganizationMemberInvite {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_email = json::required(obj, "email", path)?;
         Ok(Self {
-            email: json::required(obj, "email", path)?,
+            email: f_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_email = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "email" => json::set(r, &mut f_email),
+            "email" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_email),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            email: json::req(f_email)?,
+            email: f_email,
             extra,
         })
     }
@@ -14371,21 +15756,25 @@ impl OrganizationMemberRoleUpdate {
 impl FromJson for OrganizationMemberRoleUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_role = json::required(obj, "role", path)?;
         Ok(Self {
-            role: json::required(obj, "role", path)?,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_role = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "role" => json::set(r, &mut f_role),
+            "role" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_role),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            role: json::req(f_role)?,
+            role: f_role,
             extra,
         })
     }
@@ -14503,33 +15892,43 @@ impl OrganizationNotificationSettings {
 impl FromJson for OrganizationNotificationSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_new_order = json::required(obj, "new_order", path)?;
+        let f_new_subscription = json::required(obj, "new_subscription", path)?;
+        let f_chargeback_prevention = json::required(obj, "chargeback_prevention", path)?;
+        let f_subscription_renewal = json::required(obj, "subscription_renewal", path)?;
         Ok(Self {
-            new_order: json::required(obj, "new_order", path)?,
-            new_subscription: json::required(obj, "new_subscription", path)?,
-            chargeback_prevention: json::required(obj, "chargeback_prevention", path)?,
-            subscription_renewal: json::required(obj, "subscription_renewal", path)?,
+            new_order: f_new_order,
+            new_subscription: f_new_subscription,
+            chargeback_prevention: f_chargeback_prevention,
+            subscription_renewal: f_subscription_renewal,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_new_order = None;
-        let mut f_new_subscription = None;
-        let mut f_chargeback_prevention = None;
-        let mut f_subscription_renewal = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "new_order" => json::set(r, &mut f_new_order),
-            "new_subscription" => json::set(r, &mut f_new_subscription),
-            "chargeback_prevention" => json::set(r, &mut f_chargeback_prevention),
-            "subscription_renewal" => json::set(r, &mut f_subscription_renewal),
+            "new_order" => json::set(r, &mut s.0),
+            "new_subscription" => json::set(r, &mut s.1),
+            "chargeback_prevention" => json::set(r, &mut s.2),
+            "subscription_renewal" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_new_order),
+            Some(f_new_subscription),
+            Some(f_chargeback_prevention),
+            Some(f_subscription_renewal),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            new_order: json::req(f_new_order)?,
-            new_subscription: json::req(f_new_subscription)?,
-            chargeback_prevention: json::req(f_chargeback_prevention)?,
-            subscription_renewal: json::req(f_subscription_renewal)?,
+            new_order: f_new_order,
+            new_subscription: f_new_subscription,
+            chargeback_prevention: f_chargeback_prevention,
+            subscription_renewal: f_subscription_renewal,
             extra,
         })
     }
@@ -14604,61 +16003,80 @@ impl OrganizationOrder {
 impl FromJson for OrganizationOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_invoice_number = json::required(obj, "invoice_number", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_paid = json::required(obj, "paid", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_billing_reason = json::required(obj, "billing_reason", path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            invoice_number: json::required(obj, "invoice_number", path)?,
-            status: json::required(obj, "status", path)?,
-            paid: json::required(obj, "paid", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            refunded_amount: json::required(obj, "refunded_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            billing_reason: json::required(obj, "billing_reason", path)?,
-            product_name: json::required(obj, "product_name", path)?,
-            is_invoice_generated: json::required(obj, "is_invoice_generated", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            invoice_number: f_invoice_number,
+            status: f_status,
+            paid: f_paid,
+            total_amount: f_total_amount,
+            refunded_amount: f_refunded_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            product_name: f_product_name,
+            is_invoice_generated: f_is_invoice_generated,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_invoice_number = None;
-        let mut f_status = None;
-        let mut f_paid = None;
-        let mut f_total_amount = None;
-        let mut f_refunded_amount = None;
-        let mut f_currency = None;
-        let mut f_billing_reason = None;
-        let mut f_product_name = None;
-        let mut f_is_invoice_generated = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "invoice_number" => json::set(r, &mut f_invoice_number),
-            "status" => json::set(r, &mut f_status),
-            "paid" => json::set(r, &mut f_paid),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "refunded_amount" => json::set(r, &mut f_refunded_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "billing_reason" => json::set(r, &mut f_billing_reason),
-            "product_name" => json::set(r, &mut f_product_name),
-            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "invoice_number" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "paid" => json::set(r, &mut s.4),
+            "total_amount" => json::set(r, &mut s.5),
+            "refunded_amount" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
+            "billing_reason" => json::set(r, &mut s.8),
+            "product_name" => json::set(r, &mut s.9),
+            "is_invoice_generated" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_invoice_number),
+            Some(f_status),
+            Some(f_paid),
+            Some(f_total_amount),
+            Some(f_refunded_amount),
+            Some(f_currency),
+            Some(f_billing_reason),
+            Some(f_product_name),
+            Some(f_is_invoice_generated),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            invoice_number: json::req(f_invoice_number)?,
-            status: json::req(f_status)?,
-            paid: json::req(f_paid)?,
-            total_amount: json::req(f_total_amount)?,
-            refunded_amount: json::req(f_refunded_amount)?,
-            currency: json::req(f_currency)?,
-            billing_reason: json::req(f_billing_reason)?,
-            product_name: json::req(f_product_name)?,
-            is_invoice_generated: json::req(f_is_invoice_generated)?,
+            id: f_id,
+            created_at: f_created_at,
+            invoice_number: f_invoice_number,
+            status: f_status,
+            paid: f_paid,
+            total_amount: f_total_amount,
+            refunded_amount: f_refunded_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            product_name: f_product_name,
+            is_invoice_generated: f_is_invoice_generated,
             extra,
         })
     }
@@ -14704,23 +16122,24 @@ impl OrganizationOrderInvoice {
 impl FromJson for OrganizationOrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -14763,34 +16182,43 @@ impl FromJson for OrganizationPaymentMethodCard {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "card", false, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_default = json::required(obj, "default", path)?;
+        let f_method_metadata = json::required(obj, "method_metadata", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            type_: json::optional(obj, "type", path)?,
-            default: json::required(obj, "default", path)?,
-            method_metadata: json::required(obj, "method_metadata", path)?,
+            id: f_id,
+            type_: f_type_,
+            default: f_default,
+            method_metadata: f_method_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_default = None;
-        let mut f_method_metadata = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "type" => json::peek_const_str(r, "card", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "default" => json::set(r, &mut f_default),
-            "method_metadata" => json::set(r, &mut f_method_metadata),
+            "id" => json::set(r, &mut s.0),
+            "type" => {
+                json::peek_const_str(r, "card", false)?;
+                json::set_opt(r, &mut s.1, key, &mut extra)
+            }
+            "default" => json::set(r, &mut s.2),
+            "method_metadata" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), f_type_, Some(f_default), Some(f_method_metadata)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            type_: json::opt(f_type_),
-            default: json::req(f_default)?,
-            method_metadata: json::req(f_method_metadata)?,
+            id: f_id,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            default: f_default,
+            method_metadata: f_method_metadata,
             extra,
         })
     }
@@ -14835,33 +16263,37 @@ impl OrganizationPaymentMethodCardMetadata {
 impl FromJson for OrganizationPaymentMethodCardMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_brand = json::required(obj, "brand", path)?;
+        let f_last4 = json::required(obj, "last4", path)?;
+        let f_exp_month = json::required(obj, "exp_month", path)?;
+        let f_exp_year = json::required(obj, "exp_year", path)?;
         Ok(Self {
-            brand: json::required(obj, "brand", path)?,
-            last4: json::required(obj, "last4", path)?,
-            exp_month: json::required(obj, "exp_month", path)?,
-            exp_year: json::required(obj, "exp_year", path)?,
+            brand: f_brand,
+            last4: f_last4,
+            exp_month: f_exp_month,
+            exp_year: f_exp_year,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_brand = None;
-        let mut f_last4 = None;
-        let mut f_exp_month = None;
-        let mut f_exp_year = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut f_brand),
-            "last4" => json::set(r, &mut f_last4),
-            "exp_month" => json::set(r, &mut f_exp_month),
-            "exp_year" => json::set(r, &mut f_exp_year),
+            "brand" => json::set(r, &mut s.0),
+            "last4" => json::set(r, &mut s.1),
+            "exp_month" => json::set(r, &mut s.2),
+            "exp_year" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            brand: json::req(f_brand)?,
-            last4: json::req(f_last4)?,
-            exp_month: json::req(f_exp_month)?,
-            exp_year: json::req(f_exp_year)?,
+            brand: f_brand,
+            last4: f_last4,
+            exp_month: f_exp_month,
+            exp_year: f_exp_year,
             extra,
         })
     }
@@ -14906,29 +16338,33 @@ impl OrganizationPaymentMethodGeneric {
 impl FromJson for OrganizationPaymentMethodGeneric {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_default = json::required(obj, "default", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
-            default: json::required(obj, "default", path)?,
+            id: f_id,
+            type_: f_type_,
+            default: f_default,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_default = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
-            "default" => json::set(r, &mut f_default),
+            "id" => json::set(r, &mut s.0),
+            "type" => json::set(r, &mut s.1),
+            "default" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_type_), Some(f_default)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
-            default: json::req(f_default)?,
+            id: f_id,
+            type_: f_type_,
+            default: f_default,
             extra,
         })
     }
@@ -14974,37 +16410,39 @@ impl OrganizationPaymentStatus {
 impl FromJson for OrganizationPaymentStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_payment_ready = json::required(obj, "payment_ready", path)?;
+        let f_organization_status = json::required(obj, "organization_status", path)?;
+        let f_onboarding_resubmission_requested_at =
+            json::required(obj, "onboarding_resubmission_requested_at", path)?;
         Ok(Self {
-            payment_ready: json::required(obj, "payment_ready", path)?,
-            organization_status: json::required(obj, "organization_status", path)?,
-            onboarding_resubmission_requested_at: json::required(
-                obj,
-                "onboarding_resubmission_requested_at",
-                path,
-            )?,
+            payment_ready: f_payment_ready,
+            organization_status: f_organization_status,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_payment_ready = None;
-        let mut f_organization_status = None;
-        let mut f_onboarding_resubmission_requested_at = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "payment_ready" => json::set(r, &mut f_payment_ready),
-            "organization_status" => json::set(r, &mut f_organization_status),
-            "onboarding_resubmission_requested_at" => {
-                json::set(r, &mut f_onboarding_resubmission_requested_at)
-            }
+            "payment_ready" => json::set(r, &mut s.0),
+            "organization_status" => json::set(r, &mut s.1),
+            "onboarding_resubmission_requested_at" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_payment_ready),
+            Some(f_organization_status),
+            Some(f_onboarding_resubmission_requested_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            payment_ready: json::req(f_payment_ready)?,
-            organization_status: json::req(f_organization_status)?,
-            onboarding_resubmission_requested_at: json::req(
-                f_onboarding_resubmission_requested_at,
-            )?,
+            payment_ready: f_payment_ready,
+            organization_status: f_organization_status,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
             extra,
         })
     }
@@ -15046,21 +16484,25 @@ impl OrganizationPayoutAccountSet {
 impl FromJson for OrganizationPayoutAccountSet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
         Ok(Self {
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
+            payout_account_id: f_payout_account_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_payout_account_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "payout_account_id" => json::set(r, &mut f_payout_account_id),
+            "payout_account_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_payout_account_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            payout_account_id: json::req(f_payout_account_id)?,
+            payout_account_id: f_payout_account_id,
             extra,
         })
     }
@@ -15247,53 +16689,92 @@ impl OrganizationPlan {
 impl FromJson for OrganizationPlan {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::optional(obj, "description", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_price = json::optional(obj, "price", path)?;
+        let f_transaction_fee = json::optional(obj, "transaction_fee", path)?;
+        let f_highlight = json::optional(obj, "highlight", path)?;
+        let f_custom = json::optional(obj, "custom", path)?;
+        let f_features = json::optional(obj, "features", path)?;
         Ok(Self {
-            product_id: json::optional(obj, "product_id", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::optional(obj, "description", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            price: json::optional(obj, "price", path)?,
-            transaction_fee: json::optional(obj, "transaction_fee", path)?,
-            highlight: json::optional(obj, "highlight", path)?,
-            custom: json::optional(obj, "custom", path)?,
-            features: json::optional(obj, "features", path)?,
+            product_id: f_product_id,
+            name: f_name,
+            description: f_description,
+            recurring_interval: f_recurring_interval,
+            price: f_price,
+            transaction_fee: f_transaction_fee,
+            highlight: f_highlight,
+            custom: f_custom,
+            features: f_features,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_recurring_interval = None;
-        let mut f_price = None;
-        let mut f_transaction_fee = None;
-        let mut f_highlight = None;
-        let mut f_custom = None;
-        let mut f_features = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set_opt(r, &mut f_description, key, &mut extra),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "price" => json::set_opt(r, &mut f_price, key, &mut extra),
-            "transaction_fee" => json::set_opt(r, &mut f_transaction_fee, key, &mut extra),
-            "highlight" => json::set_opt(r, &mut f_highlight, key, &mut extra),
-            "custom" => json::set_opt(r, &mut f_custom, key, &mut extra),
-            "features" => json::set_opt(r, &mut f_features, key, &mut extra),
+            "product_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "description" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "recurring_interval" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "price" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "transaction_fee" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "highlight" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "custom" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "features" => json::set_opt(r, &mut s.8, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_product_id,
+            Some(f_name),
+            f_description,
+            f_recurring_interval,
+            f_price,
+            f_transaction_fee,
+            f_highlight,
+            f_custom,
+            f_features,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::opt(f_product_id),
-            name: json::req(f_name)?,
-            description: json::opt(f_description),
-            recurring_interval: json::opt(f_recurring_interval),
-            price: json::opt(f_price),
-            transaction_fee: json::opt(f_transaction_fee),
-            highlight: json::opt(f_highlight),
-            custom: json::opt(f_custom),
-            features: json::opt(f_features),
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            description: match f_description {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            price: match f_price {
+                Some(v) => v,
+                None => None,
+            },
+            transaction_fee: match f_transaction_fee {
+                Some(v) => v,
+                None => None,
+            },
+            highlight: match f_highlight {
+                Some(v) => v,
+                None => None,
+            },
+            custom: match f_custom {
+                Some(v) => v,
+                None => None,
+            },
+            features: match f_features {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -15339,25 +16820,29 @@ impl OrganizationPlanFee {
 impl FromJson for OrganizationPlanFee {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_percent = json::required(obj, "percent", path)?;
+        let f_fixed = json::required(obj, "fixed", path)?;
         Ok(Self {
-            percent: json::required(obj, "percent", path)?,
-            fixed: json::required(obj, "fixed", path)?,
+            percent: f_percent,
+            fixed: f_fixed,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_percent = None;
-        let mut f_fixed = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "percent" => json::set(r, &mut f_percent),
-            "fixed" => json::set(r, &mut f_fixed),
+            "percent" => json::set(r, &mut s.0),
+            "fixed" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_percent), Some(f_fixed)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            percent: json::req(f_percent)?,
-            fixed: json::req(f_fixed)?,
+            percent: f_percent,
+            fixed: f_fixed,
             extra,
         })
     }
@@ -15396,25 +16881,29 @@ impl OrganizationPlanPrice {
 impl FromJson for OrganizationPlanPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut s.0),
+            "currency" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -15455,29 +16944,39 @@ impl OrganizationReviewAppeal {
 impl FromJson for OrganizationReviewAppeal {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_submitted_at = json::required(obj, "submitted_at", path)?;
+        let f_reviewed_at = json::optional(obj, "reviewed_at", path)?;
+        let f_decision = json::optional(obj, "decision", path)?;
         Ok(Self {
-            submitted_at: json::required(obj, "submitted_at", path)?,
-            reviewed_at: json::optional(obj, "reviewed_at", path)?,
-            decision: json::optional(obj, "decision", path)?,
+            submitted_at: f_submitted_at,
+            reviewed_at: f_reviewed_at,
+            decision: f_decision,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_submitted_at = None;
-        let mut f_reviewed_at = None;
-        let mut f_decision = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "submitted_at" => json::set(r, &mut f_submitted_at),
-            "reviewed_at" => json::set_opt(r, &mut f_reviewed_at, key, &mut extra),
-            "decision" => json::set_opt(r, &mut f_decision, key, &mut extra),
+            "submitted_at" => json::set(r, &mut s.0),
+            "reviewed_at" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "decision" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_submitted_at), f_reviewed_at, f_decision) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            submitted_at: json::req(f_submitted_at)?,
-            reviewed_at: json::opt(f_reviewed_at),
-            decision: json::opt(f_decision),
+            submitted_at: f_submitted_at,
+            reviewed_at: match f_reviewed_at {
+                Some(v) => v,
+                None => None,
+            },
+            decision: match f_decision {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -15524,37 +17023,50 @@ impl OrganizationReviewCheck {
 impl FromJson for OrganizationReviewCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_reasons = json::optional(obj, "reasons", path)?;
+        let f_value = json::optional(obj, "value", path)?;
+        let f_sub_checks = json::optional(obj, "sub_checks", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            status: json::required(obj, "status", path)?,
-            reasons: json::optional(obj, "reasons", path)?,
-            value: json::optional(obj, "value", path)?,
-            sub_checks: json::optional(obj, "sub_checks", path)?,
+            key: f_key,
+            status: f_status,
+            reasons: f_reasons,
+            value: f_value,
+            sub_checks: f_sub_checks,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_status = None;
-        let mut f_reasons = None;
-        let mut f_value = None;
-        let mut f_sub_checks = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "status" => json::set(r, &mut f_status),
-            "reasons" => json::set_opt(r, &mut f_reasons, key, &mut extra),
-            "value" => json::set_opt(r, &mut f_value, key, &mut extra),
-            "sub_checks" => json::set_opt(r, &mut f_sub_checks, key, &mut extra),
+            "key" => json::set(r, &mut s.0),
+            "status" => json::set(r, &mut s.1),
+            "reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "value" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "sub_checks" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_key), Some(f_status), f_reasons, f_value, f_sub_checks) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            status: json::req(f_status)?,
-            reasons: json::opt(f_reasons),
-            value: json::opt(f_value),
-            sub_checks: json::opt(f_sub_checks),
+            key: f_key,
+            status: f_status,
+            reasons: match f_reasons {
+                Some(v) => v,
+                None => None,
+            },
+            value: match f_value {
+                Some(v) => v,
+                None => None,
+            },
+            sub_checks: match f_sub_checks {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -15884,37 +17396,54 @@ impl OrganizationReviewState {
 impl FromJson for OrganizationReviewState {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_can_submit = json::required(obj, "can_submit", path)?;
+        let f_submitted_at = json::optional(obj, "submitted_at", path)?;
+        let f_verdict = json::optional(obj, "verdict", path)?;
+        let f_appeal = json::optional(obj, "appeal", path)?;
+        let f_preliminary_steps = json::optional(obj, "preliminary_steps", path)?;
         Ok(Self {
-            can_submit: json::required(obj, "can_submit", path)?,
-            submitted_at: json::optional(obj, "submitted_at", path)?,
-            verdict: json::optional(obj, "verdict", path)?,
-            appeal: json::optional(obj, "appeal", path)?,
-            preliminary_steps: json::optional(obj, "preliminary_steps", path)?,
+            can_submit: f_can_submit,
+            submitted_at: f_submitted_at,
+            verdict: f_verdict,
+            appeal: f_appeal,
+            preliminary_steps: f_preliminary_steps,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_can_submit = None;
-        let mut f_submitted_at = None;
-        let mut f_verdict = None;
-        let mut f_appeal = None;
-        let mut f_preliminary_steps = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "can_submit" => json::set(r, &mut f_can_submit),
-            "submitted_at" => json::set_opt(r, &mut f_submitted_at, key, &mut extra),
-            "verdict" => json::set_opt(r, &mut f_verdict, key, &mut extra),
-            "appeal" => json::set_opt(r, &mut f_appeal, key, &mut extra),
-            "preliminary_steps" => json::set_opt(r, &mut f_preliminary_steps, key, &mut extra),
+            "can_submit" => json::set(r, &mut s.0),
+            "submitted_at" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "verdict" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "appeal" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "preliminary_steps" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_can_submit), f_submitted_at, f_verdict, f_appeal, f_preliminary_steps) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            can_submit: json::req(f_can_submit)?,
-            submitted_at: json::opt(f_submitted_at),
-            verdict: json::opt(f_verdict),
-            appeal: json::opt(f_appeal),
-            preliminary_steps: json::opt(f_preliminary_steps),
+            can_submit: f_can_submit,
+            submitted_at: match f_submitted_at {
+                Some(v) => v,
+                None => None,
+            },
+            verdict: match f_verdict {
+                Some(v) => v,
+                None => None,
+            },
+            appeal: match f_appeal {
+                Some(v) => v,
+                None => None,
+            },
+            preliminary_steps: match f_preliminary_steps {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16041,45 +17570,76 @@ impl OrganizationReviewStatus {
 impl FromJson for OrganizationReviewStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_verdict = json::optional(obj, "verdict", path)?;
+        let f_reason = json::optional(obj, "reason", path)?;
+        let f_appeal_submitted_at = json::optional(obj, "appeal_submitted_at", path)?;
+        let f_appeal_reason = json::optional(obj, "appeal_reason", path)?;
+        let f_appeal_decision = json::optional(obj, "appeal_decision", path)?;
+        let f_appeal_reviewed_at = json::optional(obj, "appeal_reviewed_at", path)?;
+        let f_appeal_case_id = json::optional(obj, "appeal_case_id", path)?;
         Ok(Self {
-            verdict: json::optional(obj, "verdict", path)?,
-            reason: json::optional(obj, "reason", path)?,
-            appeal_submitted_at: json::optional(obj, "appeal_submitted_at", path)?,
-            appeal_reason: json::optional(obj, "appeal_reason", path)?,
-            appeal_decision: json::optional(obj, "appeal_decision", path)?,
-            appeal_reviewed_at: json::optional(obj, "appeal_reviewed_at", path)?,
-            appeal_case_id: json::optional(obj, "appeal_case_id", path)?,
+            verdict: f_verdict,
+            reason: f_reason,
+            appeal_submitted_at: f_appeal_submitted_at,
+            appeal_reason: f_appeal_reason,
+            appeal_decision: f_appeal_decision,
+            appeal_reviewed_at: f_appeal_reviewed_at,
+            appeal_case_id: f_appeal_case_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_verdict = None;
-        let mut f_reason = None;
-        let mut f_appeal_submitted_at = None;
-        let mut f_appeal_reason = None;
-        let mut f_appeal_decision = None;
-        let mut f_appeal_reviewed_at = None;
-        let mut f_appeal_case_id = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "verdict" => json::set_opt(r, &mut f_verdict, key, &mut extra),
-            "reason" => json::set_opt(r, &mut f_reason, key, &mut extra),
-            "appeal_submitted_at" => json::set_opt(r, &mut f_appeal_submitted_at, key, &mut extra),
-            "appeal_reason" => json::set_opt(r, &mut f_appeal_reason, key, &mut extra),
-            "appeal_decision" => json::set_opt(r, &mut f_appeal_decision, key, &mut extra),
-            "appeal_reviewed_at" => json::set_opt(r, &mut f_appeal_reviewed_at, key, &mut extra),
-            "appeal_case_id" => json::set_opt(r, &mut f_appeal_case_id, key, &mut extra),
+            "verdict" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "reason" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "appeal_submitted_at" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "appeal_reason" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "appeal_decision" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "appeal_reviewed_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "appeal_case_id" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_verdict,
+            f_reason,
+            f_appeal_submitted_at,
+            f_appeal_reason,
+            f_appeal_decision,
+            f_appeal_reviewed_at,
+            f_appeal_case_id,
+        ) = s;
         Ok(Self {
-            verdict: json::opt(f_verdict),
-            reason: json::opt(f_reason),
-            appeal_submitted_at: json::opt(f_appeal_submitted_at),
-            appeal_reason: json::opt(f_appeal_reason),
-            appeal_decision: json::opt(f_appeal_decision),
-            appeal_reviewed_at: json::opt(f_appeal_reviewed_at),
-            appeal_case_id: json::opt(f_appeal_case_id),
+            verdict: match f_verdict {
+                Some(v) => v,
+                None => None,
+            },
+            reason: match f_reason {
+                Some(v) => v,
+                None => None,
+            },
+            appeal_submitted_at: match f_appeal_submitted_at {
+                Some(v) => v,
+                None => None,
+            },
+            appeal_reason: match f_appeal_reason {
+                Some(v) => v,
+                None => None,
+            },
+            appeal_decision: match f_appeal_decision {
+                Some(v) => v,
+                None => None,
+            },
+            appeal_reviewed_at: match f_appeal_reviewed_at {
+                Some(v) => v,
+                None => None,
+            },
+            appeal_case_id: match f_appeal_case_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16203,33 +17763,43 @@ impl OrganizationReviewSubCheck {
 impl FromJson for OrganizationReviewSubCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_reasons = json::optional(obj, "reasons", path)?;
+        let f_value = json::optional(obj, "value", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            status: json::required(obj, "status", path)?,
-            reasons: json::optional(obj, "reasons", path)?,
-            value: json::optional(obj, "value", path)?,
+            key: f_key,
+            status: f_status,
+            reasons: f_reasons,
+            value: f_value,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_status = None;
-        let mut f_reasons = None;
-        let mut f_value = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "status" => json::set(r, &mut f_status),
-            "reasons" => json::set_opt(r, &mut f_reasons, key, &mut extra),
-            "value" => json::set_opt(r, &mut f_value, key, &mut extra),
+            "key" => json::set(r, &mut s.0),
+            "status" => json::set(r, &mut s.1),
+            "reasons" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "value" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_key), Some(f_status), f_reasons, f_value) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            status: json::req(f_status)?,
-            reasons: json::opt(f_reasons),
-            value: json::opt(f_value),
+            key: f_key,
+            status: f_status,
+            reasons: match f_reasons {
+                Some(v) => v,
+                None => None,
+            },
+            value: match f_value {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16416,25 +17986,29 @@ impl OrganizationRoleDefinition {
 impl FromJson for OrganizationRoleDefinition {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_permissions = json::required(obj, "permissions", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            permissions: json::required(obj, "permissions", path)?,
+            id: f_id,
+            permissions: f_permissions,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_permissions = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "permissions" => json::set(r, &mut f_permissions),
+            "id" => json::set(r, &mut s.0),
+            "permissions" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_permissions)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            permissions: json::req(f_permissions)?,
+            id: f_id,
+            permissions: f_permissions,
             extra,
         })
     }
@@ -16471,21 +18045,25 @@ impl OrganizationSlugAvailability {
 impl FromJson for OrganizationSlugAvailability {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_available = json::required(obj, "available", path)?;
         Ok(Self {
-            available: json::required(obj, "available", path)?,
+            available: f_available,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_available = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "available" => json::set(r, &mut f_available),
+            "available" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_available),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            available: json::req(f_available)?,
+            available: f_available,
             extra,
         })
     }
@@ -16521,21 +18099,25 @@ impl OrganizationSlugCheck {
 impl FromJson for OrganizationSlugCheck {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_slug = json::required(obj, "slug", path)?;
         Ok(Self {
-            slug: json::required(obj, "slug", path)?,
+            slug: f_slug,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_slug = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "slug" => json::set(r, &mut f_slug),
+            "slug" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_slug),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            slug: json::req(f_slug)?,
+            slug: f_slug,
             extra,
         })
     }
@@ -16596,49 +18178,63 @@ impl OrganizationSsoConnection {
 impl FromJson for OrganizationSsoConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_configuration = json::required(obj, "configuration", path)?;
+        let f_enabled = json::required(obj, "enabled", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            type_: json::required(obj, "type", path)?,
-            configuration: json::required(obj, "configuration", path)?,
-            enabled: json::required(obj, "enabled", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            type_: f_type_,
+            configuration: f_configuration,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_type_ = None;
-        let mut f_configuration = None;
-        let mut f_enabled = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "type" => json::set(r, &mut f_type_),
-            "configuration" => json::set(r, &mut f_configuration),
-            "enabled" => json::set(r, &mut f_enabled),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "name" => json::set(r, &mut s.4),
+            "type" => json::set(r, &mut s.5),
+            "configuration" => json::set(r, &mut s.6),
+            "enabled" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_type_),
+            Some(f_configuration),
+            Some(f_enabled),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            type_: json::req(f_type_)?,
-            configuration: json::req(f_configuration)?,
-            enabled: json::req(f_enabled)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            type_: f_type_,
+            configuration: f_configuration,
+            enabled: f_enabled,
             extra,
         })
     }
@@ -16690,34 +18286,49 @@ impl FromJson for OrganizationSsoConnectionCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "oidc", false, path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_configuration = json::required(obj, "configuration", path)?;
+        let f_enabled = json::optional(obj, "enabled", path)?;
         Ok(Self {
-            name: json::optional(obj, "name", path)?,
-            type_: json::optional(obj, "type", path)?,
-            configuration: json::required(obj, "configuration", path)?,
-            enabled: json::optional(obj, "enabled", path)?,
+            name: f_name,
+            type_: f_type_,
+            configuration: f_configuration,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_type_ = None;
-        let mut f_configuration = None;
-        let mut f_enabled = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "type" => json::peek_const_str(r, "oidc", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "configuration" => json::set(r, &mut f_configuration),
-            "enabled" => json::set_opt(r, &mut f_enabled, key, &mut extra),
+            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "type" => {
+                json::peek_const_str(r, "oidc", false)?;
+                json::set_opt(r, &mut s.1, key, &mut extra)
+            }
+            "configuration" => json::set(r, &mut s.2),
+            "enabled" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_type_, Some(f_configuration), f_enabled) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::opt(f_name),
-            type_: json::opt(f_type_),
-            configuration: json::req(f_configuration)?,
-            enabled: json::opt(f_enabled),
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            configuration: f_configuration,
+            enabled: match f_enabled {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16823,29 +18434,40 @@ impl OrganizationSsoConnectionUpdate {
 impl FromJson for OrganizationSsoConnectionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_configuration = json::optional(obj, "configuration", path)?;
+        let f_enabled = json::optional(obj, "enabled", path)?;
         Ok(Self {
-            name: json::optional(obj, "name", path)?,
-            configuration: json::optional(obj, "configuration", path)?,
-            enabled: json::optional(obj, "enabled", path)?,
+            name: f_name,
+            configuration: f_configuration,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_configuration = None;
-        let mut f_enabled = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "configuration" => json::set_opt(r, &mut f_configuration, key, &mut extra),
-            "enabled" => json::set_opt(r, &mut f_enabled, key, &mut extra),
+            "name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "configuration" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_name, f_configuration, f_enabled) = s;
         Ok(Self {
-            name: json::opt(f_name),
-            configuration: json::opt(f_configuration),
-            enabled: json::opt(f_enabled),
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            configuration: match f_configuration {
+                Some(v) => v,
+                None => None,
+            },
+            enabled: match f_enabled {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16891,29 +18513,40 @@ impl OrganizationStartupProgramClaimRequest {
 impl FromJson for OrganizationStartupProgramClaimRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_success_url = json::optional(obj, "success_url", path)?;
+        let f_return_url = json::optional(obj, "return_url", path)?;
+        let f_embed_origin = json::optional(obj, "embed_origin", path)?;
         Ok(Self {
-            success_url: json::optional(obj, "success_url", path)?,
-            return_url: json::optional(obj, "return_url", path)?,
-            embed_origin: json::optional(obj, "embed_origin", path)?,
+            success_url: f_success_url,
+            return_url: f_return_url,
+            embed_origin: f_embed_origin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_success_url = None;
-        let mut f_return_url = None;
-        let mut f_embed_origin = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "success_url" => json::set_opt(r, &mut f_success_url, key, &mut extra),
-            "return_url" => json::set_opt(r, &mut f_return_url, key, &mut extra),
-            "embed_origin" => json::set_opt(r, &mut f_embed_origin, key, &mut extra),
+            "success_url" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "return_url" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "embed_origin" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_success_url, f_return_url, f_embed_origin) = s;
         Ok(Self {
-            success_url: json::opt(f_success_url),
-            return_url: json::opt(f_return_url),
-            embed_origin: json::opt(f_embed_origin),
+            success_url: match f_success_url {
+                Some(v) => v,
+                None => None,
+            },
+            return_url: match f_return_url {
+                Some(v) => v,
+                None => None,
+            },
+            embed_origin: match f_embed_origin {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -16959,25 +18592,33 @@ impl OrganizationStartupProgramClaimResponse {
 impl FromJson for OrganizationStartupProgramClaimResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_checkout = json::optional(obj, "checkout", path)?;
+        let f_subscription = json::optional(obj, "subscription", path)?;
         Ok(Self {
-            checkout: json::optional(obj, "checkout", path)?,
-            subscription: json::optional(obj, "subscription", path)?,
+            checkout: f_checkout,
+            subscription: f_subscription,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_checkout = None;
-        let mut f_subscription = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "checkout" => json::set_opt(r, &mut f_checkout, key, &mut extra),
-            "subscription" => json::set_opt(r, &mut f_subscription, key, &mut extra),
+            "checkout" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "subscription" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_checkout, f_subscription) = s;
         Ok(Self {
-            checkout: json::opt(f_checkout),
-            subscription: json::opt(f_subscription),
+            checkout: match f_checkout {
+                Some(v) => v,
+                None => None,
+            },
+            subscription: match f_subscription {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -17067,103 +18708,159 @@ impl OrganizationSubscription {
 impl FromJson for OrganizationSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_subscription_id = json::optional(obj, "subscription_id", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_product_id = json::optional(obj, "product_id", path)?;
+        let f_plan = json::required(obj, "plan", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
+        let f_current_period_start = json::optional(obj, "current_period_start", path)?;
+        let f_current_period_end = json::optional(obj, "current_period_end", path)?;
+        let f_cancel_at_period_end = json::optional(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::optional(obj, "canceled_at", path)?;
+        let f_started_at = json::optional(obj, "started_at", path)?;
+        let f_ends_at = json::optional(obj, "ends_at", path)?;
+        let f_pending_change = json::optional(obj, "pending_change", path)?;
+        let f_discount = json::optional(obj, "discount", path)?;
+        let f_startup_program_status = json::optional(obj, "startup_program_status", path)?;
+        let f_startup_program_scale_product_id =
+            json::optional(obj, "startup_program_scale_product_id", path)?;
         Ok(Self {
-            subscription_id: json::optional(obj, "subscription_id", path)?,
-            status: json::required(obj, "status", path)?,
-            product_id: json::optional(obj, "product_id", path)?,
-            plan: json::required(obj, "plan", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
-            current_period_start: json::optional(obj, "current_period_start", path)?,
-            current_period_end: json::optional(obj, "current_period_end", path)?,
-            cancel_at_period_end: json::optional(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::optional(obj, "canceled_at", path)?,
-            started_at: json::optional(obj, "started_at", path)?,
-            ends_at: json::optional(obj, "ends_at", path)?,
-            pending_change: json::optional(obj, "pending_change", path)?,
-            discount: json::optional(obj, "discount", path)?,
-            startup_program_status: json::optional(obj, "startup_program_status", path)?,
-            startup_program_scale_product_id: json::optional(
-                obj,
-                "startup_program_scale_product_id",
-                path,
-            )?,
+            subscription_id: f_subscription_id,
+            status: f_status,
+            product_id: f_product_id,
+            plan: f_plan,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            pending_change: f_pending_change,
+            discount: f_discount,
+            startup_program_status: f_startup_program_status,
+            startup_program_scale_product_id: f_startup_program_scale_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_subscription_id = None;
-        let mut f_status = None;
-        let mut f_product_id = None;
-        let mut f_plan = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_pending_change = None;
-        let mut f_discount = None;
-        let mut f_startup_program_status = None;
-        let mut f_startup_program_scale_product_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "subscription_id" => json::set_opt(r, &mut f_subscription_id, key, &mut extra),
-            "status" => json::set(r, &mut f_status),
-            "product_id" => json::set_opt(r, &mut f_product_id, key, &mut extra),
-            "plan" => json::set(r, &mut f_plan),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
-            "current_period_start" => {
-                json::set_opt(r, &mut f_current_period_start, key, &mut extra)
-            }
-            "current_period_end" => json::set_opt(r, &mut f_current_period_end, key, &mut extra),
-            "cancel_at_period_end" => {
-                json::set_opt(r, &mut f_cancel_at_period_end, key, &mut extra)
-            }
-            "canceled_at" => json::set_opt(r, &mut f_canceled_at, key, &mut extra),
-            "started_at" => json::set_opt(r, &mut f_started_at, key, &mut extra),
-            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
-            "pending_change" => json::set_opt(r, &mut f_pending_change, key, &mut extra),
-            "discount" => json::set_opt(r, &mut f_discount, key, &mut extra),
-            "startup_program_status" => {
-                json::set_opt(r, &mut f_startup_program_status, key, &mut extra)
-            }
-            "startup_program_scale_product_id" => {
-                json::set_opt(r, &mut f_startup_program_scale_product_id, key, &mut extra)
-            }
+            "subscription_id" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "status" => json::set(r, &mut s.1),
+            "product_id" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "plan" => json::set(r, &mut s.3),
+            "amount" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
+            "recurring_interval" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "current_period_start" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "current_period_end" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "cancel_at_period_end" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "canceled_at" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "started_at" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "ends_at" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "pending_change" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "discount" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "startup_program_status" => json::set_opt(r, &mut s.16, key, &mut extra),
+            "startup_program_scale_product_id" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_subscription_id,
+            Some(f_status),
+            f_product_id,
+            Some(f_plan),
+            Some(f_amount),
+            Some(f_currency),
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_current_period_start,
+            f_current_period_end,
+            f_cancel_at_period_end,
+            f_canceled_at,
+            f_started_at,
+            f_ends_at,
+            f_pending_change,
+            f_discount,
+            f_startup_program_status,
+            f_startup_program_scale_product_id,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            subscription_id: json::opt(f_subscription_id),
-            status: json::req(f_status)?,
-            product_id: json::opt(f_product_id),
-            plan: json::req(f_plan)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
-            current_period_start: json::opt(f_current_period_start),
-            current_period_end: json::opt(f_current_period_end),
-            cancel_at_period_end: json::opt(f_cancel_at_period_end),
-            canceled_at: json::opt(f_canceled_at),
-            started_at: json::opt(f_started_at),
-            ends_at: json::opt(f_ends_at),
-            pending_change: json::opt(f_pending_change),
-            discount: json::opt(f_discount),
-            startup_program_status: json::opt(f_startup_program_status),
-            startup_program_scale_product_id: json::opt(f_startup_program_scale_product_id),
+            subscription_id: match f_subscription_id {
+                Some(v) => v,
+                None => None,
+            },
+            status: f_status,
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => None,
+            },
+            plan: f_plan,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            current_period_start: match f_current_period_start {
+                Some(v) => v,
+                None => None,
+            },
+            current_period_end: match f_current_period_end {
+                Some(v) => v,
+                None => None,
+            },
+            cancel_at_period_end: match f_cancel_at_period_end {
+                Some(v) => v,
+                None => None,
+            },
+            canceled_at: match f_canceled_at {
+                Some(v) => v,
+                None => None,
+            },
+            started_at: match f_started_at {
+                Some(v) => v,
+                None => None,
+            },
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => None,
+            },
+            pending_change: match f_pending_change {
+                Some(v) => v,
+                None => None,
+            },
+            discount: match f_discount {
+                Some(v) => v,
+                None => None,
+            },
+            startup_program_status: match f_startup_program_status {
+                Some(v) => v,
+                None => None,
+            },
+            startup_program_scale_product_id: match f_startup_program_scale_product_id {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -17253,49 +18950,75 @@ impl OrganizationSubscriptionDiscount {
 impl FromJson for OrganizationSubscriptionDiscount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_duration = json::required(obj, "duration", path)?;
+        let f_duration_in_months = json::optional(obj, "duration_in_months", path)?;
+        let f_basis_points = json::optional(obj, "basis_points", path)?;
+        let f_amounts = json::optional(obj, "amounts", path)?;
+        let f_ends_at = json::optional(obj, "ends_at", path)?;
         Ok(Self {
-            discount_id: json::required(obj, "discount_id", path)?,
-            name: json::required(obj, "name", path)?,
-            type_: json::required(obj, "type", path)?,
-            duration: json::required(obj, "duration", path)?,
-            duration_in_months: json::optional(obj, "duration_in_months", path)?,
-            basis_points: json::optional(obj, "basis_points", path)?,
-            amounts: json::optional(obj, "amounts", path)?,
-            ends_at: json::optional(obj, "ends_at", path)?,
+            discount_id: f_discount_id,
+            name: f_name,
+            type_: f_type_,
+            duration: f_duration,
+            duration_in_months: f_duration_in_months,
+            basis_points: f_basis_points,
+            amounts: f_amounts,
+            ends_at: f_ends_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_discount_id = None;
-        let mut f_name = None;
-        let mut f_type_ = None;
-        let mut f_duration = None;
-        let mut f_duration_in_months = None;
-        let mut f_basis_points = None;
-        let mut f_amounts = None;
-        let mut f_ends_at = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "name" => json::set(r, &mut f_name),
-            "type" => json::set(r, &mut f_type_),
-            "duration" => json::set(r, &mut f_duration),
-            "duration_in_months" => json::set_opt(r, &mut f_duration_in_months, key, &mut extra),
-            "basis_points" => json::set_opt(r, &mut f_basis_points, key, &mut extra),
-            "amounts" => json::set_opt(r, &mut f_amounts, key, &mut extra),
-            "ends_at" => json::set_opt(r, &mut f_ends_at, key, &mut extra),
+            "discount_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "type" => json::set(r, &mut s.2),
+            "duration" => json::set(r, &mut s.3),
+            "duration_in_months" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "basis_points" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "amounts" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "ends_at" => json::set_opt(r, &mut s.7, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_discount_id),
+            Some(f_name),
+            Some(f_type_),
+            Some(f_duration),
+            f_duration_in_months,
+            f_basis_points,
+            f_amounts,
+            f_ends_at,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            discount_id: json::req(f_discount_id)?,
-            name: json::req(f_name)?,
-            type_: json::req(f_type_)?,
-            duration: json::req(f_duration)?,
-            duration_in_months: json::opt(f_duration_in_months),
-            basis_points: json::opt(f_basis_points),
-            amounts: json::opt(f_amounts),
-            ends_at: json::opt(f_ends_at),
+            discount_id: f_discount_id,
+            name: f_name,
+            type_: f_type_,
+            duration: f_duration,
+            duration_in_months: match f_duration_in_months {
+                Some(v) => v,
+                None => None,
+            },
+            basis_points: match f_basis_points {
+                Some(v) => v,
+                None => None,
+            },
+            amounts: match f_amounts {
+                Some(v) => v,
+                None => None,
+            },
+            ends_at: match f_ends_at {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -17340,25 +19063,29 @@ impl OrganizationSubscriptionPendingChange {
 impl FromJson for OrganizationSubscriptionPendingChange {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_applies_at = json::required(obj, "applies_at", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
-            applies_at: json::required(obj, "applies_at", path)?,
+            product_id: f_product_id,
+            applies_at: f_applies_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
-        let mut f_applies_at = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
-            "applies_at" => json::set(r, &mut f_applies_at),
+            "product_id" => json::set(r, &mut s.0),
+            "applies_at" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id), Some(f_applies_at)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
-            applies_at: json::req(f_applies_at)?,
+            product_id: f_product_id,
+            applies_at: f_applies_at,
             extra,
         })
     }
@@ -17395,21 +19122,25 @@ impl OrganizationSubscriptionUpdate {
 impl FromJson for OrganizationSubscriptionUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
+            product_id: f_product_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
+            "product_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
+            product_id: f_product_id,
             extra,
         })
     }
@@ -17451,33 +19182,37 @@ impl OrganizationUncoveredHost {
 impl FromJson for OrganizationUncoveredHost {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_host = json::required(obj, "host", path)?;
+        let f_origin = json::required(obj, "origin", path)?;
+        let f_checkouts = json::required(obj, "checkouts", path)?;
+        let f_last_seen_at = json::required(obj, "last_seen_at", path)?;
         Ok(Self {
-            host: json::required(obj, "host", path)?,
-            origin: json::required(obj, "origin", path)?,
-            checkouts: json::required(obj, "checkouts", path)?,
-            last_seen_at: json::required(obj, "last_seen_at", path)?,
+            host: f_host,
+            origin: f_origin,
+            checkouts: f_checkouts,
+            last_seen_at: f_last_seen_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_host = None;
-        let mut f_origin = None;
-        let mut f_checkouts = None;
-        let mut f_last_seen_at = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "host" => json::set(r, &mut f_host),
-            "origin" => json::set(r, &mut f_origin),
-            "checkouts" => json::set(r, &mut f_checkouts),
-            "last_seen_at" => json::set(r, &mut f_last_seen_at),
+            "host" => json::set(r, &mut s.0),
+            "origin" => json::set(r, &mut s.1),
+            "checkouts" => json::set(r, &mut s.2),
+            "last_seen_at" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_host), Some(f_origin), Some(f_checkouts), Some(f_last_seen_at)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            host: json::req(f_host)?,
-            origin: json::req(f_origin)?,
-            checkouts: json::req(f_checkouts)?,
-            last_seen_at: json::req(f_last_seen_at)?,
+            host: f_host,
+            origin: f_origin,
+            checkouts: f_checkouts,
+            last_seen_at: f_last_seen_at,
             extra,
         })
     }
@@ -17516,23 +19251,24 @@ impl OrganizationValidateWebsiteRequest {
 impl FromJson for OrganizationValidateWebsiteRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -17570,29 +19306,39 @@ impl OrganizationValidateWebsiteResponse {
 impl FromJson for OrganizationValidateWebsiteResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_reachable = json::required(obj, "reachable", path)?;
+        let f_status = json::optional(obj, "status", path)?;
+        let f_error = json::optional(obj, "error", path)?;
         Ok(Self {
-            reachable: json::required(obj, "reachable", path)?,
-            status: json::optional(obj, "status", path)?,
-            error: json::optional(obj, "error", path)?,
+            reachable: f_reachable,
+            status: f_status,
+            error: f_error,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_reachable = None;
-        let mut f_status = None;
-        let mut f_error = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "reachable" => json::set(r, &mut f_reachable),
-            "status" => json::set_opt(r, &mut f_status, key, &mut extra),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
+            "reachable" => json::set(r, &mut s.0),
+            "status" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "error" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_reachable), f_status, f_error) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            reachable: json::req(f_reachable)?,
-            status: json::opt(f_status),
-            error: json::opt(f_error),
+            reachable: f_reachable,
+            status: match f_status {
+                Some(v) => v,
+                None => None,
+            },
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -17720,149 +19466,182 @@ impl OrganizationWithRole {
 impl FromJson for OrganizationWithRole {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_website = json::required(obj, "website", path)?;
+        let f_socials = json::required(obj, "socials", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
+        let f_onboarding_resubmission_requested_at =
+            json::required(obj, "onboarding_resubmission_requested_at", path)?;
+        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
+        let f_default_presentment_currency =
+            json::required(obj, "default_presentment_currency", path)?;
+        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
+        let f_feature_settings = json::required(obj, "feature_settings", path)?;
+        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
+        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
+        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
+        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
+        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
+        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
+        let f_country = json::optional(obj, "country", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
+        let f_capabilities = json::required(obj, "capabilities", path)?;
+        let f_role = json::required(obj, "role", path)?;
+        let f_permissions = json::required(obj, "permissions", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
-            email: json::required(obj, "email", path)?,
-            website: json::required(obj, "website", path)?,
-            socials: json::required(obj, "socials", path)?,
-            status: json::required(obj, "status", path)?,
-            details_submitted_at: json::required(obj, "details_submitted_at", path)?,
-            onboarding_resubmission_requested_at: json::required(
-                obj,
-                "onboarding_resubmission_requested_at",
-                path,
-            )?,
-            sso_enforced: json::required(obj, "sso_enforced", path)?,
-            default_presentment_currency: json::required(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::required(obj, "default_tax_behavior", path)?,
-            feature_settings: json::required(obj, "feature_settings", path)?,
-            subscription_settings: json::required(obj, "subscription_settings", path)?,
-            customer_email_settings: json::required(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
-            dispute_settings: json::required(obj, "dispute_settings", path)?,
-            embed_hosts: json::required(obj, "embed_hosts", path)?,
-            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
-            country: json::optional(obj, "country", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
-            capabilities: json::required(obj, "capabilities", path)?,
-            role: json::required(obj, "role", path)?,
-            permissions: json::required(obj, "permissions", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: f_country,
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
+            role: f_role,
+            permissions: f_permissions,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
-        let mut f_email = None;
-        let mut f_website = None;
-        let mut f_socials = None;
-        let mut f_status = None;
-        let mut f_details_submitted_at = None;
-        let mut f_onboarding_resubmission_requested_at = None;
-        let mut f_sso_enforced = None;
-        let mut f_default_presentment_currency = None;
-        let mut f_default_tax_behavior = None;
-        let mut f_feature_settings = None;
-        let mut f_subscription_settings = None;
-        let mut f_customer_email_settings = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_dispute_settings = None;
-        let mut f_embed_hosts = None;
-        let mut f_embed_hosts_enforced = None;
-        let mut f_country = None;
-        let mut f_account_id = None;
-        let mut f_payout_account_id = None;
-        let mut f_capabilities = None;
-        let mut f_role = None;
-        let mut f_permissions = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
-            "email" => json::set(r, &mut f_email),
-            "website" => json::set(r, &mut f_website),
-            "socials" => json::set(r, &mut f_socials),
-            "status" => json::set(r, &mut f_status),
-            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
-            "onboarding_resubmission_requested_at" => {
-                json::set(r, &mut f_onboarding_resubmission_requested_at)
-            }
-            "sso_enforced" => json::set(r, &mut f_sso_enforced),
-            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
-            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
-            "feature_settings" => json::set(r, &mut f_feature_settings),
-            "subscription_settings" => json::set(r, &mut f_subscription_settings),
-            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "dispute_settings" => json::set(r, &mut f_dispute_settings),
-            "embed_hosts" => json::set(r, &mut f_embed_hosts),
-            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
-            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
-            "account_id" => json::set(r, &mut f_account_id),
-            "payout_account_id" => json::set(r, &mut f_payout_account_id),
-            "capabilities" => json::set(r, &mut f_capabilities),
-            "role" => json::set(r, &mut f_role),
-            "permissions" => json::set(r, &mut f_permissions),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
+            "email" => json::set(r, &mut s.8),
+            "website" => json::set(r, &mut s.9),
+            "socials" => json::set(r, &mut s.10),
+            "status" => json::set(r, &mut s.11),
+            "details_submitted_at" => json::set(r, &mut s.12),
+            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
+            "sso_enforced" => json::set(r, &mut s.14),
+            "default_presentment_currency" => json::set(r, &mut s.15),
+            "default_tax_behavior" => json::set(r, &mut s.16),
+            "feature_settings" => json::set(r, &mut s.17),
+            "subscription_settings" => json::set(r, &mut s.18),
+            "customer_email_settings" => json::set(r, &mut s.19),
+            "customer_portal_settings" => json::set(r, &mut s.20),
+            "dispute_settings" => json::set(r, &mut s.21),
+            "embed_hosts" => json::set(r, &mut s.22),
+            "embed_hosts_enforced" => json::set(r, &mut s.23),
+            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
+            "account_id" => json::set(r, &mut s.25),
+            "payout_account_id" => json::set(r, &mut s.26),
+            "capabilities" => json::set(r, &mut s.27),
+            "role" => json::set(r, &mut s.28),
+            "permissions" => json::set(r, &mut s.29),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+            Some(f_email),
+            Some(f_website),
+            Some(f_socials),
+            Some(f_status),
+            Some(f_details_submitted_at),
+            Some(f_onboarding_resubmission_requested_at),
+            Some(f_sso_enforced),
+            Some(f_default_presentment_currency),
+            Some(f_default_tax_behavior),
+            Some(f_feature_settings),
+            Some(f_subscription_settings),
+            Some(f_customer_email_settings),
+            Some(f_customer_portal_settings),
+            Some(f_dispute_settings),
+            Some(f_embed_hosts),
+            Some(f_embed_hosts_enforced),
+            f_country,
+            Some(f_account_id),
+            Some(f_payout_account_id),
+            Some(f_capabilities),
+            Some(f_role),
+            Some(f_permissions),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
-            email: json::req(f_email)?,
-            website: json::req(f_website)?,
-            socials: json::req(f_socials)?,
-            status: json::req(f_status)?,
-            details_submitted_at: json::req(f_details_submitted_at)?,
-            onboarding_resubmission_requested_at: json::req(
-                f_onboarding_resubmission_requested_at,
-            )?,
-            sso_enforced: json::req(f_sso_enforced)?,
-            default_presentment_currency: json::req(f_default_presentment_currency)?,
-            default_tax_behavior: json::req(f_default_tax_behavior)?,
-            feature_settings: json::req(f_feature_settings)?,
-            subscription_settings: json::req(f_subscription_settings)?,
-            customer_email_settings: json::req(f_customer_email_settings)?,
-            customer_portal_settings: json::req(f_customer_portal_settings)?,
-            dispute_settings: json::req(f_dispute_settings)?,
-            embed_hosts: json::req(f_embed_hosts)?,
-            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
-            country: json::opt(f_country),
-            account_id: json::req(f_account_id)?,
-            payout_account_id: json::req(f_payout_account_id)?,
-            capabilities: json::req(f_capabilities)?,
-            role: json::req(f_role)?,
-            permissions: json::req(f_permissions)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: match f_country {
+                Some(v) => v,
+                None => None,
+            },
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
+            role: f_role,
+            permissions: f_permissions,
             extra,
         })
     }
@@ -18090,26 +19869,30 @@ impl FromJson for PanStepNotActionable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanStepNotActionable", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanStepNotActionable", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanStepNotActionable", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18147,26 +19930,30 @@ impl FromJson for PanStepNotFound {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanStepNotFound", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanStepNotFound", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanStepNotFound", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18204,26 +19991,30 @@ impl FromJson for PanStepNotOwned {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanStepNotOwned", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanStepNotOwned", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanStepNotOwned", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18413,26 +20204,30 @@ impl FromJson for PanTransferAlreadyStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanTransferAlreadyStarted", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanTransferAlreadyStarted", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanTransferAlreadyStarted", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18483,37 +20278,48 @@ impl PanTransferChecklist {
 impl FromJson for PanTransferChecklist {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_method = json::required(obj, "method", path)?;
+        let f_started = json::required(obj, "started", path)?;
+        let f_current_step_key = json::required(obj, "current_step_key", path)?;
+        let f_destination_account_id = json::required(obj, "destination_account_id", path)?;
+        let f_steps = json::required(obj, "steps", path)?;
         Ok(Self {
-            method: json::required(obj, "method", path)?,
-            started: json::required(obj, "started", path)?,
-            current_step_key: json::required(obj, "current_step_key", path)?,
-            destination_account_id: json::required(obj, "destination_account_id", path)?,
-            steps: json::required(obj, "steps", path)?,
+            method: f_method,
+            started: f_started,
+            current_step_key: f_current_step_key,
+            destination_account_id: f_destination_account_id,
+            steps: f_steps,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_method = None;
-        let mut f_started = None;
-        let mut f_current_step_key = None;
-        let mut f_destination_account_id = None;
-        let mut f_steps = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "method" => json::set(r, &mut f_method),
-            "started" => json::set(r, &mut f_started),
-            "current_step_key" => json::set(r, &mut f_current_step_key),
-            "destination_account_id" => json::set(r, &mut f_destination_account_id),
-            "steps" => json::set(r, &mut f_steps),
+            "method" => json::set(r, &mut s.0),
+            "started" => json::set(r, &mut s.1),
+            "current_step_key" => json::set(r, &mut s.2),
+            "destination_account_id" => json::set(r, &mut s.3),
+            "steps" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_method),
+            Some(f_started),
+            Some(f_current_step_key),
+            Some(f_destination_account_id),
+            Some(f_steps),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            method: json::req(f_method)?,
-            started: json::req(f_started)?,
-            current_step_key: json::req(f_current_step_key)?,
-            destination_account_id: json::req(f_destination_account_id)?,
-            steps: json::req(f_steps)?,
+            method: f_method,
+            started: f_started,
+            current_step_key: f_current_step_key,
+            destination_account_id: f_destination_account_id,
+            steps: f_steps,
             extra,
         })
     }
@@ -18623,26 +20429,30 @@ impl FromJson for PanTransferNotReady {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanTransferNotReady", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanTransferNotReady", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanTransferNotReady", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18680,26 +20490,30 @@ impl FromJson for PanTransferNotStarted {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanTransferNotStarted", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanTransferNotStarted", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanTransferNotStarted", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18771,57 +20585,73 @@ impl PanTransferStep {
 impl FromJson for PanTransferStep {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_owner = json::required(obj, "owner", path)?;
+        let f_kind = json::required(obj, "kind", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_inputs = json::required(obj, "inputs", path)?;
+        let f_note = json::required(obj, "note", path)?;
+        let f_expected_at = json::required(obj, "expected_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_completed_at = json::required(obj, "completed_at", path)?;
+        let f_completed_by = json::required(obj, "completed_by", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            owner: json::required(obj, "owner", path)?,
-            kind: json::required(obj, "kind", path)?,
-            status: json::required(obj, "status", path)?,
-            inputs: json::required(obj, "inputs", path)?,
-            note: json::required(obj, "note", path)?,
-            expected_at: json::required(obj, "expected_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            completed_at: json::required(obj, "completed_at", path)?,
-            completed_by: json::required(obj, "completed_by", path)?,
+            key: f_key,
+            owner: f_owner,
+            kind: f_kind,
+            status: f_status,
+            inputs: f_inputs,
+            note: f_note,
+            expected_at: f_expected_at,
+            started_at: f_started_at,
+            completed_at: f_completed_at,
+            completed_by: f_completed_by,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_owner = None;
-        let mut f_kind = None;
-        let mut f_status = None;
-        let mut f_inputs = None;
-        let mut f_note = None;
-        let mut f_expected_at = None;
-        let mut f_started_at = None;
-        let mut f_completed_at = None;
-        let mut f_completed_by = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "owner" => json::set(r, &mut f_owner),
-            "kind" => json::set(r, &mut f_kind),
-            "status" => json::set(r, &mut f_status),
-            "inputs" => json::set(r, &mut f_inputs),
-            "note" => json::set(r, &mut f_note),
-            "expected_at" => json::set(r, &mut f_expected_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "completed_at" => json::set(r, &mut f_completed_at),
-            "completed_by" => json::set(r, &mut f_completed_by),
+            "key" => json::set(r, &mut s.0),
+            "owner" => json::set(r, &mut s.1),
+            "kind" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "inputs" => json::set(r, &mut s.4),
+            "note" => json::set(r, &mut s.5),
+            "expected_at" => json::set(r, &mut s.6),
+            "started_at" => json::set(r, &mut s.7),
+            "completed_at" => json::set(r, &mut s.8),
+            "completed_by" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_key),
+            Some(f_owner),
+            Some(f_kind),
+            Some(f_status),
+            Some(f_inputs),
+            Some(f_note),
+            Some(f_expected_at),
+            Some(f_started_at),
+            Some(f_completed_at),
+            Some(f_completed_by),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            owner: json::req(f_owner)?,
-            kind: json::req(f_kind)?,
-            status: json::req(f_status)?,
-            inputs: json::req(f_inputs)?,
-            note: json::req(f_note)?,
-            expected_at: json::req(f_expected_at)?,
-            started_at: json::req(f_started_at)?,
-            completed_at: json::req(f_completed_at)?,
-            completed_by: json::req(f_completed_by)?,
+            key: f_key,
+            owner: f_owner,
+            kind: f_kind,
+            status: f_status,
+            inputs: f_inputs,
+            note: f_note,
+            expected_at: f_expected_at,
+            started_at: f_started_at,
+            completed_at: f_completed_at,
+            completed_by: f_completed_by,
             extra,
         })
     }
@@ -18866,21 +20696,26 @@ impl PanTransferStepComplete {
 impl FromJson for PanTransferStepComplete {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_inputs = json::optional(obj, "inputs", path)?;
         Ok(Self {
-            inputs: json::optional(obj, "inputs", path)?,
+            inputs: f_inputs,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_inputs = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "inputs" => json::set_opt(r, &mut f_inputs, key, &mut extra),
+            "inputs" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_inputs,) = s;
         Ok(Self {
-            inputs: json::opt(f_inputs),
+            inputs: match f_inputs {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -18917,26 +20752,30 @@ impl FromJson for PanTransferUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PanTransferUnavailable", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PanTransferUnavailable", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PanTransferUnavailable", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -18974,26 +20813,30 @@ impl FromJson for PaymentIntentFailedError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentIntentFailedError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentIntentFailedError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentIntentFailedError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -19083,89 +20926,119 @@ impl Payout {
 impl FromJson for Payout {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_paid_at = json::required(obj, "paid_at", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_fees_amount = json::required(obj, "fees_amount", path)?;
+        let f_gross_amount = json::required(obj, "gross_amount", path)?;
+        let f_account_currency = json::required(obj, "account_currency", path)?;
+        let f_account_amount = json::required(obj, "account_amount", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_invoice_number = json::optional(obj, "invoice_number", path)?;
+        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
+        let f_transaction_id = json::required(obj, "transaction_id", path)?;
+        let f_fees_transactions = json::required(obj, "fees_transactions", path)?;
+        let f_attempts = json::required(obj, "attempts", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            processor: json::required(obj, "processor", path)?,
-            status: json::required(obj, "status", path)?,
-            paid_at: json::required(obj, "paid_at", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amount: json::required(obj, "amount", path)?,
-            fees_amount: json::required(obj, "fees_amount", path)?,
-            gross_amount: json::required(obj, "gross_amount", path)?,
-            account_currency: json::required(obj, "account_currency", path)?,
-            account_amount: json::required(obj, "account_amount", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            invoice_number: json::optional(obj, "invoice_number", path)?,
-            is_invoice_generated: json::required(obj, "is_invoice_generated", path)?,
-            transaction_id: json::required(obj, "transaction_id", path)?,
-            fees_transactions: json::required(obj, "fees_transactions", path)?,
-            attempts: json::required(obj, "attempts", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            paid_at: f_paid_at,
+            currency: f_currency,
+            amount: f_amount,
+            fees_amount: f_fees_amount,
+            gross_amount: f_gross_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            account_id: f_account_id,
+            invoice_number: f_invoice_number,
+            is_invoice_generated: f_is_invoice_generated,
+            transaction_id: f_transaction_id,
+            fees_transactions: f_fees_transactions,
+            attempts: f_attempts,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_processor = None;
-        let mut f_status = None;
-        let mut f_paid_at = None;
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_fees_amount = None;
-        let mut f_gross_amount = None;
-        let mut f_account_currency = None;
-        let mut f_account_amount = None;
-        let mut f_account_id = None;
-        let mut f_invoice_number = None;
-        let mut f_is_invoice_generated = None;
-        let mut f_transaction_id = None;
-        let mut f_fees_transactions = None;
-        let mut f_attempts = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "processor" => json::set(r, &mut f_processor),
-            "status" => json::set(r, &mut f_status),
-            "paid_at" => json::set(r, &mut f_paid_at),
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "fees_amount" => json::set(r, &mut f_fees_amount),
-            "gross_amount" => json::set(r, &mut f_gross_amount),
-            "account_currency" => json::set(r, &mut f_account_currency),
-            "account_amount" => json::set(r, &mut f_account_amount),
-            "account_id" => json::set(r, &mut f_account_id),
-            "invoice_number" => json::set_opt(r, &mut f_invoice_number, key, &mut extra),
-            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
-            "transaction_id" => json::set(r, &mut f_transaction_id),
-            "fees_transactions" => json::set(r, &mut f_fees_transactions),
-            "attempts" => json::set(r, &mut f_attempts),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "status" => json::set(r, &mut s.4),
+            "paid_at" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
+            "amount" => json::set(r, &mut s.7),
+            "fees_amount" => json::set(r, &mut s.8),
+            "gross_amount" => json::set(r, &mut s.9),
+            "account_currency" => json::set(r, &mut s.10),
+            "account_amount" => json::set(r, &mut s.11),
+            "account_id" => json::set(r, &mut s.12),
+            "invoice_number" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "is_invoice_generated" => json::set(r, &mut s.14),
+            "transaction_id" => json::set(r, &mut s.15),
+            "fees_transactions" => json::set(r, &mut s.16),
+            "attempts" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_processor),
+            Some(f_status),
+            Some(f_paid_at),
+            Some(f_currency),
+            Some(f_amount),
+            Some(f_fees_amount),
+            Some(f_gross_amount),
+            Some(f_account_currency),
+            Some(f_account_amount),
+            Some(f_account_id),
+            f_invoice_number,
+            Some(f_is_invoice_generated),
+            Some(f_transaction_id),
+            Some(f_fees_transactions),
+            Some(f_attempts),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            processor: json::req(f_processor)?,
-            status: json::req(f_status)?,
-            paid_at: json::req(f_paid_at)?,
-            currency: json::req(f_currency)?,
-            amount: json::req(f_amount)?,
-            fees_amount: json::req(f_fees_amount)?,
-            gross_amount: json::req(f_gross_amount)?,
-            account_currency: json::req(f_account_currency)?,
-            account_amount: json::req(f_account_amount)?,
-            account_id: json::req(f_account_id)?,
-            invoice_number: json::opt(f_invoice_number),
-            is_invoice_generated: json::req(f_is_invoice_generated)?,
-            transaction_id: json::req(f_transaction_id)?,
-            fees_transactions: json::req(f_fees_transactions)?,
-            attempts: json::req(f_attempts)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            paid_at: f_paid_at,
+            currency: f_currency,
+            amount: f_amount,
+            fees_amount: f_fees_amount,
+            gross_amount: f_gross_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            account_id: f_account_id,
+            invoice_number: match f_invoice_number {
+                Some(v) => v,
+                None => None,
+            },
+            is_invoice_generated: f_is_invoice_generated,
+            transaction_id: f_transaction_id,
+            fees_transactions: f_fees_transactions,
+            attempts: f_attempts,
             extra,
         })
     }
@@ -19246,53 +21119,68 @@ impl PayoutAccount {
 impl FromJson for PayoutAccount {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_processor_id = json::required(obj, "processor_id", path)?;
+        let f_country = json::required(obj, "country", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_is_payout_ready = json::required(obj, "is_payout_ready", path)?;
+        let f_status = json::required(obj, "status", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            type_: json::required(obj, "type", path)?,
-            processor_id: json::required(obj, "processor_id", path)?,
-            country: json::required(obj, "country", path)?,
-            currency: json::required(obj, "currency", path)?,
-            is_payout_ready: json::required(obj, "is_payout_ready", path)?,
-            status: json::required(obj, "status", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            type_: f_type_,
+            processor_id: f_processor_id,
+            country: f_country,
+            currency: f_currency,
+            is_payout_ready: f_is_payout_ready,
+            status: f_status,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_type_ = None;
-        let mut f_processor_id = None;
-        let mut f_country = None;
-        let mut f_currency = None;
-        let mut f_is_payout_ready = None;
-        let mut f_status = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "type" => json::set(r, &mut f_type_),
-            "processor_id" => json::set(r, &mut f_processor_id),
-            "country" => json::set(r, &mut f_country),
-            "currency" => json::set(r, &mut f_currency),
-            "is_payout_ready" => json::set(r, &mut f_is_payout_ready),
-            "status" => json::set(r, &mut f_status),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "processor_id" => json::set(r, &mut s.4),
+            "country" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
+            "is_payout_ready" => json::set(r, &mut s.7),
+            "status" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_type_),
+            Some(f_processor_id),
+            Some(f_country),
+            Some(f_currency),
+            Some(f_is_payout_ready),
+            Some(f_status),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            type_: json::req(f_type_)?,
-            processor_id: json::req(f_processor_id)?,
-            country: json::req(f_country)?,
-            currency: json::req(f_currency)?,
-            is_payout_ready: json::req(f_is_payout_ready)?,
-            status: json::req(f_status)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            type_: f_type_,
+            processor_id: f_processor_id,
+            country: f_country,
+            currency: f_currency,
+            is_payout_ready: f_is_payout_ready,
+            status: f_status,
             extra,
         })
     }
@@ -19339,28 +21227,30 @@ impl FromJson for PayoutAccountCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "stripe", true, path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_country = json::required(obj, "country", path)?;
         Ok(Self {
-            organization_id: json::required(obj, "organization_id", path)?,
-            country: json::required(obj, "country", path)?,
+            organization_id: f_organization_id,
+            country: f_country,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_organization_id = None;
-        let mut f_country = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "stripe", false)),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "country" => json::set(r, &mut f_country),
+            "type" => json::konst(json::peek_const_str(r, "stripe", false), r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "country" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_organization_id), Some(f_country)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::req(f_organization_id)?,
-            country: json::req(f_country)?,
+            organization_id: f_organization_id,
+            country: f_country,
             extra,
         })
     }
@@ -19398,23 +21288,24 @@ impl PayoutAccountLink {
 impl FromJson for PayoutAccountLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -19530,26 +21421,30 @@ impl FromJson for PayoutAccountStripeAccountDoesNotExist {
             true,
             path,
         )?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PayoutAccountStripeAccountDoesNotExist", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PayoutAccountStripeAccountDoesNotExist", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -19590,26 +21485,30 @@ impl FromJson for PayoutAccountSyncFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PayoutAccountSyncFailed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PayoutAccountSyncFailed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PayoutAccountSyncFailed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -19647,26 +21546,30 @@ impl FromJson for PayoutAccountSyncUnsupported {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PayoutAccountSyncUnsupported", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PayoutAccountSyncUnsupported", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PayoutAccountSyncUnsupported", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -19807,61 +21710,80 @@ impl PayoutAttempt {
 impl FromJson for PayoutAttempt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_payout_id = json::required(obj, "payout_id", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_processor_id = json::required(obj, "processor_id", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_failed_reason = json::required(obj, "failed_reason", path)?;
+        let f_paid_at = json::required(obj, "paid_at", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            payout_id: json::required(obj, "payout_id", path)?,
-            processor: json::required(obj, "processor", path)?,
-            processor_id: json::required(obj, "processor_id", path)?,
-            status: json::required(obj, "status", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            failed_reason: json::required(obj, "failed_reason", path)?,
-            paid_at: json::required(obj, "paid_at", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            payout_id: f_payout_id,
+            processor: f_processor,
+            processor_id: f_processor_id,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            failed_reason: f_failed_reason,
+            paid_at: f_paid_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_payout_id = None;
-        let mut f_processor = None;
-        let mut f_processor_id = None;
-        let mut f_status = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_failed_reason = None;
-        let mut f_paid_at = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "payout_id" => json::set(r, &mut f_payout_id),
-            "processor" => json::set(r, &mut f_processor),
-            "processor_id" => json::set(r, &mut f_processor_id),
-            "status" => json::set(r, &mut f_status),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "failed_reason" => json::set(r, &mut f_failed_reason),
-            "paid_at" => json::set(r, &mut f_paid_at),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "payout_id" => json::set(r, &mut s.3),
+            "processor" => json::set(r, &mut s.4),
+            "processor_id" => json::set(r, &mut s.5),
+            "status" => json::set(r, &mut s.6),
+            "amount" => json::set(r, &mut s.7),
+            "currency" => json::set(r, &mut s.8),
+            "failed_reason" => json::set(r, &mut s.9),
+            "paid_at" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_payout_id),
+            Some(f_processor),
+            Some(f_processor_id),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_failed_reason),
+            Some(f_paid_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            payout_id: json::req(f_payout_id)?,
-            processor: json::req(f_processor)?,
-            processor_id: json::req(f_processor_id)?,
-            status: json::req(f_status)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            failed_reason: json::req(f_failed_reason)?,
-            paid_at: json::req(f_paid_at)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            payout_id: f_payout_id,
+            processor: f_processor,
+            processor_id: f_processor_id,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            failed_reason: f_failed_reason,
+            paid_at: f_paid_at,
             extra,
         })
     }
@@ -19982,21 +21904,25 @@ impl PayoutCreate {
 impl FromJson for PayoutCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            organization_id: json::required(obj, "organization_id", path)?,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "organization_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_organization_id),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::req(f_organization_id)?,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -20046,37 +21972,48 @@ impl PayoutEstimate {
 impl FromJson for PayoutEstimate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
+        let f_gross_amount = json::required(obj, "gross_amount", path)?;
+        let f_fees_amount = json::required(obj, "fees_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
         Ok(Self {
-            account_id: json::required(obj, "account_id", path)?,
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
-            gross_amount: json::required(obj, "gross_amount", path)?,
-            fees_amount: json::required(obj, "fees_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            gross_amount: f_gross_amount,
+            fees_amount: f_fees_amount,
+            net_amount: f_net_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_account_id = None;
-        let mut f_payout_account_id = None;
-        let mut f_gross_amount = None;
-        let mut f_fees_amount = None;
-        let mut f_net_amount = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "account_id" => json::set(r, &mut f_account_id),
-            "payout_account_id" => json::set(r, &mut f_payout_account_id),
-            "gross_amount" => json::set(r, &mut f_gross_amount),
-            "fees_amount" => json::set(r, &mut f_fees_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
+            "account_id" => json::set(r, &mut s.0),
+            "payout_account_id" => json::set(r, &mut s.1),
+            "gross_amount" => json::set(r, &mut s.2),
+            "fees_amount" => json::set(r, &mut s.3),
+            "net_amount" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_account_id),
+            Some(f_payout_account_id),
+            Some(f_gross_amount),
+            Some(f_fees_amount),
+            Some(f_net_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            account_id: json::req(f_account_id)?,
-            payout_account_id: json::req(f_payout_account_id)?,
-            gross_amount: json::req(f_gross_amount)?,
-            fees_amount: json::req(f_fees_amount)?,
-            net_amount: json::req(f_net_amount)?,
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            gross_amount: f_gross_amount,
+            fees_amount: f_fees_amount,
+            net_amount: f_net_amount,
             extra,
         })
     }
@@ -20116,21 +22053,26 @@ impl PayoutGenerateInvoice {
 impl FromJson for PayoutGenerateInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_invoice_number = json::optional(obj, "invoice_number", path)?;
         Ok(Self {
-            invoice_number: json::optional(obj, "invoice_number", path)?,
+            invoice_number: f_invoice_number,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_invoice_number = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "invoice_number" => json::set_opt(r, &mut f_invoice_number, key, &mut extra),
+            "invoice_number" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_invoice_number,) = s;
         Ok(Self {
-            invoice_number: json::opt(f_invoice_number),
+            invoice_number: match f_invoice_number {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -20166,23 +22108,24 @@ impl PayoutInvoice {
 impl FromJson for PayoutInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -20418,45 +22361,58 @@ impl PersonalAccessToken {
 impl FromJson for PersonalAccessToken {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_comment = json::required(obj, "comment", path)?;
+        let f_last_used_at = json::required(obj, "last_used_at", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            scopes: json::required(obj, "scopes", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            comment: json::required(obj, "comment", path)?,
-            last_used_at: json::required(obj, "last_used_at", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            scopes: f_scopes,
+            expires_at: f_expires_at,
+            comment: f_comment,
+            last_used_at: f_last_used_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_scopes = None;
-        let mut f_expires_at = None;
-        let mut f_comment = None;
-        let mut f_last_used_at = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "scopes" => json::set(r, &mut f_scopes),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "comment" => json::set(r, &mut f_comment),
-            "last_used_at" => json::set(r, &mut f_last_used_at),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "scopes" => json::set(r, &mut s.3),
+            "expires_at" => json::set(r, &mut s.4),
+            "comment" => json::set(r, &mut s.5),
+            "last_used_at" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_scopes),
+            Some(f_expires_at),
+            Some(f_comment),
+            Some(f_last_used_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            scopes: json::req(f_scopes)?,
-            expires_at: json::req(f_expires_at)?,
-            comment: json::req(f_comment)?,
-            last_used_at: json::req(f_last_used_at)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            scopes: f_scopes,
+            expires_at: f_expires_at,
+            comment: f_comment,
+            last_used_at: f_last_used_at,
             extra,
         })
     }
@@ -20683,26 +22639,30 @@ impl FromJson for PolarAuthError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PolarAuthError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PolarAuthError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PolarAuthError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -20740,26 +22700,30 @@ impl FromJson for PolarSelfPaymentMethodInUse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PolarSelfPaymentMethodInUse", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PolarSelfPaymentMethodInUse", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PolarSelfPaymentMethodInUse", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -20882,33 +22846,37 @@ impl PrecheckEntitySummary {
 impl FromJson for PrecheckEntitySummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_entity = json::required(obj, "entity", path)?;
+        let f_total = json::required(obj, "total", path)?;
+        let f_importable = json::required(obj, "importable", path)?;
+        let f_skipped = json::required(obj, "skipped", path)?;
         Ok(Self {
-            entity: json::required(obj, "entity", path)?,
-            total: json::required(obj, "total", path)?,
-            importable: json::required(obj, "importable", path)?,
-            skipped: json::required(obj, "skipped", path)?,
+            entity: f_entity,
+            total: f_total,
+            importable: f_importable,
+            skipped: f_skipped,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_entity = None;
-        let mut f_total = None;
-        let mut f_importable = None;
-        let mut f_skipped = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "entity" => json::set(r, &mut f_entity),
-            "total" => json::set(r, &mut f_total),
-            "importable" => json::set(r, &mut f_importable),
-            "skipped" => json::set(r, &mut f_skipped),
+            "entity" => json::set(r, &mut s.0),
+            "total" => json::set(r, &mut s.1),
+            "importable" => json::set(r, &mut s.2),
+            "skipped" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_entity), Some(f_total), Some(f_importable), Some(f_skipped)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            entity: json::req(f_entity)?,
-            total: json::req(f_total)?,
-            importable: json::req(f_importable)?,
-            skipped: json::req(f_skipped)?,
+            entity: f_entity,
+            total: f_total,
+            importable: f_importable,
+            skipped: f_skipped,
             extra,
         })
     }
@@ -20953,33 +22921,37 @@ impl PrecheckIssue {
 impl FromJson for PrecheckIssue {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_level = json::required(obj, "level", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_message = json::required(obj, "message", path)?;
+        let f_source_id = json::required(obj, "source_id", path)?;
         Ok(Self {
-            level: json::required(obj, "level", path)?,
-            code: json::required(obj, "code", path)?,
-            message: json::required(obj, "message", path)?,
-            source_id: json::required(obj, "source_id", path)?,
+            level: f_level,
+            code: f_code,
+            message: f_message,
+            source_id: f_source_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_level = None;
-        let mut f_code = None;
-        let mut f_message = None;
-        let mut f_source_id = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "level" => json::set(r, &mut f_level),
-            "code" => json::set(r, &mut f_code),
-            "message" => json::set(r, &mut f_message),
-            "source_id" => json::set(r, &mut f_source_id),
+            "level" => json::set(r, &mut s.0),
+            "code" => json::set(r, &mut s.1),
+            "message" => json::set(r, &mut s.2),
+            "source_id" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_level), Some(f_code), Some(f_message), Some(f_source_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            level: json::req(f_level)?,
-            code: json::req(f_code)?,
-            message: json::req(f_message)?,
-            source_id: json::req(f_source_id)?,
+            level: f_level,
+            code: f_code,
+            message: f_message,
+            source_id: f_source_id,
             extra,
         })
     }
@@ -21223,29 +23195,33 @@ impl PrecheckReport {
 impl FromJson for PrecheckReport {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_can_start = json::required(obj, "can_start", path)?;
+        let f_issues = json::required(obj, "issues", path)?;
+        let f_entities = json::required(obj, "entities", path)?;
         Ok(Self {
-            can_start: json::required(obj, "can_start", path)?,
-            issues: json::required(obj, "issues", path)?,
-            entities: json::required(obj, "entities", path)?,
+            can_start: f_can_start,
+            issues: f_issues,
+            entities: f_entities,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_can_start = None;
-        let mut f_issues = None;
-        let mut f_entities = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "can_start" => json::set(r, &mut f_can_start),
-            "issues" => json::set(r, &mut f_issues),
-            "entities" => json::set(r, &mut f_entities),
+            "can_start" => json::set(r, &mut s.0),
+            "issues" => json::set(r, &mut s.1),
+            "entities" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_can_start), Some(f_issues), Some(f_entities)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            can_start: json::req(f_can_start)?,
-            issues: json::req(f_issues)?,
-            entities: json::req(f_entities)?,
+            can_start: f_can_start,
+            issues: f_issues,
+            entities: f_entities,
             extra,
         })
     }
@@ -21421,33 +23397,40 @@ impl PropertyGroupStat {
 impl FromJson for PropertyGroupStat {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_value = json::required(obj, "value", path)?;
+        let f_occurrences = json::required(obj, "occurrences", path)?;
+        let f_customers = json::required(obj, "customers", path)?;
+        let f_totals = json::optional(obj, "totals", path)?;
         Ok(Self {
-            value: json::required(obj, "value", path)?,
-            occurrences: json::required(obj, "occurrences", path)?,
-            customers: json::required(obj, "customers", path)?,
-            totals: json::optional(obj, "totals", path)?,
+            value: f_value,
+            occurrences: f_occurrences,
+            customers: f_customers,
+            totals: f_totals,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_value = None;
-        let mut f_occurrences = None;
-        let mut f_customers = None;
-        let mut f_totals = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "value" => json::set(r, &mut f_value),
-            "occurrences" => json::set(r, &mut f_occurrences),
-            "customers" => json::set(r, &mut f_customers),
-            "totals" => json::set_opt(r, &mut f_totals, key, &mut extra),
+            "value" => json::set(r, &mut s.0),
+            "occurrences" => json::set(r, &mut s.1),
+            "customers" => json::set(r, &mut s.2),
+            "totals" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_value), Some(f_occurrences), Some(f_customers), f_totals) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            value: json::req(f_value)?,
-            occurrences: json::req(f_occurrences)?,
-            customers: json::req(f_customers)?,
-            totals: json::opt(f_totals),
+            value: f_value,
+            occurrences: f_occurrences,
+            customers: f_customers,
+            totals: match f_totals {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -21491,34 +23474,34 @@ impl FromJson for ReviewAppealSupportCaseListItem {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "review_appeal", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut c_3 = false;
+        let mut s = (None, None, None, false);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::konst(r, &mut c_3, |r| {
-                json::peek_const_str(r, "review_appeal", false)
-            }),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::konst(json::peek_const_str(r, "review_appeal", false), r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_3)?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), true) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
             extra,
         })
     }
@@ -21560,30 +23543,36 @@ impl FromJson for ReviewAppealSupportCaseMessageCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "review_appeal", true, path)?;
+        let f_body = json::optional(obj, "body", path)?;
+        let f_file_ids = json::optional(obj, "file_ids", path)?;
         Ok(Self {
-            body: json::optional(obj, "body", path)?,
-            file_ids: json::optional(obj, "file_ids", path)?,
+            body: f_body,
+            file_ids: f_file_ids,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_body = None;
-        let mut f_file_ids = None;
-        let mut c_2 = false;
+        let mut s = (None, None, false);
         r.object(&mut |r, key| match key {
-            "body" => json::set_opt(r, &mut f_body, key, &mut extra),
-            "file_ids" => json::set_opt(r, &mut f_file_ids, key, &mut extra),
-            "type" => json::konst(r, &mut c_2, |r| {
-                json::peek_const_str(r, "review_appeal", false)
-            }),
+            "body" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "file_ids" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "type" => json::konst(json::peek_const_str(r, "review_appeal", false), r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_body, f_file_ids, true) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            body: json::opt(f_body),
-            file_ids: json::opt(f_file_ids),
+            body: match f_body {
+                Some(v) => v,
+                None => None,
+            },
+            file_ids: match f_file_ids {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -21622,26 +23611,30 @@ impl FromJson for RevokeNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "RevokeNotAllowed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "RevokeNotAllowed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "RevokeNotAllowed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -21687,34 +23680,43 @@ impl FromJson for SearchResultCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_email = json::required(obj, "email", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            email: json::required(obj, "email", path)?,
+            type_: f_type_,
+            id: f_id,
+            name: f_name,
+            email: f_email,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_email = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "customer", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "email" => json::set(r, &mut f_email),
+            "type" => {
+                json::peek_const_str(r, "customer", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "email" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_id), Some(f_name), Some(f_email)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            email: json::req(f_email)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            id: f_id,
+            name: f_name,
+            email: f_email,
             extra,
         })
     }
@@ -21776,46 +23778,64 @@ impl FromJson for SearchResultOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "order", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            id: json::required(obj, "id", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            product_name: json::required(obj, "product_name", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            type_: f_type_,
+            id: f_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            product_name: f_product_name,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_id = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_product_name = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "order", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "id" => json::set(r, &mut f_id),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "product_name" => json::set(r, &mut f_product_name),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "type" => {
+                json::peek_const_str(r, "order", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "id" => json::set(r, &mut s.1),
+            "customer_name" => json::set(r, &mut s.2),
+            "customer_email" => json::set(r, &mut s.3),
+            "product_name" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_type_,
+            Some(f_id),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_product_name),
+            Some(f_amount),
+            Some(f_currency),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            id: json::req(f_id)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_email: json::req(f_customer_email)?,
-            product_name: json::req(f_product_name)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            id: f_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            product_name: f_product_name,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -21866,34 +23886,46 @@ impl FromJson for SearchResultProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "product", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::optional(obj, "description", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::optional(obj, "description", path)?,
+            type_: f_type_,
+            id: f_id,
+            name: f_name,
+            description: f_description,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_description = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "product", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set_opt(r, &mut f_description, key, &mut extra),
+            "type" => {
+                json::peek_const_str(r, "product", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "description" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_id), Some(f_name), f_description) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            description: json::opt(f_description),
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            id: f_id,
+            name: f_name,
+            description: match f_description {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -21958,50 +23990,69 @@ impl FromJson for SearchResultSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_customer_name = json::required(obj, "customer_name", path)?;
+        let f_customer_email = json::required(obj, "customer_email", path)?;
+        let f_product_name = json::required(obj, "product_name", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            id: json::required(obj, "id", path)?,
-            customer_name: json::required(obj, "customer_name", path)?,
-            customer_email: json::required(obj, "customer_email", path)?,
-            product_name: json::required(obj, "product_name", path)?,
-            status: json::required(obj, "status", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            type_: f_type_,
+            id: f_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            product_name: f_product_name,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_id = None;
-        let mut f_customer_name = None;
-        let mut f_customer_email = None;
-        let mut f_product_name = None;
-        let mut f_status = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "subscription", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "id" => json::set(r, &mut f_id),
-            "customer_name" => json::set(r, &mut f_customer_name),
-            "customer_email" => json::set(r, &mut f_customer_email),
-            "product_name" => json::set(r, &mut f_product_name),
-            "status" => json::set(r, &mut f_status),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "type" => {
+                json::peek_const_str(r, "subscription", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "id" => json::set(r, &mut s.1),
+            "customer_name" => json::set(r, &mut s.2),
+            "customer_email" => json::set(r, &mut s.3),
+            "product_name" => json::set(r, &mut s.4),
+            "status" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "currency" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_type_,
+            Some(f_id),
+            Some(f_customer_name),
+            Some(f_customer_email),
+            Some(f_product_name),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            id: json::req(f_id)?,
-            customer_name: json::req(f_customer_name)?,
-            customer_email: json::req(f_customer_email)?,
-            product_name: json::req(f_product_name)?,
-            status: json::req(f_status)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            id: f_id,
+            customer_name: f_customer_name,
+            customer_email: f_customer_email,
+            product_name: f_product_name,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }
@@ -22044,21 +24095,25 @@ impl SearchResults {
 impl FromJson for SearchResults {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_results = json::required(obj, "results", path)?;
         Ok(Self {
-            results: json::required(obj, "results", path)?,
+            results: f_results,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_results = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "results" => json::set(r, &mut f_results),
+            "results" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_results),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            results: json::req(f_results)?,
+            results: f_results,
             extra,
         })
     }
@@ -22282,26 +24337,30 @@ impl FromJson for SessionNotFreshError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SessionNotFreshError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SessionNotFreshError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SessionNotFreshError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -22388,85 +24447,111 @@ impl SlackIntegration {
 impl FromJson for SlackIntegration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_display_name = json::required(obj, "display_name", path)?;
+        let f_slack_app_id = json::required(obj, "slack_app_id", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_id_last_4 = json::required(obj, "client_id_last_4", path)?;
+        let f_client_secret_last_4 = json::required(obj, "client_secret_last_4", path)?;
+        let f_signing_secret_last_4 = json::required(obj, "signing_secret_last_4", path)?;
+        let f_team_id = json::required(obj, "team_id", path)?;
+        let f_team_name = json::required(obj, "team_name", path)?;
+        let f_bot_user_id = json::required(obj, "bot_user_id", path)?;
+        let f_authed_user_id = json::required(obj, "authed_user_id", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
+        let f_installed_at = json::required(obj, "installed_at", path)?;
+        let f_revoked_at = json::required(obj, "revoked_at", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            display_name: json::required(obj, "display_name", path)?,
-            slack_app_id: json::required(obj, "slack_app_id", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_id_last_4: json::required(obj, "client_id_last_4", path)?,
-            client_secret_last_4: json::required(obj, "client_secret_last_4", path)?,
-            signing_secret_last_4: json::required(obj, "signing_secret_last_4", path)?,
-            team_id: json::required(obj, "team_id", path)?,
-            team_name: json::required(obj, "team_name", path)?,
-            bot_user_id: json::required(obj, "bot_user_id", path)?,
-            authed_user_id: json::required(obj, "authed_user_id", path)?,
-            scopes: json::required(obj, "scopes", path)?,
-            installed_at: json::required(obj, "installed_at", path)?,
-            revoked_at: json::required(obj, "revoked_at", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            display_name: f_display_name,
+            slack_app_id: f_slack_app_id,
+            client_id: f_client_id,
+            client_id_last_4: f_client_id_last_4,
+            client_secret_last_4: f_client_secret_last_4,
+            signing_secret_last_4: f_signing_secret_last_4,
+            team_id: f_team_id,
+            team_name: f_team_name,
+            bot_user_id: f_bot_user_id,
+            authed_user_id: f_authed_user_id,
+            scopes: f_scopes,
+            installed_at: f_installed_at,
+            revoked_at: f_revoked_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_display_name = None;
-        let mut f_slack_app_id = None;
-        let mut f_client_id = None;
-        let mut f_client_id_last_4 = None;
-        let mut f_client_secret_last_4 = None;
-        let mut f_signing_secret_last_4 = None;
-        let mut f_team_id = None;
-        let mut f_team_name = None;
-        let mut f_bot_user_id = None;
-        let mut f_authed_user_id = None;
-        let mut f_scopes = None;
-        let mut f_installed_at = None;
-        let mut f_revoked_at = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "display_name" => json::set(r, &mut f_display_name),
-            "slack_app_id" => json::set(r, &mut f_slack_app_id),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_id_last_4" => json::set(r, &mut f_client_id_last_4),
-            "client_secret_last_4" => json::set(r, &mut f_client_secret_last_4),
-            "signing_secret_last_4" => json::set(r, &mut f_signing_secret_last_4),
-            "team_id" => json::set(r, &mut f_team_id),
-            "team_name" => json::set(r, &mut f_team_name),
-            "bot_user_id" => json::set(r, &mut f_bot_user_id),
-            "authed_user_id" => json::set(r, &mut f_authed_user_id),
-            "scopes" => json::set(r, &mut f_scopes),
-            "installed_at" => json::set(r, &mut f_installed_at),
-            "revoked_at" => json::set(r, &mut f_revoked_at),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "display_name" => json::set(r, &mut s.4),
+            "slack_app_id" => json::set(r, &mut s.5),
+            "client_id" => json::set(r, &mut s.6),
+            "client_id_last_4" => json::set(r, &mut s.7),
+            "client_secret_last_4" => json::set(r, &mut s.8),
+            "signing_secret_last_4" => json::set(r, &mut s.9),
+            "team_id" => json::set(r, &mut s.10),
+            "team_name" => json::set(r, &mut s.11),
+            "bot_user_id" => json::set(r, &mut s.12),
+            "authed_user_id" => json::set(r, &mut s.13),
+            "scopes" => json::set(r, &mut s.14),
+            "installed_at" => json::set(r, &mut s.15),
+            "revoked_at" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_display_name),
+            Some(f_slack_app_id),
+            Some(f_client_id),
+            Some(f_client_id_last_4),
+            Some(f_client_secret_last_4),
+            Some(f_signing_secret_last_4),
+            Some(f_team_id),
+            Some(f_team_name),
+            Some(f_bot_user_id),
+            Some(f_authed_user_id),
+            Some(f_scopes),
+            Some(f_installed_at),
+            Some(f_revoked_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            display_name: json::req(f_display_name)?,
-            slack_app_id: json::req(f_slack_app_id)?,
-            client_id: json::req(f_client_id)?,
-            client_id_last_4: json::req(f_client_id_last_4)?,
-            client_secret_last_4: json::req(f_client_secret_last_4)?,
-            signing_secret_last_4: json::req(f_signing_secret_last_4)?,
-            team_id: json::req(f_team_id)?,
-            team_name: json::req(f_team_name)?,
-            bot_user_id: json::req(f_bot_user_id)?,
-            authed_user_id: json::req(f_authed_user_id)?,
-            scopes: json::req(f_scopes)?,
-            installed_at: json::req(f_installed_at)?,
-            revoked_at: json::req(f_revoked_at)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            organization_id: f_organization_id,
+            display_name: f_display_name,
+            slack_app_id: f_slack_app_id,
+            client_id: f_client_id,
+            client_id_last_4: f_client_id_last_4,
+            client_secret_last_4: f_client_secret_last_4,
+            signing_secret_last_4: f_signing_secret_last_4,
+            team_id: f_team_id,
+            team_name: f_team_name,
+            bot_user_id: f_bot_user_id,
+            authed_user_id: f_authed_user_id,
+            scopes: f_scopes,
+            installed_at: f_installed_at,
+            revoked_at: f_revoked_at,
             extra,
         })
     }
@@ -22539,41 +24624,59 @@ impl SlackIntegrationCredentialsUpdate {
 impl FromJson for SlackIntegrationCredentialsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_display_name = json::required(obj, "display_name", path)?;
+        let f_slack_app_id = json::required(obj, "slack_app_id", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::optional(obj, "client_secret", path)?;
+        let f_signing_secret = json::optional(obj, "signing_secret", path)?;
         Ok(Self {
-            organization_id: json::required(obj, "organization_id", path)?,
-            display_name: json::required(obj, "display_name", path)?,
-            slack_app_id: json::required(obj, "slack_app_id", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::optional(obj, "client_secret", path)?,
-            signing_secret: json::optional(obj, "signing_secret", path)?,
+            organization_id: f_organization_id,
+            display_name: f_display_name,
+            slack_app_id: f_slack_app_id,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            signing_secret: f_signing_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_organization_id = None;
-        let mut f_display_name = None;
-        let mut f_slack_app_id = None;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
-        let mut f_signing_secret = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "display_name" => json::set(r, &mut f_display_name),
-            "slack_app_id" => json::set(r, &mut f_slack_app_id),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set_opt(r, &mut f_client_secret, key, &mut extra),
-            "signing_secret" => json::set_opt(r, &mut f_signing_secret, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.0),
+            "display_name" => json::set(r, &mut s.1),
+            "slack_app_id" => json::set(r, &mut s.2),
+            "client_id" => json::set(r, &mut s.3),
+            "client_secret" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "signing_secret" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_organization_id),
+            Some(f_display_name),
+            Some(f_slack_app_id),
+            Some(f_client_id),
+            f_client_secret,
+            f_signing_secret,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            organization_id: json::req(f_organization_id)?,
-            display_name: json::req(f_display_name)?,
-            slack_app_id: json::req(f_slack_app_id)?,
-            client_id: json::req(f_client_id)?,
-            client_secret: json::opt(f_client_secret),
-            signing_secret: json::opt(f_signing_secret),
+            organization_id: f_organization_id,
+            display_name: f_display_name,
+            slack_app_id: f_slack_app_id,
+            client_id: f_client_id,
+            client_secret: match f_client_secret {
+                Some(v) => v,
+                None => None,
+            },
+            signing_secret: match f_signing_secret {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -22614,21 +24717,25 @@ impl SlackIntegrationManifest {
 impl FromJson for SlackIntegrationManifest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_manifest = json::required(obj, "manifest", path)?;
         Ok(Self {
-            manifest: json::required(obj, "manifest", path)?,
+            manifest: f_manifest,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_manifest = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "manifest" => json::set(r, &mut f_manifest),
+            "manifest" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_manifest),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            manifest: json::req(f_manifest)?,
+            manifest: f_manifest,
             extra,
         })
     }
@@ -22664,21 +24771,25 @@ impl SlackIntegrationManifestRequest {
 impl FromJson for SlackIntegrationManifestRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_display_name = json::required(obj, "display_name", path)?;
         Ok(Self {
-            display_name: json::required(obj, "display_name", path)?,
+            display_name: f_display_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_display_name = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "display_name" => json::set(r, &mut f_display_name),
+            "display_name" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_display_name),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            display_name: json::req(f_display_name)?,
+            display_name: f_display_name,
             extra,
         })
     }
@@ -22714,21 +24825,25 @@ impl SlackIntegrationsResponse {
 impl FromJson for SlackIntegrationsResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_integrations = json::required(obj, "integrations", path)?;
         Ok(Self {
-            integrations: json::required(obj, "integrations", path)?,
+            integrations: f_integrations,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_integrations = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "integrations" => json::set(r, &mut f_integrations),
+            "integrations" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_integrations),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            integrations: json::req(f_integrations)?,
+            integrations: f_integrations,
             extra,
         })
     }
@@ -22773,37 +24888,50 @@ impl SlackWorkspaceUser {
 impl FromJson for SlackWorkspaceUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_real_name = json::optional(obj, "real_name", path)?;
+        let f_image_url = json::optional(obj, "image_url", path)?;
+        let f_is_admin = json::optional(obj, "is_admin", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            real_name: json::optional(obj, "real_name", path)?,
-            image_url: json::optional(obj, "image_url", path)?,
-            is_admin: json::optional(obj, "is_admin", path)?,
+            id: f_id,
+            name: f_name,
+            real_name: f_real_name,
+            image_url: f_image_url,
+            is_admin: f_is_admin,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_real_name = None;
-        let mut f_image_url = None;
-        let mut f_is_admin = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "real_name" => json::set_opt(r, &mut f_real_name, key, &mut extra),
-            "image_url" => json::set_opt(r, &mut f_image_url, key, &mut extra),
-            "is_admin" => json::set_opt(r, &mut f_is_admin, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "real_name" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "image_url" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_admin" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_name), f_real_name, f_image_url, f_is_admin) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            real_name: json::opt(f_real_name),
-            image_url: json::opt(f_image_url),
-            is_admin: json::opt(f_is_admin),
+            id: f_id,
+            name: f_name,
+            real_name: match f_real_name {
+                Some(v) => v,
+                None => None,
+            },
+            image_url: match f_image_url {
+                Some(v) => v,
+                None => None,
+            },
+            is_admin: match f_is_admin {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -22843,21 +24971,25 @@ impl SlackWorkspaceUsersResponse {
 impl FromJson for SlackWorkspaceUsersResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_users = json::required(obj, "users", path)?;
         Ok(Self {
-            users: json::required(obj, "users", path)?,
+            users: f_users,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_users = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "users" => json::set(r, &mut f_users),
+            "users" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_users),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            users: json::req(f_users)?,
+            users: f_users,
             extra,
         })
     }
@@ -22894,26 +25026,30 @@ impl FromJson for SourceAccountNotMigratable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SourceAccountNotMigratable", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SourceAccountNotMigratable", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SourceAccountNotMigratable", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -22954,26 +25090,30 @@ impl FromJson for SourceKeyModeMismatch {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SourceKeyModeMismatch", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SourceKeyModeMismatch", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SourceKeyModeMismatch", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -23011,26 +25151,30 @@ impl FromJson for SourceNotConnected {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SourceNotConnected", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SourceNotConnected", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SourceNotConnected", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -23068,26 +25212,30 @@ impl FromJson for SourceVerificationUnavailable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SourceVerificationUnavailable", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SourceVerificationUnavailable", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SourceVerificationUnavailable", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -23312,34 +25460,43 @@ impl FromJson for SsoFactor {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "sso", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_connection_id = json::required(obj, "connection_id", path)?;
+        let f_organization_slug = json::required(obj, "organization_slug", path)?;
+        let f_name = json::required(obj, "name", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            connection_id: json::required(obj, "connection_id", path)?,
-            organization_slug: json::required(obj, "organization_slug", path)?,
-            name: json::required(obj, "name", path)?,
+            type_: f_type_,
+            connection_id: f_connection_id,
+            organization_slug: f_organization_slug,
+            name: f_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_connection_id = None;
-        let mut f_organization_slug = None;
-        let mut f_name = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "sso", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "connection_id" => json::set(r, &mut f_connection_id),
-            "organization_slug" => json::set(r, &mut f_organization_slug),
-            "name" => json::set(r, &mut f_name),
+            "type" => {
+                json::peek_const_str(r, "sso", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "connection_id" => json::set(r, &mut s.1),
+            "organization_slug" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_connection_id), Some(f_organization_slug), Some(f_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            connection_id: json::req(f_connection_id)?,
-            organization_slug: json::req(f_organization_slug)?,
-            name: json::req(f_name)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            connection_id: f_connection_id,
+            organization_slug: f_organization_slug,
+            name: f_name,
             extra,
         })
     }
@@ -23385,33 +25542,37 @@ impl StatisticsPeriod {
 impl FromJson for StatisticsPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_period_start = json::required(obj, "period_start", path)?;
+        let f_period_end = json::required(obj, "period_end", path)?;
+        let f_stats = json::required(obj, "stats", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            period_start: json::required(obj, "period_start", path)?,
-            period_end: json::required(obj, "period_end", path)?,
-            stats: json::required(obj, "stats", path)?,
+            timestamp: f_timestamp,
+            period_start: f_period_start,
+            period_end: f_period_end,
+            stats: f_stats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_period_start = None;
-        let mut f_period_end = None;
-        let mut f_stats = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "period_start" => json::set(r, &mut f_period_start),
-            "period_end" => json::set(r, &mut f_period_end),
-            "stats" => json::set(r, &mut f_stats),
+            "timestamp" => json::set(r, &mut s.0),
+            "period_start" => json::set(r, &mut s.1),
+            "period_end" => json::set(r, &mut s.2),
+            "stats" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_timestamp), Some(f_period_start), Some(f_period_end), Some(f_stats)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            period_start: json::req(f_period_start)?,
-            period_end: json::req(f_period_end)?,
-            stats: json::req(f_stats)?,
+            timestamp: f_timestamp,
+            period_start: f_period_start,
+            period_end: f_period_end,
+            stats: f_stats,
             extra,
         })
     }
@@ -23987,25 +26148,29 @@ impl SubscriptionCancelPreview {
 impl FromJson for SubscriptionCancelPreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_stops_collection = json::required(obj, "stops_collection", path)?;
+        let f_outstanding_amount = json::required(obj, "outstanding_amount", path)?;
         Ok(Self {
-            stops_collection: json::required(obj, "stops_collection", path)?,
-            outstanding_amount: json::required(obj, "outstanding_amount", path)?,
+            stops_collection: f_stops_collection,
+            outstanding_amount: f_outstanding_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_stops_collection = None;
-        let mut f_outstanding_amount = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "stops_collection" => json::set(r, &mut f_stops_collection),
-            "outstanding_amount" => json::set(r, &mut f_outstanding_amount),
+            "stops_collection" => json::set(r, &mut s.0),
+            "outstanding_amount" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_stops_collection), Some(f_outstanding_amount)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            stops_collection: json::req(f_stops_collection)?,
-            outstanding_amount: json::req(f_outstanding_amount)?,
+            stops_collection: f_stops_collection,
+            outstanding_amount: f_outstanding_amount,
             extra,
         })
     }
@@ -24150,25 +26315,32 @@ impl SubscriptionChangePreviewProduct {
 impl FromJson for SubscriptionChangePreviewProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
         Ok(Self {
-            product_id: json::required(obj, "product_id", path)?,
-            proration_behavior: json::optional(obj, "proration_behavior", path)?,
+            product_id: f_product_id,
+            proration_behavior: f_proration_behavior,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_product_id = None;
-        let mut f_proration_behavior = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "product_id" => json::set(r, &mut f_product_id),
-            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
+            "product_id" => json::set(r, &mut s.0),
+            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_product_id), f_proration_behavior) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            product_id: json::req(f_product_id)?,
-            proration_behavior: json::opt(f_proration_behavior),
+            product_id: f_product_id,
+            proration_behavior: match f_proration_behavior {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -24207,25 +26379,32 @@ impl SubscriptionChangePreviewSeats {
 impl FromJson for SubscriptionChangePreviewSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seats = json::required(obj, "seats", path)?;
+        let f_proration_behavior = json::optional(obj, "proration_behavior", path)?;
         Ok(Self {
-            seats: json::required(obj, "seats", path)?,
-            proration_behavior: json::optional(obj, "proration_behavior", path)?,
+            seats: f_seats,
+            proration_behavior: f_proration_behavior,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seats = None;
-        let mut f_proration_behavior = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut f_seats),
-            "proration_behavior" => json::set_opt(r, &mut f_proration_behavior, key, &mut extra),
+            "seats" => json::set(r, &mut s.0),
+            "proration_behavior" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seats), f_proration_behavior) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seats: json::req(f_seats)?,
-            proration_behavior: json::opt(f_proration_behavior),
+            seats: f_seats,
+            proration_behavior: match f_proration_behavior {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -24294,61 +26473,80 @@ impl SubscriptionChargePreview {
 impl FromJson for SubscriptionChargePreview {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_base_amount = json::required(obj, "base_amount", path)?;
+        let f_metered_amount = json::required(obj, "metered_amount", path)?;
+        let f_proration_amount = json::required(obj, "proration_amount", path)?;
+        let f_prorations = json::required(obj, "prorations", path)?;
+        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
+        let f_due_amount = json::required(obj, "due_amount", path)?;
         Ok(Self {
-            base_amount: json::required(obj, "base_amount", path)?,
-            metered_amount: json::required(obj, "metered_amount", path)?,
-            proration_amount: json::required(obj, "proration_amount", path)?,
-            prorations: json::required(obj, "prorations", path)?,
-            subtotal_amount: json::required(obj, "subtotal_amount", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            applied_balance_amount: json::required(obj, "applied_balance_amount", path)?,
-            due_amount: json::required(obj, "due_amount", path)?,
+            base_amount: f_base_amount,
+            metered_amount: f_metered_amount,
+            proration_amount: f_proration_amount,
+            prorations: f_prorations,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_base_amount = None;
-        let mut f_metered_amount = None;
-        let mut f_proration_amount = None;
-        let mut f_prorations = None;
-        let mut f_subtotal_amount = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_total_amount = None;
-        let mut f_applied_balance_amount = None;
-        let mut f_due_amount = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "base_amount" => json::set(r, &mut f_base_amount),
-            "metered_amount" => json::set(r, &mut f_metered_amount),
-            "proration_amount" => json::set(r, &mut f_proration_amount),
-            "prorations" => json::set(r, &mut f_prorations),
-            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
-            "due_amount" => json::set(r, &mut f_due_amount),
+            "base_amount" => json::set(r, &mut s.0),
+            "metered_amount" => json::set(r, &mut s.1),
+            "proration_amount" => json::set(r, &mut s.2),
+            "prorations" => json::set(r, &mut s.3),
+            "subtotal_amount" => json::set(r, &mut s.4),
+            "discount_amount" => json::set(r, &mut s.5),
+            "net_amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "total_amount" => json::set(r, &mut s.8),
+            "applied_balance_amount" => json::set(r, &mut s.9),
+            "due_amount" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_base_amount),
+            Some(f_metered_amount),
+            Some(f_proration_amount),
+            Some(f_prorations),
+            Some(f_subtotal_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_total_amount),
+            Some(f_applied_balance_amount),
+            Some(f_due_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            base_amount: json::req(f_base_amount)?,
-            metered_amount: json::req(f_metered_amount)?,
-            proration_amount: json::req(f_proration_amount)?,
-            prorations: json::req(f_prorations)?,
-            subtotal_amount: json::req(f_subtotal_amount)?,
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            total_amount: json::req(f_total_amount)?,
-            applied_balance_amount: json::req(f_applied_balance_amount)?,
-            due_amount: json::req(f_due_amount)?,
+            base_amount: f_base_amount,
+            metered_amount: f_metered_amount,
+            proration_amount: f_proration_amount,
+            prorations: f_prorations,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
             extra,
         })
     }
@@ -24400,25 +26598,29 @@ impl SubscriptionChargePreviewProration {
 impl FromJson for SubscriptionChargePreviewProration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
         Ok(Self {
-            label: json::required(obj, "label", path)?,
-            amount: json::required(obj, "amount", path)?,
+            label: f_label,
+            amount: f_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_label = None;
-        let mut f_amount = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "label" => json::set(r, &mut f_label),
-            "amount" => json::set(r, &mut f_amount),
+            "label" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_label), Some(f_amount)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            label: json::req(f_label)?,
-            amount: json::req(f_amount)?,
+            label: f_label,
+            amount: f_amount,
             extra,
         })
     }
@@ -24469,37 +26671,50 @@ impl SubscriptionUser {
 impl FromJson for SubscriptionUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_public_name = json::required(obj, "public_name", path)?;
+        let f_avatar_url = json::optional(obj, "avatar_url", path)?;
+        let f_github_username = json::optional(obj, "github_username", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            email: json::optional(obj, "email", path)?,
-            public_name: json::required(obj, "public_name", path)?,
-            avatar_url: json::optional(obj, "avatar_url", path)?,
-            github_username: json::optional(obj, "github_username", path)?,
+            id: f_id,
+            email: f_email,
+            public_name: f_public_name,
+            avatar_url: f_avatar_url,
+            github_username: f_github_username,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_public_name = None;
-        let mut f_avatar_url = None;
-        let mut f_github_username = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "public_name" => json::set(r, &mut f_public_name),
-            "avatar_url" => json::set_opt(r, &mut f_avatar_url, key, &mut extra),
-            "github_username" => json::set_opt(r, &mut f_github_username, key, &mut extra),
+            "id" => json::set(r, &mut s.0),
+            "email" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "public_name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "github_username" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), f_email, Some(f_public_name), f_avatar_url, f_github_username) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            email: json::opt(f_email),
-            public_name: json::req(f_public_name)?,
-            avatar_url: json::opt(f_avatar_url),
-            github_username: json::opt(f_github_username),
+            id: f_id,
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            public_name: f_public_name,
+            avatar_url: match f_avatar_url {
+                Some(v) => v,
+                None => None,
+            },
+            github_username: match f_github_username {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -24547,33 +26762,37 @@ impl SupportCase {
 impl FromJson for SupportCase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_type_ = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_type_)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
             extra,
         })
     }
@@ -24621,37 +26840,43 @@ impl SupportCaseAttachment {
 impl FromJson for SupportCaseAttachment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_message_id = json::required(obj, "message_id", path)?;
+        let f_file = json::required(obj, "file", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            message_id: json::required(obj, "message_id", path)?,
-            file: json::required(obj, "file", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            message_id: f_message_id,
+            file: f_file,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_message_id = None;
-        let mut f_file = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "message_id" => json::set(r, &mut f_message_id),
-            "file" => json::set(r, &mut f_file),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "message_id" => json::set(r, &mut s.3),
+            "file" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_created_at), Some(f_modified_at), Some(f_id), Some(f_message_id), Some(f_file)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            message_id: json::req(f_message_id)?,
-            file: json::req(f_file)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            message_id: f_message_id,
+            file: f_file,
             extra,
         })
     }
@@ -24695,29 +26920,33 @@ impl SupportCaseAttachmentFile {
 impl FromJson for SupportCaseAttachmentFile {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
+            "name" => json::set(r, &mut s.0),
+            "mime_type" => json::set(r, &mut s.1),
+            "size" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_name), Some(f_mime_type), Some(f_size)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
+            name: f_name,
+            mime_type: f_mime_type,
+            size: f_size,
             extra,
         })
     }
@@ -24946,41 +27175,53 @@ impl SupportCaseMessage {
 impl FromJson for SupportCaseMessage {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_author_kind = json::required(obj, "author_kind", path)?;
+        let f_body = json::required(obj, "body", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
-            author_kind: json::required(obj, "author_kind", path)?,
-            body: json::required(obj, "body", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            author_kind: f_author_kind,
+            body: f_body,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_author_kind = None;
-        let mut f_body = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
-            "author_kind" => json::set(r, &mut f_author_kind),
-            "body" => json::set(r, &mut f_body),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "author_kind" => json::set(r, &mut s.4),
+            "body" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_type_),
+            Some(f_author_kind),
+            Some(f_body),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
-            author_kind: json::req(f_author_kind)?,
-            body: json::req(f_body)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            author_kind: f_author_kind,
+            body: f_body,
             extra,
         })
     }
@@ -25454,33 +27695,37 @@ impl SupportCaseThread {
 impl FromJson for SupportCaseThread {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_case = json::required(obj, "case", path)?;
+        let f_messages = json::required(obj, "messages", path)?;
+        let f_attachments = json::required(obj, "attachments", path)?;
+        let f_is_open = json::required(obj, "is_open", path)?;
         Ok(Self {
-            case: json::required(obj, "case", path)?,
-            messages: json::required(obj, "messages", path)?,
-            attachments: json::required(obj, "attachments", path)?,
-            is_open: json::required(obj, "is_open", path)?,
+            case: f_case,
+            messages: f_messages,
+            attachments: f_attachments,
+            is_open: f_is_open,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_case = None;
-        let mut f_messages = None;
-        let mut f_attachments = None;
-        let mut f_is_open = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "case" => json::set(r, &mut f_case),
-            "messages" => json::set(r, &mut f_messages),
-            "attachments" => json::set(r, &mut f_attachments),
-            "is_open" => json::set(r, &mut f_is_open),
+            "case" => json::set(r, &mut s.0),
+            "messages" => json::set(r, &mut s.1),
+            "attachments" => json::set(r, &mut s.2),
+            "is_open" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_case), Some(f_messages), Some(f_attachments), Some(f_is_open)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            case: json::req(f_case)?,
-            messages: json::req(f_messages)?,
-            attachments: json::req(f_attachments)?,
-            is_open: json::req(f_is_open)?,
+            case: f_case,
+            messages: f_messages,
+            attachments: f_attachments,
+            is_open: f_is_open,
             extra,
         })
     }
@@ -25612,49 +27857,66 @@ impl TaxJurisdiction {
 impl FromJson for TaxJurisdiction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_country = json::required(obj, "country", path)?;
+        let f_state = json::optional(obj, "state", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_order_count = json::required(obj, "order_count", path)?;
+        let f_country_name = json::required(obj, "country_name", path)?;
+        let f_state_name = json::required(obj, "state_name", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            country: json::required(obj, "country", path)?,
-            state: json::optional(obj, "state", path)?,
-            currency: json::required(obj, "currency", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            order_count: json::required(obj, "order_count", path)?,
-            country_name: json::required(obj, "country_name", path)?,
-            state_name: json::required(obj, "state_name", path)?,
+            id: f_id,
+            country: f_country,
+            state: f_state,
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            order_count: f_order_count,
+            country_name: f_country_name,
+            state_name: f_state_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_country = None;
-        let mut f_state = None;
-        let mut f_currency = None;
-        let mut f_tax_amount = None;
-        let mut f_order_count = None;
-        let mut f_country_name = None;
-        let mut f_state_name = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "country" => json::set(r, &mut f_country),
-            "state" => json::set_opt(r, &mut f_state, key, &mut extra),
-            "currency" => json::set(r, &mut f_currency),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "order_count" => json::set(r, &mut f_order_count),
-            "country_name" => json::set(r, &mut f_country_name),
-            "state_name" => json::set(r, &mut f_state_name),
+            "id" => json::set(r, &mut s.0),
+            "country" => json::set(r, &mut s.1),
+            "state" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "currency" => json::set(r, &mut s.3),
+            "tax_amount" => json::set(r, &mut s.4),
+            "order_count" => json::set(r, &mut s.5),
+            "country_name" => json::set(r, &mut s.6),
+            "state_name" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_country),
+            f_state,
+            Some(f_currency),
+            Some(f_tax_amount),
+            Some(f_order_count),
+            Some(f_country_name),
+            Some(f_state_name),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            country: json::req(f_country)?,
-            state: json::opt(f_state),
-            currency: json::req(f_currency)?,
-            tax_amount: json::req(f_tax_amount)?,
-            order_count: json::req(f_order_count)?,
-            country_name: json::req(f_country_name)?,
-            state_name: json::req(f_state_name)?,
+            id: f_id,
+            country: f_country,
+            state: match f_state {
+                Some(v) => v,
+                None => None,
+            },
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            order_count: f_order_count,
+            country_name: f_country_name,
+            state_name: f_state_name,
             extra,
         })
     }
@@ -25794,33 +28056,39 @@ impl TaxSummary {
 impl FromJson for TaxSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_order_count = json::required(obj, "order_count", path)?;
+        let f_jurisdiction_count = json::required(obj, "jurisdiction_count", path)?;
         Ok(Self {
-            currency: json::required(obj, "currency", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            order_count: json::required(obj, "order_count", path)?,
-            jurisdiction_count: json::required(obj, "jurisdiction_count", path)?,
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            order_count: f_order_count,
+            jurisdiction_count: f_jurisdiction_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_currency = None;
-        let mut f_tax_amount = None;
-        let mut f_order_count = None;
-        let mut f_jurisdiction_count = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut f_currency),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "order_count" => json::set(r, &mut f_order_count),
-            "jurisdiction_count" => json::set(r, &mut f_jurisdiction_count),
+            "currency" => json::set(r, &mut s.0),
+            "tax_amount" => json::set(r, &mut s.1),
+            "order_count" => json::set(r, &mut s.2),
+            "jurisdiction_count" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_currency), Some(f_tax_amount), Some(f_order_count), Some(f_jurisdiction_count)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            currency: json::req(f_currency)?,
-            tax_amount: json::req(f_tax_amount)?,
-            order_count: json::req(f_order_count)?,
-            jurisdiction_count: json::req(f_jurisdiction_count)?,
+            currency: f_currency,
+            tax_amount: f_tax_amount,
+            order_count: f_order_count,
+            jurisdiction_count: f_jurisdiction_count,
             extra,
         })
     }
@@ -25864,26 +28132,35 @@ impl FromJson for TextBlock {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "text", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_text = json::required(obj, "text", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            text: json::required(obj, "text", path)?,
+            type_: f_type_,
+            text: f_text,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_text = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "text", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "text" => json::set(r, &mut f_text),
+            "type" => {
+                json::peek_const_str(r, "text", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "text" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_text)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            text: json::req(f_text)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            text: f_text,
             extra,
         })
     }
@@ -25937,41 +28214,53 @@ impl TopCustomer {
 impl FromJson for TopCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_order_count = json::required(obj, "order_count", path)?;
+        let f_net_revenue = json::required(obj, "net_revenue", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            email: json::required(obj, "email", path)?,
-            name: json::required(obj, "name", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            order_count: json::required(obj, "order_count", path)?,
-            net_revenue: json::required(obj, "net_revenue", path)?,
+            id: f_id,
+            email: f_email,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            order_count: f_order_count,
+            net_revenue: f_net_revenue,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_avatar_url = None;
-        let mut f_order_count = None;
-        let mut f_net_revenue = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "order_count" => json::set(r, &mut f_order_count),
-            "net_revenue" => json::set(r, &mut f_net_revenue),
+            "id" => json::set(r, &mut s.0),
+            "email" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "avatar_url" => json::set(r, &mut s.3),
+            "order_count" => json::set(r, &mut s.4),
+            "net_revenue" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_email),
+            Some(f_name),
+            Some(f_avatar_url),
+            Some(f_order_count),
+            Some(f_net_revenue),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            email: json::req(f_email)?,
-            name: json::req(f_name)?,
-            avatar_url: json::req(f_avatar_url)?,
-            order_count: json::req(f_order_count)?,
-            net_revenue: json::req(f_net_revenue)?,
+            id: f_id,
+            email: f_email,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            order_count: f_order_count,
+            net_revenue: f_net_revenue,
             extra,
         })
     }
@@ -26012,21 +28301,25 @@ impl TotpEnable {
 impl FromJson for TotpEnable {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_code = json::required(obj, "code", path)?;
         Ok(Self {
-            code: json::required(obj, "code", path)?,
+            code: f_code,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_code = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "code" => json::set(r, &mut f_code),
+            "code" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_code),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            code: json::req(f_code)?,
+            code: f_code,
             extra,
         })
     }
@@ -26076,37 +28369,48 @@ impl TotpEnrollment {
 impl FromJson for TotpEnrollment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_secret = json::required(obj, "secret", path)?;
+        let f_algorithm = json::required(obj, "algorithm", path)?;
+        let f_digits = json::required(obj, "digits", path)?;
+        let f_period = json::required(obj, "period", path)?;
+        let f_provisioning_uri = json::required(obj, "provisioning_uri", path)?;
         Ok(Self {
-            secret: json::required(obj, "secret", path)?,
-            algorithm: json::required(obj, "algorithm", path)?,
-            digits: json::required(obj, "digits", path)?,
-            period: json::required(obj, "period", path)?,
-            provisioning_uri: json::required(obj, "provisioning_uri", path)?,
+            secret: f_secret,
+            algorithm: f_algorithm,
+            digits: f_digits,
+            period: f_period,
+            provisioning_uri: f_provisioning_uri,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_secret = None;
-        let mut f_algorithm = None;
-        let mut f_digits = None;
-        let mut f_period = None;
-        let mut f_provisioning_uri = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "secret" => json::set(r, &mut f_secret),
-            "algorithm" => json::set(r, &mut f_algorithm),
-            "digits" => json::set(r, &mut f_digits),
-            "period" => json::set(r, &mut f_period),
-            "provisioning_uri" => json::set(r, &mut f_provisioning_uri),
+            "secret" => json::set(r, &mut s.0),
+            "algorithm" => json::set(r, &mut s.1),
+            "digits" => json::set(r, &mut s.2),
+            "period" => json::set(r, &mut s.3),
+            "provisioning_uri" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_secret),
+            Some(f_algorithm),
+            Some(f_digits),
+            Some(f_period),
+            Some(f_provisioning_uri),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            secret: json::req(f_secret)?,
-            algorithm: json::req(f_algorithm)?,
-            digits: json::req(f_digits)?,
-            period: json::req(f_period)?,
-            provisioning_uri: json::req(f_provisioning_uri)?,
+            secret: f_secret,
+            algorithm: f_algorithm,
+            digits: f_digits,
+            period: f_period,
+            provisioning_uri: f_provisioning_uri,
             extra,
         })
     }
@@ -26146,21 +28450,25 @@ impl TotpStatus {
 impl FromJson for TotpStatus {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_enabled = json::required(obj, "enabled", path)?;
         Ok(Self {
-            enabled: json::required(obj, "enabled", path)?,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_enabled = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "enabled" => json::set(r, &mut f_enabled),
+            "enabled" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_enabled),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            enabled: json::req(f_enabled)?,
+            enabled: f_enabled,
             extra,
         })
     }
@@ -26281,133 +28589,167 @@ impl Transaction {
 impl FromJson for Transaction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_account_currency = json::required(obj, "account_currency", path)?;
+        let f_account_amount = json::required(obj, "account_amount", path)?;
+        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
+        let f_presentment_tax_amount = json::required(obj, "presentment_tax_amount", path)?;
+        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
+        let f_exchange_rate = json::required(obj, "exchange_rate", path)?;
+        let f_platform_fee_type = json::required(obj, "platform_fee_type", path)?;
+        let f_pledge_id = json::required(obj, "pledge_id", path)?;
+        let f_issue_reward_id = json::required(obj, "issue_reward_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_payout_transaction_id = json::required(obj, "payout_transaction_id", path)?;
+        let f_incurred_by_transaction_id = json::required(obj, "incurred_by_transaction_id", path)?;
+        let f_pledge = json::required(obj, "pledge", path)?;
+        let f_issue_reward = json::required(obj, "issue_reward", path)?;
+        let f_order = json::required(obj, "order", path)?;
+        let f_account_incurred_transactions =
+            json::required(obj, "account_incurred_transactions", path)?;
+        let f_payment_transaction = json::required(obj, "payment_transaction", path)?;
+        let f_incurred_amount = json::required(obj, "incurred_amount", path)?;
+        let f_gross_amount = json::required(obj, "gross_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
-            processor: json::required(obj, "processor", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            account_currency: json::required(obj, "account_currency", path)?,
-            account_amount: json::required(obj, "account_amount", path)?,
-            presentment_amount: json::required(obj, "presentment_amount", path)?,
-            presentment_tax_amount: json::required(obj, "presentment_tax_amount", path)?,
-            presentment_currency: json::required(obj, "presentment_currency", path)?,
-            exchange_rate: json::required(obj, "exchange_rate", path)?,
-            platform_fee_type: json::required(obj, "platform_fee_type", path)?,
-            pledge_id: json::required(obj, "pledge_id", path)?,
-            issue_reward_id: json::required(obj, "issue_reward_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            payout_transaction_id: json::required(obj, "payout_transaction_id", path)?,
-            incurred_by_transaction_id: json::required(obj, "incurred_by_transaction_id", path)?,
-            pledge: json::required(obj, "pledge", path)?,
-            issue_reward: json::required(obj, "issue_reward", path)?,
-            order: json::required(obj, "order", path)?,
-            account_incurred_transactions: json::required(
-                obj,
-                "account_incurred_transactions",
-                path,
-            )?,
-            payment_transaction: json::required(obj, "payment_transaction", path)?,
-            incurred_amount: json::required(obj, "incurred_amount", path)?,
-            gross_amount: json::required(obj, "gross_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            processor: f_processor,
+            currency: f_currency,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            presentment_amount: f_presentment_amount,
+            presentment_tax_amount: f_presentment_tax_amount,
+            presentment_currency: f_presentment_currency,
+            exchange_rate: f_exchange_rate,
+            platform_fee_type: f_platform_fee_type,
+            pledge_id: f_pledge_id,
+            issue_reward_id: f_issue_reward_id,
+            order_id: f_order_id,
+            payout_transaction_id: f_payout_transaction_id,
+            incurred_by_transaction_id: f_incurred_by_transaction_id,
+            pledge: f_pledge,
+            issue_reward: f_issue_reward,
+            order: f_order,
+            account_incurred_transactions: f_account_incurred_transactions,
+            payment_transaction: f_payment_transaction,
+            incurred_amount: f_incurred_amount,
+            gross_amount: f_gross_amount,
+            net_amount: f_net_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_processor = None;
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_account_currency = None;
-        let mut f_account_amount = None;
-        let mut f_presentment_amount = None;
-        let mut f_presentment_tax_amount = None;
-        let mut f_presentment_currency = None;
-        let mut f_exchange_rate = None;
-        let mut f_platform_fee_type = None;
-        let mut f_pledge_id = None;
-        let mut f_issue_reward_id = None;
-        let mut f_order_id = None;
-        let mut f_payout_transaction_id = None;
-        let mut f_incurred_by_transaction_id = None;
-        let mut f_pledge = None;
-        let mut f_issue_reward = None;
-        let mut f_order = None;
-        let mut f_account_incurred_transactions = None;
-        let mut f_payment_transaction = None;
-        let mut f_incurred_amount = None;
-        let mut f_gross_amount = None;
-        let mut f_net_amount = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
-            "processor" => json::set(r, &mut f_processor),
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "account_currency" => json::set(r, &mut f_account_currency),
-            "account_amount" => json::set(r, &mut f_account_amount),
-            "presentment_amount" => json::set(r, &mut f_presentment_amount),
-            "presentment_tax_amount" => json::set(r, &mut f_presentment_tax_amount),
-            "presentment_currency" => json::set(r, &mut f_presentment_currency),
-            "exchange_rate" => json::set(r, &mut f_exchange_rate),
-            "platform_fee_type" => json::set(r, &mut f_platform_fee_type),
-            "pledge_id" => json::set(r, &mut f_pledge_id),
-            "issue_reward_id" => json::set(r, &mut f_issue_reward_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "payout_transaction_id" => json::set(r, &mut f_payout_transaction_id),
-            "incurred_by_transaction_id" => json::set(r, &mut f_incurred_by_transaction_id),
-            "pledge" => json::set(r, &mut f_pledge),
-            "issue_reward" => json::set(r, &mut f_issue_reward),
-            "order" => json::set(r, &mut f_order),
-            "account_incurred_transactions" => json::set(r, &mut f_account_incurred_transactions),
-            "payment_transaction" => json::set(r, &mut f_payment_transaction),
-            "incurred_amount" => json::set(r, &mut f_incurred_amount),
-            "gross_amount" => json::set(r, &mut f_gross_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "processor" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "account_currency" => json::set(r, &mut s.8),
+            "account_amount" => json::set(r, &mut s.9),
+            "presentment_amount" => json::set(r, &mut s.10),
+            "presentment_tax_amount" => json::set(r, &mut s.11),
+            "presentment_currency" => json::set(r, &mut s.12),
+            "exchange_rate" => json::set(r, &mut s.13),
+            "platform_fee_type" => json::set(r, &mut s.14),
+            "pledge_id" => json::set(r, &mut s.15),
+            "issue_reward_id" => json::set(r, &mut s.16),
+            "order_id" => json::set(r, &mut s.17),
+            "payout_transaction_id" => json::set(r, &mut s.18),
+            "incurred_by_transaction_id" => json::set(r, &mut s.19),
+            "pledge" => json::set(r, &mut s.20),
+            "issue_reward" => json::set(r, &mut s.21),
+            "order" => json::set(r, &mut s.22),
+            "account_incurred_transactions" => json::set(r, &mut s.23),
+            "payment_transaction" => json::set(r, &mut s.24),
+            "incurred_amount" => json::set(r, &mut s.25),
+            "gross_amount" => json::set(r, &mut s.26),
+            "net_amount" => json::set(r, &mut s.27),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_type_),
+            Some(f_processor),
+            Some(f_currency),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_account_currency),
+            Some(f_account_amount),
+            Some(f_presentment_amount),
+            Some(f_presentment_tax_amount),
+            Some(f_presentment_currency),
+            Some(f_exchange_rate),
+            Some(f_platform_fee_type),
+            Some(f_pledge_id),
+            Some(f_issue_reward_id),
+            Some(f_order_id),
+            Some(f_payout_transaction_id),
+            Some(f_incurred_by_transaction_id),
+            Some(f_pledge),
+            Some(f_issue_reward),
+            Some(f_order),
+            Some(f_account_incurred_transactions),
+            Some(f_payment_transaction),
+            Some(f_incurred_amount),
+            Some(f_gross_amount),
+            Some(f_net_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
-            processor: json::req(f_processor)?,
-            currency: json::req(f_currency)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            account_currency: json::req(f_account_currency)?,
-            account_amount: json::req(f_account_amount)?,
-            presentment_amount: json::req(f_presentment_amount)?,
-            presentment_tax_amount: json::req(f_presentment_tax_amount)?,
-            presentment_currency: json::req(f_presentment_currency)?,
-            exchange_rate: json::req(f_exchange_rate)?,
-            platform_fee_type: json::req(f_platform_fee_type)?,
-            pledge_id: json::req(f_pledge_id)?,
-            issue_reward_id: json::req(f_issue_reward_id)?,
-            order_id: json::req(f_order_id)?,
-            payout_transaction_id: json::req(f_payout_transaction_id)?,
-            incurred_by_transaction_id: json::req(f_incurred_by_transaction_id)?,
-            pledge: json::req(f_pledge)?,
-            issue_reward: json::req(f_issue_reward)?,
-            order: json::req(f_order)?,
-            account_incurred_transactions: json::req(f_account_incurred_transactions)?,
-            payment_transaction: json::req(f_payment_transaction)?,
-            incurred_amount: json::req(f_incurred_amount)?,
-            gross_amount: json::req(f_gross_amount)?,
-            net_amount: json::req(f_net_amount)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            processor: f_processor,
+            currency: f_currency,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            presentment_amount: f_presentment_amount,
+            presentment_tax_amount: f_presentment_tax_amount,
+            presentment_currency: f_presentment_currency,
+            exchange_rate: f_exchange_rate,
+            platform_fee_type: f_platform_fee_type,
+            pledge_id: f_pledge_id,
+            issue_reward_id: f_issue_reward_id,
+            order_id: f_order_id,
+            payout_transaction_id: f_payout_transaction_id,
+            incurred_by_transaction_id: f_incurred_by_transaction_id,
+            pledge: f_pledge,
+            issue_reward: f_issue_reward,
+            order: f_order,
+            account_incurred_transactions: f_account_incurred_transactions,
+            payment_transaction: f_payment_transaction,
+            incurred_amount: f_incurred_amount,
+            gross_amount: f_gross_amount,
+            net_amount: f_net_amount,
             extra,
         })
     }
@@ -26549,97 +28891,126 @@ impl TransactionEmbedded {
 impl FromJson for TransactionEmbedded {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_account_currency = json::required(obj, "account_currency", path)?;
+        let f_account_amount = json::required(obj, "account_amount", path)?;
+        let f_presentment_amount = json::required(obj, "presentment_amount", path)?;
+        let f_presentment_tax_amount = json::required(obj, "presentment_tax_amount", path)?;
+        let f_presentment_currency = json::required(obj, "presentment_currency", path)?;
+        let f_exchange_rate = json::required(obj, "exchange_rate", path)?;
+        let f_platform_fee_type = json::required(obj, "platform_fee_type", path)?;
+        let f_pledge_id = json::required(obj, "pledge_id", path)?;
+        let f_issue_reward_id = json::required(obj, "issue_reward_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_payout_transaction_id = json::required(obj, "payout_transaction_id", path)?;
+        let f_incurred_by_transaction_id = json::required(obj, "incurred_by_transaction_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            type_: json::required(obj, "type", path)?,
-            processor: json::required(obj, "processor", path)?,
-            currency: json::required(obj, "currency", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            account_currency: json::required(obj, "account_currency", path)?,
-            account_amount: json::required(obj, "account_amount", path)?,
-            presentment_amount: json::required(obj, "presentment_amount", path)?,
-            presentment_tax_amount: json::required(obj, "presentment_tax_amount", path)?,
-            presentment_currency: json::required(obj, "presentment_currency", path)?,
-            exchange_rate: json::required(obj, "exchange_rate", path)?,
-            platform_fee_type: json::required(obj, "platform_fee_type", path)?,
-            pledge_id: json::required(obj, "pledge_id", path)?,
-            issue_reward_id: json::required(obj, "issue_reward_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            payout_transaction_id: json::required(obj, "payout_transaction_id", path)?,
-            incurred_by_transaction_id: json::required(obj, "incurred_by_transaction_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            processor: f_processor,
+            currency: f_currency,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            presentment_amount: f_presentment_amount,
+            presentment_tax_amount: f_presentment_tax_amount,
+            presentment_currency: f_presentment_currency,
+            exchange_rate: f_exchange_rate,
+            platform_fee_type: f_platform_fee_type,
+            pledge_id: f_pledge_id,
+            issue_reward_id: f_issue_reward_id,
+            order_id: f_order_id,
+            payout_transaction_id: f_payout_transaction_id,
+            incurred_by_transaction_id: f_incurred_by_transaction_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_type_ = None;
-        let mut f_processor = None;
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_account_currency = None;
-        let mut f_account_amount = None;
-        let mut f_presentment_amount = None;
-        let mut f_presentment_tax_amount = None;
-        let mut f_presentment_currency = None;
-        let mut f_exchange_rate = None;
-        let mut f_platform_fee_type = None;
-        let mut f_pledge_id = None;
-        let mut f_issue_reward_id = None;
-        let mut f_order_id = None;
-        let mut f_payout_transaction_id = None;
-        let mut f_incurred_by_transaction_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "type" => json::set(r, &mut f_type_),
-            "processor" => json::set(r, &mut f_processor),
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "account_currency" => json::set(r, &mut f_account_currency),
-            "account_amount" => json::set(r, &mut f_account_amount),
-            "presentment_amount" => json::set(r, &mut f_presentment_amount),
-            "presentment_tax_amount" => json::set(r, &mut f_presentment_tax_amount),
-            "presentment_currency" => json::set(r, &mut f_presentment_currency),
-            "exchange_rate" => json::set(r, &mut f_exchange_rate),
-            "platform_fee_type" => json::set(r, &mut f_platform_fee_type),
-            "pledge_id" => json::set(r, &mut f_pledge_id),
-            "issue_reward_id" => json::set(r, &mut f_issue_reward_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "payout_transaction_id" => json::set(r, &mut f_payout_transaction_id),
-            "incurred_by_transaction_id" => json::set(r, &mut f_incurred_by_transaction_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "type" => json::set(r, &mut s.3),
+            "processor" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "account_currency" => json::set(r, &mut s.8),
+            "account_amount" => json::set(r, &mut s.9),
+            "presentment_amount" => json::set(r, &mut s.10),
+            "presentment_tax_amount" => json::set(r, &mut s.11),
+            "presentment_currency" => json::set(r, &mut s.12),
+            "exchange_rate" => json::set(r, &mut s.13),
+            "platform_fee_type" => json::set(r, &mut s.14),
+            "pledge_id" => json::set(r, &mut s.15),
+            "issue_reward_id" => json::set(r, &mut s.16),
+            "order_id" => json::set(r, &mut s.17),
+            "payout_transaction_id" => json::set(r, &mut s.18),
+            "incurred_by_transaction_id" => json::set(r, &mut s.19),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_type_),
+            Some(f_processor),
+            Some(f_currency),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_account_currency),
+            Some(f_account_amount),
+            Some(f_presentment_amount),
+            Some(f_presentment_tax_amount),
+            Some(f_presentment_currency),
+            Some(f_exchange_rate),
+            Some(f_platform_fee_type),
+            Some(f_pledge_id),
+            Some(f_issue_reward_id),
+            Some(f_order_id),
+            Some(f_payout_transaction_id),
+            Some(f_incurred_by_transaction_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            type_: json::req(f_type_)?,
-            processor: json::req(f_processor)?,
-            currency: json::req(f_currency)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            account_currency: json::req(f_account_currency)?,
-            account_amount: json::req(f_account_amount)?,
-            presentment_amount: json::req(f_presentment_amount)?,
-            presentment_tax_amount: json::req(f_presentment_tax_amount)?,
-            presentment_currency: json::req(f_presentment_currency)?,
-            exchange_rate: json::req(f_exchange_rate)?,
-            platform_fee_type: json::req(f_platform_fee_type)?,
-            pledge_id: json::req(f_pledge_id)?,
-            issue_reward_id: json::req(f_issue_reward_id)?,
-            order_id: json::req(f_order_id)?,
-            payout_transaction_id: json::req(f_payout_transaction_id)?,
-            incurred_by_transaction_id: json::req(f_incurred_by_transaction_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            type_: f_type_,
+            processor: f_processor,
+            currency: f_currency,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            presentment_amount: f_presentment_amount,
+            presentment_tax_amount: f_presentment_tax_amount,
+            presentment_currency: f_presentment_currency,
+            exchange_rate: f_exchange_rate,
+            platform_fee_type: f_platform_fee_type,
+            pledge_id: f_pledge_id,
+            issue_reward_id: f_issue_reward_id,
+            order_id: f_order_id,
+            payout_transaction_id: f_payout_transaction_id,
+            incurred_by_transaction_id: f_incurred_by_transaction_id,
             extra,
         })
     }
@@ -26720,37 +29091,48 @@ impl TransactionIssueReward {
 impl FromJson for TransactionIssueReward {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_issue_reference = json::required(obj, "issue_reference", path)?;
+        let f_share_thousands = json::required(obj, "share_thousands", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            issue_reference: json::required(obj, "issue_reference", path)?,
-            share_thousands: json::required(obj, "share_thousands", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            issue_reference: f_issue_reference,
+            share_thousands: f_share_thousands,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_issue_reference = None;
-        let mut f_share_thousands = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "issue_reference" => json::set(r, &mut f_issue_reference),
-            "share_thousands" => json::set(r, &mut f_share_thousands),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "issue_reference" => json::set(r, &mut s.3),
+            "share_thousands" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_issue_reference),
+            Some(f_share_thousands),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            issue_reference: json::req(f_issue_reference)?,
-            share_thousands: json::req(f_share_thousands)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            issue_reference: f_issue_reference,
+            share_thousands: f_share_thousands,
             extra,
         })
     }
@@ -26804,37 +29186,48 @@ impl TransactionOrder {
 impl FromJson for TransactionOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            product: json::required(obj, "product", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            product: f_product,
+            subscription_id: f_subscription_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_product = None;
-        let mut f_subscription_id = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "product" => json::set(r, &mut f_product),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "product" => json::set(r, &mut s.3),
+            "subscription_id" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_product),
+            Some(f_subscription_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            product: json::req(f_product)?,
-            subscription_id: json::req(f_subscription_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            product: f_product,
+            subscription_id: f_subscription_id,
             extra,
         })
     }
@@ -26891,41 +29284,53 @@ impl TransactionOrganization {
 impl FromJson for TransactionOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -26980,37 +29385,48 @@ impl TransactionPledge {
 impl FromJson for TransactionPledge {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_state = json::required(obj, "state", path)?;
+        let f_issue_reference = json::required(obj, "issue_reference", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            state: json::required(obj, "state", path)?,
-            issue_reference: json::required(obj, "issue_reference", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            state: f_state,
+            issue_reference: f_issue_reference,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_state = None;
-        let mut f_issue_reference = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "state" => json::set(r, &mut f_state),
-            "issue_reference" => json::set(r, &mut f_issue_reference),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "state" => json::set(r, &mut s.3),
+            "issue_reference" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_state),
+            Some(f_issue_reference),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            state: json::req(f_state)?,
-            issue_reference: json::req(f_issue_reference)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            state: f_state,
+            issue_reference: f_issue_reference,
             extra,
         })
     }
@@ -27070,45 +29486,58 @@ impl TransactionProduct {
 impl FromJson for TransactionProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_organization = json::required(obj, "organization", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            organization: json::required(obj, "organization", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            recurring_interval: f_recurring_interval,
+            organization_id: f_organization_id,
+            organization: f_organization,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_recurring_interval = None;
-        let mut f_organization_id = None;
-        let mut f_organization = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "organization" => json::set(r, &mut f_organization),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "recurring_interval" => json::set(r, &mut s.4),
+            "organization_id" => json::set(r, &mut s.5),
+            "organization" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_recurring_interval),
+            Some(f_organization_id),
+            Some(f_organization),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            organization_id: json::req(f_organization_id)?,
-            organization: json::req(f_organization)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            recurring_interval: f_recurring_interval,
+            organization_id: f_organization_id,
+            organization: f_organization,
             extra,
         })
     }
@@ -27325,33 +29754,39 @@ impl TransactionsBalance {
 impl FromJson for TransactionsBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_account_currency = json::required(obj, "account_currency", path)?;
+        let f_account_amount = json::required(obj, "account_amount", path)?;
         Ok(Self {
-            currency: json::required(obj, "currency", path)?,
-            amount: json::required(obj, "amount", path)?,
-            account_currency: json::required(obj, "account_currency", path)?,
-            account_amount: json::required(obj, "account_amount", path)?,
+            currency: f_currency,
+            amount: f_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_account_currency = None;
-        let mut f_account_amount = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "account_currency" => json::set(r, &mut f_account_currency),
-            "account_amount" => json::set(r, &mut f_account_amount),
+            "currency" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
+            "account_currency" => json::set(r, &mut s.2),
+            "account_amount" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_currency), Some(f_amount), Some(f_account_currency), Some(f_account_amount)) =
+            s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            currency: json::req(f_currency)?,
-            amount: json::req(f_amount)?,
-            account_currency: json::req(f_account_currency)?,
-            account_amount: json::req(f_account_amount)?,
+            currency: f_currency,
+            amount: f_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
             extra,
         })
     }
@@ -27413,49 +29848,64 @@ impl TransactionsHeldBalance {
 impl FromJson for TransactionsHeldBalance {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_account_currency = json::required(obj, "account_currency", path)?;
+        let f_account_amount = json::required(obj, "account_amount", path)?;
+        let f_next_release_at = json::required(obj, "next_release_at", path)?;
+        let f_next_release_amount = json::required(obj, "next_release_amount", path)?;
+        let f_next_release_account_amount =
+            json::required(obj, "next_release_account_amount", path)?;
+        let f_fully_available_at = json::required(obj, "fully_available_at", path)?;
         Ok(Self {
-            currency: json::required(obj, "currency", path)?,
-            amount: json::required(obj, "amount", path)?,
-            account_currency: json::required(obj, "account_currency", path)?,
-            account_amount: json::required(obj, "account_amount", path)?,
-            next_release_at: json::required(obj, "next_release_at", path)?,
-            next_release_amount: json::required(obj, "next_release_amount", path)?,
-            next_release_account_amount: json::required(obj, "next_release_account_amount", path)?,
-            fully_available_at: json::required(obj, "fully_available_at", path)?,
+            currency: f_currency,
+            amount: f_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            next_release_at: f_next_release_at,
+            next_release_amount: f_next_release_amount,
+            next_release_account_amount: f_next_release_account_amount,
+            fully_available_at: f_fully_available_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_account_currency = None;
-        let mut f_account_amount = None;
-        let mut f_next_release_at = None;
-        let mut f_next_release_amount = None;
-        let mut f_next_release_account_amount = None;
-        let mut f_fully_available_at = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "account_currency" => json::set(r, &mut f_account_currency),
-            "account_amount" => json::set(r, &mut f_account_amount),
-            "next_release_at" => json::set(r, &mut f_next_release_at),
-            "next_release_amount" => json::set(r, &mut f_next_release_amount),
-            "next_release_account_amount" => json::set(r, &mut f_next_release_account_amount),
-            "fully_available_at" => json::set(r, &mut f_fully_available_at),
+            "currency" => json::set(r, &mut s.0),
+            "amount" => json::set(r, &mut s.1),
+            "account_currency" => json::set(r, &mut s.2),
+            "account_amount" => json::set(r, &mut s.3),
+            "next_release_at" => json::set(r, &mut s.4),
+            "next_release_amount" => json::set(r, &mut s.5),
+            "next_release_account_amount" => json::set(r, &mut s.6),
+            "fully_available_at" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_currency),
+            Some(f_amount),
+            Some(f_account_currency),
+            Some(f_account_amount),
+            Some(f_next_release_at),
+            Some(f_next_release_amount),
+            Some(f_next_release_account_amount),
+            Some(f_fully_available_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            currency: json::req(f_currency)?,
-            amount: json::req(f_amount)?,
-            account_currency: json::req(f_account_currency)?,
-            account_amount: json::req(f_account_amount)?,
-            next_release_at: json::req(f_next_release_at)?,
-            next_release_amount: json::req(f_next_release_amount)?,
-            next_release_account_amount: json::req(f_next_release_account_amount)?,
-            fully_available_at: json::req(f_fully_available_at)?,
+            currency: f_currency,
+            amount: f_amount,
+            account_currency: f_account_currency,
+            account_amount: f_account_amount,
+            next_release_at: f_next_release_at,
+            next_release_amount: f_next_release_amount,
+            next_release_account_amount: f_next_release_account_amount,
+            fully_available_at: f_fully_available_at,
             extra,
         })
     }
@@ -27509,33 +29959,38 @@ impl TransactionsSummary {
 impl FromJson for TransactionsSummary {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_balance = json::required(obj, "balance", path)?;
+        let f_available_balance = json::required(obj, "available_balance", path)?;
+        let f_held_balance = json::required(obj, "held_balance", path)?;
+        let f_payout = json::required(obj, "payout", path)?;
         Ok(Self {
-            balance: json::required(obj, "balance", path)?,
-            available_balance: json::required(obj, "available_balance", path)?,
-            held_balance: json::required(obj, "held_balance", path)?,
-            payout: json::required(obj, "payout", path)?,
+            balance: f_balance,
+            available_balance: f_available_balance,
+            held_balance: f_held_balance,
+            payout: f_payout,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_balance = None;
-        let mut f_available_balance = None;
-        let mut f_held_balance = None;
-        let mut f_payout = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "balance" => json::set(r, &mut f_balance),
-            "available_balance" => json::set(r, &mut f_available_balance),
-            "held_balance" => json::set(r, &mut f_held_balance),
-            "payout" => json::set(r, &mut f_payout),
+            "balance" => json::set(r, &mut s.0),
+            "available_balance" => json::set(r, &mut s.1),
+            "held_balance" => json::set(r, &mut s.2),
+            "payout" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_balance), Some(f_available_balance), Some(f_held_balance), Some(f_payout)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            balance: json::req(f_balance)?,
-            available_balance: json::req(f_available_balance)?,
-            held_balance: json::req(f_held_balance)?,
-            payout: json::req(f_payout)?,
+            balance: f_balance,
+            available_balance: f_available_balance,
+            held_balance: f_held_balance,
+            payout: f_payout,
             extra,
         })
     }
@@ -27575,26 +30030,30 @@ impl FromJson for UnsupportedMigrationSource {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "UnsupportedMigrationSource", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "UnsupportedMigrationSource", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "UnsupportedMigrationSource", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -27635,26 +30094,30 @@ impl FromJson for UpdateSubscriptionPlanNotAllowed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "UpdateSubscriptionPlanNotAllowed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "UpdateSubscriptionPlanNotAllowed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "UpdateSubscriptionPlanNotAllowed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -27701,26 +30164,30 @@ impl FromJson for UpdateSubscriptionSeatsNotAllowed {
             true,
             path,
         )?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "UpdateSubscriptionSeatsNotAllowed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "UpdateSubscriptionSeatsNotAllowed", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -27826,31 +30293,39 @@ impl UserDeletionResponse {
 impl FromJson for UserDeletionResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_deleted = json::required(obj, "deleted", path)?;
+        let f_blocked_reasons = json::optional(obj, "blocked_reasons", path)?;
+        let f_blocking_organizations = json::optional(obj, "blocking_organizations", path)?;
         Ok(Self {
-            deleted: json::required(obj, "deleted", path)?,
-            blocked_reasons: json::optional(obj, "blocked_reasons", path)?,
-            blocking_organizations: json::optional(obj, "blocking_organizations", path)?,
+            deleted: f_deleted,
+            blocked_reasons: f_blocked_reasons,
+            blocking_organizations: f_blocking_organizations,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_deleted = None;
-        let mut f_blocked_reasons = None;
-        let mut f_blocking_organizations = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "deleted" => json::set(r, &mut f_deleted),
-            "blocked_reasons" => json::set_opt(r, &mut f_blocked_reasons, key, &mut extra),
-            "blocking_organizations" => {
-                json::set_opt(r, &mut f_blocking_organizations, key, &mut extra)
-            }
+            "deleted" => json::set(r, &mut s.0),
+            "blocked_reasons" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "blocking_organizations" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_deleted), f_blocked_reasons, f_blocking_organizations) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            deleted: json::req(f_deleted)?,
-            blocked_reasons: json::opt(f_blocked_reasons),
-            blocking_organizations: json::opt(f_blocking_organizations),
+            deleted: f_deleted,
+            blocked_reasons: match f_blocked_reasons {
+                Some(v) => v,
+                None => None,
+            },
+            blocking_organizations: match f_blocking_organizations {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -27894,25 +30369,29 @@ impl UserIdentityVerification {
 impl FromJson for UserIdentityVerification {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
+            id: f_id,
+            client_secret: f_client_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_client_secret = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
+            "id" => json::set(r, &mut s.0),
+            "client_secret" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_client_secret)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            client_secret: json::req(f_client_secret)?,
+            id: f_id,
+            client_secret: f_client_secret,
             extra,
         })
     }
@@ -27949,21 +30428,25 @@ impl UserOrganizationNotificationSettings {
 impl FromJson for UserOrganizationNotificationSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_notification_settings = json::required(obj, "notification_settings", path)?;
         Ok(Self {
-            notification_settings: json::required(obj, "notification_settings", path)?,
+            notification_settings: f_notification_settings,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_notification_settings = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "notification_settings" => json::set(r, &mut f_notification_settings),
+            "notification_settings" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_notification_settings),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            notification_settings: json::req(f_notification_settings)?,
+            notification_settings: f_notification_settings,
             extra,
         })
     }
@@ -28003,21 +30486,25 @@ impl UserOrganizationNotificationSettingsUpdate {
 impl FromJson for UserOrganizationNotificationSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_notification_settings = json::required(obj, "notification_settings", path)?;
         Ok(Self {
-            notification_settings: json::required(obj, "notification_settings", path)?,
+            notification_settings: f_notification_settings,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_notification_settings = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "notification_settings" => json::set(r, &mut f_notification_settings),
+            "notification_settings" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_notification_settings),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            notification_settings: json::req(f_notification_settings)?,
+            notification_settings: f_notification_settings,
             extra,
         })
     }
@@ -28113,99 +30600,131 @@ impl UserRead {
 impl FromJson for UserRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_accepted_terms_of_service = json::required(obj, "accepted_terms_of_service", path)?;
+        let f_is_admin = json::required(obj, "is_admin", path)?;
+        let f_identity_verified = json::required(obj, "identity_verified", path)?;
+        let f_identity_verification_status =
+            json::required(obj, "identity_verification_status", path)?;
+        let f_first_name = json::required(obj, "first_name", path)?;
+        let f_last_name = json::required(obj, "last_name", path)?;
+        let f_country = json::required(obj, "country", path)?;
+        let f_date_of_birth = json::required(obj, "date_of_birth", path)?;
+        let f_oauth_accounts = json::required(obj, "oauth_accounts", path)?;
+        let f_organizations = json::optional(obj, "organizations", path)?;
+        let f_member_organizations = json::optional(obj, "member_organizations", path)?;
+        let f_organization_scoped = json::optional(obj, "organization_scoped", path)?;
+        let f_email_hash = json::required(obj, "email_hash", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            email: json::required(obj, "email", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            id: json::required(obj, "id", path)?,
-            accepted_terms_of_service: json::required(obj, "accepted_terms_of_service", path)?,
-            is_admin: json::required(obj, "is_admin", path)?,
-            identity_verified: json::required(obj, "identity_verified", path)?,
-            identity_verification_status: json::required(
-                obj,
-                "identity_verification_status",
-                path,
-            )?,
-            first_name: json::required(obj, "first_name", path)?,
-            last_name: json::required(obj, "last_name", path)?,
-            country: json::required(obj, "country", path)?,
-            date_of_birth: json::required(obj, "date_of_birth", path)?,
-            oauth_accounts: json::required(obj, "oauth_accounts", path)?,
-            organizations: json::optional(obj, "organizations", path)?,
-            member_organizations: json::optional(obj, "member_organizations", path)?,
-            organization_scoped: json::optional(obj, "organization_scoped", path)?,
-            email_hash: json::required(obj, "email_hash", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            email: f_email,
+            avatar_url: f_avatar_url,
+            account_id: f_account_id,
+            id: f_id,
+            accepted_terms_of_service: f_accepted_terms_of_service,
+            is_admin: f_is_admin,
+            identity_verified: f_identity_verified,
+            identity_verification_status: f_identity_verification_status,
+            first_name: f_first_name,
+            last_name: f_last_name,
+            country: f_country,
+            date_of_birth: f_date_of_birth,
+            oauth_accounts: f_oauth_accounts,
+            organizations: f_organizations,
+            member_organizations: f_member_organizations,
+            organization_scoped: f_organization_scoped,
+            email_hash: f_email_hash,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_email = None;
-        let mut f_avatar_url = None;
-        let mut f_account_id = None;
-        let mut f_id = None;
-        let mut f_accepted_terms_of_service = None;
-        let mut f_is_admin = None;
-        let mut f_identity_verified = None;
-        let mut f_identity_verification_status = None;
-        let mut f_first_name = None;
-        let mut f_last_name = None;
-        let mut f_country = None;
-        let mut f_date_of_birth = None;
-        let mut f_oauth_accounts = None;
-        let mut f_organizations = None;
-        let mut f_member_organizations = None;
-        let mut f_organization_scoped = None;
-        let mut f_email_hash = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "email" => json::set(r, &mut f_email),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "account_id" => json::set(r, &mut f_account_id),
-            "id" => json::set(r, &mut f_id),
-            "accepted_terms_of_service" => json::set(r, &mut f_accepted_terms_of_service),
-            "is_admin" => json::set(r, &mut f_is_admin),
-            "identity_verified" => json::set(r, &mut f_identity_verified),
-            "identity_verification_status" => json::set(r, &mut f_identity_verification_status),
-            "first_name" => json::set(r, &mut f_first_name),
-            "last_name" => json::set(r, &mut f_last_name),
-            "country" => json::set(r, &mut f_country),
-            "date_of_birth" => json::set(r, &mut f_date_of_birth),
-            "oauth_accounts" => json::set(r, &mut f_oauth_accounts),
-            "organizations" => json::set_opt(r, &mut f_organizations, key, &mut extra),
-            "member_organizations" => {
-                json::set_opt(r, &mut f_member_organizations, key, &mut extra)
-            }
-            "organization_scoped" => json::set_opt(r, &mut f_organization_scoped, key, &mut extra),
-            "email_hash" => json::set(r, &mut f_email_hash),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "email" => json::set(r, &mut s.2),
+            "avatar_url" => json::set(r, &mut s.3),
+            "account_id" => json::set(r, &mut s.4),
+            "id" => json::set(r, &mut s.5),
+            "accepted_terms_of_service" => json::set(r, &mut s.6),
+            "is_admin" => json::set(r, &mut s.7),
+            "identity_verified" => json::set(r, &mut s.8),
+            "identity_verification_status" => json::set(r, &mut s.9),
+            "first_name" => json::set(r, &mut s.10),
+            "last_name" => json::set(r, &mut s.11),
+            "country" => json::set(r, &mut s.12),
+            "date_of_birth" => json::set(r, &mut s.13),
+            "oauth_accounts" => json::set(r, &mut s.14),
+            "organizations" => json::set_opt(r, &mut s.15, key, &mut extra),
+            "member_organizations" => json::set_opt(r, &mut s.16, key, &mut extra),
+            "organization_scoped" => json::set_opt(r, &mut s.17, key, &mut extra),
+            "email_hash" => json::set(r, &mut s.18),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_email),
+            Some(f_avatar_url),
+            Some(f_account_id),
+            Some(f_id),
+            Some(f_accepted_terms_of_service),
+            Some(f_is_admin),
+            Some(f_identity_verified),
+            Some(f_identity_verification_status),
+            Some(f_first_name),
+            Some(f_last_name),
+            Some(f_country),
+            Some(f_date_of_birth),
+            Some(f_oauth_accounts),
+            f_organizations,
+            f_member_organizations,
+            f_organization_scoped,
+            Some(f_email_hash),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            email: json::req(f_email)?,
-            avatar_url: json::req(f_avatar_url)?,
-            account_id: json::req(f_account_id)?,
-            id: json::req(f_id)?,
-            accepted_terms_of_service: json::req(f_accepted_terms_of_service)?,
-            is_admin: json::req(f_is_admin)?,
-            identity_verified: json::req(f_identity_verified)?,
-            identity_verification_status: json::req(f_identity_verification_status)?,
-            first_name: json::req(f_first_name)?,
-            last_name: json::req(f_last_name)?,
-            country: json::req(f_country)?,
-            date_of_birth: json::req(f_date_of_birth)?,
-            oauth_accounts: json::req(f_oauth_accounts)?,
-            organizations: json::opt(f_organizations),
-            member_organizations: json::opt(f_member_organizations),
-            organization_scoped: json::opt(f_organization_scoped),
-            email_hash: json::req(f_email_hash)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            email: f_email,
+            avatar_url: f_avatar_url,
+            account_id: f_account_id,
+            id: f_id,
+            accepted_terms_of_service: f_accepted_terms_of_service,
+            is_admin: f_is_admin,
+            identity_verified: f_identity_verified,
+            identity_verification_status: f_identity_verification_status,
+            first_name: f_first_name,
+            last_name: f_last_name,
+            country: f_country,
+            date_of_birth: f_date_of_birth,
+            oauth_accounts: f_oauth_accounts,
+            organizations: match f_organizations {
+                Some(v) => v,
+                None => None,
+            },
+            member_organizations: match f_member_organizations {
+                Some(v) => v,
+                None => None,
+            },
+            organization_scoped: match f_organization_scoped {
+                Some(v) => v,
+                None => None,
+            },
+            email_hash: f_email_hash,
             extra,
         })
     }
@@ -28267,21 +30786,25 @@ impl UserScopes {
 impl FromJson for UserScopes {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
         Ok(Self {
-            scopes: json::required(obj, "scopes", path)?,
+            scopes: f_scopes,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_scopes = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "scopes" => json::set(r, &mut f_scopes),
+            "scopes" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_scopes),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            scopes: json::req(f_scopes)?,
+            scopes: f_scopes,
             extra,
         })
     }
@@ -28331,39 +30854,55 @@ impl UserUpdate {
 impl FromJson for UserUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_first_name = json::optional(obj, "first_name", path)?;
+        let f_last_name = json::optional(obj, "last_name", path)?;
+        let f_country = json::optional(obj, "country", path)?;
+        let f_date_of_birth = json::optional(obj, "date_of_birth", path)?;
+        let f_accepted_terms_of_service = json::optional(obj, "accepted_terms_of_service", path)?;
         Ok(Self {
-            first_name: json::optional(obj, "first_name", path)?,
-            last_name: json::optional(obj, "last_name", path)?,
-            country: json::optional(obj, "country", path)?,
-            date_of_birth: json::optional(obj, "date_of_birth", path)?,
-            accepted_terms_of_service: json::optional(obj, "accepted_terms_of_service", path)?,
+            first_name: f_first_name,
+            last_name: f_last_name,
+            country: f_country,
+            date_of_birth: f_date_of_birth,
+            accepted_terms_of_service: f_accepted_terms_of_service,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_first_name = None;
-        let mut f_last_name = None;
-        let mut f_country = None;
-        let mut f_date_of_birth = None;
-        let mut f_accepted_terms_of_service = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "first_name" => json::set_opt(r, &mut f_first_name, key, &mut extra),
-            "last_name" => json::set_opt(r, &mut f_last_name, key, &mut extra),
-            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
-            "date_of_birth" => json::set_opt(r, &mut f_date_of_birth, key, &mut extra),
-            "accepted_terms_of_service" => {
-                json::set_opt(r, &mut f_accepted_terms_of_service, key, &mut extra)
-            }
+            "first_name" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "last_name" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "country" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "date_of_birth" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "accepted_terms_of_service" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_first_name, f_last_name, f_country, f_date_of_birth, f_accepted_terms_of_service) =
+            s;
         Ok(Self {
-            first_name: json::opt(f_first_name),
-            last_name: json::opt(f_last_name),
-            country: json::opt(f_country),
-            date_of_birth: json::opt(f_date_of_birth),
-            accepted_terms_of_service: json::opt(f_accepted_terms_of_service),
+            first_name: match f_first_name {
+                Some(v) => v,
+                None => None,
+            },
+            last_name: match f_last_name {
+                Some(v) => v,
+                None => None,
+            },
+            country: match f_country {
+                Some(v) => v,
+                None => None,
+            },
+            date_of_birth: match f_date_of_birth {
+                Some(v) => v,
+                None => None,
+            },
+            accepted_terms_of_service: match f_accepted_terms_of_service {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -28430,49 +30969,72 @@ impl VarianceEvent {
 impl FromJson for VarianceEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_event_id = json::required(obj, "event_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_values = json::optional(obj, "values", path)?;
+        let f_averages = json::optional(obj, "averages", path)?;
+        let f_p99 = json::optional(obj, "p99", path)?;
         Ok(Self {
-            event_id: json::required(obj, "event_id", path)?,
-            name: json::required(obj, "name", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
-            timestamp: json::required(obj, "timestamp", path)?,
-            values: json::optional(obj, "values", path)?,
-            averages: json::optional(obj, "averages", path)?,
-            p99: json::optional(obj, "p99", path)?,
+            event_id: f_event_id,
+            name: f_name,
+            customer_id: f_customer_id,
+            external_customer_id: f_external_customer_id,
+            timestamp: f_timestamp,
+            values: f_values,
+            averages: f_averages,
+            p99: f_p99,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_event_id = None;
-        let mut f_name = None;
-        let mut f_customer_id = None;
-        let mut f_external_customer_id = None;
-        let mut f_timestamp = None;
-        let mut f_values = None;
-        let mut f_averages = None;
-        let mut f_p99 = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "event_id" => json::set(r, &mut f_event_id),
-            "name" => json::set(r, &mut f_name),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "values" => json::set_opt(r, &mut f_values, key, &mut extra),
-            "averages" => json::set_opt(r, &mut f_averages, key, &mut extra),
-            "p99" => json::set_opt(r, &mut f_p99, key, &mut extra),
+            "event_id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "customer_id" => json::set(r, &mut s.2),
+            "external_customer_id" => json::set(r, &mut s.3),
+            "timestamp" => json::set(r, &mut s.4),
+            "values" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "averages" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "p99" => json::set_opt(r, &mut s.7, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_event_id),
+            Some(f_name),
+            Some(f_customer_id),
+            Some(f_external_customer_id),
+            Some(f_timestamp),
+            f_values,
+            f_averages,
+            f_p99,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            event_id: json::req(f_event_id)?,
-            name: json::req(f_name)?,
-            customer_id: json::req(f_customer_id)?,
-            external_customer_id: json::req(f_external_customer_id)?,
-            timestamp: json::req(f_timestamp)?,
-            values: json::opt(f_values),
-            averages: json::opt(f_averages),
-            p99: json::opt(f_p99),
+            event_id: f_event_id,
+            name: f_name,
+            customer_id: f_customer_id,
+            external_customer_id: f_external_customer_id,
+            timestamp: f_timestamp,
+            values: match f_values {
+                Some(v) => v,
+                None => None,
+            },
+            averages: match f_averages {
+                Some(v) => v,
+                None => None,
+            },
+            p99: match f_p99 {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -28527,30 +31089,39 @@ impl FromJson for ViewCostsAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "view_costs", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_event_id = json::required(obj, "event_id", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            label: json::required(obj, "label", path)?,
-            event_id: json::required(obj, "event_id", path)?,
+            type_: f_type_,
+            label: f_label,
+            event_id: f_event_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_label = None;
-        let mut f_event_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "view_costs", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "label" => json::set(r, &mut f_label),
-            "event_id" => json::set(r, &mut f_event_id),
+            "type" => {
+                json::peek_const_str(r, "view_costs", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "label" => json::set(r, &mut s.1),
+            "event_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_label), Some(f_event_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            label: json::req(f_label)?,
-            event_id: json::req(f_event_id)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            event_id: f_event_id,
             extra,
         })
     }
@@ -28595,30 +31166,39 @@ impl FromJson for ViewMetricAction {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "view_metric", false, path)?;
+        let f_type_ = json::optional(obj, "type", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_metric = json::required(obj, "metric", path)?;
         Ok(Self {
-            type_: json::optional(obj, "type", path)?,
-            label: json::required(obj, "label", path)?,
-            metric: json::required(obj, "metric", path)?,
+            type_: f_type_,
+            label: f_label,
+            metric: f_metric,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_type_ = None;
-        let mut f_label = None;
-        let mut f_metric = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::peek_const_str(r, "view_metric", false)
-                .and_then(|()| json::set_opt(r, &mut f_type_, key, &mut extra)),
-            "label" => json::set(r, &mut f_label),
-            "metric" => json::set(r, &mut f_metric),
+            "type" => {
+                json::peek_const_str(r, "view_metric", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "label" => json::set(r, &mut s.1),
+            "metric" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_type_, Some(f_label), Some(f_metric)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            type_: json::opt(f_type_),
-            label: json::req(f_label)?,
-            metric: json::req(f_metric)?,
+            type_: match f_type_ {
+                Some(v) => v,
+                None => None,
+            },
+            label: f_label,
+            metric: f_metric,
             extra,
         })
     }
@@ -28746,41 +31326,53 @@ impl Wallet {
 impl FromJson for Wallet {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_balance = json::required(obj, "balance", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            balance: json::required(obj, "balance", path)?,
-            currency: json::required(obj, "currency", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            balance: f_balance,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_customer_id = None;
-        let mut f_balance = None;
-        let mut f_currency = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "balance" => json::set(r, &mut f_balance),
-            "currency" => json::set(r, &mut f_currency),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "balance" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_customer_id),
+            Some(f_balance),
+            Some(f_currency),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            customer_id: json::req(f_customer_id)?,
-            balance: json::req(f_balance)?,
-            currency: json::req(f_currency)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            balance: f_balance,
+            currency: f_currency,
             extra,
         })
     }
@@ -28898,25 +31490,29 @@ impl WalletTopUpCreate {
 impl FromJson for WalletTopUpCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
         Ok(Self {
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
+            amount: f_amount,
+            currency: f_currency,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_amount = None;
-        let mut f_currency = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
+            "amount" => json::set(r, &mut s.0),
+            "currency" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_amount), Some(f_currency)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
+            amount: f_amount,
+            currency: f_currency,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -86,37 +88,47 @@ impl LicenseKeyActivate {
 impl FromJson for LicenseKeyActivate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_conditions = json::optional(obj, "conditions", path)?;
+        let f_meta = json::optional(obj, "meta", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            label: json::required(obj, "label", path)?,
-            conditions: json::optional(obj, "conditions", path)?,
-            meta: json::optional(obj, "meta", path)?,
+            key: f_key,
+            organization_id: f_organization_id,
+            label: f_label,
+            conditions: f_conditions,
+            meta: f_meta,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_organization_id = None;
-        let mut f_label = None;
-        let mut f_conditions = None;
-        let mut f_meta = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "label" => json::set(r, &mut f_label),
-            "conditions" => json::set_opt(r, &mut f_conditions, key, &mut extra),
-            "meta" => json::set_opt(r, &mut f_meta, key, &mut extra),
+            "key" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "label" => json::set(r, &mut s.2),
+            "conditions" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "meta" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_key), Some(f_organization_id), Some(f_label), f_conditions, f_meta) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            organization_id: json::req(f_organization_id)?,
-            label: json::req(f_label)?,
-            conditions: json::opt(f_conditions),
-            meta: json::opt(f_meta),
+            key: f_key,
+            organization_id: f_organization_id,
+            label: f_label,
+            conditions: match f_conditions {
+                Some(v) => v,
+                None => None,
+            },
+            meta: match f_meta {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -173,41 +185,53 @@ impl LicenseKeyActivationBase {
 impl FromJson for LicenseKeyActivationBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_license_key_id = json::required(obj, "license_key_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_meta = json::required(obj, "meta", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            license_key_id: json::required(obj, "license_key_id", path)?,
-            label: json::required(obj, "label", path)?,
-            meta: json::required(obj, "meta", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
+            id: f_id,
+            license_key_id: f_license_key_id,
+            label: f_label,
+            meta: f_meta,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_license_key_id = None;
-        let mut f_label = None;
-        let mut f_meta = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "license_key_id" => json::set(r, &mut f_license_key_id),
-            "label" => json::set(r, &mut f_label),
-            "meta" => json::set(r, &mut f_meta),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
+            "id" => json::set(r, &mut s.0),
+            "license_key_id" => json::set(r, &mut s.1),
+            "label" => json::set(r, &mut s.2),
+            "meta" => json::set(r, &mut s.3),
+            "created_at" => json::set(r, &mut s.4),
+            "modified_at" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_license_key_id),
+            Some(f_label),
+            Some(f_meta),
+            Some(f_created_at),
+            Some(f_modified_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            license_key_id: json::req(f_license_key_id)?,
-            label: json::req(f_label)?,
-            meta: json::req(f_meta)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
+            id: f_id,
+            license_key_id: f_license_key_id,
+            label: f_label,
+            meta: f_meta,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
             extra,
         })
     }
@@ -268,45 +292,58 @@ impl LicenseKeyActivationRead {
 impl FromJson for LicenseKeyActivationRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_license_key_id = json::required(obj, "license_key_id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_meta = json::required(obj, "meta", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_license_key = json::required(obj, "license_key", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            license_key_id: json::required(obj, "license_key_id", path)?,
-            label: json::required(obj, "label", path)?,
-            meta: json::required(obj, "meta", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            license_key: json::required(obj, "license_key", path)?,
+            id: f_id,
+            license_key_id: f_license_key_id,
+            label: f_label,
+            meta: f_meta,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            license_key: f_license_key,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_license_key_id = None;
-        let mut f_label = None;
-        let mut f_meta = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_license_key = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "license_key_id" => json::set(r, &mut f_license_key_id),
-            "label" => json::set(r, &mut f_label),
-            "meta" => json::set(r, &mut f_meta),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "license_key" => json::set(r, &mut f_license_key),
+            "id" => json::set(r, &mut s.0),
+            "license_key_id" => json::set(r, &mut s.1),
+            "label" => json::set(r, &mut s.2),
+            "meta" => json::set(r, &mut s.3),
+            "created_at" => json::set(r, &mut s.4),
+            "modified_at" => json::set(r, &mut s.5),
+            "license_key" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_license_key_id),
+            Some(f_label),
+            Some(f_meta),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_license_key),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            license_key_id: json::req(f_license_key_id)?,
-            label: json::req(f_label)?,
-            meta: json::req(f_meta)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            license_key: json::req(f_license_key)?,
+            id: f_id,
+            license_key_id: f_license_key_id,
+            label: f_label,
+            meta: f_meta,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            license_key: f_license_key,
             extra,
         })
     }
@@ -403,91 +440,128 @@ impl LicenseKeyCustomer {
 impl FromJson for LicenseKeyCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            type_: json::required(obj, "type", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut f_type_ = None;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::set(r, &mut f_type_),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            type_: json::req(f_type_)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -561,29 +635,33 @@ impl LicenseKeyDeactivate {
 impl FromJson for LicenseKeyDeactivate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_activation_id = json::required(obj, "activation_id", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            activation_id: json::required(obj, "activation_id", path)?,
+            key: f_key,
+            organization_id: f_organization_id,
+            activation_id: f_activation_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_organization_id = None;
-        let mut f_activation_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "activation_id" => json::set(r, &mut f_activation_id),
+            "key" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "activation_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_key), Some(f_organization_id), Some(f_activation_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            organization_id: json::req(f_organization_id)?,
-            activation_id: json::req(f_activation_id)?,
+            key: f_key,
+            organization_id: f_organization_id,
+            activation_id: f_activation_id,
             extra,
         })
     }
@@ -668,81 +746,106 @@ impl LicenseKeyRead {
 impl FromJson for LicenseKeyRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_display_key = json::required(obj, "display_key", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_limit_activations = json::required(obj, "limit_activations", path)?;
+        let f_usage = json::required(obj, "usage", path)?;
+        let f_limit_usage = json::required(obj, "limit_usage", path)?;
+        let f_validations = json::required(obj, "validations", path)?;
+        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            key: json::required(obj, "key", path)?,
-            display_key: json::required(obj, "display_key", path)?,
-            status: json::required(obj, "status", path)?,
-            limit_activations: json::required(obj, "limit_activations", path)?,
-            usage: json::required(obj, "usage", path)?,
-            limit_usage: json::required(obj, "limit_usage", path)?,
-            validations: json::required(obj, "validations", path)?,
-            last_validated_at: json::required(obj, "last_validated_at", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_benefit_id = None;
-        let mut f_key = None;
-        let mut f_display_key = None;
-        let mut f_status = None;
-        let mut f_limit_activations = None;
-        let mut f_usage = None;
-        let mut f_limit_usage = None;
-        let mut f_validations = None;
-        let mut f_last_validated_at = None;
-        let mut f_expires_at = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "key" => json::set(r, &mut f_key),
-            "display_key" => json::set(r, &mut f_display_key),
-            "status" => json::set(r, &mut f_status),
-            "limit_activations" => json::set(r, &mut f_limit_activations),
-            "usage" => json::set(r, &mut f_usage),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
-            "validations" => json::set(r, &mut f_validations),
-            "last_validated_at" => json::set(r, &mut f_last_validated_at),
-            "expires_at" => json::set(r, &mut f_expires_at),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "customer" => json::set(r, &mut s.5),
+            "benefit_id" => json::set(r, &mut s.6),
+            "key" => json::set(r, &mut s.7),
+            "display_key" => json::set(r, &mut s.8),
+            "status" => json::set(r, &mut s.9),
+            "limit_activations" => json::set(r, &mut s.10),
+            "usage" => json::set(r, &mut s.11),
+            "limit_usage" => json::set(r, &mut s.12),
+            "validations" => json::set(r, &mut s.13),
+            "last_validated_at" => json::set(r, &mut s.14),
+            "expires_at" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_benefit_id),
+            Some(f_key),
+            Some(f_display_key),
+            Some(f_status),
+            Some(f_limit_activations),
+            Some(f_usage),
+            Some(f_limit_usage),
+            Some(f_validations),
+            Some(f_last_validated_at),
+            Some(f_expires_at),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            benefit_id: json::req(f_benefit_id)?,
-            key: json::req(f_key)?,
-            display_key: json::req(f_display_key)?,
-            status: json::req(f_status)?,
-            limit_activations: json::req(f_limit_activations)?,
-            usage: json::req(f_usage)?,
-            limit_usage: json::req(f_limit_usage)?,
-            validations: json::req(f_validations)?,
-            last_validated_at: json::req(f_last_validated_at)?,
-            expires_at: json::req(f_expires_at)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
             extra,
         })
     }
@@ -889,37 +992,54 @@ impl LicenseKeyUpdate {
 impl FromJson for LicenseKeyUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_status = json::patch(obj, "status", path)?;
+        let f_usage = json::optional(obj, "usage", path)?;
+        let f_limit_activations = json::patch(obj, "limit_activations", path)?;
+        let f_limit_usage = json::patch(obj, "limit_usage", path)?;
+        let f_expires_at = json::patch(obj, "expires_at", path)?;
         Ok(Self {
-            status: json::patch(obj, "status", path)?,
-            usage: json::optional(obj, "usage", path)?,
-            limit_activations: json::patch(obj, "limit_activations", path)?,
-            limit_usage: json::patch(obj, "limit_usage", path)?,
-            expires_at: json::patch(obj, "expires_at", path)?,
+            status: f_status,
+            usage: f_usage,
+            limit_activations: f_limit_activations,
+            limit_usage: f_limit_usage,
+            expires_at: f_expires_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_status = None;
-        let mut f_usage = None;
-        let mut f_limit_activations = None;
-        let mut f_limit_usage = None;
-        let mut f_expires_at = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "status" => json::set(r, &mut f_status),
-            "usage" => json::set_opt(r, &mut f_usage, key, &mut extra),
-            "limit_activations" => json::set(r, &mut f_limit_activations),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
-            "expires_at" => json::set(r, &mut f_expires_at),
+            "status" => json::set(r, &mut s.0),
+            "usage" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "limit_activations" => json::set(r, &mut s.2),
+            "limit_usage" => json::set(r, &mut s.3),
+            "expires_at" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_status, f_usage, f_limit_activations, f_limit_usage, f_expires_at) = s;
         Ok(Self {
-            status: json::patch_of(f_status),
-            usage: json::opt(f_usage),
-            limit_activations: json::patch_of(f_limit_activations),
-            limit_usage: json::patch_of(f_limit_usage),
-            expires_at: json::patch_of(f_expires_at),
+            status: match f_status {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            usage: match f_usage {
+                Some(v) => v,
+                None => None,
+            },
+            limit_activations: match f_limit_activations {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            limit_usage: match f_limit_usage {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            expires_at: match f_expires_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1002,45 +1122,73 @@ impl LicenseKeyValidate {
 impl FromJson for LicenseKeyValidate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_activation_id = json::patch(obj, "activation_id", path)?;
+        let f_benefit_id = json::patch(obj, "benefit_id", path)?;
+        let f_customer_id = json::patch(obj, "customer_id", path)?;
+        let f_increment_usage = json::patch(obj, "increment_usage", path)?;
+        let f_conditions = json::optional(obj, "conditions", path)?;
         Ok(Self {
-            key: json::required(obj, "key", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            activation_id: json::patch(obj, "activation_id", path)?,
-            benefit_id: json::patch(obj, "benefit_id", path)?,
-            customer_id: json::patch(obj, "customer_id", path)?,
-            increment_usage: json::patch(obj, "increment_usage", path)?,
-            conditions: json::optional(obj, "conditions", path)?,
+            key: f_key,
+            organization_id: f_organization_id,
+            activation_id: f_activation_id,
+            benefit_id: f_benefit_id,
+            customer_id: f_customer_id,
+            increment_usage: f_increment_usage,
+            conditions: f_conditions,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_key = None;
-        let mut f_organization_id = None;
-        let mut f_activation_id = None;
-        let mut f_benefit_id = None;
-        let mut f_customer_id = None;
-        let mut f_increment_usage = None;
-        let mut f_conditions = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "key" => json::set(r, &mut f_key),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "activation_id" => json::set(r, &mut f_activation_id),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "increment_usage" => json::set(r, &mut f_increment_usage),
-            "conditions" => json::set_opt(r, &mut f_conditions, key, &mut extra),
+            "key" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "activation_id" => json::set(r, &mut s.2),
+            "benefit_id" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "increment_usage" => json::set(r, &mut s.5),
+            "conditions" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_key),
+            Some(f_organization_id),
+            f_activation_id,
+            f_benefit_id,
+            f_customer_id,
+            f_increment_usage,
+            f_conditions,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            key: json::req(f_key)?,
-            organization_id: json::req(f_organization_id)?,
-            activation_id: json::patch_of(f_activation_id),
-            benefit_id: json::patch_of(f_benefit_id),
-            customer_id: json::patch_of(f_customer_id),
-            increment_usage: json::patch_of(f_increment_usage),
-            conditions: json::opt(f_conditions),
+            key: f_key,
+            organization_id: f_organization_id,
+            activation_id: match f_activation_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            benefit_id: match f_benefit_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_id: match f_customer_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            increment_usage: match f_increment_usage {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            conditions: match f_conditions {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1132,85 +1280,111 @@ impl LicenseKeyWithActivations {
 impl FromJson for LicenseKeyWithActivations {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_key = json::required(obj, "key", path)?;
+        let f_display_key = json::required(obj, "display_key", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_limit_activations = json::required(obj, "limit_activations", path)?;
+        let f_usage = json::required(obj, "usage", path)?;
+        let f_limit_usage = json::required(obj, "limit_usage", path)?;
+        let f_validations = json::required(obj, "validations", path)?;
+        let f_last_validated_at = json::required(obj, "last_validated_at", path)?;
+        let f_expires_at = json::required(obj, "expires_at", path)?;
+        let f_activations = json::required(obj, "activations", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            customer: json::required(obj, "customer", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            key: json::required(obj, "key", path)?,
-            display_key: json::required(obj, "display_key", path)?,
-            status: json::required(obj, "status", path)?,
-            limit_activations: json::required(obj, "limit_activations", path)?,
-            usage: json::required(obj, "usage", path)?,
-            limit_usage: json::required(obj, "limit_usage", path)?,
-            validations: json::required(obj, "validations", path)?,
-            last_validated_at: json::required(obj, "last_validated_at", path)?,
-            expires_at: json::required(obj, "expires_at", path)?,
-            activations: json::required(obj, "activations", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
+            activations: f_activations,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_customer = None;
-        let mut f_benefit_id = None;
-        let mut f_key = None;
-        let mut f_display_key = None;
-        let mut f_status = None;
-        let mut f_limit_activations = None;
-        let mut f_usage = None;
-        let mut f_limit_usage = None;
-        let mut f_validations = None;
-        let mut f_last_validated_at = None;
-        let mut f_expires_at = None;
-        let mut f_activations = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "customer" => json::set(r, &mut f_customer),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "key" => json::set(r, &mut f_key),
-            "display_key" => json::set(r, &mut f_display_key),
-            "status" => json::set(r, &mut f_status),
-            "limit_activations" => json::set(r, &mut f_limit_activations),
-            "usage" => json::set(r, &mut f_usage),
-            "limit_usage" => json::set(r, &mut f_limit_usage),
-            "validations" => json::set(r, &mut f_validations),
-            "last_validated_at" => json::set(r, &mut f_last_validated_at),
-            "expires_at" => json::set(r, &mut f_expires_at),
-            "activations" => json::set(r, &mut f_activations),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "organization_id" => json::set(r, &mut s.3),
+            "customer_id" => json::set(r, &mut s.4),
+            "customer" => json::set(r, &mut s.5),
+            "benefit_id" => json::set(r, &mut s.6),
+            "key" => json::set(r, &mut s.7),
+            "display_key" => json::set(r, &mut s.8),
+            "status" => json::set(r, &mut s.9),
+            "limit_activations" => json::set(r, &mut s.10),
+            "usage" => json::set(r, &mut s.11),
+            "limit_usage" => json::set(r, &mut s.12),
+            "validations" => json::set(r, &mut s.13),
+            "last_validated_at" => json::set(r, &mut s.14),
+            "expires_at" => json::set(r, &mut s.15),
+            "activations" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_organization_id),
+            Some(f_customer_id),
+            Some(f_customer),
+            Some(f_benefit_id),
+            Some(f_key),
+            Some(f_display_key),
+            Some(f_status),
+            Some(f_limit_activations),
+            Some(f_usage),
+            Some(f_limit_usage),
+            Some(f_validations),
+            Some(f_last_validated_at),
+            Some(f_expires_at),
+            Some(f_activations),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            organization_id: json::req(f_organization_id)?,
-            customer_id: json::req(f_customer_id)?,
-            customer: json::req(f_customer)?,
-            benefit_id: json::req(f_benefit_id)?,
-            key: json::req(f_key)?,
-            display_key: json::req(f_display_key)?,
-            status: json::req(f_status)?,
-            limit_activations: json::req(f_limit_activations)?,
-            usage: json::req(f_usage)?,
-            limit_usage: json::req(f_limit_usage)?,
-            validations: json::req(f_validations)?,
-            last_validated_at: json::req(f_last_validated_at)?,
-            expires_at: json::req(f_expires_at)?,
-            activations: json::req(f_activations)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            customer: f_customer,
+            benefit_id: f_benefit_id,
+            key: f_key,
+            display_key: f_display_key,
+            status: f_status,
+            limit_activations: f_limit_activations,
+            usage: f_usage,
+            limit_usage: f_limit_usage,
+            validations: f_validations,
+            last_validated_at: f_last_validated_at,
+            expires_at: f_expires_at,
+            activations: f_activations,
             extra,
         })
     }

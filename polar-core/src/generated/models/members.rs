@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -46,25 +48,29 @@ impl ListResourceMember {
 impl FromJson for ListResourceMember {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -124,49 +130,63 @@ impl Member {
 impl FromJson for Member {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_external_id = json::required(obj, "external_id", path)?;
+        let f_role = json::required(obj, "role", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            email: json::required(obj, "email", path)?,
-            name: json::required(obj, "name", path)?,
-            external_id: json::required(obj, "external_id", path)?,
-            role: json::required(obj, "role", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            email: f_email,
+            name: f_name,
+            external_id: f_external_id,
+            role: f_role,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_customer_id = None;
-        let mut f_email = None;
-        let mut f_name = None;
-        let mut f_external_id = None;
-        let mut f_role = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "email" => json::set(r, &mut f_email),
-            "name" => json::set(r, &mut f_name),
-            "external_id" => json::set(r, &mut f_external_id),
-            "role" => json::set(r, &mut f_role),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "email" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "external_id" => json::set(r, &mut s.6),
+            "role" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_customer_id),
+            Some(f_email),
+            Some(f_name),
+            Some(f_external_id),
+            Some(f_role),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            customer_id: json::req(f_customer_id)?,
-            email: json::req(f_email)?,
-            name: json::req(f_name)?,
-            external_id: json::req(f_external_id)?,
-            role: json::req(f_role)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            customer_id: f_customer_id,
+            email: f_email,
+            name: f_name,
+            external_id: f_external_id,
+            role: f_role,
             extra,
         })
     }

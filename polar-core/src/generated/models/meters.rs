@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -259,22 +261,29 @@ impl FromJson for CountAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "func", "count", false, path)?;
+        let f_func = json::optional(obj, "func", path)?;
         Ok(Self {
-            func: json::optional(obj, "func", path)?,
+            func: f_func,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_func = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "func" => json::peek_const_str(r, "count", false)
-                .and_then(|()| json::set_opt(r, &mut f_func, key, &mut extra)),
+            "func" => {
+                json::peek_const_str(r, "count", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_func,) = s;
         Ok(Self {
-            func: json::opt(f_func),
+            func: match f_func {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -320,25 +329,29 @@ impl Filter {
 impl FromJson for Filter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_conjunction = json::required(obj, "conjunction", path)?;
+        let f_clauses = json::required(obj, "clauses", path)?;
         Ok(Self {
-            conjunction: json::required(obj, "conjunction", path)?,
-            clauses: json::required(obj, "clauses", path)?,
+            conjunction: f_conjunction,
+            clauses: f_clauses,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_conjunction = None;
-        let mut f_clauses = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "conjunction" => json::set(r, &mut f_conjunction),
-            "clauses" => json::set(r, &mut f_clauses),
+            "conjunction" => json::set(r, &mut s.0),
+            "clauses" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_conjunction), Some(f_clauses)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            conjunction: json::req(f_conjunction)?,
-            clauses: json::req(f_clauses)?,
+            conjunction: f_conjunction,
+            clauses: f_clauses,
             extra,
         })
     }
@@ -392,29 +405,33 @@ impl FilterClause {
 impl FromJson for FilterClause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_property = json::required(obj, "property", path)?;
+        let f_operator = json::required(obj, "operator", path)?;
+        let f_value = json::required(obj, "value", path)?;
         Ok(Self {
-            property: json::required(obj, "property", path)?,
-            operator: json::required(obj, "operator", path)?,
-            value: json::required(obj, "value", path)?,
+            property: f_property,
+            operator: f_operator,
+            value: f_value,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_property = None;
-        let mut f_operator = None;
-        let mut f_value = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "property" => json::set(r, &mut f_property),
-            "operator" => json::set(r, &mut f_operator),
-            "value" => json::set(r, &mut f_value),
+            "property" => json::set(r, &mut s.0),
+            "operator" => json::set(r, &mut s.1),
+            "value" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_property), Some(f_operator), Some(f_value)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            property: json::req(f_property)?,
-            operator: json::req(f_operator)?,
-            value: json::req(f_value)?,
+            property: f_property,
+            operator: f_operator,
+            value: f_value,
             extra,
         })
     }
@@ -703,25 +720,29 @@ impl ListResourceMeter {
 impl FromJson for ListResourceMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -793,65 +814,94 @@ impl Meter {
 impl FromJson for Meter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_unit = json::required(obj, "unit", path)?;
+        let f_custom_label = json::optional(obj, "custom_label", path)?;
+        let f_custom_multiplier = json::optional(obj, "custom_multiplier", path)?;
+        let f_filter = json::required(obj, "filter", path)?;
+        let f_aggregation = json::required(obj, "aggregation", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_archived_at = json::optional(obj, "archived_at", path)?;
         Ok(Self {
-            metadata: json::required(obj, "metadata", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            unit: json::required(obj, "unit", path)?,
-            custom_label: json::optional(obj, "custom_label", path)?,
-            custom_multiplier: json::optional(obj, "custom_multiplier", path)?,
-            filter: json::required(obj, "filter", path)?,
-            aggregation: json::required(obj, "aggregation", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            archived_at: json::optional(obj, "archived_at", path)?,
+            metadata: f_metadata,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            unit: f_unit,
+            custom_label: f_custom_label,
+            custom_multiplier: f_custom_multiplier,
+            filter: f_filter,
+            aggregation: f_aggregation,
+            organization_id: f_organization_id,
+            archived_at: f_archived_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_unit = None;
-        let mut f_custom_label = None;
-        let mut f_custom_multiplier = None;
-        let mut f_filter = None;
-        let mut f_aggregation = None;
-        let mut f_organization_id = None;
-        let mut f_archived_at = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut f_metadata),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "unit" => json::set(r, &mut f_unit),
-            "custom_label" => json::set_opt(r, &mut f_custom_label, key, &mut extra),
-            "custom_multiplier" => json::set_opt(r, &mut f_custom_multiplier, key, &mut extra),
-            "filter" => json::set(r, &mut f_filter),
-            "aggregation" => json::set(r, &mut f_aggregation),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "archived_at" => json::set_opt(r, &mut f_archived_at, key, &mut extra),
+            "metadata" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "id" => json::set(r, &mut s.3),
+            "name" => json::set(r, &mut s.4),
+            "unit" => json::set(r, &mut s.5),
+            "custom_label" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "custom_multiplier" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "filter" => json::set(r, &mut s.8),
+            "aggregation" => json::set(r, &mut s.9),
+            "organization_id" => json::set(r, &mut s.10),
+            "archived_at" => json::set_opt(r, &mut s.11, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_metadata),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_unit),
+            f_custom_label,
+            f_custom_multiplier,
+            Some(f_filter),
+            Some(f_aggregation),
+            Some(f_organization_id),
+            f_archived_at,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::req(f_metadata)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            unit: json::req(f_unit)?,
-            custom_label: json::opt(f_custom_label),
-            custom_multiplier: json::opt(f_custom_multiplier),
-            filter: json::req(f_filter)?,
-            aggregation: json::req(f_aggregation)?,
-            organization_id: json::req(f_organization_id)?,
-            archived_at: json::opt(f_archived_at),
+            metadata: f_metadata,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            unit: f_unit,
+            custom_label: match f_custom_label {
+                Some(v) => v,
+                None => None,
+            },
+            custom_multiplier: match f_custom_multiplier {
+                Some(v) => v,
+                None => None,
+            },
+            filter: f_filter,
+            aggregation: f_aggregation,
+            organization_id: f_organization_id,
+            archived_at: match f_archived_at {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -945,49 +995,78 @@ impl MeterCreate {
 impl FromJson for MeterCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_unit = json::optional(obj, "unit", path)?;
+        let f_custom_label = json::patch(obj, "custom_label", path)?;
+        let f_custom_multiplier = json::patch(obj, "custom_multiplier", path)?;
+        let f_filter = json::required(obj, "filter", path)?;
+        let f_aggregation = json::required(obj, "aggregation", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            unit: json::optional(obj, "unit", path)?,
-            custom_label: json::patch(obj, "custom_label", path)?,
-            custom_multiplier: json::patch(obj, "custom_multiplier", path)?,
-            filter: json::required(obj, "filter", path)?,
-            aggregation: json::required(obj, "aggregation", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            unit: f_unit,
+            custom_label: f_custom_label,
+            custom_multiplier: f_custom_multiplier,
+            filter: f_filter,
+            aggregation: f_aggregation,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_unit = None;
-        let mut f_custom_label = None;
-        let mut f_custom_multiplier = None;
-        let mut f_filter = None;
-        let mut f_aggregation = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "unit" => json::set_opt(r, &mut f_unit, key, &mut extra),
-            "custom_label" => json::set(r, &mut f_custom_label),
-            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
-            "filter" => json::set(r, &mut f_filter),
-            "aggregation" => json::set(r, &mut f_aggregation),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "unit" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "custom_label" => json::set(r, &mut s.3),
+            "custom_multiplier" => json::set(r, &mut s.4),
+            "filter" => json::set(r, &mut s.5),
+            "aggregation" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_name),
+            f_unit,
+            f_custom_label,
+            f_custom_multiplier,
+            Some(f_filter),
+            Some(f_aggregation),
+            f_organization_id,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::req(f_name)?,
-            unit: json::opt(f_unit),
-            custom_label: json::patch_of(f_custom_label),
-            custom_multiplier: json::patch_of(f_custom_multiplier),
-            filter: json::req(f_filter)?,
-            aggregation: json::req(f_aggregation)?,
-            organization_id: json::patch_of(f_organization_id),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            unit: match f_unit {
+                Some(v) => v,
+                None => None,
+            },
+            custom_label: match f_custom_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            custom_multiplier: match f_custom_multiplier {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            filter: f_filter,
+            aggregation: f_aggregation,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1032,25 +1111,29 @@ impl MeterQuantities {
 impl FromJson for MeterQuantities {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_quantities = json::required(obj, "quantities", path)?;
+        let f_total = json::required(obj, "total", path)?;
         Ok(Self {
-            quantities: json::required(obj, "quantities", path)?,
-            total: json::required(obj, "total", path)?,
+            quantities: f_quantities,
+            total: f_total,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_quantities = None;
-        let mut f_total = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "quantities" => json::set(r, &mut f_quantities),
-            "total" => json::set(r, &mut f_total),
+            "quantities" => json::set(r, &mut s.0),
+            "total" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_quantities), Some(f_total)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            quantities: json::req(f_quantities)?,
-            total: json::req(f_total)?,
+            quantities: f_quantities,
+            total: f_total,
             extra,
         })
     }
@@ -1089,25 +1172,29 @@ impl MeterQuantity {
 impl FromJson for MeterQuantity {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_quantity = json::required(obj, "quantity", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            quantity: json::required(obj, "quantity", path)?,
+            timestamp: f_timestamp,
+            quantity: f_quantity,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_timestamp = None;
-        let mut f_quantity = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "quantity" => json::set(r, &mut f_quantity),
+            "timestamp" => json::set(r, &mut s.0),
+            "quantity" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_timestamp), Some(f_quantity)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            quantity: json::req(f_quantity)?,
+            timestamp: f_timestamp,
+            quantity: f_quantity,
             extra,
         })
     }
@@ -1337,49 +1424,84 @@ impl MeterUpdate {
 impl FromJson for MeterUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_unit = json::patch(obj, "unit", path)?;
+        let f_custom_label = json::patch(obj, "custom_label", path)?;
+        let f_custom_multiplier = json::patch(obj, "custom_multiplier", path)?;
+        let f_filter = json::patch(obj, "filter", path)?;
+        let f_aggregation = json::patch(obj, "aggregation", path)?;
+        let f_is_archived = json::patch(obj, "is_archived", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::patch(obj, "name", path)?,
-            unit: json::patch(obj, "unit", path)?,
-            custom_label: json::patch(obj, "custom_label", path)?,
-            custom_multiplier: json::patch(obj, "custom_multiplier", path)?,
-            filter: json::patch(obj, "filter", path)?,
-            aggregation: json::patch(obj, "aggregation", path)?,
-            is_archived: json::patch(obj, "is_archived", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            unit: f_unit,
+            custom_label: f_custom_label,
+            custom_multiplier: f_custom_multiplier,
+            filter: f_filter,
+            aggregation: f_aggregation,
+            is_archived: f_is_archived,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_unit = None;
-        let mut f_custom_label = None;
-        let mut f_custom_multiplier = None;
-        let mut f_filter = None;
-        let mut f_aggregation = None;
-        let mut f_is_archived = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "unit" => json::set(r, &mut f_unit),
-            "custom_label" => json::set(r, &mut f_custom_label),
-            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
-            "filter" => json::set(r, &mut f_filter),
-            "aggregation" => json::set(r, &mut f_aggregation),
-            "is_archived" => json::set(r, &mut f_is_archived),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "unit" => json::set(r, &mut s.2),
+            "custom_label" => json::set(r, &mut s.3),
+            "custom_multiplier" => json::set(r, &mut s.4),
+            "filter" => json::set(r, &mut s.5),
+            "aggregation" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            f_name,
+            f_unit,
+            f_custom_label,
+            f_custom_multiplier,
+            f_filter,
+            f_aggregation,
+            f_is_archived,
+        ) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::patch_of(f_name),
-            unit: json::patch_of(f_unit),
-            custom_label: json::patch_of(f_custom_label),
-            custom_multiplier: json::patch_of(f_custom_multiplier),
-            filter: json::patch_of(f_filter),
-            aggregation: json::patch_of(f_aggregation),
-            is_archived: json::patch_of(f_is_archived),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            unit: match f_unit {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            custom_label: match f_custom_label {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            custom_multiplier: match f_custom_multiplier {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            filter: match f_filter {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            aggregation: match f_aggregation {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_archived: match f_is_archived {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1432,25 +1554,29 @@ impl PropertyAggregation {
 impl FromJson for PropertyAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_func = json::required(obj, "func", path)?;
+        let f_property = json::required(obj, "property", path)?;
         Ok(Self {
-            func: json::required(obj, "func", path)?,
-            property: json::required(obj, "property", path)?,
+            func: f_func,
+            property: f_property,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_func = None;
-        let mut f_property = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "func" => json::set(r, &mut f_func),
-            "property" => json::set(r, &mut f_property),
+            "func" => json::set(r, &mut s.0),
+            "property" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_func), Some(f_property)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            func: json::req(f_func)?,
-            property: json::req(f_property)?,
+            func: f_func,
+            property: f_property,
             extra,
         })
     }
@@ -1573,26 +1699,35 @@ impl FromJson for UniqueAggregation {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "func", "unique", false, path)?;
+        let f_func = json::optional(obj, "func", path)?;
+        let f_property = json::required(obj, "property", path)?;
         Ok(Self {
-            func: json::optional(obj, "func", path)?,
-            property: json::required(obj, "property", path)?,
+            func: f_func,
+            property: f_property,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_func = None;
-        let mut f_property = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "func" => json::peek_const_str(r, "unique", false)
-                .and_then(|()| json::set_opt(r, &mut f_func, key, &mut extra)),
-            "property" => json::set(r, &mut f_property),
+            "func" => {
+                json::peek_const_str(r, "unique", false)?;
+                json::set_opt(r, &mut s.0, key, &mut extra)
+            }
+            "property" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_func, Some(f_property)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            func: json::opt(f_func),
-            property: json::req(f_property)?,
+            func: match f_func {
+                Some(v) => v,
+                None => None,
+            },
+            property: f_property,
             extra,
         })
     }

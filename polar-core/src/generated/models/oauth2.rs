@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -76,42 +78,57 @@ impl FromJson for AuthorizationCodeTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "grant_type", "authorization_code", true, path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_code = json::required(obj, "code", path)?;
+        let f_redirect_uri = json::required(obj, "redirect_uri", path)?;
+        let f_code_verifier = json::optional(obj, "code_verifier", path)?;
         Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            code: json::required(obj, "code", path)?,
-            redirect_uri: json::required(obj, "redirect_uri", path)?,
-            code_verifier: json::optional(obj, "code_verifier", path)?,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            code: f_code,
+            redirect_uri: f_redirect_uri,
+            code_verifier: f_code_verifier,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
-        let mut f_code = None;
-        let mut f_redirect_uri = None;
-        let mut f_code_verifier = None;
+        let mut s = (false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "grant_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "authorization_code", false)
-            }),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "code" => json::set(r, &mut f_code),
-            "redirect_uri" => json::set(r, &mut f_redirect_uri),
-            "code_verifier" => json::set_opt(r, &mut f_code_verifier, key, &mut extra),
+            "grant_type" => json::konst(
+                json::peek_const_str(r, "authorization_code", false),
+                r,
+                &mut s.0,
+            ),
+            "client_id" => json::set(r, &mut s.1),
+            "client_secret" => json::set(r, &mut s.2),
+            "code" => json::set(r, &mut s.3),
+            "redirect_uri" => json::set(r, &mut s.4),
+            "code_verifier" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (
+            true,
+            Some(f_client_id),
+            Some(f_client_secret),
+            Some(f_code),
+            Some(f_redirect_uri),
+            f_code_verifier,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
-            code: json::req(f_code)?,
-            redirect_uri: json::req(f_redirect_uri)?,
-            code_verifier: json::opt(f_code_verifier),
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            code: f_code,
+            redirect_uri: f_redirect_uri,
+            code_verifier: match f_code_verifier {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -156,29 +173,33 @@ impl AuthorizeOrganization {
 impl FromJson for AuthorizeOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "slug" => json::set(r, &mut s.1),
+            "avatar_url" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_slug), Some(f_avatar_url)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -235,52 +256,62 @@ impl FromJson for AuthorizeResponseOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "sub_type", "organization", true, path)?;
+        let f_client = json::required(obj, "client", path)?;
+        let f_sub = json::required(obj, "sub", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
+        let f_organizations = json::required(obj, "organizations", path)?;
+        let f_requires_single_organization =
+            json::optional(obj, "requires_single_organization", path)?;
+        let f_scope_display_names = json::optional(obj, "scope_display_names", path)?;
         Ok(Self {
-            client: json::required(obj, "client", path)?,
-            sub: json::required(obj, "sub", path)?,
-            scopes: json::required(obj, "scopes", path)?,
-            organizations: json::required(obj, "organizations", path)?,
-            requires_single_organization: json::optional(
-                obj,
-                "requires_single_organization",
-                path,
-            )?,
-            scope_display_names: json::optional(obj, "scope_display_names", path)?,
+            client: f_client,
+            sub: f_sub,
+            scopes: f_scopes,
+            organizations: f_organizations,
+            requires_single_organization: f_requires_single_organization,
+            scope_display_names: f_scope_display_names,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_client = None;
-        let mut c_1 = false;
-        let mut f_sub = None;
-        let mut f_scopes = None;
-        let mut f_organizations = None;
-        let mut f_requires_single_organization = None;
-        let mut f_scope_display_names = None;
+        let mut s = (None, false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "client" => json::set(r, &mut f_client),
-            "sub_type" => json::konst(r, &mut c_1, |r| {
-                json::peek_const_str(r, "organization", false)
-            }),
-            "sub" => json::set(r, &mut f_sub),
-            "scopes" => json::set(r, &mut f_scopes),
-            "organizations" => json::set(r, &mut f_organizations),
-            "requires_single_organization" => {
-                json::set_opt(r, &mut f_requires_single_organization, key, &mut extra)
-            }
-            "scope_display_names" => json::set_opt(r, &mut f_scope_display_names, key, &mut extra),
+            "client" => json::set(r, &mut s.0),
+            "sub_type" => json::konst(json::peek_const_str(r, "organization", false), r, &mut s.1),
+            "sub" => json::set(r, &mut s.2),
+            "scopes" => json::set(r, &mut s.3),
+            "organizations" => json::set(r, &mut s.4),
+            "requires_single_organization" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "scope_display_names" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            Some(f_client),
+            true,
+            Some(f_sub),
+            Some(f_scopes),
+            Some(f_organizations),
+            f_requires_single_organization,
+            f_scope_display_names,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client: json::req(f_client)?,
-            sub: json::req(f_sub)?,
-            scopes: json::req(f_scopes)?,
-            organizations: json::req(f_organizations)?,
-            requires_single_organization: json::opt(f_requires_single_organization),
-            scope_display_names: json::opt(f_scope_display_names),
+            client: f_client,
+            sub: f_sub,
+            scopes: f_scopes,
+            organizations: f_organizations,
+            requires_single_organization: match f_requires_single_organization {
+                Some(v) => v,
+                None => None,
+            },
+            scope_display_names: match f_scope_display_names {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -345,50 +376,62 @@ impl FromJson for AuthorizeResponseUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "sub_type", "user", true, path)?;
+        let f_client = json::required(obj, "client", path)?;
+        let f_sub = json::required(obj, "sub", path)?;
+        let f_scopes = json::required(obj, "scopes", path)?;
+        let f_organizations = json::required(obj, "organizations", path)?;
+        let f_requires_single_organization =
+            json::optional(obj, "requires_single_organization", path)?;
+        let f_scope_display_names = json::optional(obj, "scope_display_names", path)?;
         Ok(Self {
-            client: json::required(obj, "client", path)?,
-            sub: json::required(obj, "sub", path)?,
-            scopes: json::required(obj, "scopes", path)?,
-            organizations: json::required(obj, "organizations", path)?,
-            requires_single_organization: json::optional(
-                obj,
-                "requires_single_organization",
-                path,
-            )?,
-            scope_display_names: json::optional(obj, "scope_display_names", path)?,
+            client: f_client,
+            sub: f_sub,
+            scopes: f_scopes,
+            organizations: f_organizations,
+            requires_single_organization: f_requires_single_organization,
+            scope_display_names: f_scope_display_names,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_client = None;
-        let mut c_1 = false;
-        let mut f_sub = None;
-        let mut f_scopes = None;
-        let mut f_organizations = None;
-        let mut f_requires_single_organization = None;
-        let mut f_scope_display_names = None;
+        let mut s = (None, false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "client" => json::set(r, &mut f_client),
-            "sub_type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "user", false)),
-            "sub" => json::set(r, &mut f_sub),
-            "scopes" => json::set(r, &mut f_scopes),
-            "organizations" => json::set(r, &mut f_organizations),
-            "requires_single_organization" => {
-                json::set_opt(r, &mut f_requires_single_organization, key, &mut extra)
-            }
-            "scope_display_names" => json::set_opt(r, &mut f_scope_display_names, key, &mut extra),
+            "client" => json::set(r, &mut s.0),
+            "sub_type" => json::konst(json::peek_const_str(r, "user", false), r, &mut s.1),
+            "sub" => json::set(r, &mut s.2),
+            "scopes" => json::set(r, &mut s.3),
+            "organizations" => json::set(r, &mut s.4),
+            "requires_single_organization" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "scope_display_names" => json::set_opt(r, &mut s.6, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            Some(f_client),
+            true,
+            Some(f_sub),
+            Some(f_scopes),
+            Some(f_organizations),
+            f_requires_single_organization,
+            f_scope_display_names,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client: json::req(f_client)?,
-            sub: json::req(f_sub)?,
-            scopes: json::req(f_scopes)?,
-            organizations: json::req(f_organizations)?,
-            requires_single_organization: json::opt(f_requires_single_organization),
-            scope_display_names: json::opt(f_scope_display_names),
+            client: f_client,
+            sub: f_sub,
+            scopes: f_scopes,
+            organizations: f_organizations,
+            requires_single_organization: match f_requires_single_organization {
+                Some(v) => v,
+                None => None,
+            },
+            scope_display_names: match f_scope_display_names {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -438,29 +481,33 @@ impl AuthorizeUser {
 impl FromJson for AuthorizeUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            email: json::required(obj, "email", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            email: f_email,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_email = None;
-        let mut f_avatar_url = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "email" => json::set(r, &mut f_email),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "email" => json::set(r, &mut s.1),
+            "avatar_url" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_id), Some(f_email), Some(f_avatar_url)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            email: json::req(f_email)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            email: f_email,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -519,33 +566,40 @@ impl IntrospectTokenRequest {
 impl FromJson for IntrospectTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
+        let f_token_type_hint = json::patch(obj, "token_type_hint", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
-            token_type_hint: json::patch(obj, "token_type_hint", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
+            token: f_token,
+            token_type_hint: f_token_type_hint,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
-        let mut f_token_type_hint = None;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
-            "token_type_hint" => json::set(r, &mut f_token_type_hint),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
+            "token" => json::set(r, &mut s.0),
+            "token_type_hint" => json::set(r, &mut s.1),
+            "client_id" => json::set(r, &mut s.2),
+            "client_secret" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token), f_token_type_hint, Some(f_client_id), Some(f_client_secret)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
-            token_type_hint: json::patch_of(f_token_type_hint),
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
+            token: f_token,
+            token_type_hint: match f_token_type_hint {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            client_id: f_client_id,
+            client_secret: f_client_secret,
             extra,
         })
     }
@@ -616,61 +670,80 @@ impl IntrospectTokenResponse {
 impl FromJson for IntrospectTokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_active = json::required(obj, "active", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_token_type = json::required(obj, "token_type", path)?;
+        let f_scope = json::required(obj, "scope", path)?;
+        let f_sub_type = json::required(obj, "sub_type", path)?;
+        let f_sub = json::required(obj, "sub", path)?;
+        let f_organizations = json::required(obj, "organizations", path)?;
+        let f_aud = json::required(obj, "aud", path)?;
+        let f_iss = json::required(obj, "iss", path)?;
+        let f_exp = json::required(obj, "exp", path)?;
+        let f_iat = json::required(obj, "iat", path)?;
         Ok(Self {
-            active: json::required(obj, "active", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            token_type: json::required(obj, "token_type", path)?,
-            scope: json::required(obj, "scope", path)?,
-            sub_type: json::required(obj, "sub_type", path)?,
-            sub: json::required(obj, "sub", path)?,
-            organizations: json::required(obj, "organizations", path)?,
-            aud: json::required(obj, "aud", path)?,
-            iss: json::required(obj, "iss", path)?,
-            exp: json::required(obj, "exp", path)?,
-            iat: json::required(obj, "iat", path)?,
+            active: f_active,
+            client_id: f_client_id,
+            token_type: f_token_type,
+            scope: f_scope,
+            sub_type: f_sub_type,
+            sub: f_sub,
+            organizations: f_organizations,
+            aud: f_aud,
+            iss: f_iss,
+            exp: f_exp,
+            iat: f_iat,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_active = None;
-        let mut f_client_id = None;
-        let mut f_token_type = None;
-        let mut f_scope = None;
-        let mut f_sub_type = None;
-        let mut f_sub = None;
-        let mut f_organizations = None;
-        let mut f_aud = None;
-        let mut f_iss = None;
-        let mut f_exp = None;
-        let mut f_iat = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "active" => json::set(r, &mut f_active),
-            "client_id" => json::set(r, &mut f_client_id),
-            "token_type" => json::set(r, &mut f_token_type),
-            "scope" => json::set(r, &mut f_scope),
-            "sub_type" => json::set(r, &mut f_sub_type),
-            "sub" => json::set(r, &mut f_sub),
-            "organizations" => json::set(r, &mut f_organizations),
-            "aud" => json::set(r, &mut f_aud),
-            "iss" => json::set(r, &mut f_iss),
-            "exp" => json::set(r, &mut f_exp),
-            "iat" => json::set(r, &mut f_iat),
+            "active" => json::set(r, &mut s.0),
+            "client_id" => json::set(r, &mut s.1),
+            "token_type" => json::set(r, &mut s.2),
+            "scope" => json::set(r, &mut s.3),
+            "sub_type" => json::set(r, &mut s.4),
+            "sub" => json::set(r, &mut s.5),
+            "organizations" => json::set(r, &mut s.6),
+            "aud" => json::set(r, &mut s.7),
+            "iss" => json::set(r, &mut s.8),
+            "exp" => json::set(r, &mut s.9),
+            "iat" => json::set(r, &mut s.10),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_active),
+            Some(f_client_id),
+            Some(f_token_type),
+            Some(f_scope),
+            Some(f_sub_type),
+            Some(f_sub),
+            Some(f_organizations),
+            Some(f_aud),
+            Some(f_iss),
+            Some(f_exp),
+            Some(f_iat),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            active: json::req(f_active)?,
-            client_id: json::req(f_client_id)?,
-            token_type: json::req(f_token_type)?,
-            scope: json::req(f_scope)?,
-            sub_type: json::req(f_sub_type)?,
-            sub: json::req(f_sub)?,
-            organizations: json::req(f_organizations)?,
-            aud: json::req(f_aud)?,
-            iss: json::req(f_iss)?,
-            exp: json::req(f_exp)?,
-            iat: json::req(f_iat)?,
+            active: f_active,
+            client_id: f_client_id,
+            token_type: f_token_type,
+            scope: f_scope,
+            sub_type: f_sub_type,
+            sub: f_sub,
+            organizations: f_organizations,
+            aud: f_aud,
+            iss: f_iss,
+            exp: f_exp,
+            iat: f_iat,
             extra,
         })
     }
@@ -739,49 +812,63 @@ impl OAuth2ClientPublic {
 impl FromJson for OAuth2ClientPublic {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_name = json::required(obj, "client_name", path)?;
+        let f_client_uri = json::required(obj, "client_uri", path)?;
+        let f_logo_uri = json::required(obj, "logo_uri", path)?;
+        let f_tos_uri = json::required(obj, "tos_uri", path)?;
+        let f_policy_uri = json::required(obj, "policy_uri", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_name: json::required(obj, "client_name", path)?,
-            client_uri: json::required(obj, "client_uri", path)?,
-            logo_uri: json::required(obj, "logo_uri", path)?,
-            tos_uri: json::required(obj, "tos_uri", path)?,
-            policy_uri: json::required(obj, "policy_uri", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            client_id: f_client_id,
+            client_name: f_client_name,
+            client_uri: f_client_uri,
+            logo_uri: f_logo_uri,
+            tos_uri: f_tos_uri,
+            policy_uri: f_policy_uri,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_client_id = None;
-        let mut f_client_name = None;
-        let mut f_client_uri = None;
-        let mut f_logo_uri = None;
-        let mut f_tos_uri = None;
-        let mut f_policy_uri = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_name" => json::set(r, &mut f_client_name),
-            "client_uri" => json::set(r, &mut f_client_uri),
-            "logo_uri" => json::set(r, &mut f_logo_uri),
-            "tos_uri" => json::set(r, &mut f_tos_uri),
-            "policy_uri" => json::set(r, &mut f_policy_uri),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "client_id" => json::set(r, &mut s.2),
+            "client_name" => json::set(r, &mut s.3),
+            "client_uri" => json::set(r, &mut s.4),
+            "logo_uri" => json::set(r, &mut s.5),
+            "tos_uri" => json::set(r, &mut s.6),
+            "policy_uri" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_client_id),
+            Some(f_client_name),
+            Some(f_client_uri),
+            Some(f_logo_uri),
+            Some(f_tos_uri),
+            Some(f_policy_uri),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            client_id: json::req(f_client_id)?,
-            client_name: json::req(f_client_name)?,
-            client_uri: json::req(f_client_uri)?,
-            logo_uri: json::req(f_logo_uri)?,
-            tos_uri: json::req(f_tos_uri)?,
-            policy_uri: json::req(f_policy_uri)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            client_id: f_client_id,
+            client_name: f_client_name,
+            client_uri: f_client_uri,
+            logo_uri: f_logo_uri,
+            tos_uri: f_tos_uri,
+            policy_uri: f_policy_uri,
             extra,
         })
     }
@@ -1375,34 +1462,36 @@ impl FromJson for RefreshTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "grant_type", "refresh_token", true, path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_refresh_token = json::required(obj, "refresh_token", path)?;
         Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            refresh_token: json::required(obj, "refresh_token", path)?,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            refresh_token: f_refresh_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
-        let mut f_refresh_token = None;
+        let mut s = (false, None, None, None);
         r.object(&mut |r, key| match key {
-            "grant_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "refresh_token", false)
-            }),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "refresh_token" => json::set(r, &mut f_refresh_token),
+            "grant_type" => {
+                json::konst(json::peek_const_str(r, "refresh_token", false), r, &mut s.0)
+            }
+            "client_id" => json::set(r, &mut s.1),
+            "client_secret" => json::set(r, &mut s.2),
+            "refresh_token" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_client_id), Some(f_client_secret), Some(f_refresh_token)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
-            refresh_token: json::req(f_refresh_token)?,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            refresh_token: f_refresh_token,
             extra,
         })
     }
@@ -1462,33 +1551,40 @@ impl RevokeTokenRequest {
 impl FromJson for RevokeTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_token = json::required(obj, "token", path)?;
+        let f_token_type_hint = json::patch(obj, "token_type_hint", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
         Ok(Self {
-            token: json::required(obj, "token", path)?,
-            token_type_hint: json::patch(obj, "token_type_hint", path)?,
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
+            token: f_token,
+            token_type_hint: f_token_type_hint,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_token = None;
-        let mut f_token_type_hint = None;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "token" => json::set(r, &mut f_token),
-            "token_type_hint" => json::set(r, &mut f_token_type_hint),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
+            "token" => json::set(r, &mut s.0),
+            "token_type_hint" => json::set(r, &mut s.1),
+            "client_id" => json::set(r, &mut s.2),
+            "client_secret" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_token), f_token_type_hint, Some(f_client_id), Some(f_client_secret)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            token: json::req(f_token)?,
-            token_type_hint: json::patch_of(f_token_type_hint),
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
+            token: f_token,
+            token_type_hint: match f_token_type_hint {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            client_id: f_client_id,
+            client_secret: f_client_secret,
             extra,
         })
     }
@@ -1893,40 +1989,56 @@ impl FromJson for TokenResponse {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str_ignore_case(obj, "token_type", "Bearer", true, path)?;
+        let f_access_token = json::required(obj, "access_token", path)?;
+        let f_expires_in = json::required(obj, "expires_in", path)?;
+        let f_refresh_token = json::optional(obj, "refresh_token", path)?;
+        let f_scope = json::required(obj, "scope", path)?;
+        let f_id_token = json::optional(obj, "id_token", path)?;
         Ok(Self {
-            access_token: json::required(obj, "access_token", path)?,
-            expires_in: json::required(obj, "expires_in", path)?,
-            refresh_token: json::optional(obj, "refresh_token", path)?,
-            scope: json::required(obj, "scope", path)?,
-            id_token: json::optional(obj, "id_token", path)?,
+            access_token: f_access_token,
+            expires_in: f_expires_in,
+            refresh_token: f_refresh_token,
+            scope: f_scope,
+            id_token: f_id_token,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_access_token = None;
-        let mut c_1 = false;
-        let mut f_expires_in = None;
-        let mut f_refresh_token = None;
-        let mut f_scope = None;
-        let mut f_id_token = None;
+        let mut s = (None, false, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "access_token" => json::set(r, &mut f_access_token),
-            "token_type" => json::konst(r, &mut c_1, |r| json::peek_const_str(r, "Bearer", true)),
-            "expires_in" => json::set(r, &mut f_expires_in),
-            "refresh_token" => json::set_opt(r, &mut f_refresh_token, key, &mut extra),
-            "scope" => json::set(r, &mut f_scope),
-            "id_token" => json::set_opt(r, &mut f_id_token, key, &mut extra),
+            "access_token" => json::set(r, &mut s.0),
+            "token_type" => json::konst(json::peek_const_str(r, "Bearer", true), r, &mut s.1),
+            "expires_in" => json::set(r, &mut s.2),
+            "refresh_token" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "scope" => json::set(r, &mut s.4),
+            "id_token" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_1)?;
+        let (
+            Some(f_access_token),
+            true,
+            Some(f_expires_in),
+            f_refresh_token,
+            Some(f_scope),
+            f_id_token,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            access_token: json::req(f_access_token)?,
-            expires_in: json::req(f_expires_in)?,
-            refresh_token: json::opt(f_refresh_token),
-            scope: json::req(f_scope)?,
-            id_token: json::opt(f_id_token),
+            access_token: f_access_token,
+            expires_in: f_expires_in,
+            refresh_token: match f_refresh_token {
+                Some(v) => v,
+                None => None,
+            },
+            scope: f_scope,
+            id_token: match f_id_token {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1969,25 +2081,32 @@ impl UserInfoOrganization {
 impl FromJson for UserInfoOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_sub = json::required(obj, "sub", path)?;
+        let f_name = json::optional(obj, "name", path)?;
         Ok(Self {
-            sub: json::required(obj, "sub", path)?,
-            name: json::optional(obj, "name", path)?,
+            sub: f_sub,
+            name: f_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_sub = None;
-        let mut f_name = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "sub" => json::set(r, &mut f_sub),
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
+            "sub" => json::set(r, &mut s.0),
+            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_sub), f_name) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            sub: json::req(f_sub)?,
-            name: json::opt(f_name),
+            sub: f_sub,
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2030,33 +2149,46 @@ impl UserInfoUser {
 impl FromJson for UserInfoUser {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_sub = json::required(obj, "sub", path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::optional(obj, "email_verified", path)?;
         Ok(Self {
-            sub: json::required(obj, "sub", path)?,
-            name: json::optional(obj, "name", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::optional(obj, "email_verified", path)?,
+            sub: f_sub,
+            name: f_name,
+            email: f_email,
+            email_verified: f_email_verified,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_sub = None;
-        let mut f_name = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "sub" => json::set(r, &mut f_sub),
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set_opt(r, &mut f_email_verified, key, &mut extra),
+            "sub" => json::set(r, &mut s.0),
+            "name" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "email_verified" => json::set_opt(r, &mut s.3, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_sub), f_name, f_email, f_email_verified) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            sub: json::req(f_sub)?,
-            name: json::opt(f_name),
-            email: json::opt(f_email),
-            email_verified: json::opt(f_email_verified),
+            sub: f_sub,
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: match f_email_verified {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2132,44 +2264,64 @@ impl FromJson for WebTokenRequest {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "grant_type", "web", true, path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
+        let f_client_secret = json::required(obj, "client_secret", path)?;
+        let f_session_token = json::required(obj, "session_token", path)?;
+        let f_sub_type = json::optional(obj, "sub_type", path)?;
+        let f_sub = json::patch(obj, "sub", path)?;
+        let f_scope = json::patch(obj, "scope", path)?;
         Ok(Self {
-            client_id: json::required(obj, "client_id", path)?,
-            client_secret: json::required(obj, "client_secret", path)?,
-            session_token: json::required(obj, "session_token", path)?,
-            sub_type: json::optional(obj, "sub_type", path)?,
-            sub: json::patch(obj, "sub", path)?,
-            scope: json::patch(obj, "scope", path)?,
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            session_token: f_session_token,
+            sub_type: f_sub_type,
+            sub: f_sub,
+            scope: f_scope,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_client_id = None;
-        let mut f_client_secret = None;
-        let mut f_session_token = None;
-        let mut f_sub_type = None;
-        let mut f_sub = None;
-        let mut f_scope = None;
+        let mut s = (false, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "grant_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "web", false)),
-            "client_id" => json::set(r, &mut f_client_id),
-            "client_secret" => json::set(r, &mut f_client_secret),
-            "session_token" => json::set(r, &mut f_session_token),
-            "sub_type" => json::set_opt(r, &mut f_sub_type, key, &mut extra),
-            "sub" => json::set(r, &mut f_sub),
-            "scope" => json::set(r, &mut f_scope),
+            "grant_type" => json::konst(json::peek_const_str(r, "web", false), r, &mut s.0),
+            "client_id" => json::set(r, &mut s.1),
+            "client_secret" => json::set(r, &mut s.2),
+            "session_token" => json::set(r, &mut s.3),
+            "sub_type" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "sub" => json::set(r, &mut s.5),
+            "scope" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (
+            true,
+            Some(f_client_id),
+            Some(f_client_secret),
+            Some(f_session_token),
+            f_sub_type,
+            f_sub,
+            f_scope,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            client_id: json::req(f_client_id)?,
-            client_secret: json::req(f_client_secret)?,
-            session_token: json::req(f_session_token)?,
-            sub_type: json::opt(f_sub_type),
-            sub: json::patch_of(f_sub),
-            scope: json::patch_of(f_scope),
+            client_id: f_client_id,
+            client_secret: f_client_secret,
+            session_token: f_session_token,
+            sub_type: match f_sub_type {
+                Some(v) => v,
+                None => None,
+            },
+            sub: match f_sub {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            scope: match f_scope {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -91,63 +93,107 @@ impl OAuth2ClientConfiguration {
 impl FromJson for OAuth2ClientConfiguration {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
+        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
+        let f_grant_types = json::optional(obj, "grant_types", path)?;
+        let f_response_types = json::optional(obj, "response_types", path)?;
+        let f_scope = json::optional(obj, "scope", path)?;
+        let f_client_name = json::required(obj, "client_name", path)?;
+        let f_client_uri = json::patch(obj, "client_uri", path)?;
+        let f_logo_uri = json::patch(obj, "logo_uri", path)?;
+        let f_tos_uri = json::patch(obj, "tos_uri", path)?;
+        let f_policy_uri = json::patch(obj, "policy_uri", path)?;
+        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
         Ok(Self {
-            redirect_uris: json::required(obj, "redirect_uris", path)?,
-            token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
-            grant_types: json::optional(obj, "grant_types", path)?,
-            response_types: json::optional(obj, "response_types", path)?,
-            scope: json::optional(obj, "scope", path)?,
-            client_name: json::required(obj, "client_name", path)?,
-            client_uri: json::patch(obj, "client_uri", path)?,
-            logo_uri: json::patch(obj, "logo_uri", path)?,
-            tos_uri: json::patch(obj, "tos_uri", path)?,
-            policy_uri: json::patch(obj, "policy_uri", path)?,
-            default_sub_type: json::optional(obj, "default_sub_type", path)?,
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: f_token_endpoint_auth_method,
+            grant_types: f_grant_types,
+            response_types: f_response_types,
+            scope: f_scope,
+            client_name: f_client_name,
+            client_uri: f_client_uri,
+            logo_uri: f_logo_uri,
+            tos_uri: f_tos_uri,
+            policy_uri: f_policy_uri,
+            default_sub_type: f_default_sub_type,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_redirect_uris = None;
-        let mut f_token_endpoint_auth_method = None;
-        let mut f_grant_types = None;
-        let mut f_response_types = None;
-        let mut f_scope = None;
-        let mut f_client_name = None;
-        let mut f_client_uri = None;
-        let mut f_logo_uri = None;
-        let mut f_tos_uri = None;
-        let mut f_policy_uri = None;
-        let mut f_default_sub_type = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut f_redirect_uris),
-            "token_endpoint_auth_method" => {
-                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
-            }
-            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
-            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
-            "client_name" => json::set(r, &mut f_client_name),
-            "client_uri" => json::set(r, &mut f_client_uri),
-            "logo_uri" => json::set(r, &mut f_logo_uri),
-            "tos_uri" => json::set(r, &mut f_tos_uri),
-            "policy_uri" => json::set(r, &mut f_policy_uri),
-            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
+            "redirect_uris" => json::set(r, &mut s.0),
+            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "client_name" => json::set(r, &mut s.5),
+            "client_uri" => json::set(r, &mut s.6),
+            "logo_uri" => json::set(r, &mut s.7),
+            "tos_uri" => json::set(r, &mut s.8),
+            "policy_uri" => json::set(r, &mut s.9),
+            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_redirect_uris),
+            f_token_endpoint_auth_method,
+            f_grant_types,
+            f_response_types,
+            f_scope,
+            Some(f_client_name),
+            f_client_uri,
+            f_logo_uri,
+            f_tos_uri,
+            f_policy_uri,
+            f_default_sub_type,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            redirect_uris: json::req(f_redirect_uris)?,
-            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
-            grant_types: json::opt(f_grant_types),
-            response_types: json::opt(f_response_types),
-            scope: json::opt(f_scope),
-            client_name: json::req(f_client_name)?,
-            client_uri: json::patch_of(f_client_uri),
-            logo_uri: json::patch_of(f_logo_uri),
-            tos_uri: json::patch_of(f_tos_uri),
-            policy_uri: json::patch_of(f_policy_uri),
-            default_sub_type: json::opt(f_default_sub_type),
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: match f_token_endpoint_auth_method {
+                Some(v) => v,
+                None => None,
+            },
+            grant_types: match f_grant_types {
+                Some(v) => v,
+                None => None,
+            },
+            response_types: match f_response_types {
+                Some(v) => v,
+                None => None,
+            },
+            scope: match f_scope {
+                Some(v) => v,
+                None => None,
+            },
+            client_name: f_client_name,
+            client_uri: match f_client_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            logo_uri: match f_logo_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tos_uri: match f_tos_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            policy_uri: match f_policy_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_sub_type: match f_default_sub_type {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -254,67 +300,112 @@ impl OAuth2ClientConfigurationUpdate {
 impl FromJson for OAuth2ClientConfigurationUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_redirect_uris = json::required(obj, "redirect_uris", path)?;
+        let f_token_endpoint_auth_method = json::optional(obj, "token_endpoint_auth_method", path)?;
+        let f_grant_types = json::optional(obj, "grant_types", path)?;
+        let f_response_types = json::optional(obj, "response_types", path)?;
+        let f_scope = json::optional(obj, "scope", path)?;
+        let f_client_name = json::required(obj, "client_name", path)?;
+        let f_client_uri = json::patch(obj, "client_uri", path)?;
+        let f_logo_uri = json::patch(obj, "logo_uri", path)?;
+        let f_tos_uri = json::patch(obj, "tos_uri", path)?;
+        let f_policy_uri = json::patch(obj, "policy_uri", path)?;
+        let f_default_sub_type = json::optional(obj, "default_sub_type", path)?;
+        let f_client_id = json::required(obj, "client_id", path)?;
         Ok(Self {
-            redirect_uris: json::required(obj, "redirect_uris", path)?,
-            token_endpoint_auth_method: json::optional(obj, "token_endpoint_auth_method", path)?,
-            grant_types: json::optional(obj, "grant_types", path)?,
-            response_types: json::optional(obj, "response_types", path)?,
-            scope: json::optional(obj, "scope", path)?,
-            client_name: json::required(obj, "client_name", path)?,
-            client_uri: json::patch(obj, "client_uri", path)?,
-            logo_uri: json::patch(obj, "logo_uri", path)?,
-            tos_uri: json::patch(obj, "tos_uri", path)?,
-            policy_uri: json::patch(obj, "policy_uri", path)?,
-            default_sub_type: json::optional(obj, "default_sub_type", path)?,
-            client_id: json::required(obj, "client_id", path)?,
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: f_token_endpoint_auth_method,
+            grant_types: f_grant_types,
+            response_types: f_response_types,
+            scope: f_scope,
+            client_name: f_client_name,
+            client_uri: f_client_uri,
+            logo_uri: f_logo_uri,
+            tos_uri: f_tos_uri,
+            policy_uri: f_policy_uri,
+            default_sub_type: f_default_sub_type,
+            client_id: f_client_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_redirect_uris = None;
-        let mut f_token_endpoint_auth_method = None;
-        let mut f_grant_types = None;
-        let mut f_response_types = None;
-        let mut f_scope = None;
-        let mut f_client_name = None;
-        let mut f_client_uri = None;
-        let mut f_logo_uri = None;
-        let mut f_tos_uri = None;
-        let mut f_policy_uri = None;
-        let mut f_default_sub_type = None;
-        let mut f_client_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "redirect_uris" => json::set(r, &mut f_redirect_uris),
-            "token_endpoint_auth_method" => {
-                json::set_opt(r, &mut f_token_endpoint_auth_method, key, &mut extra)
-            }
-            "grant_types" => json::set_opt(r, &mut f_grant_types, key, &mut extra),
-            "response_types" => json::set_opt(r, &mut f_response_types, key, &mut extra),
-            "scope" => json::set_opt(r, &mut f_scope, key, &mut extra),
-            "client_name" => json::set(r, &mut f_client_name),
-            "client_uri" => json::set(r, &mut f_client_uri),
-            "logo_uri" => json::set(r, &mut f_logo_uri),
-            "tos_uri" => json::set(r, &mut f_tos_uri),
-            "policy_uri" => json::set(r, &mut f_policy_uri),
-            "default_sub_type" => json::set_opt(r, &mut f_default_sub_type, key, &mut extra),
-            "client_id" => json::set(r, &mut f_client_id),
+            "redirect_uris" => json::set(r, &mut s.0),
+            "token_endpoint_auth_method" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "grant_types" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "response_types" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "scope" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "client_name" => json::set(r, &mut s.5),
+            "client_uri" => json::set(r, &mut s.6),
+            "logo_uri" => json::set(r, &mut s.7),
+            "tos_uri" => json::set(r, &mut s.8),
+            "policy_uri" => json::set(r, &mut s.9),
+            "default_sub_type" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "client_id" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_redirect_uris),
+            f_token_endpoint_auth_method,
+            f_grant_types,
+            f_response_types,
+            f_scope,
+            Some(f_client_name),
+            f_client_uri,
+            f_logo_uri,
+            f_tos_uri,
+            f_policy_uri,
+            f_default_sub_type,
+            Some(f_client_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            redirect_uris: json::req(f_redirect_uris)?,
-            token_endpoint_auth_method: json::opt(f_token_endpoint_auth_method),
-            grant_types: json::opt(f_grant_types),
-            response_types: json::opt(f_response_types),
-            scope: json::opt(f_scope),
-            client_name: json::req(f_client_name)?,
-            client_uri: json::patch_of(f_client_uri),
-            logo_uri: json::patch_of(f_logo_uri),
-            tos_uri: json::patch_of(f_tos_uri),
-            policy_uri: json::patch_of(f_policy_uri),
-            default_sub_type: json::opt(f_default_sub_type),
-            client_id: json::req(f_client_id)?,
+            redirect_uris: f_redirect_uris,
+            token_endpoint_auth_method: match f_token_endpoint_auth_method {
+                Some(v) => v,
+                None => None,
+            },
+            grant_types: match f_grant_types {
+                Some(v) => v,
+                None => None,
+            },
+            response_types: match f_response_types {
+                Some(v) => v,
+                None => None,
+            },
+            scope: match f_scope {
+                Some(v) => v,
+                None => None,
+            },
+            client_name: f_client_name,
+            client_uri: match f_client_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            logo_uri: match f_logo_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            tos_uri: match f_tos_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            policy_uri: match f_policy_uri {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_sub_type: match f_default_sub_type {
+                Some(v) => v,
+                None => None,
+            },
+            client_id: f_client_id,
             extra,
         })
     }

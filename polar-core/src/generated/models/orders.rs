@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -46,25 +48,29 @@ impl ListResourceOrder {
 impl FromJson for ListResourceOrder {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -102,26 +108,30 @@ impl FromJson for OffSessionChargesNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "OffSessionChargesNotEnabled", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "OffSessionChargesNotEnabled", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "OffSessionChargesNotEnabled", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -280,179 +290,236 @@ impl Order {
 impl FromJson for Order {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_paid = json::required(obj, "paid", path)?;
+        let f_subtotal_amount = json::required(obj, "subtotal_amount", path)?;
+        let f_discount_amount = json::required(obj, "discount_amount", path)?;
+        let f_net_amount = json::required(obj, "net_amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_total_amount = json::required(obj, "total_amount", path)?;
+        let f_applied_balance_amount = json::required(obj, "applied_balance_amount", path)?;
+        let f_due_amount = json::required(obj, "due_amount", path)?;
+        let f_refunded_amount = json::required(obj, "refunded_amount", path)?;
+        let f_refunded_tax_amount = json::required(obj, "refunded_tax_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_billing_reason = json::required(obj, "billing_reason", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_invoice_number = json::required(obj, "invoice_number", path)?;
+        let f_is_invoice_generated = json::required(obj, "is_invoice_generated", path)?;
+        let f_receipt_number = json::required(obj, "receipt_number", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_next_payment_attempt_at = json::optional(obj, "next_payment_attempt_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_platform_fee_amount = json::required(obj, "platform_fee_amount", path)?;
+        let f_platform_fee_currency = json::required(obj, "platform_fee_currency", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_subscription = json::required(obj, "subscription", path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_refundable_amount = json::required(obj, "refundable_amount", path)?;
+        let f_refundable_tax_amount = json::required(obj, "refundable_tax_amount", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            status: json::required(obj, "status", path)?,
-            paid: json::required(obj, "paid", path)?,
-            subtotal_amount: json::required(obj, "subtotal_amount", path)?,
-            discount_amount: json::required(obj, "discount_amount", path)?,
-            net_amount: json::required(obj, "net_amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            total_amount: json::required(obj, "total_amount", path)?,
-            applied_balance_amount: json::required(obj, "applied_balance_amount", path)?,
-            due_amount: json::required(obj, "due_amount", path)?,
-            refunded_amount: json::required(obj, "refunded_amount", path)?,
-            refunded_tax_amount: json::required(obj, "refunded_tax_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            billing_reason: json::required(obj, "billing_reason", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            invoice_number: json::required(obj, "invoice_number", path)?,
-            is_invoice_generated: json::required(obj, "is_invoice_generated", path)?,
-            receipt_number: json::required(obj, "receipt_number", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            next_payment_attempt_at: json::optional(obj, "next_payment_attempt_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            platform_fee_amount: json::required(obj, "platform_fee_amount", path)?,
-            platform_fee_currency: json::required(obj, "platform_fee_currency", path)?,
-            customer: json::required(obj, "customer", path)?,
-            product: json::required(obj, "product", path)?,
-            discount: json::required(obj, "discount", path)?,
-            subscription: json::required(obj, "subscription", path)?,
-            items: json::required(obj, "items", path)?,
-            description: json::required(obj, "description", path)?,
-            refundable_amount: json::required(obj, "refundable_amount", path)?,
-            refundable_tax_amount: json::required(obj, "refundable_tax_amount", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            status: f_status,
+            paid: f_paid,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
+            refunded_amount: f_refunded_amount,
+            refunded_tax_amount: f_refunded_tax_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            invoice_number: f_invoice_number,
+            is_invoice_generated: f_is_invoice_generated,
+            receipt_number: f_receipt_number,
+            seats: f_seats,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            subscription_id: f_subscription_id,
+            checkout_id: f_checkout_id,
+            next_payment_attempt_at: f_next_payment_attempt_at,
+            metadata: f_metadata,
+            custom_field_data: f_custom_field_data,
+            platform_fee_amount: f_platform_fee_amount,
+            platform_fee_currency: f_platform_fee_currency,
+            customer: f_customer,
+            product: f_product,
+            discount: f_discount,
+            subscription: f_subscription,
+            items: f_items,
+            description: f_description,
+            refundable_amount: f_refundable_amount,
+            refundable_tax_amount: f_refundable_tax_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_status = None;
-        let mut f_paid = None;
-        let mut f_subtotal_amount = None;
-        let mut f_discount_amount = None;
-        let mut f_net_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_total_amount = None;
-        let mut f_applied_balance_amount = None;
-        let mut f_due_amount = None;
-        let mut f_refunded_amount = None;
-        let mut f_refunded_tax_amount = None;
-        let mut f_currency = None;
-        let mut f_billing_reason = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_invoice_number = None;
-        let mut f_is_invoice_generated = None;
-        let mut f_receipt_number = None;
-        let mut f_seats = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_subscription_id = None;
-        let mut f_checkout_id = None;
-        let mut f_next_payment_attempt_at = None;
-        let mut f_metadata = None;
-        let mut f_custom_field_data = None;
-        let mut f_platform_fee_amount = None;
-        let mut f_platform_fee_currency = None;
-        let mut f_customer = None;
-        let mut f_product = None;
-        let mut f_discount = None;
-        let mut f_subscription = None;
-        let mut f_items = None;
-        let mut f_description = None;
-        let mut f_refundable_amount = None;
-        let mut f_refundable_tax_amount = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "status" => json::set(r, &mut f_status),
-            "paid" => json::set(r, &mut f_paid),
-            "subtotal_amount" => json::set(r, &mut f_subtotal_amount),
-            "discount_amount" => json::set(r, &mut f_discount_amount),
-            "net_amount" => json::set(r, &mut f_net_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "total_amount" => json::set(r, &mut f_total_amount),
-            "applied_balance_amount" => json::set(r, &mut f_applied_balance_amount),
-            "due_amount" => json::set(r, &mut f_due_amount),
-            "refunded_amount" => json::set(r, &mut f_refunded_amount),
-            "refunded_tax_amount" => json::set(r, &mut f_refunded_tax_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "billing_reason" => json::set(r, &mut f_billing_reason),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "invoice_number" => json::set(r, &mut f_invoice_number),
-            "is_invoice_generated" => json::set(r, &mut f_is_invoice_generated),
-            "receipt_number" => json::set(r, &mut f_receipt_number),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "next_payment_attempt_at" => {
-                json::set_opt(r, &mut f_next_payment_attempt_at, key, &mut extra)
-            }
-            "metadata" => json::set(r, &mut f_metadata),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "platform_fee_amount" => json::set(r, &mut f_platform_fee_amount),
-            "platform_fee_currency" => json::set(r, &mut f_platform_fee_currency),
-            "customer" => json::set(r, &mut f_customer),
-            "product" => json::set(r, &mut f_product),
-            "discount" => json::set(r, &mut f_discount),
-            "subscription" => json::set(r, &mut f_subscription),
-            "items" => json::set(r, &mut f_items),
-            "description" => json::set(r, &mut f_description),
-            "refundable_amount" => json::set(r, &mut f_refundable_amount),
-            "refundable_tax_amount" => json::set(r, &mut f_refundable_tax_amount),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "paid" => json::set(r, &mut s.4),
+            "subtotal_amount" => json::set(r, &mut s.5),
+            "discount_amount" => json::set(r, &mut s.6),
+            "net_amount" => json::set(r, &mut s.7),
+            "tax_amount" => json::set(r, &mut s.8),
+            "total_amount" => json::set(r, &mut s.9),
+            "applied_balance_amount" => json::set(r, &mut s.10),
+            "due_amount" => json::set(r, &mut s.11),
+            "refunded_amount" => json::set(r, &mut s.12),
+            "refunded_tax_amount" => json::set(r, &mut s.13),
+            "currency" => json::set(r, &mut s.14),
+            "billing_reason" => json::set(r, &mut s.15),
+            "billing_name" => json::set(r, &mut s.16),
+            "billing_address" => json::set(r, &mut s.17),
+            "invoice_number" => json::set(r, &mut s.18),
+            "is_invoice_generated" => json::set(r, &mut s.19),
+            "receipt_number" => json::set(r, &mut s.20),
+            "seats" => json::set_opt(r, &mut s.21, key, &mut extra),
+            "customer_id" => json::set(r, &mut s.22),
+            "product_id" => json::set(r, &mut s.23),
+            "discount_id" => json::set(r, &mut s.24),
+            "subscription_id" => json::set(r, &mut s.25),
+            "checkout_id" => json::set(r, &mut s.26),
+            "next_payment_attempt_at" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "metadata" => json::set(r, &mut s.28),
+            "custom_field_data" => json::set_opt(r, &mut s.29, key, &mut extra),
+            "platform_fee_amount" => json::set(r, &mut s.30),
+            "platform_fee_currency" => json::set(r, &mut s.31),
+            "customer" => json::set(r, &mut s.32),
+            "product" => json::set(r, &mut s.33),
+            "discount" => json::set(r, &mut s.34),
+            "subscription" => json::set(r, &mut s.35),
+            "items" => json::set(r, &mut s.36),
+            "description" => json::set(r, &mut s.37),
+            "refundable_amount" => json::set(r, &mut s.38),
+            "refundable_tax_amount" => json::set(r, &mut s.39),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_status),
+            Some(f_paid),
+            Some(f_subtotal_amount),
+            Some(f_discount_amount),
+            Some(f_net_amount),
+            Some(f_tax_amount),
+            Some(f_total_amount),
+            Some(f_applied_balance_amount),
+            Some(f_due_amount),
+            Some(f_refunded_amount),
+            Some(f_refunded_tax_amount),
+            Some(f_currency),
+            Some(f_billing_reason),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_invoice_number),
+            Some(f_is_invoice_generated),
+            Some(f_receipt_number),
+            f_seats,
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_subscription_id),
+            Some(f_checkout_id),
+            f_next_payment_attempt_at,
+            Some(f_metadata),
+            f_custom_field_data,
+            Some(f_platform_fee_amount),
+            Some(f_platform_fee_currency),
+            Some(f_customer),
+            Some(f_product),
+            Some(f_discount),
+            Some(f_subscription),
+            Some(f_items),
+            Some(f_description),
+            Some(f_refundable_amount),
+            Some(f_refundable_tax_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            status: json::req(f_status)?,
-            paid: json::req(f_paid)?,
-            subtotal_amount: json::req(f_subtotal_amount)?,
-            discount_amount: json::req(f_discount_amount)?,
-            net_amount: json::req(f_net_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            total_amount: json::req(f_total_amount)?,
-            applied_balance_amount: json::req(f_applied_balance_amount)?,
-            due_amount: json::req(f_due_amount)?,
-            refunded_amount: json::req(f_refunded_amount)?,
-            refunded_tax_amount: json::req(f_refunded_tax_amount)?,
-            currency: json::req(f_currency)?,
-            billing_reason: json::req(f_billing_reason)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            invoice_number: json::req(f_invoice_number)?,
-            is_invoice_generated: json::req(f_is_invoice_generated)?,
-            receipt_number: json::req(f_receipt_number)?,
-            seats: json::opt(f_seats),
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            next_payment_attempt_at: json::opt(f_next_payment_attempt_at),
-            metadata: json::req(f_metadata)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            platform_fee_amount: json::req(f_platform_fee_amount)?,
-            platform_fee_currency: json::req(f_platform_fee_currency)?,
-            customer: json::req(f_customer)?,
-            product: json::req(f_product)?,
-            discount: json::req(f_discount)?,
-            subscription: json::req(f_subscription)?,
-            items: json::req(f_items)?,
-            description: json::req(f_description)?,
-            refundable_amount: json::req(f_refundable_amount)?,
-            refundable_tax_amount: json::req(f_refundable_tax_amount)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            status: f_status,
+            paid: f_paid,
+            subtotal_amount: f_subtotal_amount,
+            discount_amount: f_discount_amount,
+            net_amount: f_net_amount,
+            tax_amount: f_tax_amount,
+            total_amount: f_total_amount,
+            applied_balance_amount: f_applied_balance_amount,
+            due_amount: f_due_amount,
+            refunded_amount: f_refunded_amount,
+            refunded_tax_amount: f_refunded_tax_amount,
+            currency: f_currency,
+            billing_reason: f_billing_reason,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            invoice_number: f_invoice_number,
+            is_invoice_generated: f_is_invoice_generated,
+            receipt_number: f_receipt_number,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            subscription_id: f_subscription_id,
+            checkout_id: f_checkout_id,
+            next_payment_attempt_at: match f_next_payment_attempt_at {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: f_metadata,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            platform_fee_amount: f_platform_fee_amount,
+            platform_fee_currency: f_platform_fee_currency,
+            customer: f_customer,
+            product: f_product,
+            discount: f_discount,
+            subscription: f_subscription,
+            items: f_items,
+            description: f_description,
+            refundable_amount: f_refundable_amount,
+            refundable_tax_amount: f_refundable_tax_amount,
             extra,
         })
     }
@@ -669,49 +736,81 @@ impl OrderCreate {
 impl FromJson for OrderCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_currency = json::patch(obj, "currency", path)?;
+        let f_amount = json::patch(obj, "amount", path)?;
+        let f_description = json::patch(obj, "description", path)?;
         Ok(Self {
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            metadata: json::optional(obj, "metadata", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            currency: json::patch(obj, "currency", path)?,
-            amount: json::patch(obj, "amount", path)?,
-            description: json::patch(obj, "description", path)?,
+            custom_field_data: f_custom_field_data,
+            metadata: f_metadata,
+            organization_id: f_organization_id,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            currency: f_currency,
+            amount: f_amount,
+            description: f_description,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_data = None;
-        let mut f_metadata = None;
-        let mut f_organization_id = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_currency = None;
-        let mut f_amount = None;
-        let mut f_description = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "currency" => json::set(r, &mut f_currency),
-            "amount" => json::set(r, &mut f_amount),
-            "description" => json::set(r, &mut f_description),
+            "custom_field_data" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.2),
+            "customer_id" => json::set(r, &mut s.3),
+            "product_id" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "description" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_custom_field_data,
+            f_metadata,
+            f_organization_id,
+            Some(f_customer_id),
+            Some(f_product_id),
+            f_currency,
+            f_amount,
+            f_description,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            custom_field_data: json::opt(f_custom_field_data),
-            metadata: json::opt(f_metadata),
-            organization_id: json::patch_of(f_organization_id),
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            currency: json::patch_of(f_currency),
-            amount: json::patch_of(f_amount),
-            description: json::patch_of(f_description),
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            currency: match f_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            amount: match f_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -809,91 +908,128 @@ impl OrderCustomer {
 impl FromJson for OrderCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            type_: json::required(obj, "type", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut f_type_ = None;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::set(r, &mut f_type_),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            type_: json::req(f_type_)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -1080,21 +1216,26 @@ impl OrderFinalize {
 impl FromJson for OrderFinalize {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_payment_method_id = json::patch(obj, "payment_method_id", path)?;
         Ok(Self {
-            payment_method_id: json::patch(obj, "payment_method_id", path)?,
+            payment_method_id: f_payment_method_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_payment_method_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "payment_method_id" => json::set(r, &mut f_payment_method_id),
+            "payment_method_id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_payment_method_id,) = s;
         Ok(Self {
-            payment_method_id: json::patch_of(f_payment_method_id),
+            payment_method_id: match f_payment_method_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1130,23 +1271,24 @@ impl OrderInvoice {
 impl FromJson for OrderInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -1203,49 +1345,63 @@ impl OrderItemSchema {
 impl FromJson for OrderItemSchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_label = json::required(obj, "label", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_proration = json::required(obj, "proration", path)?;
+        let f_product_price_id = json::required(obj, "product_price_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            label: json::required(obj, "label", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            proration: json::required(obj, "proration", path)?,
-            product_price_id: json::required(obj, "product_price_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            label: f_label,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            proration: f_proration,
+            product_price_id: f_product_price_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_label = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_proration = None;
-        let mut f_product_price_id = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "label" => json::set(r, &mut f_label),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "proration" => json::set(r, &mut f_proration),
-            "product_price_id" => json::set(r, &mut f_product_price_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "label" => json::set(r, &mut s.3),
+            "amount" => json::set(r, &mut s.4),
+            "tax_amount" => json::set(r, &mut s.5),
+            "proration" => json::set(r, &mut s.6),
+            "product_price_id" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_label),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_proration),
+            Some(f_product_price_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            label: json::req(f_label)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            proration: json::req(f_proration)?,
-            product_price_id: json::req(f_product_price_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            label: f_label,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            proration: f_proration,
+            product_price_id: f_product_price_id,
             extra,
         })
     }
@@ -1289,26 +1445,26 @@ impl FromJson for OrderNotDraft {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "OrderNotDraft", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "OrderNotDraft", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(json::peek_const_str(r, "OrderNotDraft", false), r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1346,26 +1502,30 @@ impl FromJson for OrderNotEligibleForInvoice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "OrderNotEligibleForInvoice", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "OrderNotEligibleForInvoice", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "OrderNotEligibleForInvoice", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1452,81 +1612,106 @@ impl OrderProduct {
 impl FromJson for OrderProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
         Ok(Self {
-            metadata: json::required(obj, "metadata", path)?,
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut f_metadata),
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "metadata" => json::set(r, &mut s.0),
+            "id" => json::set(r, &mut s.1),
+            "created_at" => json::set(r, &mut s.2),
+            "modified_at" => json::set(r, &mut s.3),
+            "trial_interval" => json::set(r, &mut s.4),
+            "trial_interval_count" => json::set(r, &mut s.5),
+            "name" => json::set(r, &mut s.6),
+            "description" => json::set(r, &mut s.7),
+            "visibility" => json::set(r, &mut s.8),
+            "recurring_interval" => json::set(r, &mut s.9),
+            "recurring_interval_count" => json::set(r, &mut s.10),
+            "meter_interval" => json::set(r, &mut s.11),
+            "meter_interval_count" => json::set(r, &mut s.12),
+            "is_recurring" => json::set(r, &mut s.13),
+            "is_archived" => json::set(r, &mut s.14),
+            "organization_id" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_metadata),
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::req(f_metadata)?,
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
+            metadata: f_metadata,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
             extra,
         })
     }
@@ -1581,23 +1766,24 @@ impl OrderReceipt {
 impl FromJson for OrderReceipt {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
+            "url" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            url: json::req(f_url)?,
-            extra,
-        })
+        let (Some(f_url),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { url: f_url, extra })
     }
 }
 
@@ -1937,149 +2123,190 @@ impl OrderSubscription {
 impl FromJson for OrderSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_current_period_start = json::required(obj, "current_period_start", path)?;
+        let f_current_period_end = json::required(obj, "current_period_end", path)?;
+        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
+        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
+        let f_trial_start = json::required(obj, "trial_start", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_ended_at = json::required(obj, "ended_at", path)?;
+        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_paused_at = json::required(obj, "paused_at", path)?;
+        let f_resumes_at = json::required(obj, "resumes_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_cancellation_reason =
+            json::required(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::required(obj, "customer_cancellation_comment", path)?;
         Ok(Self {
-            metadata: json::required(obj, "metadata", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            status: json::required(obj, "status", path)?,
-            current_period_start: json::required(obj, "current_period_start", path)?,
-            current_period_end: json::required(obj, "current_period_end", path)?,
-            current_meter_period_start: json::required(obj, "current_meter_period_start", path)?,
-            current_meter_period_end: json::required(obj, "current_meter_period_end", path)?,
-            trial_start: json::required(obj, "trial_start", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            ended_at: json::required(obj, "ended_at", path)?,
-            past_due_at: json::optional(obj, "past_due_at", path)?,
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            paused_at: json::required(obj, "paused_at", path)?,
-            resumes_at: json::required(obj, "resumes_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_cancellation_reason: json::required(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            customer_cancellation_comment: json::required(
-                obj,
-                "customer_cancellation_comment",
-                path,
-            )?,
+            metadata: f_metadata,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: f_past_due_at,
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: f_seats,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_status = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_current_meter_period_start = None;
-        let mut f_current_meter_period_end = None;
-        let mut f_trial_start = None;
-        let mut f_trial_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_ended_at = None;
-        let mut f_past_due_at = None;
-        let mut f_pause_at_period_end = None;
-        let mut f_paused_at = None;
-        let mut f_resumes_at = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_checkout_id = None;
-        let mut f_seats = None;
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set(r, &mut f_metadata),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "status" => json::set(r, &mut f_status),
-            "current_period_start" => json::set(r, &mut f_current_period_start),
-            "current_period_end" => json::set(r, &mut f_current_period_end),
-            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
-            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
-            "trial_start" => json::set(r, &mut f_trial_start),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "ended_at" => json::set(r, &mut f_ended_at),
-            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "paused_at" => json::set(r, &mut f_paused_at),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
+            "metadata" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "id" => json::set(r, &mut s.3),
+            "amount" => json::set(r, &mut s.4),
+            "currency" => json::set(r, &mut s.5),
+            "recurring_interval" => json::set(r, &mut s.6),
+            "recurring_interval_count" => json::set(r, &mut s.7),
+            "status" => json::set(r, &mut s.8),
+            "current_period_start" => json::set(r, &mut s.9),
+            "current_period_end" => json::set(r, &mut s.10),
+            "current_meter_period_start" => json::set(r, &mut s.11),
+            "current_meter_period_end" => json::set(r, &mut s.12),
+            "trial_start" => json::set(r, &mut s.13),
+            "trial_end" => json::set(r, &mut s.14),
+            "cancel_at_period_end" => json::set(r, &mut s.15),
+            "canceled_at" => json::set(r, &mut s.16),
+            "started_at" => json::set(r, &mut s.17),
+            "ends_at" => json::set(r, &mut s.18),
+            "ended_at" => json::set(r, &mut s.19),
+            "past_due_at" => json::set_opt(r, &mut s.20, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut s.21),
+            "paused_at" => json::set(r, &mut s.22),
+            "resumes_at" => json::set(r, &mut s.23),
+            "customer_id" => json::set(r, &mut s.24),
+            "product_id" => json::set(r, &mut s.25),
+            "discount_id" => json::set(r, &mut s.26),
+            "checkout_id" => json::set(r, &mut s.27),
+            "seats" => json::set_opt(r, &mut s.28, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut s.29),
+            "customer_cancellation_comment" => json::set(r, &mut s.30),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_metadata),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            f_past_due_at,
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            f_seats,
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::req(f_metadata)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            status: json::req(f_status)?,
-            current_period_start: json::req(f_current_period_start)?,
-            current_period_end: json::req(f_current_period_end)?,
-            current_meter_period_start: json::req(f_current_meter_period_start)?,
-            current_meter_period_end: json::req(f_current_meter_period_end)?,
-            trial_start: json::req(f_trial_start)?,
-            trial_end: json::req(f_trial_end)?,
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
-            canceled_at: json::req(f_canceled_at)?,
-            started_at: json::req(f_started_at)?,
-            ends_at: json::req(f_ends_at)?,
-            ended_at: json::req(f_ended_at)?,
-            past_due_at: json::opt(f_past_due_at),
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            paused_at: json::req(f_paused_at)?,
-            resumes_at: json::req(f_resumes_at)?,
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            seats: json::opt(f_seats),
-            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
-            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
+            metadata: f_metadata,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: match f_past_due_at {
+                Some(v) => v,
+                None => None,
+            },
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra,
         })
     }
@@ -2175,25 +2402,33 @@ impl OrderUpdate {
 impl FromJson for OrderUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_billing_name = json::patch(obj, "billing_name", path)?;
+        let f_billing_address = json::patch(obj, "billing_address", path)?;
         Ok(Self {
-            billing_name: json::patch(obj, "billing_name", path)?,
-            billing_address: json::patch(obj, "billing_address", path)?,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
+            "billing_name" => json::set(r, &mut s.0),
+            "billing_address" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_billing_name, f_billing_address) = s;
         Ok(Self {
-            billing_name: json::patch_of(f_billing_name),
-            billing_address: json::patch_of(f_billing_address),
+            billing_name: match f_billing_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            billing_address: match f_billing_address {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2461,26 +2696,30 @@ impl FromJson for OrganizationNotReadyForPayments {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "OrganizationNotReadyForPayments", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "OrganizationNotReadyForPayments", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "OrganizationNotReadyForPayments", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2521,26 +2760,30 @@ impl FromJson for PaymentActionRequired {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentActionRequired", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentActionRequired", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "PaymentActionRequired", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

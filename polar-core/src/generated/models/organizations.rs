@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -43,26 +45,30 @@ impl FromJson for CannotCreateOrganizationError {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "CannotCreateOrganizationError", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "CannotCreateOrganizationError", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "CannotCreateOrganizationError", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2199,21 +2205,26 @@ impl CustomerPortalCustomerSettings {
 impl FromJson for CustomerPortalCustomerSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_allow_email_change = json::optional(obj, "allow_email_change", path)?;
         Ok(Self {
-            allow_email_change: json::optional(obj, "allow_email_change", path)?,
+            allow_email_change: f_allow_email_change,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_allow_email_change = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "allow_email_change" => json::set_opt(r, &mut f_allow_email_change, key, &mut extra),
+            "allow_email_change" => json::set_opt(r, &mut s.0, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_allow_email_change,) = s;
         Ok(Self {
-            allow_email_change: json::opt(f_allow_email_change),
+            allow_email_change: match f_allow_email_change {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2262,29 +2273,36 @@ impl CustomerPortalSubscriptionSettings {
 impl FromJson for CustomerPortalSubscriptionSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_update_seats = json::required(obj, "update_seats", path)?;
+        let f_update_plan = json::required(obj, "update_plan", path)?;
+        let f_pause = json::optional(obj, "pause", path)?;
         Ok(Self {
-            update_seats: json::required(obj, "update_seats", path)?,
-            update_plan: json::required(obj, "update_plan", path)?,
-            pause: json::optional(obj, "pause", path)?,
+            update_seats: f_update_seats,
+            update_plan: f_update_plan,
+            pause: f_pause,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_update_seats = None;
-        let mut f_update_plan = None;
-        let mut f_pause = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "update_seats" => json::set(r, &mut f_update_seats),
-            "update_plan" => json::set(r, &mut f_update_plan),
-            "pause" => json::set_opt(r, &mut f_pause, key, &mut extra),
+            "update_seats" => json::set(r, &mut s.0),
+            "update_plan" => json::set(r, &mut s.1),
+            "pause" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_update_seats), Some(f_update_plan), f_pause) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            update_seats: json::req(f_update_seats)?,
-            update_plan: json::req(f_update_plan)?,
-            pause: json::opt(f_pause),
+            update_seats: f_update_seats,
+            update_plan: f_update_plan,
+            pause: match f_pause {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2329,21 +2347,25 @@ impl CustomerPortalUsageSettings {
 impl FromJson for CustomerPortalUsageSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_show = json::required(obj, "show", path)?;
         Ok(Self {
-            show: json::required(obj, "show", path)?,
+            show: f_show,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_show = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "show" => json::set(r, &mut f_show),
+            "show" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_show),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            show: json::req(f_show)?,
+            show: f_show,
             extra,
         })
     }
@@ -2380,26 +2402,30 @@ impl FromJson for DisputeAutoAcceptNotEnabled {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "DisputeAutoAcceptNotEnabled", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "DisputeAutoAcceptNotEnabled", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "DisputeAutoAcceptNotEnabled", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -2443,25 +2469,29 @@ impl ListResourceOrganization {
 impl FromJson for ListResourceOrganization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -2581,141 +2611,171 @@ impl Organization {
 impl FromJson for Organization {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
+        let f_email = json::required(obj, "email", path)?;
+        let f_website = json::required(obj, "website", path)?;
+        let f_socials = json::required(obj, "socials", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_details_submitted_at = json::required(obj, "details_submitted_at", path)?;
+        let f_onboarding_resubmission_requested_at =
+            json::required(obj, "onboarding_resubmission_requested_at", path)?;
+        let f_sso_enforced = json::required(obj, "sso_enforced", path)?;
+        let f_default_presentment_currency =
+            json::required(obj, "default_presentment_currency", path)?;
+        let f_default_tax_behavior = json::required(obj, "default_tax_behavior", path)?;
+        let f_feature_settings = json::required(obj, "feature_settings", path)?;
+        let f_subscription_settings = json::required(obj, "subscription_settings", path)?;
+        let f_customer_email_settings = json::required(obj, "customer_email_settings", path)?;
+        let f_customer_portal_settings = json::required(obj, "customer_portal_settings", path)?;
+        let f_dispute_settings = json::required(obj, "dispute_settings", path)?;
+        let f_embed_hosts = json::required(obj, "embed_hosts", path)?;
+        let f_embed_hosts_enforced = json::required(obj, "embed_hosts_enforced", path)?;
+        let f_country = json::optional(obj, "country", path)?;
+        let f_account_id = json::required(obj, "account_id", path)?;
+        let f_payout_account_id = json::required(obj, "payout_account_id", path)?;
+        let f_capabilities = json::required(obj, "capabilities", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
-            email: json::required(obj, "email", path)?,
-            website: json::required(obj, "website", path)?,
-            socials: json::required(obj, "socials", path)?,
-            status: json::required(obj, "status", path)?,
-            details_submitted_at: json::required(obj, "details_submitted_at", path)?,
-            onboarding_resubmission_requested_at: json::required(
-                obj,
-                "onboarding_resubmission_requested_at",
-                path,
-            )?,
-            sso_enforced: json::required(obj, "sso_enforced", path)?,
-            default_presentment_currency: json::required(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::required(obj, "default_tax_behavior", path)?,
-            feature_settings: json::required(obj, "feature_settings", path)?,
-            subscription_settings: json::required(obj, "subscription_settings", path)?,
-            customer_email_settings: json::required(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::required(obj, "customer_portal_settings", path)?,
-            dispute_settings: json::required(obj, "dispute_settings", path)?,
-            embed_hosts: json::required(obj, "embed_hosts", path)?,
-            embed_hosts_enforced: json::required(obj, "embed_hosts_enforced", path)?,
-            country: json::optional(obj, "country", path)?,
-            account_id: json::required(obj, "account_id", path)?,
-            payout_account_id: json::required(obj, "payout_account_id", path)?,
-            capabilities: json::required(obj, "capabilities", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: f_country,
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_proration_behavior = None;
-        let mut f_allow_customer_updates = None;
-        let mut f_email = None;
-        let mut f_website = None;
-        let mut f_socials = None;
-        let mut f_status = None;
-        let mut f_details_submitted_at = None;
-        let mut f_onboarding_resubmission_requested_at = None;
-        let mut f_sso_enforced = None;
-        let mut f_default_presentment_currency = None;
-        let mut f_default_tax_behavior = None;
-        let mut f_feature_settings = None;
-        let mut f_subscription_settings = None;
-        let mut f_customer_email_settings = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_dispute_settings = None;
-        let mut f_embed_hosts = None;
-        let mut f_embed_hosts_enforced = None;
-        let mut f_country = None;
-        let mut f_account_id = None;
-        let mut f_payout_account_id = None;
-        let mut f_capabilities = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
-            "email" => json::set(r, &mut f_email),
-            "website" => json::set(r, &mut f_website),
-            "socials" => json::set(r, &mut f_socials),
-            "status" => json::set(r, &mut f_status),
-            "details_submitted_at" => json::set(r, &mut f_details_submitted_at),
-            "onboarding_resubmission_requested_at" => {
-                json::set(r, &mut f_onboarding_resubmission_requested_at)
-            }
-            "sso_enforced" => json::set(r, &mut f_sso_enforced),
-            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
-            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
-            "feature_settings" => json::set(r, &mut f_feature_settings),
-            "subscription_settings" => json::set(r, &mut f_subscription_settings),
-            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "dispute_settings" => json::set(r, &mut f_dispute_settings),
-            "embed_hosts" => json::set(r, &mut f_embed_hosts),
-            "embed_hosts_enforced" => json::set(r, &mut f_embed_hosts_enforced),
-            "country" => json::set_opt(r, &mut f_country, key, &mut extra),
-            "account_id" => json::set(r, &mut f_account_id),
-            "payout_account_id" => json::set(r, &mut f_payout_account_id),
-            "capabilities" => json::set(r, &mut f_capabilities),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "slug" => json::set(r, &mut s.4),
+            "avatar_url" => json::set(r, &mut s.5),
+            "proration_behavior" => json::set(r, &mut s.6),
+            "allow_customer_updates" => json::set(r, &mut s.7),
+            "email" => json::set(r, &mut s.8),
+            "website" => json::set(r, &mut s.9),
+            "socials" => json::set(r, &mut s.10),
+            "status" => json::set(r, &mut s.11),
+            "details_submitted_at" => json::set(r, &mut s.12),
+            "onboarding_resubmission_requested_at" => json::set(r, &mut s.13),
+            "sso_enforced" => json::set(r, &mut s.14),
+            "default_presentment_currency" => json::set(r, &mut s.15),
+            "default_tax_behavior" => json::set(r, &mut s.16),
+            "feature_settings" => json::set(r, &mut s.17),
+            "subscription_settings" => json::set(r, &mut s.18),
+            "customer_email_settings" => json::set(r, &mut s.19),
+            "customer_portal_settings" => json::set(r, &mut s.20),
+            "dispute_settings" => json::set(r, &mut s.21),
+            "embed_hosts" => json::set(r, &mut s.22),
+            "embed_hosts_enforced" => json::set(r, &mut s.23),
+            "country" => json::set_opt(r, &mut s.24, key, &mut extra),
+            "account_id" => json::set(r, &mut s.25),
+            "payout_account_id" => json::set(r, &mut s.26),
+            "capabilities" => json::set(r, &mut s.27),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_name),
+            Some(f_slug),
+            Some(f_avatar_url),
+            Some(f_proration_behavior),
+            Some(f_allow_customer_updates),
+            Some(f_email),
+            Some(f_website),
+            Some(f_socials),
+            Some(f_status),
+            Some(f_details_submitted_at),
+            Some(f_onboarding_resubmission_requested_at),
+            Some(f_sso_enforced),
+            Some(f_default_presentment_currency),
+            Some(f_default_tax_behavior),
+            Some(f_feature_settings),
+            Some(f_subscription_settings),
+            Some(f_customer_email_settings),
+            Some(f_customer_portal_settings),
+            Some(f_dispute_settings),
+            Some(f_embed_hosts),
+            Some(f_embed_hosts_enforced),
+            f_country,
+            Some(f_account_id),
+            Some(f_payout_account_id),
+            Some(f_capabilities),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::req(f_avatar_url)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
-            email: json::req(f_email)?,
-            website: json::req(f_website)?,
-            socials: json::req(f_socials)?,
-            status: json::req(f_status)?,
-            details_submitted_at: json::req(f_details_submitted_at)?,
-            onboarding_resubmission_requested_at: json::req(
-                f_onboarding_resubmission_requested_at,
-            )?,
-            sso_enforced: json::req(f_sso_enforced)?,
-            default_presentment_currency: json::req(f_default_presentment_currency)?,
-            default_tax_behavior: json::req(f_default_tax_behavior)?,
-            feature_settings: json::req(f_feature_settings)?,
-            subscription_settings: json::req(f_subscription_settings)?,
-            customer_email_settings: json::req(f_customer_email_settings)?,
-            customer_portal_settings: json::req(f_customer_portal_settings)?,
-            dispute_settings: json::req(f_dispute_settings)?,
-            embed_hosts: json::req(f_embed_hosts)?,
-            embed_hosts_enforced: json::req(f_embed_hosts_enforced)?,
-            country: json::opt(f_country),
-            account_id: json::req(f_account_id)?,
-            payout_account_id: json::req(f_payout_account_id)?,
-            capabilities: json::req(f_capabilities)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            proration_behavior: f_proration_behavior,
+            allow_customer_updates: f_allow_customer_updates,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            status: f_status,
+            details_submitted_at: f_details_submitted_at,
+            onboarding_resubmission_requested_at: f_onboarding_resubmission_requested_at,
+            sso_enforced: f_sso_enforced,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            embed_hosts_enforced: f_embed_hosts_enforced,
+            country: match f_country {
+                Some(v) => v,
+                None => None,
+            },
+            account_id: f_account_id,
+            payout_account_id: f_payout_account_id,
+            capabilities: f_capabilities,
             extra,
         })
     }
@@ -2819,41 +2879,53 @@ impl OrganizationCapabilities {
 impl FromJson for OrganizationCapabilities {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_checkout_payments = json::required(obj, "checkout_payments", path)?;
+        let f_subscription_renewals = json::required(obj, "subscription_renewals", path)?;
+        let f_payouts = json::required(obj, "payouts", path)?;
+        let f_refunds = json::required(obj, "refunds", path)?;
+        let f_api_access = json::required(obj, "api_access", path)?;
+        let f_dashboard_access = json::required(obj, "dashboard_access", path)?;
         Ok(Self {
-            checkout_payments: json::required(obj, "checkout_payments", path)?,
-            subscription_renewals: json::required(obj, "subscription_renewals", path)?,
-            payouts: json::required(obj, "payouts", path)?,
-            refunds: json::required(obj, "refunds", path)?,
-            api_access: json::required(obj, "api_access", path)?,
-            dashboard_access: json::required(obj, "dashboard_access", path)?,
+            checkout_payments: f_checkout_payments,
+            subscription_renewals: f_subscription_renewals,
+            payouts: f_payouts,
+            refunds: f_refunds,
+            api_access: f_api_access,
+            dashboard_access: f_dashboard_access,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_checkout_payments = None;
-        let mut f_subscription_renewals = None;
-        let mut f_payouts = None;
-        let mut f_refunds = None;
-        let mut f_api_access = None;
-        let mut f_dashboard_access = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "checkout_payments" => json::set(r, &mut f_checkout_payments),
-            "subscription_renewals" => json::set(r, &mut f_subscription_renewals),
-            "payouts" => json::set(r, &mut f_payouts),
-            "refunds" => json::set(r, &mut f_refunds),
-            "api_access" => json::set(r, &mut f_api_access),
-            "dashboard_access" => json::set(r, &mut f_dashboard_access),
+            "checkout_payments" => json::set(r, &mut s.0),
+            "subscription_renewals" => json::set(r, &mut s.1),
+            "payouts" => json::set(r, &mut s.2),
+            "refunds" => json::set(r, &mut s.3),
+            "api_access" => json::set(r, &mut s.4),
+            "dashboard_access" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_checkout_payments),
+            Some(f_subscription_renewals),
+            Some(f_payouts),
+            Some(f_refunds),
+            Some(f_api_access),
+            Some(f_dashboard_access),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            checkout_payments: json::req(f_checkout_payments)?,
-            subscription_renewals: json::req(f_subscription_renewals)?,
-            payouts: json::req(f_payouts)?,
-            refunds: json::req(f_refunds)?,
-            api_access: json::req(f_api_access)?,
-            dashboard_access: json::req(f_dashboard_access)?,
+            checkout_payments: f_checkout_payments,
+            subscription_renewals: f_subscription_renewals,
+            payouts: f_payouts,
+            refunds: f_refunds,
+            api_access: f_api_access,
+            dashboard_access: f_dashboard_access,
             extra,
         })
     }
@@ -2908,24 +2980,26 @@ impl FromJson for OrganizationCompanyLegalEntitySchema {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "company", true, path)?;
+        let f_registered_name = json::required(obj, "registered_name", path)?;
         Ok(Self {
-            registered_name: json::required(obj, "registered_name", path)?,
+            registered_name: f_registered_name,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_registered_name = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "company", false)),
-            "registered_name" => json::set(r, &mut f_registered_name),
+            "type" => json::konst(json::peek_const_str(r, "company", false), r, &mut s.0),
+            "registered_name" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_registered_name)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            registered_name: json::req(f_registered_name)?,
+            registered_name: f_registered_name,
             extra,
         })
     }
@@ -3027,85 +3101,141 @@ impl OrganizationCreate {
 impl FromJson for OrganizationCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_slug = json::required(obj, "slug", path)?;
+        let f_avatar_url = json::patch(obj, "avatar_url", path)?;
+        let f_legal_entity = json::patch(obj, "legal_entity", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_website = json::patch(obj, "website", path)?;
+        let f_socials = json::patch(obj, "socials", path)?;
+        let f_details = json::patch(obj, "details", path)?;
+        let f_country = json::patch(obj, "country", path)?;
+        let f_feature_settings = json::patch(obj, "feature_settings", path)?;
+        let f_subscription_settings = json::patch(obj, "subscription_settings", path)?;
+        let f_customer_email_settings = json::patch(obj, "customer_email_settings", path)?;
+        let f_customer_portal_settings = json::patch(obj, "customer_portal_settings", path)?;
+        let f_default_presentment_currency =
+            json::optional(obj, "default_presentment_currency", path)?;
+        let f_default_tax_behavior = json::optional(obj, "default_tax_behavior", path)?;
         Ok(Self {
-            name: json::required(obj, "name", path)?,
-            slug: json::required(obj, "slug", path)?,
-            avatar_url: json::patch(obj, "avatar_url", path)?,
-            legal_entity: json::patch(obj, "legal_entity", path)?,
-            email: json::patch(obj, "email", path)?,
-            website: json::patch(obj, "website", path)?,
-            socials: json::patch(obj, "socials", path)?,
-            details: json::patch(obj, "details", path)?,
-            country: json::patch(obj, "country", path)?,
-            feature_settings: json::patch(obj, "feature_settings", path)?,
-            subscription_settings: json::patch(obj, "subscription_settings", path)?,
-            customer_email_settings: json::patch(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::patch(obj, "customer_portal_settings", path)?,
-            default_presentment_currency: json::optional(
-                obj,
-                "default_presentment_currency",
-                path,
-            )?,
-            default_tax_behavior: json::optional(obj, "default_tax_behavior", path)?,
+            name: f_name,
+            slug: f_slug,
+            avatar_url: f_avatar_url,
+            legal_entity: f_legal_entity,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            details: f_details,
+            country: f_country,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_slug = None;
-        let mut f_avatar_url = None;
-        let mut f_legal_entity = None;
-        let mut f_email = None;
-        let mut f_website = None;
-        let mut f_socials = None;
-        let mut f_details = None;
-        let mut f_country = None;
-        let mut f_feature_settings = None;
-        let mut f_subscription_settings = None;
-        let mut f_customer_email_settings = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_default_presentment_currency = None;
-        let mut f_default_tax_behavior = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "slug" => json::set(r, &mut f_slug),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "legal_entity" => json::set(r, &mut f_legal_entity),
-            "email" => json::set(r, &mut f_email),
-            "website" => json::set(r, &mut f_website),
-            "socials" => json::set(r, &mut f_socials),
-            "details" => json::set(r, &mut f_details),
-            "country" => json::set(r, &mut f_country),
-            "feature_settings" => json::set(r, &mut f_feature_settings),
-            "subscription_settings" => json::set(r, &mut f_subscription_settings),
-            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "default_presentment_currency" => {
-                json::set_opt(r, &mut f_default_presentment_currency, key, &mut extra)
-            }
-            "default_tax_behavior" => {
-                json::set_opt(r, &mut f_default_tax_behavior, key, &mut extra)
-            }
+            "name" => json::set(r, &mut s.0),
+            "slug" => json::set(r, &mut s.1),
+            "avatar_url" => json::set(r, &mut s.2),
+            "legal_entity" => json::set(r, &mut s.3),
+            "email" => json::set(r, &mut s.4),
+            "website" => json::set(r, &mut s.5),
+            "socials" => json::set(r, &mut s.6),
+            "details" => json::set(r, &mut s.7),
+            "country" => json::set(r, &mut s.8),
+            "feature_settings" => json::set(r, &mut s.9),
+            "subscription_settings" => json::set(r, &mut s.10),
+            "customer_email_settings" => json::set(r, &mut s.11),
+            "customer_portal_settings" => json::set(r, &mut s.12),
+            "default_presentment_currency" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "default_tax_behavior" => json::set_opt(r, &mut s.14, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_name),
+            Some(f_slug),
+            f_avatar_url,
+            f_legal_entity,
+            f_email,
+            f_website,
+            f_socials,
+            f_details,
+            f_country,
+            f_feature_settings,
+            f_subscription_settings,
+            f_customer_email_settings,
+            f_customer_portal_settings,
+            f_default_presentment_currency,
+            f_default_tax_behavior,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            name: json::req(f_name)?,
-            slug: json::req(f_slug)?,
-            avatar_url: json::patch_of(f_avatar_url),
-            legal_entity: json::patch_of(f_legal_entity),
-            email: json::patch_of(f_email),
-            website: json::patch_of(f_website),
-            socials: json::patch_of(f_socials),
-            details: json::patch_of(f_details),
-            country: json::patch_of(f_country),
-            feature_settings: json::patch_of(f_feature_settings),
-            subscription_settings: json::patch_of(f_subscription_settings),
-            customer_email_settings: json::patch_of(f_customer_email_settings),
-            customer_portal_settings: json::patch_of(f_customer_portal_settings),
-            default_presentment_currency: json::opt(f_default_presentment_currency),
-            default_tax_behavior: json::opt(f_default_tax_behavior),
+            name: f_name,
+            slug: f_slug,
+            avatar_url: match f_avatar_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            legal_entity: match f_legal_entity {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            website: match f_website {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            socials: match f_socials {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            details: match f_details {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            country: match f_country {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            feature_settings: match f_feature_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            subscription_settings: match f_subscription_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email_settings: match f_customer_email_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_portal_settings: match f_customer_portal_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_presentment_currency: match f_default_presentment_currency {
+                Some(v) => v,
+                None => None,
+            },
+            default_tax_behavior: match f_default_tax_behavior {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -3388,97 +3518,99 @@ impl OrganizationCustomerEmailSettings {
 impl FromJson for OrganizationCustomerEmailSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_order_confirmation = json::required(obj, "order_confirmation", path)?;
+        let f_payment_method_expiration_reminder =
+            json::required(obj, "payment_method_expiration_reminder", path)?;
+        let f_subscription_cancellation = json::required(obj, "subscription_cancellation", path)?;
+        let f_subscription_confirmation = json::required(obj, "subscription_confirmation", path)?;
+        let f_subscription_cycled = json::required(obj, "subscription_cycled", path)?;
+        let f_subscription_cycled_after_trial =
+            json::required(obj, "subscription_cycled_after_trial", path)?;
+        let f_subscription_past_due = json::required(obj, "subscription_past_due", path)?;
+        let f_subscription_paused = json::required(obj, "subscription_paused", path)?;
+        let f_subscription_resumed = json::required(obj, "subscription_resumed", path)?;
+        let f_subscription_renewal_reminder =
+            json::required(obj, "subscription_renewal_reminder", path)?;
+        let f_subscription_revoked = json::required(obj, "subscription_revoked", path)?;
+        let f_subscription_trial_conversion_reminder =
+            json::required(obj, "subscription_trial_conversion_reminder", path)?;
+        let f_subscription_uncanceled = json::required(obj, "subscription_uncanceled", path)?;
+        let f_subscription_updated = json::required(obj, "subscription_updated", path)?;
         Ok(Self {
-            order_confirmation: json::required(obj, "order_confirmation", path)?,
-            payment_method_expiration_reminder: json::required(
-                obj,
-                "payment_method_expiration_reminder",
-                path,
-            )?,
-            subscription_cancellation: json::required(obj, "subscription_cancellation", path)?,
-            subscription_confirmation: json::required(obj, "subscription_confirmation", path)?,
-            subscription_cycled: json::required(obj, "subscription_cycled", path)?,
-            subscription_cycled_after_trial: json::required(
-                obj,
-                "subscription_cycled_after_trial",
-                path,
-            )?,
-            subscription_past_due: json::required(obj, "subscription_past_due", path)?,
-            subscription_paused: json::required(obj, "subscription_paused", path)?,
-            subscription_resumed: json::required(obj, "subscription_resumed", path)?,
-            subscription_renewal_reminder: json::required(
-                obj,
-                "subscription_renewal_reminder",
-                path,
-            )?,
-            subscription_revoked: json::required(obj, "subscription_revoked", path)?,
-            subscription_trial_conversion_reminder: json::required(
-                obj,
-                "subscription_trial_conversion_reminder",
-                path,
-            )?,
-            subscription_uncanceled: json::required(obj, "subscription_uncanceled", path)?,
-            subscription_updated: json::required(obj, "subscription_updated", path)?,
+            order_confirmation: f_order_confirmation,
+            payment_method_expiration_reminder: f_payment_method_expiration_reminder,
+            subscription_cancellation: f_subscription_cancellation,
+            subscription_confirmation: f_subscription_confirmation,
+            subscription_cycled: f_subscription_cycled,
+            subscription_cycled_after_trial: f_subscription_cycled_after_trial,
+            subscription_past_due: f_subscription_past_due,
+            subscription_paused: f_subscription_paused,
+            subscription_resumed: f_subscription_resumed,
+            subscription_renewal_reminder: f_subscription_renewal_reminder,
+            subscription_revoked: f_subscription_revoked,
+            subscription_trial_conversion_reminder: f_subscription_trial_conversion_reminder,
+            subscription_uncanceled: f_subscription_uncanceled,
+            subscription_updated: f_subscription_updated,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_order_confirmation = None;
-        let mut f_payment_method_expiration_reminder = None;
-        let mut f_subscription_cancellation = None;
-        let mut f_subscription_confirmation = None;
-        let mut f_subscription_cycled = None;
-        let mut f_subscription_cycled_after_trial = None;
-        let mut f_subscription_past_due = None;
-        let mut f_subscription_paused = None;
-        let mut f_subscription_resumed = None;
-        let mut f_subscription_renewal_reminder = None;
-        let mut f_subscription_revoked = None;
-        let mut f_subscription_trial_conversion_reminder = None;
-        let mut f_subscription_uncanceled = None;
-        let mut f_subscription_updated = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "order_confirmation" => json::set(r, &mut f_order_confirmation),
-            "payment_method_expiration_reminder" => {
-                json::set(r, &mut f_payment_method_expiration_reminder)
-            }
-            "subscription_cancellation" => json::set(r, &mut f_subscription_cancellation),
-            "subscription_confirmation" => json::set(r, &mut f_subscription_confirmation),
-            "subscription_cycled" => json::set(r, &mut f_subscription_cycled),
-            "subscription_cycled_after_trial" => {
-                json::set(r, &mut f_subscription_cycled_after_trial)
-            }
-            "subscription_past_due" => json::set(r, &mut f_subscription_past_due),
-            "subscription_paused" => json::set(r, &mut f_subscription_paused),
-            "subscription_resumed" => json::set(r, &mut f_subscription_resumed),
-            "subscription_renewal_reminder" => json::set(r, &mut f_subscription_renewal_reminder),
-            "subscription_revoked" => json::set(r, &mut f_subscription_revoked),
-            "subscription_trial_conversion_reminder" => {
-                json::set(r, &mut f_subscription_trial_conversion_reminder)
-            }
-            "subscription_uncanceled" => json::set(r, &mut f_subscription_uncanceled),
-            "subscription_updated" => json::set(r, &mut f_subscription_updated),
+            "order_confirmation" => json::set(r, &mut s.0),
+            "payment_method_expiration_reminder" => json::set(r, &mut s.1),
+            "subscription_cancellation" => json::set(r, &mut s.2),
+            "subscription_confirmation" => json::set(r, &mut s.3),
+            "subscription_cycled" => json::set(r, &mut s.4),
+            "subscription_cycled_after_trial" => json::set(r, &mut s.5),
+            "subscription_past_due" => json::set(r, &mut s.6),
+            "subscription_paused" => json::set(r, &mut s.7),
+            "subscription_resumed" => json::set(r, &mut s.8),
+            "subscription_renewal_reminder" => json::set(r, &mut s.9),
+            "subscription_revoked" => json::set(r, &mut s.10),
+            "subscription_trial_conversion_reminder" => json::set(r, &mut s.11),
+            "subscription_uncanceled" => json::set(r, &mut s.12),
+            "subscription_updated" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_order_confirmation),
+            Some(f_payment_method_expiration_reminder),
+            Some(f_subscription_cancellation),
+            Some(f_subscription_confirmation),
+            Some(f_subscription_cycled),
+            Some(f_subscription_cycled_after_trial),
+            Some(f_subscription_past_due),
+            Some(f_subscription_paused),
+            Some(f_subscription_resumed),
+            Some(f_subscription_renewal_reminder),
+            Some(f_subscription_revoked),
+            Some(f_subscription_trial_conversion_reminder),
+            Some(f_subscription_uncanceled),
+            Some(f_subscription_updated),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            order_confirmation: json::req(f_order_confirmation)?,
-            payment_method_expiration_reminder: json::req(f_payment_method_expiration_reminder)?,
-            subscription_cancellation: json::req(f_subscription_cancellation)?,
-            subscription_confirmation: json::req(f_subscription_confirmation)?,
-            subscription_cycled: json::req(f_subscription_cycled)?,
-            subscription_cycled_after_trial: json::req(f_subscription_cycled_after_trial)?,
-            subscription_past_due: json::req(f_subscription_past_due)?,
-            subscription_paused: json::req(f_subscription_paused)?,
-            subscription_resumed: json::req(f_subscription_resumed)?,
-            subscription_renewal_reminder: json::req(f_subscription_renewal_reminder)?,
-            subscription_revoked: json::req(f_subscription_revoked)?,
-            subscription_trial_conversion_reminder: json::req(
-                f_subscription_trial_conversion_reminder,
-            )?,
-            subscription_uncanceled: json::req(f_subscription_uncanceled)?,
-            subscription_updated: json::req(f_subscription_updated)?,
+            order_confirmation: f_order_confirmation,
+            payment_method_expiration_reminder: f_payment_method_expiration_reminder,
+            subscription_cancellation: f_subscription_cancellation,
+            subscription_confirmation: f_subscription_confirmation,
+            subscription_cycled: f_subscription_cycled,
+            subscription_cycled_after_trial: f_subscription_cycled_after_trial,
+            subscription_past_due: f_subscription_past_due,
+            subscription_paused: f_subscription_paused,
+            subscription_resumed: f_subscription_resumed,
+            subscription_renewal_reminder: f_subscription_renewal_reminder,
+            subscription_revoked: f_subscription_revoked,
+            subscription_trial_conversion_reminder: f_subscription_trial_conversion_reminder,
+            subscription_uncanceled: f_subscription_uncanceled,
+            subscription_updated: f_subscription_updated,
             extra,
         })
     }
@@ -3575,29 +3707,36 @@ impl OrganizationCustomerPortalSettings {
 impl FromJson for OrganizationCustomerPortalSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_usage = json::required(obj, "usage", path)?;
+        let f_subscription = json::required(obj, "subscription", path)?;
+        let f_customer = json::optional(obj, "customer", path)?;
         Ok(Self {
-            usage: json::required(obj, "usage", path)?,
-            subscription: json::required(obj, "subscription", path)?,
-            customer: json::optional(obj, "customer", path)?,
+            usage: f_usage,
+            subscription: f_subscription,
+            customer: f_customer,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_usage = None;
-        let mut f_subscription = None;
-        let mut f_customer = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "usage" => json::set(r, &mut f_usage),
-            "subscription" => json::set(r, &mut f_subscription),
-            "customer" => json::set_opt(r, &mut f_customer, key, &mut extra),
+            "usage" => json::set(r, &mut s.0),
+            "subscription" => json::set(r, &mut s.1),
+            "customer" => json::set_opt(r, &mut s.2, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_usage), Some(f_subscription), f_customer) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            usage: json::req(f_usage)?,
-            subscription: json::req(f_subscription)?,
-            customer: json::opt(f_customer),
+            usage: f_usage,
+            subscription: f_subscription,
+            customer: match f_customer {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -3680,59 +3819,100 @@ impl OrganizationDetails {
 impl FromJson for OrganizationDetails {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_about = json::patch(obj, "about", path)?;
+        let f_product_description = json::patch(obj, "product_description", path)?;
+        let f_selling_categories = json::optional(obj, "selling_categories", path)?;
+        let f_pricing_models = json::optional(obj, "pricing_models", path)?;
+        let f_intended_use = json::patch(obj, "intended_use", path)?;
+        let f_customer_acquisition = json::optional(obj, "customer_acquisition", path)?;
+        let f_future_annual_revenue = json::patch(obj, "future_annual_revenue", path)?;
+        let f_switching = json::optional(obj, "switching", path)?;
+        let f_switching_from = json::patch(obj, "switching_from", path)?;
+        let f_previous_annual_revenue = json::patch(obj, "previous_annual_revenue", path)?;
         Ok(Self {
-            about: json::patch(obj, "about", path)?,
-            product_description: json::patch(obj, "product_description", path)?,
-            selling_categories: json::optional(obj, "selling_categories", path)?,
-            pricing_models: json::optional(obj, "pricing_models", path)?,
-            intended_use: json::patch(obj, "intended_use", path)?,
-            customer_acquisition: json::optional(obj, "customer_acquisition", path)?,
-            future_annual_revenue: json::patch(obj, "future_annual_revenue", path)?,
-            switching: json::optional(obj, "switching", path)?,
-            switching_from: json::patch(obj, "switching_from", path)?,
-            previous_annual_revenue: json::patch(obj, "previous_annual_revenue", path)?,
+            about: f_about,
+            product_description: f_product_description,
+            selling_categories: f_selling_categories,
+            pricing_models: f_pricing_models,
+            intended_use: f_intended_use,
+            customer_acquisition: f_customer_acquisition,
+            future_annual_revenue: f_future_annual_revenue,
+            switching: f_switching,
+            switching_from: f_switching_from,
+            previous_annual_revenue: f_previous_annual_revenue,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_about = None;
-        let mut f_product_description = None;
-        let mut f_selling_categories = None;
-        let mut f_pricing_models = None;
-        let mut f_intended_use = None;
-        let mut f_customer_acquisition = None;
-        let mut f_future_annual_revenue = None;
-        let mut f_switching = None;
-        let mut f_switching_from = None;
-        let mut f_previous_annual_revenue = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "about" => json::set(r, &mut f_about),
-            "product_description" => json::set(r, &mut f_product_description),
-            "selling_categories" => json::set_opt(r, &mut f_selling_categories, key, &mut extra),
-            "pricing_models" => json::set_opt(r, &mut f_pricing_models, key, &mut extra),
-            "intended_use" => json::set(r, &mut f_intended_use),
-            "customer_acquisition" => {
-                json::set_opt(r, &mut f_customer_acquisition, key, &mut extra)
-            }
-            "future_annual_revenue" => json::set(r, &mut f_future_annual_revenue),
-            "switching" => json::set_opt(r, &mut f_switching, key, &mut extra),
-            "switching_from" => json::set(r, &mut f_switching_from),
-            "previous_annual_revenue" => json::set(r, &mut f_previous_annual_revenue),
+            "about" => json::set(r, &mut s.0),
+            "product_description" => json::set(r, &mut s.1),
+            "selling_categories" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "pricing_models" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "intended_use" => json::set(r, &mut s.4),
+            "customer_acquisition" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "future_annual_revenue" => json::set(r, &mut s.6),
+            "switching" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "switching_from" => json::set(r, &mut s.8),
+            "previous_annual_revenue" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_about,
+            f_product_description,
+            f_selling_categories,
+            f_pricing_models,
+            f_intended_use,
+            f_customer_acquisition,
+            f_future_annual_revenue,
+            f_switching,
+            f_switching_from,
+            f_previous_annual_revenue,
+        ) = s;
         Ok(Self {
-            about: json::patch_of(f_about),
-            product_description: json::patch_of(f_product_description),
-            selling_categories: json::opt(f_selling_categories),
-            pricing_models: json::opt(f_pricing_models),
-            intended_use: json::patch_of(f_intended_use),
-            customer_acquisition: json::opt(f_customer_acquisition),
-            future_annual_revenue: json::patch_of(f_future_annual_revenue),
-            switching: json::opt(f_switching),
-            switching_from: json::patch_of(f_switching_from),
-            previous_annual_revenue: json::patch_of(f_previous_annual_revenue),
+            about: match f_about {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            product_description: match f_product_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            selling_categories: match f_selling_categories {
+                Some(v) => v,
+                None => None,
+            },
+            pricing_models: match f_pricing_models {
+                Some(v) => v,
+                None => None,
+            },
+            intended_use: match f_intended_use {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_acquisition: match f_customer_acquisition {
+                Some(v) => v,
+                None => None,
+            },
+            future_annual_revenue: match f_future_annual_revenue {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            switching: match f_switching {
+                Some(v) => v,
+                None => None,
+            },
+            switching_from: match f_switching_from {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            previous_annual_revenue: match f_previous_annual_revenue {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3864,21 +4044,25 @@ impl OrganizationDisputeSettings {
 impl FromJson for OrganizationDisputeSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_auto_accept_below_amount = json::required(obj, "auto_accept_below_amount", path)?;
         Ok(Self {
-            auto_accept_below_amount: json::required(obj, "auto_accept_below_amount", path)?,
+            auto_accept_below_amount: f_auto_accept_below_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_auto_accept_below_amount = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "auto_accept_below_amount" => json::set(r, &mut f_auto_accept_below_amount),
+            "auto_accept_below_amount" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_auto_accept_below_amount),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            auto_accept_below_amount: json::req(f_auto_accept_below_amount)?,
+            auto_accept_below_amount: f_auto_accept_below_amount,
             extra,
         })
     }
@@ -3925,21 +4109,26 @@ impl OrganizationDisputeSettingsUpdate {
 impl FromJson for OrganizationDisputeSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_auto_accept_below_amount = json::patch(obj, "auto_accept_below_amount", path)?;
         Ok(Self {
-            auto_accept_below_amount: json::patch(obj, "auto_accept_below_amount", path)?,
+            auto_accept_below_amount: f_auto_accept_below_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_auto_accept_below_amount = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "auto_accept_below_amount" => json::set(r, &mut f_auto_accept_below_amount),
+            "auto_accept_below_amount" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_auto_accept_below_amount,) = s;
         Ok(Self {
-            auto_accept_below_amount: json::patch_of(f_auto_accept_below_amount),
+            auto_accept_below_amount: match f_auto_accept_below_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4026,111 +4215,155 @@ impl OrganizationFeatureSettings {
 impl FromJson for OrganizationFeatureSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_issue_funding_enabled = json::optional(obj, "issue_funding_enabled", path)?;
+        let f_seat_based_pricing_enabled = json::optional(obj, "seat_based_pricing_enabled", path)?;
+        let f_wallets_enabled = json::optional(obj, "wallets_enabled", path)?;
+        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
+        let f_checkout_localization_enabled =
+            json::optional(obj, "checkout_localization_enabled", path)?;
+        let f_overview_metrics = json::optional(obj, "overview_metrics", path)?;
+        let f_reset_proration_behavior_enabled =
+            json::optional(obj, "reset_proration_behavior_enabled", path)?;
+        let f_off_session_charges_enabled =
+            json::optional(obj, "off_session_charges_enabled", path)?;
+        let f_meter_cycling_enabled = json::optional(obj, "meter_cycling_enabled", path)?;
+        let f_slack_benefit_enabled = json::optional(obj, "slack_benefit_enabled", path)?;
+        let f_preview_access_enabled = json::optional(obj, "preview_access_enabled", path)?;
+        let f_disputes_enabled = json::optional(obj, "disputes_enabled", path)?;
+        let f_sso_enabled = json::optional(obj, "sso_enabled", path)?;
+        let f_dispute_auto_accept_enabled =
+            json::optional(obj, "dispute_auto_accept_enabled", path)?;
+        let f_compass_enabled = json::optional(obj, "compass_enabled", path)?;
+        let f_merchant_migration_enabled = json::optional(obj, "merchant_migration_enabled", path)?;
         Ok(Self {
-            issue_funding_enabled: json::optional(obj, "issue_funding_enabled", path)?,
-            seat_based_pricing_enabled: json::optional(obj, "seat_based_pricing_enabled", path)?,
-            wallets_enabled: json::optional(obj, "wallets_enabled", path)?,
-            member_model_enabled: json::optional(obj, "member_model_enabled", path)?,
-            checkout_localization_enabled: json::optional(
-                obj,
-                "checkout_localization_enabled",
-                path,
-            )?,
-            overview_metrics: json::optional(obj, "overview_metrics", path)?,
-            reset_proration_behavior_enabled: json::optional(
-                obj,
-                "reset_proration_behavior_enabled",
-                path,
-            )?,
-            off_session_charges_enabled: json::optional(obj, "off_session_charges_enabled", path)?,
-            meter_cycling_enabled: json::optional(obj, "meter_cycling_enabled", path)?,
-            slack_benefit_enabled: json::optional(obj, "slack_benefit_enabled", path)?,
-            preview_access_enabled: json::optional(obj, "preview_access_enabled", path)?,
-            disputes_enabled: json::optional(obj, "disputes_enabled", path)?,
-            sso_enabled: json::optional(obj, "sso_enabled", path)?,
-            dispute_auto_accept_enabled: json::optional(obj, "dispute_auto_accept_enabled", path)?,
-            compass_enabled: json::optional(obj, "compass_enabled", path)?,
-            merchant_migration_enabled: json::optional(obj, "merchant_migration_enabled", path)?,
+            issue_funding_enabled: f_issue_funding_enabled,
+            seat_based_pricing_enabled: f_seat_based_pricing_enabled,
+            wallets_enabled: f_wallets_enabled,
+            member_model_enabled: f_member_model_enabled,
+            checkout_localization_enabled: f_checkout_localization_enabled,
+            overview_metrics: f_overview_metrics,
+            reset_proration_behavior_enabled: f_reset_proration_behavior_enabled,
+            off_session_charges_enabled: f_off_session_charges_enabled,
+            meter_cycling_enabled: f_meter_cycling_enabled,
+            slack_benefit_enabled: f_slack_benefit_enabled,
+            preview_access_enabled: f_preview_access_enabled,
+            disputes_enabled: f_disputes_enabled,
+            sso_enabled: f_sso_enabled,
+            dispute_auto_accept_enabled: f_dispute_auto_accept_enabled,
+            compass_enabled: f_compass_enabled,
+            merchant_migration_enabled: f_merchant_migration_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_issue_funding_enabled = None;
-        let mut f_seat_based_pricing_enabled = None;
-        let mut f_wallets_enabled = None;
-        let mut f_member_model_enabled = None;
-        let mut f_checkout_localization_enabled = None;
-        let mut f_overview_metrics = None;
-        let mut f_reset_proration_behavior_enabled = None;
-        let mut f_off_session_charges_enabled = None;
-        let mut f_meter_cycling_enabled = None;
-        let mut f_slack_benefit_enabled = None;
-        let mut f_preview_access_enabled = None;
-        let mut f_disputes_enabled = None;
-        let mut f_sso_enabled = None;
-        let mut f_dispute_auto_accept_enabled = None;
-        let mut f_compass_enabled = None;
-        let mut f_merchant_migration_enabled = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "issue_funding_enabled" => {
-                json::set_opt(r, &mut f_issue_funding_enabled, key, &mut extra)
-            }
-            "seat_based_pricing_enabled" => {
-                json::set_opt(r, &mut f_seat_based_pricing_enabled, key, &mut extra)
-            }
-            "wallets_enabled" => json::set_opt(r, &mut f_wallets_enabled, key, &mut extra),
-            "member_model_enabled" => {
-                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
-            }
-            "checkout_localization_enabled" => {
-                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
-            }
-            "overview_metrics" => json::set_opt(r, &mut f_overview_metrics, key, &mut extra),
-            "reset_proration_behavior_enabled" => {
-                json::set_opt(r, &mut f_reset_proration_behavior_enabled, key, &mut extra)
-            }
-            "off_session_charges_enabled" => {
-                json::set_opt(r, &mut f_off_session_charges_enabled, key, &mut extra)
-            }
-            "meter_cycling_enabled" => {
-                json::set_opt(r, &mut f_meter_cycling_enabled, key, &mut extra)
-            }
-            "slack_benefit_enabled" => {
-                json::set_opt(r, &mut f_slack_benefit_enabled, key, &mut extra)
-            }
-            "preview_access_enabled" => {
-                json::set_opt(r, &mut f_preview_access_enabled, key, &mut extra)
-            }
-            "disputes_enabled" => json::set_opt(r, &mut f_disputes_enabled, key, &mut extra),
-            "sso_enabled" => json::set_opt(r, &mut f_sso_enabled, key, &mut extra),
-            "dispute_auto_accept_enabled" => {
-                json::set_opt(r, &mut f_dispute_auto_accept_enabled, key, &mut extra)
-            }
-            "compass_enabled" => json::set_opt(r, &mut f_compass_enabled, key, &mut extra),
-            "merchant_migration_enabled" => {
-                json::set_opt(r, &mut f_merchant_migration_enabled, key, &mut extra)
-            }
+            "issue_funding_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "seat_based_pricing_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "wallets_enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "member_model_enabled" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "checkout_localization_enabled" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "overview_metrics" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "reset_proration_behavior_enabled" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "off_session_charges_enabled" => json::set_opt(r, &mut s.7, key, &mut extra),
+            "meter_cycling_enabled" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "slack_benefit_enabled" => json::set_opt(r, &mut s.9, key, &mut extra),
+            "preview_access_enabled" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "disputes_enabled" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "sso_enabled" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "dispute_auto_accept_enabled" => json::set_opt(r, &mut s.13, key, &mut extra),
+            "compass_enabled" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "merchant_migration_enabled" => json::set_opt(r, &mut s.15, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_issue_funding_enabled,
+            f_seat_based_pricing_enabled,
+            f_wallets_enabled,
+            f_member_model_enabled,
+            f_checkout_localization_enabled,
+            f_overview_metrics,
+            f_reset_proration_behavior_enabled,
+            f_off_session_charges_enabled,
+            f_meter_cycling_enabled,
+            f_slack_benefit_enabled,
+            f_preview_access_enabled,
+            f_disputes_enabled,
+            f_sso_enabled,
+            f_dispute_auto_accept_enabled,
+            f_compass_enabled,
+            f_merchant_migration_enabled,
+        ) = s;
         Ok(Self {
-            issue_funding_enabled: json::opt(f_issue_funding_enabled),
-            seat_based_pricing_enabled: json::opt(f_seat_based_pricing_enabled),
-            wallets_enabled: json::opt(f_wallets_enabled),
-            member_model_enabled: json::opt(f_member_model_enabled),
-            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
-            overview_metrics: json::opt(f_overview_metrics),
-            reset_proration_behavior_enabled: json::opt(f_reset_proration_behavior_enabled),
-            off_session_charges_enabled: json::opt(f_off_session_charges_enabled),
-            meter_cycling_enabled: json::opt(f_meter_cycling_enabled),
-            slack_benefit_enabled: json::opt(f_slack_benefit_enabled),
-            preview_access_enabled: json::opt(f_preview_access_enabled),
-            disputes_enabled: json::opt(f_disputes_enabled),
-            sso_enabled: json::opt(f_sso_enabled),
-            dispute_auto_accept_enabled: json::opt(f_dispute_auto_accept_enabled),
-            compass_enabled: json::opt(f_compass_enabled),
-            merchant_migration_enabled: json::opt(f_merchant_migration_enabled),
+            issue_funding_enabled: match f_issue_funding_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            seat_based_pricing_enabled: match f_seat_based_pricing_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            wallets_enabled: match f_wallets_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            member_model_enabled: match f_member_model_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            checkout_localization_enabled: match f_checkout_localization_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            overview_metrics: match f_overview_metrics {
+                Some(v) => v,
+                None => None,
+            },
+            reset_proration_behavior_enabled: match f_reset_proration_behavior_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            off_session_charges_enabled: match f_off_session_charges_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            meter_cycling_enabled: match f_meter_cycling_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            slack_benefit_enabled: match f_slack_benefit_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            preview_access_enabled: match f_preview_access_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            disputes_enabled: match f_disputes_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            sso_enabled: match f_sso_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            dispute_auto_accept_enabled: match f_dispute_auto_accept_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            compass_enabled: match f_compass_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            merchant_migration_enabled: match f_merchant_migration_enabled {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -4245,43 +4478,53 @@ impl OrganizationFeatureSettingsUpdate {
 impl FromJson for OrganizationFeatureSettingsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seat_based_pricing_enabled = json::optional(obj, "seat_based_pricing_enabled", path)?;
+        let f_member_model_enabled = json::optional(obj, "member_model_enabled", path)?;
+        let f_checkout_localization_enabled =
+            json::optional(obj, "checkout_localization_enabled", path)?;
+        let f_overview_metrics = json::patch(obj, "overview_metrics", path)?;
         Ok(Self {
-            seat_based_pricing_enabled: json::optional(obj, "seat_based_pricing_enabled", path)?,
-            member_model_enabled: json::optional(obj, "member_model_enabled", path)?,
-            checkout_localization_enabled: json::optional(
-                obj,
-                "checkout_localization_enabled",
-                path,
-            )?,
-            overview_metrics: json::patch(obj, "overview_metrics", path)?,
+            seat_based_pricing_enabled: f_seat_based_pricing_enabled,
+            member_model_enabled: f_member_model_enabled,
+            checkout_localization_enabled: f_checkout_localization_enabled,
+            overview_metrics: f_overview_metrics,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seat_based_pricing_enabled = None;
-        let mut f_member_model_enabled = None;
-        let mut f_checkout_localization_enabled = None;
-        let mut f_overview_metrics = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "seat_based_pricing_enabled" => {
-                json::set_opt(r, &mut f_seat_based_pricing_enabled, key, &mut extra)
-            }
-            "member_model_enabled" => {
-                json::set_opt(r, &mut f_member_model_enabled, key, &mut extra)
-            }
-            "checkout_localization_enabled" => {
-                json::set_opt(r, &mut f_checkout_localization_enabled, key, &mut extra)
-            }
-            "overview_metrics" => json::set(r, &mut f_overview_metrics),
+            "seat_based_pricing_enabled" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "member_model_enabled" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "checkout_localization_enabled" => json::set_opt(r, &mut s.2, key, &mut extra),
+            "overview_metrics" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_seat_based_pricing_enabled,
+            f_member_model_enabled,
+            f_checkout_localization_enabled,
+            f_overview_metrics,
+        ) = s;
         Ok(Self {
-            seat_based_pricing_enabled: json::opt(f_seat_based_pricing_enabled),
-            member_model_enabled: json::opt(f_member_model_enabled),
-            checkout_localization_enabled: json::opt(f_checkout_localization_enabled),
-            overview_metrics: json::patch_of(f_overview_metrics),
+            seat_based_pricing_enabled: match f_seat_based_pricing_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            member_model_enabled: match f_member_model_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            checkout_localization_enabled: match f_checkout_localization_enabled {
+                Some(v) => v,
+                None => None,
+            },
+            overview_metrics: match f_overview_metrics {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -4340,14 +4583,14 @@ impl FromJson for OrganizationIndividualLegalEntitySchema {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "individual", false)
-            }),
+            "type" => json::konst(json::peek_const_str(r, "individual", false), r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -4392,25 +4635,29 @@ impl OrganizationSocialLink {
 impl FromJson for OrganizationSocialLink {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_platform = json::required(obj, "platform", path)?;
+        let f_url = json::required(obj, "url", path)?;
         Ok(Self {
-            platform: json::required(obj, "platform", path)?,
-            url: json::required(obj, "url", path)?,
+            platform: f_platform,
+            url: f_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_platform = None;
-        let mut f_url = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "platform" => json::set(r, &mut f_platform),
-            "url" => json::set(r, &mut f_url),
+            "platform" => json::set(r, &mut s.0),
+            "url" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_platform), Some(f_url)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            platform: json::req(f_platform)?,
-            url: json::req(f_url)?,
+            platform: f_platform,
+            url: f_url,
             extra,
         })
     }
@@ -4767,47 +5014,50 @@ impl OrganizationSubscriptionSettings {
 impl FromJson for OrganizationSubscriptionSettings {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_allow_multiple_subscriptions =
+            json::required(obj, "allow_multiple_subscriptions", path)?;
+        let f_proration_behavior = json::required(obj, "proration_behavior", path)?;
+        let f_benefit_revocation_grace_period =
+            json::required(obj, "benefit_revocation_grace_period", path)?;
+        let f_prevent_trial_abuse = json::required(obj, "prevent_trial_abuse", path)?;
+        let f_allow_customer_updates = json::required(obj, "allow_customer_updates", path)?;
         Ok(Self {
-            allow_multiple_subscriptions: json::required(
-                obj,
-                "allow_multiple_subscriptions",
-                path,
-            )?,
-            proration_behavior: json::required(obj, "proration_behavior", path)?,
-            benefit_revocation_grace_period: json::required(
-                obj,
-                "benefit_revocation_grace_period",
-                path,
-            )?,
-            prevent_trial_abuse: json::required(obj, "prevent_trial_abuse", path)?,
-            allow_customer_updates: json::required(obj, "allow_customer_updates", path)?,
+            allow_multiple_subscriptions: f_allow_multiple_subscriptions,
+            proration_behavior: f_proration_behavior,
+            benefit_revocation_grace_period: f_benefit_revocation_grace_period,
+            prevent_trial_abuse: f_prevent_trial_abuse,
+            allow_customer_updates: f_allow_customer_updates,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_allow_multiple_subscriptions = None;
-        let mut f_proration_behavior = None;
-        let mut f_benefit_revocation_grace_period = None;
-        let mut f_prevent_trial_abuse = None;
-        let mut f_allow_customer_updates = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "allow_multiple_subscriptions" => json::set(r, &mut f_allow_multiple_subscriptions),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "benefit_revocation_grace_period" => {
-                json::set(r, &mut f_benefit_revocation_grace_period)
-            }
-            "prevent_trial_abuse" => json::set(r, &mut f_prevent_trial_abuse),
-            "allow_customer_updates" => json::set(r, &mut f_allow_customer_updates),
+            "allow_multiple_subscriptions" => json::set(r, &mut s.0),
+            "proration_behavior" => json::set(r, &mut s.1),
+            "benefit_revocation_grace_period" => json::set(r, &mut s.2),
+            "prevent_trial_abuse" => json::set(r, &mut s.3),
+            "allow_customer_updates" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_allow_multiple_subscriptions),
+            Some(f_proration_behavior),
+            Some(f_benefit_revocation_grace_period),
+            Some(f_prevent_trial_abuse),
+            Some(f_allow_customer_updates),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            allow_multiple_subscriptions: json::req(f_allow_multiple_subscriptions)?,
-            proration_behavior: json::req(f_proration_behavior)?,
-            benefit_revocation_grace_period: json::req(f_benefit_revocation_grace_period)?,
-            prevent_trial_abuse: json::req(f_prevent_trial_abuse)?,
-            allow_customer_updates: json::req(f_allow_customer_updates)?,
+            allow_multiple_subscriptions: f_allow_multiple_subscriptions,
+            proration_behavior: f_proration_behavior,
+            benefit_revocation_grace_period: f_benefit_revocation_grace_period,
+            prevent_trial_abuse: f_prevent_trial_abuse,
+            allow_customer_updates: f_allow_customer_updates,
             extra,
         })
     }
@@ -4928,81 +5178,152 @@ impl OrganizationUpdate {
 impl FromJson for OrganizationUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_avatar_url = json::patch(obj, "avatar_url", path)?;
+        let f_email = json::patch(obj, "email", path)?;
+        let f_website = json::patch(obj, "website", path)?;
+        let f_socials = json::patch(obj, "socials", path)?;
+        let f_details = json::patch(obj, "details", path)?;
+        let f_country = json::patch(obj, "country", path)?;
+        let f_feature_settings = json::patch(obj, "feature_settings", path)?;
+        let f_subscription_settings = json::patch(obj, "subscription_settings", path)?;
+        let f_customer_email_settings = json::patch(obj, "customer_email_settings", path)?;
+        let f_customer_portal_settings = json::patch(obj, "customer_portal_settings", path)?;
+        let f_dispute_settings = json::patch(obj, "dispute_settings", path)?;
+        let f_embed_hosts = json::patch(obj, "embed_hosts", path)?;
+        let f_default_presentment_currency =
+            json::patch(obj, "default_presentment_currency", path)?;
+        let f_default_tax_behavior = json::patch(obj, "default_tax_behavior", path)?;
+        let f_sso_enforced = json::patch(obj, "sso_enforced", path)?;
         Ok(Self {
-            name: json::patch(obj, "name", path)?,
-            avatar_url: json::patch(obj, "avatar_url", path)?,
-            email: json::patch(obj, "email", path)?,
-            website: json::patch(obj, "website", path)?,
-            socials: json::patch(obj, "socials", path)?,
-            details: json::patch(obj, "details", path)?,
-            country: json::patch(obj, "country", path)?,
-            feature_settings: json::patch(obj, "feature_settings", path)?,
-            subscription_settings: json::patch(obj, "subscription_settings", path)?,
-            customer_email_settings: json::patch(obj, "customer_email_settings", path)?,
-            customer_portal_settings: json::patch(obj, "customer_portal_settings", path)?,
-            dispute_settings: json::patch(obj, "dispute_settings", path)?,
-            embed_hosts: json::patch(obj, "embed_hosts", path)?,
-            default_presentment_currency: json::patch(obj, "default_presentment_currency", path)?,
-            default_tax_behavior: json::patch(obj, "default_tax_behavior", path)?,
-            sso_enforced: json::patch(obj, "sso_enforced", path)?,
+            name: f_name,
+            avatar_url: f_avatar_url,
+            email: f_email,
+            website: f_website,
+            socials: f_socials,
+            details: f_details,
+            country: f_country,
+            feature_settings: f_feature_settings,
+            subscription_settings: f_subscription_settings,
+            customer_email_settings: f_customer_email_settings,
+            customer_portal_settings: f_customer_portal_settings,
+            dispute_settings: f_dispute_settings,
+            embed_hosts: f_embed_hosts,
+            default_presentment_currency: f_default_presentment_currency,
+            default_tax_behavior: f_default_tax_behavior,
+            sso_enforced: f_sso_enforced,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_name = None;
-        let mut f_avatar_url = None;
-        let mut f_email = None;
-        let mut f_website = None;
-        let mut f_socials = None;
-        let mut f_details = None;
-        let mut f_country = None;
-        let mut f_feature_settings = None;
-        let mut f_subscription_settings = None;
-        let mut f_customer_email_settings = None;
-        let mut f_customer_portal_settings = None;
-        let mut f_dispute_settings = None;
-        let mut f_embed_hosts = None;
-        let mut f_default_presentment_currency = None;
-        let mut f_default_tax_behavior = None;
-        let mut f_sso_enforced = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "name" => json::set(r, &mut f_name),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
-            "email" => json::set(r, &mut f_email),
-            "website" => json::set(r, &mut f_website),
-            "socials" => json::set(r, &mut f_socials),
-            "details" => json::set(r, &mut f_details),
-            "country" => json::set(r, &mut f_country),
-            "feature_settings" => json::set(r, &mut f_feature_settings),
-            "subscription_settings" => json::set(r, &mut f_subscription_settings),
-            "customer_email_settings" => json::set(r, &mut f_customer_email_settings),
-            "customer_portal_settings" => json::set(r, &mut f_customer_portal_settings),
-            "dispute_settings" => json::set(r, &mut f_dispute_settings),
-            "embed_hosts" => json::set(r, &mut f_embed_hosts),
-            "default_presentment_currency" => json::set(r, &mut f_default_presentment_currency),
-            "default_tax_behavior" => json::set(r, &mut f_default_tax_behavior),
-            "sso_enforced" => json::set(r, &mut f_sso_enforced),
+            "name" => json::set(r, &mut s.0),
+            "avatar_url" => json::set(r, &mut s.1),
+            "email" => json::set(r, &mut s.2),
+            "website" => json::set(r, &mut s.3),
+            "socials" => json::set(r, &mut s.4),
+            "details" => json::set(r, &mut s.5),
+            "country" => json::set(r, &mut s.6),
+            "feature_settings" => json::set(r, &mut s.7),
+            "subscription_settings" => json::set(r, &mut s.8),
+            "customer_email_settings" => json::set(r, &mut s.9),
+            "customer_portal_settings" => json::set(r, &mut s.10),
+            "dispute_settings" => json::set(r, &mut s.11),
+            "embed_hosts" => json::set(r, &mut s.12),
+            "default_presentment_currency" => json::set(r, &mut s.13),
+            "default_tax_behavior" => json::set(r, &mut s.14),
+            "sso_enforced" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_name,
+            f_avatar_url,
+            f_email,
+            f_website,
+            f_socials,
+            f_details,
+            f_country,
+            f_feature_settings,
+            f_subscription_settings,
+            f_customer_email_settings,
+            f_customer_portal_settings,
+            f_dispute_settings,
+            f_embed_hosts,
+            f_default_presentment_currency,
+            f_default_tax_behavior,
+            f_sso_enforced,
+        ) = s;
         Ok(Self {
-            name: json::patch_of(f_name),
-            avatar_url: json::patch_of(f_avatar_url),
-            email: json::patch_of(f_email),
-            website: json::patch_of(f_website),
-            socials: json::patch_of(f_socials),
-            details: json::patch_of(f_details),
-            country: json::patch_of(f_country),
-            feature_settings: json::patch_of(f_feature_settings),
-            subscription_settings: json::patch_of(f_subscription_settings),
-            customer_email_settings: json::patch_of(f_customer_email_settings),
-            customer_portal_settings: json::patch_of(f_customer_portal_settings),
-            dispute_settings: json::patch_of(f_dispute_settings),
-            embed_hosts: json::patch_of(f_embed_hosts),
-            default_presentment_currency: json::patch_of(f_default_presentment_currency),
-            default_tax_behavior: json::patch_of(f_default_tax_behavior),
-            sso_enforced: json::patch_of(f_sso_enforced),
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            avatar_url: match f_avatar_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            website: match f_website {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            socials: match f_socials {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            details: match f_details {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            country: match f_country {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            feature_settings: match f_feature_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            subscription_settings: match f_subscription_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_email_settings: match f_customer_email_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_portal_settings: match f_customer_portal_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            dispute_settings: match f_dispute_settings {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            embed_hosts: match f_embed_hosts {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_presentment_currency: match f_default_presentment_currency {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            default_tax_behavior: match f_default_tax_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            sso_enforced: match f_sso_enforced {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -5255,26 +5576,30 @@ impl FromJson for SsoEnforcementRequiresConnection {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SSOEnforcementRequiresConnection", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SSOEnforcementRequiresConnection", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SSOEnforcementRequiresConnection", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -88,80 +90,106 @@ impl FromJson for CardPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "method", "card", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_trigger = json::required(obj, "trigger", path)?;
+        let f_decline_reason = json::required(obj, "decline_reason", path)?;
+        let f_decline_message = json::required(obj, "decline_message", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_processor_metadata = json::optional(obj, "processor_metadata", path)?;
+        let f_method_metadata = json::required(obj, "method_metadata", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            processor: json::required(obj, "processor", path)?,
-            status: json::required(obj, "status", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            trigger: json::required(obj, "trigger", path)?,
-            decline_reason: json::required(obj, "decline_reason", path)?,
-            decline_message: json::required(obj, "decline_message", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            processor_metadata: json::optional(obj, "processor_metadata", path)?,
-            method_metadata: json::required(obj, "method_metadata", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            trigger: f_trigger,
+            decline_reason: f_decline_reason,
+            decline_message: f_decline_message,
+            organization_id: f_organization_id,
+            checkout_id: f_checkout_id,
+            order_id: f_order_id,
+            processor_metadata: f_processor_metadata,
+            method_metadata: f_method_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_processor = None;
-        let mut f_status = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut c_7 = false;
-        let mut f_trigger = None;
-        let mut f_decline_reason = None;
-        let mut f_decline_message = None;
-        let mut f_organization_id = None;
-        let mut f_checkout_id = None;
-        let mut f_order_id = None;
-        let mut f_processor_metadata = None;
-        let mut f_method_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, false, None, None, None, None, None, None,
+            None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "processor" => json::set(r, &mut f_processor),
-            "status" => json::set(r, &mut f_status),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "method" => json::konst(r, &mut c_7, |r| json::peek_const_str(r, "card", false)),
-            "trigger" => json::set(r, &mut f_trigger),
-            "decline_reason" => json::set(r, &mut f_decline_reason),
-            "decline_message" => json::set(r, &mut f_decline_message),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "processor_metadata" => json::set_opt(r, &mut f_processor_metadata, key, &mut extra),
-            "method_metadata" => json::set(r, &mut f_method_metadata),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "status" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
+            "method" => json::konst(json::peek_const_str(r, "card", false), r, &mut s.7),
+            "trigger" => json::set(r, &mut s.8),
+            "decline_reason" => json::set(r, &mut s.9),
+            "decline_message" => json::set(r, &mut s.10),
+            "organization_id" => json::set(r, &mut s.11),
+            "checkout_id" => json::set(r, &mut s.12),
+            "order_id" => json::set(r, &mut s.13),
+            "processor_metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "method_metadata" => json::set(r, &mut s.15),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_7)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_processor),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+            true,
+            Some(f_trigger),
+            Some(f_decline_reason),
+            Some(f_decline_message),
+            Some(f_organization_id),
+            Some(f_checkout_id),
+            Some(f_order_id),
+            f_processor_metadata,
+            Some(f_method_metadata),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            processor: json::req(f_processor)?,
-            status: json::req(f_status)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            trigger: json::req(f_trigger)?,
-            decline_reason: json::req(f_decline_reason)?,
-            decline_message: json::req(f_decline_message)?,
-            organization_id: json::req(f_organization_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            order_id: json::req(f_order_id)?,
-            processor_metadata: json::opt(f_processor_metadata),
-            method_metadata: json::req(f_method_metadata)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            trigger: f_trigger,
+            decline_reason: f_decline_reason,
+            decline_message: f_decline_message,
+            organization_id: f_organization_id,
+            checkout_id: f_checkout_id,
+            order_id: f_order_id,
+            processor_metadata: match f_processor_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            method_metadata: f_method_metadata,
             extra,
         })
     }
@@ -214,25 +242,29 @@ impl CardPaymentMetadata {
 impl FromJson for CardPaymentMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_brand = json::required(obj, "brand", path)?;
+        let f_last4 = json::required(obj, "last4", path)?;
         Ok(Self {
-            brand: json::required(obj, "brand", path)?,
-            last4: json::required(obj, "last4", path)?,
+            brand: f_brand,
+            last4: f_last4,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_brand = None;
-        let mut f_last4 = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut f_brand),
-            "last4" => json::set(r, &mut f_last4),
+            "brand" => json::set(r, &mut s.0),
+            "last4" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_brand), Some(f_last4)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            brand: json::req(f_brand)?,
-            last4: json::req(f_last4)?,
+            brand: f_brand,
+            last4: f_last4,
             extra,
         })
     }
@@ -313,77 +345,104 @@ impl GenericPayment {
 impl FromJson for GenericPayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_processor = json::required(obj, "processor", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_method = json::required(obj, "method", path)?;
+        let f_trigger = json::required(obj, "trigger", path)?;
+        let f_decline_reason = json::required(obj, "decline_reason", path)?;
+        let f_decline_message = json::required(obj, "decline_message", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_processor_metadata = json::optional(obj, "processor_metadata", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            processor: json::required(obj, "processor", path)?,
-            status: json::required(obj, "status", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            method: json::required(obj, "method", path)?,
-            trigger: json::required(obj, "trigger", path)?,
-            decline_reason: json::required(obj, "decline_reason", path)?,
-            decline_message: json::required(obj, "decline_message", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            processor_metadata: json::optional(obj, "processor_metadata", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            method: f_method,
+            trigger: f_trigger,
+            decline_reason: f_decline_reason,
+            decline_message: f_decline_message,
+            organization_id: f_organization_id,
+            checkout_id: f_checkout_id,
+            order_id: f_order_id,
+            processor_metadata: f_processor_metadata,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_processor = None;
-        let mut f_status = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_method = None;
-        let mut f_trigger = None;
-        let mut f_decline_reason = None;
-        let mut f_decline_message = None;
-        let mut f_organization_id = None;
-        let mut f_checkout_id = None;
-        let mut f_order_id = None;
-        let mut f_processor_metadata = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "processor" => json::set(r, &mut f_processor),
-            "status" => json::set(r, &mut f_status),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "method" => json::set(r, &mut f_method),
-            "trigger" => json::set(r, &mut f_trigger),
-            "decline_reason" => json::set(r, &mut f_decline_reason),
-            "decline_message" => json::set(r, &mut f_decline_message),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "processor_metadata" => json::set_opt(r, &mut f_processor_metadata, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "processor" => json::set(r, &mut s.3),
+            "status" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "currency" => json::set(r, &mut s.6),
+            "method" => json::set(r, &mut s.7),
+            "trigger" => json::set(r, &mut s.8),
+            "decline_reason" => json::set(r, &mut s.9),
+            "decline_message" => json::set(r, &mut s.10),
+            "organization_id" => json::set(r, &mut s.11),
+            "checkout_id" => json::set(r, &mut s.12),
+            "order_id" => json::set(r, &mut s.13),
+            "processor_metadata" => json::set_opt(r, &mut s.14, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_processor),
+            Some(f_status),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_method),
+            Some(f_trigger),
+            Some(f_decline_reason),
+            Some(f_decline_message),
+            Some(f_organization_id),
+            Some(f_checkout_id),
+            Some(f_order_id),
+            f_processor_metadata,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            processor: json::req(f_processor)?,
-            status: json::req(f_status)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            method: json::req(f_method)?,
-            trigger: json::req(f_trigger)?,
-            decline_reason: json::req(f_decline_reason)?,
-            decline_message: json::req(f_decline_message)?,
-            organization_id: json::req(f_organization_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            order_id: json::req(f_order_id)?,
-            processor_metadata: json::opt(f_processor_metadata),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            processor: f_processor,
+            status: f_status,
+            amount: f_amount,
+            currency: f_currency,
+            method: f_method,
+            trigger: f_trigger,
+            decline_reason: f_decline_reason,
+            decline_message: f_decline_message,
+            organization_id: f_organization_id,
+            checkout_id: f_checkout_id,
+            order_id: f_order_id,
+            processor_metadata: match f_processor_metadata {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -437,25 +496,29 @@ impl ListResourcePayment {
 impl FromJson for ListResourcePayment {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -780,26 +843,26 @@ impl FromJson for PaymentFailed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "PaymentFailed", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "PaymentFailed", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(json::peek_const_str(r, "PaymentFailed", false), r, &mut s.0),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -845,37 +908,45 @@ impl PaymentMethodCardMetadata {
 impl FromJson for PaymentMethodCardMetadata {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_brand = json::required(obj, "brand", path)?;
+        let f_last4 = json::required(obj, "last4", path)?;
+        let f_exp_month = json::required(obj, "exp_month", path)?;
+        let f_exp_year = json::required(obj, "exp_year", path)?;
+        let f_wallet = json::optional(obj, "wallet", path)?;
         Ok(Self {
-            brand: json::required(obj, "brand", path)?,
-            last4: json::required(obj, "last4", path)?,
-            exp_month: json::required(obj, "exp_month", path)?,
-            exp_year: json::required(obj, "exp_year", path)?,
-            wallet: json::optional(obj, "wallet", path)?,
+            brand: f_brand,
+            last4: f_last4,
+            exp_month: f_exp_month,
+            exp_year: f_exp_year,
+            wallet: f_wallet,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_brand = None;
-        let mut f_last4 = None;
-        let mut f_exp_month = None;
-        let mut f_exp_year = None;
-        let mut f_wallet = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "brand" => json::set(r, &mut f_brand),
-            "last4" => json::set(r, &mut f_last4),
-            "exp_month" => json::set(r, &mut f_exp_month),
-            "exp_year" => json::set(r, &mut f_exp_year),
-            "wallet" => json::set_opt(r, &mut f_wallet, key, &mut extra),
+            "brand" => json::set(r, &mut s.0),
+            "last4" => json::set(r, &mut s.1),
+            "exp_month" => json::set(r, &mut s.2),
+            "exp_year" => json::set(r, &mut s.3),
+            "wallet" => json::set_opt(r, &mut s.4, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_brand), Some(f_last4), Some(f_exp_month), Some(f_exp_year), f_wallet) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            brand: json::req(f_brand)?,
-            last4: json::req(f_last4)?,
-            exp_month: json::req(f_exp_month)?,
-            exp_year: json::req(f_exp_year)?,
-            wallet: json::opt(f_wallet),
+            brand: f_brand,
+            last4: f_last4,
+            exp_month: f_exp_month,
+            exp_year: f_exp_year,
+            wallet: match f_wallet {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -52,25 +54,29 @@ impl AttachedCustomFieldCreate {
 impl FromJson for AttachedCustomFieldCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_custom_field_id = json::required(obj, "custom_field_id", path)?;
+        let f_required = json::required(obj, "required", path)?;
         Ok(Self {
-            custom_field_id: json::required(obj, "custom_field_id", path)?,
-            required: json::required(obj, "required", path)?,
+            custom_field_id: f_custom_field_id,
+            required: f_required,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_custom_field_id = None;
-        let mut f_required = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "custom_field_id" => json::set(r, &mut f_custom_field_id),
-            "required" => json::set(r, &mut f_required),
+            "custom_field_id" => json::set(r, &mut s.0),
+            "required" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_custom_field_id), Some(f_required)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            custom_field_id: json::req(f_custom_field_id)?,
-            required: json::req(f_required)?,
+            custom_field_id: f_custom_field_id,
+            required: f_required,
             extra,
         })
     }
@@ -116,23 +122,24 @@ impl ExistingProductPrice {
 impl FromJson for ExistingProductPrice {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
+            id: f_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
+            "id" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        Ok(Self {
-            id: json::req(f_id)?,
-            extra,
-        })
+        let (Some(f_id),) = s else {
+            return Err(Miss::FIT);
+        };
+        Ok(Self { id: f_id, extra })
     }
 }
 
@@ -170,25 +177,29 @@ impl ListResourceProduct {
 impl FromJson for ListResourceProduct {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -284,97 +295,126 @@ impl Product {
 impl FromJson for Product {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_trial_interval = json::required(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::required(obj, "trial_interval_count", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::required(obj, "description", path)?;
+        let f_visibility = json::required(obj, "visibility", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::required(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::required(obj, "meter_interval_count", path)?;
+        let f_is_recurring = json::required(obj, "is_recurring", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
+        let f_medias = json::required(obj, "medias", path)?;
+        let f_attached_custom_fields = json::required(obj, "attached_custom_fields", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            trial_interval: json::required(obj, "trial_interval", path)?,
-            trial_interval_count: json::required(obj, "trial_interval_count", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::required(obj, "description", path)?,
-            visibility: json::required(obj, "visibility", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            meter_interval: json::required(obj, "meter_interval", path)?,
-            meter_interval_count: json::required(obj, "meter_interval_count", path)?,
-            is_recurring: json::required(obj, "is_recurring", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            prices: json::required(obj, "prices", path)?,
-            benefits: json::required(obj, "benefits", path)?,
-            medias: json::required(obj, "medias", path)?,
-            attached_custom_fields: json::required(obj, "attached_custom_fields", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            attached_custom_fields: f_attached_custom_fields,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
-        let mut f_is_recurring = None;
-        let mut f_is_archived = None;
-        let mut f_organization_id = None;
-        let mut f_metadata = None;
-        let mut f_prices = None;
-        let mut f_benefits = None;
-        let mut f_medias = None;
-        let mut f_attached_custom_fields = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set(r, &mut f_visibility),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
-            "is_recurring" => json::set(r, &mut f_is_recurring),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "prices" => json::set(r, &mut f_prices),
-            "benefits" => json::set(r, &mut f_benefits),
-            "medias" => json::set(r, &mut f_medias),
-            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "trial_interval" => json::set(r, &mut s.3),
+            "trial_interval_count" => json::set(r, &mut s.4),
+            "name" => json::set(r, &mut s.5),
+            "description" => json::set(r, &mut s.6),
+            "visibility" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set(r, &mut s.8),
+            "recurring_interval_count" => json::set(r, &mut s.9),
+            "meter_interval" => json::set(r, &mut s.10),
+            "meter_interval_count" => json::set(r, &mut s.11),
+            "is_recurring" => json::set(r, &mut s.12),
+            "is_archived" => json::set(r, &mut s.13),
+            "organization_id" => json::set(r, &mut s.14),
+            "metadata" => json::set(r, &mut s.15),
+            "prices" => json::set(r, &mut s.16),
+            "benefits" => json::set(r, &mut s.17),
+            "medias" => json::set(r, &mut s.18),
+            "attached_custom_fields" => json::set(r, &mut s.19),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_trial_interval),
+            Some(f_trial_interval_count),
+            Some(f_name),
+            Some(f_description),
+            Some(f_visibility),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_meter_interval),
+            Some(f_meter_interval_count),
+            Some(f_is_recurring),
+            Some(f_is_archived),
+            Some(f_organization_id),
+            Some(f_metadata),
+            Some(f_prices),
+            Some(f_benefits),
+            Some(f_medias),
+            Some(f_attached_custom_fields),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            trial_interval: json::req(f_trial_interval)?,
-            trial_interval_count: json::req(f_trial_interval_count)?,
-            name: json::req(f_name)?,
-            description: json::req(f_description)?,
-            visibility: json::req(f_visibility)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            meter_interval: json::req(f_meter_interval)?,
-            meter_interval_count: json::req(f_meter_interval_count)?,
-            is_recurring: json::req(f_is_recurring)?,
-            is_archived: json::req(f_is_archived)?,
-            organization_id: json::req(f_organization_id)?,
-            metadata: json::req(f_metadata)?,
-            prices: json::req(f_prices)?,
-            benefits: json::req(f_benefits)?,
-            medias: json::req(f_medias)?,
-            attached_custom_fields: json::req(f_attached_custom_fields)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
+            is_recurring: f_is_recurring,
+            is_archived: f_is_archived,
+            organization_id: f_organization_id,
+            metadata: f_metadata,
+            prices: f_prices,
+            benefits: f_benefits,
+            medias: f_medias,
+            attached_custom_fields: f_attached_custom_fields,
             extra,
         })
     }
@@ -444,21 +484,25 @@ impl ProductBenefitsUpdate {
 impl FromJson for ProductBenefitsUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_benefits = json::required(obj, "benefits", path)?;
         Ok(Self {
-            benefits: json::required(obj, "benefits", path)?,
+            benefits: f_benefits,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_benefits = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "benefits" => json::set(r, &mut f_benefits),
+            "benefits" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_benefits),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            benefits: json::req(f_benefits)?,
+            benefits: f_benefits,
             extra,
         })
     }
@@ -785,61 +829,97 @@ impl ProductCreateOneTime {
 impl FromJson for ProductCreateOneTime {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::optional(obj, "visibility", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_medias = json::patch(obj, "medias", path)?;
+        let f_attached_custom_fields = json::optional(obj, "attached_custom_fields", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_recurring_interval = json::optional(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::optional(obj, "visibility", path)?,
-            prices: json::required(obj, "prices", path)?,
-            medias: json::patch(obj, "medias", path)?,
-            attached_custom_fields: json::optional(obj, "attached_custom_fields", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            recurring_interval: json::optional(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            prices: f_prices,
+            medias: f_medias,
+            attached_custom_fields: f_attached_custom_fields,
+            organization_id: f_organization_id,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_prices = None;
-        let mut f_medias = None;
-        let mut f_attached_custom_fields = None;
-        let mut f_organization_id = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set_opt(r, &mut f_visibility, key, &mut extra),
-            "prices" => json::set(r, &mut f_prices),
-            "medias" => json::set(r, &mut f_medias),
-            "attached_custom_fields" => {
-                json::set_opt(r, &mut f_attached_custom_fields, key, &mut extra)
-            }
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "recurring_interval" => json::set_opt(r, &mut f_recurring_interval, key, &mut extra),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "visibility" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "prices" => json::set(r, &mut s.4),
+            "medias" => json::set(r, &mut s.5),
+            "attached_custom_fields" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.7),
+            "recurring_interval" => json::set_opt(r, &mut s.8, key, &mut extra),
+            "recurring_interval_count" => json::set_opt(r, &mut s.9, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_name),
+            f_description,
+            f_visibility,
+            Some(f_prices),
+            f_medias,
+            f_attached_custom_fields,
+            f_organization_id,
+            f_recurring_interval,
+            f_recurring_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::req(f_name)?,
-            description: json::patch_of(f_description),
-            visibility: json::opt(f_visibility),
-            prices: json::req(f_prices)?,
-            medias: json::patch_of(f_medias),
-            attached_custom_fields: json::opt(f_attached_custom_fields),
-            organization_id: json::patch_of(f_organization_id),
-            recurring_interval: json::opt(f_recurring_interval),
-            recurring_interval_count: json::opt(f_recurring_interval_count),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => None,
+            },
+            prices: f_prices,
+            medias: match f_medias {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            attached_custom_fields: match f_attached_custom_fields {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => None,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -967,77 +1047,128 @@ impl ProductCreateRecurring {
 impl FromJson for ProductCreateRecurring {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_visibility = json::optional(obj, "visibility", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_medias = json::patch(obj, "medias", path)?;
+        let f_attached_custom_fields = json::optional(obj, "attached_custom_fields", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::optional(obj, "recurring_interval_count", path)?;
+        let f_meter_interval = json::patch(obj, "meter_interval", path)?;
+        let f_meter_interval_count = json::patch(obj, "meter_interval_count", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            name: json::required(obj, "name", path)?,
-            description: json::patch(obj, "description", path)?,
-            visibility: json::optional(obj, "visibility", path)?,
-            prices: json::required(obj, "prices", path)?,
-            medias: json::patch(obj, "medias", path)?,
-            attached_custom_fields: json::optional(obj, "attached_custom_fields", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::optional(obj, "recurring_interval_count", path)?,
-            meter_interval: json::patch(obj, "meter_interval", path)?,
-            meter_interval_count: json::patch(obj, "meter_interval_count", path)?,
+            metadata: f_metadata,
+            name: f_name,
+            description: f_description,
+            visibility: f_visibility,
+            prices: f_prices,
+            medias: f_medias,
+            attached_custom_fields: f_attached_custom_fields,
+            organization_id: f_organization_id,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            meter_interval: f_meter_interval,
+            meter_interval_count: f_meter_interval_count,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_visibility = None;
-        let mut f_prices = None;
-        let mut f_medias = None;
-        let mut f_attached_custom_fields = None;
-        let mut f_organization_id = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_meter_interval = None;
-        let mut f_meter_interval_count = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "visibility" => json::set_opt(r, &mut f_visibility, key, &mut extra),
-            "prices" => json::set(r, &mut f_prices),
-            "medias" => json::set(r, &mut f_medias),
-            "attached_custom_fields" => {
-                json::set_opt(r, &mut f_attached_custom_fields, key, &mut extra)
-            }
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => {
-                json::set_opt(r, &mut f_recurring_interval_count, key, &mut extra)
-            }
-            "meter_interval" => json::set(r, &mut f_meter_interval),
-            "meter_interval_count" => json::set(r, &mut f_meter_interval_count),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "name" => json::set(r, &mut s.1),
+            "description" => json::set(r, &mut s.2),
+            "visibility" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "prices" => json::set(r, &mut s.4),
+            "medias" => json::set(r, &mut s.5),
+            "attached_custom_fields" => json::set_opt(r, &mut s.6, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.7),
+            "trial_interval" => json::set(r, &mut s.8),
+            "trial_interval_count" => json::set(r, &mut s.9),
+            "recurring_interval" => json::set(r, &mut s.10),
+            "recurring_interval_count" => json::set_opt(r, &mut s.11, key, &mut extra),
+            "meter_interval" => json::set(r, &mut s.12),
+            "meter_interval_count" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_name),
+            f_description,
+            f_visibility,
+            Some(f_prices),
+            f_medias,
+            f_attached_custom_fields,
+            f_organization_id,
+            f_trial_interval,
+            f_trial_interval_count,
+            Some(f_recurring_interval),
+            f_recurring_interval_count,
+            f_meter_interval,
+            f_meter_interval_count,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            name: json::req(f_name)?,
-            description: json::patch_of(f_description),
-            visibility: json::opt(f_visibility),
-            prices: json::req(f_prices)?,
-            medias: json::patch_of(f_medias),
-            attached_custom_fields: json::opt(f_attached_custom_fields),
-            organization_id: json::patch_of(f_organization_id),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::opt(f_recurring_interval_count),
-            meter_interval: json::patch_of(f_meter_interval),
-            meter_interval_count: json::patch_of(f_meter_interval_count),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            name: f_name,
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => None,
+            },
+            prices: f_prices,
+            medias: match f_medias {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            attached_custom_fields: match f_attached_custom_fields {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => None,
+            },
+            meter_interval: match f_meter_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            meter_interval_count: match f_meter_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1143,86 +1274,112 @@ impl FromJson for ProductMediaFileRead {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "service", "product_media", true, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_path = json::required(obj, "path", path)?;
+        let f_mime_type = json::required(obj, "mime_type", path)?;
+        let f_size = json::required(obj, "size", path)?;
+        let f_storage_version = json::required(obj, "storage_version", path)?;
+        let f_checksum_etag = json::required(obj, "checksum_etag", path)?;
+        let f_checksum_sha256_base64 = json::required(obj, "checksum_sha256_base64", path)?;
+        let f_checksum_sha256_hex = json::required(obj, "checksum_sha256_hex", path)?;
+        let f_last_modified_at = json::required(obj, "last_modified_at", path)?;
+        let f_version = json::required(obj, "version", path)?;
+        let f_is_uploaded = json::required(obj, "is_uploaded", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_size_readable = json::required(obj, "size_readable", path)?;
+        let f_public_url = json::required(obj, "public_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            name: json::required(obj, "name", path)?,
-            path: json::required(obj, "path", path)?,
-            mime_type: json::required(obj, "mime_type", path)?,
-            size: json::required(obj, "size", path)?,
-            storage_version: json::required(obj, "storage_version", path)?,
-            checksum_etag: json::required(obj, "checksum_etag", path)?,
-            checksum_sha256_base64: json::required(obj, "checksum_sha256_base64", path)?,
-            checksum_sha256_hex: json::required(obj, "checksum_sha256_hex", path)?,
-            last_modified_at: json::required(obj, "last_modified_at", path)?,
-            version: json::required(obj, "version", path)?,
-            is_uploaded: json::required(obj, "is_uploaded", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            size_readable: json::required(obj, "size_readable", path)?,
-            public_url: json::required(obj, "public_url", path)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
+            public_url: f_public_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_organization_id = None;
-        let mut f_name = None;
-        let mut f_path = None;
-        let mut f_mime_type = None;
-        let mut f_size = None;
-        let mut f_storage_version = None;
-        let mut f_checksum_etag = None;
-        let mut f_checksum_sha256_base64 = None;
-        let mut f_checksum_sha256_hex = None;
-        let mut f_last_modified_at = None;
-        let mut f_version = None;
-        let mut c_12 = false;
-        let mut f_is_uploaded = None;
-        let mut f_created_at = None;
-        let mut f_size_readable = None;
-        let mut f_public_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, false, None,
+            None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "name" => json::set(r, &mut f_name),
-            "path" => json::set(r, &mut f_path),
-            "mime_type" => json::set(r, &mut f_mime_type),
-            "size" => json::set(r, &mut f_size),
-            "storage_version" => json::set(r, &mut f_storage_version),
-            "checksum_etag" => json::set(r, &mut f_checksum_etag),
-            "checksum_sha256_base64" => json::set(r, &mut f_checksum_sha256_base64),
-            "checksum_sha256_hex" => json::set(r, &mut f_checksum_sha256_hex),
-            "last_modified_at" => json::set(r, &mut f_last_modified_at),
-            "version" => json::set(r, &mut f_version),
-            "service" => json::konst(r, &mut c_12, |r| {
-                json::peek_const_str(r, "product_media", false)
-            }),
-            "is_uploaded" => json::set(r, &mut f_is_uploaded),
-            "created_at" => json::set(r, &mut f_created_at),
-            "size_readable" => json::set(r, &mut f_size_readable),
-            "public_url" => json::set(r, &mut f_public_url),
+            "id" => json::set(r, &mut s.0),
+            "organization_id" => json::set(r, &mut s.1),
+            "name" => json::set(r, &mut s.2),
+            "path" => json::set(r, &mut s.3),
+            "mime_type" => json::set(r, &mut s.4),
+            "size" => json::set(r, &mut s.5),
+            "storage_version" => json::set(r, &mut s.6),
+            "checksum_etag" => json::set(r, &mut s.7),
+            "checksum_sha256_base64" => json::set(r, &mut s.8),
+            "checksum_sha256_hex" => json::set(r, &mut s.9),
+            "last_modified_at" => json::set(r, &mut s.10),
+            "version" => json::set(r, &mut s.11),
+            "service" => json::konst(
+                json::peek_const_str(r, "product_media", false),
+                r,
+                &mut s.12,
+            ),
+            "is_uploaded" => json::set(r, &mut s.13),
+            "created_at" => json::set(r, &mut s.14),
+            "size_readable" => json::set(r, &mut s.15),
+            "public_url" => json::set(r, &mut s.16),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_12)?;
+        let (
+            Some(f_id),
+            Some(f_organization_id),
+            Some(f_name),
+            Some(f_path),
+            Some(f_mime_type),
+            Some(f_size),
+            Some(f_storage_version),
+            Some(f_checksum_etag),
+            Some(f_checksum_sha256_base64),
+            Some(f_checksum_sha256_hex),
+            Some(f_last_modified_at),
+            Some(f_version),
+            true,
+            Some(f_is_uploaded),
+            Some(f_created_at),
+            Some(f_size_readable),
+            Some(f_public_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            organization_id: json::req(f_organization_id)?,
-            name: json::req(f_name)?,
-            path: json::req(f_path)?,
-            mime_type: json::req(f_mime_type)?,
-            size: json::req(f_size)?,
-            storage_version: json::req(f_storage_version)?,
-            checksum_etag: json::req(f_checksum_etag)?,
-            checksum_sha256_base64: json::req(f_checksum_sha256_base64)?,
-            checksum_sha256_hex: json::req(f_checksum_sha256_hex)?,
-            last_modified_at: json::req(f_last_modified_at)?,
-            version: json::req(f_version)?,
-            is_uploaded: json::req(f_is_uploaded)?,
-            created_at: json::req(f_created_at)?,
-            size_readable: json::req(f_size_readable)?,
-            public_url: json::req(f_public_url)?,
+            id: f_id,
+            organization_id: f_organization_id,
+            name: f_name,
+            path: f_path,
+            mime_type: f_mime_type,
+            size: f_size,
+            storage_version: f_storage_version,
+            checksum_etag: f_checksum_etag,
+            checksum_sha256_base64: f_checksum_sha256_base64,
+            checksum_sha256_hex: f_checksum_sha256_hex,
+            last_modified_at: f_last_modified_at,
+            version: f_version,
+            is_uploaded: f_is_uploaded,
+            created_at: f_created_at,
+            size_readable: f_size_readable,
+            public_url: f_public_url,
             extra,
         })
     }
@@ -1801,64 +1958,82 @@ impl FromJson for ProductPriceCustom {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "custom", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_minimum_amount = json::required(obj, "minimum_amount", path)?;
+        let f_maximum_amount = json::required(obj, "maximum_amount", path)?;
+        let f_preset_amount = json::required(obj, "preset_amount", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            minimum_amount: json::required(obj, "minimum_amount", path)?,
-            maximum_amount: json::required(obj, "maximum_amount", path)?,
-            preset_amount: json::required(obj, "preset_amount", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            minimum_amount: f_minimum_amount,
+            maximum_amount: f_maximum_amount,
+            preset_amount: f_preset_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut f_minimum_amount = None;
-        let mut f_maximum_amount = None;
-        let mut f_preset_amount = None;
+        let mut s = (
+            None, None, None, None, false, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "custom", false)),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "minimum_amount" => json::set(r, &mut f_minimum_amount),
-            "maximum_amount" => json::set(r, &mut f_maximum_amount),
-            "preset_amount" => json::set(r, &mut f_preset_amount),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.4),
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "minimum_amount" => json::set(r, &mut s.9),
+            "maximum_amount" => json::set(r, &mut s.10),
+            "preset_amount" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            Some(f_minimum_amount),
+            Some(f_maximum_amount),
+            Some(f_preset_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            minimum_amount: json::req(f_minimum_amount)?,
-            maximum_amount: json::req(f_maximum_amount)?,
-            preset_amount: json::req(f_preset_amount)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            minimum_amount: f_minimum_amount,
+            maximum_amount: f_maximum_amount,
+            preset_amount: f_preset_amount,
             extra,
         })
     }
@@ -2204,40 +2379,65 @@ impl FromJson for ProductPriceCustomCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "custom", true, path)?;
+        let f_price_currency = json::optional(obj, "price_currency", path)?;
+        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
+        let f_minimum_amount = json::optional(obj, "minimum_amount", path)?;
+        let f_maximum_amount = json::patch(obj, "maximum_amount", path)?;
+        let f_preset_amount = json::patch(obj, "preset_amount", path)?;
         Ok(Self {
-            price_currency: json::optional(obj, "price_currency", path)?,
-            tax_behavior: json::patch(obj, "tax_behavior", path)?,
-            minimum_amount: json::optional(obj, "minimum_amount", path)?,
-            maximum_amount: json::patch(obj, "maximum_amount", path)?,
-            preset_amount: json::patch(obj, "preset_amount", path)?,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            minimum_amount: f_minimum_amount,
+            maximum_amount: f_maximum_amount,
+            preset_amount: f_preset_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_minimum_amount = None;
-        let mut f_maximum_amount = None;
-        let mut f_preset_amount = None;
+        let mut s = (false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "custom", false)),
-            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "minimum_amount" => json::set_opt(r, &mut f_minimum_amount, key, &mut extra),
-            "maximum_amount" => json::set(r, &mut f_maximum_amount),
-            "preset_amount" => json::set(r, &mut f_preset_amount),
+            "amount_type" => json::konst(json::peek_const_str(r, "custom", false), r, &mut s.0),
+            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut s.2),
+            "minimum_amount" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "maximum_amount" => json::set(r, &mut s.4),
+            "preset_amount" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (
+            true,
+            f_price_currency,
+            f_tax_behavior,
+            f_minimum_amount,
+            f_maximum_amount,
+            f_preset_amount,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            price_currency: json::opt(f_price_currency),
-            tax_behavior: json::patch_of(f_tax_behavior),
-            minimum_amount: json::opt(f_minimum_amount),
-            maximum_amount: json::patch_of(f_maximum_amount),
-            preset_amount: json::patch_of(f_preset_amount),
+            price_currency: match f_price_currency {
+                Some(v) => v,
+                None => None,
+            },
+            tax_behavior: match f_tax_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            minimum_amount: match f_minimum_amount {
+                Some(v) => v,
+                None => None,
+            },
+            maximum_amount: match f_maximum_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            preset_amount: match f_preset_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2306,56 +2506,70 @@ impl FromJson for ProductPriceFixed {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_price_amount = json::required(obj, "price_amount", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            price_amount: json::required(obj, "price_amount", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            price_amount: f_price_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut f_price_amount = None;
+        let mut s = (None, None, None, None, false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| json::peek_const_str(r, "fixed", false)),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "price_amount" => json::set(r, &mut f_price_amount),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.4),
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "price_amount" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            Some(f_price_amount),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            price_amount: json::req(f_price_amount)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            price_amount: f_price_amount,
             extra,
         })
     }
@@ -2549,32 +2763,40 @@ impl FromJson for ProductPriceFixedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "fixed", true, path)?;
+        let f_price_currency = json::optional(obj, "price_currency", path)?;
+        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
+        let f_price_amount = json::required(obj, "price_amount", path)?;
         Ok(Self {
-            price_currency: json::optional(obj, "price_currency", path)?,
-            tax_behavior: json::patch(obj, "tax_behavior", path)?,
-            price_amount: json::required(obj, "price_amount", path)?,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            price_amount: f_price_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_price_amount = None;
+        let mut s = (false, None, None, None);
         r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(r, &mut c_0, |r| json::peek_const_str(r, "fixed", false)),
-            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "price_amount" => json::set(r, &mut f_price_amount),
+            "amount_type" => json::konst(json::peek_const_str(r, "fixed", false), r, &mut s.0),
+            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut s.2),
+            "price_amount" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, f_price_currency, f_tax_behavior, Some(f_price_amount)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            price_currency: json::opt(f_price_currency),
-            tax_behavior: json::patch_of(f_tax_behavior),
-            price_amount: json::req(f_price_amount)?,
+            price_currency: match f_price_currency {
+                Some(v) => v,
+                None => None,
+            },
+            tax_behavior: match f_tax_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            price_amount: f_price_amount,
             extra,
         })
     }
@@ -2622,37 +2844,48 @@ impl ProductPriceMeter {
 impl FromJson for ProductPriceMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_unit = json::required(obj, "unit", path)?;
+        let f_custom_label = json::required(obj, "custom_label", path)?;
+        let f_custom_multiplier = json::required(obj, "custom_multiplier", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            name: json::required(obj, "name", path)?,
-            unit: json::required(obj, "unit", path)?,
-            custom_label: json::required(obj, "custom_label", path)?,
-            custom_multiplier: json::required(obj, "custom_multiplier", path)?,
+            id: f_id,
+            name: f_name,
+            unit: f_unit,
+            custom_label: f_custom_label,
+            custom_multiplier: f_custom_multiplier,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_name = None;
-        let mut f_unit = None;
-        let mut f_custom_label = None;
-        let mut f_custom_multiplier = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "name" => json::set(r, &mut f_name),
-            "unit" => json::set(r, &mut f_unit),
-            "custom_label" => json::set(r, &mut f_custom_label),
-            "custom_multiplier" => json::set(r, &mut f_custom_multiplier),
+            "id" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "unit" => json::set(r, &mut s.2),
+            "custom_label" => json::set(r, &mut s.3),
+            "custom_multiplier" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_name),
+            Some(f_unit),
+            Some(f_custom_label),
+            Some(f_custom_multiplier),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            name: json::req(f_name)?,
-            unit: json::req(f_unit)?,
-            custom_label: json::req(f_custom_label)?,
-            custom_multiplier: json::req(f_custom_multiplier)?,
+            id: f_id,
+            name: f_name,
+            unit: f_unit,
+            custom_label: f_custom_label,
+            custom_multiplier: f_custom_multiplier,
             extra,
         })
     }
@@ -2729,70 +2962,89 @@ impl FromJson for ProductPriceMeteredUnit {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_unit_amount = json::required(obj, "unit_amount", path)?;
+        let f_cap_amount = json::required(obj, "cap_amount", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_meter = json::required(obj, "meter", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            unit_amount: json::required(obj, "unit_amount", path)?,
-            cap_amount: json::required(obj, "cap_amount", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            meter: json::required(obj, "meter", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            unit_amount: f_unit_amount,
+            cap_amount: f_cap_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut f_unit_amount = None;
-        let mut f_cap_amount = None;
-        let mut f_meter_id = None;
-        let mut f_meter = None;
+        let mut s = (
+            None, None, None, None, false, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| {
-                json::peek_const_str(r, "metered_unit", false)
-            }),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "unit_amount" => json::set(r, &mut f_unit_amount),
-            "cap_amount" => json::set(r, &mut f_cap_amount),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "meter" => json::set(r, &mut f_meter),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => {
+                json::konst(json::peek_const_str(r, "metered_unit", false), r, &mut s.4)
+            }
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "unit_amount" => json::set(r, &mut s.9),
+            "cap_amount" => json::set(r, &mut s.10),
+            "meter_id" => json::set(r, &mut s.11),
+            "meter" => json::set(r, &mut s.12),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            Some(f_unit_amount),
+            Some(f_cap_amount),
+            Some(f_meter_id),
+            Some(f_meter),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            unit_amount: json::req(f_unit_amount)?,
-            cap_amount: json::req(f_cap_amount)?,
-            meter_id: json::req(f_meter_id)?,
-            meter: json::req(f_meter)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            unit_amount: f_unit_amount,
+            cap_amount: f_cap_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra,
         })
     }
@@ -2869,42 +3121,61 @@ impl FromJson for ProductPriceMeteredUnitCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "metered_unit", true, path)?;
+        let f_price_currency = json::optional(obj, "price_currency", path)?;
+        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_unit_amount = json::required(obj, "unit_amount", path)?;
+        let f_cap_amount = json::patch(obj, "cap_amount", path)?;
         Ok(Self {
-            price_currency: json::optional(obj, "price_currency", path)?,
-            tax_behavior: json::patch(obj, "tax_behavior", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            unit_amount: json::required(obj, "unit_amount", path)?,
-            cap_amount: json::patch(obj, "cap_amount", path)?,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            meter_id: f_meter_id,
+            unit_amount: f_unit_amount,
+            cap_amount: f_cap_amount,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_meter_id = None;
-        let mut f_unit_amount = None;
-        let mut f_cap_amount = None;
+        let mut s = (false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "metered_unit", false)
-            }),
-            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "unit_amount" => json::set(r, &mut f_unit_amount),
-            "cap_amount" => json::set(r, &mut f_cap_amount),
+            "amount_type" => {
+                json::konst(json::peek_const_str(r, "metered_unit", false), r, &mut s.0)
+            }
+            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut s.2),
+            "meter_id" => json::set(r, &mut s.3),
+            "unit_amount" => json::set(r, &mut s.4),
+            "cap_amount" => json::set(r, &mut s.5),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (
+            true,
+            f_price_currency,
+            f_tax_behavior,
+            Some(f_meter_id),
+            Some(f_unit_amount),
+            f_cap_amount,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            price_currency: json::opt(f_price_currency),
-            tax_behavior: json::patch_of(f_tax_behavior),
-            meter_id: json::req(f_meter_id)?,
-            unit_amount: json::req(f_unit_amount)?,
-            cap_amount: json::patch_of(f_cap_amount),
+            price_currency: match f_price_currency {
+                Some(v) => v,
+                None => None,
+            },
+            tax_behavior: match f_tax_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            meter_id: f_meter_id,
+            unit_amount: f_unit_amount,
+            cap_amount: match f_cap_amount {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2973,58 +3244,70 @@ impl FromJson for ProductPriceSeatBased {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_source = json::required(obj, "source", path)?;
+        let f_price_currency = json::required(obj, "price_currency", path)?;
+        let f_tax_behavior = json::required(obj, "tax_behavior", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_seat_tiers = json::required(obj, "seat_tiers", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            source: json::required(obj, "source", path)?,
-            price_currency: json::required(obj, "price_currency", path)?,
-            tax_behavior: json::required(obj, "tax_behavior", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            seat_tiers: json::required(obj, "seat_tiers", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            seat_tiers: f_seat_tiers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_source = None;
-        let mut c_4 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_is_archived = None;
-        let mut f_product_id = None;
-        let mut f_seat_tiers = None;
+        let mut s = (None, None, None, None, false, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "source" => json::set(r, &mut f_source),
-            "amount_type" => json::konst(r, &mut c_4, |r| {
-                json::peek_const_str(r, "seat_based", false)
-            }),
-            "price_currency" => json::set(r, &mut f_price_currency),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "product_id" => json::set(r, &mut f_product_id),
-            "seat_tiers" => json::set(r, &mut f_seat_tiers),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "source" => json::set(r, &mut s.3),
+            "amount_type" => json::konst(json::peek_const_str(r, "seat_based", false), r, &mut s.4),
+            "price_currency" => json::set(r, &mut s.5),
+            "tax_behavior" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "product_id" => json::set(r, &mut s.8),
+            "seat_tiers" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_4)?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_source),
+            true,
+            Some(f_price_currency),
+            Some(f_tax_behavior),
+            Some(f_is_archived),
+            Some(f_product_id),
+            Some(f_seat_tiers),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            source: json::req(f_source)?,
-            price_currency: json::req(f_price_currency)?,
-            tax_behavior: json::req(f_tax_behavior)?,
-            is_archived: json::req(f_is_archived)?,
-            product_id: json::req(f_product_id)?,
-            seat_tiers: json::req(f_seat_tiers)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            source: f_source,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            is_archived: f_is_archived,
+            product_id: f_product_id,
+            seat_tiers: f_seat_tiers,
             extra,
         })
     }
@@ -3090,34 +3373,40 @@ impl FromJson for ProductPriceSeatBasedCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "amount_type", "seat_based", true, path)?;
+        let f_price_currency = json::optional(obj, "price_currency", path)?;
+        let f_tax_behavior = json::patch(obj, "tax_behavior", path)?;
+        let f_seat_tiers = json::required(obj, "seat_tiers", path)?;
         Ok(Self {
-            price_currency: json::optional(obj, "price_currency", path)?,
-            tax_behavior: json::patch(obj, "tax_behavior", path)?,
-            seat_tiers: json::required(obj, "seat_tiers", path)?,
+            price_currency: f_price_currency,
+            tax_behavior: f_tax_behavior,
+            seat_tiers: f_seat_tiers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_price_currency = None;
-        let mut f_tax_behavior = None;
-        let mut f_seat_tiers = None;
+        let mut s = (false, None, None, None);
         r.object(&mut |r, key| match key {
-            "amount_type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "seat_based", false)
-            }),
-            "price_currency" => json::set_opt(r, &mut f_price_currency, key, &mut extra),
-            "tax_behavior" => json::set(r, &mut f_tax_behavior),
-            "seat_tiers" => json::set(r, &mut f_seat_tiers),
+            "amount_type" => json::konst(json::peek_const_str(r, "seat_based", false), r, &mut s.0),
+            "price_currency" => json::set_opt(r, &mut s.1, key, &mut extra),
+            "tax_behavior" => json::set(r, &mut s.2),
+            "seat_tiers" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, f_price_currency, f_tax_behavior, Some(f_seat_tiers)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            price_currency: json::opt(f_price_currency),
-            tax_behavior: json::patch_of(f_tax_behavior),
-            seat_tiers: json::req(f_seat_tiers)?,
+            price_currency: match f_price_currency {
+                Some(v) => v,
+                None => None,
+            },
+            tax_behavior: match f_tax_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            seat_tiers: f_seat_tiers,
             extra,
         })
     }
@@ -3169,29 +3458,36 @@ impl ProductPriceSeatTier {
 impl FromJson for ProductPriceSeatTier {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_min_seats = json::required(obj, "min_seats", path)?;
+        let f_max_seats = json::patch(obj, "max_seats", path)?;
+        let f_price_per_seat = json::required(obj, "price_per_seat", path)?;
         Ok(Self {
-            min_seats: json::required(obj, "min_seats", path)?,
-            max_seats: json::patch(obj, "max_seats", path)?,
-            price_per_seat: json::required(obj, "price_per_seat", path)?,
+            min_seats: f_min_seats,
+            max_seats: f_max_seats,
+            price_per_seat: f_price_per_seat,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_min_seats = None;
-        let mut f_max_seats = None;
-        let mut f_price_per_seat = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "min_seats" => json::set(r, &mut f_min_seats),
-            "max_seats" => json::set(r, &mut f_max_seats),
-            "price_per_seat" => json::set(r, &mut f_price_per_seat),
+            "min_seats" => json::set(r, &mut s.0),
+            "max_seats" => json::set(r, &mut s.1),
+            "price_per_seat" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_min_seats), f_max_seats, Some(f_price_per_seat)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            min_seats: json::req(f_min_seats)?,
-            max_seats: json::patch_of(f_max_seats),
-            price_per_seat: json::req(f_price_per_seat)?,
+            min_seats: f_min_seats,
+            max_seats: match f_max_seats {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            price_per_seat: f_price_per_seat,
             extra,
         })
     }
@@ -3243,25 +3539,32 @@ impl ProductPriceSeatTiersInput {
 impl FromJson for ProductPriceSeatTiersInput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seat_tier_type = json::optional(obj, "seat_tier_type", path)?;
+        let f_tiers = json::required(obj, "tiers", path)?;
         Ok(Self {
-            seat_tier_type: json::optional(obj, "seat_tier_type", path)?,
-            tiers: json::required(obj, "tiers", path)?,
+            seat_tier_type: f_seat_tier_type,
+            tiers: f_tiers,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seat_tier_type = None;
-        let mut f_tiers = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "seat_tier_type" => json::set_opt(r, &mut f_seat_tier_type, key, &mut extra),
-            "tiers" => json::set(r, &mut f_tiers),
+            "seat_tier_type" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "tiers" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_seat_tier_type, Some(f_tiers)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seat_tier_type: json::opt(f_seat_tier_type),
-            tiers: json::req(f_tiers)?,
+            seat_tier_type: match f_seat_tier_type {
+                Some(v) => v,
+                None => None,
+            },
+            tiers: f_tiers,
             extra,
         })
     }
@@ -3309,33 +3612,41 @@ impl ProductPriceSeatTiersOutput {
 impl FromJson for ProductPriceSeatTiersOutput {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seat_tier_type = json::optional(obj, "seat_tier_type", path)?;
+        let f_tiers = json::required(obj, "tiers", path)?;
+        let f_minimum_seats = json::required(obj, "minimum_seats", path)?;
+        let f_maximum_seats = json::required(obj, "maximum_seats", path)?;
         Ok(Self {
-            seat_tier_type: json::optional(obj, "seat_tier_type", path)?,
-            tiers: json::required(obj, "tiers", path)?,
-            minimum_seats: json::required(obj, "minimum_seats", path)?,
-            maximum_seats: json::required(obj, "maximum_seats", path)?,
+            seat_tier_type: f_seat_tier_type,
+            tiers: f_tiers,
+            minimum_seats: f_minimum_seats,
+            maximum_seats: f_maximum_seats,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seat_tier_type = None;
-        let mut f_tiers = None;
-        let mut f_minimum_seats = None;
-        let mut f_maximum_seats = None;
+        let mut s = (None, None, None, None);
         r.object(&mut |r, key| match key {
-            "seat_tier_type" => json::set_opt(r, &mut f_seat_tier_type, key, &mut extra),
-            "tiers" => json::set(r, &mut f_tiers),
-            "minimum_seats" => json::set(r, &mut f_minimum_seats),
-            "maximum_seats" => json::set(r, &mut f_maximum_seats),
+            "seat_tier_type" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "tiers" => json::set(r, &mut s.1),
+            "minimum_seats" => json::set(r, &mut s.2),
+            "maximum_seats" => json::set(r, &mut s.3),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_seat_tier_type, Some(f_tiers), Some(f_minimum_seats), Some(f_maximum_seats)) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seat_tier_type: json::opt(f_seat_tier_type),
-            tiers: json::req(f_tiers)?,
-            minimum_seats: json::req(f_minimum_seats)?,
-            maximum_seats: json::req(f_maximum_seats)?,
+            seat_tier_type: match f_seat_tier_type {
+                Some(v) => v,
+                None => None,
+            },
+            tiers: f_tiers,
+            minimum_seats: f_minimum_seats,
+            maximum_seats: f_maximum_seats,
             extra,
         })
     }
@@ -3595,65 +3906,118 @@ impl ProductUpdate {
 impl FromJson for ProductUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_trial_interval = json::patch(obj, "trial_interval", path)?;
+        let f_trial_interval_count = json::patch(obj, "trial_interval_count", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_description = json::patch(obj, "description", path)?;
+        let f_recurring_interval = json::patch(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::patch(obj, "recurring_interval_count", path)?;
+        let f_is_archived = json::patch(obj, "is_archived", path)?;
+        let f_visibility = json::patch(obj, "visibility", path)?;
+        let f_prices = json::patch(obj, "prices", path)?;
+        let f_medias = json::patch(obj, "medias", path)?;
+        let f_attached_custom_fields = json::patch(obj, "attached_custom_fields", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            trial_interval: json::patch(obj, "trial_interval", path)?,
-            trial_interval_count: json::patch(obj, "trial_interval_count", path)?,
-            name: json::patch(obj, "name", path)?,
-            description: json::patch(obj, "description", path)?,
-            recurring_interval: json::patch(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::patch(obj, "recurring_interval_count", path)?,
-            is_archived: json::patch(obj, "is_archived", path)?,
-            visibility: json::patch(obj, "visibility", path)?,
-            prices: json::patch(obj, "prices", path)?,
-            medias: json::patch(obj, "medias", path)?,
-            attached_custom_fields: json::patch(obj, "attached_custom_fields", path)?,
+            metadata: f_metadata,
+            trial_interval: f_trial_interval,
+            trial_interval_count: f_trial_interval_count,
+            name: f_name,
+            description: f_description,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            is_archived: f_is_archived,
+            visibility: f_visibility,
+            prices: f_prices,
+            medias: f_medias,
+            attached_custom_fields: f_attached_custom_fields,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_trial_interval = None;
-        let mut f_trial_interval_count = None;
-        let mut f_name = None;
-        let mut f_description = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_is_archived = None;
-        let mut f_visibility = None;
-        let mut f_prices = None;
-        let mut f_medias = None;
-        let mut f_attached_custom_fields = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "trial_interval" => json::set(r, &mut f_trial_interval),
-            "trial_interval_count" => json::set(r, &mut f_trial_interval_count),
-            "name" => json::set(r, &mut f_name),
-            "description" => json::set(r, &mut f_description),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "is_archived" => json::set(r, &mut f_is_archived),
-            "visibility" => json::set(r, &mut f_visibility),
-            "prices" => json::set(r, &mut f_prices),
-            "medias" => json::set(r, &mut f_medias),
-            "attached_custom_fields" => json::set(r, &mut f_attached_custom_fields),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "trial_interval" => json::set(r, &mut s.1),
+            "trial_interval_count" => json::set(r, &mut s.2),
+            "name" => json::set(r, &mut s.3),
+            "description" => json::set(r, &mut s.4),
+            "recurring_interval" => json::set(r, &mut s.5),
+            "recurring_interval_count" => json::set(r, &mut s.6),
+            "is_archived" => json::set(r, &mut s.7),
+            "visibility" => json::set(r, &mut s.8),
+            "prices" => json::set(r, &mut s.9),
+            "medias" => json::set(r, &mut s.10),
+            "attached_custom_fields" => json::set(r, &mut s.11),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            f_trial_interval,
+            f_trial_interval_count,
+            f_name,
+            f_description,
+            f_recurring_interval,
+            f_recurring_interval_count,
+            f_is_archived,
+            f_visibility,
+            f_prices,
+            f_medias,
+            f_attached_custom_fields,
+        ) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            trial_interval: json::patch_of(f_trial_interval),
-            trial_interval_count: json::patch_of(f_trial_interval_count),
-            name: json::patch_of(f_name),
-            description: json::patch_of(f_description),
-            recurring_interval: json::patch_of(f_recurring_interval),
-            recurring_interval_count: json::patch_of(f_recurring_interval_count),
-            is_archived: json::patch_of(f_is_archived),
-            visibility: json::patch_of(f_visibility),
-            prices: json::patch_of(f_prices),
-            medias: json::patch_of(f_medias),
-            attached_custom_fields: json::patch_of(f_attached_custom_fields),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            trial_interval: match f_trial_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_interval_count: match f_trial_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            description: match f_description {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            recurring_interval: match f_recurring_interval {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            recurring_interval_count: match f_recurring_interval_count {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            is_archived: match f_is_archived {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            visibility: match f_visibility {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            prices: match f_prices {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            medias: match f_medias {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            attached_custom_fields: match f_attached_custom_fields {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -46,25 +48,29 @@ impl ListResourceRefund {
 impl FromJson for ListResourceRefund {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -145,77 +151,101 @@ impl Refund {
 impl FromJson for Refund {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_reason = json::required(obj, "reason", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_revoke_benefits = json::required(obj, "revoke_benefits", path)?;
+        let f_dispute = json::required(obj, "dispute", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            status: json::required(obj, "status", path)?,
-            reason: json::required(obj, "reason", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            revoke_benefits: json::required(obj, "revoke_benefits", path)?,
-            dispute: json::required(obj, "dispute", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            status: f_status,
+            reason: f_reason,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            organization_id: f_organization_id,
+            order_id: f_order_id,
+            subscription_id: f_subscription_id,
+            customer_id: f_customer_id,
+            revoke_benefits: f_revoke_benefits,
+            dispute: f_dispute,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_metadata = None;
-        let mut f_status = None;
-        let mut f_reason = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_currency = None;
-        let mut f_organization_id = None;
-        let mut f_order_id = None;
-        let mut f_subscription_id = None;
-        let mut f_customer_id = None;
-        let mut f_revoke_benefits = None;
-        let mut f_dispute = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "metadata" => json::set(r, &mut f_metadata),
-            "status" => json::set(r, &mut f_status),
-            "reason" => json::set(r, &mut f_reason),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "revoke_benefits" => json::set(r, &mut f_revoke_benefits),
-            "dispute" => json::set(r, &mut f_dispute),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "status" => json::set(r, &mut s.4),
+            "reason" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "currency" => json::set(r, &mut s.8),
+            "organization_id" => json::set(r, &mut s.9),
+            "order_id" => json::set(r, &mut s.10),
+            "subscription_id" => json::set(r, &mut s.11),
+            "customer_id" => json::set(r, &mut s.12),
+            "revoke_benefits" => json::set(r, &mut s.13),
+            "dispute" => json::set(r, &mut s.14),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_metadata),
+            Some(f_status),
+            Some(f_reason),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_currency),
+            Some(f_organization_id),
+            Some(f_order_id),
+            Some(f_subscription_id),
+            Some(f_customer_id),
+            Some(f_revoke_benefits),
+            Some(f_dispute),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            metadata: json::req(f_metadata)?,
-            status: json::req(f_status)?,
-            reason: json::req(f_reason)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            currency: json::req(f_currency)?,
-            organization_id: json::req(f_organization_id)?,
-            order_id: json::req(f_order_id)?,
-            subscription_id: json::req(f_subscription_id)?,
-            customer_id: json::req(f_customer_id)?,
-            revoke_benefits: json::req(f_revoke_benefits)?,
-            dispute: json::req(f_dispute)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            metadata: f_metadata,
+            status: f_status,
+            reason: f_reason,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            organization_id: f_organization_id,
+            order_id: f_order_id,
+            subscription_id: f_subscription_id,
+            customer_id: f_customer_id,
+            revoke_benefits: f_revoke_benefits,
+            dispute: f_dispute,
             extra,
         })
     }
@@ -309,41 +339,62 @@ impl RefundCreate {
 impl FromJson for RefundCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_reason = json::required(obj, "reason", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_comment = json::patch(obj, "comment", path)?;
+        let f_revoke_benefits = json::optional(obj, "revoke_benefits", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            reason: json::required(obj, "reason", path)?,
-            amount: json::required(obj, "amount", path)?,
-            comment: json::patch(obj, "comment", path)?,
-            revoke_benefits: json::optional(obj, "revoke_benefits", path)?,
+            metadata: f_metadata,
+            order_id: f_order_id,
+            reason: f_reason,
+            amount: f_amount,
+            comment: f_comment,
+            revoke_benefits: f_revoke_benefits,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_order_id = None;
-        let mut f_reason = None;
-        let mut f_amount = None;
-        let mut f_comment = None;
-        let mut f_revoke_benefits = None;
+        let mut s = (None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "order_id" => json::set(r, &mut f_order_id),
-            "reason" => json::set(r, &mut f_reason),
-            "amount" => json::set(r, &mut f_amount),
-            "comment" => json::set(r, &mut f_comment),
-            "revoke_benefits" => json::set_opt(r, &mut f_revoke_benefits, key, &mut extra),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "order_id" => json::set(r, &mut s.1),
+            "reason" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "comment" => json::set(r, &mut s.4),
+            "revoke_benefits" => json::set_opt(r, &mut s.5, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_metadata,
+            Some(f_order_id),
+            Some(f_reason),
+            Some(f_amount),
+            f_comment,
+            f_revoke_benefits,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            order_id: json::req(f_order_id)?,
-            reason: json::req(f_reason)?,
-            amount: json::req(f_amount)?,
-            comment: json::patch_of(f_comment),
-            revoke_benefits: json::opt(f_revoke_benefits),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            order_id: f_order_id,
+            reason: f_reason,
+            amount: f_amount,
+            comment: match f_comment {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            revoke_benefits: match f_revoke_benefits {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -507,73 +558,95 @@ impl RefundDispute {
 impl FromJson for RefundDispute {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_resolved = json::required(obj, "resolved", path)?;
+        let f_closed = json::required(obj, "closed", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_tax_amount = json::required(obj, "tax_amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_reason = json::required(obj, "reason", path)?;
+        let f_evidence_due_by = json::required(obj, "evidence_due_by", path)?;
+        let f_past_due = json::required(obj, "past_due", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_payment_id = json::required(obj, "payment_id", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            status: json::required(obj, "status", path)?,
-            resolved: json::required(obj, "resolved", path)?,
-            closed: json::required(obj, "closed", path)?,
-            amount: json::required(obj, "amount", path)?,
-            tax_amount: json::required(obj, "tax_amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            reason: json::required(obj, "reason", path)?,
-            evidence_due_by: json::required(obj, "evidence_due_by", path)?,
-            past_due: json::required(obj, "past_due", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            payment_id: json::required(obj, "payment_id", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            status: f_status,
+            resolved: f_resolved,
+            closed: f_closed,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            reason: f_reason,
+            evidence_due_by: f_evidence_due_by,
+            past_due: f_past_due,
+            order_id: f_order_id,
+            payment_id: f_payment_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_status = None;
-        let mut f_resolved = None;
-        let mut f_closed = None;
-        let mut f_amount = None;
-        let mut f_tax_amount = None;
-        let mut f_currency = None;
-        let mut f_reason = None;
-        let mut f_evidence_due_by = None;
-        let mut f_past_due = None;
-        let mut f_order_id = None;
-        let mut f_payment_id = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "status" => json::set(r, &mut f_status),
-            "resolved" => json::set(r, &mut f_resolved),
-            "closed" => json::set(r, &mut f_closed),
-            "amount" => json::set(r, &mut f_amount),
-            "tax_amount" => json::set(r, &mut f_tax_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "reason" => json::set(r, &mut f_reason),
-            "evidence_due_by" => json::set(r, &mut f_evidence_due_by),
-            "past_due" => json::set(r, &mut f_past_due),
-            "order_id" => json::set(r, &mut f_order_id),
-            "payment_id" => json::set(r, &mut f_payment_id),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "status" => json::set(r, &mut s.3),
+            "resolved" => json::set(r, &mut s.4),
+            "closed" => json::set(r, &mut s.5),
+            "amount" => json::set(r, &mut s.6),
+            "tax_amount" => json::set(r, &mut s.7),
+            "currency" => json::set(r, &mut s.8),
+            "reason" => json::set(r, &mut s.9),
+            "evidence_due_by" => json::set(r, &mut s.10),
+            "past_due" => json::set(r, &mut s.11),
+            "order_id" => json::set(r, &mut s.12),
+            "payment_id" => json::set(r, &mut s.13),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_status),
+            Some(f_resolved),
+            Some(f_closed),
+            Some(f_amount),
+            Some(f_tax_amount),
+            Some(f_currency),
+            Some(f_reason),
+            Some(f_evidence_due_by),
+            Some(f_past_due),
+            Some(f_order_id),
+            Some(f_payment_id),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            status: json::req(f_status)?,
-            resolved: json::req(f_resolved)?,
-            closed: json::req(f_closed)?,
-            amount: json::req(f_amount)?,
-            tax_amount: json::req(f_tax_amount)?,
-            currency: json::req(f_currency)?,
-            reason: json::req(f_reason)?,
-            evidence_due_by: json::req(f_evidence_due_by)?,
-            past_due: json::req(f_past_due)?,
-            order_id: json::req(f_order_id)?,
-            payment_id: json::req(f_payment_id)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            status: f_status,
+            resolved: f_resolved,
+            closed: f_closed,
+            amount: f_amount,
+            tax_amount: f_tax_amount,
+            currency: f_currency,
+            reason: f_reason,
+            evidence_due_by: f_evidence_due_by,
+            past_due: f_past_due,
+            order_id: f_order_id,
+            payment_id: f_payment_id,
             extra,
         })
     }
@@ -860,26 +933,30 @@ impl FromJson for RefundedAlready {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "RefundedAlready", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "RefundedAlready", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "RefundedAlready", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }

@@ -9,7 +9,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -134,26 +136,30 @@ impl FromJson for InactiveSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "InactiveSubscription", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "InactiveSubscription", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "InactiveSubscription", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -194,25 +200,29 @@ impl ListResourceSubscription {
 impl FromJson for ListResourceSubscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -362,177 +372,228 @@ impl Subscription {
 impl FromJson for Subscription {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_currency = json::required(obj, "currency", path)?;
+        let f_recurring_interval = json::required(obj, "recurring_interval", path)?;
+        let f_recurring_interval_count = json::required(obj, "recurring_interval_count", path)?;
+        let f_status = json::required(obj, "status", path)?;
+        let f_current_period_start = json::required(obj, "current_period_start", path)?;
+        let f_current_period_end = json::required(obj, "current_period_end", path)?;
+        let f_current_meter_period_start = json::required(obj, "current_meter_period_start", path)?;
+        let f_current_meter_period_end = json::required(obj, "current_meter_period_end", path)?;
+        let f_trial_start = json::required(obj, "trial_start", path)?;
+        let f_trial_end = json::required(obj, "trial_end", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
+        let f_canceled_at = json::required(obj, "canceled_at", path)?;
+        let f_started_at = json::required(obj, "started_at", path)?;
+        let f_ends_at = json::required(obj, "ends_at", path)?;
+        let f_ended_at = json::required(obj, "ended_at", path)?;
+        let f_past_due_at = json::optional(obj, "past_due_at", path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_paused_at = json::required(obj, "paused_at", path)?;
+        let f_resumes_at = json::required(obj, "resumes_at", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_discount_id = json::required(obj, "discount_id", path)?;
+        let f_checkout_id = json::required(obj, "checkout_id", path)?;
+        let f_seats = json::optional(obj, "seats", path)?;
+        let f_customer_cancellation_reason =
+            json::required(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::required(obj, "customer_cancellation_comment", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_custom_field_data = json::optional(obj, "custom_field_data", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_product = json::required(obj, "product", path)?;
+        let f_discount = json::required(obj, "discount", path)?;
+        let f_prices = json::required(obj, "prices", path)?;
+        let f_meters = json::required(obj, "meters", path)?;
+        let f_pending_update = json::required(obj, "pending_update", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            amount: json::required(obj, "amount", path)?,
-            currency: json::required(obj, "currency", path)?,
-            recurring_interval: json::required(obj, "recurring_interval", path)?,
-            recurring_interval_count: json::required(obj, "recurring_interval_count", path)?,
-            status: json::required(obj, "status", path)?,
-            current_period_start: json::required(obj, "current_period_start", path)?,
-            current_period_end: json::required(obj, "current_period_end", path)?,
-            current_meter_period_start: json::required(obj, "current_meter_period_start", path)?,
-            current_meter_period_end: json::required(obj, "current_meter_period_end", path)?,
-            trial_start: json::required(obj, "trial_start", path)?,
-            trial_end: json::required(obj, "trial_end", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
-            canceled_at: json::required(obj, "canceled_at", path)?,
-            started_at: json::required(obj, "started_at", path)?,
-            ends_at: json::required(obj, "ends_at", path)?,
-            ended_at: json::required(obj, "ended_at", path)?,
-            past_due_at: json::optional(obj, "past_due_at", path)?,
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            paused_at: json::required(obj, "paused_at", path)?,
-            resumes_at: json::required(obj, "resumes_at", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            discount_id: json::required(obj, "discount_id", path)?,
-            checkout_id: json::required(obj, "checkout_id", path)?,
-            seats: json::optional(obj, "seats", path)?,
-            customer_cancellation_reason: json::required(
-                obj,
-                "customer_cancellation_reason",
-                path,
-            )?,
-            customer_cancellation_comment: json::required(
-                obj,
-                "customer_cancellation_comment",
-                path,
-            )?,
-            metadata: json::required(obj, "metadata", path)?,
-            custom_field_data: json::optional(obj, "custom_field_data", path)?,
-            customer: json::required(obj, "customer", path)?,
-            product: json::required(obj, "product", path)?,
-            discount: json::required(obj, "discount", path)?,
-            prices: json::required(obj, "prices", path)?,
-            meters: json::required(obj, "meters", path)?,
-            pending_update: json::required(obj, "pending_update", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: f_past_due_at,
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: f_seats,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            metadata: f_metadata,
+            custom_field_data: f_custom_field_data,
+            customer: f_customer,
+            product: f_product,
+            discount: f_discount,
+            prices: f_prices,
+            meters: f_meters,
+            pending_update: f_pending_update,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_amount = None;
-        let mut f_currency = None;
-        let mut f_recurring_interval = None;
-        let mut f_recurring_interval_count = None;
-        let mut f_status = None;
-        let mut f_current_period_start = None;
-        let mut f_current_period_end = None;
-        let mut f_current_meter_period_start = None;
-        let mut f_current_meter_period_end = None;
-        let mut f_trial_start = None;
-        let mut f_trial_end = None;
-        let mut f_cancel_at_period_end = None;
-        let mut f_canceled_at = None;
-        let mut f_started_at = None;
-        let mut f_ends_at = None;
-        let mut f_ended_at = None;
-        let mut f_past_due_at = None;
-        let mut f_pause_at_period_end = None;
-        let mut f_paused_at = None;
-        let mut f_resumes_at = None;
-        let mut f_customer_id = None;
-        let mut f_product_id = None;
-        let mut f_discount_id = None;
-        let mut f_checkout_id = None;
-        let mut f_seats = None;
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
-        let mut f_metadata = None;
-        let mut f_custom_field_data = None;
-        let mut f_customer = None;
-        let mut f_product = None;
-        let mut f_discount = None;
-        let mut f_prices = None;
-        let mut f_meters = None;
-        let mut f_pending_update = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None, None, None, None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "amount" => json::set(r, &mut f_amount),
-            "currency" => json::set(r, &mut f_currency),
-            "recurring_interval" => json::set(r, &mut f_recurring_interval),
-            "recurring_interval_count" => json::set(r, &mut f_recurring_interval_count),
-            "status" => json::set(r, &mut f_status),
-            "current_period_start" => json::set(r, &mut f_current_period_start),
-            "current_period_end" => json::set(r, &mut f_current_period_end),
-            "current_meter_period_start" => json::set(r, &mut f_current_meter_period_start),
-            "current_meter_period_end" => json::set(r, &mut f_current_meter_period_end),
-            "trial_start" => json::set(r, &mut f_trial_start),
-            "trial_end" => json::set(r, &mut f_trial_end),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
-            "canceled_at" => json::set(r, &mut f_canceled_at),
-            "started_at" => json::set(r, &mut f_started_at),
-            "ends_at" => json::set(r, &mut f_ends_at),
-            "ended_at" => json::set(r, &mut f_ended_at),
-            "past_due_at" => json::set_opt(r, &mut f_past_due_at, key, &mut extra),
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "paused_at" => json::set(r, &mut f_paused_at),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "product_id" => json::set(r, &mut f_product_id),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "checkout_id" => json::set(r, &mut f_checkout_id),
-            "seats" => json::set_opt(r, &mut f_seats, key, &mut extra),
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
-            "metadata" => json::set(r, &mut f_metadata),
-            "custom_field_data" => json::set_opt(r, &mut f_custom_field_data, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "product" => json::set(r, &mut f_product),
-            "discount" => json::set(r, &mut f_discount),
-            "prices" => json::set(r, &mut f_prices),
-            "meters" => json::set(r, &mut f_meters),
-            "pending_update" => json::set(r, &mut f_pending_update),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "amount" => json::set(r, &mut s.3),
+            "currency" => json::set(r, &mut s.4),
+            "recurring_interval" => json::set(r, &mut s.5),
+            "recurring_interval_count" => json::set(r, &mut s.6),
+            "status" => json::set(r, &mut s.7),
+            "current_period_start" => json::set(r, &mut s.8),
+            "current_period_end" => json::set(r, &mut s.9),
+            "current_meter_period_start" => json::set(r, &mut s.10),
+            "current_meter_period_end" => json::set(r, &mut s.11),
+            "trial_start" => json::set(r, &mut s.12),
+            "trial_end" => json::set(r, &mut s.13),
+            "cancel_at_period_end" => json::set(r, &mut s.14),
+            "canceled_at" => json::set(r, &mut s.15),
+            "started_at" => json::set(r, &mut s.16),
+            "ends_at" => json::set(r, &mut s.17),
+            "ended_at" => json::set(r, &mut s.18),
+            "past_due_at" => json::set_opt(r, &mut s.19, key, &mut extra),
+            "pause_at_period_end" => json::set(r, &mut s.20),
+            "paused_at" => json::set(r, &mut s.21),
+            "resumes_at" => json::set(r, &mut s.22),
+            "customer_id" => json::set(r, &mut s.23),
+            "product_id" => json::set(r, &mut s.24),
+            "discount_id" => json::set(r, &mut s.25),
+            "checkout_id" => json::set(r, &mut s.26),
+            "seats" => json::set_opt(r, &mut s.27, key, &mut extra),
+            "customer_cancellation_reason" => json::set(r, &mut s.28),
+            "customer_cancellation_comment" => json::set(r, &mut s.29),
+            "metadata" => json::set(r, &mut s.30),
+            "custom_field_data" => json::set_opt(r, &mut s.31, key, &mut extra),
+            "customer" => json::set(r, &mut s.32),
+            "product" => json::set(r, &mut s.33),
+            "discount" => json::set(r, &mut s.34),
+            "prices" => json::set(r, &mut s.35),
+            "meters" => json::set(r, &mut s.36),
+            "pending_update" => json::set(r, &mut s.37),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_amount),
+            Some(f_currency),
+            Some(f_recurring_interval),
+            Some(f_recurring_interval_count),
+            Some(f_status),
+            Some(f_current_period_start),
+            Some(f_current_period_end),
+            Some(f_current_meter_period_start),
+            Some(f_current_meter_period_end),
+            Some(f_trial_start),
+            Some(f_trial_end),
+            Some(f_cancel_at_period_end),
+            Some(f_canceled_at),
+            Some(f_started_at),
+            Some(f_ends_at),
+            Some(f_ended_at),
+            f_past_due_at,
+            Some(f_pause_at_period_end),
+            Some(f_paused_at),
+            Some(f_resumes_at),
+            Some(f_customer_id),
+            Some(f_product_id),
+            Some(f_discount_id),
+            Some(f_checkout_id),
+            f_seats,
+            Some(f_customer_cancellation_reason),
+            Some(f_customer_cancellation_comment),
+            Some(f_metadata),
+            f_custom_field_data,
+            Some(f_customer),
+            Some(f_product),
+            Some(f_discount),
+            Some(f_prices),
+            Some(f_meters),
+            Some(f_pending_update),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            amount: json::req(f_amount)?,
-            currency: json::req(f_currency)?,
-            recurring_interval: json::req(f_recurring_interval)?,
-            recurring_interval_count: json::req(f_recurring_interval_count)?,
-            status: json::req(f_status)?,
-            current_period_start: json::req(f_current_period_start)?,
-            current_period_end: json::req(f_current_period_end)?,
-            current_meter_period_start: json::req(f_current_meter_period_start)?,
-            current_meter_period_end: json::req(f_current_meter_period_end)?,
-            trial_start: json::req(f_trial_start)?,
-            trial_end: json::req(f_trial_end)?,
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
-            canceled_at: json::req(f_canceled_at)?,
-            started_at: json::req(f_started_at)?,
-            ends_at: json::req(f_ends_at)?,
-            ended_at: json::req(f_ended_at)?,
-            past_due_at: json::opt(f_past_due_at),
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            paused_at: json::req(f_paused_at)?,
-            resumes_at: json::req(f_resumes_at)?,
-            customer_id: json::req(f_customer_id)?,
-            product_id: json::req(f_product_id)?,
-            discount_id: json::req(f_discount_id)?,
-            checkout_id: json::req(f_checkout_id)?,
-            seats: json::opt(f_seats),
-            customer_cancellation_reason: json::req(f_customer_cancellation_reason)?,
-            customer_cancellation_comment: json::req(f_customer_cancellation_comment)?,
-            metadata: json::req(f_metadata)?,
-            custom_field_data: json::opt(f_custom_field_data),
-            customer: json::req(f_customer)?,
-            product: json::req(f_product)?,
-            discount: json::req(f_discount)?,
-            prices: json::req(f_prices)?,
-            meters: json::req(f_meters)?,
-            pending_update: json::req(f_pending_update)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            amount: f_amount,
+            currency: f_currency,
+            recurring_interval: f_recurring_interval,
+            recurring_interval_count: f_recurring_interval_count,
+            status: f_status,
+            current_period_start: f_current_period_start,
+            current_period_end: f_current_period_end,
+            current_meter_period_start: f_current_meter_period_start,
+            current_meter_period_end: f_current_meter_period_end,
+            trial_start: f_trial_start,
+            trial_end: f_trial_end,
+            cancel_at_period_end: f_cancel_at_period_end,
+            canceled_at: f_canceled_at,
+            started_at: f_started_at,
+            ends_at: f_ends_at,
+            ended_at: f_ended_at,
+            past_due_at: match f_past_due_at {
+                Some(v) => v,
+                None => None,
+            },
+            pause_at_period_end: f_pause_at_period_end,
+            paused_at: f_paused_at,
+            resumes_at: f_resumes_at,
+            customer_id: f_customer_id,
+            product_id: f_product_id,
+            discount_id: f_discount_id,
+            checkout_id: f_checkout_id,
+            seats: match f_seats {
+                Some(v) => v,
+                None => None,
+            },
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            metadata: f_metadata,
+            custom_field_data: match f_custom_field_data {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            product: f_product,
+            discount: f_discount,
+            prices: f_prices,
+            meters: f_meters,
+            pending_update: f_pending_update,
             extra,
         })
     }
@@ -668,29 +729,46 @@ impl SubscriptionCancel {
 impl FromJson for SubscriptionCancel {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_customer_cancellation_reason =
+            json::patch(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::patch(obj, "customer_cancellation_comment", path)?;
+        let f_cancel_at_period_end = json::required(obj, "cancel_at_period_end", path)?;
         Ok(Self {
-            customer_cancellation_reason: json::patch(obj, "customer_cancellation_reason", path)?,
-            customer_cancellation_comment: json::patch(obj, "customer_cancellation_comment", path)?,
-            cancel_at_period_end: json::required(obj, "cancel_at_period_end", path)?,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
+            cancel_at_period_end: f_cancel_at_period_end,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
-        let mut f_cancel_at_period_end = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
-            "cancel_at_period_end" => json::set(r, &mut f_cancel_at_period_end),
+            "customer_cancellation_reason" => json::set(r, &mut s.0),
+            "customer_cancellation_comment" => json::set(r, &mut s.1),
+            "cancel_at_period_end" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            f_customer_cancellation_reason,
+            f_customer_cancellation_comment,
+            Some(f_cancel_at_period_end),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_cancellation_reason: json::patch_of(f_customer_cancellation_reason),
-            customer_cancellation_comment: json::patch_of(f_customer_cancellation_comment),
-            cancel_at_period_end: json::req(f_cancel_at_period_end)?,
+            customer_cancellation_reason: match f_customer_cancellation_reason {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_cancellation_comment: match f_customer_cancellation_comment {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            cancel_at_period_end: f_cancel_at_period_end,
             extra,
         })
     }
@@ -759,29 +837,36 @@ impl SubscriptionCreateCustomer {
 impl FromJson for SubscriptionCreateCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
+            metadata: f_metadata,
+            product_id: f_product_id,
+            customer_id: f_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_product_id = None;
-        let mut f_customer_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "customer_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_metadata, Some(f_product_id), Some(f_customer_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            product_id: json::req(f_product_id)?,
-            customer_id: json::req(f_customer_id)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: f_product_id,
+            customer_id: f_customer_id,
             extra,
         })
     }
@@ -842,29 +927,36 @@ impl SubscriptionCreateExternalCustomer {
 impl FromJson for SubscriptionCreateExternalCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_product_id = json::required(obj, "product_id", path)?;
+        let f_external_customer_id = json::required(obj, "external_customer_id", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            product_id: json::required(obj, "product_id", path)?,
-            external_customer_id: json::required(obj, "external_customer_id", path)?,
+            metadata: f_metadata,
+            product_id: f_product_id,
+            external_customer_id: f_external_customer_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_product_id = None;
-        let mut f_external_customer_id = None;
+        let mut s = (None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "external_customer_id" => json::set(r, &mut f_external_customer_id),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "external_customer_id" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_metadata, Some(f_product_id), Some(f_external_customer_id)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            product_id: json::req(f_product_id)?,
-            external_customer_id: json::req(f_external_customer_id)?,
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: f_product_id,
+            external_customer_id: f_external_customer_id,
             extra,
         })
     }
@@ -957,91 +1049,128 @@ impl SubscriptionCustomer {
 impl FromJson for SubscriptionCustomer {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_metadata = json::required(obj, "metadata", path)?;
+        let f_external_id = json::optional(obj, "external_id", path)?;
+        let f_email = json::optional(obj, "email", path)?;
+        let f_email_verified = json::required(obj, "email_verified", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_name = json::required(obj, "name", path)?;
+        let f_billing_name = json::required(obj, "billing_name", path)?;
+        let f_billing_address = json::required(obj, "billing_address", path)?;
+        let f_tax_id = json::required(obj, "tax_id", path)?;
+        let f_locale = json::optional(obj, "locale", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_default_payment_method_id = json::optional(obj, "default_payment_method_id", path)?;
+        let f_deleted_at = json::required(obj, "deleted_at", path)?;
+        let f_first_user_event_at = json::required(obj, "first_user_event_at", path)?;
+        let f_avatar_url = json::required(obj, "avatar_url", path)?;
         Ok(Self {
-            id: json::required(obj, "id", path)?,
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            metadata: json::required(obj, "metadata", path)?,
-            external_id: json::optional(obj, "external_id", path)?,
-            email: json::optional(obj, "email", path)?,
-            email_verified: json::required(obj, "email_verified", path)?,
-            type_: json::required(obj, "type", path)?,
-            name: json::required(obj, "name", path)?,
-            billing_name: json::required(obj, "billing_name", path)?,
-            billing_address: json::required(obj, "billing_address", path)?,
-            tax_id: json::required(obj, "tax_id", path)?,
-            locale: json::optional(obj, "locale", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            default_payment_method_id: json::optional(obj, "default_payment_method_id", path)?,
-            deleted_at: json::required(obj, "deleted_at", path)?,
-            first_user_event_at: json::required(obj, "first_user_event_at", path)?,
-            avatar_url: json::required(obj, "avatar_url", path)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: f_external_id,
+            email: f_email,
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: f_locale,
+            organization_id: f_organization_id,
+            default_payment_method_id: f_default_payment_method_id,
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_id = None;
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_metadata = None;
-        let mut f_external_id = None;
-        let mut f_email = None;
-        let mut f_email_verified = None;
-        let mut f_type_ = None;
-        let mut f_name = None;
-        let mut f_billing_name = None;
-        let mut f_billing_address = None;
-        let mut f_tax_id = None;
-        let mut f_locale = None;
-        let mut f_organization_id = None;
-        let mut f_default_payment_method_id = None;
-        let mut f_deleted_at = None;
-        let mut f_first_user_event_at = None;
-        let mut f_avatar_url = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "id" => json::set(r, &mut f_id),
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "metadata" => json::set(r, &mut f_metadata),
-            "external_id" => json::set_opt(r, &mut f_external_id, key, &mut extra),
-            "email" => json::set_opt(r, &mut f_email, key, &mut extra),
-            "email_verified" => json::set(r, &mut f_email_verified),
-            "type" => json::set(r, &mut f_type_),
-            "name" => json::set(r, &mut f_name),
-            "billing_name" => json::set(r, &mut f_billing_name),
-            "billing_address" => json::set(r, &mut f_billing_address),
-            "tax_id" => json::set(r, &mut f_tax_id),
-            "locale" => json::set_opt(r, &mut f_locale, key, &mut extra),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "default_payment_method_id" => {
-                json::set_opt(r, &mut f_default_payment_method_id, key, &mut extra)
-            }
-            "deleted_at" => json::set(r, &mut f_deleted_at),
-            "first_user_event_at" => json::set(r, &mut f_first_user_event_at),
-            "avatar_url" => json::set(r, &mut f_avatar_url),
+            "id" => json::set(r, &mut s.0),
+            "created_at" => json::set(r, &mut s.1),
+            "modified_at" => json::set(r, &mut s.2),
+            "metadata" => json::set(r, &mut s.3),
+            "external_id" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "email" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "email_verified" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
+            "name" => json::set(r, &mut s.8),
+            "billing_name" => json::set(r, &mut s.9),
+            "billing_address" => json::set(r, &mut s.10),
+            "tax_id" => json::set(r, &mut s.11),
+            "locale" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "organization_id" => json::set(r, &mut s.13),
+            "default_payment_method_id" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "deleted_at" => json::set(r, &mut s.15),
+            "first_user_event_at" => json::set(r, &mut s.16),
+            "avatar_url" => json::set(r, &mut s.17),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_id),
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_metadata),
+            f_external_id,
+            f_email,
+            Some(f_email_verified),
+            Some(f_type_),
+            Some(f_name),
+            Some(f_billing_name),
+            Some(f_billing_address),
+            Some(f_tax_id),
+            f_locale,
+            Some(f_organization_id),
+            f_default_payment_method_id,
+            Some(f_deleted_at),
+            Some(f_first_user_event_at),
+            Some(f_avatar_url),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            id: json::req(f_id)?,
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            metadata: json::req(f_metadata)?,
-            external_id: json::opt(f_external_id),
-            email: json::opt(f_email),
-            email_verified: json::req(f_email_verified)?,
-            type_: json::req(f_type_)?,
-            name: json::req(f_name)?,
-            billing_name: json::req(f_billing_name)?,
-            billing_address: json::req(f_billing_address)?,
-            tax_id: json::req(f_tax_id)?,
-            locale: json::opt(f_locale),
-            organization_id: json::req(f_organization_id)?,
-            default_payment_method_id: json::opt(f_default_payment_method_id),
-            deleted_at: json::req(f_deleted_at)?,
-            first_user_event_at: json::req(f_first_user_event_at)?,
-            avatar_url: json::req(f_avatar_url)?,
+            id: f_id,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            metadata: f_metadata,
+            external_id: match f_external_id {
+                Some(v) => v,
+                None => None,
+            },
+            email: match f_email {
+                Some(v) => v,
+                None => None,
+            },
+            email_verified: f_email_verified,
+            type_: f_type_,
+            name: f_name,
+            billing_name: f_billing_name,
+            billing_address: f_billing_address,
+            tax_id: f_tax_id,
+            locale: match f_locale {
+                Some(v) => v,
+                None => None,
+            },
+            organization_id: f_organization_id,
+            default_payment_method_id: match f_default_payment_method_id {
+                Some(v) => v,
+                None => None,
+            },
+            deleted_at: f_deleted_at,
+            first_user_event_at: f_first_user_event_at,
+            avatar_url: f_avatar_url,
             extra,
         })
     }
@@ -1246,26 +1375,30 @@ impl FromJson for SubscriptionLocked {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "error", "SubscriptionLocked", true, path)?;
+        let f_detail = json::required(obj, "detail", path)?;
         Ok(Self {
-            detail: json::required(obj, "detail", path)?,
+            detail: f_detail,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_detail = None;
+        let mut s = (false, None);
         r.object(&mut |r, key| match key {
-            "error" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "SubscriptionLocked", false)
-            }),
-            "detail" => json::set(r, &mut f_detail),
+            "error" => json::konst(
+                json::peek_const_str(r, "SubscriptionLocked", false),
+                r,
+                &mut s.0,
+            ),
+            "detail" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_detail)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            detail: json::req(f_detail)?,
+            detail: f_detail,
             extra,
         })
     }
@@ -1325,49 +1458,63 @@ impl SubscriptionMeter {
 impl FromJson for SubscriptionMeter {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_consumed_units = json::required(obj, "consumed_units", path)?;
+        let f_credited_units = json::required(obj, "credited_units", path)?;
+        let f_amount = json::required(obj, "amount", path)?;
+        let f_meter_id = json::required(obj, "meter_id", path)?;
+        let f_meter = json::required(obj, "meter", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            consumed_units: json::required(obj, "consumed_units", path)?,
-            credited_units: json::required(obj, "credited_units", path)?,
-            amount: json::required(obj, "amount", path)?,
-            meter_id: json::required(obj, "meter_id", path)?,
-            meter: json::required(obj, "meter", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_consumed_units = None;
-        let mut f_credited_units = None;
-        let mut f_amount = None;
-        let mut f_meter_id = None;
-        let mut f_meter = None;
+        let mut s = (None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "consumed_units" => json::set(r, &mut f_consumed_units),
-            "credited_units" => json::set(r, &mut f_credited_units),
-            "amount" => json::set(r, &mut f_amount),
-            "meter_id" => json::set(r, &mut f_meter_id),
-            "meter" => json::set(r, &mut f_meter),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "consumed_units" => json::set(r, &mut s.3),
+            "credited_units" => json::set(r, &mut s.4),
+            "amount" => json::set(r, &mut s.5),
+            "meter_id" => json::set(r, &mut s.6),
+            "meter" => json::set(r, &mut s.7),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_consumed_units),
+            Some(f_credited_units),
+            Some(f_amount),
+            Some(f_meter_id),
+            Some(f_meter),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            consumed_units: json::req(f_consumed_units)?,
-            credited_units: json::req(f_credited_units)?,
-            amount: json::req(f_amount)?,
-            meter_id: json::req(f_meter_id)?,
-            meter: json::req(f_meter)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            consumed_units: f_consumed_units,
+            credited_units: f_credited_units,
+            amount: f_amount,
+            meter_id: f_meter_id,
+            meter: f_meter,
             extra,
         })
     }
@@ -1426,25 +1573,32 @@ impl SubscriptionPause {
 impl FromJson for SubscriptionPause {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_pause_at_period_end = json::required(obj, "pause_at_period_end", path)?;
+        let f_resumes_at = json::patch(obj, "resumes_at", path)?;
         Ok(Self {
-            pause_at_period_end: json::required(obj, "pause_at_period_end", path)?,
-            resumes_at: json::patch(obj, "resumes_at", path)?,
+            pause_at_period_end: f_pause_at_period_end,
+            resumes_at: f_resumes_at,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_pause_at_period_end = None;
-        let mut f_resumes_at = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "pause_at_period_end" => json::set(r, &mut f_pause_at_period_end),
-            "resumes_at" => json::set(r, &mut f_resumes_at),
+            "pause_at_period_end" => json::set(r, &mut s.0),
+            "resumes_at" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_pause_at_period_end), f_resumes_at) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            pause_at_period_end: json::req(f_pause_at_period_end)?,
-            resumes_at: json::patch_of(f_resumes_at),
+            pause_at_period_end: f_pause_at_period_end,
+            resumes_at: match f_resumes_at {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -1493,12 +1647,14 @@ impl FromJson for SubscriptionResume {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
+        let mut s = (false,);
         r.object(&mut |r, key| match key {
-            "resume" => json::konst(r, &mut c_0, |r| json::peek_const(r, &Value::Bool(true))),
+            "resume" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true,) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self { extra })
     }
 }
@@ -1574,28 +1730,38 @@ impl FromJson for SubscriptionRevoke {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const(obj, "revoke", &Value::Bool(true), true, path)?;
+        let f_customer_cancellation_reason =
+            json::patch(obj, "customer_cancellation_reason", path)?;
+        let f_customer_cancellation_comment =
+            json::patch(obj, "customer_cancellation_comment", path)?;
         Ok(Self {
-            customer_cancellation_reason: json::patch(obj, "customer_cancellation_reason", path)?,
-            customer_cancellation_comment: json::patch(obj, "customer_cancellation_comment", path)?,
+            customer_cancellation_reason: f_customer_cancellation_reason,
+            customer_cancellation_comment: f_customer_cancellation_comment,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_customer_cancellation_reason = None;
-        let mut f_customer_cancellation_comment = None;
-        let mut c_2 = false;
+        let mut s = (None, None, false);
         r.object(&mut |r, key| match key {
-            "customer_cancellation_reason" => json::set(r, &mut f_customer_cancellation_reason),
-            "customer_cancellation_comment" => json::set(r, &mut f_customer_cancellation_comment),
-            "revoke" => json::konst(r, &mut c_2, |r| json::peek_const(r, &Value::Bool(true))),
+            "customer_cancellation_reason" => json::set(r, &mut s.0),
+            "customer_cancellation_comment" => json::set(r, &mut s.1),
+            "revoke" => json::konst(json::peek_const(r, &Value::Bool(true)), r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_2)?;
+        let (f_customer_cancellation_reason, f_customer_cancellation_comment, true) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            customer_cancellation_reason: json::patch_of(f_customer_cancellation_reason),
-            customer_cancellation_comment: json::patch_of(f_customer_cancellation_comment),
+            customer_cancellation_reason: match f_customer_cancellation_reason {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            customer_cancellation_comment: match f_customer_cancellation_comment {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2080,37 +2246,54 @@ impl SubscriptionUpdateBase {
 impl FromJson for SubscriptionUpdateBase {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_metadata = json::optional(obj, "metadata", path)?;
+        let f_product_id = json::patch(obj, "product_id", path)?;
+        let f_proration_behavior = json::patch(obj, "proration_behavior", path)?;
+        let f_discount_id = json::patch(obj, "discount_id", path)?;
+        let f_trial_end = json::patch(obj, "trial_end", path)?;
         Ok(Self {
-            metadata: json::optional(obj, "metadata", path)?,
-            product_id: json::patch(obj, "product_id", path)?,
-            proration_behavior: json::patch(obj, "proration_behavior", path)?,
-            discount_id: json::patch(obj, "discount_id", path)?,
-            trial_end: json::patch(obj, "trial_end", path)?,
+            metadata: f_metadata,
+            product_id: f_product_id,
+            proration_behavior: f_proration_behavior,
+            discount_id: f_discount_id,
+            trial_end: f_trial_end,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_metadata = None;
-        let mut f_product_id = None;
-        let mut f_proration_behavior = None;
-        let mut f_discount_id = None;
-        let mut f_trial_end = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "metadata" => json::set_opt(r, &mut f_metadata, key, &mut extra),
-            "product_id" => json::set(r, &mut f_product_id),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
-            "discount_id" => json::set(r, &mut f_discount_id),
-            "trial_end" => json::set(r, &mut f_trial_end),
+            "metadata" => json::set_opt(r, &mut s.0, key, &mut extra),
+            "product_id" => json::set(r, &mut s.1),
+            "proration_behavior" => json::set(r, &mut s.2),
+            "discount_id" => json::set(r, &mut s.3),
+            "trial_end" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_metadata, f_product_id, f_proration_behavior, f_discount_id, f_trial_end) = s;
         Ok(Self {
-            metadata: json::opt(f_metadata),
-            product_id: json::patch_of(f_product_id),
-            proration_behavior: json::patch_of(f_proration_behavior),
-            discount_id: json::patch_of(f_discount_id),
-            trial_end: json::patch_of(f_trial_end),
+            metadata: match f_metadata {
+                Some(v) => v,
+                None => None,
+            },
+            product_id: match f_product_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            proration_behavior: match f_proration_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            discount_id: match f_discount_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            trial_end: match f_trial_end {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -2229,21 +2412,25 @@ impl SubscriptionUpdateBillingPeriod {
 impl FromJson for SubscriptionUpdateBillingPeriod {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_current_billing_period_end = json::required(obj, "current_billing_period_end", path)?;
         Ok(Self {
-            current_billing_period_end: json::required(obj, "current_billing_period_end", path)?,
+            current_billing_period_end: f_current_billing_period_end,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_current_billing_period_end = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "current_billing_period_end" => json::set(r, &mut f_current_billing_period_end),
+            "current_billing_period_end" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_current_billing_period_end),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            current_billing_period_end: json::req(f_current_billing_period_end)?,
+            current_billing_period_end: f_current_billing_period_end,
             extra,
         })
     }
@@ -2290,21 +2477,25 @@ impl SubscriptionUpdateClear {
 impl FromJson for SubscriptionUpdateClear {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_pending_update = json::required(obj, "pending_update", path)?;
         Ok(Self {
-            pending_update: json::required(obj, "pending_update", path)?,
+            pending_update: f_pending_update,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_pending_update = None;
+        let mut s = (None,);
         r.object(&mut |r, key| match key {
-            "pending_update" => json::set(r, &mut f_pending_update),
+            "pending_update" => json::set(r, &mut s.0),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_pending_update),) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            pending_update: json::req(f_pending_update)?,
+            pending_update: f_pending_update,
             extra,
         })
     }
@@ -2350,25 +2541,32 @@ impl SubscriptionUpdateSeats {
 impl FromJson for SubscriptionUpdateSeats {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_seats = json::required(obj, "seats", path)?;
+        let f_proration_behavior = json::patch(obj, "proration_behavior", path)?;
         Ok(Self {
-            seats: json::required(obj, "seats", path)?,
-            proration_behavior: json::patch(obj, "proration_behavior", path)?,
+            seats: f_seats,
+            proration_behavior: f_proration_behavior,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_seats = None;
-        let mut f_proration_behavior = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "seats" => json::set(r, &mut f_seats),
-            "proration_behavior" => json::set(r, &mut f_proration_behavior),
+            "seats" => json::set(r, &mut s.0),
+            "proration_behavior" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_seats), f_proration_behavior) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            seats: json::req(f_seats)?,
-            proration_behavior: json::patch_of(f_proration_behavior),
+            seats: f_seats,
+            proration_behavior: match f_proration_behavior {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }

@@ -10,7 +10,9 @@
     unused_imports,
     clippy::large_enum_variant,
     clippy::doc_lazy_continuation,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::manual_unwrap_or,
+    clippy::manual_unwrap_or_default
 )]
 
 use super::*;
@@ -96,89 +98,134 @@ impl BenefitGrantCustomWebhook {
 impl FromJson for BenefitGrantCustomWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -284,89 +331,134 @@ impl BenefitGrantDiscordWebhook {
 impl FromJson for BenefitGrantDiscordWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -472,89 +564,134 @@ impl BenefitGrantDownloadablesWebhook {
 impl FromJson for BenefitGrantDownloadablesWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -660,89 +797,134 @@ impl BenefitGrantFeatureFlagWebhook {
 impl FromJson for BenefitGrantFeatureFlagWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -848,89 +1030,134 @@ impl BenefitGrantGitHubRepositoryWebhook {
 impl FromJson for BenefitGrantGitHubRepositoryWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1036,89 +1263,134 @@ impl BenefitGrantLicenseKeysWebhook {
 impl FromJson for BenefitGrantLicenseKeysWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1224,89 +1496,134 @@ impl BenefitGrantMeterCreditWebhook {
 impl FromJson for BenefitGrantMeterCreditWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -1412,89 +1729,134 @@ impl BenefitGrantSlackSharedChannelWebhook {
 impl FromJson for BenefitGrantSlackSharedChannelWebhook {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_granted_at = json::optional(obj, "granted_at", path)?;
+        let f_is_granted = json::required(obj, "is_granted", path)?;
+        let f_revoked_at = json::optional(obj, "revoked_at", path)?;
+        let f_is_revoked = json::required(obj, "is_revoked", path)?;
+        let f_subscription_id = json::required(obj, "subscription_id", path)?;
+        let f_order_id = json::required(obj, "order_id", path)?;
+        let f_customer_id = json::required(obj, "customer_id", path)?;
+        let f_member_id = json::optional(obj, "member_id", path)?;
+        let f_benefit_id = json::required(obj, "benefit_id", path)?;
+        let f_error = json::optional(obj, "error", path)?;
+        let f_customer = json::required(obj, "customer", path)?;
+        let f_member = json::optional(obj, "member", path)?;
+        let f_benefit = json::required(obj, "benefit", path)?;
+        let f_properties = json::required(obj, "properties", path)?;
+        let f_previous_properties = json::optional(obj, "previous_properties", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            granted_at: json::optional(obj, "granted_at", path)?,
-            is_granted: json::required(obj, "is_granted", path)?,
-            revoked_at: json::optional(obj, "revoked_at", path)?,
-            is_revoked: json::required(obj, "is_revoked", path)?,
-            subscription_id: json::required(obj, "subscription_id", path)?,
-            order_id: json::required(obj, "order_id", path)?,
-            customer_id: json::required(obj, "customer_id", path)?,
-            member_id: json::optional(obj, "member_id", path)?,
-            benefit_id: json::required(obj, "benefit_id", path)?,
-            error: json::optional(obj, "error", path)?,
-            customer: json::required(obj, "customer", path)?,
-            member: json::optional(obj, "member", path)?,
-            benefit: json::required(obj, "benefit", path)?,
-            properties: json::required(obj, "properties", path)?,
-            previous_properties: json::optional(obj, "previous_properties", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: f_granted_at,
+            is_granted: f_is_granted,
+            revoked_at: f_revoked_at,
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: f_member_id,
+            benefit_id: f_benefit_id,
+            error: f_error,
+            customer: f_customer,
+            member: f_member,
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: f_previous_properties,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_granted_at = None;
-        let mut f_is_granted = None;
-        let mut f_revoked_at = None;
-        let mut f_is_revoked = None;
-        let mut f_subscription_id = None;
-        let mut f_order_id = None;
-        let mut f_customer_id = None;
-        let mut f_member_id = None;
-        let mut f_benefit_id = None;
-        let mut f_error = None;
-        let mut f_customer = None;
-        let mut f_member = None;
-        let mut f_benefit = None;
-        let mut f_properties = None;
-        let mut f_previous_properties = None;
+        let mut s = (
+            None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            None, None, None, None,
+        );
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "granted_at" => json::set_opt(r, &mut f_granted_at, key, &mut extra),
-            "is_granted" => json::set(r, &mut f_is_granted),
-            "revoked_at" => json::set_opt(r, &mut f_revoked_at, key, &mut extra),
-            "is_revoked" => json::set(r, &mut f_is_revoked),
-            "subscription_id" => json::set(r, &mut f_subscription_id),
-            "order_id" => json::set(r, &mut f_order_id),
-            "customer_id" => json::set(r, &mut f_customer_id),
-            "member_id" => json::set_opt(r, &mut f_member_id, key, &mut extra),
-            "benefit_id" => json::set(r, &mut f_benefit_id),
-            "error" => json::set_opt(r, &mut f_error, key, &mut extra),
-            "customer" => json::set(r, &mut f_customer),
-            "member" => json::set_opt(r, &mut f_member, key, &mut extra),
-            "benefit" => json::set(r, &mut f_benefit),
-            "properties" => json::set(r, &mut f_properties),
-            "previous_properties" => json::set_opt(r, &mut f_previous_properties, key, &mut extra),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "granted_at" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "is_granted" => json::set(r, &mut s.4),
+            "revoked_at" => json::set_opt(r, &mut s.5, key, &mut extra),
+            "is_revoked" => json::set(r, &mut s.6),
+            "subscription_id" => json::set(r, &mut s.7),
+            "order_id" => json::set(r, &mut s.8),
+            "customer_id" => json::set(r, &mut s.9),
+            "member_id" => json::set_opt(r, &mut s.10, key, &mut extra),
+            "benefit_id" => json::set(r, &mut s.11),
+            "error" => json::set_opt(r, &mut s.12, key, &mut extra),
+            "customer" => json::set(r, &mut s.13),
+            "member" => json::set_opt(r, &mut s.14, key, &mut extra),
+            "benefit" => json::set(r, &mut s.15),
+            "properties" => json::set(r, &mut s.16),
+            "previous_properties" => json::set_opt(r, &mut s.17, key, &mut extra),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_granted_at,
+            Some(f_is_granted),
+            f_revoked_at,
+            Some(f_is_revoked),
+            Some(f_subscription_id),
+            Some(f_order_id),
+            Some(f_customer_id),
+            f_member_id,
+            Some(f_benefit_id),
+            f_error,
+            Some(f_customer),
+            f_member,
+            Some(f_benefit),
+            Some(f_properties),
+            f_previous_properties,
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            granted_at: json::opt(f_granted_at),
-            is_granted: json::req(f_is_granted)?,
-            revoked_at: json::opt(f_revoked_at),
-            is_revoked: json::req(f_is_revoked)?,
-            subscription_id: json::req(f_subscription_id)?,
-            order_id: json::req(f_order_id)?,
-            customer_id: json::req(f_customer_id)?,
-            member_id: json::opt(f_member_id),
-            benefit_id: json::req(f_benefit_id)?,
-            error: json::opt(f_error),
-            customer: json::req(f_customer)?,
-            member: json::opt(f_member),
-            benefit: json::req(f_benefit)?,
-            properties: json::req(f_properties)?,
-            previous_properties: json::opt(f_previous_properties),
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            granted_at: match f_granted_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_granted: f_is_granted,
+            revoked_at: match f_revoked_at {
+                Some(v) => v,
+                None => None,
+            },
+            is_revoked: f_is_revoked,
+            subscription_id: f_subscription_id,
+            order_id: f_order_id,
+            customer_id: f_customer_id,
+            member_id: match f_member_id {
+                Some(v) => v,
+                None => None,
+            },
+            benefit_id: f_benefit_id,
+            error: match f_error {
+                Some(v) => v,
+                None => None,
+            },
+            customer: f_customer,
+            member: match f_member {
+                Some(v) => v,
+                None => None,
+            },
+            benefit: f_benefit,
+            properties: f_properties,
+            previous_properties: match f_previous_properties {
+                Some(v) => v,
+                None => None,
+            },
             extra,
         })
     }
@@ -2113,25 +2475,29 @@ impl ListResourceWebhookDelivery {
 impl FromJson for ListResourceWebhookDelivery {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -2172,25 +2538,29 @@ impl ListResourceWebhookEndpoint {
 impl FromJson for ListResourceWebhookEndpoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_items = json::required(obj, "items", path)?;
+        let f_pagination = json::required(obj, "pagination", path)?;
         Ok(Self {
-            items: json::required(obj, "items", path)?,
-            pagination: json::required(obj, "pagination", path)?,
+            items: f_items,
+            pagination: f_pagination,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_items = None;
-        let mut f_pagination = None;
+        let mut s = (None, None);
         r.object(&mut |r, key| match key {
-            "items" => json::set(r, &mut f_items),
-            "pagination" => json::set(r, &mut f_pagination),
+            "items" => json::set(r, &mut s.0),
+            "pagination" => json::set(r, &mut s.1),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_items), Some(f_pagination)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            items: json::req(f_items)?,
-            pagination: json::req(f_pagination)?,
+            items: f_items,
+            pagination: f_pagination,
             extra,
         })
     }
@@ -2232,30 +2602,34 @@ impl FromJson for WebhookBenefitCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2298,30 +2672,34 @@ impl FromJson for WebhookBenefitGrantCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit_grant.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit_grant.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit_grant.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2365,30 +2743,34 @@ impl FromJson for WebhookBenefitGrantCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit_grant.cycled", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit_grant.cycled", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit_grant.cycled", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2431,30 +2813,34 @@ impl FromJson for WebhookBenefitGrantRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit_grant.revoked", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit_grant.revoked", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit_grant.revoked", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2497,30 +2883,34 @@ impl FromJson for WebhookBenefitGrantUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit_grant.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit_grant.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit_grant.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2563,30 +2953,34 @@ impl FromJson for WebhookBenefitUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "benefit.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "benefit.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "benefit.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2629,30 +3023,34 @@ impl FromJson for WebhookCheckoutCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkout.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "checkout.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "checkout.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2698,30 +3096,34 @@ impl FromJson for WebhookCheckoutExpiredPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkout.expired", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "checkout.expired", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "checkout.expired", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2764,30 +3166,34 @@ impl FromJson for WebhookCheckoutUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "checkout.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "checkout.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "checkout.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2835,30 +3241,34 @@ impl FromJson for WebhookCustomerCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2901,30 +3311,34 @@ impl FromJson for WebhookCustomerDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer.deleted", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer.deleted", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer.deleted", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -2968,30 +3382,34 @@ impl FromJson for WebhookCustomerSeatAssignedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer_seat.assigned", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer_seat.assigned", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer_seat.assigned", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3034,30 +3452,34 @@ impl FromJson for WebhookCustomerSeatClaimedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer_seat.claimed", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer_seat.claimed", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer_seat.claimed", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3100,30 +3522,34 @@ impl FromJson for WebhookCustomerSeatRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer_seat.revoked", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer_seat.revoked", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer_seat.revoked", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3172,30 +3598,34 @@ impl FromJson for WebhookCustomerStateChangedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer.state_changed", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer.state_changed", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer.state_changed", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3242,30 +3672,34 @@ impl FromJson for WebhookCustomerUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "customer.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "customer.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "customer.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3323,45 +3757,58 @@ impl WebhookDelivery {
 impl FromJson for WebhookDelivery {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_succeeded = json::required(obj, "succeeded", path)?;
+        let f_http_code = json::required(obj, "http_code", path)?;
+        let f_response = json::required(obj, "response", path)?;
+        let f_webhook_event = json::required(obj, "webhook_event", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            succeeded: json::required(obj, "succeeded", path)?,
-            http_code: json::required(obj, "http_code", path)?,
-            response: json::required(obj, "response", path)?,
-            webhook_event: json::required(obj, "webhook_event", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            succeeded: f_succeeded,
+            http_code: f_http_code,
+            response: f_response,
+            webhook_event: f_webhook_event,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_succeeded = None;
-        let mut f_http_code = None;
-        let mut f_response = None;
-        let mut f_webhook_event = None;
+        let mut s = (None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "succeeded" => json::set(r, &mut f_succeeded),
-            "http_code" => json::set(r, &mut f_http_code),
-            "response" => json::set(r, &mut f_response),
-            "webhook_event" => json::set(r, &mut f_webhook_event),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "succeeded" => json::set(r, &mut s.3),
+            "http_code" => json::set(r, &mut s.4),
+            "response" => json::set(r, &mut s.5),
+            "webhook_event" => json::set(r, &mut s.6),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_succeeded),
+            Some(f_http_code),
+            Some(f_response),
+            Some(f_webhook_event),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            succeeded: json::req(f_succeeded)?,
-            http_code: json::req(f_http_code)?,
-            response: json::req(f_response)?,
-            webhook_event: json::req(f_webhook_event)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            succeeded: f_succeeded,
+            http_code: f_http_code,
+            response: f_response,
+            webhook_event: f_webhook_event,
             extra,
         })
     }
@@ -3408,30 +3855,34 @@ impl FromJson for WebhookDiscountCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discount.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "discount.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "discount.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3474,30 +3925,34 @@ impl FromJson for WebhookDiscountDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discount.deleted", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "discount.deleted", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "discount.deleted", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3540,30 +3995,34 @@ impl FromJson for WebhookDiscountUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "discount.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "discount.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "discount.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -3630,57 +4089,76 @@ impl WebhookEndpoint {
 impl FromJson for WebhookEndpoint {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_name = json::optional(obj, "name", path)?;
+        let f_format = json::required(obj, "format", path)?;
+        let f_secret = json::required(obj, "secret", path)?;
+        let f_organization_id = json::required(obj, "organization_id", path)?;
+        let f_events = json::required(obj, "events", path)?;
+        let f_enabled = json::required(obj, "enabled", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            url: json::required(obj, "url", path)?,
-            name: json::optional(obj, "name", path)?,
-            format: json::required(obj, "format", path)?,
-            secret: json::required(obj, "secret", path)?,
-            organization_id: json::required(obj, "organization_id", path)?,
-            events: json::required(obj, "events", path)?,
-            enabled: json::required(obj, "enabled", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            url: f_url,
+            name: f_name,
+            format: f_format,
+            secret: f_secret,
+            organization_id: f_organization_id,
+            events: f_events,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_url = None;
-        let mut f_name = None;
-        let mut f_format = None;
-        let mut f_secret = None;
-        let mut f_organization_id = None;
-        let mut f_events = None;
-        let mut f_enabled = None;
+        let mut s = (None, None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "url" => json::set(r, &mut f_url),
-            "name" => json::set_opt(r, &mut f_name, key, &mut extra),
-            "format" => json::set(r, &mut f_format),
-            "secret" => json::set(r, &mut f_secret),
-            "organization_id" => json::set(r, &mut f_organization_id),
-            "events" => json::set(r, &mut f_events),
-            "enabled" => json::set(r, &mut f_enabled),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "url" => json::set(r, &mut s.3),
+            "name" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "format" => json::set(r, &mut s.5),
+            "secret" => json::set(r, &mut s.6),
+            "organization_id" => json::set(r, &mut s.7),
+            "events" => json::set(r, &mut s.8),
+            "enabled" => json::set(r, &mut s.9),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            Some(f_url),
+            f_name,
+            Some(f_format),
+            Some(f_secret),
+            Some(f_organization_id),
+            Some(f_events),
+            Some(f_enabled),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            url: json::req(f_url)?,
-            name: json::opt(f_name),
-            format: json::req(f_format)?,
-            secret: json::req(f_secret)?,
-            organization_id: json::req(f_organization_id)?,
-            events: json::req(f_events)?,
-            enabled: json::req(f_enabled)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            url: f_url,
+            name: match f_name {
+                Some(v) => v,
+                None => None,
+            },
+            format: f_format,
+            secret: f_secret,
+            organization_id: f_organization_id,
+            events: f_events,
+            enabled: f_enabled,
             extra,
         })
     }
@@ -3749,37 +4227,47 @@ impl WebhookEndpointCreate {
 impl FromJson for WebhookEndpointCreate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::required(obj, "url", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_format = json::required(obj, "format", path)?;
+        let f_events = json::required(obj, "events", path)?;
+        let f_organization_id = json::patch(obj, "organization_id", path)?;
         Ok(Self {
-            url: json::required(obj, "url", path)?,
-            name: json::patch(obj, "name", path)?,
-            format: json::required(obj, "format", path)?,
-            events: json::required(obj, "events", path)?,
-            organization_id: json::patch(obj, "organization_id", path)?,
+            url: f_url,
+            name: f_name,
+            format: f_format,
+            events: f_events,
+            organization_id: f_organization_id,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
-        let mut f_name = None;
-        let mut f_format = None;
-        let mut f_events = None;
-        let mut f_organization_id = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
-            "name" => json::set(r, &mut f_name),
-            "format" => json::set(r, &mut f_format),
-            "events" => json::set(r, &mut f_events),
-            "organization_id" => json::set(r, &mut f_organization_id),
+            "url" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "format" => json::set(r, &mut s.2),
+            "events" => json::set(r, &mut s.3),
+            "organization_id" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (Some(f_url), f_name, Some(f_format), Some(f_events), f_organization_id) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            url: json::req(f_url)?,
-            name: json::patch_of(f_name),
-            format: json::req(f_format)?,
-            events: json::req(f_events)?,
-            organization_id: json::patch_of(f_organization_id),
+            url: f_url,
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            format: f_format,
+            events: f_events,
+            organization_id: match f_organization_id {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3838,37 +4326,54 @@ impl WebhookEndpointUpdate {
 impl FromJson for WebhookEndpointUpdate {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_url = json::patch(obj, "url", path)?;
+        let f_name = json::patch(obj, "name", path)?;
+        let f_format = json::patch(obj, "format", path)?;
+        let f_events = json::patch(obj, "events", path)?;
+        let f_enabled = json::patch(obj, "enabled", path)?;
         Ok(Self {
-            url: json::patch(obj, "url", path)?,
-            name: json::patch(obj, "name", path)?,
-            format: json::patch(obj, "format", path)?,
-            events: json::patch(obj, "events", path)?,
-            enabled: json::patch(obj, "enabled", path)?,
+            url: f_url,
+            name: f_name,
+            format: f_format,
+            events: f_events,
+            enabled: f_enabled,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_url = None;
-        let mut f_name = None;
-        let mut f_format = None;
-        let mut f_events = None;
-        let mut f_enabled = None;
+        let mut s = (None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "url" => json::set(r, &mut f_url),
-            "name" => json::set(r, &mut f_name),
-            "format" => json::set(r, &mut f_format),
-            "events" => json::set(r, &mut f_events),
-            "enabled" => json::set(r, &mut f_enabled),
+            "url" => json::set(r, &mut s.0),
+            "name" => json::set(r, &mut s.1),
+            "format" => json::set(r, &mut s.2),
+            "events" => json::set(r, &mut s.3),
+            "enabled" => json::set(r, &mut s.4),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (f_url, f_name, f_format, f_events, f_enabled) = s;
         Ok(Self {
-            url: json::patch_of(f_url),
-            name: json::patch_of(f_name),
-            format: json::patch_of(f_format),
-            events: json::patch_of(f_events),
-            enabled: json::patch_of(f_enabled),
+            url: match f_url {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            name: match f_name {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            format: match f_format {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            events: match f_events {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
+            enabled: match f_enabled {
+                Some(v) => v,
+                None => Patch::Absent,
+            },
             extra,
         })
     }
@@ -3942,53 +4447,74 @@ impl WebhookEvent {
 impl FromJson for WebhookEvent {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
+        let f_created_at = json::required(obj, "created_at", path)?;
+        let f_modified_at = json::required(obj, "modified_at", path)?;
+        let f_id = json::required(obj, "id", path)?;
+        let f_last_http_code = json::optional(obj, "last_http_code", path)?;
+        let f_succeeded = json::optional(obj, "succeeded", path)?;
+        let f_skipped = json::required(obj, "skipped", path)?;
+        let f_payload = json::required(obj, "payload", path)?;
+        let f_type_ = json::required(obj, "type", path)?;
+        let f_is_archived = json::required(obj, "is_archived", path)?;
         Ok(Self {
-            created_at: json::required(obj, "created_at", path)?,
-            modified_at: json::required(obj, "modified_at", path)?,
-            id: json::required(obj, "id", path)?,
-            last_http_code: json::optional(obj, "last_http_code", path)?,
-            succeeded: json::optional(obj, "succeeded", path)?,
-            skipped: json::required(obj, "skipped", path)?,
-            payload: json::required(obj, "payload", path)?,
-            type_: json::required(obj, "type", path)?,
-            is_archived: json::required(obj, "is_archived", path)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            last_http_code: f_last_http_code,
+            succeeded: f_succeeded,
+            skipped: f_skipped,
+            payload: f_payload,
+            type_: f_type_,
+            is_archived: f_is_archived,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut f_created_at = None;
-        let mut f_modified_at = None;
-        let mut f_id = None;
-        let mut f_last_http_code = None;
-        let mut f_succeeded = None;
-        let mut f_skipped = None;
-        let mut f_payload = None;
-        let mut f_type_ = None;
-        let mut f_is_archived = None;
+        let mut s = (None, None, None, None, None, None, None, None, None);
         r.object(&mut |r, key| match key {
-            "created_at" => json::set(r, &mut f_created_at),
-            "modified_at" => json::set(r, &mut f_modified_at),
-            "id" => json::set(r, &mut f_id),
-            "last_http_code" => json::set_opt(r, &mut f_last_http_code, key, &mut extra),
-            "succeeded" => json::set_opt(r, &mut f_succeeded, key, &mut extra),
-            "skipped" => json::set(r, &mut f_skipped),
-            "payload" => json::set(r, &mut f_payload),
-            "type" => json::set(r, &mut f_type_),
-            "is_archived" => json::set(r, &mut f_is_archived),
+            "created_at" => json::set(r, &mut s.0),
+            "modified_at" => json::set(r, &mut s.1),
+            "id" => json::set(r, &mut s.2),
+            "last_http_code" => json::set_opt(r, &mut s.3, key, &mut extra),
+            "succeeded" => json::set_opt(r, &mut s.4, key, &mut extra),
+            "skipped" => json::set(r, &mut s.5),
+            "payload" => json::set(r, &mut s.6),
+            "type" => json::set(r, &mut s.7),
+            "is_archived" => json::set(r, &mut s.8),
             _ => json::unknown(r, key, &mut extra),
         })?;
+        let (
+            Some(f_created_at),
+            Some(f_modified_at),
+            Some(f_id),
+            f_last_http_code,
+            f_succeeded,
+            Some(f_skipped),
+            Some(f_payload),
+            Some(f_type_),
+            Some(f_is_archived),
+        ) = s
+        else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            created_at: json::req(f_created_at)?,
-            modified_at: json::req(f_modified_at)?,
-            id: json::req(f_id)?,
-            last_http_code: json::opt(f_last_http_code),
-            succeeded: json::opt(f_succeeded),
-            skipped: json::req(f_skipped)?,
-            payload: json::req(f_payload)?,
-            type_: json::req(f_type_)?,
-            is_archived: json::req(f_is_archived)?,
+            created_at: f_created_at,
+            modified_at: f_modified_at,
+            id: f_id,
+            last_http_code: match f_last_http_code {
+                Some(v) => v,
+                None => None,
+            },
+            succeeded: match f_succeeded {
+                Some(v) => v,
+                None => None,
+            },
+            skipped: f_skipped,
+            payload: f_payload,
+            type_: f_type_,
+            is_archived: f_is_archived,
             extra,
         })
     }
@@ -4336,30 +4862,34 @@ impl FromJson for WebhookMemberCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "member.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "member.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "member.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4405,30 +4935,34 @@ impl FromJson for WebhookMemberDeletedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "member.deleted", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "member.deleted", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "member.deleted", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4474,30 +5008,34 @@ impl FromJson for WebhookMemberUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "member.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "member.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "member.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4550,30 +5088,30 @@ impl FromJson for WebhookOrderCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "order.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "order.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(json::peek_const_str(r, "order.created", false), r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4618,30 +5156,30 @@ impl FromJson for WebhookOrderPaidPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "order.paid", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "order.paid", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(json::peek_const_str(r, "order.paid", false), r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4684,30 +5222,34 @@ impl FromJson for WebhookOrderRefundedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "order.refunded", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "order.refunded", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "order.refunded", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4755,30 +5297,30 @@ impl FromJson for WebhookOrderUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "order.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "order.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(json::peek_const_str(r, "order.updated", false), r, &mut s.0),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -4821,30 +5363,34 @@ impl FromJson for WebhookOrganizationUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "organization.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "organization.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "organization.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5320,30 +5866,34 @@ impl FromJson for WebhookProductCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "product.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "product.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "product.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5386,30 +5936,34 @@ impl FromJson for WebhookProductUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "product.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "product.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "product.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5452,30 +6006,34 @@ impl FromJson for WebhookRefundCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "refund.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "refund.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "refund.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5518,30 +6076,34 @@ impl FromJson for WebhookRefundUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "refund.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "refund.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "refund.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5585,30 +6147,34 @@ impl FromJson for WebhookSubscriptionActivePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.active", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.active", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.active", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5652,30 +6218,34 @@ impl FromJson for WebhookSubscriptionCanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.canceled", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.canceled", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.canceled", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5720,30 +6290,34 @@ impl FromJson for WebhookSubscriptionCreatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.created", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.created", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.created", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5794,30 +6368,34 @@ impl FromJson for WebhookSubscriptionCycledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.cycled", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.cycled", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.cycled", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5865,30 +6443,34 @@ impl FromJson for WebhookSubscriptionPastDuePayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.past_due", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.past_due", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.past_due", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -5934,30 +6516,34 @@ impl FromJson for WebhookSubscriptionPausedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.paused", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.paused", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.paused", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -6002,30 +6588,34 @@ impl FromJson for WebhookSubscriptionResumedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.resumed", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.resumed", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.resumed", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -6071,30 +6661,34 @@ impl FromJson for WebhookSubscriptionRevokedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.revoked", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.revoked", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.revoked", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -6141,30 +6735,34 @@ impl FromJson for WebhookSubscriptionUncanceledPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.uncanceled", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.uncanceled", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.uncanceled", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }
@@ -6211,30 +6809,34 @@ impl FromJson for WebhookSubscriptionUpdatedPayload {
     fn decode(value: &Json<'_>, path: &Path<'_>) -> Result<Self, DecodeError> {
         let obj = &json::object(value, path)?;
         json::expect_const_str(obj, "type", "subscription.updated", true, path)?;
+        let f_timestamp = json::required(obj, "timestamp", path)?;
+        let f_data = json::required(obj, "data", path)?;
         Ok(Self {
-            timestamp: json::required(obj, "timestamp", path)?,
-            data: json::required(obj, "data", path)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra: json::extra(obj, Self::FIELDS),
         })
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Miss> {
         let mut extra = Map::new();
-        let mut c_0 = false;
-        let mut f_timestamp = None;
-        let mut f_data = None;
+        let mut s = (false, None, None);
         r.object(&mut |r, key| match key {
-            "type" => json::konst(r, &mut c_0, |r| {
-                json::peek_const_str(r, "subscription.updated", false)
-            }),
-            "timestamp" => json::set(r, &mut f_timestamp),
-            "data" => json::set(r, &mut f_data),
+            "type" => json::konst(
+                json::peek_const_str(r, "subscription.updated", false),
+                r,
+                &mut s.0,
+            ),
+            "timestamp" => json::set(r, &mut s.1),
+            "data" => json::set(r, &mut s.2),
             _ => json::unknown(r, key, &mut extra),
         })?;
-        json::seen(c_0)?;
+        let (true, Some(f_timestamp), Some(f_data)) = s else {
+            return Err(Miss::FIT);
+        };
         Ok(Self {
-            timestamp: json::req(f_timestamp)?,
-            data: json::req(f_data)?,
+            timestamp: f_timestamp,
+            data: f_data,
             extra,
         })
     }

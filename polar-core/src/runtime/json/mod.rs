@@ -40,8 +40,8 @@ pub(crate) use object::{
 };
 #[allow(unused_imports)]
 pub(crate) use read::{
-    best_fit as best_fit_read, konst, opt, patch as patch_of, peek_const, peek_const_str, req,
-    seen, set, set_opt, unknown, unknown_tagged, via_document, ReadFn,
+    best_fit as best_fit_read, konst, peek_const, peek_const_str, set, set_opt, unknown,
+    unknown_tagged, via_document, ReadFn,
 };
 pub(crate) use union::{best_fit, closest_error, tag, Decoder};
 pub(crate) use write::{push_decimal, quoted, text};

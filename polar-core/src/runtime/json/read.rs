@@ -6,7 +6,6 @@
 
 use super::{Map, Value};
 use crate::runtime::doc::{Json, Miss, Reader};
-use crate::runtime::patch::Patch;
 
 /// Reads a property into its slot.
 pub fn set<T: super::FromJson>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Result<(), Miss> {
@@ -44,21 +43,6 @@ pub fn unknown(r: &mut Reader<'_>, key: &str, extra: &mut Map<String, Value>) ->
     Ok(())
 }
 
-/// A required property's value.
-pub fn req<T>(slot: Option<T>) -> Result<T, Miss> {
-    slot.ok_or(Miss::FIT)
-}
-
-/// An optional property's value (absent and `null` are `None`).
-pub fn opt<T>(slot: Option<Option<T>>) -> Option<T> {
-    slot.flatten()
-}
-
-/// A three-state property's value.
-pub fn patch<T>(slot: Option<Patch<T>>) -> Patch<T> {
-    slot.unwrap_or(Patch::Absent)
-}
-
 /// Checks that the value coming next is the string constant `expected` (compared without
 /// regard to ASCII case when `ignore_case`), consuming nothing.
 pub fn peek_const_str(r: &Reader<'_>, expected: &str, ignore_case: bool) -> Result<(), Miss> {
@@ -80,27 +64,16 @@ pub fn peek_const(r: &Reader<'_>, expected: &Value) -> Result<(), Miss> {
     }
 }
 
-/// A property that is a constant and has no field: checked, skipped, and marked `seen`.
-pub fn konst(
-    r: &mut Reader<'_>,
-    seen: &mut bool,
-    check: impl FnOnce(&Reader<'_>) -> Result<(), Miss>,
-) -> Result<(), Miss> {
+/// A property that is a constant and has no field: `check` (whether the value is the
+/// constant, found without consuming it), then skipped and marked `seen`.
+pub fn konst(check: Result<(), Miss>, r: &mut Reader<'_>, seen: &mut bool) -> Result<(), Miss> {
     if *seen {
         return Err(Miss::UNSURE);
     }
-    check(r)?;
+    check?;
     r.raw()?;
     *seen = true;
     Ok(())
-}
-
-/// A required constant property must have come.
-pub fn seen(seen: bool) -> Result<(), Miss> {
-    match seen {
-        true => Ok(()),
-        false => Err(Miss::FIT),
-    }
 }
 
 /// Reads the value into a document of its own (only as large as the value) and decodes
