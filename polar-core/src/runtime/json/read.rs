@@ -12,8 +12,14 @@ pub fn set<T: super::FromJson>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Resu
     if slot.is_some() {
         return Err(Miss::UNSURE);
     }
-    *slot = Some(T::read(r)?);
-    Ok(())
+    // A `match`, not `?`: `?` would instantiate `Try` for every `T`.
+    match T::read(r) {
+        Ok(v) => {
+            *slot = Some(v);
+            Ok(())
+        }
+        Err(m) => Err(m),
+    }
 }
 
 /// Reads an optional property into its slot; an explicit `null` is kept in `extra` too (as
@@ -31,7 +37,10 @@ pub fn set_opt<T: super::FromJson>(
         extra.insert(key.to_owned(), Value::Null);
         *slot = Some(None);
     } else {
-        *slot = Some(Some(T::read(r)?));
+        match T::read(r) {
+            Ok(v) => *slot = Some(Some(v)),
+            Err(m) => return Err(m),
+        }
     }
     Ok(())
 }
